@@ -1,0 +1,193 @@
+// The recording mock engine: runs a Pulumi program under `pulumi.runtime.setMocks` and keeps, for every
+// registered resource, what the real engine would know (inputs with their secrets, options, parent,
+// dependencies) plus the outputs DigitalOcean would compute, invented deterministically per type.
+// Tests and the offline plan both read this one record; nothing re-derives the stack another way.
+import * as pulumi from "@pulumi/pulumi";
+
+/** The protobuf signature Pulumi uses to mark a serialized secret (`runtime/rpc.ts`). */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    custom: boolean;
+    parent: string;
+    id: string;
+    /** Inputs as the engine receives them: secrets still wrapped (see `plain` and `redact`). */
+    inputs: Record<string, unknown>;
+    /** Inputs plus the outputs the mock invented, secrets unwrapped: what the cloud would hold. */
+    state: Record<string, unknown>;
+    dependencies: string[];
+    propertyDependencies: Record<string, string[]>;
+    protect: boolean;
+    deleteBeforeReplace: boolean;
+    retainOnDelete: boolean;
+    ignoreChanges: string[];
+    replaceOnChanges: string[];
+    additionalSecretOutputs: string[];
+    aliases: string[];
+    provider: string;
+}
+
+export function isSecret(value: unknown): value is { value: unknown } {
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Unwraps every secret: the values a policy or the cloud sees. */
+export function plain(value: unknown): unknown {
+    if (isSecret(value)) return plain(value.value);
+    if (Array.isArray(value)) return value.map(plain);
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+    }
+    return value;
+}
+
+/** Replaces every secret with the text "[secret]": the values a report may show. */
+export function redact(value: unknown): unknown {
+    if (isSecret(value)) return "[secret]";
+    if (Array.isArray(value)) return value.map(redact);
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
+    }
+    return value;
+}
+
+/** A short deterministic number from a string, so invented IPs and ids are stable across runs. */
+function hashOf(text: string): number {
+    let h = 2166136261;
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+    return h >>> 0;
+}
+
+/** Outputs DigitalOcean computes, per type token. Inputs are echoed back as the provider does. */
+export function inventOutputs(type: string, name: string, inputs: Record<string, any>): { id: string; state: Record<string, unknown> } {
+    const h = hashOf(`${type}::${name}`);
+    const id = String(100000000 + (h % 800000000));
+    const uuid = `00000000-0000-4000-8000-${String(h).padStart(12, "0").slice(-12)}`;
+    const octet = 1 + (h % 250);
+    const auto = (prefix: string) => inputs.name ?? `${prefix}-${(h % 0xffffff).toString(16).padStart(6, "0")}`;
+    const base = { ...inputs };
+    switch (type) {
+        case "digitalocean:index/droplet:Droplet":
+            return { id, state: { ...base, name: auto(name), ipv4Address: `203.0.113.${octet}`, ipv4AddressPrivate: `10.10.1.${octet}`, urn: `do:droplet:${id}`, status: "active", vpcUuid: inputs.vpcUuid ?? uuid } };
+        case "digitalocean:index/loadBalancer:LoadBalancer":
+            return { id: uuid, state: { ...base, name: auto(name), ip: inputs.network === "INTERNAL" ? `10.10.2.${octet}` : `198.51.100.${octet}`, loadBalancerUrn: `do:loadbalancer:${uuid}`, status: "active" } };
+        case "digitalocean:index/databaseCluster:DatabaseCluster": {
+            const host = `${auto(name)}-do-user-1.db.ondigitalocean.com`;
+            const user = "doadmin";
+            const password = `mock-password-${h}`;
+            return { id: uuid, state: { ...base, name: auto(name), host, privateHost: `private-${host}`, port: 25060, user, password, database: "defaultdb",
+                uri: `mysql://${user}:${password}@${host}:25060/defaultdb?ssl-mode=REQUIRED`, privateUri: `mysql://${user}:${password}@private-${host}:25060/defaultdb?ssl-mode=REQUIRED`, clusterUrn: `do:dbaas:${uuid}` } };
+        }
+        case "digitalocean:index/databaseReplica:DatabaseReplica": {
+            const host = `${auto(name)}-do-user-1.db.ondigitalocean.com`;
+            return { id: uuid, state: { ...base, name: auto(name), uuid, host, privateHost: `private-${host}`, port: 25060, user: "doadmin", password: `mock-password-${h}`,
+                uri: `mysql://doadmin:mock-password-${h}@${host}:25060/defaultdb`, privateUri: `mysql://doadmin:mock-password-${h}@private-${host}:25060/defaultdb` } };
+        }
+        case "digitalocean:index/databaseUser:DatabaseUser":
+            return { id: `${inputs.clusterId}/user/${inputs.name}`, state: { ...base, password: `mock-password-${h}`, role: "normal" } };
+        case "digitalocean:index/databaseDb:DatabaseDb":
+            return { id: `${inputs.clusterId}/database/${inputs.name}`, state: base };
+        case "digitalocean:index/certificate:Certificate":
+            return { id: uuid, state: { ...base, name: auto(name), uuid, state: "verified", notAfter: "2027-02-23T00:00:00Z", sha1Fingerprint: h.toString(16) } };
+        case "digitalocean:index/domain:Domain":
+            return { id: inputs.name, state: { ...base, urn: `do:domain:${inputs.name}`, ttl: 1800 } };
+        case "digitalocean:index/dnsRecord:DnsRecord":
+            return { id, state: { ...base, fqdn: inputs.name === "@" ? inputs.domain : `${inputs.name}.${inputs.domain}` } };
+        case "digitalocean:index/vpc:Vpc":
+            return { id: uuid, state: { ...base, name: auto(name), urn: `do:vpc:${uuid}` } };
+        case "digitalocean:index/tag:Tag":
+            return { id: inputs.name, state: base };
+        case "digitalocean:index/spacesBucket:SpacesBucket": {
+            const bucket = auto(name);
+            return { id: bucket, state: { ...base, name: bucket, bucketDomainName: `${bucket}.${inputs.region}.digitaloceanspaces.com`, endpoint: `${inputs.region}.digitaloceanspaces.com`, urn: `do:space:${bucket}` } };
+        }
+        case "digitalocean:index/cdn:Cdn":
+            return { id: uuid, state: { ...base, endpoint: `${String(inputs.origin ?? "origin").split(".")[0]}.${inputs.region ?? "nyc3"}.cdn.digitaloceanspaces.com`, createdAt: "2026-11-25T00:00:00Z" } };
+        case "digitalocean:index/monitorAlert:MonitorAlert":
+            return { id: uuid, state: { ...base, uuid } };
+        case "digitalocean:index/uptimeCheck:UptimeCheck":
+        case "digitalocean:index/uptimeAlert:UptimeAlert":
+        case "digitalocean:index/firewall:Firewall":
+        case "digitalocean:index/databaseFirewall:DatabaseFirewall":
+        case "digitalocean:index/project:Project":
+            return { id: uuid, state: { ...base, name: inputs.name ?? auto(name) } };
+        default:
+            return { id: `${name}-id`, state: base };
+    }
+}
+
+/** Captures every resource registration of a program run under Pulumi's mock engine. */
+export class Recorder {
+    readonly resources: RecordedResource[] = [];
+
+    /** Forgets what was recorded, e.g. between tests. */
+    reset(): void {
+        this.resources.length = 0;
+    }
+
+    byType(type: string): RecordedResource[] {
+        return this.resources.filter((r) => r.type === type);
+    }
+
+    /**
+     * Installs the mocks. Must run once per process before any resource exists: Pulumi keeps one
+     * mock monitor per process, so tests share it and call `reset` between cases.
+     */
+    async install(project: string, stack: string, preview = false): Promise<void> {
+        await pulumi.runtime.setMocks(
+            {
+                newResource: (args) => inventOutputs(args.type, args.name, args.inputs),
+                call: (args) => {
+                    throw new Error(`webstack's mock engine has no answer for the invoke "${args.token}"; add one to tools/recorder.ts.`);
+                },
+            },
+            project,
+            stack,
+            preview,
+        );
+        const monitor = pulumi.runtime.getMonitor() as any;
+        const register = monitor.registerResource.bind(monitor);
+        monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) =>
+            register(req, (err: unknown, resp: any) => {
+                if (!err && resp) this.capture(req, resp);
+                callback(err, resp);
+            });
+    }
+
+    private capture(req: any, resp: any): void {
+        const inputs = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
+            propertyDependencies[key] = deps.getUrnsList();
+        });
+        this.resources.push({
+            urn: resp.getUrn(),
+            type: req.getType(),
+            name: req.getName(),
+            custom: req.getCustom(),
+            parent: req.getParent(),
+            id: resp.getId(),
+            inputs,
+            state: plain(resp.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+            dependencies: req.getDependenciesList(),
+            propertyDependencies,
+            protect: req.getProtect?.() ?? false,
+            deleteBeforeReplace: req.getDeletebeforereplace(),
+            retainOnDelete: req.getRetainondelete?.() ?? false,
+            ignoreChanges: req.getIgnorechangesList(),
+            replaceOnChanges: req.getReplaceonchangesList(),
+            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+            aliases: req.getAliasesList().map((a: any) => a.getUrn?.() || JSON.stringify(a.toObject())),
+            provider: req.getProvider(),
+        });
+    }
+
+    /** Resolves once every registration the program started has been answered. */
+    async settle(): Promise<void> {
+        await (pulumi.runtime as any).waitForRPCs();
+    }
+}
