@@ -29,6 +29,8 @@ export interface RecordedResource {
     additionalSecretOutputs: string[];
     aliases: string[];
     provider: string;
+    /** Position of the registration request in the program's run (0-based): the order `pulumi preview` lists steps. */
+    order: number;
 }
 
 export function isSecret(value: unknown): value is { value: unknown } {
@@ -72,7 +74,7 @@ export function inventOutputs(type: string, name: string, inputs: Record<string,
     const base = { ...inputs };
     switch (type) {
         case "digitalocean:index/droplet:Droplet":
-            return { id, state: { ...base, name: auto(name), ipv4Address: `203.0.113.${octet}`, ipv4AddressPrivate: `10.10.1.${octet}`, urn: `do:droplet:${id}`, status: "active", vpcUuid: inputs.vpcUuid ?? uuid } };
+            return { id, state: { ...base, name: auto(name), ipv4Address: `203.0.113.${octet}`, ipv4AddressPrivate: `10.10.1.${octet}`, dropletUrn: `do:droplet:${id}`, status: "active", vpcUuid: inputs.vpcUuid ?? uuid } };
         case "digitalocean:index/loadBalancer:LoadBalancer":
             return { id: uuid, state: { ...base, name: auto(name), ip: inputs.network === "INTERNAL" ? `10.10.2.${octet}` : `198.51.100.${octet}`, loadBalancerUrn: `do:loadbalancer:${uuid}`, status: "active" } };
         case "digitalocean:index/databaseCluster:DatabaseCluster": {
@@ -94,7 +96,7 @@ export function inventOutputs(type: string, name: string, inputs: Record<string,
         case "digitalocean:index/certificate:Certificate":
             return { id: uuid, state: { ...base, name: auto(name), uuid, state: "verified", notAfter: "2027-02-23T00:00:00Z", sha1Fingerprint: h.toString(16) } };
         case "digitalocean:index/domain:Domain":
-            return { id: inputs.name, state: { ...base, urn: `do:domain:${inputs.name}`, ttl: 1800 } };
+            return { id: inputs.name, state: { ...base, domainUrn: `do:domain:${inputs.name}`, ttl: 1800 } };
         case "digitalocean:index/dnsRecord:DnsRecord":
             return { id, state: { ...base, fqdn: inputs.name === "@" ? inputs.domain : `${inputs.name}.${inputs.domain}` } };
         case "digitalocean:index/vpc:Vpc":
@@ -103,7 +105,7 @@ export function inventOutputs(type: string, name: string, inputs: Record<string,
             return { id: inputs.name, state: base };
         case "digitalocean:index/spacesBucket:SpacesBucket": {
             const bucket = auto(name);
-            return { id: bucket, state: { ...base, name: bucket, bucketDomainName: `${bucket}.${inputs.region}.digitaloceanspaces.com`, endpoint: `${inputs.region}.digitaloceanspaces.com`, urn: `do:space:${bucket}` } };
+            return { id: bucket, state: { ...base, name: bucket, bucketDomainName: `${bucket}.${inputs.region}.digitaloceanspaces.com`, endpoint: `${inputs.region}.digitaloceanspaces.com`, bucketUrn: `do:space:${bucket}` } };
         }
         case "digitalocean:index/cdn:Cdn":
             return { id: uuid, state: { ...base, endpoint: `${String(inputs.origin ?? "origin").split(".")[0]}.${inputs.region ?? "nyc3"}.cdn.digitaloceanspaces.com`, createdAt: "2026-11-25T00:00:00Z" } };
@@ -123,10 +125,12 @@ export function inventOutputs(type: string, name: string, inputs: Record<string,
 /** Captures every resource registration of a program run under Pulumi's mock engine. */
 export class Recorder {
     readonly resources: RecordedResource[] = [];
+    private requests = 0;
 
     /** Forgets what was recorded, e.g. between tests. */
     reset(): void {
         this.resources.length = 0;
+        this.requests = 0;
     }
 
     byType(type: string): RecordedResource[] {
@@ -151,14 +155,16 @@ export class Recorder {
         );
         const monitor = pulumi.runtime.getMonitor() as any;
         const register = monitor.registerResource.bind(monitor);
-        monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) =>
-            register(req, (err: unknown, resp: any) => {
-                if (!err && resp) this.capture(req, resp);
+        monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
+            const order = this.requests++;
+            return register(req, (err: unknown, resp: any) => {
+                if (!err && resp) this.capture(req, resp, order);
                 callback(err, resp);
             });
+        };
     }
 
-    private capture(req: any, resp: any): void {
+    private capture(req: any, resp: any, order: number): void {
         const inputs = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
         const propertyDependencies: Record<string, string[]> = {};
         req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
@@ -183,6 +189,7 @@ export class Recorder {
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
             aliases: req.getAliasesList().map((a: any) => a.getUrn?.() || JSON.stringify(a.toObject())),
             provider: req.getProvider(),
+            order,
         });
     }
 

@@ -1,0 +1,38 @@
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+
+export const VALKEY_VERSION = "8";
+
+export interface CacheArgs {
+    /** Valkey plan slug, e.g. "db-s-1vcpu-1gb". */
+    readonly size: string;
+    readonly region: string;
+    readonly vpcUuid: pulumi.Input<string>;
+    readonly tags: pulumi.Input<string>[];
+    /** Droplet tags allowed to connect (the app servers). */
+    readonly trustedTags: pulumi.Input<string>[];
+}
+
+/**
+ * A single-node managed Valkey cache (tier 3) reachable only from the app servers. Losing it slows the
+ * site but does not take it down, so one node is the default. Redis is closed to new clusters; Valkey replaces it.
+ */
+export class Cache extends pulumi.ComponentResource {
+    readonly cluster: digitalocean.DatabaseCluster;
+    readonly firewall: digitalocean.DatabaseFirewall;
+
+    constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("webstack:components:Cache", name, {}, opts);
+        this.cluster = new digitalocean.DatabaseCluster(
+            `${name}-cluster`,
+            { engine: "valkey", version: VALKEY_VERSION, size: args.size, region: args.region, nodeCount: 1, privateNetworkUuid: args.vpcUuid, tags: args.tags, evictionPolicy: "allkeys_lru" },
+            { parent: this },
+        );
+        this.firewall = new digitalocean.DatabaseFirewall(
+            `${name}-firewall`,
+            { clusterId: this.cluster.id, rules: args.trustedTags.map((value) => ({ type: "tag", value })) },
+            { parent: this },
+        );
+        this.registerOutputs({ host: this.cluster.privateHost });
+    }
+}

@@ -1,0 +1,342 @@
+// Stack configuration: parse every `webstack:*` key, validate all of them, report every problem at once,
+// and resolve the tier's defaults into concrete settings. Pure: no Pulumi engine needed to call it.
+import catalog from "./catalog.json";
+import { TIER_PROFILES, TIERS, Tier } from "./tiers";
+
+export const NAMESPACE = "webstack";
+export const ENVIRONMENTS = ["Development", "Staging", "Production"] as const;
+export const CERTIFICATE_KINDS = ["lets_encrypt", "custom"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** Everything the program builds from, with the tier's defaults already applied. */
+export interface StackSettings {
+    readonly stack: string;
+    readonly tier: Tier;
+    readonly region: string;
+    readonly domain: string;
+    readonly environment: Environment;
+    readonly vpcIpRange: string;
+    readonly sshKeys: readonly string[];
+    readonly adminCidrs: readonly string[];
+    readonly alerts: { readonly emails: readonly string[]; readonly slack?: { readonly channel: string; readonly url: string } };
+    readonly app: { readonly image: string; readonly port: number };
+    readonly web: { readonly count: number; readonly size: string };
+    readonly appPool?: { readonly count: number; readonly size: string };
+    readonly loadBalancer?: { readonly count: number; readonly sizeUnit: number };
+    readonly database?: { readonly size: string; readonly standbyNodes: number; readonly readReplicas: number; readonly protect: boolean };
+    readonly cache?: { readonly size: string };
+    readonly staticAssets: boolean;
+    readonly firewalls: boolean;
+    readonly monitoring: boolean;
+    readonly certificate?:
+        | { readonly kind: "lets_encrypt" }
+        | { readonly kind: "custom"; readonly privateKey: string; readonly leafCertificate: string; readonly certificateChain?: string };
+}
+
+/** The error `pulumi up` shows: every problem, one per line, no stack trace. */
+export class ConfigError extends Error {
+    constructor(readonly stack: string, readonly problems: readonly string[]) {
+        super(`Invalid configuration for stack "${stack}":\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+// Keys and their sub-keys; `null` marks a scalar or list key.
+const KEYS: Record<string, readonly string[] | null> = {
+    tier: null, region: null, domain: null, environment: null, vpcIpRange: null, sshKeys: null, adminCidrs: null,
+    alerts: ["emails", "slackChannel"], slackWebhookUrl: null,
+    app: ["image", "port", "count", "size"], web: ["count", "size"],
+    database: ["size", "standbyNodes", "readReplicas", "protect"],
+    loadBalancer: ["count", "sizeUnit"], certificate: ["kind"], tlsPrivateKey: null, tlsCertificate: null, tlsCertificateChain: null,
+    cache: ["enabled", "size"], staticAssets: ["enabled"],
+};
+const SECRET_KEYS = ["slackWebhookUrl", "tlsPrivateKey"];
+
+const DNS_NAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
+const FINGERPRINT = /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const IMAGE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
+
+const show = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : `"${JSON.stringify(value)}"`);
+const quoteAll = (values: readonly (string | number)[]): string => {
+    const q = values.map((v) => `"${v}"`);
+    return q.length <= 1 ? q.join("") : `${q.slice(0, -1).join(", ")} or ${q[q.length - 1]}`;
+};
+
+/** Pulumi passes structured config as JSON text and scalars as plain text. */
+function decode(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+function parseCidr(text: string): { v4: boolean; bits: number; octets?: number[] } | undefined {
+    const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
+    if (v4) {
+        const octets = v4.slice(1, 5).map(Number);
+        const bits = Number(v4[5]);
+        return octets.every((o) => o <= 255) && bits <= 32 ? { v4: true, bits, octets } : undefined;
+    }
+    const v6 = /^([0-9a-f:]+)\/(\d{1,3})$/i.exec(text);
+    if (v6 && v6[1].includes(":") && Number(v6[2]) <= 128) return { v4: false, bits: Number(v6[2]) };
+    return undefined;
+}
+
+function isPrivateRange(octets: number[]): boolean {
+    const [a, b] = octets;
+    return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+}
+
+/**
+ * Parses and validates the `webstack:*` keys of a stack (values as the Pulumi CLI passes them: strings,
+ * structured values as JSON). Throws one ConfigError listing every problem.
+ */
+export function parseStackConfig(stack: string, raw: Readonly<Record<string, string>>, secretKeys: ReadonlySet<string> = new Set()): StackSettings {
+    const problems: string[] = [];
+    const values: Record<string, unknown> = {};
+    for (const [fullKey, text] of Object.entries(raw)) {
+        if (!fullKey.startsWith(`${NAMESPACE}:`)) continue;
+        const key = fullKey.slice(NAMESPACE.length + 1);
+        if (!(key in KEYS)) {
+            problems.push(`${fullKey}: unknown key; allowed keys are ${quoteAll(Object.keys(KEYS))}. Fix: pulumi config rm ${fullKey}`);
+            continue;
+        }
+        values[key] = decode(text);
+    }
+    const path = (key: string) => `${NAMESPACE}:${key}`;
+    const setCmd = (key: string, example: string | number) =>
+        key.includes(".") || key.includes("[") ? `pulumi config set --path '${path(key)}' ${example}` : `pulumi config set ${path(key)} ${example}`;
+
+    // Structured keys: must be objects with known sub-keys.
+    const objects: Record<string, Record<string, unknown>> = {};
+    for (const [key, subKeys] of Object.entries(KEYS)) {
+        if (!subKeys) continue;
+        const value = values[key];
+        if (value === undefined) {
+            objects[key] = {};
+        } else if (typeof value !== "object" || value === null || Array.isArray(value)) {
+            problems.push(`${path(key)}: expected an object with keys ${quoteAll(subKeys)}; got ${show(value)}. Fix: pulumi config set --path '${path(key)}.${subKeys[0]}' <value>`);
+            objects[key] = {};
+        } else {
+            objects[key] = value as Record<string, unknown>;
+            for (const sub of Object.keys(value)) {
+                if (!subKeys.includes(sub)) {
+                    problems.push(`${path(`${key}.${sub}`)}: unknown key; allowed keys are ${quoteAll(subKeys)}. Fix: pulumi config rm --path '${path(`${key}.${sub}`)}'`);
+                }
+            }
+        }
+    }
+    for (const key of SECRET_KEYS) {
+        if (values[key] !== undefined && !secretKeys.has(path(key))) {
+            problems.push(`${path(key)}: must be stored encrypted; it is in plain text. Fix: pulumi config set --secret ${path(key)} <value>`);
+        }
+    }
+
+    const get = (key: string): unknown => {
+        const [top, sub] = key.split(".");
+        return sub === undefined ? values[top] : objects[top][sub];
+    };
+    const given = (key: string) => get(key) !== undefined;
+
+    function integer(key: string, fallback: number, min: number, max: number, context = ""): number {
+        const value = get(key);
+        if (value === undefined) return fallback;
+        if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+            const example = Math.min(Math.max(fallback, min), max);
+            problems.push(`${path(key)}: must be an integer from ${min} to ${max}${context}; got ${show(value)}. Fix: ${setCmd(key, example)}`);
+            return fallback;
+        }
+        return value;
+    }
+    function oneOf<T extends string>(key: string, fallback: T, allowed: readonly T[], what = ""): T {
+        const value = get(key);
+        if (value === undefined) return fallback;
+        if (typeof value !== "string" || !allowed.includes(value as T)) {
+            const list = allowed.length > 20 ? `one of ${allowed.length} ${what} (e.g. ${quoteAll(allowed.slice(0, 4))})` : quoteAll(allowed);
+            problems.push(`${path(key)}: expected ${list}; got ${show(value)}. Fix: ${setCmd(key, fallback)}`);
+            return fallback;
+        }
+        return value as T;
+    }
+    function bool(key: string, fallback: boolean): boolean {
+        const value = get(key);
+        if (value === undefined) return fallback;
+        if (typeof value !== "boolean") {
+            problems.push(`${path(key)}: expected true or false; got ${show(value)}. Fix: ${setCmd(key, fallback ? "true" : "false")}`);
+            return fallback;
+        }
+        return value;
+    }
+    function stringList(key: string, check: (s: string) => string | undefined, example: string): string[] {
+        const value = get(key);
+        if (value === undefined) return [];
+        if (!Array.isArray(value)) {
+            problems.push(`${path(key)}: expected a list; got ${show(value)}. Fix: pulumi config set --path '${path(key)}[0]' ${example}`);
+            return [];
+        }
+        if (value.length > 50) {
+            problems.push(`${path(key)}: expected at most 50 entries; got ${value.length}. Fix: pulumi config set --path '${path(key)}' with fewer entries`);
+            return [];
+        }
+        const out: string[] = [];
+        value.forEach((item, i) => {
+            const why = typeof item === "string" ? check(item) : "expected text";
+            if (why) problems.push(`${path(key)}[${i}]: ${why}; got ${show(item)}. Fix: pulumi config set --path '${path(key)}[${i}]' ${example}`);
+            else out.push(item as string);
+        });
+        return out;
+    }
+    const onlyFrom = (key: string, minTier: number, tier: Tier, why: string) => {
+        if (tier < minTier && given(key)) {
+            problems.push(`${path(key)}: applies only at tier ${minTier} and above (${why}); got ${show(get(key))} at tier ${tier}. Fix: pulumi config rm --path '${path(key)}'`);
+        }
+    };
+
+    // --- tier first: every default depends on it.
+    let tier: Tier = 0;
+    const rawTier = values.tier;
+    if (rawTier === undefined) {
+        problems.push(`${path("tier")}: required; expected ${quoteAll(TIERS)}. Fix: pulumi config set ${path("tier")} 0`);
+    } else if (!TIERS.includes(rawTier as Tier)) {
+        problems.push(`${path("tier")}: expected ${quoteAll(TIERS)}; got ${show(rawTier)}. Fix: pulumi config set ${path("tier")} ${Math.min(Math.max(Math.trunc(Number(rawTier)) || 0, 0), 3)}`);
+    } else {
+        tier = rawTier as Tier;
+    }
+    const profile = TIER_PROFILES[tier];
+
+    const region = oneOf("region", "nyc3", catalog.regions, "regions");
+    const domainValue = values.domain;
+    let domain = "example.com";
+    if (domainValue === undefined) {
+        problems.push(`${path("domain")}: required; the DNS zone DigitalOcean will host (e.g. "example.com"). Fix: pulumi config set ${path("domain")} example.com`);
+    } else if (typeof domainValue !== "string" || !DNS_NAME.test(domainValue)) {
+        problems.push(`${path("domain")}: expected a lower-case DNS name such as "example.com"; got ${show(domainValue)}. Fix: pulumi config set ${path("domain")} example.com`);
+    } else {
+        domain = domainValue;
+    }
+    const environment = oneOf("environment", "Development", ENVIRONMENTS);
+
+    let vpcIpRange = "10.10.0.0/16";
+    if (values.vpcIpRange !== undefined) {
+        const cidr = typeof values.vpcIpRange === "string" ? parseCidr(values.vpcIpRange) : undefined;
+        if (!cidr || !cidr.v4 || !isPrivateRange(cidr.octets!) || cidr.bits < 16 || cidr.bits > 24) {
+            problems.push(`${path("vpcIpRange")}: expected a private (RFC 1918) IPv4 range from /16 to /24 such as "10.10.0.0/16"; got ${show(values.vpcIpRange)}. Fix: pulumi config set ${path("vpcIpRange")} 10.10.0.0/16`);
+        } else {
+            vpcIpRange = values.vpcIpRange as string;
+        }
+    }
+
+    const sshKeys = stringList("sshKeys", (s) => (FINGERPRINT.test(s) || /^\d{1,12}$/.test(s) ? undefined : "expected an SSH key fingerprint (16 colon-separated hex pairs) or a numeric key id"), "<fingerprint>");
+    if (values.sshKeys === undefined || (Array.isArray(values.sshKeys) && values.sshKeys.length === 0)) {
+        problems.push(`${path("sshKeys")}: required; at least one SSH key fingerprint (DigitalOcean e-mails root passwords for droplets without keys). Fix: pulumi config set --path '${path("sshKeys[0]")}' <fingerprint from "doctl compute ssh-key list">`);
+    }
+    const adminCidrs = stringList(
+        "adminCidrs",
+        (s) => {
+            const cidr = parseCidr(s);
+            if (!cidr) return "expected an IPv4 or IPv6 CIDR such as \"203.0.113.7/32\"";
+            if (cidr.bits === 0) return "SSH from the whole internet is refused; expected a CIDR narrower than /0";
+            return undefined;
+        },
+        "203.0.113.7/32",
+    );
+
+    const emails = stringList("alerts.emails", (s) => (EMAIL.test(s) ? undefined : "expected an e-mail address"), "ops@example.com");
+    const slackChannel = objects.alerts.slackChannel;
+    const slackUrl = values.slackWebhookUrl;
+    if (slackChannel !== undefined && (typeof slackChannel !== "string" || !/^#?[a-z0-9_-]{1,80}$/.test(slackChannel))) {
+        problems.push(`${path("alerts.slackChannel")}: expected a Slack channel name such as "#ops"; got ${show(slackChannel)}. Fix: pulumi config set --path '${path("alerts.slackChannel")}' '#ops'`);
+    }
+    if ((slackChannel === undefined) !== (slackUrl === undefined)) {
+        problems.push(`${path(slackChannel === undefined ? "alerts.slackChannel" : "slackWebhookUrl")}: required when ${path(slackChannel === undefined ? "slackWebhookUrl" : "alerts.slackChannel")} is set; Slack alerts need both. Fix: ${slackChannel === undefined ? `pulumi config set --path '${path("alerts.slackChannel")}' '#ops'` : `pulumi config set --secret ${path("slackWebhookUrl")} https://hooks.slack.com/services/…`}`);
+    }
+    if (slackUrl !== undefined && (typeof slackUrl !== "string" || !/^https:\/\/\S+$/.test(slackUrl))) {
+        problems.push(`${path("slackWebhookUrl")}: expected an https:// webhook URL; got a value of type ${typeof slackUrl}. Fix: pulumi config set --secret ${path("slackWebhookUrl")} https://hooks.slack.com/services/…`);
+    }
+    const slack = typeof slackChannel === "string" && typeof slackUrl === "string" ? { channel: slackChannel, url: slackUrl } : undefined;
+    const emailsGiven = get("alerts.emails");
+    if (profile.monitoring && slackChannel === undefined && !(Array.isArray(emailsGiven) && emailsGiven.length > 0)) {
+        problems.push(`${path("alerts.emails")}: required at tier ${tier}; alert policies need at least one e-mail or Slack target. Fix: pulumi config set --path '${path("alerts.emails[0]")}' ops@example.com`);
+    }
+
+    const image = objects.app.image;
+    if (image !== undefined && (typeof image !== "string" || !IMAGE.test(image))) {
+        problems.push(`${path("app.image")}: expected a container image reference such as "ghcr.io/acme/shop:1.4.2"; got ${show(image)}. Fix: pulumi config set --path '${path("app.image")}' ghcr.io/acme/shop:1.4.2`);
+    }
+    const app = {
+        image: typeof image === "string" && IMAGE.test(image) ? image : "ghcr.io/nginxinc/nginx-unprivileged:stable",
+        port: integer("app.port", 8080, 1024, 65535, " (not 80, which nginx uses)"),
+    };
+
+    const droplets = Object.keys(catalog.dropletSizes);
+    const web =
+        tier === 0
+            ? { count: integer("web.count", 1, 1, 1, " at tier 0 (one server; choose tier 1 for a pool)"), size: oneOf("web.size", profile.web.size, droplets, "droplet sizes") }
+            : { count: integer("web.count", profile.web.count, 2, 50, ` at tier ${tier}`), size: oneOf("web.size", profile.web.size, droplets, "droplet sizes") };
+    if (tier === 0 && web.size in catalog.dropletSizes && (catalog.dropletSizes as Record<string, number>)[web.size] < 2) {
+        problems.push(`${path("web.size")}: must have at least 2 GB of memory at tier 0 (nginx, the app and MySQL share the droplet); got ${show(web.size)}. Fix: pulumi config set --path '${path("web.size")}' s-1vcpu-2gb`);
+    }
+
+    onlyFrom("app.count", 2, tier, "web and app servers share droplets below tier 2");
+    onlyFrom("app.size", 2, tier, "web and app servers share droplets below tier 2");
+    const appPool = profile.app && { count: integer("app.count", profile.app.count, 2, 50, ` at tier ${tier}`), size: oneOf("app.size", profile.app.size, droplets, "droplet sizes") };
+
+    for (const key of ["loadBalancer.count", "loadBalancer.sizeUnit"]) onlyFrom(key, 1, tier, "tier 0 has no load balancer");
+    const loadBalancer = profile.loadBalancer && {
+        count: integer("loadBalancer.count", profile.loadBalancer.count, 1, 10, ` at tier ${tier}`),
+        sizeUnit: integer("loadBalancer.sizeUnit", profile.loadBalancer.sizeUnit, 1, 200),
+    };
+
+    for (const key of ["database.size", "database.standbyNodes", "database.readReplicas", "database.protect"]) onlyFrom(key, 1, tier, "MySQL runs on the droplet at tier 0");
+    let database: StackSettings["database"];
+    if (profile.database) {
+        const standbyNodes = integer("database.standbyNodes", profile.database.standbyNodes, 0, 2);
+        const sizes = catalog.mysqlSizesByNodeCount["1"];
+        const size = oneOf("database.size", profile.database.size, sizes, "MySQL plans");
+        const memory = (catalog.databaseMemoryGb as Record<string, number>)[size];
+        if (standbyNodes > 0 && memory < 2) {
+            problems.push(`${path("database.standbyNodes")}: standby nodes need a plan with at least 2 GB of memory; got ${standbyNodes} standby node(s) on ${show(size)}. Fix: pulumi config set --path '${path("database.size")}' db-s-1vcpu-2gb`);
+        }
+        database = { size, standbyNodes, readReplicas: integer("database.readReplicas", profile.database.readReplicas, 0, 5), protect: bool("database.protect", true) };
+    }
+
+    onlyFrom("cache.enabled", 2, tier, "the cache is trusted by the app servers' tag, which exists from tier 2");
+    onlyFrom("cache.size", 2, tier, "the cache is trusted by the app servers' tag, which exists from tier 2");
+    const cacheEnabled = tier >= 2 && bool("cache.enabled", profile.cache !== undefined);
+    const cache = cacheEnabled ? { size: oneOf("cache.size", profile.cache?.size ?? "db-s-1vcpu-1gb", catalog.valkeySizesByNodeCount["1"], "Valkey plans") } : undefined;
+
+    onlyFrom("staticAssets.enabled", 1, tier, "static assets are served beside a load balanced site");
+    const staticAssets = tier >= 1 && bool("staticAssets.enabled", profile.staticAssets);
+    if (staticAssets && !catalog.spacesRegions.includes(region)) {
+        problems.push(`${path("region")}: Spaces (static assets) is not offered in ${show(region)}; expected ${quoteAll(catalog.spacesRegions)}. Fix: pulumi config set ${path("region")} nyc3, or pulumi config set --path '${path("staticAssets.enabled")}' false`);
+    }
+
+    for (const key of ["certificate.kind", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain"]) onlyFrom(key, 2, tier, "TLS is terminated at the load balancer from tier 2");
+    let certificate: StackSettings["certificate"];
+    if (profile.tls) {
+        const kind = oneOf("certificate.kind", "lets_encrypt", CERTIFICATE_KINDS);
+        const material = { privateKey: values.tlsPrivateKey, leafCertificate: values.tlsCertificate, certificateChain: values.tlsCertificateChain };
+        if (kind === "custom") {
+            for (const [name, key] of [["tlsPrivateKey", "privateKey"], ["tlsCertificate", "leafCertificate"]] as const) {
+                if (typeof material[key] !== "string" || !String(material[key]).includes("-----BEGIN")) {
+                    problems.push(`${path(name)}: required as PEM text when certificate.kind is "custom"; got ${material[key] === undefined ? "nothing" : name === "tlsPrivateKey" ? "a value that is not PEM" : show(material[key])}. Fix: ${name === "tlsPrivateKey" ? "pulumi config set --secret" : "pulumi config set"} ${path(name)} < ${name === "tlsPrivateKey" ? "privkey.pem" : "cert.pem"}`);
+                }
+            }
+            certificate = { kind, privateKey: String(material.privateKey), leafCertificate: String(material.leafCertificate), certificateChain: typeof material.certificateChain === "string" ? material.certificateChain : undefined };
+        } else {
+            for (const name of ["tlsPrivateKey", "tlsCertificate", "tlsCertificateChain"]) {
+                if (values[name] !== undefined) problems.push(`${path(name)}: used only when certificate.kind is "custom"; got a value with kind "lets_encrypt". Fix: pulumi config rm ${path(name)}`);
+            }
+            certificate = { kind };
+        }
+    }
+
+    if (problems.length > 0) throw new ConfigError(stack, problems);
+    return {
+        stack, tier, region, domain, environment, vpcIpRange, sshKeys, adminCidrs,
+        alerts: { emails, slack }, app, web, appPool, loadBalancer, database, cache, staticAssets,
+        firewalls: profile.firewalls, monitoring: profile.monitoring, certificate,
+    };
+}

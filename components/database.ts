@@ -1,0 +1,72 @@
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+
+export const MYSQL_VERSION = "8";
+
+export interface DatabaseArgs {
+    /** Plan slug for the primary, its standby nodes and the read replicas, e.g. "db-s-1vcpu-2gb". */
+    readonly size: string;
+    /** Standby nodes, 0 to 2: automatic failover; needs a plan with at least 2 GB of memory. */
+    readonly standbyNodes: number;
+    /** Read-only replicas, 0 to 5: read scaling, not failover. */
+    readonly readReplicas: number;
+    readonly region: string;
+    /** The VPC the cluster lives in for good (changing it replaces the cluster). */
+    readonly vpcUuid: pulumi.Input<string>;
+    /** Tags for the cluster and replicas. Replica tags force replacement: keep them the same on every tier. */
+    readonly tags: pulumi.Input<string>[];
+    /** Droplet tags allowed to connect; when empty no database firewall is created and any host may try to connect (tier 1). */
+    readonly trustedTags: pulumi.Input<string>[];
+    /** Protects the cluster and replicas from `pulumi destroy` and replacement. @default true */
+    readonly protect: boolean;
+}
+
+/**
+ * Managed MySQL: a primary (plus standby nodes when asked), read replicas, the app's database and user,
+ * and, from tier 2, a database firewall that trusts only the app servers' tag. Every force-new input
+ * (engine, name, VPC, replica tags) is the same on every tier, so a tier change never replaces data.
+ */
+export class Database extends pulumi.ComponentResource {
+    readonly cluster: digitalocean.DatabaseCluster;
+    readonly replicas: digitalocean.DatabaseReplica[];
+    readonly appDatabase: digitalocean.DatabaseDb;
+    readonly appUser: digitalocean.DatabaseUser;
+    readonly firewall?: digitalocean.DatabaseFirewall;
+
+    constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("webstack:components:Database", name, {}, opts);
+        const data = { parent: this, protect: args.protect };
+        this.cluster = new digitalocean.DatabaseCluster(
+            `${name}-cluster`,
+            {
+                engine: "mysql",
+                version: MYSQL_VERSION,
+                size: args.size,
+                region: args.region,
+                nodeCount: 1 + args.standbyNodes,
+                privateNetworkUuid: args.vpcUuid,
+                tags: args.tags,
+            },
+            data,
+        );
+        this.replicas = Array.from(
+            { length: args.readReplicas },
+            (_, i) =>
+                new digitalocean.DatabaseReplica(
+                    `${name}-replica-${i}`,
+                    { clusterId: this.cluster.id, size: args.size, region: args.region, privateNetworkUuid: args.vpcUuid, tags: args.tags },
+                    data,
+                ),
+        );
+        this.appDatabase = new digitalocean.DatabaseDb(`${name}-app`, { clusterId: this.cluster.id, name: "app" }, { parent: this });
+        this.appUser = new digitalocean.DatabaseUser(`${name}-app-user`, { clusterId: this.cluster.id, name: "app" }, { parent: this });
+        if (args.trustedTags.length > 0) {
+            this.firewall = new digitalocean.DatabaseFirewall(
+                `${name}-firewall`,
+                { clusterId: this.cluster.id, rules: args.trustedTags.map((value) => ({ type: "tag", value })) },
+                { parent: this },
+            );
+        }
+        this.registerOutputs({ host: this.cluster.privateHost, uri: pulumi.secret(this.cluster.privateUri) });
+    }
+}

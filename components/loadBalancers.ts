@@ -1,0 +1,68 @@
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface LoadBalancersArgs {
+    /** Number of load balancers, 1 to 10; several public ones run active-active behind DNS. */
+    readonly count: number;
+    /** Nodes per load balancer, 1 to 200 (each node handles about 10,000 requests per second). */
+    readonly sizeUnit: number;
+    readonly region: string;
+    readonly vpcUuid: pulumi.Input<string>;
+    /** EXTERNAL serves the internet; INTERNAL serves the VPC only (the app pool behind nginx). */
+    readonly network: "EXTERNAL" | "INTERNAL";
+    /** Tag of the droplets to balance: new droplets with the tag join without touching the load balancer. */
+    readonly targetTag: pulumi.Input<string>;
+    /** Port the droplets listen on. */
+    readonly targetPort: number;
+    /** Port clients connect to with plain HTTP. */
+    readonly entryPort: number;
+    /** Health check; "http" checks `path`, "tcp" only opens the port. */
+    readonly healthcheck: { readonly protocol: "http" | "tcp"; readonly path?: string };
+    /** When set: HTTPS on 443 with this certificate, HTTP redirected to HTTPS, STRONG ciphers. */
+    readonly certificateName?: pulumi.Input<string>;
+}
+
+/** One or more DigitalOcean load balancers targeting a droplet tag, `${name}-0` … */
+export class LoadBalancers extends pulumi.ComponentResource {
+    readonly loadBalancers: digitalocean.LoadBalancer[];
+
+    constructor(name: string, args: LoadBalancersArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("webstack:components:LoadBalancers", name, {}, opts);
+        const http = { entryProtocol: "http", entryPort: args.entryPort, targetProtocol: "http", targetPort: args.targetPort };
+        const tls = args.certificateName !== undefined;
+        const forwardingRules = tls
+            ? [{ entryProtocol: "https", entryPort: 443, targetProtocol: "http", targetPort: args.targetPort, certificateName: args.certificateName }, http]
+            : [http];
+        this.loadBalancers = Array.from(
+            { length: args.count },
+            (_, i) =>
+                new digitalocean.LoadBalancer(
+                    `${name}-${i}`,
+                    {
+                        region: args.region,
+                        vpcUuid: args.vpcUuid,
+                        network: args.network,
+                        sizeUnit: args.sizeUnit,
+                        dropletTag: args.targetTag,
+                        forwardingRules,
+                        healthcheck: {
+                            protocol: args.healthcheck.protocol,
+                            port: args.targetPort,
+                            path: args.healthcheck.path,
+                            checkIntervalSeconds: 10,
+                            responseTimeoutSeconds: 5,
+                            healthyThreshold: 3,
+                            unhealthyThreshold: 3,
+                        },
+                        redirectHttpToHttps: tls,
+                        tlsCipherPolicy: tls ? "STRONG" : undefined,
+                        // webstack manages the zone's records itself (one A record per load balancer).
+                        disableLetsEncryptDnsRecords: tls ? true : undefined,
+                        enableBackendKeepalive: true,
+                    },
+                    { parent: this },
+                ),
+        );
+        this.registerOutputs({ ips: this.loadBalancers.map((lb) => lb.ip) });
+    }
+}

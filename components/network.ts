@@ -1,0 +1,24 @@
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface NetworkArgs {
+    /** DigitalOcean region slug, e.g. "nyc3". */
+    readonly region: string;
+    /** Private IPv4 range of the VPC (RFC 1918, /16 to /24). @default "10.10.0.0/16" */
+    readonly ipRange: string;
+    readonly description: string;
+}
+
+/**
+ * The stack's VPC, at every tier. It exists from tier 0 because a managed database's `privateNetworkUuid`
+ * forces replacement: the database must be born in the VPC it will keep through every tier upgrade.
+ */
+export class Network extends pulumi.ComponentResource {
+    readonly vpc: digitalocean.Vpc;
+
+    constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("webstack:components:Network", name, {}, opts);
+        this.vpc = new digitalocean.Vpc(`${name}-vpc`, { region: args.region, ipRange: args.ipRange, description: args.description }, { parent: this });
+        this.registerOutputs({ vpcId: this.vpc.id });
+    }
+}

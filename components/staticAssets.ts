@@ -1,0 +1,28 @@
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface StaticAssetsArgs {
+    /** A region that offers Spaces. */
+    readonly region: string;
+}
+
+/**
+ * A private, versioned Spaces bucket for static assets with DigitalOcean's CDN in front (tier 3).
+ * The bucket's listing stays private; objects meant for the CDN are uploaded with a public-read ACL.
+ * Spaces has no tags.
+ */
+export class StaticAssets extends pulumi.ComponentResource {
+    readonly bucket: digitalocean.SpacesBucket;
+    readonly cdn: digitalocean.Cdn;
+
+    constructor(name: string, args: StaticAssetsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("webstack:components:StaticAssets", name, {}, opts);
+        this.bucket = new digitalocean.SpacesBucket(
+            `${name}-bucket`,
+            { region: args.region, acl: "private", versioning: { enabled: true }, forceDestroy: false },
+            { parent: this, protect: true },
+        );
+        this.cdn = new digitalocean.Cdn(`${name}-cdn`, { origin: this.bucket.bucketDomainName, ttl: 3600 }, { parent: this });
+        this.registerOutputs({ cdnEndpoint: this.cdn.endpoint });
+    }
+}

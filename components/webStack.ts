@@ -1,0 +1,185 @@
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+import { Cache } from "./cache";
+import { renderCloudInit, HostRole } from "./cloudInit";
+import { StackSettings } from "./config";
+import { Database } from "./database";
+import { Dns } from "./dns";
+import { Firewalls } from "./firewalls";
+import { LoadBalancers } from "./loadBalancers";
+import { Monitoring } from "./monitoring";
+import { stackTags } from "./naming";
+import { Network } from "./network";
+import { ServerPool } from "./serverPool";
+import { StaticAssets } from "./staticAssets";
+import { TIER_PROFILES } from "./tiers";
+import { Tls } from "./tls";
+
+export const WEB_PORT = 80;
+const MYSQL_PORT = 25060;
+const VALKEY_PORT = 25061;
+
+export interface WebStackArgs {
+    /** Validated settings of the stack (`parseStackConfig`); the tier is already resolved into them. */
+    readonly settings: StackSettings;
+    /** Pulumi project name, used in tags. @default "webstack" */
+    readonly project?: string;
+}
+
+/**
+ * The whole site for one stack: VPC, web (and from tier 2 app) droplet pools, load balancers, managed
+ * MySQL, firewalls, TLS, monitoring, cache, static assets, DNS and a DigitalOcean project grouping it all.
+ * What exists follows the settings the tier resolved to; see components/tiers.ts.
+ */
+export class WebStack extends pulumi.ComponentResource {
+    readonly url: string;
+    readonly loadBalancerIps: pulumi.Output<string>[];
+    readonly dropletIps: pulumi.Output<string>[];
+    readonly databaseHost?: pulumi.Output<string>;
+    readonly databaseUri?: pulumi.Output<string>;
+    readonly cdnEndpoint?: pulumi.Output<string>;
+
+    constructor(name: string, args: WebStackArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("webstack:components:WebStack", name, {}, opts);
+        const s = args.settings;
+        const child = { parent: this };
+        const tags = stackTags(args.project ?? "webstack", s.stack);
+        const tag = (key: string, value: string) => new digitalocean.Tag(`${name}-tag-${key}`, { name: value }, child).name;
+        const common = [tag("project", tags.project), tag("stack", tags.stack)];
+        const webTag = tag("web", tags.role("web"));
+        const appTag = s.appPool ? tag("app", tags.role("app")) : undefined;
+
+        const network = new Network(`${name}-network`, { region: s.region, ipRange: s.vpcIpRange, description: `webstack ${s.stack} (tier ${s.tier})` }, child);
+        const vpcUuid = network.vpc.id;
+
+        const database =
+            s.database &&
+            new Database(
+                `${name}-db`,
+                {
+                    ...s.database,
+                    region: s.region,
+                    vpcUuid,
+                    tags: [...common, tag("db", tags.role("db"))],
+                    trustedTags: s.firewalls && appTag ? [appTag] : [],
+                },
+                child,
+            );
+        const dbEndpoint = database && pulumi.all([database.cluster.privateHost, database.appUser.name, database.appDatabase.name]);
+
+        const cache = s.cache && appTag && new Cache(`${name}-cache`, { size: s.cache.size, region: s.region, vpcUuid, tags: [...common, tag("cache", tags.role("cache"))], trustedTags: [appTag] }, child);
+
+        const pool = (role: string, count: number, size: string, roleTag: pulumi.Input<string>, userData: pulumi.Input<string>) =>
+            new ServerPool(`${name}-${role}`, { count, size, region: s.region, vpcUuid, sshKeys: s.sshKeys, tags: [...common, roleTag], userData, monitoring: s.monitoring }, child);
+
+        // Tier 2+: nginx reaches the app pool through an internal load balancer rather than the app
+        // droplets' private addresses, because user data forces replacement: listing app IPs in the web
+        // servers' cloud-init would replace every web droplet whenever the app pool is resized.
+        let appPool: ServerPool | undefined;
+        let appLb: LoadBalancers | undefined;
+        let webUserData: pulumi.Input<string>;
+        if (s.appPool && appTag && dbEndpoint) {
+            const appUserData = pulumi
+                .all([dbEndpoint, cache ? cache.cluster.privateHost : undefined])
+                .apply(([[host, user, db], cacheHost]) =>
+                    renderCloudInit({ kind: "app", app: s.app, database: { host, port: MYSQL_PORT, user, database: db }, cache: cacheHost ? { host: cacheHost, port: VALKEY_PORT } : undefined }),
+                );
+            appPool = pool("app", s.appPool.count, s.appPool.size, appTag, appUserData);
+            appLb = new LoadBalancers(
+                `${name}-app-lb`,
+                { count: 1, sizeUnit: 1, region: s.region, vpcUuid, network: "INTERNAL", targetTag: appTag, targetPort: s.app.port, entryPort: s.app.port, healthcheck: { protocol: "tcp" } },
+                child,
+            );
+            webUserData = appLb.loadBalancers[0].ip.apply((ip) => renderCloudInit({ kind: "web", webPort: WEB_PORT, upstream: { host: ip, port: s.app.port } }));
+        } else if (dbEndpoint) {
+            webUserData = dbEndpoint.apply(([host, user, db]) =>
+                renderCloudInit({ kind: "web-and-app", app: s.app, webPort: WEB_PORT, database: { host, port: MYSQL_PORT, user, database: db } } satisfies HostRole),
+            );
+        } else {
+            webUserData = renderCloudInit({ kind: "all-in-one", app: s.app, webPort: WEB_PORT });
+        }
+        const webPool = pool("web", s.web.count, s.web.size, webTag, webUserData);
+
+        const zone = new digitalocean.Domain(`${name}-zone`, { name: s.domain }, child);
+        const tls = s.certificate && new Tls(`${name}-tls`, { domain: s.domain, certificate: s.certificate }, { ...child, dependsOn: [zone] });
+        const publicLb =
+            s.loadBalancer &&
+            new LoadBalancers(
+                `${name}-lb`,
+                {
+                    ...s.loadBalancer,
+                    region: s.region,
+                    vpcUuid,
+                    network: "EXTERNAL",
+                    targetTag: webTag,
+                    targetPort: WEB_PORT,
+                    entryPort: WEB_PORT,
+                    healthcheck: { protocol: "http", path: "/healthz" },
+                    certificateName: tls?.certificate.name,
+                },
+                child,
+            );
+        const publicLbs = publicLb?.loadBalancers ?? [];
+        const allLbs = [...publicLbs, ...(appLb?.loadBalancers ?? [])];
+
+        if (s.firewalls) {
+            const roles = [{ role: "web", tag: webTag, port: WEB_PORT, fromLoadBalancerUids: publicLbs.map((lb) => lb.id) }];
+            if (appTag && appLb) roles.push({ role: "app", tag: appTag, port: s.app.port, fromLoadBalancerUids: appLb.loadBalancers.map((lb) => lb.id) });
+            new Firewalls(`${name}-firewall`, { roles, adminCidrs: s.adminCidrs }, child);
+        }
+
+        const staticAssets = s.staticAssets ? new StaticAssets(`${name}-static`, { region: s.region }, child) : undefined;
+
+        this.url = `${s.certificate ? "https" : "http"}://${s.domain}`;
+        if (s.monitoring) {
+            new Monitoring(
+                `${name}-monitoring`,
+                {
+                    dropletTags: appTag ? [webTag, appTag] : [webTag],
+                    loadBalancerIds: allLbs.map((lb) => lb.id),
+                    databaseIds: database ? [database.cluster.id] : [],
+                    url: this.url,
+                    targets: { emails: s.alerts.emails, slack: s.alerts.slack && { channel: s.alerts.slack.channel, url: pulumi.secret(s.alerts.slack.url) } },
+                },
+                child,
+            );
+        }
+
+        const droplets = [...webPool.droplets, ...(appPool?.droplets ?? [])];
+        const entryPoints = publicLbs.length > 0 ? publicLbs.map((lb) => lb.ip) : webPool.droplets.map((d) => d.ipv4Address);
+        new Dns(`${name}-dns`, { zone: zone.id, addresses: entryPoints }, child);
+
+        new digitalocean.Project(
+            `${name}-project`,
+            {
+                name: `${tags.stack}`,
+                description: `webstack stack "${s.stack}", tier ${s.tier} (${TIER_PROFILES[s.tier].title})`,
+                purpose: "Web Application",
+                environment: s.environment,
+                resources: [
+                    ...droplets.map((d) => d.dropletUrn),
+                    ...allLbs.map((lb) => lb.loadBalancerUrn),
+                    ...(database ? [database.cluster.clusterUrn] : []),
+                    ...(cache ? [cache.cluster.clusterUrn] : []),
+                    ...(staticAssets ? [staticAssets.bucket.bucketUrn] : []),
+                    zone.domainUrn,
+                ],
+            },
+            child,
+        );
+
+        this.loadBalancerIps = publicLbs.map((lb) => lb.ip);
+        this.dropletIps = droplets.map((d) => d.ipv4Address);
+        this.databaseHost = database?.cluster.privateHost;
+        this.databaseUri = database && pulumi.secret(database.cluster.privateUri);
+        this.cdnEndpoint = staticAssets?.cdn.endpoint;
+        this.registerOutputs({
+            url: this.url,
+            loadBalancerIps: this.loadBalancerIps,
+            dropletIps: this.dropletIps,
+            databaseHost: this.databaseHost,
+            databaseUri: this.databaseUri,
+            cdnEndpoint: this.cdnEndpoint,
+        });
+    }
+}

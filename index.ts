@@ -1,0 +1,30 @@
+// The Pulumi program: the only reader of configuration. Parse and validate every `webstack:*` key, build
+// one WebStack, export its endpoints (the database URI only as a secret).
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseStackConfig } from "./components/config";
+import { WebStack } from "./components/webStack";
+
+// The SDK marks isConfigSecret @internal, but it is the only way to tell that a key was set with
+// --secret; Config.get uses it for the same purpose.
+const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret(key: string): boolean }).isConfigSecret;
+
+function loadSettings() {
+    const raw = pulumi.runtime.allConfig();
+    const secretKeys = new Set(Object.keys(raw).filter((key) => isConfigSecret(key)));
+    try {
+        return parseStackConfig(pulumi.getStack(), raw, secretKeys);
+    } catch (err) {
+        // RunError: Pulumi prints the message alone, without a stack trace.
+        if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+        throw err;
+    }
+}
+
+const site = new WebStack("webstack", { settings: loadSettings(), project: pulumi.getProject() });
+
+export const url = site.url;
+export const loadBalancerIps = site.loadBalancerIps;
+export const dropletIps = site.dropletIps;
+export const databaseHost = site.databaseHost;
+export const databaseUri = site.databaseUri;
+export const cdnEndpoint = site.cdnEndpoint;
