@@ -1,0 +1,117 @@
+// Pure renderer of the nginx site that web roles run (tier 0 and 1: in front of the local app container;
+// tier >= 2: in front of the app pool's internal load balancer). No Pulumi, no I/O: options in, text out.
+import type { Endpoint } from "./cloudInit";
+
+/** Where cloud-init writes the site; Ubuntu's stock nginx.conf includes sites-enabled/* inside `http {}`. */
+export const NGINX_SITE_PATH = "/etc/nginx/sites-available/webstack";
+/** The symlink that enables the site (the stock `default` site is removed, it also claims default_server on 80). */
+export const NGINX_SITE_LINK = "/etc/nginx/sites-enabled/webstack";
+/** The path the load balancer (DigitalOcean LB or HAProxy) health-checks; nginx answers it itself. */
+export const HEALTH_CHECK_PATH = "/healthz";
+
+export interface NginxSiteOptions {
+    /** TCP port nginx listens on (IPv4 and IPv6), 1-65535; the load balancer forwards to it. */
+    readonly listenPort: number;
+    /** Where every request except the health check goes: `127.0.0.1:<app port>` or the app pool's internal LB.
+     *  `host` is an IPv4 address or a DNS name (nginx resolves names once, when it loads the config). */
+    readonly upstream: Endpoint;
+    /** true when a load balancer terminating TLS sits in front: its X-Forwarded-Proto is passed on (falling
+     *  back to the scheme nginx saw); false at tier 0, where a client could forge it, so nginx's own scheme is
+     *  sent. */
+    readonly behindLoadBalancer: boolean;
+}
+
+/**
+ * Renders the nginx site file (an `upstream`, a `map` and one `server`, all valid inside `http {}`): listens on
+ * `listenPort`, answers `GET /healthz` with 200 without touching the app, and proxies everything else to
+ * `upstream` with X-Forwarded-For/-Proto and bounded timeouts. Throws one Error listing every invalid option.
+ */
+export function renderNginxConfig(opts: NginxSiteOptions): string {
+    const problems = nginxConfigProblems(opts);
+    if (problems.length > 0) {
+        throw new Error(`Invalid nginx site options:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    }
+    const forwardedProtoMap = opts.behindLoadBalancer
+        ? [
+              "# The load balancer terminates TLS and says which scheme the client used.",
+              "map $http_x_forwarded_proto $webstack_forwarded_proto {",
+              "    default $http_x_forwarded_proto;",
+              '    ""      $scheme;',
+              "}",
+              "",
+          ]
+        : [];
+    // Without a load balancer in front, a client-supplied X-Forwarded-Proto must not be trusted.
+    const forwardedProto = opts.behindLoadBalancer ? "$webstack_forwarded_proto" : "$scheme";
+    const lines = [
+        "# Rendered by webstack (components/nginxConfig.ts). Changes are overwritten on the next rebuild.",
+        ...forwardedProtoMap,
+        "upstream webstack_app {",
+        `    server ${opts.upstream.host}:${opts.upstream.port};`,
+        "    keepalive 16;",
+        "}",
+        "",
+        "server {",
+        `    listen ${opts.listenPort} default_server;`,
+        `    listen [::]:${opts.listenPort} default_server;`,
+        "    server_name _;",
+        "    server_tokens off;",
+        "",
+        "    client_max_body_size 10m;",
+        "    client_body_timeout 15s;",
+        "    client_header_timeout 15s;",
+        "    keepalive_timeout 65s;",
+        "    send_timeout 30s;",
+        "",
+        `    location = ${HEALTH_CHECK_PATH} {`,
+        "        access_log off;",
+        "        default_type text/plain;",
+        '        return 200 "ok\\n";',
+        "    }",
+        "",
+        "    location / {",
+        "        proxy_pass http://webstack_app;",
+        "        proxy_http_version 1.1;",
+        '        proxy_set_header Connection "";',
+        "        proxy_set_header Host $host;",
+        "        proxy_set_header X-Real-IP $remote_addr;",
+        "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        `        proxy_set_header X-Forwarded-Proto ${forwardedProto};`,
+        "        proxy_connect_timeout 5s;",
+        "        proxy_send_timeout 60s;",
+        "        proxy_read_timeout 60s;",
+        "    }",
+        "}",
+    ];
+    return `${lines.join("\n")}\n`;
+}
+
+/** Every problem with `opts`, as `path: message; got "value".` lines (empty when valid). */
+export function nginxConfigProblems(opts: NginxSiteOptions, prefix = ""): string[] {
+    const problems: string[] = [];
+    checkPort(problems, `${prefix}listenPort`, opts.listenPort);
+    checkHost(problems, `${prefix}upstream.host`, opts.upstream?.host);
+    checkPort(problems, `${prefix}upstream.port`, opts.upstream?.port);
+    if (typeof opts.behindLoadBalancer !== "boolean") {
+        problems.push(`${prefix}behindLoadBalancer: must be true or false; got "${String(opts.behindLoadBalancer)}".`);
+    }
+    return problems;
+}
+
+// Values end up verbatim in config files, unit files and shell commands, so only plain host names and IPv4
+// addresses pass. Shared by the other host-config renderers.
+export const HOST_PATTERN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** Appends `path: must be an integer from 1 to 65535; got "value".` unless `value` is a TCP port. */
+export function checkPort(problems: string[], path: string, value: unknown): void {
+    if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 65535) {
+        problems.push(`${path}: must be an integer from 1 to 65535; got "${String(value)}".`);
+    }
+}
+
+/** Appends a problem unless `value` is an IPv4 address or a DNS name. */
+export function checkHost(problems: string[], path: string, value: unknown): void {
+    if (typeof value !== "string" || !HOST_PATTERN.test(value)) {
+        problems.push(`${path}: must be an IPv4 address or a DNS name; got "${String(value)}".`);
+    }
+}
