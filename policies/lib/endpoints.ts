@@ -1,0 +1,100 @@
+// What the stack exposes to the public: DNS address records and what they point at, external load
+// balancers, and self-managed load balancer droplets. Shared by the SPOF, TLS and monitoring families.
+import * as digitalocean from "@pulumi/digitalocean";
+import type { PolicyResource } from "@pulumi/policy";
+import { readString, StackIndex } from "./stack";
+import { installsHaproxy } from "./userData";
+import { isUnknown } from "./unknowns";
+
+export type TargetKind = "droplet" | "loadBalancer" | "elsewhere" | "undecided";
+
+export interface AddressRecord {
+    record: PolicyResource;
+    /** "A" or "AAAA". */
+    type: string;
+    /** "www.example.com", "example.com", or the record name when its domain is unknown. */
+    fqdn: string;
+    /** The record's value, or "(unknown)" during preview. */
+    value: string;
+    kind: TargetKind;
+    target?: PolicyResource;
+}
+
+/** The zone a record belongs to: its `domain`, or the Domain resource it depends on when unknown. */
+function domainOf(record: PolicyResource): string | undefined {
+    const domain = readString(record.props, "domain");
+    if (typeof domain === "string") return domain.toLowerCase().replace(/\.$/, "");
+    const dep = (record.propertyDependencies?.domain ?? []).find((d) => d.isType(digitalocean.Domain));
+    const name = dep ? readString(dep.props, "name") : undefined;
+    return typeof name === "string" ? name.toLowerCase() : undefined;
+}
+
+/** The record's fully qualified name. */
+export function fqdnOf(record: PolicyResource): string {
+    const name = readString(record.props, "name");
+    const domain = domainOf(record);
+    const label = typeof name === "string" ? name : "(unknown name)";
+    if (!domain) return label;
+    if (label === "@" || label === "") return domain;
+    return label.endsWith(`.${domain}`) || label === domain ? label : `${label}.${domain}`;
+}
+
+/** A and AAAA records and what they point at. */
+export function addressRecords(stack: StackIndex): AddressRecord[] {
+    const result: AddressRecord[] = [];
+    for (const record of stack.of(digitalocean.DnsRecord)) {
+        const type = readString(record.props, "type");
+        if (typeof type !== "string" || !["A", "AAAA"].includes(type.toUpperCase())) continue;
+        const value = readString(record.props, "value");
+        const fqdn = fqdnOf(record);
+        if (typeof value === "string") {
+            const target = stack.resourceAtIp(value);
+            if (target && (target.isType(digitalocean.Droplet) || target.isType(digitalocean.LoadBalancer))) {
+                result.push({ record, type: type.toUpperCase(), fqdn, value, kind: target.isType(digitalocean.Droplet) ? "droplet" : "loadBalancer", target });
+                continue;
+            }
+        }
+        // Unknown value, or an IP this stack's outputs do not show: ask the engine what the value came from.
+        const deps = (record.propertyDependencies?.value ?? []).flatMap((d): PolicyResource[] => {
+            if (d.isType(digitalocean.Droplet) || d.isType(digitalocean.LoadBalancer)) return [d];
+            if (d.isType(digitalocean.ReservedIp) || d.isType(digitalocean.ReservedIpAssignment) || d.isType(digitalocean.FloatingIp)) {
+                return stack.resolveOne(d, "dropletId", [digitalocean.Droplet]).targets;
+            }
+            return [];
+        });
+        const droplets = deps.filter((d) => d.isType(digitalocean.Droplet));
+        const lbs = deps.filter((d) => d.isType(digitalocean.LoadBalancer));
+        const shown = typeof value === "string" ? value : "(unknown)";
+        if (droplets.length > 0 && lbs.length === 0) result.push({ record, type: type.toUpperCase(), fqdn, value: shown, kind: "droplet", target: droplets[0] });
+        else if (lbs.length > 0 && droplets.length === 0) result.push({ record, type: type.toUpperCase(), fqdn, value: shown, kind: "loadBalancer", target: lbs[0] });
+        else if (isUnknown(value) || deps.length > 0) result.push({ record, type: type.toUpperCase(), fqdn, value: shown, kind: "undecided" });
+        else result.push({ record, type: type.toUpperCase(), fqdn, value: shown, kind: "elsewhere" });
+    }
+    return result;
+}
+
+/** True for a load balancer that faces the internet (network EXTERNAL, DigitalOcean's default). */
+export function isExternal(lb: PolicyResource): boolean {
+    const network = readString(lb.props, "network");
+    return !(typeof network === "string" && network.toUpperCase() === "INTERNAL");
+}
+
+/** Managed load balancers that face the internet. */
+export function externalLoadBalancers(stack: StackIndex): PolicyResource[] {
+    return stack.of(digitalocean.LoadBalancer).filter(isExternal);
+}
+
+/** Droplets whose user data installs HAProxy: self-managed load balancers, one machine each. */
+export function haproxyDroplets(stack: StackIndex): PolicyResource[] {
+    return stack.of(digitalocean.Droplet).filter((d) => {
+        const userData = readString(d.props, "userData");
+        return typeof userData === "string" && installsHaproxy(userData);
+    });
+}
+
+/** A droplet's label for messages: `droplet "web-0"`, noting a self-managed HAProxy. */
+export function describeDroplet(droplet: PolicyResource): string {
+    const userData = readString(droplet.props, "userData");
+    const haproxy = typeof userData === "string" && installsHaproxy(userData);
+    return haproxy ? `droplet "${droplet.name}" (a self-managed HAProxy on one machine)` : `droplet "${droplet.name}"`;
+}

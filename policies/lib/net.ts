@@ -1,0 +1,41 @@
+// Pure network helpers: world CIDRs and firewall port ranges.
+
+/**
+ * True when an address or CIDR admits the whole internet: any prefix length 0 ("0.0.0.0/0", "::/0",
+ * "1.2.3.4/0"), including DigitalOcean's spellings of the IPv6 default route.
+ */
+export function isWorldCidr(address: string): boolean {
+    const trimmed = address.trim().toLowerCase();
+    const slash = trimmed.lastIndexOf("/");
+    if (slash < 0) return false;
+    return Number(trimmed.slice(slash + 1)) === 0 && trimmed.slice(slash + 1).trim() !== "";
+}
+
+/** A firewall rule's port range as [from, to]; "all", "" and "0" mean every port (DigitalOcean API). */
+export function parsePortRange(portRange: string | undefined): [number, number] | undefined {
+    const text = (portRange ?? "").trim().toLowerCase();
+    if (text === "" || text === "all" || text === "0") return [1, 65535];
+    const match = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(text);
+    if (!match) return undefined;
+    const from = Number(match[1]);
+    const to = match[2] === undefined ? from : Number(match[2]);
+    return [Math.min(from, to), Math.max(from, to)];
+}
+
+/** True when the port range includes `port` (an unparseable range counts as including it). */
+export function portRangeIncludes(portRange: string | undefined, port: number): boolean {
+    const range = parsePortRange(portRange);
+    return range === undefined || (range[0] <= port && port <= range[1]);
+}
+
+/** Lower-case host of a URL or bare host name ("https://Example.com:443/x" -> "example.com"). */
+export function hostOf(target: string): string {
+    const text = target.trim();
+    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
+    try {
+        return new URL(withScheme).hostname.toLowerCase().replace(/\.$/, "").replace(/^\[|\]$/g, "");
+    } catch (error) {
+        if (error instanceof TypeError) return text.toLowerCase();
+        throw error;
+    }
+}

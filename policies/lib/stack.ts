@@ -1,0 +1,182 @@
+// One index per stack validation: resources by type, id, IP and droplet tag, plus reference resolution
+// that understands every way DigitalOcean lets a resource point at another (ids, uuids, tags, IPs) and
+// falls back to the engine's propertyDependencies when the referenced value is unknown during preview.
+// Every lookup is a Map hit: policies stay linear in the number of resources.
+import * as digitalocean from "@pulumi/digitalocean";
+import type { PolicyResource, StackValidation, StackValidationArgs, ReportViolation } from "@pulumi/policy";
+import { validateStackResourcesOfType } from "@pulumi/policy";
+import { isUnknown, read, readStrings, type Unknown } from "./unknowns";
+
+/** A provider resource class, as @pulumi/policy's isType accepts it. */
+export type ResourceClass = { new (...rest: any[]): any };
+
+/** Where a reference led: the resources found, and whether an unknown value left it open. */
+export interface Resolution {
+    targets: PolicyResource[];
+    undecided: boolean;
+}
+
+/** Quotes a value for a message. */
+export const q = (value: unknown): string => `"${String(value)}"`;
+
+export class StackIndex {
+    private readonly byClass = new Map<ResourceClass, PolicyResource[]>();
+    private readonly byId = new Map<string, PolicyResource>();
+    private readonly byIp = new Map<string, PolicyResource>();
+    private readonly tagNamesOf = new Map<PolicyResource, { names: string[]; undecided: boolean }>();
+    private readonly dropletsByTagName = new Map<string, PolicyResource[]>();
+    /** Droplets whose tags could not all be read; they might carry any tag. */
+    readonly dropletsWithUndecidedTags: PolicyResource[] = [];
+
+    constructor(readonly resources: readonly PolicyResource[]) {
+        for (const r of resources) {
+            for (const key of ["id", "uuid"]) {
+                const id = read(r.props, key);
+                if ((typeof id === "string" && id !== "") || typeof id === "number") this.byId.set(String(id), r);
+            }
+        }
+        for (const droplet of this.of(digitalocean.Droplet)) {
+            for (const key of ["ipv4Address", "ipv6Address", "ipv4AddressPrivate"]) {
+                const ip = read(droplet.props, key);
+                if (typeof ip === "string" && ip !== "") this.byIp.set(ip, droplet);
+            }
+            const tags = this.tagNames(droplet, "tags");
+            for (const name of tags.names) {
+                const list = this.dropletsByTagName.get(name) ?? [];
+                list.push(droplet);
+                this.dropletsByTagName.set(name, list);
+            }
+            if (tags.undecided) this.dropletsWithUndecidedTags.push(droplet);
+        }
+        for (const lb of this.of(digitalocean.LoadBalancer)) {
+            for (const key of ["ip", "ipv6"]) {
+                const ip = read(lb.props, key);
+                if (typeof ip === "string" && ip !== "") this.byIp.set(ip, lb);
+            }
+        }
+        // A reserved IP stands for the droplet it is assigned to.
+        for (const cls of [digitalocean.ReservedIp, digitalocean.ReservedIpAssignment, digitalocean.FloatingIp, digitalocean.FloatingIpAssignment]) {
+            for (const r of this.of(cls)) {
+                const ip = read(r.props, "ipAddress");
+                if (typeof ip !== "string" || ip === "") continue;
+                const droplet = this.resolveOne(r, "dropletId", [digitalocean.Droplet]).targets[0];
+                if (droplet) this.byIp.set(ip, droplet);
+            }
+        }
+    }
+
+    /** Resources of one provider class, in stack order. */
+    of(cls: ResourceClass): PolicyResource[] {
+        let list = this.byClass.get(cls);
+        if (!list) {
+            list = this.resources.filter((r) => r.isType(cls));
+            this.byClass.set(cls, list);
+        }
+        return list;
+    }
+
+    isOneOf(r: PolicyResource, classes: readonly ResourceClass[]): boolean {
+        return classes.some((cls) => r.isType(cls));
+    }
+
+    /** The resource a known IP address belongs to (droplet, load balancer, or a reserved IP's droplet). */
+    resourceAtIp(ip: string): PolicyResource | undefined {
+        return this.byIp.get(ip.trim());
+    }
+
+    /** The resource with this id or uuid. */
+    resourceWithId(id: string): PolicyResource | undefined {
+        return this.byId.get(id);
+    }
+
+    /**
+     * Resolves a reference property (a single id or a list of ids) to resources of the given classes.
+     * Known values are looked up by id; when a value is unknown or names nothing in the stack, the
+     * engine's propertyDependencies for that property supply the referenced resources.
+     */
+    resolve(r: PolicyResource, property: string, classes: readonly ResourceClass[], ids = readStrings(r.props, property)): Resolution {
+        const found = new Map<string, PolicyResource>();
+        let unresolved = ids.unknown;
+        for (const id of ids.values) {
+            const target = this.byId.get(id);
+            if (target && this.isOneOf(target, classes)) found.set(target.urn, target);
+            else unresolved = true;
+        }
+        let fromDependencies = 0;
+        if (unresolved) {
+            for (const dep of r.propertyDependencies?.[property] ?? []) {
+                if (this.isOneOf(dep, classes)) {
+                    found.set(dep.urn, dep);
+                    fromDependencies++;
+                }
+            }
+        }
+        return { targets: [...found.values()], undecided: ids.unknown && fromDependencies === 0 };
+    }
+
+    /** Like `resolve` for a property that holds a single id. */
+    resolveOne(r: PolicyResource, property: string, classes: readonly ResourceClass[]): Resolution {
+        return this.resolve(r, property, classes);
+    }
+
+    /**
+     * Tag names in a tags property (droplet tags, firewall tags, a load balancer's dropletTag, an
+     * alert's tags). Tag values may be written as a Tag resource's id or name (the same string at
+     * DigitalOcean); unknown ones are recovered from the Tag resources the property depends on.
+     */
+    tagNames(r: PolicyResource, property: string): { names: string[]; undecided: boolean } {
+        if (property === "tags" && this.tagNamesOf.has(r)) return this.tagNamesOf.get(r)!;
+        const values = readStrings(r.props, property);
+        const names = new Set(values.values);
+        let undecided = false;
+        if (values.unknown) {
+            const tagDeps = (r.propertyDependencies?.[property] ?? []).filter((d) => d.isType(digitalocean.Tag));
+            for (const tag of tagDeps) {
+                const name = read(tag.props, "name");
+                if (typeof name === "string" && name !== "") names.add(name);
+                else undecided = true;
+            }
+            if (tagDeps.length === 0) undecided = true;
+        }
+        const result = { names: [...names], undecided };
+        if (property === "tags") this.tagNamesOf.set(r, result);
+        return result;
+    }
+
+    /** Droplets carrying a tag. */
+    dropletsTagged(name: string): PolicyResource[] {
+        return this.dropletsByTagName.get(name) ?? [];
+    }
+
+    /** Droplet tag names (cached). */
+    dropletTags(droplet: PolicyResource): { names: string[]; undecided: boolean } {
+        return this.tagNames(droplet, "tags");
+    }
+}
+
+/**
+ * Like validateStackResourcesOfType (not applicable when the stack has no resource of the class),
+ * but the validation also gets the whole stack's index, which cross-resource checks need:
+ * validateStackResourcesOfType hands its callback only the filtered resources.
+ */
+export function validateStackOf(
+    cls: ResourceClass,
+    validate: (subjects: PolicyResource[], stack: StackIndex, args: StackValidationArgs, reportViolation: ReportViolation) => void,
+): StackValidation {
+    const fn: StackValidation = (args, reportViolation) => {
+        const stack = new StackIndex(args.resources);
+        const typed = validateStackResourcesOfType(cls, (_props, filtered, report) => validate(filtered.resources, stack, args, report));
+        return typed(args, reportViolation);
+    };
+    // Keep the host's fast "not applicable" check (server.js reads __pulumiType off the function).
+    const token = (cls as unknown as { __pulumiType?: string }).__pulumiType;
+    if (token) (fn as unknown as { __pulumiType: string }).__pulumiType = token;
+    return fn;
+}
+
+/** A string (or number, as a string) property; UNKNOWN when unknown; undefined otherwise. */
+export function readString(props: unknown, ...path: (string | number)[]): string | undefined | Unknown {
+    const value = read(props, ...path);
+    if (isUnknown(value)) return value;
+    return typeof value === "string" || typeof value === "number" ? String(value) : undefined;
+}

@@ -1,0 +1,121 @@
+// How the pack reads values that may be unknown during `pulumi preview`.
+//
+// What @pulumi/policy 1.21 does (server.js, proxy.js): every resource's props reach a policy wrapped in
+// `unknownCheckingProxy`; reading a property whose value the engine marks as computed (the unknown
+// sentinel "04da6b54-…", e.g. a droplet's ipv4Address or any resource's id before its first create)
+// throws `UnknownValueError`. When a validate function lets that error escape, the host records ONE
+// advisory diagnostic "can't run policy … during preview: …" and drops every other finding the policy
+// would have reported for the rest of the stack. There is no public `isUnknown`.
+//
+// What the pack does instead:
+//   1. Read through `read`/`readList`, which catch exactly `UnknownValueError` (nothing else) and
+//      return the `UNKNOWN` marker, so one unknown never hides the decidable findings.
+//   2. Resolve references whose value is unknown through the resource's `propertyDependencies`
+//      (the engine knows which resource an input came from even when the value is not known yet).
+//   3. Collect every decision that still depends on an unknown in `Undecided`, and finish by throwing
+//      `UndecidedDuringPreview` (a subclass of UnknownValueError). The host turns it into one advisory
+//      diagnostic listing what could not be decided — never a silent pass, never a false mandatory
+//      failure — while the violations already reported keep their own enforcement level.
+import * as policy from "@pulumi/policy";
+import * as pulumi from "@pulumi/pulumi";
+
+/** @pulumi/policy exports UnknownValueError at runtime, but its proxy.d.ts strips the declaration. */
+type UnknownValueErrorClass = new (sentinel: string, path: string[]) => Error;
+const UnknownValueError = (policy as unknown as { UnknownValueError: UnknownValueErrorClass }).UnknownValueError;
+
+/** Marker for "the engine does not know this value yet". */
+export const UNKNOWN: unique symbol = Symbol("unknown during preview");
+export type Unknown = typeof UNKNOWN;
+
+export function isUnknown(value: unknown): value is Unknown {
+    return value === UNKNOWN;
+}
+
+/** True for the error the policy proxy throws on an unknown property, and only for it. */
+export function isUnknownValueError(error: unknown): boolean {
+    return error instanceof UnknownValueError;
+}
+
+/**
+ * Reads `obj[path[0]][path[1]]…`; `undefined` when a step is absent, `UNKNOWN` when a step is unknown.
+ * Raw (unproxied) unknown sentinels are recognised too, so the same code works on plain objects.
+ */
+export function read(obj: unknown, ...path: (string | number)[]): unknown {
+    let current: unknown = obj;
+    for (const key of path) {
+        if (current === null || current === undefined) return undefined;
+        if (current === pulumi.runtime.unknownValue) return UNKNOWN;
+        if (typeof current !== "object") return undefined;
+        try {
+            current = (current as Record<string | number, unknown>)[key];
+        } catch (error) {
+            if (isUnknownValueError(error)) return UNKNOWN;
+            throw error;
+        }
+    }
+    return current === pulumi.runtime.unknownValue ? UNKNOWN : current;
+}
+
+/** A list property: its known elements, and whether the list or any element is unknown. */
+export interface KnownList {
+    values: unknown[];
+    unknown: boolean;
+}
+
+export function readList(obj: unknown, ...path: (string | number)[]): KnownList {
+    const list = read(obj, ...path);
+    if (isUnknown(list)) return { values: [], unknown: true };
+    if (list === undefined || list === null) return { values: [], unknown: false };
+    if (!Array.isArray(list)) return { values: [list], unknown: false };
+    const values: unknown[] = [];
+    let unknown = false;
+    for (let i = 0; i < list.length; i++) {
+        const value = read(list, i);
+        if (isUnknown(value)) unknown = true;
+        else if (value !== undefined && value !== null) values.push(value);
+    }
+    return { values, unknown };
+}
+
+/** Known string elements of a list property (numbers, e.g. droplet ids, become strings). */
+export function readStrings(obj: unknown, ...path: (string | number)[]): { values: string[]; unknown: boolean } {
+    const list = readList(obj, ...path);
+    return {
+        values: list.values.filter((v) => typeof v === "string" || typeof v === "number").map(String),
+        unknown: list.unknown,
+    };
+}
+
+/** Thrown at the end of a validation that could not decide everything; the host reports it as advisory. */
+export class UndecidedDuringPreview extends UnknownValueError {
+    constructor(readonly gaps: readonly string[]) {
+        super(pulumi.runtime.unknownValue, []);
+        this.name = "UndecidedDuringPreview";
+        this.message =
+            `cannot decide during preview, because values the cloud computes are still unknown: ${gaps.join(" ")} ` +
+            "The check runs again with real values during `pulumi up`.";
+    }
+}
+
+/** The decisions one policy run could not make, reported once at the end. */
+export class Undecided {
+    private readonly gaps: string[] = [];
+
+    note(gap: string): void {
+        this.gaps.push(gap);
+    }
+
+    get count(): number {
+        return this.gaps.length;
+    }
+
+    /** Call last: throws UndecidedDuringPreview when anything was left undecided. */
+    settle(): void {
+        if (this.gaps.length > 0) throw new UndecidedDuringPreview(this.gaps);
+    }
+}
+
+/** Ends a single-resource check that depends on an unknown value: the host reports it as advisory. */
+export function decideLater(gap: string): never {
+    throw new UndecidedDuringPreview([gap]);
+}

@@ -1,0 +1,333 @@
+// Single points of failure: a machine or service whose failure takes the site down.
+import * as digitalocean from "@pulumi/digitalocean";
+import { validateResourceOfType } from "@pulumi/policy";
+import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
+import { configWithDefaults } from "./lib/config";
+import { addressRecords, describeDroplet, externalLoadBalancers, haproxyDroplets } from "./lib/endpoints";
+import { nameList, plural, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
+import { databaseRamGb, STANDBY_MIN_RAM_GB } from "./lib/sizes";
+import { readString, StackIndex, validateStackOf } from "./lib/stack";
+import { decideLater, isUnknown, read, readList, Undecided } from "./lib/unknowns";
+import { databaseServerIn } from "./lib/userData";
+
+const CACHE_ENGINES_DEFAULT = ["valkey", "redis"];
+
+/** Droplets that can be reached from the internet (DigitalOcean gives droplets a public IP unless publicNetworking is false). */
+function publicDroplets(stack: StackIndex): PolicyResource[] {
+    return stack.of(digitalocean.Droplet).filter((d) => read(d.props, "publicNetworking") !== false);
+}
+
+const loadBalancerMinBackendsSchema: PolicyConfigSchema = {
+    properties: {
+        minBackends: {
+            type: "integer",
+            minimum: 1,
+            default: 2,
+            description: "Fewest droplets each load balancer must send traffic to.",
+        },
+    },
+};
+
+export const loadBalancerMinBackends: WebstackStackPolicy = {
+    name: "load-balancer-min-backends",
+    description: "Checks that every load balancer sends traffic to at least minBackends droplets, counted from the droplets that actually carry its dropletTag or are listed in its dropletIds.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: loadBalancerMinBackendsSchema,
+    rationale: "A load balancer in front of one droplet is still one machine away from an outage, and a tag that no droplet carries leaves the load balancer with nothing to serve.",
+    remediationSteps: "Run at least minBackends droplets carrying the load balancer's dropletTag (or list them in dropletIds), or a DropletAutoscale pool whose template carries the tag.",
+    validateStack: validateStackOf(digitalocean.LoadBalancer, (lbs, stack, args, reportViolation) => {
+        const { minBackends } = configWithDefaults<{ minBackends: number }>(loadBalancerMinBackendsSchema, args);
+        const undecided = new Undecided();
+        // Autoscale pools count with their minimum size, by the tags their template gives each droplet.
+        const autoscaleMinByTag = new Map<string, number>();
+        for (const pool of stack.of(digitalocean.DropletAutoscale)) {
+            const min = read(pool.props, "config", "minInstances");
+            const tags = readList(pool.props, "dropletTemplate", "tags").values.filter((t): t is string => typeof t === "string");
+            for (const tag of tags) autoscaleMinByTag.set(tag, (autoscaleMinByTag.get(tag) ?? 0) + (typeof min === "number" ? min : 0));
+        }
+        for (const lb of lbs) {
+            const type = readString(lb.props, "type");
+            if (typeof type === "string" && type.toUpperCase() === "GLOBAL") continue; // targets load balancers, not droplets
+            const tag = stack.tagNames(lb, "dropletTag");
+            const ids = stack.resolve(lb, "dropletIds", [digitalocean.Droplet]);
+            const backends = new Set<string>(ids.targets.map((d) => d.urn));
+            let pooled = 0;
+            for (const name of tag.names) {
+                for (const droplet of stack.dropletsTagged(name)) backends.add(droplet.urn);
+                pooled += autoscaleMinByTag.get(name) ?? 0;
+            }
+            const count = backends.size + pooled;
+            if (count >= minBackends) continue;
+            if (tag.undecided || ids.undecided || (tag.names.length > 0 && stack.dropletsWithUndecidedTags.length > 0)) {
+                undecided.note(`Load balancer "${lb.name}" has ${count} known backends of the ${minBackends} required, and its dropletTag, dropletIds or the droplets' tags are not known yet.`);
+                continue;
+            }
+            const how = tag.names.length > 0
+                ? `droplets tagged ${nameList(tag.names)}`
+                : ids.targets.length > 0 || read(lb.props, "dropletIds") !== undefined
+                    ? "its dropletIds"
+                    : "it has neither dropletTag nor dropletIds";
+            reportViolation(
+                `Load balancer "${lb.name}" sends traffic to ${plural(count, "droplet")} (${how}); fewer than ${minBackends} backends means one droplet failure takes the service down. ` +
+                `Run at least ${minBackends} droplets with its dropletTag or list them in dropletIds.`,
+                lb.urn,
+            );
+        }
+        undecided.settle();
+    }),
+};
+
+export const publicEndpointLoadBalanced: WebstackStackPolicy = {
+    name: "public-endpoint-load-balanced",
+    description: "Checks that a stack whose droplets serve the public has a managed load balancer in front of them.",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    configSchema: { properties: {} },
+    rationale: "Without a load balancer the public reaches one droplet directly: when it fails, or is replaced, the site is down.",
+    remediationSteps: "Add a digitalocean.LoadBalancer targeting at least two droplets by dropletTag and point the DNS records at its ip.",
+    validateStack: validateStackOf(digitalocean.Droplet, (_droplets, stack, _args, reportViolation) => {
+        if (externalLoadBalancers(stack).length > 0) return;
+        const exposed = publicDroplets(stack);
+        if (exposed.length === 0) return;
+        const byDns = addressRecords(stack).filter((r) => r.kind === "droplet" && r.target);
+        if (byDns.length > 0) {
+            const seen = new Set<string>();
+            for (const record of byDns) {
+                const droplet = record.target!;
+                if (seen.has(droplet.urn)) continue;
+                seen.add(droplet.urn);
+                const names = byDns.filter((r) => r.target!.urn === droplet.urn).map((r) => r.fqdn);
+                reportViolation(
+                    `DNS (${nameList(names)}) sends the public straight to ${describeDroplet(droplet)} and the stack has no load balancer, so that one server is a single point of failure. ` +
+                    "Put a DigitalOcean load balancer in front of at least two droplets and point the DNS records at its ip.",
+                    droplet.urn,
+                );
+            }
+            return;
+        }
+        reportViolation(
+            `The stack runs ${plural(exposed.length, "public droplet")} (${nameList(exposed.map((d) => d.name))}) and no load balancer, so each droplet is a single point of failure for what it serves. ` +
+            "Put a DigitalOcean load balancer in front of at least two droplets.",
+        );
+    }),
+};
+
+const loadBalancerMinCountSchema: PolicyConfigSchema = {
+    properties: {
+        minLoadBalancers: {
+            type: "integer",
+            minimum: 0,
+            default: 1,
+            description: "Fewest managed internet-facing load balancers a stack with droplets must have (a regional DigitalOcean load balancer is itself a redundant managed service).",
+        },
+    },
+};
+
+export const loadBalancerMinCount: WebstackStackPolicy = {
+    name: "load-balancer-min-count",
+    description: "Checks that a stack with droplets has at least minLoadBalancers managed internet-facing load balancers; a self-managed HAProxy droplet does not count.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: loadBalancerMinCountSchema,
+    rationale: "DigitalOcean's regional load balancer runs redundantly and fails over by itself; a load balancer you run on a droplet (HAProxy, nginx) is one machine and a single point of failure.",
+    remediationSteps: "Add digitalocean.LoadBalancer resources (network EXTERNAL) until the stack has minLoadBalancers, and point DNS at each of them.",
+    validateStack: validateStackOf(digitalocean.Droplet, (_droplets, stack, args, reportViolation) => {
+        const { minLoadBalancers } = configWithDefaults<{ minLoadBalancers: number }>(loadBalancerMinCountSchema, args);
+        const count = externalLoadBalancers(stack).length;
+        if (count >= minLoadBalancers) return;
+        const haproxy = haproxyDroplets(stack);
+        const note = haproxy.length > 0
+            ? ` (HAProxy on ${nameList(haproxy.map((d) => d.name))} runs on single droplets and does not count)`
+            : "";
+        reportViolation(
+            `The stack has ${plural(count, "managed internet-facing load balancer")}${note} but needs at least ${minLoadBalancers}. ` +
+            "Add a digitalocean.LoadBalancer with network EXTERNAL in front of the droplets.",
+        );
+    }),
+};
+
+const dnsRecordTargetsLoadBalancerSchema: PolicyConfigSchema = {
+    properties: {
+        exemptRecordNames: {
+            type: "array",
+            items: { type: "string" },
+            default: [],
+            description: "Fully qualified record names allowed to point at a single droplet (e.g. a bastion host).",
+        },
+    },
+};
+
+export const dnsRecordTargetsLoadBalancer: WebstackStackPolicy = {
+    name: "dns-record-targets-load-balancer",
+    description: "Checks that DNS A and AAAA records point at a load balancer, not at a single droplet.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: dnsRecordTargetsLoadBalancerSchema,
+    rationale: "A name that resolves to one droplet's address fails with that droplet, and its address changes when the droplet is replaced.",
+    remediationSteps: "Set the record's value to a load balancer's ip output, or exempt the name (e.g. a bastion) in exemptRecordNames.",
+    validateStack: validateStackOf(digitalocean.DnsRecord, (_records, stack, args, reportViolation) => {
+        const { exemptRecordNames } = configWithDefaults<{ exemptRecordNames: string[] }>(dnsRecordTargetsLoadBalancerSchema, args);
+        const exempt = new Set(exemptRecordNames.map((n) => n.toLowerCase()));
+        const undecided = new Undecided();
+        for (const record of addressRecords(stack)) {
+            if (exempt.has(record.fqdn)) continue;
+            if (record.kind === "undecided") {
+                undecided.note(`DNS record "${record.fqdn}" points at a value that is not known yet.`);
+            } else if (record.kind === "droplet") {
+                reportViolation(
+                    `DNS record "${record.fqdn}" (${record.type}) points at ${describeDroplet(record.target!)} (${record.value}) instead of a load balancer, so the name fails with that droplet. ` +
+                    "Point it at a load balancer's ip.",
+                    record.record.urn,
+                );
+            }
+        }
+        undecided.settle();
+    }),
+};
+
+/** Reports a database server in some user data. */
+function checkUserDataForDatabase(owner: string, userData: unknown, report: (message: string) => void): void {
+    if (isUnknown(userData)) decideLater(`${owner}'s user data is not known yet.`);
+    if (typeof userData !== "string") return;
+    const server = databaseServerIn(userData);
+    if (server) {
+        report(
+            `${owner} installs a database server (${server}) from its user data, so the data lives and dies with that one machine. ` +
+            "Move the database to a DigitalOcean managed database cluster with a standby node (nodeCount: 2).",
+        );
+    }
+}
+
+export const dropletNoDatabaseServer: WebstackResourcePolicy = {
+    name: "droplet-no-database-server",
+    description: "Checks that no droplet (or autoscale droplet template) installs a database server such as MySQL, MariaDB, PostgreSQL or MongoDB from its user data.",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    configSchema: { properties: {} },
+    rationale: "A database on a droplet has no standby and no managed backups: losing the droplet loses the data and takes the site down.",
+    remediationSteps: "Use a digitalocean.DatabaseCluster (nodeCount 2 for a standby) and remove the database server from the user data.",
+    validateResource: [
+        validateResourceOfType(digitalocean.Droplet, (droplet, args, reportViolation) => {
+            checkUserDataForDatabase(`Droplet "${args.name}"`, read(droplet, "userData"), reportViolation);
+        }),
+        validateResourceOfType(digitalocean.DropletAutoscale, (pool, args, reportViolation) => {
+            checkUserDataForDatabase(`Droplet autoscale pool "${args.name}"`, read(pool, "dropletTemplate", "userData"), reportViolation);
+        }),
+    ],
+};
+
+const databaseClusterStandbySchema: PolicyConfigSchema = {
+    properties: {
+        minNodeCount: {
+            type: "integer",
+            minimum: 1,
+            maximum: 3,
+            default: 2,
+            description: "Fewest nodes (primary + standby) a primary database cluster must run.",
+        },
+        cacheEngines: {
+            type: "array",
+            items: { type: "string" },
+            default: CACHE_ENGINES_DEFAULT,
+            description: "Engines treated as caches, checked by cache-cluster-standby instead.",
+        },
+    },
+};
+
+export const databaseClusterStandby: WebstackResourcePolicy = {
+    name: "database-cluster-standby",
+    description: "Checks that every primary (non-cache) database cluster runs at least minNodeCount nodes, so a standby node can take over automatically.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: databaseClusterStandbySchema,
+    rationale: "With nodeCount 1 a failed primary is rebuilt from backup while writes stop; read replicas (DatabaseReplica) never take over writes, only standby nodes fail over.",
+    remediationSteps: "Set nodeCount: 2 (one standby) or 3 on a plan with at least 2 GB RAM; nodeCount resizes in place.",
+    validateResource: validateResourceOfType(digitalocean.DatabaseCluster, (cluster, args, reportViolation) => {
+        const { minNodeCount, cacheEngines } = configWithDefaults<{ minNodeCount: number; cacheEngines: string[] }>(databaseClusterStandbySchema, args);
+        const engine = read(cluster, "engine");
+        const nodeCount = read(cluster, "nodeCount");
+        if (isUnknown(engine) || isUnknown(nodeCount)) decideLater(`Database cluster "${args.name}"'s engine or nodeCount is not known yet.`);
+        if (typeof engine === "string" && cacheEngines.includes(engine.toLowerCase())) return;
+        const nodes = typeof nodeCount === "number" ? nodeCount : 1;
+        if (nodes >= minNodeCount) return;
+        reportViolation(
+            `Database cluster "${args.name}" (${String(engine)}) has nodeCount ${nodes}, so its primary has no standby to fail over to and is a single point of failure; read replicas do not take over writes. ` +
+            `Set nodeCount: ${minNodeCount} on a plan with at least ${STANDBY_MIN_RAM_GB} GB RAM.`,
+        );
+    }),
+};
+
+export const databaseStandbyPlanSize: WebstackResourcePolicy = {
+    name: "database-standby-plan-size",
+    description: "Checks that a database cluster with standby nodes (nodeCount 2 or more) uses a plan with at least 2 GB RAM, the smallest plan DigitalOcean offers standby nodes on.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: { properties: {} },
+    rationale: "DigitalOcean only provisions standby nodes on plans with 2 GB RAM or more, so a smaller size with nodeCount 2 fails at deploy time.",
+    remediationSteps: "Choose size db-s-1vcpu-2gb or larger, or drop nodeCount to 1.",
+    validateResource: validateResourceOfType(digitalocean.DatabaseCluster, (cluster, args, reportViolation) => {
+        const nodeCount = read(cluster, "nodeCount");
+        const size = read(cluster, "size");
+        if (isUnknown(nodeCount) || isUnknown(size)) decideLater(`Database cluster "${args.name}"'s nodeCount or size is not known yet.`);
+        if (typeof nodeCount !== "number" || nodeCount < 2 || typeof size !== "string") return;
+        const ram = databaseRamGb(size);
+        if (ram === undefined || ram >= STANDBY_MIN_RAM_GB) return;
+        reportViolation(
+            `Database cluster "${args.name}" asks for nodeCount ${nodeCount} on size "${size}" (${ram} GB RAM), but DigitalOcean offers standby nodes only on plans with at least ${STANDBY_MIN_RAM_GB} GB RAM. ` +
+            'Use size "db-s-1vcpu-2gb" or larger.',
+        );
+    }),
+};
+
+const cacheClusterStandbySchema: PolicyConfigSchema = {
+    properties: {
+        minNodeCount: {
+            type: "integer",
+            minimum: 1,
+            maximum: 3,
+            default: 2,
+            description: "Fewest nodes a cache cluster should run.",
+        },
+        cacheEngines: {
+            type: "array",
+            items: { type: "string" },
+            default: CACHE_ENGINES_DEFAULT,
+            description: "Engines treated as caches.",
+        },
+    },
+};
+
+export const cacheClusterStandby: WebstackResourcePolicy = {
+    name: "cache-cluster-standby",
+    description: "Checks that cache clusters (Valkey, Redis) run at least minNodeCount nodes.",
+    enforcementLevel: "advisory",
+    severity: "medium",
+    configSchema: cacheClusterStandbySchema,
+    rationale: "A single-node cache that fails degrades performance and drops sessions until DigitalOcean rebuilds it, but the site keeps serving from the database: a risk, not a single point of failure.",
+    remediationSteps: "Set nodeCount: 2 on the cache cluster (plan with at least 2 GB RAM) if losing the cache for a while is not acceptable.",
+    validateResource: validateResourceOfType(digitalocean.DatabaseCluster, (cluster, args, reportViolation) => {
+        const { minNodeCount, cacheEngines } = configWithDefaults<{ minNodeCount: number; cacheEngines: string[] }>(cacheClusterStandbySchema, args);
+        const engine = read(cluster, "engine");
+        const nodeCount = read(cluster, "nodeCount");
+        if (isUnknown(engine) || isUnknown(nodeCount)) decideLater(`Cluster "${args.name}"'s engine or nodeCount is not known yet.`);
+        if (typeof engine !== "string" || !cacheEngines.includes(engine.toLowerCase())) return;
+        const nodes = typeof nodeCount === "number" ? nodeCount : 1;
+        if (nodes >= minNodeCount) return;
+        reportViolation(
+            `Cache cluster "${args.name}" (${engine}) has nodeCount ${nodes}; if its node fails the site keeps running but loses its cache and sessions until the node is rebuilt. ` +
+            `Set nodeCount: ${minNodeCount} for a standby node.`,
+        );
+    }),
+};
+
+export const spofPolicies: WebstackPolicy[] = [
+    loadBalancerMinBackends,
+    publicEndpointLoadBalanced,
+    loadBalancerMinCount,
+    dnsRecordTargetsLoadBalancer,
+    dropletNoDatabaseServer,
+    databaseClusterStandby,
+    databaseStandbyPlanSize,
+    cacheClusterStandby,
+];
