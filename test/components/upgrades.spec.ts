@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { RecordedResource, plain } from "../../tools/recorder";
+import { baseConfig, runProgram } from "../support/program";
+
+// Inputs DigitalOcean cannot change in place (shared/reference/digitalocean.md, from the provider schema).
+const FORCE_NEW: Record<string, string[]> = {
+    "digitalocean:index/databaseCluster:DatabaseCluster": ["engine", "name", "privateNetworkUuid", "projectId"],
+    "digitalocean:index/databaseReplica:DatabaseReplica": ["clusterId", "name", "privateNetworkUuid", "region", "tags"],
+    "digitalocean:index/vpc:Vpc": ["region", "ipRange"],
+};
+
+/** URN → force-new inputs of every data-bearing resource (and the VPC they live in). */
+function dataResources(resources: RecordedResource[]): Map<string, Record<string, unknown>> {
+    const inputsOf = (r: RecordedResource) => plain(r.inputs) as Record<string, unknown>;
+    return new Map(
+        resources
+            .filter((r) => r.type in FORCE_NEW)
+            .map((r) => [r.urn, Object.fromEntries(FORCE_NEW[r.type].map((k) => [k, inputsOf(r)[k]]))]),
+    );
+}
+
+describe("Upgrades keep the data", () => {
+    for (const [from, to] of [[1, 2], [2, 3], [1, 3]]) {
+        it(`keeps the database cluster, replicas and VPC identical from tier ${from} to tier ${to}`, async () => {
+            const before = dataResources((await runProgram(baseConfig(from))).resources);
+            const after = dataResources((await runProgram(baseConfig(to))).resources);
+            assert.ok(before.size >= 3, "tier has a cluster, a replica and a VPC");
+            for (const [urn, forceNew] of before) assert.deepEqual(after.get(urn), forceNew, urn);
+        });
+    }
+
+    it("keeps the database when the tier 0 stack moves to tier 1 (it has none before) and keeps the VPC", async () => {
+        const before = dataResources((await runProgram(baseConfig(0))).resources);
+        const after = dataResources((await runProgram(baseConfig(1))).resources);
+        assert.deepEqual([...before.keys()].map((urn) => urn.split("::").pop()), ["webstack-network-vpc"]);
+        for (const [urn, forceNew] of before) assert.deepEqual(after.get(urn), forceNew);
+    });
+
+    for (const [label, override] of [
+        ["web pool resize", { web: { count: 6 } }],
+        ["app pool resize", { app: { count: 7 } }],
+        ["load balancer count", { loadBalancer: { count: 3 } }],
+        ["standby nodes", { database: { standbyNodes: 2 } }],
+        ["more replicas", { database: { readReplicas: 3 } }],
+    ] as const) {
+        it(`keeps every existing data resource identical on a ${label}`, async () => {
+            const before = dataResources((await runProgram(baseConfig(3))).resources);
+            const after = dataResources((await runProgram({ ...baseConfig(3), ...override })).resources);
+            for (const [urn, forceNew] of before) assert.deepEqual(after.get(urn), forceNew, urn);
+        });
+    }
+
+    it("does not rewrite the web droplets' user data when the app pool is resized", async () => {
+        const userData = async (count: number) =>
+            (await runProgram({ ...baseConfig(2), app: { count } })).resources.filter((r) => r.name.startsWith("webstack-web-")).map((r) => (plain(r.inputs) as { userData: string }).userData);
+        assert.deepEqual(await userData(2), await userData(9));
+    });
+});

@@ -1,0 +1,29 @@
+import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { baseConfig, runProgram } from "./support/program";
+import { recorder } from "./support/hooks";
+
+describe("index.ts", () => {
+    it("stops with a RunError listing every config problem before creating any resource", async () => {
+        await assert.rejects(runProgram({ ...baseConfig(1), tier: 9, domain: "Not A Domain" }), (err: unknown) => {
+            assert.ok(pulumi.RunError.isInstance(err));
+            assert.equal(
+                (err as Error).message,
+                [
+                    'Invalid configuration for stack "dev":',
+                    '  - webstack:tier: expected "0", "1", "2" or "3"; got "9". Fix: pulumi config set webstack:tier 3',
+                    '  - webstack:domain: expected a lower-case DNS name such as "example.com"; got "Not A Domain". Fix: pulumi config set webstack:domain example.com',
+                ].join("\n"),
+            );
+            return true;
+        });
+        await recorder.settle();
+        assert.deepEqual(recorder.resources, []);
+    });
+
+    it("exports the endpoints of the stack", async () => {
+        const { outputs } = await runProgram(baseConfig(3));
+        assert.deepEqual(Object.keys(outputs).sort(), ["cdnEndpoint", "databaseHost", "databaseUri", "dropletIps", "loadBalancerIps", "url"]);
+        assert.equal(outputs.url, "https://example.com");
+    });
+});

@@ -1,0 +1,50 @@
+// Runs the real program (index.ts) under the recording mocks with a given stack config.
+import * as pulumi from "@pulumi/pulumi";
+import { RecordedResource } from "../../tools/recorder";
+import { recorder } from "./hooks";
+
+/** The smallest valid config of each tier; tests override from here. */
+export function baseConfig(tier: number): Record<string, unknown> {
+    return {
+        tier,
+        region: "nyc3",
+        domain: "example.com",
+        sshKeys: ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"],
+        adminCidrs: ["203.0.113.10/32"],
+        alerts: { emails: ["ops@example.com"] },
+    };
+}
+
+/** Encodes config values the way the Pulumi CLI hands them to a program: text, structured values as JSON. */
+export function encodeConfig(config: Record<string, unknown>): Record<string, string> {
+    return Object.fromEntries(Object.entries(config).map(([k, v]) => [`webstack:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+export interface ProgramRun {
+    resources: RecordedResource[];
+    outputs: Record<string, unknown>;
+}
+
+/** Runs index.ts afresh and returns every resource it registered and its exports. */
+export async function runProgram(config: Record<string, unknown>, secretKeys: string[] = []): Promise<ProgramRun> {
+    recorder.reset();
+    pulumi.runtime.setAllConfig(encodeConfig(config), secretKeys.map((k) => `webstack:${k}`));
+    const entry = require.resolve("../../index");
+    delete require.cache[entry];
+    const outputs = require(entry) as Record<string, unknown>;
+    await recorder.settle();
+    return { resources: [...recorder.resources], outputs };
+}
+
+/** Resolves an Output (or plain value) outside `apply`, with its secretness. */
+export async function resolve<T>(value: pulumi.Input<T>): Promise<{ value: T; secret: boolean }> {
+    const output = pulumi.output(value) as any;
+    return { value: await output.promise(), secret: await output.isSecret };
+}
+
+export const short = (r: RecordedResource) => `${r.type.split(":").pop()} ${r.name}`;
+export const byName = (resources: RecordedResource[], name: string): RecordedResource => {
+    const found = resources.find((r) => r.name === name);
+    if (!found) throw new Error(`no resource named "${name}" among ${resources.map((r) => r.name).join(", ")}`);
+    return found;
+};
