@@ -1,0 +1,230 @@
+// TLS: traffic from the internet is encrypted, with certificates DigitalOcean renews, strong ciphers,
+// and plain HTTP only as a redirect. Internal load balancers (network INTERNAL) serve the VPC only
+// and are not checked here.
+import * as digitalocean from "@pulumi/digitalocean";
+import { validateResourceOfType } from "@pulumi/policy";
+import type { PolicyConfigSchema, ResourceValidationArgs, ReportViolation } from "@pulumi/policy";
+import { configWithDefaults } from "./lib/config";
+import { addressRecords, describeDroplet, externalLoadBalancers } from "./lib/endpoints";
+import { nameList, plural, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
+import { validateStackOf } from "./lib/stack";
+import { decideLater, isUnknown, read, readList } from "./lib/unknowns";
+
+const TLS_ENTRY_PROTOCOLS = ["https", "http2", "http3"];
+
+interface Rule {
+    entryProtocol?: string;
+    entryPort?: number;
+    certificateName?: string;
+    certificateId?: string;
+    tlsPassthrough?: boolean;
+}
+
+/** The forwarding rules of an internet-facing load balancer; undefined for an internal one. */
+function externalRules(lb: Record<string, unknown>, name: string): Rule[] | undefined {
+    const network = read(lb, "network");
+    if (isUnknown(network)) decideLater(`Load balancer "${name}"'s network is not known yet.`);
+    if (typeof network === "string" && network.toUpperCase() === "INTERNAL") return undefined;
+    const rules = readList(lb, "forwardingRules");
+    if (rules.unknown) decideLater(`Load balancer "${name}"'s forwarding rules are not known yet.`);
+    return rules.values.map((rule) => {
+        const field = (key: keyof Rule): unknown => {
+            const value = read(rule, key);
+            if (isUnknown(value)) decideLater(`Load balancer "${name}"'s forwarding rule field ${key} is not known yet.`);
+            return value;
+        };
+        const protocol = field("entryProtocol");
+        const port = field("entryPort");
+        // Only whether a certificate is referenced matters, so an unknown name or id counts as present.
+        const certificateName = read(rule, "certificateName");
+        const certificateId = read(rule, "certificateId");
+        return {
+            entryProtocol: typeof protocol === "string" ? protocol.toLowerCase() : undefined,
+            entryPort: typeof port === "number" ? port : typeof port === "string" ? Number(port) : undefined,
+            certificateName: isUnknown(certificateName) ? "(unknown)" : typeof certificateName === "string" && certificateName !== "" ? certificateName : undefined,
+            certificateId: isUnknown(certificateId) ? "(unknown)" : typeof certificateId === "string" && certificateId !== "" ? certificateId : undefined,
+            tlsPassthrough: field("tlsPassthrough") === true,
+        };
+    });
+}
+
+/** validateResourceOfType for internet-facing load balancers only. */
+function forExternalLoadBalancers(check: (lb: Record<string, unknown>, rules: Rule[], args: ResourceValidationArgs, report: ReportViolation) => void) {
+    return validateResourceOfType(digitalocean.LoadBalancer, (lb, args, reportViolation) => {
+        const props = lb as unknown as Record<string, unknown>;
+        const rules = externalRules(props, args.name);
+        if (rules) check(props, rules, args, reportViolation);
+    });
+}
+
+const loadBalancerHttpsListenerSchema: PolicyConfigSchema = {
+    properties: {
+        httpsPort: {
+            type: "integer",
+            minimum: 1,
+            maximum: 65535,
+            default: 443,
+            description: "Port the HTTPS entry rule must listen on.",
+        },
+    },
+};
+
+export const loadBalancerHttpsListener: WebstackResourcePolicy = {
+    name: "load-balancer-https-listener",
+    description: "Checks that every internet-facing load balancer has an https, http2 or http3 entry rule on port 443 that terminates TLS with a certificate (certificateName) or passes TLS through to the droplets.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: loadBalancerHttpsListenerSchema,
+    rationale: "Without an HTTPS listener every request, cookie and password crosses the internet in clear text, and browsers mark the site not secure.",
+    remediationSteps: "Add a forwarding rule { entryProtocol: \"https\", entryPort: 443, targetProtocol: \"http\", targetPort: 80, certificateName: <a digitalocean.Certificate's name> }, or tlsPassthrough: true with TLS on the droplets.",
+    validateResource: forExternalLoadBalancers((_lb, rules, args, reportViolation) => {
+        const { httpsPort } = configWithDefaults<{ httpsPort: number }>(loadBalancerHttpsListenerSchema, args);
+        const tlsRules = rules.filter((r) => r.entryPort === httpsPort && TLS_ENTRY_PROTOCOLS.includes(r.entryProtocol ?? ""));
+        if (tlsRules.length === 0) {
+            const entries = rules.map((r) => `${r.entryProtocol ?? "?"} ${r.entryPort ?? "?"}`);
+            reportViolation(
+                `Load balancer "${args.name}" has no HTTPS entry rule on port ${httpsPort} (its entry rules: ${entries.length > 0 ? entries.join(", ") : "none"}), so the public reaches it only in clear text. ` +
+                `Add a forwarding rule with entryProtocol "https", entryPort ${httpsPort} and certificateName, or tlsPassthrough: true.`,
+            );
+            return;
+        }
+        for (const rule of tlsRules) {
+            if (rule.certificateName || rule.certificateId || rule.tlsPassthrough) continue;
+            reportViolation(
+                `Load balancer "${args.name}" accepts ${rule.entryProtocol} on port ${httpsPort} without a certificate or tlsPassthrough, so it cannot complete a TLS handshake. ` +
+                "Set certificateName to a digitalocean.Certificate's name, or tlsPassthrough: true.",
+            );
+        }
+    }),
+};
+
+export const loadBalancerCertificateName: WebstackResourcePolicy = {
+    name: "load-balancer-certificate-name",
+    description: "Checks that load balancer forwarding rules reference certificates by certificateName, not by the deprecated certificateId.",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    configSchema: { properties: {} },
+    rationale: "A Let's Encrypt certificate gets a new id at every renewal; a rule pinned to the old certificateId breaks HTTPS or makes Pulumi fight the renewal.",
+    remediationSteps: "Replace certificateId with certificateName: <the certificate's name>.",
+    validateResource: forExternalLoadBalancers((_lb, rules, args, reportViolation) => {
+        for (const rule of rules) {
+            if (!rule.certificateId || rule.certificateName) continue;
+            reportViolation(
+                `Load balancer "${args.name}" references its certificate on ${rule.entryProtocol} port ${rule.entryPort} by the deprecated certificateId "${rule.certificateId}", which changes when Let's Encrypt renews the certificate. ` +
+                "Use certificateName instead.",
+            );
+        }
+    }),
+};
+
+export const loadBalancerHttpRedirect: WebstackResourcePolicy = {
+    name: "load-balancer-http-redirect",
+    description: "Checks that an internet-facing load balancer with a plain HTTP entry rule redirects HTTP to HTTPS.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: { properties: {} },
+    rationale: "A plain HTTP listener that serves pages lets visitors (and links) use the site unencrypted; a redirect keeps port 80 open only to send them to HTTPS.",
+    remediationSteps: "Set redirectHttpToHttps: true on the load balancer (it needs an HTTPS rule on 443).",
+    validateResource: forExternalLoadBalancers((lb, rules, args, reportViolation) => {
+        const redirect = read(lb, "redirectHttpToHttps");
+        if (isUnknown(redirect)) decideLater(`Load balancer "${args.name}"'s redirectHttpToHttps is not known yet.`);
+        if (redirect === true) return;
+        for (const rule of rules.filter((r) => r.entryProtocol === "http")) {
+            reportViolation(
+                `Load balancer "${args.name}" forwards plain HTTP on port ${rule.entryPort} without redirecting to HTTPS; set redirectHttpToHttps: true.`,
+            );
+        }
+    }),
+};
+
+const loadBalancerNoPlaintextTcpSchema: PolicyConfigSchema = {
+    properties: {
+        plaintextPorts: {
+            type: "array",
+            items: { type: "integer", minimum: 1, maximum: 65535 },
+            default: [80],
+            description: "Entry ports on which a raw TCP rule means unencrypted web traffic.",
+        },
+    },
+};
+
+export const loadBalancerNoPlaintextTcp: WebstackResourcePolicy = {
+    name: "load-balancer-no-plaintext-tcp",
+    description: "Checks that no internet-facing load balancer forwards raw TCP on a plain-text web port (80 by default).",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: loadBalancerNoPlaintextTcpSchema,
+    rationale: "A TCP rule on port 80 serves HTTP unencrypted and cannot redirect to HTTPS, because the load balancer does not speak HTTP on it.",
+    remediationSteps: "Use entryProtocol \"http\" with redirectHttpToHttps: true on port 80, or remove the rule.",
+    validateResource: forExternalLoadBalancers((_lb, rules, args, reportViolation) => {
+        const { plaintextPorts } = configWithDefaults<{ plaintextPorts: number[] }>(loadBalancerNoPlaintextTcpSchema, args);
+        for (const rule of rules) {
+            if (rule.entryProtocol !== "tcp" || rule.entryPort === undefined || !plaintextPorts.includes(rule.entryPort)) continue;
+            reportViolation(
+                `Load balancer "${args.name}" forwards raw TCP on port ${rule.entryPort}, which carries unencrypted HTTP and cannot redirect to HTTPS. ` +
+                'Use entryProtocol "http" with redirectHttpToHttps: true, or remove the rule.',
+            );
+        }
+    }),
+};
+
+export const loadBalancerStrongCiphers: WebstackResourcePolicy = {
+    name: "load-balancer-strong-ciphers",
+    description: "Checks that every internet-facing load balancer that terminates TLS uses tlsCipherPolicy STRONG.",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    configSchema: { properties: {} },
+    rationale: "The DEFAULT cipher policy still accepts legacy cipher suites kept for old clients; STRONG accepts only modern forward-secret suites.",
+    remediationSteps: "Set tlsCipherPolicy: \"STRONG\" on the load balancer.",
+    validateResource: forExternalLoadBalancers((lb, rules, args, reportViolation) => {
+        const terminates = rules.some((r) => TLS_ENTRY_PROTOCOLS.includes(r.entryProtocol ?? "") && !r.tlsPassthrough);
+        if (!terminates) return;
+        const policy = read(lb, "tlsCipherPolicy");
+        if (isUnknown(policy)) decideLater(`Load balancer "${args.name}"'s tlsCipherPolicy is not known yet.`);
+        if (typeof policy === "string" && policy.toUpperCase() === "STRONG") return;
+        reportViolation(
+            `Load balancer "${args.name}" terminates TLS with tlsCipherPolicy "${typeof policy === "string" ? policy : "DEFAULT"}", which still accepts legacy cipher suites; set tlsCipherPolicy: "STRONG".`,
+        );
+    }),
+};
+
+export const publicEndpointTls: WebstackStackPolicy = {
+    name: "public-endpoint-tls",
+    description: "Checks that a stack whose droplets serve the public terminates TLS on a managed load balancer.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: { properties: {} },
+    rationale: "With no load balancer nothing in the stack provisions, renews or enforces a certificate: TLS depends on hand-run software on each droplet, if it exists at all.",
+    remediationSteps: "Put a digitalocean.LoadBalancer with an HTTPS rule (certificateName from a lets_encrypt digitalocean.Certificate) in front of the droplets and point DNS at it.",
+    validateStack: validateStackOf(digitalocean.Droplet, (droplets, stack, _args, reportViolation) => {
+        if (externalLoadBalancers(stack).length > 0) return;
+        const exposed = droplets.filter((d) => read(d.props, "publicNetworking") !== false);
+        if (exposed.length === 0) return;
+        const byDns = addressRecords(stack).filter((r) => r.kind === "droplet" && r.target);
+        if (byDns.length > 0) {
+            const targets = [...new Map(byDns.map((r) => [r.target!.urn, r.target!])).values()];
+            for (const droplet of targets) {
+                const names = byDns.filter((r) => r.target!.urn === droplet.urn).map((r) => r.fqdn);
+                reportViolation(
+                    `DNS (${nameList(names)}) sends the public to ${describeDroplet(droplet)} and the stack has no load balancer, so nothing in it terminates TLS or renews a certificate. ` +
+                    "Put a load balancer with an HTTPS rule and certificateName in front of the droplet and point DNS at it.",
+                    droplet.urn,
+                );
+            }
+            return;
+        }
+        reportViolation(
+            `The stack runs ${plural(exposed.length, "public droplet")} (${nameList(exposed.map((d) => d.name))}) and no load balancer, so nothing in it terminates TLS or renews a certificate. ` +
+            "Put a load balancer with an HTTPS rule and certificateName in front of the droplets.",
+        );
+    }),
+};
+
+export const tlsPolicies: WebstackPolicy[] = [
+    loadBalancerHttpsListener,
+    loadBalancerCertificateName,
+    loadBalancerHttpRedirect,
+    loadBalancerNoPlaintextTcp,
+    loadBalancerStrongCiphers,
+    publicEndpointTls,
+];
