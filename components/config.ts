@@ -44,7 +44,7 @@ export class ConfigError extends Error {
 // Keys and their sub-keys; `null` marks a scalar or list key.
 const KEYS: Record<string, readonly string[] | null> = {
     tier: null, region: null, domain: null, environment: null, vpcIpRange: null, sshKeys: null, adminCidrs: null,
-    alerts: ["emails", "slackChannel"], slackWebhookUrl: null,
+    alerts: ["emails", "slackChannel"], alertEmail: null, slackWebhookUrl: null,
     app: ["image", "port", "count", "size"], web: ["count", "size"],
     database: ["size", "standbyNodes", "readReplicas", "protect"],
     loadBalancer: ["count", "sizeUnit"], certificate: ["kind"], tlsPrivateKey: null, tlsCertificate: null, tlsCertificateChain: null,
@@ -104,6 +104,10 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
             continue;
         }
         values[key] = decode(text);
+    }
+    // `pulumi new` prompts give plain text: SSH keys as a comma-separated list, one alert e-mail.
+    if (typeof values.sshKeys === "string" || typeof values.sshKeys === "number") {
+        values.sshKeys = String(values.sshKeys).split(",").map((k) => k.trim()).filter((k) => k !== "");
     }
     const path = (key: string) => `${NAMESPACE}:${key}`;
     const setCmd = (key: string, example: string | number) =>
@@ -244,6 +248,10 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
     );
 
     const emails = stringList("alerts.emails", (s) => (EMAIL.test(s) ? undefined : "expected an e-mail address"), "ops@example.com");
+    if (values.alertEmail !== undefined) {
+        if (typeof values.alertEmail === "string" && EMAIL.test(values.alertEmail)) emails.push(values.alertEmail);
+        else problems.push(`${path("alertEmail")}: expected an e-mail address; got ${show(values.alertEmail)}. Fix: pulumi config set ${path("alertEmail")} ops@example.com`);
+    }
     const slackChannel = objects.alerts.slackChannel;
     const slackUrl = values.slackWebhookUrl;
     if (slackChannel !== undefined && (typeof slackChannel !== "string" || !/^#?[a-z0-9_-]{1,80}$/.test(slackChannel))) {
@@ -257,7 +265,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
     }
     const slack = typeof slackChannel === "string" && typeof slackUrl === "string" ? { channel: slackChannel, url: slackUrl } : undefined;
     const emailsGiven = get("alerts.emails");
-    if (profile.monitoring && slackChannel === undefined && !(Array.isArray(emailsGiven) && emailsGiven.length > 0)) {
+    if (profile.monitoring && slackChannel === undefined && values.alertEmail === undefined && !(Array.isArray(emailsGiven) && emailsGiven.length > 0)) {
         problems.push(`${path("alerts.emails")}: required at tier ${tier}; alert policies need at least one e-mail or Slack target. Fix: pulumi config set --path '${path("alerts.emails[0]")}' ops@example.com`);
     }
 

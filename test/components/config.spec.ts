@@ -33,6 +33,11 @@ describe("Stack config: defaults per tier", () => {
         assert.deepEqual([s.region, s.environment, s.vpcIpRange], ["nyc3", "Development", "10.10.0.0/16"]);
     });
 
+    it("accepts the plain-text forms pulumi new prompts produce", () => {
+        const s = parseStackConfig("dev", { "webstack:tier": "2", "webstack:domain": "example.com", "webstack:sshKeys": "12345, 3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa", "webstack:alertEmail": "ops@example.com" });
+        assert.deepEqual([s.sshKeys, s.alerts.emails], [["12345", "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"], ["ops@example.com"]]);
+    });
+
     it("ignores keys of other namespaces such as digitalocean:token", () => {
         assert.equal(parseStackConfig("dev", { ...encodeConfig(baseConfig(0)), "digitalocean:token": "x" }).tier, 0);
     });
@@ -53,7 +58,7 @@ describe("Stack config: validation messages", () => {
 
     it("reports every problem at once, in key order, with paths, values and fixes", () => {
         assert.deepEqual(problems({ ...baseConfig(1), tierr: 2, web: { count: 1, sise: "x" }, region: "mars1", adminCidrs: ["0.0.0.0/0", "10.0.0.1"], database: { standbyNodes: 3 } }), [
-            'webstack:tierr: unknown key; allowed keys are "tier", "region", "domain", "environment", "vpcIpRange", "sshKeys", "adminCidrs", "alerts", "slackWebhookUrl", "app", "web", "database", "loadBalancer", "certificate", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain", "cache" or "staticAssets". Fix: pulumi config rm webstack:tierr',
+            'webstack:tierr: unknown key; allowed keys are "tier", "region", "domain", "environment", "vpcIpRange", "sshKeys", "adminCidrs", "alerts", "alertEmail", "slackWebhookUrl", "app", "web", "database", "loadBalancer", "certificate", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain", "cache" or "staticAssets". Fix: pulumi config rm webstack:tierr',
             'webstack:web.sise: unknown key; allowed keys are "count" or "size". Fix: pulumi config rm --path \'webstack:web.sise\'',
             'webstack:region: expected "ams3", "atl1", "blr1", "fra1", "lon1", "nyc1", "nyc3", "ric1", "sfo2", "sfo3", "sgp1", "syd1" or "tor1"; got "mars1". Fix: pulumi config set webstack:region nyc3',
             'webstack:adminCidrs[0]: SSH from the whole internet is refused; expected a CIDR narrower than /0; got "0.0.0.0/0". Fix: pulumi config set --path \'webstack:adminCidrs[0]\' 203.0.113.7/32',
@@ -96,9 +101,9 @@ describe("Stack config: validation messages", () => {
     });
 
     it("refuses a structured key given as text, and wrong types", () => {
-        assert.deepEqual(problems({ ...baseConfig(1), web: "big", database: { protect: "yes" }, sshKeys: "aa" }), [
+        assert.deepEqual(problems({ ...baseConfig(1), web: "big", database: { protect: "yes" }, sshKeys: true }), [
             'webstack:web: expected an object with keys "count" or "size"; got "big". Fix: pulumi config set --path \'webstack:web.count\' <value>',
-            "webstack:sshKeys: expected a list; got \"aa\". Fix: pulumi config set --path 'webstack:sshKeys[0]' <fingerprint>",
+            "webstack:sshKeys: expected a list; got \"true\". Fix: pulumi config set --path 'webstack:sshKeys[0]' <fingerprint>",
             'webstack:database.protect: expected true or false; got "yes". Fix: pulumi config set --path \'webstack:database.protect\' true',
         ]);
     });
