@@ -160,9 +160,7 @@ export function hostRoleProblems(role: HostRole): string[] {
             problems.push(...haproxyConfigProblems(role));
             break;
         default:
-            problems.push(
-                `kind: expected "all-in-one", "web-and-app", "web", "app" or "haproxy"; got "${String((role as { kind: unknown }).kind)}".`,
-            );
+            problems.push(`kind: expected "all-in-one", "web-and-app", "web", "app" or "haproxy"; got "${String((role as { kind: unknown }).kind)}".`);
     }
     return problems;
 }

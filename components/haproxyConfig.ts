@@ -95,9 +95,7 @@ export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
         "    http-check expect status 200",
         "    default-server check inter 5s fall 3 rise 2",
         ...opts.backends.map((b, i) => `    server web-${i} ${b.host}:${b.port}`),
-        ...(opts.tls
-            ? ["", "backend acme", `    server certbot 127.0.0.1:${ACME_HTTP01_PORT}`]
-            : []),
+        ...(opts.tls ? ["", "backend acme", `    server certbot 127.0.0.1:${ACME_HTTP01_PORT}`] : []),
     ];
     return `${lines.join("\n")}\n`;
 }

@@ -51,7 +51,10 @@ function commands(config: CloudConfig): string[] {
 }
 
 function unitLine(unit: string, key: string): string[] {
-    return unit.split("\n").filter((l) => l.startsWith(`${key}=`)).map((l) => l.slice(key.length + 1));
+    return unit
+        .split("\n")
+        .filter((l) => l.startsWith(`${key}=`))
+        .map((l) => l.slice(key.length + 1));
 }
 
 describe("renderCloudInit", () => {
@@ -282,7 +285,10 @@ describe("renderCloudInit", () => {
 
         it("omits every cache setting when there is no cache", () => {
             const env = envOf(rendered(ROLES["app without cache"]));
-            assert.deepEqual(Object.keys(env).filter((k) => k.startsWith("CACHE_")), []);
+            assert.deepEqual(
+                Object.keys(env).filter((k) => k.startsWith("CACHE_")),
+                [],
+            );
             assert.equal(renderCloudInit({ ...ROLES.app, cache: undefined }), renderCloudInit(ROLES["app without cache"]));
         });
 
@@ -341,7 +347,11 @@ describe("renderCloudInit", () => {
 
         it("writes no certbot, certificate or app files without TLS", () => {
             assert.deepEqual(paths(plain), [HAPROXY_CONFIG_PATH]);
-            assert.deepEqual(commands(plain), ["haproxy -c -f /etc/haproxy/haproxy.cfg", "systemctl enable haproxy.service", "systemctl restart haproxy.service"]);
+            assert.deepEqual(commands(plain), [
+                "haproxy -c -f /etc/haproxy/haproxy.cfg",
+                "systemctl enable haproxy.service",
+                "systemctl restart haproxy.service",
+            ]);
         });
     });
 
@@ -393,14 +403,11 @@ describe("renderCloudInit", () => {
         });
 
         it("rejects an HAProxy role without backends, with an unknown algorithm or a bare domain", () => {
-            assert.deepEqual(
-                hostRoleProblems({ kind: "haproxy", backends: [], algorithm: "random" as "roundrobin", tls: true, domain: "localhost" }),
-                [
-                    'backends: must list 1 to 100 web servers; got "0 backends".',
-                    'algorithm: expected "roundrobin" or "leastconn"; got "random".',
-                    'domain: must be a fully qualified DNS name such as "www.example.com"; got "localhost".',
-                ],
-            );
+            assert.deepEqual(hostRoleProblems({ kind: "haproxy", backends: [], algorithm: "random" as "roundrobin", tls: true, domain: "localhost" }), [
+                'backends: must list 1 to 100 web servers; got "0 backends".',
+                'algorithm: expected "roundrobin" or "leastconn"; got "random".',
+                'domain: must be a fully qualified DNS name such as "www.example.com"; got "localhost".',
+            ]);
         });
 
         it("rejects an unknown role kind", () => {

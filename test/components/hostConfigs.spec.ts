@@ -27,16 +27,15 @@ function block(text: string, header: string): string[] {
 
 describe("renderNginxConfig", () => {
     it("answers the load balancer's health check on /healthz with 200 without asking the app", () => {
-        assert.deepEqual(block(renderNginxConfig(LOCAL), "location = /healthz"), [
-            "access_log off;",
-            "default_type text/plain;",
-            'return 200 "ok\\n";',
-        ]);
+        assert.deepEqual(block(renderNginxConfig(LOCAL), "location = /healthz"), ["access_log off;", "default_type text/plain;", 'return 200 "ok\\n";']);
     });
 
     it("listens on the given port for IPv4 and IPv6 as the default server", () => {
         const server = block(renderNginxConfig(BEHIND_LB), "server");
-        assert.deepEqual(server.filter((l) => l.startsWith("listen ")), ["listen 8081 default_server;", "listen [::]:8081 default_server;"]);
+        assert.deepEqual(
+            server.filter((l) => l.startsWith("listen ")),
+            ["listen 8081 default_server;", "listen [::]:8081 default_server;"],
+        );
     });
 
     it("proxies everything else to exactly the given upstream with forwarded headers and bounded timeouts", () => {
@@ -180,7 +179,10 @@ describe("renderHaproxyConfig", () => {
         assert.throws(
             () =>
                 renderHaproxyConfig({
-                    backends: [{ host: "10.0.0.2", port: 80 }, { host: "10.0.0.3 backup", port: 0 }],
+                    backends: [
+                        { host: "10.0.0.2", port: 80 },
+                        { host: "10.0.0.3 backup", port: 0 },
+                    ],
                     algorithm: "source" as "roundrobin",
                     tls: true,
                     domain: "example",
