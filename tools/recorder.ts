@@ -3,6 +3,7 @@
 // dependencies) plus the outputs DigitalOcean would compute, invented deterministically per type.
 // Tests and the offline plan both read this one record; nothing re-derives the stack another way.
 import * as pulumi from "@pulumi/pulumi";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 
 /** The protobuf signature Pulumi uses to mark a serialized secret (`runtime/rpc.ts`). */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -122,6 +123,34 @@ export function inventOutputs(type: string, name: string, inputs: Record<string,
     }
 }
 
+/**
+ * What the engine does and Pulumi's mock monitor does not: outputs named in `additionalSecretOutputs`, and
+ * outputs whose input was secret, come back secret, so the program sees e.g. a database password as a secret.
+ */
+function markSecretOutputs(req: any, resp: any): void {
+    const extra: string[] = req.getAdditionalsecretoutputsList();
+    const inputs = req.getObject()?.toJavaScript() ?? {};
+    const secretInputs = Object.keys(inputs).filter((k) => containsSecret(inputs[k]));
+    if (extra.length === 0 && secretInputs.length === 0) return;
+    const state = resp.getObject()?.toJavaScript();
+    if (!state) return;
+    let changed = false;
+    for (const key of new Set([...extra, ...secretInputs])) {
+        if (key in state && !isSecret(state[key])) {
+            state[key] = { [SIG_KEY]: SECRET_SIG, value: plain(state[key]) };
+            changed = true;
+        }
+    }
+    if (changed) resp.setObject(Struct.fromJavaScript(state));
+}
+
+function containsSecret(value: unknown): boolean {
+    if (isSecret(value)) return true;
+    if (Array.isArray(value)) return value.some(containsSecret);
+    if (typeof value === "object" && value !== null) return Object.values(value).some(containsSecret);
+    return false;
+}
+
 /** Captures every resource registration of a program run under Pulumi's mock engine. */
 export class Recorder {
     readonly resources: RecordedResource[] = [];
@@ -158,7 +187,10 @@ export class Recorder {
         monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
             const order = this.requests++;
             return register(req, (err: unknown, resp: any) => {
-                if (!err && resp) this.capture(req, resp, order);
+                if (!err && resp) {
+                    markSecretOutputs(req, resp);
+                    this.capture(req, resp, order);
+                }
                 callback(err, resp);
             });
         };

@@ -1,0 +1,248 @@
+// webstack's offline plan: previews a stack without the Pulumi CLI, a backend or cloud credentials.
+// Runs the real program under the recording mock engine, asks the real policy pack (spawned like the CLI
+// spawns it, over the analyzer gRPC protocol) for its verdicts, prices the result and draws it.
+//
+//   npm run plan -- [--stack NAME] [--tier N] [--format text|json|markdown] [--out DIR]
+//
+// Exit status: 0 no mandatory finding, 1 mandatory findings (as `pulumi preview` fails), 2 usage/config errors.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { loadStackConfig, PlanConfigError, type ConfigOverride } from "./plan/config";
+import { PolicyHost, PolicyHostError, killAllPolicyHosts, parsePolicyPackConfig, reconcilePolicyConfig, type Finding } from "./plan/policyHost";
+import { ProgramError } from "./plan/run";
+import type { PlanDocument } from "./plan/report";
+
+export const USAGE = `Usage: npm run plan -- [options]
+
+Previews a stack offline: resource tree, policy findings, monthly cost, architecture diagram.
+
+Options:
+  --stack NAME              stack to plan (reads Pulumi.NAME.yaml)            [default: dev]
+  --tier N                  override webstack:tier
+  -c, --config KEY=VALUE    override a config value (repeatable), like pulumi preview --config
+  --config-path             treat --config keys as paths (web.count, names[0]), like pulumi --path
+  --format text|json|markdown                                                   [default: text]
+  --out DIR                 where plan.json, plan.md and architecture.{svg,mmd,dot} go [default: out/STACK]
+  -C, --cwd DIR             the project directory (holds Pulumi.yaml)          [default: .]
+  --policy-pack DIR         the policy pack to run                             [default: policies]
+  --policy-pack-config FILE policy config                        [default: POLICY_PACK/config/STACK.json if present]
+  -h, --help                show this help
+
+Exit status: 0 no mandatory finding, 1 mandatory findings, 2 usage or configuration errors.
+`;
+
+export interface PlanOptions {
+    stack: string;
+    tier?: string;
+    overrides: ConfigOverride[];
+    format: "text" | "json" | "markdown";
+    out: string;
+    cwd: string;
+    policyPack: string;
+    policyPackExplicit: boolean;
+    policyPackConfig?: string;
+}
+
+class UsageError extends Error {}
+
+export function parseOptions(argv: string[]): PlanOptions | "help" {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: argv,
+            strict: true,
+            allowPositionals: false,
+            options: {
+                stack: { type: "string", default: "dev" },
+                tier: { type: "string" },
+                config: { type: "string", short: "c", multiple: true },
+                "config-path": { type: "boolean", default: false },
+                format: { type: "string", default: "text" },
+                out: { type: "string" },
+                cwd: { type: "string", short: "C" },
+                "policy-pack": { type: "string" },
+                "policy-pack-config": { type: "string" },
+                help: { type: "boolean", short: "h", default: false },
+            },
+        });
+    } catch (err) {
+        throw new UsageError((err as Error).message);
+    }
+    const v = parsed.values;
+    if (v.help) return "help";
+    const format = v.format!;
+    if (format !== "text" && format !== "json" && format !== "markdown") throw new UsageError(`--format must be text, json or markdown; got "${format}"`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(v.stack!)) throw new UsageError(`--stack must be a stack name (letters, digits, "-", "_", "."); got "${v.stack}"`);
+    if (v.tier !== undefined && v.tier.trim() === "") throw new UsageError("--tier needs a value, e.g. --tier 2");
+    const overrides = (v.config ?? []).map((kv) => {
+        const eq = kv.indexOf("=");
+        if (eq <= 0) throw new UsageError(`--config expects KEY=VALUE; got "${kv}"`);
+        return { key: kv.slice(0, eq), value: kv.slice(eq + 1), path: v["config-path"] };
+    });
+    const cwd = path.resolve(v.cwd ?? ".");
+    return {
+        stack: v.stack!,
+        tier: v.tier,
+        overrides,
+        format,
+        cwd,
+        out: path.resolve(v.out ?? path.join(cwd, "out", v.stack!)),
+        policyPack: v["policy-pack"] !== undefined ? path.resolve(v["policy-pack"]) : path.join(cwd, "policies"),
+        policyPackExplicit: v["policy-pack"] !== undefined,
+        policyPackConfig: v["policy-pack-config"] && path.resolve(v["policy-pack-config"]),
+    };
+}
+
+const rel = (p: string) => path.relative(process.cwd(), p) || ".";
+const timings: [string, number][] = [];
+const t0 = Date.now();
+const mark = (what: string) => timings.push([what, Date.now() - t0]);
+
+/** Runs the plan; returns the document and the exit code. Call once per process. */
+export async function plan(opts: PlanOptions): Promise<{ doc: PlanDocument; files: Record<string, string> }> {
+    const cfg = loadStackConfig({ cwd: opts.cwd, stack: opts.stack, tier: opts.tier, overrides: opts.overrides });
+    mark("config");
+
+    // The policy host boots (~0.5 s) in parallel with the program run: start it first.
+    const packPresent = fs.existsSync(path.join(opts.policyPack, "index.ts"));
+    if (!packPresent && opts.policyPackExplicit) throw new PolicyHostError(`error: policy pack not found at "${rel(opts.policyPack)}" (no index.ts)`);
+    if (!packPresent) process.stderr.write(`warning: no policy pack at ${rel(opts.policyPack)}; policy findings skipped.\n`);
+    const host = packPresent ? PolicyHost.start({ packDir: opts.policyPack, project: cfg.project, stack: cfg.stack, config: cfg.config }) : undefined;
+    host?.port.then(() => mark("policy host port"), () => undefined);
+    const configFile = opts.policyPackConfig ?? path.join(opts.policyPack, "config", `${opts.stack}.json`);
+    const hasConfigFile = fs.existsSync(configFile);
+    if (opts.policyPackConfig && !hasConfigFile) throw new PolicyHostError(`error: policy pack config "${rel(configFile)}" not found`);
+    const givenPolicyConfig = hasConfigFile ? parsePolicyPackConfig(fs.readFileSync(configFile, "utf8"), rel(configFile)) : undefined;
+
+    const diagram = require("./plan/diagram") as typeof import("./plan/diagram");
+    diagram.preloadGraphviz().catch(() => undefined);
+
+    const { runProgram } = require("./plan/run") as typeof import("./plan/run");
+    const { isSecret, plain, redact } = require("./recorder") as typeof import("./recorder");
+    const run = await runProgram(cfg);
+    mark("program");
+
+    // Policies: the engine analyzes each custom resource's inputs, then the whole stack's final state.
+    const policyWork = (async () => {
+        if (!host) return { info: undefined, findings: [] as Finding[] };
+        const { toAnalyzed, outputsWithSecrets, stackResource } = require("./plan/policyHost") as typeof import("./plan/policyHost");
+        const info = await host.getAnalyzerInfo();
+        await host.configureStack();
+        await host.configure(reconcilePolicyConfig(info, givenPolicyConfig));
+        mark("policy host ready");
+        const perResource = await Promise.all(
+            run.resources.filter((r) => r.custom).map(async (r) => (await host.analyze(toAnalyzed(r, run.stackUrn, r.inputs))).map((f) => ({ ...f, urn: f.urn || r.urn }))),
+        );
+        const stackWide = await host.analyzeStack([
+            stackResource(run.stackUrn, run.outputs.map((o) => ({ ...o, value: JSON.parse(JSON.stringify(o.value ?? null)) }))),
+            ...run.resources.map((r) => toAnalyzed(r, run.stackUrn, outputsWithSecrets(r, isSecret))),
+        ]);
+        mark("policies");
+        return { info, findings: [...perResource.flat(), ...stackWide] };
+    })();
+    policyWork.catch(() => undefined);
+
+    // Meanwhile, in this process: cost and diagram.
+    const { estimateCost } = require("../components/pricing") as typeof import("../components/pricing");
+    const cost = estimateCost(run.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, custom: r.custom, inputs: plain(r.inputs) as Record<string, unknown> })));
+    const model = diagram.buildDiagram(run.resources);
+    const tierValue = cfg.config[`${cfg.project}:tier`];
+    const tier = tierValue !== undefined && /^\d+$/.test(tierValue) ? Number(tierValue) : null;
+    const title = `${cfg.project} · stack ${cfg.stack}${tier !== null ? ` · tier ${tier}` : ""}`;
+    const dot = diagram.toDot(model, title);
+    const mermaid = diagram.toMermaid(model);
+    const svg = await diagram.renderSvg(dot);
+    mark("cost + diagram");
+
+    let policy: Awaited<typeof policyWork>;
+    try {
+        policy = await policyWork;
+    } finally {
+        await host?.close();
+    }
+
+    const { resourceView, renderJson, renderMarkdown } = require("./plan/report") as typeof import("./plan/report");
+    const stackName = `${cfg.project}-${cfg.stack}`;
+    const resources = [
+        resourceView({ urn: run.stackUrn, type: "pulumi:pulumi:Stack", name: stackName, parent: "", custom: false, inputs: {}, dependencies: [], propertyDependencies: {}, protect: false, deleteBeforeReplace: false, retainOnDelete: false, ignoreChanges: [], additionalSecretOutputs: [] }),
+        ...run.resources.map((r) => resourceView({ ...r, parent: r.parent || run.stackUrn })),
+    ];
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const findings = policy.findings.map((f) => ({ ...f, type: byUrn.get(f.urn)?.type ?? "", name: byUrn.get(f.urn)?.name ?? "" }));
+    const mandatory = findings.filter((f) => f.level === "mandatory").length;
+    const files = {
+        json: path.join(opts.out, "plan.json"),
+        markdown: path.join(opts.out, "plan.md"),
+        svg: path.join(opts.out, "architecture.svg"),
+        mermaid: path.join(opts.out, "architecture.mmd"),
+        dot: path.join(opts.out, "architecture.dot"),
+    };
+    const doc: PlanDocument = {
+        project: cfg.project,
+        stack: cfg.stack,
+        tier,
+        resources,
+        outputs: Object.fromEntries(run.outputs.map((o) => [o.name, o.secret ? "[secret]" : redact(o.value)])),
+        policyPack: policy.info ? { name: policy.info.name, version: policy.info.version, path: rel(opts.policyPack), config: hasConfigFile ? rel(configFile) : null } : null,
+        findings,
+        cost,
+        diagram: { svg: rel(files.svg), mermaid: rel(files.mermaid), dot: rel(files.dot), mermaidText: mermaid },
+        summary: {
+            resources: resources.length,
+            mandatory,
+            advisory: findings.filter((f) => f.level === "advisory").length,
+            monthlyUsd: cost.monthlyUsd,
+            exitCode: mandatory > 0 ? 1 : 0,
+        },
+    };
+    fs.mkdirSync(opts.out, { recursive: true });
+    fs.writeFileSync(files.svg, svg);
+    fs.writeFileSync(files.mermaid, mermaid);
+    fs.writeFileSync(files.dot, dot);
+    fs.writeFileSync(files.json, renderJson(doc));
+    fs.writeFileSync(files.markdown, renderMarkdown(doc));
+    mark("written");
+    return { doc, files };
+}
+
+export async function main(argv: string[]): Promise<number> {
+    let opts: PlanOptions | "help";
+    try {
+        opts = parseOptions(argv);
+    } catch (err) {
+        process.stderr.write(`error: ${(err as Error).message}\n\n${USAGE}`);
+        return 2;
+    }
+    if (opts === "help") {
+        process.stdout.write(USAGE);
+        return 0;
+    }
+    const onSignal = (code: number) => () => {
+        killAllPolicyHosts();
+        process.exit(code);
+    };
+    process.once("SIGINT", onSignal(130));
+    process.once("SIGTERM", onSignal(143));
+    try {
+        const { doc } = await plan(opts);
+        const report = require("./plan/report") as typeof import("./plan/report");
+        const text = opts.format === "json" ? report.renderJson(doc) : opts.format === "markdown" ? report.renderMarkdown(doc) : report.renderText(doc);
+        process.stdout.write(text);
+        if (process.env.WEBSTACK_PLAN_TIMING === "1") process.stderr.write(timings.map(([w, t]) => `${String(t).padStart(6)} ms  ${w}`).join("\n") + "\n");
+        return doc.summary.exitCode;
+    } catch (err) {
+        killAllPolicyHosts();
+        if (err instanceof ProgramError) process.stderr.write(err.render());
+        else if (err instanceof PlanConfigError || err instanceof PolicyHostError) process.stderr.write(`${err.message}\n`);
+        else process.stderr.write(`error: ${(err as Error)?.stack ?? String(err)}\n`);
+        return 2;
+    }
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then((code) => {
+        // Flush stdout before exiting: a piped stdout is asynchronous.
+        process.stdout.write("", () => process.exit(code));
+    });
+}
