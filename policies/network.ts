@@ -1,0 +1,331 @@
+// Network isolation: a port-aware superset of Trivy DIG-0001/0003/0004 and Checkov CKV_DIO_2/4.
+// Droplets sit behind cloud firewalls that admit the public only through the load balancer, SSH is
+// never open to the world, databases trust named sources only, and everything shares one VPC.
+// Outbound rules to the world are allowed on purpose (package updates, APIs); a load balancer's own
+// `firewall.allows` may be wide open, since a public load balancer exists to be reached.
+import * as digitalocean from "@pulumi/digitalocean";
+import { validateResourceOfType } from "@pulumi/policy";
+import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
+import { configWithDefaults } from "./lib/config";
+import { isWorldCidr, portRangeIncludes } from "./lib/net";
+import { nameList, plural, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
+import { q, readString, StackIndex, validateStackOf } from "./lib/stack";
+import { isUnknown, read, readList, readStrings, Undecided } from "./lib/unknowns";
+
+export const dropletFirewallCoverage: WebstackStackPolicy = {
+    name: "droplet-firewall-coverage",
+    description: "Checks that every droplet is covered by a cloud firewall, through one of its tags or its id.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: { properties: {} },
+    rationale: "A droplet without a cloud firewall exposes every port its software listens on (databases, admin panels, SSH) to the internet.",
+    remediationSteps: "Add a digitalocean.Firewall whose tags include the droplet's role tag (or whose dropletIds list it), admitting only the load balancer and the admin CIDRs.",
+    validateStack: validateStackOf(digitalocean.Droplet, (droplets, stack, _args, reportViolation) => {
+        const coveredUrns = new Set<string>();
+        const coveredTags = new Set<string>();
+        let firewallsUndecided = false;
+        for (const firewall of stack.of(digitalocean.Firewall)) {
+            const ids = stack.resolve(firewall, "dropletIds", [digitalocean.Droplet]);
+            const tags = stack.tagNames(firewall, "tags");
+            ids.targets.forEach((d) => coveredUrns.add(d.urn));
+            tags.names.forEach((t) => coveredTags.add(t));
+            if (ids.undecided || tags.undecided) firewallsUndecided = true;
+        }
+        const undecided = new Undecided();
+        for (const droplet of droplets) {
+            const tags = stack.dropletTags(droplet);
+            if (coveredUrns.has(droplet.urn) || tags.names.some((t) => coveredTags.has(t))) continue;
+            if (firewallsUndecided || tags.undecided) {
+                undecided.note(`Droplet "${droplet.name}" may be uncovered: some firewall targets or its tags are not known yet.`);
+                continue;
+            }
+            const tagText = tags.names.length > 0 ? `one of its tags (${nameList(tags.names)})` : "a tag you give it";
+            reportViolation(
+                `Droplet "${droplet.name}" is not covered by any cloud firewall, so every port its software listens on is open to the internet. ` +
+                `Add a digitalocean.Firewall whose tags include ${tagText}, or whose dropletIds list it.`,
+                droplet.urn,
+            );
+        }
+        undecided.settle();
+    }),
+};
+
+interface InboundRule {
+    index: number;
+    protocol: string | undefined;
+    portRange: string | undefined;
+    world: string[];
+}
+
+/** Inbound rules and their world sources; unknown parts are noted. */
+function inboundRules(firewall: unknown, name: string, undecided: Undecided): InboundRule[] {
+    const rules = readList(firewall, "inboundRules");
+    if (rules.unknown) undecided.note(`Firewall "${name}"'s inbound rules are not known yet.`);
+    return rules.values.map((rule, index) => {
+        const protocol = read(rule, "protocol");
+        const portRange = read(rule, "portRange");
+        const sources = readStrings(rule, "sourceAddresses");
+        if (isUnknown(protocol) || isUnknown(portRange) || sources.unknown) {
+            undecided.note(`Firewall "${name}"'s inbound rule ${index + 1} has a protocol, port range or source address that is not known yet.`);
+        }
+        return {
+            index,
+            protocol: typeof protocol === "string" ? protocol.toLowerCase() : undefined,
+            portRange: typeof portRange === "string" ? portRange : typeof portRange === "number" ? String(portRange) : undefined,
+            world: sources.values.filter(isWorldCidr),
+        };
+    });
+}
+
+const describePorts = (rule: InboundRule): string =>
+    rule.protocol === "icmp" ? "icmp" : `${rule.protocol ?? "?"} port${/-|all/i.test(rule.portRange ?? "all") ? "s" : ""} ${rule.portRange && rule.portRange !== "" ? rule.portRange : "all"}`;
+
+const firewallNoWorldIngressSchema: PolicyConfigSchema = {
+    properties: {
+        allowedPorts: {
+            type: "array",
+            items: { type: "integer", minimum: 1, maximum: 65535 },
+            default: [],
+            description: "TCP/UDP ports a cloud firewall may open to the whole internet (port 22 is still refused by firewall-no-world-ssh).",
+        },
+        allowIcmp: {
+            type: "boolean",
+            default: true,
+            description: "Whether inbound ICMP (ping) from the whole internet is acceptable.",
+        },
+    },
+};
+
+export const firewallNoWorldIngress: WebstackResourcePolicy = {
+    name: "firewall-no-world-ingress",
+    description: "Checks that no cloud firewall admits inbound traffic from 0.0.0.0/0 or ::/0 to droplets, on any port; only load balancers face the internet.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: firewallNoWorldIngressSchema,
+    rationale: "A world-open port on a droplet bypasses the load balancer's TLS, health checks and its own firewall, and exposes each droplet to scans and attacks directly.",
+    remediationSteps: "Admit the load balancer with sourceLoadBalancerUids (and other tiers with sourceTags) instead of a world CIDR; list deliberate exceptions in allowedPorts.",
+    validateResource: validateResourceOfType(digitalocean.Firewall, (firewall, args, reportViolation) => {
+        const { allowedPorts, allowIcmp } = configWithDefaults<{ allowedPorts: number[]; allowIcmp: boolean }>(firewallNoWorldIngressSchema, args);
+        const undecided = new Undecided();
+        for (const rule of inboundRules(firewall, args.name, undecided)) {
+            if (rule.world.length === 0) continue;
+            if (rule.protocol === "icmp" && allowIcmp) continue;
+            const range = rule.portRange ?? "";
+            const exempt = rule.protocol !== "icmp" && allowedPorts.some((p) => range.trim() === String(p));
+            if (exempt) continue;
+            reportViolation(
+                `Firewall "${args.name}" admits ${describePorts(rule)} from ${nameList(rule.world)} to its droplets, bypassing the load balancer. ` +
+                "Admit the load balancer with sourceLoadBalancerUids (or other droplets with sourceTags) instead of a world CIDR.",
+            );
+        }
+        undecided.settle();
+    }),
+};
+
+const firewallNoWorldSshSchema: PolicyConfigSchema = {
+    properties: {
+        sshPorts: {
+            type: "array",
+            items: { type: "integer", minimum: 1, maximum: 65535 },
+            default: [22],
+            description: "Ports SSH listens on.",
+        },
+    },
+};
+
+export const firewallNoWorldSsh: WebstackResourcePolicy = {
+    name: "firewall-no-world-ssh",
+    description: "Checks that no cloud firewall admits SSH (port 22, a range containing it, or all ports) from 0.0.0.0/0 or ::/0.",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    configSchema: firewallNoWorldSshSchema,
+    rationale: "SSH open to the world is brute-forced within minutes of a droplet booting; one weak key or unpatched daemon is root on the machine.",
+    remediationSteps: "Restrict the SSH rule's sourceAddresses to admin CIDRs (or reach droplets through a VPN or bastion) and never use \"all\"/\"1-65535\" from the world.",
+    validateResource: validateResourceOfType(digitalocean.Firewall, (firewall, args, reportViolation) => {
+        const { sshPorts } = configWithDefaults<{ sshPorts: number[] }>(firewallNoWorldSshSchema, args);
+        const undecided = new Undecided();
+        for (const rule of inboundRules(firewall, args.name, undecided)) {
+            if (rule.world.length === 0 || rule.protocol !== "tcp") continue;
+            const port = sshPorts.find((p) => portRangeIncludes(rule.portRange, p));
+            if (port === undefined) continue;
+            reportViolation(
+                `Firewall "${args.name}" admits SSH (${describePorts(rule)}, which includes ${port}) from ${nameList(rule.world)}, exposing it to every scanner on the internet. ` +
+                "Restrict sourceAddresses to your admin CIDRs, or reach the droplets through a VPN or bastion.",
+            );
+        }
+        undecided.settle();
+    }),
+};
+
+export const dropletSshKeys: WebstackResourcePolicy = {
+    name: "droplet-ssh-keys",
+    description: "Checks that every droplet is created with at least one SSH key (sshKeys).",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: { properties: {} },
+    rationale: "A droplet created without SSH keys gets a root password sent by email and accepts password logins.",
+    remediationSteps: "Set sshKeys to the ids or fingerprints of digitalocean.SshKey resources (this replaces the droplet).",
+    validateResource: validateResourceOfType(digitalocean.Droplet, (droplet, args, reportViolation) => {
+        const keys = readList(droplet, "sshKeys");
+        if (keys.values.length > 0 || keys.unknown) return; // an unknown entry is still a key
+        reportViolation(
+            `Droplet "${args.name}" has no sshKeys, so DigitalOcean emails a root password and the droplet accepts password logins; set sshKeys to one or more SSH key ids or fingerprints.`,
+        );
+    }),
+};
+
+export const databaseFirewallRequired: WebstackStackPolicy = {
+    name: "database-firewall-required",
+    description: "Checks that every database or cache cluster has exactly one database firewall (DatabaseFirewall) restricting its trusted sources.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: { properties: {} },
+    rationale: "A managed database with no trusted sources accepts connections from any address on the internet; two DatabaseFirewall resources each replace the whole rule set and overwrite each other.",
+    remediationSteps: "Add one digitalocean.DatabaseFirewall per cluster with clusterId: cluster.id and rules trusting the app droplets' tag ({ type: \"tag\", value: <tag> }).",
+    validateStack: validateStackOf(digitalocean.DatabaseCluster, (clusters, stack, _args, reportViolation) => {
+        const firewallsOf = new Map<string, PolicyResource[]>();
+        const floating: PolicyResource[] = [];
+        for (const firewall of stack.of(digitalocean.DatabaseFirewall)) {
+            const cluster = stack.resolveOne(firewall, "clusterId", [digitalocean.DatabaseCluster]);
+            if (cluster.undecided) floating.push(firewall);
+            for (const c of cluster.targets) firewallsOf.set(c.urn, [...(firewallsOf.get(c.urn) ?? []), firewall]);
+        }
+        const undecided = new Undecided();
+        for (const cluster of clusters) {
+            const firewalls = firewallsOf.get(cluster.urn) ?? [];
+            if (firewalls.length === 1 && floating.length === 0) continue;
+            if (firewalls.length === 0 && floating.length > 0) {
+                undecided.note(`Database cluster "${cluster.name}" may have a database firewall among ${nameList(floating.map((f) => f.name))}, whose clusterId is not known yet.`);
+                continue;
+            }
+            if (firewalls.length === 0) {
+                reportViolation(
+                    `Database cluster "${cluster.name}" has no DatabaseFirewall, so any address on the internet can connect to it with valid credentials. ` +
+                    "Add one digitalocean.DatabaseFirewall with clusterId set to its id and rules trusting the app droplets' tag.",
+                    cluster.urn,
+                );
+            } else if (firewalls.length > 1) {
+                reportViolation(
+                    `Database cluster "${cluster.name}" has ${plural(firewalls.length, "DatabaseFirewall")} (${nameList(firewalls.map((f) => f.name))}); each replaces the cluster's whole rule set, so they overwrite each other. ` +
+                    "Merge their rules into one DatabaseFirewall.",
+                    cluster.urn,
+                );
+            }
+        }
+        undecided.settle();
+    }),
+};
+
+export const databaseFirewallNoWorld: WebstackResourcePolicy = {
+    name: "database-firewall-no-world",
+    description: "Checks that no database firewall is empty or trusts 0.0.0.0/0 or ::/0.",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    configSchema: { properties: {} },
+    rationale: "A world CIDR (or an empty rule set) in a database firewall opens the database port to the whole internet; credentials become the only defence.",
+    remediationSteps: "Trust the app droplets by { type: \"tag\", value: <tag> } (or specific droplets, apps or Kubernetes clusters) instead of a world CIDR.",
+    validateResource: validateResourceOfType(digitalocean.DatabaseFirewall, (firewall, args, reportViolation) => {
+        const rules = readList(firewall, "rules");
+        const undecided = new Undecided();
+        if (rules.unknown) undecided.note(`Database firewall "${args.name}"'s rules are not known yet.`);
+        if (rules.values.length === 0 && !rules.unknown) {
+            reportViolation(
+                `Database firewall "${args.name}" has no rules, which leaves the cluster reachable from any address; add rules trusting the app droplets' tag ({ type: "tag", value: <tag> }).`,
+            );
+        }
+        for (const rule of rules.values) {
+            const type = read(rule, "type");
+            const value = read(rule, "value");
+            if (isUnknown(type) || isUnknown(value)) {
+                undecided.note(`Database firewall "${args.name}" has a rule whose type or value is not known yet.`);
+                continue;
+            }
+            if (type === "ip_addr" && typeof value === "string" && isWorldCidr(value)) {
+                reportViolation(
+                    `Database firewall "${args.name}" trusts ip_addr ${q(value)}, which admits the whole internet to the cluster; trust the app droplets by { type: "tag", value: <tag> } or specific addresses instead.`,
+                );
+            }
+        }
+        undecided.settle();
+    }),
+};
+
+/** Where a resource's VPC reference points: a Vpc resource, a raw uuid, or the region's default VPC. */
+function vpcKey(stack: StackIndex, r: PolicyResource, property: string, region: string): { key: string; label: string } | "undecided" {
+    const value = readString(r.props, property);
+    if (typeof value === "string" && value !== "") {
+        const vpc = stack.resourceWithId(value);
+        if (vpc && vpc.isType(digitalocean.Vpc)) return { key: vpc.urn, label: `VPC "${vpc.name}"` };
+    }
+    if (isUnknown(value) || (typeof value === "string" && value !== "")) {
+        const dep = (r.propertyDependencies?.[property] ?? []).find((d) => d.isType(digitalocean.Vpc));
+        if (dep) return { key: dep.urn, label: `VPC "${dep.name}"` };
+        if (isUnknown(value)) return "undecided";
+        return { key: `uuid:${value}`, label: `VPC ${q(value)}` };
+    }
+    return { key: `default:${region}`, label: `the default VPC of ${region}` };
+}
+
+export const resourcesSameVpc: WebstackStackPolicy = {
+    name: "resources-same-vpc",
+    description: "Checks that the droplets, load balancers and database clusters of each region share one VPC (vpcUuid / privateNetworkUuid; absent means the region's default VPC).",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    configSchema: { properties: {} },
+    rationale: "Resources in different VPCs cannot talk over the private network: traffic to the database either fails or has to cross the public internet.",
+    remediationSteps: "Create one digitalocean.Vpc per region and pass its id as vpcUuid (droplets, load balancers) and privateNetworkUuid (database clusters, replicas).",
+    validateStack: validateStackOf(digitalocean.Droplet, (_droplets, stack, _args, reportViolation) => {
+        const members: [ResourceLabel, PolicyResource, string][] = [
+            ...stack.of(digitalocean.Droplet).map((r): [ResourceLabel, PolicyResource, string] => ["droplet", r, "vpcUuid"]),
+            ...stack.of(digitalocean.LoadBalancer).map((r): [ResourceLabel, PolicyResource, string] => ["load balancer", r, "vpcUuid"]),
+            ...stack.of(digitalocean.DatabaseCluster).map((r): [ResourceLabel, PolicyResource, string] => ["database cluster", r, "privateNetworkUuid"]),
+            ...stack.of(digitalocean.DatabaseReplica).map((r): [ResourceLabel, PolicyResource, string] => ["database replica", r, "privateNetworkUuid"]),
+        ];
+        const undecided = new Undecided();
+        const regions = new Map<string, Map<string, { label: string; members: string[] }>>();
+        for (const [kind, r, property] of members) {
+            const type = readString(r.props, "type");
+            if (typeof type === "string" && type.toUpperCase() === "GLOBAL") continue; // global load balancers have no region or VPC
+            let region = readString(r.props, "region");
+            if (region === undefined && r.isType(digitalocean.DatabaseReplica)) {
+                const cluster = stack.resolveOne(r, "clusterId", [digitalocean.DatabaseCluster]).targets[0];
+                region = cluster ? readString(cluster.props, "region") : undefined;
+            }
+            if (typeof region !== "string") {
+                if (isUnknown(region)) undecided.note(`The region of ${kind} "${r.name}" is not known yet.`);
+                continue;
+            }
+            const vpc = vpcKey(stack, r, property, region);
+            if (vpc === "undecided") {
+                undecided.note(`The VPC of ${kind} "${r.name}" is not known yet.`);
+                continue;
+            }
+            const groups = regions.get(region) ?? new Map<string, { label: string; members: string[] }>();
+            const group = groups.get(vpc.key) ?? { label: vpc.label, members: [] };
+            group.members.push(`${kind} "${r.name}"`);
+            groups.set(vpc.key, group);
+            regions.set(region, groups);
+        }
+        for (const [region, groups] of regions) {
+            if (groups.size < 2) continue;
+            const parts = [...groups.values()].map((g) => `${g.label} (${g.members.slice(0, 4).join(", ")}${g.members.length > 4 ? ` and ${g.members.length - 4} more` : ""})`);
+            reportViolation(
+                `Resources in region "${region}" are split across ${groups.size} VPCs: ${parts.join("; ")}; they cannot reach each other over the private network. ` +
+                "Pass one VPC's id as vpcUuid and privateNetworkUuid to all of them.",
+            );
+        }
+        undecided.settle();
+    }),
+};
+
+type ResourceLabel = "droplet" | "load balancer" | "database cluster" | "database replica";
+
+export const networkPolicies: WebstackPolicy[] = [
+    dropletFirewallCoverage,
+    firewallNoWorldIngress,
+    firewallNoWorldSsh,
+    dropletSshKeys,
+    databaseFirewallRequired,
+    databaseFirewallNoWorld,
+    resourcesSameVpc,
+];
