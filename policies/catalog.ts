@@ -1,0 +1,82 @@
+// The policy catalog, derived from the policy objects themselves (no text is repeated here): one row
+// per policy with what it checks, why, how to fix it and its config knobs. The root README's policy
+// table is generated from `catalog` / `catalogMarkdown()`, so documentation cannot drift from the pack.
+import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { hygienePolicies } from "./hygiene";
+import { WebstackPolicy } from "./lib/policy";
+import { monitoringPolicies } from "./monitoring";
+import { networkPolicies } from "./network";
+import { spofPolicies } from "./spof";
+import { tlsPolicies } from "./tls";
+
+export const families = {
+    spof: spofPolicies,
+    tls: tlsPolicies,
+    monitoring: monitoringPolicies,
+    network: networkPolicies,
+    hygiene: hygienePolicies,
+} as const;
+
+export type Family = keyof typeof families;
+
+export interface ConfigKnob {
+    name: string;
+    type: string;
+    default: unknown;
+    description: string;
+}
+
+export interface CatalogEntry {
+    name: string;
+    family: Family;
+    kind: "resource" | "stack";
+    enforcementLevel: string;
+    severity: string;
+    what: string;
+    why: string;
+    fix: string;
+    config: ConfigKnob[];
+}
+
+function knobs(policy: WebstackPolicy): ConfigKnob[] {
+    return Object.entries(policy.configSchema.properties).map(([name, raw]) => {
+        const schema = raw as PolicyConfigJSONSchema;
+        return {
+            name,
+            type: Array.isArray(schema.type) ? schema.type.join("|") : String(schema.type ?? "any"),
+            default: schema.default,
+            description: schema.description ?? "",
+        };
+    });
+}
+
+export const catalog: CatalogEntry[] = (Object.entries(families) as [Family, WebstackPolicy[]][]).flatMap(([family, policies]) =>
+    policies.map((policy) => ({
+        name: policy.name,
+        family,
+        kind: "validateStack" in policy ? "stack" as const : "resource" as const,
+        enforcementLevel: policy.enforcementLevel,
+        severity: policy.severity,
+        what: policy.description,
+        why: policy.rationale,
+        fix: policy.remediationSteps,
+        config: knobs(policy),
+    })),
+);
+
+const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+/** The catalog as a Markdown table (policy, family, enforcement, severity, what, why, fix, config). */
+export function catalogMarkdown(): string {
+    const rows = catalog.map((e) => {
+        const config = e.config.length > 0
+            ? e.config.map((k) => `\`${k.name}\` (${k.type}, default \`${JSON.stringify(k.default)}\`): ${k.description}`).join("<br>")
+            : "none";
+        return `| \`${e.name}\` | ${e.family} | ${e.enforcementLevel} | ${e.severity} | ${cell(e.what)} | ${cell(e.why)} | ${cell(e.fix)} | ${cell(config)} |`;
+    });
+    return [
+        "| Policy | Family | Enforcement | Severity | What | Why | How to fix | Config |",
+        "|---|---|---|---|---|---|---|---|",
+        ...rows,
+    ].join("\n");
+}
