@@ -10,7 +10,8 @@ export const NGINX_SITE_LINK = "/etc/nginx/sites-enabled/webstack";
 export const HEALTH_CHECK_PATH = "/healthz";
 
 export interface NginxSiteOptions {
-    /** TCP port nginx listens on (IPv4 and IPv6), 1-65535; the load balancer forwards to it. */
+    /** TCP port nginx listens on, 1-65535; the load balancer forwards to it. IPv4 only: traffic arrives from a
+     *  load balancer or through the stack's A records, and a `[::]` listener fails on hosts without IPv6. */
     readonly listenPort: number;
     /** Where every request except the health check goes: `127.0.0.1:<app port>` or the app pool's internal LB.
      *  `host` is an IPv4 address or a DNS name (nginx resolves names once, when it loads the config). */
@@ -53,7 +54,6 @@ export function renderNginxConfig(opts: NginxSiteOptions): string {
         "",
         "server {",
         `    listen ${opts.listenPort} default_server;`,
-        `    listen [::]:${opts.listenPort} default_server;`,
         "    server_name _;",
         "    server_tokens off;",
         "",

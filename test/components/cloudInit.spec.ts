@@ -173,9 +173,9 @@ describe("renderCloudInit", () => {
             assert.ok(cmds.includes("systemctl reload-or-restart nginx.service"));
         });
 
-        it("writes an nginx site that passes nginx -t", function () {
+        it("writes an nginx site that passes nginx -t", async function () {
             const nginx = requireTool(this, "nginx");
-            const result = nginxTest(nginx, fileAt(config, NGINX_SITE_PATH).content);
+            const result = await nginxTest(nginx, fileAt(config, NGINX_SITE_PATH).content);
             assert.equal(result.status, 0, result.output);
         });
     });
@@ -222,9 +222,9 @@ describe("renderCloudInit", () => {
             ]);
         });
 
-        it("writes an nginx site that passes nginx -t", function () {
+        it("writes an nginx site that passes nginx -t", async function () {
             const nginx = requireTool(this, "nginx");
-            const result = nginxTest(nginx, fileAt(config, NGINX_SITE_PATH).content);
+            const result = await nginxTest(nginx, fileAt(config, NGINX_SITE_PATH).content);
             assert.equal(result.status, 0, result.output);
         });
     });
@@ -247,9 +247,9 @@ describe("renderCloudInit", () => {
             assert.ok(!commands(config).some((c) => c.includes("webstack-app")));
         });
 
-        it("writes an nginx site that passes nginx -t", function () {
+        it("writes an nginx site that passes nginx -t", async function () {
             const nginx = requireTool(this, "nginx");
-            const result = nginxTest(nginx, fileAt(config, NGINX_SITE_PATH).content);
+            const result = await nginxTest(nginx, fileAt(config, NGINX_SITE_PATH).content);
             assert.equal(result.status, 0, result.output);
         });
     });
