@@ -21,6 +21,7 @@ Options:
   --stack NAME              stack to plan (reads Pulumi.NAME.yaml)            [default: dev]
   --tier N                  override webstack:tier
   -c, --config KEY=VALUE    override a config value (repeatable), like pulumi preview --config
+  --config-file FILE        read stack config from FILE instead of Pulumi.STACK.yaml
   --config-path             treat --config keys as paths (web.count, names[0]), like pulumi --path
   --format text|json|markdown                                                   [default: text]
   --out DIR                 where plan.json, plan.md and architecture.{svg,mmd,dot} go [default: out/STACK]
@@ -42,6 +43,7 @@ export interface PlanOptions {
     policyPack: string;
     policyPackExplicit: boolean;
     policyPackConfig?: string;
+    configFile?: string;
 }
 
 class UsageError extends Error {}
@@ -58,6 +60,7 @@ export function parseOptions(argv: string[]): PlanOptions | "help" {
                 tier: { type: "string" },
                 config: { type: "string", short: "c", multiple: true },
                 "config-path": { type: "boolean", default: false },
+                "config-file": { type: "string" },
                 format: { type: "string", default: "text" },
                 out: { type: "string" },
                 cwd: { type: "string", short: "C" },
@@ -91,6 +94,7 @@ export function parseOptions(argv: string[]): PlanOptions | "help" {
         policyPack: v["policy-pack"] !== undefined ? path.resolve(v["policy-pack"]) : path.join(cwd, "policies"),
         policyPackExplicit: v["policy-pack"] !== undefined,
         policyPackConfig: v["policy-pack-config"] && path.resolve(v["policy-pack-config"]),
+        configFile: v["config-file"] && path.resolve(v["config-file"]),
     };
 }
 
@@ -101,7 +105,7 @@ const mark = (what: string) => timings.push([what, Date.now() - t0]);
 
 /** Runs the plan; returns the document and the exit code. Call once per process. */
 export async function plan(opts: PlanOptions): Promise<{ doc: PlanDocument; files: Record<string, string> }> {
-    const cfg = loadStackConfig({ cwd: opts.cwd, stack: opts.stack, tier: opts.tier, overrides: opts.overrides });
+    const cfg = loadStackConfig({ cwd: opts.cwd, stack: opts.stack, tier: opts.tier, overrides: opts.overrides, configFile: opts.configFile });
     mark("config");
 
     // The policy host boots (~0.5 s) in parallel with the program run: start it first.
@@ -109,7 +113,11 @@ export async function plan(opts: PlanOptions): Promise<{ doc: PlanDocument; file
     if (!packPresent && opts.policyPackExplicit) throw new PolicyHostError(`error: policy pack not found at "${rel(opts.policyPack)}" (no index.ts)`);
     if (!packPresent) process.stderr.write(`warning: no policy pack at ${rel(opts.policyPack)}; policy findings skipped.\n`);
     const host = packPresent ? PolicyHost.start({ packDir: opts.policyPack, project: cfg.project, stack: cfg.stack, config: cfg.config }) : undefined;
-    host?.port.then(() => mark("policy host port"), () => undefined);
+    host?.port.then((port) => {
+        mark("policy host port");
+        // Tests watch for this line to know the child is up (e.g. before sending Ctrl-C).
+        if (process.env.WEBSTACK_PLAN_TIMING === "1") process.stderr.write(`policy host pid ${host.pid} listening on 127.0.0.1:${port}\n`);
+    }, () => undefined);
     const configFile = opts.policyPackConfig ?? path.join(opts.policyPack, "config", `${opts.stack}.json`);
     const hasConfigFile = fs.existsSync(configFile);
     if (opts.policyPackConfig && !hasConfigFile) throw new PolicyHostError(`error: policy pack config "${rel(configFile)}" not found`);
@@ -183,7 +191,7 @@ export async function plan(opts: PlanOptions): Promise<{ doc: PlanDocument; file
         stack: cfg.stack,
         tier,
         resources,
-        outputs: Object.fromEntries(run.outputs.map((o) => [o.name, o.secret ? "[secret]" : redact(o.value)])),
+        outputs: Object.fromEntries(run.outputs.filter((o) => o.value !== undefined).map((o) => [o.name, o.secret ? "[secret]" : redact(o.value)])),
         policyPack: policy.info ? { name: policy.info.name, version: policy.info.version, path: rel(opts.policyPack), config: hasConfigFile ? rel(configFile) : null } : null,
         findings,
         cost,

@@ -133,6 +133,8 @@ export interface LoadOptions {
     /** Overrides `<project>:tier`. */
     tier?: string;
     overrides?: readonly ConfigOverride[];
+    /** Use this file instead of Pulumi.<stack>.yaml (the CLI's --config-file). */
+    configFile?: string;
 }
 
 /** Reads Pulumi.yaml and Pulumi.<stack>.yaml into the config map the CLI would pass to the program. */
@@ -144,10 +146,14 @@ export function loadStackConfig(opts: LoadOptions): StackConfig {
         throw new PlanConfigError("error: Pulumi.yaml: project is missing a 'name' attribute");
     }
     const project = projectYaml.name;
-    const stackFileName = `Pulumi.${opts.stack}.yaml`;
-    const stackFile = path.join(opts.cwd, stackFileName);
+    const stackFile = opts.configFile ? path.resolve(opts.configFile) : path.join(opts.cwd, `Pulumi.${opts.stack}.yaml`);
+    const stackFileName = path.basename(stackFile);
     if (!fs.existsSync(stackFile)) {
-        throw new PlanConfigError(`error: no stack named '${opts.stack}' found: ${stackFileName} does not exist in ${opts.cwd}`);
+        throw new PlanConfigError(
+            opts.configFile
+                ? `error: config file ${opts.configFile} does not exist`
+                : `error: no stack named '${opts.stack}' found: ${stackFileName} does not exist in ${opts.cwd}`,
+        );
     }
     const stackYaml = yamlParse(fs.readFileSync(stackFile, "utf8"), stackFileName) ?? {};
     if (!isObject(stackYaml)) throw new PlanConfigError(`error: ${stackFileName}: expected a mapping at the top level`);
