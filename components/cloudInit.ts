@@ -74,8 +74,9 @@ export interface WriteFile {
     content: string;
     owner: string;
     permissions: string;
-    /** Written in the final stage, after `packages`: package installs must neither see our nginx/HAProxy config
-     *  half-finished nor overwrite it, and units may reference binaries only the packages bring. */
+    /** Always true: written in the final stage, after `packages`. The nginx and haproxy packages start their
+     *  service on install, which must happen with the stock config (ours needs the default site removed and,
+     *  for HAProxy, a certificate first); runcmd then switches over. */
     defer: boolean;
 }
 
