@@ -235,12 +235,17 @@ export const databaseFirewallNoWorld: WebstackResourcePolicy = {
         }
         for (const rule of rules.values) {
             const type = read(rule, "type");
-            const value = read(rule, "value");
-            if (isUnknown(type) || isUnknown(value)) {
-                undecided.note(`Database firewall "${args.name}" has a rule whose type or value is not known yet.`);
+            if (isUnknown(type)) {
+                undecided.note(`Database firewall "${args.name}" has a rule whose type is not known yet.`);
                 continue;
             }
-            if (type === "ip_addr" && typeof value === "string" && isWorldCidr(value)) {
+            if (type !== "ip_addr") continue; // droplet, k8s, tag and app rules name resources, never addresses
+            const value = read(rule, "value");
+            if (isUnknown(value)) {
+                undecided.note(`Database firewall "${args.name}" has an ip_addr rule whose address is not known yet.`);
+                continue;
+            }
+            if (typeof value === "string" && isWorldCidr(value)) {
                 reportViolation(
                     `Database firewall "${args.name}" trusts ip_addr ${q(value)}, which admits the whole internet to the cluster; trust the app droplets by { type: "tag", value: <tag> } or specific addresses instead.`,
                 );

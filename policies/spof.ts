@@ -176,7 +176,7 @@ export const dnsRecordTargetsLoadBalancer: WebstackStackPolicy = {
                 undecided.note(`DNS record "${record.fqdn}" points at a value that is not known yet.`);
             } else if (record.kind === "droplet") {
                 reportViolation(
-                    `DNS record "${record.fqdn}" (${record.type}) points at ${describeDroplet(record.target!)} (${record.value}) instead of a load balancer, so the name fails with that droplet. ` +
+                    `DNS record "${record.fqdn}" (${record.type}) points at ${describeDroplet(record.target!)}${record.value === "(unknown)" ? "" : ` (${record.value})`} instead of a load balancer, so the name fails with that droplet. ` +
                     "Point it at a load balancer's ip.",
                     record.record.urn,
                 );
