@@ -4,7 +4,7 @@
 
 /** Database server packages (apt/dnf names) and container images that run a database on the droplet. */
 const DATABASE_PACKAGE =
-    /(?<![\w.+-])(mysql-server(?:-[\d.]+)?|mysql-community-server|mariadb-server(?:-[\d.]+)?|percona-server-server(?:-[\d.]+)?|postgresql(?:-\d+)?|postgresql\d*-server|mongodb-org(?:-server)?|mongodb-server)(?![\w.+-])/;
+    /(?<![\w.+/-])(mysql-server(?:-[\d.]+)?|mysql-community-server|mariadb-server(?:-[\d.]+)?|percona-server-server(?:-[\d.]+)?|postgresql(?:-\d+)?|postgresql\d*-server|mongodb-org(?:-server)?|mongodb-server)(?![\w.+/-])/;
 const DATABASE_IMAGE =
     /(?:docker(?:\s+container)?\s+run\b[^\n]*?\s|image:\s*["']?)(?:docker\.io\/)?(?:library\/)?(mysql|mariadb|postgres|postgis\/postgis|mongo|percona)(?::[\w][\w.-]*)?(?=\s|$|["'])/m;
 

@@ -1,0 +1,228 @@
+import assert from "node:assert/strict";
+import * as digitalocean from "@pulumi/digitalocean";
+import {
+    cacheClusterStandby,
+    databaseClusterStandby,
+    databaseStandbyPlanSize,
+    dnsRecordTargetsLoadBalancer,
+    dropletNoDatabaseServer,
+    loadBalancerMinBackends,
+    loadBalancerMinCount,
+    publicEndpointLoadBalanced,
+    spofPolicies,
+} from "../../policies/spof";
+import { materialize, ref, run, spec, Spec, UNKNOWN } from "../support/policyHarness";
+import { mutate, tierStack, without } from "./stacks";
+
+const prod = () => tierStack("prod");
+const webs = ["web-1", "web-2", "web-3"];
+
+async function violations(policy: Parameters<typeof run>[0], specs: Spec[], config: Record<string, unknown> = {}): Promise<string[]> {
+    const outcome = await run(policy, materialize(specs), config);
+    assert.deepEqual(outcome.undecided, []);
+    return outcome.violations;
+}
+
+describe("SPOF policies", () => {
+    it("report nothing on the production-like stack except the advisory single-node cache", async () => {
+        for (const policy of spofPolicies.filter((p) => p !== cacheClusterStandby)) {
+            assert.deepEqual(await violations(policy, prod()), [], policy.name);
+        }
+    });
+
+    describe("load-balancer-min-backends", () => {
+        it("counts the droplets that carry the load balancer's dropletTag", async () => {
+            assert.deepEqual(await violations(loadBalancerMinBackends, without(prod(), ...webs)), [
+                'Load balancer "lb-0" sends traffic to 1 droplet (droplets tagged "shop-web"); fewer than 2 backends means one droplet failure takes the service down. Run at least 2 droplets with its dropletTag or list them in dropletIds.',
+                'Load balancer "lb-1" sends traffic to 1 droplet (droplets tagged "shop-web"); fewer than 2 backends means one droplet failure takes the service down. Run at least 2 droplets with its dropletTag or list them in dropletIds.',
+            ]);
+        });
+
+        it("honours minBackends from the config", async () => {
+            const found = await violations(loadBalancerMinBackends, prod(), { minBackends: 5 });
+            assert.equal(found.length, 3);
+            assert.match(found[2], /^Load balancer "lb-internal" sends traffic to 4 droplets \(droplets tagged "shop-app"\)/);
+            assert.match(found[0], /^Load balancer "lb-0" sends traffic to 4 droplets \(droplets tagged "shop-web"\); fewer than 5 backends/);
+        });
+
+        it("counts droplets listed in dropletIds", async () => {
+            const stack = mutate(without(prod(), "lb-1", "dns-apex-1", "dns-www-1"), "lb-0", (lb) => {
+                delete lb.dropletTag;
+                lb.dropletIds = [ref("web-0")];
+            });
+            assert.deepEqual(await violations(loadBalancerMinBackends, stack), [
+                'Load balancer "lb-0" sends traffic to 1 droplet (its dropletIds); fewer than 2 backends means one droplet failure takes the service down. Run at least 2 droplets with its dropletTag or list them in dropletIds.',
+            ]);
+        });
+
+        it("reports a load balancer with neither dropletTag nor dropletIds", async () => {
+            const stack = mutate(without(prod(), "lb-1", "dns-apex-1", "dns-www-1"), "lb-0", (lb) => delete lb.dropletTag);
+            assert.deepEqual(await violations(loadBalancerMinBackends, stack), [
+                'Load balancer "lb-0" sends traffic to 0 droplets (it has neither dropletTag nor dropletIds); fewer than 2 backends means one droplet failure takes the service down. Run at least 2 droplets with its dropletTag or list them in dropletIds.',
+            ]);
+        });
+
+        it("counts an autoscale pool whose template carries the tag at its minimum size", async () => {
+            const stack = [
+                ...without(prod(), "web-0", ...webs),
+                spec(digitalocean.DropletAutoscale, "web-pool", { config: { minInstances: 2, maxInstances: 5, targetCpuUtilization: 0.6 }, dropletTemplate: { size: "s-1vcpu-2gb", region: "nyc3", image: "ubuntu-24-04-x64", sshKeys: ["k"], tags: ["shop-web"] } }),
+            ];
+            assert.deepEqual(await violations(loadBalancerMinBackends, stack), []);
+        });
+
+        it("reports cannot-decide instead of passing when the droplets' tags are unknown and untraceable", async () => {
+            const outcome = await run(loadBalancerMinBackends, materialize(without(prod(), ...webs, "web-0"), { preview: true, withoutDependencies: true }));
+            assert.deepEqual(outcome.violations, []);
+            assert.equal(outcome.undecided.length, 1);
+            assert.match(outcome.undecided[0], /^cannot decide during preview.*Load balancer "lb-0" has 0 known backends of the 2 required/);
+        });
+
+        it("resolves unknown tags during preview through the Tag resources they depend on", async () => {
+            const outcome = await run(loadBalancerMinBackends, materialize(without(prod(), ...webs), { preview: true }));
+            assert.equal(outcome.violations.length, 2);
+            assert.deepEqual(outcome.undecided, []);
+        });
+    });
+
+    describe("public-endpoint-load-balanced", () => {
+        it("reports DNS that sends the public to a droplet with no load balancer", async () => {
+            assert.deepEqual(await violations(publicEndpointLoadBalanced, tierStack(0)), [
+                'DNS ("example.com", "www.example.com") sends the public straight to droplet "server" and the stack has no load balancer, so that one server is a single point of failure. Put a DigitalOcean load balancer in front of at least two droplets and point the DNS records at its ip.',
+            ]);
+        });
+
+        it("reports public droplets without a load balancer even when DNS lives elsewhere", async () => {
+            assert.deepEqual(await violations(publicEndpointLoadBalanced, without(tierStack(0), "dns-apex", "dns-www")), [
+                'The stack runs 1 public droplet ("server") and no load balancer, so each droplet is a single point of failure for what it serves. Put a DigitalOcean load balancer in front of at least two droplets.',
+            ]);
+        });
+
+        it("ignores droplets without public networking", async () => {
+            const stack = mutate(without(tierStack(0), "dns-apex", "dns-www"), "server", (d) => (d.publicNetworking = false));
+            assert.deepEqual(await violations(publicEndpointLoadBalanced, stack), []);
+        });
+    });
+
+    describe("load-balancer-min-count", () => {
+        it("reports a stack with droplets and no managed load balancer", async () => {
+            assert.deepEqual(await violations(loadBalancerMinCount, tierStack(0)), [
+                "The stack has 0 managed internet-facing load balancers but needs at least 1. Add a digitalocean.LoadBalancer with network EXTERNAL in front of the droplets.",
+            ]);
+        });
+
+        it("does not count a self-managed HAProxy droplet", async () => {
+            const stack = [
+                ...tierStack(0),
+                spec(digitalocean.Droplet, "haproxy", { region: "nyc3", sshKeys: ["k"], monitoring: true, userData: "#!/bin/bash\napt-get install -y haproxy\n" }),
+            ];
+            assert.deepEqual(await violations(loadBalancerMinCount, stack), [
+                'The stack has 0 managed internet-facing load balancers (HAProxy on "haproxy" runs on single droplets and does not count) but needs at least 1. Add a digitalocean.LoadBalancer with network EXTERNAL in front of the droplets.',
+            ]);
+        });
+
+        it("honours minLoadBalancers and does not count internal load balancers", async () => {
+            assert.deepEqual(await violations(loadBalancerMinCount, tierStack(2), { minLoadBalancers: 2 }), [
+                "The stack has 1 managed internet-facing load balancer but needs at least 2. Add a digitalocean.LoadBalancer with network EXTERNAL in front of the droplets.",
+            ]);
+        });
+    });
+
+    describe("dns-record-targets-load-balancer", () => {
+        it("reports address records that point at a droplet", async () => {
+            assert.deepEqual(await violations(dnsRecordTargetsLoadBalancer, tierStack(0)), [
+                'DNS record "example.com" (A) points at droplet "server" (203.0.113.10) instead of a load balancer, so the name fails with that droplet. Point it at a load balancer\'s ip.',
+                'DNS record "www.example.com" (A) points at droplet "server" (203.0.113.10) instead of a load balancer, so the name fails with that droplet. Point it at a load balancer\'s ip.',
+            ]);
+        });
+
+        it("follows a reserved IP to the droplet it is assigned to", async () => {
+            const stack = [
+                ...without(prod(), "dns-apex-1", "dns-www-0", "dns-www-1"),
+                spec(digitalocean.ReservedIp, "web-ip", { ipAddress: "192.0.2.7", region: "nyc3", dropletId: ref("web-0") }),
+            ];
+            const changed = mutate(stack, "dns-apex-0", (r) => (r.value = ref("web-ip", "ipAddress")));
+            assert.deepEqual(await violations(dnsRecordTargetsLoadBalancer, changed), [
+                'DNS record "example.com" (A) points at droplet "web-0" (192.0.2.7) instead of a load balancer, so the name fails with that droplet. Point it at a load balancer\'s ip.',
+            ]);
+        });
+
+        it("skips names listed in exemptRecordNames", async () => {
+            assert.deepEqual(await violations(dnsRecordTargetsLoadBalancer, tierStack(0), { exemptRecordNames: ["example.com", "www.example.com"] }), []);
+        });
+
+        it("decides during preview from what the record's value depends on", async () => {
+            const outcome = await run(dnsRecordTargetsLoadBalancer, materialize(tierStack(0), { preview: true }));
+            assert.equal(outcome.violations[0], 'DNS record "example.com" (A) points at droplet "server" instead of a load balancer, so the name fails with that droplet. Point it at a load balancer\'s ip.');
+        });
+
+        it("reports cannot-decide when the value is unknown and its source untraceable", async () => {
+            const outcome = await run(dnsRecordTargetsLoadBalancer, materialize(tierStack(0), { preview: true, withoutDependencies: true }));
+            assert.deepEqual(outcome.violations, []);
+            assert.match(outcome.undecided[0], /DNS record "example\.com" points at a value that is not known yet\. DNS record "www\.example\.com" points at a value that is not known yet\./);
+        });
+    });
+
+    describe("droplet-no-database-server", () => {
+        it("reports a droplet whose user data installs mysql-server", async () => {
+            assert.deepEqual(await violations(dropletNoDatabaseServer, tierStack(0)), [
+                'Droplet "server" installs a database server (mysql-server) from its user data, so the data lives and dies with that one machine. Move the database to a DigitalOcean managed database cluster with a standby node (nodeCount: 2).',
+            ]);
+        });
+
+        it("reports a database container started from user data", async () => {
+            const stack = mutate(prod(), "app-0", (d) => (d.userData = "#!/bin/sh\ndocker run -d -v /data:/var/lib/postgresql/data postgres:16\n"));
+            assert.deepEqual(await violations(dropletNoDatabaseServer, stack), [
+                'Droplet "app-0" installs a database server (postgres container) from its user data, so the data lives and dies with that one machine. Move the database to a DigitalOcean managed database cluster with a standby node (nodeCount: 2).',
+            ]);
+        });
+
+        it("does not mistake database clients or connection URLs for servers", async () => {
+            const stack = mutate(prod(), "app-0", (d) => (d.userData = "#cloud-config\npackages: [postgresql-client, mysql-client]\nruncmd:\n  - echo mysql://db.internal:25060/shop > /etc/shop/url\n"));
+            assert.deepEqual(await violations(dropletNoDatabaseServer, stack), []);
+        });
+
+        it("reports cannot-decide when the user data is unknown", async () => {
+            const outcome = await run(dropletNoDatabaseServer, materialize(mutate(tierStack(0), "server", (d) => (d.userData = UNKNOWN))));
+            assert.deepEqual(outcome.violations, []);
+            assert.match(outcome.undecided[0], /Droplet "server"'s user data is not known yet\./);
+        });
+    });
+
+    describe("database-cluster-standby", () => {
+        it("reports a primary database without a standby node, whatever its read replicas", async () => {
+            assert.deepEqual(await violations(databaseClusterStandby, tierStack(3)), [
+                'Database cluster "db" (mysql) has nodeCount 1, so its primary has no standby to fail over to and is a single point of failure; read replicas do not take over writes. Set nodeCount: 2 on a plan with at least 2 GB RAM.',
+            ]);
+        });
+
+        it("honours minNodeCount from the config", async () => {
+            const found = await violations(databaseClusterStandby, prod(), { minNodeCount: 3 });
+            assert.deepEqual(found, [
+                'Database cluster "db" (mysql) has nodeCount 2, so its primary has no standby to fail over to and is a single point of failure; read replicas do not take over writes. Set nodeCount: 3 on a plan with at least 2 GB RAM.',
+            ]);
+        });
+    });
+
+    describe("database-standby-plan-size", () => {
+        it("reports standby nodes on a plan with less than 2 GB RAM", async () => {
+            const stack = mutate(prod(), "db", (db) => (db.size = "db-s-1vcpu-1gb"));
+            assert.deepEqual(await violations(databaseStandbyPlanSize, stack), [
+                'Database cluster "db" asks for nodeCount 2 on size "db-s-1vcpu-1gb" (1 GB RAM), but DigitalOcean offers standby nodes only on plans with at least 2 GB RAM. Use size "db-s-1vcpu-2gb" or larger.',
+            ]);
+        });
+    });
+
+    describe("cache-cluster-standby", () => {
+        it("reports a single-node cache, as advisory", async () => {
+            assert.equal(cacheClusterStandby.enforcementLevel, "advisory");
+            assert.deepEqual(await violations(cacheClusterStandby, prod()), [
+                'Cache cluster "cache" (valkey) has nodeCount 1; if its node fails the site keeps running but loses its cache and sessions until the node is rebuilt. Set nodeCount: 2 for a standby node.',
+            ]);
+        });
+
+        it("leaves caches out of database-cluster-standby", async () => {
+            const stack = mutate(prod(), "cache", (c) => (c.engine = "redis"));
+            assert.deepEqual(await violations(databaseClusterStandby, stack), []);
+        });
+    });
+});
