@@ -80,7 +80,7 @@ const dropletUserDataSecretsSchema: PolicyConfigSchema = {
             type: "array",
             items: { type: "string" },
             default: [],
-            description: "Variable names whose literal values are known not to be secrets (e.g. \"PASSWORD_MIN_LENGTH\").",
+            description: "Variable names whose literal values are known not to be secrets (e.g. a placeholder such as \"SMTP_PASSWORD\" in a template that is filled at boot).",
         },
     },
 };

@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import {
+    databaseFirewallNoWorld,
+    databaseFirewallRequired,
+    dropletFirewallCoverage,
+    dropletSshKeys,
+    firewallNoWorldIngress,
+    firewallNoWorldSsh,
+    networkPolicies,
+    resourcesSameVpc,
+} from "../../policies/network";
+import { materialize, ref, run, spec, Spec } from "../support/policyHarness";
+import * as digitalocean from "@pulumi/digitalocean";
+import { mutate, named, tierStack, without } from "./stacks";
+
+const prod = () => tierStack("prod");
+const inbound = (fw: Record<string, unknown>) => fw.inboundRules as Record<string, unknown>[];
+
+async function violations(policy: Parameters<typeof run>[0], specs: Spec[], config: Record<string, unknown> = {}): Promise<string[]> {
+    const outcome = await run(policy, materialize(specs), config);
+    assert.deepEqual(outcome.undecided, []);
+    return outcome.violations;
+}
+
+describe("network policies", () => {
+    it("report nothing on the production-like stack, whose firewalls allow outbound traffic to the world", async () => {
+        for (const policy of networkPolicies) assert.deepEqual(await violations(policy, prod()), [], policy.name);
+    });
+
+    describe("droplet-firewall-coverage", () => {
+        it("reports droplets no firewall covers", async () => {
+            const found = await violations(dropletFirewallCoverage, without(tierStack(2), "fw-app"));
+            assert.deepEqual(found, ["app-0", "app-1"].map((n) =>
+                `Droplet "${n}" is not covered by any cloud firewall, so every port its software listens on is open to the internet. Add a digitalocean.Firewall whose tags include one of its tags ("shop-app"), or whose dropletIds list it.`));
+        });
+
+        it("counts a firewall that lists the droplet in dropletIds", async () => {
+            const specs = mutate(without(tierStack(2), "app-1"), "fw-app", (fw) => {
+                delete fw.tags;
+                fw.dropletIds = [ref("app-0")];
+            });
+            assert.deepEqual(await violations(dropletFirewallCoverage, specs), []);
+        });
+
+        it("decides during preview through the Tag resources the tags depend on", async () => {
+            const outcome = await run(dropletFirewallCoverage, materialize(without(tierStack(2), "fw-app"), { preview: true }));
+            assert.equal(outcome.violations.length, 2);
+            assert.deepEqual(outcome.undecided, []);
+        });
+    });
+
+    describe("firewall-no-world-ingress", () => {
+        it("reports any port of a droplet opened to the world", async () => {
+            const specs = mutate(prod(), "fw-web", (fw) => inbound(fw).push({ protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0", "::/0"] }));
+            assert.deepEqual(await violations(firewallNoWorldIngress, specs), [
+                'Firewall "fw-web" admits tcp port 443 from "0.0.0.0/0", "::/0" to its droplets, bypassing the load balancer. Admit the load balancer with sourceLoadBalancerUids (or other droplets with sourceTags) instead of a world CIDR.',
+            ]);
+        });
+
+        it("honours allowedPorts and allowIcmp from the config", async () => {
+            const specs = mutate(prod(), "fw-web", (fw) => inbound(fw).push({ protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0"] }, { protocol: "icmp", sourceAddresses: ["0.0.0.0/0"] }));
+            assert.deepEqual(await violations(firewallNoWorldIngress, specs, { allowedPorts: [443] }), []);
+            assert.deepEqual(await violations(firewallNoWorldIngress, specs, { allowedPorts: [443], allowIcmp: false }), [
+                'Firewall "fw-web" admits icmp from "0.0.0.0/0" to its droplets, bypassing the load balancer. Admit the load balancer with sourceLoadBalancerUids (or other droplets with sourceTags) instead of a world CIDR.',
+            ]);
+        });
+    });
+
+    describe("firewall-no-world-ssh", () => {
+        it("reports SSH open to the world", async () => {
+            const specs = mutate(prod(), "fw-web", (fw) => inbound(fw).push({ protocol: "tcp", portRange: "22", sourceAddresses: ["::/0"] }));
+            assert.deepEqual(await violations(firewallNoWorldSsh, specs), [
+                'Firewall "fw-web" admits SSH (tcp port 22, which includes 22) from "::/0", exposing it to every scanner on the internet. Restrict sourceAddresses to your admin CIDRs, or reach the droplets through a VPN or bastion.',
+            ]);
+        });
+
+        for (const portRange of ["1-65535", "all", "20-30"]) {
+            it(`reports the world-open port range "${portRange}" as SSH`, async () => {
+                const specs = mutate(prod(), "fw-app", (fw) => inbound(fw).push({ protocol: "tcp", portRange, sourceAddresses: ["0.0.0.0/0"] }));
+                assert.equal((await violations(firewallNoWorldSsh, specs)).length, 1);
+            });
+        }
+
+        it("accepts SSH from admin CIDRs", async () => {
+            const specs = mutate(prod(), "fw-web", (fw) => inbound(fw).push({ protocol: "tcp", portRange: "22", sourceAddresses: ["198.51.100.0/24"] }));
+            assert.deepEqual(await violations(firewallNoWorldSsh, specs), []);
+            assert.deepEqual(await violations(firewallNoWorldIngress, specs), []);
+        });
+    });
+
+    describe("droplet-ssh-keys", () => {
+        it("reports a droplet without SSH keys", async () => {
+            assert.deepEqual(await violations(dropletSshKeys, mutate(prod(), "web-0", (d) => (d.sshKeys = []))), [
+                'Droplet "web-0" has no sshKeys, so DigitalOcean emails a root password and the droplet accepts password logins; set sshKeys to one or more SSH key ids or fingerprints.',
+            ]);
+        });
+    });
+
+    describe("database-firewall-required", () => {
+        it("reports a cluster without a database firewall", async () => {
+            assert.deepEqual(await violations(databaseFirewallRequired, without(prod(), "cache-fw")), [
+                'Database cluster "cache" has no DatabaseFirewall, so any address on the internet can connect to it with valid credentials. Add one digitalocean.DatabaseFirewall with clusterId set to its id and rules trusting the app droplets\' tag.',
+            ]);
+        });
+
+        it("reports two database firewalls on one cluster", async () => {
+            const specs = mutate(prod(), "cache-fw", (fw) => (fw.clusterId = ref("db")));
+            const found = await violations(databaseFirewallRequired, specs);
+            assert.deepEqual(found, [
+                'Database cluster "db" has 2 DatabaseFirewalls ("db-fw", "cache-fw"); each replaces the cluster\'s whole rule set, so they overwrite each other. Merge their rules into one DatabaseFirewall.',
+                'Database cluster "cache" has no DatabaseFirewall, so any address on the internet can connect to it with valid credentials. Add one digitalocean.DatabaseFirewall with clusterId set to its id and rules trusting the app droplets\' tag.',
+            ]);
+        });
+
+        it("matches firewalls to clusters during preview through clusterId's dependency", async () => {
+            const outcome = await run(databaseFirewallRequired, materialize(prod(), { preview: true }));
+            assert.deepEqual(outcome, { violations: [], undecided: [], notApplicable: false });
+        });
+    });
+
+    describe("database-firewall-no-world", () => {
+        it("reports a world CIDR among the trusted sources", async () => {
+            const specs = mutate(prod(), "db-fw", (fw) => (fw.rules as unknown[]).push({ type: "ip_addr", value: "0.0.0.0/0" }));
+            assert.deepEqual(await violations(databaseFirewallNoWorld, specs), [
+                'Database firewall "db-fw" trusts ip_addr "0.0.0.0/0", which admits the whole internet to the cluster; trust the app droplets by { type: "tag", value: <tag> } or specific addresses instead.',
+            ]);
+        });
+
+        it("reports a database firewall with no rules", async () => {
+            assert.deepEqual(await violations(databaseFirewallNoWorld, mutate(prod(), "db-fw", (fw) => (fw.rules = []))), [
+                'Database firewall "db-fw" has no rules, which leaves the cluster reachable from any address; add rules trusting the app droplets\' tag ({ type: "tag", value: <tag> }).',
+            ]);
+        });
+    });
+
+    describe("resources-same-vpc", () => {
+        it("reports a database cluster left in the region's default VPC", async () => {
+            const specs = mutate(tierStack(1), "db", (db) => delete db.privateNetworkUuid);
+            assert.deepEqual(await violations(resourcesSameVpc, specs), [
+                'Resources in region "nyc3" are split across 2 VPCs: VPC "vpc" (droplet "web-0", droplet "web-1", load balancer "lb-0", database replica "db-replica-0"); the default VPC of nyc3 (database cluster "db"); they cannot reach each other over the private network. Pass one VPC\'s id as vpcUuid and privateNetworkUuid to all of them.',
+            ]);
+        });
+
+        it("treats resources in other regions separately", async () => {
+            const specs = [...tierStack(1), spec(digitalocean.DatabaseReplica, "db-replica-ams", { clusterId: ref("db"), region: "ams3", size: "db-s-1vcpu-2gb" })];
+            assert.deepEqual(await violations(resourcesSameVpc, specs), []);
+            assert.ok(named(specs, "db-replica-ams"));
+        });
+    });
+});
