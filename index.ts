@@ -27,4 +27,5 @@ export const loadBalancerIps = site.loadBalancerIps;
 export const dropletIps = site.dropletIps;
 export const databaseHost = site.databaseHost;
 export const databaseUri = site.databaseUri;
+export const appSecretsEnv = site.appSecretsEnv;
 export const cdnEndpoint = site.cdnEndpoint;

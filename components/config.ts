@@ -6,6 +6,22 @@ import { TIER_PROFILES, TIERS, Tier } from "./tiers";
 export const NAMESPACE = "webstack";
 export const ENVIRONMENTS = ["Development", "Staging", "Production"] as const;
 export const CERTIFICATE_KINDS = ["lets_encrypt", "custom"] as const;
+export const LOAD_BALANCER_ENGINES = ["managed", "haproxy"] as const;
+export const HAPROXY_ALGORITHMS = ["roundrobin", "leastconn"] as const;
+
+/** A DigitalOcean droplet autoscale pool instead of a fixed count. */
+export interface AutoscaleSettings {
+    readonly min: number;
+    readonly max: number;
+    /** Target average CPU utilization, percent. */
+    readonly targetCpu: number;
+}
+/** A pool of droplets of one role: a fixed count, or autoscaled between min and max. */
+export interface PoolSettings {
+    readonly count: number;
+    readonly size: string;
+    readonly autoscale?: AutoscaleSettings;
+}
 export type Environment = (typeof ENVIRONMENTS)[number];
 
 /** Everything the program builds from, with the tier's defaults already applied. */
@@ -20,9 +36,11 @@ export interface StackSettings {
     readonly adminCidrs: readonly string[];
     readonly alerts: { readonly emails: readonly string[]; readonly slack?: { readonly channel: string; readonly url: string } };
     readonly app: { readonly image: string; readonly port: number };
-    readonly web: { readonly count: number; readonly size: string };
-    readonly appPool?: { readonly count: number; readonly size: string };
-    readonly loadBalancer?: { readonly count: number; readonly sizeUnit: number };
+    readonly web: PoolSettings;
+    readonly appPool?: PoolSettings;
+    readonly loadBalancer?:
+        | { readonly engine: "managed"; readonly count: number; readonly sizeUnit: number }
+        | { readonly engine: "haproxy"; readonly count: number; readonly size: string; readonly algorithm: (typeof HAPROXY_ALGORITHMS)[number] };
     readonly database?: { readonly size: string; readonly standbyNodes: number; readonly readReplicas: number; readonly protect: boolean };
     readonly cache?: { readonly size: string };
     readonly staticAssets: boolean;
@@ -45,9 +63,9 @@ export class ConfigError extends Error {
 const KEYS: Record<string, readonly string[] | null> = {
     tier: null, region: null, domain: null, environment: null, vpcIpRange: null, sshKeys: null, adminCidrs: null,
     alerts: ["emails", "slackChannel"], alertEmail: null, slackWebhookUrl: null,
-    app: ["image", "port", "count", "size"], web: ["count", "size"],
+    app: ["image", "port", "count", "size", "autoscale"], web: ["count", "size", "autoscale"],
     database: ["size", "standbyNodes", "readReplicas", "protect"],
-    loadBalancer: ["count", "sizeUnit"], certificate: ["kind"], tlsPrivateKey: null, tlsCertificate: null, tlsCertificateChain: null,
+    loadBalancer: ["count", "sizeUnit", "engine", "algorithm", "size"], certificate: ["kind"], tlsPrivateKey: null, tlsCertificate: null, tlsCertificateChain: null,
     cache: ["enabled", "size"], staticAssets: ["enabled"],
 };
 const SECRET_KEYS = ["slackWebhookUrl", "tlsPrivateKey"];
@@ -69,14 +87,19 @@ export const CONFIG_DOCS: Record<string, string> = {
     "app.port": "Port the app container listens on (1024 to 65535).",
     "app.count": "App droplets behind the internal load balancer (tier 2+), 2 to 50.",
     "app.size": "App droplet size slug (tier 2+).",
+    "app.autoscale": "`{min, max, targetCpu}`: a DigitalOcean autoscale pool (min 1 to 50, max up to 50, target CPU 10 to 90 %) instead of app.count (tier 2+).",
     "web.count": "Web droplets: exactly 1 at tier 0, 2 to 50 above.",
     "web.size": "Web droplet size slug; at least 2 GB at tier 0 (MySQL shares the droplet).",
+    "web.autoscale": "`{min, max, targetCpu}`: a DigitalOcean autoscale pool instead of web.count (tier 1+, managed load balancers only).",
     "database.size": "Managed MySQL plan for the primary, standby nodes and replicas (tier 1+).",
     "database.standbyNodes": "Standby nodes, 0 to 2: automatic failover, removes the primary-database SPOF; needs a 2 GB plan.",
     "database.readReplicas": "Read-only replicas, 0 to 5 (read scaling, not failover).",
     "database.protect": "Protects the cluster and replicas against deletion and replacement.",
     "loadBalancer.count": "Public load balancers, 1 to 10; several run active-active behind DNS.",
-    "loadBalancer.sizeUnit": "Nodes per load balancer, 1 to 200 (about 10,000 requests/s each).",
+    "loadBalancer.sizeUnit": "Nodes per managed load balancer, 1 to 200 (about 10,000 requests/s each).",
+    "loadBalancer.engine": "managed (DigitalOcean load balancers) or haproxy (self-managed HAProxy droplets with reserved IPs).",
+    "loadBalancer.algorithm": "HAProxy balancing: roundrobin or leastconn (haproxy engine only).",
+    "loadBalancer.size": "HAProxy droplet size slug (haproxy engine only).",
     "certificate.kind": "lets_encrypt (DigitalOcean DNS must host the domain) or custom (tier 2+).",
     tlsPrivateKey: "PEM private key of a custom certificate; secret.",
     tlsCertificate: "PEM leaf certificate of a custom certificate.",
@@ -316,23 +339,65 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
     };
 
     const droplets = Object.keys(catalog.dropletSizes);
+    function autoscale(role: "web" | "app"): AutoscaleSettings | undefined {
+        const key = `${role}.autoscale`;
+        const value = get(key);
+        if (value === undefined) return undefined;
+        if (typeof value !== "object" || value === null || Array.isArray(value)) {
+            problems.push(`${path(key)}: expected an object with keys "min", "max" and "targetCpu"; got ${show(value)}. Fix: pulumi config set --path '${path(`${key}.min`)}' 2`);
+            return undefined;
+        }
+        for (const sub of Object.keys(value)) {
+            if (!["min", "max", "targetCpu"].includes(sub)) problems.push(`${path(`${key}.${sub}`)}: unknown key; allowed keys are "min", "max" or "targetCpu". Fix: pulumi config rm --path '${path(`${key}.${sub}`)}'`);
+        }
+        const v = value as Record<string, unknown>;
+        const num = (sub: string, fallback: number, min: number, max: number) => {
+            const x = v[sub];
+            if (x === undefined) return fallback;
+            if (typeof x !== "number" || !Number.isInteger(x) || x < min || x > max) {
+                problems.push(`${path(`${key}.${sub}`)}: must be an integer from ${min} to ${max}; got ${show(x)}. Fix: ${setCmd(`${key}.${sub}`, Math.min(Math.max(fallback, min), max))}`);
+                return fallback;
+            }
+            return x;
+        };
+        const min = num("min", 2, 1, 50);
+        const max = num("max", Math.max(min, 10), 1, 50);
+        if (max < min) problems.push(`${path(`${key}.max`)}: must be at least ${role}.autoscale.min (${min}); got ${show(max)}. Fix: ${setCmd(`${key}.max`, min)}`);
+        if (given(`${role}.count`)) problems.push(`${path(`${role}.count`)}: conflicts with ${role}.autoscale; a pool is either fixed or autoscaled; got ${show(get(`${role}.count`))}. Fix: pulumi config rm --path '${path(`${role}.count`)}'`);
+        return { min, max, targetCpu: num("targetCpu", 60, 10, 90) };
+    }
+    onlyFrom("web.autoscale", 1, tier, "tier 0 is one server by design");
     const web =
         tier === 0
             ? { count: integer("web.count", 1, 1, 1, " at tier 0 (one server; choose tier 1 for a pool)"), size: oneOf("web.size", profile.web.size, droplets, "droplet sizes") }
-            : { count: integer("web.count", profile.web.count, 2, 50, ` at tier ${tier}`), size: oneOf("web.size", profile.web.size, droplets, "droplet sizes") };
+            : { count: integer("web.count", profile.web.count, 2, 50, ` at tier ${tier}`), size: oneOf("web.size", profile.web.size, droplets, "droplet sizes"), autoscale: autoscale("web") };
     if (tier === 0 && web.size in catalog.dropletSizes && (catalog.dropletSizes as Record<string, number>)[web.size] < 2) {
         problems.push(`${path("web.size")}: must have at least 2 GB of memory at tier 0 (nginx, the app and MySQL share the droplet); got ${show(web.size)}. Fix: pulumi config set --path '${path("web.size")}' s-1vcpu-2gb`);
     }
 
-    onlyFrom("app.count", 2, tier, "web and app servers share droplets below tier 2");
-    onlyFrom("app.size", 2, tier, "web and app servers share droplets below tier 2");
-    const appPool = profile.app && { count: integer("app.count", profile.app.count, 2, 50, ` at tier ${tier}`), size: oneOf("app.size", profile.app.size, droplets, "droplet sizes") };
-
-    for (const key of ["loadBalancer.count", "loadBalancer.sizeUnit"]) onlyFrom(key, 1, tier, "tier 0 has no load balancer");
-    const loadBalancer = profile.loadBalancer && {
-        count: integer("loadBalancer.count", profile.loadBalancer.count, 1, 10, ` at tier ${tier}`),
-        sizeUnit: integer("loadBalancer.sizeUnit", profile.loadBalancer.sizeUnit, 1, 200),
+    for (const key of ["app.count", "app.size", "app.autoscale"]) onlyFrom(key, 2, tier, "web and app servers share droplets below tier 2");
+    const appPool = profile.app && {
+        count: integer("app.count", profile.app.count, 2, 50, ` at tier ${tier}`),
+        size: oneOf("app.size", profile.app.size, droplets, "droplet sizes"),
+        autoscale: autoscale("app"),
     };
+
+    for (const key of ["loadBalancer.count", "loadBalancer.sizeUnit", "loadBalancer.engine", "loadBalancer.algorithm", "loadBalancer.size"]) onlyFrom(key, 1, tier, "tier 0 has no load balancer");
+    let loadBalancer: StackSettings["loadBalancer"];
+    if (profile.loadBalancer) {
+        const engine = oneOf("loadBalancer.engine", "managed", LOAD_BALANCER_ENGINES);
+        const count = integer("loadBalancer.count", profile.loadBalancer.count, 1, 10, ` at tier ${tier}`);
+        if (engine === "managed") {
+            for (const key of ["loadBalancer.algorithm", "loadBalancer.size"]) {
+                if (given(key)) problems.push(`${path(key)}: applies only to the haproxy engine (DigitalOcean load balancers choose their own); got ${show(get(key))}. Fix: pulumi config rm --path '${path(key)}'`);
+            }
+            loadBalancer = { engine, count, sizeUnit: integer("loadBalancer.sizeUnit", profile.loadBalancer.sizeUnit, 1, 200) };
+        } else {
+            if (given("loadBalancer.sizeUnit")) problems.push(`${path("loadBalancer.sizeUnit")}: applies only to the managed engine; size HAProxy droplets with loadBalancer.size; got ${show(get("loadBalancer.sizeUnit"))}. Fix: pulumi config rm --path '${path("loadBalancer.sizeUnit")}'`);
+            if (web.autoscale) problems.push(`${path("web.autoscale")}: needs the managed engine; HAProxy droplets list their backends' addresses, which an autoscale pool does not have in advance; got ${show(get("web.autoscale"))}. Fix: pulumi config set --path '${path("loadBalancer.engine")}' managed`);
+            loadBalancer = { engine, count, size: oneOf("loadBalancer.size", "s-1vcpu-1gb", droplets, "droplet sizes"), algorithm: oneOf("loadBalancer.algorithm", "roundrobin", HAPROXY_ALGORITHMS) };
+        }
+    }
 
     for (const key of ["database.size", "database.standbyNodes", "database.readReplicas", "database.protect"]) onlyFrom(key, 1, tier, "MySQL runs on the droplet at tier 0");
     let database: StackSettings["database"];

@@ -3,15 +3,24 @@ import * as pulumi from "@pulumi/pulumi";
 
 export const WORLD = ["0.0.0.0/0", "::/0"];
 
+/** A TCP port open to the given sources (DigitalOcean load balancers, droplet tags or addresses). */
+export interface InboundRule {
+    readonly port: number;
+    readonly sources: {
+        readonly sourceLoadBalancerUids?: pulumi.Input<string>[];
+        readonly sourceTags?: pulumi.Input<string>[];
+        readonly sourceAddresses?: string[];
+    };
+}
+
 /** One role's door: who may open which port on the droplets carrying `tag`. */
 export interface FirewallRole {
     /** Role name, used in the logical name (`${name}-${role}`). */
     readonly role: string;
     /** Tag of the droplets the firewall applies to. */
     readonly tag: pulumi.Input<string>;
-    /** The only application port open, and only to these load balancers. */
-    readonly port: number;
-    readonly fromLoadBalancerUids: pulumi.Input<string>[];
+    /** The only ports open besides SSH from the admin CIDRs. */
+    readonly inbound: readonly InboundRule[];
 }
 
 export interface FirewallsArgs {
@@ -21,8 +30,8 @@ export interface FirewallsArgs {
 }
 
 /**
- * Per-role cloud firewalls (tier 2+): the internet reaches only the load balancers; each role accepts its
- * one port from its load balancer, SSH only from the admin CIDRs, and may reach out (package updates,
+ * Per-role cloud firewalls (tier 2+): the internet reaches only the load balancers (HAProxy droplets on 80
+ * and 443 with the haproxy engine); each role accepts its one port from its load balancer, SSH only from the admin CIDRs, and may reach out (package updates,
  * image pulls, DNS, the managed database).
  */
 export class Firewalls extends pulumi.ComponentResource {
@@ -42,7 +51,7 @@ export class Firewalls extends pulumi.ComponentResource {
                     `${name}-${r.role}`,
                     {
                         tags: [r.tag],
-                        inboundRules: [{ protocol: "tcp", portRange: String(r.port), sourceLoadBalancerUids: r.fromLoadBalancerUids }, ...ssh],
+                        inboundRules: [...r.inbound.map((i) => ({ protocol: "tcp", portRange: String(i.port), ...i.sources })), ...ssh],
                         outboundRules,
                     },
                     { parent: this },

@@ -11,7 +11,7 @@ export interface MonitoringArgs {
     readonly dropletTags: pulumi.Input<string>[];
     /** Ids of every load balancer, public and internal. */
     readonly loadBalancerIds: pulumi.Input<string>[];
-    /** Ids of the database clusters (MySQL; the cache has no dbaas alert types of its own beyond these). */
+    /** Ids of the managed database clusters: MySQL and the Valkey cache share the dbaas alert types. */
     readonly databaseIds: pulumi.Input<string>[];
     /** https:// URL of the public site, checked from several regions. */
     readonly url: string;

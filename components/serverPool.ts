@@ -1,7 +1,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 
-export const DROPLET_IMAGE = "ubuntu-24-04-x64";
+import { DROPLET_IMAGE } from "./cloudInit";
 
 export interface ServerPoolArgs {
     /** Number of droplets, 1 to 50. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { baseConfig, runProgram } from "./support/program";
+import { baseConfig, resolve, runProgram } from "./support/program";
 import { recorder } from "./support/hooks";
 
 describe("index.ts", () => {
@@ -23,7 +23,15 @@ describe("index.ts", () => {
 
     it("exports the endpoints of the stack", async () => {
         const { outputs } = await runProgram(baseConfig(3));
-        assert.deepEqual(Object.keys(outputs).sort(), ["cdnEndpoint", "databaseHost", "databaseUri", "dropletIps", "loadBalancerIps", "url"]);
+        assert.deepEqual(Object.keys(outputs).sort(), ["appSecretsEnv", "cdnEndpoint", "databaseHost", "databaseUri", "dropletIps", "loadBalancerIps", "url"]);
         assert.equal(outputs.url, "https://example.com");
+    });
+
+    it("exports the app's secrets env file only as a secret, with the app user's and the cache's passwords", async () => {
+        const { outputs, resources } = await runProgram(baseConfig(3));
+        const env = await resolve(outputs.appSecretsEnv as any);
+        const password = (name: string) => resources.find((r) => r.name === name)!.state.password;
+        assert.equal(env.secret, true);
+        assert.equal(env.value, `DATABASE_PASSWORD=${password("webstack-db-app-user")}\nCACHE_PASSWORD=${password("webstack-cache-cluster")}\n`);
     });
 });

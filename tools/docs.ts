@@ -17,7 +17,8 @@ export function minimalConfig(tier: number): Record<string, string> {
     };
 }
 
-const DEFAULT_OF: Record<string, (s: StackSettings) => unknown> = {
+/** Reads a key's default from the settings the parser produced (`h`: the same tier with the haproxy engine). */
+const DEFAULT_OF: Record<string, (s: StackSettings, h?: StackSettings) => unknown> = {
     tier: (s) => s.tier,
     region: (s) => s.region,
     domain: () => "required",
@@ -33,6 +34,8 @@ const DEFAULT_OF: Record<string, (s: StackSettings) => unknown> = {
     "app.port": (s) => s.app.port,
     "app.count": (s) => s.appPool?.count,
     "app.size": (s) => s.appPool?.size,
+    "app.autoscale": (s) => (s.appPool ? "—" : undefined),
+    "web.autoscale": (s) => (s.tier >= 1 ? "—" : undefined),
     "web.count": (s) => s.web.count,
     "web.size": (s) => s.web.size,
     "database.size": (s) => s.database?.size,
@@ -40,7 +43,10 @@ const DEFAULT_OF: Record<string, (s: StackSettings) => unknown> = {
     "database.readReplicas": (s) => s.database?.readReplicas,
     "database.protect": (s) => s.database?.protect,
     "loadBalancer.count": (s) => s.loadBalancer?.count,
-    "loadBalancer.sizeUnit": (s) => s.loadBalancer?.sizeUnit,
+    "loadBalancer.sizeUnit": (s) => (s.loadBalancer?.engine === "managed" ? s.loadBalancer.sizeUnit : undefined),
+    "loadBalancer.engine": (s) => s.loadBalancer?.engine,
+    "loadBalancer.algorithm": (_, h) => (h?.loadBalancer?.engine === "haproxy" ? h.loadBalancer.algorithm : undefined),
+    "loadBalancer.size": (_, h) => (h?.loadBalancer?.engine === "haproxy" ? h.loadBalancer.size : undefined),
     "certificate.kind": (s) => s.certificate?.kind,
     tlsPrivateKey: () => "—",
     tlsCertificate: () => "—",
@@ -54,10 +60,11 @@ const cell = (value: unknown) => (value === undefined ? "n/a" : typeof value ===
 
 export function configTable(): string {
     const settings = TIERS.map((tier) => parseStackConfig("docs", minimalConfig(tier)));
+    const haproxy = TIERS.map((tier) => (tier === 0 ? undefined : parseStackConfig("docs", { ...minimalConfig(tier), "webstack:loadBalancer": JSON.stringify({ engine: "haproxy" }) })));
     const rows = CONFIG_PATHS.map((key) => {
         const get = DEFAULT_OF[key];
         if (!get) throw new Error(`tools/docs.ts has no default reader for config key "${key}"`);
-        return `| \`webstack:${key}\` | ${settings.map((s) => cell(get(s))).join(" | ")} | ${CONFIG_DOCS[key]} |`;
+        return `| \`webstack:${key}\` | ${settings.map((s, i) => cell(get(s, haproxy[i]))).join(" | ")} | ${CONFIG_DOCS[key]} |`;
     });
     return ["| Key | Tier 0 | Tier 1 | Tier 2 | Tier 3 | Meaning |", "|---|---|---|---|---|---|", ...rows].join("\n");
 }

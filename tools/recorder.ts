@@ -102,6 +102,10 @@ export function inventOutputs(type: string, name: string, inputs: Record<string,
             return { id, state: { ...base, fqdn: inputs.name === "@" ? inputs.domain : `${inputs.name}.${inputs.domain}` } };
         case "digitalocean:index/vpc:Vpc":
             return { id: uuid, state: { ...base, name: auto(name), urn: `do:vpc:${uuid}` } };
+        case "digitalocean:index/reservedIp:ReservedIp":
+            return { id: `192.0.2.${octet}`, state: { ...base, ipAddress: `192.0.2.${octet}`, urn: `do:reservedip:192.0.2.${octet}` } };
+        case "digitalocean:index/dropletAutoscale:DropletAutoscale":
+            return { id: uuid, state: { ...base, name: auto(name), status: "active" } };
         case "digitalocean:index/tag:Tag":
             return { id: inputs.name, state: base };
         case "digitalocean:index/spacesBucket:SpacesBucket": {

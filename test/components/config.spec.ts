@@ -20,7 +20,7 @@ describe("Stack config: defaults per tier", () => {
             const s = parse(baseConfig(tier));
             const p = TIER_PROFILES[tier];
             assert.deepEqual(
-                { web: s.web, app: s.appPool, lb: s.loadBalancer, db: s.database && { size: s.database.size, standbyNodes: s.database.standbyNodes, readReplicas: s.database.readReplicas }, cache: s.cache, cdn: s.staticAssets, fw: s.firewalls, tls: s.certificate !== undefined, mon: s.monitoring },
+                { web: { count: s.web.count, size: s.web.size }, app: s.appPool && { count: s.appPool.count, size: s.appPool.size }, lb: s.loadBalancer?.engine === "managed" ? { count: s.loadBalancer.count, sizeUnit: s.loadBalancer.sizeUnit } : undefined, db: s.database && { size: s.database.size, standbyNodes: s.database.standbyNodes, readReplicas: s.database.readReplicas }, cache: s.cache, cdn: s.staticAssets, fw: s.firewalls, tls: s.certificate !== undefined, mon: s.monitoring },
                 { web: p.web, app: p.app, lb: p.loadBalancer, db: p.database, cache: p.cache, cdn: p.staticAssets, fw: p.firewalls, tls: p.tls, mon: p.monitoring },
             );
         });
@@ -59,7 +59,7 @@ describe("Stack config: validation messages", () => {
     it("reports every problem at once, in key order, with paths, values and fixes", () => {
         assert.deepEqual(problems({ ...baseConfig(1), tierr: 2, web: { count: 1, sise: "x" }, region: "mars1", adminCidrs: ["0.0.0.0/0", "10.0.0.1"], database: { standbyNodes: 3 } }), [
             'webstack:tierr: unknown key; allowed keys are "tier", "region", "domain", "environment", "vpcIpRange", "sshKeys", "adminCidrs", "alerts", "alertEmail", "slackWebhookUrl", "app", "web", "database", "loadBalancer", "certificate", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain", "cache" or "staticAssets". Fix: pulumi config rm webstack:tierr',
-            'webstack:web.sise: unknown key; allowed keys are "count" or "size". Fix: pulumi config rm --path \'webstack:web.sise\'',
+            'webstack:web.sise: unknown key; allowed keys are "count", "size" or "autoscale". Fix: pulumi config rm --path \'webstack:web.sise\'',
             'webstack:region: expected "ams3", "atl1", "blr1", "fra1", "lon1", "nyc1", "nyc3", "ric1", "sfo2", "sfo3", "sgp1", "syd1" or "tor1"; got "mars1". Fix: pulumi config set webstack:region nyc3',
             'webstack:adminCidrs[0]: SSH from the whole internet is refused; expected a CIDR narrower than /0; got "0.0.0.0/0". Fix: pulumi config set --path \'webstack:adminCidrs[0]\' 203.0.113.7/32',
             'webstack:adminCidrs[1]: expected an IPv4 or IPv6 CIDR such as "203.0.113.7/32"; got "10.0.0.1". Fix: pulumi config set --path \'webstack:adminCidrs[1]\' 203.0.113.7/32',
@@ -102,7 +102,7 @@ describe("Stack config: validation messages", () => {
 
     it("refuses a structured key given as text, and wrong types", () => {
         assert.deepEqual(problems({ ...baseConfig(1), web: "big", database: { protect: "yes" }, sshKeys: true }), [
-            'webstack:web: expected an object with keys "count" or "size"; got "big". Fix: pulumi config set --path \'webstack:web.count\' <value>',
+            'webstack:web: expected an object with keys "count", "size" or "autoscale"; got "big". Fix: pulumi config set --path \'webstack:web.count\' <value>',
             "webstack:sshKeys: expected a list; got \"true\". Fix: pulumi config set --path 'webstack:sshKeys[0]' <fingerprint>",
             'webstack:database.protect: expected true or false; got "yes". Fix: pulumi config set --path \'webstack:database.protect\' true',
         ]);

@@ -1,0 +1,54 @@
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+import { DROPLET_IMAGE } from "./cloudInit";
+import { AutoscaleSettings } from "./config";
+
+export interface AutoscalePoolArgs {
+    readonly autoscale: AutoscaleSettings;
+    /** Droplet size slug of every member. */
+    readonly size: string;
+    readonly region: string;
+    readonly vpcUuid: pulumi.Input<string>;
+    /** Required by DigitalOcean for autoscale templates. */
+    readonly sshKeys: readonly string[];
+    /** Tags of every member, the role tag included: load balancers, firewalls and alerts target it. */
+    readonly tags: pulumi.Input<string>[];
+    readonly userData: pulumi.Input<string>;
+}
+
+/**
+ * A DigitalOcean droplet autoscale pool (`web.autoscale` / `app.autoscale`): between `min` and `max` members,
+ * scaled on average CPU. Members carry the role tag, so the load balancer and the firewalls that target the
+ * tag cover them without listing ids.
+ */
+export class AutoscalePool extends pulumi.ComponentResource {
+    readonly pool: digitalocean.DropletAutoscale;
+
+    constructor(name: string, args: AutoscalePoolArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("webstack:components:AutoscalePool", name, {}, opts);
+        this.pool = new digitalocean.DropletAutoscale(
+            `${name}-pool`,
+            {
+                config: {
+                    minInstances: args.autoscale.min,
+                    maxInstances: args.autoscale.max,
+                    targetCpuUtilization: args.autoscale.targetCpu / 100,
+                    cooldownMinutes: 5,
+                },
+                dropletTemplate: {
+                    image: DROPLET_IMAGE,
+                    size: args.size,
+                    region: args.region,
+                    vpcUuid: args.vpcUuid,
+                    sshKeys: [...args.sshKeys],
+                    tags: args.tags,
+                    userData: args.userData,
+                    ipv6: true,
+                    withDropletAgent: true,
+                },
+            },
+            { parent: this },
+        );
+        this.registerOutputs({});
+    }
+}

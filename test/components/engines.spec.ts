@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { parse as parseYaml } from "yaml";
+import { WORLD } from "../../components/firewalls";
+import { RecordedResource, plain } from "../../tools/recorder";
+import { baseConfig, byName, runProgram, short } from "../support/program";
+
+const inputs = (r: RecordedResource) => plain(r.inputs) as Record<string, any>;
+const haproxy = (tier: number, extra: Record<string, unknown> = {}) => ({ ...baseConfig(tier), loadBalancer: { engine: "haproxy", ...extra } });
+const namesOf = (resources: RecordedResource[], type: string) => resources.filter((r) => r.type.endsWith(type)).map((r) => r.name).sort();
+
+describe("Load balancer engine: haproxy", () => {
+    for (const [tier, count] of [[1, 1], [2, 1], [3, 2]] as const) {
+        it(`replaces the DigitalOcean load balancers with ${count} HAProxy droplet(s) behind reserved IPs at tier ${tier}`, async () => {
+            const { resources } = await runProgram(haproxy(tier));
+            assert.deepEqual(namesOf(resources, "loadBalancer:LoadBalancer"), tier >= 2 ? ["webstack-app-lb-0"] : [], "only the internal app load balancer stays managed");
+            const lbs = Array.from({ length: count }, (_, i) => i);
+            assert.deepEqual(
+                resources.filter((r) => r.name.startsWith("webstack-haproxy")).map(short).sort(),
+                ["HaproxyBalancers webstack-haproxy", ...lbs.flatMap((i) => [`Droplet webstack-haproxy-${i}`, `ReservedIp webstack-haproxy-ip-${i}`, `ReservedIpAssignment webstack-haproxy-ip-assignment-${i}`])].sort(),
+            );
+            assert.equal(resources.some((r) => r.type.endsWith("Certificate")), false, "HAProxy obtains its certificate on the host");
+            const ips = lbs.map((i) => byName(resources, `webstack-haproxy-ip-${i}`).state.ipAddress);
+            const records = resources.filter((r) => r.type.endsWith("DnsRecord")).map((r) => `${inputs(r).name} ${inputs(r).value}`);
+            assert.deepEqual(records.sort(), ips.flatMap((ip) => [`@ ${ip}`, `www ${ip}`]).sort());
+        });
+    }
+
+    it("balances the web droplets' private addresses with the chosen algorithm, and TLS from tier 2", async () => {
+        const { resources } = await runProgram(haproxy(2, { algorithm: "leastconn" }));
+        const config = parseYaml(inputs(byName(resources, "webstack-haproxy-0")).userData) as { write_files: { path: string; content: string }[] };
+        const cfg = config.write_files.find((f) => f.path === "/etc/haproxy/haproxy.cfg")!.content;
+        for (const i of [0, 1]) assert.ok(cfg.includes(`${byName(resources, `webstack-web-${i}`).state.ipv4AddressPrivate}:80`), `web-${i} is a backend`);
+        assert.match(cfg, /balance leastconn/);
+        assert.match(cfg, /bind :443 ssl crt/);
+    });
+
+    it("opens only 80 and 443 to the world on the HAProxy droplets, and web only to the HAProxy tag", async () => {
+        const { resources } = await runProgram({ ...haproxy(2), adminCidrs: [] });
+        assert.deepEqual(inputs(byName(resources, "webstack-firewall-lb")).inboundRules, [
+            { protocol: "tcp", portRange: "80", sourceAddresses: WORLD },
+            { protocol: "tcp", portRange: "443", sourceAddresses: WORLD },
+        ]);
+        assert.deepEqual(inputs(byName(resources, "webstack-firewall-web")).inboundRules, [{ protocol: "tcp", portRange: "80", sourceTags: ["webstack-dev-lb"] }]);
+    });
+
+    it("watches the HAProxy droplets with the droplet alerts", async () => {
+        const { resources } = await runProgram(haproxy(2));
+        assert.deepEqual(inputs(byName(resources, "webstack-monitoring-droplet-cpu")).tags, ["webstack-dev-web", "webstack-dev-app", "webstack-dev-lb"]);
+        assert.equal(inputs(byName(resources, "webstack-haproxy-0")).monitoring, true);
+    });
+});
+
+describe("Autoscaled pools", () => {
+    it("builds DigitalOcean autoscale pools for web and app instead of fixed droplets", async () => {
+        const { resources } = await runProgram({ ...baseConfig(2), web: { autoscale: { min: 2, max: 6, targetCpu: 70 } }, app: { autoscale: { min: 3, max: 9 } } });
+        assert.deepEqual(namesOf(resources, "droplet:Droplet"), []);
+        assert.deepEqual(namesOf(resources, "DropletAutoscale"), ["webstack-app-pool", "webstack-web-pool"]);
+        const web = inputs(byName(resources, "webstack-web-pool"));
+        assert.deepEqual(web.config, { minInstances: 2, maxInstances: 6, targetCpuUtilization: 0.7, cooldownMinutes: 5 });
+        assert.deepEqual(web.dropletTemplate.tags, ["webstack", "webstack-dev", "webstack-dev-web"]);
+        assert.deepEqual(inputs(byName(resources, "webstack-app-pool")).config, { minInstances: 3, maxInstances: 9, targetCpuUtilization: 0.6, cooldownMinutes: 5 });
+        assert.equal(inputs(byName(resources, "webstack-lb-0")).dropletTag, "webstack-dev-web", "the load balancer finds members by tag");
+    });
+
+    it("refuses autoscale with a fixed count, at tier 0, and with the haproxy engine", async () => {
+        await assert.rejects(runProgram({ ...baseConfig(1), web: { count: 3, autoscale: { min: 2 } }, loadBalancer: { engine: "haproxy" } }), {
+            message: [
+                'Invalid configuration for stack "dev":',
+                "  - webstack:web.count: conflicts with web.autoscale; a pool is either fixed or autoscaled; got \"3\". Fix: pulumi config rm --path 'webstack:web.count'",
+                "  - webstack:web.autoscale: needs the managed engine; HAProxy droplets list their backends' addresses, which an autoscale pool does not have in advance; got \"{\"min\":2}\". Fix: pulumi config set --path 'webstack:loadBalancer.engine' managed",
+            ].join("\n"),
+        });
+        await assert.rejects(runProgram({ ...baseConfig(0), web: { autoscale: { min: 2 } } }), /webstack:web.autoscale: applies only at tier 1 and above \(tier 0 is one server by design\)/);
+    });
+});
