@@ -1,0 +1,103 @@
+// The seed's own issues as the acceptance table (issue #3), on stacks shaped like each tier: the exact
+// set of policies with mandatory findings, with the pack's defaults and with the per-stack configs.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { catalog } from "../../policies/catalog";
+import { hygienePolicies } from "../../policies/hygiene";
+import { monitoringPolicies } from "../../policies/monitoring";
+import { networkPolicies } from "../../policies/network";
+import { spofPolicies } from "../../policies/spof";
+import { tlsPolicies } from "../../policies/tls";
+import { mandatoryPolicies, materialize, PackConfig, runPack } from "../support/policyHarness";
+import { Tier, tierStack } from "./stacks";
+
+const pack = [...spofPolicies, ...tlsPolicies, ...monitoringPolicies, ...networkPolicies, ...hygienePolicies];
+const familyOf = new Map(catalog.map((e) => [e.name, e.family]));
+const stackConfig = (stack: string): PackConfig => JSON.parse(readFileSync(join(__dirname, "../../policies/config", `${stack}.json`), "utf8"));
+
+const expected: Record<string, { families: string[]; policies: string[] }> = {
+    0: {
+        families: ["monitoring", "network", "spof", "tls"],
+        policies: [
+            "dns-record-targets-load-balancer",
+            "droplet-alert-coverage",
+            "droplet-firewall-coverage",
+            "droplet-monitoring-agent",
+            "droplet-no-database-server",
+            "load-balancer-min-count",
+            "public-endpoint-load-balanced",
+            "public-endpoint-tls",
+            "uptime-check-public-endpoint",
+        ],
+    },
+    1: {
+        families: ["monitoring", "network", "spof", "tls"],
+        policies: [
+            "database-alert-coverage",
+            "database-cluster-standby",
+            "database-firewall-required",
+            "droplet-alert-coverage",
+            "droplet-firewall-coverage",
+            "droplet-monitoring-agent",
+            "load-balancer-alert-coverage",
+            "load-balancer-http-redirect",
+            "load-balancer-https-listener",
+            "uptime-check-public-endpoint",
+        ],
+    },
+    2: { families: ["spof"], policies: ["database-cluster-standby"] },
+    3: { families: ["spof"], policies: ["database-cluster-standby"] },
+    prod: { families: [], policies: [] },
+};
+
+describe("acceptance table (issue #3)", () => {
+    for (const tier of [0, 1, 2, 3, "prod"] as Tier[]) {
+        const want = expected[String(tier)];
+        it(`reports mandatory findings at tier ${tier} from ${want.families.length > 0 ? want.families.join(", ") : "no family"} only`, async () => {
+            const findings = await runPack(pack, materialize(tierStack(tier)));
+            const names = mandatoryPolicies(findings);
+            assert.deepEqual(names, want.policies);
+            assert.deepEqual([...new Set(names.map((n) => familyOf.get(n)))].sort(), want.families);
+        });
+
+        it(`reports the same mandatory findings at tier ${tier} during a first preview, with nothing left undecided`, async () => {
+            const findings = await runPack(pack, materialize(tierStack(tier), { preview: true }));
+            assert.deepEqual(mandatoryPolicies(findings), want.policies);
+            assert.deepEqual(findings.filter((f) => f.message.startsWith("cannot decide")), []);
+        });
+    }
+
+    it("reports the SPOF at the primary database only at tier 3, with the single-node cache as advisory", async () => {
+        const findings = await runPack(pack, materialize(tierStack(3)));
+        const spof = findings.filter((f) => familyOf.get(f.policy) === "spof");
+        assert.deepEqual(spof.map((f) => [f.policy, f.enforcementLevel]), [["database-cluster-standby", "mandatory"], ["cache-cluster-standby", "advisory"]]);
+    });
+
+    it("never fails a production-like preview when the host forwards no dependencies, and says what it could not decide", async () => {
+        const findings = await runPack(pack, materialize(tierStack("prod"), { preview: true, withoutDependencies: true }));
+        assert.deepEqual(mandatoryPolicies(findings), []);
+        const undecided = findings.filter((f) => f.message.startsWith("cannot decide during preview"));
+        assert.ok(undecided.length >= 5, `expected undecided findings, got ${undecided.length}`);
+        assert.ok(undecided.every((f) => f.enforcementLevel === "advisory"));
+    });
+
+    describe("per-stack configs", () => {
+        it("prod.json passes the production-like stack", async () => {
+            assert.deepEqual(mandatoryPolicies(await runPack(pack, materialize(tierStack("prod")), stackConfig("prod"))), []);
+        });
+
+        it("prod.json asks for a second load balancer when a stack has one", async () => {
+            assert.deepEqual(mandatoryPolicies(await runPack(pack, materialize(tierStack(2)), stackConfig("prod"))), ["database-cluster-standby", "load-balancer-min-count"]);
+        });
+
+        it("staging.json keeps the tier 2 table", async () => {
+            assert.deepEqual(mandatoryPolicies(await runPack(pack, materialize(tierStack(2)), stackConfig("staging"))), ["database-cluster-standby"]);
+        });
+
+        it("dev.json relaxes SPOF and monitoring to advisory but keeps TLS and network isolation mandatory", async () => {
+            const names = mandatoryPolicies(await runPack(pack, materialize(tierStack(0)), stackConfig("dev")));
+            assert.deepEqual(names, ["droplet-firewall-coverage", "public-endpoint-tls"]);
+        });
+    });
+});
