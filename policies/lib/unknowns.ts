@@ -86,13 +86,19 @@ export function readStrings(obj: unknown, ...path: (string | number)[]): { value
     };
 }
 
+/** The gaps for a message: all of them when few, else the first five and a count. */
+function listed(gaps: readonly string[]): string {
+    if (gaps.length <= 6) return gaps.join(" ");
+    return `${gaps.slice(0, 5).join(" ")} (and ${gaps.length - 5} more undecided checks.)`;
+}
+
 /** Thrown at the end of a validation that could not decide everything; the host reports it as advisory. */
 export class UndecidedDuringPreview extends UnknownValueError {
     constructor(readonly gaps: readonly string[]) {
         super(pulumi.runtime.unknownValue, []);
         this.name = "UndecidedDuringPreview";
         this.message =
-            `cannot decide during preview, because values the cloud computes are still unknown: ${gaps.join(" ")} ` +
+            `cannot decide during preview, because values the cloud computes are still unknown: ${listed(gaps)} ` +
             "The check runs again with real values during `pulumi up`.";
     }
 }

@@ -1,0 +1,146 @@
+// The pack as a whole: names, descriptions, severities and config schemas follow the house rules, the
+// per-stack configs validate against the schemas, the catalog covers every policy, and policies/index.ts
+// boots as a policy host that lists every policy over gRPC (spawned: never imported in-process).
+import assert from "node:assert/strict";
+import { ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import Ajv from "ajv";
+import { catalog, catalogMarkdown, families } from "../../policies/catalog";
+import * as hygiene from "../../policies/hygiene";
+import { WebstackPolicy } from "../../policies/lib/policy";
+import * as monitoring from "../../policies/monitoring";
+import * as network from "../../policies/network";
+import * as spof from "../../policies/spof";
+import * as tls from "../../policies/tls";
+
+const root = join(__dirname, "../..");
+const policies: WebstackPolicy[] = Object.values(families).flat();
+const modules: Record<string, Record<string, unknown>> = { spof, tls, monitoring, network, hygiene };
+const camel = (kebab: string) => kebab.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+describe("the policy pack", () => {
+    it("has unique kebab-case <subject>-<requirement> names", () => {
+        const names = policies.map((p) => p.name);
+        assert.equal(new Set(names).size, names.length);
+        for (const name of names) assert.match(name, /^[a-z0-9]+(-[a-z0-9]+)+$/);
+    });
+
+    it("exports each policy as the camelCase const of its name, and each family as an array", () => {
+        for (const [family, module] of Object.entries(modules)) {
+            const list = module[`${family}Policies`] as WebstackPolicy[];
+            assert.ok(Array.isArray(list), family);
+            for (const policy of list) assert.equal(module[camel(policy.name)], policy, policy.name);
+        }
+    });
+
+    it("describes every policy in one sentence starting \"Checks that\"", () => {
+        for (const p of policies) {
+            assert.match(p.description, /^Checks that [^]*\.$/, p.name);
+            assert.doesNotMatch(p.description.slice(0, -1), /\.\s+[A-Z]/, p.name);
+        }
+    });
+
+    it("sets severity, enforcement, rationale and remediation on every policy", () => {
+        for (const p of policies) {
+            assert.ok(["low", "medium", "high", "critical"].includes(p.severity), p.name);
+            assert.ok(["advisory", "mandatory"].includes(p.enforcementLevel), p.name);
+            assert.ok(p.rationale.length > 20 && p.remediationSteps.length > 20, p.name);
+        }
+    });
+
+    it("makes SPOF, TLS, monitoring and network mandatory, hygiene and the cache check advisory", () => {
+        for (const [family, list] of Object.entries(families)) {
+            for (const p of list) {
+                const advisory = family === "hygiene" || p.name === "cache-cluster-standby";
+                assert.equal(p.enforcementLevel, advisory ? "advisory" : "mandatory", p.name);
+            }
+        }
+    });
+
+    it("gives every config property a default that validates against its own schema", () => {
+        const ajv = new Ajv({ strict: false });
+        for (const p of policies) {
+            for (const [key, schema] of Object.entries(p.configSchema.properties)) {
+                assert.ok(typeof schema === "object" && "default" in schema, `${p.name}.${key}`);
+                assert.ok(ajv.validate(schema, schema.default), `${p.name}.${key}: ${ajv.errorsText()}`);
+            }
+        }
+    });
+
+    for (const file of readdirSync(join(root, "policies/config"))) {
+        it(`accepts config/${file} against the policies' config schemas`, () => {
+            const config = JSON.parse(readFileSync(join(root, "policies/config", file), "utf8")) as Record<string, unknown>;
+            const ajv = new Ajv({ strict: false });
+            const byName = new Map(policies.map((p) => [p.name, p]));
+            for (const [name, entry] of Object.entries(config)) {
+                const policy = byName.get(name);
+                assert.ok(policy, `${file}: unknown policy "${name}"`);
+                const levels = { enum: ["advisory", "mandatory", "remediate", "disabled"] };
+                const schema = {
+                    oneOf: [
+                        levels,
+                        { type: "object", properties: { enforcementLevel: levels, ...policy.configSchema.properties }, additionalProperties: false },
+                    ],
+                };
+                assert.ok(ajv.validate(schema, entry), `${file} ${name}: ${ajv.errorsText()}`);
+            }
+        });
+    }
+
+    it("lists every policy in the catalog with its family and knobs", () => {
+        assert.deepEqual(catalog.map((e) => e.name), policies.map((p) => p.name));
+        const backends = catalog.find((e) => e.name === "load-balancer-min-backends")!;
+        assert.equal(backends.family, "spof");
+        assert.equal(backends.kind, "stack");
+        assert.deepEqual(backends.config.map((k) => [k.name, k.default]), [["minBackends", 2]]);
+        assert.equal(catalogMarkdown().split("\n").length, policies.length + 2);
+    });
+
+    describe("policies/index.ts as a policy host", function () {
+        this.timeout(30000);
+        let host: ChildProcess | undefined;
+
+        after(() => {
+            host?.kill();
+        });
+
+        it("boots, prints its port and lists every policy and config schema over gRPC", async () => {
+            host = spawn(process.execPath, ["-r", join(root, "tools/register.js"), join(root, "policies/index.ts")], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+            const port = await new Promise<number>((resolve, reject) => {
+                let out = "";
+                let err = "";
+                host!.stdout!.on("data", (chunk: Buffer) => {
+                    out += chunk.toString();
+                    const match = /^(\d+)\s*$/m.exec(out);
+                    if (match) resolve(Number(match[1]));
+                });
+                host!.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
+                host!.on("exit", (code) => reject(new Error(`policy host exited with ${code}: ${err}`)));
+            });
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const { AnalyzerClient } = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const { Empty } = require("google-protobuf/google/protobuf/empty_pb");
+            const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+            const info = await new Promise<any>((resolve, reject) =>
+                client.getAnalyzerInfo(new Empty(), (error: Error | null, response: unknown) => (error ? reject(error) : resolve(response))),
+            );
+            client.close();
+            const packageVersion = JSON.parse(readFileSync(join(root, "policies/package.json"), "utf8")).version;
+            assert.equal(info.getName(), "webstack");
+            assert.equal(info.getVersion(), packageVersion);
+            const listed = info.getPoliciesList().map((p: any) => ({
+                name: p.getName(),
+                severity: p.getSeverity(),
+                config: Object.keys(p.getConfigschema()?.getProperties()?.toJavaScript() ?? {}),
+            }));
+            assert.deepEqual(listed.map((p: { name: string }) => p.name), policies.map((p) => p.name));
+            for (const [i, p] of policies.entries()) {
+                assert.deepEqual([...listed[i].config].sort(), Object.keys(p.configSchema.properties).sort(), p.name);
+                assert.ok(listed[i].severity > 0, `${p.name} has a severity on the wire`);
+            }
+        });
+    });
+});
