@@ -3,7 +3,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import { validateResourceOfType } from "@pulumi/policy";
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
-import { addressRecords, describeDroplet, externalLoadBalancers, haproxyDroplets } from "./lib/endpoints";
+import { addressRecords, describeDroplet, dropletsBehindDns, externalLoadBalancers, haproxyDroplets } from "./lib/endpoints";
 import { nameList, plural, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
 import { databaseRamGb, STANDBY_MIN_RAM_GB } from "./lib/sizes";
 import { readString, StackIndex, validateStackOf } from "./lib/stack";
@@ -90,22 +90,15 @@ export const publicEndpointLoadBalanced: WebstackStackPolicy = {
         if (externalLoadBalancers(stack).length > 0) return;
         const exposed = publicDroplets(stack);
         if (exposed.length === 0) return;
-        const byDns = addressRecords(stack).filter((r) => r.kind === "droplet" && r.target);
-        if (byDns.length > 0) {
-            const seen = new Set<string>();
-            for (const record of byDns) {
-                const droplet = record.target!;
-                if (seen.has(droplet.urn)) continue;
-                seen.add(droplet.urn);
-                const names = byDns.filter((r) => r.target!.urn === droplet.urn).map((r) => r.fqdn);
-                reportViolation(
-                    `DNS (${nameList(names)}) sends the public straight to ${describeDroplet(droplet)} and the stack has no load balancer, so that one server is a single point of failure. ` +
-                    "Put a DigitalOcean load balancer in front of at least two droplets and point the DNS records at its ip.",
-                    droplet.urn,
-                );
-            }
-            return;
+        const byDns = dropletsBehindDns(addressRecords(stack));
+        for (const { droplet, names } of byDns) {
+            reportViolation(
+                `DNS (${nameList(names)}) sends the public straight to ${describeDroplet(droplet)} and the stack has no load balancer, so that one server is a single point of failure. ` +
+                "Put a DigitalOcean load balancer in front of at least two droplets and point the DNS records at its ip.",
+                droplet.urn,
+            );
         }
+        if (byDns.length > 0) return;
         reportViolation(
             `The stack runs ${plural(exposed.length, "public droplet")} (${nameList(exposed.map((d) => d.name))}) and no load balancer, so each droplet is a single point of failure for what it serves. ` +
             "Put a DigitalOcean load balancer in front of at least two droplets.",

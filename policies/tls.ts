@@ -5,7 +5,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import { validateResourceOfType } from "@pulumi/policy";
 import type { PolicyConfigSchema, ResourceValidationArgs, ReportViolation } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
-import { addressRecords, describeDroplet, externalLoadBalancers } from "./lib/endpoints";
+import { addressRecords, describeDroplet, dropletsBehindDns, externalLoadBalancers } from "./lib/endpoints";
 import { nameList, plural, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
 import { validateStackOf } from "./lib/stack";
 import { decideLater, isUnknown, read, readList } from "./lib/unknowns";
@@ -200,19 +200,15 @@ export const publicEndpointTls: WebstackStackPolicy = {
         if (externalLoadBalancers(stack).length > 0) return;
         const exposed = droplets.filter((d) => read(d.props, "publicNetworking") !== false);
         if (exposed.length === 0) return;
-        const byDns = addressRecords(stack).filter((r) => r.kind === "droplet" && r.target);
-        if (byDns.length > 0) {
-            const targets = [...new Map(byDns.map((r) => [r.target!.urn, r.target!])).values()];
-            for (const droplet of targets) {
-                const names = byDns.filter((r) => r.target!.urn === droplet.urn).map((r) => r.fqdn);
-                reportViolation(
-                    `DNS (${nameList(names)}) sends the public to ${describeDroplet(droplet)} and the stack has no load balancer, so nothing in it terminates TLS or renews a certificate. ` +
-                    "Put a load balancer with an HTTPS rule and certificateName in front of the droplet and point DNS at it.",
-                    droplet.urn,
-                );
-            }
-            return;
+        const byDns = dropletsBehindDns(addressRecords(stack));
+        for (const { droplet, names } of byDns) {
+            reportViolation(
+                `DNS (${nameList(names)}) sends the public to ${describeDroplet(droplet)} and the stack has no load balancer, so nothing in it terminates TLS or renews a certificate. ` +
+                "Put a load balancer with an HTTPS rule and certificateName in front of the droplet and point DNS at it.",
+                droplet.urn,
+            );
         }
+        if (byDns.length > 0) return;
         reportViolation(
             `The stack runs ${plural(exposed.length, "public droplet")} (${nameList(exposed.map((d) => d.name))}) and no load balancer, so nothing in it terminates TLS or renews a certificate. ` +
             "Put a load balancer with an HTTPS rule and certificateName in front of the droplets.",

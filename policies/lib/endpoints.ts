@@ -73,6 +73,18 @@ export function addressRecords(stack: StackIndex): AddressRecord[] {
     return result;
 }
 
+/** Droplets that DNS address records send the public to, each with the names pointing at it (in record order). */
+export function dropletsBehindDns(records: readonly AddressRecord[]): { droplet: PolicyResource; names: string[] }[] {
+    const byUrn = new Map<string, { droplet: PolicyResource; names: string[] }>();
+    for (const record of records) {
+        if (record.kind !== "droplet" || !record.target) continue;
+        const entry = byUrn.get(record.target.urn) ?? { droplet: record.target, names: [] };
+        if (!entry.names.includes(record.fqdn)) entry.names.push(record.fqdn);
+        byUrn.set(record.target.urn, entry);
+    }
+    return [...byUrn.values()];
+}
+
 /** True for a load balancer that faces the internet (network EXTERNAL, DigitalOcean's default). */
 export function isExternal(lb: PolicyResource): boolean {
     const network = readString(lb.props, "network");

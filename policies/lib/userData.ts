@@ -37,9 +37,10 @@ const TOKEN_PATTERNS: [string, RegExp][] = [
     ["a Slack token", /\bxox[abprs]-[A-Za-z0-9-]{10,}\b/],
 ];
 
-// KEY=value, KEY: value, --key=value, "key": "value" where the key names a credential.
-const ASSIGNMENT =
-    /(?:^|[\s"'{,;(])-{0,2}([A-Za-z_][\w.-]*?(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?))["']?\s*(?:=|:(?!\/\/))\s*(.*)$/i;
+// KEY=value, KEY: value, --key=value, "key": "value"; the value is a quoted string or one bare word.
+const ASSIGNMENT = /(?:^|[\s"'{,;(])-{0,2}([A-Za-z_][\w.-]*)["']?\s*(?:=|:(?!\/\/))[ \t]*("[^"]*"|'[^']*'|[^\s,;}]*)/g;
+/** Keys that name a credential: *password, *secret, *token, *api_key, … */
+const CREDENTIAL_KEY = /(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)$/i;
 
 /** True when an assigned value is a reference (env var, command substitution, file, template), not a literal. */
 function isReference(value: string): boolean {
@@ -56,12 +57,9 @@ export function secretsIn(userData: string): SecretFinding[] {
         for (const [kind, pattern] of TOKEN_PATTERNS) {
             if (pattern.test(text)) findings.push({ kind, line: i + 1 });
         }
-        const assignment = ASSIGNMENT.exec(text);
-        if (assignment) {
-            const key = assignment[1];
-            const value = assignment[2];
-            if (/_FILE$|_PATH$|_REF$/i.test(key) || isReference(value)) return;
-            if (TOKEN_PATTERNS.some(([, p]) => p.test(text))) return;
+        if (TOKEN_PATTERNS.some(([, p]) => p.test(text))) return;
+        for (const [, key, value] of text.matchAll(ASSIGNMENT)) {
+            if (!CREDENTIAL_KEY.test(key) || /_FILE$|_PATH$|_REF$/i.test(key) || isReference(value)) continue;
             findings.push({ kind: `a literal value for ${key}`, line: i + 1 });
         }
     });

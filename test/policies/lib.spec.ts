@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import * as policy from "@pulumi/policy";
+import { hostOf, isWorldCidr, parsePortRange, portRangeIncludes } from "../../policies/lib/net";
+import { databaseRamGb } from "../../policies/lib/sizes";
+import { isUnknown, read, readList, Undecided, UndecidedDuringPreview } from "../../policies/lib/unknowns";
+import { databaseServerIn, installsHaproxy, secretsIn } from "../../policies/lib/userData";
+import { UNKNOWN } from "../support/policyHarness";
+
+const proxy = (policy as unknown as { unknownCheckingProxy: <T>(o: T) => T }).unknownCheckingProxy;
+const UnknownValueError = (policy as unknown as { UnknownValueError: new (...a: any[]) => Error }).UnknownValueError;
+
+describe("policy helpers", () => {
+    describe("unknown values (@pulumi/policy 1.21 proxies throw UnknownValueError on access)", () => {
+        it("confirms the proxy throws on an unknown property", () => {
+            const props = proxy({ ip: UNKNOWN }) as Record<string, unknown>;
+            assert.throws(() => props.ip, UnknownValueError);
+        });
+
+        it("reads unknown properties, nested values and list elements as UNKNOWN", () => {
+            const props = proxy({ ip: UNKNOWN, rules: [{ port: UNKNOWN }, { port: 80 }], tags: ["a", UNKNOWN] });
+            assert.ok(isUnknown(read(props, "ip")));
+            assert.ok(isUnknown(read(props, "rules", 0, "port")));
+            assert.equal(read(props, "rules", 1, "port"), 80);
+            assert.equal(read(props, "missing", "deeper"), undefined);
+            assert.deepEqual(readList(props, "tags"), { values: ["a"], unknown: true });
+        });
+
+        it("lets every other error through", () => {
+            const hostile = new Proxy({}, { get: () => { throw new RangeError("boom"); } });
+            assert.throws(() => read(hostile, "x"), RangeError);
+        });
+
+        it("ends an undecided validation with an UnknownValueError, which the host reports as advisory", () => {
+            const undecided = new Undecided();
+            undecided.settle();
+            undecided.note("Droplet \"a\"'s tags are not known yet.");
+            assert.throws(() => undecided.settle(), (e: Error) => e instanceof UnknownValueError && e instanceof UndecidedDuringPreview &&
+                e.message === "cannot decide during preview, because values the cloud computes are still unknown: Droplet \"a\"'s tags are not known yet. The check runs again with real values during `pulumi up`.");
+        });
+    });
+
+    describe("network", () => {
+        it("recognises world CIDRs in every spelling", () => {
+            for (const cidr of ["0.0.0.0/0", "::/0", "0::/0", " ::0/0 ", "10.0.0.0/0"]) assert.ok(isWorldCidr(cidr), cidr);
+            for (const cidr of ["0.0.0.0", "10.0.0.0/8", "203.0.113.7/32", "::1/128"]) assert.ok(!isWorldCidr(cidr), cidr);
+        });
+
+        it("parses firewall port ranges", () => {
+            assert.deepEqual(parsePortRange("22"), [22, 22]);
+            assert.deepEqual(parsePortRange("8000-9000"), [8000, 9000]);
+            assert.deepEqual(parsePortRange("all"), [1, 65535]);
+            assert.deepEqual(parsePortRange(undefined), [1, 65535]);
+            assert.ok(portRangeIncludes("1-65535", 22) && !portRangeIncludes("80", 22));
+        });
+
+        it("extracts the host of an uptime check target", () => {
+            assert.equal(hostOf("https://Example.com:443/health"), "example.com");
+            assert.equal(hostOf("example.com"), "example.com");
+            assert.equal(hostOf("http://198.51.100.10/healthz"), "198.51.100.10");
+        });
+    });
+
+    it("reads RAM from every database size slug DigitalOcean lists", () => {
+        assert.equal(databaseRamGb("db-s-1vcpu-1gb"), 1);
+        assert.equal(databaseRamGb("db-s-1vcpu-2gb"), 2);
+        assert.equal(databaseRamGb("db-amd-2vcpu-8gb"), 8);
+        assert.equal(databaseRamGb("gd-2vcpu-8gb-intel"), 8);
+        assert.equal(databaseRamGb("so1_5-2vcpu-16gb"), 16);
+        assert.equal(databaseRamGb("c-96-intel"), undefined);
+    });
+
+    describe("user data", () => {
+        it("finds database servers installed by packages or containers", () => {
+            assert.equal(databaseServerIn("apt-get install -y nginx mariadb-server"), "mariadb-server");
+            assert.equal(databaseServerIn("packages:\n  - postgresql-16\n"), "postgresql-16");
+            assert.equal(databaseServerIn("docker run -d mysql:8.4"), "mysql container");
+            assert.equal(databaseServerIn("services:\n  db:\n    image: mongo:7\n"), "mongo container");
+            assert.equal(databaseServerIn("apt-get install -y mysql-client libpq-dev postgresql-client"), undefined);
+            assert.equal(databaseServerIn("DATABASE_URL=postgres://db:5432/app"), undefined);
+        });
+
+        it("recognises an HAProxy install", () => {
+            assert.ok(installsHaproxy("#cloud-config\npackages:\n  - haproxy\n"));
+            assert.ok(!installsHaproxy("# we used to run haproxy here\n"));
+        });
+
+        it("finds literal secrets but not references", () => {
+            assert.deepEqual(secretsIn("export API_TOKEN=abc123\nDB_PASSWORD=$(cat /run/db)\nX_FILE=/x\n"), [{ kind: "a literal value for API_TOKEN", line: 1 }]);
+            assert.deepEqual(secretsIn("--password=${DB_PASSWORD}\nkey: value\n"), []);
+            assert.deepEqual(secretsIn("token: \"s3cr3t\"\n"), [{ kind: "a literal value for token", line: 1 }]);
+            assert.deepEqual(secretsIn("url: https://example.com/token\n"), []);
+        });
+    });
+});
