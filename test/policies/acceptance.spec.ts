@@ -68,6 +68,29 @@ describe("acceptance table (issue #3)", () => {
         });
     }
 
+    for (const tier of [1, "prod"] as Tier[]) {
+        it(`resolves references through propertyDependencies when the outputs carry no ids (tier ${tier})`, async () => {
+            const findings = await runPack(pack, materialize(tierStack(tier), { withoutIds: true }));
+            assert.deepEqual(mandatoryPolicies(findings), expected[String(tier)].policies);
+            assert.deepEqual(findings.filter((f) => f.message.startsWith("cannot decide")), []);
+        });
+    }
+
+    it("evaluates a stack of thousands of droplets in linear time", async () => {
+        const base = tierStack("prod");
+        const extra = Array.from({ length: 3000 }, (_, i) => ({
+            ...base.find((s) => s.name === "web-0")!,
+            name: `web-extra-${i}`,
+            props: { ...base.find((s) => s.name === "web-0")!.props, id: String(400000000 + i), ipv4Address: `10.200.${Math.floor(i / 250)}.${i % 250}` },
+        }));
+        const resources = materialize([...base, ...extra]);
+        const started = Date.now();
+        const findings = await runPack(pack, resources);
+        const elapsed = Date.now() - started;
+        assert.deepEqual(mandatoryPolicies(findings), []);
+        assert.ok(elapsed < 5000, `took ${elapsed} ms`);
+    });
+
     it("reports the SPOF at the primary database only at tier 3, with the single-node cache as advisory", async () => {
         const findings = await runPack(pack, materialize(tierStack(3)));
         const spof = findings.filter((f) => familyOf.get(f.policy) === "spof");

@@ -46,6 +46,8 @@ export interface MaterializeOptions {
     preview?: boolean;
     /** Drop propertyDependencies, as a host that does not forward them would. */
     withoutDependencies?: boolean;
+    /** Drop `id`/`uuid` from the outputs, as a recorder that keeps ids beside the state would. */
+    withoutIds?: boolean;
 }
 
 export function urnOf(s: Spec): string {
@@ -73,6 +75,7 @@ export function materialize(specs: readonly Spec[], options: MaterializeOptions 
         };
         const raw: Record<string, unknown> = {};
         for (const [key, value] of Object.entries(s.props)) {
+            if (options.withoutIds && (key === "id" || key === "uuid")) continue;
             raw[key] = options.preview && COMPUTED.has(key) ? UNKNOWN : resolve(value, key);
         }
         const props = unknownCheckingProxy(raw);
