@@ -122,7 +122,9 @@ export function estimateCost(resources: readonly PricedResource[], table: PriceT
                     break;
                 }
                 const legacy = table.rules.loadBalancerLegacySizeNodes.value;
-                const nodes = Number(inputs.sizeUnit ?? (typeof inputs.size === "string" ? legacy[inputs.size] : undefined) ?? table.rules.loadBalancerDefaultSizeUnit.value);
+                const nodes = Number(
+                    inputs.sizeUnit ?? (typeof inputs.size === "string" ? legacy[inputs.size] : undefined) ?? table.rules.loadBalancerDefaultSizeUnit.value,
+                );
                 const key = type === "REGIONAL_NETWORK" ? "load-balancer/regional-network-node" : "load-balancer/regional-node";
                 const kind = type === "REGIONAL_NETWORK" ? "Regional network load balancer" : "Regional load balancer";
                 item(`${kind}, ${nodes} node${nodes === 1 ? "" : "s"}`, nodes * price(key)!, [key]);
@@ -161,7 +163,11 @@ export function estimateCost(resources: readonly PricedResource[], table: PriceT
                 break;
             }
             case T("cdn:Cdn"):
-                item(`CDN bandwidth within the Spaces allowance (${table.rules.spacesIncludedOutboundGib.value} GiB/month)`, price("cdn-within-spaces-allowance")!, ["cdn-within-spaces-allowance"]);
+                item(
+                    `CDN bandwidth within the Spaces allowance (${table.rules.spacesIncludedOutboundGib.value} GiB/month)`,
+                    price("cdn-within-spaces-allowance")!,
+                    ["cdn-within-spaces-allowance"],
+                );
                 break;
             case T("uptimeCheck:UptimeCheck"): {
                 uptimeChecks++;

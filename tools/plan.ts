@@ -113,11 +113,14 @@ export async function plan(opts: PlanOptions): Promise<{ doc: PlanDocument; file
     if (!packPresent && opts.policyPackExplicit) throw new PolicyHostError(`error: policy pack not found at "${rel(opts.policyPack)}" (no index.ts)`);
     if (!packPresent) process.stderr.write(`warning: no policy pack at ${rel(opts.policyPack)}; policy findings skipped.\n`);
     const host = packPresent ? PolicyHost.start({ packDir: opts.policyPack, project: cfg.project, stack: cfg.stack, config: cfg.config }) : undefined;
-    host?.port.then((port) => {
-        mark("policy host port");
-        // Tests watch for this line to know the child is up (e.g. before sending Ctrl-C).
-        if (process.env.WEBSTACK_PLAN_TIMING === "1") process.stderr.write(`policy host pid ${host.pid} listening on 127.0.0.1:${port}\n`);
-    }, () => undefined);
+    host?.port.then(
+        (port) => {
+            mark("policy host port");
+            // Tests watch for this line to know the child is up (e.g. before sending Ctrl-C).
+            if (process.env.WEBSTACK_PLAN_TIMING === "1") process.stderr.write(`policy host pid ${host.pid} listening on 127.0.0.1:${port}\n`);
+        },
+        () => undefined,
+    );
     const configFile = opts.policyPackConfig ?? path.join(opts.policyPack, "config", `${opts.stack}.json`);
     const hasConfigFile = fs.existsSync(configFile);
     if (opts.policyPackConfig && !hasConfigFile) throw new PolicyHostError(`error: policy pack config "${rel(configFile)}" not found`);
@@ -140,10 +143,15 @@ export async function plan(opts: PlanOptions): Promise<{ doc: PlanDocument; file
         await host.configure(reconcilePolicyConfig(info, givenPolicyConfig));
         mark("policy host ready");
         const perResource = await Promise.all(
-            run.resources.filter((r) => r.custom).map(async (r) => (await host.analyze(toAnalyzed(r, run.stackUrn, r.inputs))).map((f) => ({ ...f, urn: f.urn || r.urn }))),
+            run.resources
+                .filter((r) => r.custom)
+                .map(async (r) => (await host.analyze(toAnalyzed(r, run.stackUrn, r.inputs))).map((f) => ({ ...f, urn: f.urn || r.urn }))),
         );
         const stackWide = await host.analyzeStack([
-            stackResource(run.stackUrn, run.outputs.map((o) => ({ ...o, value: JSON.parse(JSON.stringify(o.value ?? null)) }))),
+            stackResource(
+                run.stackUrn,
+                run.outputs.map((o) => ({ ...o, value: JSON.parse(JSON.stringify(o.value ?? null)) })),
+            ),
             ...run.resources.map((r) => toAnalyzed(r, run.stackUrn, outputsWithSecrets(r, isSecret))),
         ]);
         mark("policies");
@@ -153,7 +161,9 @@ export async function plan(opts: PlanOptions): Promise<{ doc: PlanDocument; file
 
     // Meanwhile, in this process: cost and diagram.
     const { estimateCost } = require("../components/pricing") as typeof import("../components/pricing");
-    const cost = estimateCost(run.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, custom: r.custom, inputs: plain(r.inputs) as Record<string, unknown> })));
+    const cost = estimateCost(
+        run.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, custom: r.custom, inputs: plain(r.inputs) as Record<string, unknown> })),
+    );
     const model = diagram.buildDiagram(run.resources);
     const tierValue = cfg.config[`${cfg.project}:tier`];
     const tier = tierValue !== undefined && /^\d+$/.test(tierValue) ? Number(tierValue) : null;
@@ -173,7 +183,21 @@ export async function plan(opts: PlanOptions): Promise<{ doc: PlanDocument; file
     const { resourceView, renderJson, renderMarkdown } = require("./plan/report") as typeof import("./plan/report");
     const stackName = `${cfg.project}-${cfg.stack}`;
     const resources = [
-        resourceView({ urn: run.stackUrn, type: "pulumi:pulumi:Stack", name: stackName, parent: "", custom: false, inputs: {}, dependencies: [], propertyDependencies: {}, protect: false, deleteBeforeReplace: false, retainOnDelete: false, ignoreChanges: [], additionalSecretOutputs: [] }),
+        resourceView({
+            urn: run.stackUrn,
+            type: "pulumi:pulumi:Stack",
+            name: stackName,
+            parent: "",
+            custom: false,
+            inputs: {},
+            dependencies: [],
+            propertyDependencies: {},
+            protect: false,
+            deleteBeforeReplace: false,
+            retainOnDelete: false,
+            ignoreChanges: [],
+            additionalSecretOutputs: [],
+        }),
         ...run.resources.map((r) => resourceView({ ...r, parent: r.parent || run.stackUrn })),
     ];
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
@@ -192,7 +216,9 @@ export async function plan(opts: PlanOptions): Promise<{ doc: PlanDocument; file
         tier,
         resources,
         outputs: Object.fromEntries(run.outputs.filter((o) => o.value !== undefined).map((o) => [o.name, o.secret ? "[secret]" : redact(o.value)])),
-        policyPack: policy.info ? { name: policy.info.name, version: policy.info.version, path: rel(opts.policyPack), config: hasConfigFile ? rel(configFile) : null } : null,
+        policyPack: policy.info
+            ? { name: policy.info.name, version: policy.info.version, path: rel(opts.policyPack), config: hasConfigFile ? rel(configFile) : null }
+            : null,
         findings,
         cost,
         diagram: { svg: rel(files.svg), mermaid: rel(files.mermaid), dot: rel(files.dot), mermaidText: mermaid },

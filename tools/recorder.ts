@@ -106,6 +106,9 @@ export function inventOutputs(type: string, name: string, inputs: Record<string,
             return { id: `192.0.2.${octet}`, state: { ...base, ipAddress: `192.0.2.${octet}`, urn: `do:reservedip:192.0.2.${octet}` } };
         case "digitalocean:index/dropletAutoscale:DropletAutoscale":
             return { id: uuid, state: { ...base, name: auto(name), status: "active" } };
+        case "pulumi:pulumi:StackReference":
+            // Offline there is no other stack to read: a reference resolves with no outputs.
+            return { id: String(inputs.name), state: { ...base, outputs: {}, secretOutputNames: [] } };
         case "digitalocean:index/tag:Tag":
             return { id: inputs.name, state: base };
         case "digitalocean:index/spacesBucket:SpacesBucket": {
@@ -174,7 +177,7 @@ export class Recorder {
      * Installs the mocks. Must run once per process before any resource exists: Pulumi keeps one
      * mock monitor per process, so tests share it and call `reset` between cases.
      */
-    async install(project: string, stack: string, preview = false): Promise<void> {
+    async install(project: string, stack: string, preview = false, organization = "organization"): Promise<void> {
         await pulumi.runtime.setMocks(
             {
                 newResource: (args) => inventOutputs(args.type, args.name, args.inputs),
@@ -185,6 +188,8 @@ export class Recorder {
             project,
             stack,
             preview,
+            // "organization" is what the CLI reports with a self-managed (DIY) backend.
+            organization,
         );
         const monitor = pulumi.runtime.getMonitor() as any;
         const register = monitor.registerResource.bind(monitor);

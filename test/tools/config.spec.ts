@@ -13,7 +13,10 @@ const PROJECT = "name: webstack\nruntime: nodejs\n";
 
 describe("stack config loader (tools/plan/config.ts)", () => {
     it("passes scalars as the strings the CLI passes", () => {
-        const cwd = project({ "Pulumi.yaml": PROJECT, "Pulumi.dev.yaml": "config:\n  webstack:tier: 2\n  webstack:debug: true\n  webstack:domain: example.com\n" });
+        const cwd = project({
+            "Pulumi.yaml": PROJECT,
+            "Pulumi.dev.yaml": "config:\n  webstack:tier: 2\n  webstack:debug: true\n  webstack:domain: example.com\n",
+        });
         assert.deepEqual(loadStackConfig({ cwd, stack: "dev" }).config, { "webstack:tier": "2", "webstack:debug": "true", "webstack:domain": "example.com" });
     });
 
@@ -27,7 +30,8 @@ describe("stack config loader (tools/plan/config.ts)", () => {
     it("replaces secure values by a placeholder and marks their keys secret, also inside structured values", () => {
         const cwd = project({
             "Pulumi.yaml": PROJECT,
-            "Pulumi.dev.yaml": "config:\n  webstack:token:\n    secure: v1:abc\n  webstack:alerts:\n    webhook:\n      secure: v1:def\n    emails: [a@b.c]\n  webstack:tier: 1\n",
+            "Pulumi.dev.yaml":
+                "config:\n  webstack:token:\n    secure: v1:abc\n  webstack:alerts:\n    webhook:\n      secure: v1:def\n    emails: [a@b.c]\n  webstack:tier: 1\n",
         });
         const c = loadStackConfig({ cwd, stack: "dev" });
         assert.equal(c.config["webstack:token"], SECRET_PLACEHOLDER);
@@ -72,7 +76,10 @@ describe("stack config loader (tools/plan/config.ts)", () => {
 
     it("rejects a stack file key without a namespace, as the CLI does", () => {
         const cwd = project({ "Pulumi.yaml": PROJECT, "Pulumi.dev.yaml": "config:\n  tier: 2\n" });
-        assert.throws(() => loadStackConfig({ cwd, stack: "dev" }), (e: Error) => e instanceof PlanConfigError && /could not parse "tier" as a configuration key/.test(e.message));
+        assert.throws(
+            () => loadStackConfig({ cwd, stack: "dev" }),
+            (e: Error) => e instanceof PlanConfigError && /could not parse "tier" as a configuration key/.test(e.message),
+        );
     });
 
     it("rejects a stack without a Pulumi.<stack>.yaml", () => {

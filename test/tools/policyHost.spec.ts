@@ -45,7 +45,10 @@ describe("the real policy pack as a policy host (policies/index.ts over gRPC)", 
 
     it("serves no policy outside the families", () => {
         const known = new Set(Object.values(FAMILIES).flatMap((ps) => ps.map((p) => p.name)));
-        assert.deepEqual(info.policies.map((p) => p.name).filter((n) => !known.has(n)), []);
+        assert.deepEqual(
+            info.policies.map((p) => p.name).filter((n) => !known.has(n)),
+            [],
+        );
     });
 
     it("accepts the configuration the CLI would send (defaults filled in)", async () => {

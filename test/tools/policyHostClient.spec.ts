@@ -59,34 +59,51 @@ describe("policy host client (tools/plan/policyHost.ts) with a fixture pack", fu
     });
 
     it("overlays a policy-pack-config file: 'all' sets every level, a policy's properties merge over its defaults", () => {
-        const config = reconcilePolicyConfig(info, parsePolicyPackConfig('{"all":"advisory","stack-load-balancer-present":{"enforcementLevel":"disabled"},"droplet-size-allowed":{"allowedSizes":["s-2vcpu-2gb"]}}'));
+        const config = reconcilePolicyConfig(
+            info,
+            parsePolicyPackConfig(
+                '{"all":"advisory","stack-load-balancer-present":{"enforcementLevel":"disabled"},"droplet-size-allowed":{"allowedSizes":["s-2vcpu-2gb"]}}',
+            ),
+        );
         assert.equal(config["droplet-monitoring-enabled"].enforcementLevel, "advisory");
         assert.equal(config["stack-load-balancer-present"].enforcementLevel, "disabled");
         assert.deepEqual(config["droplet-size-allowed"], { enforcementLevel: "advisory", properties: { allowedSizes: ["s-2vcpu-2gb"] } });
     });
 
     it("rejects config that breaks a policy's schema and levels that do not exist", () => {
-        assert.throws(() => reconcilePolicyConfig(info, parsePolicyPackConfig('{"droplet-size-allowed":{"allowedSizes":"s-1vcpu-1gb"}}')), /droplet-size-allowed: allowedSizes must be array/);
+        assert.throws(
+            () => reconcilePolicyConfig(info, parsePolicyPackConfig('{"droplet-size-allowed":{"allowedSizes":"s-1vcpu-1gb"}}')),
+            /droplet-size-allowed: allowedSizes must be array/,
+        );
         assert.throws(() => parsePolicyPackConfig('{"all":"strict"}'), /"strict" is not a valid enforcement level/);
     });
 
     it("reports a resource policy's violation from Analyze at the configured level", async () => {
         await host.configure(reconcilePolicyConfig(info, undefined));
         const findings = await host.analyze(resource(DROPLET, "web-0", { size: "s-1vcpu-1gb", monitoring: false }));
-        assert.deepEqual(findings.map((f) => [f.policy, f.level]), [["droplet-monitoring-enabled", "mandatory"]]);
+        assert.deepEqual(
+            findings.map((f) => [f.policy, f.level]),
+            [["droplet-monitoring-enabled", "mandatory"]],
+        );
         assert.match(findings[0].message, /Droplet "web-0" has no monitoring agent; set monitoring: true\./);
     });
 
     it("passes tunables to the pack through Configure", async () => {
         await host.configure(reconcilePolicyConfig(info, parsePolicyPackConfig('{"droplet-size-allowed":{"allowedSizes":["s-2vcpu-2gb"]}}')));
         const findings = await host.analyze(resource(DROPLET, "web-0", { size: "s-1vcpu-1gb", monitoring: true }));
-        assert.deepEqual(findings.map((f) => [f.policy, f.level]), [["droplet-size-allowed", "advisory"]]);
+        assert.deepEqual(
+            findings.map((f) => [f.policy, f.level]),
+            [["droplet-size-allowed", "advisory"]],
+        );
     });
 
     it("lets the host resolve levels: a policy set to advisory reports advisory", async () => {
         await host.configure(reconcilePolicyConfig(info, parsePolicyPackConfig('{"droplet-monitoring-enabled":"advisory"}')));
         const findings = await host.analyze(resource(DROPLET, "web-0", { size: "s-1vcpu-1gb", monitoring: false }));
-        assert.deepEqual(findings.map((f) => f.level), ["advisory"]);
+        assert.deepEqual(
+            findings.map((f) => f.level),
+            ["advisory"],
+        );
     });
 
     it("gives AnalyzeStack parents, dependencies, property dependencies, options and secrets", async () => {
@@ -110,7 +127,10 @@ describe("policy host client (tools/plan/policyHost.ts) with a fixture pack", fu
     it("reports a stack policy's violation with its tunable", async () => {
         await host.configure(reconcilePolicyConfig(info, parsePolicyPackConfig('{"stack-load-balancer-present":{"minLoadBalancers":2}}')));
         const findings = await host.analyzeStack([resource("digitalocean:index/loadBalancer:LoadBalancer", "lb", {})]);
-        assert.deepEqual(findings.map((f) => [f.policy, f.level, f.message.split("\n")[1]]), [["stack-load-balancer-present", "mandatory", "The stack has 1 load balancers; add at least 2."]]);
+        assert.deepEqual(
+            findings.map((f) => [f.policy, f.level, f.message.split("\n")[1]]),
+            [["stack-load-balancer-present", "mandatory", "The stack has 1 load balancers; add at least 2."]],
+        );
     });
 });
 

@@ -37,22 +37,44 @@ describe("price table (components/prices.json)", () => {
 describe("cost model (components/pricing.ts)", () => {
     it("prices a droplet by its size and its weekly backups at a fifth of that", () => {
         const c = estimateCost([res("droplet:Droplet", { size: "s-2vcpu-4gb", backups: true })]);
-        assert.deepEqual(c.items.map((i) => i.monthlyUsd), [P("droplet/s-2vcpu-4gb"), Math.round(P("droplet/s-2vcpu-4gb") * 20) / 100]);
+        assert.deepEqual(
+            c.items.map((i) => i.monthlyUsd),
+            [P("droplet/s-2vcpu-4gb"), Math.round(P("droplet/s-2vcpu-4gb") * 20) / 100],
+        );
     });
 
     it("prices a regional load balancer per node, from sizeUnit or the legacy size", () => {
-        const c = estimateCost([res("loadBalancer:LoadBalancer", { sizeUnit: 3 }), res("loadBalancer:LoadBalancer", { size: "lb-large" }), res("loadBalancer:LoadBalancer", {})]);
-        assert.deepEqual(c.items.map((i) => i.monthlyUsd), [3 * P("load-balancer/regional-node"), 6 * P("load-balancer/regional-node"), P("load-balancer/regional-node")]);
+        const c = estimateCost([
+            res("loadBalancer:LoadBalancer", { sizeUnit: 3 }),
+            res("loadBalancer:LoadBalancer", { size: "lb-large" }),
+            res("loadBalancer:LoadBalancer", {}),
+        ]);
+        assert.deepEqual(
+            c.items.map((i) => i.monthlyUsd),
+            [3 * P("load-balancer/regional-node"), 6 * P("load-balancer/regional-node"), P("load-balancer/regional-node")],
+        );
     });
 
     it("prices network and global load balancers at their own rates", () => {
-        const c = estimateCost([res("loadBalancer:LoadBalancer", { type: "REGIONAL_NETWORK", sizeUnit: 2 }), res("loadBalancer:LoadBalancer", { type: "GLOBAL" })]);
-        assert.deepEqual(c.items.map((i) => i.monthlyUsd), [2 * P("load-balancer/regional-network-node"), P("load-balancer/global")]);
+        const c = estimateCost([
+            res("loadBalancer:LoadBalancer", { type: "REGIONAL_NETWORK", sizeUnit: 2 }),
+            res("loadBalancer:LoadBalancer", { type: "GLOBAL" }),
+        ]);
+        assert.deepEqual(
+            c.items.map((i) => i.monthlyUsd),
+            [2 * P("load-balancer/regional-network-node"), P("load-balancer/global")],
+        );
     });
 
     it("prices a database cluster per node (primary plus standby) and a replica by its size", () => {
-        const c = estimateCost([res("databaseCluster:DatabaseCluster", { engine: "mysql", size: "db-s-2vcpu-4gb", nodeCount: 2 }), res("databaseReplica:DatabaseReplica", { size: "db-s-1vcpu-2gb" })]);
-        assert.deepEqual(c.items.map((i) => i.monthlyUsd), [2 * P("database-node/db-s-2vcpu-4gb"), P("database-node/db-s-1vcpu-2gb")]);
+        const c = estimateCost([
+            res("databaseCluster:DatabaseCluster", { engine: "mysql", size: "db-s-2vcpu-4gb", nodeCount: 2 }),
+            res("databaseReplica:DatabaseReplica", { size: "db-s-1vcpu-2gb" }),
+        ]);
+        assert.deepEqual(
+            c.items.map((i) => i.monthlyUsd),
+            [2 * P("database-node/db-s-2vcpu-4gb"), P("database-node/db-s-1vcpu-2gb")],
+        );
         assert.match(c.items[0].description, /primary \+ 1 standby/);
     });
 
@@ -64,18 +86,33 @@ describe("cost model (components/pricing.ts)", () => {
 
     it("charges one Spaces subscription for all buckets and nothing for CDN bandwidth within the allowance", () => {
         const c = estimateCost([res("spacesBucket:SpacesBucket", {}), res("spacesBucket:SpacesBucket", {}), res("cdn:Cdn", {})]);
-        assert.deepEqual(c.items.map((i) => i.monthlyUsd), [P("spaces-subscription"), 0, 0]);
+        assert.deepEqual(
+            c.items.map((i) => i.monthlyUsd),
+            [P("spaces-subscription"), 0, 0],
+        );
     });
 
     it("charges uptime checks beyond the free one", () => {
         const c = estimateCost([res("uptimeCheck:UptimeCheck", {}), res("uptimeCheck:UptimeCheck", {}), res("uptimeCheck:UptimeCheck", {})]);
-        assert.deepEqual(c.items.map((i) => i.monthlyUsd), [0, P("uptime-check"), P("uptime-check")]);
+        assert.deepEqual(
+            c.items.map((i) => i.monthlyUsd),
+            [0, P("uptime-check"), P("uptime-check")],
+        );
     });
 
     it("lists free resources under no item and unknown billable ones as unpriced", () => {
-        const c = estimateCost([res("firewall:Firewall", {}), res("vpc:Vpc", {}), res("volume:Volume", { size: 100 }), res("droplet:Droplet", { size: "x-unknown" }), res("droplet:Droplet", {}, false)]);
+        const c = estimateCost([
+            res("firewall:Firewall", {}),
+            res("vpc:Vpc", {}),
+            res("volume:Volume", { size: 100 }),
+            res("droplet:Droplet", { size: "x-unknown" }),
+            res("droplet:Droplet", {}, false),
+        ]);
         assert.deepEqual(c.items, []);
-        assert.deepEqual(c.unpriced.map((u) => u.type), [T("volume:Volume"), T("droplet:Droplet")]);
+        assert.deepEqual(
+            c.unpriced.map((u) => u.type),
+            [T("volume:Volume"), T("droplet:Droplet")],
+        );
     });
 
     it("adds totals in cents, so they are exact", () => {

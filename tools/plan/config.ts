@@ -77,7 +77,9 @@ export function cliString(value: unknown): string {
 function qualify(key: string, project: string, file: string, allowBare: boolean): string {
     if (key.includes(":")) return key;
     if (allowBare) return `${project}:${key}`;
-    throw new PlanConfigError(`error: ${file}: could not parse "${key}" as a configuration key (configuration keys should be of the form \`<namespace>:<name>\`)`);
+    throw new PlanConfigError(
+        `error: ${file}: could not parse "${key}" as a configuration key (configuration keys should be of the form \`<namespace>:<name>\`)`,
+    );
 }
 
 const SCHEMA_KEYS = new Set(["type", "description", "default", "secret", "items", "value"]);

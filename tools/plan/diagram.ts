@@ -56,7 +56,10 @@ export function buildDiagram(resources: readonly RecordedResource[]): Diagram {
         return n;
     };
     const addEdge = (e: DiagramEdge) => {
-        if (e.from !== e.to && !edges.some((x) => x.from === e.from && x.to === e.to)) edges.push(e);
+        if (e.from === e.to) return;
+        const same = edges.find((x) => x.from === e.from && x.to === e.to);
+        if (!same) edges.push(e);
+        else if (e.label && !same.label.split(", ").includes(e.label)) same.label = same.label ? `${same.label}, ${e.label}` : e.label;
     };
 
     // Boundaries: VPCs hold what is placed in them; firewalls hold the droplet pools they cover.
@@ -69,7 +72,8 @@ export function buildDiagram(resources: readonly RecordedResource[]): Diagram {
         }
         return "";
     };
-    for (const v of of(T("vpc:Vpc"))) groups.push({ id: `vpc_${safeId(v.name)}`, kind: "vpc", label: `VPC ${v.name} ${str(v.inputs.ipRange)}`.trim(), parent: "" });
+    for (const v of of(T("vpc:Vpc")))
+        groups.push({ id: `vpc_${safeId(v.name)}`, kind: "vpc", label: `VPC ${v.name} ${str(v.inputs.ipRange)}`.trim(), parent: "" });
 
     // Droplet pools: droplets of one parent and role (name without its index) form one node.
     const pools = new Map<string, RecordedResource[]>();
@@ -113,7 +117,12 @@ export function buildDiagram(resources: readonly RecordedResource[]): Diagram {
         const rules = asArray(lb.inputs.forwardingRules) as Record<string, unknown>[];
         const entries = [...new Set(rules.map((r) => `${str(r.entryProtocol).toUpperCase()} ${str(r.entryPort)}`))].join(", ");
         const nodesCount = str(lb.inputs.sizeUnit || 1);
-        addNode({ id, kind: "lb", label: [`${lb.name}`, `${internal ? "internal " : ""}load balancer × ${nodesCount} node${nodesCount === "1" ? "" : "s"}`, entries].filter(Boolean), group: internal ? vpcOf(lb) : "" });
+        addNode({
+            id,
+            kind: "lb",
+            label: [`${lb.name}`, `${internal ? "internal " : ""}load balancer × ${nodesCount} node${nodesCount === "1" ? "" : "s"}`, entries].filter(Boolean),
+            group: internal ? vpcOf(lb) : "",
+        });
         nodeOf.set(lb.urn, id);
     }
 
@@ -133,7 +142,12 @@ export function buildDiagram(resources: readonly RecordedResource[]): Diagram {
         const clusterId = `cluster_${safeId(db.name)}`;
         groups.push({ id: clusterId, kind: "database-cluster", label: `${cache ? "Managed cache" : "Managed database"} ${db.name}`, parent });
         const primary = `${cache ? "cache" : "db"}_${safeId(db.name)}`;
-        addNode({ id: primary, kind: cache ? "cache" : "db", label: [`${engine} ${str(db.inputs.version)} primary`.replace(/\s+/g, " "), str(db.inputs.size)], group: clusterId });
+        addNode({
+            id: primary,
+            kind: cache ? "cache" : "db",
+            label: [`${engine} ${str(db.inputs.version)} primary`.replace(/\s+/g, " "), str(db.inputs.size)],
+            group: clusterId,
+        });
         nodeOf.set(db.urn, primary);
         if (nodesCount > 1) {
             const standby = `standby_${safeId(db.name)}`;
@@ -196,12 +210,19 @@ export function buildDiagram(resources: readonly RecordedResource[]): Diagram {
         for (const n of [...entry, ...fallbackEntry]) addEdge({ from: "users", to: n.id, label: "", dashed: false });
     }
 
+    // A CDN nothing points at is still reached by users (its endpoint serves the static assets).
+    for (const n of nodes.filter((x) => x.kind === "cdn")) {
+        if (!edges.some((e) => e.to === n.id) && nodes.some((x) => x.id === "users"))
+            addEdge({ from: "users", to: n.id, label: "static assets", dashed: false });
+    }
+
     // Load balancers forward to the pools carrying their target tag (or listed by id).
     for (const lb of of(T("loadBalancer:LoadBalancer"))) {
         const tag = str(lb.inputs.dropletTag);
         const ids = asArray(lb.inputs.dropletIds).map(str);
         for (const d of of(T("droplet:Droplet"))) {
-            if ((tag && asArray(d.inputs.tags).map(str).includes(tag)) || ids.includes(d.id)) addEdge({ from: `lb_${safeId(lb.name)}`, to: nodeOf.get(d.urn)!, label: "", dashed: false });
+            if ((tag && asArray(d.inputs.tags).map(str).includes(tag)) || ids.includes(d.id))
+                addEdge({ from: `lb_${safeId(lb.name)}`, to: nodeOf.get(d.urn)!, label: "", dashed: false });
         }
         for (const a of of(T("dropletAutoscale:DropletAutoscale"))) {
             const tags = asArray(((a.inputs.dropletTemplate ?? {}) as Record<string, unknown>).tags).map(str);
@@ -223,7 +244,8 @@ export function buildDiagram(resources: readonly RecordedResource[]): Diagram {
         if (!cluster) continue;
         for (const rule of asArray(fw.inputs.rules) as Record<string, unknown>[]) {
             for (const d of of(T("droplet:Droplet"))) {
-                const match = (rule.type === "tag" && asArray(d.inputs.tags).map(str).includes(str(rule.value))) || (rule.type === "droplet" && str(rule.value) === d.id);
+                const match =
+                    (rule.type === "tag" && asArray(d.inputs.tags).map(str).includes(str(rule.value))) || (rule.type === "droplet" && str(rule.value) === d.id);
                 if (match) addEdge({ from: nodeOf.get(d.urn)!, to: cluster, label: "", dashed: false });
             }
         }
@@ -236,7 +258,8 @@ export function buildDiagram(resources: readonly RecordedResource[]): Diagram {
     if (alerts.length || checks.length) {
         const label = ["Monitoring"];
         if (alerts.length) label.push(`${alerts.length} alert polic${alerts.length === 1 ? "y" : "ies"}`);
-        if (checks.length) label.push(`${checks.length} uptime check${checks.length === 1 ? "" : "s"}, ${uptimeAlerts.length} alert${uptimeAlerts.length === 1 ? "" : "s"}`);
+        if (checks.length)
+            label.push(`${checks.length} uptime check${checks.length === 1 ? "" : "s"}, ${uptimeAlerts.length} alert${uptimeAlerts.length === 1 ? "" : "s"}`);
         addNode({ id: "monitoring", kind: "monitoring", label, group: "" });
         for (const a of alerts) {
             const tags = asArray(a.inputs.tags).map(str);
@@ -244,12 +267,19 @@ export function buildDiagram(resources: readonly RecordedResource[]): Diagram {
             for (const r of resources) {
                 const target = nodeOf.get(r.urn);
                 if (!target) continue;
-                const tagged = tags.length > 0 && asArray(r.inputs.tags).map(str).some((t) => tags.includes(t));
-                if (tagged || entities.includes(r.id) || (a.propertyDependencies.entities ?? []).includes(r.urn)) addEdge({ from: "monitoring", to: target, label: "", dashed: true });
+                const tagged =
+                    tags.length > 0 &&
+                    asArray(r.inputs.tags)
+                        .map(str)
+                        .some((t) => tags.includes(t));
+                if (tagged || entities.includes(r.id) || (a.propertyDependencies.entities ?? []).includes(r.urn))
+                    addEdge({ from: "monitoring", to: target, label: "", dashed: true });
             }
         }
         for (const c of checks) {
-            const host = str(c.inputs.target).replace(/^[a-z]+:\/\//, "").split(/[/:]/)[0];
+            const host = str(c.inputs.target)
+                .replace(/^[a-z]+:\/\//, "")
+                .split(/[/:]/)[0];
             const dns = nodes.find((n) => n.kind === "dns" && (host === n.label[1] || host.endsWith(`.${n.label[1]}`)));
             const target = dns?.id ?? ipOwners.get(host);
             if (target) addEdge({ from: "monitoring", to: target, label: "uptime", dashed: true });
@@ -295,7 +325,7 @@ export function toDot(d: Diagram, title: string): string {
     const lines = [
         "digraph webstack {",
         `  graph [rankdir=LR, fontname="Helvetica", fontsize=12, label="${dotText(title)}", labelloc=t, nodesep=0.4, ranksep=0.7];`,
-        '  node [fontname="Helvetica", fontsize=11, style="filled,rounded", penwidth=1];',
+        '  node [fontname="Helvetica", fontsize=11, style="filled,rounded", penwidth=1, margin="0.25,0.08"];',
         '  edge [fontname="Helvetica", fontsize=9, color="#5f6368"];',
     ];
     const emit = (parent: string, indent: string) => {
@@ -309,7 +339,9 @@ export function toDot(d: Diagram, title: string): string {
     };
     emit("", "  ");
     for (const e of d.edges) {
-        const attrs = [e.label ? `label="${dotText(e.label)}"` : "", e.dashed ? "style=dashed" : "", e.from === "monitoring" ? "constraint=false" : ""].filter(Boolean);
+        const attrs = [e.label ? `label="${dotText(e.label)}"` : "", e.dashed ? "style=dashed" : "", e.from === "monitoring" ? "constraint=false" : ""].filter(
+            Boolean,
+        );
         lines.push(`  ${e.from} -> ${e.to}${attrs.length ? ` [${attrs.join(", ")}]` : ""};`);
     }
     lines.push("}");

@@ -76,7 +76,8 @@ export function parsePolicyPackConfig(text: string, file = "policy pack config")
         } else if (typeof v === "object" && v !== null && !Array.isArray(v)) {
             const { enforcementLevel: el, ...rest } = v as Record<string, unknown>;
             if (el !== undefined) {
-                if (!isLevel(el)) throw new PolicyHostError(`error: ${file}: parsing enforcement level for "${k}": ${JSON.stringify(el)} is not a valid enforcement level`);
+                if (!isLevel(el))
+                    throw new PolicyHostError(`error: ${file}: parsing enforcement level for "${k}": ${JSON.stringify(el)} is not a valid enforcement level`);
                 enforcementLevel = el;
             }
             if (Object.keys(rest).length > 0) properties = rest;
@@ -135,7 +136,8 @@ function validatePolicyConfig(info: AnalyzerInfo, config: Record<string, PolicyC
         if (p.configSchema.required.length) schema.required = p.configSchema.required;
         const validate = ajv.compile(schema);
         if (!validate(config[p.name]?.properties ?? {})) {
-            for (const e of validate.errors ?? []) problems.push(`${p.name}: ${(e.instancePath || "").replace(/^\//, "").replace(/\//g, ".") || "(root)"} ${e.message}`);
+            for (const e of validate.errors ?? [])
+                problems.push(`${p.name}: ${(e.instancePath || "").replace(/^\//, "").replace(/\//g, ".") || "(root)"} ${e.message}`);
         }
     }
     if (problems.length) throw new PolicyHostError(`error: validating policy config: ${info.name} ${info.version}\n  - ${problems.join("\n  - ")}`);
@@ -210,7 +212,13 @@ export class PolicyHost {
         this.died.catch(() => undefined);
         this.port = new Promise<number>((resolve, reject) => {
             let out = "";
-            const timer = setTimeout(() => reject(new PolicyHostError(`error: policy pack "${opts.packDir}" printed no port within ${opts.timeoutMs ?? 30000} ms${this.stderrTail()}`)), opts.timeoutMs ?? 30000);
+            const timer = setTimeout(
+                () =>
+                    reject(
+                        new PolicyHostError(`error: policy pack "${opts.packDir}" printed no port within ${opts.timeoutMs ?? 30000} ms${this.stderrTail()}`),
+                    ),
+                opts.timeoutMs ?? 30000,
+            );
             timer.unref();
             this.child.stdout!.setEncoding("utf8").on("data", (d: string) => {
                 out += d;

@@ -37,8 +37,19 @@ export interface PlanDocument {
 }
 
 export const resourceView = (r: {
-    urn: string; type: string; name: string; parent: string; custom: boolean; inputs: Record<string, unknown>; dependencies: string[];
-    propertyDependencies: Record<string, string[]>; protect: boolean; deleteBeforeReplace: boolean; retainOnDelete: boolean; ignoreChanges: string[]; additionalSecretOutputs: string[];
+    urn: string;
+    type: string;
+    name: string;
+    parent: string;
+    custom: boolean;
+    inputs: Record<string, unknown>;
+    dependencies: string[];
+    propertyDependencies: Record<string, string[]>;
+    protect: boolean;
+    deleteBeforeReplace: boolean;
+    retainOnDelete: boolean;
+    ignoreChanges: string[];
+    additionalSecretOutputs: string[];
 }): PlanResource => ({
     urn: r.urn,
     type: r.type,

@@ -27,7 +27,10 @@ export function runPlan(args: readonly string[], env: NodeJS.ProcessEnv = {}): P
     if (!run) {
         const out = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-plan-"));
         run = new Promise<PlanRun>((resolve, reject) => {
-            const child = spawn(process.execPath, ["-r", "./tools/register.js", "tools/plan.ts", ...args, "--out", out], { cwd: ROOT, env: { ...process.env, ...env } });
+            const child = spawn(process.execPath, ["-r", "./tools/register.js", "tools/plan.ts", ...args, "--out", out], {
+                cwd: ROOT,
+                env: { ...process.env, ...env },
+            });
             let stdout = "";
             let stderr = "";
             child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -44,7 +47,17 @@ export function runPlan(args: readonly string[], env: NodeJS.ProcessEnv = {}): P
 export const fixtureArgs = ["-C", path.join(FIXTURES, "program"), "--policy-pack", path.join(FIXTURES, "pack")];
 
 /** The default stack of a tier (docs/architecture/stack.yaml), with the real program and pack, as JSON. */
-export const tierArgs = (tier: number, ...extra: string[]) => ["--stack", "example", "--config-file", "docs/architecture/stack.yaml", "--tier", String(tier), "--format", "json", ...extra];
+export const tierArgs = (tier: number, ...extra: string[]) => [
+    "--stack",
+    "example",
+    "--config-file",
+    "docs/architecture/stack.yaml",
+    "--tier",
+    String(tier),
+    "--format",
+    "json",
+    ...extra,
+];
 
 /** The production example: tier 3 with a standby database node. */
 export const PROD = ["--config-path", "--config", "webstack:database.standbyNodes=1"];
