@@ -77,8 +77,14 @@ function inboundRules(firewall: unknown, name: string, undecided: Undecided): In
     });
 }
 
-const describePorts = (rule: InboundRule): string =>
-    rule.protocol === "icmp" ? "icmp" : `${rule.protocol ?? "?"} port${/-|all/i.test(rule.portRange ?? "all") ? "s" : ""} ${rule.portRange && rule.portRange !== "" ? rule.portRange : "all"}`;
+/** "tcp port 22", "tcp ports 1-65535", "all udp ports", "icmp". */
+function describePorts(rule: InboundRule): string {
+    if (rule.protocol === "icmp") return "icmp";
+    const protocol = rule.protocol ?? "(unknown protocol)";
+    const range = (rule.portRange ?? "").trim();
+    if (range === "" || range === "0" || range.toLowerCase() === "all") return `all ${protocol} ports`;
+    return `${protocol} port${range.includes("-") ? "s" : ""} ${range}`;
+}
 
 const firewallNoWorldIngressSchema: PolicyConfigSchema = {
     properties: {

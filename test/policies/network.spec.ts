@@ -74,10 +74,12 @@ describe("network policies", () => {
             ]);
         });
 
-        for (const portRange of ["1-65535", "all", "20-30"]) {
+        for (const [portRange, shown] of [["1-65535", "tcp ports 1-65535"], ["all", "all tcp ports"], ["20-30", "tcp ports 20-30"]]) {
             it(`reports the world-open port range "${portRange}" as SSH`, async () => {
                 const specs = mutate(prod(), "fw-app", (fw) => inbound(fw).push({ protocol: "tcp", portRange, sourceAddresses: ["0.0.0.0/0"] }));
-                assert.equal((await violations(firewallNoWorldSsh, specs)).length, 1);
+                assert.deepEqual(await violations(firewallNoWorldSsh, specs), [
+                    `Firewall "fw-app" admits SSH (${shown}, which includes 22) from "0.0.0.0/0", exposing it to every scanner on the internet. Restrict sourceAddresses to your admin CIDRs, or reach the droplets through a VPN or bastion.`,
+                ]);
             });
         }
 
