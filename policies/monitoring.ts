@@ -241,9 +241,10 @@ export const uptimeCheckPublicEndpoint: WebstackStackPolicy = {
         const names = new Set<string>();
         for (const record of records) {
             const type = readString(record.props, "type");
-            if (typeof type === "string" && ["A", "AAAA", "CNAME"].includes(type.toUpperCase())) names.add(fqdnOf(record));
+            if (isUnknown(type)) undecided.note(`DNS record "${fqdnOf(record)}"'s type is not known yet.`);
+            else if (typeof type === "string" && ["A", "AAAA", "CNAME"].includes(type.toUpperCase())) names.add(fqdnOf(record));
         }
-        if (names.size === 0) return;
+        if (names.size === 0) return undecided.settle();
         const hosts = new Set(names);
         for (const lb of externalLoadBalancers(stack)) {
             const ip = readString(lb.props, "ip");

@@ -10,7 +10,7 @@ import { configWithDefaults } from "./lib/config";
 import { isWorldCidr, portRangeIncludes } from "./lib/net";
 import { nameList, plural, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
 import { q, readString, StackIndex, validateStackOf } from "./lib/stack";
-import { isUnknown, read, readList, readStrings, Undecided } from "./lib/unknowns";
+import { decideLater, isUnknown, read, readList, readStrings, Undecided } from "./lib/unknowns";
 
 export const dropletFirewallCoverage: WebstackStackPolicy = {
     name: "droplet-firewall-coverage",
@@ -172,6 +172,7 @@ export const dropletSshKeys: WebstackResourcePolicy = {
     rationale: "A droplet created without SSH keys gets a root password sent by email and accepts password logins.",
     remediationSteps: "Set sshKeys to the ids or fingerprints of digitalocean.SshKey resources (this replaces the droplet).",
     validateResource: validateResourceOfType(digitalocean.Droplet, (droplet, args, reportViolation) => {
+        if (isUnknown(read(droplet, "sshKeys"))) decideLater(`Droplet "${args.name}"'s sshKeys are not known yet.`);
         const keys = readList(droplet, "sshKeys");
         if (keys.values.length > 0 || keys.unknown) return; // an unknown entry is still a key
         reportViolation(

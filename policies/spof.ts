@@ -3,7 +3,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import { validateResourceOfType } from "@pulumi/policy";
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
-import { addressRecords, describeDroplet, dropletsBehindDns, externalLoadBalancers, haproxyDroplets } from "./lib/endpoints";
+import { addressRecords, describeDroplet, dropletsBehindDns, externalLoadBalancers, haproxyDroplets, loadBalancersOfUnknownNetwork } from "./lib/endpoints";
 import { nameList, plural, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
 import { databaseRamGb, STANDBY_MIN_RAM_GB } from "./lib/sizes";
 import { readString, StackIndex, validateStackOf } from "./lib/stack";
@@ -90,6 +90,10 @@ export const publicEndpointLoadBalanced: WebstackStackPolicy = {
         if (externalLoadBalancers(stack).length > 0) return;
         const exposed = publicDroplets(stack);
         if (exposed.length === 0) return;
+        const unknownNetwork = loadBalancersOfUnknownNetwork(stack);
+        if (unknownNetwork.length > 0) {
+            return decideLater(`Whether load balancers ${nameList(unknownNetwork.map((lb) => lb.name))} face the internet is not known yet.`);
+        }
         const byDns = dropletsBehindDns(addressRecords(stack));
         for (const { droplet, names } of byDns) {
             reportViolation(
@@ -129,6 +133,10 @@ export const loadBalancerMinCount: WebstackStackPolicy = {
         const { minLoadBalancers } = configWithDefaults<{ minLoadBalancers: number }>(loadBalancerMinCountSchema, args);
         const count = externalLoadBalancers(stack).length;
         if (count >= minLoadBalancers) return;
+        const unknownNetwork = loadBalancersOfUnknownNetwork(stack);
+        if (count + unknownNetwork.length >= minLoadBalancers) {
+            return decideLater(`Whether load balancers ${nameList(unknownNetwork.map((lb) => lb.name))} face the internet is not known yet.`);
+        }
         const haproxy = haproxyDroplets(stack);
         const note = haproxy.length > 0
             ? ` (HAProxy on ${nameList(haproxy.map((d) => d.name))} runs on single droplets and does not count)`

@@ -5,7 +5,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import { validateResourceOfType } from "@pulumi/policy";
 import type { PolicyConfigSchema, ResourceValidationArgs, ReportViolation } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
-import { addressRecords, describeDroplet, dropletsBehindDns, externalLoadBalancers } from "./lib/endpoints";
+import { addressRecords, describeDroplet, dropletsBehindDns, externalLoadBalancers, loadBalancersOfUnknownNetwork } from "./lib/endpoints";
 import { nameList, plural, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
 import { validateStackOf } from "./lib/stack";
 import { decideLater, isUnknown, read, readList } from "./lib/unknowns";
@@ -200,6 +200,10 @@ export const publicEndpointTls: WebstackStackPolicy = {
         if (externalLoadBalancers(stack).length > 0) return;
         const exposed = droplets.filter((d) => read(d.props, "publicNetworking") !== false);
         if (exposed.length === 0) return;
+        const unknownNetwork = loadBalancersOfUnknownNetwork(stack);
+        if (unknownNetwork.length > 0) {
+            return decideLater(`Whether load balancers ${nameList(unknownNetwork.map((lb) => lb.name))} face the internet is not known yet.`);
+        }
         const byDns = dropletsBehindDns(addressRecords(stack));
         for (const { droplet, names } of byDns) {
             reportViolation(

@@ -44,9 +44,13 @@ export function addressRecords(stack: StackIndex): AddressRecord[] {
     const result: AddressRecord[] = [];
     for (const record of stack.of(digitalocean.DnsRecord)) {
         const type = readString(record.props, "type");
+        const fqdn = fqdnOf(record);
+        if (isUnknown(type)) {
+            result.push({ record, type: "(unknown type)", fqdn, value: "(unknown)", kind: "undecided" });
+            continue;
+        }
         if (typeof type !== "string" || !["A", "AAAA"].includes(type.toUpperCase())) continue;
         const value = readString(record.props, "value");
-        const fqdn = fqdnOf(record);
         if (typeof value === "string") {
             const target = stack.resourceAtIp(value);
             if (target && (target.isType(digitalocean.Droplet) || target.isType(digitalocean.LoadBalancer))) {
@@ -85,15 +89,21 @@ export function dropletsBehindDns(records: readonly AddressRecord[]): { droplet:
     return [...byUrn.values()];
 }
 
-/** True for a load balancer that faces the internet (network EXTERNAL, DigitalOcean's default). */
-export function isExternal(lb: PolicyResource): boolean {
+/** True for a load balancer that faces the internet (network EXTERNAL, DigitalOcean's default); undefined when unknown. */
+export function isExternal(lb: PolicyResource): boolean | undefined {
     const network = readString(lb.props, "network");
+    if (isUnknown(network)) return undefined;
     return !(typeof network === "string" && network.toUpperCase() === "INTERNAL");
 }
 
-/** Managed load balancers that face the internet. */
+/** Managed load balancers known to face the internet. */
 export function externalLoadBalancers(stack: StackIndex): PolicyResource[] {
-    return stack.of(digitalocean.LoadBalancer).filter(isExternal);
+    return stack.of(digitalocean.LoadBalancer).filter((lb) => isExternal(lb) === true);
+}
+
+/** Load balancers whose network (EXTERNAL or INTERNAL) is not known yet. */
+export function loadBalancersOfUnknownNetwork(stack: StackIndex): PolicyResource[] {
+    return stack.of(digitalocean.LoadBalancer).filter((lb) => isExternal(lb) === undefined);
 }
 
 /** Droplets whose user data installs HAProxy: self-managed load balancers, one machine each. */

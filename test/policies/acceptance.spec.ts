@@ -9,7 +9,7 @@ import { monitoringPolicies } from "../../policies/monitoring";
 import { networkPolicies } from "../../policies/network";
 import { spofPolicies } from "../../policies/spof";
 import { tlsPolicies } from "../../policies/tls";
-import { mandatoryPolicies, materialize, PackConfig, runPack } from "../support/policyHarness";
+import { mandatoryPolicies, materialize, PackConfig, run, runPack } from "../support/policyHarness";
 import { Tier, tierStack } from "./stacks";
 
 const pack = [...spofPolicies, ...tlsPolicies, ...monitoringPolicies, ...networkPolicies, ...hygienePolicies];
@@ -75,6 +75,19 @@ describe("acceptance table (issue #3)", () => {
             assert.deepEqual(findings.filter((f) => f.message.startsWith("cannot decide")), []);
         });
     }
+
+    it("never passes silently, nor crashes, when every property of every resource is unknown", async () => {
+        // Decided without reading props: protect is a resource option; an absent forceDestroy is absent, not unknown.
+        const decidedWithoutProps = new Set(["database-cluster-protected", "spaces-bucket-no-force-destroy"]);
+        for (const tier of [0, 1, 2, 3, "prod"] as Tier[]) {
+            const resources = materialize(tierStack(tier), { allUnknown: true });
+            for (const policy of pack) {
+                const outcome = await run(policy, resources);
+                if (outcome.notApplicable || decidedWithoutProps.has(policy.name)) continue;
+                assert.ok(outcome.violations.length + outcome.undecided.length > 0, `${policy.name} passed silently at tier ${tier}`);
+            }
+        }
+    });
 
     it("evaluates a stack of thousands of droplets in linear time", async () => {
         const base = tierStack("prod");

@@ -48,6 +48,8 @@ export interface MaterializeOptions {
     withoutDependencies?: boolean;
     /** Drop `id`/`uuid` from the outputs, as a recorder that keeps ids beside the state would. */
     withoutIds?: boolean;
+    /** Every property unknown (and no dependencies): the worst case a preview can present. */
+    allUnknown?: boolean;
 }
 
 export function urnOf(s: Spec): string {
@@ -76,6 +78,10 @@ export function materialize(specs: readonly Spec[], options: MaterializeOptions 
         const raw: Record<string, unknown> = {};
         for (const [key, value] of Object.entries(s.props)) {
             if (options.withoutIds && (key === "id" || key === "uuid")) continue;
+            if (options.allUnknown) {
+                raw[key] = UNKNOWN;
+                continue;
+            }
             raw[key] = options.preview && COMPUTED.has(key) ? UNKNOWN : resolve(value, key);
         }
         const props = unknownCheckingProxy(raw);
@@ -92,7 +98,7 @@ export function materialize(specs: readonly Spec[], options: MaterializeOptions 
             asType: ((cls: ResourceClass) => (tokenOf(cls) === token ? props : undefined)) as PolicyResource["asType"],
         };
         resources.set(s.name, resource);
-        pending.push([resource, options.withoutDependencies ? {} : deps]);
+        pending.push([resource, options.withoutDependencies || options.allUnknown ? {} : deps]);
     }
     for (const [resource, deps] of pending) {
         for (const [key, names] of Object.entries(deps)) {
