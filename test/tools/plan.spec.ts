@@ -8,7 +8,9 @@ import Ajv from "ajv";
 import { alive, FIXTURES, fixtureArgs, ROOT, runPlan, startTierPlans, tierArgs } from "./support/planRuns";
 
 const schema = JSON.parse(fs.readFileSync(path.join(ROOT, "tools", "plan", "plan.schema.json"), "utf8"));
-const validate = new Ajv({ allErrors: true, strict: true, validateFormats: false }).compile(schema) as unknown as ((doc: unknown) => boolean) & { errors?: unknown };
+const validate = new Ajv({ allErrors: true, strict: true, validateFormats: false }).compile(schema) as unknown as ((doc: unknown) => boolean) & {
+    errors?: unknown;
+};
 const SNAPSHOT = path.join(__dirname, "__snapshots__", "plan-fixture-dev.md");
 
 describe("npm run plan (tools/plan.ts), fixture program and pack", function () {
