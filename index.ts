@@ -20,7 +20,10 @@ function loadSettings() {
     }
 }
 
-const site = new WebStack("webstack", { settings: loadSettings(), project: pulumi.getProject() });
+const settings = loadSettings();
+// The stack's own outputs from its previous update, to refuse an update that would delete data.
+const previous = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
+const site = new WebStack("webstack", { settings, project: pulumi.getProject(), previousDataResources: previous.getOutput("dataResources") });
 
 export const url = site.url;
 export const loadBalancerIps = site.loadBalancerIps;
@@ -29,3 +32,4 @@ export const databaseHost = site.databaseHost;
 export const databaseUri = site.databaseUri;
 export const appSecretsEnv = site.appSecretsEnv;
 export const cdnEndpoint = site.cdnEndpoint;
+export const dataResources = site.dataResources;

@@ -11,6 +11,8 @@ export interface CacheArgs {
     readonly tags: pulumi.Input<string>[];
     /** Droplet tags allowed to connect (the app servers). */
     readonly trustedTags: pulumi.Input<string>[];
+    /** Protects the cluster from deletion and replacement. @default true */
+    readonly protect: boolean;
 }
 
 /**
@@ -20,14 +22,17 @@ export interface CacheArgs {
 export class Cache extends pulumi.ComponentResource {
     readonly cluster: digitalocean.DatabaseCluster;
     readonly firewall: digitalocean.DatabaseFirewall;
+    /** Logical names of the children that hold data. */
+    readonly dataResourceNames: string[];
 
     constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:Cache", name, {}, opts);
         this.cluster = new digitalocean.DatabaseCluster(
             `${name}-cluster`,
             { engine: "valkey", version: VALKEY_VERSION, size: args.size, region: args.region, nodeCount: 1, privateNetworkUuid: args.vpcUuid, tags: args.tags, evictionPolicy: "allkeys_lru" },
-            { parent: this },
+            { parent: this, protect: args.protect },
         );
+        this.dataResourceNames = [`${name}-cluster`];
         this.firewall = new digitalocean.DatabaseFirewall(
             `${name}-firewall`,
             { clusterId: this.cluster.id, rules: args.trustedTags.map((value) => ({ type: "tag", value })) },

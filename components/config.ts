@@ -44,6 +44,8 @@ export interface StackSettings {
     readonly database?: { readonly size: string; readonly standbyNodes: number; readonly readReplicas: number; readonly protect: boolean };
     readonly cache?: { readonly size: string };
     readonly staticAssets: boolean;
+    /** Lets an update delete data-bearing resources the previous update had. */
+    readonly allowDataLoss: boolean;
     readonly firewalls: boolean;
     readonly monitoring: boolean;
     readonly certificate?:
@@ -66,7 +68,7 @@ const KEYS: Record<string, readonly string[] | null> = {
     app: ["image", "port", "count", "size", "autoscale"], web: ["count", "size", "autoscale"],
     database: ["size", "standbyNodes", "readReplicas", "protect"],
     loadBalancer: ["count", "sizeUnit", "engine", "algorithm", "size"], certificate: ["kind"], tlsPrivateKey: null, tlsCertificate: null, tlsCertificateChain: null,
-    cache: ["enabled", "size"], staticAssets: ["enabled"],
+    cache: ["enabled", "size"], staticAssets: ["enabled"], allowDataLoss: null,
 };
 const SECRET_KEYS = ["slackWebhookUrl", "tlsPrivateKey"];
 
@@ -94,7 +96,7 @@ export const CONFIG_DOCS: Record<string, string> = {
     "database.size": "Managed MySQL plan for the primary, standby nodes and replicas (tier 1+).",
     "database.standbyNodes": "Standby nodes, 0 to 2: automatic failover, removes the primary-database SPOF; needs a 2 GB plan.",
     "database.readReplicas": "Read-only replicas, 0 to 5 (read scaling, not failover).",
-    "database.protect": "Protects the cluster and replicas against deletion and replacement.",
+    "database.protect": "Protects the cluster, replicas and cache against deletion and replacement.",
     "loadBalancer.count": "Public load balancers, 1 to 10; several run active-active behind DNS.",
     "loadBalancer.sizeUnit": "Nodes per managed load balancer, 1 to 200 (about 10,000 requests/s each).",
     "loadBalancer.engine": "managed (DigitalOcean load balancers) or haproxy (self-managed HAProxy droplets with reserved IPs).",
@@ -107,6 +109,7 @@ export const CONFIG_DOCS: Record<string, string> = {
     "cache.enabled": "Managed Valkey cache trusted only by the app servers (tier 2+).",
     "cache.size": "Valkey plan.",
     "staticAssets.enabled": "Private versioned Spaces bucket + CDN for static assets (tier 1+).",
+    allowDataLoss: "Lets an update delete data-bearing resources the previous update had (database, replicas, cache, bucket), e.g. a tier downgrade. Set it for that one update only.",
 };
 
 /** Every configuration path, structured keys expanded (`web.count`, …), in documentation order. */
@@ -443,10 +446,11 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
         }
     }
 
+    const allowDataLoss = bool("allowDataLoss", false);
     if (problems.length > 0) throw new ConfigError(stack, problems);
     return {
         stack, tier, region, domain, environment, vpcIpRange, sshKeys, adminCidrs,
-        alerts: { emails, slack }, app, web, appPool, loadBalancer, database, cache, staticAssets,
+        alerts: { emails, slack }, app, web, appPool, loadBalancer, database, cache, staticAssets, allowDataLoss,
         firewalls: profile.firewalls, monitoring: profile.monitoring, certificate,
     };
 }

@@ -32,6 +32,8 @@ export class Database extends pulumi.ComponentResource {
     readonly appDatabase: digitalocean.DatabaseDb;
     readonly appUser: digitalocean.DatabaseUser;
     readonly firewall?: digitalocean.DatabaseFirewall;
+    /** Logical names of the children that hold data (the cluster and its replicas). */
+    readonly dataResourceNames: string[];
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:Database", name, {}, opts);
@@ -58,6 +60,7 @@ export class Database extends pulumi.ComponentResource {
                     data,
                 ),
         );
+        this.dataResourceNames = [`${name}-cluster`, ...this.replicas.map((_, i) => `${name}-replica-${i}`)];
         this.appDatabase = new digitalocean.DatabaseDb(`${name}-app`, { clusterId: this.cluster.id, name: "app" }, { parent: this });
         this.appUser = new digitalocean.DatabaseUser(`${name}-app-user`, { clusterId: this.cluster.id, name: "app" }, { parent: this });
         if (args.trustedTags.length > 0) {

@@ -14,6 +14,8 @@ export interface StaticAssetsArgs {
 export class StaticAssets extends pulumi.ComponentResource {
     readonly bucket: digitalocean.SpacesBucket;
     readonly cdn: digitalocean.Cdn;
+    /** Logical names of the children that hold data. */
+    readonly dataResourceNames: string[];
 
     constructor(name: string, args: StaticAssetsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:StaticAssets", name, {}, opts);
@@ -22,6 +24,7 @@ export class StaticAssets extends pulumi.ComponentResource {
             { region: args.region, acl: "private", versioning: { enabled: true }, forceDestroy: false },
             { parent: this, protect: true },
         );
+        this.dataResourceNames = [`${name}-bucket`];
         this.cdn = new digitalocean.Cdn(`${name}-cdn`, { origin: this.bucket.bucketDomainName, ttl: 3600 }, { parent: this });
         this.registerOutputs({ cdnEndpoint: this.cdn.endpoint });
     }

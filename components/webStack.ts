@@ -26,6 +26,11 @@ export interface WebStackArgs {
     readonly settings: StackSettings;
     /** Pulumi project name, used in tags. @default "webstack" */
     readonly project?: string;
+    /**
+     * `dataResources` of the stack's previous update (undefined for a new stack). Any of them missing now is
+     * refused unless `allowDataLoss` is set: a tier downgrade must not silently delete a database.
+     */
+    readonly previousDataResources?: pulumi.Input<string[] | undefined>;
 }
 
 /** A pool of one role: fixed droplets, or a DigitalOcean autoscale pool. */
@@ -45,6 +50,11 @@ export class WebStack extends pulumi.ComponentResource {
     /** Secret: the app's `--env-file` secrets (DATABASE_PASSWORD, CACHE_PASSWORD) to deliver to app droplets. */
     readonly appSecretsEnv?: pulumi.Output<string>;
     readonly cdnEndpoint?: pulumi.Output<string>;
+    /**
+     * Logical names of the resources that hold data (database cluster, replicas, cache, bucket); resolves only
+     * once the data-loss guard has passed, so exporting it makes a refused update fail.
+     */
+    readonly dataResources: pulumi.Output<string[]>;
 
     constructor(name: string, args: WebStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:WebStack", name, {}, opts);
@@ -70,7 +80,7 @@ export class WebStack extends pulumi.ComponentResource {
                 child,
             );
         const dbEndpoint = database && pulumi.all([database.cluster.privateHost, database.appUser.name, database.appDatabase.name]);
-        const cache = s.cache && appTag && new Cache(`${name}-cache`, { size: s.cache.size, region: s.region, vpcUuid, tags: [...common, tag("cache", tags.role("cache"))], trustedTags: [appTag] }, child);
+        const cache = s.cache && appTag && new Cache(`${name}-cache`, { size: s.cache.size, region: s.region, vpcUuid, tags: [...common, tag("cache", tags.role("cache"))], trustedTags: [appTag], protect: s.database?.protect ?? true }, child);
 
         const pool = (role: string, settings: PoolSettings, roleTag: pulumi.Input<string>, userData: pulumi.Input<string>): Pool =>
             settings.autoscale
@@ -205,6 +215,20 @@ export class WebStack extends pulumi.ComponentResource {
             child,
         );
 
+        const dataResources = [database, cache, staticAssets].flatMap((c) => c?.dataResourceNames ?? []);
+        this.dataResources = pulumi.output(args.previousDataResources).apply((previous) => {
+            const lost = (previous ?? []).filter((n) => !dataResources.includes(n));
+            if (lost.length > 0 && !s.allowDataLoss) {
+                throw new pulumi.ResourceError(
+                    `This update would delete ${lost.length} data-bearing resource(s) of stack "${s.stack}": ${lost.map((n) => `"${n}"`).join(", ")} (tier ${s.tier} has no place for them). ` +
+                        `Back up their data, then allow it for this one update: pulumi config set webstack:allowDataLoss true (and unset it afterwards).`,
+                    this,
+                    true,
+                );
+            }
+            return dataResources;
+        });
+
         this.loadBalancerIps = entryPoints.length > 0 && (publicLb || haproxyLbs) ? entryPoints : [];
         this.dropletIps = droplets.map((d) => d.ipv4Address);
         this.databaseHost = database?.cluster.privateHost;
@@ -225,6 +249,7 @@ export class WebStack extends pulumi.ComponentResource {
             databaseUri: this.databaseUri,
             appSecretsEnv: this.appSecretsEnv,
             cdnEndpoint: this.cdnEndpoint,
+            dataResources: this.dataResources,
         });
     }
 }

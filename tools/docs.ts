@@ -54,6 +54,7 @@ const DEFAULT_OF: Record<string, (s: StackSettings, h?: StackSettings) => unknow
     "cache.enabled": (s) => (s.tier >= 2 ? s.cache !== undefined : undefined),
     "cache.size": (s) => s.cache?.size,
     "staticAssets.enabled": (s) => (s.tier >= 1 ? s.staticAssets : undefined),
+    allowDataLoss: (s) => s.allowDataLoss,
 };
 
 const cell = (value: unknown) => (value === undefined ? "n/a" : typeof value === "string" && /^(required|—|\[\])$/.test(value) ? value : `\`${String(value)}\``);

@@ -106,9 +106,6 @@ export function inventOutputs(type: string, name: string, inputs: Record<string,
             return { id: `192.0.2.${octet}`, state: { ...base, ipAddress: `192.0.2.${octet}`, urn: `do:reservedip:192.0.2.${octet}` } };
         case "digitalocean:index/dropletAutoscale:DropletAutoscale":
             return { id: uuid, state: { ...base, name: auto(name), status: "active" } };
-        case "pulumi:pulumi:StackReference":
-            // Offline there is no other stack to read: a reference resolves with no outputs.
-            return { id: String(inputs.name), state: { ...base, outputs: {}, secretOutputNames: [] } };
         case "digitalocean:index/tag:Tag":
             return { id: inputs.name, state: base };
         case "digitalocean:index/spacesBucket:SpacesBucket": {
@@ -163,9 +160,16 @@ export class Recorder {
     readonly resources: RecordedResource[] = [];
     private requests = 0;
 
+    /**
+     * What a StackReference reads: the outputs of the stack's previous update (`{}`: a stack never deployed).
+     * The program reads its own previous outputs to refuse updates that would delete data.
+     */
+    previousOutputs: Record<string, unknown> = {};
+
     /** Forgets what was recorded, e.g. between tests. */
     reset(): void {
         this.resources.length = 0;
+        this.previousOutputs = {};
         this.requests = 0;
     }
 
@@ -180,7 +184,10 @@ export class Recorder {
     async install(project: string, stack: string, preview = false, organization = "organization"): Promise<void> {
         await pulumi.runtime.setMocks(
             {
-                newResource: (args) => inventOutputs(args.type, args.name, args.inputs),
+                newResource: (args) =>
+                    args.type === "pulumi:pulumi:StackReference"
+                        ? { id: String(args.inputs.name), state: { name: args.inputs.name, outputs: this.previousOutputs, secretOutputNames: [] } }
+                        : inventOutputs(args.type, args.name, args.inputs),
                 call: (args) => {
                     throw new Error(`webstack's mock engine has no answer for the invoke "${args.token}"; add one to tools/recorder.ts.`);
                 },

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { RecordedResource, plain } from "../../tools/recorder";
-import { baseConfig, runProgram } from "../support/program";
+import { recorder } from "../support/hooks";
+import { baseConfig, resolve, runProgram, runProgramKeepingPrevious } from "../support/program";
 
 // Inputs DigitalOcean cannot change in place (shared/reference/digitalocean.md, from the provider schema).
 const FORCE_NEW: Record<string, string[]> = {
@@ -54,5 +55,45 @@ describe("Upgrades keep the data", () => {
         const userData = async (count: number) =>
             (await runProgram({ ...baseConfig(2), app: { count } })).resources.filter((r) => r.name.startsWith("webstack-web-")).map((r) => (plain(r.inputs) as { userData: string }).userData);
         assert.deepEqual(await userData(2), await userData(9));
+    });
+});
+
+describe("Downgrades that would delete data", () => {
+    const previousOf = async (config: Record<string, unknown>) => ({ dataResources: (await resolve((await runProgram(config)).outputs.dataResources as string[])).value });
+
+    it("refuses a tier 3 → 2 downgrade that would delete a replica, the cache and the bucket, naming them and the fix", async () => {
+        const previous = await previousOf(baseConfig(3));
+        recorder.reset();
+        recorder.previousOutputs = previous;
+        await assert.rejects(runProgramKeepingPrevious(baseConfig(2)), (err: Error) => {
+            // The engine prefixes the property whose value failed to resolve.
+            assert.equal(
+                err.message.replace(/^error serializing property "\w+": /, ""),
+                'This update would delete 3 data-bearing resource(s) of stack "dev": "webstack-db-replica-1", "webstack-cache-cluster", "webstack-static-bucket" (tier 2 has no place for them). ' +
+                    "Back up their data, then allow it for this one update: pulumi config set webstack:allowDataLoss true (and unset it afterwards).",
+            );
+            return true;
+        });
+    });
+
+    it("refuses a tier 1 → 0 downgrade that would delete the managed database", async () => {
+        recorder.previousOutputs = await previousOf(baseConfig(1));
+        await assert.rejects(runProgramKeepingPrevious(baseConfig(0)), /would delete 2 data-bearing resource\(s\) of stack "dev": "webstack-db-cluster", "webstack-db-replica-0" \(tier 0 has no place for them\)/);
+    });
+
+    it("allows the same downgrade with allowDataLoss", async () => {
+        const previous = await previousOf(baseConfig(3));
+        recorder.previousOutputs = previous;
+        const run = await runProgramKeepingPrevious({ ...baseConfig(2), allowDataLoss: true });
+        assert.deepEqual((await resolve(run.outputs.dataResources as string[])).value, ["webstack-db-cluster", "webstack-db-replica-0"]);
+        assert.ok(run.resources.some((r) => r.name === "webstack-db-cluster"));
+    });
+
+    it("accepts every upgrade without allowDataLoss", async () => {
+        for (const [from, to] of [[0, 1], [1, 2], [2, 3], [0, 3]]) {
+            const previous = await previousOf(baseConfig(from));
+            recorder.previousOutputs = previous;
+            await runProgramKeepingPrevious(baseConfig(to));
+        }
     });
 });

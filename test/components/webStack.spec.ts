@@ -165,6 +165,7 @@ describe("WebStack: firewalls", () => {
         for (const [fw, cluster] of [["webstack-db-firewall", "webstack-db-cluster"], ["webstack-cache-firewall", "webstack-cache-cluster"]]) {
             assert.deepEqual(inputs(byName(resources, fw)), { clusterId: byName(resources, cluster).id, rules: [{ type: "tag", value: "webstack-dev-app" }] });
         }
+        assert.equal(byName(resources, "webstack-cache-cluster").protect, true);
     });
 });
 

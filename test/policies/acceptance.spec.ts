@@ -10,7 +10,7 @@ import { networkPolicies } from "../../policies/network";
 import { spofPolicies } from "../../policies/spof";
 import { tlsPolicies } from "../../policies/tls";
 import { mandatoryPolicies, materialize, PackConfig, run, runPack } from "../support/policyHarness";
-import { Tier, tierStack } from "./stacks";
+import { Tier, mutate, tierStack } from "./stacks";
 
 const pack = [...spofPolicies, ...tlsPolicies, ...monitoringPolicies, ...networkPolicies, ...hygienePolicies];
 const familyOf = new Map(catalog.map((e) => [e.name, e.family]));
@@ -127,13 +127,19 @@ describe("acceptance table (issue #3)", () => {
             assert.deepEqual(mandatoryPolicies(await runPack(pack, materialize(tierStack(2)), stackConfig("prod"))), ["database-cluster-standby", "load-balancer-min-count"]);
         });
 
-        it("staging.json keeps the tier 2 table", async () => {
-            assert.deepEqual(mandatoryPolicies(await runPack(pack, materialize(tierStack(2)), stackConfig("staging"))), ["database-cluster-standby"]);
+        it("staging.json accepts the primary-database SPOF of tier 2 and nothing else", async () => {
+            assert.deepEqual(mandatoryPolicies(await runPack(pack, materialize(tierStack(2)), stackConfig("staging"))), []);
+            const standby = (await runPack(pack, materialize(tierStack(2)), stackConfig("staging"))).filter((v) => v.policy === "database-cluster-standby");
+            assert.deepEqual(standby.map((v) => v.enforcementLevel), ["advisory"]);
         });
 
-        it("dev.json relaxes SPOF and monitoring to advisory but keeps TLS and network isolation mandatory", async () => {
-            const names = mandatoryPolicies(await runPack(pack, materialize(tierStack(0)), stackConfig("dev")));
-            assert.deepEqual(names, ["droplet-firewall-coverage", "public-endpoint-tls"]);
+        it("dev.json reports what tier 1 lacks by design as advisory", async () => {
+            assert.deepEqual(mandatoryPolicies(await runPack(pack, materialize(tierStack(1)), stackConfig("dev"))), []);
+        });
+
+        it("dev.json keeps SSH from the world mandatory", async () => {
+            const specs = mutate(tierStack(2), "fw-web", (fw) => (fw.inboundRules as unknown[]).push({ protocol: "tcp", portRange: "22", sourceAddresses: ["0.0.0.0/0"] }));
+            assert.deepEqual(mandatoryPolicies(await runPack(pack, materialize(specs), stackConfig("dev"))), ["firewall-no-world-ingress", "firewall-no-world-ssh"]);
         });
     });
 });

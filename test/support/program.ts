@@ -25,14 +25,25 @@ export interface ProgramRun {
     outputs: Record<string, unknown>;
 }
 
-/** Runs index.ts afresh and returns every resource it registered and its exports. */
+/** Runs index.ts afresh (as a stack never deployed before) and returns every resource it registered and its exports. */
 export async function runProgram(config: Record<string, unknown>, secretKeys: string[] = []): Promise<ProgramRun> {
     recorder.reset();
+    return runProgramKeepingPrevious(config, secretKeys);
+}
+
+/**
+ * Runs index.ts with the previous update's outputs already set on the recorder (`recorder.previousOutputs`),
+ * resolving the exports so an error raised while they resolve (such as the data-loss guard) rejects.
+ */
+export async function runProgramKeepingPrevious(config: Record<string, unknown>, secretKeys: string[] = []): Promise<ProgramRun> {
+    recorder.resources.length = 0;
     pulumi.runtime.setAllConfig(encodeConfig(config), secretKeys.map((k) => `webstack:${k}`));
     const entry = require.resolve("../../index");
     delete require.cache[entry];
     const outputs = require(entry) as Record<string, unknown>;
     await recorder.settle();
+    // As the engine does with stack outputs: wait for every export, so an error raised in one rejects.
+    await Promise.all(Object.values(outputs).map((value) => (pulumi.output(value) as any).promise()));
     return { resources: [...recorder.resources], outputs };
 }
 
