@@ -87,10 +87,10 @@ export const CONFIG_DOCS: Record<string, string> = {
     slackWebhookUrl: "Slack incoming-webhook URL; secret (`--secret`).",
     "app.image": "Container image of the app.",
     "app.port": "Port the app container listens on (1024 to 65535).",
-    "app.count": "App droplets behind the internal load balancer (tier 2+), 2 to 50.",
+    "app.count": "App droplets behind the internal load balancer (tier 2+), 2 to 1,000 (your account's droplet limit applies).",
     "app.size": "App droplet size slug (tier 2+).",
     "app.autoscale": "`{min, max, targetCpu}`: a DigitalOcean autoscale pool (min 1 to 50, max up to 50, target CPU 10 to 90 %) instead of app.count (tier 2+).",
-    "web.count": "Web droplets: exactly 1 at tier 0, 2 to 50 above.",
+    "web.count": "Web droplets: exactly 1 at tier 0, 2 to 1,000 above (your account's droplet limit applies).",
     "web.size": "Web droplet size slug; at least 2 GB at tier 0 (MySQL shares the droplet).",
     "web.autoscale": "`{min, max, targetCpu}`: a DigitalOcean autoscale pool instead of web.count (tier 1+, managed load balancers only).",
     "database.size": "Managed MySQL plan for the primary, standby nodes and replicas (tier 1+).",
@@ -373,14 +373,14 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
     const web =
         tier === 0
             ? { count: integer("web.count", 1, 1, 1, " at tier 0 (one server; choose tier 1 for a pool)"), size: oneOf("web.size", profile.web.size, droplets, "droplet sizes") }
-            : { count: integer("web.count", profile.web.count, 2, 50, ` at tier ${tier}`), size: oneOf("web.size", profile.web.size, droplets, "droplet sizes"), autoscale: autoscale("web") };
+            : { count: integer("web.count", profile.web.count, 2, 1000, ` at tier ${tier}`), size: oneOf("web.size", profile.web.size, droplets, "droplet sizes"), autoscale: autoscale("web") };
     if (tier === 0 && web.size in catalog.dropletSizes && (catalog.dropletSizes as Record<string, number>)[web.size] < 2) {
         problems.push(`${path("web.size")}: must have at least 2 GB of memory at tier 0 (nginx, the app and MySQL share the droplet); got ${show(web.size)}. Fix: pulumi config set --path '${path("web.size")}' s-1vcpu-2gb`);
     }
 
     for (const key of ["app.count", "app.size", "app.autoscale"]) onlyFrom(key, 2, tier, "web and app servers share droplets below tier 2");
     const appPool = profile.app && {
-        count: integer("app.count", profile.app.count, 2, 50, ` at tier ${tier}`),
+        count: integer("app.count", profile.app.count, 2, 1000, ` at tier ${tier}`),
         size: oneOf("app.size", profile.app.size, droplets, "droplet sizes"),
         autoscale: autoscale("app"),
     };

@@ -63,7 +63,7 @@ describe("Stack config: validation messages", () => {
             'webstack:region: expected "ams3", "atl1", "blr1", "fra1", "lon1", "nyc1", "nyc3", "ric1", "sfo2", "sfo3", "sgp1", "syd1" or "tor1"; got "mars1". Fix: pulumi config set webstack:region nyc3',
             'webstack:adminCidrs[0]: SSH from the whole internet is refused; expected a CIDR narrower than /0; got "0.0.0.0/0". Fix: pulumi config set --path \'webstack:adminCidrs[0]\' 203.0.113.7/32',
             'webstack:adminCidrs[1]: expected an IPv4 or IPv6 CIDR such as "203.0.113.7/32"; got "10.0.0.1". Fix: pulumi config set --path \'webstack:adminCidrs[1]\' 203.0.113.7/32',
-            'webstack:web.count: must be an integer from 2 to 50 at tier 1; got "1". Fix: pulumi config set --path \'webstack:web.count\' 2',
+            'webstack:web.count: must be an integer from 2 to 1000 at tier 1; got "1". Fix: pulumi config set --path \'webstack:web.count\' 2',
             'webstack:database.standbyNodes: must be an integer from 0 to 2; got "3". Fix: pulumi config set --path \'webstack:database.standbyNodes\' 0',
         ]);
     });
