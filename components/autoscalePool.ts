@@ -2,18 +2,10 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { DROPLET_IMAGE } from "./cloudInit";
 import { AutoscaleSettings } from "./config";
+import { DropletSpec } from "./serverPool";
 
-export interface AutoscalePoolArgs {
+export interface AutoscalePoolArgs extends Omit<DropletSpec, "monitoring"> {
     readonly autoscale: AutoscaleSettings;
-    /** Droplet size slug of every member. */
-    readonly size: string;
-    readonly region: string;
-    readonly vpcUuid: pulumi.Input<string>;
-    /** Required by DigitalOcean for autoscale templates. */
-    readonly sshKeys: readonly string[];
-    /** Tags of every member, the role tag included: load balancers, firewalls and alerts target it. */
-    readonly tags: pulumi.Input<string>[];
-    readonly userData: pulumi.Input<string>;
 }
 
 /**

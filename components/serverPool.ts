@@ -1,23 +1,50 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-
 import { DROPLET_IMAGE } from "./cloudInit";
 
-export interface ServerPoolArgs {
-    /** Number of droplets, 1 to 50. */
-    readonly count: number;
+/** What every droplet of a role shares. */
+export interface DropletSpec {
     /** Droplet size slug, e.g. "s-1vcpu-1gb". */
     readonly size: string;
     readonly region: string;
     readonly vpcUuid: pulumi.Input<string>;
     /** SSH key fingerprints or ids installed for root; never empty (DigitalOcean e-mails passwords otherwise). */
     readonly sshKeys: readonly string[];
-    /** Tags, the role tag included; load balancers and firewalls target the role tag. */
+    /** Tags, the role tag included; load balancers, firewalls and alerts target the role tag. */
     readonly tags: pulumi.Input<string>[];
     /** Rendered cloud-config. Changing it replaces the droplets (create before delete). */
     readonly userData: pulumi.Input<string>;
     /** Installs the DigitalOcean metrics agent (memory and disk alerts need it). Changing it replaces the droplets. */
     readonly monitoring: boolean;
+}
+
+/** Droplets `${name}-0` … `${name}-(count-1)` built from one spec, children of `parent`. */
+export function createDroplets(name: string, count: number, spec: DropletSpec, parent: pulumi.Resource): digitalocean.Droplet[] {
+    return Array.from(
+        { length: count },
+        (_, i) =>
+            new digitalocean.Droplet(
+                `${name}-${i}`,
+                {
+                    image: DROPLET_IMAGE,
+                    size: spec.size,
+                    region: spec.region,
+                    vpcUuid: spec.vpcUuid,
+                    sshKeys: [...spec.sshKeys],
+                    tags: spec.tags,
+                    userData: spec.userData,
+                    monitoring: spec.monitoring,
+                    ipv6: true,
+                    gracefulShutdown: true,
+                },
+                { parent },
+            ),
+    );
+}
+
+export interface ServerPoolArgs extends DropletSpec {
+    /** Number of droplets, 1 to 1,000. */
+    readonly count: number;
 }
 
 /** A pool of identical droplets of one role, numbered `${name}-0` … `${name}-(count-1)`. */
@@ -26,26 +53,7 @@ export class ServerPool extends pulumi.ComponentResource {
 
     constructor(name: string, args: ServerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:ServerPool", name, {}, opts);
-        this.droplets = Array.from(
-            { length: args.count },
-            (_, i) =>
-                new digitalocean.Droplet(
-                    `${name}-${i}`,
-                    {
-                        image: DROPLET_IMAGE,
-                        size: args.size,
-                        region: args.region,
-                        vpcUuid: args.vpcUuid,
-                        sshKeys: [...args.sshKeys],
-                        tags: args.tags,
-                        userData: args.userData,
-                        monitoring: args.monitoring,
-                        ipv6: true,
-                        gracefulShutdown: true,
-                    },
-                    { parent: this },
-                ),
-        );
+        this.droplets = createDroplets(name, args.count, args, this);
         this.registerOutputs({ publicIps: this.droplets.map((d) => d.ipv4Address) });
     }
 }

@@ -229,7 +229,7 @@ export class WebStack extends pulumi.ComponentResource {
             return dataResources;
         });
 
-        this.loadBalancerIps = entryPoints.length > 0 && (publicLb || haproxyLbs) ? entryPoints : [];
+        this.loadBalancerIps = publicLb || haproxyLbs ? entryPoints : [];
         this.dropletIps = droplets.map((d) => d.ipv4Address);
         this.databaseHost = database?.cluster.privateHost;
         this.databaseUri = database && pulumi.secret(database.cluster.privateUri);
