@@ -1,5 +1,6 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
+import { isIntegerIn, requireValidArgs } from "./validate";
 
 export const MYSQL_VERSION = "8";
 
@@ -37,6 +38,10 @@ export class Database extends pulumi.ComponentResource {
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:Database", name, {}, opts);
+        requireValidArgs(this, "Database", name, [
+            [isIntegerIn(args.standbyNodes, 0, 2), `standbyNodes: must be an integer from 0 to 2; got "${args.standbyNodes}".`],
+            [isIntegerIn(args.readReplicas, 0, 5), `readReplicas: must be an integer from 0 to 5; got "${args.readReplicas}".`],
+        ]);
         const data = { parent: this, protect: args.protect };
         this.cluster = new digitalocean.DatabaseCluster(
             `${name}-cluster`,

@@ -1,5 +1,6 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
+import { requireValidArgs } from "./validate";
 
 export interface AlertTargets {
     readonly emails: readonly string[];
@@ -60,6 +61,10 @@ export class Monitoring extends pulumi.ComponentResource {
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:Monitoring", name, {}, opts);
+        requireValidArgs(this, "Monitoring", name, [
+            [args.targets.emails.length > 0 || args.targets.slack !== undefined, "targets: at least one e-mail or Slack target is required; an alert nobody receives is no alert; got none."],
+            [/^https?:\/\/\S+$/.test(args.url), `url: must be an http(s) URL; got "${args.url}".`],
+        ]);
         const emails = args.targets.emails.length > 0 ? [...args.targets.emails] : undefined;
         const slacks = args.targets.slack ? [{ channel: args.targets.slack.channel, url: pulumi.secret(args.targets.slack.url) }] : undefined;
         const alert = (rule: AlertRule, scope: { tags?: pulumi.Input<string>[]; entities?: pulumi.Input<string>[] }) =>

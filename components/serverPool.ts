@@ -1,6 +1,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { DROPLET_IMAGE } from "./cloudInit";
+import { isIntegerIn, requireValidArgs } from "./validate";
 
 /** What every droplet of a role shares. */
 export interface DropletSpec {
@@ -53,6 +54,10 @@ export class ServerPool extends pulumi.ComponentResource {
 
     constructor(name: string, args: ServerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:ServerPool", name, {}, opts);
+        requireValidArgs(this, "ServerPool", name, [
+            [isIntegerIn(args.count, 1, 1000), `count: must be an integer from 1 to 1000; got "${args.count}".`],
+            [args.sshKeys.length > 0, `sshKeys: at least one key is required (DigitalOcean e-mails root passwords otherwise); got none.`],
+        ]);
         this.droplets = createDroplets(name, args.count, args, this);
         this.registerOutputs({ publicIps: this.droplets.map((d) => d.ipv4Address) });
     }
