@@ -162,7 +162,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
     for (const [fullKey, text] of Object.entries(raw)) {
         if (!fullKey.startsWith(`${NAMESPACE}:`)) continue;
         const key = fullKey.slice(NAMESPACE.length + 1);
-        if (!(key in KEYS)) {
+        if (!Object.hasOwn(KEYS, key)) {
             problems.push(`${fullKey}: unknown key; allowed keys are ${quoteAll(Object.keys(KEYS))}. Fix: pulumi config rm ${fullKey}`);
             continue;
         }
