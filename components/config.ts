@@ -120,7 +120,7 @@ const FINGERPRINT = /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const IMAGE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
 
-const show = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : `"${JSON.stringify(value)}"`);
+const show = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : typeof value === "number" && !Number.isFinite(value) ? `"${value}"` : `"${JSON.stringify(value)}"`);
 const quoteAll = (values: readonly (string | number)[]): string => {
     const q = values.map((v) => `"${v}"`);
     return q.length <= 1 ? q.join("") : `${q.slice(0, -1).join(", ")} or ${q[q.length - 1]}`;

@@ -347,6 +347,17 @@ describe("config fuzzing: parseStackConfig", function () {
         });
     }
 
+    it('shows a number too large for JSON as "Infinity", not "null" (hand-written after seed 20261125)', () => {
+        assert.throws(
+            () => parseStackConfig("dev", { ...encodeConfig(baseConfig(1)), "webstack:web": '{"count": 1e400}' }),
+            /webstack:web\.count: must be an integer from 2 to 1000 at tier 1; got "Infinity"\./,
+        );
+    });
+
+    // Open: a key holding a line break (possible in Pulumi.<stack>.yaml) is printed bare, so its problem spans two
+    // lines. Fix in components/config.ts: print keys that are not [A-Za-z0-9_.-]+ as JSON (quoted, escaped).
+    it.skip("keeps the problem of a key with a line break on one line", () => checkParse({ config: { "a\nb": 1, ...baseConfig(0) }, secrets: [] }));
+
     for (const r of REGRESSIONS) {
         it(`regression (seed ${r.seed}): ${r.name}`, () => checkParse({ config: r.config, secrets: [] }));
     }
