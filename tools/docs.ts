@@ -1,9 +1,13 @@
 // Generates the README's tables from the code, so they cannot drift: `npm run docs` rewrites every
 // `<!-- generated:NAME -->` … `<!-- /generated:NAME -->` block; test/docs.spec.ts fails when one is stale.
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { CONFIG_DOCS, CONFIG_PATHS, StackSettings, parseStackConfig } from "../components/config";
 import { TIER_PROFILES, TIERS } from "../components/tiers";
+import { architectureArgs } from "./plan/architecture";
+import type { PlanDocument } from "./plan/report";
 
 export const README = path.join(__dirname, "..", "README.md");
 
@@ -88,10 +92,115 @@ export function tierTable(): string {
     return ["| Tier | Seed task | Builds | Diagram |", "|---|---|---|---|", ...rows].join("\n");
 }
 
+// ---- Tables computed by the offline plan (stacks, acceptance) and the policy catalog (policies) ----
+
+const ROOT = path.join(__dirname, "..");
+
+/** Shipped stacks: every `Pulumi.<stack>.yaml` at the project root. */
+export function shippedStacks(): string[] {
+    return fs
+        .readdirSync(ROOT)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+const planRuns = new Map<string, Promise<PlanDocument>>();
+
+/**
+ * The JSON document of `npm run plan -- ARGS` (ARGS include `--format json`), run as a child process (its own mock engine and
+ * policy host). Memoized per argument list, so every table and test in a process shares one run per plan.
+ */
+export function planDocument(args: readonly string[]): Promise<PlanDocument> {
+    const key = JSON.stringify(args);
+    let run = planRuns.get(key);
+    if (!run) {
+        run = new Promise<PlanDocument>((resolve, reject) => {
+            const out = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-docs-"));
+            const child = spawn(process.execPath, ["-r", "./tools/register.js", "tools/plan.ts", ...args, "--out", out], {
+                cwd: ROOT,
+                stdio: ["ignore", "pipe", "pipe"],
+            });
+            let stdout = "";
+            let stderr = "";
+            child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+            child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+            child.on("error", reject);
+            child.on("close", (code) => {
+                fs.rmSync(out, { recursive: true, force: true });
+                // Exit 1 means mandatory findings: a valid plan, which the tables report.
+                if (code === 0 || code === 1) resolve(JSON.parse(stdout) as PlanDocument);
+                else reject(new Error(`npm run plan -- ${args.join(" ")} exited ${code}:\n${stderr}`));
+            });
+        });
+        planRuns.set(key, run);
+    }
+    return run;
+}
+
+/** The offline plan of a shipped stack, with its own policy config (policies/config/<stack>.json). */
+export const stackPlan = (stack: string): Promise<PlanDocument> => planDocument(["--stack", stack, "--format", "json"]);
+
+/** The plans behind the seed-issues acceptance table: each tier's default stack, and production. */
+export const ACCEPTANCE_PLANS: { label: string; args: string[] }[] = [
+    ...TIERS.map((tier) => ({ label: `Tier ${tier} (${TIER_PROFILES[tier].title})`, args: architectureArgs(tier) })),
+    {
+        label: "Production (tier 3 + `database.standbyNodes: 1`)",
+        args: [...architectureArgs(3), "--config-path", "--config", "webstack:database.standbyNodes=1"],
+    },
+];
+
+/** Starts every plan the tables need at once (parallel child processes); the tables then await their own. */
+export function startPlans(): void {
+    for (const stack of shippedStacks()) stackPlan(stack).catch(() => undefined);
+    for (const p of ACCEPTANCE_PLANS) planDocument(p.args).catch(() => undefined);
+}
+
+const usd = (n: number) => `$${n.toFixed(2)}`;
+
+/** Per shipped stack: tier, resources, monthly cost and findings under the stack's own policy config. */
+export async function stacksTable(): Promise<string> {
+    startPlans();
+    const docs = await Promise.all(shippedStacks().map((stack) => stackPlan(stack)));
+    docs.sort((a, b) => (a.tier ?? -1) - (b.tier ?? -1) || a.stack.localeCompare(b.stack));
+    const rows = docs.map((d) => {
+        const config = d.policyPack?.config ? `[\`${d.policyPack.config}\`](${d.policyPack.config})` : "pack defaults";
+        return `| \`${d.stack}\` | ${d.tier ?? "—"} | ${d.summary.resources} | ${usd(d.summary.monthlyUsd)} | ${d.summary.mandatory} | ${d.summary.advisory} | ${config} |`;
+    });
+    return [
+        "| Stack | Tier | Resources | Monthly cost (USD) | Mandatory findings | Advisory findings | Policy config |",
+        "|---|---|---:|---:|---:|---:|---|",
+        ...rows,
+    ].join("\n");
+}
+
+/** The policy catalog (policies/catalog.ts). */
+export function policiesTable(): string {
+    const { catalogMarkdown } = require("../policies/catalog") as typeof import("../policies/catalog");
+    return catalogMarkdown();
+}
+
+/** The seed issues' acceptance table: per tier and production, the policy families with mandatory findings. */
+export async function acceptanceTable(): Promise<string> {
+    startPlans();
+    const { catalog } = require("../policies/catalog") as typeof import("../policies/catalog");
+    const familyOf = new Map(catalog.map((e) => [e.name, e.family]));
+    const docs = await Promise.all(ACCEPTANCE_PLANS.map((p) => planDocument(p.args)));
+    const rows = ACCEPTANCE_PLANS.map((p, i) => {
+        const mandatory = docs[i].findings.filter((f) => f.level === "mandatory");
+        const families = [...new Set(mandatory.map((f) => familyOf.get(f.policy) ?? `unknown policy ${f.policy}`))].sort();
+        return `| ${p.label} | ${families.length > 0 ? families.join(", ") : "none"} | ${mandatory.length} | ${docs[i].summary.exitCode} |`;
+    });
+    return ["| Stack | Policy families with mandatory findings | Mandatory findings | `npm run plan` exits |", "|---|---|---:|---:|", ...rows].join("\n");
+}
+
 /** Section name → generator. Sections computed elsewhere (plan, policies) register here as they land. */
 export const SECTIONS: Record<string, () => string | Promise<string>> = {
     tiers: tierTable,
     config: configTable,
+    stacks: stacksTable,
+    policies: policiesTable,
+    acceptance: acceptanceTable,
 };
 
 export function replaceSection(text: string, name: string, body: string): string {
