@@ -12,20 +12,32 @@ import { decideLater, isUnknown, read, readList, Undecided } from "./lib/unknown
 
 export const dropletMonitoringAgent: WebstackResourcePolicy = {
     name: "droplet-monitoring-agent",
-    description: "Checks that every droplet runs the DigitalOcean monitoring agent (monitoring: true).",
+    description:
+        "Checks that every droplet runs the DigitalOcean monitoring agent (monitoring: true), HAProxy droplets included, and that every droplet autoscale pool's template installs it (withDropletAgent: true).",
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: { properties: {} },
     rationale: "Without the agent DigitalOcean sees only CPU and bandwidth: memory and disk alerts never fire, and a droplet can fill its disk silently.",
-    remediationSteps: "Set monitoring: true on the droplet (this replaces it, so keep it behind a tag-targeted load balancer).",
-    validateResource: validateResourceOfType(digitalocean.Droplet, (droplet, args, reportViolation) => {
-        const monitoring = read(droplet, "monitoring");
-        if (isUnknown(monitoring)) decideLater(`Droplet "${args.name}"'s monitoring flag is not known yet.`);
-        if (monitoring === true) return;
-        reportViolation(
-            `Droplet "${args.name}" has monitoring ${monitoring === false ? "false" : "unset"}, so its memory and disk metrics are never collected and alerts on them cannot fire; set monitoring: true.`,
-        );
-    }),
+    remediationSteps:
+        "Set monitoring: true on the droplet (this replaces it, so keep it behind a tag-targeted load balancer), or dropletTemplate.withDropletAgent: true on the autoscale pool.",
+    validateResource: [
+        validateResourceOfType(digitalocean.Droplet, (droplet, args, reportViolation) => {
+            const monitoring = read(droplet, "monitoring");
+            if (isUnknown(monitoring)) decideLater(`Droplet "${args.name}"'s monitoring flag is not known yet.`);
+            if (monitoring === true) return;
+            reportViolation(
+                `Droplet "${args.name}" has monitoring ${monitoring === false ? "false" : "unset"}, so its memory and disk metrics are never collected and alerts on them cannot fire; set monitoring: true.`,
+            );
+        }),
+        validateResourceOfType(digitalocean.DropletAutoscale, (pool, args, reportViolation) => {
+            const agent = read(pool, "dropletTemplate", "withDropletAgent");
+            if (isUnknown(agent)) decideLater(`Droplet autoscale pool "${args.name}"'s dropletTemplate.withDropletAgent is not known yet.`);
+            if (agent === true) return;
+            reportViolation(
+                `Droplet autoscale pool "${args.name}" has dropletTemplate.withDropletAgent ${agent === false ? "false" : "unset"}, so its droplets' memory and disk metrics are never collected and alerts on them cannot fire; set withDropletAgent: true.`,
+            );
+        }),
+    ],
 };
 
 /** What the enabled, notifying alerts of one family cover. */
@@ -93,10 +105,10 @@ function typesCovering(coverage: Coverage, r: PolicyResource, tags: readonly str
 }
 
 interface CoverageSpec {
-    label: string;
+    label: string | ((r: PolicyResource) => string);
     prefix: string;
     example: string;
-    how: string;
+    how: string | ((r: PolicyResource) => string);
     consequence: string;
 }
 
@@ -111,6 +123,7 @@ function checkCoverage(
     reportViolation: (message: string, urn?: string) => void,
 ): void {
     const coverage = alertCoverage(stack, spec.prefix, [cls]);
+    const labelOf = (r: PolicyResource) => (typeof spec.label === "string" ? spec.label : spec.label(r));
     const undecided = new Undecided();
     for (const subject of subjects) {
         const tags = tagsOf(subject);
@@ -118,13 +131,16 @@ function checkCoverage(
         const missing = requiredTypes.length > 0 ? requiredTypes.filter((t) => !types.has(t)) : types.size > 0 ? [] : [spec.example];
         if (missing.length === 0) continue;
         if (coverage.undecided || tags.undecided) {
-            undecided.note(`${spec.label} "${subject.name}" may lack alerts for ${nameList(missing)}: some alert targets or tags are not known yet.`);
+            undecided.note(`${labelOf(subject)} "${subject.name}" may lack alerts for ${nameList(missing)}: some alert targets or tags are not known yet.`);
             continue;
         }
-        const what = requiredTypes.length > 0 ? `no enabled alert policy with a notification target for ${nameList(missing)}` : "no enabled alert policy with a notification target";
+        const what =
+            requiredTypes.length > 0
+                ? `no enabled alert policy with a notification target for ${nameList(missing)}`
+                : "no enabled alert policy with a notification target";
         reportViolation(
-            `${spec.label} "${subject.name}" has ${what}, so ${spec.consequence}. ` +
-            `Add a digitalocean.MonitorAlert of type "${missing[0]}" ${spec.how} with alerts.emails or alerts.slacks.`,
+            `${labelOf(subject)} "${subject.name}" has ${what}, so ${spec.consequence}. ` +
+                `Add a digitalocean.MonitorAlert of type "${missing[0]}" ${typeof spec.how === "string" ? spec.how : spec.how(subject)} with alerts.emails or alerts.slacks.`,
             subject.urn,
         );
     }
@@ -140,27 +156,46 @@ const requiredTypesProperty = (example: string[]) => ({
 
 const dropletAlertCoverageSchema: PolicyConfigSchema = {
     properties: {
-        requiredTypes: requiredTypesProperty(["v1/insights/droplet/cpu", "v1/insights/droplet/memory_utilization_percent", "v1/insights/droplet/disk_utilization_percent"]),
+        requiredTypes: requiredTypesProperty([
+            "v1/insights/droplet/cpu",
+            "v1/insights/droplet/memory_utilization_percent",
+            "v1/insights/droplet/disk_utilization_percent",
+        ]),
     },
 };
 
 export const dropletAlertCoverage: WebstackStackPolicy = {
     name: "droplet-alert-coverage",
-    description: "Checks that every droplet is covered, by one of its tags or by its id, by an enabled droplet alert policy with at least one email or Slack target.",
+    description:
+        "Checks that every droplet (HAProxy droplets included) is covered, by one of its tags or by its id, and every droplet autoscale pool by one of its template's tags, by an enabled droplet alert policy with at least one email or Slack target.",
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: dropletAlertCoverageSchema,
     rationale: "Metrics nobody is alerted on do not prevent outages: a droplet at 100 % CPU or with a full disk should page someone before users notice.",
-    remediationSteps: "Add digitalocean.MonitorAlert resources (types v1/insights/droplet/cpu, memory_utilization_percent, disk_utilization_percent) whose tags include the droplets' tags, with alerts.emails or alerts.slacks.",
-    validateStack: validateStackOf(digitalocean.Droplet, (droplets, stack, args, reportViolation) => {
+    remediationSteps:
+        "Add digitalocean.MonitorAlert resources (types v1/insights/droplet/cpu, memory_utilization_percent, disk_utilization_percent) whose tags include the droplets' tags, with alerts.emails or alerts.slacks.",
+    validateStack: validateStackOf([digitalocean.Droplet, digitalocean.DropletAutoscale], (subjects, stack, args, reportViolation) => {
         const { requiredTypes } = configWithDefaults<{ requiredTypes: string[] }>(dropletAlertCoverageSchema, args);
-        checkCoverage(droplets, stack, digitalocean.Droplet, {
-            label: "Droplet",
-            prefix: "v1/insights/droplet/",
-            example: "v1/insights/droplet/cpu",
-            how: "whose tags include one of the droplet's tags (or whose entities list its id)",
-            consequence: "nobody is told when it runs out of CPU, memory or disk",
-        }, requiredTypes, (d) => stack.dropletTags(d), reportViolation);
+        // Autoscale pools create their droplets at run time: only their template's tags can reach them.
+        const isPool = (r: PolicyResource) => r.isType(digitalocean.DropletAutoscale);
+        checkCoverage(
+            subjects,
+            stack,
+            digitalocean.Droplet,
+            {
+                label: (r) => (isPool(r) ? "Droplet autoscale pool" : "Droplet"),
+                prefix: "v1/insights/droplet/",
+                example: "v1/insights/droplet/cpu",
+                how: (r) =>
+                    isPool(r)
+                        ? "whose tags include one of its template's tags"
+                        : "whose tags include one of the droplet's tags (or whose entities list its id)",
+                consequence: "nobody is told when it runs out of CPU, memory or disk",
+            },
+            requiredTypes,
+            (r) => (isPool(r) ? stack.templateTags(r) : stack.dropletTags(r)),
+            reportViolation,
+        );
     }),
 };
 
@@ -177,42 +212,65 @@ export const loadBalancerAlertCoverage: WebstackStackPolicy = {
     severity: "medium",
     configSchema: loadBalancerAlertCoverageSchema,
     rationale: "The load balancer is where failing backends and 5xx errors show first; without an alert on it, a broken pool is found by users.",
-    remediationSteps: "Add a digitalocean.MonitorAlert of type v1/insights/lbaas/droplet_health (and 5xx, latency) with entities: [lb.id] and alerts.emails or alerts.slacks.",
+    remediationSteps:
+        "Add a digitalocean.MonitorAlert of type v1/insights/lbaas/droplet_health (and 5xx, latency) with entities: [lb.id] and alerts.emails or alerts.slacks.",
     validateStack: validateStackOf(digitalocean.LoadBalancer, (lbs, stack, args, reportViolation) => {
         const { requiredTypes } = configWithDefaults<{ requiredTypes: string[] }>(loadBalancerAlertCoverageSchema, args);
-        checkCoverage(lbs, stack, digitalocean.LoadBalancer, {
-            label: "Load balancer",
-            prefix: "v1/insights/lbaas/",
-            example: "v1/insights/lbaas/droplet_health",
-            how: "with entities including its id",
-            consequence: "nobody is told when its backends fail or it returns errors",
-        }, requiredTypes, () => ({ names: [], undecided: false }), reportViolation);
+        checkCoverage(
+            lbs,
+            stack,
+            digitalocean.LoadBalancer,
+            {
+                label: "Load balancer",
+                prefix: "v1/insights/lbaas/",
+                example: "v1/insights/lbaas/droplet_health",
+                how: "with entities including its id",
+                consequence: "nobody is told when its backends fail or it returns errors",
+            },
+            requiredTypes,
+            () => ({ names: [], undecided: false }),
+            reportViolation,
+        );
     }),
 };
 
 const databaseAlertCoverageSchema: PolicyConfigSchema = {
     properties: {
-        requiredTypes: requiredTypesProperty(["v1/dbaas/alerts/cpu_alerts", "v1/dbaas/alerts/memory_utilization_alerts", "v1/dbaas/alerts/disk_utilization_alerts"]),
+        requiredTypes: requiredTypesProperty([
+            "v1/dbaas/alerts/cpu_alerts",
+            "v1/dbaas/alerts/memory_utilization_alerts",
+            "v1/dbaas/alerts/disk_utilization_alerts",
+        ]),
     },
 };
 
 export const databaseAlertCoverage: WebstackStackPolicy = {
     name: "database-alert-coverage",
-    description: "Checks that every database cluster (caches included) is listed in the entities of an enabled database alert policy with at least one email or Slack target.",
+    description:
+        "Checks that every database cluster (caches included) is listed in the entities of an enabled database alert policy with at least one email or Slack target.",
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: databaseAlertCoverageSchema,
     rationale: "A managed database that runs out of disk stops accepting writes; its CPU, memory and disk need alerts like any server.",
-    remediationSteps: "Add digitalocean.MonitorAlert resources of types v1/dbaas/alerts/cpu_alerts, memory_utilization_alerts and disk_utilization_alerts with entities: [cluster.id] and alerts.emails or alerts.slacks.",
+    remediationSteps:
+        "Add digitalocean.MonitorAlert resources of types v1/dbaas/alerts/cpu_alerts, memory_utilization_alerts and disk_utilization_alerts with entities: [cluster.id] and alerts.emails or alerts.slacks.",
     validateStack: validateStackOf(digitalocean.DatabaseCluster, (clusters, stack, args, reportViolation) => {
         const { requiredTypes } = configWithDefaults<{ requiredTypes: string[] }>(databaseAlertCoverageSchema, args);
-        checkCoverage(clusters, stack, digitalocean.DatabaseCluster, {
-            label: "Database cluster",
-            prefix: "v1/dbaas/alerts/",
-            example: "v1/dbaas/alerts/cpu_alerts",
-            how: "with entities including its id",
-            consequence: "nobody is told when it runs out of CPU, memory or disk",
-        }, requiredTypes, (c) => stack.tagNames(c, "tags"), reportViolation);
+        checkCoverage(
+            clusters,
+            stack,
+            digitalocean.DatabaseCluster,
+            {
+                label: "Database cluster",
+                prefix: "v1/dbaas/alerts/",
+                example: "v1/dbaas/alerts/cpu_alerts",
+                how: "with entities including its id",
+                consequence: "nobody is told when it runs out of CPU, memory or disk",
+            },
+            requiredTypes,
+            (c) => stack.tagNames(c, "tags"),
+            reportViolation,
+        );
     }),
 };
 
@@ -222,19 +280,22 @@ const uptimeCheckPublicEndpointSchema: PolicyConfigSchema = {
             type: "array",
             items: { type: "string", enum: ["latency", "down", "down_global", "ssl_expiry"] },
             default: [],
-            description: "Uptime alert types the endpoint's check must have (e.g. [\"down\", \"ssl_expiry\"]); empty means any one alert.",
+            description: 'Uptime alert types the endpoint\'s check must have (e.g. ["down", "ssl_expiry"]); empty means any one alert.',
         },
     },
 };
 
 export const uptimeCheckPublicEndpoint: WebstackStackPolicy = {
     name: "uptime-check-public-endpoint",
-    description: "Checks that the stack's public endpoint (a name in its DNS records or an internet-facing load balancer's IP) is watched by an enabled uptime check with an uptime alert that notifies someone.",
+    description:
+        "Checks that the stack's public endpoint (a name in its DNS records or an internet-facing load balancer's IP) is watched by an enabled uptime check with an uptime alert that notifies someone.",
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: uptimeCheckPublicEndpointSchema,
-    rationale: "Resource metrics can all look healthy while the site is unreachable (DNS, certificate, routing); only a check from outside sees what users see.",
-    remediationSteps: "Add a digitalocean.UptimeCheck with target \"https://<domain>\" and digitalocean.UptimeAlert resources (down, latency, ssl_expiry) with checkId: check.id and notifications [{ emails: [...] }].",
+    rationale:
+        "Resource metrics can all look healthy while the site is unreachable (DNS, certificate, routing); only a check from outside sees what users see.",
+    remediationSteps:
+        'Add a digitalocean.UptimeCheck with target "https://<domain>" and digitalocean.UptimeAlert resources (down, latency, ssl_expiry) with checkId: check.id and notifications [{ emails: [...] }].',
     validateStack: validateStackOf(digitalocean.DnsRecord, (records, stack, args, reportViolation) => {
         const { requiredAlertTypes } = configWithDefaults<{ requiredAlertTypes: string[] }>(uptimeCheckPublicEndpointSchema, args);
         const undecided = new Undecided();
@@ -269,7 +330,7 @@ export const uptimeCheckPublicEndpoint: WebstackStackPolicy = {
             const first = [...names].sort((a, b) => a.length - b.length)[0];
             reportViolation(
                 `No enabled uptime check watches the public endpoint (${shown}), so an outage is noticed by users first. ` +
-                `Add a digitalocean.UptimeCheck with target "https://${first}" and a digitalocean.UptimeAlert of type "down" that notifies someone.`,
+                    `Add a digitalocean.UptimeCheck with target "https://${first}" and a digitalocean.UptimeAlert of type "down" that notifies someone.`,
             );
             return;
         }
@@ -298,7 +359,7 @@ export const uptimeCheckPublicEndpoint: WebstackStackPolicy = {
             const missing = requiredAlertTypes.length > 0 ? requiredAlertTypes.filter((t) => !types.has(t)) : ["down"];
             reportViolation(
                 `Uptime check "${check.name}" watches the public endpoint (${shown}) but has no uptime alert of type ${nameList(missing)} that notifies someone. ` +
-                `Add a digitalocean.UptimeAlert with checkId set to the check's id, type "${missing[0]}" and notifications [{ emails: [...] }].`,
+                    `Add a digitalocean.UptimeAlert with checkId set to the check's id, type "${missing[0]}" and notifications [{ emails: [...] }].`,
                 check.urn,
             );
         }

@@ -7,6 +7,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import { validateResourceOfType } from "@pulumi/policy";
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
+import { selfManagedEntry } from "./lib/endpoints";
 import { isWorldCidr, portRangeIncludes } from "./lib/net";
 import { nameList, plural, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
 import { q, readString, StackIndex, validateStackOf } from "./lib/stack";
@@ -14,13 +15,16 @@ import { decideLater, isUnknown, read, readList, readStrings, Undecided } from "
 
 export const dropletFirewallCoverage: WebstackStackPolicy = {
     name: "droplet-firewall-coverage",
-    description: "Checks that every droplet is covered by a cloud firewall, through one of its tags or its id.",
+    description:
+        "Checks that every droplet is covered by a cloud firewall, through one of its tags or its id, and every droplet autoscale pool through one of its template's tags.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: { properties: {} },
-    rationale: "A droplet without a cloud firewall exposes every port its software listens on (databases, admin panels, SSH) to the internet.",
-    remediationSteps: "Add a digitalocean.Firewall whose tags include the droplet's role tag (or whose dropletIds list it), admitting only the load balancer and the admin CIDRs.",
-    validateStack: validateStackOf(digitalocean.Droplet, (droplets, stack, _args, reportViolation) => {
+    rationale:
+        "A droplet without a cloud firewall exposes every port its software listens on (databases, admin panels, SSH) to the internet; an autoscale pool's droplets are created at run time, so only a firewall on their template's tags reaches them.",
+    remediationSteps:
+        "Add a digitalocean.Firewall whose tags include the droplet's role tag (or whose dropletIds list it), admitting only the load balancer and the admin CIDRs; for an autoscale pool, a tag of its dropletTemplate.",
+    validateStack: validateStackOf([digitalocean.Droplet, digitalocean.DropletAutoscale], (subjects, stack, _args, reportViolation) => {
         const coveredUrns = new Set<string>();
         const coveredTags = new Set<string>();
         let firewallsUndecided = false;
@@ -32,7 +36,23 @@ export const dropletFirewallCoverage: WebstackStackPolicy = {
             if (ids.undecided || tags.undecided) firewallsUndecided = true;
         }
         const undecided = new Undecided();
-        for (const droplet of droplets) {
+        for (const droplet of subjects) {
+            if (droplet.isType(digitalocean.DropletAutoscale)) {
+                const tags = stack.templateTags(droplet);
+                if (tags.names.some((t) => coveredTags.has(t))) continue;
+                if (firewallsUndecided || tags.undecided) {
+                    undecided.note(
+                        `Droplet autoscale pool "${droplet.name}" may be uncovered: some firewall targets or its template's tags are not known yet.`,
+                    );
+                    continue;
+                }
+                reportViolation(
+                    `Droplet autoscale pool "${droplet.name}" is not covered by any cloud firewall through its template's tags (${tags.names.length > 0 ? nameList(tags.names) : "none"}), so every port its droplets listen on is open to the internet. ` +
+                        `Add a digitalocean.Firewall whose tags include ${tags.names.length > 0 ? "one of them" : "a tag you give the template"}.`,
+                    droplet.urn,
+                );
+                continue;
+            }
             const tags = stack.dropletTags(droplet);
             if (coveredUrns.has(droplet.urn) || tags.names.some((t) => coveredTags.has(t))) continue;
             if (firewallsUndecided || tags.undecided) {
@@ -42,7 +62,7 @@ export const dropletFirewallCoverage: WebstackStackPolicy = {
             const tagText = tags.names.length > 0 ? `one of its tags (${nameList(tags.names)})` : "a tag you give it";
             reportViolation(
                 `Droplet "${droplet.name}" is not covered by any cloud firewall, so every port its software listens on is open to the internet. ` +
-                `Add a digitalocean.Firewall whose tags include ${tagText}, or whose dropletIds list it.`,
+                    `Add a digitalocean.Firewall whose tags include ${tagText}, or whose dropletIds list it.`,
                 droplet.urn,
             );
         }
@@ -99,30 +119,80 @@ const firewallNoWorldIngressSchema: PolicyConfigSchema = {
             default: true,
             description: "Whether inbound ICMP (ping) from the whole internet is acceptable.",
         },
+        selfManagedLoadBalancerPorts: {
+            type: "array",
+            items: { type: "integer", minimum: 1, maximum: 65535 },
+            default: [80, 443],
+            description: "TCP ports a firewall may open to the whole internet when every droplet it covers is an HAProxy load balancer that DNS points at.",
+        },
     },
 };
 
-export const firewallNoWorldIngress: WebstackResourcePolicy = {
+/** Whether every droplet a firewall covers is a self-managed (HAProxy) load balancer DNS points at. */
+function coversOnlySelfManagedBalancers(firewall: PolicyResource, stack: StackIndex, balancers: ReadonlySet<string>): boolean | "undecided" {
+    const ids = stack.resolve(firewall, "dropletIds", [digitalocean.Droplet]);
+    const tags = stack.tagNames(firewall, "tags");
+    if (ids.undecided || tags.undecided) return "undecided";
+    const covered = new Set(ids.targets.map((d) => d.urn));
+    for (const tag of tags.names) for (const d of stack.dropletsTagged(tag)) covered.add(d.urn);
+    // A pool's droplets are created from a template: never HAProxy balancers DNS can point at.
+    if (stack.of(digitalocean.DropletAutoscale).some((pool) => stack.templateTags(pool).names.some((t) => tags.names.includes(t)))) return false;
+    if (covered.size === 0) return tags.names.length > 0 && stack.dropletsWithUndecidedTags.length > 0 ? "undecided" : false;
+    return [...covered].every((urn) => balancers.has(urn));
+}
+
+export const firewallNoWorldIngress: WebstackStackPolicy = {
     name: "firewall-no-world-ingress",
-    description: "Checks that no cloud firewall admits inbound traffic from 0.0.0.0/0 or ::/0 to droplets, on any port; only load balancers face the internet.",
+    description:
+        "Checks that no cloud firewall admits inbound traffic from 0.0.0.0/0 or ::/0 to droplets, on any port; only load balancers face the internet, so a firewall covering only HAProxy droplets that DNS points at may open selfManagedLoadBalancerPorts (80 and 443).",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: firewallNoWorldIngressSchema,
-    rationale: "A world-open port on a droplet bypasses the load balancer's TLS, health checks and its own firewall, and exposes each droplet to scans and attacks directly.",
-    remediationSteps: "Admit the load balancer with sourceLoadBalancerUids (and other tiers with sourceTags) instead of a world CIDR; list deliberate exceptions in allowedPorts.",
-    validateResource: validateResourceOfType(digitalocean.Firewall, (firewall, args, reportViolation) => {
-        const { allowedPorts, allowIcmp } = configWithDefaults<{ allowedPorts: number[]; allowIcmp: boolean }>(firewallNoWorldIngressSchema, args);
+    rationale:
+        "A world-open port on a droplet bypasses the load balancer's TLS, health checks and its own firewall, and exposes each droplet to scans and attacks directly; an HAProxy droplet is the load balancer, but only its web ports belong to the public.",
+    remediationSteps:
+        "Admit the load balancer with sourceLoadBalancerUids (and other tiers with sourceTags) instead of a world CIDR; keep world rules for HAProxy droplets to ports 80 and 443 in a firewall that covers only them; list deliberate exceptions in allowedPorts.",
+    validateStack: validateStackOf(digitalocean.Firewall, (firewalls, stack, args, reportViolation) => {
+        const { allowedPorts, allowIcmp, selfManagedLoadBalancerPorts } = configWithDefaults<{
+            allowedPorts: number[];
+            allowIcmp: boolean;
+            selfManagedLoadBalancerPorts: number[];
+        }>(firewallNoWorldIngressSchema, args);
         const undecided = new Undecided();
-        for (const rule of inboundRules(firewall, args.name, undecided)) {
-            if (rule.world.length === 0) continue;
-            if (rule.protocol === "icmp" && allowIcmp) continue;
-            const range = rule.portRange ?? "";
-            const exempt = rule.protocol !== "icmp" && allowedPorts.some((p) => range.trim() === String(p));
-            if (exempt) continue;
-            reportViolation(
-                `Firewall "${args.name}" admits ${describePorts(rule)} from ${nameList(rule.world)} to its droplets, bypassing the load balancer. ` +
-                "Admit the load balancer with sourceLoadBalancerUids (or other droplets with sourceTags) instead of a world CIDR.",
-            );
+        let balancers: Set<string> | undefined;
+        for (const firewall of firewalls) {
+            let onlyBalancers: boolean | "undecided" | undefined;
+            for (const rule of inboundRules(firewall.props, firewall.name, undecided)) {
+                if (rule.world.length === 0) continue;
+                if (rule.protocol === "icmp" && allowIcmp) continue;
+                const range = (rule.portRange ?? "").trim();
+                if (rule.protocol !== "icmp" && allowedPorts.some((p) => range === String(p))) continue;
+                if (onlyBalancers === undefined) {
+                    balancers ??= new Set(selfManagedEntry(stack).balancers.map((b) => b.droplet.urn));
+                    onlyBalancers = coversOnlySelfManagedBalancers(firewall, stack, balancers);
+                }
+                const webPort = rule.protocol === "tcp" && selfManagedLoadBalancerPorts.some((p) => range === String(p));
+                if (webPort && onlyBalancers === true) continue;
+                if (webPort && onlyBalancers === "undecided") {
+                    undecided.note(
+                        `Firewall "${firewall.name}" opens ${describePorts(rule)} to the internet; whether it covers only HAProxy load balancers is not known yet.`,
+                    );
+                    continue;
+                }
+                if (onlyBalancers === true) {
+                    reportViolation(
+                        `Firewall "${firewall.name}" admits ${describePorts(rule)} from ${nameList(rule.world)} to its HAProxy droplets; a self-managed load balancer may open only tcp ports ${selfManagedLoadBalancerPorts.join(", ")} to the internet. ` +
+                            "Remove the rule or restrict its sourceAddresses to your admin CIDRs.",
+                        firewall.urn,
+                    );
+                    continue;
+                }
+                reportViolation(
+                    `Firewall "${firewall.name}" admits ${describePorts(rule)} from ${nameList(rule.world)} to its droplets, bypassing the load balancer. ` +
+                        "Admit the load balancer with sourceLoadBalancerUids (or other droplets with sourceTags) instead of a world CIDR.",
+                    firewall.urn,
+                );
+            }
         }
         undecided.settle();
     }),
@@ -146,7 +216,8 @@ export const firewallNoWorldSsh: WebstackResourcePolicy = {
     severity: "critical",
     configSchema: firewallNoWorldSshSchema,
     rationale: "SSH open to the world is brute-forced within minutes of a droplet booting; one weak key or unpatched daemon is root on the machine.",
-    remediationSteps: "Restrict the SSH rule's sourceAddresses to admin CIDRs (or reach droplets through a VPN or bastion) and never use \"all\"/\"1-65535\" from the world.",
+    remediationSteps:
+        'Restrict the SSH rule\'s sourceAddresses to admin CIDRs (or reach droplets through a VPN or bastion) and never use "all"/"1-65535" from the world.',
     validateResource: validateResourceOfType(digitalocean.Firewall, (firewall, args, reportViolation) => {
         const { sshPorts } = configWithDefaults<{ sshPorts: number[] }>(firewallNoWorldSshSchema, args);
         const undecided = new Undecided();
@@ -156,7 +227,7 @@ export const firewallNoWorldSsh: WebstackResourcePolicy = {
             if (port === undefined) continue;
             reportViolation(
                 `Firewall "${args.name}" admits SSH (${describePorts(rule)}, which includes ${port}) from ${nameList(rule.world)}, exposing it to every scanner on the internet. ` +
-                "Restrict sourceAddresses to your admin CIDRs, or reach the droplets through a VPN or bastion.",
+                    "Restrict sourceAddresses to your admin CIDRs, or reach the droplets through a VPN or bastion.",
             );
         }
         undecided.settle();
@@ -187,8 +258,10 @@ export const databaseFirewallRequired: WebstackStackPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: { properties: {} },
-    rationale: "A managed database with no trusted sources accepts connections from any address on the internet; two DatabaseFirewall resources each replace the whole rule set and overwrite each other.",
-    remediationSteps: "Add one digitalocean.DatabaseFirewall per cluster with clusterId: cluster.id and rules trusting the app droplets' tag ({ type: \"tag\", value: <tag> }).",
+    rationale:
+        "A managed database with no trusted sources accepts connections from any address on the internet; two DatabaseFirewall resources each replace the whole rule set and overwrite each other.",
+    remediationSteps:
+        'Add one digitalocean.DatabaseFirewall per cluster with clusterId: cluster.id and rules trusting the app droplets\' tag ({ type: "tag", value: <tag> }).',
     validateStack: validateStackOf(digitalocean.DatabaseCluster, (clusters, stack, _args, reportViolation) => {
         const firewallsOf = new Map<string, PolicyResource[]>();
         const floating: PolicyResource[] = [];
@@ -202,19 +275,21 @@ export const databaseFirewallRequired: WebstackStackPolicy = {
             const firewalls = firewallsOf.get(cluster.urn) ?? [];
             if (firewalls.length === 1 && floating.length === 0) continue;
             if (firewalls.length === 0 && floating.length > 0) {
-                undecided.note(`Database cluster "${cluster.name}" may have a database firewall among ${nameList(floating.map((f) => f.name))}, whose clusterId is not known yet.`);
+                undecided.note(
+                    `Database cluster "${cluster.name}" may have a database firewall among ${nameList(floating.map((f) => f.name))}, whose clusterId is not known yet.`,
+                );
                 continue;
             }
             if (firewalls.length === 0) {
                 reportViolation(
                     `Database cluster "${cluster.name}" has no DatabaseFirewall, so any address on the internet can connect to it with valid credentials. ` +
-                    "Add one digitalocean.DatabaseFirewall with clusterId set to its id and rules trusting the app droplets' tag.",
+                        "Add one digitalocean.DatabaseFirewall with clusterId set to its id and rules trusting the app droplets' tag.",
                     cluster.urn,
                 );
             } else if (firewalls.length > 1) {
                 reportViolation(
                     `Database cluster "${cluster.name}" has ${plural(firewalls.length, "DatabaseFirewall")} (${nameList(firewalls.map((f) => f.name))}); each replaces the cluster's whole rule set, so they overwrite each other. ` +
-                    "Merge their rules into one DatabaseFirewall.",
+                        "Merge their rules into one DatabaseFirewall.",
                     cluster.urn,
                 );
             }
@@ -230,7 +305,7 @@ export const databaseFirewallNoWorld: WebstackResourcePolicy = {
     severity: "critical",
     configSchema: { properties: {} },
     rationale: "A world CIDR (or an empty rule set) in a database firewall opens the database port to the whole internet; credentials become the only defence.",
-    remediationSteps: "Trust the app droplets by { type: \"tag\", value: <tag> } (or specific droplets, apps or Kubernetes clusters) instead of a world CIDR.",
+    remediationSteps: 'Trust the app droplets by { type: "tag", value: <tag> } (or specific droplets, apps or Kubernetes clusters) instead of a world CIDR.',
     validateResource: validateResourceOfType(digitalocean.DatabaseFirewall, (firewall, args, reportViolation) => {
         const rules = readList(firewall, "rules");
         const undecided = new Undecided();
@@ -280,12 +355,14 @@ function vpcKey(stack: StackIndex, r: PolicyResource, property: string, region: 
 
 export const resourcesSameVpc: WebstackStackPolicy = {
     name: "resources-same-vpc",
-    description: "Checks that the droplets, load balancers and database clusters of each region share one VPC (vpcUuid / privateNetworkUuid; absent means the region's default VPC).",
+    description:
+        "Checks that the droplets, load balancers and database clusters of each region share one VPC (vpcUuid / privateNetworkUuid; absent means the region's default VPC).",
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: { properties: {} },
     rationale: "Resources in different VPCs cannot talk over the private network: traffic to the database either fails or has to cross the public internet.",
-    remediationSteps: "Create one digitalocean.Vpc per region and pass its id as vpcUuid (droplets, load balancers) and privateNetworkUuid (database clusters, replicas).",
+    remediationSteps:
+        "Create one digitalocean.Vpc per region and pass its id as vpcUuid (droplets, load balancers) and privateNetworkUuid (database clusters, replicas).",
     validateStack: validateStackOf(digitalocean.Droplet, (_droplets, stack, _args, reportViolation) => {
         const members: [ResourceLabel, PolicyResource, string][] = [
             ...stack.of(digitalocean.Droplet).map((r): [ResourceLabel, PolicyResource, string] => ["droplet", r, "vpcUuid"]),
@@ -320,10 +397,12 @@ export const resourcesSameVpc: WebstackStackPolicy = {
         }
         for (const [region, groups] of regions) {
             if (groups.size < 2) continue;
-            const parts = [...groups.values()].map((g) => `${g.label} (${g.members.slice(0, 4).join(", ")}${g.members.length > 4 ? ` and ${g.members.length - 4} more` : ""})`);
+            const parts = [...groups.values()].map(
+                (g) => `${g.label} (${g.members.slice(0, 4).join(", ")}${g.members.length > 4 ? ` and ${g.members.length - 4} more` : ""})`,
+            );
             reportViolation(
                 `Resources in region "${region}" are split across ${groups.size} VPCs: ${parts.join("; ")}; they cannot reach each other over the private network. ` +
-                "Pass one VPC's id as vpcUuid and privateNetworkUuid to all of them.",
+                    "Pass one VPC's id as vpcUuid and privateNetworkUuid to all of them.",
             );
         }
         undecided.settle();

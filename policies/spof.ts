@@ -3,11 +3,21 @@ import * as digitalocean from "@pulumi/digitalocean";
 import { validateResourceOfType } from "@pulumi/policy";
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
-import { addressRecords, describeDroplet, dropletsBehindDns, externalLoadBalancers, haproxyDroplets, loadBalancersOfUnknownNetwork } from "./lib/endpoints";
+import {
+    addressRecords,
+    describeDroplet,
+    dropletsBehindDns,
+    externalLoadBalancers,
+    haproxyDroplets,
+    isHaproxyBalancer,
+    loadBalancersOfUnknownNetwork,
+    selfManagedEntry,
+} from "./lib/endpoints";
+import { haproxyServers } from "./lib/haproxy";
 import { nameList, plural, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
 import { databaseRamGb, STANDBY_MIN_RAM_GB } from "./lib/sizes";
 import { readString, StackIndex, validateStackOf } from "./lib/stack";
-import { decideLater, isUnknown, read, readList, Undecided } from "./lib/unknowns";
+import { decideLater, isUnknown, read, Undecided } from "./lib/unknowns";
 import { databaseServerIn } from "./lib/userData";
 
 const CACHE_ENGINES_DEFAULT = ["valkey", "redis"];
@@ -30,23 +40,33 @@ const loadBalancerMinBackendsSchema: PolicyConfigSchema = {
 
 export const loadBalancerMinBackends: WebstackStackPolicy = {
     name: "load-balancer-min-backends",
-    description: "Checks that every load balancer sends traffic to at least minBackends droplets, counted from the droplets that actually carry its dropletTag or are listed in its dropletIds.",
+    description:
+        "Checks that every load balancer sends traffic to at least minBackends droplets, counted from the droplets that actually carry its dropletTag or are listed in its dropletIds (an autoscale pool whose template carries the tag counts its minInstances), and that every HAProxy droplet DNS points at lists at least minBackends servers in its haproxy.cfg.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: loadBalancerMinBackendsSchema,
-    rationale: "A load balancer in front of one droplet is still one machine away from an outage, and a tag that no droplet carries leaves the load balancer with nothing to serve.",
-    remediationSteps: "Run at least minBackends droplets carrying the load balancer's dropletTag (or list them in dropletIds), or a DropletAutoscale pool whose template carries the tag.",
-    validateStack: validateStackOf(digitalocean.LoadBalancer, (lbs, stack, args, reportViolation) => {
+    rationale:
+        "A load balancer in front of one droplet is still one machine away from an outage, and a tag that no droplet carries leaves the load balancer with nothing to serve.",
+    remediationSteps:
+        "Run at least minBackends droplets carrying the load balancer's dropletTag (or list them in dropletIds), or a DropletAutoscale pool with minInstances ≥ minBackends whose template carries the tag; list at least minBackends servers in each HAProxy droplet's backend.",
+    validateStack: validateStackOf([digitalocean.LoadBalancer, digitalocean.Droplet], (_subjects, stack, args, reportViolation) => {
         const { minBackends } = configWithDefaults<{ minBackends: number }>(loadBalancerMinBackendsSchema, args);
         const undecided = new Undecided();
-        // Autoscale pools count with their minimum size, by the tags their template gives each droplet.
+        // Autoscale pools count with their minimum size (the most the pool guarantees), by the tags their
+        // template gives each droplet.
         const autoscaleMinByTag = new Map<string, number>();
+        const undecidedPoolTags = new Set<string>();
+        let poolsUndecided = false;
         for (const pool of stack.of(digitalocean.DropletAutoscale)) {
             const min = read(pool.props, "config", "minInstances");
-            const tags = readList(pool.props, "dropletTemplate", "tags").values.filter((t): t is string => typeof t === "string");
-            for (const tag of tags) autoscaleMinByTag.set(tag, (autoscaleMinByTag.get(tag) ?? 0) + (typeof min === "number" ? min : 0));
+            const tags = stack.templateTags(pool);
+            if (tags.undecided) poolsUndecided = true;
+            for (const tag of tags.names) {
+                if (isUnknown(min)) undecidedPoolTags.add(tag);
+                autoscaleMinByTag.set(tag, (autoscaleMinByTag.get(tag) ?? 0) + (typeof min === "number" ? min : 0));
+            }
         }
-        for (const lb of lbs) {
+        for (const lb of stack.of(digitalocean.LoadBalancer)) {
             const type = readString(lb.props, "type");
             if (typeof type === "string" && type.toUpperCase() === "GLOBAL") continue; // targets load balancers, not droplets
             const tag = stack.tagNames(lb, "dropletTag");
@@ -59,19 +79,44 @@ export const loadBalancerMinBackends: WebstackStackPolicy = {
             }
             const count = backends.size + pooled;
             if (count >= minBackends) continue;
-            if (tag.undecided || ids.undecided || (tag.names.length > 0 && stack.dropletsWithUndecidedTags.length > 0)) {
-                undecided.note(`Load balancer "${lb.name}" has ${count} known backends of the ${minBackends} required, and its dropletTag, dropletIds or the droplets' tags are not known yet.`);
+            if (
+                tag.undecided ||
+                ids.undecided ||
+                (tag.names.length > 0 && (stack.dropletsWithUndecidedTags.length > 0 || poolsUndecided || tag.names.some((t) => undecidedPoolTags.has(t))))
+            ) {
+                undecided.note(
+                    `Load balancer "${lb.name}" has ${count} known backends of the ${minBackends} required, and its dropletTag, dropletIds or the droplets' tags are not known yet.`,
+                );
                 continue;
             }
-            const how = tag.names.length > 0
-                ? `droplets tagged ${nameList(tag.names)}`
-                : ids.targets.length > 0 || read(lb.props, "dropletIds") !== undefined
-                    ? "its dropletIds"
-                    : "it has neither dropletTag nor dropletIds";
+            const how =
+                tag.names.length > 0
+                    ? `droplets tagged ${nameList(tag.names)}${pooled > 0 ? `, autoscale pools counted at minInstances` : ""}`
+                    : ids.targets.length > 0 || read(lb.props, "dropletIds") !== undefined
+                      ? "its dropletIds"
+                      : "it has neither dropletTag nor dropletIds";
             reportViolation(
                 `Load balancer "${lb.name}" sends traffic to ${plural(count, "droplet")} (${how}); fewer than ${minBackends} backends means one droplet failure takes the service down. ` +
-                `Run at least ${minBackends} droplets with its dropletTag or list them in dropletIds.`,
+                    `Run at least ${minBackends} droplets with its dropletTag or list them in dropletIds.`,
                 lb.urn,
+            );
+        }
+        // Self-managed load balancers list their backends in haproxy.cfg.
+        const entry = selfManagedEntry(stack);
+        if (externalLoadBalancers(stack).length === 0) {
+            for (const { droplet } of entry.undecided)
+                undecided.note(
+                    `Droplet "${droplet.name}", which DNS points at, may be an HAProxy load balancer, but its user data (and backend list) is not known yet.`,
+                );
+        }
+        for (const { droplet } of entry.balancers) {
+            const userData = readString(droplet.props, "userData");
+            const servers = typeof userData === "string" ? haproxyServers(userData) : [];
+            if (servers.length >= minBackends) continue;
+            reportViolation(
+                `HAProxy droplet "${droplet.name}" balances over ${plural(servers.length, "server")}${servers.length > 0 ? ` (${nameList(servers)})` : ""} in the haproxy.cfg of its user data; fewer than ${minBackends} backends means one droplet failure takes the service down. ` +
+                    `List at least ${minBackends} web servers in its backend.`,
+                droplet.urn,
             );
         }
         undecided.settle();
@@ -80,12 +125,14 @@ export const loadBalancerMinBackends: WebstackStackPolicy = {
 
 export const publicEndpointLoadBalanced: WebstackStackPolicy = {
     name: "public-endpoint-load-balanced",
-    description: "Checks that a stack whose droplets serve the public has a managed load balancer in front of them.",
+    description:
+        "Checks that a stack whose droplets serve the public has a load balancer in front of them: a managed one, or HAProxy droplets (user data that installs and configures HAProxy) that DNS points at.",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: { properties: {} },
     rationale: "Without a load balancer the public reaches one droplet directly: when it fails, or is replaced, the site is down.",
-    remediationSteps: "Add a digitalocean.LoadBalancer targeting at least two droplets by dropletTag and point the DNS records at its ip.",
+    remediationSteps:
+        "Add a digitalocean.LoadBalancer targeting at least two droplets by dropletTag and point the DNS records at its ip (or run HAProxy droplets balancing over the web droplets and point DNS at their reserved IPs).",
     validateStack: validateStackOf(digitalocean.Droplet, (_droplets, stack, _args, reportViolation) => {
         if (externalLoadBalancers(stack).length > 0) return;
         const exposed = publicDroplets(stack);
@@ -94,18 +141,26 @@ export const publicEndpointLoadBalanced: WebstackStackPolicy = {
         if (unknownNetwork.length > 0) {
             return decideLater(`Whether load balancers ${nameList(unknownNetwork.map((lb) => lb.name))} face the internet is not known yet.`);
         }
+        // HAProxy droplets are the load balancer; how many of them is load-balancer-min-count's question.
+        const entry = selfManagedEntry(stack);
+        if (entry.balancers.length > 0) return;
+        if (entry.undecided.length > 0) {
+            return decideLater(
+                `Whether droplets ${nameList(entry.undecided.map((e) => e.droplet.name))}, which DNS points at, run HAProxy is not known yet (their user data is computed).`,
+            );
+        }
         const byDns = dropletsBehindDns(addressRecords(stack));
         for (const { droplet, names } of byDns) {
             reportViolation(
                 `DNS (${nameList(names)}) sends the public straight to ${describeDroplet(droplet)} and the stack has no load balancer, so that one server is a single point of failure. ` +
-                "Put a DigitalOcean load balancer in front of at least two droplets and point the DNS records at its ip.",
+                    "Put a DigitalOcean load balancer in front of at least two droplets and point the DNS records at its ip.",
                 droplet.urn,
             );
         }
         if (byDns.length > 0) return;
         reportViolation(
             `The stack runs ${plural(exposed.length, "public droplet")} (${nameList(exposed.map((d) => d.name))}) and no load balancer, so each droplet is a single point of failure for what it serves. ` +
-            "Put a DigitalOcean load balancer in front of at least two droplets.",
+                "Put a DigitalOcean load balancer in front of at least two droplets.",
         );
     }),
 };
@@ -116,34 +171,66 @@ const loadBalancerMinCountSchema: PolicyConfigSchema = {
             type: "integer",
             minimum: 0,
             default: 1,
-            description: "Fewest managed internet-facing load balancers a stack with droplets must have (a regional DigitalOcean load balancer is itself a redundant managed service).",
+            description:
+                "Fewest managed internet-facing load balancers a stack with droplets must have (a regional DigitalOcean load balancer is itself a redundant managed service).",
+        },
+        minSelfManagedLoadBalancers: {
+            type: "integer",
+            minimum: 0,
+            default: 2,
+            description:
+                "Fewest HAProxy droplets a stack whose public entry is self-managed (DNS points at HAProxy droplets, no managed load balancer) must run: each is one machine, so two is the least without a single point of failure.",
         },
     },
 };
 
 export const loadBalancerMinCount: WebstackStackPolicy = {
     name: "load-balancer-min-count",
-    description: "Checks that a stack with droplets has at least minLoadBalancers managed internet-facing load balancers; a self-managed HAProxy droplet does not count.",
+    description:
+        "Checks that a stack with droplets has at least minLoadBalancers managed internet-facing load balancers or, when its public entry is self-managed (DNS points at HAProxy droplets), at least minSelfManagedLoadBalancers HAProxy droplets; one HAProxy droplet is a single point of failure.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: loadBalancerMinCountSchema,
-    rationale: "DigitalOcean's regional load balancer runs redundantly and fails over by itself; a load balancer you run on a droplet (HAProxy, nginx) is one machine and a single point of failure.",
-    remediationSteps: "Add digitalocean.LoadBalancer resources (network EXTERNAL) until the stack has minLoadBalancers, and point DNS at each of them.",
+    rationale:
+        "DigitalOcean's regional load balancer runs redundantly and fails over by itself; a load balancer you run on a droplet (HAProxy) is one machine, so only two or more of them, each with its own DNS record, survive one failing.",
+    remediationSteps:
+        "Add digitalocean.LoadBalancer resources (network EXTERNAL) until the stack has minLoadBalancers and point DNS at each of them, or run at least minSelfManagedLoadBalancers HAProxy droplets, each with a reserved IP and DNS records.",
     validateStack: validateStackOf(digitalocean.Droplet, (_droplets, stack, args, reportViolation) => {
-        const { minLoadBalancers } = configWithDefaults<{ minLoadBalancers: number }>(loadBalancerMinCountSchema, args);
+        const { minLoadBalancers, minSelfManagedLoadBalancers } = configWithDefaults<{ minLoadBalancers: number; minSelfManagedLoadBalancers: number }>(
+            loadBalancerMinCountSchema,
+            args,
+        );
         const count = externalLoadBalancers(stack).length;
         if (count >= minLoadBalancers) return;
         const unknownNetwork = loadBalancersOfUnknownNetwork(stack);
         if (count + unknownNetwork.length >= minLoadBalancers) {
             return decideLater(`Whether load balancers ${nameList(unknownNetwork.map((lb) => lb.name))} face the internet is not known yet.`);
         }
+        // HAProxy droplets count separately: each is one machine, so they need a higher count of their own.
+        const entry = selfManagedEntry(stack);
+        const selfManaged = entry.balancers.length;
+        if (count === 0 && selfManaged > 0) {
+            if (selfManaged >= minSelfManagedLoadBalancers) return;
+            if (selfManaged + entry.undecided.length >= minSelfManagedLoadBalancers) {
+                return decideLater(
+                    `Whether droplets ${nameList(entry.undecided.map((e) => e.droplet.name))}, which DNS points at, run HAProxy is not known yet.`,
+                );
+            }
+            const names = nameList(entry.balancers.map((b) => b.droplet.name));
+            reportViolation(
+                `The stack's public entry is ${plural(selfManaged, "self-managed HAProxy droplet")} (${names}) and no managed load balancer; each HAProxy droplet is one machine, so with fewer than ${minSelfManagedLoadBalancers} its failure or replacement takes the site down. ` +
+                    `Run at least ${minSelfManagedLoadBalancers} HAProxy droplets, each with its own reserved IP and DNS records, or use a digitalocean.LoadBalancer.`,
+            );
+            return;
+        }
+        if (count === 0 && entry.undecided.length > 0) {
+            return decideLater(`Whether droplets ${nameList(entry.undecided.map((e) => e.droplet.name))}, which DNS points at, run HAProxy is not known yet.`);
+        }
         const haproxy = haproxyDroplets(stack);
-        const note = haproxy.length > 0
-            ? ` (HAProxy on ${nameList(haproxy.map((d) => d.name))} runs on single droplets and does not count)`
-            : "";
+        const note = haproxy.length > 0 ? ` (HAProxy on ${nameList(haproxy.map((d) => d.name))} runs on single droplets and does not count)` : "";
         reportViolation(
             `The stack has ${plural(count, "managed internet-facing load balancer")}${note} but needs at least ${minLoadBalancers}. ` +
-            "Add a digitalocean.LoadBalancer with network EXTERNAL in front of the droplets.",
+                "Add a digitalocean.LoadBalancer with network EXTERNAL in front of the droplets.",
         );
     }),
 };
@@ -161,12 +248,15 @@ const dnsRecordTargetsLoadBalancerSchema: PolicyConfigSchema = {
 
 export const dnsRecordTargetsLoadBalancer: WebstackStackPolicy = {
     name: "dns-record-targets-load-balancer",
-    description: "Checks that DNS A and AAAA records point at a load balancer, not at a single droplet.",
+    description:
+        "Checks that DNS A and AAAA records point at a load balancer, not at a single droplet; a record may point at an HAProxy droplet (a self-managed load balancer) through a reserved IP assigned to it.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: dnsRecordTargetsLoadBalancerSchema,
-    rationale: "A name that resolves to one droplet's address fails with that droplet, and its address changes when the droplet is replaced.",
-    remediationSteps: "Set the record's value to a load balancer's ip output, or exempt the name (e.g. a bastion) in exemptRecordNames.",
+    rationale:
+        "A name that resolves to one droplet's address fails with that droplet, and its address changes when the droplet is replaced; an HAProxy droplet is replaced whenever its user data (its backend list) changes.",
+    remediationSteps:
+        "Set the record's value to a load balancer's ip output (for an HAProxy droplet, a digitalocean.ReservedIp assigned to it), or exempt the name (e.g. a bastion) in exemptRecordNames.",
     validateStack: validateStackOf(digitalocean.DnsRecord, (_records, stack, args, reportViolation) => {
         const { exemptRecordNames } = configWithDefaults<{ exemptRecordNames: string[] }>(dnsRecordTargetsLoadBalancerSchema, args);
         const exempt = new Set(exemptRecordNames.map((n) => n.toLowerCase()));
@@ -176,9 +266,25 @@ export const dnsRecordTargetsLoadBalancer: WebstackStackPolicy = {
             if (record.kind === "undecided") {
                 undecided.note(`DNS record "${record.fqdn}" points at a value that is not known yet.`);
             } else if (record.kind === "droplet") {
+                const haproxy = isHaproxyBalancer(record.target!);
+                if (haproxy === "undecided") {
+                    undecided.note(
+                        `DNS record "${record.fqdn}" points at droplet "${record.target!.name}", whose user data (HAProxy or not) is not known yet.`,
+                    );
+                    continue;
+                }
+                if (haproxy && record.via === "reservedIp") continue;
+                if (haproxy) {
+                    reportViolation(
+                        `DNS record "${record.fqdn}" (${record.type}) points at HAProxy droplet "${record.target!.name}"'s own address${record.value === "(unknown)" ? "" : ` (${record.value})`}, which changes whenever the droplet is replaced (any change to its user data replaces it). ` +
+                            "Assign a digitalocean.ReservedIp to the droplet and point the record at the reserved IP.",
+                        record.record.urn,
+                    );
+                    continue;
+                }
                 reportViolation(
                     `DNS record "${record.fqdn}" (${record.type}) points at ${describeDroplet(record.target!)}${record.value === "(unknown)" ? "" : ` (${record.value})`} instead of a load balancer, so the name fails with that droplet. ` +
-                    "Point it at a load balancer's ip.",
+                        "Point it at a load balancer's ip.",
                     record.record.urn,
                 );
             }
@@ -195,14 +301,15 @@ function checkUserDataForDatabase(owner: string, userData: unknown, report: (mes
     if (server) {
         report(
             `${owner} installs a database server (${server}) from its user data, so the data lives and dies with that one machine. ` +
-            "Move the database to a DigitalOcean managed database cluster with a standby node (nodeCount: 2).",
+                "Move the database to a DigitalOcean managed database cluster with a standby node (nodeCount: 2).",
         );
     }
 }
 
 export const dropletNoDatabaseServer: WebstackResourcePolicy = {
     name: "droplet-no-database-server",
-    description: "Checks that no droplet (or autoscale droplet template) installs a database server such as MySQL, MariaDB, PostgreSQL or MongoDB from its user data.",
+    description:
+        "Checks that no droplet (or autoscale droplet template) installs a database server such as MySQL, MariaDB, PostgreSQL or MongoDB from its user data.",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: { properties: {} },
@@ -242,7 +349,8 @@ export const databaseClusterStandby: WebstackResourcePolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: databaseClusterStandbySchema,
-    rationale: "With nodeCount 1 a failed primary is rebuilt from backup while writes stop; read replicas (DatabaseReplica) never take over writes, only standby nodes fail over.",
+    rationale:
+        "With nodeCount 1 a failed primary is rebuilt from backup while writes stop; read replicas (DatabaseReplica) never take over writes, only standby nodes fail over.",
     remediationSteps: "Set nodeCount: 2 (one standby) or 3 on a plan with at least 2 GB RAM; nodeCount resizes in place.",
     validateResource: validateResourceOfType(digitalocean.DatabaseCluster, (cluster, args, reportViolation) => {
         const { minNodeCount, cacheEngines } = configWithDefaults<{ minNodeCount: number; cacheEngines: string[] }>(databaseClusterStandbySchema, args);
@@ -254,14 +362,15 @@ export const databaseClusterStandby: WebstackResourcePolicy = {
         if (nodes >= minNodeCount) return;
         reportViolation(
             `Database cluster "${args.name}" (${String(engine)}) has nodeCount ${nodes}, so its primary has no standby to fail over to and is a single point of failure; read replicas do not take over writes. ` +
-            `Set nodeCount: ${minNodeCount} on a plan with at least ${STANDBY_MIN_RAM_GB} GB RAM.`,
+                `Set nodeCount: ${minNodeCount} on a plan with at least ${STANDBY_MIN_RAM_GB} GB RAM.`,
         );
     }),
 };
 
 export const databaseStandbyPlanSize: WebstackResourcePolicy = {
     name: "database-standby-plan-size",
-    description: "Checks that a database cluster with standby nodes (nodeCount 2 or more) uses a plan with at least 2 GB RAM, the smallest plan DigitalOcean offers standby nodes on.",
+    description:
+        "Checks that a database cluster with standby nodes (nodeCount 2 or more) uses a plan with at least 2 GB RAM, the smallest plan DigitalOcean offers standby nodes on.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: { properties: {} },
@@ -276,7 +385,7 @@ export const databaseStandbyPlanSize: WebstackResourcePolicy = {
         if (ram === undefined || ram >= STANDBY_MIN_RAM_GB) return;
         reportViolation(
             `Database cluster "${args.name}" asks for nodeCount ${nodeCount} on size "${size}" (${ram} GB RAM), but DigitalOcean offers standby nodes only on plans with at least ${STANDBY_MIN_RAM_GB} GB RAM. ` +
-            'Use size "db-s-1vcpu-2gb" or larger.',
+                'Use size "db-s-1vcpu-2gb" or larger.',
         );
     }),
 };
@@ -305,7 +414,8 @@ export const cacheClusterStandby: WebstackResourcePolicy = {
     enforcementLevel: "advisory",
     severity: "medium",
     configSchema: cacheClusterStandbySchema,
-    rationale: "A single-node cache that fails degrades performance and drops sessions until DigitalOcean rebuilds it, but the site keeps serving from the database: a risk, not a single point of failure.",
+    rationale:
+        "A single-node cache that fails degrades performance and drops sessions until DigitalOcean rebuilds it, but the site keeps serving from the database: a risk, not a single point of failure.",
     remediationSteps: "Set nodeCount: 2 on the cache cluster (plan with at least 2 GB RAM) if losing the cache for a while is not acceptable.",
     validateResource: validateResourceOfType(digitalocean.DatabaseCluster, (cluster, args, reportViolation) => {
         const { minNodeCount, cacheEngines } = configWithDefaults<{ minNodeCount: number; cacheEngines: string[] }>(cacheClusterStandbySchema, args);
@@ -317,7 +427,7 @@ export const cacheClusterStandby: WebstackResourcePolicy = {
         if (nodes >= minNodeCount) return;
         reportViolation(
             `Cache cluster "${args.name}" (${engine}) has nodeCount ${nodes}; if its node fails the site keeps running but loses its cache and sessions until the node is rebuilt. ` +
-            `Set nodeCount: ${minNodeCount} for a standby node.`,
+                `Set nodeCount: ${minNodeCount} for a standby node.`,
         );
     }),
 };

@@ -5,9 +5,10 @@ import * as digitalocean from "@pulumi/digitalocean";
 import { validateResourceOfType } from "@pulumi/policy";
 import type { PolicyConfigSchema, ResourceValidationArgs, ReportViolation } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
-import { addressRecords, describeDroplet, dropletsBehindDns, externalLoadBalancers, loadBalancersOfUnknownNetwork } from "./lib/endpoints";
+import { addressRecords, describeDroplet, dropletsBehindDns, externalLoadBalancers, loadBalancersOfUnknownNetwork, selfManagedEntry } from "./lib/endpoints";
+import { haproxyTlsGaps } from "./lib/haproxy";
 import { nameList, plural, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
-import { validateStackOf } from "./lib/stack";
+import { readString, validateStackOf } from "./lib/stack";
 import { decideLater, isUnknown, read, readList } from "./lib/unknowns";
 
 const TLS_ENTRY_PROTOCOLS = ["https", "http2", "http3"];
@@ -41,7 +42,11 @@ function externalRules(lb: Record<string, unknown>, name: string): Rule[] | unde
         return {
             entryProtocol: typeof protocol === "string" ? protocol.toLowerCase() : undefined,
             entryPort: typeof port === "number" ? port : typeof port === "string" ? Number(port) : undefined,
-            certificateName: isUnknown(certificateName) ? "(unknown)" : typeof certificateName === "string" && certificateName !== "" ? certificateName : undefined,
+            certificateName: isUnknown(certificateName)
+                ? "(unknown)"
+                : typeof certificateName === "string" && certificateName !== ""
+                  ? certificateName
+                  : undefined,
             certificateId: isUnknown(certificateId) ? "(unknown)" : typeof certificateId === "string" && certificateId !== "" ? certificateId : undefined,
             tlsPassthrough: field("tlsPassthrough") === true,
         };
@@ -71,12 +76,14 @@ const loadBalancerHttpsListenerSchema: PolicyConfigSchema = {
 
 export const loadBalancerHttpsListener: WebstackResourcePolicy = {
     name: "load-balancer-https-listener",
-    description: "Checks that every internet-facing load balancer has an https, http2 or http3 entry rule on port 443 that terminates TLS with a certificate (certificateName) or passes TLS through to the droplets.",
+    description:
+        "Checks that every internet-facing load balancer has an https, http2 or http3 entry rule on port 443 that terminates TLS with a certificate (certificateName) or passes TLS through to the droplets.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: loadBalancerHttpsListenerSchema,
     rationale: "Without an HTTPS listener every request, cookie and password crosses the internet in clear text, and browsers mark the site not secure.",
-    remediationSteps: "Add a forwarding rule { entryProtocol: \"https\", entryPort: 443, targetProtocol: \"http\", targetPort: 80, certificateName: <a digitalocean.Certificate's name> }, or tlsPassthrough: true with TLS on the droplets.",
+    remediationSteps:
+        'Add a forwarding rule { entryProtocol: "https", entryPort: 443, targetProtocol: "http", targetPort: 80, certificateName: <a digitalocean.Certificate\'s name> }, or tlsPassthrough: true with TLS on the droplets.',
     validateResource: forExternalLoadBalancers((_lb, rules, args, reportViolation) => {
         const { httpsPort } = configWithDefaults<{ httpsPort: number }>(loadBalancerHttpsListenerSchema, args);
         const tlsRules = rules.filter((r) => r.entryPort === httpsPort && TLS_ENTRY_PROTOCOLS.includes(r.entryProtocol ?? ""));
@@ -84,7 +91,7 @@ export const loadBalancerHttpsListener: WebstackResourcePolicy = {
             const entries = rules.map((r) => `${r.entryProtocol ?? "?"} ${r.entryPort ?? "?"}`);
             reportViolation(
                 `Load balancer "${args.name}" has no HTTPS entry rule on port ${httpsPort} (its entry rules: ${entries.length > 0 ? entries.join(", ") : "none"}), so the public reaches it only in clear text. ` +
-                `Add a forwarding rule with entryProtocol "https", entryPort ${httpsPort} and certificateName, or tlsPassthrough: true.`,
+                    `Add a forwarding rule with entryProtocol "https", entryPort ${httpsPort} and certificateName, or tlsPassthrough: true.`,
             );
             return;
         }
@@ -92,7 +99,7 @@ export const loadBalancerHttpsListener: WebstackResourcePolicy = {
             if (rule.certificateName || rule.certificateId || rule.tlsPassthrough) continue;
             reportViolation(
                 `Load balancer "${args.name}" accepts ${rule.entryProtocol} on port ${httpsPort} without a certificate or tlsPassthrough, so it cannot complete a TLS handshake. ` +
-                "Set certificateName to a digitalocean.Certificate's name, or tlsPassthrough: true.",
+                    "Set certificateName to a digitalocean.Certificate's name, or tlsPassthrough: true.",
             );
         }
     }),
@@ -104,14 +111,15 @@ export const loadBalancerCertificateName: WebstackResourcePolicy = {
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: { properties: {} },
-    rationale: "A Let's Encrypt certificate gets a new id at every renewal; a rule pinned to the old certificateId breaks HTTPS or makes Pulumi fight the renewal.",
+    rationale:
+        "A Let's Encrypt certificate gets a new id at every renewal; a rule pinned to the old certificateId breaks HTTPS or makes Pulumi fight the renewal.",
     remediationSteps: "Replace certificateId with certificateName: <the certificate's name>.",
     validateResource: forExternalLoadBalancers((_lb, rules, args, reportViolation) => {
         for (const rule of rules) {
             if (!rule.certificateId || rule.certificateName) continue;
             reportViolation(
                 `Load balancer "${args.name}" references its certificate on ${rule.entryProtocol} port ${rule.entryPort} by the deprecated certificateId "${rule.certificateId}", which changes when Let's Encrypt renews the certificate. ` +
-                "Use certificateName instead.",
+                    "Use certificateName instead.",
             );
         }
     }),
@@ -123,7 +131,8 @@ export const loadBalancerHttpRedirect: WebstackResourcePolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: { properties: {} },
-    rationale: "A plain HTTP listener that serves pages lets visitors (and links) use the site unencrypted; a redirect keeps port 80 open only to send them to HTTPS.",
+    rationale:
+        "A plain HTTP listener that serves pages lets visitors (and links) use the site unencrypted; a redirect keeps port 80 open only to send them to HTTPS.",
     remediationSteps: "Set redirectHttpToHttps: true on the load balancer (it needs an HTTPS rule on 443).",
     validateResource: forExternalLoadBalancers((lb, rules, args, reportViolation) => {
         const redirect = read(lb, "redirectHttpToHttps");
@@ -155,14 +164,14 @@ export const loadBalancerNoPlaintextTcp: WebstackResourcePolicy = {
     severity: "high",
     configSchema: loadBalancerNoPlaintextTcpSchema,
     rationale: "A TCP rule on port 80 serves HTTP unencrypted and cannot redirect to HTTPS, because the load balancer does not speak HTTP on it.",
-    remediationSteps: "Use entryProtocol \"http\" with redirectHttpToHttps: true on port 80, or remove the rule.",
+    remediationSteps: 'Use entryProtocol "http" with redirectHttpToHttps: true on port 80, or remove the rule.',
     validateResource: forExternalLoadBalancers((_lb, rules, args, reportViolation) => {
         const { plaintextPorts } = configWithDefaults<{ plaintextPorts: number[] }>(loadBalancerNoPlaintextTcpSchema, args);
         for (const rule of rules) {
             if (rule.entryProtocol !== "tcp" || rule.entryPort === undefined || !plaintextPorts.includes(rule.entryPort)) continue;
             reportViolation(
                 `Load balancer "${args.name}" forwards raw TCP on port ${rule.entryPort}, which carries unencrypted HTTP and cannot redirect to HTTPS. ` +
-                'Use entryProtocol "http" with redirectHttpToHttps: true, or remove the rule.',
+                    'Use entryProtocol "http" with redirectHttpToHttps: true, or remove the rule.',
             );
         }
     }),
@@ -175,7 +184,7 @@ export const loadBalancerStrongCiphers: WebstackResourcePolicy = {
     severity: "medium",
     configSchema: { properties: {} },
     rationale: "The DEFAULT cipher policy still accepts legacy cipher suites kept for old clients; STRONG accepts only modern forward-secret suites.",
-    remediationSteps: "Set tlsCipherPolicy: \"STRONG\" on the load balancer.",
+    remediationSteps: 'Set tlsCipherPolicy: "STRONG" on the load balancer.',
     validateResource: forExternalLoadBalancers((lb, rules, args, reportViolation) => {
         const terminates = rules.some((r) => TLS_ENTRY_PROTOCOLS.includes(r.entryProtocol ?? "") && !r.tlsPassthrough);
         if (!terminates) return;
@@ -188,15 +197,30 @@ export const loadBalancerStrongCiphers: WebstackResourcePolicy = {
     }),
 };
 
+const publicEndpointTlsSchema: PolicyConfigSchema = {
+    properties: {
+        httpsPort: {
+            type: "integer",
+            minimum: 1,
+            maximum: 65535,
+            default: 443,
+            description: "Port an HAProxy droplet must terminate TLS on (bind :<port> ssl crt …).",
+        },
+    },
+};
+
 export const publicEndpointTls: WebstackStackPolicy = {
     name: "public-endpoint-tls",
-    description: "Checks that a stack whose droplets serve the public terminates TLS on a managed load balancer.",
+    description:
+        'Checks that a stack whose droplets serve the public terminates TLS: on a managed load balancer, or on the HAProxy droplets DNS points at, whose haproxy.cfg (in user data) binds port 443 with "ssl crt" and redirects plain HTTP to HTTPS.',
     enforcementLevel: "mandatory",
     severity: "high",
-    configSchema: { properties: {} },
-    rationale: "With no load balancer nothing in the stack provisions, renews or enforces a certificate: TLS depends on hand-run software on each droplet, if it exists at all.",
-    remediationSteps: "Put a digitalocean.LoadBalancer with an HTTPS rule (certificateName from a lets_encrypt digitalocean.Certificate) in front of the droplets and point DNS at it.",
-    validateStack: validateStackOf(digitalocean.Droplet, (droplets, stack, _args, reportViolation) => {
+    configSchema: publicEndpointTlsSchema,
+    rationale:
+        "With no load balancer nothing in the stack provisions, renews or enforces a certificate: TLS depends on hand-run software on each droplet, if it exists at all; a self-managed HAProxy counts only when its own configuration terminates TLS and redirects HTTP.",
+    remediationSteps:
+        "Put a digitalocean.LoadBalancer with an HTTPS rule (certificateName from a lets_encrypt digitalocean.Certificate) in front of the droplets and point DNS at it; on HAProxy droplets, bind :443 ssl crt <pem dir> with a certificate obtained on the host (certbot) and redirect port 80 to HTTPS.",
+    validateStack: validateStackOf(digitalocean.Droplet, (droplets, stack, args, reportViolation) => {
         if (externalLoadBalancers(stack).length > 0) return;
         const exposed = droplets.filter((d) => read(d.props, "publicNetworking") !== false);
         if (exposed.length === 0) return;
@@ -204,18 +228,54 @@ export const publicEndpointTls: WebstackStackPolicy = {
         if (unknownNetwork.length > 0) {
             return decideLater(`Whether load balancers ${nameList(unknownNetwork.map((lb) => lb.name))} face the internet is not known yet.`);
         }
+        const { httpsPort } = configWithDefaults<{ httpsPort: number }>(publicEndpointTlsSchema, args);
+        const entry = selfManagedEntry(stack);
+        if (entry.undecided.length > 0) {
+            return decideLater(
+                `Whether droplets ${nameList(entry.undecided.map((e) => e.droplet.name))}, which DNS points at, run HAProxy with TLS is not known yet (their user data is computed).`,
+            );
+        }
+        if (entry.balancers.length > 0) {
+            for (const { droplet, names } of entry.balancers) {
+                const userData = String(readString(droplet.props, "userData"));
+                const gaps = haproxyTlsGaps(userData, httpsPort);
+                const dns = names.length > 0 ? ` (DNS ${nameList(names)})` : "";
+                if (gaps.includes("no-tls-listener")) {
+                    reportViolation(
+                        `HAProxy droplet "${droplet.name}"${dns} does not terminate TLS: no frontend in the haproxy.cfg of its user data binds port ${httpsPort} with "ssl crt", so the public reaches it only in clear text. ` +
+                            `Add "bind :${httpsPort} ssl crt <pem directory>" to a frontend and obtain the certificate on the host (e.g. certbot).`,
+                        droplet.urn,
+                    );
+                }
+                if (gaps.includes("no-redirect")) {
+                    reportViolation(
+                        `HAProxy droplet "${droplet.name}"${dns} serves plain HTTP on port 80 without redirecting to HTTPS. ` +
+                            'Add "http-request redirect scheme https" to the frontend that binds port 80 (unless the request is an ACME HTTP-01 challenge).',
+                        droplet.urn,
+                    );
+                }
+            }
+            for (const { droplet, names } of entry.plain) {
+                reportViolation(
+                    `DNS (${nameList(names)}) sends the public to ${describeDroplet(droplet)} instead of the HAProxy load balancers, so nothing terminates TLS for those names. ` +
+                        "Point the DNS records at the HAProxy droplets' reserved IPs.",
+                    droplet.urn,
+                );
+            }
+            return;
+        }
         const byDns = dropletsBehindDns(addressRecords(stack));
         for (const { droplet, names } of byDns) {
             reportViolation(
                 `DNS (${nameList(names)}) sends the public to ${describeDroplet(droplet)} and the stack has no load balancer, so nothing in it terminates TLS or renews a certificate. ` +
-                "Put a load balancer with an HTTPS rule and certificateName in front of the droplet and point DNS at it.",
+                    "Put a load balancer with an HTTPS rule and certificateName in front of the droplet and point DNS at it.",
                 droplet.urn,
             );
         }
         if (byDns.length > 0) return;
         reportViolation(
             `The stack runs ${plural(exposed.length, "public droplet")} (${nameList(exposed.map((d) => d.name))}) and no load balancer, so nothing in it terminates TLS or renews a certificate. ` +
-            "Put a load balancer with an HTTPS rule and certificateName in front of the droplets.",
+                "Put a load balancer with an HTTPS rule and certificateName in front of the droplets.",
         );
     }),
 };

@@ -2,9 +2,10 @@
 // balancers, and self-managed load balancer droplets. Shared by the SPOF, TLS and monitoring families.
 import * as digitalocean from "@pulumi/digitalocean";
 import type { PolicyResource } from "@pulumi/policy";
+import { configuresHaproxy } from "./haproxy";
 import { readString, StackIndex } from "./stack";
 import { installsHaproxy } from "./userData";
-import { isUnknown } from "./unknowns";
+import { isUnknown, read } from "./unknowns";
 
 export type TargetKind = "droplet" | "loadBalancer" | "elsewhere" | "undecided";
 
@@ -18,6 +19,13 @@ export interface AddressRecord {
     value: string;
     kind: TargetKind;
     target?: PolicyResource;
+    /** For a droplet target: whether the record holds a reserved (floating) IP assigned to it or the droplet's own address. */
+    via?: "reservedIp" | "dropletAddress";
+}
+
+/** True when `ip` is one of the droplet's own addresses (not a reserved IP assigned to it). */
+function ownAddress(droplet: PolicyResource, ip: string): boolean {
+    return ["ipv4Address", "ipv6Address", "ipv4AddressPrivate"].some((key) => readString(droplet.props, key) === ip);
 }
 
 /** The zone a record belongs to: its `domain`, or the Domain resource it depends on when unknown. */
@@ -39,6 +47,16 @@ export function fqdnOf(record: PolicyResource): string {
     return label.endsWith(`.${domain}`) || label === domain ? label : `${label}.${domain}`;
 }
 
+/** The assignment resources that attach a reserved (or floating) IP to a droplet. */
+function assignmentsOf(stack: StackIndex, ip: PolicyResource): PolicyResource[] {
+    const address = readString(ip.props, "ipAddress");
+    return [...stack.of(digitalocean.ReservedIpAssignment), ...stack.of(digitalocean.FloatingIpAssignment)].filter(
+        (a) =>
+            (a.propertyDependencies?.ipAddress ?? []).some((d) => d.urn === ip.urn) ||
+            (typeof address === "string" && readString(a.props, "ipAddress") === address),
+    );
+}
+
 /** A and AAAA records and what they point at. */
 export function addressRecords(stack: StackIndex): AddressRecord[] {
     const result: AddressRecord[] = [];
@@ -53,24 +71,51 @@ export function addressRecords(stack: StackIndex): AddressRecord[] {
         const value = readString(record.props, "value");
         if (typeof value === "string") {
             const target = stack.resourceAtIp(value);
-            if (target && (target.isType(digitalocean.Droplet) || target.isType(digitalocean.LoadBalancer))) {
-                result.push({ record, type: type.toUpperCase(), fqdn, value, kind: target.isType(digitalocean.Droplet) ? "droplet" : "loadBalancer", target });
+            if (target && target.isType(digitalocean.LoadBalancer)) {
+                result.push({ record, type: type.toUpperCase(), fqdn, value, kind: "loadBalancer", target });
+                continue;
+            }
+            if (target && target.isType(digitalocean.Droplet)) {
+                result.push({
+                    record,
+                    type: type.toUpperCase(),
+                    fqdn,
+                    value,
+                    kind: "droplet",
+                    target,
+                    via: ownAddress(target, value) ? "dropletAddress" : "reservedIp",
+                });
                 continue;
             }
         }
         // Unknown value, or an IP this stack's outputs do not show: ask the engine what the value came from.
+        let viaReservedIp = false;
         const deps = (record.propertyDependencies?.value ?? []).flatMap((d): PolicyResource[] => {
             if (d.isType(digitalocean.Droplet) || d.isType(digitalocean.LoadBalancer)) return [d];
             if (d.isType(digitalocean.ReservedIp) || d.isType(digitalocean.ReservedIpAssignment) || d.isType(digitalocean.FloatingIp)) {
-                return stack.resolveOne(d, "dropletId", [digitalocean.Droplet]).targets;
+                viaReservedIp = true;
+                const direct = stack.resolveOne(d, "dropletId", [digitalocean.Droplet]).targets;
+                if (direct.length > 0 || d.isType(digitalocean.ReservedIpAssignment)) return direct;
+                // A reserved IP assigned by a separate ReservedIpAssignment (or FloatingIpAssignment).
+                return assignmentsOf(stack, d).flatMap((a) => stack.resolveOne(a, "dropletId", [digitalocean.Droplet]).targets);
             }
             return [];
         });
         const droplets = deps.filter((d) => d.isType(digitalocean.Droplet));
         const lbs = deps.filter((d) => d.isType(digitalocean.LoadBalancer));
         const shown = typeof value === "string" ? value : "(unknown)";
-        if (droplets.length > 0 && lbs.length === 0) result.push({ record, type: type.toUpperCase(), fqdn, value: shown, kind: "droplet", target: droplets[0] });
-        else if (lbs.length > 0 && droplets.length === 0) result.push({ record, type: type.toUpperCase(), fqdn, value: shown, kind: "loadBalancer", target: lbs[0] });
+        if (droplets.length > 0 && lbs.length === 0)
+            result.push({
+                record,
+                type: type.toUpperCase(),
+                fqdn,
+                value: shown,
+                kind: "droplet",
+                target: droplets[0],
+                via: viaReservedIp ? "reservedIp" : "dropletAddress",
+            });
+        else if (lbs.length > 0 && droplets.length === 0)
+            result.push({ record, type: type.toUpperCase(), fqdn, value: shown, kind: "loadBalancer", target: lbs[0] });
         else if (isUnknown(value) || deps.length > 0) result.push({ record, type: type.toUpperCase(), fqdn, value: shown, kind: "undecided" });
         else result.push({ record, type: type.toUpperCase(), fqdn, value: shown, kind: "elsewhere" });
     }
@@ -112,6 +157,44 @@ export function haproxyDroplets(stack: StackIndex): PolicyResource[] {
         const userData = readString(d.props, "userData");
         return typeof userData === "string" && installsHaproxy(userData);
     });
+}
+
+/** Whether a droplet is an HAProxy load balancer: its user data installs HAProxy and configures a frontend. */
+export function isHaproxyBalancer(droplet: PolicyResource): boolean | "undecided" {
+    const userData = readString(droplet.props, "userData");
+    if (isUnknown(userData)) return "undecided";
+    return typeof userData === "string" && configuresHaproxy(userData);
+}
+
+/** The public entry when the stack balances load on its own droplets (loadBalancer.engine: haproxy and the like). */
+export interface SelfManagedEntry {
+    /** HAProxy droplets the public reaches, each with the DNS names pointing at it. */
+    balancers: { droplet: PolicyResource; names: string[] }[];
+    /** Other droplets DNS points at, whose user data is known and configures no HAProxy. */
+    plain: { droplet: PolicyResource; names: string[] }[];
+    /** Droplets DNS points at whose user data is not known yet. */
+    undecided: { droplet: PolicyResource; names: string[] }[];
+}
+
+/**
+ * Self-managed load balancers: the HAProxy droplets DNS points at. A stack whose DNS points at no droplet
+ * (its records live elsewhere) counts every public HAProxy droplet, since the public can only be meant to reach those.
+ */
+export function selfManagedEntry(stack: StackIndex, records: readonly AddressRecord[] = addressRecords(stack)): SelfManagedEntry {
+    const entry: SelfManagedEntry = { balancers: [], plain: [], undecided: [] };
+    const behindDns = dropletsBehindDns(records);
+    const candidates =
+        behindDns.length > 0
+            ? behindDns
+            : stack
+                  .of(digitalocean.Droplet)
+                  .filter((d) => read(d.props, "publicNetworking") !== false && isHaproxyBalancer(d) !== false)
+                  .map((droplet) => ({ droplet, names: [] }));
+    for (const c of candidates) {
+        const kind = isHaproxyBalancer(c.droplet);
+        (kind === "undecided" ? entry.undecided : kind ? entry.balancers : entry.plain).push(c);
+    }
+    return entry;
 }
 
 /** A droplet's label for messages: `droplet "web-0"`, noting a self-managed HAProxy. */

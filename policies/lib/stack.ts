@@ -25,6 +25,7 @@ export class StackIndex {
     private readonly byIp = new Map<string, PolicyResource>();
     private readonly tagNamesOf = new Map<PolicyResource, { names: string[]; undecided: boolean }>();
     private readonly dropletsByTagName = new Map<string, PolicyResource[]>();
+    private readonly templateTagsOf = new Map<PolicyResource, { names: string[]; undecided: boolean }>();
     /** Droplets whose tags could not all be read; they might carry any tag. */
     readonly dropletsWithUndecidedTags: PolicyResource[] = [];
 
@@ -148,6 +149,31 @@ export class StackIndex {
         return this.dropletsByTagName.get(name) ?? [];
     }
 
+    /**
+     * The tags an autoscale pool's template gives each droplet it creates. The engine reports dependencies per
+     * top-level property, so unknown tag names are recovered from the Tag resources `dropletTemplate` depends on.
+     */
+    templateTags(pool: PolicyResource): { names: string[]; undecided: boolean } {
+        const cached = this.templateTagsOf.get(pool);
+        if (cached) return cached;
+        const template = read(pool.props, "dropletTemplate");
+        const values = isUnknown(template) ? { values: [], unknown: true } : readStrings(template, "tags");
+        const names = new Set(values.values);
+        let undecided = false;
+        if (values.unknown) {
+            const tagDeps = (pool.propertyDependencies?.dropletTemplate ?? []).filter((d) => d.isType(digitalocean.Tag));
+            for (const tag of tagDeps) {
+                const name = read(tag.props, "name");
+                if (typeof name === "string" && name !== "") names.add(name);
+                else undecided = true;
+            }
+            if (tagDeps.length === 0) undecided = true;
+        }
+        const result = { names: [...names], undecided };
+        this.templateTagsOf.set(pool, result);
+        return result;
+    }
+
     /** Droplet tag names (cached). */
     dropletTags(droplet: PolicyResource): { names: string[]; undecided: boolean } {
         return this.tagNames(droplet, "tags");
@@ -160,16 +186,29 @@ export class StackIndex {
  * validateStackResourcesOfType hands its callback only the filtered resources.
  */
 export function validateStackOf(
-    cls: ResourceClass,
+    cls: ResourceClass | readonly ResourceClass[],
     validate: (subjects: PolicyResource[], stack: StackIndex, args: StackValidationArgs, reportViolation: ReportViolation) => void,
 ): StackValidation {
+    if (Array.isArray(cls)) {
+        // Several subject classes (e.g. droplets and autoscale pools): no single type for the host's fast check.
+        const classes = cls as readonly ResourceClass[];
+        return (args, reportViolation) => {
+            const subjects = args.resources.filter((r) => classes.some((c) => r.isType(c)));
+            if (subjects.length === 0)
+                return args.notApplicable(
+                    `Policy only applies to resources of types ${classes.map((c) => `'${(c as unknown as { __pulumiType?: string }).__pulumiType}'`).join(", ")}`,
+                );
+            return validate(subjects, new StackIndex(args.resources), args, reportViolation);
+        };
+    }
+    const single = cls as ResourceClass;
     const fn: StackValidation = (args, reportViolation) => {
         const stack = new StackIndex(args.resources);
-        const typed = validateStackResourcesOfType(cls, (_props, filtered, report) => validate(filtered.resources, stack, args, report));
+        const typed = validateStackResourcesOfType(single, (_props, filtered, report) => validate(filtered.resources, stack, args, report));
         return typed(args, reportViolation);
     };
     // Keep the host's fast "not applicable" check (server.js reads __pulumiType off the function).
-    const token = (cls as unknown as { __pulumiType?: string }).__pulumiType;
+    const token = (single as unknown as { __pulumiType?: string }).__pulumiType;
     if (token) (fn as unknown as { __pulumiType: string }).__pulumiType = token;
     return fn;
 }
