@@ -19,7 +19,7 @@ export const DATA_BEARING_TYPES: readonly string[] = [
 ];
 
 /** What a diff needs of a captured resource. */
-export type Captured = Pick<RecordedResource, "urn" | "type" | "name" | "custom" | "inputs" | "propertyDependencies" | "replaceOnChanges">;
+export type Captured = Pick<RecordedResource, "urn" | "type" | "name" | "custom" | "id" | "inputs" | "propertyDependencies" | "replaceOnChanges">;
 
 export interface Replacement {
     urn: string;
@@ -312,6 +312,7 @@ async function captureMain(): Promise<void> {
             type: r.type,
             name: r.name,
             custom: r.custom,
+            id: r.id,
             inputs: r.inputs,
             propertyDependencies: r.propertyDependencies,
             replaceOnChanges: r.replaceOnChanges,
