@@ -5,6 +5,8 @@ import { databaseRamGb } from "../../policies/lib/sizes";
 import { isUnknown, read, readList, Undecided, UndecidedDuringPreview } from "../../policies/lib/unknowns";
 import { databaseServerIn, installsHaproxy, secretsIn } from "../../policies/lib/userData";
 import { UNKNOWN } from "../support/policyHarness";
+import { renderCloudInit } from "../../components/cloudInit";
+import { configuresHaproxy, haproxyFrontends, haproxyServers, haproxyTlsGaps } from "../../policies/lib/haproxy";
 
 const proxy = (policy as unknown as { unknownCheckingProxy: <T>(o: T) => T }).unknownCheckingProxy;
 const UnknownValueError = (policy as unknown as { UnknownValueError: new (...a: any[]) => Error }).UnknownValueError;
@@ -26,16 +28,29 @@ describe("policy helpers", () => {
         });
 
         it("lets every other error through", () => {
-            const hostile = new Proxy({}, { get: () => { throw new RangeError("boom"); } });
+            const hostile = new Proxy(
+                {},
+                {
+                    get: () => {
+                        throw new RangeError("boom");
+                    },
+                },
+            );
             assert.throws(() => read(hostile, "x"), RangeError);
         });
 
         it("ends an undecided validation with an UnknownValueError, which the host reports as advisory", () => {
             const undecided = new Undecided();
             undecided.settle();
-            undecided.note("Droplet \"a\"'s tags are not known yet.");
-            assert.throws(() => undecided.settle(), (e: Error) => e instanceof UnknownValueError && e instanceof UndecidedDuringPreview &&
-                e.message === "cannot decide during preview, because values the cloud computes are still unknown: Droplet \"a\"'s tags are not known yet. The check runs again with real values during `pulumi up`.");
+            undecided.note('Droplet "a"\'s tags are not known yet.');
+            assert.throws(
+                () => undecided.settle(),
+                (e: Error) =>
+                    e instanceof UnknownValueError &&
+                    e instanceof UndecidedDuringPreview &&
+                    e.message ===
+                        'cannot decide during preview, because values the cloud computes are still unknown: Droplet "a"\'s tags are not known yet. The check runs again with real values during `pulumi up`.',
+            );
         });
     });
 
@@ -85,10 +100,59 @@ describe("policy helpers", () => {
         });
 
         it("finds literal secrets but not references", () => {
-            assert.deepEqual(secretsIn("export API_TOKEN=abc123\nDB_PASSWORD=$(cat /run/db)\nX_FILE=/x\n"), [{ kind: "a literal value for API_TOKEN", line: 1 }]);
+            assert.deepEqual(secretsIn("export API_TOKEN=abc123\nDB_PASSWORD=$(cat /run/db)\nX_FILE=/x\n"), [
+                { kind: "a literal value for API_TOKEN", line: 1 },
+            ]);
             assert.deepEqual(secretsIn("--password=${DB_PASSWORD}\nkey: value\n"), []);
-            assert.deepEqual(secretsIn("token: \"s3cr3t\"\n"), [{ kind: "a literal value for token", line: 1 }]);
+            assert.deepEqual(secretsIn('token: "s3cr3t"\n'), [{ kind: "a literal value for token", line: 1 }]);
             assert.deepEqual(secretsIn("url: https://example.com/token\n"), []);
+        });
+    });
+    describe("haproxy.cfg reader", () => {
+        // The program's own renderer, so the pack and the HAProxy engine agree on what TLS termination looks like.
+        const rendered = (tls: boolean) =>
+            renderCloudInit({
+                kind: "haproxy",
+                backends: [
+                    { host: "10.0.0.2", port: 80 },
+                    { host: "10.0.0.3", port: 80 },
+                ],
+                algorithm: "roundrobin",
+                tls,
+                domain: "example.com",
+            });
+
+        it("finds TLS on 443 and the HTTP redirect in the engine's cloud-config", () => {
+            assert.equal(configuresHaproxy(rendered(true)), true);
+            assert.deepEqual(haproxyTlsGaps(rendered(true)), []);
+            assert.deepEqual(haproxyServers(rendered(true)), ["10.0.0.2:80", "10.0.0.3:80"]);
+        });
+
+        it("reports one gap, the missing TLS listener, for a plain-HTTP config", () => {
+            assert.deepEqual(haproxyTlsGaps(rendered(false)), ["no-tls-listener"]);
+        });
+
+        it("reads frontends, binds and redirects, ignoring comments", () => {
+            const cfg = "frontend fe\n  bind *:80\n  # redirect scheme https\n  bind 0.0.0.0:443 ssl crt /c.pem\nlisten stats\n  bind :8404\n";
+            assert.deepEqual(
+                haproxyFrontends(cfg).map((f) => [f.name, f.binds.map((b) => [b.port, b.ssl, b.crt]), f.redirectsToHttps]),
+                [
+                    [
+                        "fe",
+                        [
+                            [80, false, false],
+                            [443, true, true],
+                        ],
+                        false,
+                    ],
+                    ["stats", [[8404, false, false]], false],
+                ],
+            );
+            assert.deepEqual(haproxyTlsGaps(cfg), ["no-redirect"]);
+        });
+
+        it("does not take an installed but unconfigured HAProxy for a load balancer", () => {
+            assert.equal(configuresHaproxy("#!/bin/bash\napt-get install -y haproxy\n"), false);
         });
     });
 });

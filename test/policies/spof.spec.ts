@@ -65,7 +65,10 @@ describe("SPOF policies", () => {
         it("counts an autoscale pool whose template carries the tag at its minimum size", async () => {
             const stack = [
                 ...without(prod(), "web-0", ...webs),
-                spec(digitalocean.DropletAutoscale, "web-pool", { config: { minInstances: 2, maxInstances: 5, targetCpuUtilization: 0.6 }, dropletTemplate: { size: "s-1vcpu-2gb", region: "nyc3", image: "ubuntu-24-04-x64", sshKeys: ["k"], tags: ["shop-web"] } }),
+                spec(digitalocean.DropletAutoscale, "web-pool", {
+                    config: { minInstances: 2, maxInstances: 5, targetCpuUtilization: 0.6 },
+                    dropletTemplate: { size: "s-1vcpu-2gb", region: "nyc3", image: "ubuntu-24-04-x64", sshKeys: ["k"], tags: ["shop-web"] },
+                }),
             ];
             assert.deepEqual(await violations(loadBalancerMinBackends, stack), []);
         });
@@ -110,10 +113,15 @@ describe("SPOF policies", () => {
             ]);
         });
 
-        it("does not count a self-managed HAProxy droplet", async () => {
+        it("does not count an HAProxy droplet that configures no frontend and that DNS does not point at", async () => {
             const stack = [
                 ...tierStack(0),
-                spec(digitalocean.Droplet, "haproxy", { region: "nyc3", sshKeys: ["k"], monitoring: true, userData: "#!/bin/bash\napt-get install -y haproxy\n" }),
+                spec(digitalocean.Droplet, "haproxy", {
+                    region: "nyc3",
+                    sshKeys: ["k"],
+                    monitoring: true,
+                    userData: "#!/bin/bash\napt-get install -y haproxy\n",
+                }),
             ];
             assert.deepEqual(await violations(loadBalancerMinCount, stack), [
                 'The stack has 0 managed internet-facing load balancers (HAProxy on "haproxy" runs on single droplets and does not count) but needs at least 1. Add a digitalocean.LoadBalancer with network EXTERNAL in front of the droplets.',
@@ -152,13 +160,19 @@ describe("SPOF policies", () => {
 
         it("decides during preview from what the record's value depends on", async () => {
             const outcome = await run(dnsRecordTargetsLoadBalancer, materialize(tierStack(0), { preview: true }));
-            assert.equal(outcome.violations[0], 'DNS record "example.com" (A) points at droplet "server" instead of a load balancer, so the name fails with that droplet. Point it at a load balancer\'s ip.');
+            assert.equal(
+                outcome.violations[0],
+                'DNS record "example.com" (A) points at droplet "server" instead of a load balancer, so the name fails with that droplet. Point it at a load balancer\'s ip.',
+            );
         });
 
         it("reports cannot-decide when the value is unknown and its source untraceable", async () => {
             const outcome = await run(dnsRecordTargetsLoadBalancer, materialize(tierStack(0), { preview: true, withoutDependencies: true }));
             assert.deepEqual(outcome.violations, []);
-            assert.match(outcome.undecided[0], /DNS record "example\.com" points at a value that is not known yet\. DNS record "www\.example\.com" points at a value that is not known yet\./);
+            assert.match(
+                outcome.undecided[0],
+                /DNS record "example\.com" points at a value that is not known yet\. DNS record "www\.example\.com" points at a value that is not known yet\./,
+            );
         });
     });
 
@@ -177,7 +191,13 @@ describe("SPOF policies", () => {
         });
 
         it("does not mistake database clients or connection URLs for servers", async () => {
-            const stack = mutate(prod(), "app-0", (d) => (d.userData = "#cloud-config\npackages: [postgresql-client, mysql-client]\nruncmd:\n  - echo mysql://db.internal:25060/shop > /etc/shop/url\n"));
+            const stack = mutate(
+                prod(),
+                "app-0",
+                (d) =>
+                    (d.userData =
+                        "#cloud-config\npackages: [postgresql-client, mysql-client]\nruncmd:\n  - echo mysql://db.internal:25060/shop > /etc/shop/url\n"),
+            );
             assert.deepEqual(await violations(dropletNoDatabaseServer, stack), []);
         });
 
