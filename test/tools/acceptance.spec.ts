@@ -28,9 +28,36 @@ async function mandatory(args: string[]): Promise<{ families: string[]; findings
 }
 const describeFinding = (f: Finding) => `${f.policy} on ${f.name || "the stack"}`;
 
+// Issue 7: the same table with the self-managed engine and with autoscale pools. `--config-path` keys, as
+// `pulumi config set --path` would store them.
+const HAPROXY = ["--config-path", "--config", "webstack:loadBalancer.engine=haproxy"];
+const autoscale = (role: "web" | "app", min: number, max: number) =>
+    [`min=${min}`, `max=${max}`, "targetCpu=60"].flatMap((kv) => ["--config", `webstack:${role}.autoscale.${kv}`]);
+const AUTOSCALE: Record<number, string[]> = {
+    1: ["--config-path", ...autoscale("web", 2, 5)],
+    2: ["--config-path", ...autoscale("web", 2, 5), ...autoscale("app", 2, 4)],
+    3: ["--config-path", ...autoscale("web", 2, 8), ...autoscale("app", 2, 8)],
+};
+/** Production with HAProxy: two HAProxy droplets (tier 3), a standby node, and an autoscaled app pool behind the internal load balancer. */
+const HAPROXY_PROD = [...HAPROXY, "--config", "webstack:database.standbyNodes=1", ...autoscale("app", 2, 8)];
+const DB: [string, string] = ["digitalocean:index/databaseCluster:DatabaseCluster", "webstack-db-cluster"];
+/** The stack-level finding of one HAProxy droplet: a single point of failure like the database's. */
+const ONE_HAPROXY: [string, string] = ["load-balancer-min-count", ""];
+
+function startEnginePlans(): void {
+    for (const tier of [1, 2, 3]) {
+        void runPlan(tierArgs(tier, ...HAPROXY));
+        void runPlan(tierArgs(tier, ...AUTOSCALE[tier]));
+    }
+    void runPlan(tierArgs(3, ...HAPROXY_PROD));
+}
+
 describe("seed-issues acceptance table through npm run plan (spawned policy host, gRPC)", function () {
     this.timeout(120000);
-    before(() => startTierPlans());
+    before(() => {
+        startTierPlans();
+        startEnginePlans();
+    });
 
     it("tier 0: SPOF, TLS, monitoring and network isolation; the plan exits 1", async () => {
         const r = await mandatory(tierArgs(0));
@@ -62,4 +89,59 @@ describe("seed-issues acceptance table through npm run plan (spawned policy host
         assert.deepEqual(r.findings.map(describeFinding), []);
         assert.equal(r.code, 0);
     });
+});
+
+describe("seed-issues acceptance table per load-balancer engine and with autoscaling (issue 7), through npm run plan", function () {
+    this.timeout(180000);
+    before(() => startEnginePlans());
+    const spofSubjects = (r: { findings: Finding[] }) =>
+        r.findings.filter((f) => familyOf.get(f.policy) === "spof").map((f) => (f.type ? [f.type, f.name] : [f.policy, f.name]));
+
+    it("haproxy, tier 1: SPOF at the database and the one HAProxy droplet, TLS, monitoring and network isolation", async () => {
+        const r = await mandatory(tierArgs(1, ...HAPROXY));
+        assert.deepEqual(r.families, ["monitoring", "network", "spof", "tls"], r.findings.map(describeFinding).join("\n"));
+        assert.deepEqual(spofSubjects(r), [DB, ONE_HAPROXY], r.findings.map(describeFinding).join("\n"));
+        assert.deepEqual(
+            r.findings.filter((f) => familyOf.get(f.policy) === "tls").map(describeFinding),
+            ["public-endpoint-tls on webstack-haproxy-0"],
+            "tier 1 has no certificate: the HAProxy config has no TLS listener, reported once",
+        );
+    });
+
+    it("haproxy, tier 2: SPOF only, at the database and the one HAProxy droplet (80/443 open to the world on it is expected)", async () => {
+        const r = await mandatory(tierArgs(2, ...HAPROXY));
+        assert.deepEqual(r.families, ["spof"], r.findings.map(describeFinding).join("\n"));
+        assert.deepEqual(spofSubjects(r), [DB, ONE_HAPROXY], r.findings.map(describeFinding).join("\n"));
+    });
+
+    it("haproxy, tier 3: SPOF at the primary database only (two HAProxy droplets, active-active)", async () => {
+        const r = await mandatory(tierArgs(3, ...HAPROXY));
+        assert.deepEqual(r.families, ["spof"], r.findings.map(describeFinding).join("\n"));
+        assert.deepEqual(spofSubjects(r), [DB], r.findings.map(describeFinding).join("\n"));
+    });
+
+    it("haproxy, production (standby node, two HAProxy droplets, autoscaled app pool): no mandatory finding; the plan exits 0", async () => {
+        const r = await mandatory(tierArgs(3, ...HAPROXY_PROD));
+        assert.deepEqual(r.findings.map(describeFinding), []);
+        assert.equal(r.code, 0);
+    });
+
+    it("autoscaling, tier 1: the tier's table (SPOF at the database only, TLS, monitoring, network isolation)", async () => {
+        const r = await mandatory(tierArgs(1, ...AUTOSCALE[1]));
+        assert.deepEqual(r.families, ["monitoring", "network", "spof", "tls"], r.findings.map(describeFinding).join("\n"));
+        assert.deepEqual(spofSubjects(r), [DB], r.findings.map(describeFinding).join("\n"));
+        // The pool itself is judged, not skipped: no firewall and no alerts cover it at tier 1.
+        assert.ok(
+            r.findings.some((f) => f.policy === "droplet-firewall-coverage" && f.name === "webstack-web-pool"),
+            r.findings.map(describeFinding).join("\n"),
+        );
+    });
+
+    for (const tier of [2, 3]) {
+        it(`autoscaling, tier ${tier}: SPOF at the primary database only (pools counted at minInstances)`, async () => {
+            const r = await mandatory(tierArgs(tier, ...AUTOSCALE[tier]));
+            assert.deepEqual(r.families, ["spof"], r.findings.map(describeFinding).join("\n"));
+            assert.deepEqual(spofSubjects(r), [DB], r.findings.map(describeFinding).join("\n"));
+        });
+    }
 });
