@@ -65,8 +65,13 @@ function hashOf(text: string): number {
     return h >>> 0;
 }
 
-/** Outputs DigitalOcean computes, per type token. Inputs are echoed back as the provider does. */
-export function inventOutputs(type: string, name: string, inputs: Record<string, any>): { id: string; state: Record<string, unknown> } {
+/**
+ * Outputs DigitalOcean computes, per type token. Inputs are echoed back as the provider does. In preview (a first
+ * `pulumi preview`) only the inputs come back and no id: Pulumi's mock then resolves every other output, and the
+ * id, as unknown, the way the engine reports what the cloud has not computed yet.
+ */
+export function inventOutputs(type: string, name: string, inputs: Record<string, any>, preview = false): { id: string; state: Record<string, unknown> } {
+    if (preview) return { id: "", state: { ...inputs } };
     const h = hashOf(`${type}::${name}`);
     const id = String(100000000 + (h % 800000000));
     const uuid = `00000000-0000-4000-8000-${String(h).padStart(12, "0").slice(-12)}`;
@@ -187,7 +192,7 @@ export class Recorder {
                 newResource: (args) =>
                     args.type === "pulumi:pulumi:StackReference"
                         ? { id: String(args.inputs.name), state: { name: args.inputs.name, outputs: this.previousOutputs, secretOutputNames: [] } }
-                        : inventOutputs(args.type, args.name, args.inputs),
+                        : inventOutputs(args.type, args.name, args.inputs, preview),
                 call: (args) => {
                     throw new Error(`webstack's mock engine has no answer for the invoke "${args.token}"; add one to tools/recorder.ts.`);
                 },
