@@ -75,12 +75,36 @@ const T = (name: string) => `digitalocean:index/${name}`;
 /** Rounds to cents; sums are done in cents so totals are exact. */
 const cents = (usd: number) => Math.round(usd * 100);
 
+/** An autoscale pool's bounds: minInstances and maxInstances (a fixed targetNumberInstances is both). */
+function poolSize(inputs: Readonly<Record<string, unknown>>): { min: number; max: number } {
+    const config = (inputs.config ?? {}) as Record<string, unknown>;
+    const min = Number(config.minInstances ?? config.targetNumberInstances ?? 0);
+    return { min, max: Math.max(min, Number(config.maxInstances ?? config.targetNumberInstances ?? min)) };
+}
+
+/**
+ * The stack's monthly cost range: `min` is `estimateCost(...).monthlyUsd` (every autoscale pool at minInstances),
+ * `max` the same with every pool at maxInstances.
+ */
+export function costRange(resources: readonly PricedResource[], table: PriceTable = prices): { min: number; max: number } {
+    const min = estimateCost(resources, table).monthlyUsd;
+    const atMax = resources.map((r) => {
+        if (r.type !== T("dropletAutoscale:DropletAutoscale")) return r;
+        const { max } = poolSize(r.inputs);
+        return { ...r, inputs: { ...r.inputs, config: { ...((r.inputs.config ?? {}) as object), minInstances: max, maxInstances: max } } };
+    });
+    return { min, max: estimateCost(atMax, table).monthlyUsd };
+}
+
 /** Estimates the monthly list price of a stack: one item per billable resource, in the order given. */
 export function estimateCost(resources: readonly PricedResource[], table: PriceTable = prices): CostEstimate {
     const items: CostItem[] = [];
     const unpriced: UnpricedResource[] = [];
     let spacesSubscribed = false;
     let uptimeChecks = 0;
+    let unclaimedAssignments = resources.filter(
+        (r) => r.custom !== false && (r.type === T("reservedIpAssignment:ReservedIpAssignment") || r.type === T("floatingIpAssignment:FloatingIpAssignment")),
+    ).length;
 
     for (const r of resources) {
         if (r.custom === false || !r.type.startsWith("digitalocean:")) continue;
@@ -106,13 +130,24 @@ export function estimateCost(resources: readonly PricedResource[], table: PriceT
                 break;
             }
             case T("dropletAutoscale:DropletAutoscale"): {
-                const config = (inputs.config ?? {}) as Record<string, unknown>;
+                const pool = poolSize(inputs);
                 const template = (inputs.dropletTemplate ?? {}) as Record<string, unknown>;
-                const count = Number(config.minInstances ?? config.targetNumberInstances ?? 0);
                 const key = `droplet/${String(template.size)}`;
                 const usd = price(key);
-                if (usd === undefined) missing(`no price for droplet size "${String(template.size)}"`);
-                else item(`Autoscale pool: ${count} × Droplet ${String(template.size)} (minimum instances)`, count * usd, [key]);
+                if (usd === undefined) {
+                    missing(`no price for droplet size "${String(template.size)}"`);
+                } else if (pool.min === pool.max) {
+                    item(`Autoscale pool: ${pool.min} × Droplet ${String(template.size)} (fixed size)`, pool.min * usd, [key]);
+                } else {
+                    // The pool runs between min and max; the estimate's total counts the minimum, the floor the
+                    // pool never goes below, and the description shows the ceiling.
+                    const at = (n: number) => `$${(cents(n * usd) / 100).toFixed(2)}`;
+                    item(
+                        `Autoscale pool: ${pool.min}–${pool.max} × Droplet ${String(template.size)}, ${at(pool.min)} at min to ${at(pool.max)} at max (total counts min)`,
+                        pool.min * usd,
+                        [key],
+                    );
+                }
                 break;
             }
             case T("loadBalancer:LoadBalancer"): {
@@ -177,9 +212,14 @@ export function estimateCost(resources: readonly PricedResource[], table: PriceT
                 break;
             }
             case T("reservedIp:ReservedIp"):
-                if (inputs.dropletId !== undefined) item("Reserved IP assigned to a droplet", 0, []);
-                else missing("unassigned reserved IPs are billed; the amount is not confirmed");
+            case T("floatingIp:FloatingIp"): {
+                // Assigned through its own dropletId, or by a ReservedIpAssignment of the same stack (the
+                // assignment's ipAddress is an output of the IP, so the pair is matched by count, not by value).
+                const assigned = inputs.dropletId !== undefined || unclaimedAssignments-- > 0;
+                if (assigned) item("Reserved IP assigned to a droplet (free while assigned)", price("reserved-ip/assigned")!, ["reserved-ip/assigned"]);
+                else item("Reserved IPv4 not assigned to a droplet", price("reserved-ip/ipv4-unassigned")!, ["reserved-ip/ipv4-unassigned"]);
                 break;
+            }
             default:
                 if (!table.free[r.type]) missing("type not in components/prices.json");
         }

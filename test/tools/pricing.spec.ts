@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { estimateCost, prices, type PricedResource } from "../../components/pricing";
+import { costRange, estimateCost, prices, type PricedResource } from "../../components/pricing";
 import { PROD, runPlan, startTierPlans, tierArgs } from "./support/planRuns";
 
 const T = (name: string) => `digitalocean:index/${name}`;
@@ -100,6 +100,43 @@ describe("cost model (components/pricing.ts)", () => {
         );
     });
 
+    it("prices an autoscale pool at minInstances and shows the range up to maxInstances", () => {
+        const pool = res("dropletAutoscale:DropletAutoscale", { config: { minInstances: 2, maxInstances: 5 }, dropletTemplate: { size: "s-1vcpu-2gb" } });
+        const c = estimateCost([pool]);
+        assert.equal(c.monthlyUsd, 2 * P("droplet/s-1vcpu-2gb"));
+        assert.equal(c.items[0].description, "Autoscale pool: 2–5 × Droplet s-1vcpu-2gb, $24.00 at min to $60.00 at max (total counts min)");
+        assert.deepEqual(costRange([pool, res("droplet:Droplet", { size: "s-1vcpu-1gb" })]), {
+            min: 2 * P("droplet/s-1vcpu-2gb") + P("droplet/s-1vcpu-1gb"),
+            max: 5 * P("droplet/s-1vcpu-2gb") + P("droplet/s-1vcpu-1gb"),
+        });
+    });
+
+    it("prices a pool with a fixed targetNumberInstances as that many droplets", () => {
+        const c = estimateCost([res("dropletAutoscale:DropletAutoscale", { config: { targetNumberInstances: 3 }, dropletTemplate: { size: "s-1vcpu-1gb" } })]);
+        assert.equal(c.monthlyUsd, 3 * P("droplet/s-1vcpu-1gb"));
+        assert.equal(c.items[0].description, "Autoscale pool: 3 × Droplet s-1vcpu-1gb (fixed size)");
+    });
+
+    it("prices reserved IPs free while assigned (by dropletId or a ReservedIpAssignment) and $5 unassigned", () => {
+        assert.equal(P("reserved-ip/assigned"), 0);
+        assert.equal(P("reserved-ip/ipv4-unassigned"), 5);
+        const c = estimateCost([
+            res("reservedIp:ReservedIp", { region: "nyc3" }),
+            res("reservedIpAssignment:ReservedIpAssignment", { ipAddress: "192.0.2.1", dropletId: 1 }),
+            res("reservedIp:ReservedIp", { region: "nyc3", dropletId: 2 }),
+            res("reservedIp:ReservedIp", { region: "nyc3" }),
+        ]);
+        assert.deepEqual(
+            c.items.map((i) => [i.description, i.monthlyUsd]),
+            [
+                ["Reserved IP assigned to a droplet (free while assigned)", 0],
+                ["Reserved IP assigned to a droplet (free while assigned)", 0],
+                ["Reserved IPv4 not assigned to a droplet", P("reserved-ip/ipv4-unassigned")],
+            ],
+        );
+        assert.deepEqual(c.unpriced, []);
+    });
+
     it("lists free resources under no item and unknown billable ones as unpriced", () => {
         const c = estimateCost([
             res("firewall:Firewall", {}),
@@ -149,5 +186,63 @@ describe("cost of each tier's default stack (docs/architecture/stack.yaml), thro
     it("production (tier 3 with a standby): one more database node", async () => {
         const prod = await total(3, ...PROD);
         assert.equal(prod, (await total(3)) + db());
+    });
+});
+
+describe("cost per tier per load-balancer engine and with autoscaling (issue 7), through npm run plan", function () {
+    this.timeout(180000);
+    // The same plans as the acceptance table (test/tools/acceptance.spec.ts): runPlan memoizes by arguments.
+    const HAPROXY = ["--config-path", "--config", "webstack:loadBalancer.engine=haproxy"];
+    const autoscale = (role: "web" | "app", min: number, max: number) =>
+        [`min=${min}`, `max=${max}`, "targetCpu=60"].flatMap((kv) => ["--config", `webstack:${role}.autoscale.${kv}`]);
+    const AUTOSCALE: Record<number, string[]> = {
+        1: ["--config-path", ...autoscale("web", 2, 5)],
+        2: ["--config-path", ...autoscale("web", 2, 5), ...autoscale("app", 2, 4)],
+        3: ["--config-path", ...autoscale("web", 2, 8), ...autoscale("app", 2, 8)],
+    };
+    const HAPROXY_PROD = [...HAPROXY, "--config", "webstack:database.standbyNodes=1", ...autoscale("app", 2, 8)];
+    before(() => {
+        for (const tier of [1, 2, 3]) {
+            void runPlan(tierArgs(tier, ...HAPROXY));
+            void runPlan(tierArgs(tier, ...AUTOSCALE[tier]));
+        }
+        void runPlan(tierArgs(3, ...HAPROXY_PROD));
+    });
+    const plan = async (tier: number, extra: string[]) => {
+        const run = await runPlan(tierArgs(tier, ...extra));
+        assert.ok(run.code === 0 || run.code === 1, run.stderr);
+        return JSON.parse(run.stdout) as {
+            cost: { monthlyUsd: number; unpriced: unknown[]; items: { type: string; description: string }[] };
+            resources: PricedResource[];
+        };
+    };
+    // Hand sums from the table: web s-1vcpu-1gb $6, app s-1vcpu-2gb $12, HAProxy s-1vcpu-1gb $6 (loadBalancer.size
+    // default), load balancer node $12, MySQL db-s-1vcpu-2gb $30 per node, Valkey db-s-1vcpu-1gb $15, Spaces $5,
+    // reserved IPs $0 while assigned, one uptime check free.
+    const expected = {
+        haproxy: { 1: 6 + 2 * 6 + 30 + 30 + 0, 2: 6 + 12 + 2 * 6 + 2 * 12 + 30 + 30 + 0, 3: 2 * 6 + 12 + 4 * 6 + 4 * 12 + 3 * 30 + 15 + 5 + 0 },
+        autoscaleMin: { 1: 12 + 2 * 6 + 30 + 30, 2: 2 * 12 + 2 * 6 + 2 * 12 + 30 + 30, 3: 3 * 12 + 2 * 6 + 2 * 12 + 3 * 30 + 15 + 5 },
+        autoscaleMax: { 1: 12 + 5 * 6 + 30 + 30, 2: 2 * 12 + 5 * 6 + 4 * 12 + 30 + 30, 3: 3 * 12 + 8 * 6 + 8 * 12 + 3 * 30 + 15 + 5 },
+    } as const;
+
+    for (const tier of [1, 2, 3] as const) {
+        it(`haproxy, tier ${tier}: HAProxy droplets priced as droplets, reserved IPs free while assigned: $${expected.haproxy[tier]}`, async () => {
+            const doc = await plan(tier, HAPROXY);
+            assert.equal(doc.cost.monthlyUsd, expected.haproxy[tier]);
+            assert.deepEqual(doc.cost.unpriced, []);
+            assert.ok(doc.cost.items.some((i) => i.type === "digitalocean:index/reservedIp:ReservedIp" && /free while assigned/.test(i.description)));
+        });
+
+        it(`autoscaling, tier ${tier}: the total counts minInstances ($${expected.autoscaleMin[tier]}), the range reaches $${expected.autoscaleMax[tier]}`, async () => {
+            const doc = await plan(tier, AUTOSCALE[tier]);
+            assert.equal(doc.cost.monthlyUsd, expected.autoscaleMin[tier]);
+            assert.deepEqual(costRange(doc.resources), { min: expected.autoscaleMin[tier], max: expected.autoscaleMax[tier] });
+            assert.ok(doc.cost.items.some((i) => / at min to .* at max \(total counts min\)$/.test(i.description)));
+        });
+    }
+
+    it("haproxy, production (standby, two HAProxy droplets, app pool 2–8): the tier-3 total plus a standby node, with 2 app droplets at min", async () => {
+        const doc = await plan(3, HAPROXY_PROD);
+        assert.equal(doc.cost.monthlyUsd, expected.haproxy[3] + 30 - 4 * 12 + 2 * 12);
     });
 });
