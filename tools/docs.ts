@@ -7,6 +7,8 @@ import * as path from "node:path";
 import { CONFIG_DOCS, CONFIG_PATHS, StackSettings, parseStackConfig } from "../components/config";
 import { TIER_PROFILES, TIERS } from "../components/tiers";
 import { architectureArgs } from "./plan/architecture";
+import { exposureMarkdown } from "./exposure";
+import { upgradeMatrixMarkdown } from "./upgradeMatrix";
 import type { PlanDocument } from "./plan/report";
 
 export const README = path.join(__dirname, "..", "README.md");
@@ -61,11 +63,14 @@ const DEFAULT_OF: Record<string, (s: StackSettings, h?: StackSettings) => unknow
     allowDataLoss: (s) => s.allowDataLoss,
 };
 
-const cell = (value: unknown) => (value === undefined ? "n/a" : typeof value === "string" && /^(required|—|\[\])$/.test(value) ? value : `\`${String(value)}\``);
+const cell = (value: unknown) =>
+    value === undefined ? "n/a" : typeof value === "string" && /^(required|—|\[\])$/.test(value) ? value : `\`${String(value)}\``;
 
 export function configTable(): string {
     const settings = TIERS.map((tier) => parseStackConfig("docs", minimalConfig(tier)));
-    const haproxy = TIERS.map((tier) => (tier === 0 ? undefined : parseStackConfig("docs", { ...minimalConfig(tier), "webstack:loadBalancer": JSON.stringify({ engine: "haproxy" }) })));
+    const haproxy = TIERS.map((tier) =>
+        tier === 0 ? undefined : parseStackConfig("docs", { ...minimalConfig(tier), "webstack:loadBalancer": JSON.stringify({ engine: "haproxy" }) }),
+    );
     const rows = CONFIG_PATHS.map((key) => {
         const get = DEFAULT_OF[key];
         if (!get) throw new Error(`tools/docs.ts has no default reader for config key "${key}"`);
@@ -78,7 +83,9 @@ export function tierTable(): string {
     const rows = TIERS.map((tier) => {
         const p = TIER_PROFILES[tier];
         const parts = [
-            tier === 0 ? "1 droplet (nginx + app + MySQL)" : `${p.web.count} web droplets${p.app ? ` + ${p.app.count} app droplets behind an internal LB` : " (nginx + app)"}`,
+            tier === 0
+                ? "1 droplet (nginx + app + MySQL)"
+                : `${p.web.count} web droplets${p.app ? ` + ${p.app.count} app droplets behind an internal LB` : " (nginx + app)"}`,
             p.loadBalancer ? `${p.loadBalancer.count} public load balancer${p.loadBalancer.count > 1 ? "s" : ""}` : "DNS → droplet",
             p.database ? `managed MySQL (1 node) + ${p.database.readReplicas} read replica${p.database.readReplicas > 1 ? "s" : ""}` : "",
             p.firewalls ? "cloud + database firewalls" : "",
@@ -194,6 +201,53 @@ export async function acceptanceTable(): Promise<string> {
     return ["| Stack | Policy families with mandatory findings | Mandatory findings | `npm run plan` exits |", "|---|---|---:|---:|", ...rows].join("\n");
 }
 
+/** Issue 7's variants of each tier's default stack: the HAProxy engine, and autoscaled pools (managed engine). */
+const ENGINE_AUTOSCALE: Record<number, { web: [number, number]; app?: [number, number] }> = {
+    1: { web: [2, 5] },
+    2: { web: [2, 5], app: [2, 4] },
+    3: { web: [2, 8], app: [2, 8] },
+};
+const autoscaleArgs = (role: string, [min, max]: [number, number]) =>
+    [`min=${min}`, `max=${max}`, "targetCpu=60"].flatMap((kv) => ["--config", `webstack:${role}.autoscale.${kv}`]);
+
+/** Monthly cost per tier with each load-balancer engine, and with autoscaled pools (min–max), from the offline plan. */
+export async function enginesTable(): Promise<string> {
+    const { costRange } = require("../components/pricing") as typeof import("../components/pricing");
+    const haproxy = ["--config-path", "--config", "webstack:loadBalancer.engine=haproxy"];
+    const variants = TIERS.map((tier) => {
+        const scale = ENGINE_AUTOSCALE[tier];
+        return {
+            tier,
+            scale,
+            managed: planDocument(architectureArgs(tier)),
+            haproxy: tier === 0 ? undefined : planDocument([...architectureArgs(tier), ...haproxy]),
+            autoscale:
+                scale &&
+                planDocument([
+                    ...architectureArgs(tier),
+                    "--config-path",
+                    ...autoscaleArgs("web", scale.web),
+                    ...(scale.app ? autoscaleArgs("app", scale.app) : []),
+                ]),
+        };
+    });
+    const rows: string[] = [];
+    for (const v of variants) {
+        const managed = (await v.managed).cost.monthlyUsd;
+        const haproxyDoc = v.haproxy && (await v.haproxy);
+        const autoscaleDoc = v.autoscale && (await v.autoscale);
+        const range = autoscaleDoc && costRange(autoscaleDoc.resources as unknown as Parameters<typeof costRange>[0]);
+        const pools = v.scale ? `web ${v.scale.web.join("–")}${v.scale.app ? `, app ${v.scale.app.join("–")}` : ""}` : "";
+        const scaled = range ? `${usd(range.min)} – ${usd(range.max)} (${pools})` : "n/a (one server)";
+        rows.push(`| ${v.tier} | ${usd(managed)} | ${haproxyDoc ? usd(haproxyDoc.cost.monthlyUsd) : "n/a (no load balancer)"} | ${scaled} |`);
+    }
+    return [
+        "| Tier | Managed load balancers (default) | HAProxy droplets (`loadBalancer.engine: haproxy`) | Autoscaled pools, managed engine: total at min – at max (pool sizes) |",
+        "|---|---:|---:|---|",
+        ...rows,
+    ].join("\n");
+}
+
 /** Section name → generator. Sections computed elsewhere (plan, policies) register here as they land. */
 export const SECTIONS: Record<string, () => string | Promise<string>> = {
     tiers: tierTable,
@@ -201,6 +255,9 @@ export const SECTIONS: Record<string, () => string | Promise<string>> = {
     stacks: stacksTable,
     policies: policiesTable,
     acceptance: acceptanceTable,
+    upgrades: upgradeMatrixMarkdown,
+    exposure: exposureMarkdown,
+    engines: enginesTable,
 };
 
 export function replaceSection(text: string, name: string, body: string): string {
