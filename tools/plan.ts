@@ -28,6 +28,7 @@ Options:
   -C, --cwd DIR             the project directory (holds Pulumi.yaml)          [default: .]
   --policy-pack DIR         the policy pack to run                             [default: policies]
   --policy-pack-config FILE policy config                        [default: POLICY_PACK/config/STACK.json if present]
+  --timings                 print phase timings and peak memory as one JSON line on stderr (npm run bench)
   -h, --help                show this help
 
 Exit status: 0 no mandatory finding, 1 mandatory findings, 2 usage or configuration errors.
@@ -44,6 +45,7 @@ export interface PlanOptions {
     policyPackExplicit: boolean;
     policyPackConfig?: string;
     configFile?: string;
+    timings: boolean;
 }
 
 class UsageError extends Error {}
@@ -66,6 +68,7 @@ export function parseOptions(argv: string[]): PlanOptions | "help" {
                 cwd: { type: "string", short: "C" },
                 "policy-pack": { type: "string" },
                 "policy-pack-config": { type: "string" },
+                timings: { type: "boolean", default: false },
                 help: { type: "boolean", short: "h", default: false },
             },
         });
@@ -95,6 +98,7 @@ export function parseOptions(argv: string[]): PlanOptions | "help" {
         policyPackExplicit: v["policy-pack"] !== undefined,
         policyPackConfig: v["policy-pack-config"] && path.resolve(v["policy-pack-config"]),
         configFile: v["config-file"] && path.resolve(v["config-file"]),
+        timings: v.timings!,
     };
 }
 
@@ -103,10 +107,31 @@ const timings: [string, number][] = [];
 const t0 = Date.now();
 const mark = (what: string) => timings.push([what, Date.now() - t0]);
 
+/**
+ * What `--timings` prints (one JSON line on stderr; `npm run bench` reads it). Times are milliseconds;
+ * `at.*` are offsets from process start, the others durations. `policyHostCpuMs` is the CPU the policy
+ * host spent answering Analyze and AnalyzeStack (Linux only, 10 ms resolution).
+ */
+export interface PlanTimings {
+    resources: number;
+    at: Record<string, number>;
+    program: number;
+    analyze: number;
+    analyzeStack: number;
+    policies: number;
+    policyHostCpuMs: { analyze: number; analyzeStack: number } | null;
+    costAndDiagram: number;
+    maxRssKb: { plan: number; policyHost: number | null };
+}
+const since = () => Math.round(performance.now());
+const at: Record<string, number> = {};
+let lastTimings: PlanTimings | undefined;
+
 /** Runs the plan; returns the document and the exit code. Call once per process. */
 export async function plan(opts: PlanOptions): Promise<{ doc: PlanDocument; files: Record<string, string> }> {
     const cfg = loadStackConfig({ cwd: opts.cwd, stack: opts.stack, tier: opts.tier, overrides: opts.overrides, configFile: opts.configFile });
     mark("config");
+    at.config = since();
 
     // The policy host boots (~0.5 s) in parallel with the program run: start it first.
     const packPresent = fs.existsSync(path.join(opts.policyPack, "index.ts"));
@@ -131,35 +156,60 @@ export async function plan(opts: PlanOptions): Promise<{ doc: PlanDocument; file
 
     const { runProgram } = require("./plan/run") as typeof import("./plan/run");
     const { isSecret, plain, redact } = require("./recorder") as typeof import("./recorder");
+    at.programStart = since();
     const run = await runProgram(cfg);
     mark("program");
+    at.programEnd = since();
 
     // Policies: the engine analyzes each custom resource's inputs, then the whole stack's final state.
+    // Every Analyze request is on its way before this process turns to cost and diagram (synchronous work
+    // that would otherwise hold the host's answers back); the host evaluates them meanwhile.
+    let requestsSent: () => void = () => undefined;
+    const sent = new Promise<void>((resolve) => (requestsSent = resolve));
+    const policyTimes = { analyze: 0, analyzeStack: 0, cpu: null as PlanTimings["policyHostCpuMs"] };
     const policyWork = (async () => {
         if (!host) return { info: undefined, findings: [] as Finding[] };
-        const { toAnalyzed, outputsWithSecrets, stackResource } = require("./plan/policyHost") as typeof import("./plan/policyHost");
-        const info = await host.getAnalyzerInfo();
-        await host.configureStack();
-        await host.configure(reconcilePolicyConfig(info, givenPolicyConfig));
-        mark("policy host ready");
-        const perResource = await Promise.all(
-            run.resources
-                .filter((r) => r.custom)
-                .map(async (r) => (await host.analyze(toAnalyzed(r, run.stackUrn, r.inputs))).map((f) => ({ ...f, urn: f.urn || r.urn }))),
-        );
-        const stackWide = await host.analyzeStack([
-            stackResource(
-                run.stackUrn,
-                run.outputs.map((o) => ({ ...o, value: JSON.parse(JSON.stringify(o.value ?? null)) })),
-            ),
-            ...run.resources.map((r) => toAnalyzed(r, run.stackUrn, outputsWithSecrets(r, isSecret))),
-        ]);
-        mark("policies");
-        return { info, findings: [...perResource.flat(), ...stackWide] };
+        try {
+            const { toAnalyzed, outputsWithSecrets, stackResource } = require("./plan/policyHost") as typeof import("./plan/policyHost");
+            const info = await host.getAnalyzerInfo();
+            await host.configureStack();
+            await host.configure(reconcilePolicyConfig(info, givenPolicyConfig));
+            mark("policy host ready");
+            at.policyHostReady = since();
+            const cpu0 = host.usage();
+            const analyzeStart = performance.now();
+            const analyzing = Promise.all(
+                run.resources
+                    .filter((r) => r.custom)
+                    .map(async (r) => (await host.analyze(toAnalyzed(r, run.stackUrn, r.inputs))).map((f) => ({ ...f, urn: f.urn || r.urn }))),
+            );
+            requestsSent();
+            const perResource = await analyzing;
+            const cpu1 = host.usage();
+            const stackStart = performance.now();
+            policyTimes.analyze = Math.round(stackStart - analyzeStart);
+            const stackWide = await host.analyzeStack([
+                stackResource(
+                    run.stackUrn,
+                    run.outputs.map((o) => ({ ...o, value: JSON.parse(JSON.stringify(o.value ?? null)) })),
+                ),
+                ...run.resources.map((r) => toAnalyzed(r, run.stackUrn, outputsWithSecrets(r, isSecret))),
+            ]);
+            const cpu2 = host.usage();
+            policyTimes.analyzeStack = Math.round(performance.now() - stackStart);
+            if (cpu0 && cpu1 && cpu2) policyTimes.cpu = { analyze: cpu1.cpuMs - cpu0.cpuMs, analyzeStack: cpu2.cpuMs - cpu1.cpuMs };
+            mark("policies");
+            at.policiesDone = since();
+            return { info, findings: [...perResource.flat(), ...stackWide] };
+        } finally {
+            requestsSent();
+        }
     })();
     policyWork.catch(() => undefined);
+    await sent;
 
     // Meanwhile, in this process: cost and diagram.
+    const costStart = performance.now();
     const { estimateCost } = require("../components/pricing") as typeof import("../components/pricing");
     const cost = estimateCost(
         run.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, custom: r.custom, inputs: plain(r.inputs) as Record<string, unknown> })),
@@ -172,11 +222,14 @@ export async function plan(opts: PlanOptions): Promise<{ doc: PlanDocument; file
     const mermaid = diagram.toMermaid(model);
     const svg = await diagram.renderSvg(dot);
     mark("cost + diagram");
+    const costAndDiagram = Math.round(performance.now() - costStart);
 
     let policy: Awaited<typeof policyWork>;
+    let hostPeakRssKb: number | null = null;
     try {
         policy = await policyWork;
     } finally {
+        hostPeakRssKb = host?.usage()?.peakRssKb ?? null;
         await host?.close();
     }
 
@@ -237,6 +290,18 @@ export async function plan(opts: PlanOptions): Promise<{ doc: PlanDocument; file
     fs.writeFileSync(files.json, renderJson(doc));
     fs.writeFileSync(files.markdown, renderMarkdown(doc));
     mark("written");
+    at.written = since();
+    lastTimings = {
+        resources: run.resources.length,
+        at,
+        program: at.programEnd - at.programStart,
+        analyze: policyTimes.analyze,
+        analyzeStack: policyTimes.analyzeStack,
+        policies: at.policiesDone !== undefined ? at.policiesDone - at.programEnd : 0,
+        policyHostCpuMs: policyTimes.cpu,
+        costAndDiagram,
+        maxRssKb: { plan: process.resourceUsage().maxRSS, policyHost: hostPeakRssKb },
+    };
     return { doc, files };
 }
 
@@ -264,6 +329,8 @@ export async function main(argv: string[]): Promise<number> {
         const text = opts.format === "json" ? report.renderJson(doc) : opts.format === "markdown" ? report.renderMarkdown(doc) : report.renderText(doc);
         process.stdout.write(text);
         if (process.env.WEBSTACK_PLAN_TIMING === "1") process.stderr.write(timings.map(([w, t]) => `${String(t).padStart(6)} ms  ${w}`).join("\n") + "\n");
+        if (opts.timings && lastTimings)
+            process.stderr.write(`${JSON.stringify({ timings: { ...lastTimings, at: { ...lastTimings.at, output: since() } } })}\n`);
         return doc.summary.exitCode;
     } catch (err) {
         killAllPolicyHosts();

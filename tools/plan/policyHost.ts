@@ -249,6 +249,22 @@ export class PolicyHost {
         return this.child.pid;
     }
 
+    /**
+     * CPU time (user + system) the host has used so far and its peak resident memory, from /proc (Linux);
+     * undefined elsewhere or once the host is gone. The benchmark reads it around Analyze/AnalyzeStack.
+     */
+    usage(): { cpuMs: number; peakRssKb: number } | undefined {
+        try {
+            const stat = fs.readFileSync(`/proc/${this.child.pid}/stat`, "utf8");
+            const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+            const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+            const hwm = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${this.child.pid}/status`, "utf8"));
+            return { cpuMs: ticks * 10, peakRssKb: hwm ? Number(hwm[1]) : 0 };
+        } catch {
+            return undefined;
+        }
+    }
+
     private stderrTail(): string {
         const text = this.stderr.trim();
         return text ? `:\n${text.split("\n").slice(-30).join("\n")}` : "";
