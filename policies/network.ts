@@ -129,7 +129,12 @@ const firewallNoWorldIngressSchema: PolicyConfigSchema = {
 };
 
 /** Whether every droplet a firewall covers is a self-managed (HAProxy) load balancer DNS points at. */
-function coversOnlySelfManagedBalancers(firewall: PolicyResource, stack: StackIndex, balancers: ReadonlySet<string>): boolean | "undecided" {
+function coversOnlySelfManagedBalancers(
+    firewall: PolicyResource,
+    stack: StackIndex,
+    balancers: ReadonlySet<string>,
+    maybeBalancers: ReadonlySet<string>,
+): boolean | "undecided" {
     const ids = stack.resolve(firewall, "dropletIds", [digitalocean.Droplet]);
     const tags = stack.tagNames(firewall, "tags");
     if (ids.undecided || tags.undecided) return "undecided";
@@ -138,7 +143,9 @@ function coversOnlySelfManagedBalancers(firewall: PolicyResource, stack: StackIn
     // A pool's droplets are created from a template: never HAProxy balancers DNS can point at.
     if (stack.of(digitalocean.DropletAutoscale).some((pool) => stack.templateTags(pool).names.some((t) => tags.names.includes(t)))) return false;
     if (covered.size === 0) return tags.names.length > 0 && stack.dropletsWithUndecidedTags.length > 0 ? "undecided" : false;
-    return [...covered].every((urn) => balancers.has(urn));
+    if ([...covered].every((urn) => balancers.has(urn))) return true;
+    // During a first preview an HAProxy droplet's user data (its backend list) is not known yet.
+    return [...covered].every((urn) => balancers.has(urn) || maybeBalancers.has(urn)) ? "undecided" : false;
 }
 
 export const firewallNoWorldIngress: WebstackStackPolicy = {
@@ -159,7 +166,7 @@ export const firewallNoWorldIngress: WebstackStackPolicy = {
             selfManagedLoadBalancerPorts: number[];
         }>(firewallNoWorldIngressSchema, args);
         const undecided = new Undecided();
-        let balancers: Set<string> | undefined;
+        let entry: { balancers: Set<string>; undecided: Set<string> } | undefined;
         for (const firewall of firewalls) {
             let onlyBalancers: boolean | "undecided" | undefined;
             for (const rule of inboundRules(firewall.props, firewall.name, undecided)) {
@@ -168,8 +175,14 @@ export const firewallNoWorldIngress: WebstackStackPolicy = {
                 const range = (rule.portRange ?? "").trim();
                 if (rule.protocol !== "icmp" && allowedPorts.some((p) => range === String(p))) continue;
                 if (onlyBalancers === undefined) {
-                    balancers ??= new Set(selfManagedEntry(stack).balancers.map((b) => b.droplet.urn));
-                    onlyBalancers = coversOnlySelfManagedBalancers(firewall, stack, balancers);
+                    if (!entry) {
+                        const found = selfManagedEntry(stack);
+                        entry = {
+                            balancers: new Set(found.balancers.map((b) => b.droplet.urn)),
+                            undecided: new Set(found.undecided.map((b) => b.droplet.urn)),
+                        };
+                    }
+                    onlyBalancers = coversOnlySelfManagedBalancers(firewall, stack, entry.balancers, entry.undecided);
                 }
                 const webPort = rule.protocol === "tcp" && selfManagedLoadBalancerPorts.some((p) => range === String(p));
                 if (webPort && onlyBalancers === true) continue;

@@ -135,6 +135,21 @@ describe("HAProxy engine (self-managed load balancers)", () => {
             ]);
         });
 
+        it("reports cannot-decide, not a violation, while the HAProxy droplets' user data is unknown (first preview)", async () => {
+            const stack = haproxyStack(2).map((s) =>
+                s.name.startsWith("haproxy-") && s.cls === digitalocean.Droplet
+                    ? { ...s, props: { ...s.props, userData: ref("web-0", "ipv4AddressPrivate") } }
+                    : s,
+            );
+            const outcome = await run(firewallNoWorldIngress, materialize(stack, { preview: true }));
+            assert.deepEqual(outcome.violations, []);
+            assert.equal(outcome.undecided.length, 1);
+            assert.match(
+                outcome.undecided[0],
+                /Firewall "fw-lb" opens tcp port 80 to the internet; whether it covers only HAProxy load balancers is not known yet/,
+            );
+        });
+
         it("does not exempt HAProxy droplets that DNS does not point at", async () => {
             const stack = without(haproxyStack(2), "dns-apex-1", "dns-www-1");
             const found = await violations(firewallNoWorldIngress, stack);
