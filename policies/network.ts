@@ -352,7 +352,10 @@ export const databaseFirewallNoWorld: WebstackResourcePolicy = {
 
 /** Where a resource's VPC reference points: a Vpc resource, a raw uuid, or the region's default VPC. */
 function vpcKey(stack: StackIndex, r: PolicyResource, property: string, region: string): { key: string; label: string } | "undecided" {
-    const value = readString(r.props, property);
+    // "dropletTemplate.vpcUuid": the engine reports dependencies per top-level property.
+    const path = property.split(".");
+    property = path[0];
+    const value = readString(r.props, ...path);
     if (typeof value === "string" && value !== "") {
         const vpc = stack.resourceWithId(value);
         if (vpc && vpc.isType(digitalocean.Vpc)) return { key: vpc.urn, label: `VPC "${vpc.name}"` };
@@ -369,26 +372,29 @@ function vpcKey(stack: StackIndex, r: PolicyResource, property: string, region: 
 export const resourcesSameVpc: WebstackStackPolicy = {
     name: "resources-same-vpc",
     description:
-        "Checks that the droplets, load balancers and database clusters of each region share one VPC (vpcUuid / privateNetworkUuid; absent means the region's default VPC).",
+        "Checks that the droplets (autoscale pool templates included), load balancers and database clusters of each region share one VPC (vpcUuid / privateNetworkUuid; absent means the region's default VPC).",
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: { properties: {} },
     rationale: "Resources in different VPCs cannot talk over the private network: traffic to the database either fails or has to cross the public internet.",
     remediationSteps:
         "Create one digitalocean.Vpc per region and pass its id as vpcUuid (droplets, load balancers) and privateNetworkUuid (database clusters, replicas).",
-    validateStack: validateStackOf(digitalocean.Droplet, (_droplets, stack, _args, reportViolation) => {
+    validateStack: validateStackOf([digitalocean.Droplet, digitalocean.DropletAutoscale], (_droplets, stack, _args, reportViolation) => {
         const members: [ResourceLabel, PolicyResource, string][] = [
             ...stack.of(digitalocean.Droplet).map((r): [ResourceLabel, PolicyResource, string] => ["droplet", r, "vpcUuid"]),
             ...stack.of(digitalocean.LoadBalancer).map((r): [ResourceLabel, PolicyResource, string] => ["load balancer", r, "vpcUuid"]),
             ...stack.of(digitalocean.DatabaseCluster).map((r): [ResourceLabel, PolicyResource, string] => ["database cluster", r, "privateNetworkUuid"]),
             ...stack.of(digitalocean.DatabaseReplica).map((r): [ResourceLabel, PolicyResource, string] => ["database replica", r, "privateNetworkUuid"]),
+            ...stack
+                .of(digitalocean.DropletAutoscale)
+                .map((r): [ResourceLabel, PolicyResource, string] => ["droplet autoscale pool", r, "dropletTemplate.vpcUuid"]),
         ];
         const undecided = new Undecided();
         const regions = new Map<string, Map<string, { label: string; members: string[] }>>();
         for (const [kind, r, property] of members) {
             const type = readString(r.props, "type");
             if (typeof type === "string" && type.toUpperCase() === "GLOBAL") continue; // global load balancers have no region or VPC
-            let region = readString(r.props, "region");
+            let region = r.isType(digitalocean.DropletAutoscale) ? readString(r.props, "dropletTemplate", "region") : readString(r.props, "region");
             if (region === undefined && r.isType(digitalocean.DatabaseReplica)) {
                 const cluster = stack.resolveOne(r, "clusterId", [digitalocean.DatabaseCluster]).targets[0];
                 region = cluster ? readString(cluster.props, "region") : undefined;
@@ -422,7 +428,7 @@ export const resourcesSameVpc: WebstackStackPolicy = {
     }),
 };
 
-type ResourceLabel = "droplet" | "load balancer" | "database cluster" | "database replica";
+type ResourceLabel = "droplet" | "load balancer" | "database cluster" | "database replica" | "droplet autoscale pool";
 
 export const networkPolicies: WebstackPolicy[] = [
     dropletFirewallCoverage,

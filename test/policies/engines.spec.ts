@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import * as digitalocean from "@pulumi/digitalocean";
 import { dropletAlertCoverage, dropletMonitoringAgent, loadBalancerAlertCoverage, monitoringPolicies } from "../../policies/monitoring";
-import { dropletFirewallCoverage, firewallNoWorldIngress, networkPolicies } from "../../policies/network";
+import { dropletFirewallCoverage, firewallNoWorldIngress, networkPolicies, resourcesSameVpc } from "../../policies/network";
 import { dnsRecordTargetsLoadBalancer, loadBalancerMinBackends, loadBalancerMinCount, publicEndpointLoadBalanced, spofPolicies } from "../../policies/spof";
 import { publicEndpointTls, tlsPolicies } from "../../policies/tls";
 import { materialize, mandatoryPolicies, ref, run, runPack, Spec } from "../support/policyHarness";
@@ -215,6 +215,19 @@ describe("droplet autoscale pools", () => {
         assert.deepEqual(await violations(dropletAlertCoverage, stack), [
             'Droplet autoscale pool "web-pool" has no enabled alert policy with a notification target, so nobody is told when it runs out of CPU, memory or disk. Add a digitalocean.MonitorAlert of type "v1/insights/droplet/cpu" whose tags include one of its template\'s tags with alerts.emails or alerts.slacks.',
         ]);
+    });
+
+    it("must create its droplets in the stack's VPC", async () => {
+        const stack = [
+            ...without(tierStack("prod"), ...webs),
+            autoscalePool("web-pool", [ref("tag-web")], 2, { vpcUuid: "0f0f0f0f-0000-4000-8000-000000000099" }),
+        ];
+        const found = await violations(resourcesSameVpc, stack);
+        assert.equal(found.length, 1);
+        assert.match(
+            found[0],
+            /^Resources in region "nyc3" are split across 2 VPCs: .*VPC "0f0f0f0f-0000-4000-8000-000000000099" \(droplet autoscale pool "web-pool"\)/,
+        );
     });
 
     it("must install the monitoring agent on its droplets", async () => {
