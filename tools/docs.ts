@@ -231,20 +231,45 @@ export async function enginesTable(): Promise<string> {
                 ]),
         };
     });
+    const { catalog } = require("../policies/catalog") as typeof import("../policies/catalog");
+    const familyOf = new Map(catalog.map((e) => [e.name, e.family]));
+    const families = (doc: PlanDocument | undefined) => {
+        if (!doc) return "n/a";
+        const found = [...new Set(doc.findings.filter((f) => f.level === "mandatory").map((f) => familyOf.get(f.policy) ?? f.policy))].sort();
+        return found.length > 0 ? found.join(", ") : "none";
+    };
     const rows: string[] = [];
+    const findings: string[] = [];
     for (const v of variants) {
-        const managed = (await v.managed).cost.monthlyUsd;
+        const managedDoc = await v.managed;
         const haproxyDoc = v.haproxy && (await v.haproxy);
         const autoscaleDoc = v.autoscale && (await v.autoscale);
         const range = autoscaleDoc && costRange(autoscaleDoc.resources as unknown as Parameters<typeof costRange>[0]);
         const pools = v.scale ? `web ${v.scale.web.join("–")}${v.scale.app ? `, app ${v.scale.app.join("–")}` : ""}` : "";
         const scaled = range ? `${usd(range.min)} – ${usd(range.max)} (${pools})` : "n/a (one server)";
-        rows.push(`| ${v.tier} | ${usd(managed)} | ${haproxyDoc ? usd(haproxyDoc.cost.monthlyUsd) : "n/a (no load balancer)"} | ${scaled} |`);
+        rows.push(
+            `| ${v.tier} | ${usd(managedDoc.cost.monthlyUsd)} | ${haproxyDoc ? usd(haproxyDoc.cost.monthlyUsd) : "n/a (no load balancer)"} | ${scaled} |`,
+        );
+        findings.push(`| ${v.tier} | ${families(managedDoc)} | ${families(haproxyDoc || undefined)} | ${families(autoscaleDoc || undefined)} |`);
     }
+    // Production: tier 3 with a standby database node (two HAProxy droplets with the haproxy engine).
+    const standby = ["--config-path", "--config", "webstack:database.standbyNodes=1"];
+    const [prodManaged, prodHaproxy] = await Promise.all([
+        planDocument([...architectureArgs(3), ...standby]),
+        planDocument([...architectureArgs(3), ...haproxy, "--config", "webstack:database.standbyNodes=1"]),
+    ]);
+    rows.push(`| 3 + \`database.standbyNodes: 1\` | ${usd(prodManaged.cost.monthlyUsd)} | ${usd(prodHaproxy.cost.monthlyUsd)} | n/a |`);
+    findings.push(`| 3 + \`database.standbyNodes: 1\` | ${families(prodManaged)} | ${families(prodHaproxy)} | n/a |`);
     return [
         "| Tier | Managed load balancers (default) | HAProxy droplets (`loadBalancer.engine: haproxy`) | Autoscaled pools, managed engine: total at min – at max (pool sizes) |",
         "|---|---:|---:|---|",
         ...rows,
+        "",
+        "Policy families with mandatory findings for the same stacks (the seed-issues table; with one HAProxy droplet, at tiers 1 and 2, SPOF also reports it):",
+        "",
+        "| Tier | Managed | HAProxy | Autoscaled pools |",
+        "|---|---|---|---|",
+        ...findings,
     ].join("\n");
 }
 
