@@ -120,6 +120,11 @@ const FINGERPRINT = /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const IMAGE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
 
+/** A key as printed in a problem: control characters (line breaks, tabs) escaped, so a problem stays on one line. */
+// eslint-disable-next-line no-control-regex
+const keyLabel = (key: string): string => key.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+/** A key in a fix command. */
+const shellKey = (key: string): string => `'${keyLabel(key)}'`;
 const show = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : typeof value === "number" && !Number.isFinite(value) ? `"${value}"` : `"${JSON.stringify(value)}"`);
 const quoteAll = (values: readonly (string | number)[]): string => {
     const q = values.map((v) => `"${v}"`);
@@ -163,7 +168,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
         if (!fullKey.startsWith(`${NAMESPACE}:`)) continue;
         const key = fullKey.slice(NAMESPACE.length + 1);
         if (!Object.hasOwn(KEYS, key)) {
-            problems.push(`${fullKey}: unknown key; allowed keys are ${quoteAll(Object.keys(KEYS))}. Fix: pulumi config rm ${fullKey}`);
+            problems.push(`${keyLabel(fullKey)}: unknown key; allowed keys are ${quoteAll(Object.keys(KEYS))}. Fix: pulumi config rm ${shellKey(fullKey)}`);
             continue;
         }
         values[key] = decode(text);
@@ -190,7 +195,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
             objects[key] = value as Record<string, unknown>;
             for (const sub of Object.keys(value)) {
                 if (!subKeys.includes(sub)) {
-                    problems.push(`${path(`${key}.${sub}`)}: unknown key; allowed keys are ${quoteAll(subKeys)}. Fix: pulumi config rm --path '${path(`${key}.${sub}`)}'`);
+                    problems.push(`${keyLabel(path(`${key}.${sub}`))}: unknown key; allowed keys are ${quoteAll(subKeys)}. Fix: pulumi config rm --path ${shellKey(path(`${key}.${sub}`))}`);
                 }
             }
         }
@@ -351,7 +356,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
             return undefined;
         }
         for (const sub of Object.keys(value)) {
-            if (!["min", "max", "targetCpu"].includes(sub)) problems.push(`${path(`${key}.${sub}`)}: unknown key; allowed keys are "min", "max" or "targetCpu". Fix: pulumi config rm --path '${path(`${key}.${sub}`)}'`);
+            if (!["min", "max", "targetCpu"].includes(sub)) problems.push(`${keyLabel(path(`${key}.${sub}`))}: unknown key; allowed keys are "min", "max" or "targetCpu". Fix: pulumi config rm --path ${shellKey(path(`${key}.${sub}`))}`);
         }
         const v = value as Record<string, unknown>;
         const num = (sub: string, fallback: number, min: number, max: number) => {
