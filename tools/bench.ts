@@ -88,7 +88,8 @@ const x = (r: number) => r.toFixed(2);
 
 function machine(): string {
     const cpu = os.cpus()[0]?.model.trim() ?? "unknown CPU";
-    return `${os.cpus().length} cores (nproc ${os.availableParallelism()}), ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+    // The load average says how much other work shared the machine: ratios hold up, absolute times do not.
+    return `${os.cpus().length} cores (nproc ${os.availableParallelism()}), ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}, load average ${os.loadavg()[0].toFixed(1)}`;
 }
 
 export async function bench(opts: { reps: number; count: number; tests: boolean; log: (line: string) => void }): Promise<Row[]> {

@@ -15,10 +15,16 @@ const SNAPSHOT = path.join(__dirname, "__snapshots__", "plan-fixture-dev.md");
 
 describe("npm run plan (tools/plan.ts), fixture program and pack", function () {
     this.timeout(60000);
+    // Every child process this block waits for starts at once (runs are memoized): on two cores the plans
+    // overlap instead of queueing behind one another (issue 8: the suite's time budget).
     before(() => {
+        void runPlan([...fixtureArgs]);
         void runPlan([...fixtureArgs, "--format", "json"]);
         void runPlan([...fixtureArgs, "--format", "markdown"]);
-        void runPlan([...fixtureArgs]);
+        void runPlan([...fixtureArgs, "--policy-pack-config", path.join(FIXTURES, "pack-config", "relaxed.json"), "--format", "json"]);
+        void runPlan([...fixtureArgs, "--stack", "bad"]);
+        void runPlan([...fixtureArgs, "--config", "webstack:fail=component"]);
+        void runPlan([...fixtureArgs, "--policy-pack-config", path.join(FIXTURES, "pack-config", "invalid.json")]);
     });
 
     it("prints the tree, outputs, findings, cost, diagram path and summary, and exits 1 on a mandatory finding", async () => {
@@ -154,13 +160,24 @@ describe("the policy host never outlives the plan", function () {
             plan.on("exit", () => reject(new Error(`plan exited before its policy host was up:\n${stderr}`)));
         });
     }
+    // The three slow plans and the two ordinary runs start together; each test then signals its own plan.
+    let slow: ReturnType<typeof startSlowPlan>[] = [];
+    before(() => {
+        slow = [startSlowPlan(), startSlowPlan(), startSlowPlan()];
+        for (const p of slow) p.catch(() => undefined);
+        void runPlan([...fixtureArgs, "--config", "webstack:fail=component"], { WEBSTACK_PLAN_TIMING: "1" });
+        void runPlan([...fixtureArgs], { WEBSTACK_PLAN_TIMING: "1" });
+    });
+    after(async () => {
+        for (const p of slow) (await p.catch(() => undefined))?.plan.kill("SIGKILL");
+    });
     const gone = async (pid: number, withinMs: number) => {
         for (const start = Date.now(); Date.now() - start < withinMs; await new Promise((r) => setTimeout(r, 50))) if (!alive(pid)) return true;
         return false;
     };
 
     it("on Ctrl-C (SIGINT): the plan exits 130 and the host is gone", async () => {
-        const { plan, hostPid, exited } = await startSlowPlan();
+        const { plan, hostPid, exited } = await slow[0];
         assert.ok(alive(hostPid));
         plan.kill("SIGINT");
         assert.deepEqual(await exited, [130, null]);
@@ -168,14 +185,14 @@ describe("the policy host never outlives the plan", function () {
     });
 
     it("on SIGTERM: the plan exits 143 and the host is gone", async () => {
-        const { plan, hostPid, exited } = await startSlowPlan();
+        const { plan, hostPid, exited } = await slow[1];
         plan.kill("SIGTERM");
         assert.deepEqual(await exited, [143, null]);
         assert.ok(await gone(hostPid, 2000), `policy host ${hostPid} survived SIGTERM`);
     });
 
     it("on SIGKILL, where no handler runs: the host notices its stdin close and exits", async () => {
-        const { plan, hostPid, exited } = await startSlowPlan();
+        const { plan, hostPid, exited } = await slow[2];
         plan.kill("SIGKILL");
         assert.deepEqual(await exited, [null, "SIGKILL"]);
         assert.ok(await gone(hostPid, 3000), `policy host ${hostPid} survived SIGKILL of the plan`);
