@@ -54,7 +54,7 @@ export const catalog: CatalogEntry[] = (Object.entries(families) as [Family, Web
     policies.map((policy) => ({
         name: policy.name,
         family,
-        kind: "validateStack" in policy ? "stack" as const : "resource" as const,
+        kind: "validateStack" in policy ? ("stack" as const) : ("resource" as const),
         enforcementLevel: policy.enforcementLevel,
         severity: policy.severity,
         what: policy.description,
@@ -69,14 +69,11 @@ const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\n/g,
 /** The catalog as a Markdown table (policy, family, enforcement, severity, what, why, fix, config). */
 export function catalogMarkdown(): string {
     const rows = catalog.map((e) => {
-        const config = e.config.length > 0
-            ? e.config.map((k) => `\`${k.name}\` (${k.type}, default \`${JSON.stringify(k.default)}\`): ${k.description}`).join("<br>")
-            : "none";
+        const config =
+            e.config.length > 0
+                ? e.config.map((k) => `\`${k.name}\` (${k.type}, default \`${JSON.stringify(k.default)}\`): ${k.description}`).join("<br>")
+                : "none";
         return `| \`${e.name}\` | ${e.family} | ${e.enforcementLevel} | ${e.severity} | ${cell(e.what)} | ${cell(e.why)} | ${cell(e.fix)} | ${cell(config)} |`;
     });
-    return [
-        "| Policy | Family | Enforcement | Severity | What | Why | How to fix | Config |",
-        "|---|---|---|---|---|---|---|---|",
-        ...rows,
-    ].join("\n");
+    return ["| Policy | Family | Enforcement | Severity | What | Why | How to fix | Config |", "|---|---|---|---|---|---|---|---|", ...rows].join("\n");
 }

@@ -33,7 +33,7 @@ export const spacesBucketPrivate: WebstackResourcePolicy = {
     severity: "high",
     configSchema: { properties: {} },
     rationale: "A public-read bucket lists and serves every object to anyone; public assets belong behind a CDN or per-object ACLs, not a public bucket.",
-    remediationSteps: "Set acl: \"private\" and serve public assets through a digitalocean.Cdn or per-object ACLs.",
+    remediationSteps: 'Set acl: "private" and serve public assets through a digitalocean.Cdn or per-object ACLs.',
     validateResource: validateResourceOfType(digitalocean.SpacesBucket, (bucket, args, reportViolation) => {
         const acl = read(bucket, "acl");
         if (isUnknown(acl)) decideLater(`Spaces bucket "${args.name}"'s acl is not known yet.`);
@@ -54,7 +54,9 @@ export const spacesBucketVersioning: WebstackResourcePolicy = {
         const enabled = read(bucket, "versioning", "enabled");
         if (isUnknown(enabled)) decideLater(`Spaces bucket "${args.name}"'s versioning is not known yet.`);
         if (enabled === true) return;
-        reportViolation(`Spaces bucket "${args.name}" has versioning ${enabled === false ? "disabled" : "unset"}, so an overwritten or deleted object is gone for good; set versioning: { enabled: true }.`);
+        reportViolation(
+            `Spaces bucket "${args.name}" has versioning ${enabled === false ? "disabled" : "unset"}, so an overwritten or deleted object is gone for good; set versioning: { enabled: true }.`,
+        );
     }),
 };
 
@@ -80,7 +82,8 @@ const dropletUserDataSecretsSchema: PolicyConfigSchema = {
             type: "array",
             items: { type: "string" },
             default: [],
-            description: "Variable names whose literal values are known not to be secrets (e.g. a placeholder such as \"SMTP_PASSWORD\" in a template that is filled at boot).",
+            description:
+                'Variable names whose literal values are known not to be secrets (e.g. a placeholder such as "SMTP_PASSWORD" in a template that is filled at boot).',
         },
     },
 };
@@ -94,19 +97,22 @@ function checkSecrets(owner: string, userData: unknown, ignoreKeys: string[], re
         if ([...ignored].some((k) => finding.kind.toLowerCase() === `a literal value for ${k}`)) continue;
         report(
             `${owner}'s user data contains ${finding.kind} on line ${finding.line} (value not shown); user data is stored in droplet metadata, readable from inside the droplet and in the state. ` +
-            "Load it at boot from a file or secret store instead (e.g. PASSWORD_FILE=/path, $(cat /run/secrets/…)).",
+                "Load it at boot from a file or secret store instead (e.g. PASSWORD_FILE=/path, $(cat /run/secrets/…)).",
         );
     }
 }
 
 export const dropletUserDataSecrets: WebstackResourcePolicy = {
     name: "droplet-user-data-secrets",
-    description: "Checks that droplet user data (and autoscale droplet templates) carries no literal secrets: passwords, tokens, DigitalOcean API tokens or private keys.",
+    description:
+        "Checks that droplet user data (and autoscale droplet templates) carries no literal secrets: passwords, tokens, DigitalOcean API tokens or private keys.",
     enforcementLevel: "advisory",
     severity: "high",
     configSchema: dropletUserDataSecretsSchema,
-    rationale: "User data is kept in droplet metadata for the droplet's life, served to any process on it at 169.254.169.254, and stored in Pulumi state; a secret there leaks widely.",
-    remediationSteps: "Reference secrets instead of embedding them: a *_FILE=/path variable, $(cat /file), ${VAR} from a secret store, or a managed database's credentials fetched at boot.",
+    rationale:
+        "User data is kept in droplet metadata for the droplet's life, served to any process on it at 169.254.169.254, and stored in Pulumi state; a secret there leaks widely.",
+    remediationSteps:
+        "Reference secrets instead of embedding them: a *_FILE=/path variable, $(cat /file), ${VAR} from a secret store, or a managed database's credentials fetched at boot.",
     validateResource: [
         validateResourceOfType(digitalocean.Droplet, (droplet, args, reportViolation) => {
             const { ignoreKeys } = configWithDefaults<{ ignoreKeys: string[] }>(dropletUserDataSecretsSchema, args);

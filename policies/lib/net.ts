@@ -33,7 +33,10 @@ export function hostOf(target: string): string {
     const text = target.trim();
     const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
     try {
-        return new URL(withScheme).hostname.toLowerCase().replace(/\.$/, "").replace(/^\[|\]$/g, "");
+        return new URL(withScheme).hostname
+            .toLowerCase()
+            .replace(/\.$/, "")
+            .replace(/^\[|\]$/g, "");
     } catch (error) {
         if (error instanceof TypeError) return text.toLowerCase();
         throw error;

@@ -1,12 +1,6 @@
 // The shape every webstack policy has: a CrossGuard policy plus the "why" the catalog (and the README
 // table generated from it) shows. `description` says what is checked, `remediationSteps` how to fix it.
-import type {
-    EnforcementLevel,
-    PolicyConfigSchema,
-    ResourceValidationPolicy,
-    Severity,
-    StackValidationPolicy,
-} from "@pulumi/policy";
+import type { EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy, Severity, StackValidationPolicy } from "@pulumi/policy";
 
 interface Documented {
     enforcementLevel: EnforcementLevel;

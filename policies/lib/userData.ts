@@ -19,8 +19,10 @@ export function databaseServerIn(userData: string): string | undefined {
 
 /** True when the user data installs or runs HAProxy (a self-managed load balancer: one machine). */
 export function installsHaproxy(userData: string): boolean {
-    return /(?<![\w.-])haproxy(?::[\w.-]+)?(?![\w.-])/i.test(userData) &&
-        /(apt(?:-get)?\s+(?:-\S+\s+)*install|dnf\s+install|yum\s+install|apk\s+add|packages:|docker\s+run|image:)/i.test(userData);
+    return (
+        /(?<![\w.-])haproxy(?::[\w.-]+)?(?![\w.-])/i.test(userData) &&
+        /(apt(?:-get)?\s+(?:-\S+\s+)*install|dnf\s+install|yum\s+install|apk\s+add|packages:|docker\s+run|image:)/i.test(userData)
+    );
 }
 
 /** A literal secret found in user data: what kind and on which line (the value itself is never returned). */
@@ -44,7 +46,10 @@ const CREDENTIAL_KEY = /(password|passwd|pwd|secret|token|api[_-]?key|access[_-]
 
 /** True when an assigned value is a reference (env var, command substitution, file, template), not a literal. */
 function isReference(value: string): boolean {
-    const v = value.trim().replace(/^["']|["',;]+$/g, "").trim();
+    const v = value
+        .trim()
+        .replace(/^["']|["',;]+$/g, "")
+        .trim();
     if (v === "" || v === "|" || v === ">" || v === "null" || v === "~") return true;
     return /^(\$|`|<|%|\{\{|!|\/|@|file:|vault:|secret:|ref\+)/i.test(v);
 }

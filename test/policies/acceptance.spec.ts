@@ -64,7 +64,10 @@ describe("acceptance table (issue #3)", () => {
         it(`reports the same mandatory findings at tier ${tier} during a first preview, with nothing left undecided`, async () => {
             const findings = await runPack(pack, materialize(tierStack(tier), { preview: true }));
             assert.deepEqual(mandatoryPolicies(findings), want.policies);
-            assert.deepEqual(findings.filter((f) => f.message.startsWith("cannot decide")), []);
+            assert.deepEqual(
+                findings.filter((f) => f.message.startsWith("cannot decide")),
+                [],
+            );
         });
     }
 
@@ -72,7 +75,10 @@ describe("acceptance table (issue #3)", () => {
         it(`resolves references through propertyDependencies when the outputs carry no ids (tier ${tier})`, async () => {
             const findings = await runPack(pack, materialize(tierStack(tier), { withoutIds: true }));
             assert.deepEqual(mandatoryPolicies(findings), expected[String(tier)].policies);
-            assert.deepEqual(findings.filter((f) => f.message.startsWith("cannot decide")), []);
+            assert.deepEqual(
+                findings.filter((f) => f.message.startsWith("cannot decide")),
+                [],
+            );
         });
     }
 
@@ -107,7 +113,13 @@ describe("acceptance table (issue #3)", () => {
     it("reports the SPOF at the primary database only at tier 3, with the single-node cache as advisory", async () => {
         const findings = await runPack(pack, materialize(tierStack(3)));
         const spof = findings.filter((f) => familyOf.get(f.policy) === "spof");
-        assert.deepEqual(spof.map((f) => [f.policy, f.enforcementLevel]), [["database-cluster-standby", "mandatory"], ["cache-cluster-standby", "advisory"]]);
+        assert.deepEqual(
+            spof.map((f) => [f.policy, f.enforcementLevel]),
+            [
+                ["database-cluster-standby", "mandatory"],
+                ["cache-cluster-standby", "advisory"],
+            ],
+        );
     });
 
     it("never fails a production-like preview when the host forwards no dependencies, and says what it could not decide", async () => {
@@ -124,13 +136,19 @@ describe("acceptance table (issue #3)", () => {
         });
 
         it("prod.json asks for a second load balancer when a stack has one", async () => {
-            assert.deepEqual(mandatoryPolicies(await runPack(pack, materialize(tierStack(2)), stackConfig("prod"))), ["database-cluster-standby", "load-balancer-min-count"]);
+            assert.deepEqual(mandatoryPolicies(await runPack(pack, materialize(tierStack(2)), stackConfig("prod"))), [
+                "database-cluster-standby",
+                "load-balancer-min-count",
+            ]);
         });
 
         it("staging.json accepts the primary-database SPOF of tier 2 and nothing else", async () => {
             assert.deepEqual(mandatoryPolicies(await runPack(pack, materialize(tierStack(2)), stackConfig("staging"))), []);
             const standby = (await runPack(pack, materialize(tierStack(2)), stackConfig("staging"))).filter((v) => v.policy === "database-cluster-standby");
-            assert.deepEqual(standby.map((v) => v.enforcementLevel), ["advisory"]);
+            assert.deepEqual(
+                standby.map((v) => v.enforcementLevel),
+                ["advisory"],
+            );
         });
 
         it("dev.json reports what tier 1 lacks by design as advisory", async () => {
@@ -138,8 +156,13 @@ describe("acceptance table (issue #3)", () => {
         });
 
         it("dev.json keeps SSH from the world mandatory", async () => {
-            const specs = mutate(tierStack(2), "fw-web", (fw) => (fw.inboundRules as unknown[]).push({ protocol: "tcp", portRange: "22", sourceAddresses: ["0.0.0.0/0"] }));
-            assert.deepEqual(mandatoryPolicies(await runPack(pack, materialize(specs), stackConfig("dev"))), ["firewall-no-world-ingress", "firewall-no-world-ssh"]);
+            const specs = mutate(tierStack(2), "fw-web", (fw) =>
+                (fw.inboundRules as unknown[]).push({ protocol: "tcp", portRange: "22", sourceAddresses: ["0.0.0.0/0"] }),
+            );
+            assert.deepEqual(mandatoryPolicies(await runPack(pack, materialize(specs), stackConfig("dev"))), [
+                "firewall-no-world-ingress",
+                "firewall-no-world-ssh",
+            ]);
         });
     });
 });

@@ -22,7 +22,10 @@ const withUserData = (text: string) => mutate(prod(), "app-0", (d) => (d.userDat
 
 describe("hygiene policies", () => {
     it("are advisory by default", () => {
-        assert.deepEqual(hygienePolicies.map((p) => p.enforcementLevel), hygienePolicies.map(() => "advisory"));
+        assert.deepEqual(
+            hygienePolicies.map((p) => p.enforcementLevel),
+            hygienePolicies.map(() => "advisory"),
+        );
     });
 
     it("report nothing on the production-like stack", async () => {
@@ -37,21 +40,33 @@ describe("hygiene policies", () => {
     });
 
     it("reports a public-read Spaces bucket", async () => {
-        assert.deepEqual(await violations(spacesBucketPrivate, mutate(prod(), "assets", (b) => (b.acl = "public-read"))), [
-            'Spaces bucket "assets" has acl "public-read", so anyone can list and read its objects; set acl: "private".',
-        ]);
+        assert.deepEqual(
+            await violations(
+                spacesBucketPrivate,
+                mutate(prod(), "assets", (b) => (b.acl = "public-read")),
+            ),
+            ['Spaces bucket "assets" has acl "public-read", so anyone can list and read its objects; set acl: "private".'],
+        );
     });
 
     it("reports a Spaces bucket without versioning", async () => {
-        assert.deepEqual(await violations(spacesBucketVersioning, mutate(prod(), "assets", (b) => delete b.versioning)), [
-            'Spaces bucket "assets" has versioning unset, so an overwritten or deleted object is gone for good; set versioning: { enabled: true }.',
-        ]);
+        assert.deepEqual(
+            await violations(
+                spacesBucketVersioning,
+                mutate(prod(), "assets", (b) => delete b.versioning),
+            ),
+            ['Spaces bucket "assets" has versioning unset, so an overwritten or deleted object is gone for good; set versioning: { enabled: true }.'],
+        );
     });
 
     it("reports forceDestroy on a Spaces bucket", async () => {
-        assert.deepEqual(await violations(spacesBucketNoForceDestroy, mutate(prod(), "assets", (b) => (b.forceDestroy = true))), [
-            'Spaces bucket "assets" sets forceDestroy: true, so deleting or replacing it deletes every object in it; remove forceDestroy.',
-        ]);
+        assert.deepEqual(
+            await violations(
+                spacesBucketNoForceDestroy,
+                mutate(prod(), "assets", (b) => (b.forceDestroy = true)),
+            ),
+            ['Spaces bucket "assets" sets forceDestroy: true, so deleting or replacing it deletes every object in it; remove forceDestroy.'],
+        );
     });
 
     describe("droplet-user-data-secrets", () => {
@@ -65,7 +80,10 @@ describe("hygiene policies", () => {
 
         it("reports a DigitalOcean API token and a private key", async () => {
             const token = `dop_v1_${"ab12".repeat(16)}`;
-            const found = await violations(dropletUserDataSecrets, withUserData(`#!/bin/sh\ndoctl auth init -t ${token}\ncat > /root/k <<EOF\n-----BEGIN OPENSSH PRIVATE KEY-----\nEOF\n`));
+            const found = await violations(
+                dropletUserDataSecrets,
+                withUserData(`#!/bin/sh\ndoctl auth init -t ${token}\ncat > /root/k <<EOF\n-----BEGIN OPENSSH PRIVATE KEY-----\nEOF\n`),
+            );
             assert.equal(found.length, 2);
             assert.match(found[0], /contains a DigitalOcean API token \(dop_v1_…\) on line 2/);
             assert.match(found[1], /contains a private key on line 4/);
@@ -75,7 +93,7 @@ describe("hygiene policies", () => {
             "DB_PASSWORD=$(cat /run/secrets/db)",
             "DB_PASSWORD=${DB_PASSWORD}",
             "DB_PASSWORD_FILE=/run/secrets/db",
-            "  password: \"{{ vault_db_password }}\"",
+            '  password: "{{ vault_db_password }}"',
         ]) {
             it(`does not flag the reference ${reference.trim()}`, async () => {
                 assert.deepEqual(await violations(dropletUserDataSecrets, withUserData(`#!/bin/sh\n${reference}\n`)), []);

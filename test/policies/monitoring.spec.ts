@@ -30,15 +30,27 @@ describe("monitoring policies", () => {
 
     describe("droplet-monitoring-agent", () => {
         it("reports a droplet without the monitoring agent", async () => {
-            assert.deepEqual(await violations(dropletMonitoringAgent, mutate(prod(), "web-0", (d) => (d.monitoring = false))), [
-                'Droplet "web-0" has monitoring false, so its memory and disk metrics are never collected and alerts on them cannot fire; set monitoring: true.',
-            ]);
+            assert.deepEqual(
+                await violations(
+                    dropletMonitoringAgent,
+                    mutate(prod(), "web-0", (d) => (d.monitoring = false)),
+                ),
+                [
+                    'Droplet "web-0" has monitoring false, so its memory and disk metrics are never collected and alerts on them cannot fire; set monitoring: true.',
+                ],
+            );
         });
 
         it("reports a droplet that leaves monitoring unset", async () => {
-            assert.deepEqual(await violations(dropletMonitoringAgent, mutate(prod(), "web-0", (d) => delete d.monitoring)), [
-                'Droplet "web-0" has monitoring unset, so its memory and disk metrics are never collected and alerts on them cannot fire; set monitoring: true.',
-            ]);
+            assert.deepEqual(
+                await violations(
+                    dropletMonitoringAgent,
+                    mutate(prod(), "web-0", (d) => delete d.monitoring),
+                ),
+                [
+                    'Droplet "web-0" has monitoring unset, so its memory and disk metrics are never collected and alerts on them cannot fire; set monitoring: true.',
+                ],
+            );
         });
     });
 
@@ -72,7 +84,9 @@ describe("monitoring policies", () => {
         });
 
         it("honours requiredTypes from the config", async () => {
-            const found = await violations(dropletAlertCoverage, without(prod(), dropletAlerts[2]), { requiredTypes: ["v1/insights/droplet/cpu", "v1/insights/droplet/disk_utilization_percent"] });
+            const found = await violations(dropletAlertCoverage, without(prod(), dropletAlerts[2]), {
+                requiredTypes: ["v1/insights/droplet/cpu", "v1/insights/droplet/disk_utilization_percent"],
+            });
             assert.equal(found.length, 8);
             assert.equal(
                 found[0],

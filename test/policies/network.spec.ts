@@ -30,8 +30,13 @@ describe("network policies", () => {
     describe("droplet-firewall-coverage", () => {
         it("reports droplets no firewall covers", async () => {
             const found = await violations(dropletFirewallCoverage, without(tierStack(2), "fw-app"));
-            assert.deepEqual(found, ["app-0", "app-1"].map((n) =>
-                `Droplet "${n}" is not covered by any cloud firewall, so every port its software listens on is open to the internet. Add a digitalocean.Firewall whose tags include one of its tags ("shop-app"), or whose dropletIds list it.`));
+            assert.deepEqual(
+                found,
+                ["app-0", "app-1"].map(
+                    (n) =>
+                        `Droplet "${n}" is not covered by any cloud firewall, so every port its software listens on is open to the internet. Add a digitalocean.Firewall whose tags include one of its tags ("shop-app"), or whose dropletIds list it.`,
+                ),
+            );
         });
 
         it("counts a firewall that lists the droplet in dropletIds", async () => {
@@ -58,7 +63,9 @@ describe("network policies", () => {
         });
 
         it("honours allowedPorts and allowIcmp from the config", async () => {
-            const specs = mutate(prod(), "fw-web", (fw) => inbound(fw).push({ protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0"] }, { protocol: "icmp", sourceAddresses: ["0.0.0.0/0"] }));
+            const specs = mutate(prod(), "fw-web", (fw) =>
+                inbound(fw).push({ protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0"] }, { protocol: "icmp", sourceAddresses: ["0.0.0.0/0"] }),
+            );
             assert.deepEqual(await violations(firewallNoWorldIngress, specs, { allowedPorts: [443] }), []);
             assert.deepEqual(await violations(firewallNoWorldIngress, specs, { allowedPorts: [443], allowIcmp: false }), [
                 'Firewall "fw-web" admits icmp from "0.0.0.0/0" to its droplets, bypassing the load balancer. Admit the load balancer with sourceLoadBalancerUids (or other droplets with sourceTags) instead of a world CIDR.',
@@ -74,7 +81,11 @@ describe("network policies", () => {
             ]);
         });
 
-        for (const [portRange, shown] of [["1-65535", "tcp ports 1-65535"], ["all", "all tcp ports"], ["20-30", "tcp ports 20-30"]]) {
+        for (const [portRange, shown] of [
+            ["1-65535", "tcp ports 1-65535"],
+            ["all", "all tcp ports"],
+            ["20-30", "tcp ports 20-30"],
+        ]) {
             it(`reports the world-open port range "${portRange}" as SSH`, async () => {
                 const specs = mutate(prod(), "fw-app", (fw) => inbound(fw).push({ protocol: "tcp", portRange, sourceAddresses: ["0.0.0.0/0"] }));
                 assert.deepEqual(await violations(firewallNoWorldSsh, specs), [
@@ -92,9 +103,15 @@ describe("network policies", () => {
 
     describe("droplet-ssh-keys", () => {
         it("reports a droplet without SSH keys", async () => {
-            assert.deepEqual(await violations(dropletSshKeys, mutate(prod(), "web-0", (d) => (d.sshKeys = []))), [
-                'Droplet "web-0" has no sshKeys, so DigitalOcean emails a root password and the droplet accepts password logins; set sshKeys to one or more SSH key ids or fingerprints.',
-            ]);
+            assert.deepEqual(
+                await violations(
+                    dropletSshKeys,
+                    mutate(prod(), "web-0", (d) => (d.sshKeys = [])),
+                ),
+                [
+                    'Droplet "web-0" has no sshKeys, so DigitalOcean emails a root password and the droplet accepts password logins; set sshKeys to one or more SSH key ids or fingerprints.',
+                ],
+            );
         });
     });
 
@@ -129,9 +146,15 @@ describe("network policies", () => {
         });
 
         it("reports a database firewall with no rules", async () => {
-            assert.deepEqual(await violations(databaseFirewallNoWorld, mutate(prod(), "db-fw", (fw) => (fw.rules = []))), [
-                'Database firewall "db-fw" has no rules, which leaves the cluster reachable from any address; add rules trusting the app droplets\' tag ({ type: "tag", value: <tag> }).',
-            ]);
+            assert.deepEqual(
+                await violations(
+                    databaseFirewallNoWorld,
+                    mutate(prod(), "db-fw", (fw) => (fw.rules = [])),
+                ),
+                [
+                    'Database firewall "db-fw" has no rules, which leaves the cluster reachable from any address; add rules trusting the app droplets\' tag ({ type: "tag", value: <tag> }).',
+                ],
+            );
         });
     });
 
@@ -144,7 +167,10 @@ describe("network policies", () => {
         });
 
         it("treats resources in other regions separately", async () => {
-            const specs = [...tierStack(1), spec(digitalocean.DatabaseReplica, "db-replica-ams", { clusterId: ref("db"), region: "ams3", size: "db-s-1vcpu-2gb" })];
+            const specs = [
+                ...tierStack(1),
+                spec(digitalocean.DatabaseReplica, "db-replica-ams", { clusterId: ref("db"), region: "ams3", size: "db-s-1vcpu-2gb" }),
+            ];
             assert.deepEqual(await violations(resourcesSameVpc, specs), []);
             assert.ok(named(specs, "db-replica-ams"));
         });

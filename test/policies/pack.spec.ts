@@ -35,7 +35,7 @@ describe("the policy pack", () => {
         }
     });
 
-    it("describes every policy in one sentence starting \"Checks that\"", () => {
+    it('describes every policy in one sentence starting "Checks that"', () => {
         for (const p of policies) {
             assert.match(p.description, /^Checks that [^]*\.$/, p.name);
             assert.doesNotMatch(p.description.slice(0, -1), /\.\s+[A-Z]/, p.name);
@@ -90,11 +90,17 @@ describe("the policy pack", () => {
     }
 
     it("lists every policy in the catalog with its family and knobs", () => {
-        assert.deepEqual(catalog.map((e) => e.name), policies.map((p) => p.name));
+        assert.deepEqual(
+            catalog.map((e) => e.name),
+            policies.map((p) => p.name),
+        );
         const backends = catalog.find((e) => e.name === "load-balancer-min-backends")!;
         assert.equal(backends.family, "spof");
         assert.equal(backends.kind, "stack");
-        assert.deepEqual(backends.config.map((k) => [k.name, k.default]), [["minBackends", 2]]);
+        assert.deepEqual(
+            backends.config.map((k) => [k.name, k.default]),
+            [["minBackends", 2]],
+        );
         assert.equal(catalogMarkdown().split("\n").length, policies.length + 2);
     });
 
@@ -107,7 +113,10 @@ describe("the policy pack", () => {
         });
 
         it("boots, prints its port and lists every policy and config schema over gRPC", async () => {
-            host = spawn(process.execPath, ["-r", join(root, "tools/register.js"), join(root, "policies/index.ts")], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+            host = spawn(process.execPath, ["-r", join(root, "tools/register.js"), join(root, "policies/index.ts")], {
+                cwd: root,
+                stdio: ["ignore", "pipe", "pipe"],
+            });
             const port = await new Promise<number>((resolve, reject) => {
                 let out = "";
                 let err = "";
@@ -119,9 +128,9 @@ describe("the policy pack", () => {
                 host!.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
                 host!.on("exit", (code) => reject(new Error(`policy host exited with ${code}: ${err}`)));
             });
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
+
             const { AnalyzerClient } = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
+
             const { Empty } = require("google-protobuf/google/protobuf/empty_pb");
             const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
             const info = await new Promise<any>((resolve, reject) =>
@@ -136,7 +145,10 @@ describe("the policy pack", () => {
                 severity: p.getSeverity(),
                 config: Object.keys(p.getConfigschema()?.getProperties()?.toJavaScript() ?? {}),
             }));
-            assert.deepEqual(listed.map((p: { name: string }) => p.name), policies.map((p) => p.name));
+            assert.deepEqual(
+                listed.map((p: { name: string }) => p.name),
+                policies.map((p) => p.name),
+            );
             for (const [i, p] of policies.entries()) {
                 assert.deepEqual([...listed[i].config].sort(), Object.keys(p.configSchema.properties).sort(), p.name);
                 assert.ok(listed[i].severity > 0, `${p.name} has a severity on the wire`);
