@@ -7,6 +7,15 @@ import * as path from "node:path";
 
 export const SECRET_PLACEHOLDER = "offline-plan-secret";
 
+/**
+ * Placeholders shaped like a valid value, for secret keys the program validates by shape (a webhook URL, a PEM
+ * key): the program must accept the placeholder, or a stack with such a secret could never be planned offline.
+ */
+export const SHAPED_PLACEHOLDERS: Readonly<Record<string, string>> = {
+    "webstack:slackWebhookUrl": `https://hooks.slack.invalid/${SECRET_PLACEHOLDER}`,
+    "webstack:tlsPrivateKey": `-----BEGIN PRIVATE KEY-----\n${SECRET_PLACEHOLDER}\n-----END PRIVATE KEY-----\n`,
+};
+
 export interface StackConfig {
     project: string;
     stack: string;
@@ -191,7 +200,7 @@ export function loadStackConfig(opts: LoadOptions): StackConfig {
     const secretKeys: string[] = [];
     for (const [key, raw] of values) {
         const { value, secret } = unsecure(raw);
-        config[key] = cliString(value);
+        config[key] = secret && value === SECRET_PLACEHOLDER && key in SHAPED_PLACEHOLDERS ? SHAPED_PLACEHOLDERS[key] : cliString(value);
         if (secret) secretKeys.push(key);
     }
     const main = path.resolve(opts.cwd, typeof projectYaml.main === "string" ? projectYaml.main : ".");
