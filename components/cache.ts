@@ -29,7 +29,16 @@ export class Cache extends pulumi.ComponentResource {
         super("webstack:components:Cache", name, {}, opts);
         this.cluster = new digitalocean.DatabaseCluster(
             `${name}-cluster`,
-            { engine: "valkey", version: VALKEY_VERSION, size: args.size, region: args.region, nodeCount: 1, privateNetworkUuid: args.vpcUuid, tags: args.tags, evictionPolicy: "allkeys_lru" },
+            {
+                engine: "valkey",
+                version: VALKEY_VERSION,
+                size: args.size,
+                region: args.region,
+                nodeCount: 1,
+                privateNetworkUuid: args.vpcUuid,
+                tags: args.tags,
+                evictionPolicy: "allkeys_lru",
+            },
             { parent: this, protect: args.protect },
         );
         this.dataResourceNames = [`${name}-cluster`];

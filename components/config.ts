@@ -55,7 +55,10 @@ export interface StackSettings {
 
 /** The error `pulumi up` shows: every problem, one per line, no stack trace. */
 export class ConfigError extends Error {
-    constructor(readonly stack: string, readonly problems: readonly string[]) {
+    constructor(
+        readonly stack: string,
+        readonly problems: readonly string[],
+    ) {
         super(`Invalid configuration for stack "${stack}":\n${problems.map((p) => `  - ${p}`).join("\n")}`);
         this.name = "ConfigError";
     }
@@ -63,12 +66,27 @@ export class ConfigError extends Error {
 
 // Keys and their sub-keys; `null` marks a scalar or list key.
 const KEYS: Record<string, readonly string[] | null> = {
-    tier: null, region: null, domain: null, environment: null, vpcIpRange: null, sshKeys: null, adminCidrs: null,
-    alerts: ["emails", "slackChannel"], alertEmail: null, slackWebhookUrl: null,
-    app: ["image", "port", "count", "size", "autoscale"], web: ["count", "size", "autoscale"],
+    tier: null,
+    region: null,
+    domain: null,
+    environment: null,
+    vpcIpRange: null,
+    sshKeys: null,
+    adminCidrs: null,
+    alerts: ["emails", "slackChannel"],
+    alertEmail: null,
+    slackWebhookUrl: null,
+    app: ["image", "port", "count", "size", "autoscale"],
+    web: ["count", "size", "autoscale"],
     database: ["size", "standbyNodes", "readReplicas", "protect"],
-    loadBalancer: ["count", "sizeUnit", "engine", "algorithm", "size"], certificate: ["kind"], tlsPrivateKey: null, tlsCertificate: null, tlsCertificateChain: null,
-    cache: ["enabled", "size"], staticAssets: ["enabled"], allowDataLoss: null,
+    loadBalancer: ["count", "sizeUnit", "engine", "algorithm", "size"],
+    certificate: ["kind"],
+    tlsPrivateKey: null,
+    tlsCertificate: null,
+    tlsCertificateChain: null,
+    cache: ["enabled", "size"],
+    staticAssets: ["enabled"],
+    allowDataLoss: null,
 };
 const SECRET_KEYS = ["slackWebhookUrl", "tlsPrivateKey"];
 
@@ -89,7 +107,8 @@ export const CONFIG_DOCS: Record<string, string> = {
     "app.port": "Port the app container listens on (1024 to 65535).",
     "app.count": "App droplets behind the internal load balancer (tier 2+), 2 to 1,000 (your account's droplet limit applies).",
     "app.size": "App droplet size slug (tier 2+).",
-    "app.autoscale": "`{min, max, targetCpu}`: a DigitalOcean autoscale pool (min 1 to 50, max up to 50, target CPU 10 to 90 %) instead of app.count (tier 2+).",
+    "app.autoscale":
+        "`{min, max, targetCpu}`: a DigitalOcean autoscale pool (min 1 to 50, max up to 50, target CPU 10 to 90 %) instead of app.count (tier 2+).",
     "web.count": "Web droplets: exactly 1 at tier 0, 2 to 1,000 above (your account's droplet limit applies).",
     "web.size": "Web droplet size slug; at least 2 GB at tier 0 (MySQL shares the droplet).",
     "web.autoscale": "`{min, max, targetCpu}`: a DigitalOcean autoscale pool instead of web.count (tier 1+, managed load balancers only).",
@@ -109,7 +128,8 @@ export const CONFIG_DOCS: Record<string, string> = {
     "cache.enabled": "Managed Valkey cache trusted only by the app servers (tier 2+).",
     "cache.size": "Valkey plan.",
     "staticAssets.enabled": "Private versioned Spaces bucket + CDN for static assets (tier 1+).",
-    allowDataLoss: "Lets an update delete data-bearing resources the previous update had (database, replicas, cache, bucket), e.g. a tier downgrade. Set it for that one update only.",
+    allowDataLoss:
+        "Lets an update delete data-bearing resources the previous update had (database, replicas, cache, bucket), e.g. a tier downgrade. Set it for that one update only.",
 };
 
 /** Every configuration path, structured keys expanded (`web.count`, …), in documentation order. */
@@ -121,11 +141,11 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const IMAGE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
 
 /** A key as printed in a problem: control characters (line breaks, tabs) escaped, so a problem stays on one line. */
-// eslint-disable-next-line no-control-regex
 const keyLabel = (key: string): string => key.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 /** A key in a fix command. */
 const shellKey = (key: string): string => `'${keyLabel(key)}'`;
-const show = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : typeof value === "number" && !Number.isFinite(value) ? `"${value}"` : `"${JSON.stringify(value)}"`);
+const show = (value: unknown): string =>
+    typeof value === "string" ? JSON.stringify(value) : typeof value === "number" && !Number.isFinite(value) ? `"${value}"` : `"${JSON.stringify(value)}"`;
 const quoteAll = (values: readonly (string | number)[]): string => {
     const q = values.map((v) => `"${v}"`);
     return q.length <= 1 ? q.join("") : `${q.slice(0, -1).join(", ")} or ${q[q.length - 1]}`;
@@ -175,7 +195,10 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
     }
     // `pulumi new` prompts give plain text: SSH keys as a comma-separated list, one alert e-mail.
     if (typeof values.sshKeys === "string" || typeof values.sshKeys === "number") {
-        values.sshKeys = String(values.sshKeys).split(",").map((k) => k.trim()).filter((k) => k !== "");
+        values.sshKeys = String(values.sshKeys)
+            .split(",")
+            .map((k) => k.trim())
+            .filter((k) => k !== "");
     }
     const path = (key: string) => `${NAMESPACE}:${key}`;
     const setCmd = (key: string, example: string | number) =>
@@ -189,13 +212,17 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
         if (value === undefined) {
             objects[key] = {};
         } else if (typeof value !== "object" || value === null || Array.isArray(value)) {
-            problems.push(`${path(key)}: expected an object with keys ${quoteAll(subKeys)}; got ${show(value)}. Fix: pulumi config set --path '${path(key)}.${subKeys[0]}' <value>`);
+            problems.push(
+                `${path(key)}: expected an object with keys ${quoteAll(subKeys)}; got ${show(value)}. Fix: pulumi config set --path '${path(key)}.${subKeys[0]}' <value>`,
+            );
             objects[key] = {};
         } else {
             objects[key] = value as Record<string, unknown>;
             for (const sub of Object.keys(value)) {
                 if (!subKeys.includes(sub)) {
-                    problems.push(`${keyLabel(path(`${key}.${sub}`))}: unknown key; allowed keys are ${quoteAll(subKeys)}. Fix: pulumi config rm --path ${shellKey(path(`${key}.${sub}`))}`);
+                    problems.push(
+                        `${keyLabel(path(`${key}.${sub}`))}: unknown key; allowed keys are ${quoteAll(subKeys)}. Fix: pulumi config rm --path ${shellKey(path(`${key}.${sub}`))}`,
+                    );
                 }
             }
         }
@@ -262,7 +289,9 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
     }
     const onlyFrom = (key: string, minTier: number, tier: Tier, why: string) => {
         if (tier < minTier && given(key)) {
-            problems.push(`${path(key)}: applies only at tier ${minTier} and above (${why}); got ${show(get(key))} at tier ${tier}. Fix: pulumi config rm --path '${path(key)}'`);
+            problems.push(
+                `${path(key)}: applies only at tier ${minTier} and above (${why}); got ${show(get(key))} at tier ${tier}. Fix: pulumi config rm --path '${path(key)}'`,
+            );
         }
     };
 
@@ -272,7 +301,9 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
     if (rawTier === undefined) {
         problems.push(`${path("tier")}: required; expected ${quoteAll(TIERS)}. Fix: pulumi config set ${path("tier")} 0`);
     } else if (!TIERS.includes(rawTier as Tier)) {
-        problems.push(`${path("tier")}: expected ${quoteAll(TIERS)}; got ${show(rawTier)}. Fix: pulumi config set ${path("tier")} ${Math.min(Math.max(Math.trunc(Number(rawTier)) || 0, 0), 3)}`);
+        problems.push(
+            `${path("tier")}: expected ${quoteAll(TIERS)}; got ${show(rawTier)}. Fix: pulumi config set ${path("tier")} ${Math.min(Math.max(Math.trunc(Number(rawTier)) || 0, 0), 3)}`,
+        );
     } else {
         tier = rawTier as Tier;
     }
@@ -282,9 +313,13 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
     const domainValue = values.domain;
     let domain = "example.com";
     if (domainValue === undefined) {
-        problems.push(`${path("domain")}: required; the DNS zone DigitalOcean will host (e.g. "example.com"). Fix: pulumi config set ${path("domain")} example.com`);
+        problems.push(
+            `${path("domain")}: required; the DNS zone DigitalOcean will host (e.g. "example.com"). Fix: pulumi config set ${path("domain")} example.com`,
+        );
     } else if (typeof domainValue !== "string" || !DNS_NAME.test(domainValue)) {
-        problems.push(`${path("domain")}: expected a lower-case DNS name such as "example.com"; got ${show(domainValue)}. Fix: pulumi config set ${path("domain")} example.com`);
+        problems.push(
+            `${path("domain")}: expected a lower-case DNS name such as "example.com"; got ${show(domainValue)}. Fix: pulumi config set ${path("domain")} example.com`,
+        );
     } else {
         domain = domainValue;
     }
@@ -294,21 +329,29 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
     if (values.vpcIpRange !== undefined) {
         const cidr = typeof values.vpcIpRange === "string" ? parseCidr(values.vpcIpRange) : undefined;
         if (!cidr || !cidr.v4 || !isPrivateRange(cidr.octets!) || cidr.bits < 16 || cidr.bits > 24) {
-            problems.push(`${path("vpcIpRange")}: expected a private (RFC 1918) IPv4 range from /16 to /24 such as "10.10.0.0/16"; got ${show(values.vpcIpRange)}. Fix: pulumi config set ${path("vpcIpRange")} 10.10.0.0/16`);
+            problems.push(
+                `${path("vpcIpRange")}: expected a private (RFC 1918) IPv4 range from /16 to /24 such as "10.10.0.0/16"; got ${show(values.vpcIpRange)}. Fix: pulumi config set ${path("vpcIpRange")} 10.10.0.0/16`,
+            );
         } else {
             vpcIpRange = values.vpcIpRange as string;
         }
     }
 
-    const sshKeys = stringList("sshKeys", (s) => (FINGERPRINT.test(s) || /^\d{1,12}$/.test(s) ? undefined : "expected an SSH key fingerprint (16 colon-separated hex pairs) or a numeric key id"), "<fingerprint>");
+    const sshKeys = stringList(
+        "sshKeys",
+        (s) => (FINGERPRINT.test(s) || /^\d{1,12}$/.test(s) ? undefined : "expected an SSH key fingerprint (16 colon-separated hex pairs) or a numeric key id"),
+        "<fingerprint>",
+    );
     if (values.sshKeys === undefined || (Array.isArray(values.sshKeys) && values.sshKeys.length === 0)) {
-        problems.push(`${path("sshKeys")}: required; at least one SSH key fingerprint (DigitalOcean e-mails root passwords for droplets without keys). Fix: pulumi config set --path '${path("sshKeys[0]")}' <fingerprint from "doctl compute ssh-key list">`);
+        problems.push(
+            `${path("sshKeys")}: required; at least one SSH key fingerprint (DigitalOcean e-mails root passwords for droplets without keys). Fix: pulumi config set --path '${path("sshKeys[0]")}' <fingerprint from "doctl compute ssh-key list">`,
+        );
     }
     const adminCidrs = stringList(
         "adminCidrs",
         (s) => {
             const cidr = parseCidr(s);
-            if (!cidr) return "expected an IPv4 or IPv6 CIDR such as \"203.0.113.7/32\"";
+            if (!cidr) return 'expected an IPv4 or IPv6 CIDR such as "203.0.113.7/32"';
             if (cidr.bits === 0) return "SSH from the whole internet is refused; expected a CIDR narrower than /0";
             return undefined;
         },
@@ -318,28 +361,41 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
     const emails = stringList("alerts.emails", (s) => (EMAIL.test(s) ? undefined : "expected an e-mail address"), "ops@example.com");
     if (values.alertEmail !== undefined) {
         if (typeof values.alertEmail === "string" && EMAIL.test(values.alertEmail)) emails.push(values.alertEmail);
-        else problems.push(`${path("alertEmail")}: expected an e-mail address; got ${show(values.alertEmail)}. Fix: pulumi config set ${path("alertEmail")} ops@example.com`);
+        else
+            problems.push(
+                `${path("alertEmail")}: expected an e-mail address; got ${show(values.alertEmail)}. Fix: pulumi config set ${path("alertEmail")} ops@example.com`,
+            );
     }
     const slackChannel = objects.alerts.slackChannel;
     const slackUrl = values.slackWebhookUrl;
     if (slackChannel !== undefined && (typeof slackChannel !== "string" || !/^#?[a-z0-9_-]{1,80}$/.test(slackChannel))) {
-        problems.push(`${path("alerts.slackChannel")}: expected a Slack channel name such as "#ops"; got ${show(slackChannel)}. Fix: pulumi config set --path '${path("alerts.slackChannel")}' '#ops'`);
+        problems.push(
+            `${path("alerts.slackChannel")}: expected a Slack channel name such as "#ops"; got ${show(slackChannel)}. Fix: pulumi config set --path '${path("alerts.slackChannel")}' '#ops'`,
+        );
     }
     if ((slackChannel === undefined) !== (slackUrl === undefined)) {
-        problems.push(`${path(slackChannel === undefined ? "alerts.slackChannel" : "slackWebhookUrl")}: required when ${path(slackChannel === undefined ? "slackWebhookUrl" : "alerts.slackChannel")} is set; Slack alerts need both. Fix: ${slackChannel === undefined ? `pulumi config set --path '${path("alerts.slackChannel")}' '#ops'` : `pulumi config set --secret ${path("slackWebhookUrl")} https://hooks.slack.com/services/…`}`);
+        problems.push(
+            `${path(slackChannel === undefined ? "alerts.slackChannel" : "slackWebhookUrl")}: required when ${path(slackChannel === undefined ? "slackWebhookUrl" : "alerts.slackChannel")} is set; Slack alerts need both. Fix: ${slackChannel === undefined ? `pulumi config set --path '${path("alerts.slackChannel")}' '#ops'` : `pulumi config set --secret ${path("slackWebhookUrl")} https://hooks.slack.com/services/…`}`,
+        );
     }
     if (slackUrl !== undefined && (typeof slackUrl !== "string" || !/^https:\/\/\S+$/.test(slackUrl))) {
-        problems.push(`${path("slackWebhookUrl")}: expected an https:// webhook URL; got a value of type ${typeof slackUrl}. Fix: pulumi config set --secret ${path("slackWebhookUrl")} https://hooks.slack.com/services/…`);
+        problems.push(
+            `${path("slackWebhookUrl")}: expected an https:// webhook URL; got a value of type ${typeof slackUrl}. Fix: pulumi config set --secret ${path("slackWebhookUrl")} https://hooks.slack.com/services/…`,
+        );
     }
     const slack = typeof slackChannel === "string" && typeof slackUrl === "string" ? { channel: slackChannel, url: slackUrl } : undefined;
     const emailsGiven = get("alerts.emails");
     if (profile.monitoring && slackChannel === undefined && values.alertEmail === undefined && !(Array.isArray(emailsGiven) && emailsGiven.length > 0)) {
-        problems.push(`${path("alerts.emails")}: required at tier ${tier}; alert policies need at least one e-mail or Slack target. Fix: pulumi config set --path '${path("alerts.emails[0]")}' ops@example.com`);
+        problems.push(
+            `${path("alerts.emails")}: required at tier ${tier}; alert policies need at least one e-mail or Slack target. Fix: pulumi config set --path '${path("alerts.emails[0]")}' ops@example.com`,
+        );
     }
 
     const image = objects.app.image;
     if (image !== undefined && (typeof image !== "string" || !IMAGE.test(image))) {
-        problems.push(`${path("app.image")}: expected a container image reference such as "ghcr.io/acme/shop:1.4.2"; got ${show(image)}. Fix: pulumi config set --path '${path("app.image")}' ghcr.io/acme/shop:1.4.2`);
+        problems.push(
+            `${path("app.image")}: expected a container image reference such as "ghcr.io/acme/shop:1.4.2"; got ${show(image)}. Fix: pulumi config set --path '${path("app.image")}' ghcr.io/acme/shop:1.4.2`,
+        );
     }
     const app = {
         image: typeof image === "string" && IMAGE.test(image) ? image : "ghcr.io/nginxinc/nginx-unprivileged:stable",
@@ -352,35 +408,55 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
         const value = get(key);
         if (value === undefined) return undefined;
         if (typeof value !== "object" || value === null || Array.isArray(value)) {
-            problems.push(`${path(key)}: expected an object with keys "min", "max" and "targetCpu"; got ${show(value)}. Fix: pulumi config set --path '${path(`${key}.min`)}' 2`);
+            problems.push(
+                `${path(key)}: expected an object with keys "min", "max" and "targetCpu"; got ${show(value)}. Fix: pulumi config set --path '${path(`${key}.min`)}' 2`,
+            );
             return undefined;
         }
         for (const sub of Object.keys(value)) {
-            if (!["min", "max", "targetCpu"].includes(sub)) problems.push(`${keyLabel(path(`${key}.${sub}`))}: unknown key; allowed keys are "min", "max" or "targetCpu". Fix: pulumi config rm --path ${shellKey(path(`${key}.${sub}`))}`);
+            if (!["min", "max", "targetCpu"].includes(sub))
+                problems.push(
+                    `${keyLabel(path(`${key}.${sub}`))}: unknown key; allowed keys are "min", "max" or "targetCpu". Fix: pulumi config rm --path ${shellKey(path(`${key}.${sub}`))}`,
+                );
         }
         const v = value as Record<string, unknown>;
         const num = (sub: string, fallback: number, min: number, max: number) => {
             const x = v[sub];
             if (x === undefined) return fallback;
             if (typeof x !== "number" || !Number.isInteger(x) || x < min || x > max) {
-                problems.push(`${path(`${key}.${sub}`)}: must be an integer from ${min} to ${max}; got ${show(x)}. Fix: ${setCmd(`${key}.${sub}`, Math.min(Math.max(fallback, min), max))}`);
+                problems.push(
+                    `${path(`${key}.${sub}`)}: must be an integer from ${min} to ${max}; got ${show(x)}. Fix: ${setCmd(`${key}.${sub}`, Math.min(Math.max(fallback, min), max))}`,
+                );
                 return fallback;
             }
             return x;
         };
         const min = num("min", 2, 1, 50);
         const max = num("max", Math.max(min, 10), 1, 50);
-        if (max < min) problems.push(`${path(`${key}.max`)}: must be at least ${role}.autoscale.min (${min}); got ${show(max)}. Fix: ${setCmd(`${key}.max`, min)}`);
-        if (given(`${role}.count`)) problems.push(`${path(`${role}.count`)}: conflicts with ${role}.autoscale; a pool is either fixed or autoscaled; got ${show(get(`${role}.count`))}. Fix: pulumi config rm --path '${path(`${role}.count`)}'`);
+        if (max < min)
+            problems.push(`${path(`${key}.max`)}: must be at least ${role}.autoscale.min (${min}); got ${show(max)}. Fix: ${setCmd(`${key}.max`, min)}`);
+        if (given(`${role}.count`))
+            problems.push(
+                `${path(`${role}.count`)}: conflicts with ${role}.autoscale; a pool is either fixed or autoscaled; got ${show(get(`${role}.count`))}. Fix: pulumi config rm --path '${path(`${role}.count`)}'`,
+            );
         return { min, max, targetCpu: num("targetCpu", 60, 10, 90) };
     }
     onlyFrom("web.autoscale", 1, tier, "tier 0 is one server by design");
     const web =
         tier === 0
-            ? { count: integer("web.count", 1, 1, 1, " at tier 0 (one server; choose tier 1 for a pool)"), size: oneOf("web.size", profile.web.size, droplets, "droplet sizes") }
-            : { count: integer("web.count", profile.web.count, 2, 1000, ` at tier ${tier}`), size: oneOf("web.size", profile.web.size, droplets, "droplet sizes"), autoscale: autoscale("web") };
+            ? {
+                  count: integer("web.count", 1, 1, 1, " at tier 0 (one server; choose tier 1 for a pool)"),
+                  size: oneOf("web.size", profile.web.size, droplets, "droplet sizes"),
+              }
+            : {
+                  count: integer("web.count", profile.web.count, 2, 1000, ` at tier ${tier}`),
+                  size: oneOf("web.size", profile.web.size, droplets, "droplet sizes"),
+                  autoscale: autoscale("web"),
+              };
     if (tier === 0 && web.size in catalog.dropletSizes && (catalog.dropletSizes as Record<string, number>)[web.size] < 2) {
-        problems.push(`${path("web.size")}: must have at least 2 GB of memory at tier 0 (nginx, the app and MySQL share the droplet); got ${show(web.size)}. Fix: pulumi config set --path '${path("web.size")}' s-1vcpu-2gb`);
+        problems.push(
+            `${path("web.size")}: must have at least 2 GB of memory at tier 0 (nginx, the app and MySQL share the droplet); got ${show(web.size)}. Fix: pulumi config set --path '${path("web.size")}' s-1vcpu-2gb`,
+        );
     }
 
     for (const key of ["app.count", "app.size", "app.autoscale"]) onlyFrom(key, 2, tier, "web and app servers share droplets below tier 2");
@@ -390,24 +466,40 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
         autoscale: autoscale("app"),
     };
 
-    for (const key of ["loadBalancer.count", "loadBalancer.sizeUnit", "loadBalancer.engine", "loadBalancer.algorithm", "loadBalancer.size"]) onlyFrom(key, 1, tier, "tier 0 has no load balancer");
+    for (const key of ["loadBalancer.count", "loadBalancer.sizeUnit", "loadBalancer.engine", "loadBalancer.algorithm", "loadBalancer.size"])
+        onlyFrom(key, 1, tier, "tier 0 has no load balancer");
     let loadBalancer: StackSettings["loadBalancer"];
     if (profile.loadBalancer) {
         const engine = oneOf("loadBalancer.engine", "managed", LOAD_BALANCER_ENGINES);
         const count = integer("loadBalancer.count", profile.loadBalancer.count, 1, 10, ` at tier ${tier}`);
         if (engine === "managed") {
             for (const key of ["loadBalancer.algorithm", "loadBalancer.size"]) {
-                if (given(key)) problems.push(`${path(key)}: applies only to the haproxy engine (DigitalOcean load balancers choose their own); got ${show(get(key))}. Fix: pulumi config rm --path '${path(key)}'`);
+                if (given(key))
+                    problems.push(
+                        `${path(key)}: applies only to the haproxy engine (DigitalOcean load balancers choose their own); got ${show(get(key))}. Fix: pulumi config rm --path '${path(key)}'`,
+                    );
             }
             loadBalancer = { engine, count, sizeUnit: integer("loadBalancer.sizeUnit", profile.loadBalancer.sizeUnit, 1, 200) };
         } else {
-            if (given("loadBalancer.sizeUnit")) problems.push(`${path("loadBalancer.sizeUnit")}: applies only to the managed engine; size HAProxy droplets with loadBalancer.size; got ${show(get("loadBalancer.sizeUnit"))}. Fix: pulumi config rm --path '${path("loadBalancer.sizeUnit")}'`);
-            if (web.autoscale) problems.push(`${path("web.autoscale")}: needs the managed engine; HAProxy droplets list their backends' addresses, which an autoscale pool does not have in advance; got ${show(get("web.autoscale"))}. Fix: pulumi config set --path '${path("loadBalancer.engine")}' managed`);
-            loadBalancer = { engine, count, size: oneOf("loadBalancer.size", "s-1vcpu-1gb", droplets, "droplet sizes"), algorithm: oneOf("loadBalancer.algorithm", "roundrobin", HAPROXY_ALGORITHMS) };
+            if (given("loadBalancer.sizeUnit"))
+                problems.push(
+                    `${path("loadBalancer.sizeUnit")}: applies only to the managed engine; size HAProxy droplets with loadBalancer.size; got ${show(get("loadBalancer.sizeUnit"))}. Fix: pulumi config rm --path '${path("loadBalancer.sizeUnit")}'`,
+                );
+            if (web.autoscale)
+                problems.push(
+                    `${path("web.autoscale")}: needs the managed engine; HAProxy droplets list their backends' addresses, which an autoscale pool does not have in advance; got ${show(get("web.autoscale"))}. Fix: pulumi config set --path '${path("loadBalancer.engine")}' managed`,
+                );
+            loadBalancer = {
+                engine,
+                count,
+                size: oneOf("loadBalancer.size", "s-1vcpu-1gb", droplets, "droplet sizes"),
+                algorithm: oneOf("loadBalancer.algorithm", "roundrobin", HAPROXY_ALGORITHMS),
+            };
         }
     }
 
-    for (const key of ["database.size", "database.standbyNodes", "database.readReplicas", "database.protect"]) onlyFrom(key, 1, tier, "MySQL runs on the droplet at tier 0");
+    for (const key of ["database.size", "database.standbyNodes", "database.readReplicas", "database.protect"])
+        onlyFrom(key, 1, tier, "MySQL runs on the droplet at tier 0");
     let database: StackSettings["database"];
     if (profile.database) {
         const standbyNodes = integer("database.standbyNodes", profile.database.standbyNodes, 0, 2);
@@ -415,37 +507,62 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
         const size = oneOf("database.size", profile.database.size, sizes, "MySQL plans");
         const memory = (catalog.databaseMemoryGb as Record<string, number>)[size];
         if (standbyNodes > 0 && memory < 2) {
-            problems.push(`${path("database.standbyNodes")}: standby nodes need a plan with at least 2 GB of memory; got ${standbyNodes} standby node(s) on ${show(size)}. Fix: pulumi config set --path '${path("database.size")}' db-s-1vcpu-2gb`);
+            problems.push(
+                `${path("database.standbyNodes")}: standby nodes need a plan with at least 2 GB of memory; got ${standbyNodes} standby node(s) on ${show(size)}. Fix: pulumi config set --path '${path("database.size")}' db-s-1vcpu-2gb`,
+            );
         }
-        database = { size, standbyNodes, readReplicas: integer("database.readReplicas", profile.database.readReplicas, 0, 5), protect: bool("database.protect", true) };
+        database = {
+            size,
+            standbyNodes,
+            readReplicas: integer("database.readReplicas", profile.database.readReplicas, 0, 5),
+            protect: bool("database.protect", true),
+        };
     }
 
     onlyFrom("cache.enabled", 2, tier, "the cache is trusted by the app servers' tag, which exists from tier 2");
     onlyFrom("cache.size", 2, tier, "the cache is trusted by the app servers' tag, which exists from tier 2");
     const cacheEnabled = tier >= 2 && bool("cache.enabled", profile.cache !== undefined);
-    const cache = cacheEnabled ? { size: oneOf("cache.size", profile.cache?.size ?? "db-s-1vcpu-1gb", catalog.valkeySizesByNodeCount["1"], "Valkey plans") } : undefined;
+    const cache = cacheEnabled
+        ? { size: oneOf("cache.size", profile.cache?.size ?? "db-s-1vcpu-1gb", catalog.valkeySizesByNodeCount["1"], "Valkey plans") }
+        : undefined;
 
     onlyFrom("staticAssets.enabled", 1, tier, "static assets are served beside a load balanced site");
     const staticAssets = tier >= 1 && bool("staticAssets.enabled", profile.staticAssets);
     if (staticAssets && !catalog.spacesRegions.includes(region)) {
-        problems.push(`${path("region")}: Spaces (static assets) is not offered in ${show(region)}; expected ${quoteAll(catalog.spacesRegions)}. Fix: pulumi config set ${path("region")} nyc3, or pulumi config set --path '${path("staticAssets.enabled")}' false`);
+        problems.push(
+            `${path("region")}: Spaces (static assets) is not offered in ${show(region)}; expected ${quoteAll(catalog.spacesRegions)}. Fix: pulumi config set ${path("region")} nyc3, or pulumi config set --path '${path("staticAssets.enabled")}' false`,
+        );
     }
 
-    for (const key of ["certificate.kind", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain"]) onlyFrom(key, 2, tier, "TLS is terminated at the load balancer from tier 2");
+    for (const key of ["certificate.kind", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain"])
+        onlyFrom(key, 2, tier, "TLS is terminated at the load balancer from tier 2");
     let certificate: StackSettings["certificate"];
     if (profile.tls) {
         const kind = oneOf("certificate.kind", "lets_encrypt", CERTIFICATE_KINDS);
         const material = { privateKey: values.tlsPrivateKey, leafCertificate: values.tlsCertificate, certificateChain: values.tlsCertificateChain };
         if (kind === "custom") {
-            for (const [name, key] of [["tlsPrivateKey", "privateKey"], ["tlsCertificate", "leafCertificate"]] as const) {
+            for (const [name, key] of [
+                ["tlsPrivateKey", "privateKey"],
+                ["tlsCertificate", "leafCertificate"],
+            ] as const) {
                 if (typeof material[key] !== "string" || !String(material[key]).includes("-----BEGIN")) {
-                    problems.push(`${path(name)}: required as PEM text when certificate.kind is "custom"; got ${material[key] === undefined ? "nothing" : name === "tlsPrivateKey" ? "a value that is not PEM" : show(material[key])}. Fix: ${name === "tlsPrivateKey" ? "pulumi config set --secret" : "pulumi config set"} ${path(name)} < ${name === "tlsPrivateKey" ? "privkey.pem" : "cert.pem"}`);
+                    problems.push(
+                        `${path(name)}: required as PEM text when certificate.kind is "custom"; got ${material[key] === undefined ? "nothing" : name === "tlsPrivateKey" ? "a value that is not PEM" : show(material[key])}. Fix: ${name === "tlsPrivateKey" ? "pulumi config set --secret" : "pulumi config set"} ${path(name)} < ${name === "tlsPrivateKey" ? "privkey.pem" : "cert.pem"}`,
+                    );
                 }
             }
-            certificate = { kind, privateKey: String(material.privateKey), leafCertificate: String(material.leafCertificate), certificateChain: typeof material.certificateChain === "string" ? material.certificateChain : undefined };
+            certificate = {
+                kind,
+                privateKey: String(material.privateKey),
+                leafCertificate: String(material.leafCertificate),
+                certificateChain: typeof material.certificateChain === "string" ? material.certificateChain : undefined,
+            };
         } else {
             for (const name of ["tlsPrivateKey", "tlsCertificate", "tlsCertificateChain"]) {
-                if (values[name] !== undefined) problems.push(`${path(name)}: used only when certificate.kind is "custom"; got a value with kind "lets_encrypt". Fix: pulumi config rm ${path(name)}`);
+                if (values[name] !== undefined)
+                    problems.push(
+                        `${path(name)}: used only when certificate.kind is "custom"; got a value with kind "lets_encrypt". Fix: pulumi config rm ${path(name)}`,
+                    );
             }
             certificate = { kind };
         }
@@ -454,8 +571,25 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
     const allowDataLoss = bool("allowDataLoss", false);
     if (problems.length > 0) throw new ConfigError(stack, problems);
     return {
-        stack, tier, region, domain, environment, vpcIpRange, sshKeys, adminCidrs,
-        alerts: { emails, slack }, app, web, appPool, loadBalancer, database, cache, staticAssets, allowDataLoss,
-        firewalls: profile.firewalls, monitoring: profile.monitoring, certificate,
+        stack,
+        tier,
+        region,
+        domain,
+        environment,
+        vpcIpRange,
+        sshKeys,
+        adminCidrs,
+        alerts: { emails, slack },
+        app,
+        web,
+        appPool,
+        loadBalancer,
+        database,
+        cache,
+        staticAssets,
+        allowDataLoss,
+        firewalls: profile.firewalls,
+        monitoring: profile.monitoring,
+        certificate,
     };
 }

@@ -20,7 +20,9 @@ export class Dns extends pulumi.ComponentResource {
 
     constructor(name: string, args: DnsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:Dns", name, {}, opts);
-        requireValidArgs(this, "Dns", name, [[args.addresses.length > 0, "addresses: at least one address is required for the apex and www records; got none."]]);
+        requireValidArgs(this, "Dns", name, [
+            [args.addresses.length > 0, "addresses: at least one address is required for the apex and www records; got none."],
+        ]);
         this.records = (["apex", "www"] as const).flatMap((label) =>
             args.addresses.map(
                 (value, i) =>

@@ -21,7 +21,11 @@ export class HaproxyBalancers extends pulumi.ComponentResource {
         this.droplets = createDroplets(name, args.count, args, this);
         this.reservedIps = this.droplets.map((droplet, i) => {
             const ip = new digitalocean.ReservedIp(`${name}-ip-${i}`, { region: args.region }, { parent: this });
-            new digitalocean.ReservedIpAssignment(`${name}-ip-assignment-${i}`, { ipAddress: ip.ipAddress, dropletId: droplet.id.apply(Number) }, { parent: this });
+            new digitalocean.ReservedIpAssignment(
+                `${name}-ip-assignment-${i}`,
+                { ipAddress: ip.ipAddress, dropletId: droplet.id.apply(Number) },
+                { parent: this },
+            );
             return ip;
         });
         this.registerOutputs({ ips: this.reservedIps.map((ip) => ip.ipAddress) });

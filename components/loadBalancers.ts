@@ -33,7 +33,10 @@ export class LoadBalancers extends pulumi.ComponentResource {
             [isIntegerIn(args.count, 1, 10), `count: must be an integer from 1 to 10; got "${args.count}".`],
             [isIntegerIn(args.sizeUnit, 1, 200), `sizeUnit: must be an integer from 1 to 200; got "${args.sizeUnit}".`],
             [isIntegerIn(args.targetPort, 1, 65535), `targetPort: must be a port from 1 to 65535; got "${args.targetPort}".`],
-            [isIntegerIn(args.entryPort, 1, 65535) && !(args.certificateName !== undefined && args.entryPort === 443), `entryPort: must be a port from 1 to 65535 other than 443 when TLS uses 443; got "${args.entryPort}".`],
+            [
+                isIntegerIn(args.entryPort, 1, 65535) && !(args.certificateName !== undefined && args.entryPort === 443),
+                `entryPort: must be a port from 1 to 65535 other than 443 when TLS uses 443; got "${args.entryPort}".`,
+            ],
         ]);
         const http = { entryProtocol: "http", entryPort: args.entryPort, targetProtocol: "http", targetPort: args.targetPort };
         const tls = args.certificateName !== undefined;

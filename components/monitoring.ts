@@ -30,18 +30,60 @@ export interface AlertRule {
 
 export const DROPLET_ALERTS: readonly AlertRule[] = [
     { key: "droplet-cpu", type: "v1/insights/droplet/cpu", compare: "GreaterThan", value: 80, description: "Droplet CPU above 80% for 5 minutes" },
-    { key: "droplet-memory", type: "v1/insights/droplet/memory_utilization_percent", compare: "GreaterThan", value: 85, description: "Droplet memory above 85% for 5 minutes" },
-    { key: "droplet-disk", type: "v1/insights/droplet/disk_utilization_percent", compare: "GreaterThan", value: 85, description: "Droplet disk above 85% for 5 minutes" },
+    {
+        key: "droplet-memory",
+        type: "v1/insights/droplet/memory_utilization_percent",
+        compare: "GreaterThan",
+        value: 85,
+        description: "Droplet memory above 85% for 5 minutes",
+    },
+    {
+        key: "droplet-disk",
+        type: "v1/insights/droplet/disk_utilization_percent",
+        compare: "GreaterThan",
+        value: 85,
+        description: "Droplet disk above 85% for 5 minutes",
+    },
 ];
 export const LOAD_BALANCER_ALERTS: readonly AlertRule[] = [
-    { key: "lb-5xx", type: "v1/insights/lbaas/increase_in_http_error_rate_percentage_5xx", compare: "GreaterThan", value: 5, description: "Load balancer 5xx rate above 5% for 5 minutes" },
-    { key: "lb-droplet-health", type: "v1/insights/lbaas/droplet_health", compare: "LessThan", value: 100, description: "A load balancer backend is unhealthy" },
-    { key: "lb-latency", type: "v1/insights/lbaas/high_http_request_response_time_95p", compare: "GreaterThan", value: 2, description: "Load balancer 95th percentile response time above 2 s for 5 minutes" },
+    {
+        key: "lb-5xx",
+        type: "v1/insights/lbaas/increase_in_http_error_rate_percentage_5xx",
+        compare: "GreaterThan",
+        value: 5,
+        description: "Load balancer 5xx rate above 5% for 5 minutes",
+    },
+    {
+        key: "lb-droplet-health",
+        type: "v1/insights/lbaas/droplet_health",
+        compare: "LessThan",
+        value: 100,
+        description: "A load balancer backend is unhealthy",
+    },
+    {
+        key: "lb-latency",
+        type: "v1/insights/lbaas/high_http_request_response_time_95p",
+        compare: "GreaterThan",
+        value: 2,
+        description: "Load balancer 95th percentile response time above 2 s for 5 minutes",
+    },
 ];
 export const DATABASE_ALERTS: readonly AlertRule[] = [
     { key: "db-cpu", type: "v1/dbaas/alerts/cpu_alerts", compare: "GreaterThan", value: 80, description: "Database CPU above 80% for 5 minutes" },
-    { key: "db-memory", type: "v1/dbaas/alerts/memory_utilization_alerts", compare: "GreaterThan", value: 85, description: "Database memory above 85% for 5 minutes" },
-    { key: "db-disk", type: "v1/dbaas/alerts/disk_utilization_alerts", compare: "GreaterThan", value: 80, description: "Database disk above 80% for 5 minutes" },
+    {
+        key: "db-memory",
+        type: "v1/dbaas/alerts/memory_utilization_alerts",
+        compare: "GreaterThan",
+        value: 85,
+        description: "Database memory above 85% for 5 minutes",
+    },
+    {
+        key: "db-disk",
+        type: "v1/dbaas/alerts/disk_utilization_alerts",
+        compare: "GreaterThan",
+        value: 80,
+        description: "Database disk above 80% for 5 minutes",
+    },
 ];
 /** Uptime alerts: site down (2 minutes), latency above 2,000 ms, certificate expiring within 14 days. */
 export const UPTIME_ALERTS: readonly { key: string; type: string; period: string; threshold?: number; comparison?: string }[] = [
@@ -62,7 +104,10 @@ export class Monitoring extends pulumi.ComponentResource {
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:Monitoring", name, {}, opts);
         requireValidArgs(this, "Monitoring", name, [
-            [args.targets.emails.length > 0 || args.targets.slack !== undefined, "targets: at least one e-mail or Slack target is required; an alert nobody receives is no alert; got none."],
+            [
+                args.targets.emails.length > 0 || args.targets.slack !== undefined,
+                "targets: at least one e-mail or Slack target is required; an alert nobody receives is no alert; got none.",
+            ],
             [/^https?:\/\/\S+$/.test(args.url), `url: must be an http(s) URL; got "${args.url}".`],
         ]);
         const emails = args.targets.emails.length > 0 ? [...args.targets.emails] : undefined;
@@ -70,7 +115,16 @@ export class Monitoring extends pulumi.ComponentResource {
         const alert = (rule: AlertRule, scope: { tags?: pulumi.Input<string>[]; entities?: pulumi.Input<string>[] }) =>
             new digitalocean.MonitorAlert(
                 `${name}-${rule.key}`,
-                { type: rule.type, compare: rule.compare, value: rule.value, window: "5m", enabled: true, description: rule.description, alerts: { emails, slacks }, ...scope },
+                {
+                    type: rule.type,
+                    compare: rule.compare,
+                    value: rule.value,
+                    window: "5m",
+                    enabled: true,
+                    description: rule.description,
+                    alerts: { emails, slacks },
+                    ...scope,
+                },
                 { parent: this },
             );
         this.alerts = [

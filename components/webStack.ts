@@ -80,12 +80,40 @@ export class WebStack extends pulumi.ComponentResource {
                 child,
             );
         const dbEndpoint = database && pulumi.all([database.cluster.privateHost, database.appUser.name, database.appDatabase.name]);
-        const cache = s.cache && appTag && new Cache(`${name}-cache`, { size: s.cache.size, region: s.region, vpcUuid, tags: [...common, tag("cache", tags.role("cache"))], trustedTags: [appTag], protect: s.database?.protect ?? true }, child);
+        const cache =
+            s.cache &&
+            appTag &&
+            new Cache(
+                `${name}-cache`,
+                {
+                    size: s.cache.size,
+                    region: s.region,
+                    vpcUuid,
+                    tags: [...common, tag("cache", tags.role("cache"))],
+                    trustedTags: [appTag],
+                    protect: s.database?.protect ?? true,
+                },
+                child,
+            );
 
         const pool = (role: string, settings: PoolSettings, roleTag: pulumi.Input<string>, userData: pulumi.Input<string>): Pool =>
             settings.autoscale
-                ? { kind: "autoscale", pool: new AutoscalePool(`${name}-${role}`, { ...droplet, autoscale: settings.autoscale, size: settings.size, tags: [...common, roleTag], userData }, child) }
-                : { kind: "fixed", pool: new ServerPool(`${name}-${role}`, { ...droplet, count: settings.count, size: settings.size, tags: [...common, roleTag], userData, monitoring: s.monitoring }, child) };
+                ? {
+                      kind: "autoscale",
+                      pool: new AutoscalePool(
+                          `${name}-${role}`,
+                          { ...droplet, autoscale: settings.autoscale, size: settings.size, tags: [...common, roleTag], userData },
+                          child,
+                      ),
+                  }
+                : {
+                      kind: "fixed",
+                      pool: new ServerPool(
+                          `${name}-${role}`,
+                          { ...droplet, count: settings.count, size: settings.size, tags: [...common, roleTag], userData, monitoring: s.monitoring },
+                          child,
+                      ),
+                  };
 
         // Tier 2+: nginx reaches the app pool through an internal load balancer rather than the app droplets'
         // private addresses, because user data forces replacement: listing app IPs in the web servers'
@@ -94,20 +122,37 @@ export class WebStack extends pulumi.ComponentResource {
         let appLb: LoadBalancers | undefined;
         let webUserData: pulumi.Input<string>;
         if (s.appPool && appTag && dbEndpoint) {
-            const appUserData = pulumi
-                .all([dbEndpoint, cache ? cache.cluster.privateHost : undefined])
-                .apply(([[host, user, db], cacheHost]) =>
-                    renderCloudInit({ kind: "app", app: s.app, database: { host, port: MYSQL_PORT, user, database: db }, cache: cacheHost ? { host: cacheHost, port: VALKEY_PORT } : undefined }),
-                );
+            const appUserData = pulumi.all([dbEndpoint, cache ? cache.cluster.privateHost : undefined]).apply(([[host, user, db], cacheHost]) =>
+                renderCloudInit({
+                    kind: "app",
+                    app: s.app,
+                    database: { host, port: MYSQL_PORT, user, database: db },
+                    cache: cacheHost ? { host: cacheHost, port: VALKEY_PORT } : undefined,
+                }),
+            );
             appPool = pool("app", s.appPool, appTag, appUserData);
             appLb = new LoadBalancers(
                 `${name}-app-lb`,
-                { count: 1, sizeUnit: 1, region: s.region, vpcUuid, network: "INTERNAL", targetTag: appTag, targetPort: s.app.port, entryPort: s.app.port, healthcheck: { protocol: "tcp" } },
+                {
+                    count: 1,
+                    sizeUnit: 1,
+                    region: s.region,
+                    vpcUuid,
+                    network: "INTERNAL",
+                    targetTag: appTag,
+                    targetPort: s.app.port,
+                    entryPort: s.app.port,
+                    healthcheck: { protocol: "tcp" },
+                },
                 child,
             );
-            webUserData = appLb.loadBalancers[0].ip.apply((ip) => renderCloudInit({ kind: "web", webPort: WEB_PORT, upstream: { host: ip, port: s.app.port } }));
+            webUserData = appLb.loadBalancers[0].ip.apply((ip) =>
+                renderCloudInit({ kind: "web", webPort: WEB_PORT, upstream: { host: ip, port: s.app.port } }),
+            );
         } else if (dbEndpoint) {
-            webUserData = dbEndpoint.apply(([host, user, db]) => renderCloudInit({ kind: "web-and-app", app: s.app, webPort: WEB_PORT, database: { host, port: MYSQL_PORT, user, database: db } }));
+            webUserData = dbEndpoint.apply(([host, user, db]) =>
+                renderCloudInit({ kind: "web-and-app", app: s.app, webPort: WEB_PORT, database: { host, port: MYSQL_PORT, user, database: db } }),
+            );
         } else {
             webUserData = renderCloudInit({ kind: "all-in-one", app: s.app, webPort: WEB_PORT });
         }
@@ -146,11 +191,15 @@ export class WebStack extends pulumi.ComponentResource {
                           size: haproxy.size,
                           tags: [...common, lbTag],
                           monitoring: s.monitoring,
-                          userData: pulumi
-                              .all(fixedDroplets(webPool).map((d) => d.ipv4AddressPrivate))
-                              .apply((ips) =>
-                                  renderCloudInit({ kind: "haproxy", backends: ips.map((host) => ({ host, port: WEB_PORT })), algorithm: haproxy.algorithm, tls: s.certificate !== undefined, domain: s.domain }),
-                              ),
+                          userData: pulumi.all(fixedDroplets(webPool).map((d) => d.ipv4AddressPrivate)).apply((ips) =>
+                              renderCloudInit({
+                                  kind: "haproxy",
+                                  backends: ips.map((host) => ({ host, port: WEB_PORT })),
+                                  algorithm: haproxy.algorithm,
+                                  tls: s.certificate !== undefined,
+                                  domain: s.domain,
+                              }),
+                          ),
                       },
                       child,
                   )
@@ -166,7 +215,12 @@ export class WebStack extends pulumi.ComponentResource {
                     inbound: [{ port: WEB_PORT, sources: lbTag ? { sourceTags: [lbTag] } : { sourceLoadBalancerUids: publicLbs.map((lb) => lb.id) } }],
                 },
             ];
-            if (appTag && appLb) roles.push({ role: "app", tag: appTag, inbound: [{ port: s.app.port, sources: { sourceLoadBalancerUids: appLb.loadBalancers.map((lb) => lb.id) } }] });
+            if (appTag && appLb)
+                roles.push({
+                    role: "app",
+                    tag: appTag,
+                    inbound: [{ port: s.app.port, sources: { sourceLoadBalancerUids: appLb.loadBalancers.map((lb) => lb.id) } }],
+                });
             if (lbTag) roles.push({ role: "lb", tag: lbTag, inbound: [80, 443].map((port) => ({ port, sources: { sourceAddresses: WORLD } })) });
             new Firewalls(`${name}-firewall`, { roles, adminCidrs: s.adminCidrs }, child);
         }

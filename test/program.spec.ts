@@ -23,7 +23,16 @@ describe("index.ts", () => {
 
     it("exports the endpoints of the stack", async () => {
         const { outputs } = await runProgram(baseConfig(3));
-        assert.deepEqual(Object.keys(outputs).sort(), ["appSecretsEnv", "cdnEndpoint", "dataResources", "databaseHost", "databaseUri", "dropletIps", "loadBalancerIps", "url"]);
+        assert.deepEqual(Object.keys(outputs).sort(), [
+            "appSecretsEnv",
+            "cdnEndpoint",
+            "dataResources",
+            "databaseHost",
+            "databaseUri",
+            "dropletIps",
+            "loadBalancerIps",
+            "url",
+        ]);
         assert.equal(outputs.url, "https://example.com");
     });
 

@@ -80,27 +80,77 @@ export function inventOutputs(type: string, name: string, inputs: Record<string,
     const base = { ...inputs };
     switch (type) {
         case "digitalocean:index/droplet:Droplet":
-            return { id, state: { ...base, name: auto(name), ipv4Address: `203.0.113.${octet}`, ipv4AddressPrivate: `10.10.1.${octet}`, dropletUrn: `do:droplet:${id}`, status: "active", vpcUuid: inputs.vpcUuid ?? uuid } };
+            return {
+                id,
+                state: {
+                    ...base,
+                    name: auto(name),
+                    ipv4Address: `203.0.113.${octet}`,
+                    ipv4AddressPrivate: `10.10.1.${octet}`,
+                    dropletUrn: `do:droplet:${id}`,
+                    status: "active",
+                    vpcUuid: inputs.vpcUuid ?? uuid,
+                },
+            };
         case "digitalocean:index/loadBalancer:LoadBalancer":
-            return { id: uuid, state: { ...base, name: auto(name), ip: inputs.network === "INTERNAL" ? `10.10.2.${octet}` : `198.51.100.${octet}`, loadBalancerUrn: `do:loadbalancer:${uuid}`, status: "active" } };
+            return {
+                id: uuid,
+                state: {
+                    ...base,
+                    name: auto(name),
+                    ip: inputs.network === "INTERNAL" ? `10.10.2.${octet}` : `198.51.100.${octet}`,
+                    loadBalancerUrn: `do:loadbalancer:${uuid}`,
+                    status: "active",
+                },
+            };
         case "digitalocean:index/databaseCluster:DatabaseCluster": {
             const host = `${auto(name)}-do-user-1.db.ondigitalocean.com`;
             const user = "doadmin";
             const password = `mock-password-${h}`;
-            return { id: uuid, state: { ...base, name: auto(name), host, privateHost: `private-${host}`, port: 25060, user, password, database: "defaultdb",
-                uri: `mysql://${user}:${password}@${host}:25060/defaultdb?ssl-mode=REQUIRED`, privateUri: `mysql://${user}:${password}@private-${host}:25060/defaultdb?ssl-mode=REQUIRED`, clusterUrn: `do:dbaas:${uuid}` } };
+            return {
+                id: uuid,
+                state: {
+                    ...base,
+                    name: auto(name),
+                    host,
+                    privateHost: `private-${host}`,
+                    port: 25060,
+                    user,
+                    password,
+                    database: "defaultdb",
+                    uri: `mysql://${user}:${password}@${host}:25060/defaultdb?ssl-mode=REQUIRED`,
+                    privateUri: `mysql://${user}:${password}@private-${host}:25060/defaultdb?ssl-mode=REQUIRED`,
+                    clusterUrn: `do:dbaas:${uuid}`,
+                },
+            };
         }
         case "digitalocean:index/databaseReplica:DatabaseReplica": {
             const host = `${auto(name)}-do-user-1.db.ondigitalocean.com`;
-            return { id: uuid, state: { ...base, name: auto(name), uuid, host, privateHost: `private-${host}`, port: 25060, user: "doadmin", password: `mock-password-${h}`,
-                uri: `mysql://doadmin:mock-password-${h}@${host}:25060/defaultdb`, privateUri: `mysql://doadmin:mock-password-${h}@private-${host}:25060/defaultdb` } };
+            return {
+                id: uuid,
+                state: {
+                    ...base,
+                    name: auto(name),
+                    uuid,
+                    host,
+                    privateHost: `private-${host}`,
+                    port: 25060,
+                    user: "doadmin",
+                    password: `mock-password-${h}`,
+                    uri: `mysql://doadmin:mock-password-${h}@${host}:25060/defaultdb`,
+                    privateUri: `mysql://doadmin:mock-password-${h}@private-${host}:25060/defaultdb`,
+                },
+            };
         }
         case "digitalocean:index/databaseUser:DatabaseUser":
             return { id: `${inputs.clusterId}/user/${inputs.name}`, state: { ...base, password: `mock-password-${h}`, role: "normal" } };
         case "digitalocean:index/databaseDb:DatabaseDb":
             return { id: `${inputs.clusterId}/database/${inputs.name}`, state: base };
         case "digitalocean:index/certificate:Certificate":
-            return { id: uuid, state: { ...base, name: auto(name), uuid, state: "verified", notAfter: "2027-02-23T00:00:00Z", sha1Fingerprint: h.toString(16) } };
+            return {
+                id: uuid,
+                state: { ...base, name: auto(name), uuid, state: "verified", notAfter: "2027-02-23T00:00:00Z", sha1Fingerprint: h.toString(16) },
+            };
         case "digitalocean:index/domain:Domain":
             return { id: inputs.name, state: { ...base, domainUrn: `do:domain:${inputs.name}`, ttl: 1800 } };
         case "digitalocean:index/dnsRecord:DnsRecord":
@@ -115,10 +165,26 @@ export function inventOutputs(type: string, name: string, inputs: Record<string,
             return { id: inputs.name, state: base };
         case "digitalocean:index/spacesBucket:SpacesBucket": {
             const bucket = auto(name);
-            return { id: bucket, state: { ...base, name: bucket, bucketDomainName: `${bucket}.${inputs.region}.digitaloceanspaces.com`, endpoint: `${inputs.region}.digitaloceanspaces.com`, bucketUrn: `do:space:${bucket}` } };
+            return {
+                id: bucket,
+                state: {
+                    ...base,
+                    name: bucket,
+                    bucketDomainName: `${bucket}.${inputs.region}.digitaloceanspaces.com`,
+                    endpoint: `${inputs.region}.digitaloceanspaces.com`,
+                    bucketUrn: `do:space:${bucket}`,
+                },
+            };
         }
         case "digitalocean:index/cdn:Cdn":
-            return { id: uuid, state: { ...base, endpoint: `${String(inputs.origin ?? "origin").split(".")[0]}.${inputs.region ?? "nyc3"}.cdn.digitaloceanspaces.com`, createdAt: "2026-11-25T00:00:00Z" } };
+            return {
+                id: uuid,
+                state: {
+                    ...base,
+                    endpoint: `${String(inputs.origin ?? "origin").split(".")[0]}.${inputs.region ?? "nyc3"}.cdn.digitaloceanspaces.com`,
+                    createdAt: "2026-11-25T00:00:00Z",
+                },
+            };
         case "digitalocean:index/monitorAlert:MonitorAlert":
             return { id: uuid, state: { ...base, uuid } };
         case "digitalocean:index/uptimeCheck:UptimeCheck":

@@ -6,19 +6,45 @@ import { baseConfig, byName, runProgram, short } from "../support/program";
 
 const inputs = (r: RecordedResource) => plain(r.inputs) as Record<string, any>;
 const haproxy = (tier: number, extra: Record<string, unknown> = {}) => ({ ...baseConfig(tier), loadBalancer: { engine: "haproxy", ...extra } });
-const namesOf = (resources: RecordedResource[], type: string) => resources.filter((r) => r.type.endsWith(type)).map((r) => r.name).sort();
+const namesOf = (resources: RecordedResource[], type: string) =>
+    resources
+        .filter((r) => r.type.endsWith(type))
+        .map((r) => r.name)
+        .sort();
 
 describe("Load balancer engine: haproxy", () => {
-    for (const [tier, count] of [[1, 1], [2, 1], [3, 2]] as const) {
+    for (const [tier, count] of [
+        [1, 1],
+        [2, 1],
+        [3, 2],
+    ] as const) {
         it(`replaces the DigitalOcean load balancers with ${count} HAProxy droplet(s) behind reserved IPs at tier ${tier}`, async () => {
             const { resources } = await runProgram(haproxy(tier));
-            assert.deepEqual(namesOf(resources, "loadBalancer:LoadBalancer"), tier >= 2 ? ["webstack-app-lb-0"] : [], "only the internal app load balancer stays managed");
+            assert.deepEqual(
+                namesOf(resources, "loadBalancer:LoadBalancer"),
+                tier >= 2 ? ["webstack-app-lb-0"] : [],
+                "only the internal app load balancer stays managed",
+            );
             const lbs = Array.from({ length: count }, (_, i) => i);
             assert.deepEqual(
-                resources.filter((r) => r.name.startsWith("webstack-haproxy")).map(short).sort(),
-                ["HaproxyBalancers webstack-haproxy", ...lbs.flatMap((i) => [`Droplet webstack-haproxy-${i}`, `ReservedIp webstack-haproxy-ip-${i}`, `ReservedIpAssignment webstack-haproxy-ip-assignment-${i}`])].sort(),
+                resources
+                    .filter((r) => r.name.startsWith("webstack-haproxy"))
+                    .map(short)
+                    .sort(),
+                [
+                    "HaproxyBalancers webstack-haproxy",
+                    ...lbs.flatMap((i) => [
+                        `Droplet webstack-haproxy-${i}`,
+                        `ReservedIp webstack-haproxy-ip-${i}`,
+                        `ReservedIpAssignment webstack-haproxy-ip-assignment-${i}`,
+                    ]),
+                ].sort(),
             );
-            assert.equal(resources.some((r) => r.type.endsWith("Certificate")), false, "HAProxy obtains its certificate on the host");
+            assert.equal(
+                resources.some((r) => r.type.endsWith("Certificate")),
+                false,
+                "HAProxy obtains its certificate on the host",
+            );
             const ips = lbs.map((i) => byName(resources, `webstack-haproxy-ip-${i}`).state.ipAddress);
             const records = resources.filter((r) => r.type.endsWith("DnsRecord")).map((r) => `${inputs(r).name} ${inputs(r).value}`);
             assert.deepEqual(records.sort(), ips.flatMap((ip) => [`@ ${ip}`, `www ${ip}`]).sort());
@@ -40,7 +66,9 @@ describe("Load balancer engine: haproxy", () => {
             { protocol: "tcp", portRange: "80", sourceAddresses: WORLD },
             { protocol: "tcp", portRange: "443", sourceAddresses: WORLD },
         ]);
-        assert.deepEqual(inputs(byName(resources, "webstack-firewall-web")).inboundRules, [{ protocol: "tcp", portRange: "80", sourceTags: ["webstack-dev-lb"] }]);
+        assert.deepEqual(inputs(byName(resources, "webstack-firewall-web")).inboundRules, [
+            { protocol: "tcp", portRange: "80", sourceTags: ["webstack-dev-lb"] },
+        ]);
     });
 
     it("watches the HAProxy droplets with the droplet alerts", async () => {
@@ -52,13 +80,22 @@ describe("Load balancer engine: haproxy", () => {
 
 describe("Autoscaled pools", () => {
     it("builds DigitalOcean autoscale pools for web and app instead of fixed droplets", async () => {
-        const { resources } = await runProgram({ ...baseConfig(2), web: { autoscale: { min: 2, max: 6, targetCpu: 70 } }, app: { autoscale: { min: 3, max: 9 } } });
+        const { resources } = await runProgram({
+            ...baseConfig(2),
+            web: { autoscale: { min: 2, max: 6, targetCpu: 70 } },
+            app: { autoscale: { min: 3, max: 9 } },
+        });
         assert.deepEqual(namesOf(resources, "droplet:Droplet"), []);
         assert.deepEqual(namesOf(resources, "DropletAutoscale"), ["webstack-app-pool", "webstack-web-pool"]);
         const web = inputs(byName(resources, "webstack-web-pool"));
         assert.deepEqual(web.config, { minInstances: 2, maxInstances: 6, targetCpuUtilization: 0.7, cooldownMinutes: 5 });
         assert.deepEqual(web.dropletTemplate.tags, ["webstack", "webstack-dev", "webstack-dev-web"]);
-        assert.deepEqual(inputs(byName(resources, "webstack-app-pool")).config, { minInstances: 3, maxInstances: 9, targetCpuUtilization: 0.6, cooldownMinutes: 5 });
+        assert.deepEqual(inputs(byName(resources, "webstack-app-pool")).config, {
+            minInstances: 3,
+            maxInstances: 9,
+            targetCpuUtilization: 0.6,
+            cooldownMinutes: 5,
+        });
         assert.equal(inputs(byName(resources, "webstack-lb-0")).dropletTag, "webstack-dev-web", "the load balancer finds members by tag");
     });
 
@@ -67,9 +104,12 @@ describe("Autoscaled pools", () => {
             message: [
                 'Invalid configuration for stack "dev":',
                 "  - webstack:web.count: conflicts with web.autoscale; a pool is either fixed or autoscaled; got \"3\". Fix: pulumi config rm --path 'webstack:web.count'",
-                "  - webstack:web.autoscale: needs the managed engine; HAProxy droplets list their backends' addresses, which an autoscale pool does not have in advance; got \"{\"min\":2}\". Fix: pulumi config set --path 'webstack:loadBalancer.engine' managed",
+                '  - webstack:web.autoscale: needs the managed engine; HAProxy droplets list their backends\' addresses, which an autoscale pool does not have in advance; got "{"min":2}". Fix: pulumi config set --path \'webstack:loadBalancer.engine\' managed',
             ].join("\n"),
         });
-        await assert.rejects(runProgram({ ...baseConfig(0), web: { autoscale: { min: 2 } } }), /webstack:web.autoscale: applies only at tier 1 and above \(tier 0 is one server by design\)/);
+        await assert.rejects(
+            runProgram({ ...baseConfig(0), web: { autoscale: { min: 2 } } }),
+            /webstack:web.autoscale: applies only at tier 1 and above \(tier 0 is one server by design\)/,
+        );
     });
 });

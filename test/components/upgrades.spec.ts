@@ -13,15 +13,15 @@ const FORCE_NEW: Record<string, string[]> = {
 /** URN → force-new inputs of every data-bearing resource (and the VPC they live in). */
 function dataResources(resources: RecordedResource[]): Map<string, Record<string, unknown>> {
     const inputsOf = (r: RecordedResource) => plain(r.inputs) as Record<string, unknown>;
-    return new Map(
-        resources
-            .filter((r) => r.type in FORCE_NEW)
-            .map((r) => [r.urn, Object.fromEntries(FORCE_NEW[r.type].map((k) => [k, inputsOf(r)[k]]))]),
-    );
+    return new Map(resources.filter((r) => r.type in FORCE_NEW).map((r) => [r.urn, Object.fromEntries(FORCE_NEW[r.type].map((k) => [k, inputsOf(r)[k]]))]));
 }
 
 describe("Upgrades keep the data", () => {
-    for (const [from, to] of [[1, 2], [2, 3], [1, 3]]) {
+    for (const [from, to] of [
+        [1, 2],
+        [2, 3],
+        [1, 3],
+    ]) {
         it(`keeps the database cluster, replicas and VPC identical from tier ${from} to tier ${to}`, async () => {
             const before = dataResources((await runProgram(baseConfig(from))).resources);
             const after = dataResources((await runProgram(baseConfig(to))).resources);
@@ -33,7 +33,10 @@ describe("Upgrades keep the data", () => {
     it("keeps the database when the tier 0 stack moves to tier 1 (it has none before) and keeps the VPC", async () => {
         const before = dataResources((await runProgram(baseConfig(0))).resources);
         const after = dataResources((await runProgram(baseConfig(1))).resources);
-        assert.deepEqual([...before.keys()].map((urn) => urn.split("::").pop()), ["webstack-network-vpc"]);
+        assert.deepEqual(
+            [...before.keys()].map((urn) => urn.split("::").pop()),
+            ["webstack-network-vpc"],
+        );
         for (const [urn, forceNew] of before) assert.deepEqual(after.get(urn), forceNew);
     });
 
@@ -53,13 +56,17 @@ describe("Upgrades keep the data", () => {
 
     it("does not rewrite the web droplets' user data when the app pool is resized", async () => {
         const userData = async (count: number) =>
-            (await runProgram({ ...baseConfig(2), app: { count } })).resources.filter((r) => r.name.startsWith("webstack-web-")).map((r) => (plain(r.inputs) as { userData: string }).userData);
+            (await runProgram({ ...baseConfig(2), app: { count } })).resources
+                .filter((r) => r.name.startsWith("webstack-web-"))
+                .map((r) => (plain(r.inputs) as { userData: string }).userData);
         assert.deepEqual(await userData(2), await userData(9));
     });
 });
 
 describe("Downgrades that would delete data", () => {
-    const previousOf = async (config: Record<string, unknown>) => ({ dataResources: (await resolve((await runProgram(config)).outputs.dataResources as string[])).value });
+    const previousOf = async (config: Record<string, unknown>) => ({
+        dataResources: (await resolve((await runProgram(config)).outputs.dataResources as string[])).value,
+    });
 
     it("refuses a tier 3 → 2 downgrade that would delete a replica, the cache and the bucket, naming them and the fix", async () => {
         const previous = await previousOf(baseConfig(3));
@@ -78,7 +85,10 @@ describe("Downgrades that would delete data", () => {
 
     it("refuses a tier 1 → 0 downgrade that would delete the managed database", async () => {
         recorder.previousOutputs = await previousOf(baseConfig(1));
-        await assert.rejects(runProgramKeepingPrevious(baseConfig(0)), /would delete 2 data-bearing resource\(s\) of stack "dev": "webstack-db-cluster", "webstack-db-replica-0" \(tier 0 has no place for them\)/);
+        await assert.rejects(
+            runProgramKeepingPrevious(baseConfig(0)),
+            /would delete 2 data-bearing resource\(s\) of stack "dev": "webstack-db-cluster", "webstack-db-replica-0" \(tier 0 has no place for them\)/,
+        );
     });
 
     it("allows the same downgrade with allowDataLoss", async () => {
@@ -90,7 +100,12 @@ describe("Downgrades that would delete data", () => {
     });
 
     it("accepts every upgrade without allowDataLoss", async () => {
-        for (const [from, to] of [[0, 1], [1, 2], [2, 3], [0, 3]]) {
+        for (const [from, to] of [
+            [0, 1],
+            [1, 2],
+            [2, 3],
+            [0, 3],
+        ]) {
             const previous = await previousOf(baseConfig(from));
             recorder.previousOutputs = previous;
             await runProgramKeepingPrevious(baseConfig(to));

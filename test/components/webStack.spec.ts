@@ -8,49 +8,92 @@ const TAGS = (...roles: string[]) => ["project", "stack", ...roles].map((r) => `
 
 function tier0(): string[] {
     return [
-        "WebStack webstack", "Network webstack-network", "Vpc webstack-network-vpc", ...TAGS("web"),
-        "ServerPool webstack-web", "Droplet webstack-web-0",
-        "Domain webstack-zone", "Dns webstack-dns", "DnsRecord webstack-dns-apex-0", "DnsRecord webstack-dns-www-0",
+        "WebStack webstack",
+        "Network webstack-network",
+        "Vpc webstack-network-vpc",
+        ...TAGS("web"),
+        "ServerPool webstack-web",
+        "Droplet webstack-web-0",
+        "Domain webstack-zone",
+        "Dns webstack-dns",
+        "DnsRecord webstack-dns-apex-0",
+        "DnsRecord webstack-dns-www-0",
         "Project webstack-project",
     ];
 }
 function tier1(): string[] {
     return [
-        "WebStack webstack", "Network webstack-network", "Vpc webstack-network-vpc", ...TAGS("web", "db"),
-        "ServerPool webstack-web", ...range(2, (i) => `Droplet webstack-web-${i}`),
-        "LoadBalancers webstack-lb", "LoadBalancer webstack-lb-0",
-        "Database webstack-db", "DatabaseCluster webstack-db-cluster", "DatabaseReplica webstack-db-replica-0", "DatabaseDb webstack-db-app", "DatabaseUser webstack-db-app-user",
-        "Domain webstack-zone", "Dns webstack-dns", "DnsRecord webstack-dns-apex-0", "DnsRecord webstack-dns-www-0",
+        "WebStack webstack",
+        "Network webstack-network",
+        "Vpc webstack-network-vpc",
+        ...TAGS("web", "db"),
+        "ServerPool webstack-web",
+        ...range(2, (i) => `Droplet webstack-web-${i}`),
+        "LoadBalancers webstack-lb",
+        "LoadBalancer webstack-lb-0",
+        "Database webstack-db",
+        "DatabaseCluster webstack-db-cluster",
+        "DatabaseReplica webstack-db-replica-0",
+        "DatabaseDb webstack-db-app",
+        "DatabaseUser webstack-db-app-user",
+        "Domain webstack-zone",
+        "Dns webstack-dns",
+        "DnsRecord webstack-dns-apex-0",
+        "DnsRecord webstack-dns-www-0",
         "Project webstack-project",
     ];
 }
 const MONITORING = [
     "Monitoring webstack-monitoring",
-    ...["droplet-cpu", "droplet-memory", "droplet-disk", "lb-5xx", "lb-droplet-health", "lb-latency", "db-cpu", "db-memory", "db-disk"].map((k) => `MonitorAlert webstack-monitoring-${k}`),
+    ...["droplet-cpu", "droplet-memory", "droplet-disk", "lb-5xx", "lb-droplet-health", "lb-latency", "db-cpu", "db-memory", "db-disk"].map(
+        (k) => `MonitorAlert webstack-monitoring-${k}`,
+    ),
     "UptimeCheck webstack-monitoring-uptime",
     ...["down", "latency", "ssl-expiry"].map((k) => `UptimeAlert webstack-monitoring-uptime-${k}`),
 ];
 function tier2(web = 2, app = 2, lbs = 1, replicas = 1): string[] {
     return [
-        "WebStack webstack", "Network webstack-network", "Vpc webstack-network-vpc", ...TAGS("web", "app", "db"),
-        "ServerPool webstack-web", ...range(web, (i) => `Droplet webstack-web-${i}`),
-        "ServerPool webstack-app", ...range(app, (i) => `Droplet webstack-app-${i}`),
-        "LoadBalancers webstack-lb", ...range(lbs, (i) => `LoadBalancer webstack-lb-${i}`),
-        "LoadBalancers webstack-app-lb", "LoadBalancer webstack-app-lb-0",
-        "Tls webstack-tls", "Certificate webstack-tls-cert",
-        "Database webstack-db", "DatabaseCluster webstack-db-cluster", ...range(replicas, (i) => `DatabaseReplica webstack-db-replica-${i}`),
-        "DatabaseDb webstack-db-app", "DatabaseUser webstack-db-app-user", "DatabaseFirewall webstack-db-firewall",
-        "Firewalls webstack-firewall", "Firewall webstack-firewall-web", "Firewall webstack-firewall-app",
+        "WebStack webstack",
+        "Network webstack-network",
+        "Vpc webstack-network-vpc",
+        ...TAGS("web", "app", "db"),
+        "ServerPool webstack-web",
+        ...range(web, (i) => `Droplet webstack-web-${i}`),
+        "ServerPool webstack-app",
+        ...range(app, (i) => `Droplet webstack-app-${i}`),
+        "LoadBalancers webstack-lb",
+        ...range(lbs, (i) => `LoadBalancer webstack-lb-${i}`),
+        "LoadBalancers webstack-app-lb",
+        "LoadBalancer webstack-app-lb-0",
+        "Tls webstack-tls",
+        "Certificate webstack-tls-cert",
+        "Database webstack-db",
+        "DatabaseCluster webstack-db-cluster",
+        ...range(replicas, (i) => `DatabaseReplica webstack-db-replica-${i}`),
+        "DatabaseDb webstack-db-app",
+        "DatabaseUser webstack-db-app-user",
+        "DatabaseFirewall webstack-db-firewall",
+        "Firewalls webstack-firewall",
+        "Firewall webstack-firewall-web",
+        "Firewall webstack-firewall-app",
         ...MONITORING,
-        "Domain webstack-zone", "Dns webstack-dns", ...range(lbs, (i) => `DnsRecord webstack-dns-apex-${i}`), ...range(lbs, (i) => `DnsRecord webstack-dns-www-${i}`),
+        "Domain webstack-zone",
+        "Dns webstack-dns",
+        ...range(lbs, (i) => `DnsRecord webstack-dns-apex-${i}`),
+        ...range(lbs, (i) => `DnsRecord webstack-dns-www-${i}`),
         "Project webstack-project",
     ];
 }
 function tier3(): string[] {
     return [
         ...tier2(4, 4, 2, 2),
-        "Tag webstack-tag-cache", "Cache webstack-cache", "DatabaseCluster webstack-cache-cluster", "DatabaseFirewall webstack-cache-firewall",
-        "StaticAssets webstack-static", "SpacesBucket webstack-static-bucket", "Cdn webstack-static-cdn",
+        "Tag webstack-tag-cache",
+        "Cache webstack-cache",
+        "DatabaseCluster webstack-cache-cluster",
+        "DatabaseFirewall webstack-cache-firewall",
+        "StaticAssets webstack-static",
+        "SpacesBucket webstack-static-bucket",
+        "Cdn webstack-static-cdn",
     ];
 }
 
@@ -69,7 +112,8 @@ describe("WebStack: resources per tier", () => {
     it("creates no load balancer, managed database or firewall at tier 0", async () => {
         const { resources } = await runProgram(baseConfig(0));
         const types = new Set(resources.map((r) => r.type.split(":").pop()));
-        for (const absent of ["LoadBalancer", "DatabaseCluster", "Firewall", "DatabaseFirewall", "MonitorAlert", "Certificate"]) assert.equal(types.has(absent), false, absent);
+        for (const absent of ["LoadBalancer", "DatabaseCluster", "Firewall", "DatabaseFirewall", "MonitorAlert", "Certificate"])
+            assert.equal(types.has(absent), false, absent);
     });
 
     it("points the apex and www at the single droplet at tier 0", async () => {
@@ -91,7 +135,13 @@ describe("WebStack: resources per tier", () => {
     });
 
     it("honours pool, load balancer and replica overrides", async () => {
-        const { resources } = await runProgram({ ...baseConfig(2), web: { count: 3 }, app: { count: 5 }, loadBalancer: { count: 2 }, database: { readReplicas: 0 } });
+        const { resources } = await runProgram({
+            ...baseConfig(2),
+            web: { count: 3 },
+            app: { count: 5 },
+            loadBalancer: { count: 2 },
+            database: { readReplicas: 0 },
+        });
         assert.deepEqual(sorted(resources.map(short)), sorted(tier2(3, 5, 2, 0)));
     });
 });
@@ -103,7 +153,15 @@ describe("WebStack: load balancers", () => {
         assert.deepEqual(lb.forwardingRules, [{ entryProtocol: "http", entryPort: 80, targetProtocol: "http", targetPort: 80 }]);
         assert.equal(lb.dropletTag, "webstack-dev-web");
         assert.equal(lb.network, "EXTERNAL");
-        assert.deepEqual(lb.healthcheck, { protocol: "http", port: 80, path: "/healthz", checkIntervalSeconds: 10, responseTimeoutSeconds: 5, healthyThreshold: 3, unhealthyThreshold: 3 });
+        assert.deepEqual(lb.healthcheck, {
+            protocol: "http",
+            port: 80,
+            path: "/healthz",
+            checkIntervalSeconds: 10,
+            responseTimeoutSeconds: 5,
+            healthyThreshold: 3,
+            unhealthyThreshold: 3,
+        });
         assert.equal(lb.redirectHttpToHttps, false);
         assert.equal(lb.tlsCipherPolicy, undefined);
     });
@@ -125,7 +183,12 @@ describe("WebStack: load balancers", () => {
         const lb = inputs(byName(resources, "webstack-app-lb-0"));
         assert.deepEqual(
             { network: lb.network, dropletTag: lb.dropletTag, forwardingRules: lb.forwardingRules, health: lb.healthcheck.protocol },
-            { network: "INTERNAL", dropletTag: "webstack-dev-app", forwardingRules: [{ entryProtocol: "http", entryPort: 9000, targetProtocol: "http", targetPort: 9000 }], health: "tcp" },
+            {
+                network: "INTERNAL",
+                dropletTag: "webstack-dev-app",
+                forwardingRules: [{ entryProtocol: "http", entryPort: 9000, targetProtocol: "http", targetPort: 9000 }],
+                health: "tcp",
+            },
         );
     });
 });
@@ -162,7 +225,10 @@ describe("WebStack: firewalls", () => {
 
     it("trusts only the app tag in the database and cache firewalls at tier 3", async () => {
         const { resources } = await runProgram(baseConfig(3));
-        for (const [fw, cluster] of [["webstack-db-firewall", "webstack-db-cluster"], ["webstack-cache-firewall", "webstack-cache-cluster"]]) {
+        for (const [fw, cluster] of [
+            ["webstack-db-firewall", "webstack-db-cluster"],
+            ["webstack-cache-firewall", "webstack-cache-cluster"],
+        ]) {
             assert.deepEqual(inputs(byName(resources, fw)), { clusterId: byName(resources, cluster).id, rules: [{ type: "tag", value: "webstack-dev-app" }] });
         }
         assert.equal(byName(resources, "webstack-cache-cluster").protect, true);
@@ -173,16 +239,32 @@ describe("WebStack: droplets", () => {
     it("tags droplets with project, stack and role, uses SSH keys and the VPC", async () => {
         const { resources } = await runProgram(baseConfig(2));
         const vpc = byName(resources, "webstack-network-vpc").id;
-        for (const [name, role, size] of [["webstack-web-1", "web", "s-1vcpu-1gb"], ["webstack-app-0", "app", "s-1vcpu-2gb"]]) {
+        for (const [name, role, size] of [
+            ["webstack-web-1", "web", "s-1vcpu-1gb"],
+            ["webstack-app-0", "app", "s-1vcpu-2gb"],
+        ]) {
             const d = inputs(byName(resources, name));
             assert.deepEqual(
                 { tags: d.tags, sshKeys: d.sshKeys, vpcUuid: d.vpcUuid, image: d.image, size: d.size, monitoring: d.monitoring, region: d.region },
-                { tags: ["webstack", "webstack-dev", `webstack-dev-${role}`], sshKeys: ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"], vpcUuid: vpc, image: "ubuntu-24-04-x64", size, monitoring: true, region: "nyc3" },
+                {
+                    tags: ["webstack", "webstack-dev", `webstack-dev-${role}`],
+                    sshKeys: ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"],
+                    vpcUuid: vpc,
+                    image: "ubuntu-24-04-x64",
+                    size,
+                    monitoring: true,
+                    region: "nyc3",
+                },
             );
         }
     });
 
-    for (const [tier, monitoring] of [[0, false], [1, false], [2, true], [3, true]] as const) {
+    for (const [tier, monitoring] of [
+        [0, false],
+        [1, false],
+        [2, true],
+        [3, true],
+    ] as const) {
         it(`sets the monitoring agent to ${monitoring} on every droplet at tier ${tier}`, async () => {
             const { resources } = await runProgram(baseConfig(tier));
             const droplets = resources.filter((r) => r.type.endsWith("droplet:Droplet"));
@@ -208,12 +290,30 @@ describe("WebStack: database", () => {
         const { resources } = await runProgram(baseConfig(1));
         const vpc = byName(resources, "webstack-network-vpc").id;
         const cluster = byName(resources, "webstack-db-cluster");
-        assert.deepEqual(inputs(cluster), { engine: "mysql", version: "8", size: "db-s-1vcpu-2gb", region: "nyc3", nodeCount: 1, privateNetworkUuid: vpc, tags: ["webstack", "webstack-dev", "webstack-dev-db"] });
+        assert.deepEqual(inputs(cluster), {
+            engine: "mysql",
+            version: "8",
+            size: "db-s-1vcpu-2gb",
+            region: "nyc3",
+            nodeCount: 1,
+            privateNetworkUuid: vpc,
+            tags: ["webstack", "webstack-dev", "webstack-dev-db"],
+        });
         assert.equal(cluster.protect, true);
         const replica = byName(resources, "webstack-db-replica-0");
-        assert.deepEqual(inputs(replica), { clusterId: cluster.id, size: "db-s-1vcpu-2gb", region: "nyc3", privateNetworkUuid: vpc, tags: ["webstack", "webstack-dev", "webstack-dev-db"] });
+        assert.deepEqual(inputs(replica), {
+            clusterId: cluster.id,
+            size: "db-s-1vcpu-2gb",
+            region: "nyc3",
+            privateNetworkUuid: vpc,
+            tags: ["webstack", "webstack-dev", "webstack-dev-db"],
+        });
         assert.equal(replica.protect, true);
-        assert.equal(resources.some((r) => r.type.endsWith("DatabaseFirewall")), false, "tier 1 has no database firewall, as in the seed");
+        assert.equal(
+            resources.some((r) => r.type.endsWith("DatabaseFirewall")),
+            false,
+            "tier 1 has no database firewall, as in the seed",
+        );
     });
 
     it("adds standby nodes when database.standbyNodes is set", async () => {
@@ -245,8 +345,24 @@ describe("WebStack: monitoring", () => {
             alerts.map((a) => [a.type, a.compare, a.value, a.window, a.enabled, a.tags ?? a.entities, a.alerts]).sort(),
             [
                 ["v1/insights/droplet/cpu", "GreaterThan", 80, "5m", true, ["webstack-dev-web", "webstack-dev-app"], { emails: ["ops@example.com"] }],
-                ["v1/insights/droplet/memory_utilization_percent", "GreaterThan", 85, "5m", true, ["webstack-dev-web", "webstack-dev-app"], { emails: ["ops@example.com"] }],
-                ["v1/insights/droplet/disk_utilization_percent", "GreaterThan", 85, "5m", true, ["webstack-dev-web", "webstack-dev-app"], { emails: ["ops@example.com"] }],
+                [
+                    "v1/insights/droplet/memory_utilization_percent",
+                    "GreaterThan",
+                    85,
+                    "5m",
+                    true,
+                    ["webstack-dev-web", "webstack-dev-app"],
+                    { emails: ["ops@example.com"] },
+                ],
+                [
+                    "v1/insights/droplet/disk_utilization_percent",
+                    "GreaterThan",
+                    85,
+                    "5m",
+                    true,
+                    ["webstack-dev-web", "webstack-dev-app"],
+                    { emails: ["ops@example.com"] },
+                ],
                 ["v1/insights/lbaas/increase_in_http_error_rate_percentage_5xx", "GreaterThan", 5, "5m", true, lbIds, { emails: ["ops@example.com"] }],
                 ["v1/insights/lbaas/droplet_health", "LessThan", 100, "5m", true, lbIds, { emails: ["ops@example.com"] }],
                 ["v1/insights/lbaas/high_http_request_response_time_95p", "GreaterThan", 2, "5m", true, lbIds, { emails: ["ops@example.com"] }],
@@ -270,10 +386,17 @@ describe("WebStack: monitoring", () => {
     });
 
     it("sends alerts to Slack with the webhook URL kept secret", async () => {
-        const { resources } = await runProgram({ ...baseConfig(2), alerts: { slackChannel: "#ops" }, slackWebhookUrl: "https://hooks.slack.com/services/T/B/X" }, ["slackWebhookUrl"]);
+        const { resources } = await runProgram(
+            { ...baseConfig(2), alerts: { slackChannel: "#ops" }, slackWebhookUrl: "https://hooks.slack.com/services/T/B/X" },
+            ["slackWebhookUrl"],
+        );
         const alert = byName(resources, "webstack-monitoring-droplet-cpu");
         assert.deepEqual(inputs(alert).alerts, { slacks: [{ channel: "#ops", url: "https://hooks.slack.com/services/T/B/X" }] });
-        assert.deepEqual((redact(alert.inputs) as Record<string, unknown>).alerts, { slacks: [{ channel: "#ops", url: "[secret]" }] }, "the URL travels only as a secret");
+        assert.deepEqual(
+            (redact(alert.inputs) as Record<string, unknown>).alerts,
+            { slacks: [{ channel: "#ops", url: "[secret]" }] },
+            "the URL travels only as a secret",
+        );
     });
 });
 

@@ -245,7 +245,6 @@ export function assertConfigMessage(message: string, context: string): string[] 
 }
 
 /** A key as problems print it: control characters escaped, so each problem stays on one line. */
-// eslint-disable-next-line no-control-regex
 const printed = (key: string) => key.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 
 /** Every unknown key (and unknown sub-key of a structured key) must be reported, never silently ignored. */

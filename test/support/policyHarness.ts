@@ -5,14 +5,7 @@
 // into PolicyResources as they look after an update (known outputs) or during a first preview
 // (computed outputs unknown, references known only through propertyDependencies).
 import * as policy from "@pulumi/policy";
-import type {
-    EnforcementLevel,
-    Policy,
-    PolicyResource,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationPolicy,
-} from "@pulumi/policy";
+import type { EnforcementLevel, Policy, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import * as pulumi from "@pulumi/pulumi";
 
 /** What the engine sends for a value the cloud has not computed yet. */
@@ -25,7 +18,10 @@ const UnknownValueError = (policy as unknown as { UnknownValueError: new (...arg
 
 /** A reference to another spec's property (e.g. a load balancer's id): a dependency, and unknown in preview when computed. */
 export class Ref {
-    constructor(readonly name: string, readonly property: string) {}
+    constructor(
+        readonly name: string,
+        readonly property: string,
+    ) {}
 }
 export const ref = (name: string, property = "id"): Ref => new Ref(name, property);
 
@@ -39,7 +35,20 @@ export interface Spec {
 export const spec = (cls: ResourceClass, name: string, props: Record<string, unknown>, protect = false): Spec => ({ cls, name, props, protect });
 
 /** Outputs the cloud computes: unknown during a first preview. */
-const COMPUTED = new Set(["id", "uuid", "ipv4Address", "ipv4AddressPrivate", "ipv6Address", "ip", "ipv6", "urn", "clusterUrn", "loadBalancerUrn", "host", "privateHost"]);
+const COMPUTED = new Set([
+    "id",
+    "uuid",
+    "ipv4Address",
+    "ipv4AddressPrivate",
+    "ipv6Address",
+    "ip",
+    "ipv6",
+    "urn",
+    "clusterUrn",
+    "loadBalancerUrn",
+    "host",
+    "privateHost",
+]);
 
 export interface MaterializeOptions {
     /** Computed outputs (and references to them) become unknown, as in a first `pulumi preview`. */
@@ -91,7 +100,13 @@ export function materialize(specs: readonly Spec[], options: MaterializeOptions 
             props,
             urn: urnOf(s),
             name: s.name,
-            opts: { protect: s.protect ?? false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+            opts: {
+                protect: s.protect ?? false,
+                ignoreChanges: [],
+                aliases: [],
+                customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+                additionalSecretOutputs: [],
+            },
             dependencies: [],
             propertyDependencies: {},
             isType: (cls: ResourceClass) => tokenOf(cls) === token,
@@ -140,9 +155,8 @@ const isStackPolicy = (p: Policy): p is StackValidationPolicy => typeof (p as St
 export async function runStack(p: StackValidationPolicy, resources: PolicyResource[], config: Record<string, unknown> = {}): Promise<Outcome> {
     const outcome: Outcome = { violations: [], undecided: [], notApplicable: false };
     await guarded(outcome, () =>
-        p.validateStack(
-            { resources, getConfig: <T extends object>() => config as T, stackTags: new Map(), notApplicable },
-            (message) => outcome.violations.push(message),
+        p.validateStack({ resources, getConfig: <T extends object>() => config as T, stackTags: new Map(), notApplicable }, (message) =>
+            outcome.violations.push(message),
         ),
     );
     return outcome;
@@ -195,7 +209,7 @@ export async function runPack(policies: readonly Policy[], resources: PolicyReso
     const findings: Finding[] = [];
     for (const p of policies) {
         const entry = packConfig[p.name];
-        const { enforcementLevel: configured, ...knobs } = typeof entry === "string" ? { enforcementLevel: entry } : entry ?? {};
+        const { enforcementLevel: configured, ...knobs } = typeof entry === "string" ? { enforcementLevel: entry } : (entry ?? {});
         const level = configured ?? p.enforcementLevel ?? "advisory";
         if (level === "disabled") continue;
         const outcome = await run(p, resources, knobs);

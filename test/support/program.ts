@@ -37,7 +37,10 @@ export async function runProgram(config: Record<string, unknown>, secretKeys: st
  */
 export async function runProgramKeepingPrevious(config: Record<string, unknown>, secretKeys: string[] = []): Promise<ProgramRun> {
     recorder.resources.length = 0;
-    pulumi.runtime.setAllConfig(encodeConfig(config), secretKeys.map((k) => `webstack:${k}`));
+    pulumi.runtime.setAllConfig(
+        encodeConfig(config),
+        secretKeys.map((k) => `webstack:${k}`),
+    );
     const entry = require.resolve("../../index");
     delete require.cache[entry];
     const outputs = require(entry) as Record<string, unknown>;

@@ -72,7 +72,14 @@ export function startTierPlans(): void {
 export function alive(pid: number): boolean {
     try {
         process.kill(pid, 0);
-        return true;
+    } catch {
+        return false;
+    }
+    // A process that has exited but whose parent died before reaping it stays a zombie ("Z") until PID 1
+    // reaps it; signal 0 still reaches it, but nothing of it runs any more.
+    try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
     } catch {
         return false;
     }
