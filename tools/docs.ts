@@ -1,12 +1,11 @@
 // Generates the README's tables from the code, so they cannot drift: `npm run docs` rewrites every
 // `<!-- generated:NAME -->` … `<!-- /generated:NAME -->` block; test/docs.spec.ts fails when one is stale.
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { CONFIG_DOCS, CONFIG_PATHS, StackSettings, parseStackConfig } from "../components/config";
 import { TIER_PROFILES, TIERS } from "../components/tiers";
 import { architectureArgs } from "./plan/architecture";
+import { planDocument } from "./plan/child";
 import { exposureMarkdown } from "./exposure";
 import { upgradeMatrixMarkdown } from "./upgradeMatrix";
 import type { PlanDocument } from "./plan/report";
@@ -110,39 +109,6 @@ export function shippedStacks(): string[] {
         .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
         .sort();
-}
-
-const planRuns = new Map<string, Promise<PlanDocument>>();
-
-/**
- * The JSON document of `npm run plan -- ARGS` (ARGS include `--format json`), run as a child process (its own mock engine and
- * policy host). Memoized per argument list, so every table and test in a process shares one run per plan.
- */
-export function planDocument(args: readonly string[]): Promise<PlanDocument> {
-    const key = JSON.stringify(args);
-    let run = planRuns.get(key);
-    if (!run) {
-        run = new Promise<PlanDocument>((resolve, reject) => {
-            const out = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-docs-"));
-            const child = spawn(process.execPath, ["-r", "./tools/register.js", "tools/plan.ts", ...args, "--out", out], {
-                cwd: ROOT,
-                stdio: ["ignore", "pipe", "pipe"],
-            });
-            let stdout = "";
-            let stderr = "";
-            child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-            child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-            child.on("error", reject);
-            child.on("close", (code) => {
-                fs.rmSync(out, { recursive: true, force: true });
-                // Exit 1 means mandatory findings: a valid plan, which the tables report.
-                if (code === 0 || code === 1) resolve(JSON.parse(stdout) as PlanDocument);
-                else reject(new Error(`npm run plan -- ${args.join(" ")} exited ${code}:\n${stderr}`));
-            });
-        });
-        planRuns.set(key, run);
-    }
-    return run;
 }
 
 /** The offline plan of a shipped stack, with its own policy config (policies/config/<stack>.json). */

@@ -3,10 +3,9 @@
 // test/tools/architecture.spec.ts fails when they are stale.
 //
 //   node -r ./tools/register.js tools/plan/architecture.ts
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
+import { planDocument, runPlan } from "./child";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 export const DOCS = path.join(ROOT, "docs", "architecture");
@@ -24,24 +23,12 @@ export const architectureArgs = (tier: number) => [
     "json",
 ];
 
-function plan(args: string[], out: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "./tools/register.js", "tools/plan.ts", ...args, "--out", out], {
-            cwd: ROOT,
-            stdio: ["ignore", "ignore", "pipe"],
-        });
-        let stderr = "";
-        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-        child.on("close", (code) => (code === 0 || code === 1 ? resolve() : reject(new Error(`plan ${args.join(" ")} exited ${code}:\n${stderr}`))));
-    });
-}
-
 export async function generateArchitecture(): Promise<string[]> {
     const written: string[] = [];
     await Promise.all(
         TIERS.map(async (tier) => {
-            const out = fs.mkdtempSync(path.join(os.tmpdir(), `webstack-architecture-${tier}-`));
-            await plan(architectureArgs(tier), out);
+            await planDocument(architectureArgs(tier)); // fails on a broken plan
+            const { out } = await runPlan(architectureArgs(tier)); // the same (memoized) run
             for (const [from, to] of [
                 ["architecture.svg", `tier-${tier}.svg`],
                 ["architecture.mmd", `tier-${tier}.mmd`],
@@ -49,7 +36,6 @@ export async function generateArchitecture(): Promise<string[]> {
                 fs.copyFileSync(path.join(out, from), path.join(DOCS, to));
                 written.push(path.relative(ROOT, path.join(DOCS, to)));
             }
-            fs.rmSync(out, { recursive: true, force: true });
         }),
     );
     return written.sort();

@@ -1,63 +1,20 @@
-// Runs the offline plan CLI (tools/plan.ts) in child processes, exactly as `npm run plan` does: each run gets
-// its own Pulumi mock monitor and its own policy host. Runs are memoized per argument list, so specs that
-// need the same plan (acceptance table, architecture diagrams) share one run.
-import { spawn } from "node:child_process";
+// Plan runs for the tests: the shared memoized runner (tools/plan/child.ts) and the argument lists specs use.
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
+import { architectureArgs } from "../../../tools/plan/architecture";
+import { runPlan } from "../../../tools/plan/child";
 
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
 export const FIXTURES = path.join(ROOT, "test", "tools", "fixtures");
 
-export interface PlanRun {
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    stdout: string;
-    stderr: string;
-    /** The --out directory the run wrote to. */
-    out: string;
-}
-
-const runs = new Map<string, Promise<PlanRun>>();
-
-/** Spawns `node -r tools/register.js tools/plan.ts ARGS --out <temp dir>` from the repository root. */
-export function runPlan(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<PlanRun> {
-    const key = JSON.stringify([args, env]);
-    let run = runs.get(key);
-    if (!run) {
-        const out = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-plan-"));
-        run = new Promise<PlanRun>((resolve, reject) => {
-            const child = spawn(process.execPath, ["-r", "./tools/register.js", "tools/plan.ts", ...args, "--out", out], {
-                cwd: ROOT,
-                env: { ...process.env, ...env },
-            });
-            let stdout = "";
-            let stderr = "";
-            child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-            child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-            child.on("error", reject);
-            child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr, out }));
-        });
-        runs.set(key, run);
-    }
-    return run;
-}
+export { runPlan };
+export type { PlanRun } from "../../../tools/plan/child";
 
 /** The fixture program and pack (test/tools/fixtures), for tests that must not depend on the real ones. */
 export const fixtureArgs = ["-C", path.join(FIXTURES, "program"), "--policy-pack", path.join(FIXTURES, "pack")];
 
 /** The default stack of a tier (docs/architecture/stack.yaml), with the real program and pack, as JSON. */
-export const tierArgs = (tier: number, ...extra: string[]) => [
-    "--stack",
-    "example",
-    "--config-file",
-    "docs/architecture/stack.yaml",
-    "--tier",
-    String(tier),
-    "--format",
-    "json",
-    ...extra,
-];
+export const tierArgs = (tier: number, ...extra: string[]) => [...architectureArgs(tier), ...extra];
 
 /** The production example: tier 3 with a standby database node. */
 export const PROD = ["--config-path", "--config", "webstack:database.standbyNodes=1"];
