@@ -78,13 +78,13 @@ export function configTable(): string {
     return ["| Key | Tier 0 | Tier 1 | Tier 2 | Tier 3 | Meaning |", "|---|---|---|---|---|---|", ...rows].join("\n");
 }
 
-export function tierTable(): string {
-    const rows = TIERS.map((tier) => {
+/** The tier table: what each tier builds, its monthly cost (from the offline plan of its default stack) and diagram. */
+export async function tierTable(): Promise<string> {
+    const docs = await Promise.all(TIERS.map((tier) => planDocument(architectureArgs(tier))));
+    const rows = TIERS.map((tier, i) => {
         const p = TIER_PROFILES[tier];
         const parts = [
-            tier === 0
-                ? "1 droplet (nginx + app + MySQL)"
-                : `${p.web.count} web droplets${p.app ? ` + ${p.app.count} app droplets behind an internal LB` : " (nginx + app)"}`,
+            tier === 0 ? "1 droplet (nginx + app + MySQL)" : `${p.web.count} web droplets${p.app ? ` + ${p.app.count} app droplets behind an internal LB` : " (nginx + app)"}`,
             p.loadBalancer ? `${p.loadBalancer.count} public load balancer${p.loadBalancer.count > 1 ? "s" : ""}` : "DNS → droplet",
             p.database ? `managed MySQL (1 node) + ${p.database.readReplicas} read replica${p.database.readReplicas > 1 ? "s" : ""}` : "",
             p.firewalls ? "cloud + database firewalls" : "",
@@ -93,9 +93,9 @@ export function tierTable(): string {
             p.cache ? "Valkey cache" : "",
             p.staticAssets ? "Spaces + CDN" : "",
         ].filter((x) => x !== "");
-        return `| ${tier} | ${p.title} | ${parts.join("; ")} | [diagram](docs/architecture/tier-${tier}.svg) |`;
+        return `| ${tier} | ${p.title} | ${parts.join("; ")} | ${docs[i].summary.resources} | ${usd(docs[i].cost.monthlyUsd)} | [diagram](docs/architecture/tier-${tier}.svg) |`;
     });
-    return ["| Tier | Seed task | Builds | Diagram |", "|---|---|---|---|", ...rows].join("\n");
+    return ["| Tier | Seed task | Builds | Resources | Monthly cost (USD) | Diagram |", "|---|---|---|---:|---:|---|", ...rows].join("\n");
 }
 
 // ---- Tables computed by the offline plan (stacks, acceptance) and the policy catalog (policies) ----
