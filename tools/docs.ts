@@ -84,7 +84,9 @@ export async function tierTable(): Promise<string> {
     const rows = TIERS.map((tier, i) => {
         const p = TIER_PROFILES[tier];
         const parts = [
-            tier === 0 ? "1 droplet (nginx + app + MySQL)" : `${p.web.count} web droplets${p.app ? ` + ${p.app.count} app droplets behind an internal LB` : " (nginx + app)"}`,
+            tier === 0
+                ? "1 droplet (nginx + app + MySQL)"
+                : `${p.web.count} web droplets${p.app ? ` + ${p.app.count} app droplets behind an internal LB` : " (nginx + app)"}`,
             p.loadBalancer ? `${p.loadBalancer.count} public load balancer${p.loadBalancer.count > 1 ? "s" : ""}` : "DNS → droplet",
             p.database ? `managed MySQL (1 node) + ${p.database.readReplicas} read replica${p.database.readReplicas > 1 ? "s" : ""}` : "",
             p.firewalls ? "cloud + database firewalls" : "",
