@@ -2,14 +2,12 @@
 // standby count changes, through the real program under the mocks. The database cluster, its replicas, the
 // cache and the bucket are never replaced; an update that deletes one is refused unless allowDataLoss.
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
 import forceNewJson from "../../components/forceNew.json";
 import { RecordedResource } from "../../tools/recorder";
 import { CaptureFn, DATA_BEARING_TYPES, FORCE_NEW, MatrixRow, buildUpgradeMatrix, diffCaptures, matrixCases } from "../../tools/upgradeMatrix";
 import { recorder } from "../support/hooks";
 import { resolve, runProgramKeepingPrevious } from "../support/program";
-
-const SCHEMA = "/work/shared/reference/external/do-pulumi-schema-subset.json";
+import { readSharedReference } from "../support/sharedReference";
 
 /** The program run in this process (the mocks the root hook installed), as the matrix asks for it. */
 const capture: CaptureFn = async (config, previous) => {
@@ -38,10 +36,9 @@ const CLUSTER = "digitalocean:index/databaseCluster:DatabaseCluster";
 
 describe("upgrade matrix: the diff", () => {
     it("takes force-new inputs from the provider schema (components/forceNew.json matches it)", function () {
-        if (!fs.existsSync(SCHEMA)) this.skip();
-        const schema = JSON.parse(fs.readFileSync(SCHEMA, "utf8")) as {
+        const schema = readSharedReference<{
             resources: Record<string, { inputProperties: Record<string, { willReplaceOnChanges?: boolean }> }>;
-        };
+        }>(this, "external/do-pulumi-schema-subset.json");
         const expected = Object.fromEntries(
             Object.entries(schema.resources).map(([type, r]) => [
                 type,

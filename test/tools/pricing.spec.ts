@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { costRange, estimateCost, prices, type PricedResource } from "../../components/pricing";
 import { PROD, runPlan, startTierPlans, tierArgs } from "./support/planRuns";
+import { readSharedReference } from "../support/sharedReference";
 
 const T = (name: string) => `digitalocean:index/${name}`;
 let n = 0;
@@ -24,8 +25,8 @@ describe("price table (components/prices.json)", () => {
         for (const [key, s] of Object.entries(prices.sources)) assert.match(s.date, /^\d{4}-\d{2}-\d{2}$/, key);
     });
 
-    it("prices every droplet and database size the shared reference lists, as the reference does", () => {
-        const reference = require("../../../shared/reference/do-prices.json");
+    it("prices every droplet and database size the shared reference lists, as the reference does", function () {
+        const reference = readSharedReference<any>(this, "do-prices.json");
         for (const [slug, s] of Object.entries<{ usd_month: number }>(reference.droplets.sizes)) assert.equal(P(`droplet/${slug}`), s.usd_month, slug);
         for (const [slug, usd] of Object.entries<number>(reference.managed_databases.per_node_by_slug)) assert.equal(P(`database-node/${slug}`), usd, slug);
         assert.equal(P("load-balancer/regional-node"), reference.load_balancer.regional_usd_per_node_month);

@@ -1,25 +1,27 @@
 // The plan as one document (validated by plan.schema.json) and its three renderings: text like
 // `pulumi preview`, JSON, and markdown for a pull-request comment.
-import { redact } from "../recorder";
+import { RecordedResource, redact } from "../recorder";
 import type { CostEstimate } from "../../components/pricing";
 import type { Finding } from "./policyHost";
 
-export interface PlanResource {
-    urn: string;
-    type: string;
-    name: string;
-    parent: string;
-    custom: boolean;
-    /** Inputs with secrets shown as "[secret]". */
-    inputs: Record<string, unknown>;
-    dependencies: string[];
-    propertyDependencies: Record<string, string[]>;
-    protect: boolean;
-    deleteBeforeReplace: boolean;
-    retainOnDelete: boolean;
-    ignoreChanges: string[];
-    additionalSecretOutputs: string[];
-}
+/** The recorded fields a plan shows of each resource. */
+type PlanResourceField =
+    | "urn"
+    | "type"
+    | "name"
+    | "parent"
+    | "custom"
+    | "inputs"
+    | "dependencies"
+    | "propertyDependencies"
+    | "protect"
+    | "deleteBeforeReplace"
+    | "retainOnDelete"
+    | "ignoreChanges"
+    | "additionalSecretOutputs";
+
+/** A resource as the plan shows it: its recorded fields, with secrets in `inputs` shown as "[secret]". */
+export type PlanResource = Pick<RecordedResource, PlanResourceField>;
 
 export interface PlanDocument {
     project: string;
@@ -36,21 +38,7 @@ export interface PlanDocument {
     summary: { resources: number; mandatory: number; advisory: number; monthlyUsd: number; exitCode: 0 | 1 };
 }
 
-export const resourceView = (r: {
-    urn: string;
-    type: string;
-    name: string;
-    parent: string;
-    custom: boolean;
-    inputs: Record<string, unknown>;
-    dependencies: string[];
-    propertyDependencies: Record<string, string[]>;
-    protect: boolean;
-    deleteBeforeReplace: boolean;
-    retainOnDelete: boolean;
-    ignoreChanges: string[];
-    additionalSecretOutputs: string[];
-}): PlanResource => ({
+export const resourceView = (r: Pick<RecordedResource, PlanResourceField>): PlanResource => ({
     urn: r.urn,
     type: r.type,
     name: r.name,
