@@ -44,7 +44,7 @@ export interface StackSettings {
     readonly database?: { readonly size: string; readonly standbyNodes: number; readonly readReplicas: number; readonly protect: boolean };
     readonly cache?: { readonly size: string };
     readonly staticAssets: boolean;
-    /** Lets an update delete data-bearing resources the previous update had. */
+    /** Lets an update delete or replace data-bearing resources the previous update had. */
     readonly allowDataLoss: boolean;
     readonly firewalls: boolean;
     readonly monitoring: boolean;
@@ -129,7 +129,7 @@ export const CONFIG_DOCS: Record<string, string> = {
     "cache.size": "Valkey plan.",
     "staticAssets.enabled": "Private versioned Spaces bucket + CDN for static assets (tier 1+).",
     allowDataLoss:
-        "Lets an update delete data-bearing resources the previous update had (database, replicas, cache, bucket), e.g. a tier downgrade. Set it for that one update only.",
+        "Lets an update delete or replace data-bearing resources the previous update had (database, replicas, cache, bucket, tier 0's MySQL droplet), e.g. a tier downgrade or leaving tier 0. Set it for that one update only.",
 };
 
 /** Every configuration path, structured keys expanded (`web.count`, …), in documentation order. */

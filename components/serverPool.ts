@@ -17,6 +17,8 @@ export interface DropletSpec {
     readonly userData: pulumi.Input<string>;
     /** Installs the DigitalOcean metrics agent (memory and disk alerts need it). Changing it replaces the droplets. */
     readonly monitoring: boolean;
+    /** Protects the droplets from deletion and replacement (tier 0, where MySQL keeps its data on the droplet). @default false */
+    readonly protect?: boolean;
 }
 
 /** Droplets `${name}-0` … `${name}-(count-1)` built from one spec, children of `parent`. */
@@ -38,7 +40,7 @@ export function createDroplets(name: string, count: number, spec: DropletSpec, p
                     ipv6: true,
                     gracefulShutdown: true,
                 },
-                { parent },
+                { parent, protect: spec.protect },
             ),
     );
 }
@@ -51,6 +53,8 @@ export interface ServerPoolArgs extends DropletSpec {
 /** A pool of identical droplets of one role, numbered `${name}-0` … `${name}-(count-1)`. */
 export class ServerPool extends pulumi.ComponentResource {
     readonly droplets: digitalocean.Droplet[];
+    /** Logical names of the droplets. */
+    readonly dropletNames: string[];
 
     constructor(name: string, args: ServerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:ServerPool", name, {}, opts);
@@ -59,6 +63,7 @@ export class ServerPool extends pulumi.ComponentResource {
             [args.sshKeys.length > 0, `sshKeys: at least one key is required (DigitalOcean e-mails root passwords otherwise); got none.`],
         ]);
         this.droplets = createDroplets(name, args.count, args, this);
+        this.dropletNames = this.droplets.map((_, i) => `${name}-${i}`);
         this.registerOutputs({ publicIps: this.droplets.map((d) => d.ipv4Address) });
     }
 }

@@ -96,6 +96,9 @@ export class WebStack extends pulumi.ComponentResource {
                 child,
             );
 
+        // Tier 0 runs MySQL on its one droplet: that droplet holds the data, so it is protected (unless this update
+        // allows data loss) and listed among the data resources, which the upgrade guard below watches.
+        const holdsData = (role: string) => role === "web" && !s.database && !s.allowDataLoss;
         const pool = (role: string, settings: PoolSettings, roleTag: pulumi.Input<string>, userData: pulumi.Input<string>): Pool =>
             settings.autoscale
                 ? {
@@ -110,7 +113,15 @@ export class WebStack extends pulumi.ComponentResource {
                       kind: "fixed",
                       pool: new ServerPool(
                           `${name}-${role}`,
-                          { ...droplet, count: settings.count, size: settings.size, tags: [...common, roleTag], userData, monitoring: s.monitoring },
+                          {
+                              ...droplet,
+                              count: settings.count,
+                              size: settings.size,
+                              tags: [...common, roleTag],
+                              userData,
+                              monitoring: s.monitoring,
+                              protect: holdsData(role),
+                          },
                           child,
                       ),
                   };
@@ -269,12 +280,15 @@ export class WebStack extends pulumi.ComponentResource {
             child,
         );
 
-        const dataResources = [database, cache, staticAssets].flatMap((c) => c?.dataResourceNames ?? []);
+        const dataResources = [
+            ...(!s.database && webPool.kind === "fixed" ? webPool.pool.dropletNames : []),
+            ...[database, cache, staticAssets].flatMap((c) => c?.dataResourceNames ?? []),
+        ];
         this.dataResources = pulumi.output(args.previousDataResources).apply((previous) => {
             const lost = (previous ?? []).filter((n) => !dataResources.includes(n));
             if (lost.length > 0 && !s.allowDataLoss) {
                 throw new pulumi.ResourceError(
-                    `This update would delete ${lost.length} data-bearing resource(s) of stack "${s.stack}": ${lost.map((n) => `"${n}"`).join(", ")} (tier ${s.tier} has no place for them). ` +
+                    `This update would delete or replace ${lost.length} data-bearing resource(s) of stack "${s.stack}": ${lost.map((n) => `"${n}"`).join(", ")} (tier ${s.tier} keeps no data in them). ` +
                         `Back up their data, then allow it for this one update: pulumi config set webstack:allowDataLoss true (and unset it afterwards).`,
                     this,
                     true,

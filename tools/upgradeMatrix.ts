@@ -168,7 +168,7 @@ export type CaptureFn = (config: Record<string, unknown>, previousDataResources?
 export interface MatrixRow {
     label: string;
     diff: UpgradeDiff;
-    /** Data-bearing resources the update would delete. */
+    /** Data-bearing resources the update would delete (or, for resources the program declares hold data, replace). */
     dataDeleted: string[];
     /** Data-bearing resources the update would replace (must stay empty). */
     dataReplaced: string[];
@@ -187,10 +187,13 @@ export async function buildUpgradeMatrix(capture: CaptureFn, cases: readonly Mat
         if (after.error) throw new Error(`${c.label}: the target config fails even with allowDataLoss: ${after.error}`);
         const guarded = await capture(c.to, before.dataResources);
         const diff = diffCaptures(before.resources, after.resources.length ? after.resources : guarded.resources);
+        // Besides the data-bearing types, the program declares which resources hold data (tier 0's droplet runs
+        // MySQL): replacing one of those loses its data as surely as deleting it.
+        const declared = new Set(before.dataResources ?? []);
         rows.push({
             label: c.label,
             diff,
-            dataDeleted: diff.deleted.filter(isDataBearing).map((r) => r.name),
+            dataDeleted: [...diff.deleted.filter(isDataBearing), ...diff.replaced.filter((r) => declared.has(r.name) && !isDataBearing(r))].map((r) => r.name),
             dataReplaced: diff.replaced.filter(isDataBearing).map((r) => r.name),
             refusal: guarded.error,
             allowedWithFlag: after.error === undefined,

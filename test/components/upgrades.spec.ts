@@ -76,7 +76,7 @@ describe("Downgrades that would delete data", () => {
             // The engine prefixes the property whose value failed to resolve.
             assert.equal(
                 err.message.replace(/^error serializing property "\w+": /, ""),
-                'This update would delete 3 data-bearing resource(s) of stack "dev": "webstack-db-replica-1", "webstack-cache-cluster", "webstack-static-bucket" (tier 2 has no place for them). ' +
+                'This update would delete or replace 3 data-bearing resource(s) of stack "dev": "webstack-db-replica-1", "webstack-cache-cluster", "webstack-static-bucket" (tier 2 keeps no data in them). ' +
                     "Back up their data, then allow it for this one update: pulumi config set webstack:allowDataLoss true (and unset it afterwards).",
             );
             return true;
@@ -87,7 +87,7 @@ describe("Downgrades that would delete data", () => {
         recorder.previousOutputs = await previousOf(baseConfig(1));
         await assert.rejects(
             runProgramKeepingPrevious(baseConfig(0)),
-            /would delete 2 data-bearing resource\(s\) of stack "dev": "webstack-db-cluster", "webstack-db-replica-0" \(tier 0 has no place for them\)/,
+            /would delete or replace 2 data-bearing resource\(s\) of stack "dev": "webstack-db-cluster", "webstack-db-replica-0" \(tier 0 keeps no data in them\)/,
         );
     });
 
@@ -99,12 +99,29 @@ describe("Downgrades that would delete data", () => {
         assert.ok(run.resources.some((r) => r.name === "webstack-db-cluster"));
     });
 
-    it("accepts every upgrade without allowDataLoss", async () => {
+    it("refuses leaving tier 0, whose droplet holds the MySQL data, until the data is moved and allowDataLoss is set", async () => {
+        recorder.previousOutputs = await previousOf(baseConfig(0));
+        await assert.rejects(
+            runProgramKeepingPrevious(baseConfig(1)),
+            /would delete or replace 1 data-bearing resource\(s\) of stack "dev": "webstack-web-0" \(tier 1 keeps no data in them\)/,
+        );
+        recorder.previousOutputs = await previousOf(baseConfig(0));
+        await runProgramKeepingPrevious({ ...baseConfig(1), allowDataLoss: true });
+    });
+
+    it("protects tier 0's droplet, unless the update allows data loss", async () => {
+        const protectOf = async (config: Record<string, unknown>) => (await runProgram(config)).resources.find((r) => r.name === "webstack-web-0")!.protect;
+        assert.deepEqual(
+            [await protectOf(baseConfig(0)), await protectOf({ ...baseConfig(0), allowDataLoss: true }), await protectOf(baseConfig(1))],
+            [true, false, false],
+        );
+    });
+
+    it("accepts every upgrade from tier 1 up without allowDataLoss", async () => {
         for (const [from, to] of [
-            [0, 1],
             [1, 2],
             [2, 3],
-            [0, 3],
+            [1, 3],
         ]) {
             const previous = await previousOf(baseConfig(from));
             recorder.previousOutputs = previous;

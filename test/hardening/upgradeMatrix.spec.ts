@@ -115,7 +115,10 @@ describe("upgrade matrix: tiers and counts through the program", function () {
                 assert.equal(r.refusal, undefined);
             } else {
                 assert.ok(r.refusal, `deletes ${r.dataDeleted.join(", ")} without being refused`);
-                assert.match(r.refusal, new RegExp(`^This update would delete ${r.dataDeleted.length} data-bearing resource\\(s\\) of stack "dev": `));
+                assert.match(
+                    r.refusal,
+                    new RegExp(`^This update would delete or replace ${r.dataDeleted.length} data-bearing resource\\(s\\) of stack "dev": `),
+                );
                 for (const name of r.dataDeleted) assert.ok(r.refusal.includes(`"${name}"`), `${name} not named in: ${r.refusal}`);
                 assert.match(r.refusal, /pulumi config set webstack:allowDataLoss true/);
             }
@@ -123,9 +126,19 @@ describe("upgrade matrix: tiers and counts through the program", function () {
         });
     }
 
-    it("refuses every downgrade that drops the database, the cache, the bucket or replicas, and no upgrade", () => {
+    it("refuses every change that drops the database, the cache, the bucket, replicas or tier 0's MySQL droplet, and nothing else", () => {
         const refused = rows.filter((r) => r.refusal).map((r) => r.label);
-        assert.deepEqual(refused, ["tier 1 → 0", "tier 2 → 0", "tier 3 → 0", "tier 3 → 1", "tier 3 → 2", "tier 3: database.readReplicas 4 → 2"]);
+        assert.deepEqual(refused, [
+            "tier 0 → 1",
+            "tier 0 → 2",
+            "tier 0 → 3",
+            "tier 1 → 0",
+            "tier 2 → 0",
+            "tier 3 → 0",
+            "tier 3 → 1",
+            "tier 3 → 2",
+            "tier 3: database.readReplicas 4 → 2",
+        ]);
     });
 
     it("keeps the VPC and every data resource from tier 1 upwards (only stateless droplets are replaced)", () => {
