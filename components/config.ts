@@ -115,7 +115,7 @@ export const CONFIG_DOCS: Record<string, string> = {
     "database.size": "Managed MySQL plan for the primary, standby nodes and replicas (tier 1+).",
     "database.standbyNodes": "Standby nodes, 0 to 2: automatic failover, removes the primary-database SPOF; needs a 2 GB plan.",
     "database.readReplicas": "Read-only replicas, 0 to 5 (read scaling, not failover).",
-    "database.protect": "Protects the cluster, replicas and cache against deletion and replacement.",
+    "database.protect": "Protects the cluster, replicas, cache and static-assets bucket against deletion and replacement.",
     "loadBalancer.count": "Public load balancers, 1 to 10; several run active-active behind DNS.",
     "loadBalancer.sizeUnit": "Nodes per managed load balancer, 1 to 200 (about 10,000 requests/s each).",
     "loadBalancer.engine": "managed (DigitalOcean load balancers) or haproxy (self-managed HAProxy droplets with reserved IPs).",

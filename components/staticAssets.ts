@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 export interface StaticAssetsArgs {
     /** A region that offers Spaces. */
     readonly region: string;
+    /** Protects the bucket from deletion and replacement. @default true */
+    readonly protect: boolean;
 }
 
 /**
@@ -22,7 +24,7 @@ export class StaticAssets extends pulumi.ComponentResource {
         this.bucket = new digitalocean.SpacesBucket(
             `${name}-bucket`,
             { region: args.region, acl: "private", versioning: { enabled: true }, forceDestroy: false },
-            { parent: this, protect: true },
+            { parent: this, protect: args.protect },
         );
         this.dataResourceNames = [`${name}-bucket`];
         this.cdn = new digitalocean.Cdn(`${name}-cdn`, { origin: this.bucket.bucketDomainName, ttl: 3600 }, { parent: this });

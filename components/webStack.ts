@@ -236,7 +236,7 @@ export class WebStack extends pulumi.ComponentResource {
             new Firewalls(`${name}-firewall`, { roles, adminCidrs: s.adminCidrs }, child);
         }
 
-        const staticAssets = s.staticAssets ? new StaticAssets(`${name}-static`, { region: s.region }, child) : undefined;
+        const staticAssets = s.staticAssets ? new StaticAssets(`${name}-static`, { region: s.region, protect: s.database?.protect ?? true }, child) : undefined;
 
         this.url = `${s.certificate ? "https" : "http"}://${s.domain}`;
         if (s.monitoring) {
