@@ -1,7 +1,11 @@
 // Stack configuration: parse every `webstack:*` key, validate all of them, report every problem at once,
 // and resolve the tier's defaults into concrete settings. Pure: no Pulumi engine needed to call it.
 import catalog from "./catalog.json";
-import { TIER_PROFILES, TIERS, Tier } from "./tiers";
+import { ConfigReader, quoteAll, show } from "./configReader";
+import { KEYS, SECRET_KEYS } from "./configKeys";
+
+export { CONFIG_DOCS, CONFIG_PATHS } from "./configKeys";
+import { TIER_PROFILES, TIERS, Tier, TierProfile } from "./tiers";
 
 export const NAMESPACE = "webstack";
 export const ENVIRONMENTS = ["Development", "Staging", "Production"] as const;
@@ -64,101 +68,11 @@ export class ConfigError extends Error {
     }
 }
 
-// Keys and their sub-keys; `null` marks a scalar or list key.
-const KEYS: Record<string, readonly string[] | null> = {
-    tier: null,
-    region: null,
-    domain: null,
-    environment: null,
-    vpcIpRange: null,
-    sshKeys: null,
-    adminCidrs: null,
-    alerts: ["emails", "slackChannel"],
-    alertEmail: null,
-    slackWebhookUrl: null,
-    app: ["image", "port", "count", "size", "autoscale"],
-    web: ["count", "size", "autoscale"],
-    database: ["size", "standbyNodes", "readReplicas", "protect"],
-    loadBalancer: ["count", "sizeUnit", "engine", "algorithm", "size"],
-    certificate: ["kind"],
-    tlsPrivateKey: null,
-    tlsCertificate: null,
-    tlsCertificateChain: null,
-    cache: ["enabled", "size"],
-    staticAssets: ["enabled"],
-    allowDataLoss: null,
-};
-const SECRET_KEYS = ["slackWebhookUrl", "tlsPrivateKey"];
-
-/** One sentence per key for the README's configuration table (a test checks every key has one). */
-export const CONFIG_DOCS: Record<string, string> = {
-    tier: "0 simple, 1 distributed, 2 secured and monitored, 3 scale-up. Required.",
-    region: "DigitalOcean region; must offer managed MySQL and Valkey (and Spaces when static assets are on).",
-    domain: "Apex domain whose DNS DigitalOcean hosts (delegate its NS records to ns1-3.digitalocean.com). Required.",
-    environment: "DigitalOcean project environment: Development, Staging or Production.",
-    vpcIpRange: "Private IPv4 range of the VPC, RFC 1918, /16 to /24. Changing it replaces the VPC and the database.",
-    sshKeys: "SSH key fingerprints or ids for root on every droplet (list, or comma-separated text). Required.",
-    adminCidrs: "CIDRs allowed to SSH from tier 2; empty closes port 22. /0 is refused.",
-    "alerts.emails": "E-mail addresses that receive alerts; at least one target is required from tier 2.",
-    "alerts.slackChannel": "Slack channel for alerts; needs webstack:slackWebhookUrl.",
-    alertEmail: "One alert e-mail as plain text (what `pulumi new` prompts for); added to alerts.emails.",
-    slackWebhookUrl: "Slack incoming-webhook URL; secret (`--secret`).",
-    "app.image": "Container image of the app.",
-    "app.port": "Port the app container listens on (1024 to 65535).",
-    "app.count": "App droplets behind the internal load balancer (tier 2+), 2 to 1,000 (your account's droplet limit applies).",
-    "app.size": "App droplet size slug (tier 2+).",
-    "app.autoscale":
-        "`{min, max, targetCpu}`: a DigitalOcean autoscale pool (min 1 to 50, max up to 50, target CPU 10 to 90 %) instead of app.count (tier 2+).",
-    "web.count": "Web droplets: exactly 1 at tier 0, 2 to 1,000 above (your account's droplet limit applies).",
-    "web.size": "Web droplet size slug; at least 2 GB at tier 0 (MySQL shares the droplet).",
-    "web.autoscale": "`{min, max, targetCpu}`: a DigitalOcean autoscale pool instead of web.count (tier 1+, managed load balancers only).",
-    "database.size": "Managed MySQL plan for the primary, standby nodes and replicas (tier 1+).",
-    "database.standbyNodes": "Standby nodes, 0 to 2: automatic failover, removes the primary-database SPOF; needs a 2 GB plan.",
-    "database.readReplicas": "Read-only replicas, 0 to 5 (read scaling, not failover).",
-    "database.protect": "Protects the cluster, replicas, cache and static-assets bucket against deletion and replacement.",
-    "loadBalancer.count": "Public load balancers, 1 to 10; several run active-active behind DNS.",
-    "loadBalancer.sizeUnit": "Nodes per managed load balancer, 1 to 200 (about 10,000 requests/s each).",
-    "loadBalancer.engine": "managed (DigitalOcean load balancers) or haproxy (self-managed HAProxy droplets with reserved IPs).",
-    "loadBalancer.algorithm": "HAProxy balancing: roundrobin or leastconn (haproxy engine only).",
-    "loadBalancer.size": "HAProxy droplet size slug (haproxy engine only).",
-    "certificate.kind": "lets_encrypt (DigitalOcean DNS must host the domain) or custom (tier 2+).",
-    tlsPrivateKey: "PEM private key of a custom certificate; secret.",
-    tlsCertificate: "PEM leaf certificate of a custom certificate.",
-    tlsCertificateChain: "PEM chain of a custom certificate (optional).",
-    "cache.enabled": "Managed Valkey cache trusted only by the app servers (tier 2+).",
-    "cache.size": "Valkey plan.",
-    "staticAssets.enabled": "Private versioned Spaces bucket + CDN for static assets (tier 1+).",
-    allowDataLoss:
-        "Lets an update delete or replace data-bearing resources the previous update had (database, replicas, cache, bucket, tier 0's MySQL droplet), e.g. a tier downgrade or leaving tier 0. Set it for that one update only.",
-};
-
-/** Every configuration path, structured keys expanded (`web.count`, …), in documentation order. */
-export const CONFIG_PATHS: readonly string[] = Object.entries(KEYS).flatMap(([key, subs]) => (subs ? subs.map((s) => `${key}.${s}`) : [key]));
-
 const DNS_NAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
 const FINGERPRINT = /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const IMAGE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
-
-/** A key as printed in a problem: control characters (line breaks, tabs) escaped, so a problem stays on one line. */
-const keyLabel = (key: string): string => key.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
-/** A key in a fix command. */
-const shellKey = (key: string): string => `'${keyLabel(key)}'`;
-const show = (value: unknown): string =>
-    typeof value === "string" ? JSON.stringify(value) : typeof value === "number" && !Number.isFinite(value) ? `"${value}"` : `"${JSON.stringify(value)}"`;
-const quoteAll = (values: readonly (string | number)[]): string => {
-    const q = values.map((v) => `"${v}"`);
-    return q.length <= 1 ? q.join("") : `${q.slice(0, -1).join(", ")} or ${q[q.length - 1]}`;
-};
-
-/** Pulumi passes structured config as JSON text and scalars as plain text. */
-function decode(text: string): unknown {
-    try {
-        return JSON.parse(text);
-    } catch {
-        return text;
-    }
-}
+const DROPLET_SIZES = Object.keys(catalog.dropletSizes);
 
 function parseCidr(text: string): { v4: boolean; bits: number; octets?: number[] } | undefined {
     const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
@@ -177,409 +91,308 @@ function isPrivateRange(octets: number[]): boolean {
     return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
 }
 
-/**
- * Parses and validates the `webstack:*` keys of a stack (values as the Pulumi CLI passes them: strings,
- * structured values as JSON). Throws one ConfigError listing every problem.
- */
-export function parseStackConfig(stack: string, raw: Readonly<Record<string, string>>, secretKeys: ReadonlySet<string> = new Set()): StackSettings {
-    const problems: string[] = [];
-    const values: Record<string, unknown> = {};
-    for (const [fullKey, text] of Object.entries(raw)) {
-        if (!fullKey.startsWith(`${NAMESPACE}:`)) continue;
-        const key = fullKey.slice(NAMESPACE.length + 1);
-        if (!Object.hasOwn(KEYS, key)) {
-            problems.push(`${keyLabel(fullKey)}: unknown key; allowed keys are ${quoteAll(Object.keys(KEYS))}. Fix: pulumi config rm ${shellKey(fullKey)}`);
-            continue;
-        }
-        values[key] = decode(text);
-    }
-    // `pulumi new` prompts give plain text: SSH keys as a comma-separated list, one alert e-mail.
-    if (typeof values.sshKeys === "string" || typeof values.sshKeys === "number") {
-        values.sshKeys = String(values.sshKeys)
-            .split(",")
-            .map((k) => k.trim())
-            .filter((k) => k !== "");
-    }
-    const path = (key: string) => `${NAMESPACE}:${key}`;
-    const setCmd = (key: string, example: string | number) =>
-        key.includes(".") || key.includes("[") ? `pulumi config set --path '${path(key)}' ${example}` : `pulumi config set ${path(key)} ${example}`;
-
-    // Structured keys: must be objects with known sub-keys.
-    const objects: Record<string, Record<string, unknown>> = {};
-    for (const [key, subKeys] of Object.entries(KEYS)) {
-        if (!subKeys) continue;
-        const value = values[key];
-        if (value === undefined) {
-            objects[key] = {};
-        } else if (typeof value !== "object" || value === null || Array.isArray(value)) {
-            problems.push(
-                `${path(key)}: expected an object with keys ${quoteAll(subKeys)}; got ${show(value)}. Fix: pulumi config set --path '${path(key)}.${subKeys[0]}' <value>`,
-            );
-            objects[key] = {};
-        } else {
-            objects[key] = value as Record<string, unknown>;
-            for (const sub of Object.keys(value)) {
-                if (!subKeys.includes(sub)) {
-                    problems.push(
-                        `${keyLabel(path(`${key}.${sub}`))}: unknown key; allowed keys are ${quoteAll(subKeys)}. Fix: pulumi config rm --path ${shellKey(path(`${key}.${sub}`))}`,
-                    );
-                }
-            }
-        }
-    }
-    for (const key of SECRET_KEYS) {
-        if (values[key] !== undefined && !secretKeys.has(path(key))) {
-            problems.push(`${path(key)}: must be stored encrypted; it is in plain text. Fix: pulumi config set --secret ${path(key)} <value>`);
-        }
-    }
-
-    const get = (key: string): unknown => {
-        const [top, sub] = key.split(".");
-        return sub === undefined ? values[top] : objects[top][sub];
-    };
-    const given = (key: string) => get(key) !== undefined;
-
-    function integer(key: string, fallback: number, min: number, max: number, context = ""): number {
-        const value = get(key);
-        if (value === undefined) return fallback;
-        if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-            const example = Math.min(Math.max(fallback, min), max);
-            problems.push(`${path(key)}: must be an integer from ${min} to ${max}${context}; got ${show(value)}. Fix: ${setCmd(key, example)}`);
-            return fallback;
-        }
-        return value;
-    }
-    function oneOf<T extends string>(key: string, fallback: T, allowed: readonly T[], what = ""): T {
-        const value = get(key);
-        if (value === undefined) return fallback;
-        if (typeof value !== "string" || !allowed.includes(value as T)) {
-            const list = allowed.length > 20 ? `one of ${allowed.length} ${what} (e.g. ${quoteAll(allowed.slice(0, 4))})` : quoteAll(allowed);
-            problems.push(`${path(key)}: expected ${list}; got ${show(value)}. Fix: ${setCmd(key, fallback)}`);
-            return fallback;
-        }
-        return value as T;
-    }
-    function bool(key: string, fallback: boolean): boolean {
-        const value = get(key);
-        if (value === undefined) return fallback;
-        if (typeof value !== "boolean") {
-            problems.push(`${path(key)}: expected true or false; got ${show(value)}. Fix: ${setCmd(key, fallback ? "true" : "false")}`);
-            return fallback;
-        }
-        return value;
-    }
-    function stringList(key: string, check: (s: string) => string | undefined, example: string): string[] {
-        const value = get(key);
-        if (value === undefined) return [];
-        if (!Array.isArray(value)) {
-            problems.push(`${path(key)}: expected a list; got ${show(value)}. Fix: pulumi config set --path '${path(key)}[0]' ${example}`);
-            return [];
-        }
-        if (value.length > 50) {
-            problems.push(`${path(key)}: expected at most 50 entries; got ${value.length}. Fix: pulumi config set --path '${path(key)}' with fewer entries`);
-            return [];
-        }
-        const out: string[] = [];
-        value.forEach((item, i) => {
-            const why = typeof item === "string" ? check(item) : "expected text";
-            if (why) problems.push(`${path(key)}[${i}]: ${why}; got ${show(item)}. Fix: pulumi config set --path '${path(key)}[${i}]' ${example}`);
-            else out.push(item as string);
-        });
-        return out;
-    }
-    const onlyFrom = (key: string, minTier: number, tier: Tier, why: string) => {
-        if (tier < minTier && given(key)) {
-            problems.push(
-                `${path(key)}: applies only at tier ${minTier} and above (${why}); got ${show(get(key))} at tier ${tier}. Fix: pulumi config rm --path '${path(key)}'`,
-            );
-        }
-    };
-
-    // --- tier first: every default depends on it.
-    let tier: Tier = 0;
-    const rawTier = values.tier;
-    if (rawTier === undefined) {
-        problems.push(`${path("tier")}: required; expected ${quoteAll(TIERS)}. Fix: pulumi config set ${path("tier")} 0`);
-    } else if (!TIERS.includes(rawTier as Tier)) {
-        problems.push(
-            `${path("tier")}: expected ${quoteAll(TIERS)}; got ${show(rawTier)}. Fix: pulumi config set ${path("tier")} ${Math.min(Math.max(Math.trunc(Number(rawTier)) || 0, 0), 3)}`,
+/** The tier comes first: every default depends on it. An invalid or missing tier is reported and read as 0. */
+function readTier(r: ConfigReader): Tier {
+    const value = r.values.tier;
+    if (value === undefined) {
+        r.problem(`${r.path("tier")}: required; expected ${quoteAll(TIERS)}. Fix: pulumi config set ${r.path("tier")} 0`);
+    } else if (!TIERS.includes(value as Tier)) {
+        r.problem(
+            `${r.path("tier")}: expected ${quoteAll(TIERS)}; got ${show(value)}. Fix: pulumi config set ${r.path("tier")} ${Math.min(Math.max(Math.trunc(Number(value)) || 0, 0), 3)}`,
         );
     } else {
-        tier = rawTier as Tier;
+        return value as Tier;
     }
-    const profile = TIER_PROFILES[tier];
+    return 0;
+}
 
-    const region = oneOf("region", "nyc3", catalog.regions, "regions");
-    const domainValue = values.domain;
+/** Region, domain, environment, VPC range, SSH keys and admin CIDRs. */
+function readSite(r: ConfigReader) {
+    const region = r.oneOf("region", "nyc3", catalog.regions, "regions");
+    const domainValue = r.values.domain;
     let domain = "example.com";
     if (domainValue === undefined) {
-        problems.push(
-            `${path("domain")}: required; the DNS zone DigitalOcean will host (e.g. "example.com"). Fix: pulumi config set ${path("domain")} example.com`,
+        r.problem(
+            `${r.path("domain")}: required; the DNS zone DigitalOcean will host (e.g. "example.com"). Fix: pulumi config set ${r.path("domain")} example.com`,
         );
     } else if (typeof domainValue !== "string" || !DNS_NAME.test(domainValue)) {
-        problems.push(
-            `${path("domain")}: expected a lower-case DNS name such as "example.com"; got ${show(domainValue)}. Fix: pulumi config set ${path("domain")} example.com`,
+        r.problem(
+            `${r.path("domain")}: expected a lower-case DNS name such as "example.com"; got ${show(domainValue)}. Fix: pulumi config set ${r.path("domain")} example.com`,
         );
     } else {
         domain = domainValue;
     }
-    const environment = oneOf("environment", "Development", ENVIRONMENTS);
+    const environment = r.oneOf("environment", "Development", ENVIRONMENTS);
 
     let vpcIpRange = "10.10.0.0/16";
-    if (values.vpcIpRange !== undefined) {
-        const cidr = typeof values.vpcIpRange === "string" ? parseCidr(values.vpcIpRange) : undefined;
+    const range = r.values.vpcIpRange;
+    if (range !== undefined) {
+        const cidr = typeof range === "string" ? parseCidr(range) : undefined;
         if (!cidr || !cidr.v4 || !isPrivateRange(cidr.octets!) || cidr.bits < 16 || cidr.bits > 24) {
-            problems.push(
-                `${path("vpcIpRange")}: expected a private (RFC 1918) IPv4 range from /16 to /24 such as "10.10.0.0/16"; got ${show(values.vpcIpRange)}. Fix: pulumi config set ${path("vpcIpRange")} 10.10.0.0/16`,
+            r.problem(
+                `${r.path("vpcIpRange")}: expected a private (RFC 1918) IPv4 range from /16 to /24 such as "10.10.0.0/16"; got ${show(range)}. Fix: pulumi config set ${r.path("vpcIpRange")} 10.10.0.0/16`,
             );
         } else {
-            vpcIpRange = values.vpcIpRange as string;
+            vpcIpRange = range as string;
         }
     }
 
-    const sshKeys = stringList(
+    const sshKeys = r.stringList(
         "sshKeys",
-        (s) => (FINGERPRINT.test(s) || /^\d{1,12}$/.test(s) ? undefined : "expected an SSH key fingerprint (16 colon-separated hex pairs) or a numeric key id"),
+        (k) => (FINGERPRINT.test(k) || /^\d{1,12}$/.test(k) ? undefined : "expected an SSH key fingerprint (16 colon-separated hex pairs) or a numeric key id"),
         "<fingerprint>",
     );
-    if (values.sshKeys === undefined || (Array.isArray(values.sshKeys) && values.sshKeys.length === 0)) {
-        problems.push(
-            `${path("sshKeys")}: required; at least one SSH key fingerprint (DigitalOcean e-mails root passwords for droplets without keys). Fix: pulumi config set --path '${path("sshKeys[0]")}' <fingerprint from "doctl compute ssh-key list">`,
+    const givenKeys = r.values.sshKeys;
+    if (givenKeys === undefined || (Array.isArray(givenKeys) && givenKeys.length === 0)) {
+        r.problem(
+            `${r.path("sshKeys")}: required; at least one SSH key fingerprint (DigitalOcean e-mails root passwords for droplets without keys). Fix: pulumi config set --path '${r.path("sshKeys[0]")}' <fingerprint from "doctl compute ssh-key list">`,
         );
     }
-    const adminCidrs = stringList(
+    const adminCidrs = r.stringList(
         "adminCidrs",
-        (s) => {
-            const cidr = parseCidr(s);
+        (c) => {
+            const cidr = parseCidr(c);
             if (!cidr) return 'expected an IPv4 or IPv6 CIDR such as "203.0.113.7/32"';
             if (cidr.bits === 0) return "SSH from the whole internet is refused; expected a CIDR narrower than /0";
             return undefined;
         },
         "203.0.113.7/32",
     );
+    return { region, domain, environment, vpcIpRange, sshKeys, adminCidrs };
+}
 
-    const emails = stringList("alerts.emails", (s) => (EMAIL.test(s) ? undefined : "expected an e-mail address"), "ops@example.com");
-    if (values.alertEmail !== undefined) {
-        if (typeof values.alertEmail === "string" && EMAIL.test(values.alertEmail)) emails.push(values.alertEmail);
+/** Alert targets: e-mails (list or the one `alertEmail` prompt), or Slack (channel + encrypted webhook URL). */
+function readAlerts(r: ConfigReader, tier: Tier, monitoring: boolean): StackSettings["alerts"] {
+    const emails = r.stringList("alerts.emails", (e) => (EMAIL.test(e) ? undefined : "expected an e-mail address"), "ops@example.com");
+    const alertEmail = r.values.alertEmail;
+    if (alertEmail !== undefined) {
+        if (typeof alertEmail === "string" && EMAIL.test(alertEmail)) emails.push(alertEmail);
         else
-            problems.push(
-                `${path("alertEmail")}: expected an e-mail address; got ${show(values.alertEmail)}. Fix: pulumi config set ${path("alertEmail")} ops@example.com`,
+            r.problem(
+                `${r.path("alertEmail")}: expected an e-mail address; got ${show(alertEmail)}. Fix: pulumi config set ${r.path("alertEmail")} ops@example.com`,
             );
     }
-    const slackChannel = objects.alerts.slackChannel;
-    const slackUrl = values.slackWebhookUrl;
-    if (slackChannel !== undefined && (typeof slackChannel !== "string" || !/^#?[a-z0-9_-]{1,80}$/.test(slackChannel))) {
-        problems.push(
-            `${path("alerts.slackChannel")}: expected a Slack channel name such as "#ops"; got ${show(slackChannel)}. Fix: pulumi config set --path '${path("alerts.slackChannel")}' '#ops'`,
+    const channel = r.get("alerts.slackChannel");
+    const url = r.values.slackWebhookUrl;
+    if (channel !== undefined && (typeof channel !== "string" || !/^#?[a-z0-9_-]{1,80}$/.test(channel))) {
+        r.problem(
+            `${r.path("alerts.slackChannel")}: expected a Slack channel name such as "#ops"; got ${show(channel)}. Fix: pulumi config set --path '${r.path("alerts.slackChannel")}' '#ops'`,
         );
     }
-    if ((slackChannel === undefined) !== (slackUrl === undefined)) {
-        problems.push(
-            `${path(slackChannel === undefined ? "alerts.slackChannel" : "slackWebhookUrl")}: required when ${path(slackChannel === undefined ? "slackWebhookUrl" : "alerts.slackChannel")} is set; Slack alerts need both. Fix: ${slackChannel === undefined ? `pulumi config set --path '${path("alerts.slackChannel")}' '#ops'` : `pulumi config set --secret ${path("slackWebhookUrl")} https://hooks.slack.com/services/…`}`,
+    if ((channel === undefined) !== (url === undefined)) {
+        const [missing, present] = channel === undefined ? ["alerts.slackChannel", "slackWebhookUrl"] : ["slackWebhookUrl", "alerts.slackChannel"];
+        const fix =
+            channel === undefined
+                ? `pulumi config set --path '${r.path("alerts.slackChannel")}' '#ops'`
+                : `pulumi config set --secret ${r.path("slackWebhookUrl")} https://hooks.slack.com/services/…`;
+        r.problem(`${r.path(missing)}: required when ${r.path(present)} is set; Slack alerts need both. Fix: ${fix}`);
+    }
+    if (url !== undefined && (typeof url !== "string" || !/^https:\/\/\S+$/.test(url))) {
+        // The value is a secret: its type is shown, never the value.
+        r.problem(
+            `${r.path("slackWebhookUrl")}: expected an https:// webhook URL; got a value of type ${typeof url}. Fix: pulumi config set --secret ${r.path("slackWebhookUrl")} https://hooks.slack.com/services/…`,
         );
     }
-    if (slackUrl !== undefined && (typeof slackUrl !== "string" || !/^https:\/\/\S+$/.test(slackUrl))) {
-        problems.push(
-            `${path("slackWebhookUrl")}: expected an https:// webhook URL; got a value of type ${typeof slackUrl}. Fix: pulumi config set --secret ${path("slackWebhookUrl")} https://hooks.slack.com/services/…`,
+    const listed = r.get("alerts.emails");
+    if (monitoring && channel === undefined && alertEmail === undefined && !(Array.isArray(listed) && listed.length > 0)) {
+        r.problem(
+            `${r.path("alerts.emails")}: required at tier ${tier}; alert policies need at least one e-mail or Slack target. Fix: pulumi config set --path '${r.path("alerts.emails[0]")}' ops@example.com`,
         );
     }
-    const slack = typeof slackChannel === "string" && typeof slackUrl === "string" ? { channel: slackChannel, url: slackUrl } : undefined;
-    const emailsGiven = get("alerts.emails");
-    if (profile.monitoring && slackChannel === undefined && values.alertEmail === undefined && !(Array.isArray(emailsGiven) && emailsGiven.length > 0)) {
-        problems.push(
-            `${path("alerts.emails")}: required at tier ${tier}; alert policies need at least one e-mail or Slack target. Fix: pulumi config set --path '${path("alerts.emails[0]")}' ops@example.com`,
-        );
-    }
+    return { emails, slack: typeof channel === "string" && typeof url === "string" ? { channel, url } : undefined };
+}
 
-    const image = objects.app.image;
-    if (image !== undefined && (typeof image !== "string" || !IMAGE.test(image))) {
-        problems.push(
-            `${path("app.image")}: expected a container image reference such as "ghcr.io/acme/shop:1.4.2"; got ${show(image)}. Fix: pulumi config set --path '${path("app.image")}' ghcr.io/acme/shop:1.4.2`,
+function readApp(r: ConfigReader): StackSettings["app"] {
+    const image = r.get("app.image");
+    const valid = typeof image === "string" && IMAGE.test(image);
+    if (image !== undefined && !valid) {
+        r.problem(
+            `${r.path("app.image")}: expected a container image reference such as "ghcr.io/acme/shop:1.4.2"; got ${show(image)}. Fix: pulumi config set --path '${r.path("app.image")}' ghcr.io/acme/shop:1.4.2`,
         );
     }
-    const app = {
-        image: typeof image === "string" && IMAGE.test(image) ? image : "ghcr.io/nginxinc/nginx-unprivileged:stable",
-        port: integer("app.port", 8080, 1024, 65535, " (not 80, which nginx uses)"),
+    return {
+        image: valid ? image : "ghcr.io/nginxinc/nginx-unprivileged:stable",
+        port: r.integer("app.port", 8080, 1024, 65535, " (not 80, which nginx uses)"),
     };
+}
 
-    const droplets = Object.keys(catalog.dropletSizes);
-    function autoscale(role: "web" | "app"): AutoscaleSettings | undefined {
-        const key = `${role}.autoscale`;
-        const value = get(key);
-        if (value === undefined) return undefined;
-        if (typeof value !== "object" || value === null || Array.isArray(value)) {
-            problems.push(
-                `${path(key)}: expected an object with keys "min", "max" and "targetCpu"; got ${show(value)}. Fix: pulumi config set --path '${path(`${key}.min`)}' 2`,
-            );
-            return undefined;
-        }
-        for (const sub of Object.keys(value)) {
-            if (!["min", "max", "targetCpu"].includes(sub))
-                problems.push(
-                    `${keyLabel(path(`${key}.${sub}`))}: unknown key; allowed keys are "min", "max" or "targetCpu". Fix: pulumi config rm --path ${shellKey(path(`${key}.${sub}`))}`,
-                );
-        }
-        const v = value as Record<string, unknown>;
-        const num = (sub: string, fallback: number, min: number, max: number) => {
-            const x = v[sub];
-            if (x === undefined) return fallback;
-            if (typeof x !== "number" || !Number.isInteger(x) || x < min || x > max) {
-                problems.push(
-                    `${path(`${key}.${sub}`)}: must be an integer from ${min} to ${max}; got ${show(x)}. Fix: ${setCmd(`${key}.${sub}`, Math.min(Math.max(fallback, min), max))}`,
-                );
-                return fallback;
-            }
-            return x;
-        };
-        const min = num("min", 2, 1, 50);
-        const max = num("max", Math.max(min, 10), 1, 50);
-        if (max < min)
-            problems.push(`${path(`${key}.max`)}: must be at least ${role}.autoscale.min (${min}); got ${show(max)}. Fix: ${setCmd(`${key}.max`, min)}`);
-        if (given(`${role}.count`))
-            problems.push(
-                `${path(`${role}.count`)}: conflicts with ${role}.autoscale; a pool is either fixed or autoscaled; got ${show(get(`${role}.count`))}. Fix: pulumi config rm --path '${path(`${role}.count`)}'`,
-            );
-        return { min, max, targetCpu: num("targetCpu", 60, 10, 90) };
+/** `web.autoscale` / `app.autoscale`: {min, max, targetCpu} instead of a fixed count. */
+function readAutoscale(r: ConfigReader, role: "web" | "app"): AutoscaleSettings | undefined {
+    const key = `${role}.autoscale`;
+    if (!r.given(key)) return undefined;
+    const value = r.structured(key, ["min", "max", "targetCpu"], "2");
+    const num = (sub: string, fallback: number, min: number, max: number) => r.integerValue(`${key}.${sub}`, value[sub], fallback, min, max);
+    const min = num("min", 2, 1, 50);
+    const max = num("max", Math.max(min, 10), 1, 50);
+    if (max < min) r.problem(`${r.path(`${key}.max`)}: must be at least ${role}.autoscale.min (${min}); got ${show(max)}. Fix: ${r.setCmd(`${key}.max`, min)}`);
+    if (r.given(`${role}.count`)) {
+        r.problem(
+            `${r.path(`${role}.count`)}: conflicts with ${role}.autoscale; a pool is either fixed or autoscaled; got ${show(r.get(`${role}.count`))}. Fix: pulumi config rm --path '${r.path(`${role}.count`)}'`,
+        );
     }
-    onlyFrom("web.autoscale", 1, tier, "tier 0 is one server by design");
-    const web =
+    return { min, max, targetCpu: num("targetCpu", 60, 10, 90) };
+}
+
+/** The web pool (the single all-in-one server at tier 0) and, from tier 2, the app pool. */
+function readPools(r: ConfigReader, tier: Tier, profile: TierProfile): { web: PoolSettings; appPool?: PoolSettings } {
+    r.onlyFrom(["web.autoscale"], 1, tier, "tier 0 is one server by design");
+    const size = r.oneOf("web.size", profile.web.size, DROPLET_SIZES, "droplet sizes");
+    const web: PoolSettings =
         tier === 0
-            ? {
-                  count: integer("web.count", 1, 1, 1, " at tier 0 (one server; choose tier 1 for a pool)"),
-                  size: oneOf("web.size", profile.web.size, droplets, "droplet sizes"),
-              }
-            : {
-                  count: integer("web.count", profile.web.count, 2, 1000, ` at tier ${tier}`),
-                  size: oneOf("web.size", profile.web.size, droplets, "droplet sizes"),
-                  autoscale: autoscale("web"),
-              };
-    if (tier === 0 && web.size in catalog.dropletSizes && (catalog.dropletSizes as Record<string, number>)[web.size] < 2) {
-        problems.push(
-            `${path("web.size")}: must have at least 2 GB of memory at tier 0 (nginx, the app and MySQL share the droplet); got ${show(web.size)}. Fix: pulumi config set --path '${path("web.size")}' s-1vcpu-2gb`,
+            ? { count: r.integer("web.count", 1, 1, 1, " at tier 0 (one server; choose tier 1 for a pool)"), size }
+            : { count: r.integer("web.count", profile.web.count, 2, 1000, ` at tier ${tier}`), size, autoscale: readAutoscale(r, "web") };
+    if (tier === 0 && size in catalog.dropletSizes && (catalog.dropletSizes as Record<string, number>)[size] < 2) {
+        r.problem(
+            `${r.path("web.size")}: must have at least 2 GB of memory at tier 0 (nginx, the app and MySQL share the droplet); got ${show(size)}. Fix: pulumi config set --path '${r.path("web.size")}' s-1vcpu-2gb`,
         );
     }
-
-    for (const key of ["app.count", "app.size", "app.autoscale"]) onlyFrom(key, 2, tier, "web and app servers share droplets below tier 2");
+    r.onlyFrom(["app.count", "app.size", "app.autoscale"], 2, tier, "web and app servers share droplets below tier 2");
     const appPool = profile.app && {
-        count: integer("app.count", profile.app.count, 2, 1000, ` at tier ${tier}`),
-        size: oneOf("app.size", profile.app.size, droplets, "droplet sizes"),
-        autoscale: autoscale("app"),
+        count: r.integer("app.count", profile.app.count, 2, 1000, ` at tier ${tier}`),
+        size: r.oneOf("app.size", profile.app.size, DROPLET_SIZES, "droplet sizes"),
+        autoscale: readAutoscale(r, "app"),
     };
+    return { web, appPool };
+}
 
-    for (const key of ["loadBalancer.count", "loadBalancer.sizeUnit", "loadBalancer.engine", "loadBalancer.algorithm", "loadBalancer.size"])
-        onlyFrom(key, 1, tier, "tier 0 has no load balancer");
-    let loadBalancer: StackSettings["loadBalancer"];
-    if (profile.loadBalancer) {
-        const engine = oneOf("loadBalancer.engine", "managed", LOAD_BALANCER_ENGINES);
-        const count = integer("loadBalancer.count", profile.loadBalancer.count, 1, 10, ` at tier ${tier}`);
-        if (engine === "managed") {
-            for (const key of ["loadBalancer.algorithm", "loadBalancer.size"]) {
-                if (given(key))
-                    problems.push(
-                        `${path(key)}: applies only to the haproxy engine (DigitalOcean load balancers choose their own); got ${show(get(key))}. Fix: pulumi config rm --path '${path(key)}'`,
-                    );
+function readLoadBalancer(r: ConfigReader, tier: Tier, profile: TierProfile, web: PoolSettings): StackSettings["loadBalancer"] {
+    r.onlyFrom(
+        ["loadBalancer.count", "loadBalancer.sizeUnit", "loadBalancer.engine", "loadBalancer.algorithm", "loadBalancer.size"],
+        1,
+        tier,
+        "tier 0 has no load balancer",
+    );
+    if (!profile.loadBalancer) return undefined;
+    const engine = r.oneOf("loadBalancer.engine", "managed", LOAD_BALANCER_ENGINES);
+    const count = r.integer("loadBalancer.count", profile.loadBalancer.count, 1, 10, ` at tier ${tier}`);
+    if (engine === "managed") {
+        for (const key of ["loadBalancer.algorithm", "loadBalancer.size"]) {
+            if (r.given(key)) {
+                r.problem(
+                    `${r.path(key)}: applies only to the haproxy engine (DigitalOcean load balancers choose their own); got ${show(r.get(key))}. Fix: pulumi config rm --path '${r.path(key)}'`,
+                );
             }
-            loadBalancer = { engine, count, sizeUnit: integer("loadBalancer.sizeUnit", profile.loadBalancer.sizeUnit, 1, 200) };
-        } else {
-            if (given("loadBalancer.sizeUnit"))
-                problems.push(
-                    `${path("loadBalancer.sizeUnit")}: applies only to the managed engine; size HAProxy droplets with loadBalancer.size; got ${show(get("loadBalancer.sizeUnit"))}. Fix: pulumi config rm --path '${path("loadBalancer.sizeUnit")}'`,
-                );
-            if (web.autoscale)
-                problems.push(
-                    `${path("web.autoscale")}: needs the managed engine; HAProxy droplets list their backends' addresses, which an autoscale pool does not have in advance; got ${show(get("web.autoscale"))}. Fix: pulumi config set --path '${path("loadBalancer.engine")}' managed`,
-                );
-            loadBalancer = {
-                engine,
-                count,
-                size: oneOf("loadBalancer.size", "s-1vcpu-1gb", droplets, "droplet sizes"),
-                algorithm: oneOf("loadBalancer.algorithm", "roundrobin", HAPROXY_ALGORITHMS),
-            };
         }
+        return { engine, count, sizeUnit: r.integer("loadBalancer.sizeUnit", profile.loadBalancer.sizeUnit, 1, 200) };
     }
-
-    for (const key of ["database.size", "database.standbyNodes", "database.readReplicas", "database.protect"])
-        onlyFrom(key, 1, tier, "MySQL runs on the droplet at tier 0");
-    let database: StackSettings["database"];
-    if (profile.database) {
-        const standbyNodes = integer("database.standbyNodes", profile.database.standbyNodes, 0, 2);
-        const sizes = catalog.mysqlSizesByNodeCount["1"];
-        const size = oneOf("database.size", profile.database.size, sizes, "MySQL plans");
-        const memory = (catalog.databaseMemoryGb as Record<string, number>)[size];
-        if (standbyNodes > 0 && memory < 2) {
-            problems.push(
-                `${path("database.standbyNodes")}: standby nodes need a plan with at least 2 GB of memory; got ${standbyNodes} standby node(s) on ${show(size)}. Fix: pulumi config set --path '${path("database.size")}' db-s-1vcpu-2gb`,
-            );
-        }
-        database = {
-            size,
-            standbyNodes,
-            readReplicas: integer("database.readReplicas", profile.database.readReplicas, 0, 5),
-            protect: bool("database.protect", true),
-        };
-    }
-
-    onlyFrom("cache.enabled", 2, tier, "the cache is trusted by the app servers' tag, which exists from tier 2");
-    onlyFrom("cache.size", 2, tier, "the cache is trusted by the app servers' tag, which exists from tier 2");
-    const cacheEnabled = tier >= 2 && bool("cache.enabled", profile.cache !== undefined);
-    const cache = cacheEnabled
-        ? { size: oneOf("cache.size", profile.cache?.size ?? "db-s-1vcpu-1gb", catalog.valkeySizesByNodeCount["1"], "Valkey plans") }
-        : undefined;
-
-    onlyFrom("staticAssets.enabled", 1, tier, "static assets are served beside a load balanced site");
-    const staticAssets = tier >= 1 && bool("staticAssets.enabled", profile.staticAssets);
-    if (staticAssets && !catalog.spacesRegions.includes(region)) {
-        problems.push(
-            `${path("region")}: Spaces (static assets) is not offered in ${show(region)}; expected ${quoteAll(catalog.spacesRegions)}. Fix: pulumi config set ${path("region")} nyc3, or pulumi config set --path '${path("staticAssets.enabled")}' false`,
+    if (r.given("loadBalancer.sizeUnit")) {
+        r.problem(
+            `${r.path("loadBalancer.sizeUnit")}: applies only to the managed engine; size HAProxy droplets with loadBalancer.size; got ${show(r.get("loadBalancer.sizeUnit"))}. Fix: pulumi config rm --path '${r.path("loadBalancer.sizeUnit")}'`,
         );
     }
-
-    for (const key of ["certificate.kind", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain"])
-        onlyFrom(key, 2, tier, "TLS is terminated at the load balancer from tier 2");
-    let certificate: StackSettings["certificate"];
-    if (profile.tls) {
-        const kind = oneOf("certificate.kind", "lets_encrypt", CERTIFICATE_KINDS);
-        const material = { privateKey: values.tlsPrivateKey, leafCertificate: values.tlsCertificate, certificateChain: values.tlsCertificateChain };
-        if (kind === "custom") {
-            for (const [name, key] of [
-                ["tlsPrivateKey", "privateKey"],
-                ["tlsCertificate", "leafCertificate"],
-            ] as const) {
-                if (typeof material[key] !== "string" || !String(material[key]).includes("-----BEGIN")) {
-                    problems.push(
-                        `${path(name)}: required as PEM text when certificate.kind is "custom"; got ${material[key] === undefined ? "nothing" : name === "tlsPrivateKey" ? "a value that is not PEM" : show(material[key])}. Fix: ${name === "tlsPrivateKey" ? "pulumi config set --secret" : "pulumi config set"} ${path(name)} < ${name === "tlsPrivateKey" ? "privkey.pem" : "cert.pem"}`,
-                    );
-                }
-            }
-            certificate = {
-                kind,
-                privateKey: String(material.privateKey),
-                leafCertificate: String(material.leafCertificate),
-                certificateChain: typeof material.certificateChain === "string" ? material.certificateChain : undefined,
-            };
-        } else {
-            for (const name of ["tlsPrivateKey", "tlsCertificate", "tlsCertificateChain"]) {
-                if (values[name] !== undefined)
-                    problems.push(
-                        `${path(name)}: used only when certificate.kind is "custom"; got a value with kind "lets_encrypt". Fix: pulumi config rm ${path(name)}`,
-                    );
-            }
-            certificate = { kind };
-        }
+    if (web.autoscale) {
+        r.problem(
+            `${r.path("web.autoscale")}: needs the managed engine; HAProxy droplets list their backends' addresses, which an autoscale pool does not have in advance; got ${show(r.get("web.autoscale"))}. Fix: pulumi config set --path '${r.path("loadBalancer.engine")}' managed`,
+        );
     }
+    return {
+        engine,
+        count,
+        size: r.oneOf("loadBalancer.size", "s-1vcpu-1gb", DROPLET_SIZES, "droplet sizes"),
+        algorithm: r.oneOf("loadBalancer.algorithm", "roundrobin", HAPROXY_ALGORITHMS),
+    };
+}
 
-    const allowDataLoss = bool("allowDataLoss", false);
-    if (problems.length > 0) throw new ConfigError(stack, problems);
+function readDatabase(r: ConfigReader, tier: Tier, profile: TierProfile): StackSettings["database"] {
+    r.onlyFrom(["database.size", "database.standbyNodes", "database.readReplicas", "database.protect"], 1, tier, "MySQL runs on the droplet at tier 0");
+    if (!profile.database) return undefined;
+    const standbyNodes = r.integer("database.standbyNodes", profile.database.standbyNodes, 0, 2);
+    const size = r.oneOf("database.size", profile.database.size, catalog.mysqlSizesByNodeCount["1"], "MySQL plans");
+    if (standbyNodes > 0 && (catalog.databaseMemoryGb as Record<string, number>)[size] < 2) {
+        r.problem(
+            `${r.path("database.standbyNodes")}: standby nodes need a plan with at least 2 GB of memory; got ${standbyNodes} standby node(s) on ${show(size)}. Fix: pulumi config set --path '${r.path("database.size")}' db-s-1vcpu-2gb`,
+        );
+    }
+    return {
+        size,
+        standbyNodes,
+        readReplicas: r.integer("database.readReplicas", profile.database.readReplicas, 0, 5),
+        protect: r.bool("database.protect", true),
+    };
+}
+
+/** The Valkey cache (tier 2+) and the Spaces + CDN static assets (tier 1+, in a Spaces region). */
+function readExtras(r: ConfigReader, tier: Tier, profile: TierProfile, region: string) {
+    r.onlyFrom(["cache.enabled", "cache.size"], 2, tier, "the cache is trusted by the app servers' tag, which exists from tier 2");
+    const cache =
+        tier >= 2 && r.bool("cache.enabled", profile.cache !== undefined)
+            ? { size: r.oneOf("cache.size", profile.cache?.size ?? "db-s-1vcpu-1gb", catalog.valkeySizesByNodeCount["1"], "Valkey plans") }
+            : undefined;
+    r.onlyFrom(["staticAssets.enabled"], 1, tier, "static assets are served beside a load balanced site");
+    const staticAssets = tier >= 1 && r.bool("staticAssets.enabled", profile.staticAssets);
+    if (staticAssets && !catalog.spacesRegions.includes(region)) {
+        r.problem(
+            `${r.path("region")}: Spaces (static assets) is not offered in ${show(region)}; expected ${quoteAll(catalog.spacesRegions)}. Fix: pulumi config set ${r.path("region")} nyc3, or pulumi config set --path '${r.path("staticAssets.enabled")}' false`,
+        );
+    }
+    return { cache, staticAssets };
+}
+
+/** The certificate the load balancers terminate TLS with (tier 2+): Let's Encrypt, or custom PEM material. */
+function readCertificate(r: ConfigReader, tier: Tier, profile: TierProfile): StackSettings["certificate"] {
+    r.onlyFrom(["certificate.kind", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain"], 2, tier, "TLS is terminated at the load balancer from tier 2");
+    if (!profile.tls) return undefined;
+    const kind = r.oneOf("certificate.kind", "lets_encrypt", CERTIFICATE_KINDS);
+    const { tlsPrivateKey, tlsCertificate, tlsCertificateChain } = r.values;
+    if (kind === "lets_encrypt") {
+        for (const name of ["tlsPrivateKey", "tlsCertificate", "tlsCertificateChain"]) {
+            if (r.values[name] !== undefined) {
+                r.problem(
+                    `${r.path(name)}: used only when certificate.kind is "custom"; got a value with kind "lets_encrypt". Fix: pulumi config rm ${r.path(name)}`,
+                );
+            }
+        }
+        return { kind };
+    }
+    const pem = (name: string, value: unknown, secret: boolean) => {
+        if (typeof value === "string" && value.includes("-----BEGIN")) return;
+        // A private key is never echoed.
+        const got = value === undefined ? "nothing" : secret ? "a value that is not PEM" : show(value);
+        r.problem(
+            `${r.path(name)}: required as PEM text when certificate.kind is "custom"; got ${got}. Fix: pulumi config set${secret ? " --secret" : ""} ${r.path(name)} < ${secret ? "privkey.pem" : "cert.pem"}`,
+        );
+    };
+    pem("tlsPrivateKey", tlsPrivateKey, true);
+    pem("tlsCertificate", tlsCertificate, false);
+    return {
+        kind,
+        privateKey: String(tlsPrivateKey),
+        leafCertificate: String(tlsCertificate),
+        certificateChain: typeof tlsCertificateChain === "string" ? tlsCertificateChain : undefined,
+    };
+}
+
+/**
+ * Parses and validates the `webstack:*` keys of a stack (values as the Pulumi CLI passes them: strings,
+ * structured values as JSON). Throws one ConfigError listing every problem.
+ */
+export function parseStackConfig(stack: string, raw: Readonly<Record<string, string>>, secretKeys: ReadonlySet<string> = new Set()): StackSettings {
+    const r = new ConfigReader(NAMESPACE, raw, KEYS, secretKeys, SECRET_KEYS, (values) => {
+        // `pulumi new` prompts give plain text: SSH keys as a comma-separated list.
+        if (typeof values.sshKeys === "string" || typeof values.sshKeys === "number") {
+            values.sshKeys = String(values.sshKeys)
+                .split(",")
+                .map((k) => k.trim())
+                .filter((k) => k !== "");
+        }
+    });
+    const tier = readTier(r);
+    const profile = TIER_PROFILES[tier];
+    const site = readSite(r);
+    const alerts = readAlerts(r, tier, profile.monitoring);
+    const app = readApp(r);
+    const { web, appPool } = readPools(r, tier, profile);
+    const loadBalancer = readLoadBalancer(r, tier, profile, web);
+    const database = readDatabase(r, tier, profile);
+    const { cache, staticAssets } = readExtras(r, tier, profile, site.region);
+    const certificate = readCertificate(r, tier, profile);
+    const allowDataLoss = r.bool("allowDataLoss", false);
+    if (r.problems.length > 0) throw new ConfigError(stack, r.problems);
     return {
         stack,
         tier,
-        region,
-        domain,
-        environment,
-        vpcIpRange,
-        sshKeys,
-        adminCidrs,
-        alerts: { emails, slack },
+        ...site,
+        alerts,
         app,
         web,
         appPool,
