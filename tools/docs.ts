@@ -4,23 +4,17 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CONFIG_DOCS, CONFIG_PATHS, StackSettings, parseStackConfig } from "../components/config";
 import { TIER_PROFILES, TIERS } from "../components/tiers";
-import { architectureArgs } from "./plan/architecture";
+import { AUTOSCALE_POOLS, HAPROXY_ARGS, STANDBY_ARGS, architectureArgs, autoscaleArgs, exampleConfig } from "./plan/architecture";
 import { planDocument } from "./plan/child";
+import { encodeConfig } from "./plan/config";
 import { exposureMarkdown } from "./exposure";
 import { upgradeMatrixMarkdown } from "./upgradeMatrix";
 import type { PlanDocument } from "./plan/report";
 
 export const README = path.join(__dirname, "..", "README.md");
 
-/** The smallest configuration each tier accepts; defaults in the table are read from the parser itself. */
-export function minimalConfig(tier: number): Record<string, string> {
-    return {
-        "webstack:tier": String(tier),
-        "webstack:domain": "example.com",
-        "webstack:sshKeys": JSON.stringify(["12345"]),
-        "webstack:alerts": JSON.stringify({ emails: ["ops@example.com"] }),
-    };
-}
+/** The example stack's config at a tier, as the CLI passes it; defaults in the table are read from the parser itself. */
+export const minimalConfig = (tier: number): Record<string, string> => encodeConfig(exampleConfig(tier));
 
 /** Reads a key's default from the settings the parser produced (`h`: the same tier with the haproxy engine). */
 const DEFAULT_OF: Record<string, (s: StackSettings, h?: StackSettings) => unknown> = {
@@ -121,7 +115,7 @@ export const ACCEPTANCE_PLANS: { label: string; args: string[] }[] = [
     ...TIERS.map((tier) => ({ label: `Tier ${tier} (${TIER_PROFILES[tier].title})`, args: architectureArgs(tier) })),
     {
         label: "Production (tier 3 + `database.standbyNodes: 1`)",
-        args: [...architectureArgs(3), "--config-path", "--config", "webstack:database.standbyNodes=1"],
+        args: [...architectureArgs(3), ...STANDBY_ARGS],
     },
 ];
 
@@ -169,34 +163,17 @@ export async function acceptanceTable(): Promise<string> {
     return ["| Stack | Policy families with mandatory findings | Mandatory findings | `npm run plan` exits |", "|---|---|---:|---:|", ...rows].join("\n");
 }
 
-/** Issue 7's variants of each tier's default stack: the HAProxy engine, and autoscaled pools (managed engine). */
-const ENGINE_AUTOSCALE: Record<number, { web: [number, number]; app?: [number, number] }> = {
-    1: { web: [2, 5] },
-    2: { web: [2, 5], app: [2, 4] },
-    3: { web: [2, 8], app: [2, 8] },
-};
-const autoscaleArgs = (role: string, [min, max]: [number, number]) =>
-    [`min=${min}`, `max=${max}`, "targetCpu=60"].flatMap((kv) => ["--config", `webstack:${role}.autoscale.${kv}`]);
-
 /** Monthly cost per tier with each load-balancer engine, and with autoscaled pools (min–max), from the offline plan. */
 export async function enginesTable(): Promise<string> {
     const { costRange } = require("../components/pricing") as typeof import("../components/pricing");
-    const haproxy = ["--config-path", "--config", "webstack:loadBalancer.engine=haproxy"];
     const variants = TIERS.map((tier) => {
-        const scale = ENGINE_AUTOSCALE[tier];
+        const scale = AUTOSCALE_POOLS[tier];
         return {
             tier,
             scale,
             managed: planDocument(architectureArgs(tier)),
-            haproxy: tier === 0 ? undefined : planDocument([...architectureArgs(tier), ...haproxy]),
-            autoscale:
-                scale &&
-                planDocument([
-                    ...architectureArgs(tier),
-                    "--config-path",
-                    ...autoscaleArgs("web", scale.web),
-                    ...(scale.app ? autoscaleArgs("app", scale.app) : []),
-                ]),
+            haproxy: tier === 0 ? undefined : planDocument([...architectureArgs(tier), ...HAPROXY_ARGS]),
+            autoscale: scale && planDocument([...architectureArgs(tier), ...autoscaleArgs(tier)]),
         };
     });
     const { catalog } = require("../policies/catalog") as typeof import("../policies/catalog");
@@ -221,10 +198,9 @@ export async function enginesTable(): Promise<string> {
         findings.push(`| ${v.tier} | ${families(managedDoc)} | ${families(haproxyDoc || undefined)} | ${families(autoscaleDoc || undefined)} |`);
     }
     // Production: tier 3 with a standby database node (two HAProxy droplets with the haproxy engine).
-    const standby = ["--config-path", "--config", "webstack:database.standbyNodes=1"];
     const [prodManaged, prodHaproxy] = await Promise.all([
-        planDocument([...architectureArgs(3), ...standby]),
-        planDocument([...architectureArgs(3), ...haproxy, "--config", "webstack:database.standbyNodes=1"]),
+        planDocument([...architectureArgs(3), ...STANDBY_ARGS]),
+        planDocument([...architectureArgs(3), ...HAPROXY_ARGS, "--config", "webstack:database.standbyNodes=1"]),
     ]);
     rows.push(`| 3 + \`database.standbyNodes: 1\` | ${usd(prodManaged.cost.monthlyUsd)} | ${usd(prodHaproxy.cost.monthlyUsd)} | n/a |`);
     findings.push(`| 3 + \`database.standbyNodes: 1\` | ${families(prodManaged)} | ${families(prodHaproxy)} | n/a |`);

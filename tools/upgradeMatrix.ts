@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import forceNewJson from "../components/forceNew.json";
 import { plain, type RecordedResource } from "./recorder";
+import { exampleConfig } from "./plan/architecture";
 
 /** Force-new inputs per type token, from the provider schema (components/forceNew.json names its source). */
 export const FORCE_NEW: Readonly<Record<string, readonly string[]>> = forceNewJson.resources;
@@ -99,17 +100,8 @@ export function diffCaptures(
 // ---------------------------------------------------------------------------------------------------------
 // The matrix: every ordered pair of tiers, and count changes within a tier.
 
-/** The stack config the matrix starts from (the smallest valid config of a tier). */
-export function matrixConfig(tier: number): Record<string, unknown> {
-    return {
-        tier,
-        region: "nyc3",
-        domain: "example.com",
-        sshKeys: ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"],
-        adminCidrs: ["203.0.113.10/32"],
-        alerts: { emails: ["ops@example.com"] },
-    };
-}
+/** The stack config the matrix starts from: the example stack of a tier. */
+export const matrixConfig = exampleConfig;
 
 export interface MatrixCase {
     label: string;

@@ -1,24 +1,14 @@
 // Runs the real program (index.ts) under the recording mocks with a given stack config.
 import * as pulumi from "@pulumi/pulumi";
+import { exampleConfig } from "../../tools/plan/architecture";
+import { encodeConfig } from "../../tools/plan/config";
 import { RecordedResource } from "../../tools/recorder";
 import { recorder } from "./hooks";
 
-/** The smallest valid config of each tier; tests override from here. */
-export function baseConfig(tier: number): Record<string, unknown> {
-    return {
-        tier,
-        region: "nyc3",
-        domain: "example.com",
-        sshKeys: ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"],
-        adminCidrs: ["203.0.113.10/32"],
-        alerts: { emails: ["ops@example.com"] },
-    };
-}
+/** The example stack's config of each tier (docs/architecture/stack.yaml); tests override from here. */
+export const baseConfig = exampleConfig;
 
-/** Encodes config values the way the Pulumi CLI hands them to a program: text, structured values as JSON. */
-export function encodeConfig(config: Record<string, unknown>): Record<string, string> {
-    return Object.fromEntries(Object.entries(config).map(([k, v]) => [`webstack:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
-}
+export { encodeConfig };
 
 export interface ProgramRun {
     resources: RecordedResource[];

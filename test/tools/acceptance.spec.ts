@@ -8,6 +8,7 @@ import { networkPolicies } from "../../policies/network";
 import { spofPolicies } from "../../policies/spof";
 import { tlsPolicies } from "../../policies/tls";
 import { PROD, runPlan, startTierPlans, tierArgs } from "./support/planRuns";
+import { HAPROXY_ARGS, HAPROXY_PROD_ARGS, autoscaleArgs } from "../../tools/plan/architecture";
 
 const FAMILIES = { spof: spofPolicies, tls: tlsPolicies, monitoring: monitoringPolicies, network: networkPolicies, hygiene: hygienePolicies };
 const familyOf = new Map(Object.entries(FAMILIES).flatMap(([family, policies]) => policies.map((p) => [p.name, family] as const)));
@@ -28,18 +29,10 @@ async function mandatory(args: string[]): Promise<{ families: string[]; findings
 }
 const describeFinding = (f: Finding) => `${f.policy} on ${f.name || "the stack"}`;
 
-// Issue 7: the same table with the self-managed engine and with autoscale pools. `--config-path` keys, as
-// `pulumi config set --path` would store them.
-const HAPROXY = ["--config-path", "--config", "webstack:loadBalancer.engine=haproxy"];
-const autoscale = (role: "web" | "app", min: number, max: number) =>
-    [`min=${min}`, `max=${max}`, "targetCpu=60"].flatMap((kv) => ["--config", `webstack:${role}.autoscale.${kv}`]);
-const AUTOSCALE: Record<number, string[]> = {
-    1: ["--config-path", ...autoscale("web", 2, 5)],
-    2: ["--config-path", ...autoscale("web", 2, 5), ...autoscale("app", 2, 4)],
-    3: ["--config-path", ...autoscale("web", 2, 8), ...autoscale("app", 2, 8)],
-};
-/** Production with HAProxy: two HAProxy droplets (tier 3), a standby node, and an autoscaled app pool behind the internal load balancer. */
-const HAPROXY_PROD = [...HAPROXY, "--config", "webstack:database.standbyNodes=1", ...autoscale("app", 2, 8)];
+// Issue 7: the same table with the self-managed engine and with autoscale pools (tools/plan/architecture.ts).
+const HAPROXY = HAPROXY_ARGS;
+const AUTOSCALE: Record<number, string[]> = { 1: autoscaleArgs(1), 2: autoscaleArgs(2), 3: autoscaleArgs(3) };
+const HAPROXY_PROD = HAPROXY_PROD_ARGS;
 const DB: [string, string] = ["digitalocean:index/databaseCluster:DatabaseCluster", "webstack-db-cluster"];
 /** The stack-level finding of one HAProxy droplet: a single point of failure like the database's. */
 const ONE_HAPROXY: [string, string] = ["load-balancer-min-count", ""];

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { costRange, estimateCost, prices, type PricedResource } from "../../components/pricing";
 import { PROD, runPlan, startTierPlans, tierArgs } from "./support/planRuns";
 import { readSharedReference } from "../support/sharedReference";
+import { HAPROXY_ARGS, HAPROXY_PROD_ARGS, autoscaleArgs } from "../../tools/plan/architecture";
 
 const T = (name: string) => `digitalocean:index/${name}`;
 let n = 0;
@@ -193,15 +194,9 @@ describe("cost of each tier's default stack (docs/architecture/stack.yaml), thro
 describe("cost per tier per load-balancer engine and with autoscaling (issue 7), through npm run plan", function () {
     this.timeout(180000);
     // The same plans as the acceptance table (test/tools/acceptance.spec.ts): runPlan memoizes by arguments.
-    const HAPROXY = ["--config-path", "--config", "webstack:loadBalancer.engine=haproxy"];
-    const autoscale = (role: "web" | "app", min: number, max: number) =>
-        [`min=${min}`, `max=${max}`, "targetCpu=60"].flatMap((kv) => ["--config", `webstack:${role}.autoscale.${kv}`]);
-    const AUTOSCALE: Record<number, string[]> = {
-        1: ["--config-path", ...autoscale("web", 2, 5)],
-        2: ["--config-path", ...autoscale("web", 2, 5), ...autoscale("app", 2, 4)],
-        3: ["--config-path", ...autoscale("web", 2, 8), ...autoscale("app", 2, 8)],
-    };
-    const HAPROXY_PROD = [...HAPROXY, "--config", "webstack:database.standbyNodes=1", ...autoscale("app", 2, 8)];
+    const HAPROXY = HAPROXY_ARGS;
+    const AUTOSCALE: Record<number, string[]> = { 1: autoscaleArgs(1), 2: autoscaleArgs(2), 3: autoscaleArgs(3) };
+    const HAPROXY_PROD = HAPROXY_PROD_ARGS;
     before(() => {
         for (const tier of [1, 2, 3]) {
             void runPlan(tierArgs(tier, ...HAPROXY));

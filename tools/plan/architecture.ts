@@ -5,6 +5,7 @@
 //   node -r ./tools/register.js tools/plan/architecture.ts
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
 import { planDocument, runPlan } from "./child";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -22,6 +23,37 @@ export const architectureArgs = (tier: number) => [
     "--format",
     "json",
 ];
+
+/** The example stack's config file (only the keys every tier needs). */
+export const EXAMPLE_STACK_FILE = path.join(DOCS, "stack.yaml");
+
+/** The example stack's config at a tier, as `webstack:*` values without the namespace (what tests override). */
+export function exampleConfig(tier: number): Record<string, unknown> {
+    const { config } = parseYaml(fs.readFileSync(EXAMPLE_STACK_FILE, "utf8")) as { config: Record<string, unknown> };
+    return { tier, ...Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace(/^webstack:/, ""), v])) };
+}
+
+// Variants of the example stack, as extra plan arguments. The README tables and the tests use these same
+// lists, so they share one (memoized) plan run per variant.
+/** The self-managed load-balancer engine. */
+export const HAPROXY_ARGS = ["--config-path", "--config", "webstack:loadBalancer.engine=haproxy"];
+/** The seed's improvement that removes the primary-database SPOF. */
+export const STANDBY_ARGS = ["--config-path", "--config", "webstack:database.standbyNodes=1"];
+/** Autoscaled pool sizes (min, max) per tier. */
+export const AUTOSCALE_POOLS: Record<number, { web: [number, number]; app?: [number, number] }> = {
+    1: { web: [2, 5] },
+    2: { web: [2, 5], app: [2, 4] },
+    3: { web: [2, 8], app: [2, 8] },
+};
+const poolArgs = (role: string, [min, max]: [number, number]) =>
+    [`min=${min}`, `max=${max}`, "targetCpu=60"].flatMap((kv) => ["--config", `webstack:${role}.autoscale.${kv}`]);
+/** Autoscaled web (and from tier 2 app) pools at a tier. */
+export const autoscaleArgs = (tier: number): string[] => {
+    const pools = AUTOSCALE_POOLS[tier];
+    return ["--config-path", ...poolArgs("web", pools.web), ...(pools.app ? poolArgs("app", pools.app) : [])];
+};
+/** Production with HAProxy: two HAProxy droplets (tier 3), a standby node, and an autoscaled app pool. */
+export const HAPROXY_PROD_ARGS = [...HAPROXY_ARGS, "--config", "webstack:database.standbyNodes=1", ...poolArgs("app", [2, 8])];
 
 export async function generateArchitecture(): Promise<string[]> {
     const written: string[] = [];

@@ -82,6 +82,11 @@ export function cliString(value: unknown): string {
     return String(value);
 }
 
+/** Namespaced config (`{tier: 2}` → `{"webstack:tier": "2"}`) as the CLI passes it to a program. */
+export function encodeConfig(config: Record<string, unknown>, namespace = "webstack"): Record<string, string> {
+    return Object.fromEntries(Object.entries(config).map(([k, v]) => [`${namespace}:${k}`, cliString(v)]));
+}
+
 /** Like the CLI's `config.ParseKey`: `ns:name`, or a bare name that belongs to the project (Pulumi.yaml only). */
 function qualify(key: string, project: string, file: string, allowBare: boolean): string {
     if (key.includes(":")) return key;

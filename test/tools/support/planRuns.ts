@@ -1,7 +1,7 @@
 // Plan runs for the tests: the shared memoized runner (tools/plan/child.ts) and the argument lists specs use.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { architectureArgs } from "../../../tools/plan/architecture";
+import { STANDBY_ARGS, architectureArgs } from "../../../tools/plan/architecture";
 import { runPlan } from "../../../tools/plan/child";
 
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -17,7 +17,7 @@ export const fixtureArgs = ["-C", path.join(FIXTURES, "program"), "--policy-pack
 export const tierArgs = (tier: number, ...extra: string[]) => [...architectureArgs(tier), ...extra];
 
 /** The production example: tier 3 with a standby database node. */
-export const PROD = ["--config-path", "--config", "webstack:database.standbyNodes=1"];
+export const PROD = STANDBY_ARGS;
 
 /** Starts the plans of tiers 0–3 and production at once (they run in parallel child processes). */
 export function startTierPlans(): void {
