@@ -138,10 +138,11 @@ export async function plan(opts: PlanOptions): Promise<{ doc: PlanDocument; file
     if (!packPresent && opts.policyPackExplicit) throw new PolicyHostError(`error: policy pack not found at "${rel(opts.policyPack)}" (no index.ts)`);
     if (!packPresent) process.stderr.write(`warning: no policy pack at ${rel(opts.policyPack)}; policy findings skipped.\n`);
     const host = packPresent ? PolicyHost.start({ packDir: opts.policyPack, project: cfg.project, stack: cfg.stack, config: cfg.config }) : undefined;
+    // Tests watch these lines: the child's pid as soon as it exists, then when it is up (e.g. before sending Ctrl-C).
+    if (host && process.env.WEBSTACK_PLAN_TIMING === "1") process.stderr.write(`policy host pid ${host.pid} started\n`);
     host?.port.then(
         (port) => {
             mark("policy host port");
-            // Tests watch for this line to know the child is up (e.g. before sending Ctrl-C).
             if (process.env.WEBSTACK_PLAN_TIMING === "1") process.stderr.write(`policy host pid ${host.pid} listening on 127.0.0.1:${port}\n`);
         },
         () => undefined,

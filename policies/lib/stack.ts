@@ -19,6 +19,28 @@ export interface Resolution {
 /** Quotes a value for a message. */
 export const q = (value: unknown): string => `"${String(value)}"`;
 
+/**
+ * Tag names read from a property, completed from the Tag resources the property depends on when some names
+ * are still unknown (a first preview); `undecided` when a name stays unknown.
+ */
+function resolveTagNames(
+    values: { values: string[]; unknown: boolean },
+    dependencies: readonly PolicyResource[] | undefined,
+): { names: string[]; undecided: boolean } {
+    const names = new Set(values.values);
+    let undecided = false;
+    if (values.unknown) {
+        const tagDeps = (dependencies ?? []).filter((d) => d.isType(digitalocean.Tag));
+        for (const tag of tagDeps) {
+            const name = read(tag.props, "name");
+            if (typeof name === "string" && name !== "") names.add(name);
+            else undecided = true;
+        }
+        if (tagDeps.length === 0) undecided = true;
+    }
+    return { names: [...names], undecided };
+}
+
 export class StackIndex {
     private readonly byClass = new Map<ResourceClass, PolicyResource[]>();
     private readonly byId = new Map<string, PolicyResource>();
@@ -127,19 +149,7 @@ export class StackIndex {
      */
     tagNames(r: PolicyResource, property: string): { names: string[]; undecided: boolean } {
         if (property === "tags" && this.tagNamesOf.has(r)) return this.tagNamesOf.get(r)!;
-        const values = readStrings(r.props, property);
-        const names = new Set(values.values);
-        let undecided = false;
-        if (values.unknown) {
-            const tagDeps = (r.propertyDependencies?.[property] ?? []).filter((d) => d.isType(digitalocean.Tag));
-            for (const tag of tagDeps) {
-                const name = read(tag.props, "name");
-                if (typeof name === "string" && name !== "") names.add(name);
-                else undecided = true;
-            }
-            if (tagDeps.length === 0) undecided = true;
-        }
-        const result = { names: [...names], undecided };
+        const result = resolveTagNames(readStrings(r.props, property), r.propertyDependencies?.[property]);
         if (property === "tags") this.tagNamesOf.set(r, result);
         return result;
     }
@@ -158,18 +168,7 @@ export class StackIndex {
         if (cached) return cached;
         const template = read(pool.props, "dropletTemplate");
         const values = isUnknown(template) ? { values: [], unknown: true } : readStrings(template, "tags");
-        const names = new Set(values.values);
-        let undecided = false;
-        if (values.unknown) {
-            const tagDeps = (pool.propertyDependencies?.dropletTemplate ?? []).filter((d) => d.isType(digitalocean.Tag));
-            for (const tag of tagDeps) {
-                const name = read(tag.props, "name");
-                if (typeof name === "string" && name !== "") names.add(name);
-                else undecided = true;
-            }
-            if (tagDeps.length === 0) undecided = true;
-        }
-        const result = { names: [...names], undecided };
+        const result = resolveTagNames(values, pool.propertyDependencies?.dropletTemplate);
         this.templateTagsOf.set(pool, result);
         return result;
     }

@@ -201,8 +201,9 @@ describe("the policy host never outlives the plan", function () {
     it("after a program error: the plan exits 2 and the host is gone", async () => {
         const run = await runPlan([...fixtureArgs, "--config", "webstack:fail=component"], { WEBSTACK_PLAN_TIMING: "1" });
         assert.equal(run.code, 2);
-        const pid = Number(/policy host pid (\d+)/.exec(run.stderr)?.[1] ?? NaN);
-        if (!Number.isNaN(pid)) assert.ok(await gone(pid, 2000), `policy host ${pid} survived the error`);
+        const pid = /policy host pid (\d+)/.exec(run.stderr)?.[1];
+        assert.ok(pid, `the plan started no policy host (it starts with the program):\n${run.stderr}`);
+        assert.ok(await gone(Number(pid), 2000), `policy host ${pid} survived the error`);
     });
 
     it("after a successful plan", async () => {
