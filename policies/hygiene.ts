@@ -5,7 +5,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import { validateResourceOfType } from "@pulumi/policy";
 import type { PolicyConfigSchema } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
-import { WebstackPolicy, WebstackResourcePolicy } from "./lib/policy";
+import { forType, validateResourceOfTypes, WebstackPolicy, WebstackResourcePolicy } from "./lib/policy";
 import { q } from "./lib/stack";
 import { decideLater, isUnknown, read } from "./lib/unknowns";
 import { secretsIn } from "./lib/userData";
@@ -113,16 +113,16 @@ export const dropletUserDataSecrets: WebstackResourcePolicy = {
         "User data is kept in droplet metadata for the droplet's life, served to any process on it at 169.254.169.254, and stored in Pulumi state; a secret there leaks widely.",
     remediationSteps:
         "Reference secrets instead of embedding them: a *_FILE=/path variable, $(cat /file), ${VAR} from a secret store, or a managed database's credentials fetched at boot.",
-    validateResource: [
-        validateResourceOfType(digitalocean.Droplet, (droplet, args, reportViolation) => {
+    validateResource: validateResourceOfTypes(
+        forType(digitalocean.Droplet, (droplet, args, reportViolation) => {
             const { ignoreKeys } = configWithDefaults<{ ignoreKeys: string[] }>(dropletUserDataSecretsSchema, args);
             checkSecrets(`Droplet "${args.name}"`, read(droplet, "userData"), ignoreKeys, reportViolation);
         }),
-        validateResourceOfType(digitalocean.DropletAutoscale, (pool, args, reportViolation) => {
+        forType(digitalocean.DropletAutoscale, (pool, args, reportViolation) => {
             const { ignoreKeys } = configWithDefaults<{ ignoreKeys: string[] }>(dropletUserDataSecretsSchema, args);
             checkSecrets(`Droplet autoscale pool "${args.name}"`, read(pool, "dropletTemplate", "userData"), ignoreKeys, reportViolation);
         }),
-    ],
+    ),
 };
 
 export const hygienePolicies: WebstackPolicy[] = [

@@ -1,11 +1,10 @@
 // Monitoring: every machine and managed service has an enabled alert that reaches a person, and the
 // public endpoint is watched from outside.
 import * as digitalocean from "@pulumi/digitalocean";
-import { validateResourceOfType } from "@pulumi/policy";
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
 import { addressRecords, externalLoadBalancers, fqdnOf } from "./lib/endpoints";
-import { nameList, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
+import { forType, nameList, validateResourceOfTypes, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
 import { hostOf } from "./lib/net";
 import { ResourceClass, readString, StackIndex, validateStackOf } from "./lib/stack";
 import { decideLater, isUnknown, read, readList, Undecided } from "./lib/unknowns";
@@ -20,8 +19,8 @@ export const dropletMonitoringAgent: WebstackResourcePolicy = {
     rationale: "Without the agent DigitalOcean sees only CPU and bandwidth: memory and disk alerts never fire, and a droplet can fill its disk silently.",
     remediationSteps:
         "Set monitoring: true on the droplet (this replaces it, so keep it behind a tag-targeted load balancer), or dropletTemplate.withDropletAgent: true on the autoscale pool.",
-    validateResource: [
-        validateResourceOfType(digitalocean.Droplet, (droplet, args, reportViolation) => {
+    validateResource: validateResourceOfTypes(
+        forType(digitalocean.Droplet, (droplet, args, reportViolation) => {
             const monitoring = read(droplet, "monitoring");
             if (isUnknown(monitoring)) decideLater(`Droplet "${args.name}"'s monitoring flag is not known yet.`);
             if (monitoring === true) return;
@@ -29,7 +28,7 @@ export const dropletMonitoringAgent: WebstackResourcePolicy = {
                 `Droplet "${args.name}" has monitoring ${monitoring === false ? "false" : "unset"}, so its memory and disk metrics are never collected and alerts on them cannot fire; set monitoring: true.`,
             );
         }),
-        validateResourceOfType(digitalocean.DropletAutoscale, (pool, args, reportViolation) => {
+        forType(digitalocean.DropletAutoscale, (pool, args, reportViolation) => {
             const agent = read(pool, "dropletTemplate", "withDropletAgent");
             if (isUnknown(agent)) decideLater(`Droplet autoscale pool "${args.name}"'s dropletTemplate.withDropletAgent is not known yet.`);
             if (agent === true) return;
@@ -37,7 +36,7 @@ export const dropletMonitoringAgent: WebstackResourcePolicy = {
                 `Droplet autoscale pool "${args.name}" has dropletTemplate.withDropletAgent ${agent === false ? "false" : "unset"}, so its droplets' memory and disk metrics are never collected and alerts on them cannot fire; set withDropletAgent: true.`,
             );
         }),
-    ],
+    ),
 };
 
 /** What the enabled, notifying alerts of one family cover. */

@@ -14,7 +14,7 @@ import {
     selfManagedEntry,
 } from "./lib/endpoints";
 import { haproxyServers } from "./lib/haproxy";
-import { nameList, plural, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
+import { forType, nameList, plural, validateResourceOfTypes, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
 import { databaseRamGb, STANDBY_MIN_RAM_GB } from "./lib/sizes";
 import { readString, StackIndex, validateStackOf } from "./lib/stack";
 import { decideLater, isUnknown, read, Undecided } from "./lib/unknowns";
@@ -315,14 +315,14 @@ export const dropletNoDatabaseServer: WebstackResourcePolicy = {
     configSchema: { properties: {} },
     rationale: "A database on a droplet has no standby and no managed backups: losing the droplet loses the data and takes the site down.",
     remediationSteps: "Use a digitalocean.DatabaseCluster (nodeCount 2 for a standby) and remove the database server from the user data.",
-    validateResource: [
-        validateResourceOfType(digitalocean.Droplet, (droplet, args, reportViolation) => {
+    validateResource: validateResourceOfTypes(
+        forType(digitalocean.Droplet, (droplet, args, reportViolation) => {
             checkUserDataForDatabase(`Droplet "${args.name}"`, read(droplet, "userData"), reportViolation);
         }),
-        validateResourceOfType(digitalocean.DropletAutoscale, (pool, args, reportViolation) => {
+        forType(digitalocean.DropletAutoscale, (pool, args, reportViolation) => {
             checkUserDataForDatabase(`Droplet autoscale pool "${args.name}"`, read(pool, "dropletTemplate", "userData"), reportViolation);
         }),
-    ],
+    ),
 };
 
 const databaseClusterStandbySchema: PolicyConfigSchema = {

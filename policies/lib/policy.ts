@@ -1,6 +1,15 @@
 // The shape every webstack policy has: a CrossGuard policy plus the "why" the catalog (and the README
 // table generated from it) shows. `description` says what is checked, `remediationSteps` how to fix it.
-import type { EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy, Severity, StackValidationPolicy } from "@pulumi/policy";
+import type {
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ResourceValidation,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationPolicy,
+    TypedResourceValidation,
+} from "@pulumi/policy";
+import type { Unwrap } from "@pulumi/pulumi";
 
 interface Documented {
     enforcementLevel: EnforcementLevel;
@@ -28,4 +37,36 @@ export function nameList(names: readonly string[], max = 5): string {
     const quoted = names.slice(0, max).map((n) => `"${n}"`);
     const rest = names.length - quoted.length;
     return rest > 0 ? `${quoted.join(", ")} and ${rest} more` : quoted.join(", ");
+}
+
+/** One case of validateResourceOfTypes: a provider class's type token and its validation. */
+export interface TypeCase {
+    token: string;
+    validate: ResourceValidation;
+}
+
+/** A case for validateResourceOfTypes, typed like validateResourceOfType: props as the class's args. */
+export function forType<TArgs>(
+    cls: { new (name: string, args: TArgs, ...rest: any[]): unknown },
+    validate: TypedResourceValidation<Unwrap<NonNullable<TArgs>>>,
+): TypeCase {
+    const token = (cls as unknown as { __pulumiType?: string }).__pulumiType;
+    if (!token) throw new Error("forType needs a provider resource class (one with a Pulumi type token)");
+    return { token, validate: (args, reportViolation) => validate(args.props as Unwrap<NonNullable<TArgs>>, args, reportViolation) };
+}
+
+/**
+ * One validateResource for several provider classes (e.g. droplets and autoscale pools), dispatching on the
+ * resource's type token. The host deserializes a resource's properties once per validation function it calls,
+ * so an array of validateResourceOfType functions costs one deserialization per class for every resource;
+ * this costs one. Resources of other types are reported not applicable, as with validateResourceOfType.
+ */
+export function validateResourceOfTypes(...cases: TypeCase[]): ResourceValidation {
+    const byType = new Map(cases.map((c) => [c.token, c.validate]));
+    const reason = `Policy only applies to resources of types ${cases.map((c) => `'${c.token}'`).join(", ")}`;
+    return (args, reportViolation) => {
+        const validate = byType.get(args.type);
+        if (!validate) return args.notApplicable(reason);
+        return validate(args, reportViolation);
+    };
 }

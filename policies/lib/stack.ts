@@ -43,38 +43,40 @@ function resolveTagNames(
 
 export class StackIndex {
     private readonly byClass = new Map<ResourceClass, PolicyResource[]>();
-    private readonly byId = new Map<string, PolicyResource>();
-    private readonly byIp = new Map<string, PolicyResource>();
     private readonly tagNamesOf = new Map<PolicyResource, { names: string[]; undecided: boolean }>();
-    private readonly dropletsByTagName = new Map<string, PolicyResource[]>();
     private readonly templateTagsOf = new Map<PolicyResource, { names: string[]; undecided: boolean }>();
-    /** Droplets whose tags could not all be read; they might carry any tag. */
-    readonly dropletsWithUndecidedTags: PolicyResource[] = [];
+    // Built on first use: a stack policy pays only for the lookups it makes (every stack policy gets its own index).
+    private idIndex?: Map<string, PolicyResource>;
+    private ipIndex?: Map<string, PolicyResource>;
+    private tagIndex?: { dropletsByTagName: Map<string, PolicyResource[]>; undecided: PolicyResource[] };
 
-    constructor(readonly resources: readonly PolicyResource[]) {
-        for (const r of resources) {
+    constructor(readonly resources: readonly PolicyResource[]) {}
+
+    private get byId(): Map<string, PolicyResource> {
+        if (this.idIndex) return this.idIndex;
+        this.idIndex = new Map();
+        for (const r of this.resources) {
             for (const key of ["id", "uuid"]) {
                 const id = read(r.props, key);
-                if ((typeof id === "string" && id !== "") || typeof id === "number") this.byId.set(String(id), r);
+                if ((typeof id === "string" && id !== "") || typeof id === "number") this.idIndex.set(String(id), r);
             }
         }
+        return this.idIndex;
+    }
+
+    private get byIp(): Map<string, PolicyResource> {
+        if (this.ipIndex) return this.ipIndex;
+        const byIp = new Map<string, PolicyResource>();
         for (const droplet of this.of(digitalocean.Droplet)) {
             for (const key of ["ipv4Address", "ipv6Address", "ipv4AddressPrivate"]) {
                 const ip = read(droplet.props, key);
-                if (typeof ip === "string" && ip !== "") this.byIp.set(ip, droplet);
+                if (typeof ip === "string" && ip !== "") byIp.set(ip, droplet);
             }
-            const tags = this.tagNames(droplet, "tags");
-            for (const name of tags.names) {
-                const list = this.dropletsByTagName.get(name) ?? [];
-                list.push(droplet);
-                this.dropletsByTagName.set(name, list);
-            }
-            if (tags.undecided) this.dropletsWithUndecidedTags.push(droplet);
         }
         for (const lb of this.of(digitalocean.LoadBalancer)) {
             for (const key of ["ip", "ipv6"]) {
                 const ip = read(lb.props, key);
-                if (typeof ip === "string" && ip !== "") this.byIp.set(ip, lb);
+                if (typeof ip === "string" && ip !== "") byIp.set(ip, lb);
             }
         }
         // A reserved IP stands for the droplet it is assigned to.
@@ -83,9 +85,32 @@ export class StackIndex {
                 const ip = read(r.props, "ipAddress");
                 if (typeof ip !== "string" || ip === "") continue;
                 const droplet = this.resolveOne(r, "dropletId", [digitalocean.Droplet]).targets[0];
-                if (droplet) this.byIp.set(ip, droplet);
+                if (droplet) byIp.set(ip, droplet);
             }
         }
+        this.ipIndex = byIp;
+        return byIp;
+    }
+
+    private get byTag(): { dropletsByTagName: Map<string, PolicyResource[]>; undecided: PolicyResource[] } {
+        if (this.tagIndex) return this.tagIndex;
+        const index = { dropletsByTagName: new Map<string, PolicyResource[]>(), undecided: [] as PolicyResource[] };
+        for (const droplet of this.of(digitalocean.Droplet)) {
+            const tags = this.tagNames(droplet, "tags");
+            for (const name of tags.names) {
+                const list = index.dropletsByTagName.get(name) ?? [];
+                list.push(droplet);
+                index.dropletsByTagName.set(name, list);
+            }
+            if (tags.undecided) index.undecided.push(droplet);
+        }
+        this.tagIndex = index;
+        return index;
+    }
+
+    /** Droplets whose tags could not all be read; they might carry any tag. */
+    get dropletsWithUndecidedTags(): readonly PolicyResource[] {
+        return this.byTag.undecided;
     }
 
     /** Resources of one provider class, in stack order. */
@@ -156,7 +181,7 @@ export class StackIndex {
 
     /** Droplets carrying a tag. */
     dropletsTagged(name: string): PolicyResource[] {
-        return this.dropletsByTagName.get(name) ?? [];
+        return this.byTag.dropletsByTagName.get(name) ?? [];
     }
 
     /**

@@ -2,6 +2,22 @@
 // secrets it carries. Patterns aim at what the text *installs or sets*, not at words in comments or
 // client packages: "postgresql-client" or "mysql://host" are not database servers.
 
+/**
+ * Remembers a reader's answers for the last few texts. A fleet's droplets usually share one user data, and
+ * several policies read each droplet's: the scan runs once per distinct text rather than once per droplet per
+ * policy. Bounded, so a stack of many distinct texts keeps the memory of `size` answers.
+ */
+export function memoByText<T>(read: (text: string) => T, size = 16): (text: string) => T {
+    const answers = new Map<string, T>();
+    return (text) => {
+        if (answers.has(text)) return answers.get(text) as T;
+        const answer = read(text);
+        if (answers.size >= size) answers.delete(answers.keys().next().value as string);
+        answers.set(text, answer);
+        return answer;
+    };
+}
+
 /** Database server packages (apt/dnf names) and container images that run a database on the droplet. */
 const DATABASE_PACKAGE =
     /(?<![\w.+/-])(mysql-server(?:-[\d.]+)?|mysql-community-server|mariadb-server(?:-[\d.]+)?|percona-server-server(?:-[\d.]+)?|postgresql(?:-\d+)?|postgresql\d*-server|mongodb-org(?:-server)?|mongodb-server)(?![\w.+/-])/;
@@ -9,21 +25,20 @@ const DATABASE_IMAGE =
     /(?:docker(?:\s+container)?\s+run\b[^\n]*?\s|image:\s*["']?)(?:docker\.io\/)?(?:library\/)?(mysql|mariadb|postgres|postgis\/postgis|mongo|percona)(?::[\w][\w.-]*)?(?=\s|$|["'])/m;
 
 /** The database server the user data installs or runs ("mysql-server", "postgres image"), if any. */
-export function databaseServerIn(userData: string): string | undefined {
+export const databaseServerIn = memoByText((userData: string): string | undefined => {
     const pkg = DATABASE_PACKAGE.exec(userData);
     if (pkg) return pkg[1];
     const image = DATABASE_IMAGE.exec(userData);
     if (image) return `${image[1]} container`;
     return undefined;
-}
+});
 
 /** True when the user data installs or runs HAProxy (a self-managed load balancer: one machine). */
-export function installsHaproxy(userData: string): boolean {
-    return (
+export const installsHaproxy = memoByText(
+    (userData: string): boolean =>
         /(?<![\w.-])haproxy(?::[\w.-]+)?(?![\w.-])/i.test(userData) &&
-        /(apt(?:-get)?\s+(?:-\S+\s+)*install|dnf\s+install|yum\s+install|apk\s+add|packages:|docker\s+run|image:)/i.test(userData)
-    );
-}
+        /(apt(?:-get)?\s+(?:-\S+\s+)*install|dnf\s+install|yum\s+install|apk\s+add|packages:|docker\s+run|image:)/i.test(userData),
+);
 
 /** A literal secret found in user data: what kind and on which line (the value itself is never returned). */
 export interface SecretFinding {
@@ -55,7 +70,7 @@ function isReference(value: string): boolean {
 }
 
 /** Literal secrets in user data. References such as $(cat /f), ${VAR}, *_FILE=/path are not secrets. */
-export function secretsIn(userData: string): SecretFinding[] {
+export const secretsIn: (userData: string) => readonly SecretFinding[] = memoByText((userData: string): SecretFinding[] => {
     const findings: SecretFinding[] = [];
     const lines = userData.split(/\r?\n/);
     lines.forEach((text, i) => {
@@ -69,4 +84,4 @@ export function secretsIn(userData: string): SecretFinding[] {
         }
     });
     return findings;
-}
+});

@@ -3,7 +3,7 @@ import * as policy from "@pulumi/policy";
 import { hostOf, isWorldCidr, parsePortRange, portRangeIncludes } from "../../policies/lib/net";
 import { databaseRamGb } from "../../policies/lib/sizes";
 import { isUnknown, read, readList, Undecided, UndecidedDuringPreview } from "../../policies/lib/unknowns";
-import { databaseServerIn, installsHaproxy, secretsIn } from "../../policies/lib/userData";
+import { databaseServerIn, installsHaproxy, memoByText, secretsIn } from "../../policies/lib/userData";
 import { UNKNOWN } from "../support/policyHarness";
 import { renderCloudInit } from "../../components/cloudInit";
 import { configuresHaproxy, haproxyFrontends, haproxyServers, haproxyTlsGaps } from "../../policies/lib/haproxy";
@@ -106,6 +106,20 @@ describe("policy helpers", () => {
             assert.deepEqual(secretsIn("--password=${DB_PASSWORD}\nkey: value\n"), []);
             assert.deepEqual(secretsIn('token: "s3cr3t"\n'), [{ kind: "a literal value for token", line: 1 }]);
             assert.deepEqual(secretsIn("url: https://example.com/token\n"), []);
+        });
+
+        it("scans each distinct text once while it is among the last few, and forgets the oldest beyond that", () => {
+            const scanned: string[] = [];
+            const length = memoByText((text: string) => {
+                scanned.push(text);
+                return text.length;
+            }, 2);
+            // Equal texts from different deserializations are different string objects with one answer.
+            assert.deepEqual([length("ab"), length(["a", "b"].join("")), length("xyz"), length("ab")], [2, 2, 3, 2]);
+            assert.deepEqual(scanned, ["ab", "xyz"]);
+            assert.equal(length("four"), 4); // evicts "ab", the oldest
+            assert.equal(length("ab"), 2);
+            assert.deepEqual(scanned, ["ab", "xyz", "four", "ab"]);
         });
     });
     describe("haproxy.cfg reader", () => {
