@@ -6,8 +6,12 @@
 //   1. plan --stack prod ÷ node -e "require('@pulumi/pulumi'); require('@pulumi/digitalocean')"   goal ≤ 3
 //   2. plan with COUNT web droplets ÷ tools/bench/bare.ts registering the same droplets            goal ≤ 1.3
 //      plan(COUNT) ÷ plan(COUNT/10)                                                                 goal ≤ 11
+//      context: the same bare script with the SDK's own promise stack traces (PULUMI_DEBUG_PROMISE_LEAKS=1
+//      turns the recorder's fast path off), i.e. the stock mock engine                             reported
 //   3. policy evaluation (policy host CPU for Analyze + AnalyzeStack) ÷ registration time          goal ≤ 0.10
 //      and its growth from COUNT/10 to COUNT droplets (linear: ≤ 11)
+//      context: the same with tools/bench/floor-pack, a pack that checks nothing (what @pulumi/policy's
+//      server, protobuf and gRPC cost), and webstack's share above that floor                     reported
 //   4. peak memory (max RSS) of the COUNT-droplet plan: plan process and policy host               reported
 //   5. npm test wall time                                                                          goal ≤ 60 s
 //
@@ -69,9 +73,13 @@ async function plan(args: readonly string[], out: string): Promise<{ ms: number;
     return { ms: r.ms, timings: (JSON.parse(line) as { timings: PlanTimings }).timings };
 }
 
-async function bare(count: number, inputs: string): Promise<number> {
-    return must(await run(NODE, ["-r", "./tools/register.js", "tools/bench/bare.ts", String(count), inputs]), "tools/bench/bare.ts").ms;
+async function bare(count: number, inputs: string, env: NodeJS.ProcessEnv = {}): Promise<number> {
+    return must(await run(NODE, ["-r", "./tools/register.js", "tools/bench/bare.ts", String(count), inputs], env), "tools/bench/bare.ts").ms;
 }
+
+/** The SDK's promise stack traces on: the recorder leaves the SDK alone when leak debugging is asked for. */
+const STOCK_SDK = { PULUMI_DEBUG_PROMISE_LEAKS: "1" };
+const FLOOR_PACK = ["--policy-pack", "tools/bench/floor-pack"];
 
 const webCount = (n: number) => ["--stack", "prod", "--config-path", "--config", `webstack:web.count=${n}`];
 
@@ -128,12 +136,19 @@ export async function bench(opts: { reps: number; count: number; tests: boolean;
         // 2 and 3. COUNT droplets: plan, bare registration, plan at a tenth; interleaved.
         const big: { ms: number; timings: PlanTimings }[] = [];
         const bares: number[] = [];
+        const stockBares: number[] = [];
         const smalls: { ms: number; timings: PlanTimings }[] = [];
+        const floors3: { ms: number; timings: PlanTimings }[] = [];
         for (let i = 0; i < reps; i++) {
             big.push(await plan(webCount(count), path.join(tmp, "big")));
             bares.push(await bare(count, inputs));
             smalls.push(await plan(webCount(small), path.join(tmp, "small")));
-            log(`  ${count} droplets ${i + 1}/${reps}: plan ${s(big[i].ms)}, bare ${s(bares[i])}; plan(${small}) ${s(smalls[i].ms)}`);
+            stockBares.push(await bare(count, inputs, STOCK_SDK));
+            floors3.push(await plan([...webCount(count), ...FLOOR_PACK], path.join(tmp, "floor-pack")));
+            log(
+                `  ${count} droplets ${i + 1}/${reps}: plan ${s(big[i].ms)}, bare ${s(bares[i])}; plan(${small}) ${s(smalls[i].ms)}; ` +
+                    `stock bare ${s(stockBares[i])}; plan with the floor pack ${s(floors3[i].ms)}`,
+            );
         }
         const bigMs = median(big.map((b) => b.ms));
         const r2 = bigMs / median(bares);
@@ -143,6 +158,13 @@ export async function bench(opts: { reps: number; count: number; tests: boolean;
             goal: "≤ 1.3",
             pass: r2 <= 1.3,
             detail: `${s(bigMs)} ÷ ${s(median(bares))}`,
+        });
+        rows.push({
+            measure: `2. context: bare registration with the SDK's promise stack traces (the stock mock engine)`,
+            value: s(median(stockBares)),
+            goal: "report",
+            pass: null,
+            detail: `×${x(median(stockBares) / median(bares))} the recorder's ${s(median(bares))}; the plan is ${x(bigMs / median(stockBares))}× it`,
         });
         const r2b = bigMs / median(smalls.map((b) => b.ms));
         rows.push({
@@ -166,6 +188,24 @@ export async function bench(opts: { reps: number; count: number; tests: boolean;
             detail:
                 `${s(pol)} ÷ ${s(reg)} (Analyze ${s(median(big.map((b) => b.timings.policyHostCpuMs?.analyze ?? NaN)))}, ` +
                 `AnalyzeStack ${s(median(big.map((b) => b.timings.policyHostCpuMs?.analyzeStack ?? NaN)))}; wall after registration ${s(critical)})`,
+        });
+        const { catalog } = require("../policies/catalog") as typeof import("../policies/catalog");
+        const stackPolicies = catalog.filter((p) => p.kind === "stack").length;
+        const floorCpu = median(floors3.map((b) => cpu(b.timings)));
+        const floorShare = median(floors3.map((b) => cpu(b.timings) / b.timings.program));
+        rows.push({
+            measure: `3. context: the same for tools/bench/floor-pack (checks nothing), ${count} droplets`,
+            value: Number.isNaN(floorShare) ? "n/a" : x(floorShare),
+            goal: "report",
+            pass: null,
+            detail: `${s(floorCpu)} host CPU: @pulumi/policy's server, protobuf and gRPC before any policy runs`,
+        });
+        rows.push({
+            measure: `3. context: webstack's share above that floor ÷ registration`,
+            value: Number.isNaN(r3 - floorShare) ? "n/a" : x(r3 - floorShare),
+            goal: "report",
+            pass: null,
+            detail: `${s(pol - floorCpu)} of host CPU for ${catalog.length} policies (${stackPolicies} stack policies: the host deserializes the whole stack once for each)`,
         });
         const growth = pol / median(smalls.map((b) => cpu(b.timings)));
         rows.push({
