@@ -5,6 +5,8 @@ import { databaseRamGb } from "../../policies/lib/sizes";
 import { isUnknown, read, readList, Undecided, UndecidedDuringPreview } from "../../policies/lib/unknowns";
 import { databaseServerIn, installsHaproxy, memoByText, secretsIn } from "../../policies/lib/userData";
 import { UNKNOWN } from "../support/policyHarness";
+import * as digitalocean from "@pulumi/digitalocean";
+import { forType, validateResourceOfTypes } from "../../policies/lib/policy";
 import { renderCloudInit } from "../../components/cloudInit";
 import { configuresHaproxy, haproxyFrontends, haproxyServers, haproxyTlsGaps } from "../../policies/lib/haproxy";
 
@@ -122,6 +124,42 @@ describe("policy helpers", () => {
             assert.deepEqual(scanned, ["ab", "xyz", "four", "ab"]);
         });
     });
+    describe("validateResourceOfTypes", () => {
+        const seen: string[] = [];
+        const validate = validateResourceOfTypes(
+            forType(digitalocean.Droplet, (droplet, args) => void seen.push(`droplet ${args.name} ${droplet.size}`)),
+            forType(digitalocean.DropletAutoscale, (pool, args) => void seen.push(`pool ${args.name} ${pool.config.maxInstances}`)),
+        );
+        const call = (type: string, name: string, props: Record<string, unknown>) =>
+            validate(
+                {
+                    type,
+                    name,
+                    props,
+                    notApplicable: (reason?: string) => {
+                        throw new Error(`not applicable: ${reason}`);
+                    },
+                } as unknown as policy.ResourceValidationArgs,
+                () => undefined,
+            );
+
+        it("runs the one validation for the resource's type", () => {
+            seen.length = 0;
+            call("digitalocean:index/droplet:Droplet", "web-0", { size: "s-1vcpu-1gb" });
+            call("digitalocean:index/dropletAutoscale:DropletAutoscale", "web", { config: { maxInstances: 5 } });
+            assert.deepEqual(seen, ["droplet web-0 s-1vcpu-1gb", "pool web 5"]);
+        });
+
+        it("reports other types not applicable, naming the types it checks", () => {
+            seen.length = 0;
+            assert.throws(
+                () => call("digitalocean:index/loadBalancer:LoadBalancer", "lb", {}),
+                /^Error: not applicable: Policy only applies to resources of types 'digitalocean:index\/droplet:Droplet', 'digitalocean:index\/dropletAutoscale:DropletAutoscale'$/,
+            );
+            assert.deepEqual(seen, []);
+        });
+    });
+
     describe("haproxy.cfg reader", () => {
         // The program's own renderer, so the pack and the HAProxy engine agree on what TLS termination looks like.
         const rendered = (tls: boolean) =>
