@@ -6,7 +6,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import { validateResourceOfType } from "@pulumi/policy";
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
-import { configWithDefaults } from "./lib/config";
+import { configWithDefaults, PORT_SCHEMA } from "./lib/config";
 import { selfManagedEntry } from "./lib/endpoints";
 import { isWorldCidr, portRangeIncludes } from "./lib/net";
 import { nameList, plural, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
@@ -110,7 +110,7 @@ const firewallNoWorldIngressSchema: PolicyConfigSchema = {
     properties: {
         allowedPorts: {
             type: "array",
-            items: { type: "integer", minimum: 1, maximum: 65535 },
+            items: PORT_SCHEMA,
             default: [],
             description: "TCP/UDP ports a cloud firewall may open to the whole internet (port 22 is still refused by firewall-no-world-ssh).",
         },
@@ -121,7 +121,7 @@ const firewallNoWorldIngressSchema: PolicyConfigSchema = {
         },
         selfManagedLoadBalancerPorts: {
             type: "array",
-            items: { type: "integer", minimum: 1, maximum: 65535 },
+            items: PORT_SCHEMA,
             default: [80, 443],
             description: "TCP ports a firewall may open to the whole internet when every droplet it covers is an HAProxy load balancer that DNS points at.",
         },
@@ -215,7 +215,7 @@ const firewallNoWorldSshSchema: PolicyConfigSchema = {
     properties: {
         sshPorts: {
             type: "array",
-            items: { type: "integer", minimum: 1, maximum: 65535 },
+            items: PORT_SCHEMA,
             default: [22],
             description: "Ports SSH listens on.",
         },

@@ -4,7 +4,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import { validateResourceOfType } from "@pulumi/policy";
 import type { PolicyConfigSchema, ResourceValidationArgs, ReportViolation } from "@pulumi/policy";
-import { configWithDefaults } from "./lib/config";
+import { configWithDefaults, PORT_SCHEMA } from "./lib/config";
 import { addressRecords, describeDroplet, dropletsBehindDns, externalLoadBalancers, loadBalancersOfUnknownNetwork, selfManagedEntry } from "./lib/endpoints";
 import { haproxyTlsGaps } from "./lib/haproxy";
 import { nameList, plural, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
@@ -65,9 +65,7 @@ function forExternalLoadBalancers(check: (lb: Record<string, unknown>, rules: Ru
 const loadBalancerHttpsListenerSchema: PolicyConfigSchema = {
     properties: {
         httpsPort: {
-            type: "integer",
-            minimum: 1,
-            maximum: 65535,
+            ...PORT_SCHEMA,
             default: 443,
             description: "Port the HTTPS entry rule must listen on.",
         },
@@ -150,7 +148,7 @@ const loadBalancerNoPlaintextTcpSchema: PolicyConfigSchema = {
     properties: {
         plaintextPorts: {
             type: "array",
-            items: { type: "integer", minimum: 1, maximum: 65535 },
+            items: PORT_SCHEMA,
             default: [80],
             description: "Entry ports on which a raw TCP rule means unencrypted web traffic.",
         },
@@ -200,9 +198,7 @@ export const loadBalancerStrongCiphers: WebstackResourcePolicy = {
 const publicEndpointTlsSchema: PolicyConfigSchema = {
     properties: {
         httpsPort: {
-            type: "integer",
-            minimum: 1,
-            maximum: 65535,
+            ...PORT_SCHEMA,
             default: 443,
             description: "Port an HAProxy droplet must terminate TLS on (bind :<port> ssl crt …).",
         },

@@ -138,16 +138,16 @@ export async function bench(opts: { reps: number; count: number; tests: boolean;
         const bares: number[] = [];
         const stockBares: number[] = [];
         const smalls: { ms: number; timings: PlanTimings }[] = [];
-        const floors3: { ms: number; timings: PlanTimings }[] = [];
+        const floorPackPlans: { ms: number; timings: PlanTimings }[] = [];
         for (let i = 0; i < reps; i++) {
             big.push(await plan(webCount(count), path.join(tmp, "big")));
             bares.push(await bare(count, inputs));
             smalls.push(await plan(webCount(small), path.join(tmp, "small")));
             stockBares.push(await bare(count, inputs, STOCK_SDK));
-            floors3.push(await plan([...webCount(count), ...FLOOR_PACK], path.join(tmp, "floor-pack")));
+            floorPackPlans.push(await plan([...webCount(count), ...FLOOR_PACK], path.join(tmp, "floor-pack")));
             log(
                 `  ${count} droplets ${i + 1}/${reps}: plan ${s(big[i].ms)}, bare ${s(bares[i])}; plan(${small}) ${s(smalls[i].ms)}; ` +
-                    `stock bare ${s(stockBares[i])}; plan with the floor pack ${s(floors3[i].ms)}`,
+                    `stock bare ${s(stockBares[i])}; plan with the floor pack ${s(floorPackPlans[i].ms)}`,
             );
         }
         const bigMs = median(big.map((b) => b.ms));
@@ -191,8 +191,8 @@ export async function bench(opts: { reps: number; count: number; tests: boolean;
         });
         const { catalog } = require("../policies/catalog") as typeof import("../policies/catalog");
         const stackPolicies = catalog.filter((p) => p.kind === "stack").length;
-        const floorCpu = median(floors3.map((b) => cpu(b.timings)));
-        const floorShare = median(floors3.map((b) => cpu(b.timings) / b.timings.program));
+        const floorCpu = median(floorPackPlans.map((b) => cpu(b.timings)));
+        const floorShare = median(floorPackPlans.map((b) => cpu(b.timings) / b.timings.program));
         rows.push({
             measure: `3. context: the same for tools/bench/floor-pack (checks nothing), ${count} droplets`,
             value: Number.isNaN(floorShare) ? "n/a" : x(floorShare),

@@ -3,11 +3,8 @@
 // dependencies) plus the outputs DigitalOcean would compute, invented deterministically per type.
 // Tests and the offline plan both read this one record; nothing re-derives the stack another way.
 import * as pulumi from "@pulumi/pulumi";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-
-/** The protobuf signature Pulumi uses to mark a serialized secret (`runtime/rpc.ts`). */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 export interface RecordedResource {
     urn: string;
@@ -35,7 +32,7 @@ export interface RecordedResource {
 }
 
 export function isSecret(value: unknown): value is { value: unknown } {
-    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[specialSigKey] === specialSecretSig;
 }
 
 /** Unwraps every secret: the values a policy or the cloud sees. */
@@ -212,7 +209,7 @@ function markSecretOutputs(req: any, resp: any): void {
     let changed = false;
     for (const key of new Set([...extra, ...secretInputs])) {
         if (key in state && !isSecret(state[key])) {
-            state[key] = { [SIG_KEY]: SECRET_SIG, value: plain(state[key]) };
+            state[key] = { [specialSigKey]: specialSecretSig, value: plain(state[key]) };
             changed = true;
         }
     }

@@ -13,3 +13,6 @@ export function configWithDefaults<T extends object>(schema: PolicyConfigSchema,
     }
     return result as T;
 }
+
+/** A TCP/UDP port in a config schema: an array's `items`, or spread into a property that adds its default. */
+export const PORT_SCHEMA = { type: "integer", minimum: 1, maximum: 65535 } as const;

@@ -57,6 +57,15 @@ function unitLine(unit: string, key: string): string[] {
         .map((l) => l.slice(key.length + 1));
 }
 
+/** The role's nginx site, run through the real `nginx -t` (skipped where nginx is absent, outside CI). */
+function itWritesAnNginxSiteThatPassesNginxT(config: CloudConfig): void {
+    it("writes an nginx site that passes nginx -t", async function () {
+        const nginx = requireTool(this, "nginx");
+        const result = await nginxTest(nginx, fileAt(config, NGINX_SITE_PATH).content);
+        assert.equal(result.status, 0, result.output);
+    });
+}
+
 describe("renderCloudInit", () => {
     describe("every role", () => {
         for (const [name, role] of Object.entries(ROLES)) {
@@ -173,11 +182,7 @@ describe("renderCloudInit", () => {
             assert.ok(cmds.includes("systemctl reload-or-restart nginx.service"));
         });
 
-        it("writes an nginx site that passes nginx -t", async function () {
-            const nginx = requireTool(this, "nginx");
-            const result = await nginxTest(nginx, fileAt(config, NGINX_SITE_PATH).content);
-            assert.equal(result.status, 0, result.output);
-        });
+        itWritesAnNginxSiteThatPassesNginxT(config);
     });
 
     describe("web-and-app (tier 1)", () => {
@@ -222,11 +227,7 @@ describe("renderCloudInit", () => {
             ]);
         });
 
-        it("writes an nginx site that passes nginx -t", async function () {
-            const nginx = requireTool(this, "nginx");
-            const result = await nginxTest(nginx, fileAt(config, NGINX_SITE_PATH).content);
-            assert.equal(result.status, 0, result.output);
-        });
+        itWritesAnNginxSiteThatPassesNginxT(config);
     });
 
     describe("web (tier >= 2)", () => {
@@ -247,11 +248,7 @@ describe("renderCloudInit", () => {
             assert.ok(!commands(config).some((c) => c.includes("webstack-app")));
         });
 
-        it("writes an nginx site that passes nginx -t", async function () {
-            const nginx = requireTool(this, "nginx");
-            const result = await nginxTest(nginx, fileAt(config, NGINX_SITE_PATH).content);
-            assert.equal(result.status, 0, result.output);
-        });
+        itWritesAnNginxSiteThatPassesNginxT(config);
     });
 
     describe("app (tier >= 2)", () => {

@@ -1,10 +1,11 @@
 // The analyzer client against a tiny fixture pack (test/tools/fixtures/pack), run as a child process only.
 import assert from "node:assert/strict";
 import * as path from "node:path";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { PolicyHost, parsePolicyPackConfig, reconcilePolicyConfig, stackResource, type AnalyzedResource, type AnalyzerInfo } from "../../tools/plan/policyHost";
 import { alive, FIXTURES } from "./support/planRuns";
 
-const SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
+const SIG = { [specialSigKey]: specialSecretSig };
 const STACK = "urn:pulumi:dev::webstack::pulumi:pulumi:Stack::webstack-dev";
 const resource = (type: string, name: string, properties: Record<string, unknown>, extra: Partial<AnalyzedResource> = {}): AnalyzedResource => ({
     urn: `urn:pulumi:dev::webstack::${type}::${name}`,

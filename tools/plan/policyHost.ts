@@ -342,29 +342,16 @@ export class PolicyHost {
     /** Analyze: one resource's inputs before it is created, as the engine calls it for each step. */
     async analyze(r: AnalyzedResource): Promise<Finding[]> {
         const pb = require("@pulumi/pulumi/proto/analyzer_pb");
-        const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
-        const req = new pb.AnalyzeRequest();
-        req.setUrn(r.urn);
-        req.setType(r.type);
-        req.setName(r.name);
-        req.setProperties(Struct.fromJavaScript(r.properties));
-        req.setOptions(resourceOptions(pb, r));
-        return diagnostics(await this.rpc("analyze", req));
+        return diagnostics(await this.rpc("analyze", describe(pb, new pb.AnalyzeRequest(), r)));
     }
 
     /** AnalyzeStack: every resource's final state with parent and dependencies, once per run. */
     async analyzeStack(resources: readonly AnalyzedResource[]): Promise<Finding[]> {
         const pb = require("@pulumi/pulumi/proto/analyzer_pb");
-        const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
         const req = new pb.AnalyzeStackRequest();
         req.setResourcesList(
             resources.map((r) => {
-                const ar = new pb.AnalyzerResource();
-                ar.setUrn(r.urn);
-                ar.setType(r.type);
-                ar.setName(r.name);
-                ar.setProperties(Struct.fromJavaScript(r.properties));
-                ar.setOptions(resourceOptions(pb, r));
+                const ar = describe(pb, new pb.AnalyzerResource(), r);
                 ar.setParent(r.parent);
                 ar.setDependenciesList(r.dependencies);
                 const deps = ar.getPropertydependenciesMap();
@@ -427,6 +414,17 @@ function resourceOptions(pb: any, r: AnalyzedResource): any {
     return o;
 }
 
+/** The fields an AnalyzeRequest and an AnalyzerResource share: identity, properties and options. */
+function describe(pb: any, message: any, r: AnalyzedResource): any {
+    const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
+    message.setUrn(r.urn);
+    message.setType(r.type);
+    message.setName(r.name);
+    message.setProperties(Struct.fromJavaScript(r.properties));
+    message.setOptions(resourceOptions(pb, r));
+    return message;
+}
+
 function diagnostics(resp: any): Finding[] {
     return resp.getDiagnosticsList().map((d: any) => ({
         policy: d.getPolicyname(),
@@ -443,9 +441,11 @@ function diagnostics(resp: any): Finding[] {
 // ---------------------------------------------------------------------------------------------------------
 // From the captured graph to what the engine sends.
 
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const secret = (value: unknown) => ({ [SIG_KEY]: SECRET_SIG, value });
+/** A value as the engine serializes a secret (the SDK's signature; loaded with the SDK, after the program). */
+function secret(value: unknown): Record<string, unknown> {
+    const { specialSigKey, specialSecretSig } = require("@pulumi/pulumi/runtime/rpc") as typeof import("@pulumi/pulumi/runtime/rpc");
+    return { [specialSigKey]: specialSecretSig, value };
+}
 
 /**
  * The resource's outputs as the engine holds them: inputs plus computed outputs, with a property secret when
