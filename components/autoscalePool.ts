@@ -1,7 +1,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import { DROPLET_IMAGE } from "./cloudInit";
-import { AutoscaleSettings } from "./config";
+import { DROPLET_IMAGE } from "./hostConfig/cloudInit";
+import { AutoscaleSettings } from "./settings/stackConfig";
 import { DropletSpec } from "./serverPool";
 
 export interface AutoscalePoolArgs extends Omit<DropletSpec, "monitoring"> {

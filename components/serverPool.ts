@@ -1,6 +1,6 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import { DROPLET_IMAGE } from "./cloudInit";
+import { DROPLET_IMAGE } from "./hostConfig/cloudInit";
 import { isIntegerIn, requireValidArgs } from "./validate";
 
 /** What every droplet of a role shares. */

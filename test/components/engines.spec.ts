@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parse as parseYaml } from "yaml";
 import { WORLD } from "../../components/firewalls";
-import { RecordedResource, plain } from "../../tools/recorder";
+import { RecordedResource, plain } from "../../plan/capture/recorder";
 import { baseConfig, byName, runProgram, short } from "../support/program";
 
 const inputs = (r: RecordedResource) => plain(r.inputs) as Record<string, any>;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { RecordedResource, plain } from "../../tools/recorder";
+import { RecordedResource, plain } from "../../plan/capture/recorder";
 import { recorder } from "../support/hooks";
 import { baseConfig, resolve, runProgram, runProgramKeepingPrevious } from "../support/program";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { WORLD } from "../../components/firewalls";
-import { RecordedResource, plain, redact } from "../../tools/recorder";
+import { RecordedResource, plain, redact } from "../../plan/capture/recorder";
 import { baseConfig, byName, resolve, runProgram, short } from "../support/program";
 
 const range = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i));

@@ -7,7 +7,7 @@ import { databaseServerIn, installsHaproxy, memoByText, secretsIn } from "../../
 import { UNKNOWN } from "../support/policyHarness";
 import * as digitalocean from "@pulumi/digitalocean";
 import { forType, validateResourceOfTypes } from "../../policies/lib/policy";
-import { renderCloudInit } from "../../components/cloudInit";
+import { renderCloudInit } from "../../components/hostConfig/cloudInit";
 import { configuresHaproxy, haproxyFrontends, haproxyServers, haproxyTlsGaps } from "../../policies/lib/haproxy";
 
 const proxy = (policy as unknown as { unknownCheckingProxy: <T>(o: T) => T }).unknownCheckingProxy;

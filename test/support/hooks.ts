@@ -1,7 +1,7 @@
 // Mocha root hooks: install the recording mock engine once for the whole process (Pulumi keeps a single
 // mock monitor per process, and mocha runs every spec file in one process), and forget the record
 // before each test.
-import { Recorder } from "../../tools/recorder";
+import { Recorder } from "../../plan/capture/recorder";
 
 export const recorder = new Recorder();
 

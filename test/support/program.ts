@@ -1,11 +1,11 @@
 // Runs the real program (index.ts) under the recording mocks with a given stack config.
 import * as pulumi from "@pulumi/pulumi";
-import { exampleConfig } from "../../tools/plan/architecture";
-import { encodeConfig } from "../../tools/plan/config";
-import { RecordedResource } from "../../tools/recorder";
+import { exampleConfig } from "../../examples/variants";
+import { encodeConfig } from "../../plan/capture/stackConfig";
+import { RecordedResource } from "../../plan/capture/recorder";
 import { recorder } from "./hooks";
 
-/** The example stack's config of each tier (docs/architecture/stack.yaml); tests override from here. */
+/** The example stack's config of each tier (examples/stack.yaml); tests override from here. */
 export const baseConfig = exampleConfig;
 
 export { encodeConfig };

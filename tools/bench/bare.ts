@@ -1,5 +1,5 @@
 // The benchmark's baseline: registers N droplets under the same recording mock engine the plan uses
-// (tools/recorder.ts over Pulumi's setMocks), with no components, no config parsing, no policies and no
+// (plan/capture/recorder.ts over Pulumi's setMocks), with no components, no config parsing, no policies and no
 // report. `npm run bench` divides the 1,000-droplet plan's wall time by this script's.
 //
 //   node -r ./tools/register.js tools/bench/bare.ts COUNT [INPUTS.json]
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     const inputs = process.argv[3] ? (JSON.parse(fs.readFileSync(process.argv[3], "utf8")) as Record<string, unknown>) : DEFAULT_INPUTS;
 
     const digitalocean = require("@pulumi/digitalocean") as typeof import("@pulumi/digitalocean");
-    const { Recorder } = require("../recorder") as typeof import("../recorder");
+    const { Recorder } = require("../../plan/capture/recorder") as typeof import("../../plan/capture/recorder");
     const recorder = new Recorder();
     await recorder.install("webstack", "prod");
     const t1 = Date.now();

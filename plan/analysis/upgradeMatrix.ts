@@ -1,0 +1,325 @@
+// Upgrade safety matrix (issue 6, item 3). Given the captured resources of a stack before and after a config
+// change, lists what `pulumi up` would create, delete (URN gone) and replace (a force-new input changed, or an
+// input of one fed by a replaced resource), and whether data-bearing resources are touched. The diff is pure;
+// the matrix runs the real program under the recording mocks (in a child process when asked for the README,
+// so it never disturbs a mock engine already installed in the caller's process).
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import forceNewJson from "./forceNew.json";
+import { plain, type RecordedResource } from "../capture/recorder";
+import { exampleConfig } from "../../examples/variants";
+
+/** Force-new inputs per type token, from the provider schema (plan/analysis/forceNew.json names its source). */
+export const FORCE_NEW: Readonly<Record<string, readonly string[]>> = forceNewJson.resources;
+
+/** Resources that hold data: losing or replacing one loses the data in it. */
+export const DATA_BEARING_TYPES: readonly string[] = [
+    "digitalocean:index/databaseCluster:DatabaseCluster",
+    "digitalocean:index/databaseReplica:DatabaseReplica",
+    "digitalocean:index/spacesBucket:SpacesBucket",
+];
+
+/** What a diff needs of a captured resource. */
+export type Captured = Pick<RecordedResource, "urn" | "type" | "name" | "custom" | "id" | "inputs" | "propertyDependencies" | "replaceOnChanges">;
+
+export interface Replacement {
+    urn: string;
+    name: string;
+    type: string;
+    /** The force-new inputs that changed (`input ← replaced resource` when the change comes from a replaced dependency). */
+    reasons: string[];
+}
+
+export interface UpgradeDiff {
+    created: Captured[];
+    deleted: Captured[];
+    replaced: Replacement[];
+}
+
+const isDataBearing = (r: { type: string }) => DATA_BEARING_TYPES.includes(r.type);
+
+function sameValue(a: unknown, b: unknown): boolean {
+    return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+function canonical(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(
+            Object.keys(value)
+                .sort()
+                .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+                .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+        );
+    }
+    return value;
+}
+
+/**
+ * Compares two captures of the same stack. A resource is replaced when one of its force-new inputs (provider
+ * schema, plus its own `replaceOnChanges`) differs, or depends (propertyDependencies) on a replaced or deleted
+ * resource: the new one's id is not known before it exists, so the input changes in the real update even
+ * though the mock invents the same id twice.
+ */
+export function diffCaptures(
+    before: readonly Captured[],
+    after: readonly Captured[],
+    forceNew: Readonly<Record<string, readonly string[]>> = FORCE_NEW,
+): UpgradeDiff {
+    const custom = (rs: readonly Captured[]) => rs.filter((r) => r.custom);
+    const old = new Map(custom(before).map((r) => [r.urn, r]));
+    const now = new Map(custom(after).map((r) => [r.urn, r]));
+    const created = custom(after).filter((r) => !old.has(r.urn));
+    const deleted = custom(before).filter((r) => !now.has(r.urn));
+    const replaced = new Map<string, Replacement>();
+    const keysOf = (r: Captured) => [...new Set([...(forceNew[r.type] ?? []), ...r.replaceOnChanges])];
+    for (const r of custom(after)) {
+        const prev = old.get(r.urn);
+        if (!prev) continue;
+        const a = plain(prev.inputs) as Record<string, unknown>;
+        const b = plain(r.inputs) as Record<string, unknown>;
+        const reasons = keysOf(r).filter((k) => !sameValue(a[k], b[k]));
+        if (reasons.length) replaced.set(r.urn, { urn: r.urn, name: r.name, type: r.type, reasons });
+    }
+    // Replacements cascade through force-new inputs fed by a resource that gets a new id.
+    const gone = () => new Set([...replaced.keys(), ...deleted.map((d) => d.urn)]);
+    for (let changed = true; changed;) {
+        changed = false;
+        const fresh = gone();
+        for (const r of custom(after)) {
+            if (!old.has(r.urn) || replaced.has(r.urn)) continue;
+            const reasons = keysOf(r).flatMap((k) => (r.propertyDependencies[k] ?? []).filter((u) => fresh.has(u)).map((u) => `${k} ← ${u.split("::").pop()}`));
+            if (reasons.length) {
+                replaced.set(r.urn, { urn: r.urn, name: r.name, type: r.type, reasons });
+                changed = true;
+            }
+        }
+    }
+    return { created, deleted, replaced: [...replaced.values()] };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The matrix: every ordered pair of tiers, and count changes within a tier.
+
+/** The stack config the matrix starts from: the example stack of a tier. */
+export const matrixConfig = exampleConfig;
+
+export interface MatrixCase {
+    label: string;
+    from: Record<string, unknown>;
+    to: Record<string, unknown>;
+}
+
+const TIER_LIST = [0, 1, 2, 3];
+const withTier = (tier: number, extra: Record<string, unknown>) => ({ ...matrixConfig(tier), ...extra });
+
+/** 12 tier pairs, then pool, load balancer, replica and standby count changes in both directions. */
+export function matrixCases(): MatrixCase[] {
+    const cases: MatrixCase[] = [];
+    for (const from of TIER_LIST) {
+        for (const to of TIER_LIST) if (from !== to) cases.push({ label: `tier ${from} → ${to}`, from: matrixConfig(from), to: matrixConfig(to) });
+    }
+    const counts: [number, string, [string, Record<string, unknown>], [string, Record<string, unknown>]][] = [
+        [1, "web.count", ["2", { web: { count: 2 } }], ["5", { web: { count: 5 } }]],
+        [3, "web.count", ["4", { web: { count: 4 } }], ["8", { web: { count: 8 } }]],
+        [3, "app.count", ["4", { app: { count: 4 } }], ["8", { app: { count: 8 } }]],
+        [3, "loadBalancer.count", ["2", { loadBalancer: { count: 2 } }], ["4", { loadBalancer: { count: 4 } }]],
+        [3, "database.readReplicas", ["2", { database: { readReplicas: 2 } }], ["4", { database: { readReplicas: 4 } }]],
+        [3, "database.standbyNodes", ["0", { database: { standbyNodes: 0 } }], ["2", { database: { standbyNodes: 2 } }]],
+        [
+            2,
+            "web.count with haproxy",
+            ["2", { loadBalancer: { engine: "haproxy" }, web: { count: 2 } }],
+            ["3", { loadBalancer: { engine: "haproxy" }, web: { count: 3 } }],
+        ],
+        [
+            2,
+            "loadBalancer.count with haproxy",
+            ["1", { loadBalancer: { engine: "haproxy", count: 1 } }],
+            ["2", { loadBalancer: { engine: "haproxy", count: 2 } }],
+        ],
+    ];
+    for (const [tier, key, [small, smallConfig], [large, largeConfig]] of counts) {
+        cases.push({ label: `tier ${tier}: ${key} ${small} → ${large}`, from: withTier(tier, smallConfig), to: withTier(tier, largeConfig) });
+        cases.push({ label: `tier ${tier}: ${key} ${large} → ${small}`, from: withTier(tier, largeConfig), to: withTier(tier, smallConfig) });
+    }
+    cases.push({ label: "tier 2: loadBalancer.engine managed → haproxy", from: matrixConfig(2), to: withTier(2, { loadBalancer: { engine: "haproxy" } }) });
+    cases.push({ label: "tier 2: loadBalancer.engine haproxy → managed", from: withTier(2, { loadBalancer: { engine: "haproxy" } }), to: matrixConfig(2) });
+    return cases;
+}
+
+/** One run of the program: what it registered, its `dataResources` export, or the error it failed with. */
+export interface CaptureResult {
+    resources: Captured[];
+    dataResources?: string[];
+    error?: string;
+}
+
+/** Runs the program with a config, as a stack whose previous update exported `previousDataResources`. */
+export type CaptureFn = (config: Record<string, unknown>, previousDataResources?: string[]) => Promise<CaptureResult>;
+
+export interface MatrixRow {
+    label: string;
+    diff: UpgradeDiff;
+    /** Data-bearing resources the update would delete (or, for resources the program declares hold data, replace). */
+    dataDeleted: string[];
+    /** Data-bearing resources the update would replace (must stay empty). */
+    dataReplaced: string[];
+    /** The program's data-loss guard: the error without allowDataLoss, or undefined when it let the update through. */
+    refusal?: string;
+    /** Whether the same update completes with `allowDataLoss: true`. */
+    allowedWithFlag: boolean;
+}
+
+export async function buildUpgradeMatrix(capture: CaptureFn, cases: readonly MatrixCase[] = matrixCases()): Promise<MatrixRow[]> {
+    const rows: MatrixRow[] = [];
+    for (const c of cases) {
+        const before = await capture(c.from);
+        if (before.error) throw new Error(`${c.label}: the starting config fails: ${before.error}`);
+        const after = await capture({ ...c.to, allowDataLoss: true }, before.dataResources);
+        if (after.error) throw new Error(`${c.label}: the target config fails even with allowDataLoss: ${after.error}`);
+        const guarded = await capture(c.to, before.dataResources);
+        const diff = diffCaptures(before.resources, after.resources.length ? after.resources : guarded.resources);
+        // Besides the data-bearing types, the program declares which resources hold data (tier 0's droplet runs
+        // MySQL): replacing one of those loses its data as surely as deleting it.
+        const declared = new Set(before.dataResources ?? []);
+        rows.push({
+            label: c.label,
+            diff,
+            dataDeleted: [...diff.deleted.filter(isDataBearing), ...diff.replaced.filter((r) => declared.has(r.name) && !isDataBearing(r))].map((r) => r.name),
+            dataReplaced: diff.replaced.filter(isDataBearing).map((r) => r.name),
+            refusal: guarded.error,
+            allowedWithFlag: after.error === undefined,
+        });
+    }
+    return rows;
+}
+
+function verdict(row: MatrixRow): string {
+    if (row.dataReplaced.length) return `**replaces ${row.dataReplaced.join(", ")}**`;
+    if (row.dataDeleted.length === 0) return row.refusal ? `refused: ${row.refusal}` : "keeps all data";
+    const names = row.dataDeleted.map((n) => `\`${n.replace(/^webstack-/, "")}\``).join(", ");
+    return row.refusal ? `deletes ${names}: refused unless \`allowDataLoss\`` : `**deletes ${names} without asking**`;
+}
+
+/** The matrix as a markdown table. */
+export function matrixMarkdown(rows: readonly MatrixRow[]): string {
+    const replacedNames = (row: MatrixRow) => {
+        const groups = new Map<string, number>();
+        for (const r of row.diff.replaced) {
+            const kind = r.type.split(":").pop()!;
+            groups.set(kind, (groups.get(kind) ?? 0) + 1);
+        }
+        return [...groups].map(([k, n]) => `${n} ${k}`).join(", ");
+    };
+    return [
+        "| Change | Created | Replaced | Deleted | Data-bearing resources |",
+        "|---|---:|---|---:|---|",
+        ...rows.map(
+            (r) =>
+                `| ${r.label} | ${r.diff.created.length} | ${r.diff.replaced.length}${r.diff.replaced.length ? ` (${replacedNames(r)})` : ""} | ${r.diff.deleted.length} | ${verdict(r)} |`,
+        ),
+    ].join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Captures in a child process (the README generator runs beside whatever mock engine its caller installed).
+
+interface CaptureRequest {
+    config: Record<string, unknown>;
+    previousDataResources?: string[];
+}
+
+/** Runs each request through the program in one child Node process with its own recording mock engine. */
+export function captureInChild(requests: readonly CaptureRequest[]): CaptureResult[] {
+    const root = path.resolve(__dirname, "..", "..");
+    const child = spawnSync(process.execPath, ["-r", "./tools/register.js", "plan/analysis/upgradeMatrix.ts", "--capture"], {
+        cwd: root,
+        input: JSON.stringify(requests),
+        encoding: "utf8",
+        maxBuffer: 512 * 1024 * 1024,
+    });
+    if (child.status !== 0) throw new Error(`capture child failed (exit ${child.status ?? child.signal}):\n${child.stderr}`);
+    return JSON.parse(child.stdout) as CaptureResult[];
+}
+
+/** A CaptureFn that batches nothing: one child per call would be slow, so the README uses `upgradeMatrixMarkdown`. */
+async function captureAllInChild(cases: readonly MatrixCase[]): Promise<CaptureFn> {
+    // Two passes: the starting configs first (their dataResources feed the guarded runs), then the targets.
+    const starts = captureInChild(cases.map((c) => ({ config: c.from })));
+    const targets = captureInChild(
+        cases.flatMap((c, i) => [
+            { config: { ...c.to, allowDataLoss: true }, previousDataResources: starts[i].dataResources },
+            { config: c.to, previousDataResources: starts[i].dataResources },
+        ]),
+    );
+    const answers = new Map<string, CaptureResult>();
+    const key = (config: Record<string, unknown>, previous?: string[]) => JSON.stringify([config, previous ?? null]);
+    cases.forEach((c, i) => {
+        answers.set(key(c.from), starts[i]);
+        answers.set(key({ ...c.to, allowDataLoss: true }, starts[i].dataResources), targets[2 * i]);
+        answers.set(key(c.to, starts[i].dataResources), targets[2 * i + 1]);
+    });
+    return async (config, previous) => {
+        const answer = answers.get(key(config, previous));
+        if (!answer) throw new Error(`no capture for ${key(config, previous)}`);
+        return answer;
+    };
+}
+
+/** The README's `upgrades` block. */
+export async function upgradeMatrixMarkdown(): Promise<string> {
+    const cases = matrixCases();
+    const rows = await buildUpgradeMatrix(await captureAllInChild(cases), cases);
+    const pairs = rows.filter((r) => /^tier \d → \d$/.test(r.label)).length;
+    return `${pairs} tier pairs and ${rows.length - pairs} count and engine changes, each run through the program twice (with and without \`allowDataLoss\`); replacements from the provider schema's force-new inputs (plan/analysis/forceNew.json).\n\n${matrixMarkdown(rows)}`;
+}
+
+async function captureMain(): Promise<void> {
+    const fs = require("node:fs") as typeof import("node:fs");
+    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    const { Recorder } = require("../capture/recorder") as typeof import("../capture/recorder");
+    const requests = JSON.parse(fs.readFileSync(0, "utf8")) as CaptureRequest[];
+    const recorder = new Recorder();
+    await recorder.install("webstack", "dev");
+    const rejections: unknown[] = [];
+    process.on("unhandledRejection", (reason) => rejections.push(reason));
+    const results: CaptureResult[] = [];
+    for (const req of requests) {
+        recorder.reset();
+        recorder.previousOutputs = req.previousDataResources ? { dataResources: req.previousDataResources } : {};
+        const encoded = Object.fromEntries(Object.entries(req.config).map(([k, v]) => [`webstack:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+        pulumi.runtime.setAllConfig(encoded, []);
+        const entry = require.resolve("../../index");
+        delete require.cache[entry];
+        const result: CaptureResult = { resources: [] };
+        try {
+            const outputs = require(entry) as Record<string, unknown>;
+            await recorder.settle();
+            result.dataResources = (await (pulumi.output(outputs.dataResources) as unknown as { promise(): Promise<string[]> }).promise()) ?? [];
+        } catch (err) {
+            result.error = String((err as Error)?.message ?? err).replace(/^error serializing property "\w+": /, "");
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+        if (rejections.length && !result.error) result.error = String(rejections[0]);
+        rejections.length = 0;
+        result.resources = recorder.resources.map((r) => ({
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            custom: r.custom,
+            id: r.id,
+            inputs: r.inputs,
+            propertyDependencies: r.propertyDependencies,
+            replaceOnChanges: r.replaceOnChanges,
+        }));
+        results.push(result);
+    }
+    process.stdout.write(JSON.stringify(results), () => process.exit(0));
+}
+
+if (require.main === module && process.argv.includes("--capture")) {
+    captureMain().catch((err) => {
+        process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
+        process.exit(1);
+    });
+}

@@ -1,0 +1,166 @@
+// The plan as one document (validated by plan.schema.json) and its three renderings: text like
+// `pulumi preview`, JSON, and markdown for a pull-request comment.
+import { RecordedResource, redact } from "../capture/recorder";
+import type { CostEstimate } from "./cost";
+import type { Finding } from "../policyHost/host";
+
+/** The recorded fields a plan shows of each resource. */
+type PlanResourceField =
+    | "urn"
+    | "type"
+    | "name"
+    | "parent"
+    | "custom"
+    | "inputs"
+    | "dependencies"
+    | "propertyDependencies"
+    | "protect"
+    | "deleteBeforeReplace"
+    | "retainOnDelete"
+    | "ignoreChanges"
+    | "additionalSecretOutputs";
+
+/** A resource as the plan shows it: its recorded fields, with secrets in `inputs` shown as "[secret]". */
+export type PlanResource = Pick<RecordedResource, PlanResourceField>;
+
+export interface PlanDocument {
+    project: string;
+    stack: string;
+    /** The resolved `<project>:tier`, or null when it is not an integer. */
+    tier: number | null;
+    resources: PlanResource[];
+    /** Stack outputs; secrets as "[secret]". */
+    outputs: Record<string, unknown>;
+    policyPack: { name: string; version: string; path: string; config: string | null } | null;
+    findings: (Finding & { type: string; name: string })[];
+    cost: CostEstimate;
+    diagram: { svg: string | null; mermaid: string | null; dot: string | null; mermaidText: string };
+    summary: { resources: number; mandatory: number; advisory: number; monthlyUsd: number; exitCode: 0 | 1 };
+}
+
+export const resourceView = (r: Pick<RecordedResource, PlanResourceField>): PlanResource => ({
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    parent: r.parent,
+    custom: r.custom,
+    inputs: redact(r.inputs) as Record<string, unknown>,
+    dependencies: r.dependencies,
+    propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).filter(([, v]) => v.length > 0)),
+    protect: r.protect,
+    deleteBeforeReplace: r.deleteBeforeReplace,
+    retainOnDelete: r.retainOnDelete,
+    ignoreChanges: r.ignoreChanges,
+    additionalSecretOutputs: r.additionalSecretOutputs,
+});
+
+const usd = (n: number) => n.toFixed(2);
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** The violation text without the policy description the host prefixes to it. */
+export const violation = (f: Finding) => (f.message.startsWith(`${f.description}\n`) ? f.message.slice(f.description.length + 1) : f.message);
+const LEVEL_ORDER = ["mandatory", "remediate", "advisory", "disabled"];
+
+/** Findings grouped by policy, mandatory policies first, then by name. */
+export function byPolicy(findings: PlanDocument["findings"]): { policy: string; level: string; description: string; items: PlanDocument["findings"] }[] {
+    const groups = new Map<string, PlanDocument["findings"]>();
+    for (const f of findings) groups.set(`${f.level}\u0000${f.policy}`, [...(groups.get(`${f.level}\u0000${f.policy}`) ?? []), f]);
+    return [...groups.values()]
+        .map((items) => ({ policy: items[0].policy, level: items[0].level, description: items[0].description, items }))
+        .sort((a, b) => LEVEL_ORDER.indexOf(a.level) - LEVEL_ORDER.indexOf(b.level) || a.policy.localeCompare(b.policy));
+}
+
+/** The resource tree as `pulumi preview` draws it. */
+export function tree(doc: PlanDocument): string[] {
+    const children = new Map<string, PlanResource[]>();
+    for (const r of doc.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+    const rows: [string, string, string][] = [];
+    const walk = (r: PlanResource, prefix: string, branch: string) => {
+        rows.push([`${prefix}${branch}${r.type}`, r.name, r.protect ? "create (protected)" : "create"]);
+        const kids = children.get(r.urn) ?? [];
+        const nextPrefix = prefix + (branch === "├─ " ? "│  " : branch === "└─ " ? "   " : "");
+        kids.forEach((k, i) => walk(k, nextPrefix, i === kids.length - 1 ? "└─ " : "├─ "));
+    };
+    for (const root of children.get("") ?? []) walk(root, "", "");
+    const w0 = Math.max(4, ...rows.map((r) => r[0].length));
+    const w1 = Math.max(4, ...rows.map((r) => r[1].length));
+    return [`     ${"Type".padEnd(w0)}  ${"Name".padEnd(w1)}  Plan`, ...rows.map(([t, n, p]) => ` +   ${t.padEnd(w0)}  ${n.padEnd(w1)}  ${p}`)];
+}
+
+const verdict = (doc: PlanDocument) => (doc.summary.mandatory > 0 ? "preview would fail: mandatory policy violations" : "no mandatory policy violations");
+
+export function renderText(doc: PlanDocument): string {
+    const out: string[] = [`Previewing update (${doc.stack}) offline${doc.tier !== null ? `, tier ${doc.tier}` : ""}`, "", ...tree(doc), ""];
+    const outputs = Object.entries(doc.outputs);
+    if (outputs.length) {
+        const w = Math.max(...outputs.map(([k]) => k.length));
+        out.push("Outputs:", ...outputs.map(([k, v]) => `    ${k.padEnd(w)}: ${v === "[secret]" ? v : JSON.stringify(v)}`), "");
+    }
+    if (doc.policyPack) {
+        const p = doc.policyPack;
+        out.push("Policies:", `    ${doc.summary.mandatory ? "❌" : "✅"} ${p.name}@v${p.version} (local: ${p.path})${p.config ? ` config ${p.config}` : ""}`);
+        for (const g of byPolicy(doc.findings)) {
+            out.push(`        - [${g.level}]  ${g.policy}  (${plural(g.items.length, "finding")})`, `          ${g.description}`);
+            for (const f of g.items) {
+                out.push(`          • ${f.type ? `${f.type}: ${f.name}` : "stack"}`);
+                for (const line of violation(f).split("\n")) out.push(`            ${line}`);
+            }
+        }
+        out.push("");
+    } else {
+        out.push("Policies: skipped (no policy pack)", "");
+    }
+    const c = doc.cost;
+    out.push(`Estimated monthly cost (${c.currency}, list prices collected ${c.pricesCollected}, plan/report/prices.json):`);
+    const rows = c.items.map((i) => [i.name, i.description, usd(i.monthlyUsd)]);
+    const w0 = Math.max(8, ...rows.map((r) => r[0].length));
+    const w1 = Math.max(4, ...rows.map((r) => r[1].length));
+    const w2 = Math.max(9, ...rows.map((r) => r[2].length), usd(c.monthlyUsd).length);
+    out.push(`    ${"Resource".padEnd(w0)}  ${"Item".padEnd(w1)}  ${"USD/month".padStart(w2)}`);
+    for (const [a, b, v] of rows) out.push(`    ${a.padEnd(w0)}  ${b.padEnd(w1)}  ${v.padStart(w2)}`);
+    out.push(`    ${"Total".padEnd(w0)}  ${"".padEnd(w1)}  ${usd(c.monthlyUsd).padStart(w2)}`);
+    for (const u of c.unpriced) out.push(`    not priced: ${u.name} (${u.type}): ${u.reason}`);
+    out.push("");
+    if (doc.diagram.svg) out.push(`Architecture: ${doc.diagram.svg} (Mermaid: ${doc.diagram.mermaid})`, "");
+    out.push("Resources:", `    + ${doc.summary.resources} to create`, "");
+    out.push(
+        `Summary: ${plural(doc.summary.resources, "resource")}, ${plural(doc.summary.mandatory, "mandatory finding")}, ${plural(doc.summary.advisory, "advisory finding")}, ` +
+            `$${usd(doc.summary.monthlyUsd)}/month; ${verdict(doc)}.`,
+    );
+    return out.join("\n") + "\n";
+}
+
+export function renderJson(doc: PlanDocument): string {
+    return JSON.stringify(doc, null, 2) + "\n";
+}
+
+const md = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, "<br>");
+
+export function renderMarkdown(doc: PlanDocument): string {
+    const s = doc.summary;
+    const out: string[] = [
+        `### Offline plan: stack \`${doc.stack}\`${doc.tier !== null ? `, tier ${doc.tier}` : ""}`,
+        "",
+        `${s.mandatory ? "❌" : "✅"} **${plural(s.resources, "resource")} · ${plural(s.mandatory, "mandatory finding")} · ${plural(s.advisory, "advisory finding")} · $${usd(s.monthlyUsd)}/month** (${verdict(doc)})`,
+        "",
+        "#### Policy findings",
+        "",
+    ];
+    if (!doc.policyPack) out.push("Skipped: no policy pack.", "");
+    else if (doc.findings.length === 0) out.push(`None from \`${doc.policyPack.name}@v${doc.policyPack.version}\`.`, "");
+    else {
+        out.push(`From \`${doc.policyPack.name}@v${doc.policyPack.version}\`${doc.policyPack.config ? ` with \`${doc.policyPack.config}\`` : ""}.`, "");
+        out.push("| Level | Policy | Resource | Finding |", "|---|---|---|---|");
+        for (const g of byPolicy(doc.findings)) {
+            for (const f of g.items) out.push(`| ${f.level} | \`${f.policy}\` | ${f.name ? `\`${f.name}\`` : "stack"} | ${md(violation(f))} |`);
+        }
+        out.push("");
+    }
+    out.push(`#### Estimated monthly cost (${doc.cost.currency})`, "", "| Resource | Item | USD/month |", "|---|---|---:|");
+    for (const i of doc.cost.items) out.push(`| \`${i.name}\` | ${md(i.description)} | ${usd(i.monthlyUsd)} |`);
+    out.push(`| **Total** | | **${usd(doc.cost.monthlyUsd)}** |`, "");
+    for (const u of doc.cost.unpriced) out.push(`- Not priced: \`${u.name}\` (${u.type}): ${u.reason}`);
+    out.push(`List prices from \`plan/report/prices.json\`, collected ${doc.cost.pricesCollected}; sources and dates per figure are in that file.`, "");
+    out.push("#### Architecture", "", "```mermaid", doc.diagram.mermaidText.trimEnd(), "```", "");
+    out.push(`<details><summary>Resources (${s.resources})</summary>`, "", "```", ...tree(doc), "```", "", "</details>", "");
+    return out.join("\n");
+}

@@ -1,0 +1,161 @@
+import assert from "node:assert/strict";
+import { ConfigError, parseStackConfig } from "../../../components/settings/stackConfig";
+import { TIER_PROFILES } from "../../../components/settings/tiers";
+import { baseConfig, encodeConfig } from "../../support/program";
+
+const parse = (config: Record<string, unknown>, secrets: string[] = []) =>
+    parseStackConfig("dev", encodeConfig(config), new Set(secrets.map((k) => `webstack:${k}`)));
+function problems(config: Record<string, unknown>, secrets: string[] = []): string[] {
+    try {
+        parse(config, secrets);
+    } catch (err) {
+        assert.ok(err instanceof ConfigError);
+        return [...err.problems];
+    }
+    assert.fail("expected a ConfigError");
+}
+
+describe("Stack config: defaults per tier", () => {
+    for (const tier of [0, 1, 2, 3] as const) {
+        it(`resolves tier ${tier} to its profile`, () => {
+            const s = parse(baseConfig(tier));
+            const p = TIER_PROFILES[tier];
+            assert.deepEqual(
+                {
+                    web: { count: s.web.count, size: s.web.size },
+                    app: s.appPool && { count: s.appPool.count, size: s.appPool.size },
+                    lb: s.loadBalancer?.engine === "managed" ? { count: s.loadBalancer.count, sizeUnit: s.loadBalancer.sizeUnit } : undefined,
+                    db: s.database && { size: s.database.size, standbyNodes: s.database.standbyNodes, readReplicas: s.database.readReplicas },
+                    cache: s.cache,
+                    cdn: s.staticAssets,
+                    fw: s.firewalls,
+                    tls: s.certificate !== undefined,
+                    mon: s.monitoring,
+                },
+                {
+                    web: p.web,
+                    app: p.app,
+                    lb: p.loadBalancer,
+                    db: p.database,
+                    cache: p.cache,
+                    cdn: p.staticAssets,
+                    fw: p.firewalls,
+                    tls: p.tls,
+                    mon: p.monitoring,
+                },
+            );
+        });
+    }
+
+    it("defaults the app to an unprivileged nginx container on 8080 and protects the database", () => {
+        const s = parse(baseConfig(1));
+        assert.deepEqual(s.app, { image: "ghcr.io/nginxinc/nginx-unprivileged:stable", port: 8080 });
+        assert.equal(s.database?.protect, true);
+        assert.deepEqual([s.region, s.environment, s.vpcIpRange], ["nyc3", "Development", "10.10.0.0/16"]);
+    });
+
+    it("accepts the plain-text forms pulumi new prompts produce", () => {
+        const s = parseStackConfig("dev", {
+            "webstack:tier": "2",
+            "webstack:domain": "example.com",
+            "webstack:sshKeys": "12345, 3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa",
+            "webstack:alertEmail": "ops@example.com",
+        });
+        assert.deepEqual([s.sshKeys, s.alerts.emails], [["12345", "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"], ["ops@example.com"]]);
+    });
+
+    it("ignores keys of other namespaces such as digitalocean:token", () => {
+        assert.equal(parseStackConfig("dev", { ...encodeConfig(baseConfig(0)), "digitalocean:token": "x" }).tier, 0);
+    });
+});
+
+describe("Stack config: validation messages", () => {
+    it("reports a bad tier with the allowed values and the fix", () => {
+        assert.deepEqual(problems({ ...baseConfig(0), tier: 4 }), [
+            'webstack:tier: expected "0", "1", "2" or "3"; got "4". Fix: pulumi config set webstack:tier 3',
+        ]);
+    });
+
+    it("reports a missing tier, domain and SSH key together", () => {
+        assert.deepEqual(problems({}), [
+            'webstack:tier: required; expected "0", "1", "2" or "3". Fix: pulumi config set webstack:tier 0',
+            'webstack:domain: required; the DNS zone DigitalOcean will host (e.g. "example.com"). Fix: pulumi config set webstack:domain example.com',
+            "webstack:sshKeys: required; at least one SSH key fingerprint (DigitalOcean e-mails root passwords for droplets without keys). Fix: pulumi config set --path 'webstack:sshKeys[0]' <fingerprint from \"doctl compute ssh-key list\">",
+        ]);
+    });
+
+    it("reports every problem at once, in key order, with paths, values and fixes", () => {
+        assert.deepEqual(
+            problems({
+                ...baseConfig(1),
+                tierr: 2,
+                web: { count: 1, sise: "x" },
+                region: "mars1",
+                adminCidrs: ["0.0.0.0/0", "10.0.0.1"],
+                database: { standbyNodes: 3 },
+            }),
+            [
+                'webstack:tierr: unknown key; allowed keys are "tier", "region", "domain", "environment", "vpcIpRange", "sshKeys", "adminCidrs", "alerts", "alertEmail", "slackWebhookUrl", "app", "web", "database", "loadBalancer", "certificate", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain", "cache", "staticAssets" or "allowDataLoss". Fix: pulumi config rm \'webstack:tierr\'',
+                'webstack:web.sise: unknown key; allowed keys are "count", "size" or "autoscale". Fix: pulumi config rm --path \'webstack:web.sise\'',
+                'webstack:region: expected "ams3", "atl1", "blr1", "fra1", "lon1", "nyc1", "nyc3", "ric1", "sfo2", "sfo3", "sgp1", "syd1" or "tor1"; got "mars1". Fix: pulumi config set webstack:region nyc3',
+                "webstack:adminCidrs[0]: SSH from the whole internet is refused; expected a CIDR narrower than /0; got \"0.0.0.0/0\". Fix: pulumi config set --path 'webstack:adminCidrs[0]' 203.0.113.7/32",
+                'webstack:adminCidrs[1]: expected an IPv4 or IPv6 CIDR such as "203.0.113.7/32"; got "10.0.0.1". Fix: pulumi config set --path \'webstack:adminCidrs[1]\' 203.0.113.7/32',
+                "webstack:web.count: must be an integer from 2 to 1000 at tier 1; got \"1\". Fix: pulumi config set --path 'webstack:web.count' 2",
+                "webstack:database.standbyNodes: must be an integer from 0 to 2; got \"3\". Fix: pulumi config set --path 'webstack:database.standbyNodes' 0",
+            ],
+        );
+    });
+
+    it("refuses standby nodes on a plan under 2 GB", () => {
+        assert.deepEqual(problems({ ...baseConfig(3), database: { standbyNodes: 1, size: "db-s-1vcpu-1gb" } }), [
+            "webstack:database.standbyNodes: standby nodes need a plan with at least 2 GB of memory; got 1 standby node(s) on \"db-s-1vcpu-1gb\". Fix: pulumi config set --path 'webstack:database.size' db-s-1vcpu-2gb",
+        ]);
+    });
+
+    it("refuses keys that do not apply at the tier", () => {
+        assert.deepEqual(problems({ ...baseConfig(0), app: { count: 3 }, loadBalancer: { count: 2 } }), [
+            "webstack:app.count: applies only at tier 2 and above (web and app servers share droplets below tier 2); got \"3\" at tier 0. Fix: pulumi config rm --path 'webstack:app.count'",
+            "webstack:loadBalancer.count: applies only at tier 1 and above (tier 0 has no load balancer); got \"2\" at tier 0. Fix: pulumi config rm --path 'webstack:loadBalancer.count'",
+        ]);
+    });
+
+    it("requires an alert target from tier 2", () => {
+        assert.deepEqual(problems({ ...baseConfig(2), alerts: { emails: [] } }), [
+            "webstack:alerts.emails: required at tier 2; alert policies need at least one e-mail or Slack target. Fix: pulumi config set --path 'webstack:alerts.emails[0]' ops@example.com",
+        ]);
+    });
+
+    it("requires the Slack webhook URL to be stored encrypted", () => {
+        assert.deepEqual(problems({ ...baseConfig(2), alerts: { slackChannel: "#ops" }, slackWebhookUrl: "https://hooks.slack.com/services/T/B/X" }), [
+            "webstack:slackWebhookUrl: must be stored encrypted; it is in plain text. Fix: pulumi config set --secret webstack:slackWebhookUrl <value>",
+        ]);
+    });
+
+    it("requires PEM material for a custom certificate", () => {
+        assert.deepEqual(problems({ ...baseConfig(2), certificate: { kind: "custom" } }), [
+            'webstack:tlsPrivateKey: required as PEM text when certificate.kind is "custom"; got nothing. Fix: pulumi config set --secret webstack:tlsPrivateKey < privkey.pem',
+            'webstack:tlsCertificate: required as PEM text when certificate.kind is "custom"; got nothing. Fix: pulumi config set webstack:tlsCertificate < cert.pem',
+        ]);
+    });
+
+    it("refuses a structured key given as text, and wrong types", () => {
+        assert.deepEqual(problems({ ...baseConfig(1), web: "big", database: { protect: "yes" }, sshKeys: true }), [
+            'webstack:web: expected an object with keys "count", "size" or "autoscale"; got "big". Fix: pulumi config set --path \'webstack:web.count\' <value>',
+            "webstack:sshKeys: expected a list; got \"true\". Fix: pulumi config set --path 'webstack:sshKeys[0]' <fingerprint>",
+            "webstack:database.protect: expected true or false; got \"yes\". Fix: pulumi config set --path 'webstack:database.protect' true",
+        ]);
+    });
+
+    it("needs a Spaces region for static assets", () => {
+        assert.deepEqual(problems({ ...baseConfig(3), region: "nyc1" }), [
+            'webstack:region: Spaces (static assets) is not offered in "nyc1"; expected "ams3", "atl1", "blr1", "fra1", "lon1", "nyc3", "sfo2", "sfo3", "sgp1", "syd1" or "tor1". Fix: pulumi config set webstack:region nyc3, or pulumi config set --path \'webstack:staticAssets.enabled\' false',
+        ]);
+    });
+
+    it("formats the whole error as pulumi up prints it", () => {
+        assert.throws(() => parse({ ...baseConfig(0), tier: "x" }), {
+            message:
+                'Invalid configuration for stack "dev":\n  - webstack:tier: expected "0", "1", "2" or "3"; got "x". Fix: pulumi config set webstack:tier 0',
+        });
+    });
+});

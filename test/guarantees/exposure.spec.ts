@@ -1,0 +1,138 @@
+// Exposure proof (issue 6, item 6): what each tier's stack lets in from the internet, computed from the
+// captured firewalls, load balancers, droplets and database firewalls of the real program.
+import assert from "node:assert/strict";
+import { Captured, Exposure, INTERNET, computeExposure, internetFacing } from "../../plan/analysis/exposure";
+import { baseConfig, runProgram } from "../support/program";
+
+const exposureOf = async (config: Record<string, unknown>) => computeExposure((await runProgram(config)).resources);
+const APP_TAG = "tag:webstack-dev-app";
+const fake = (type: string, name: string, id: string, inputs: Record<string, unknown>): Captured =>
+    ({
+        urn: `urn:pulumi:dev::webstack::digitalocean:index/${type}::${name}`,
+        type: `digitalocean:index/${type}`,
+        name,
+        custom: true,
+        id,
+        inputs,
+        propertyDependencies: {},
+    }) as Captured;
+
+describe("exposure: the computation", () => {
+    it("treats a droplet without a cloud firewall as open on every port to the internet", () => {
+        assert.deepEqual(computeExposure([fake("droplet:Droplet", "d", "1", { tags: ["web"] })]), [
+            { target: "d", kind: "droplet", port: "all", source: INTERNET },
+        ]);
+    });
+
+    it("admits exactly the union of the inbound rules of the firewalls that match a droplet by tag or id", () => {
+        const exposures = computeExposure([
+            fake("droplet:Droplet", "d", "1", { tags: ["web"] }),
+            fake("firewall:Firewall", "f1", "f1", { tags: ["web"], inboundRules: [{ protocol: "tcp", portRange: "22", sourceAddresses: ["203.0.113.7/32"] }] }),
+            fake("firewall:Firewall", "f2", "f2", { dropletIds: [1], inboundRules: [{ protocol: "icmp", sourceAddresses: ["0.0.0.0/0", "::/0"] }] }),
+            fake("firewall:Firewall", "f3", "f3", { tags: ["db"], inboundRules: [{ protocol: "tcp", portRange: "1-65535", sourceAddresses: ["0.0.0.0/0"] }] }),
+        ]);
+        assert.deepEqual(
+            exposures.map((e) => `${e.port}←${e.source}`),
+            ["22←203.0.113.7/32", "icmp←internet", "icmp←internet"],
+        );
+    });
+
+    it("exposes an external load balancer's entry ports to the internet, or to its allow list, and an internal one to the VPC", () => {
+        const rules = { forwardingRules: [{ entryPort: 443 }] };
+        const e = computeExposure([
+            fake("loadBalancer:LoadBalancer", "pub", "a", { ...rules, network: "EXTERNAL" }),
+            fake("loadBalancer:LoadBalancer", "allow", "b", { ...rules, firewall: { allows: ["cidr:198.51.100.0/24"] } }),
+            fake("loadBalancer:LoadBalancer", "int", "c", { ...rules, network: "INTERNAL" }),
+        ]);
+        assert.deepEqual(
+            e.map((x) => `${x.target}:${x.port}←${x.source}`),
+            ["pub:443←internet", "allow:443←198.51.100.0/24", "int:443←vpc"],
+        );
+    });
+
+    it("opens a database without a database firewall to the internet, and its replicas with it", () => {
+        const e = computeExposure([
+            fake("databaseCluster:DatabaseCluster", "db", "c1", { engine: "mysql" }),
+            fake("databaseReplica:DatabaseReplica", "r", "r1", { clusterId: "c1" }),
+        ]);
+        assert.deepEqual(internetFacing(e), ["db:25060", "r:25060"]);
+    });
+});
+
+describe("exposure: every tier's stack", function () {
+    this.timeout(60000);
+
+    it("tier 0 (seed task 0: one server, no firewall): the droplet is open on every port to the internet", async () => {
+        assert.deepEqual(internetFacing(await exposureOf(baseConfig(0))), ["webstack-web-0:all"]);
+    });
+
+    it('tier 1 (seed task 1: "no firewall"): the web droplets on every port, the load balancer on 80, the database on 25060', async () => {
+        assert.deepEqual(internetFacing(await exposureOf(baseConfig(1))), [
+            "webstack-db-cluster:25060",
+            "webstack-db-replica-0:25060",
+            "webstack-lb-0:80",
+            "webstack-web-0:all",
+            "webstack-web-1:all",
+        ]);
+    });
+
+    for (const tier of [2, 3]) {
+        const lbs = tier === 2 ? 1 : 2;
+        const entries = (prefix: string) => Array.from({ length: lbs }, (_, i) => [`${prefix}-${i}:443`, `${prefix}-${i}:80`]).flat();
+
+        it(`tier ${tier}: exposes exactly the public load balancers' 80 and 443 to the internet`, async () => {
+            assert.deepEqual(internetFacing(await exposureOf(baseConfig(tier))), entries("webstack-lb"));
+        });
+
+        it(`tier ${tier} with the haproxy engine: exposes exactly the HAProxy droplets' 80 and 443`, async () => {
+            assert.deepEqual(internetFacing(await exposureOf({ ...baseConfig(tier), loadBalancer: { engine: "haproxy" } })), entries("webstack-haproxy"));
+        });
+
+        for (const engine of ["managed", "haproxy"]) {
+            it(`tier ${tier} (${engine}): the database${tier === 3 ? ", its replicas and the cache" : " and its replica"} accept only the app tag`, async () => {
+                const exposures = await exposureOf({ ...baseConfig(tier), loadBalancer: { engine } });
+                const data = exposures.filter((e) => e.kind === "database");
+                assert.deepEqual([...new Set(data.map((e) => e.source))], [APP_TAG]);
+                const targets = [...new Set(data.map((e) => e.target))].sort();
+                assert.deepEqual(
+                    targets,
+                    [
+                        "webstack-db-cluster",
+                        ...Array.from({ length: tier - 1 }, (_, i) => `webstack-db-replica-${i}`),
+                        ...(tier === 3 ? ["webstack-cache-cluster"] : []),
+                    ].sort(),
+                );
+            });
+
+            it(`tier ${tier} (${engine}): droplets accept their one port from the tier in front of them and SSH from the admin CIDR only`, async () => {
+                const exposures = await exposureOf({ ...baseConfig(tier), loadBalancer: { engine } });
+                const hosts = exposures.filter((e) => e.kind === "droplet");
+                const summary = (role: string) =>
+                    [...new Set(hosts.filter((e) => e.target.startsWith(`webstack-${role}-`)).map((e: Exposure) => `${e.port}←${e.source}`))].sort();
+                assert.deepEqual(
+                    summary("web"),
+                    [
+                        "22←203.0.113.10/32",
+                        engine === "managed" ? "80←load balancer webstack-lb-0" : "80←tag:webstack-dev-lb",
+                        ...(engine === "managed" && tier === 3 ? ["80←load balancer webstack-lb-1"] : []),
+                    ].sort(),
+                );
+                assert.deepEqual(summary("app"), ["22←203.0.113.10/32", "8080←load balancer webstack-app-lb-0"]);
+                assert.ok(exposures.filter((e) => e.target === "webstack-app-lb-0").every((e) => e.source === "vpc"));
+            });
+        }
+    }
+
+    it("would notice a world-open rule slipped into a tier 2 firewall (the proof is not vacuous)", async () => {
+        const run = await runProgram(baseConfig(2));
+        const web = run.resources.find((r) => r.name === "webstack-firewall-web")!;
+        const widened = {
+            ...web,
+            inputs: {
+                ...web.inputs,
+                inboundRules: [...(web.inputs.inboundRules as object[]), { protocol: "tcp", portRange: "22", sourceAddresses: ["0.0.0.0/0"] }],
+            },
+        };
+        assert.ok(internetFacing(computeExposure(run.resources.map((r) => (r === web ? widened : r)))).includes("webstack-web-0:22"));
+    });
+});

@@ -1,0 +1,240 @@
+// Secrets (issue 6, item 4): the database passwords and URIs the cloud returns (the mock invents
+// `mock-password-<n>`), the Slack webhook and a custom certificate's private key never appear in plaintext in
+// stack outputs as the plan prints them, in the plan's text/json/markdown output, in the mock engine's log
+// lines, or in any droplet's user data.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { estimateCost } from "../../plan/report/cost";
+import { buildDiagram, toMermaid } from "../../plan/report/diagram";
+import { PlanDocument, renderJson, renderMarkdown, renderText, resourceView } from "../../plan/report/render";
+import { RecordedResource, plain, redact } from "../../plan/capture/recorder";
+import { ProgramRun, baseConfig, resolve, runProgram } from "../support/program";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const WEBHOOK = "https://hooks.slack.com/services/T0HARDEN/B0HARDEN/webhook-secret-5f1e";
+const KEY_MARKER = "HARDENINGPRIVATEKEYMATERIAL";
+const PRIVATE_KEY = `-----BEGIN PRIVATE KEY-----\nMIIE${KEY_MARKER}AAAA\n-----END PRIVATE KEY-----\n`;
+const CERT = "-----BEGIN CERTIFICATE-----\nMIIDpublicleaf\n-----END CERTIFICATE-----\n";
+/** The placeholder the offline plan substitutes for a `secure:` config value (plan/capture/stackConfig.ts). */
+const PLAN_PLACEHOLDER = "offline-plan-secret";
+
+/** Tier 2 with every secret the config can hold: a Slack webhook and a custom certificate. */
+const SECRET_CONFIG = {
+    ...baseConfig(2),
+    alerts: { emails: ["ops@example.com"], slackChannel: "#ops" },
+    slackWebhookUrl: WEBHOOK,
+    certificate: { kind: "custom" },
+    tlsPrivateKey: PRIVATE_KEY,
+    tlsCertificate: CERT,
+};
+const SECRET_KEYS = ["slackWebhookUrl", "tlsPrivateKey"];
+
+/** Every secret value the run holds: what the cloud returned as passwords and URIs, and the config secrets. */
+function secretsOf(resources: RecordedResource[], extra: string[] = []): string[] {
+    const found = new Set(extra);
+    for (const r of resources) {
+        for (const key of ["password", "uri", "privateUri"]) {
+            const value = r.state[key];
+            if (typeof value === "string" && value !== "") found.add(value);
+        }
+    }
+    return [...found];
+}
+
+/** Fails naming where a secret (or any mock password) shows up. */
+function assertNoSecret(where: string, text: string, secrets: string[]): void {
+    for (const s of secrets) assert.ok(!text.includes(s), `${where} contains the secret ${JSON.stringify(s.slice(0, 40))}…`);
+    assert.doesNotMatch(text, /mock-password-\d+/, `${where} contains a database password`);
+    assert.ok(!text.includes(KEY_MARKER), `${where} contains the TLS private key`);
+}
+
+/** Runs the program, capturing whatever it (or the mock engine) writes to stdout and stderr. */
+async function runLogged(config: Record<string, unknown>, secretKeys: string[] = []): Promise<{ run: ProgramRun; log: string }> {
+    let log = "";
+    const out = process.stdout.write.bind(process.stdout);
+    const err = process.stderr.write.bind(process.stderr);
+    const tap =
+        (write: typeof out) =>
+        (chunk: unknown, ...rest: unknown[]): boolean => {
+            log += String(chunk);
+            return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+        };
+    process.stdout.write = tap(out) as typeof process.stdout.write;
+    process.stderr.write = tap(err) as typeof process.stderr.write;
+    try {
+        const run = await runProgram(config, secretKeys);
+        return { run, log };
+    } finally {
+        process.stdout.write = out;
+        process.stderr.write = err;
+    }
+}
+
+/** Stack outputs exactly as the plan prints them: secret outputs as "[secret]", nested secrets redacted. */
+async function printedOutputs(run: ProgramRun): Promise<Record<string, unknown>> {
+    const printed: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(run.outputs)) {
+        const r = await resolve(value);
+        if (r.value !== undefined) printed[name] = r.secret ? "[secret]" : redact(r.value);
+    }
+    return printed;
+}
+
+/** The user data every droplet (and autoscale template) boots with, as the cloud stores it. */
+const userDataOf = (resources: RecordedResource[]): string[] =>
+    resources.flatMap((r) => {
+        const inputs = plain(r.inputs) as { userData?: unknown; dropletTemplate?: { userData?: unknown } };
+        return [inputs.userData, inputs.dropletTemplate?.userData].filter((u): u is string => typeof u === "string");
+    });
+
+/** The plan document the CLI would print for this run, rendered by the plan's own renderers (no policy host). */
+async function planDocument(run: ProgramRun): Promise<PlanDocument> {
+    const resources = run.resources.map((r) => resourceView({ ...r, parent: r.parent || "urn:pulumi:dev::webstack::pulumi:pulumi:Stack::webstack-dev" }));
+    return {
+        project: "webstack",
+        stack: "dev",
+        tier: 2,
+        resources,
+        outputs: await printedOutputs(run),
+        policyPack: null,
+        findings: [],
+        cost: estimateCost(
+            run.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, custom: r.custom, inputs: plain(r.inputs) as Record<string, unknown> })),
+        ),
+        diagram: { svg: null, mermaid: null, dot: null, mermaidText: toMermaid(buildDiagram(run.resources)) },
+        summary: { resources: resources.length, mandatory: 0, advisory: 0, monthlyUsd: 0, exitCode: 0 },
+    };
+}
+
+interface PlanResult {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+    files: string;
+}
+
+/** `node -r ./tools/register.js plan/cli.ts --config-file FILE --format F`, plus the files it wrote. */
+function runPlanChild(configFile: string, format: string): Promise<PlanResult> {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-secrets-"));
+    return new Promise((done, fail) => {
+        const child = spawn(
+            process.execPath,
+            ["-r", "./tools/register.js", "plan/cli.ts", "--stack", "dev", "--config-file", configFile, "--format", format, "--out", out],
+            { cwd: ROOT },
+        );
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+        child.on("error", fail);
+        child.on("close", (code) => {
+            const files = fs.existsSync(out)
+                ? fs
+                      .readdirSync(out)
+                      .map((f) => fs.readFileSync(path.join(out, f), "utf8"))
+                      .join("\n")
+                : "";
+            fs.rmSync(out, { recursive: true, force: true });
+            done({ code, stdout, stderr, files });
+        });
+    });
+}
+
+/** A stack config file (JSON is YAML) for the plan; `secure` keys become `{secure: …}` as `--secret` writes them. */
+function configFile(config: Record<string, unknown>, secure: string[] = []): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-secrets-config-"));
+    const file = path.join(dir, "stack.yaml");
+    const entries = Object.entries(config).map(([k, v]) => [`webstack:${k}`, secure.includes(k) ? { secure: "AAABAHardeningCiphertext" } : v]);
+    fs.writeFileSync(file, JSON.stringify({ config: Object.fromEntries(entries) }, null, 2));
+    return file;
+}
+
+describe("secrets never appear in plaintext", function () {
+    this.timeout(180000);
+
+    const stacks: [string, Record<string, unknown>, string[]][] = [
+        ...[0, 1, 2, 3].map((tier) => [`tier ${tier}`, baseConfig(tier), []] as [string, Record<string, unknown>, string[]]),
+        ["tier 3 with the haproxy engine", { ...baseConfig(3), loadBalancer: { engine: "haproxy" } }, []],
+        ["tier 2 with a Slack webhook and a custom certificate", SECRET_CONFIG, SECRET_KEYS],
+    ];
+
+    for (const [label, config, secretKeys] of stacks) {
+        describe(label, () => {
+            let run: ProgramRun;
+            let log: string;
+            let secrets: string[];
+            before(async () => {
+                ({ run, log } = await runLogged(config, secretKeys));
+                secrets = secretsOf(run.resources, secretKeys.length ? [WEBHOOK, PRIVATE_KEY] : []);
+            });
+
+            it("has secrets to look for (passwords from tier 1, the config's own secrets)", () => {
+                const tier = Number(config.tier);
+                assert.ok(tier === 0 || secrets.some((s) => /^mock-password-\d+$/.test(s)), secrets.join(", "));
+            });
+
+            it("finds them in the unredacted record (the scan looks for values the stack really holds)", () => {
+                const raw = JSON.stringify(run.resources.map((r) => [plain(r.inputs), r.state]));
+                for (const s of secrets) assert.ok(raw.includes(s.trim()) || raw.includes(JSON.stringify(s).slice(1, -1)), s.slice(0, 40));
+            });
+
+            it("keeps them out of the stack outputs as the plan prints them", async () => {
+                assertNoSecret("stack outputs", JSON.stringify(await printedOutputs(run)), secrets);
+            });
+
+            it("exports the database URI and the app's secret env only as secrets", async () => {
+                for (const name of ["databaseUri", "appSecretsEnv"]) {
+                    const r = await resolve(run.outputs[name]);
+                    if (r.value !== undefined) assert.equal(r.secret, true, name);
+                }
+            });
+
+            it("keeps them out of every droplet's user data", () => {
+                const userData = userDataOf(run.resources);
+                assert.ok(userData.length > 0);
+                userData.forEach((u, i) => assertNoSecret(`user data #${i}`, u, secrets));
+            });
+
+            it("keeps them out of the mock engine's log lines", () => {
+                assertNoSecret("the program's log", log, secrets);
+            });
+
+            it("keeps them out of the plan's text, json and markdown renderings", async () => {
+                const doc = await planDocument(run);
+                for (const [format, text] of [
+                    ["text", renderText(doc)],
+                    ["json", renderJson(doc)],
+                    ["markdown", renderMarkdown(doc)],
+                ]) {
+                    assertNoSecret(`the plan's ${format} output`, text, secrets);
+                }
+                if (secretKeys.length) assert.match(renderJson(doc), /\[secret\]/);
+            });
+        });
+    }
+
+    describe("the offline plan CLI (plan/cli.ts as a child, the real policy pack)", () => {
+        for (const tier of [1, 2, 3]) {
+            it(`prints no database password at tier ${tier} in text, json or markdown, on stdout, stderr or the files it writes`, async () => {
+                const { run } = await runLogged(baseConfig(tier));
+                const secrets = secretsOf(run.resources);
+                assert.ok(secrets.length > 0);
+                const file = configFile(baseConfig(tier));
+                const results = await Promise.all(["text", "json", "markdown"].map((format) => runPlanChild(file, format)));
+                results.forEach((r, i) => {
+                    assert.ok(r.code === 0 || r.code === 1, `plan failed (exit ${r.code}):\n${r.stderr}`);
+                    assertNoSecret(`plan --format ${["text", "json", "markdown"][i]}`, `${r.stdout}\n${r.stderr}\n${r.files}`, secrets);
+                });
+            });
+        }
+
+        it("plans a stack with secure slackWebhookUrl and tlsPrivateKey and prints no placeholder (tier 2)", async () => {
+            const r = await runPlanChild(configFile(SECRET_CONFIG, SECRET_KEYS), "json");
+            assert.ok(r.code === 0 || r.code === 1, r.stderr);
+            assert.ok(!`${r.stdout}${r.files}`.includes(PLAN_PLACEHOLDER));
+        });
+    });
+});

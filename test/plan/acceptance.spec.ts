@@ -1,0 +1,140 @@
+// The seed issues' acceptance table (issue 3), through the exact path reviewers use: `npm run plan` on the
+// default stack of each tier (examples/stack.yaml) — the real program under the mock engine, the real
+// pack spawned as a policy host, gRPC — and the set of policy families with mandatory findings.
+import assert from "node:assert/strict";
+import { hygienePolicies } from "../../policies/hygiene";
+import { monitoringPolicies } from "../../policies/monitoring";
+import { networkPolicies } from "../../policies/network";
+import { spofPolicies } from "../../policies/spof";
+import { tlsPolicies } from "../../policies/tls";
+import { PROD, runPlan, startTierPlans, tierArgs } from "../support/planRuns";
+import { HAPROXY_ARGS, HAPROXY_PROD_ARGS, autoscaleArgs } from "../../examples/variants";
+
+const FAMILIES = { spof: spofPolicies, tls: tlsPolicies, monitoring: monitoringPolicies, network: networkPolicies, hygiene: hygienePolicies };
+const familyOf = new Map(Object.entries(FAMILIES).flatMap(([family, policies]) => policies.map((p) => [p.name, family] as const)));
+
+interface Finding {
+    policy: string;
+    level: string;
+    type: string;
+    name: string;
+}
+
+async function mandatory(args: string[]): Promise<{ families: string[]; findings: Finding[]; code: number | null }> {
+    const run = await runPlan(args);
+    assert.ok(run.code === 0 || run.code === 1, `plan failed (exit ${run.code}):\n${run.stderr}`);
+    const findings = (JSON.parse(run.stdout).findings as Finding[]).filter((f) => f.level === "mandatory");
+    for (const f of findings) assert.ok(familyOf.has(f.policy), `policy "${f.policy}" is in no family array`);
+    return { families: [...new Set(findings.map((f) => familyOf.get(f.policy)!))].sort(), findings, code: run.code };
+}
+const describeFinding = (f: Finding) => `${f.policy} on ${f.name || "the stack"}`;
+
+// Issue 7: the same table with the self-managed engine and with autoscale pools (tools/docs/architecture.ts).
+const HAPROXY = HAPROXY_ARGS;
+const AUTOSCALE: Record<number, string[]> = { 1: autoscaleArgs(1), 2: autoscaleArgs(2), 3: autoscaleArgs(3) };
+const HAPROXY_PROD = HAPROXY_PROD_ARGS;
+const DB: [string, string] = ["digitalocean:index/databaseCluster:DatabaseCluster", "webstack-db-cluster"];
+/** The stack-level finding of one HAProxy droplet: a single point of failure like the database's. */
+const ONE_HAPROXY: [string, string] = ["load-balancer-min-count", ""];
+
+function startEnginePlans(): void {
+    for (const tier of [1, 2, 3]) {
+        void runPlan(tierArgs(tier, ...HAPROXY));
+        void runPlan(tierArgs(tier, ...AUTOSCALE[tier]));
+    }
+    void runPlan(tierArgs(3, ...HAPROXY_PROD));
+}
+
+describe("seed-issues acceptance table through npm run plan (spawned policy host, gRPC)", function () {
+    this.timeout(120000);
+    before(() => {
+        startTierPlans();
+        startEnginePlans();
+    });
+
+    it("tier 0: SPOF, TLS, monitoring and network isolation; the plan exits 1", async () => {
+        const r = await mandatory(tierArgs(0));
+        assert.deepEqual(r.families, ["monitoring", "network", "spof", "tls"], r.findings.map(describeFinding).join("\n"));
+        assert.equal(r.code, 1);
+    });
+
+    it("tier 1: SPOF at the primary database only, TLS, monitoring and network isolation", async () => {
+        const r = await mandatory(tierArgs(1));
+        assert.deepEqual(r.families, ["monitoring", "network", "spof", "tls"], r.findings.map(describeFinding).join("\n"));
+        const spof = r.findings.filter((f) => familyOf.get(f.policy) === "spof");
+        assert.deepEqual([...new Set(spof.map((f) => f.type))], ["digitalocean:index/databaseCluster:DatabaseCluster"], spof.map(describeFinding).join("\n"));
+    });
+
+    for (const tier of [2, 3]) {
+        it(`tier ${tier}: SPOF at the primary database only`, async () => {
+            const r = await mandatory(tierArgs(tier));
+            assert.deepEqual(r.families, ["spof"], r.findings.map(describeFinding).join("\n"));
+            assert.deepEqual(
+                r.findings.map((f) => [f.type, f.name]),
+                [["digitalocean:index/databaseCluster:DatabaseCluster", "webstack-db-cluster"]],
+                r.findings.map(describeFinding).join("\n"),
+            );
+        });
+    }
+
+    it("production (tier 3 with database.standbyNodes: 1): no mandatory finding; the plan exits 0", async () => {
+        const r = await mandatory(tierArgs(3, ...PROD));
+        assert.deepEqual(r.findings.map(describeFinding), []);
+        assert.equal(r.code, 0);
+    });
+});
+
+describe("seed-issues acceptance table per load-balancer engine and with autoscaling (issue 7), through npm run plan", function () {
+    this.timeout(180000);
+    before(() => startEnginePlans());
+    const spofSubjects = (r: { findings: Finding[] }) =>
+        r.findings.filter((f) => familyOf.get(f.policy) === "spof").map((f) => (f.type ? [f.type, f.name] : [f.policy, f.name]));
+
+    it("haproxy, tier 1: SPOF at the database and the one HAProxy droplet, TLS, monitoring and network isolation", async () => {
+        const r = await mandatory(tierArgs(1, ...HAPROXY));
+        assert.deepEqual(r.families, ["monitoring", "network", "spof", "tls"], r.findings.map(describeFinding).join("\n"));
+        assert.deepEqual(spofSubjects(r), [DB, ONE_HAPROXY], r.findings.map(describeFinding).join("\n"));
+        assert.deepEqual(
+            r.findings.filter((f) => familyOf.get(f.policy) === "tls").map(describeFinding),
+            ["public-endpoint-tls on webstack-haproxy-0"],
+            "tier 1 has no certificate: the HAProxy config has no TLS listener, reported once",
+        );
+    });
+
+    it("haproxy, tier 2: SPOF only, at the database and the one HAProxy droplet (80/443 open to the world on it is expected)", async () => {
+        const r = await mandatory(tierArgs(2, ...HAPROXY));
+        assert.deepEqual(r.families, ["spof"], r.findings.map(describeFinding).join("\n"));
+        assert.deepEqual(spofSubjects(r), [DB, ONE_HAPROXY], r.findings.map(describeFinding).join("\n"));
+    });
+
+    it("haproxy, tier 3: SPOF at the primary database only (two HAProxy droplets, active-active)", async () => {
+        const r = await mandatory(tierArgs(3, ...HAPROXY));
+        assert.deepEqual(r.families, ["spof"], r.findings.map(describeFinding).join("\n"));
+        assert.deepEqual(spofSubjects(r), [DB], r.findings.map(describeFinding).join("\n"));
+    });
+
+    it("haproxy, production (standby node, two HAProxy droplets, autoscaled app pool): no mandatory finding; the plan exits 0", async () => {
+        const r = await mandatory(tierArgs(3, ...HAPROXY_PROD));
+        assert.deepEqual(r.findings.map(describeFinding), []);
+        assert.equal(r.code, 0);
+    });
+
+    it("autoscaling, tier 1: the tier's table (SPOF at the database only, TLS, monitoring, network isolation)", async () => {
+        const r = await mandatory(tierArgs(1, ...AUTOSCALE[1]));
+        assert.deepEqual(r.families, ["monitoring", "network", "spof", "tls"], r.findings.map(describeFinding).join("\n"));
+        assert.deepEqual(spofSubjects(r), [DB], r.findings.map(describeFinding).join("\n"));
+        // The pool itself is judged, not skipped: no firewall and no alerts cover it at tier 1.
+        assert.ok(
+            r.findings.some((f) => f.policy === "droplet-firewall-coverage" && f.name === "webstack-web-pool"),
+            r.findings.map(describeFinding).join("\n"),
+        );
+    });
+
+    for (const tier of [2, 3]) {
+        it(`autoscaling, tier ${tier}: SPOF at the primary database only (pools counted at minInstances)`, async () => {
+            const r = await mandatory(tierArgs(tier, ...AUTOSCALE[tier]));
+            assert.deepEqual(r.families, ["spof"], r.findings.map(describeFinding).join("\n"));
+            assert.deepEqual(spofSubjects(r), [DB], r.findings.map(describeFinding).join("\n"));
+        });
+    }
+});

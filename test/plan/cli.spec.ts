@@ -1,0 +1,228 @@
+// The offline plan CLI end to end (plan/cli.ts in a child process), against the fixture program and pack:
+// exit codes, error output, the JSON schema, secrets, the markdown snapshot and the policy host's lifetime.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import Ajv from "ajv";
+import { alive, FIXTURES, fixtureArgs, ROOT, runPlan, startTierPlans, tierArgs } from "../support/planRuns";
+
+const schema = JSON.parse(fs.readFileSync(path.join(ROOT, "plan", "report", "plan.schema.json"), "utf8"));
+const validate = new Ajv({ allErrors: true, strict: true, validateFormats: false }).compile(schema) as unknown as ((doc: unknown) => boolean) & {
+    errors?: unknown;
+};
+const SNAPSHOT = path.join(__dirname, "__snapshots__", "plan-fixture-dev.md");
+
+describe("npm run plan (plan/cli.ts), fixture program and pack", function () {
+    this.timeout(60000);
+    // Every child process this block waits for starts at once (runs are memoized): on two cores the plans
+    // overlap instead of queueing behind one another (issue 8: the suite's time budget).
+    before(() => {
+        void runPlan([...fixtureArgs]);
+        void runPlan([...fixtureArgs, "--format", "json"]);
+        void runPlan([...fixtureArgs, "--format", "markdown"]);
+        void runPlan([...fixtureArgs, "--policy-pack-config", path.join(FIXTURES, "pack-config", "relaxed.json"), "--format", "json"]);
+        void runPlan([...fixtureArgs, "--stack", "bad"]);
+        void runPlan([...fixtureArgs, "--config", "webstack:fail=component"]);
+        void runPlan([...fixtureArgs, "--policy-pack-config", path.join(FIXTURES, "pack-config", "invalid.json")]);
+    });
+
+    it("prints the tree, outputs, findings, cost, diagram path and summary, and exits 1 on a mandatory finding", async () => {
+        const run = await runPlan([...fixtureArgs]);
+        assert.equal(run.code, 1, run.stderr);
+        assert.match(run.stdout, /^ \+   pulumi:pulumi:Stack\s+webstack-dev\s+create$/m);
+        assert.match(run.stdout, /^ \+      ├─ digitalocean:index\/databaseCluster:DatabaseCluster\s+site-db\s+create \(protected\)$/m);
+        assert.match(run.stdout, /^    dbPassword: \[secret\]$/m);
+        assert.match(
+            run.stdout,
+            /- \[mandatory\]  droplet-monitoring-enabled  \(1 finding\)\n.*\n\s+• digitalocean:index\/droplet:Droplet: site-web-1\n\s+Droplet "site-web-1" has no monitoring agent; set monitoring: true\./,
+        );
+        assert.match(run.stdout, /^    Total\s+54\.00$/m);
+        assert.match(run.stdout, /^Architecture: .*architecture\.svg \(Mermaid: .*architecture\.mmd\)$/m);
+        assert.match(run.stdout, /^Summary: 12 resources, 1 mandatory finding, 1 advisory finding, \$54\.00\/month; preview would fail/m);
+        for (const f of ["plan.json", "plan.md", "architecture.svg", "architecture.mmd", "architecture.dot"])
+            assert.ok(fs.existsSync(path.join(run.out, f)), f);
+        assert.match(fs.readFileSync(path.join(run.out, "architecture.svg"), "utf8"), /^<\?xml[\s\S]*<svg[\s\S]*site&#45;web × 2/);
+    });
+
+    it("exits 0 when a policy-pack-config relaxes every policy to advisory", async () => {
+        const run = await runPlan([...fixtureArgs, "--policy-pack-config", path.join(FIXTURES, "pack-config", "relaxed.json"), "--format", "json"]);
+        assert.equal(run.code, 0, run.stderr);
+        const doc = JSON.parse(run.stdout);
+        assert.equal(doc.summary.mandatory, 0);
+        assert.ok(doc.findings.some((f: { policy: string; level: string }) => f.policy === "droplet-monitoring-enabled" && f.level === "advisory"));
+        assert.ok(
+            doc.findings.some((f: { policy: string }) => f.policy === "droplet-size-allowed"),
+            "the config's allowedSizes did not reach the pack",
+        );
+    });
+
+    it("prints one JSON document that validates against plan/report/plan.schema.json", async () => {
+        const run = await runPlan([...fixtureArgs, "--format", "json"]);
+        const doc = JSON.parse(run.stdout);
+        assert.ok(validate(doc), JSON.stringify(validate.errors, null, 2));
+        assert.equal(doc.stack, "dev");
+        assert.equal(doc.tier, 1);
+        assert.deepEqual(doc.summary, { resources: 12, mandatory: 1, advisory: 1, monthlyUsd: 54, exitCode: 1 });
+        const db = doc.resources.find((r: { name: string }) => r.name === "site-db");
+        assert.equal(db.protect, true);
+        assert.deepEqual(db.propertyDependencies.privateNetworkUuid, [
+            "urn:pulumi:dev::webstack::webstack:components:Site$digitalocean:index/vpc:Vpc::site-vpc",
+        ]);
+        assert.equal(doc.resources.find((r: { name: string }) => r.name === "site").parent, "urn:pulumi:dev::webstack::pulumi:pulumi:Stack::webstack-dev");
+    });
+
+    it("never prints a secret: secret config and secret outputs show as [secret]", async () => {
+        const run = await runPlan([...fixtureArgs, "--format", "json"]);
+        assert.doesNotMatch(run.stdout, /offline-plan-secret|mock-password/);
+        const doc = JSON.parse(run.stdout);
+        assert.equal(doc.outputs.dbPassword, "[secret]");
+        assert.deepEqual(doc.resources.find((r: { name: string }) => r.name === "site-cpu").inputs.alerts.emails, ["[secret]"]);
+        assert.doesNotMatch(fs.readFileSync(path.join(run.out, "plan.md"), "utf8"), /offline-plan-secret|mock-password/);
+    });
+
+    it("prints markdown for a pull-request comment (snapshot)", async () => {
+        const run = await runPlan([...fixtureArgs, "--format", "markdown"]);
+        if (process.env.UPDATE_SNAPSHOTS === "1") {
+            fs.mkdirSync(path.dirname(SNAPSHOT), { recursive: true });
+            fs.writeFileSync(SNAPSHOT, run.stdout);
+        }
+        assert.equal(run.stdout, fs.readFileSync(SNAPSHOT, "utf8"), "markdown changed; if intended, rerun with UPDATE_SNAPSHOTS=1");
+    });
+
+    it("exits 2 with the program's configuration report and no stack trace", async () => {
+        const run = await runPlan([...fixtureArgs, "--stack", "bad"]);
+        assert.equal(run.code, 2);
+        assert.equal(run.stdout, "");
+        assert.equal(
+            run.stderr,
+            'Diagnostics:\n  pulumi:pulumi:Stack (webstack-bad):\n    error: Invalid configuration for stack "bad":\n      - webstack:tier: expected 0, 1, 2 or 3; got "7". Fix: pulumi config set webstack:tier 2\n',
+        );
+    });
+
+    it("exits 2 with a component's ResourceError message attached to the component", async () => {
+        const run = await runPlan([...fixtureArgs, "--config", "webstack:fail=component"]);
+        assert.equal(run.code, 2);
+        assert.equal(
+            run.stderr,
+            'Diagnostics:\n  webstack:components:Site (site):\n    error: Site "site": web.count must be an integer from 2 to 50 at tier 1; got 1.\n',
+        );
+    });
+
+    it("exits 2 on a policy-pack-config that breaks a policy's schema", async () => {
+        const run = await runPlan([...fixtureArgs, "--policy-pack-config", path.join(FIXTURES, "pack-config", "invalid.json")]);
+        assert.equal(run.code, 2);
+        assert.match(run.stderr, /^error: validating policy config: fixture-pack 0\.0\.1\n  - droplet-size-allowed: allowedSizes must be array\n$/);
+    });
+
+    for (const [args, message] of [
+        [["--colour"], /Unknown option '--colour'/],
+        [["--format", "yaml"], /--format must be text, json or markdown; got "yaml"/],
+        [["--config", "novalue"], /--config expects KEY=VALUE; got "novalue"/],
+        [["extra"], /Unexpected argument 'extra'/],
+    ] as const) {
+        it(`exits 2 with usage on ${args.join(" ")}`, async () => {
+            const run = await runPlan([...fixtureArgs, ...args]);
+            assert.equal(run.code, 2);
+            assert.match(run.stderr, message);
+            assert.match(run.stderr, /Usage: npm run plan -- \[options\]/);
+        });
+    }
+
+    it("exits 2 for a stack without a config file", async () => {
+        const run = await runPlan([...fixtureArgs, "--stack", "nope"]);
+        assert.equal(run.code, 2);
+        assert.match(run.stderr, /^error: no stack named 'nope' found/);
+    });
+});
+
+describe("the policy host never outlives the plan", function () {
+    this.timeout(60000);
+
+    /** Starts a plan whose program stays busy for a minute; resolves once the policy host has printed its port. */
+    function startSlowPlan(): Promise<{ plan: ReturnType<typeof spawn>; hostPid: number; exited: Promise<[number | null, string | null]> }> {
+        const plan = spawn(
+            process.execPath,
+            ["-r", "./tools/register.js", "plan/cli.ts", ...fixtureArgs, "--config", "webstack:fail=slow", "--out", path.join(ROOT, "out", "test-slow")],
+            {
+                cwd: ROOT,
+                env: { ...process.env, WEBSTACK_PLAN_TIMING: "1" },
+            },
+        );
+        const exited = new Promise<[number | null, string | null]>((resolve) => plan.on("exit", (code, signal) => resolve([code, signal])));
+        return new Promise((resolve, reject) => {
+            let stderr = "";
+            plan.stderr!.setEncoding("utf8").on("data", (d: string) => {
+                stderr += d;
+                const m = /policy host pid (\d+) listening/.exec(stderr);
+                if (m) resolve({ plan, hostPid: Number(m[1]), exited });
+            });
+            plan.on("exit", () => reject(new Error(`plan exited before its policy host was up:\n${stderr}`)));
+        });
+    }
+    // The three slow plans and the two ordinary runs start together; each test then signals its own plan.
+    let slow: ReturnType<typeof startSlowPlan>[] = [];
+    before(() => {
+        slow = [startSlowPlan(), startSlowPlan(), startSlowPlan()];
+        for (const p of slow) p.catch(() => undefined);
+        void runPlan([...fixtureArgs, "--config", "webstack:fail=component"], { WEBSTACK_PLAN_TIMING: "1" });
+        void runPlan([...fixtureArgs], { WEBSTACK_PLAN_TIMING: "1" });
+    });
+    after(async () => {
+        for (const p of slow) (await p.catch(() => undefined))?.plan.kill("SIGKILL");
+    });
+    const gone = async (pid: number, withinMs: number) => {
+        for (const start = Date.now(); Date.now() - start < withinMs; await new Promise((r) => setTimeout(r, 50))) if (!alive(pid)) return true;
+        return false;
+    };
+
+    it("on Ctrl-C (SIGINT): the plan exits 130 and the host is gone", async () => {
+        const { plan, hostPid, exited } = await slow[0];
+        assert.ok(alive(hostPid));
+        plan.kill("SIGINT");
+        assert.deepEqual(await exited, [130, null]);
+        assert.ok(await gone(hostPid, 2000), `policy host ${hostPid} survived SIGINT`);
+    });
+
+    it("on SIGTERM: the plan exits 143 and the host is gone", async () => {
+        const { plan, hostPid, exited } = await slow[1];
+        plan.kill("SIGTERM");
+        assert.deepEqual(await exited, [143, null]);
+        assert.ok(await gone(hostPid, 2000), `policy host ${hostPid} survived SIGTERM`);
+    });
+
+    it("on SIGKILL, where no handler runs: the host notices its stdin close and exits", async () => {
+        const { plan, hostPid, exited } = await slow[2];
+        plan.kill("SIGKILL");
+        assert.deepEqual(await exited, [null, "SIGKILL"]);
+        assert.ok(await gone(hostPid, 3000), `policy host ${hostPid} survived SIGKILL of the plan`);
+    });
+
+    it("after a program error: the plan exits 2 and the host is gone", async () => {
+        const run = await runPlan([...fixtureArgs, "--config", "webstack:fail=component"], { WEBSTACK_PLAN_TIMING: "1" });
+        assert.equal(run.code, 2);
+        const pid = /policy host pid (\d+)/.exec(run.stderr)?.[1];
+        assert.ok(pid, `the plan started no policy host (it starts with the program):\n${run.stderr}`);
+        assert.ok(await gone(Number(pid), 2000), `policy host ${pid} survived the error`);
+    });
+
+    it("after a successful plan", async () => {
+        const run = await runPlan([...fixtureArgs], { WEBSTACK_PLAN_TIMING: "1" });
+        const pid = Number(/policy host pid (\d+)/.exec(run.stderr)![1]);
+        assert.equal(alive(pid), false);
+    });
+});
+
+describe("JSON of every tier's default stack validates against the schema", function () {
+    this.timeout(120000);
+    before(() => startTierPlans());
+    for (const tier of [0, 1, 2, 3]) {
+        it(`tier ${tier}`, async () => {
+            const run = await runPlan(tierArgs(tier));
+            const doc = JSON.parse(run.stdout);
+            assert.ok(validate(doc), JSON.stringify(validate.errors, null, 2));
+            assert.equal(doc.tier, tier);
+            assert.doesNotMatch(run.stdout, /mock-password/);
+        });
+    }
+});

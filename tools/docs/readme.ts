@@ -1,0 +1,255 @@
+// Generates the README's tables from the code, so they cannot drift: `npm run docs` rewrites every
+// `<!-- generated:NAME -->` … `<!-- /generated:NAME -->` block; test/docs.spec.ts fails when one is stale.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CONFIG_DOCS, CONFIG_PATHS, StackSettings, parseStackConfig } from "../../components/settings/stackConfig";
+import { TIER_PROFILES, TIERS } from "../../components/settings/tiers";
+import { AUTOSCALE_POOLS, HAPROXY_ARGS, STANDBY_ARGS, architectureArgs, autoscaleArgs, exampleConfig } from "../../examples/variants";
+import { planDocument } from "../../plan/spawnPlan";
+import { encodeConfig } from "../../plan/capture/stackConfig";
+import { exposureMarkdown } from "../../plan/analysis/exposure";
+import { upgradeMatrixMarkdown } from "../../plan/analysis/upgradeMatrix";
+import type { PlanDocument } from "../../plan/report/render";
+
+export const README = path.join(__dirname, "..", "..", "README.md");
+
+/** The example stack's config at a tier, as the CLI passes it; defaults in the table are read from the parser itself. */
+export const minimalConfig = (tier: number): Record<string, string> => encodeConfig(exampleConfig(tier));
+
+/** Reads a key's default from the settings the parser produced (`h`: the same tier with the haproxy engine). */
+const DEFAULT_OF: Record<string, (s: StackSettings, h?: StackSettings) => unknown> = {
+    tier: (s) => s.tier,
+    region: (s) => s.region,
+    domain: () => "required",
+    environment: (s) => s.environment,
+    vpcIpRange: (s) => s.vpcIpRange,
+    sshKeys: () => "required",
+    adminCidrs: () => "[]",
+    "alerts.emails": (s) => (s.monitoring ? "required" : "[]"),
+    "alerts.slackChannel": () => "—",
+    alertEmail: () => "—",
+    slackWebhookUrl: () => "—",
+    "app.image": (s) => s.app.image,
+    "app.port": (s) => s.app.port,
+    "app.count": (s) => s.appPool?.count,
+    "app.size": (s) => s.appPool?.size,
+    "app.autoscale": (s) => (s.appPool ? "—" : undefined),
+    "web.autoscale": (s) => (s.tier >= 1 ? "—" : undefined),
+    "web.count": (s) => s.web.count,
+    "web.size": (s) => s.web.size,
+    "database.size": (s) => s.database?.size,
+    "database.standbyNodes": (s) => s.database?.standbyNodes,
+    "database.readReplicas": (s) => s.database?.readReplicas,
+    "database.protect": (s) => s.database?.protect,
+    "loadBalancer.count": (s) => s.loadBalancer?.count,
+    "loadBalancer.sizeUnit": (s) => (s.loadBalancer?.engine === "managed" ? s.loadBalancer.sizeUnit : undefined),
+    "loadBalancer.engine": (s) => s.loadBalancer?.engine,
+    "loadBalancer.algorithm": (_, h) => (h?.loadBalancer?.engine === "haproxy" ? h.loadBalancer.algorithm : undefined),
+    "loadBalancer.size": (_, h) => (h?.loadBalancer?.engine === "haproxy" ? h.loadBalancer.size : undefined),
+    "certificate.kind": (s) => s.certificate?.kind,
+    tlsPrivateKey: () => "—",
+    tlsCertificate: () => "—",
+    tlsCertificateChain: () => "—",
+    "cache.enabled": (s) => (s.tier >= 2 ? s.cache !== undefined : undefined),
+    "cache.size": (s) => s.cache?.size,
+    "staticAssets.enabled": (s) => (s.tier >= 1 ? s.staticAssets : undefined),
+    allowDataLoss: (s) => s.allowDataLoss,
+};
+
+const cell = (value: unknown) =>
+    value === undefined ? "n/a" : typeof value === "string" && /^(required|—|\[\])$/.test(value) ? value : `\`${String(value)}\``;
+
+export function configTable(): string {
+    const settings = TIERS.map((tier) => parseStackConfig("docs", minimalConfig(tier)));
+    const haproxy = TIERS.map((tier) =>
+        tier === 0 ? undefined : parseStackConfig("docs", { ...minimalConfig(tier), "webstack:loadBalancer": JSON.stringify({ engine: "haproxy" }) }),
+    );
+    const rows = CONFIG_PATHS.map((key) => {
+        const get = DEFAULT_OF[key];
+        if (!get) throw new Error(`tools/docs/readme.ts has no default reader for config key "${key}"`);
+        return `| \`webstack:${key}\` | ${settings.map((s, i) => cell(get(s, haproxy[i]))).join(" | ")} | ${CONFIG_DOCS[key]} |`;
+    });
+    return ["| Key | Tier 0 | Tier 1 | Tier 2 | Tier 3 | Meaning |", "|---|---|---|---|---|---|", ...rows].join("\n");
+}
+
+/** The tier table: what each tier builds, its monthly cost (from the offline plan of its default stack) and diagram. */
+export async function tierTable(): Promise<string> {
+    const docs = await Promise.all(TIERS.map((tier) => planDocument(architectureArgs(tier))));
+    const rows = TIERS.map((tier, i) => {
+        const p = TIER_PROFILES[tier];
+        const parts = [
+            tier === 0
+                ? "1 droplet (nginx + app + MySQL)"
+                : `${p.web.count} web droplets${p.app ? ` + ${p.app.count} app droplets behind an internal LB` : " (nginx + app)"}`,
+            p.loadBalancer ? `${p.loadBalancer.count} public load balancer${p.loadBalancer.count > 1 ? "s" : ""}` : "DNS → droplet",
+            p.database ? `managed MySQL (1 node) + ${p.database.readReplicas} read replica${p.database.readReplicas > 1 ? "s" : ""}` : "",
+            p.firewalls ? "cloud + database firewalls" : "",
+            p.tls ? "TLS at the LB" : "",
+            p.monitoring ? "monitoring + alerts + uptime" : "",
+            p.cache ? "Valkey cache" : "",
+            p.staticAssets ? "Spaces + CDN" : "",
+        ].filter((x) => x !== "");
+        return `| ${tier} | ${p.title} | ${parts.join("; ")} | ${docs[i].summary.resources} | ${usd(docs[i].cost.monthlyUsd)} | [diagram](docs/architecture/tier-${tier}.svg) |`;
+    });
+    return ["| Tier | Seed task | Builds | Resources | Monthly cost (USD) | Diagram |", "|---|---|---|---:|---:|---|", ...rows].join("\n");
+}
+
+// ---- Tables computed by the offline plan (stacks, acceptance) and the policy catalog (policies) ----
+
+const ROOT = path.join(__dirname, "..", "..");
+
+/** Shipped stacks: every `Pulumi.<stack>.yaml` at the project root. */
+export function shippedStacks(): string[] {
+    return fs
+        .readdirSync(ROOT)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+/** The offline plan of a shipped stack, with its own policy config (policies/config/<stack>.json). */
+export const stackPlan = (stack: string): Promise<PlanDocument> => planDocument(["--stack", stack, "--format", "json"]);
+
+/** The plans behind the seed-issues acceptance table: each tier's default stack, and production. */
+export const ACCEPTANCE_PLANS: { label: string; args: string[] }[] = [
+    ...TIERS.map((tier) => ({ label: `Tier ${tier} (${TIER_PROFILES[tier].title})`, args: architectureArgs(tier) })),
+    {
+        label: "Production (tier 3 + `database.standbyNodes: 1`)",
+        args: [...architectureArgs(3), ...STANDBY_ARGS],
+    },
+];
+
+/** Starts every plan the tables need at once (parallel child processes); the tables then await their own. */
+export function startPlans(): void {
+    for (const stack of shippedStacks()) stackPlan(stack).catch(() => undefined);
+    for (const p of ACCEPTANCE_PLANS) planDocument(p.args).catch(() => undefined);
+}
+
+const usd = (n: number) => `$${n.toFixed(2)}`;
+
+/** Per shipped stack: tier, resources, monthly cost and findings under the stack's own policy config. */
+export async function stacksTable(): Promise<string> {
+    startPlans();
+    const docs = await Promise.all(shippedStacks().map((stack) => stackPlan(stack)));
+    docs.sort((a, b) => (a.tier ?? -1) - (b.tier ?? -1) || a.stack.localeCompare(b.stack));
+    const rows = docs.map((d) => {
+        const config = d.policyPack?.config ? `[\`${d.policyPack.config}\`](${d.policyPack.config})` : "pack defaults";
+        return `| \`${d.stack}\` | ${d.tier ?? "—"} | ${d.summary.resources} | ${usd(d.summary.monthlyUsd)} | ${d.summary.mandatory} | ${d.summary.advisory} | ${config} |`;
+    });
+    return [
+        "| Stack | Tier | Resources | Monthly cost (USD) | Mandatory findings | Advisory findings | Policy config |",
+        "|---|---|---:|---:|---:|---:|---|",
+        ...rows,
+    ].join("\n");
+}
+
+/** The policy catalog (policies/catalog.ts). */
+export function policiesTable(): string {
+    const { catalogMarkdown } = require("../../policies/catalog") as typeof import("../../policies/catalog");
+    return catalogMarkdown();
+}
+
+/** The seed issues' acceptance table: per tier and production, the policy families with mandatory findings. */
+export async function acceptanceTable(): Promise<string> {
+    startPlans();
+    const { catalog } = require("../../policies/catalog") as typeof import("../../policies/catalog");
+    const familyOf = new Map(catalog.map((e) => [e.name, e.family]));
+    const docs = await Promise.all(ACCEPTANCE_PLANS.map((p) => planDocument(p.args)));
+    const rows = ACCEPTANCE_PLANS.map((p, i) => {
+        const mandatory = docs[i].findings.filter((f) => f.level === "mandatory");
+        const families = [...new Set(mandatory.map((f) => familyOf.get(f.policy) ?? `unknown policy ${f.policy}`))].sort();
+        return `| ${p.label} | ${families.length > 0 ? families.join(", ") : "none"} | ${mandatory.length} | ${docs[i].summary.exitCode} |`;
+    });
+    return ["| Stack | Policy families with mandatory findings | Mandatory findings | `npm run plan` exits |", "|---|---|---:|---:|", ...rows].join("\n");
+}
+
+/** Monthly cost per tier with each load-balancer engine, and with autoscaled pools (min–max), from the offline plan. */
+export async function enginesTable(): Promise<string> {
+    const { costRange } = require("../../plan/report/cost") as typeof import("../../plan/report/cost");
+    const variants = TIERS.map((tier) => {
+        const scale = AUTOSCALE_POOLS[tier];
+        return {
+            tier,
+            scale,
+            managed: planDocument(architectureArgs(tier)),
+            haproxy: tier === 0 ? undefined : planDocument([...architectureArgs(tier), ...HAPROXY_ARGS]),
+            autoscale: scale && planDocument([...architectureArgs(tier), ...autoscaleArgs(tier)]),
+        };
+    });
+    const { catalog } = require("../../policies/catalog") as typeof import("../../policies/catalog");
+    const familyOf = new Map(catalog.map((e) => [e.name, e.family]));
+    const families = (doc: PlanDocument | undefined) => {
+        if (!doc) return "n/a";
+        const found = [...new Set(doc.findings.filter((f) => f.level === "mandatory").map((f) => familyOf.get(f.policy) ?? f.policy))].sort();
+        return found.length > 0 ? found.join(", ") : "none";
+    };
+    const rows: string[] = [];
+    const findings: string[] = [];
+    for (const v of variants) {
+        const managedDoc = await v.managed;
+        const haproxyDoc = v.haproxy && (await v.haproxy);
+        const autoscaleDoc = v.autoscale && (await v.autoscale);
+        const range = autoscaleDoc && costRange(autoscaleDoc.resources as unknown as Parameters<typeof costRange>[0]);
+        const pools = v.scale ? `web ${v.scale.web.join("–")}${v.scale.app ? `, app ${v.scale.app.join("–")}` : ""}` : "";
+        const scaled = range ? `${usd(range.min)} – ${usd(range.max)} (${pools})` : "n/a (one server)";
+        rows.push(
+            `| ${v.tier} | ${usd(managedDoc.cost.monthlyUsd)} | ${haproxyDoc ? usd(haproxyDoc.cost.monthlyUsd) : "n/a (no load balancer)"} | ${scaled} |`,
+        );
+        findings.push(`| ${v.tier} | ${families(managedDoc)} | ${families(haproxyDoc || undefined)} | ${families(autoscaleDoc || undefined)} |`);
+    }
+    // Production: tier 3 with a standby database node (two HAProxy droplets with the haproxy engine).
+    const [prodManaged, prodHaproxy] = await Promise.all([
+        planDocument([...architectureArgs(3), ...STANDBY_ARGS]),
+        planDocument([...architectureArgs(3), ...HAPROXY_ARGS, "--config", "webstack:database.standbyNodes=1"]),
+    ]);
+    rows.push(`| 3 + \`database.standbyNodes: 1\` | ${usd(prodManaged.cost.monthlyUsd)} | ${usd(prodHaproxy.cost.monthlyUsd)} | n/a |`);
+    findings.push(`| 3 + \`database.standbyNodes: 1\` | ${families(prodManaged)} | ${families(prodHaproxy)} | n/a |`);
+    return [
+        "| Tier | Managed load balancers (default) | HAProxy droplets (`loadBalancer.engine: haproxy`) | Autoscaled pools, managed engine: total at min – at max (pool sizes) |",
+        "|---|---:|---:|---|",
+        ...rows,
+        "",
+        "Policy families with mandatory findings for the same stacks (the seed-issues table; with one HAProxy droplet, at tiers 1 and 2, SPOF also reports it):",
+        "",
+        "| Tier | Managed | HAProxy | Autoscaled pools |",
+        "|---|---|---|---|",
+        ...findings,
+    ].join("\n");
+}
+
+/** Section name → generator. Sections computed elsewhere (plan, policies) register here as they land. */
+export const SECTIONS: Record<string, () => string | Promise<string>> = {
+    tiers: tierTable,
+    config: configTable,
+    stacks: stacksTable,
+    policies: policiesTable,
+    acceptance: acceptanceTable,
+    upgrades: upgradeMatrixMarkdown,
+    exposure: exposureMarkdown,
+    engines: enginesTable,
+};
+
+export function replaceSection(text: string, name: string, body: string): string {
+    const start = `<!-- generated:${name} -->`;
+    const end = `<!-- /generated:${name} -->`;
+    const i = text.indexOf(start);
+    const j = text.indexOf(end);
+    if (i < 0 || j < i) throw new Error(`README.md has no ${start} … ${end} block`);
+    return `${text.slice(0, i + start.length)}\n${body}\n${text.slice(j)}`;
+}
+
+export async function renderReadme(text: string): Promise<string> {
+    let out = text;
+    for (const [name, make] of Object.entries(SECTIONS)) out = replaceSection(out, name, await make());
+    return out;
+}
+
+if (require.main === module) {
+    renderReadme(fs.readFileSync(README, "utf8")).then(
+        (text) => fs.writeFileSync(README, text),
+        (err: Error) => {
+            process.stderr.write(`${err.message}\n`);
+            process.exit(1);
+        },
+    );
+}
