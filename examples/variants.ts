@@ -8,16 +8,7 @@ const ROOT = path.resolve(__dirname, "..");
 export const TIERS = [0, 1, 2, 3] as const;
 
 /** The plan arguments a tier's diagram comes from; the freshness test runs the same. */
-export const architectureArgs = (tier: number) => [
-    "--stack",
-    "example",
-    "--config-file",
-    "examples/stack.yaml",
-    "--tier",
-    String(tier),
-    "--format",
-    "json",
-];
+export const architectureArgs = (tier: number) => ["--stack", "example", "--config-file", "examples/stack.yaml", "--tier", String(tier), "--format", "json"];
 
 /** The example stack's config file (only the keys every tier needs). */
 export const EXAMPLE_STACK_FILE = path.join(ROOT, "examples", "stack.yaml");

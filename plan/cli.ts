@@ -5,13 +5,15 @@
 //   npm run plan -- [--stack NAME] [--tier N] [--format text|json|markdown] [--out DIR]
 //
 // Exit status: 0 no mandatory finding, 1 mandatory findings (as `pulumi preview` fails), 2 usage/config errors.
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { loadStackConfig, PlanConfigError, type ConfigOverride } from "./capture/stackConfig";
-import { PolicyHost, PolicyHostError, killAllPolicyHosts, parsePolicyPackConfig, reconcilePolicyConfig, type Finding } from "./policyHost/host";
+import { PlanConfigError } from "./capture/stackConfig";
 import { ProgramError } from "./capture/runProgram";
-import type { PlanDocument } from "./report/render";
+import { killAllPolicyHosts } from "./policyHost/host";
+import { PolicyHostError } from "./policyHost/protocol";
+import { plan, type PlanOptions } from "./pipeline";
+
+export type { PlanOptions };
 
 export const USAGE = `Usage: npm run plan -- [options]
 
@@ -33,20 +35,6 @@ Options:
 
 Exit status: 0 no mandatory finding, 1 mandatory findings, 2 usage or configuration errors.
 `;
-
-export interface PlanOptions {
-    stack: string;
-    tier?: string;
-    overrides: ConfigOverride[];
-    format: "text" | "json" | "markdown";
-    out: string;
-    cwd: string;
-    policyPack: string;
-    policyPackExplicit: boolean;
-    policyPackConfig?: string;
-    configFile?: string;
-    timings: boolean;
-}
 
 class UsageError extends Error {}
 
@@ -102,210 +90,6 @@ export function parseOptions(argv: string[]): PlanOptions | "help" {
     };
 }
 
-const rel = (p: string) => path.relative(process.cwd(), p) || ".";
-const timings: [string, number][] = [];
-const t0 = Date.now();
-const mark = (what: string) => timings.push([what, Date.now() - t0]);
-
-/**
- * What `--timings` prints (one JSON line on stderr; `npm run bench` reads it). Times are milliseconds;
- * `at.*` are offsets from process start, the others durations. `policyHostCpuMs` is the CPU the policy
- * host spent answering Analyze and AnalyzeStack (Linux only, 10 ms resolution).
- */
-export interface PlanTimings {
-    resources: number;
-    at: Record<string, number>;
-    program: number;
-    analyze: number;
-    analyzeStack: number;
-    policies: number;
-    policyHostCpuMs: { analyze: number; analyzeStack: number } | null;
-    costAndDiagram: number;
-    maxRssKb: { plan: number; policyHost: number | null };
-}
-const since = () => Math.round(performance.now());
-const at: Record<string, number> = {};
-let lastTimings: PlanTimings | undefined;
-
-/** Runs the plan; returns the document and the exit code. Call once per process. */
-export async function plan(opts: PlanOptions): Promise<{ doc: PlanDocument; files: Record<string, string> }> {
-    const cfg = loadStackConfig({ cwd: opts.cwd, stack: opts.stack, tier: opts.tier, overrides: opts.overrides, configFile: opts.configFile });
-    mark("config");
-    at.config = since();
-
-    // The policy host boots (~0.5 s) in parallel with the program run: start it first.
-    const packPresent = fs.existsSync(path.join(opts.policyPack, "index.ts"));
-    if (!packPresent && opts.policyPackExplicit) throw new PolicyHostError(`error: policy pack not found at "${rel(opts.policyPack)}" (no index.ts)`);
-    if (!packPresent) process.stderr.write(`warning: no policy pack at ${rel(opts.policyPack)}; policy findings skipped.\n`);
-    const host = packPresent ? PolicyHost.start({ packDir: opts.policyPack, project: cfg.project, stack: cfg.stack, config: cfg.config }) : undefined;
-    // Tests watch these lines: the child's pid as soon as it exists, then when it is up (e.g. before sending Ctrl-C).
-    if (host && process.env.WEBSTACK_PLAN_TIMING === "1") process.stderr.write(`policy host pid ${host.pid} started\n`);
-    host?.port.then(
-        (port) => {
-            mark("policy host port");
-            if (process.env.WEBSTACK_PLAN_TIMING === "1") process.stderr.write(`policy host pid ${host.pid} listening on 127.0.0.1:${port}\n`);
-        },
-        () => undefined,
-    );
-    const configFile = opts.policyPackConfig ?? path.join(opts.policyPack, "config", `${opts.stack}.json`);
-    const hasConfigFile = fs.existsSync(configFile);
-    if (opts.policyPackConfig && !hasConfigFile) throw new PolicyHostError(`error: policy pack config "${rel(configFile)}" not found`);
-    const givenPolicyConfig = hasConfigFile ? parsePolicyPackConfig(fs.readFileSync(configFile, "utf8"), rel(configFile)) : undefined;
-
-    const diagram = require("./report/diagram") as typeof import("./report/diagram");
-    diagram.preloadGraphviz().catch(() => undefined);
-
-    const { runProgram } = require("./capture/runProgram") as typeof import("./capture/runProgram");
-    const { isSecret, plain, redact } = require("./capture/recorder") as typeof import("./capture/recorder");
-    at.programStart = since();
-    const run = await runProgram(cfg);
-    mark("program");
-    at.programEnd = since();
-
-    // Policies: the engine analyzes each custom resource's inputs, then the whole stack's final state.
-    // Every Analyze request is on its way before this process turns to cost and diagram (synchronous work
-    // that would otherwise hold the host's answers back); the host evaluates them meanwhile.
-    let requestsSent: () => void = () => undefined;
-    const sent = new Promise<void>((resolve) => (requestsSent = resolve));
-    const policyTimes = { analyze: 0, analyzeStack: 0, cpu: null as PlanTimings["policyHostCpuMs"] };
-    const policyWork = (async () => {
-        if (!host) return { info: undefined, findings: [] as Finding[] };
-        try {
-            const { toAnalyzed, outputsWithSecrets, stackResource } = require("./policyHost/host") as typeof import("./policyHost/host");
-            const info = await host.getAnalyzerInfo();
-            await host.configureStack();
-            await host.configure(reconcilePolicyConfig(info, givenPolicyConfig));
-            mark("policy host ready");
-            at.policyHostReady = since();
-            const cpu0 = host.usage();
-            const analyzeStart = performance.now();
-            const analyzing = Promise.all(
-                run.resources
-                    .filter((r) => r.custom)
-                    .map(async (r) => (await host.analyze(toAnalyzed(r, run.stackUrn, r.inputs))).map((f) => ({ ...f, urn: f.urn || r.urn }))),
-            );
-            requestsSent();
-            const perResource = await analyzing;
-            const cpu1 = host.usage();
-            const stackStart = performance.now();
-            policyTimes.analyze = Math.round(stackStart - analyzeStart);
-            const stackWide = await host.analyzeStack([
-                stackResource(
-                    run.stackUrn,
-                    run.outputs.map((o) => ({ ...o, value: JSON.parse(JSON.stringify(o.value ?? null)) })),
-                ),
-                ...run.resources.map((r) => toAnalyzed(r, run.stackUrn, outputsWithSecrets(r, isSecret))),
-            ]);
-            const cpu2 = host.usage();
-            policyTimes.analyzeStack = Math.round(performance.now() - stackStart);
-            if (cpu0 && cpu1 && cpu2) policyTimes.cpu = { analyze: cpu1.cpuMs - cpu0.cpuMs, analyzeStack: cpu2.cpuMs - cpu1.cpuMs };
-            mark("policies");
-            at.policiesDone = since();
-            return { info, findings: [...perResource.flat(), ...stackWide] };
-        } finally {
-            requestsSent();
-        }
-    })();
-    policyWork.catch(() => undefined);
-    await sent;
-
-    // Meanwhile, in this process: cost and diagram.
-    const costStart = performance.now();
-    const { estimateCost } = require("./report/cost") as typeof import("./report/cost");
-    const cost = estimateCost(
-        run.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, custom: r.custom, inputs: plain(r.inputs) as Record<string, unknown> })),
-    );
-    const model = diagram.buildDiagram(run.resources);
-    const tierValue = cfg.config[`${cfg.project}:tier`];
-    const tier = tierValue !== undefined && /^\d+$/.test(tierValue) ? Number(tierValue) : null;
-    const title = `${cfg.project} · stack ${cfg.stack}${tier !== null ? ` · tier ${tier}` : ""}`;
-    const dot = diagram.toDot(model, title);
-    const mermaid = diagram.toMermaid(model);
-    const svg = await diagram.renderSvg(dot);
-    mark("cost + diagram");
-    const costAndDiagram = Math.round(performance.now() - costStart);
-
-    let policy: Awaited<typeof policyWork>;
-    let hostPeakRssKb: number | null = null;
-    try {
-        policy = await policyWork;
-    } finally {
-        hostPeakRssKb = host?.usage()?.peakRssKb ?? null;
-        await host?.close();
-    }
-
-    const { resourceView, renderJson, renderMarkdown } = require("./report/render") as typeof import("./report/render");
-    const stackName = `${cfg.project}-${cfg.stack}`;
-    const resources = [
-        resourceView({
-            urn: run.stackUrn,
-            type: "pulumi:pulumi:Stack",
-            name: stackName,
-            parent: "",
-            custom: false,
-            inputs: {},
-            dependencies: [],
-            propertyDependencies: {},
-            protect: false,
-            deleteBeforeReplace: false,
-            retainOnDelete: false,
-            ignoreChanges: [],
-            additionalSecretOutputs: [],
-        }),
-        ...run.resources.map((r) => resourceView({ ...r, parent: r.parent || run.stackUrn })),
-    ];
-    const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    const findings = policy.findings.map((f) => ({ ...f, type: byUrn.get(f.urn)?.type ?? "", name: byUrn.get(f.urn)?.name ?? "" }));
-    const mandatory = findings.filter((f) => f.level === "mandatory").length;
-    const files = {
-        json: path.join(opts.out, "plan.json"),
-        markdown: path.join(opts.out, "plan.md"),
-        svg: path.join(opts.out, "architecture.svg"),
-        mermaid: path.join(opts.out, "architecture.mmd"),
-        dot: path.join(opts.out, "architecture.dot"),
-    };
-    const doc: PlanDocument = {
-        project: cfg.project,
-        stack: cfg.stack,
-        tier,
-        resources,
-        outputs: Object.fromEntries(run.outputs.filter((o) => o.value !== undefined).map((o) => [o.name, o.secret ? "[secret]" : redact(o.value)])),
-        policyPack: policy.info
-            ? { name: policy.info.name, version: policy.info.version, path: rel(opts.policyPack), config: hasConfigFile ? rel(configFile) : null }
-            : null,
-        findings,
-        cost,
-        diagram: { svg: rel(files.svg), mermaid: rel(files.mermaid), dot: rel(files.dot), mermaidText: mermaid },
-        summary: {
-            resources: resources.length,
-            mandatory,
-            advisory: findings.filter((f) => f.level === "advisory").length,
-            monthlyUsd: cost.monthlyUsd,
-            exitCode: mandatory > 0 ? 1 : 0,
-        },
-    };
-    fs.mkdirSync(opts.out, { recursive: true });
-    fs.writeFileSync(files.svg, svg);
-    fs.writeFileSync(files.mermaid, mermaid);
-    fs.writeFileSync(files.dot, dot);
-    fs.writeFileSync(files.json, renderJson(doc));
-    fs.writeFileSync(files.markdown, renderMarkdown(doc));
-    mark("written");
-    at.written = since();
-    lastTimings = {
-        resources: run.resources.length,
-        at,
-        program: at.programEnd - at.programStart,
-        analyze: policyTimes.analyze,
-        analyzeStack: policyTimes.analyzeStack,
-        policies: at.policiesDone !== undefined ? at.policiesDone - at.programEnd : 0,
-        policyHostCpuMs: policyTimes.cpu,
-        costAndDiagram,
-        maxRssKb: { plan: process.resourceUsage().maxRSS, policyHost: hostPeakRssKb },
-    };
-    return { doc, files };
-}
-
 export async function main(argv: string[]): Promise<number> {
     let opts: PlanOptions | "help";
     try {
@@ -325,13 +109,20 @@ export async function main(argv: string[]): Promise<number> {
     process.once("SIGINT", onSignal(130));
     process.once("SIGTERM", onSignal(143));
     try {
-        const { doc } = await plan(opts);
+        // WEBSTACK_PLAN_TIMING=1: progress lines on stderr (the policy host's pid and port, then the phase offsets).
+        const watch = process.env.WEBSTACK_PLAN_TIMING === "1";
+        const { doc, timings } = await plan(opts, watch ? (line) => process.stderr.write(`${line}\n`) : undefined);
         const report = require("./report/render") as typeof import("./report/render");
         const text = opts.format === "json" ? report.renderJson(doc) : opts.format === "markdown" ? report.renderMarkdown(doc) : report.renderText(doc);
         process.stdout.write(text);
-        if (process.env.WEBSTACK_PLAN_TIMING === "1") process.stderr.write(timings.map(([w, t]) => `${String(t).padStart(6)} ms  ${w}`).join("\n") + "\n");
-        if (opts.timings && lastTimings)
-            process.stderr.write(`${JSON.stringify({ timings: { ...lastTimings, at: { ...lastTimings.at, output: since() } } })}\n`);
+        const at = { ...timings.at, output: Math.round(performance.now()) };
+        if (watch)
+            process.stderr.write(
+                Object.entries(at)
+                    .map(([what, ms]) => `${String(ms).padStart(6)} ms  ${what}`)
+                    .join("\n") + "\n",
+            );
+        if (opts.timings) process.stderr.write(`${JSON.stringify({ timings: { ...timings, at } })}\n`);
         return doc.summary.exitCode;
     } catch (err) {
         killAllPolicyHosts();

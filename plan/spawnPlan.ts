@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { PlanDocument } from "./report/render";
+import type { PlanDocument } from "./report/document";
 
 const ROOT = path.resolve(__dirname, "..");
 

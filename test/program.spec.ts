@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import * as pulumi from "@pulumi/pulumi";
-import { baseConfig, resolve, runProgram } from "./support/program";
+import { ProgramError } from "../plan/capture/runProgram";
+import { exampleConfig, output, runProgram } from "./support/program";
 import { recorder } from "./support/hooks";
 
 describe("index.ts", () => {
     it("stops with a RunError listing every config problem before creating any resource", async () => {
-        await assert.rejects(runProgram({ ...baseConfig(1), tier: 9, domain: "Not A Domain" }), (err: unknown) => {
-            assert.ok(pulumi.RunError.isInstance(err));
+        await assert.rejects(runProgram({ ...exampleConfig(1), tier: 9, domain: "Not A Domain" }), (err: unknown) => {
+            assert.ok(err instanceof ProgramError && err.kind === "run");
             assert.equal(
                 (err as Error).message,
                 [
@@ -22,8 +22,8 @@ describe("index.ts", () => {
     });
 
     it("exports the endpoints of the stack", async () => {
-        const { outputs } = await runProgram(baseConfig(3));
-        assert.deepEqual(Object.keys(outputs).sort(), [
+        const run = await runProgram(exampleConfig(3));
+        assert.deepEqual(run.outputs.map((o) => o.name).sort(), [
             "appSecretsEnv",
             "cdnEndpoint",
             "dataResources",
@@ -33,12 +33,13 @@ describe("index.ts", () => {
             "loadBalancerIps",
             "url",
         ]);
-        assert.equal(outputs.url, "https://example.com");
+        assert.deepEqual(output(run, "url"), { value: "https://example.com", secret: false });
     });
 
     it("exports the app's secrets env file only as a secret, with the app user's and the cache's passwords", async () => {
-        const { outputs, resources } = await runProgram(baseConfig(3));
-        const env = await resolve(outputs.appSecretsEnv as any);
+        const run = await runProgram(exampleConfig(3));
+        const env = output(run, "appSecretsEnv");
+        const resources = run.resources;
         const password = (name: string) => resources.find((r) => r.name === name)!.state.password;
         assert.equal(env.secret, true);
         assert.equal(env.value, `DATABASE_PASSWORD=${password("webstack-db-app-user")}\nCACHE_PASSWORD=${password("webstack-cache-cluster")}\n`);

@@ -6,7 +6,8 @@
 // the VPC; a database cluster (and its read replicas, which share its trusted sources) accepts its port from
 // its DatabaseFirewall's rules, or from anywhere when it has none. Pure; exposureMarkdown runs the program.
 import { plain, type RecordedResource } from "../capture/recorder";
-import { captureInChild, matrixConfig } from "./upgradeMatrix";
+import { captureInChild } from "../capture/inChild";
+import { exampleConfig } from "../../examples/variants";
 
 export type Captured = Pick<RecordedResource, "urn" | "type" | "name" | "custom" | "id" | "inputs" | "propertyDependencies">;
 
@@ -126,8 +127,8 @@ export const internetFacing = (exposures: readonly Exposure[]): string[] =>
 // The README table.
 
 export const EXPOSURE_STACKS: { label: string; config: Record<string, unknown> }[] = [
-    ...[0, 1, 2, 3].map((tier) => ({ label: `tier ${tier}`, config: matrixConfig(tier) })),
-    ...[2, 3].map((tier) => ({ label: `tier ${tier}, haproxy`, config: { ...matrixConfig(tier), loadBalancer: { engine: "haproxy" } } })),
+    ...[0, 1, 2, 3].map((tier) => ({ label: `tier ${tier}`, config: exampleConfig(tier) })),
+    ...[2, 3].map((tier) => ({ label: `tier ${tier}, haproxy`, config: { ...exampleConfig(tier), loadBalancer: { engine: "haproxy" } } })),
 ];
 
 /** "lb-0:80, lb-0:443, lb-1:80" → "lb-0, lb-1: 80, 443" (targets that expose the same ports together). */

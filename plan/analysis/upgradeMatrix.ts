@@ -3,11 +3,12 @@
 // input of one fed by a replaced resource), and whether data-bearing resources are touched. The diff is pure;
 // the matrix runs the real program under the recording mocks (in a child process when asked for the README,
 // so it never disturbs a mock engine already installed in the caller's process).
-import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 import forceNewJson from "./forceNew.json";
-import { plain, type RecordedResource } from "../capture/recorder";
+import { plain } from "../capture/recorder";
+import { type CaptureResult, type Captured, captureInChild } from "../capture/inChild";
 import { exampleConfig } from "../../examples/variants";
+
+export type { CaptureResult, Captured };
 
 /** Force-new inputs per type token, from the provider schema (plan/analysis/forceNew.json names its source). */
 export const FORCE_NEW: Readonly<Record<string, readonly string[]>> = forceNewJson.resources;
@@ -18,9 +19,6 @@ export const DATA_BEARING_TYPES: readonly string[] = [
     "digitalocean:index/databaseReplica:DatabaseReplica",
     "digitalocean:index/spacesBucket:SpacesBucket",
 ];
-
-/** What a diff needs of a captured resource. */
-export type Captured = Pick<RecordedResource, "urn" | "type" | "name" | "custom" | "id" | "inputs" | "propertyDependencies" | "replaceOnChanges">;
 
 export interface Replacement {
     urn: string;
@@ -100,9 +98,6 @@ export function diffCaptures(
 // ---------------------------------------------------------------------------------------------------------
 // The matrix: every ordered pair of tiers, and count changes within a tier.
 
-/** The stack config the matrix starts from: the example stack of a tier. */
-export const matrixConfig = exampleConfig;
-
 export interface MatrixCase {
     label: string;
     from: Record<string, unknown>;
@@ -110,13 +105,13 @@ export interface MatrixCase {
 }
 
 const TIER_LIST = [0, 1, 2, 3];
-const withTier = (tier: number, extra: Record<string, unknown>) => ({ ...matrixConfig(tier), ...extra });
+const withTier = (tier: number, extra: Record<string, unknown>) => ({ ...exampleConfig(tier), ...extra });
 
 /** 12 tier pairs, then pool, load balancer, replica and standby count changes in both directions. */
 export function matrixCases(): MatrixCase[] {
     const cases: MatrixCase[] = [];
     for (const from of TIER_LIST) {
-        for (const to of TIER_LIST) if (from !== to) cases.push({ label: `tier ${from} → ${to}`, from: matrixConfig(from), to: matrixConfig(to) });
+        for (const to of TIER_LIST) if (from !== to) cases.push({ label: `tier ${from} → ${to}`, from: exampleConfig(from), to: exampleConfig(to) });
     }
     const counts: [number, string, [string, Record<string, unknown>], [string, Record<string, unknown>]][] = [
         [1, "web.count", ["2", { web: { count: 2 } }], ["5", { web: { count: 5 } }]],
@@ -142,16 +137,9 @@ export function matrixCases(): MatrixCase[] {
         cases.push({ label: `tier ${tier}: ${key} ${small} → ${large}`, from: withTier(tier, smallConfig), to: withTier(tier, largeConfig) });
         cases.push({ label: `tier ${tier}: ${key} ${large} → ${small}`, from: withTier(tier, largeConfig), to: withTier(tier, smallConfig) });
     }
-    cases.push({ label: "tier 2: loadBalancer.engine managed → haproxy", from: matrixConfig(2), to: withTier(2, { loadBalancer: { engine: "haproxy" } }) });
-    cases.push({ label: "tier 2: loadBalancer.engine haproxy → managed", from: withTier(2, { loadBalancer: { engine: "haproxy" } }), to: matrixConfig(2) });
+    cases.push({ label: "tier 2: loadBalancer.engine managed → haproxy", from: exampleConfig(2), to: withTier(2, { loadBalancer: { engine: "haproxy" } }) });
+    cases.push({ label: "tier 2: loadBalancer.engine haproxy → managed", from: withTier(2, { loadBalancer: { engine: "haproxy" } }), to: exampleConfig(2) });
     return cases;
-}
-
-/** One run of the program: what it registered, its `dataResources` export, or the error it failed with. */
-export interface CaptureResult {
-    resources: Captured[];
-    dataResources?: string[];
-    error?: string;
 }
 
 /** Runs the program with a config, as a stack whose previous update exported `previousDataResources`. */
@@ -221,27 +209,6 @@ export function matrixMarkdown(rows: readonly MatrixRow[]): string {
     ].join("\n");
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Captures in a child process (the README generator runs beside whatever mock engine its caller installed).
-
-interface CaptureRequest {
-    config: Record<string, unknown>;
-    previousDataResources?: string[];
-}
-
-/** Runs each request through the program in one child Node process with its own recording mock engine. */
-export function captureInChild(requests: readonly CaptureRequest[]): CaptureResult[] {
-    const root = path.resolve(__dirname, "..", "..");
-    const child = spawnSync(process.execPath, ["-r", "./tools/register.js", "plan/analysis/upgradeMatrix.ts", "--capture"], {
-        cwd: root,
-        input: JSON.stringify(requests),
-        encoding: "utf8",
-        maxBuffer: 512 * 1024 * 1024,
-    });
-    if (child.status !== 0) throw new Error(`capture child failed (exit ${child.status ?? child.signal}):\n${child.stderr}`);
-    return JSON.parse(child.stdout) as CaptureResult[];
-}
-
 /** A CaptureFn that batches nothing: one child per call would be slow, so the README uses `upgradeMatrixMarkdown`. */
 async function captureAllInChild(cases: readonly MatrixCase[]): Promise<CaptureFn> {
     // Two passes: the starting configs first (their dataResources feed the guarded runs), then the targets.
@@ -272,54 +239,4 @@ export async function upgradeMatrixMarkdown(): Promise<string> {
     const rows = await buildUpgradeMatrix(await captureAllInChild(cases), cases);
     const pairs = rows.filter((r) => /^tier \d → \d$/.test(r.label)).length;
     return `${pairs} tier pairs and ${rows.length - pairs} count and engine changes, each run through the program twice (with and without \`allowDataLoss\`); replacements from the provider schema's force-new inputs (plan/analysis/forceNew.json).\n\n${matrixMarkdown(rows)}`;
-}
-
-async function captureMain(): Promise<void> {
-    const fs = require("node:fs") as typeof import("node:fs");
-    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
-    const { Recorder } = require("../capture/recorder") as typeof import("../capture/recorder");
-    const requests = JSON.parse(fs.readFileSync(0, "utf8")) as CaptureRequest[];
-    const recorder = new Recorder();
-    await recorder.install("webstack", "dev");
-    const rejections: unknown[] = [];
-    process.on("unhandledRejection", (reason) => rejections.push(reason));
-    const results: CaptureResult[] = [];
-    for (const req of requests) {
-        recorder.reset();
-        recorder.previousOutputs = req.previousDataResources ? { dataResources: req.previousDataResources } : {};
-        const encoded = Object.fromEntries(Object.entries(req.config).map(([k, v]) => [`webstack:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
-        pulumi.runtime.setAllConfig(encoded, []);
-        const entry = require.resolve("../../index");
-        delete require.cache[entry];
-        const result: CaptureResult = { resources: [] };
-        try {
-            const outputs = require(entry) as Record<string, unknown>;
-            await recorder.settle();
-            result.dataResources = (await (pulumi.output(outputs.dataResources) as unknown as { promise(): Promise<string[]> }).promise()) ?? [];
-        } catch (err) {
-            result.error = String((err as Error)?.message ?? err).replace(/^error serializing property "\w+": /, "");
-        }
-        await new Promise((resolve) => setImmediate(resolve));
-        if (rejections.length && !result.error) result.error = String(rejections[0]);
-        rejections.length = 0;
-        result.resources = recorder.resources.map((r) => ({
-            urn: r.urn,
-            type: r.type,
-            name: r.name,
-            custom: r.custom,
-            id: r.id,
-            inputs: r.inputs,
-            propertyDependencies: r.propertyDependencies,
-            replaceOnChanges: r.replaceOnChanges,
-        }));
-        results.push(result);
-    }
-    process.stdout.write(JSON.stringify(results), () => process.exit(0));
-}
-
-if (require.main === module && process.argv.includes("--capture")) {
-    captureMain().catch((err) => {
-        process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
-        process.exit(1);
-    });
 }

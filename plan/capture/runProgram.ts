@@ -1,8 +1,7 @@
-// Runs the real Pulumi program under the recording mock engine, once per process (Pulumi keeps one mock
-// monitor per process and Node caches the program module): config in, captured resource graph and stack
-// outputs out. Program errors are reported the way the Node.js language host reports them.
-import type { RecordedResource } from "./recorder";
-import type { StackConfig } from "./stackConfig";
+// The one way to run a Pulumi program under the recording mock engine. The offline plan, the tests, the upgrade
+// matrix, the exposure analysis and the bench all come through here: config in, captured resource graph and
+// resolved stack outputs out, program errors reported the way the Node.js language host reports them.
+import type { RecordedResource, Recorder } from "./recorder";
 
 export interface StackOutput {
     name: string;
@@ -14,9 +13,31 @@ export interface StackOutput {
 export interface ProgramRun {
     /** The synthesized root resource, as the engine names it (`pulumi:pulumi:Stack`, `<project>-<stack>`). */
     stackUrn: string;
+    /** Every registered resource, in registration order. */
     resources: RecordedResource[];
+    /** The program's exports, resolved, in export order. */
     outputs: StackOutput[];
 }
+
+/** What to run: the program's entry point and the config the CLI would hand it. */
+export interface ProgramSpec {
+    project: string;
+    stack: string;
+    /** The program's entry point (a file or a directory with an index), absolute. */
+    main: string;
+    /** `namespace:key` → value as the CLI passes it in PULUMI_CONFIG. */
+    config: Record<string, string>;
+    /** Keys whose value is secret. */
+    secretKeys: string[];
+    /** The outputs of the stack's previous update, as a StackReference to the stack reads them (default: never deployed). */
+    previousOutputs?: Record<string, unknown>;
+}
+
+/**
+ * How the program failed, as the language host tells them apart: a `RunError` (a message for the user, no stack
+ * trace), a `ResourceError` (attached to a resource), or anything else (an unhandled exception, with its stack).
+ */
+export type ProgramErrorKind = "run" | "resource" | "unhandled";
 
 /** An error the program reported (bad config, a component's ResourceError, an unhandled exception). */
 export class ProgramError extends Error {
@@ -24,6 +45,7 @@ export class ProgramError extends Error {
         message: string,
         /** `type (name)` of the resource the CLI would attach the diagnostic to. */
         readonly subject: string,
+        readonly kind: ProgramErrorKind,
     ) {
         super(message);
     }
@@ -38,18 +60,23 @@ export class ProgramError extends Error {
 
 export const stackUrnOf = (project: string, stack: string) => `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
 
+// The SDK prefixes an error thrown while an input resolves with the property's name (@pulumi/pulumi
+// runtime/rpc.js serializeProperty); the language host prints the error itself, so this does too.
+const SERIALIZING_PREFIX = /^(error serializing property "[^"]+": )+/;
+
 /** Turns whatever the program threw into the CLI's diagnostic (see @pulumi/pulumi cmd/run/run.js). */
-function toProgramError(err: unknown, cfg: StackConfig): ProgramError {
+function toProgramError(err: unknown, spec: ProgramSpec): ProgramError {
     const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
-    const stackSubject = `pulumi:pulumi:Stack (${cfg.project}-${cfg.stack})`;
-    if (pulumi.RunError.isInstance(err)) return new ProgramError(err.message, stackSubject);
+    const stackSubject = `pulumi:pulumi:Stack (${spec.project}-${spec.stack})`;
+    if (pulumi.RunError.isInstance(err)) return new ProgramError(err.message.replace(SERIALIZING_PREFIX, ""), stackSubject, "run");
     if (pulumi.ResourceError.isInstance(err)) {
         const res = err.resource as any;
         const subject = res?.__pulumiType ? `${res.__pulumiType} (${res.__name})` : stackSubject;
-        return new ProgramError(err.hideStack ? err.message : (err.stack ?? err.message), subject);
+        const message = err.message.replace(SERIALIZING_PREFIX, "");
+        return new ProgramError(err.hideStack ? message : (err.stack ?? message), subject, "resource");
     }
     const e = err as Error;
-    return new ProgramError(`Running program '${cfg.main}' failed with an unhandled exception:\n${e?.stack ?? String(err)}`, stackSubject);
+    return new ProgramError(`Running program '${spec.main}' failed with an unhandled exception:\n${e?.stack ?? String(err)}`, stackSubject, "unhandled");
 }
 
 /** Resolves an exported value (plain, Output, or nested Outputs) and whether it is secret. */
@@ -61,49 +88,49 @@ async function resolveExport(value: unknown): Promise<{ value: unknown; secret: 
 }
 
 /**
- * Installs the recording mocks, sets the stack config, requires the program and waits until every
- * registration is answered. Call at most once per process.
+ * Runs the program once on an installed recorder: forgets what it recorded before, sets the config and the
+ * previous outputs, requires the program afresh and waits until every registration is answered and every export
+ * resolved, or until the first error, whichever comes first.
+ *
+ * Waiting for the engine alone would hang: when an input of a resource rejects (a throw inside an `apply` that
+ * feeds it), the SDK never releases that registration's keep-alive (runtime/resource.js registerResource calls its
+ * `done` only on success), so `settle()` never resolves; the real language host exits on the unhandled rejection.
+ * After such an error the process's engine is left with a pending registration: run a failing program last, or in
+ * a process of its own.
  */
-export async function runProgram(cfg: StackConfig, opts: { preview?: boolean } = {}): Promise<ProgramRun> {
+export async function runProgram(recorder: Recorder, spec: ProgramSpec): Promise<ProgramRun> {
     const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
-    const { Recorder } = require("./recorder") as typeof import("./recorder");
-    const recorder = new Recorder();
-    await recorder.install(cfg.project, cfg.stack, opts.preview ?? false);
-    pulumi.runtime.setAllConfig(cfg.config, cfg.secretKeys);
+    recorder.reset();
+    recorder.previousOutputs = spec.previousOutputs ?? {};
+    pulumi.runtime.setAllConfig(spec.config, spec.secretKeys);
 
     // Like the language host: the first reported error wins, later copies of the same error are ignored.
-    const errors: unknown[] = [];
-    const onError = (err: unknown) => {
-        if (!errors.includes(err)) errors.push(err);
-    };
+    let failed: (err: unknown) => void = () => undefined;
+    const firstError = new Promise<never>((_, reject) => (failed = reject));
+    firstError.catch(() => undefined);
+    const onError = (err: unknown) => failed(err);
     process.on("unhandledRejection", onError);
     process.on("uncaughtException", onError);
+    const untilError = <T>(work: Promise<T>): Promise<T> => Promise.race([work, firstError]);
     try {
-        let exported: Record<string, unknown> = {};
-        try {
-            exported = require(cfg.main);
-        } catch (err) {
-            throw toProgramError(err, cfg);
-        }
-        await recorder.settle();
+        const entry = require.resolve(spec.main);
+        delete require.cache[entry];
+        const exported = (require(entry) ?? {}) as Record<string, unknown>;
+        await untilError(recorder.settle());
         // Unhandled rejections are delivered after the microtask queue drains; give them one macrotask.
-        await new Promise((resolve) => setImmediate(resolve));
-        if (errors.length) throw toProgramError(errors[0], cfg);
-
-        const outputs: StackOutput[] = [];
-        for (const name of Object.keys(exported ?? {})) {
-            if (name === "__esModule") continue;
-            try {
-                outputs.push({ name, ...(await resolveExport(exported[name])) });
-            } catch (err) {
-                throw toProgramError(err, cfg);
-            }
-        }
-        if (errors.length) throw toProgramError(errors[0], cfg);
+        await untilError(new Promise((resolve) => setImmediate(resolve)));
+        const names = Object.keys(exported).filter((name) => name !== "__esModule");
+        const values = await untilError(Promise.all(names.map((name) => resolveExport(exported[name]))));
+        await untilError(new Promise((resolve) => setImmediate(resolve)));
         const resources = [...recorder.resources].sort((a, b) => a.order - b.order);
-        return { stackUrn: stackUrnOf(cfg.project, cfg.stack), resources, outputs };
+        return { stackUrn: stackUrnOf(spec.project, spec.stack), resources, outputs: names.map((name, i) => ({ name, ...values[i] })) };
+    } catch (err) {
+        throw err instanceof ProgramError ? err : toProgramError(err, spec);
     } finally {
         process.off("unhandledRejection", onError);
         process.off("uncaughtException", onError);
     }
 }
+
+/** One output of a run by name, or undefined when the program did not export it. */
+export const outputOf = (run: ProgramRun, name: string): StackOutput | undefined => run.outputs.find((o) => o.name === name);

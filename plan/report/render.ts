@@ -1,58 +1,6 @@
-// The plan as one document (validated by plan.schema.json) and its three renderings: text like
-// `pulumi preview`, JSON, and markdown for a pull-request comment.
-import { RecordedResource, redact } from "../capture/recorder";
-import type { CostEstimate } from "./cost";
-import type { Finding } from "../policyHost/host";
-
-/** The recorded fields a plan shows of each resource. */
-type PlanResourceField =
-    | "urn"
-    | "type"
-    | "name"
-    | "parent"
-    | "custom"
-    | "inputs"
-    | "dependencies"
-    | "propertyDependencies"
-    | "protect"
-    | "deleteBeforeReplace"
-    | "retainOnDelete"
-    | "ignoreChanges"
-    | "additionalSecretOutputs";
-
-/** A resource as the plan shows it: its recorded fields, with secrets in `inputs` shown as "[secret]". */
-export type PlanResource = Pick<RecordedResource, PlanResourceField>;
-
-export interface PlanDocument {
-    project: string;
-    stack: string;
-    /** The resolved `<project>:tier`, or null when it is not an integer. */
-    tier: number | null;
-    resources: PlanResource[];
-    /** Stack outputs; secrets as "[secret]". */
-    outputs: Record<string, unknown>;
-    policyPack: { name: string; version: string; path: string; config: string | null } | null;
-    findings: (Finding & { type: string; name: string })[];
-    cost: CostEstimate;
-    diagram: { svg: string | null; mermaid: string | null; dot: string | null; mermaidText: string };
-    summary: { resources: number; mandatory: number; advisory: number; monthlyUsd: number; exitCode: 0 | 1 };
-}
-
-export const resourceView = (r: Pick<RecordedResource, PlanResourceField>): PlanResource => ({
-    urn: r.urn,
-    type: r.type,
-    name: r.name,
-    parent: r.parent,
-    custom: r.custom,
-    inputs: redact(r.inputs) as Record<string, unknown>,
-    dependencies: r.dependencies,
-    propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).filter(([, v]) => v.length > 0)),
-    protect: r.protect,
-    deleteBeforeReplace: r.deleteBeforeReplace,
-    retainOnDelete: r.retainOnDelete,
-    ignoreChanges: r.ignoreChanges,
-    additionalSecretOutputs: r.additionalSecretOutputs,
-});
+// The plan document's three renderings: text like `pulumi preview`, JSON, and markdown for a pull-request comment.
+import type { PlanDocument, PlanResource } from "./document";
+import type { Finding } from "../policyHost/protocol";
 
 const usd = (n: number) => n.toFixed(2);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

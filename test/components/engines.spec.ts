@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { parse as parseYaml } from "yaml";
 import { WORLD } from "../../components/firewalls";
 import { RecordedResource, plain } from "../../plan/capture/recorder";
-import { baseConfig, byName, runProgram, short } from "../support/program";
+import { exampleConfig, byName, runProgram, short } from "../support/program";
 
 const inputs = (r: RecordedResource) => plain(r.inputs) as Record<string, any>;
-const haproxy = (tier: number, extra: Record<string, unknown> = {}) => ({ ...baseConfig(tier), loadBalancer: { engine: "haproxy", ...extra } });
+const haproxy = (tier: number, extra: Record<string, unknown> = {}) => ({ ...exampleConfig(tier), loadBalancer: { engine: "haproxy", ...extra } });
 const namesOf = (resources: RecordedResource[], type: string) =>
     resources
         .filter((r) => r.type.endsWith(type))
@@ -81,7 +81,7 @@ describe("Load balancer engine: haproxy", () => {
 describe("Autoscaled pools", () => {
     it("builds DigitalOcean autoscale pools for web and app instead of fixed droplets", async () => {
         const { resources } = await runProgram({
-            ...baseConfig(2),
+            ...exampleConfig(2),
             web: { autoscale: { min: 2, max: 6, targetCpu: 70 } },
             app: { autoscale: { min: 3, max: 9 } },
         });
@@ -100,7 +100,7 @@ describe("Autoscaled pools", () => {
     });
 
     it("refuses autoscale with a fixed count, at tier 0, and with the haproxy engine", async () => {
-        await assert.rejects(runProgram({ ...baseConfig(1), web: { count: 3, autoscale: { min: 2 } }, loadBalancer: { engine: "haproxy" } }), {
+        await assert.rejects(runProgram({ ...exampleConfig(1), web: { count: 3, autoscale: { min: 2 } }, loadBalancer: { engine: "haproxy" } }), {
             message: [
                 'Invalid configuration for stack "dev":',
                 "  - webstack:web.count: conflicts with web.autoscale; a pool is either fixed or autoscaled; got \"3\". Fix: pulumi config rm --path 'webstack:web.count'",
@@ -108,7 +108,7 @@ describe("Autoscaled pools", () => {
             ].join("\n"),
         });
         await assert.rejects(
-            runProgram({ ...baseConfig(0), web: { autoscale: { min: 2 } } }),
+            runProgram({ ...exampleConfig(0), web: { autoscale: { min: 2 } } }),
             /webstack:web.autoscale: applies only at tier 1 and above \(tier 0 is one server by design\)/,
         );
     });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { WORLD } from "../../components/firewalls";
 import { RecordedResource, plain, redact } from "../../plan/capture/recorder";
-import { baseConfig, byName, resolve, runProgram, short } from "../support/program";
+import { byName, exampleConfig, output, runProgram, short } from "../support/program";
 
 const range = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i));
 const TAGS = (...roles: string[]) => ["project", "stack", ...roles].map((r) => `Tag webstack-tag-${r}`);
@@ -104,20 +104,20 @@ describe("WebStack: resources per tier", () => {
     const expected: Record<number, () => string[]> = { 0: tier0, 1: tier1, 2: () => tier2(), 3: tier3 };
     for (const tier of [0, 1, 2, 3]) {
         it(`builds exactly the tier ${tier} resource set`, async () => {
-            const { resources } = await runProgram(baseConfig(tier));
+            const { resources } = await runProgram(exampleConfig(tier));
             assert.deepEqual(sorted(resources.map(short)), sorted(expected[tier]()));
         });
     }
 
     it("creates no load balancer, managed database or firewall at tier 0", async () => {
-        const { resources } = await runProgram(baseConfig(0));
+        const { resources } = await runProgram(exampleConfig(0));
         const types = new Set(resources.map((r) => r.type.split(":").pop()));
         for (const absent of ["LoadBalancer", "DatabaseCluster", "Firewall", "DatabaseFirewall", "MonitorAlert", "Certificate"])
             assert.equal(types.has(absent), false, absent);
     });
 
     it("points the apex and www at the single droplet at tier 0", async () => {
-        const { resources } = await runProgram(baseConfig(0));
+        const { resources } = await runProgram(exampleConfig(0));
         const ip = byName(resources, "webstack-web-0").state.ipv4Address;
         for (const name of ["webstack-dns-apex-0", "webstack-dns-www-0"]) {
             const r = inputs(byName(resources, name));
@@ -128,7 +128,7 @@ describe("WebStack: resources per tier", () => {
     });
 
     it("points one A record per name at each public load balancer at tier 3", async () => {
-        const { resources } = await runProgram(baseConfig(3));
+        const { resources } = await runProgram(exampleConfig(3));
         const ips = ["webstack-lb-0", "webstack-lb-1"].map((n) => byName(resources, n).state.ip);
         const records = resources.filter((r) => r.type.endsWith("DnsRecord")).map((r) => `${inputs(r).name} ${inputs(r).value}`);
         assert.deepEqual(sorted(records), sorted(ips.flatMap((ip) => [`@ ${ip}`, `www ${ip}`])));
@@ -136,7 +136,7 @@ describe("WebStack: resources per tier", () => {
 
     it("honours pool, load balancer and replica overrides", async () => {
         const { resources } = await runProgram({
-            ...baseConfig(2),
+            ...exampleConfig(2),
             web: { count: 3 },
             app: { count: 5 },
             loadBalancer: { count: 2 },
@@ -148,7 +148,7 @@ describe("WebStack: resources per tier", () => {
 
 describe("WebStack: load balancers", () => {
     it("forwards plain HTTP to the web tag with a health check at tier 1", async () => {
-        const { resources } = await runProgram(baseConfig(1));
+        const { resources } = await runProgram(exampleConfig(1));
         const lb = inputs(byName(resources, "webstack-lb-0"));
         assert.deepEqual(lb.forwardingRules, [{ entryProtocol: "http", entryPort: 80, targetProtocol: "http", targetPort: 80 }]);
         assert.equal(lb.dropletTag, "webstack-dev-web");
@@ -167,7 +167,7 @@ describe("WebStack: load balancers", () => {
     });
 
     it("terminates TLS with the certificate, redirects HTTP and uses STRONG ciphers at tier 2", async () => {
-        const { resources } = await runProgram(baseConfig(2));
+        const { resources } = await runProgram(exampleConfig(2));
         const lb = inputs(byName(resources, "webstack-lb-0"));
         const certName = byName(resources, "webstack-tls-cert").state.name;
         assert.deepEqual(lb.forwardingRules, [
@@ -179,7 +179,7 @@ describe("WebStack: load balancers", () => {
     });
 
     it("puts the app pool behind an internal load balancer on the app port at tier 2", async () => {
-        const { resources } = await runProgram({ ...baseConfig(2), app: { port: 9000 } });
+        const { resources } = await runProgram({ ...exampleConfig(2), app: { port: 9000 } });
         const lb = inputs(byName(resources, "webstack-app-lb-0"));
         assert.deepEqual(
             { network: lb.network, dropletTag: lb.dropletTag, forwardingRules: lb.forwardingRules, health: lb.healthcheck.protocol },
@@ -195,7 +195,7 @@ describe("WebStack: load balancers", () => {
 
 describe("WebStack: firewalls", () => {
     it("opens web to its load balancer on 80, app to its internal load balancer on the app port, SSH to admins only", async () => {
-        const { resources } = await runProgram(baseConfig(2));
+        const { resources } = await runProgram(exampleConfig(2));
         const lbId = byName(resources, "webstack-lb-0").id;
         const appLbId = byName(resources, "webstack-app-lb-0").id;
         const outbound = [
@@ -217,14 +217,14 @@ describe("WebStack: firewalls", () => {
     });
 
     it("closes SSH when no admin CIDR is given", async () => {
-        const { resources } = await runProgram({ ...baseConfig(2), adminCidrs: [] });
+        const { resources } = await runProgram({ ...exampleConfig(2), adminCidrs: [] });
         for (const name of ["webstack-firewall-web", "webstack-firewall-app"]) {
             assert.equal(inputs(byName(resources, name)).inboundRules.length, 1);
         }
     });
 
     it("trusts only the app tag in the database and cache firewalls at tier 3", async () => {
-        const { resources } = await runProgram(baseConfig(3));
+        const { resources } = await runProgram(exampleConfig(3));
         for (const [fw, cluster] of [
             ["webstack-db-firewall", "webstack-db-cluster"],
             ["webstack-cache-firewall", "webstack-cache-cluster"],
@@ -237,7 +237,7 @@ describe("WebStack: firewalls", () => {
 
 describe("WebStack: droplets", () => {
     it("tags droplets with project, stack and role, uses SSH keys and the VPC", async () => {
-        const { resources } = await runProgram(baseConfig(2));
+        const { resources } = await runProgram(exampleConfig(2));
         const vpc = byName(resources, "webstack-network-vpc").id;
         for (const [name, role, size] of [
             ["webstack-web-1", "web", "s-1vcpu-1gb"],
@@ -266,16 +266,16 @@ describe("WebStack: droplets", () => {
         [3, true],
     ] as const) {
         it(`sets the monitoring agent to ${monitoring} on every droplet at tier ${tier}`, async () => {
-            const { resources } = await runProgram(baseConfig(tier));
+            const { resources } = await runProgram(exampleConfig(tier));
             const droplets = resources.filter((r) => r.type.endsWith("droplet:Droplet"));
             assert.deepEqual([...new Set(droplets.map((d) => inputs(d).monitoring))], [monitoring]);
         });
     }
 
     it("renders each role's user data: MySQL on the droplet only at tier 0", async () => {
-        const t0 = await runProgram(baseConfig(0));
+        const t0 = await runProgram(exampleConfig(0));
         assert.match(inputs(byName(t0.resources, "webstack-web-0")).userData, /mysql-server/);
-        const t2 = await runProgram(baseConfig(2));
+        const t2 = await runProgram(exampleConfig(2));
         const appLbIp = byName(t2.resources, "webstack-app-lb-0").state.ip;
         const web = inputs(byName(t2.resources, "webstack-web-0")).userData as string;
         const app = inputs(byName(t2.resources, "webstack-app-0")).userData as string;
@@ -287,7 +287,7 @@ describe("WebStack: droplets", () => {
 
 describe("WebStack: database", () => {
     it("builds a single-node MySQL 8 in the VPC with one replica, protected, at tier 1", async () => {
-        const { resources } = await runProgram(baseConfig(1));
+        const { resources } = await runProgram(exampleConfig(1));
         const vpc = byName(resources, "webstack-network-vpc").id;
         const cluster = byName(resources, "webstack-db-cluster");
         assert.deepEqual(inputs(cluster), {
@@ -317,27 +317,27 @@ describe("WebStack: database", () => {
     });
 
     it("adds standby nodes when database.standbyNodes is set", async () => {
-        const { resources } = await runProgram({ ...baseConfig(3), database: { standbyNodes: 1 } });
+        const { resources } = await runProgram({ ...exampleConfig(3), database: { standbyNodes: 1 } });
         assert.equal(inputs(byName(resources, "webstack-db-cluster")).nodeCount, 2);
     });
 
     it("leaves the database unprotected when database.protect is false", async () => {
-        const { resources } = await runProgram({ ...baseConfig(1), database: { protect: false } });
+        const { resources } = await runProgram({ ...exampleConfig(1), database: { protect: false } });
         assert.equal(byName(resources, "webstack-db-cluster").protect, false);
     });
 
     it("exports the database URI only as a secret", async () => {
-        const { outputs } = await runProgram(baseConfig(1));
-        const uri = await resolve(outputs.databaseUri as any);
+        const run = await runProgram(exampleConfig(1));
+        const uri = output(run, "databaseUri");
         assert.equal(uri.secret, true);
         assert.match(String(uri.value), /^mysql:\/\//);
-        assert.equal((await resolve(outputs.url as any)).value, "http://example.com");
+        assert.deepEqual(output(run, "url"), { value: "http://example.com", secret: false });
     });
 });
 
 describe("WebStack: monitoring", () => {
     it("alerts on droplets by tag, load balancers and the database by id, to the configured e-mails", async () => {
-        const { resources } = await runProgram(baseConfig(2));
+        const { resources } = await runProgram(exampleConfig(2));
         const lbIds = ["webstack-lb-0", "webstack-app-lb-0"].map((n) => byName(resources, n).id);
         const dbId = byName(resources, "webstack-db-cluster").id;
         const alerts = resources.filter((r) => r.type.endsWith("MonitorAlert")).map((r) => inputs(r));
@@ -374,7 +374,7 @@ describe("WebStack: monitoring", () => {
     });
 
     it("checks the HTTPS site and alerts when it is down, slow or its certificate expires", async () => {
-        const { resources } = await runProgram(baseConfig(2));
+        const { resources } = await runProgram(exampleConfig(2));
         const check = byName(resources, "webstack-monitoring-uptime");
         assert.deepEqual(inputs(check), { target: "https://example.com", type: "https", regions: ["us_east", "us_west", "eu_west", "se_asia"], enabled: true });
         const uptime = resources.filter((r) => r.type.endsWith("UptimeAlert")).map((r) => inputs(r));
@@ -387,8 +387,8 @@ describe("WebStack: monitoring", () => {
 
     it("sends alerts to Slack with the webhook URL kept secret", async () => {
         const { resources } = await runProgram(
-            { ...baseConfig(2), alerts: { slackChannel: "#ops" }, slackWebhookUrl: "https://hooks.slack.com/services/T/B/X" },
-            ["slackWebhookUrl"],
+            { ...exampleConfig(2), alerts: { slackChannel: "#ops" }, slackWebhookUrl: "https://hooks.slack.com/services/T/B/X" },
+            { secretKeys: ["slackWebhookUrl"] },
         );
         const alert = byName(resources, "webstack-monitoring-droplet-cpu");
         assert.deepEqual(inputs(alert).alerts, { slacks: [{ channel: "#ops", url: "https://hooks.slack.com/services/T/B/X" }] });
@@ -402,7 +402,7 @@ describe("WebStack: monitoring", () => {
 
 describe("WebStack: static assets", () => {
     it("keeps the Spaces bucket private, versioned and protected behind the CDN at tier 3", async () => {
-        const { resources } = await runProgram(baseConfig(3));
+        const { resources } = await runProgram(exampleConfig(3));
         const bucket = byName(resources, "webstack-static-bucket");
         assert.deepEqual(inputs(bucket), { region: "nyc3", acl: "private", versioning: { enabled: true }, forceDestroy: false });
         assert.equal(bucket.protect, true);

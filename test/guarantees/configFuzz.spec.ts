@@ -4,11 +4,11 @@
 // exception, a hang (mocha's timeout bounds every run) or an unhandled rejection. Seeds are fixed so a failure
 // reproduces; failures found are kept below as named regression cases.
 import assert from "node:assert/strict";
-import * as pulumi from "@pulumi/pulumi";
+import { ProgramError } from "../../plan/capture/runProgram";
 import fc from "fast-check";
 import { CONFIG_PATHS, ConfigError, parseStackConfig } from "../../components/settings/stackConfig";
 import { TIERS } from "../../components/settings/tiers";
-import { baseConfig, encodeConfig, runProgram } from "../support/program";
+import { exampleConfig, encodeConfig, runProgram } from "../support/program";
 
 export const PARSER_RUNS = 5000;
 export const PROGRAM_RUNS = 200;
@@ -202,7 +202,7 @@ const configCase: fc.Arbitrary<Case> = fc
         secret: fc.boolean(),
     })
     .map(({ start, mutations, secret }) => {
-        const config: Record<string, unknown> = start < 0 ? {} : baseConfig(start);
+        const config: Record<string, unknown> = start < 0 ? {} : exampleConfig(start);
         for (const m of mutations) {
             if (m.kind === "delete") delete config[m.key];
             else if (m.kind === "sub") {
@@ -289,7 +289,7 @@ function checkParse({ config, secrets }: Case): void {
 export const REGRESSIONS: { name: string; seed: string; config: Record<string, unknown> }[] = [
     // `key in KEYS` found Object.prototype's names, so these keys were silently ignored (and `__proto__` even
     // replaced the prototype of the parsed values). Fixed with Object.hasOwn in components/config.ts.
-    { name: "reports webstack:constructor as an unknown key", seed: '20261125, path "7:0:1:107:107"', config: { ...baseConfig(0), constructor: "" } },
+    { name: "reports webstack:constructor as an unknown key", seed: '20261125, path "7:0:1:107:107"', config: { ...exampleConfig(0), constructor: "" } },
     {
         name: "reports webstack:__proto__ as an unknown key",
         seed: '20261126, path "0:2:2:3"',
@@ -303,7 +303,7 @@ export const REGRESSIONS: { name: string; seed: string; config: Record<string, u
     {
         name: "reports webstack:toString and webstack:hasOwnProperty as unknown keys",
         seed: "hand-written from 20261125",
-        config: { ...baseConfig(2), toString: "2", hasOwnProperty: true },
+        config: { ...exampleConfig(2), toString: "2", hasOwnProperty: true },
     },
 ];
 
@@ -329,7 +329,7 @@ describe("config fuzzing: parseStackConfig", function () {
             const required = ["tier", "domain", "sshKeys", ...(tier >= 2 ? ["alerts"] : [])];
             fc.assert(
                 fc.property(fc.subarray(required, { minLength: 1 }), (missing) => {
-                    const config = baseConfig(tier);
+                    const config = exampleConfig(tier);
                     for (const key of missing) delete config[key];
                     assert.throws(
                         () => parseStackConfig("dev", encodeConfig(config)),
@@ -352,14 +352,14 @@ describe("config fuzzing: parseStackConfig", function () {
 
     it('shows a number too large for JSON as "Infinity", not "null" (hand-written after seed 20261125)', () => {
         assert.throws(
-            () => parseStackConfig("dev", { ...encodeConfig(baseConfig(1)), "webstack:web": '{"count": 1e400}' }),
+            () => parseStackConfig("dev", { ...encodeConfig(exampleConfig(1)), "webstack:web": '{"count": 1e400}' }),
             /webstack:web\.count: must be an integer from 2 to 1000 at tier 1; got "Infinity"\./,
         );
     });
 
     // Open: a key holding a line break (possible in Pulumi.<stack>.yaml) is printed bare, so its problem spans two
     // lines. Fix in components/config.ts: print keys that are not [A-Za-z0-9_.-]+ as JSON (quoted, escaped).
-    it("keeps the problem of a key with a line break on one line", () => checkParse({ config: { "a\nb": 1, ...baseConfig(0) }, secrets: [] }));
+    it("keeps the problem of a key with a line break on one line", () => checkParse({ config: { "a\nb": 1, ...exampleConfig(0) }, secrets: [] }));
 
     for (const r of REGRESSIONS) {
         it(`regression (seed ${r.seed}): ${r.name}`, () => checkParse({ config: r.config, secrets: [] }));
@@ -387,12 +387,12 @@ describe("config fuzzing: the whole program under the mock engine", function () 
             fc.asyncProperty(small, async ({ config, secrets }) => {
                 const context = `config ${JSON.stringify(config).slice(0, 400)}`;
                 try {
-                    const run = await runProgram(config, secrets);
+                    const run = await runProgram(config, { secretKeys: secrets });
                     assert.ok(run.resources.length > 0, `${context}: completed without resources`);
                     completed++;
                 } catch (err) {
                     assert.ok(
-                        pulumi.RunError.isInstance(err),
+                        err instanceof ProgramError && err.kind === "run",
                         `${context}: failed with something other than a RunError: ${(err as Error)?.stack ?? String(err)}`,
                     );
                     assertConfigMessage((err as Error).message, context);

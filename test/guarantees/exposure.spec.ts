@@ -2,7 +2,7 @@
 // captured firewalls, load balancers, droplets and database firewalls of the real program.
 import assert from "node:assert/strict";
 import { Captured, Exposure, INTERNET, computeExposure, internetFacing } from "../../plan/analysis/exposure";
-import { baseConfig, runProgram } from "../support/program";
+import { exampleConfig, runProgram } from "../support/program";
 
 const exposureOf = async (config: Record<string, unknown>) => computeExposure((await runProgram(config)).resources);
 const APP_TAG = "tag:webstack-dev-app";
@@ -63,11 +63,11 @@ describe("exposure: every tier's stack", function () {
     this.timeout(60000);
 
     it("tier 0 (seed task 0: one server, no firewall): the droplet is open on every port to the internet", async () => {
-        assert.deepEqual(internetFacing(await exposureOf(baseConfig(0))), ["webstack-web-0:all"]);
+        assert.deepEqual(internetFacing(await exposureOf(exampleConfig(0))), ["webstack-web-0:all"]);
     });
 
     it('tier 1 (seed task 1: "no firewall"): the web droplets on every port, the load balancer on 80, the database on 25060', async () => {
-        assert.deepEqual(internetFacing(await exposureOf(baseConfig(1))), [
+        assert.deepEqual(internetFacing(await exposureOf(exampleConfig(1))), [
             "webstack-db-cluster:25060",
             "webstack-db-replica-0:25060",
             "webstack-lb-0:80",
@@ -81,16 +81,16 @@ describe("exposure: every tier's stack", function () {
         const entries = (prefix: string) => Array.from({ length: lbs }, (_, i) => [`${prefix}-${i}:443`, `${prefix}-${i}:80`]).flat();
 
         it(`tier ${tier}: exposes exactly the public load balancers' 80 and 443 to the internet`, async () => {
-            assert.deepEqual(internetFacing(await exposureOf(baseConfig(tier))), entries("webstack-lb"));
+            assert.deepEqual(internetFacing(await exposureOf(exampleConfig(tier))), entries("webstack-lb"));
         });
 
         it(`tier ${tier} with the haproxy engine: exposes exactly the HAProxy droplets' 80 and 443`, async () => {
-            assert.deepEqual(internetFacing(await exposureOf({ ...baseConfig(tier), loadBalancer: { engine: "haproxy" } })), entries("webstack-haproxy"));
+            assert.deepEqual(internetFacing(await exposureOf({ ...exampleConfig(tier), loadBalancer: { engine: "haproxy" } })), entries("webstack-haproxy"));
         });
 
         for (const engine of ["managed", "haproxy"]) {
             it(`tier ${tier} (${engine}): the database${tier === 3 ? ", its replicas and the cache" : " and its replica"} accept only the app tag`, async () => {
-                const exposures = await exposureOf({ ...baseConfig(tier), loadBalancer: { engine } });
+                const exposures = await exposureOf({ ...exampleConfig(tier), loadBalancer: { engine } });
                 const data = exposures.filter((e) => e.kind === "database");
                 assert.deepEqual([...new Set(data.map((e) => e.source))], [APP_TAG]);
                 const targets = [...new Set(data.map((e) => e.target))].sort();
@@ -105,7 +105,7 @@ describe("exposure: every tier's stack", function () {
             });
 
             it(`tier ${tier} (${engine}): droplets accept their one port from the tier in front of them and SSH from the admin CIDR only`, async () => {
-                const exposures = await exposureOf({ ...baseConfig(tier), loadBalancer: { engine } });
+                const exposures = await exposureOf({ ...exampleConfig(tier), loadBalancer: { engine } });
                 const hosts = exposures.filter((e) => e.kind === "droplet");
                 const summary = (role: string) =>
                     [...new Set(hosts.filter((e) => e.target.startsWith(`webstack-${role}-`)).map((e: Exposure) => `${e.port}←${e.source}`))].sort();
@@ -124,7 +124,7 @@ describe("exposure: every tier's stack", function () {
     }
 
     it("would notice a world-open rule slipped into a tier 2 firewall (the proof is not vacuous)", async () => {
-        const run = await runProgram(baseConfig(2));
+        const run = await runProgram(exampleConfig(2));
         const web = run.resources.find((r) => r.name === "webstack-firewall-web")!;
         const widened = {
             ...web,

@@ -6,10 +6,14 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { PolicyHost, outputsWithSecrets, reconcilePolicyConfig, stackResource, toAnalyzed, type Finding } from "../../plan/policyHost/host";
-import { RecordedResource, inventOutputs, isSecret, plain } from "../../plan/capture/recorder";
+import { outputsWithSecrets, stackResource, toAnalyzed } from "../../plan/policyHost/fromGraph";
+import { PolicyHost } from "../../plan/policyHost/host";
+import { reconcilePolicyConfig } from "../../plan/policyHost/packConfig";
+import type { Finding } from "../../plan/policyHost/protocol";
+import { RecordedResource, isSecret, plain } from "../../plan/capture/recorder";
+import { inventOutputs } from "../../plan/capture/mockOutputs";
 import { recorder } from "../support/hooks";
-import { baseConfig, runProgram } from "../support/program";
+import { exampleConfig, runProgram } from "../support/program";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const STACK_URN = "urn:pulumi:dev::webstack::pulumi:pulumi:Stack::webstack-dev";
@@ -67,11 +71,11 @@ describe("preview unknowns: the real policy pack on first-preview stacks", funct
         await host.configureStack();
         await host.configure(reconcilePolicyConfig(info, undefined));
         const known = new Map<number, RecordedResource[]>();
-        for (const tier of [0, 1, 2, 3]) known.set(tier, (await runProgram(baseConfig(tier))).resources);
+        for (const tier of [0, 1, 2, 3]) known.set(tier, (await runProgram(exampleConfig(tier))).resources);
         await recorder.install("webstack", "dev", true);
         try {
             for (const tier of [0, 1, 2, 3]) {
-                const previewResources = (await runProgram(baseConfig(tier))).resources;
+                const previewResources = (await runProgram(exampleConfig(tier))).resources;
                 results.set(tier, {
                     known: await analyze(host, known.get(tier)!, false),
                     preview: await analyze(host, previewResources, true),

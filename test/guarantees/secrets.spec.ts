@@ -7,23 +7,23 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { estimateCost } from "../../plan/report/cost";
 import { buildDiagram, toMermaid } from "../../plan/report/diagram";
-import { PlanDocument, renderJson, renderMarkdown, renderText, resourceView } from "../../plan/report/render";
-import { RecordedResource, plain, redact } from "../../plan/capture/recorder";
-import { ProgramRun, baseConfig, resolve, runProgram } from "../support/program";
+import { SECRET_PLACEHOLDER } from "../../plan/capture/stackConfig";
+import { PlanDocument, buildDocument } from "../../plan/report/document";
+import { renderJson, renderMarkdown, renderText } from "../../plan/report/render";
+import { priceResources } from "../../plan/pipeline";
+import { RecordedResource, plain } from "../../plan/capture/recorder";
+import { ProgramRun, exampleConfig, output, runProgram } from "../support/program";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const WEBHOOK = "https://hooks.slack.com/services/T0HARDEN/B0HARDEN/webhook-secret-5f1e";
 const KEY_MARKER = "HARDENINGPRIVATEKEYMATERIAL";
 const PRIVATE_KEY = `-----BEGIN PRIVATE KEY-----\nMIIE${KEY_MARKER}AAAA\n-----END PRIVATE KEY-----\n`;
 const CERT = "-----BEGIN CERTIFICATE-----\nMIIDpublicleaf\n-----END CERTIFICATE-----\n";
-/** The placeholder the offline plan substitutes for a `secure:` config value (plan/capture/stackConfig.ts). */
-const PLAN_PLACEHOLDER = "offline-plan-secret";
 
 /** Tier 2 with every secret the config can hold: a Slack webhook and a custom certificate. */
 const SECRET_CONFIG = {
-    ...baseConfig(2),
+    ...exampleConfig(2),
     alerts: { emails: ["ops@example.com"], slackChannel: "#ops" },
     slackWebhookUrl: WEBHOOK,
     certificate: { kind: "custom" },
@@ -65,22 +65,12 @@ async function runLogged(config: Record<string, unknown>, secretKeys: string[] =
     process.stdout.write = tap(out) as typeof process.stdout.write;
     process.stderr.write = tap(err) as typeof process.stderr.write;
     try {
-        const run = await runProgram(config, secretKeys);
+        const run = await runProgram(config, { secretKeys });
         return { run, log };
     } finally {
         process.stdout.write = out;
         process.stderr.write = err;
     }
-}
-
-/** Stack outputs exactly as the plan prints them: secret outputs as "[secret]", nested secrets redacted. */
-async function printedOutputs(run: ProgramRun): Promise<Record<string, unknown>> {
-    const printed: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(run.outputs)) {
-        const r = await resolve(value);
-        if (r.value !== undefined) printed[name] = r.secret ? "[secret]" : redact(r.value);
-    }
-    return printed;
 }
 
 /** The user data every droplet (and autoscale template) boots with, as the cloud stores it. */
@@ -90,23 +80,18 @@ const userDataOf = (resources: RecordedResource[]): string[] =>
         return [inputs.userData, inputs.dropletTemplate?.userData].filter((u): u is string => typeof u === "string");
     });
 
-/** The plan document the CLI would print for this run, rendered by the plan's own renderers (no policy host). */
-async function planDocument(run: ProgramRun): Promise<PlanDocument> {
-    const resources = run.resources.map((r) => resourceView({ ...r, parent: r.parent || "urn:pulumi:dev::webstack::pulumi:pulumi:Stack::webstack-dev" }));
-    return {
+/** The plan document the CLI would print for this run, built and rendered by the plan's own code (no policy host). */
+function planDocument(run: ProgramRun): PlanDocument {
+    return buildDocument({
         project: "webstack",
         stack: "dev",
         tier: 2,
-        resources,
-        outputs: await printedOutputs(run),
-        policyPack: null,
+        run,
         findings: [],
-        cost: estimateCost(
-            run.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, custom: r.custom, inputs: plain(r.inputs) as Record<string, unknown> })),
-        ),
+        policyPack: null,
+        cost: priceResources(run.resources),
         diagram: { svg: null, mermaid: null, dot: null, mermaidText: toMermaid(buildDiagram(run.resources)) },
-        summary: { resources: resources.length, mandatory: 0, advisory: 0, monthlyUsd: 0, exitCode: 0 },
-    };
+    });
 }
 
 interface PlanResult {
@@ -156,8 +141,8 @@ describe("secrets never appear in plaintext", function () {
     this.timeout(180000);
 
     const stacks: [string, Record<string, unknown>, string[]][] = [
-        ...[0, 1, 2, 3].map((tier) => [`tier ${tier}`, baseConfig(tier), []] as [string, Record<string, unknown>, string[]]),
-        ["tier 3 with the haproxy engine", { ...baseConfig(3), loadBalancer: { engine: "haproxy" } }, []],
+        ...[0, 1, 2, 3].map((tier) => [`tier ${tier}`, exampleConfig(tier), []] as [string, Record<string, unknown>, string[]]),
+        ["tier 3 with the haproxy engine", { ...exampleConfig(3), loadBalancer: { engine: "haproxy" } }, []],
         ["tier 2 with a Slack webhook and a custom certificate", SECRET_CONFIG, SECRET_KEYS],
     ];
 
@@ -182,13 +167,14 @@ describe("secrets never appear in plaintext", function () {
             });
 
             it("keeps them out of the stack outputs as the plan prints them", async () => {
-                assertNoSecret("stack outputs", JSON.stringify(await printedOutputs(run)), secrets);
+                assertNoSecret("stack outputs", JSON.stringify(planDocument(run).outputs), secrets);
             });
 
-            it("exports the database URI and the app's secret env only as secrets", async () => {
+            it("exports the database URI and the app's secret env only as secrets (none at tier 0, which has no managed database)", () => {
                 for (const name of ["databaseUri", "appSecretsEnv"]) {
-                    const r = await resolve(run.outputs[name]);
-                    if (r.value !== undefined) assert.equal(r.secret, true, name);
+                    const r = output(run, name);
+                    if (Number(config.tier) === 0) assert.deepEqual(r, { value: undefined, secret: false }, name);
+                    else assert.ok(typeof r.value === "string" && r.value.length > 0 && r.secret, name);
                 }
             });
 
@@ -203,7 +189,7 @@ describe("secrets never appear in plaintext", function () {
             });
 
             it("keeps them out of the plan's text, json and markdown renderings", async () => {
-                const doc = await planDocument(run);
+                const doc = planDocument(run);
                 for (const [format, text] of [
                     ["text", renderText(doc)],
                     ["json", renderJson(doc)],
@@ -219,10 +205,10 @@ describe("secrets never appear in plaintext", function () {
     describe("the offline plan CLI (plan/cli.ts as a child, the real policy pack)", () => {
         for (const tier of [1, 2, 3]) {
             it(`prints no database password at tier ${tier} in text, json or markdown, on stdout, stderr or the files it writes`, async () => {
-                const { run } = await runLogged(baseConfig(tier));
+                const { run } = await runLogged(exampleConfig(tier));
                 const secrets = secretsOf(run.resources);
                 assert.ok(secrets.length > 0);
-                const file = configFile(baseConfig(tier));
+                const file = configFile(exampleConfig(tier));
                 const results = await Promise.all(["text", "json", "markdown"].map((format) => runPlanChild(file, format)));
                 results.forEach((r, i) => {
                     assert.ok(r.code === 0 || r.code === 1, `plan failed (exit ${r.code}):\n${r.stderr}`);
@@ -234,7 +220,7 @@ describe("secrets never appear in plaintext", function () {
         it("plans a stack with secure slackWebhookUrl and tlsPrivateKey and prints no placeholder (tier 2)", async () => {
             const r = await runPlanChild(configFile(SECRET_CONFIG, SECRET_KEYS), "json");
             assert.ok(r.code === 0 || r.code === 1, r.stderr);
-            assert.ok(!`${r.stdout}${r.files}`.includes(PLAN_PLACEHOLDER));
+            assert.ok(!`${r.stdout}${r.files}`.includes(SECRET_PLACEHOLDER));
         });
     });
 });

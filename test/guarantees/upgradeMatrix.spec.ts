@@ -6,18 +6,16 @@ import forceNewJson from "../../plan/analysis/forceNew.json";
 import { RecordedResource } from "../../plan/capture/recorder";
 import { CaptureFn, DATA_BEARING_TYPES, FORCE_NEW, MatrixRow, buildUpgradeMatrix, diffCaptures, matrixCases } from "../../plan/analysis/upgradeMatrix";
 import { recorder } from "../support/hooks";
-import { resolve, runProgramKeepingPrevious } from "../support/program";
+import { output, runProgram } from "../support/program";
 import { readSharedReference } from "../support/sharedReference";
 
 /** The program run in this process (the mocks the root hook installed), as the matrix asks for it. */
 const capture: CaptureFn = async (config, previous) => {
-    recorder.reset();
-    recorder.previousOutputs = previous ? { dataResources: previous } : {};
     try {
-        const run = await runProgramKeepingPrevious(config);
-        return { resources: run.resources, dataResources: (await resolve(run.outputs.dataResources as string[])).value };
+        const run = await runProgram(config, { previous: previous ? { dataResources: previous } : undefined });
+        return { resources: run.resources, dataResources: output(run, "dataResources").value };
     } catch (err) {
-        return { resources: [...recorder.resources], error: (err as Error).message.replace(/^error serializing property "\w+": /, "") };
+        return { resources: [...recorder.resources], error: (err as Error).message };
     }
 };
 

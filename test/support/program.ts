@@ -1,49 +1,41 @@
-// Runs the real program (index.ts) under the recording mocks with a given stack config.
-import * as pulumi from "@pulumi/pulumi";
+// Runs the real program (index.ts) under the recording mocks with a given stack config, through the one runner
+// (plan/capture/runProgram.ts) on the recorder the root hooks installed.
+import * as path from "node:path";
 import { exampleConfig } from "../../examples/variants";
 import { encodeConfig } from "../../plan/capture/stackConfig";
+import { ProgramRun, runProgram as run, outputOf } from "../../plan/capture/runProgram";
 import { RecordedResource } from "../../plan/capture/recorder";
 import { recorder } from "./hooks";
 
-/** The example stack's config of each tier (examples/stack.yaml); tests override from here. */
-export const baseConfig = exampleConfig;
+export { exampleConfig, encodeConfig };
+export type { ProgramRun };
 
-export { encodeConfig };
+const INDEX = path.resolve(__dirname, "..", "..", "index.ts");
 
-export interface ProgramRun {
-    resources: RecordedResource[];
-    outputs: Record<string, unknown>;
+export interface RunOptions {
+    /** Config keys (without the namespace) whose value is secret. */
+    secretKeys?: string[];
+    /** The previous update's outputs (default: a stack never deployed). */
+    previous?: Record<string, unknown>;
 }
 
-/** Runs index.ts afresh (as a stack never deployed before) and returns every resource it registered and its exports. */
-export async function runProgram(config: Record<string, unknown>, secretKeys: string[] = []): Promise<ProgramRun> {
-    recorder.reset();
-    return runProgramKeepingPrevious(config, secretKeys);
+/** Runs index.ts afresh with `webstack:*` config (keys without the namespace) and returns what it registered and exported. */
+export function runProgram(config: Record<string, unknown>, opts: RunOptions = {}): Promise<ProgramRun> {
+    return run(recorder, {
+        project: "webstack",
+        stack: "dev",
+        main: INDEX,
+        config: encodeConfig(config),
+        secretKeys: (opts.secretKeys ?? []).map((k) => `webstack:${k}`),
+        previousOutputs: opts.previous,
+    });
 }
 
-/**
- * Runs index.ts with the previous update's outputs already set on the recorder (`recorder.previousOutputs`),
- * resolving the exports so an error raised while they resolve (such as the data-loss guard) rejects.
- */
-export async function runProgramKeepingPrevious(config: Record<string, unknown>, secretKeys: string[] = []): Promise<ProgramRun> {
-    recorder.resources.length = 0;
-    pulumi.runtime.setAllConfig(
-        encodeConfig(config),
-        secretKeys.map((k) => `webstack:${k}`),
-    );
-    const entry = require.resolve("../../index");
-    delete require.cache[entry];
-    const outputs = require(entry) as Record<string, unknown>;
-    await recorder.settle();
-    // As the engine does with stack outputs: wait for every export, so an error raised in one rejects.
-    await Promise.all(Object.values(outputs).map((value) => (pulumi.output(value) as any).promise()));
-    return { resources: [...recorder.resources], outputs };
-}
-
-/** Resolves an Output (or plain value) outside `apply`, with its secretness. */
-export async function resolve<T>(value: pulumi.Input<T>): Promise<{ value: T; secret: boolean }> {
-    const output = pulumi.output(value) as any;
-    return { value: await output.promise(), secret: await output.isSecret };
+/** An exported output of a run, resolved, with its secretness; fails when the program does not export it. */
+export function output(run: ProgramRun, name: string): { value: any; secret: boolean } {
+    const found = outputOf(run, name);
+    if (!found) throw new Error(`the program exports no "${name}"; it exports ${run.outputs.map((o) => o.name).join(", ")}`);
+    return { value: found.value, secret: found.secret };
 }
 
 export const short = (r: RecordedResource) => `${r.type.split(":").pop()} ${r.name}`;

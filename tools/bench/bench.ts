@@ -21,7 +21,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import type { PlanTimings } from "../../plan/cli";
+import type { PlanTimings } from "../../plan/pipeline";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const NODE = process.execPath;

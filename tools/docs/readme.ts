@@ -9,7 +9,7 @@ import { planDocument } from "../../plan/spawnPlan";
 import { encodeConfig } from "../../plan/capture/stackConfig";
 import { exposureMarkdown } from "../../plan/analysis/exposure";
 import { upgradeMatrixMarkdown } from "../../plan/analysis/upgradeMatrix";
-import type { PlanDocument } from "../../plan/report/render";
+import type { PlanDocument } from "../../plan/report/document";
 
 export const README = path.join(__dirname, "..", "..", "README.md");
 

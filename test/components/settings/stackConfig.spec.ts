@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ConfigError, parseStackConfig } from "../../../components/settings/stackConfig";
 import { TIER_PROFILES } from "../../../components/settings/tiers";
-import { baseConfig, encodeConfig } from "../../support/program";
+import { exampleConfig, encodeConfig } from "../../support/program";
 
 const parse = (config: Record<string, unknown>, secrets: string[] = []) =>
     parseStackConfig("dev", encodeConfig(config), new Set(secrets.map((k) => `webstack:${k}`)));
@@ -18,7 +18,7 @@ function problems(config: Record<string, unknown>, secrets: string[] = []): stri
 describe("Stack config: defaults per tier", () => {
     for (const tier of [0, 1, 2, 3] as const) {
         it(`resolves tier ${tier} to its profile`, () => {
-            const s = parse(baseConfig(tier));
+            const s = parse(exampleConfig(tier));
             const p = TIER_PROFILES[tier];
             assert.deepEqual(
                 {
@@ -48,7 +48,7 @@ describe("Stack config: defaults per tier", () => {
     }
 
     it("defaults the app to an unprivileged nginx container on 8080 and protects the database", () => {
-        const s = parse(baseConfig(1));
+        const s = parse(exampleConfig(1));
         assert.deepEqual(s.app, { image: "ghcr.io/nginxinc/nginx-unprivileged:stable", port: 8080 });
         assert.equal(s.database?.protect, true);
         assert.deepEqual([s.region, s.environment, s.vpcIpRange], ["nyc3", "Development", "10.10.0.0/16"]);
@@ -65,13 +65,13 @@ describe("Stack config: defaults per tier", () => {
     });
 
     it("ignores keys of other namespaces such as digitalocean:token", () => {
-        assert.equal(parseStackConfig("dev", { ...encodeConfig(baseConfig(0)), "digitalocean:token": "x" }).tier, 0);
+        assert.equal(parseStackConfig("dev", { ...encodeConfig(exampleConfig(0)), "digitalocean:token": "x" }).tier, 0);
     });
 });
 
 describe("Stack config: validation messages", () => {
     it("reports a bad tier with the allowed values and the fix", () => {
-        assert.deepEqual(problems({ ...baseConfig(0), tier: 4 }), [
+        assert.deepEqual(problems({ ...exampleConfig(0), tier: 4 }), [
             'webstack:tier: expected "0", "1", "2" or "3"; got "4". Fix: pulumi config set webstack:tier 3',
         ]);
     });
@@ -87,7 +87,7 @@ describe("Stack config: validation messages", () => {
     it("reports every problem at once, in key order, with paths, values and fixes", () => {
         assert.deepEqual(
             problems({
-                ...baseConfig(1),
+                ...exampleConfig(1),
                 tierr: 2,
                 web: { count: 1, sise: "x" },
                 region: "mars1",
@@ -107,39 +107,39 @@ describe("Stack config: validation messages", () => {
     });
 
     it("refuses standby nodes on a plan under 2 GB", () => {
-        assert.deepEqual(problems({ ...baseConfig(3), database: { standbyNodes: 1, size: "db-s-1vcpu-1gb" } }), [
+        assert.deepEqual(problems({ ...exampleConfig(3), database: { standbyNodes: 1, size: "db-s-1vcpu-1gb" } }), [
             "webstack:database.standbyNodes: standby nodes need a plan with at least 2 GB of memory; got 1 standby node(s) on \"db-s-1vcpu-1gb\". Fix: pulumi config set --path 'webstack:database.size' db-s-1vcpu-2gb",
         ]);
     });
 
     it("refuses keys that do not apply at the tier", () => {
-        assert.deepEqual(problems({ ...baseConfig(0), app: { count: 3 }, loadBalancer: { count: 2 } }), [
+        assert.deepEqual(problems({ ...exampleConfig(0), app: { count: 3 }, loadBalancer: { count: 2 } }), [
             "webstack:app.count: applies only at tier 2 and above (web and app servers share droplets below tier 2); got \"3\" at tier 0. Fix: pulumi config rm --path 'webstack:app.count'",
             "webstack:loadBalancer.count: applies only at tier 1 and above (tier 0 has no load balancer); got \"2\" at tier 0. Fix: pulumi config rm --path 'webstack:loadBalancer.count'",
         ]);
     });
 
     it("requires an alert target from tier 2", () => {
-        assert.deepEqual(problems({ ...baseConfig(2), alerts: { emails: [] } }), [
+        assert.deepEqual(problems({ ...exampleConfig(2), alerts: { emails: [] } }), [
             "webstack:alerts.emails: required at tier 2; alert policies need at least one e-mail or Slack target. Fix: pulumi config set --path 'webstack:alerts.emails[0]' ops@example.com",
         ]);
     });
 
     it("requires the Slack webhook URL to be stored encrypted", () => {
-        assert.deepEqual(problems({ ...baseConfig(2), alerts: { slackChannel: "#ops" }, slackWebhookUrl: "https://hooks.slack.com/services/T/B/X" }), [
+        assert.deepEqual(problems({ ...exampleConfig(2), alerts: { slackChannel: "#ops" }, slackWebhookUrl: "https://hooks.slack.com/services/T/B/X" }), [
             "webstack:slackWebhookUrl: must be stored encrypted; it is in plain text. Fix: pulumi config set --secret webstack:slackWebhookUrl <value>",
         ]);
     });
 
     it("requires PEM material for a custom certificate", () => {
-        assert.deepEqual(problems({ ...baseConfig(2), certificate: { kind: "custom" } }), [
+        assert.deepEqual(problems({ ...exampleConfig(2), certificate: { kind: "custom" } }), [
             'webstack:tlsPrivateKey: required as PEM text when certificate.kind is "custom"; got nothing. Fix: pulumi config set --secret webstack:tlsPrivateKey < privkey.pem',
             'webstack:tlsCertificate: required as PEM text when certificate.kind is "custom"; got nothing. Fix: pulumi config set webstack:tlsCertificate < cert.pem',
         ]);
     });
 
     it("refuses a structured key given as text, and wrong types", () => {
-        assert.deepEqual(problems({ ...baseConfig(1), web: "big", database: { protect: "yes" }, sshKeys: true }), [
+        assert.deepEqual(problems({ ...exampleConfig(1), web: "big", database: { protect: "yes" }, sshKeys: true }), [
             'webstack:web: expected an object with keys "count", "size" or "autoscale"; got "big". Fix: pulumi config set --path \'webstack:web.count\' <value>',
             "webstack:sshKeys: expected a list; got \"true\". Fix: pulumi config set --path 'webstack:sshKeys[0]' <fingerprint>",
             "webstack:database.protect: expected true or false; got \"yes\". Fix: pulumi config set --path 'webstack:database.protect' true",
@@ -147,13 +147,13 @@ describe("Stack config: validation messages", () => {
     });
 
     it("needs a Spaces region for static assets", () => {
-        assert.deepEqual(problems({ ...baseConfig(3), region: "nyc1" }), [
+        assert.deepEqual(problems({ ...exampleConfig(3), region: "nyc1" }), [
             'webstack:region: Spaces (static assets) is not offered in "nyc1"; expected "ams3", "atl1", "blr1", "fra1", "lon1", "nyc3", "sfo2", "sfo3", "sgp1", "syd1" or "tor1". Fix: pulumi config set webstack:region nyc3, or pulumi config set --path \'webstack:staticAssets.enabled\' false',
         ]);
     });
 
     it("formats the whole error as pulumi up prints it", () => {
-        assert.throws(() => parse({ ...baseConfig(0), tier: "x" }), {
+        assert.throws(() => parse({ ...exampleConfig(0), tier: "x" }), {
             message:
                 'Invalid configuration for stack "dev":\n  - webstack:tier: expected "0", "1", "2" or "3"; got "x". Fix: pulumi config set webstack:tier 0',
         });

@@ -2,7 +2,10 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { PolicyHost, parsePolicyPackConfig, reconcilePolicyConfig, stackResource, type AnalyzedResource, type AnalyzerInfo } from "../../../plan/policyHost/host";
+import { stackResource } from "../../../plan/policyHost/fromGraph";
+import { PolicyHost } from "../../../plan/policyHost/host";
+import { parsePolicyPackConfig, reconcilePolicyConfig } from "../../../plan/policyHost/packConfig";
+import type { AnalyzedResource, AnalyzerInfo } from "../../../plan/policyHost/protocol";
 import { alive, FIXTURES } from "../../support/planRuns";
 
 const SIG = { [specialSigKey]: specialSecretSig };

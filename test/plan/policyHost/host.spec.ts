@@ -8,7 +8,9 @@ import { monitoringPolicies } from "../../../policies/monitoring";
 import { networkPolicies } from "../../../policies/network";
 import { spofPolicies } from "../../../policies/spof";
 import { tlsPolicies } from "../../../policies/tls";
-import { PolicyHost, reconcilePolicyConfig, type AnalyzerInfo } from "../../../plan/policyHost/host";
+import { PolicyHost } from "../../../plan/policyHost/host";
+import { reconcilePolicyConfig } from "../../../plan/policyHost/packConfig";
+import type { AnalyzerInfo } from "../../../plan/policyHost/protocol";
 import { alive, ROOT } from "../../support/planRuns";
 
 export const FAMILIES = { spof: spofPolicies, tls: tlsPolicies, monitoring: monitoringPolicies, network: networkPolicies, hygiene: hygienePolicies };

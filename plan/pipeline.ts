@@ -1,0 +1,224 @@
+// The offline plan as data: stack config → capture (the program under the recording mocks) → the policy pack over
+// gRPC, in parallel with cost and diagram → one document. Returns the document, the files it wrote and its
+// timings; it keeps no state between calls (the mock engine itself allows one capture per process).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { loadStackConfig, type ConfigOverride } from "./capture/stackConfig";
+import type { ProgramRun } from "./capture/runProgram";
+import type { RecordedResource } from "./capture/recorder";
+import { PolicyHost } from "./policyHost/host";
+import { parsePolicyPackConfig, reconcilePolicyConfig } from "./policyHost/packConfig";
+import { PolicyHostError, type AnalyzerInfo, type Finding } from "./policyHost/protocol";
+import { buildDocument, type PlanDocument } from "./report/document";
+import type { CostEstimate } from "./report/cost";
+
+export interface PlanOptions {
+    stack: string;
+    tier?: string;
+    overrides: ConfigOverride[];
+    format: "text" | "json" | "markdown";
+    out: string;
+    cwd: string;
+    policyPack: string;
+    policyPackExplicit: boolean;
+    policyPackConfig?: string;
+    configFile?: string;
+    timings: boolean;
+}
+
+/**
+ * Where the time went, in milliseconds (`--timings` prints it as one JSON line on stderr; `npm run bench` reads it).
+ * `at.*` are offsets from the start of the process, the others durations. `policyHostCpuMs` is the CPU the policy
+ * host spent answering Analyze and AnalyzeStack (Linux only, 10 ms resolution).
+ */
+export interface PlanTimings {
+    resources: number;
+    at: Record<string, number>;
+    program: number;
+    analyze: number;
+    analyzeStack: number;
+    policies: number;
+    policyHostCpuMs: { analyze: number; analyzeStack: number } | null;
+    costAndDiagram: number;
+    maxRssKb: { plan: number; policyHost: number | null };
+}
+
+export interface PlanResult {
+    doc: PlanDocument;
+    files: { json: string; markdown: string; svg: string; mermaid: string; dot: string };
+    timings: PlanTimings;
+}
+
+/** Progress lines for whoever watches (tests wait for the policy host's pid and port before sending Ctrl-C). */
+export type PlanEvents = (line: string) => void;
+
+const rel = (p: string) => path.relative(process.cwd(), p) || ".";
+const now = () => Math.round(performance.now());
+
+/** What the plan tells DigitalOcean's price table about each resource: its inputs with secrets unwrapped. */
+export function priceResources(resources: readonly RecordedResource[]): CostEstimate {
+    const { estimateCost } = require("./report/cost") as typeof import("./report/cost");
+    const { plain } = require("./capture/recorder") as typeof import("./capture/recorder");
+    return estimateCost(
+        resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, custom: r.custom, inputs: plain(r.inputs) as Record<string, unknown> })),
+    );
+}
+
+interface PolicyVerdicts {
+    info?: AnalyzerInfo;
+    findings: Finding[];
+    analyze: number;
+    analyzeStack: number;
+    cpu: PlanTimings["policyHostCpuMs"];
+    doneAt?: number;
+}
+
+/**
+ * The engine's two policy passes: each custom resource's inputs (Analyze), then the whole stack's final state
+ * (AnalyzeStack). Calls `sent` once every Analyze request is on its way, so the caller can turn to synchronous
+ * work (cost, diagram) while the host evaluates.
+ */
+async function analyze(
+    host: PolicyHost,
+    run: ProgramRun,
+    config: ReturnType<typeof reconcilePolicyConfig> | undefined,
+    sent: () => void,
+): Promise<PolicyVerdicts> {
+    const { outputsWithSecrets, stackResource, toAnalyzed } = require("./policyHost/fromGraph") as typeof import("./policyHost/fromGraph");
+    const { isSecret } = require("./capture/recorder") as typeof import("./capture/recorder");
+    try {
+        const info = await host.getAnalyzerInfo();
+        await host.configureStack();
+        await host.configure(reconcilePolicyConfig(info, config));
+        const cpu0 = host.usage();
+        const analyzeStart = performance.now();
+        const analyzing = Promise.all(
+            run.resources
+                .filter((r) => r.custom)
+                .map(async (r) => (await host.analyze(toAnalyzed(r, run.stackUrn, r.inputs))).map((f) => ({ ...f, urn: f.urn || r.urn }))),
+        );
+        sent();
+        const perResource = await analyzing;
+        const cpu1 = host.usage();
+        const stackStart = performance.now();
+        const stackWide = await host.analyzeStack([
+            stackResource(
+                run.stackUrn,
+                run.outputs.map((o) => ({ ...o, value: JSON.parse(JSON.stringify(o.value ?? null)) })),
+            ),
+            ...run.resources.map((r) => toAnalyzed(r, run.stackUrn, outputsWithSecrets(r, isSecret))),
+        ]);
+        const cpu2 = host.usage();
+        return {
+            info,
+            findings: [...perResource.flat(), ...stackWide],
+            analyze: Math.round(stackStart - analyzeStart),
+            analyzeStack: Math.round(performance.now() - stackStart),
+            cpu: cpu0 && cpu1 && cpu2 ? { analyze: cpu1.cpuMs - cpu0.cpuMs, analyzeStack: cpu2.cpuMs - cpu1.cpuMs } : null,
+            doneAt: now(),
+        };
+    } finally {
+        sent();
+    }
+}
+
+/** Runs the plan once. The mock engine allows one program run per process, so call this once per process. */
+export async function plan(opts: PlanOptions, events: PlanEvents = () => undefined): Promise<PlanResult> {
+    const at: Record<string, number> = {};
+    const cfg = loadStackConfig({ cwd: opts.cwd, stack: opts.stack, tier: opts.tier, overrides: opts.overrides, configFile: opts.configFile });
+    at.config = now();
+
+    // The policy host boots (~0.5 s) in parallel with the program run: start it first.
+    const packPresent = fs.existsSync(path.join(opts.policyPack, "index.ts"));
+    if (!packPresent && opts.policyPackExplicit) throw new PolicyHostError(`error: policy pack not found at "${rel(opts.policyPack)}" (no index.ts)`);
+    if (!packPresent) process.stderr.write(`warning: no policy pack at ${rel(opts.policyPack)}; policy findings skipped.\n`);
+    const configFile = opts.policyPackConfig ?? path.join(opts.policyPack, "config", `${opts.stack}.json`);
+    const hasConfigFile = fs.existsSync(configFile);
+    if (opts.policyPackConfig && !hasConfigFile) throw new PolicyHostError(`error: policy pack config "${rel(configFile)}" not found`);
+    const givenPolicyConfig = hasConfigFile ? parsePolicyPackConfig(fs.readFileSync(configFile, "utf8"), rel(configFile)) : undefined;
+    const host = packPresent ? PolicyHost.start({ packDir: opts.policyPack, project: cfg.project, stack: cfg.stack, config: cfg.config }) : undefined;
+    if (host) {
+        events(`policy host pid ${host.pid} started`);
+        host.port.then(
+            (port) => events(`policy host pid ${host.pid} listening on 127.0.0.1:${port}`),
+            () => undefined,
+        );
+    }
+
+    const diagram = require("./report/diagram") as typeof import("./report/diagram");
+    diagram.preloadGraphviz().catch(() => undefined);
+
+    try {
+        const { Recorder } = require("./capture/recorder") as typeof import("./capture/recorder");
+        const { runProgram } = require("./capture/runProgram") as typeof import("./capture/runProgram");
+        at.programStart = now();
+        const recorder = new Recorder();
+        await recorder.install(cfg.project, cfg.stack);
+        const run = await runProgram(recorder, cfg);
+        at.programEnd = now();
+
+        let requestsSent: () => void = () => undefined;
+        const sent = new Promise<void>((resolve) => (requestsSent = resolve));
+        const policyWork: Promise<PolicyVerdicts> = host
+            ? analyze(host, run, givenPolicyConfig, requestsSent)
+            : (requestsSent(), Promise.resolve({ findings: [], analyze: 0, analyzeStack: 0, cpu: null }));
+        policyWork.catch(() => undefined);
+        await sent;
+
+        // Meanwhile, in this process: cost and diagram.
+        const costStart = performance.now();
+        const cost = priceResources(run.resources);
+        const tierValue = cfg.config[`${cfg.project}:tier`];
+        const tier = tierValue !== undefined && /^\d+$/.test(tierValue) ? Number(tierValue) : null;
+        const model = diagram.buildDiagram(run.resources);
+        const dot = diagram.toDot(model, `${cfg.project} · stack ${cfg.stack}${tier !== null ? ` · tier ${tier}` : ""}`);
+        const mermaid = diagram.toMermaid(model);
+        const svg = await diagram.renderSvg(dot);
+        const costAndDiagram = Math.round(performance.now() - costStart);
+
+        const policy = await policyWork;
+        const hostPeakRssKb = host?.usage()?.peakRssKb ?? null;
+        const files = {
+            json: path.join(opts.out, "plan.json"),
+            markdown: path.join(opts.out, "plan.md"),
+            svg: path.join(opts.out, "architecture.svg"),
+            mermaid: path.join(opts.out, "architecture.mmd"),
+            dot: path.join(opts.out, "architecture.dot"),
+        };
+        const doc = buildDocument({
+            project: cfg.project,
+            stack: cfg.stack,
+            tier,
+            run,
+            findings: policy.findings,
+            policyPack: policy.info
+                ? { name: policy.info.name, version: policy.info.version, path: rel(opts.policyPack), config: hasConfigFile ? rel(configFile) : null }
+                : null,
+            cost,
+            diagram: { svg: rel(files.svg), mermaid: rel(files.mermaid), dot: rel(files.dot), mermaidText: mermaid },
+        });
+        const { renderJson, renderMarkdown } = require("./report/render") as typeof import("./report/render");
+        fs.mkdirSync(opts.out, { recursive: true });
+        fs.writeFileSync(files.svg, svg);
+        fs.writeFileSync(files.mermaid, mermaid);
+        fs.writeFileSync(files.dot, dot);
+        fs.writeFileSync(files.json, renderJson(doc));
+        fs.writeFileSync(files.markdown, renderMarkdown(doc));
+        at.written = now();
+        if (policy.doneAt !== undefined) at.policiesDone = policy.doneAt;
+        const timings: PlanTimings = {
+            resources: run.resources.length,
+            at,
+            program: at.programEnd - at.programStart,
+            analyze: policy.analyze,
+            analyzeStack: policy.analyzeStack,
+            policies: policy.doneAt !== undefined ? policy.doneAt - at.programEnd : 0,
+            policyHostCpuMs: policy.cpu,
+            costAndDiagram,
+            maxRssKb: { plan: process.resourceUsage().maxRSS, policyHost: hostPeakRssKb },
+        };
+        return { doc, files, timings };
+    } finally {
+        await host?.close();
+    }
+}

@@ -1,0 +1,59 @@
+import type { RecordedResource } from "../capture/recorder";
+import type { AnalyzedResource } from "./protocol";
+
+// From the captured graph to what the engine sends.
+
+/** A value as the engine serializes a secret (the SDK's signature; loaded with the SDK, after the program). */
+function secret(value: unknown): Record<string, unknown> {
+    const { specialSigKey, specialSecretSig } = require("@pulumi/pulumi/runtime/rpc") as typeof import("@pulumi/pulumi/runtime/rpc");
+    return { [specialSigKey]: specialSecretSig, value };
+}
+
+/**
+ * The resource's outputs as the engine holds them: inputs plus computed outputs, with a property secret when
+ * its input was secret or the resource lists it in additionalSecretOutputs.
+ */
+export function outputsWithSecrets(r: RecordedResource, isSecret: (v: unknown) => boolean): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(r.state)) {
+        out[k] = isSecret(r.inputs[k]) ? r.inputs[k] : r.additionalSecretOutputs.includes(k) ? secret(v) : v;
+    }
+    return out;
+}
+
+/** The engine's view of a recorded resource; top-level resources are children of the stack. */
+export function toAnalyzed(r: RecordedResource, stackUrn: string, properties: Record<string, unknown>): AnalyzedResource {
+    return {
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        properties,
+        parent: r.parent || stackUrn,
+        dependencies: r.dependencies,
+        propertyDependencies: r.propertyDependencies,
+        protect: r.protect,
+        ignoreChanges: r.ignoreChanges,
+        deleteBeforeReplace: r.deleteBeforeReplace,
+        additionalSecretOutputs: r.additionalSecretOutputs,
+        aliases: r.aliases,
+    };
+}
+
+/** The root stack resource as AnalyzeStack receives it: its outputs are the program's exports. */
+export function stackResource(stackUrn: string, outputs: { name: string; value: unknown; secret: boolean }[]): AnalyzedResource {
+    const parts = stackUrn.split("::");
+    return {
+        urn: stackUrn,
+        type: "pulumi:pulumi:Stack",
+        name: parts[parts.length - 1],
+        properties: Object.fromEntries(outputs.map((o) => [o.name, o.secret ? secret(o.value) : o.value])),
+        parent: "",
+        dependencies: [],
+        propertyDependencies: {},
+        protect: false,
+        ignoreChanges: [],
+        deleteBeforeReplace: false,
+        additionalSecretOutputs: [],
+        aliases: [],
+    };
+}

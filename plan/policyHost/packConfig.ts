@@ -1,0 +1,93 @@
+// Policy pack config: the CLI's own steps (pulumi/pulumi pkg/resource/analyzer/config.go: parsePolicyPackConfig,
+// createConfigWithDefaults, applyConfig, ReconcilePolicyPackConfig, validatePolicyPackConfig). The host then
+// resolves enforcement per violation itself; nothing here second-guesses the levels it reports.
+import { LEVELS, PolicyHostError, type AnalyzerInfo, type EnforcementLevel, type PolicyConfig } from "./protocol";
+
+const isLevel = (v: unknown): v is EnforcementLevel => typeof v === "string" && (LEVELS as string[]).includes(v);
+
+/** Reads a `--policy-pack-config` JSON file the way the CLI does. */
+export function parsePolicyPackConfig(text: string, file = "policy pack config"): Record<string, PolicyConfig> {
+    if (text.trim() === "") return {};
+    let raw: unknown;
+    try {
+        raw = JSON.parse(text);
+    } catch (err) {
+        throw new PolicyHostError(`error: ${file}: ${(err as Error).message}`);
+    }
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new PolicyHostError(`error: ${file}: expected a JSON object`);
+    const result: Record<string, PolicyConfig> = {};
+    for (const [k, v] of Object.entries(raw)) {
+        let enforcementLevel: EnforcementLevel | undefined;
+        let properties: Record<string, unknown> | undefined;
+        if (typeof v === "string") {
+            if (!isLevel(v)) throw new PolicyHostError(`error: ${file}: parsing enforcement level for "${k}": "${v}" is not a valid enforcement level`);
+            enforcementLevel = v;
+        } else if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+            const { enforcementLevel: el, ...rest } = v as Record<string, unknown>;
+            if (el !== undefined) {
+                if (!isLevel(el))
+                    throw new PolicyHostError(`error: ${file}: parsing enforcement level for "${k}": ${JSON.stringify(el)} is not a valid enforcement level`);
+                enforcementLevel = el;
+            }
+            if (Object.keys(rest).length > 0) properties = rest;
+        } else {
+            throw new PolicyHostError(`error: ${file}: parsing "${k}": ${JSON.stringify(v)} is not a valid value; must be a string or object`);
+        }
+        if (enforcementLevel === undefined && properties === undefined) continue;
+        result[k] = { enforcementLevel, properties };
+    }
+    return result;
+}
+
+function applyConfig(result: Record<string, PolicyConfig>, toApply: Record<string, PolicyConfig>): Record<string, PolicyConfig> {
+    const all = toApply.all;
+    if (all?.enforcementLevel) {
+        for (const k of Object.keys(result)) result[k] = { enforcementLevel: all.enforcementLevel, properties: result[k].properties };
+    }
+    for (const [policy, given] of Object.entries(toApply)) {
+        const current = result[policy];
+        const properties = given.properties || current?.properties ? { ...current?.properties, ...given.properties } : undefined;
+        result[policy] = { enforcementLevel: given.enforcementLevel ?? current?.enforcementLevel, properties };
+    }
+    return result;
+}
+
+/**
+ * The config the CLI sends with Configure: each policy's schema defaults and its own level, then the pack's
+ * initial config, then the stack's policy-pack-config file; validated against each policy's schema.
+ */
+export function reconcilePolicyConfig(info: AnalyzerInfo, given: Record<string, PolicyConfig> | undefined): Record<string, PolicyConfig> {
+    let result: Record<string, PolicyConfig> = {};
+    for (const p of info.policies) {
+        let properties: Record<string, unknown> | undefined;
+        for (const [k, schema] of Object.entries(p.configSchema?.properties ?? {})) {
+            if (schema && typeof schema === "object" && "default" in schema) (properties ??= {})[k] = schema.default;
+        }
+        result[p.name] = { enforcementLevel: p.enforcementLevel, properties };
+    }
+    if (Object.keys(info.initialConfig).length) result = applyConfig(result, info.initialConfig);
+    if (given) {
+        result = applyConfig(result, given);
+        validatePolicyConfig(info, result);
+    }
+    return result;
+}
+
+/** Like the CLI's validatePolicyPackConfig (gojsonschema there, ajv here); only needed once a file overlays the defaults. */
+function validatePolicyConfig(info: AnalyzerInfo, config: Record<string, PolicyConfig>): void {
+    const Ajv = require("ajv") as typeof import("ajv").default;
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    const problems: string[] = [];
+    for (const p of info.policies) {
+        if (!p.configSchema) continue;
+        const schema: Record<string, unknown> = { type: "object" };
+        if (Object.keys(p.configSchema.properties).length) schema.properties = p.configSchema.properties;
+        if (p.configSchema.required.length) schema.required = p.configSchema.required;
+        const validate = ajv.compile(schema);
+        if (!validate(config[p.name]?.properties ?? {})) {
+            for (const e of validate.errors ?? [])
+                problems.push(`${p.name}: ${(e.instancePath || "").replace(/^\//, "").replace(/\//g, ".") || "(root)"} ${e.message}`);
+        }
+    }
+    if (problems.length) throw new PolicyHostError(`error: validating policy config: ${info.name} ${info.version}\n  - ${problems.join("\n  - ")}`);
+}
