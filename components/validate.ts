@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { formatProblems } from "./problems";
 
 /** One argument check: the problem text when `ok` is false. */
 export type Check = [ok: boolean, problem: string];
@@ -9,9 +10,9 @@ export type Check = [ok: boolean, problem: string];
  * they are reusable on their own.
  */
 export function requireValidArgs(resource: pulumi.Resource, type: string, name: string, checks: readonly Check[]): void {
-    const problems = checks.filter(([ok]) => !ok).map(([, problem]) => `  - ${problem}`);
+    const problems = checks.filter(([ok]) => !ok).map(([, problem]) => problem);
     if (problems.length > 0) {
-        throw new pulumi.ResourceError(`Invalid arguments for ${type} "${name}":\n${problems.join("\n")}`, resource, true);
+        throw new pulumi.ResourceError(`Invalid arguments for ${type} "${name}":\n${formatProblems(problems)}`, resource, true);
     }
 }
 

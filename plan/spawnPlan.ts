@@ -16,6 +16,8 @@ export interface PlanRun {
     stderr: string;
     /** The --out directory the run wrote to (removed when this process exits). */
     out: string;
+    /** Wall time of the child, milliseconds. */
+    ms: number;
 }
 
 const runs = new Map<string, Promise<PlanRun>>();
@@ -44,7 +46,8 @@ export function runPlan(args: readonly string[], env: NodeJS.ProcessEnv = {}): P
             child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
             child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
             child.on("error", reject);
-            child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr, out }));
+            const started = performance.now();
+            child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr, out, ms: Math.round(performance.now() - started) }));
         });
         runs.set(key, run);
     }

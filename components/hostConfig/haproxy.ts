@@ -1,7 +1,7 @@
 // Pure renderer of /etc/haproxy/haproxy.cfg for the self-managed load balancer engine (issue 7).
 // No Pulumi, no I/O: options in, text out.
-import type { Endpoint } from "./cloudInit";
-import { HOST_PATTERN, checkHost, checkPort } from "./nginx";
+import { HOST_PATTERN, checkHost, checkPort, formatProblems } from "./checks";
+import type { Endpoint } from "./types";
 
 export const HAPROXY_CONFIG_PATH = "/etc/haproxy/haproxy.cfg";
 /** HAProxy loads every PEM (chain + key) in this directory; the certbot deploy hook writes `<domain>.pem` here. */
@@ -32,11 +32,11 @@ export interface HaproxyConfigOptions {
 export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
     const problems = haproxyConfigProblems(opts);
     if (problems.length > 0) {
-        throw new Error(`Invalid HAProxy options:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        throw new Error(`Invalid HAProxy options:\n${formatProblems(problems)}`);
     }
     const certDir = opts.certDir ?? HAPROXY_CERT_DIR;
     const lines = [
-        "# Rendered by webstack (components/haproxyConfig.ts). Changes are overwritten on the next rebuild.",
+        "# Rendered by webstack (components/hostConfig/haproxy.ts). Changes are overwritten on the next rebuild.",
         "global",
         "    log /dev/log local0",
         "    log /dev/log local1 notice",
@@ -101,28 +101,28 @@ export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
 }
 
 /** Every problem with `opts`, as `path: message; got "value".` lines (empty when valid). */
-export function haproxyConfigProblems(opts: HaproxyConfigOptions, prefix = ""): string[] {
+export function haproxyConfigProblems(opts: HaproxyConfigOptions): string[] {
     const problems: string[] = [];
     if (!Array.isArray(opts.backends) || opts.backends.length < 1 || opts.backends.length > 100) {
         const got = Array.isArray(opts.backends) ? `${opts.backends.length} backends` : String(opts.backends);
-        problems.push(`${prefix}backends: must list 1 to 100 web servers; got "${got}".`);
+        problems.push(`backends: must list 1 to 100 web servers; got "${got}".`);
     } else {
         opts.backends.forEach((b, i) => {
-            checkHost(problems, `${prefix}backends[${i}].host`, b?.host);
-            checkPort(problems, `${prefix}backends[${i}].port`, b?.port);
+            checkHost(problems, `backends[${i}].host`, b?.host);
+            checkPort(problems, `backends[${i}].port`, b?.port);
         });
     }
     if (opts.algorithm !== "roundrobin" && opts.algorithm !== "leastconn") {
-        problems.push(`${prefix}algorithm: expected "roundrobin" or "leastconn"; got "${String(opts.algorithm)}".`);
+        problems.push(`algorithm: expected "roundrobin" or "leastconn"; got "${String(opts.algorithm)}".`);
     }
     if (typeof opts.tls !== "boolean") {
-        problems.push(`${prefix}tls: must be true or false; got "${String(opts.tls)}".`);
+        problems.push(`tls: must be true or false; got "${String(opts.tls)}".`);
     }
     if (typeof opts.domain !== "string" || !HOST_PATTERN.test(opts.domain) || !opts.domain.includes(".")) {
-        problems.push(`${prefix}domain: must be a fully qualified DNS name such as "www.example.com"; got "${String(opts.domain)}".`);
+        problems.push(`domain: must be a fully qualified DNS name such as "www.example.com"; got "${String(opts.domain)}".`);
     }
     if (opts.certDir !== undefined && (typeof opts.certDir !== "string" || !/^\/[A-Za-z0-9._\/-]*$/.test(opts.certDir))) {
-        problems.push(`${prefix}certDir: must be an absolute path without spaces; got "${String(opts.certDir)}".`);
+        problems.push(`certDir: must be an absolute path without spaces; got "${String(opts.certDir)}".`);
     }
     return problems;
 }

@@ -1,6 +1,7 @@
 // Pure renderer of the nginx site that web roles run (tier 0 and 1: in front of the local app container;
 // tier >= 2: in front of the app pool's internal load balancer). No Pulumi, no I/O: options in, text out.
-import type { Endpoint } from "./cloudInit";
+import { checkHost, checkPort, formatProblems } from "./checks";
+import type { Endpoint } from "./types";
 
 /** Where cloud-init writes the site; Ubuntu's stock nginx.conf includes sites-enabled/* inside `http {}`. */
 export const NGINX_SITE_PATH = "/etc/nginx/sites-available/webstack";
@@ -30,7 +31,7 @@ export interface NginxSiteOptions {
 export function renderNginxConfig(opts: NginxSiteOptions): string {
     const problems = nginxConfigProblems(opts);
     if (problems.length > 0) {
-        throw new Error(`Invalid nginx site options:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        throw new Error(`Invalid nginx site options:\n${formatProblems(problems)}`);
     }
     const forwardedProtoMap = opts.behindLoadBalancer
         ? [
@@ -87,31 +88,13 @@ export function renderNginxConfig(opts: NginxSiteOptions): string {
 }
 
 /** Every problem with `opts`, as `path: message; got "value".` lines (empty when valid). */
-export function nginxConfigProblems(opts: NginxSiteOptions, prefix = ""): string[] {
+export function nginxConfigProblems(opts: NginxSiteOptions): string[] {
     const problems: string[] = [];
-    checkPort(problems, `${prefix}listenPort`, opts.listenPort);
-    checkHost(problems, `${prefix}upstream.host`, opts.upstream?.host);
-    checkPort(problems, `${prefix}upstream.port`, opts.upstream?.port);
+    checkPort(problems, `listenPort`, opts.listenPort);
+    checkHost(problems, `upstream.host`, opts.upstream?.host);
+    checkPort(problems, `upstream.port`, opts.upstream?.port);
     if (typeof opts.behindLoadBalancer !== "boolean") {
-        problems.push(`${prefix}behindLoadBalancer: must be true or false; got "${String(opts.behindLoadBalancer)}".`);
+        problems.push(`behindLoadBalancer: must be true or false; got "${String(opts.behindLoadBalancer)}".`);
     }
     return problems;
-}
-
-// Values end up verbatim in config files, unit files and shell commands, so only plain host names and IPv4
-// addresses pass. Shared by the other host-config renderers.
-export const HOST_PATTERN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-
-/** Appends `path: must be an integer from 1 to 65535; got "value".` unless `value` is a TCP port. */
-export function checkPort(problems: string[], path: string, value: unknown): void {
-    if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 65535) {
-        problems.push(`${path}: must be an integer from 1 to 65535; got "${String(value)}".`);
-    }
-}
-
-/** Appends a problem unless `value` is an IPv4 address or a DNS name. */
-export function checkHost(problems: string[], path: string, value: unknown): void {
-    if (typeof value !== "string" || !HOST_PATTERN.test(value)) {
-        problems.push(`${path}: must be an IPv4 address or a DNS name; got "${String(value)}".`);
-    }
 }

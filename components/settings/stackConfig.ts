@@ -3,9 +3,9 @@
 import catalog from "./doCatalog.json";
 import { ConfigReader, quoteAll, show } from "./configReader";
 import { KEYS, SECRET_KEYS } from "./configKeys";
-
-export { CONFIG_DOCS, CONFIG_PATHS } from "./configKeys";
 import { TIER_PROFILES, TIERS, Tier, TierProfile } from "./tiers";
+import { isImageReference } from "../hostConfig/checks";
+import { formatProblems } from "../problems";
 
 export const NAMESPACE = "webstack";
 export const ENVIRONMENTS = ["Development", "Staging", "Production"] as const;
@@ -63,7 +63,7 @@ export class ConfigError extends Error {
         readonly stack: string,
         readonly problems: readonly string[],
     ) {
-        super(`Invalid configuration for stack "${stack}":\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        super(`Invalid configuration for stack "${stack}":\n${formatProblems(problems)}`);
         this.name = "ConfigError";
     }
 }
@@ -71,7 +71,6 @@ export class ConfigError extends Error {
 const DNS_NAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
 const FINGERPRINT = /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const IMAGE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
 const DROPLET_SIZES = Object.keys(catalog.dropletSizes);
 
 function parseCidr(text: string): { v4: boolean; bits: number; octets?: number[] } | undefined {
@@ -204,10 +203,10 @@ function readAlerts(r: ConfigReader, tier: Tier, monitoring: boolean): StackSett
 
 function readApp(r: ConfigReader): StackSettings["app"] {
     const image = r.get("app.image");
-    const valid = typeof image === "string" && IMAGE.test(image);
+    const valid = isImageReference(image);
     if (image !== undefined && !valid) {
         r.problem(
-            `${r.path("app.image")}: expected a container image reference such as "ghcr.io/acme/shop:1.4.2"; got ${show(image)}. Fix: pulumi config set --path '${r.path("app.image")}' ghcr.io/acme/shop:1.4.2`,
+            `${r.path("app.image")}: expected a container image reference (a lower-case repository path, optionally a :tag and an @sha256: digest) such as "ghcr.io/acme/shop:1.4.2"; got ${show(image)}. Fix: pulumi config set --path '${r.path("app.image")}' ghcr.io/acme/shop:1.4.2`,
         );
     }
     return {

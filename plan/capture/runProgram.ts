@@ -76,7 +76,8 @@ function toProgramError(err: unknown, spec: ProgramSpec): ProgramError {
         return new ProgramError(err.hideStack ? message : (err.stack ?? message), subject, "resource");
     }
     const e = err as Error;
-    return new ProgramError(`Running program '${spec.main}' failed with an unhandled exception:\n${e?.stack ?? String(err)}`, stackSubject, "unhandled");
+    const text = (e?.stack ?? String(err)).replace(/^(\w*Error: )?(error serializing property "[^"]+": )+/, "$1");
+    return new ProgramError(`Running program '${spec.main}' failed with an unhandled exception:\n${text}`, stackSubject, "unhandled");
 }
 
 /** Resolves an exported value (plain, Output, or nested Outputs) and whether it is secret. */

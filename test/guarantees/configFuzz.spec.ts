@@ -6,12 +6,15 @@
 import assert from "node:assert/strict";
 import { ProgramError } from "../../plan/capture/runProgram";
 import fc from "fast-check";
-import { CONFIG_PATHS, ConfigError, parseStackConfig } from "../../components/settings/stackConfig";
+import { CONFIG_PATHS } from "../../components/settings/configKeys";
+import { ConfigError, parseStackConfig } from "../../components/settings/stackConfig";
 import { TIERS } from "../../components/settings/tiers";
 import { exampleConfig, encodeConfig, runProgram } from "../support/program";
 
 export const PARSER_RUNS = 5000;
 export const PROGRAM_RUNS = 200;
+/** Milliseconds one program run may take in the fuzzer before it counts as hung. */
+const CASE_BOUND_MS = 10000;
 const SEED = 20261125;
 const HEADER = 'Invalid configuration for stack "dev":';
 
@@ -94,8 +97,17 @@ const PLAUSIBLE: Record<string, fc.Arbitrary<unknown>> = {
     slackWebhookUrl: fc.constantFrom("https://hooks.slack.com/services/T/B/x", "http://hooks.slack.com/x"),
     app: fc.record(
         {
-            image: fc.constantFrom("ghcr.io/acme/shop:1.4.2", "bad image"),
-            port: fc.constantFrom(8080, 80, 1024, 65535, 65536),
+            // Values the host renderers reject must be refused by the parser too (they share components/hostConfig/checks.ts).
+            image: fc.constantFrom(
+                "ghcr.io/acme/shop:1.4.2",
+                "bad image",
+                "Ghcr.io/Acme/Shop:1.0",
+                "ghcr.io/acme/shop@latest",
+                `registry.example:5000/team/app:2.0@sha256:${"ab".repeat(32)}`,
+                `ghcr.io/acme/${"x".repeat(250)}`,
+                "ghcr.io/acme/shop:1.0;reboot",
+            ),
+            port: fc.constantFrom(8080, 80, 1024, 65535, 65536, 0, -1, 8080.5, "8080"),
             count: fc.constantFrom(1, 2, 3, 1001),
             size: fc.constantFrom("s-1vcpu-2gb", "s-1vcpu-512mb-10gb", "huge"),
             autoscale: fc.record(
@@ -387,7 +399,12 @@ describe("config fuzzing: the whole program under the mock engine", function () 
             fc.asyncProperty(small, async ({ config, secrets }) => {
                 const context = `config ${JSON.stringify(config).slice(0, 400)}`;
                 try {
-                    const run = await runProgram(config, { secretKeys: secrets });
+                    // A hang is a failure too: every case ends within a bound, with a result or an error.
+                    let timer: NodeJS.Timeout | undefined;
+                    const bound = new Promise<never>((_, reject) => {
+                        timer = setTimeout(() => reject(new Error(`${context}: no result within ${CASE_BOUND_MS} ms`)), CASE_BOUND_MS);
+                    });
+                    const run = await Promise.race([runProgram(config, { secretKeys: secrets }), bound]).finally(() => clearTimeout(timer));
                     assert.ok(run.resources.length > 0, `${context}: completed without resources`);
                     completed++;
                 } catch (err) {

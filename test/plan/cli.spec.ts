@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv from "ajv";
 import { alive, FIXTURES, fixtureArgs, ROOT, runPlan, startTierPlans, tierArgs } from "../support/planRuns";
+import { TIERS } from "../../examples/variants";
 
 const schema = JSON.parse(fs.readFileSync(path.join(ROOT, "plan", "report", "plan.schema.json"), "utf8"));
 const validate = new Ajv({ allErrors: true, strict: true, validateFormats: false }).compile(schema) as unknown as ((doc: unknown) => boolean) & {
@@ -24,6 +25,8 @@ describe("npm run plan (plan/cli.ts), fixture program and pack", function () {
         void runPlan([...fixtureArgs, "--policy-pack-config", path.join(FIXTURES, "pack-config", "relaxed.json"), "--format", "json"]);
         void runPlan([...fixtureArgs, "--stack", "bad"]);
         void runPlan([...fixtureArgs, "--config", "webstack:fail=component"]);
+        void runPlan([...fixtureArgs, "--config", "webstack:fail=input"]);
+        void runPlan([...fixtureArgs, "--config", "webstack:fail=input-crash"]);
         void runPlan([...fixtureArgs, "--policy-pack-config", path.join(FIXTURES, "pack-config", "invalid.json")]);
     });
 
@@ -106,6 +109,26 @@ describe("npm run plan (plan/cli.ts), fixture program and pack", function () {
         assert.equal(
             run.stderr,
             'Diagnostics:\n  webstack:components:Site (site):\n    error: Site "site": web.count must be an integer from 2 to 50 at tier 1; got 1.\n',
+        );
+    });
+
+    // The engine never settles once a resource's input rejects (the SDK keeps the registration alive); the plan must
+    // still end, with the program's own message, long before a human would give up on it.
+    it("exits 2 within 10 s with the ResourceError thrown inside an apply that feeds a droplet's userData", async () => {
+        const run = await runPlan([...fixtureArgs, "--config", "webstack:fail=input"]);
+        assert.equal(run.code, 2, run.stderr);
+        assert.ok(run.ms < 10000, `took ${run.ms} ms`);
+        assert.equal(run.stdout, "");
+        assert.equal(run.stderr, 'Diagnostics:\n  webstack:components:Site (site):\n    error: Site "site": cannot render user data for size "s-1vcpu-1gb".\n');
+    });
+
+    it("exits 2 within 10 s with the unhandled exception when a plain Error is thrown inside such an apply", async () => {
+        const run = await runPlan([...fixtureArgs, "--config", "webstack:fail=input-crash"]);
+        assert.equal(run.code, 2, run.stderr);
+        assert.ok(run.ms < 10000, `took ${run.ms} ms`);
+        assert.match(
+            run.stderr,
+            /^Diagnostics:\n {2}pulumi:pulumi:Stack \(webstack-dev\):\n {4}error: Running program '.*' failed with an unhandled exception:\n {4}TypeError: renderer crashed\n/,
         );
     });
 
@@ -223,6 +246,30 @@ describe("JSON of every tier's default stack validates against the schema", func
             assert.ok(validate(doc), JSON.stringify(validate.errors, null, 2));
             assert.equal(doc.tier, tier);
             assert.doesNotMatch(run.stdout, /mock-password/);
+        });
+    }
+});
+
+describe("npm run plan on the real program refuses what the host renderers would reject, at every tier", function () {
+    this.timeout(60000);
+    const badImage = (tier: number) => tierArgs(tier, "--config-path", "--config", "webstack:app.image=ghcr.io/acme/shop@latest");
+    before(() => TIERS.forEach((tier) => void runPlan(badImage(tier))));
+
+    for (const tier of TIERS) {
+        it(`exits 2 within 10 s at tier ${tier} with one webstack:app.image problem and its fix`, async () => {
+            const run = await runPlan(badImage(tier));
+            assert.equal(run.code, 2, run.stderr);
+            assert.ok(run.ms < 10000, `took ${run.ms} ms`);
+            assert.equal(
+                run.stderr,
+                [
+                    "Diagnostics:",
+                    "  pulumi:pulumi:Stack (webstack-example):",
+                    '    error: Invalid configuration for stack "example":',
+                    '      - webstack:app.image: expected a container image reference (a lower-case repository path, optionally a :tag and an @sha256: digest) such as "ghcr.io/acme/shop:1.4.2"; got "ghcr.io/acme/shop@latest". Fix: pulumi config set --path \'webstack:app.image\' ghcr.io/acme/shop:1.4.2',
+                    "",
+                ].join("\n"),
+            );
         });
     }
 });

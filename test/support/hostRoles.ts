@@ -1,6 +1,6 @@
 // One realistic input per host role, shaped like what WebStack passes (managed database facts as the DigitalOcean
 // provider reports them), plus the secret values that must never reach user data.
-import type { AppSpec, DatabaseEndpoint, HostRole } from "../../components/hostConfig/cloudInit";
+import type { AppSpec, DatabaseEndpoint, HostRole } from "../../components/hostConfig/types";
 
 export const APP: AppSpec = { image: "registry.digitalocean.com/acme/shop:1.4.2", port: 8080 };
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { CONFIG_DOCS, CONFIG_PATHS } from "../../components/settings/stackConfig";
+import { CONFIG_DOCS, CONFIG_PATHS } from "../../components/settings/configKeys";
 import { README, renderReadme } from "../../tools/docs/readme";
 
 describe("README", () => {

@@ -2,7 +2,8 @@
 // `<!-- generated:NAME -->` … `<!-- /generated:NAME -->` block; test/docs.spec.ts fails when one is stale.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CONFIG_DOCS, CONFIG_PATHS, StackSettings, parseStackConfig } from "../../components/settings/stackConfig";
+import { CONFIG_DOCS, CONFIG_PATHS } from "../../components/settings/configKeys";
+import { StackSettings, parseStackConfig } from "../../components/settings/stackConfig";
 import { TIER_PROFILES, TIERS } from "../../components/settings/tiers";
 import { AUTOSCALE_POOLS, HAPROXY_ARGS, STANDBY_ARGS, architectureArgs, autoscaleArgs, exampleConfig } from "../../examples/variants";
 import { planDocument } from "../../plan/spawnPlan";

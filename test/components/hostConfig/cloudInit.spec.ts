@@ -1,18 +1,8 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import {
-    APP_ENV_PATH,
-    APP_PATH_UNIT,
-    APP_SERVICE,
-    CloudConfig,
-    DATABASE_SECRETS_PATH,
-    HostRole,
-    MYSQL_PASSWORD_PATH,
-    SECRETS_DIR,
-    WriteFile,
-    hostRoleProblems,
-    renderCloudInit,
-} from "../../../components/hostConfig/cloudInit";
+import { APP_ENV_PATH, APP_PATH_UNIT, APP_SERVICE, DATABASE_SECRETS_PATH, MYSQL_PASSWORD_PATH, SECRETS_DIR } from "../../../components/hostConfig/appUnit";
+import { hostRoleProblems, renderCloudInit } from "../../../components/hostConfig/cloudInit";
+import type { CloudConfig, HostRole, WriteFile } from "../../../components/hostConfig/types";
 import { HAPROXY_CONFIG_PATH, renderHaproxyConfig } from "../../../components/hostConfig/haproxy";
 import { NGINX_SITE_PATH, renderNginxConfig } from "../../../components/hostConfig/nginx";
 import { APP, APP_LB, CACHE, DATABASE, ROLES, SECRET_MARKERS, WEB_BACKENDS, literalPasswordAssignments } from "../../support/hostRoles";

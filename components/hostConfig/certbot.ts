@@ -1,0 +1,94 @@
+// HAProxy's certificate on the host: a self-signed placeholder so HAProxy can start, certbot's first issuance
+// through HAProxy's ACME route, and the deploy hook that joins chain and key for HAProxy.
+import { ACME_HTTP01_PORT, HAPROXY_CERT_DIR, HAPROXY_CONFIG_PATH } from "./haproxy";
+import { HEADER } from "./types";
+
+export const CERT_PLACEHOLDER_SCRIPT = "/usr/local/sbin/webstack-haproxy-placeholder-cert";
+export const CERT_DEPLOY_HOOK = "/usr/local/sbin/webstack-haproxy-cert-deploy";
+export const CERTBOT_SERVICE = "webstack-certbot.service";
+export const CERTBOT_TIMER = "webstack-certbot.timer";
+
+export function haproxyCommands(): string[][] {
+    return [
+        ["haproxy", "-c", "-f", HAPROXY_CONFIG_PATH],
+        ["systemctl", "enable", "haproxy.service"],
+        ["systemctl", "restart", "haproxy.service"],
+    ];
+}
+
+export function placeholderCertScript(domain: string): string {
+    const pem = `${HAPROXY_CERT_DIR}/${domain}.pem`;
+    return [
+        "#!/bin/sh",
+        HEADER,
+        "# Self-signed stand-in so HAProxy can start before Let's Encrypt issues the real certificate; the certbot",
+        "# deploy hook replaces it under the same name. Temporary files stay outside the directory HAProxy loads.",
+        "set -eu",
+        "umask 077",
+        `install -d -m 0700 -o root -g root ${HAPROXY_CERT_DIR}`,
+        `[ -s ${pem} ] && exit 0`,
+        "tmp=$(mktemp -d)",
+        "trap 'rm -rf \"$tmp\"' EXIT",
+        `openssl req -x509 -newkey rsa:2048 -nodes -days 90 -subj "/CN=${domain}" -keyout "$tmp/key.pem" -out "$tmp/cert.pem"`,
+        `cat "$tmp/cert.pem" "$tmp/key.pem" > "$tmp/combined.pem"`,
+        `install -m 0600 "$tmp/combined.pem" ${pem}`,
+        "",
+    ].join("\n");
+}
+
+export function certDeployHook(domain: string): string {
+    const pem = `${HAPROXY_CERT_DIR}/${domain}.pem`;
+    return [
+        "#!/bin/sh",
+        HEADER,
+        "# certbot deploy hook: HAProxy wants the chain and the key in one PEM.",
+        "set -eu",
+        "umask 077",
+        'lineage="${RENEWED_LINEAGE:?certbot sets RENEWED_LINEAGE}"',
+        `cat "$lineage/fullchain.pem" "$lineage/privkey.pem" > /etc/haproxy/${domain}.pem.new`,
+        `mv /etc/haproxy/${domain}.pem.new ${pem}`,
+        "systemctl reload haproxy.service",
+        "",
+    ].join("\n");
+}
+
+export function certbotService(domain: string): string {
+    const certbot = [
+        "/usr/bin/certbot certonly --standalone --non-interactive --agree-tos --register-unsafely-without-email",
+        // HAProxy owns port 80 and routes /.well-known/acme-challenge/ to certbot on loopback.
+        `--preferred-challenges http --http-01-address 127.0.0.1 --http-01-port ${ACME_HTTP01_PORT}`,
+        `--cert-name ${domain} --domain ${domain} --deploy-hook ${CERT_DEPLOY_HOOK}`,
+    ].join(" ");
+    return [
+        HEADER,
+        "[Unit]",
+        `Description=Obtain the Let's Encrypt certificate for ${domain}`,
+        "Wants=network-online.target",
+        "After=network-online.target haproxy.service",
+        // Renewals are certbot.timer's job (the Debian package's); this unit only gets the first certificate.
+        `ConditionPathExists=!/etc/letsencrypt/live/${domain}/fullchain.pem`,
+        "",
+        "[Service]",
+        "Type=oneshot",
+        `ExecStart=${certbot}`,
+        "",
+    ].join("\n");
+}
+
+export function certbotTimer(domain: string): string {
+    return [
+        HEADER,
+        "[Unit]",
+        `Description=Retry obtaining the Let's Encrypt certificate for ${domain} until DNS points here`,
+        "",
+        "[Timer]",
+        // Every 15 minutes stays under Let's Encrypt's limit of 5 failed validations per hostname per hour.
+        "OnCalendar=*:0/15",
+        "RandomizedDelaySec=60",
+        `Unit=${CERTBOT_SERVICE}`,
+        "",
+        "[Install]",
+        "WantedBy=timers.target",
+        "",
+    ].join("\n");
+}

@@ -1,0 +1,38 @@
+// Checks of the values the host renderers write verbatim into config files, unit files and shell commands. The
+// stack config parser (components/settings) uses the same checks, so a value it accepts always renders.
+export { formatProblems } from "../problems";
+
+/** Plain host names and IPv4 addresses only. */
+export const HOST_PATTERN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/**
+ * A container image reference as Docker reads it (distribution/reference grammar): a lower-case repository path
+ * with an optional registry host and port, an optional tag, an optional sha256 digest. Anything else would be
+ * read by systemd or a shell rather than by Docker.
+ */
+export const IMAGE_PATTERN = /^[a-z0-9][a-z0-9._\/:-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]*)?(?:@sha256:[a-f0-9]{64})?$/;
+export const IMAGE_MAX_LENGTH = 255;
+
+/** True when `value` is an image reference the app unit can run. */
+export const isImageReference = (value: unknown): value is string => typeof value === "string" && value.length <= IMAGE_MAX_LENGTH && IMAGE_PATTERN.test(value);
+
+/** Appends `path: must be an integer from 1 to 65535; got "value".` unless `value` is a TCP port. */
+export function checkPort(problems: string[], path: string, value: unknown): void {
+    if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 65535) {
+        problems.push(`${path}: must be an integer from 1 to 65535; got "${String(value)}".`);
+    }
+}
+
+/** Appends a problem unless `value` is an IPv4 address or a DNS name. */
+export function checkHost(problems: string[], path: string, value: unknown): void {
+    if (typeof value !== "string" || !HOST_PATTERN.test(value)) {
+        problems.push(`${path}: must be an IPv4 address or a DNS name; got "${String(value)}".`);
+    }
+}
+
+/** Appends a problem unless `value` is a container image reference (see IMAGE_PATTERN). */
+export function checkImage(problems: string[], path: string, value: unknown): void {
+    if (!isImageReference(value)) {
+        problems.push(`${path}: must be a container image reference such as "ghcr.io/acme/shop:1.4.2"; got "${String(value)}".`);
+    }
+}

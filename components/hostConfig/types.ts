@@ -1,0 +1,69 @@
+// The shapes the host renderers share: what an app, an endpoint and a host role are, and the cloud-config parts
+// (write_files entries) every renderer produces.
+
+export interface AppSpec {
+    /** Container image the app runs, e.g. "ghcr.io/acme/shop:1.4.2" (no spaces, `$` or `%`). */
+    image: string;
+    /** TCP port the app listens on inside the container; published on the same host port. 1-65535. */
+    port: number;
+}
+export interface Endpoint {
+    /** IPv4 address or DNS name. */
+    host: string;
+    /** TCP port, 1-65535. */
+    port: number;
+}
+export interface DatabaseEndpoint extends Endpoint {
+    /** MySQL user the app connects as (letters, digits, `_`, `-`; at most 32). */
+    user: string;
+    /** MySQL database (schema) name (letters, digits, `_`, `-`; at most 64). */
+    database: string;
+}
+export type HostRole =
+    /** Tier 0: nginx + app container + local MySQL server on one droplet. */
+    | { kind: "all-in-one"; app: AppSpec; webPort: number }
+    /** Tier 1: nginx + app container; managed MySQL. */
+    | { kind: "web-and-app"; app: AppSpec; webPort: number; database: DatabaseEndpoint }
+    /** Tier >= 2: nginx only, proxying to the app pool's internal load balancer. */
+    | { kind: "web"; webPort: number; upstream: Endpoint }
+    /** Tier >= 2: app container only. */
+    | { kind: "app"; app: AppSpec; database: DatabaseEndpoint; cache?: Endpoint }
+    /** Issue 7: self-managed HAProxy load balancer. */
+    | { kind: "haproxy"; backends: Endpoint[]; algorithm: "roundrobin" | "leastconn"; tls: boolean; domain: string };
+
+/** One entry of cloud-init's `write_files`. */
+export interface WriteFile {
+    path: string;
+    content: string;
+    owner: string;
+    permissions: string;
+    /** Always true: written in the final stage, after `packages`. The nginx and haproxy packages start their
+     *  service on install, which must happen with the stock config (ours needs the default site removed and,
+     *  for HAProxy, a certificate first); runcmd then switches over. */
+    defer: boolean;
+}
+
+/** The cloud-config object before it is serialised. */
+export interface CloudConfig {
+    package_update: boolean;
+    packages: string[];
+    write_files: WriteFile[];
+    runcmd: string[][];
+}
+
+/** Prepended to every file webstack writes on a host. */
+export const HEADER = "# Rendered by webstack (components/hostConfig); overwritten when the droplet is rebuilt.";
+export const SYSTEMD_DIR = "/etc/systemd/system";
+
+/** A root-owned `write_files` entry. */
+export function file(path: string, content: string, permissions: "0600" | "0644" | "0700"): WriteFile {
+    return { path, content, owner: "root:root", permissions, defer: true };
+}
+
+/** Docker `--env-file` text: `KEY=value` lines, no quotes. */
+export function envFile(vars: Record<string, string>): string {
+    return Object.entries(vars)
+        .map(([k, v]) => `${k}=${v}`)
+        .join("\n")
+        .concat("\n");
+}
