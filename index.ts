@@ -1,7 +1,8 @@
 // The Pulumi program: the only reader of configuration. Parse and validate every `webstack:*` key, build
 // one WebStack, export its endpoints (the database URI only as a secret).
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseStackConfig } from "./components/settings/stackConfig";
+import { parseStackConfig } from "./components/settings/stackConfig";
+import { ConfigError } from "./components/settings/stackSettings";
 import { WebStack } from "./components/webStack";
 
 // The SDK marks isConfigSecret @internal, but it is the only way to tell that a key was set with

@@ -1,7 +1,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { DROPLET_IMAGE } from "./hostConfig/cloudInit";
-import { AutoscaleSettings } from "./settings/stackConfig";
+import { AutoscaleSettings } from "./settings/stackSettings";
 import { DropletSpec } from "./serverPool";
 
 export interface AutoscalePoolArgs extends Omit<DropletSpec, "monitoring"> {

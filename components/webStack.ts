@@ -2,19 +2,21 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { AutoscalePool } from "./autoscalePool";
 import { Cache } from "./cache";
-import { renderCloudInit } from "./hostConfig/cloudInit";
-import { PoolSettings, StackSettings } from "./settings/stackConfig";
+import { dataLossMessage, lostDataResources } from "./dataLossGuard";
 import { Database } from "./database";
 import { Dns } from "./dns";
 import { FirewallRole, Firewalls, WORLD } from "./firewalls";
 import { HaproxyBalancers } from "./haproxyBalancers";
+import { renderCloudInit } from "./hostConfig/cloudInit";
+import { HEALTH_CHECK_PATH } from "./hostConfig/types";
 import { LoadBalancers } from "./loadBalancers";
 import { Monitoring } from "./monitoring";
 import { stackTags } from "./naming";
 import { Network } from "./network";
 import { ServerPool } from "./serverPool";
-import { StaticAssets } from "./staticAssets";
+import { PoolSettings, StackSettings } from "./settings/stackSettings";
 import { TIER_PROFILES } from "./settings/tiers";
+import { StaticAssets } from "./staticAssets";
 import { Tls } from "./tls";
 
 export const WEB_PORT = 80;
@@ -35,11 +37,41 @@ export interface WebStackArgs {
 
 /** A pool of one role: fixed droplets, or a DigitalOcean autoscale pool. */
 type Pool = { kind: "fixed"; pool: ServerPool } | { kind: "autoscale"; pool: AutoscalePool };
+const fixedDroplets = (p?: Pool) => (p?.kind === "fixed" ? p.pool.droplets : []);
+
+/** The tags the stack's resources carry: every resource the common ones, each role its own. */
+interface Tags {
+    common: pulumi.Output<string>[];
+    web: pulumi.Output<string>;
+    app?: pulumi.Output<string>;
+    lb?: pulumi.Output<string>;
+    db: () => pulumi.Output<string>;
+    cache: () => pulumi.Output<string>;
+}
+
+/** What the droplets of every pool share. */
+interface DropletBase {
+    region: string;
+    vpcUuid: pulumi.Output<string>;
+    sshKeys: readonly string[];
+}
+
+/** The data tier: the managed database and cache, when the tier has them. */
+interface DataTier {
+    database?: Database;
+    cache?: Cache;
+}
+
+/** The request path in front of the web pool: a managed load balancer, or HAProxy droplets. */
+interface Edge {
+    publicLb?: LoadBalancers;
+    haproxyLbs?: HaproxyBalancers;
+}
 
 /**
  * The whole site for one stack: VPC, web (and from tier 2 app) droplet pools, load balancers (DigitalOcean's
  * or HAProxy droplets), managed MySQL, firewalls, TLS, monitoring, cache, static assets, DNS and a
- * DigitalOcean project grouping it all. What exists follows the settings the tier resolved to (components/tiers.ts).
+ * DigitalOcean project grouping it all. What exists follows the settings the tier resolved to (components/settings/tiers.ts).
  */
 export class WebStack extends pulumi.ComponentResource {
     readonly url: string;
@@ -60,182 +92,18 @@ export class WebStack extends pulumi.ComponentResource {
         super("webstack:components:WebStack", name, {}, opts);
         const s = args.settings;
         const child = { parent: this };
-        const tags = stackTags(args.project ?? "webstack", s.stack);
-        const tag = (key: string, value: string) => new digitalocean.Tag(`${name}-tag-${key}`, { name: value }, child).name;
-        const common = [tag("project", tags.project), tag("stack", tags.stack)];
-        const webTag = tag("web", tags.role("web"));
-        const appTag = s.appPool ? tag("app", tags.role("app")) : undefined;
-        const haproxy = s.loadBalancer?.engine === "haproxy" ? s.loadBalancer : undefined;
-        const lbTag = haproxy ? tag("lb", tags.role("lb")) : undefined;
-
+        const tags = this.createTags(name, args.project ?? "webstack", s);
         const network = new Network(`${name}-network`, { region: s.region, ipRange: s.vpcIpRange, description: `webstack ${s.stack} (tier ${s.tier})` }, child);
-        const vpcUuid = network.vpc.id;
-        const droplet = { region: s.region, vpcUuid, sshKeys: s.sshKeys };
+        const droplet: DropletBase = { region: s.region, vpcUuid: network.vpc.id, sshKeys: s.sshKeys };
 
-        const database =
-            s.database &&
-            new Database(
-                `${name}-db`,
-                { ...s.database, region: s.region, vpcUuid, tags: [...common, tag("db", tags.role("db"))], trustedTags: s.firewalls && appTag ? [appTag] : [] },
-                child,
-            );
-        const dbEndpoint = database && pulumi.all([database.cluster.privateHost, database.appUser.name, database.appDatabase.name]);
-        const cache =
-            s.cache &&
-            appTag &&
-            new Cache(
-                `${name}-cache`,
-                {
-                    size: s.cache.size,
-                    region: s.region,
-                    vpcUuid,
-                    tags: [...common, tag("cache", tags.role("cache"))],
-                    trustedTags: [appTag],
-                    protect: s.database?.protect ?? true,
-                },
-                child,
-            );
-
-        // Tier 0 runs MySQL on its one droplet: that droplet holds the data, so it is protected (unless this update
-        // allows data loss) and listed among the data resources, which the upgrade guard below watches.
-        const holdsData = (role: string) => role === "web" && !s.database && !s.allowDataLoss;
-        const pool = (role: string, settings: PoolSettings, roleTag: pulumi.Input<string>, userData: pulumi.Input<string>): Pool =>
-            settings.autoscale
-                ? {
-                      kind: "autoscale",
-                      pool: new AutoscalePool(
-                          `${name}-${role}`,
-                          { ...droplet, autoscale: settings.autoscale, size: settings.size, tags: [...common, roleTag], userData },
-                          child,
-                      ),
-                  }
-                : {
-                      kind: "fixed",
-                      pool: new ServerPool(
-                          `${name}-${role}`,
-                          {
-                              ...droplet,
-                              count: settings.count,
-                              size: settings.size,
-                              tags: [...common, roleTag],
-                              userData,
-                              monitoring: s.monitoring,
-                              protect: holdsData(role),
-                          },
-                          child,
-                      ),
-                  };
-
-        // Tier 2+: nginx reaches the app pool through an internal load balancer rather than the app droplets'
-        // private addresses, because user data forces replacement: listing app IPs in the web servers'
-        // cloud-init would replace every web droplet whenever the app pool is resized (or autoscaled).
-        let appPool: Pool | undefined;
-        let appLb: LoadBalancers | undefined;
-        let webUserData: pulumi.Input<string>;
-        if (s.appPool && appTag && dbEndpoint) {
-            const appUserData = pulumi.all([dbEndpoint, cache ? cache.cluster.privateHost : undefined]).apply(([[host, user, db], cacheHost]) =>
-                renderCloudInit({
-                    kind: "app",
-                    app: s.app,
-                    database: { host, port: MYSQL_PORT, user, database: db },
-                    cache: cacheHost ? { host: cacheHost, port: VALKEY_PORT } : undefined,
-                }),
-            );
-            appPool = pool("app", s.appPool, appTag, appUserData);
-            appLb = new LoadBalancers(
-                `${name}-app-lb`,
-                {
-                    count: 1,
-                    sizeUnit: 1,
-                    region: s.region,
-                    vpcUuid,
-                    network: "INTERNAL",
-                    targetTag: appTag,
-                    targetPort: s.app.port,
-                    entryPort: s.app.port,
-                    healthcheck: { protocol: "tcp" },
-                },
-                child,
-            );
-            webUserData = appLb.loadBalancers[0].ip.apply((ip) =>
-                renderCloudInit({ kind: "web", webPort: WEB_PORT, upstream: { host: ip, port: s.app.port } }),
-            );
-        } else if (dbEndpoint) {
-            webUserData = dbEndpoint.apply(([host, user, db]) =>
-                renderCloudInit({ kind: "web-and-app", app: s.app, webPort: WEB_PORT, database: { host, port: MYSQL_PORT, user, database: db } }),
-            );
-        } else {
-            webUserData = renderCloudInit({ kind: "all-in-one", app: s.app, webPort: WEB_PORT });
-        }
-        const webPool = pool("web", s.web, webTag, webUserData);
-        const fixedDroplets = (p?: Pool) => (p?.kind === "fixed" ? p.pool.droplets : []);
-
+        const data = this.createDataTier(name, s, tags, droplet.vpcUuid);
+        const { webPool, appPool, appLb } = this.createPools(name, s, tags, droplet, data);
         const zone = new digitalocean.Domain(`${name}-zone`, { name: s.domain }, child);
-        // With HAProxy, TLS is terminated on the HAProxy droplets with a certificate certbot obtains there.
-        const tls = s.certificate && !haproxy && new Tls(`${name}-tls`, { domain: s.domain, certificate: s.certificate }, { ...child, dependsOn: [zone] });
-        const publicLb =
-            s.loadBalancer?.engine === "managed"
-                ? new LoadBalancers(
-                      `${name}-lb`,
-                      {
-                          count: s.loadBalancer.count,
-                          sizeUnit: s.loadBalancer.sizeUnit,
-                          region: s.region,
-                          vpcUuid,
-                          network: "EXTERNAL",
-                          targetTag: webTag,
-                          targetPort: WEB_PORT,
-                          entryPort: WEB_PORT,
-                          healthcheck: { protocol: "http", path: "/healthz" },
-                          certificateName: tls ? tls.certificate.name : undefined,
-                      },
-                      child,
-                  )
-                : undefined;
-        const haproxyLbs =
-            haproxy && lbTag
-                ? new HaproxyBalancers(
-                      `${name}-haproxy`,
-                      {
-                          ...droplet,
-                          count: haproxy.count,
-                          size: haproxy.size,
-                          tags: [...common, lbTag],
-                          monitoring: s.monitoring,
-                          userData: pulumi.all(fixedDroplets(webPool).map((d) => d.ipv4AddressPrivate)).apply((ips) =>
-                              renderCloudInit({
-                                  kind: "haproxy",
-                                  backends: ips.map((host) => ({ host, port: WEB_PORT })),
-                                  algorithm: haproxy.algorithm,
-                                  tls: s.certificate !== undefined,
-                                  domain: s.domain,
-                              }),
-                          ),
-                      },
-                      child,
-                  )
-                : undefined;
+        const { publicLb, haproxyLbs } = this.createEdge(name, s, tags, droplet, webPool, zone);
         const publicLbs = publicLb?.loadBalancers ?? [];
         const allLbs = [...publicLbs, ...(appLb?.loadBalancers ?? [])];
 
-        if (s.firewalls) {
-            const roles: FirewallRole[] = [
-                {
-                    role: "web",
-                    tag: webTag,
-                    inbound: [{ port: WEB_PORT, sources: lbTag ? { sourceTags: [lbTag] } : { sourceLoadBalancerUids: publicLbs.map((lb) => lb.id) } }],
-                },
-            ];
-            if (appTag && appLb)
-                roles.push({
-                    role: "app",
-                    tag: appTag,
-                    inbound: [{ port: s.app.port, sources: { sourceLoadBalancerUids: appLb.loadBalancers.map((lb) => lb.id) } }],
-                });
-            if (lbTag) roles.push({ role: "lb", tag: lbTag, inbound: [80, 443].map((port) => ({ port, sources: { sourceAddresses: WORLD } })) });
-            new Firewalls(`${name}-firewall`, { roles, adminCidrs: s.adminCidrs }, child);
-        }
-
+        if (s.firewalls) new Firewalls(`${name}-firewall`, { roles: firewallRoles(s, tags, publicLbs, appLb), adminCidrs: s.adminCidrs }, child);
         const staticAssets = s.staticAssets ? new StaticAssets(`${name}-static`, { region: s.region, protect: s.database?.protect ?? true }, child) : undefined;
 
         this.url = `${s.certificate ? "https" : "http"}://${s.domain}`;
@@ -243,9 +111,9 @@ export class WebStack extends pulumi.ComponentResource {
             new Monitoring(
                 `${name}-monitoring`,
                 {
-                    dropletTags: [webTag, ...(appTag ? [appTag] : []), ...(lbTag ? [lbTag] : [])],
+                    dropletTags: [tags.web, ...(tags.app ? [tags.app] : []), ...(tags.lb ? [tags.lb] : [])],
                     loadBalancerIds: allLbs.map((lb) => lb.id),
-                    databaseIds: [...(database ? [database.cluster.id] : []), ...(cache ? [cache.cluster.id] : [])],
+                    databaseIds: [data.database?.cluster.id, data.cache?.cluster.id].filter((id): id is pulumi.Output<string> => id !== undefined),
                     url: this.url,
                     targets: { emails: s.alerts.emails, slack: s.alerts.slack && { channel: s.alerts.slack.channel, url: pulumi.secret(s.alerts.slack.url) } },
                 },
@@ -254,6 +122,7 @@ export class WebStack extends pulumi.ComponentResource {
         }
 
         const droplets = [...fixedDroplets(webPool), ...fixedDroplets(appPool), ...(haproxyLbs?.droplets ?? [])];
+        // What the public reaches: HAProxy's reserved IPs, the public load balancers, or (tier 0) the droplet itself.
         const entryPoints = haproxyLbs
             ? haproxyLbs.reservedIps.map((ip) => ip.ipAddress)
             : publicLbs.length > 0
@@ -264,15 +133,15 @@ export class WebStack extends pulumi.ComponentResource {
         new digitalocean.Project(
             `${name}-project`,
             {
-                name: tags.stack,
+                name: stackTags(args.project ?? "webstack", s.stack).stack,
                 description: `webstack stack "${s.stack}", tier ${s.tier} (${TIER_PROFILES[s.tier].title})`,
                 purpose: "Web Application",
                 environment: s.environment,
                 resources: [
                     ...droplets.map((d) => d.dropletUrn),
                     ...allLbs.map((lb) => lb.loadBalancerUrn),
-                    ...(database ? [database.cluster.clusterUrn] : []),
-                    ...(cache ? [cache.cluster.clusterUrn] : []),
+                    ...(data.database ? [data.database.cluster.clusterUrn] : []),
+                    ...(data.cache ? [data.cache.cluster.clusterUrn] : []),
                     ...(staticAssets ? [staticAssets.bucket.bucketUrn] : []),
                     zone.domainUrn,
                 ],
@@ -282,30 +151,23 @@ export class WebStack extends pulumi.ComponentResource {
 
         const dataResources = [
             ...(!s.database && webPool.kind === "fixed" ? webPool.pool.dropletNames : []),
-            ...[database, cache, staticAssets].flatMap((c) => c?.dataResourceNames ?? []),
+            ...[data.database, data.cache, staticAssets].flatMap((c) => c?.dataResourceNames ?? []),
         ];
         this.dataResources = pulumi.output(args.previousDataResources).apply((previous) => {
-            const lost = (previous ?? []).filter((n) => !dataResources.includes(n));
-            if (lost.length > 0 && !s.allowDataLoss) {
-                throw new pulumi.ResourceError(
-                    `This update would delete or replace ${lost.length} data-bearing resource(s) of stack "${s.stack}": ${lost.map((n) => `"${n}"`).join(", ")} (tier ${s.tier} keeps no data in them). ` +
-                        `Back up their data, then allow it for this one update: pulumi config set webstack:allowDataLoss true (and unset it afterwards).`,
-                    this,
-                    true,
-                );
-            }
+            const lost = lostDataResources(previous, dataResources);
+            if (lost.length > 0 && !s.allowDataLoss) throw new pulumi.ResourceError(dataLossMessage(s.stack, s.tier, lost), this, true);
             return dataResources;
         });
 
         this.loadBalancerIps = publicLb || haproxyLbs ? entryPoints : [];
         this.dropletIps = droplets.map((d) => d.ipv4Address);
-        this.databaseHost = database?.cluster.privateHost;
-        this.databaseUri = database && pulumi.secret(database.cluster.privateUri);
+        this.databaseHost = data.database?.cluster.privateHost;
+        this.databaseUri = data.database && pulumi.secret(data.database.cluster.privateUri);
         this.appSecretsEnv =
-            database &&
+            data.database &&
             pulumi.secret(
                 pulumi
-                    .all([database.appUser.password, cache ? cache.cluster.password : undefined])
+                    .all([data.database.appUser.password, data.cache ? data.cache.cluster.password : undefined])
                     .apply(([db, c]) => `DATABASE_PASSWORD=${db}\n${c === undefined ? "" : `CACHE_PASSWORD=${c}\n`}`),
             );
         this.cdnEndpoint = staticAssets?.cdn.endpoint;
@@ -320,4 +182,174 @@ export class WebStack extends pulumi.ComponentResource {
             dataResources: this.dataResources,
         });
     }
+
+    private createTags(name: string, project: string, s: StackSettings): Tags {
+        const names = stackTags(project, s.stack);
+        const tag = (key: string, value: string) => new digitalocean.Tag(`${name}-tag-${key}`, { name: value }, { parent: this }).name;
+        return {
+            common: [tag("project", names.project), tag("stack", names.stack)],
+            web: tag("web", names.role("web")),
+            app: s.appPool ? tag("app", names.role("app")) : undefined,
+            lb: s.loadBalancer?.engine === "haproxy" ? tag("lb", names.role("lb")) : undefined,
+            db: () => tag("db", names.role("db")),
+            cache: () => tag("cache", names.role("cache")),
+        };
+    }
+
+    private createDataTier(name: string, s: StackSettings, tags: Tags, vpcUuid: pulumi.Output<string>): DataTier {
+        const child = { parent: this };
+        const database =
+            s.database &&
+            new Database(
+                `${name}-db`,
+                { ...s.database, region: s.region, vpcUuid, tags: [...tags.common, tags.db()], trustedTags: s.firewalls && tags.app ? [tags.app] : [] },
+                child,
+            );
+        const cache =
+            s.cache && tags.app
+                ? new Cache(
+                      `${name}-cache`,
+                      {
+                          size: s.cache.size,
+                          region: s.region,
+                          vpcUuid,
+                          tags: [...tags.common, tags.cache()],
+                          trustedTags: [tags.app],
+                          protect: s.database?.protect ?? true,
+                      },
+                      child,
+                  )
+                : undefined;
+        return { database: database || undefined, cache };
+    }
+
+    /** The web pool, and from tier 2 the app pool behind its internal load balancer, each with its host role's user data. */
+    private createPools(name: string, s: StackSettings, tags: Tags, droplet: DropletBase, data: DataTier) {
+        const child = { parent: this };
+        // Tier 0 runs MySQL on its one droplet: that droplet holds the data, so it is protected (unless this update
+        // allows data loss) and listed among the data resources, which the data-loss guard watches.
+        const holdsData = (role: string) => role === "web" && !s.database && !s.allowDataLoss;
+        const pool = (role: string, settings: PoolSettings, roleTag: pulumi.Input<string>, userData: pulumi.Input<string>): Pool => {
+            const common = { ...droplet, size: settings.size, tags: [...tags.common, roleTag], userData };
+            return settings.autoscale
+                ? { kind: "autoscale", pool: new AutoscalePool(`${name}-${role}`, { ...common, autoscale: settings.autoscale }, child) }
+                : {
+                      kind: "fixed",
+                      pool: new ServerPool(`${name}-${role}`, { ...common, count: settings.count, monitoring: s.monitoring, protect: holdsData(role) }, child),
+                  };
+        };
+        const { database, cache } = data;
+        const dbEndpoint = database && pulumi.all([database.cluster.privateHost, database.appUser.name, database.appDatabase.name]);
+
+        // Tier 2+: nginx reaches the app pool through an internal load balancer rather than the app droplets'
+        // private addresses, because user data forces replacement: listing app IPs in the web servers'
+        // cloud-init would replace every web droplet whenever the app pool is resized (or autoscaled).
+        if (s.appPool && tags.app && dbEndpoint) {
+            const appUserData = pulumi.all([dbEndpoint, cache ? cache.cluster.privateHost : undefined]).apply(([[host, user, db], cacheHost]) =>
+                renderCloudInit({
+                    kind: "app",
+                    app: s.app,
+                    database: { host, port: MYSQL_PORT, user, database: db },
+                    cache: cacheHost ? { host: cacheHost, port: VALKEY_PORT } : undefined,
+                }),
+            );
+            const appPool = pool("app", s.appPool, tags.app, appUserData);
+            const appLb = new LoadBalancers(
+                `${name}-app-lb`,
+                {
+                    count: 1,
+                    sizeUnit: 1,
+                    region: s.region,
+                    vpcUuid: droplet.vpcUuid,
+                    network: "INTERNAL",
+                    targetTag: tags.app,
+                    targetPort: s.app.port,
+                    entryPort: s.app.port,
+                    healthcheck: { protocol: "tcp" },
+                },
+                child,
+            );
+            const webUserData = appLb.loadBalancers[0].ip.apply((ip) =>
+                renderCloudInit({ kind: "web", webPort: WEB_PORT, upstream: { host: ip, port: s.app.port } }),
+            );
+            return { webPool: pool("web", s.web, tags.web, webUserData), appPool, appLb };
+        }
+        const webUserData = dbEndpoint
+            ? dbEndpoint.apply(([host, user, db]) =>
+                  renderCloudInit({ kind: "web-and-app", app: s.app, webPort: WEB_PORT, database: { host, port: MYSQL_PORT, user, database: db } }),
+              )
+            : renderCloudInit({ kind: "all-in-one", app: s.app, webPort: WEB_PORT });
+        return { webPool: pool("web", s.web, tags.web, webUserData), appPool: undefined, appLb: undefined };
+    }
+
+    private createEdge(name: string, s: StackSettings, tags: Tags, droplet: DropletBase, webPool: Pool, zone: digitalocean.Domain): Edge {
+        const child = { parent: this };
+        const haproxy = s.loadBalancer?.engine === "haproxy" ? s.loadBalancer : undefined;
+        // With HAProxy, TLS is terminated on the HAProxy droplets with a certificate certbot obtains there.
+        const tls = s.certificate && !haproxy && new Tls(`${name}-tls`, { domain: s.domain, certificate: s.certificate }, { ...child, dependsOn: [zone] });
+        if (s.loadBalancer?.engine === "managed") {
+            const publicLb = new LoadBalancers(
+                `${name}-lb`,
+                {
+                    count: s.loadBalancer.count,
+                    sizeUnit: s.loadBalancer.sizeUnit,
+                    region: s.region,
+                    vpcUuid: droplet.vpcUuid,
+                    network: "EXTERNAL",
+                    targetTag: tags.web,
+                    targetPort: WEB_PORT,
+                    entryPort: WEB_PORT,
+                    healthcheck: { protocol: "http", path: HEALTH_CHECK_PATH },
+                    certificateName: tls ? tls.certificate.name : undefined,
+                },
+                child,
+            );
+            return { publicLb };
+        }
+        if (!haproxy || !tags.lb) return {};
+        const haproxyLbs = new HaproxyBalancers(
+            `${name}-haproxy`,
+            {
+                ...droplet,
+                count: haproxy.count,
+                size: haproxy.size,
+                tags: [...tags.common, tags.lb],
+                monitoring: s.monitoring,
+                userData: pulumi.all(fixedDroplets(webPool).map((d) => d.ipv4AddressPrivate)).apply((ips) =>
+                    renderCloudInit({
+                        kind: "haproxy",
+                        backends: ips.map((host) => ({ host, port: WEB_PORT })),
+                        algorithm: haproxy.algorithm,
+                        tls: s.certificate !== undefined,
+                        domain: s.domain,
+                    }),
+                ),
+            },
+            child,
+        );
+        return { haproxyLbs };
+    }
+}
+
+/**
+ * The per-role doors (tier 2+): the web pool accepts its port from the public load balancers (or the HAProxy
+ * droplets' tag), the app pool from its internal load balancer, and HAProxy droplets 80/443 from the world.
+ */
+function firewallRoles(s: StackSettings, tags: Tags, publicLbs: readonly digitalocean.LoadBalancer[], appLb: LoadBalancers | undefined): FirewallRole[] {
+    const roles: FirewallRole[] = [
+        {
+            role: "web",
+            tag: tags.web,
+            inbound: [{ port: WEB_PORT, sources: tags.lb ? { sourceTags: [tags.lb] } : { sourceLoadBalancerUids: publicLbs.map((lb) => lb.id) } }],
+        },
+    ];
+    if (tags.app && appLb) {
+        roles.push({
+            role: "app",
+            tag: tags.app,
+            inbound: [{ port: s.app.port, sources: { sourceLoadBalancerUids: appLb.loadBalancers.map((lb) => lb.id) } }],
+        });
+    }
+    if (tags.lb) roles.push({ role: "lb", tag: tags.lb, inbound: [80, 443].map((port) => ({ port, sources: { sourceAddresses: WORLD } })) });
+    return roles;
 }

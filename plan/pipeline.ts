@@ -145,7 +145,10 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
         );
     }
 
-    const diagram = require("./report/diagram") as typeof import("./report/diagram");
+    const diagram = {
+        ...(require("./report/diagram/model") as typeof import("./report/diagram/model")),
+        ...(require("./report/diagram/render") as typeof import("./report/diagram/render")),
+    };
     diagram.preloadGraphviz().catch(() => undefined);
 
     try {

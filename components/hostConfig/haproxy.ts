@@ -1,7 +1,7 @@
 // Pure renderer of /etc/haproxy/haproxy.cfg for the self-managed load balancer engine (issue 7).
 // No Pulumi, no I/O: options in, text out.
 import { HOST_PATTERN, checkHost, checkPort, formatProblems } from "./checks";
-import type { Endpoint } from "./types";
+import { HEALTH_CHECK_PATH, type Endpoint } from "./types";
 
 export const HAPROXY_CONFIG_PATH = "/etc/haproxy/haproxy.cfg";
 /** HAProxy loads every PEM (chain + key) in this directory; the certbot deploy hook writes `<domain>.pem` here. */
@@ -90,7 +90,7 @@ export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
             : []),
         "backend web",
         `    balance ${opts.algorithm}`,
-        "    option httpchk GET /healthz",
+        `    option httpchk GET ${HEALTH_CHECK_PATH}`,
         `    http-check send hdr Host ${opts.domain}`,
         "    http-check expect status 200",
         "    default-server check inter 5s fall 3 rise 2",

@@ -1,14 +1,12 @@
 // Pure renderer of the nginx site that web roles run (tier 0 and 1: in front of the local app container;
 // tier >= 2: in front of the app pool's internal load balancer). No Pulumi, no I/O: options in, text out.
 import { checkHost, checkPort, formatProblems } from "./checks";
-import type { Endpoint } from "./types";
+import { HEALTH_CHECK_PATH, type Endpoint } from "./types";
 
 /** Where cloud-init writes the site; Ubuntu's stock nginx.conf includes sites-enabled/* inside `http {}`. */
 export const NGINX_SITE_PATH = "/etc/nginx/sites-available/webstack";
 /** The symlink that enables the site (the stock `default` site is removed, it also claims default_server on 80). */
 export const NGINX_SITE_LINK = "/etc/nginx/sites-enabled/webstack";
-/** The path the load balancer (DigitalOcean LB or HAProxy) health-checks; nginx answers it itself. */
-export const HEALTH_CHECK_PATH = "/healthz";
 
 export interface NginxSiteOptions {
     /** TCP port nginx listens on, 1-65535; the load balancer forwards to it. IPv4 only: traffic arrives from a

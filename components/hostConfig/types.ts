@@ -51,6 +51,9 @@ export interface CloudConfig {
     runcmd: string[][];
 }
 
+/** The path the load balancer (DigitalOcean LB or HAProxy) health-checks; nginx answers it itself. */
+export const HEALTH_CHECK_PATH = "/healthz";
+
 /** Prepended to every file webstack writes on a host. */
 export const HEADER = "# Rendered by webstack (components/hostConfig); overwritten when the droplet is rebuilt.";
 export const SYSTEMD_DIR = "/etc/systemd/system";

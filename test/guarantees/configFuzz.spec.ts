@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { ProgramError } from "../../plan/capture/runProgram";
 import fc from "fast-check";
 import { CONFIG_PATHS } from "../../components/settings/configKeys";
-import { ConfigError, parseStackConfig } from "../../components/settings/stackConfig";
+import { parseStackConfig } from "../../components/settings/stackConfig";
+import { ConfigError } from "../../components/settings/stackSettings";
 import { TIERS } from "../../components/settings/tiers";
 import { exampleConfig, encodeConfig, runProgram } from "../support/program";
 

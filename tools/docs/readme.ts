@@ -3,7 +3,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CONFIG_DOCS, CONFIG_PATHS } from "../../components/settings/configKeys";
-import { StackSettings, parseStackConfig } from "../../components/settings/stackConfig";
+import { parseStackConfig } from "../../components/settings/stackConfig";
+import type { StackSettings } from "../../components/settings/stackSettings";
 import { TIER_PROFILES, TIERS } from "../../components/settings/tiers";
 import { AUTOSCALE_POOLS, HAPROXY_ARGS, STANDBY_ARGS, architectureArgs, autoscaleArgs, exampleConfig } from "../../examples/variants";
 import { planDocument } from "../../plan/spawnPlan";

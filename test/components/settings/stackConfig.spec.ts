@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ConfigError, parseStackConfig } from "../../../components/settings/stackConfig";
+import { parseStackConfig } from "../../../components/settings/stackConfig";
+import { ConfigError } from "../../../components/settings/stackSettings";
 import { TIER_PROFILES } from "../../../components/settings/tiers";
 import { exampleConfig, encodeConfig } from "../../support/program";
 

@@ -1,0 +1,120 @@
+// The stack config sections about capacity: the web and app pools (fixed or autoscaled), the load balancers, the
+// managed database and the extras (cache, static assets). Defaults come from the tier profile.
+import catalog from "./doCatalog.json";
+import { ConfigReader, quoteAll, show } from "./configReader";
+import { LOAD_BALANCER_ENGINES, HAPROXY_ALGORITHMS, AutoscaleSettings, PoolSettings, StackSettings } from "./stackSettings";
+import { Tier, TierProfile } from "./tiers";
+
+const DROPLET_SIZES = Object.keys(catalog.dropletSizes);
+
+/** `web.autoscale` / `app.autoscale`: {min, max, targetCpu} instead of a fixed count. */
+function readAutoscale(r: ConfigReader, role: "web" | "app"): AutoscaleSettings | undefined {
+    const key = `${role}.autoscale`;
+    if (!r.given(key)) return undefined;
+    const value = r.structured(key, ["min", "max", "targetCpu"], "2");
+    const num = (sub: string, fallback: number, min: number, max: number) => r.integerValue(`${key}.${sub}`, value[sub], fallback, min, max);
+    const min = num("min", 2, 1, 50);
+    const max = num("max", Math.max(min, 10), 1, 50);
+    if (max < min) r.problem(`${r.path(`${key}.max`)}: must be at least ${role}.autoscale.min (${min}); got ${show(max)}. Fix: ${r.setCmd(`${key}.max`, min)}`);
+    if (r.given(`${role}.count`)) {
+        r.problem(
+            `${r.path(`${role}.count`)}: conflicts with ${role}.autoscale; a pool is either fixed or autoscaled; got ${show(r.get(`${role}.count`))}. Fix: pulumi config rm --path '${r.path(`${role}.count`)}'`,
+        );
+    }
+    return { min, max, targetCpu: num("targetCpu", 60, 10, 90) };
+}
+
+/** The web pool (the single all-in-one server at tier 0) and, from tier 2, the app pool. */
+export function readPools(r: ConfigReader, tier: Tier, profile: TierProfile): { web: PoolSettings; appPool?: PoolSettings } {
+    r.onlyFrom(["web.autoscale"], 1, tier, "tier 0 is one server by design");
+    const size = r.oneOf("web.size", profile.web.size, DROPLET_SIZES, "droplet sizes");
+    const web: PoolSettings =
+        tier === 0
+            ? { count: r.integer("web.count", 1, 1, 1, " at tier 0 (one server; choose tier 1 for a pool)"), size }
+            : { count: r.integer("web.count", profile.web.count, 2, 1000, ` at tier ${tier}`), size, autoscale: readAutoscale(r, "web") };
+    if (tier === 0 && size in catalog.dropletSizes && (catalog.dropletSizes as Record<string, number>)[size] < 2) {
+        r.problem(
+            `${r.path("web.size")}: must have at least 2 GB of memory at tier 0 (nginx, the app and MySQL share the droplet); got ${show(size)}. Fix: pulumi config set --path '${r.path("web.size")}' s-1vcpu-2gb`,
+        );
+    }
+    r.onlyFrom(["app.count", "app.size", "app.autoscale"], 2, tier, "web and app servers share droplets below tier 2");
+    const appPool = profile.app && {
+        count: r.integer("app.count", profile.app.count, 2, 1000, ` at tier ${tier}`),
+        size: r.oneOf("app.size", profile.app.size, DROPLET_SIZES, "droplet sizes"),
+        autoscale: readAutoscale(r, "app"),
+    };
+    return { web, appPool };
+}
+
+export function readLoadBalancer(r: ConfigReader, tier: Tier, profile: TierProfile, web: PoolSettings): StackSettings["loadBalancer"] {
+    r.onlyFrom(
+        ["loadBalancer.count", "loadBalancer.sizeUnit", "loadBalancer.engine", "loadBalancer.algorithm", "loadBalancer.size"],
+        1,
+        tier,
+        "tier 0 has no load balancer",
+    );
+    if (!profile.loadBalancer) return undefined;
+    const engine = r.oneOf("loadBalancer.engine", "managed", LOAD_BALANCER_ENGINES);
+    const count = r.integer("loadBalancer.count", profile.loadBalancer.count, 1, 10, ` at tier ${tier}`);
+    if (engine === "managed") {
+        for (const key of ["loadBalancer.algorithm", "loadBalancer.size"]) {
+            if (r.given(key)) {
+                r.problem(
+                    `${r.path(key)}: applies only to the haproxy engine (DigitalOcean load balancers choose their own); got ${show(r.get(key))}. Fix: pulumi config rm --path '${r.path(key)}'`,
+                );
+            }
+        }
+        return { engine, count, sizeUnit: r.integer("loadBalancer.sizeUnit", profile.loadBalancer.sizeUnit, 1, 200) };
+    }
+    if (r.given("loadBalancer.sizeUnit")) {
+        r.problem(
+            `${r.path("loadBalancer.sizeUnit")}: applies only to the managed engine; size HAProxy droplets with loadBalancer.size; got ${show(r.get("loadBalancer.sizeUnit"))}. Fix: pulumi config rm --path '${r.path("loadBalancer.sizeUnit")}'`,
+        );
+    }
+    if (web.autoscale) {
+        r.problem(
+            `${r.path("web.autoscale")}: needs the managed engine; HAProxy droplets list their backends' addresses, which an autoscale pool does not have in advance; got ${show(r.get("web.autoscale"))}. Fix: pulumi config set --path '${r.path("loadBalancer.engine")}' managed`,
+        );
+    }
+    return {
+        engine,
+        count,
+        size: r.oneOf("loadBalancer.size", "s-1vcpu-1gb", DROPLET_SIZES, "droplet sizes"),
+        algorithm: r.oneOf("loadBalancer.algorithm", "roundrobin", HAPROXY_ALGORITHMS),
+    };
+}
+
+export function readDatabase(r: ConfigReader, tier: Tier, profile: TierProfile): StackSettings["database"] {
+    r.onlyFrom(["database.size", "database.standbyNodes", "database.readReplicas", "database.protect"], 1, tier, "MySQL runs on the droplet at tier 0");
+    if (!profile.database) return undefined;
+    const standbyNodes = r.integer("database.standbyNodes", profile.database.standbyNodes, 0, 2);
+    const size = r.oneOf("database.size", profile.database.size, catalog.mysqlSizesByNodeCount["1"], "MySQL plans");
+    if (standbyNodes > 0 && (catalog.databaseMemoryGb as Record<string, number>)[size] < 2) {
+        r.problem(
+            `${r.path("database.standbyNodes")}: standby nodes need a plan with at least 2 GB of memory; got ${standbyNodes} standby node(s) on ${show(size)}. Fix: pulumi config set --path '${r.path("database.size")}' db-s-1vcpu-2gb`,
+        );
+    }
+    return {
+        size,
+        standbyNodes,
+        readReplicas: r.integer("database.readReplicas", profile.database.readReplicas, 0, 5),
+        protect: r.bool("database.protect", true),
+    };
+}
+
+/** The Valkey cache (tier 2+) and the Spaces + CDN static assets (tier 1+, in a Spaces region). */
+export function readExtras(r: ConfigReader, tier: Tier, profile: TierProfile, region: string) {
+    r.onlyFrom(["cache.enabled", "cache.size"], 2, tier, "the cache is trusted by the app servers' tag, which exists from tier 2");
+    const cache =
+        tier >= 2 && r.bool("cache.enabled", profile.cache !== undefined)
+            ? { size: r.oneOf("cache.size", profile.cache?.size ?? "db-s-1vcpu-1gb", catalog.valkeySizesByNodeCount["1"], "Valkey plans") }
+            : undefined;
+    r.onlyFrom(["staticAssets.enabled"], 1, tier, "static assets are served beside a load balanced site");
+    const staticAssets = tier >= 1 && r.bool("staticAssets.enabled", profile.staticAssets);
+    if (staticAssets && !catalog.spacesRegions.includes(region)) {
+        r.problem(
+            `${r.path("region")}: Spaces (static assets) is not offered in ${show(region)}; expected ${quoteAll(catalog.spacesRegions)}. Fix: pulumi config set ${r.path("region")} nyc3, or pulumi config set --path '${r.path("staticAssets.enabled")}' false`,
+        );
+    }
+    return { cache, staticAssets };
+}

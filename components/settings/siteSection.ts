@@ -1,0 +1,187 @@
+// The stack config sections about the site itself: tier, region, domain, access, alert targets, the app to run
+// and its certificate. Each reader reports its problems on the ConfigReader and returns its part of StackSettings.
+import catalog from "./doCatalog.json";
+import { ConfigReader, quoteAll, show } from "./configReader";
+import { isImageReference } from "../hostConfig/checks";
+import { ENVIRONMENTS, CERTIFICATE_KINDS, StackSettings } from "./stackSettings";
+import { TIERS, Tier, TierProfile } from "./tiers";
+
+const DNS_NAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
+const FINGERPRINT = /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function parseCidr(text: string): { v4: boolean; bits: number; octets?: number[] } | undefined {
+    const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
+    if (v4) {
+        const octets = v4.slice(1, 5).map(Number);
+        const bits = Number(v4[5]);
+        return octets.every((o) => o <= 255) && bits <= 32 ? { v4: true, bits, octets } : undefined;
+    }
+    const v6 = /^([0-9a-f:]+)\/(\d{1,3})$/i.exec(text);
+    if (v6 && v6[1].includes(":") && Number(v6[2]) <= 128) return { v4: false, bits: Number(v6[2]) };
+    return undefined;
+}
+
+function isPrivateRange(octets: number[]): boolean {
+    const [a, b] = octets;
+    return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+}
+
+/** The tier comes first: every default depends on it. An invalid or missing tier is reported and read as 0. */
+export function readTier(r: ConfigReader): Tier {
+    const value = r.values.tier;
+    if (value === undefined) {
+        r.problem(`${r.path("tier")}: required; expected ${quoteAll(TIERS)}. Fix: pulumi config set ${r.path("tier")} 0`);
+    } else if (!TIERS.includes(value as Tier)) {
+        r.problem(
+            `${r.path("tier")}: expected ${quoteAll(TIERS)}; got ${show(value)}. Fix: pulumi config set ${r.path("tier")} ${Math.min(Math.max(Math.trunc(Number(value)) || 0, 0), 3)}`,
+        );
+    } else {
+        return value as Tier;
+    }
+    return 0;
+}
+
+/** Region, domain, environment, VPC range, SSH keys and admin CIDRs. */
+export function readSite(r: ConfigReader) {
+    const region = r.oneOf("region", "nyc3", catalog.regions, "regions");
+    const domainValue = r.values.domain;
+    let domain = "example.com";
+    if (domainValue === undefined) {
+        r.problem(
+            `${r.path("domain")}: required; the DNS zone DigitalOcean will host (e.g. "example.com"). Fix: pulumi config set ${r.path("domain")} example.com`,
+        );
+    } else if (typeof domainValue !== "string" || !DNS_NAME.test(domainValue)) {
+        r.problem(
+            `${r.path("domain")}: expected a lower-case DNS name such as "example.com"; got ${show(domainValue)}. Fix: pulumi config set ${r.path("domain")} example.com`,
+        );
+    } else {
+        domain = domainValue;
+    }
+    const environment = r.oneOf("environment", "Development", ENVIRONMENTS);
+
+    let vpcIpRange = "10.10.0.0/16";
+    const range = r.values.vpcIpRange;
+    if (range !== undefined) {
+        const cidr = typeof range === "string" ? parseCidr(range) : undefined;
+        if (!cidr || !cidr.v4 || !isPrivateRange(cidr.octets!) || cidr.bits < 16 || cidr.bits > 24) {
+            r.problem(
+                `${r.path("vpcIpRange")}: expected a private (RFC 1918) IPv4 range from /16 to /24 such as "10.10.0.0/16"; got ${show(range)}. Fix: pulumi config set ${r.path("vpcIpRange")} 10.10.0.0/16`,
+            );
+        } else {
+            vpcIpRange = range as string;
+        }
+    }
+
+    const sshKeys = r.stringList(
+        "sshKeys",
+        (k) => (FINGERPRINT.test(k) || /^\d{1,12}$/.test(k) ? undefined : "expected an SSH key fingerprint (16 colon-separated hex pairs) or a numeric key id"),
+        "<fingerprint>",
+    );
+    const givenKeys = r.values.sshKeys;
+    if (givenKeys === undefined || (Array.isArray(givenKeys) && givenKeys.length === 0)) {
+        r.problem(
+            `${r.path("sshKeys")}: required; at least one SSH key fingerprint (DigitalOcean e-mails root passwords for droplets without keys). Fix: pulumi config set --path '${r.path("sshKeys[0]")}' <fingerprint from "doctl compute ssh-key list">`,
+        );
+    }
+    const adminCidrs = r.stringList(
+        "adminCidrs",
+        (c) => {
+            const cidr = parseCidr(c);
+            if (!cidr) return 'expected an IPv4 or IPv6 CIDR such as "203.0.113.7/32"';
+            if (cidr.bits === 0) return "SSH from the whole internet is refused; expected a CIDR narrower than /0";
+            return undefined;
+        },
+        "203.0.113.7/32",
+    );
+    return { region, domain, environment, vpcIpRange, sshKeys, adminCidrs };
+}
+
+/** Alert targets: e-mails (list or the one `alertEmail` prompt), or Slack (channel + encrypted webhook URL). */
+export function readAlerts(r: ConfigReader, tier: Tier, monitoring: boolean): StackSettings["alerts"] {
+    const emails = r.stringList("alerts.emails", (e) => (EMAIL.test(e) ? undefined : "expected an e-mail address"), "ops@example.com");
+    const alertEmail = r.values.alertEmail;
+    if (alertEmail !== undefined) {
+        if (typeof alertEmail === "string" && EMAIL.test(alertEmail)) emails.push(alertEmail);
+        else
+            r.problem(
+                `${r.path("alertEmail")}: expected an e-mail address; got ${show(alertEmail)}. Fix: pulumi config set ${r.path("alertEmail")} ops@example.com`,
+            );
+    }
+    const channel = r.get("alerts.slackChannel");
+    const url = r.values.slackWebhookUrl;
+    if (channel !== undefined && (typeof channel !== "string" || !/^#?[a-z0-9_-]{1,80}$/.test(channel))) {
+        r.problem(
+            `${r.path("alerts.slackChannel")}: expected a Slack channel name such as "#ops"; got ${show(channel)}. Fix: pulumi config set --path '${r.path("alerts.slackChannel")}' '#ops'`,
+        );
+    }
+    if ((channel === undefined) !== (url === undefined)) {
+        const [missing, present] = channel === undefined ? ["alerts.slackChannel", "slackWebhookUrl"] : ["slackWebhookUrl", "alerts.slackChannel"];
+        const fix =
+            channel === undefined
+                ? `pulumi config set --path '${r.path("alerts.slackChannel")}' '#ops'`
+                : `pulumi config set --secret ${r.path("slackWebhookUrl")} https://hooks.slack.com/services/…`;
+        r.problem(`${r.path(missing)}: required when ${r.path(present)} is set; Slack alerts need both. Fix: ${fix}`);
+    }
+    if (url !== undefined && (typeof url !== "string" || !/^https:\/\/\S+$/.test(url))) {
+        // The value is a secret: its type is shown, never the value.
+        r.problem(
+            `${r.path("slackWebhookUrl")}: expected an https:// webhook URL; got a value of type ${typeof url}. Fix: pulumi config set --secret ${r.path("slackWebhookUrl")} https://hooks.slack.com/services/…`,
+        );
+    }
+    const listed = r.get("alerts.emails");
+    if (monitoring && channel === undefined && alertEmail === undefined && !(Array.isArray(listed) && listed.length > 0)) {
+        r.problem(
+            `${r.path("alerts.emails")}: required at tier ${tier}; alert policies need at least one e-mail or Slack target. Fix: pulumi config set --path '${r.path("alerts.emails[0]")}' ops@example.com`,
+        );
+    }
+    return { emails, slack: typeof channel === "string" && typeof url === "string" ? { channel, url } : undefined };
+}
+
+export function readApp(r: ConfigReader): StackSettings["app"] {
+    const image = r.get("app.image");
+    const valid = isImageReference(image);
+    if (image !== undefined && !valid) {
+        r.problem(
+            `${r.path("app.image")}: expected a container image reference (a lower-case repository path, optionally a :tag and an @sha256: digest) such as "ghcr.io/acme/shop:1.4.2"; got ${show(image)}. Fix: pulumi config set --path '${r.path("app.image")}' ghcr.io/acme/shop:1.4.2`,
+        );
+    }
+    return {
+        image: valid ? image : "ghcr.io/nginxinc/nginx-unprivileged:stable",
+        port: r.integer("app.port", 8080, 1024, 65535, " (not 80, which nginx uses)"),
+    };
+}
+
+/** The certificate the load balancers terminate TLS with (tier 2+): Let's Encrypt, or custom PEM material. */
+export function readCertificate(r: ConfigReader, tier: Tier, profile: TierProfile): StackSettings["certificate"] {
+    r.onlyFrom(["certificate.kind", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain"], 2, tier, "TLS is terminated at the load balancer from tier 2");
+    if (!profile.tls) return undefined;
+    const kind = r.oneOf("certificate.kind", "lets_encrypt", CERTIFICATE_KINDS);
+    const { tlsPrivateKey, tlsCertificate, tlsCertificateChain } = r.values;
+    if (kind === "lets_encrypt") {
+        for (const name of ["tlsPrivateKey", "tlsCertificate", "tlsCertificateChain"]) {
+            if (r.values[name] !== undefined) {
+                r.problem(
+                    `${r.path(name)}: used only when certificate.kind is "custom"; got a value with kind "lets_encrypt". Fix: pulumi config rm ${r.path(name)}`,
+                );
+            }
+        }
+        return { kind };
+    }
+    const pem = (name: string, value: unknown, secret: boolean) => {
+        if (typeof value === "string" && value.includes("-----BEGIN")) return;
+        // A private key is never echoed.
+        const got = value === undefined ? "nothing" : secret ? "a value that is not PEM" : show(value);
+        r.problem(
+            `${r.path(name)}: required as PEM text when certificate.kind is "custom"; got ${got}. Fix: pulumi config set${secret ? " --secret" : ""} ${r.path(name)} < ${secret ? "privkey.pem" : "cert.pem"}`,
+        );
+    };
+    pem("tlsPrivateKey", tlsPrivateKey, true);
+    pem("tlsCertificate", tlsCertificate, false);
+    return {
+        kind,
+        privateKey: String(tlsPrivateKey),
+        leafCertificate: String(tlsCertificate),
+        certificateChain: typeof tlsCertificateChain === "string" ? tlsCertificateChain : undefined,
+    };
+}

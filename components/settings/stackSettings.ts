@@ -1,0 +1,65 @@
+// What a stack's configuration resolves to: the settings WebStack builds from, and the error that lists every
+// problem with the configuration.
+import { formatProblems } from "../problems";
+import type { Tier } from "./tiers";
+
+export const NAMESPACE = "webstack";
+export const ENVIRONMENTS = ["Development", "Staging", "Production"] as const;
+export const CERTIFICATE_KINDS = ["lets_encrypt", "custom"] as const;
+export const LOAD_BALANCER_ENGINES = ["managed", "haproxy"] as const;
+export const HAPROXY_ALGORITHMS = ["roundrobin", "leastconn"] as const;
+
+/** A DigitalOcean droplet autoscale pool instead of a fixed count. */
+export interface AutoscaleSettings {
+    readonly min: number;
+    readonly max: number;
+    /** Target average CPU utilization, percent. */
+    readonly targetCpu: number;
+}
+/** A pool of droplets of one role: a fixed count, or autoscaled between min and max. */
+export interface PoolSettings {
+    readonly count: number;
+    readonly size: string;
+    readonly autoscale?: AutoscaleSettings;
+}
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** Everything the program builds from, with the tier's defaults already applied. */
+export interface StackSettings {
+    readonly stack: string;
+    readonly tier: Tier;
+    readonly region: string;
+    readonly domain: string;
+    readonly environment: Environment;
+    readonly vpcIpRange: string;
+    readonly sshKeys: readonly string[];
+    readonly adminCidrs: readonly string[];
+    readonly alerts: { readonly emails: readonly string[]; readonly slack?: { readonly channel: string; readonly url: string } };
+    readonly app: { readonly image: string; readonly port: number };
+    readonly web: PoolSettings;
+    readonly appPool?: PoolSettings;
+    readonly loadBalancer?:
+        | { readonly engine: "managed"; readonly count: number; readonly sizeUnit: number }
+        | { readonly engine: "haproxy"; readonly count: number; readonly size: string; readonly algorithm: (typeof HAPROXY_ALGORITHMS)[number] };
+    readonly database?: { readonly size: string; readonly standbyNodes: number; readonly readReplicas: number; readonly protect: boolean };
+    readonly cache?: { readonly size: string };
+    readonly staticAssets: boolean;
+    /** Lets an update delete or replace data-bearing resources the previous update had. */
+    readonly allowDataLoss: boolean;
+    readonly firewalls: boolean;
+    readonly monitoring: boolean;
+    readonly certificate?:
+        | { readonly kind: "lets_encrypt" }
+        | { readonly kind: "custom"; readonly privateKey: string; readonly leafCertificate: string; readonly certificateChain?: string };
+}
+
+/** The error `pulumi up` shows: every problem, one per line, no stack trace. */
+export class ConfigError extends Error {
+    constructor(
+        readonly stack: string,
+        readonly problems: readonly string[],
+    ) {
+        super(`Invalid configuration for stack "${stack}":\n${formatProblems(problems)}`);
+        this.name = "ConfigError";
+    }
+}

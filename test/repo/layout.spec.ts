@@ -1,0 +1,70 @@
+// The house rules that keep the code easy to see: no import cycles, no source file over the size a reader can
+// hold (data tables excepted), and the program run under the mocks in one place only.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const sources = execFileSync("git", ["ls-files", "*.ts"], { cwd: ROOT, encoding: "utf8" })
+    .split("\n")
+    .filter((f) => f && !f.includes("node_modules"));
+const fresh = (dir: string) =>
+    fs
+        .readdirSync(path.join(ROOT, dir), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && e.name.endsWith(".ts"))
+        .map((e) => path.relative(ROOT, path.join(e.parentPath, e.name)));
+// Files not yet committed count too (a new file is where a cycle is most likely to appear).
+const files = [...new Set([...sources, ...["components", "plan", "policies", "examples", "tools", "test"].flatMap(fresh), "index.ts"])].filter(
+    (f) => !f.includes("node_modules") && fs.existsSync(path.join(ROOT, f)),
+);
+
+/** Relative imports of a file, resolved to repository paths (type-only imports included: they still tie modules). */
+function importsOf(file: string): string[] {
+    const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+    const specs = [...text.matchAll(/(?:from\s+|import\(\s*|require\(\s*)["'](\.{1,2}\/[^"']+)["']/g)].map((m) => m[1]);
+    return specs.flatMap((spec) => {
+        const base = path.normalize(path.join(path.dirname(file), spec));
+        const found = [base, `${base}.ts`, path.join(base, "index.ts")].find(
+            (p) => fs.existsSync(path.join(ROOT, p)) && fs.statSync(path.join(ROOT, p)).isFile(),
+        );
+        return found && found.endsWith(".ts") ? [found] : [];
+    });
+}
+
+describe("repository layout", () => {
+    it("has no import cycle", () => {
+        const graph = new Map(files.map((f) => [f, importsOf(f)]));
+        const cycles: string[] = [];
+        const state = new Map<string, "open" | "done">();
+        const visit = (f: string, trail: string[]) => {
+            if (state.get(f) === "done") return;
+            if (state.get(f) === "open") {
+                cycles.push([...trail.slice(trail.indexOf(f)), f].join(" → "));
+                return;
+            }
+            state.set(f, "open");
+            for (const g of graph.get(f) ?? []) visit(g, [...trail, f]);
+            state.set(f, "done");
+        };
+        for (const f of graph.keys()) visit(f, []);
+        assert.ok(graph.size > 100, `found only ${graph.size} files`);
+        assert.deepEqual(cycles, []);
+    });
+
+    it("keeps every source file outside test/ under 360 lines, except the policy family lists", () => {
+        // Policy family files are long lists of independent policies (house style: one file per family).
+        const exempt = /^policies\/(spof|tls|monitoring|network|hygiene)\.ts$|^test\//;
+        const long = files
+            .filter((f) => !exempt.test(f))
+            .map((f) => [f, fs.readFileSync(path.join(ROOT, f), "utf8").split("\n").length] as const)
+            .filter(([, n]) => n > 360)
+            .map(([f, n]) => `${f}: ${n} lines`);
+        assert.deepEqual(long, []);
+    });
+
+    it("sets the program's config in exactly one place, the one program runner", () => {
+        const setters = files.filter((f) => f !== "test/repo/layout.spec.ts" && fs.readFileSync(path.join(ROOT, f), "utf8").includes("setAllConfig"));
+        assert.deepEqual(setters, ["plan/capture/runProgram.ts"]);
+    });
+});
