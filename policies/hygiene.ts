@@ -5,8 +5,8 @@ import * as digitalocean from "@pulumi/digitalocean";
 import { validateResourceOfType } from "@pulumi/policy";
 import type { PolicyConfigSchema } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
+import { q } from "./lib/messages";
 import { forType, validateResourceOfTypes, WebstackPolicy, WebstackResourcePolicy } from "./lib/policy";
-import { q } from "./lib/stack";
 import { decideLater, isUnknown, read } from "./lib/unknowns";
 import { secretsIn } from "./lib/userData";
 

@@ -4,10 +4,11 @@ import * as digitalocean from "@pulumi/digitalocean";
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
 import { addressRecords, externalLoadBalancers, fqdnOf } from "./lib/endpoints";
-import { forType, nameList, validateResourceOfTypes, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
+import { nameList } from "./lib/messages";
 import { hostOf } from "./lib/net";
-import { ResourceClass, readString, StackIndex, validateStackOf } from "./lib/stack";
-import { decideLater, isUnknown, read, readList, Undecided } from "./lib/unknowns";
+import { forType, validateResourceOfTypes, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
+import { ResourceClass, StackIndex, validateStackOf } from "./lib/stack";
+import { decideLater, isUnknown, read, readList, readString, Undecided } from "./lib/unknowns";
 
 export const dropletMonitoringAgent: WebstackResourcePolicy = {
     name: "droplet-monitoring-agent",
@@ -192,7 +193,7 @@ export const dropletAlertCoverage: WebstackStackPolicy = {
                 consequence: "nobody is told when it runs out of CPU, memory or disk",
             },
             requiredTypes,
-            (r) => (isPool(r) ? stack.templateTags(r) : stack.dropletTags(r)),
+            (r) => (isPool(r) ? stack.templateTags(r) : stack.tagNames(r, "tags")),
             reportViolation,
         );
     }),
@@ -336,7 +337,7 @@ export const uptimeCheckPublicEndpoint: WebstackStackPolicy = {
         // Alert types with a notification target, per watching check.
         const alertTypes = new Map<string, Set<string>>(watching.map((c) => [c.urn, new Set<string>()]));
         for (const alert of stack.of(digitalocean.UptimeAlert)) {
-            const checks = stack.resolveOne(alert, "checkId", [digitalocean.UptimeCheck]);
+            const checks = stack.resolve(alert, "checkId", [digitalocean.UptimeCheck]);
             const type = readString(alert.props, "type");
             const blocks = readList(alert.props, "notifications");
             const notifying = blocks.values.map(notifies);

@@ -9,9 +9,10 @@ import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { configWithDefaults, PORT_SCHEMA } from "./lib/config";
 import { selfManagedEntry } from "./lib/endpoints";
 import { isWorldCidr, portRangeIncludes } from "./lib/net";
-import { nameList, plural, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
-import { q, readString, StackIndex, validateStackOf } from "./lib/stack";
-import { decideLater, isUnknown, read, readList, readStrings, Undecided } from "./lib/unknowns";
+import { nameList, plural, q } from "./lib/messages";
+import { WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
+import { StackIndex, validateStackOf } from "./lib/stack";
+import { decideLater, isUnknown, read, readList, readString, readStrings, Undecided } from "./lib/unknowns";
 
 export const dropletFirewallCoverage: WebstackStackPolicy = {
     name: "droplet-firewall-coverage",
@@ -53,7 +54,7 @@ export const dropletFirewallCoverage: WebstackStackPolicy = {
                 );
                 continue;
             }
-            const tags = stack.dropletTags(droplet);
+            const tags = stack.tagNames(droplet, "tags");
             if (coveredUrns.has(droplet.urn) || tags.names.some((t) => coveredTags.has(t))) continue;
             if (firewallsUndecided || tags.undecided) {
                 undecided.note(`Droplet "${droplet.name}" may be uncovered: some firewall targets or its tags are not known yet.`);
@@ -279,7 +280,7 @@ export const databaseFirewallRequired: WebstackStackPolicy = {
         const firewallsOf = new Map<string, PolicyResource[]>();
         const floating: PolicyResource[] = [];
         for (const firewall of stack.of(digitalocean.DatabaseFirewall)) {
-            const cluster = stack.resolveOne(firewall, "clusterId", [digitalocean.DatabaseCluster]);
+            const cluster = stack.resolve(firewall, "clusterId", [digitalocean.DatabaseCluster]);
             if (cluster.undecided) floating.push(firewall);
             for (const c of cluster.targets) firewallsOf.set(c.urn, [...(firewallsOf.get(c.urn) ?? []), firewall]);
         }
@@ -396,7 +397,7 @@ export const resourcesSameVpc: WebstackStackPolicy = {
             if (typeof type === "string" && type.toUpperCase() === "GLOBAL") continue; // global load balancers have no region or VPC
             let region = r.isType(digitalocean.DropletAutoscale) ? readString(r.props, "dropletTemplate", "region") : readString(r.props, "region");
             if (region === undefined && r.isType(digitalocean.DatabaseReplica)) {
-                const cluster = stack.resolveOne(r, "clusterId", [digitalocean.DatabaseCluster]).targets[0];
+                const cluster = stack.resolve(r, "clusterId", [digitalocean.DatabaseCluster]).targets[0];
                 region = cluster ? readString(cluster.props, "region") : undefined;
             }
             if (typeof region !== "string") {

@@ -14,10 +14,11 @@ import {
     selfManagedEntry,
 } from "./lib/endpoints";
 import { haproxyServers } from "./lib/haproxy";
-import { forType, nameList, plural, validateResourceOfTypes, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
+import { nameList, plural } from "./lib/messages";
+import { forType, validateResourceOfTypes, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
 import { databaseRamGb, STANDBY_MIN_RAM_GB } from "./lib/sizes";
-import { readString, StackIndex, validateStackOf } from "./lib/stack";
-import { decideLater, isUnknown, read, Undecided } from "./lib/unknowns";
+import { StackIndex, validateStackOf } from "./lib/stack";
+import { decideLater, isUnknown, read, readString, Undecided } from "./lib/unknowns";
 import { databaseServerIn } from "./lib/userData";
 
 const CACHE_ENGINES_DEFAULT = ["valkey", "redis"];

@@ -7,9 +7,10 @@ import type { PolicyConfigSchema, ResourceValidationArgs, ReportViolation } from
 import { configWithDefaults, PORT_SCHEMA } from "./lib/config";
 import { addressRecords, describeDroplet, dropletsBehindDns, externalLoadBalancers, loadBalancersOfUnknownNetwork, selfManagedEntry } from "./lib/endpoints";
 import { haproxyTlsGaps } from "./lib/haproxy";
-import { nameList, plural, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
-import { readString, validateStackOf } from "./lib/stack";
-import { decideLater, isUnknown, read, readList } from "./lib/unknowns";
+import { nameList, plural } from "./lib/messages";
+import { WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
+import { validateStackOf } from "./lib/stack";
+import { decideLater, isUnknown, read, readList, readString } from "./lib/unknowns";
 
 const TLS_ENTRY_PROTOCOLS = ["https", "http2", "http3"];
 

@@ -3,9 +3,9 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import type { PolicyResource } from "@pulumi/policy";
 import { configuresHaproxy } from "./haproxy";
-import { readString, StackIndex } from "./stack";
+import { StackIndex } from "./stack";
+import { isUnknown, read, readString } from "./unknowns";
 import { installsHaproxy } from "./userData";
-import { isUnknown, read } from "./unknowns";
 
 export type TargetKind = "droplet" | "loadBalancer" | "elsewhere" | "undecided";
 
@@ -94,10 +94,10 @@ export function addressRecords(stack: StackIndex): AddressRecord[] {
             if (d.isType(digitalocean.Droplet) || d.isType(digitalocean.LoadBalancer)) return [d];
             if (d.isType(digitalocean.ReservedIp) || d.isType(digitalocean.ReservedIpAssignment) || d.isType(digitalocean.FloatingIp)) {
                 viaReservedIp = true;
-                const direct = stack.resolveOne(d, "dropletId", [digitalocean.Droplet]).targets;
+                const direct = stack.resolve(d, "dropletId", [digitalocean.Droplet]).targets;
                 if (direct.length > 0 || d.isType(digitalocean.ReservedIpAssignment)) return direct;
                 // A reserved IP assigned by a separate ReservedIpAssignment (or FloatingIpAssignment).
-                return assignmentsOf(stack, d).flatMap((a) => stack.resolveOne(a, "dropletId", [digitalocean.Droplet]).targets);
+                return assignmentsOf(stack, d).flatMap((a) => stack.resolve(a, "dropletId", [digitalocean.Droplet]).targets);
             }
             return [];
         });
