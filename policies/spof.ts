@@ -326,23 +326,41 @@ export const dropletNoDatabaseServer: WebstackResourcePolicy = {
     ),
 };
 
-const databaseClusterStandbySchema: PolicyConfigSchema = {
-    properties: {
-        minNodeCount: {
-            type: "integer",
-            minimum: 1,
-            maximum: 3,
-            default: 2,
-            description: "Fewest nodes (primary + standby) a primary database cluster must run.",
+/** The config schema of the two standby policies: the fewest nodes, and which engines are caches. */
+function standbySchema(minNodeCountDescription: string, cacheEnginesDescription: string): PolicyConfigSchema {
+    return {
+        properties: {
+            minNodeCount: { type: "integer", minimum: 1, maximum: 3, default: 2, description: minNodeCountDescription },
+            cacheEngines: { type: "array", items: { type: "string" }, default: CACHE_ENGINES_DEFAULT, description: cacheEnginesDescription },
         },
-        cacheEngines: {
-            type: "array",
-            items: { type: "string" },
-            default: CACHE_ENGINES_DEFAULT,
-            description: "Engines treated as caches, checked by cache-cluster-standby instead.",
-        },
-    },
-};
+    };
+}
+
+/**
+ * The validation of the two standby policies: clusters whose engine is (`caches: true`) or is not a cache
+ * engine must run at least minNodeCount nodes; `message` words the finding for each.
+ */
+function validateStandby(
+    schema: PolicyConfigSchema,
+    opts: { caches: boolean; label: string; message: (name: string, engine: unknown, nodes: number, minNodeCount: number) => string },
+) {
+    return validateResourceOfType(digitalocean.DatabaseCluster, (cluster, args, reportViolation) => {
+        const { minNodeCount, cacheEngines } = configWithDefaults<{ minNodeCount: number; cacheEngines: string[] }>(schema, args);
+        const engine = read(cluster, "engine");
+        const nodeCount = read(cluster, "nodeCount");
+        if (isUnknown(engine) || isUnknown(nodeCount)) decideLater(`${opts.label} "${args.name}"'s engine or nodeCount is not known yet.`);
+        const isCache = typeof engine === "string" && cacheEngines.includes(engine.toLowerCase());
+        if (isCache !== opts.caches) return;
+        const nodes = typeof nodeCount === "number" ? nodeCount : 1;
+        if (nodes >= minNodeCount) return;
+        reportViolation(opts.message(args.name, engine, nodes, minNodeCount));
+    });
+}
+
+const databaseClusterStandbySchema = standbySchema(
+    "Fewest nodes (primary + standby) a primary database cluster must run.",
+    "Engines treated as caches, checked by cache-cluster-standby instead.",
+);
 
 export const databaseClusterStandby: WebstackResourcePolicy = {
     name: "database-cluster-standby",
@@ -353,18 +371,12 @@ export const databaseClusterStandby: WebstackResourcePolicy = {
     rationale:
         "With nodeCount 1 a failed primary is rebuilt from backup while writes stop; read replicas (DatabaseReplica) never take over writes, only standby nodes fail over.",
     remediationSteps: "Set nodeCount: 2 (one standby) or 3 on a plan with at least 2 GB RAM; nodeCount resizes in place.",
-    validateResource: validateResourceOfType(digitalocean.DatabaseCluster, (cluster, args, reportViolation) => {
-        const { minNodeCount, cacheEngines } = configWithDefaults<{ minNodeCount: number; cacheEngines: string[] }>(databaseClusterStandbySchema, args);
-        const engine = read(cluster, "engine");
-        const nodeCount = read(cluster, "nodeCount");
-        if (isUnknown(engine) || isUnknown(nodeCount)) decideLater(`Database cluster "${args.name}"'s engine or nodeCount is not known yet.`);
-        if (typeof engine === "string" && cacheEngines.includes(engine.toLowerCase())) return;
-        const nodes = typeof nodeCount === "number" ? nodeCount : 1;
-        if (nodes >= minNodeCount) return;
-        reportViolation(
-            `Database cluster "${args.name}" (${String(engine)}) has nodeCount ${nodes}, so its primary has no standby to fail over to and is a single point of failure; read replicas do not take over writes. ` +
-                `Set nodeCount: ${minNodeCount} on a plan with at least ${STANDBY_MIN_RAM_GB} GB RAM.`,
-        );
+    validateResource: validateStandby(databaseClusterStandbySchema, {
+        caches: false,
+        label: "Database cluster",
+        message: (name, engine, nodes, minNodeCount) =>
+            `Database cluster "${name}" (${String(engine)}) has nodeCount ${nodes}, so its primary has no standby to fail over to and is a single point of failure; read replicas do not take over writes. ` +
+            `Set nodeCount: ${minNodeCount} on a plan with at least ${STANDBY_MIN_RAM_GB} GB RAM.`,
     }),
 };
 
@@ -391,23 +403,7 @@ export const databaseStandbyPlanSize: WebstackResourcePolicy = {
     }),
 };
 
-const cacheClusterStandbySchema: PolicyConfigSchema = {
-    properties: {
-        minNodeCount: {
-            type: "integer",
-            minimum: 1,
-            maximum: 3,
-            default: 2,
-            description: "Fewest nodes a cache cluster should run.",
-        },
-        cacheEngines: {
-            type: "array",
-            items: { type: "string" },
-            default: CACHE_ENGINES_DEFAULT,
-            description: "Engines treated as caches.",
-        },
-    },
-};
+const cacheClusterStandbySchema = standbySchema("Fewest nodes a cache cluster should run.", "Engines treated as caches.");
 
 export const cacheClusterStandby: WebstackResourcePolicy = {
     name: "cache-cluster-standby",
@@ -418,18 +414,12 @@ export const cacheClusterStandby: WebstackResourcePolicy = {
     rationale:
         "A single-node cache that fails degrades performance and drops sessions until DigitalOcean rebuilds it, but the site keeps serving from the database: a risk, not a single point of failure.",
     remediationSteps: "Set nodeCount: 2 on the cache cluster (plan with at least 2 GB RAM) if losing the cache for a while is not acceptable.",
-    validateResource: validateResourceOfType(digitalocean.DatabaseCluster, (cluster, args, reportViolation) => {
-        const { minNodeCount, cacheEngines } = configWithDefaults<{ minNodeCount: number; cacheEngines: string[] }>(cacheClusterStandbySchema, args);
-        const engine = read(cluster, "engine");
-        const nodeCount = read(cluster, "nodeCount");
-        if (isUnknown(engine) || isUnknown(nodeCount)) decideLater(`Cluster "${args.name}"'s engine or nodeCount is not known yet.`);
-        if (typeof engine !== "string" || !cacheEngines.includes(engine.toLowerCase())) return;
-        const nodes = typeof nodeCount === "number" ? nodeCount : 1;
-        if (nodes >= minNodeCount) return;
-        reportViolation(
-            `Cache cluster "${args.name}" (${engine}) has nodeCount ${nodes}; if its node fails the site keeps running but loses its cache and sessions until the node is rebuilt. ` +
-                `Set nodeCount: ${minNodeCount} for a standby node.`,
-        );
+    validateResource: validateStandby(cacheClusterStandbySchema, {
+        caches: true,
+        label: "Cluster",
+        message: (name, engine, nodes, minNodeCount) =>
+            `Cache cluster "${name}" (${String(engine)}) has nodeCount ${nodes}; if its node fails the site keeps running but loses its cache and sessions until the node is rebuilt. ` +
+            `Set nodeCount: ${minNodeCount} for a standby node.`,
     }),
 };
 
