@@ -250,7 +250,7 @@ export const firewallNoWorldSsh: WebstackResourcePolicy = {
 
 export const dropletSshKeys: WebstackResourcePolicy = {
     name: "droplet-ssh-keys",
-    description: "Checks that every droplet is created with at least one SSH key (sshKeys).",
+    description: "Checks that every droplet is created with at least one SSH key (sshKeys), and that no sshKeys entry is an empty or blank string.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: { properties: {} },
@@ -259,10 +259,23 @@ export const dropletSshKeys: WebstackResourcePolicy = {
     validateResource: validateResourceOfType(digitalocean.Droplet, (droplet, args, reportViolation) => {
         if (isUnknown(read(droplet, "sshKeys"))) decideLater(`Droplet "${args.name}"'s sshKeys are not known yet.`);
         const keys = readList(droplet, "sshKeys");
-        if (keys.values.length > 0 || keys.unknown) return; // an unknown entry is still a key
-        reportViolation(
-            `Droplet "${args.name}" has no sshKeys, so DigitalOcean emails a root password and the droplet accepts password logins; set sshKeys to one or more SSH key ids or fingerprints.`,
-        );
+        // An empty or blank string names no key (DigitalOcean takes a key's id or fingerprint).
+        const blank = keys.values.flatMap((v, i) => (typeof v === "string" && v.trim() === "" ? [i + 1] : []));
+        const real = keys.values.length - blank.length;
+        if (real === 0 && !keys.unknown) {
+            // an unknown entry is still a key
+            reportViolation(
+                blank.length > 0
+                    ? `Droplet "${args.name}" has no SSH key: its sshKeys hold only empty strings, so DigitalOcean emails a root password and the droplet accepts password logins; set sshKeys to one or more SSH key ids or fingerprints.`
+                    : `Droplet "${args.name}" has no sshKeys, so DigitalOcean emails a root password and the droplet accepts password logins; set sshKeys to one or more SSH key ids or fingerprints.`,
+            );
+            return;
+        }
+        if (blank.length > 0) {
+            reportViolation(
+                `Droplet "${args.name}" lists an empty string in sshKeys (${blank.length === 1 ? "entry" : "entries"} ${blank.join(", ")}), which names no SSH key; remove it, or replace it with a key id or fingerprint.`,
+            );
+        }
     }),
 };
 

@@ -11,6 +11,7 @@ import {
 } from "../../policies/network";
 import { materialize, ref, run, spec, Spec } from "../support/policyHarness";
 import * as digitalocean from "@pulumi/digitalocean";
+import { plainDroplets } from "./plainStacks";
 import { mutate, named, tierStack, without } from "./stacks";
 
 const prod = () => tierStack("prod");
@@ -102,6 +103,34 @@ describe("network policies", () => {
     });
 
     describe("droplet-ssh-keys", () => {
+        it("accepts droplets created with SSH keys", async () => {
+            assert.deepEqual(await run(dropletSshKeys, materialize(plainDroplets())), { violations: [], undecided: [], notApplicable: false });
+        });
+
+        for (const blank of ["", "   "]) {
+            it(`reports a droplet whose only sshKeys entry is ${JSON.stringify(blank)}`, async () => {
+                assert.deepEqual(
+                    await violations(
+                        dropletSshKeys,
+                        mutate(plainDroplets(), "app", (d) => (d.sshKeys = [blank])),
+                    ),
+                    [
+                        'Droplet "app" has no SSH key: its sshKeys hold only empty strings, so DigitalOcean emails a root password and the droplet accepts password logins; set sshKeys to one or more SSH key ids or fingerprints.',
+                    ],
+                );
+            });
+        }
+
+        it("reports an empty sshKeys entry beside a real key", async () => {
+            assert.deepEqual(
+                await violations(
+                    dropletSshKeys,
+                    mutate(plainDroplets(), "app", (d) => (d.sshKeys = [41270653, ""])),
+                ),
+                ['Droplet "app" lists an empty string in sshKeys (entry 2), which names no SSH key; remove it, or replace it with a key id or fingerprint.'],
+            );
+        });
+
         it("reports a droplet without SSH keys", async () => {
             assert.deepEqual(
                 await violations(

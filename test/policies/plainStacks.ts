@@ -1,0 +1,57 @@
+// Stacks written the way another team would write them with plain @pulumi/digitalocean resources: their own
+// names, tags and layout, none of webstack's components, names ("shop-…") or tags. Policies must judge these
+// as well as they judge our tiers (stacks.ts). Computed outputs (ids, IPs) are filled in as after an update.
+import * as digitalocean from "@pulumi/digitalocean";
+import { ref, Spec, spec } from "../support/policyHarness";
+
+const REGION = "fra1";
+const FINGERPRINT = "9d:21:3a:0e:51:7c:6a:44:02:aa:b9:3d:7e:11:c0:5f";
+
+/** The resources every plain stack starts from: a VPC, an SSH key and a tag. */
+function base(tag: string): Spec[] {
+    return [
+        spec(digitalocean.Vpc, "main", { id: "7d0c2b4e-1111-4000-8000-00000000aa01", name: "main", region: REGION, ipRange: "10.20.0.0/20" }),
+        spec(digitalocean.SshKey, "deployer", {
+            id: "41270653",
+            name: "deployer",
+            publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample deployer",
+            fingerprint: FINGERPRINT,
+        }),
+        spec(digitalocean.Tag, tag, { id: tag, name: tag }),
+    ];
+}
+
+/** A droplet as a plain program declares it; `octet` picks its addresses. */
+export function plainDroplet(name: string, tag: string, octet: number, userData: string, extra: Record<string, unknown> = {}): Spec {
+    return spec(digitalocean.Droplet, name, {
+        id: String(510000000 + octet),
+        name,
+        region: REGION,
+        size: "s-2vcpu-4gb",
+        image: "debian-12-x64",
+        monitoring: true,
+        sshKeys: [ref("deployer", "fingerprint")],
+        vpcUuid: ref("main"),
+        tags: [ref(tag)],
+        userData,
+        ipv4Address: `192.0.2.${octet}`,
+        ipv4AddressPrivate: `10.20.0.${octet}`,
+        ...extra,
+    });
+}
+
+/** A worker and an app droplet behind a firewall that admits SSH from an office range only; no public endpoint. */
+export function plainDroplets(): Spec[] {
+    return [
+        ...base("backend"),
+        plainDroplet("app", "backend", 11, "#!/bin/bash\napt-get update\napt-get install -y python3-venv\n"),
+        plainDroplet("worker", "backend", 12, "#!/bin/bash\napt-get install -y python3-venv\n"),
+        spec(digitalocean.Firewall, "backend-fw", {
+            id: "fw-backend",
+            name: "backend-fw",
+            tags: [ref("backend")],
+            inboundRules: [{ protocol: "tcp", portRange: "22", sourceAddresses: ["198.18.0.0/24"] }],
+            outboundRules: [{ protocol: "tcp", portRange: "all", destinationAddresses: ["0.0.0.0/0", "::/0"] }],
+        }),
+    ];
+}
