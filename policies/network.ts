@@ -325,9 +325,16 @@ export const databaseFirewallRequired: WebstackStackPolicy = {
     }),
 };
 
+// The rule types the API accepts: digitalocean/openapi@7c1300c
+// specification/resources/databases/models/firewall_rule.yml (`type` enum); the provider checks the same list,
+// case-sensitively, before any change (terraform-provider-digitalocean v2.96.0,
+// digitalocean/database/resource_database_firewall.go, rule.type ValidateFunc StringInSlice(..., false)).
+const DATABASE_FIREWALL_RULE_TYPES = ["ip_addr", "droplet", "k8s", "tag", "app"];
+
 export const databaseFirewallNoWorld: WebstackResourcePolicy = {
     name: "database-firewall-no-world",
-    description: "Checks that no database firewall is empty or trusts 0.0.0.0/0 or ::/0.",
+    description:
+        "Checks that no database firewall is empty, trusts 0.0.0.0/0 or ::/0, or has a rule of a type DigitalOcean does not accept (ip_addr, droplet, k8s, tag, app).",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: { properties: {} },
@@ -342,10 +349,17 @@ export const databaseFirewallNoWorld: WebstackResourcePolicy = {
                 `Database firewall "${args.name}" has no rules, which leaves the cluster reachable from any address; add rules trusting the app droplets' tag ({ type: "tag", value: <tag> }).`,
             );
         }
-        for (const rule of rules.values) {
+        const rejected: { index: number; type: unknown }[] = [];
+        let typeUnknown = false;
+        for (const [index, rule] of rules.values.entries()) {
             const type = read(rule, "type");
             if (isUnknown(type)) {
                 undecided.note(`Database firewall "${args.name}" has a rule whose type is not known yet.`);
+                typeUnknown = true;
+                continue;
+            }
+            if (typeof type !== "string" || !DATABASE_FIREWALL_RULE_TYPES.includes(type)) {
+                rejected.push({ index, type });
                 continue;
             }
             if (type !== "ip_addr") continue; // droplet, k8s, tag and app rules name resources, never addresses
@@ -357,6 +371,26 @@ export const databaseFirewallNoWorld: WebstackResourcePolicy = {
             if (typeof value === "string" && isWorldCidr(value)) {
                 reportViolation(
                     `Database firewall "${args.name}" trusts ip_addr ${q(value)}, which admits the whole internet to the cluster; trust the app droplets by { type: "tag", value: <tag> } or specific addresses instead.`,
+                );
+            }
+        }
+        const accepted = `${DATABASE_FIREWALL_RULE_TYPES.slice(0, -1).join(", ")} or ${DATABASE_FIREWALL_RULE_TYPES.at(-1)}`;
+        const shown = (type: unknown) => (typeof type === "string" ? q(type) : "(none)");
+        const hint = (type: unknown) => {
+            const near = typeof type === "string" ? DATABASE_FIREWALL_RULE_TYPES.find((t) => t === type.trim().toLowerCase()) : undefined;
+            return near ? ` (the API is case-sensitive: write ${q(near)})` : "";
+        };
+        if (rejected.length > 0 && rejected.length === rules.values.length && !rules.unknown && !typeUnknown) {
+            // Not one rule DigitalOcean accepts: the firewall restricts nothing, as if it had no rules.
+            reportViolation(
+                `Database firewall "${args.name}" trusts no source DigitalOcean recognises: its rules have type ${nameList(rejected.map((r) => (typeof r.type === "string" ? r.type : "(none)")))}, not one of ${accepted}, so they restrict nothing and the provider rejects them. ` +
+                    `Give each rule one of those types${hint(rejected[0].type)}, e.g. { type: "tag", value: <tag> } for the app droplets.`,
+            );
+        } else {
+            for (const { index, type } of rejected) {
+                reportViolation(
+                    `Database firewall "${args.name}" has rule ${index + 1} of type ${shown(type)}, which DigitalOcean does not accept (types: ${accepted}), so it restricts nothing and the provider rejects it. ` +
+                        `Change its type to one of those${hint(type)} or remove the rule.`,
                 );
             }
         }

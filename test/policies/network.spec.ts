@@ -11,7 +11,7 @@ import {
 } from "../../policies/network";
 import { materialize, ref, run, spec, Spec } from "../support/policyHarness";
 import * as digitalocean from "@pulumi/digitalocean";
-import { plainDroplets } from "./plainStacks";
+import { plainDatabase, plainDroplets } from "./plainStacks";
 import { mutate, named, tierStack, without } from "./stacks";
 
 const prod = () => tierStack("prod");
@@ -167,6 +167,24 @@ describe("network policies", () => {
     });
 
     describe("database-firewall-no-world", () => {
+        it("accepts a database firewall that trusts a droplet tag", async () => {
+            assert.deepEqual(await run(databaseFirewallNoWorld, materialize(plainDatabase())), { violations: [], undecided: [], notApplicable: false });
+        });
+
+        it("reports a rule whose type DigitalOcean does not accept", async () => {
+            const specs = mutate(plainDatabase(), "orders-trusted", (fw) => (fw.rules as unknown[]).push({ type: "ip_address", value: "198.18.0.7" }));
+            assert.deepEqual(await violations(databaseFirewallNoWorld, specs), [
+                'Database firewall "orders-trusted" has rule 2 of type "ip_address", which DigitalOcean does not accept (types: ip_addr, droplet, k8s, tag or app), so it restricts nothing and the provider rejects it. Change its type to one of those or remove the rule.',
+            ]);
+        });
+
+        it("reports a firewall none of whose rules has a type DigitalOcean accepts, naming the case-sensitive spelling", async () => {
+            const specs = mutate(plainDatabase(), "orders-trusted", (fw) => (fw.rules = [{ type: "TAG", value: ref("backend") }]));
+            assert.deepEqual(await violations(databaseFirewallNoWorld, specs), [
+                'Database firewall "orders-trusted" trusts no source DigitalOcean recognises: its rules have type "TAG", not one of ip_addr, droplet, k8s, tag or app, so they restrict nothing and the provider rejects them. Give each rule one of those types (the API is case-sensitive: write "tag"), e.g. { type: "tag", value: <tag> } for the app droplets.',
+            ]);
+        });
+
         it("reports a world CIDR among the trusted sources", async () => {
             const specs = mutate(prod(), "db-fw", (fw) => (fw.rules as unknown[]).push({ type: "ip_addr", value: "0.0.0.0/0" }));
             assert.deepEqual(await violations(databaseFirewallNoWorld, specs), [

@@ -55,3 +55,25 @@ export function plainDroplets(): Spec[] {
         }),
     ];
 }
+
+/** plainDroplets plus a PostgreSQL cluster whose database firewall trusts the backend tag. */
+export function plainDatabase(): Spec[] {
+    return [
+        ...plainDroplets(),
+        spec(digitalocean.DatabaseCluster, "orders", {
+            id: "4b6f9e2a-2222-4000-8000-00000000bb01",
+            name: "orders",
+            engine: "pg",
+            version: "16",
+            size: "db-s-2vcpu-4gb",
+            region: REGION,
+            nodeCount: 2,
+            privateNetworkUuid: ref("main"),
+        }),
+        spec(digitalocean.DatabaseFirewall, "orders-trusted", {
+            id: "dbfw-orders",
+            clusterId: ref("orders"),
+            rules: [{ type: "tag", value: ref("backend") }],
+        }),
+    ];
+}
