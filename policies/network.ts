@@ -107,13 +107,17 @@ function describePorts(rule: InboundRule): string {
     return `${protocol} port${range.includes("-") ? "s" : ""} ${range}`;
 }
 
+/** Where SSH listens unless firewall-no-world-ssh is told otherwise; firewall-no-world-ingress leaves these rules to it. */
+const SSH_PORTS_DEFAULT = [22];
+
 const firewallNoWorldIngressSchema: PolicyConfigSchema = {
     properties: {
         allowedPorts: {
             type: "array",
             items: PORT_SCHEMA,
             default: [],
-            description: "TCP/UDP ports a cloud firewall may open to the whole internet (port 22 is still refused by firewall-no-world-ssh).",
+            description:
+                "TCP/UDP ports a cloud firewall may open to the whole internet (a tcp rule that includes port 22 is firewall-no-world-ssh's to report).",
         },
         allowIcmp: {
             type: "boolean",
@@ -152,7 +156,7 @@ function coversOnlySelfManagedBalancers(
 export const firewallNoWorldIngress: WebstackStackPolicy = {
     name: "firewall-no-world-ingress",
     description:
-        "Checks that no cloud firewall admits inbound traffic from 0.0.0.0/0 or ::/0 to droplets, on any port; only load balancers face the internet, so a firewall covering only HAProxy droplets that DNS points at may open selfManagedLoadBalancerPorts (80 and 443).",
+        "Checks that no cloud firewall admits inbound traffic from 0.0.0.0/0 or ::/0 to droplets, on any port other than SSH (firewall-no-world-ssh owns tcp rules that include port 22); only load balancers face the internet, so a firewall covering only HAProxy droplets that DNS points at may open selfManagedLoadBalancerPorts (80 and 443).",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: firewallNoWorldIngressSchema,
@@ -175,6 +179,8 @@ export const firewallNoWorldIngress: WebstackStackPolicy = {
                 if (rule.protocol === "icmp" && allowIcmp) continue;
                 const range = (rule.portRange ?? "").trim();
                 if (rule.protocol !== "icmp" && allowedPorts.some((p) => range === String(p))) continue;
+                // SSH from the world is firewall-no-world-ssh's finding (critical): one rule, one report.
+                if (rule.protocol === "tcp" && SSH_PORTS_DEFAULT.some((p) => portRangeIncludes(rule.portRange, p))) continue;
                 if (onlyBalancers === undefined) {
                     if (!entry) {
                         const found = selfManagedEntry(stack);
@@ -201,9 +207,17 @@ export const firewallNoWorldIngress: WebstackStackPolicy = {
                     );
                     continue;
                 }
+                if (stack.of(digitalocean.LoadBalancer).length > 0 || entry!.balancers.size > 0) {
+                    reportViolation(
+                        `Firewall "${firewall.name}" admits ${describePorts(rule)} from ${nameList(rule.world)} to its droplets, bypassing the load balancer. ` +
+                            "Admit the load balancer with sourceLoadBalancerUids (or other droplets with sourceTags) instead of a world CIDR.",
+                        firewall.urn,
+                    );
+                    continue;
+                }
                 reportViolation(
-                    `Firewall "${firewall.name}" admits ${describePorts(rule)} from ${nameList(rule.world)} to its droplets, bypassing the load balancer. ` +
-                        "Admit the load balancer with sourceLoadBalancerUids (or other droplets with sourceTags) instead of a world CIDR.",
+                    `Firewall "${firewall.name}" admits ${describePorts(rule)} from ${nameList(rule.world)} to its droplets, so anyone on the internet reaches them directly, and the stack has no load balancer to admit instead. ` +
+                        "Restrict sourceAddresses to the CIDRs that need the port, or put a load balancer in front of the droplets and admit it with sourceLoadBalancerUids.",
                     firewall.urn,
                 );
             }
@@ -217,7 +231,7 @@ const firewallNoWorldSshSchema: PolicyConfigSchema = {
         sshPorts: {
             type: "array",
             items: PORT_SCHEMA,
-            default: [22],
+            default: SSH_PORTS_DEFAULT,
             description: "Ports SSH listens on.",
         },
     },

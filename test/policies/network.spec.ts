@@ -63,6 +63,27 @@ describe("network policies", () => {
             ]);
         });
 
+        it("accepts another team's firewall that admits SSH from an office range only", async () => {
+            assert.deepEqual(await run(firewallNoWorldIngress, materialize(plainDroplets())), { violations: [], undecided: [], notApplicable: false });
+        });
+
+        it("does not speak of a load balancer when the stack has none", async () => {
+            const specs = mutate(plainDroplets(), "backend-fw", (fw) =>
+                inbound(fw).push({ protocol: "tcp", portRange: "8000", sourceAddresses: ["0.0.0.0/0"] }),
+            );
+            assert.deepEqual(await violations(firewallNoWorldIngress, specs), [
+                'Firewall "backend-fw" admits tcp port 8000 from "0.0.0.0/0" to its droplets, so anyone on the internet reaches them directly, and the stack has no load balancer to admit instead. Restrict sourceAddresses to the CIDRs that need the port, or put a load balancer in front of the droplets and admit it with sourceLoadBalancerUids.',
+            ]);
+        });
+
+        for (const portRange of ["22", "1-65535"]) {
+            it(`leaves a world-open tcp rule on ${portRange} (SSH included) to firewall-no-world-ssh`, async () => {
+                const specs = mutate(plainDroplets(), "backend-fw", (fw) => inbound(fw).push({ protocol: "tcp", portRange, sourceAddresses: ["0.0.0.0/0"] }));
+                assert.deepEqual(await violations(firewallNoWorldIngress, specs), []);
+                assert.equal((await violations(firewallNoWorldSsh, specs)).length, 1);
+            });
+        }
+
         it("honours allowedPorts and allowIcmp from the config", async () => {
             const specs = mutate(prod(), "fw-web", (fw) =>
                 inbound(fw).push({ protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0"] }, { protocol: "icmp", sourceAddresses: ["0.0.0.0/0"] }),
