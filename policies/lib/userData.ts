@@ -40,6 +40,13 @@ export const installsHaproxy = memoByText(
         /(apt(?:-get)?\s+(?:-\S+\s+)*install|dnf\s+install|yum\s+install|apk\s+add|packages:|docker\s+run|image:)/i.test(userData),
 );
 
+/** Web servers and reverse proxies: software that answers HTTP for the public when the droplet has a public address. */
+const WEB_SERVER = /(?<![\w.+/-])(nginx|apache2|httpd|caddy|traefik|haproxy|lighttpd)(?::[\w.-]+)?(?![\w.+/-])/i;
+const INSTALLS = /(apt(?:-get)?\s+(?:-\S+\s+)*install|dnf\s+install|yum\s+install|apk\s+add|packages:|docker\s+run|image:)/i;
+
+/** True when the user data installs or runs a web server or reverse proxy (nginx, Apache, Caddy, Traefik, HAProxy, lighttpd). */
+export const installsWebServer = memoByText((userData: string): boolean => WEB_SERVER.test(userData) && INSTALLS.test(userData));
+
 /** A literal secret found in user data: what kind, on which line, under which variable (the value itself is never returned). */
 export interface SecretFinding {
     kind: string;

@@ -77,3 +77,48 @@ export function plainDatabase(): Spec[] {
         }),
     ];
 }
+
+const NGINX = "#cloud-config\npackages:\n  - nginx\nruncmd:\n  - systemctl enable --now nginx\n";
+const webFirewall = (name: string, tag: string, sources: Record<string, unknown>) =>
+    spec(digitalocean.Firewall, name, {
+        id: `fw-${name}`,
+        name,
+        tags: [ref(tag)],
+        inboundRules: [80, 443].map((port) => ({ protocol: "tcp", portRange: String(port), ...sources })),
+        outboundRules: [{ protocol: "tcp", portRange: "all", destinationAddresses: ["0.0.0.0/0", "::/0"] }],
+    });
+
+/** Two nginx droplets behind an internet-facing load balancer reached by its IP (no DNS records), watched by an uptime check. */
+export function plainLoadBalanced(): Spec[] {
+    return [
+        ...base("api"),
+        plainDroplet("api-1", "api", 21, NGINX),
+        plainDroplet("api-2", "api", 22, NGINX),
+        spec(digitalocean.LoadBalancer, "edge", {
+            id: "0c7e5a91-3333-4000-8000-00000000cc01",
+            name: "edge",
+            region: REGION,
+            vpcUuid: ref("main"),
+            dropletTag: ref("api"),
+            forwardingRules: [{ entryProtocol: "http", entryPort: 80, targetProtocol: "http", targetPort: 80 }],
+            healthcheck: { protocol: "http", port: 80, path: "/" },
+            ip: "198.51.100.7",
+        }),
+        webFirewall("api-fw", "api", { sourceLoadBalancerUids: [ref("edge")] }),
+        spec(digitalocean.UptimeCheck, "edge-check", { id: "uc-edge", name: "edge", target: "http://198.51.100.7/", type: "http", enabled: true }),
+        spec(digitalocean.UptimeAlert, "edge-down", {
+            id: "ua-edge-down",
+            name: "edge down",
+            checkId: ref("edge-check"),
+            type: "down",
+            period: "2m",
+            comparison: "greater_than",
+            notifications: [{ emails: ["oncall@example.net"] }],
+        }),
+    ];
+}
+
+/** One nginx droplet serving the public on its own address: no load balancer, no DNS records, no uptime check. */
+export function plainSingleDroplet(): Spec[] {
+    return [...base("www"), plainDroplet("blog", "www", 40, NGINX), webFirewall("www-fw", "www", { sourceAddresses: ["0.0.0.0/0", "::/0"] })];
+}
