@@ -5,15 +5,15 @@ import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
 import {
     addressRecords,
+    balancerOf,
     describeDroplet,
     dropletsBehindDns,
     externalLoadBalancers,
     haproxyDroplets,
-    isHaproxyBalancer,
+    isSelfManagedBalancer,
     loadBalancersOfUnknownNetwork,
     selfManagedEntry,
 } from "./lib/endpoints";
-import { haproxyServers } from "./lib/haproxy";
 import { nameList, plural } from "./lib/messages";
 import { forType, validateResourceOfTypes, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
 import { databaseRamGb, STANDBY_MIN_RAM_GB } from "./lib/sizes";
@@ -111,11 +111,12 @@ export const loadBalancerMinBackends: WebstackStackPolicy = {
                 );
         }
         for (const { droplet } of entry.balancers) {
-            const userData = readString(droplet.props, "userData");
-            const servers = typeof userData === "string" ? haproxyServers(userData) : [];
+            const balancer = balancerOf(droplet);
+            if (typeof balancer !== "object") continue;
+            const servers = balancer.servers;
             if (servers.length >= minBackends) continue;
             reportViolation(
-                `HAProxy droplet "${droplet.name}" balances over ${plural(servers.length, "server")}${servers.length > 0 ? ` (${nameList(servers)})` : ""} in the haproxy.cfg of its user data; fewer than ${minBackends} backends means one droplet failure takes the service down. ` +
+                `${balancer.software} droplet "${droplet.name}" balances over ${plural(servers.length, "server")}${servers.length > 0 ? ` (${nameList(servers)})` : ""} in the ${balancer.config} of its user data; fewer than ${minBackends} backends means one droplet failure takes the service down. ` +
                     `List at least ${minBackends} web servers in its backend.`,
                 droplet.urn,
             );
@@ -267,7 +268,7 @@ export const dnsRecordTargetsLoadBalancer: WebstackStackPolicy = {
             if (record.kind === "undecided") {
                 undecided.note(`DNS record "${record.fqdn}" points at a value that is not known yet.`);
             } else if (record.kind === "droplet") {
-                const haproxy = isHaproxyBalancer(record.target!);
+                const haproxy = isSelfManagedBalancer(record.target!);
                 if (haproxy === "undecided") {
                     undecided.note(
                         `DNS record "${record.fqdn}" points at droplet "${record.target!.name}", whose user data (HAProxy or not) is not known yet.`,

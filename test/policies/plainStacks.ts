@@ -122,3 +122,42 @@ export function plainLoadBalanced(): Spec[] {
 export function plainSingleDroplet(): Spec[] {
     return [...base("www"), plainDroplet("blog", "www", 40, NGINX), webFirewall("www-fw", "www", { sourceAddresses: ["0.0.0.0/0", "::/0"] })];
 }
+
+/** nginx balancing over two app droplets, with TLS and an HTTP redirect, as another team's cloud-config writes it. */
+export const NGINX_BALANCER = [
+    "#cloud-config",
+    "packages:",
+    "  - nginx",
+    "write_files:",
+    "  - path: /etc/nginx/conf.d/gateway.conf",
+    "    content: |",
+    "      upstream app_pool {",
+    "          server 10.20.0.31:3000;",
+    "          server 10.20.0.32:3000;",
+    "      }",
+    "      server { listen 80; return 301 https://$host$request_uri; }",
+    "      server {",
+    "          listen 443 ssl;",
+    "          ssl_certificate /etc/letsencrypt/live/gw/fullchain.pem;",
+    "          ssl_certificate_key /etc/letsencrypt/live/gw/privkey.pem;",
+    "          location / { proxy_pass http://app_pool; }",
+    "      }",
+    "",
+].join("\n");
+
+/** Two app droplets behind one self-run proxy droplet "gateway" that holds a reserved IP (no DNS records, no managed load balancer). */
+export function plainGateway(userData = NGINX_BALANCER): Spec[] {
+    return [
+        ...base("apps"),
+        spec(digitalocean.Tag, "edge", { id: "edge", name: "edge" }),
+        plainDroplet("app-1", "apps", 31, "#!/bin/bash\napt-get install -y nodejs\n"),
+        plainDroplet("app-2", "apps", 32, "#!/bin/bash\napt-get install -y nodejs\n"),
+        plainDroplet("gateway", "edge", 30, userData),
+        spec(digitalocean.ReservedIp, "gateway-ip", { id: "192.0.2.200", region: REGION, ipAddress: "192.0.2.200" }),
+        spec(digitalocean.ReservedIpAssignment, "gateway-ip-assignment", {
+            id: "assign-gw",
+            ipAddress: ref("gateway-ip", "ipAddress"),
+            dropletId: ref("gateway"),
+        }),
+    ];
+}
