@@ -5,8 +5,8 @@ import * as digitalocean from "@pulumi/digitalocean";
 import { validateResourceOfType } from "@pulumi/policy";
 import type { PolicyConfigSchema } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
+import { q } from "./lib/messages";
 import { forType, validateResourceOfTypes, WebstackPolicy, WebstackResourcePolicy } from "./lib/policy";
-import { q } from "./lib/stack";
 import { decideLater, isUnknown, read } from "./lib/unknowns";
 import { secretsIn } from "./lib/userData";
 
@@ -94,7 +94,7 @@ function checkSecrets(owner: string, userData: unknown, ignoreKeys: string[], re
     if (typeof userData !== "string") return;
     const ignored = new Set(ignoreKeys.map((k) => k.toLowerCase()));
     for (const finding of secretsIn(userData)) {
-        if ([...ignored].some((k) => finding.kind.toLowerCase() === `a literal value for ${k}`)) continue;
+        if (finding.key !== undefined && ignored.has(finding.key.toLowerCase())) continue;
         report(
             `${owner}'s user data contains ${finding.kind} on line ${finding.line} (value not shown); user data is stored in droplet metadata, readable from inside the droplet and in the state. ` +
                 "Load it at boot from a file or secret store instead (e.g. PASSWORD_FILE=/path, $(cat /run/secrets/…)).",
@@ -105,7 +105,7 @@ function checkSecrets(owner: string, userData: unknown, ignoreKeys: string[], re
 export const dropletUserDataSecrets: WebstackResourcePolicy = {
     name: "droplet-user-data-secrets",
     description:
-        "Checks that droplet user data (and autoscale droplet templates) carries no literal secrets: passwords, tokens, DigitalOcean API tokens or private keys.",
+        "Checks that droplet user data (and autoscale droplet templates) carries no literal secrets: passwords (in variables or inside URLs), tokens, DigitalOcean API tokens, private keys, or hex or base64 key material under a *_KEY or *_CERT name.",
     enforcementLevel: "advisory",
     severity: "high",
     configSchema: dropletUserDataSecretsSchema,

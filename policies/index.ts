@@ -1,11 +1,7 @@
 // The webstack CrossGuard policy pack. This file only builds the pack; the policies live one family
 // per file. Run: pulumi preview --policy-pack policies --policy-pack-config policies/config/<stack>.json
 import { PolicyPack } from "@pulumi/policy";
-import { hygienePolicies } from "./hygiene";
-import { monitoringPolicies } from "./monitoring";
-import { networkPolicies } from "./network";
-import { spofPolicies } from "./spof";
-import { tlsPolicies } from "./tls";
+import { families } from "./catalog";
 
 // PolicyPack reads the pack version from package.json in the working directory; run from this folder so
 // the version lives only in policies/package.json, whoever launches the policy host.
@@ -14,5 +10,6 @@ process.chdir(__dirname);
 new PolicyPack("webstack", {
     description: "DigitalOcean web stacks: single points of failure, TLS, monitoring, network isolation and hygiene.",
     enforcementLevel: "advisory",
-    policies: [...spofPolicies, ...tlsPolicies, ...monitoringPolicies, ...networkPolicies, ...hygienePolicies],
+    // The one list of families (catalog.ts), so the pack and its documented catalog cannot differ.
+    policies: Object.values(families).flat(),
 });

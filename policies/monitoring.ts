@@ -4,10 +4,12 @@ import * as digitalocean from "@pulumi/digitalocean";
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
 import { addressRecords, externalLoadBalancers, fqdnOf } from "./lib/endpoints";
-import { forType, nameList, validateResourceOfTypes, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
+import { nameList } from "./lib/messages";
 import { hostOf } from "./lib/net";
-import { ResourceClass, readString, StackIndex, validateStackOf } from "./lib/stack";
-import { decideLater, isUnknown, read, readList, Undecided } from "./lib/unknowns";
+import { forType, validateResourceOfTypes, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
+import { ResourceClass, StackIndex, validateStackOf } from "./lib/stack";
+import { decideLater, isUnknown, read, readList, readString, Undecided } from "./lib/unknowns";
+import { installsWebServer } from "./lib/userData";
 
 export const dropletMonitoringAgent: WebstackResourcePolicy = {
     name: "droplet-monitoring-agent",
@@ -192,7 +194,7 @@ export const dropletAlertCoverage: WebstackStackPolicy = {
                 consequence: "nobody is told when it runs out of CPU, memory or disk",
             },
             requiredTypes,
-            (r) => (isPool(r) ? stack.templateTags(r) : stack.dropletTags(r)),
+            (r) => (isPool(r) ? stack.templateTags(r) : stack.tagNames(r, "tags")),
             reportViolation,
         );
     }),
@@ -284,59 +286,122 @@ const uptimeCheckPublicEndpointSchema: PolicyConfigSchema = {
     },
 };
 
+/** Droplets with a public address that serve the public on their own: a reserved IP is assigned to them, or their user data runs a web server. */
+function publicWebDroplets(stack: StackIndex, undecided: Undecided): PolicyResource[] {
+    const reserved = new Set<string>();
+    for (const cls of [digitalocean.ReservedIpAssignment, digitalocean.FloatingIpAssignment, digitalocean.ReservedIp, digitalocean.FloatingIp]) {
+        for (const r of stack.of(cls)) for (const d of stack.resolve(r, "dropletId", [digitalocean.Droplet]).targets) reserved.add(d.urn);
+    }
+    return stack.of(digitalocean.Droplet).filter((d) => {
+        if (read(d.props, "publicNetworking") === false) return false;
+        if (reserved.has(d.urn)) return true;
+        const userData = readString(d.props, "userData");
+        if (isUnknown(userData)) undecided.note(`Whether droplet "${d.name}" serves the public is not known yet (its user data is computed).`);
+        return typeof userData === "string" && installsWebServer(userData);
+    });
+}
+
+/** What the public reaches, for messages and for matching uptime check targets. */
+interface PublicEndpoint {
+    /** For messages: DNS names, or `load balancer "edge" (198.51.100.7)`. */
+    shown: string;
+    /** The target to suggest. */
+    suggested: string;
+    /** Hosts (names and IPs) a check may target. */
+    hosts: Set<string>;
+    /** Resources whose outputs a check's target may be computed from. */
+    resources: Set<string>;
+}
+
+/**
+ * The stack's public endpoint: its DNS names when it has address or alias records; otherwise what the public can
+ * only be meant to reach: the internet-facing load balancers' IPs or, with none, the droplets that serve the public.
+ */
+function publicEndpoint(stack: StackIndex, undecided: Undecided): PublicEndpoint | undefined {
+    const names = new Set<string>();
+    for (const record of stack.of(digitalocean.DnsRecord)) {
+        const type = readString(record.props, "type");
+        if (isUnknown(type)) undecided.note(`DNS record "${fqdnOf(record)}"'s type is not known yet.`);
+        else if (typeof type === "string" && ["A", "AAAA", "CNAME"].includes(type.toUpperCase())) names.add(fqdnOf(record));
+    }
+    const lbs = externalLoadBalancers(stack);
+    const ipOf = (r: PolicyResource, key: string) => {
+        const ip = readString(r.props, key);
+        return typeof ip === "string" && ip !== "" ? ip : undefined;
+    };
+    const hosts = new Set<string>(names);
+    for (const lb of lbs) for (const ip of [ipOf(lb, "ip"), ipOf(lb, "ipv6")]) if (ip) hosts.add(ip);
+    if (names.size > 0) {
+        for (const record of addressRecords(stack)) if (record.value !== "(unknown)") hosts.add(record.value);
+        const first = [...names].sort((a, b) => a.length - b.length)[0];
+        return { shown: nameList([...names]), suggested: `https://${first}`, hosts, resources: new Set() };
+    }
+    if (undecided.count > 0) return undefined;
+    const entries: PolicyResource[] = lbs.length > 0 ? lbs : publicWebDroplets(stack, undecided);
+    if (entries.length === 0) return undefined;
+    const labelled = entries.map((r) => {
+        const ip = r.isType(digitalocean.LoadBalancer) ? ipOf(r, "ip") : ipOf(r, "ipv4Address");
+        const ipv6 = r.isType(digitalocean.LoadBalancer) ? ipOf(r, "ipv6") : ipOf(r, "ipv6Address");
+        for (const address of [ip, ipv6]) if (address) hosts.add(address);
+        return { label: `${r.isType(digitalocean.LoadBalancer) ? "load balancer" : "droplet"} "${r.name}"${ip ? ` (${ip})` : ""}`, ip };
+    });
+    for (const r of stack.of(digitalocean.ReservedIp)) {
+        const ip = ipOf(r, "ipAddress");
+        const holder = ip ? stack.resourceAtIp(ip) : undefined;
+        if (ip && holder && entries.includes(holder)) hosts.add(ip);
+    }
+    const shown =
+        labelled
+            .slice(0, 5)
+            .map((l) => l.label)
+            .join(", ") + (labelled.length > 5 ? ` and ${labelled.length - 5} more` : "");
+    const suggested = `http://${labelled[0].ip ?? `<the ip of ${labelled[0].label}>`}`;
+    return { shown, suggested, hosts, resources: new Set(entries.map((r) => r.urn)) };
+}
+
 export const uptimeCheckPublicEndpoint: WebstackStackPolicy = {
     name: "uptime-check-public-endpoint",
     description:
-        "Checks that the stack's public endpoint (a name in its DNS records or an internet-facing load balancer's IP) is watched by an enabled uptime check with an uptime alert that notifies someone.",
+        "Checks that the stack's public endpoint (the names in its DNS records or, without them, an internet-facing load balancer's IP or, without one, a public droplet that serves the web) is watched by an enabled uptime check with an uptime alert that notifies someone.",
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: uptimeCheckPublicEndpointSchema,
     rationale:
         "Resource metrics can all look healthy while the site is unreachable (DNS, certificate, routing); only a check from outside sees what users see.",
     remediationSteps:
-        'Add a digitalocean.UptimeCheck with target "https://<domain>" and digitalocean.UptimeAlert resources (down, latency, ssl_expiry) with checkId: check.id and notifications [{ emails: [...] }].',
-    validateStack: validateStackOf(digitalocean.DnsRecord, (records, stack, args, reportViolation) => {
+        'Add a digitalocean.UptimeCheck with target "https://<domain>" (or the load balancer\'s ip) and digitalocean.UptimeAlert resources (down, latency, ssl_expiry) with checkId: check.id and notifications [{ emails: [...] }].',
+    validateStack: validateStackOf([digitalocean.DnsRecord, digitalocean.LoadBalancer, digitalocean.Droplet], (_subjects, stack, args, reportViolation) => {
         const { requiredAlertTypes } = configWithDefaults<{ requiredAlertTypes: string[] }>(uptimeCheckPublicEndpointSchema, args);
         const undecided = new Undecided();
-        const names = new Set<string>();
-        for (const record of records) {
-            const type = readString(record.props, "type");
-            if (isUnknown(type)) undecided.note(`DNS record "${fqdnOf(record)}"'s type is not known yet.`);
-            else if (typeof type === "string" && ["A", "AAAA", "CNAME"].includes(type.toUpperCase())) names.add(fqdnOf(record));
-        }
-        if (names.size === 0) return undecided.settle();
-        const hosts = new Set(names);
-        for (const lb of externalLoadBalancers(stack)) {
-            const ip = readString(lb.props, "ip");
-            if (typeof ip === "string" && ip !== "") hosts.add(ip);
-        }
-        for (const record of addressRecords(stack)) if (record.value !== "(unknown)") hosts.add(record.value);
+        const endpoint = publicEndpoint(stack, undecided);
+        if (!endpoint) return undecided.settle();
+        const { shown } = endpoint;
 
         const watching: PolicyResource[] = [];
         for (const check of stack.of(digitalocean.UptimeCheck)) {
             const enabled = read(check.props, "enabled");
             const target = readString(check.props, "target");
             if (enabled === false) continue;
-            if (isUnknown(enabled) || isUnknown(target)) {
+            // A target computed from the endpoint's own outputs (e.g. `http://${lb.ip}`) watches it, known or not.
+            const fromEndpoint = (check.propertyDependencies?.target ?? []).some((d) => endpoint.resources.has(d.urn));
+            if (isUnknown(enabled) || (isUnknown(target) && !fromEndpoint)) {
                 undecided.note(`Uptime check "${check.name}"'s target or enabled flag is not known yet.`);
                 continue;
             }
-            if (typeof target === "string" && hosts.has(hostOf(target))) watching.push(check);
+            if (fromEndpoint || (typeof target === "string" && endpoint.hosts.has(hostOf(target)))) watching.push(check);
         }
-        const shown = nameList([...names]);
         if (watching.length === 0) {
             if (undecided.count > 0) return undecided.settle();
-            const first = [...names].sort((a, b) => a.length - b.length)[0];
             reportViolation(
                 `No enabled uptime check watches the public endpoint (${shown}), so an outage is noticed by users first. ` +
-                    `Add a digitalocean.UptimeCheck with target "https://${first}" and a digitalocean.UptimeAlert of type "down" that notifies someone.`,
+                    `Add a digitalocean.UptimeCheck with target "${endpoint.suggested}" and a digitalocean.UptimeAlert of type "down" that notifies someone.`,
             );
             return;
         }
         // Alert types with a notification target, per watching check.
         const alertTypes = new Map<string, Set<string>>(watching.map((c) => [c.urn, new Set<string>()]));
         for (const alert of stack.of(digitalocean.UptimeAlert)) {
-            const checks = stack.resolveOne(alert, "checkId", [digitalocean.UptimeCheck]);
+            const checks = stack.resolve(alert, "checkId", [digitalocean.UptimeCheck]);
             const type = readString(alert.props, "type");
             const blocks = readList(alert.props, "notifications");
             const notifying = blocks.values.map(notifies);

@@ -9,9 +9,10 @@ import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { configWithDefaults, PORT_SCHEMA } from "./lib/config";
 import { selfManagedEntry } from "./lib/endpoints";
 import { isWorldCidr, portRangeIncludes } from "./lib/net";
-import { nameList, plural, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
-import { q, readString, StackIndex, validateStackOf } from "./lib/stack";
-import { decideLater, isUnknown, read, readList, readStrings, Undecided } from "./lib/unknowns";
+import { nameList, plural, q } from "./lib/messages";
+import { WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
+import { StackIndex, validateStackOf } from "./lib/stack";
+import { decideLater, isUnknown, read, readList, readString, readStrings, Undecided } from "./lib/unknowns";
 
 export const dropletFirewallCoverage: WebstackStackPolicy = {
     name: "droplet-firewall-coverage",
@@ -53,7 +54,7 @@ export const dropletFirewallCoverage: WebstackStackPolicy = {
                 );
                 continue;
             }
-            const tags = stack.dropletTags(droplet);
+            const tags = stack.tagNames(droplet, "tags");
             if (coveredUrns.has(droplet.urn) || tags.names.some((t) => coveredTags.has(t))) continue;
             if (firewallsUndecided || tags.undecided) {
                 undecided.note(`Droplet "${droplet.name}" may be uncovered: some firewall targets or its tags are not known yet.`);
@@ -106,13 +107,17 @@ function describePorts(rule: InboundRule): string {
     return `${protocol} port${range.includes("-") ? "s" : ""} ${range}`;
 }
 
+/** Where SSH listens unless firewall-no-world-ssh is told otherwise; firewall-no-world-ingress leaves these rules to it. */
+const SSH_PORTS_DEFAULT = [22];
+
 const firewallNoWorldIngressSchema: PolicyConfigSchema = {
     properties: {
         allowedPorts: {
             type: "array",
             items: PORT_SCHEMA,
             default: [],
-            description: "TCP/UDP ports a cloud firewall may open to the whole internet (port 22 is still refused by firewall-no-world-ssh).",
+            description:
+                "TCP/UDP ports a cloud firewall may open to the whole internet (a tcp rule that includes port 22 is firewall-no-world-ssh's to report).",
         },
         allowIcmp: {
             type: "boolean",
@@ -151,7 +156,7 @@ function coversOnlySelfManagedBalancers(
 export const firewallNoWorldIngress: WebstackStackPolicy = {
     name: "firewall-no-world-ingress",
     description:
-        "Checks that no cloud firewall admits inbound traffic from 0.0.0.0/0 or ::/0 to droplets, on any port; only load balancers face the internet, so a firewall covering only HAProxy droplets that DNS points at may open selfManagedLoadBalancerPorts (80 and 443).",
+        "Checks that no cloud firewall admits inbound traffic from 0.0.0.0/0 or ::/0 to droplets, on any port other than SSH (firewall-no-world-ssh owns tcp rules that include port 22); only load balancers face the internet, so a firewall covering only HAProxy droplets that DNS points at may open selfManagedLoadBalancerPorts (80 and 443).",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: firewallNoWorldIngressSchema,
@@ -174,6 +179,8 @@ export const firewallNoWorldIngress: WebstackStackPolicy = {
                 if (rule.protocol === "icmp" && allowIcmp) continue;
                 const range = (rule.portRange ?? "").trim();
                 if (rule.protocol !== "icmp" && allowedPorts.some((p) => range === String(p))) continue;
+                // SSH from the world is firewall-no-world-ssh's finding (critical): one rule, one report.
+                if (rule.protocol === "tcp" && SSH_PORTS_DEFAULT.some((p) => portRangeIncludes(rule.portRange, p))) continue;
                 if (onlyBalancers === undefined) {
                     if (!entry) {
                         const found = selfManagedEntry(stack);
@@ -200,9 +207,17 @@ export const firewallNoWorldIngress: WebstackStackPolicy = {
                     );
                     continue;
                 }
+                if (stack.of(digitalocean.LoadBalancer).length > 0 || entry!.balancers.size > 0) {
+                    reportViolation(
+                        `Firewall "${firewall.name}" admits ${describePorts(rule)} from ${nameList(rule.world)} to its droplets, bypassing the load balancer. ` +
+                            "Admit the load balancer with sourceLoadBalancerUids (or other droplets with sourceTags) instead of a world CIDR.",
+                        firewall.urn,
+                    );
+                    continue;
+                }
                 reportViolation(
-                    `Firewall "${firewall.name}" admits ${describePorts(rule)} from ${nameList(rule.world)} to its droplets, bypassing the load balancer. ` +
-                        "Admit the load balancer with sourceLoadBalancerUids (or other droplets with sourceTags) instead of a world CIDR.",
+                    `Firewall "${firewall.name}" admits ${describePorts(rule)} from ${nameList(rule.world)} to its droplets, so anyone on the internet reaches them directly, and the stack has no load balancer to admit instead. ` +
+                        "Restrict sourceAddresses to the CIDRs that need the port, or put a load balancer in front of the droplets and admit it with sourceLoadBalancerUids.",
                     firewall.urn,
                 );
             }
@@ -216,7 +231,7 @@ const firewallNoWorldSshSchema: PolicyConfigSchema = {
         sshPorts: {
             type: "array",
             items: PORT_SCHEMA,
-            default: [22],
+            default: SSH_PORTS_DEFAULT,
             description: "Ports SSH listens on.",
         },
     },
@@ -249,7 +264,7 @@ export const firewallNoWorldSsh: WebstackResourcePolicy = {
 
 export const dropletSshKeys: WebstackResourcePolicy = {
     name: "droplet-ssh-keys",
-    description: "Checks that every droplet is created with at least one SSH key (sshKeys).",
+    description: "Checks that every droplet is created with at least one SSH key (sshKeys), and that no sshKeys entry is an empty or blank string.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: { properties: {} },
@@ -258,10 +273,23 @@ export const dropletSshKeys: WebstackResourcePolicy = {
     validateResource: validateResourceOfType(digitalocean.Droplet, (droplet, args, reportViolation) => {
         if (isUnknown(read(droplet, "sshKeys"))) decideLater(`Droplet "${args.name}"'s sshKeys are not known yet.`);
         const keys = readList(droplet, "sshKeys");
-        if (keys.values.length > 0 || keys.unknown) return; // an unknown entry is still a key
-        reportViolation(
-            `Droplet "${args.name}" has no sshKeys, so DigitalOcean emails a root password and the droplet accepts password logins; set sshKeys to one or more SSH key ids or fingerprints.`,
-        );
+        // An empty or blank string names no key (DigitalOcean takes a key's id or fingerprint).
+        const blank = keys.values.flatMap((v, i) => (typeof v === "string" && v.trim() === "" ? [i + 1] : []));
+        const real = keys.values.length - blank.length;
+        if (real === 0 && !keys.unknown) {
+            // an unknown entry is still a key
+            reportViolation(
+                blank.length > 0
+                    ? `Droplet "${args.name}" has no SSH key: its sshKeys hold only empty strings, so DigitalOcean emails a root password and the droplet accepts password logins; set sshKeys to one or more SSH key ids or fingerprints.`
+                    : `Droplet "${args.name}" has no sshKeys, so DigitalOcean emails a root password and the droplet accepts password logins; set sshKeys to one or more SSH key ids or fingerprints.`,
+            );
+            return;
+        }
+        if (blank.length > 0) {
+            reportViolation(
+                `Droplet "${args.name}" lists an empty string in sshKeys (${blank.length === 1 ? "entry" : "entries"} ${blank.join(", ")}), which names no SSH key; remove it, or replace it with a key id or fingerprint.`,
+            );
+        }
     }),
 };
 
@@ -279,7 +307,7 @@ export const databaseFirewallRequired: WebstackStackPolicy = {
         const firewallsOf = new Map<string, PolicyResource[]>();
         const floating: PolicyResource[] = [];
         for (const firewall of stack.of(digitalocean.DatabaseFirewall)) {
-            const cluster = stack.resolveOne(firewall, "clusterId", [digitalocean.DatabaseCluster]);
+            const cluster = stack.resolve(firewall, "clusterId", [digitalocean.DatabaseCluster]);
             if (cluster.undecided) floating.push(firewall);
             for (const c of cluster.targets) firewallsOf.set(c.urn, [...(firewallsOf.get(c.urn) ?? []), firewall]);
         }
@@ -311,9 +339,16 @@ export const databaseFirewallRequired: WebstackStackPolicy = {
     }),
 };
 
+// The rule types the API accepts: digitalocean/openapi@7c1300c
+// specification/resources/databases/models/firewall_rule.yml (`type` enum); the provider checks the same list,
+// case-sensitively, before any change (terraform-provider-digitalocean v2.96.0,
+// digitalocean/database/resource_database_firewall.go, rule.type ValidateFunc StringInSlice(..., false)).
+const DATABASE_FIREWALL_RULE_TYPES = ["ip_addr", "droplet", "k8s", "tag", "app"];
+
 export const databaseFirewallNoWorld: WebstackResourcePolicy = {
     name: "database-firewall-no-world",
-    description: "Checks that no database firewall is empty or trusts 0.0.0.0/0 or ::/0.",
+    description:
+        "Checks that no database firewall is empty, trusts 0.0.0.0/0 or ::/0, or has a rule of a type DigitalOcean does not accept (ip_addr, droplet, k8s, tag, app).",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: { properties: {} },
@@ -328,10 +363,17 @@ export const databaseFirewallNoWorld: WebstackResourcePolicy = {
                 `Database firewall "${args.name}" has no rules, which leaves the cluster reachable from any address; add rules trusting the app droplets' tag ({ type: "tag", value: <tag> }).`,
             );
         }
-        for (const rule of rules.values) {
+        const rejected: { index: number; type: unknown }[] = [];
+        let typeUnknown = false;
+        for (const [index, rule] of rules.values.entries()) {
             const type = read(rule, "type");
             if (isUnknown(type)) {
                 undecided.note(`Database firewall "${args.name}" has a rule whose type is not known yet.`);
+                typeUnknown = true;
+                continue;
+            }
+            if (typeof type !== "string" || !DATABASE_FIREWALL_RULE_TYPES.includes(type)) {
+                rejected.push({ index, type });
                 continue;
             }
             if (type !== "ip_addr") continue; // droplet, k8s, tag and app rules name resources, never addresses
@@ -343,6 +385,26 @@ export const databaseFirewallNoWorld: WebstackResourcePolicy = {
             if (typeof value === "string" && isWorldCidr(value)) {
                 reportViolation(
                     `Database firewall "${args.name}" trusts ip_addr ${q(value)}, which admits the whole internet to the cluster; trust the app droplets by { type: "tag", value: <tag> } or specific addresses instead.`,
+                );
+            }
+        }
+        const accepted = `${DATABASE_FIREWALL_RULE_TYPES.slice(0, -1).join(", ")} or ${DATABASE_FIREWALL_RULE_TYPES.at(-1)}`;
+        const shown = (type: unknown) => (typeof type === "string" ? q(type) : "(none)");
+        const hint = (type: unknown) => {
+            const near = typeof type === "string" ? DATABASE_FIREWALL_RULE_TYPES.find((t) => t === type.trim().toLowerCase()) : undefined;
+            return near ? ` (the API is case-sensitive: write ${q(near)})` : "";
+        };
+        if (rejected.length > 0 && rejected.length === rules.values.length && !rules.unknown && !typeUnknown) {
+            // Not one rule DigitalOcean accepts: the firewall restricts nothing, as if it had no rules.
+            reportViolation(
+                `Database firewall "${args.name}" trusts no source DigitalOcean recognises: its rules have type ${nameList(rejected.map((r) => (typeof r.type === "string" ? r.type : "(none)")))}, not one of ${accepted}, so they restrict nothing and the provider rejects them. ` +
+                    `Give each rule one of those types${hint(rejected[0].type)}, e.g. { type: "tag", value: <tag> } for the app droplets.`,
+            );
+        } else {
+            for (const { index, type } of rejected) {
+                reportViolation(
+                    `Database firewall "${args.name}" has rule ${index + 1} of type ${shown(type)}, which DigitalOcean does not accept (types: ${accepted}), so it restricts nothing and the provider rejects it. ` +
+                        `Change its type to one of those${hint(type)} or remove the rule.`,
                 );
             }
         }
@@ -396,7 +458,7 @@ export const resourcesSameVpc: WebstackStackPolicy = {
             if (typeof type === "string" && type.toUpperCase() === "GLOBAL") continue; // global load balancers have no region or VPC
             let region = r.isType(digitalocean.DropletAutoscale) ? readString(r.props, "dropletTemplate", "region") : readString(r.props, "region");
             if (region === undefined && r.isType(digitalocean.DatabaseReplica)) {
-                const cluster = stack.resolveOne(r, "clusterId", [digitalocean.DatabaseCluster]).targets[0];
+                const cluster = stack.resolve(r, "clusterId", [digitalocean.DatabaseCluster]).targets[0];
                 region = cluster ? readString(cluster.props, "region") : undefined;
             }
             if (typeof region !== "string") {

@@ -5,19 +5,20 @@ import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
 import {
     addressRecords,
+    balancerOf,
     describeDroplet,
     dropletsBehindDns,
     externalLoadBalancers,
     haproxyDroplets,
-    isHaproxyBalancer,
+    isSelfManagedBalancer,
     loadBalancersOfUnknownNetwork,
     selfManagedEntry,
 } from "./lib/endpoints";
-import { haproxyServers } from "./lib/haproxy";
-import { forType, nameList, plural, validateResourceOfTypes, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
+import { nameList, plural } from "./lib/messages";
+import { forType, validateResourceOfTypes, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
 import { databaseRamGb, STANDBY_MIN_RAM_GB } from "./lib/sizes";
-import { readString, StackIndex, validateStackOf } from "./lib/stack";
-import { decideLater, isUnknown, read, Undecided } from "./lib/unknowns";
+import { StackIndex, validateStackOf } from "./lib/stack";
+import { decideLater, isUnknown, read, readString, Undecided } from "./lib/unknowns";
 import { databaseServerIn } from "./lib/userData";
 
 const CACHE_ENGINES_DEFAULT = ["valkey", "redis"];
@@ -110,11 +111,12 @@ export const loadBalancerMinBackends: WebstackStackPolicy = {
                 );
         }
         for (const { droplet } of entry.balancers) {
-            const userData = readString(droplet.props, "userData");
-            const servers = typeof userData === "string" ? haproxyServers(userData) : [];
+            const balancer = balancerOf(droplet);
+            if (typeof balancer !== "object") continue;
+            const servers = balancer.servers;
             if (servers.length >= minBackends) continue;
             reportViolation(
-                `HAProxy droplet "${droplet.name}" balances over ${plural(servers.length, "server")}${servers.length > 0 ? ` (${nameList(servers)})` : ""} in the haproxy.cfg of its user data; fewer than ${minBackends} backends means one droplet failure takes the service down. ` +
+                `${balancer.software} droplet "${droplet.name}" balances over ${plural(servers.length, "server")}${servers.length > 0 ? ` (${nameList(servers)})` : ""} in the ${balancer.config} of its user data; fewer than ${minBackends} backends means one droplet failure takes the service down. ` +
                     `List at least ${minBackends} web servers in its backend.`,
                 droplet.urn,
             );
@@ -266,7 +268,7 @@ export const dnsRecordTargetsLoadBalancer: WebstackStackPolicy = {
             if (record.kind === "undecided") {
                 undecided.note(`DNS record "${record.fqdn}" points at a value that is not known yet.`);
             } else if (record.kind === "droplet") {
-                const haproxy = isHaproxyBalancer(record.target!);
+                const haproxy = isSelfManagedBalancer(record.target!);
                 if (haproxy === "undecided") {
                     undecided.note(
                         `DNS record "${record.fqdn}" points at droplet "${record.target!.name}", whose user data (HAProxy or not) is not known yet.`,
@@ -325,23 +327,41 @@ export const dropletNoDatabaseServer: WebstackResourcePolicy = {
     ),
 };
 
-const databaseClusterStandbySchema: PolicyConfigSchema = {
-    properties: {
-        minNodeCount: {
-            type: "integer",
-            minimum: 1,
-            maximum: 3,
-            default: 2,
-            description: "Fewest nodes (primary + standby) a primary database cluster must run.",
+/** The config schema of the two standby policies: the fewest nodes, and which engines are caches. */
+function standbySchema(minNodeCountDescription: string, cacheEnginesDescription: string): PolicyConfigSchema {
+    return {
+        properties: {
+            minNodeCount: { type: "integer", minimum: 1, maximum: 3, default: 2, description: minNodeCountDescription },
+            cacheEngines: { type: "array", items: { type: "string" }, default: CACHE_ENGINES_DEFAULT, description: cacheEnginesDescription },
         },
-        cacheEngines: {
-            type: "array",
-            items: { type: "string" },
-            default: CACHE_ENGINES_DEFAULT,
-            description: "Engines treated as caches, checked by cache-cluster-standby instead.",
-        },
-    },
-};
+    };
+}
+
+/**
+ * The validation of the two standby policies: clusters whose engine is (`caches: true`) or is not a cache
+ * engine must run at least minNodeCount nodes; `message` words the finding for each.
+ */
+function validateStandby(
+    schema: PolicyConfigSchema,
+    opts: { caches: boolean; label: string; message: (name: string, engine: unknown, nodes: number, minNodeCount: number) => string },
+) {
+    return validateResourceOfType(digitalocean.DatabaseCluster, (cluster, args, reportViolation) => {
+        const { minNodeCount, cacheEngines } = configWithDefaults<{ minNodeCount: number; cacheEngines: string[] }>(schema, args);
+        const engine = read(cluster, "engine");
+        const nodeCount = read(cluster, "nodeCount");
+        if (isUnknown(engine) || isUnknown(nodeCount)) decideLater(`${opts.label} "${args.name}"'s engine or nodeCount is not known yet.`);
+        const isCache = typeof engine === "string" && cacheEngines.includes(engine.toLowerCase());
+        if (isCache !== opts.caches) return;
+        const nodes = typeof nodeCount === "number" ? nodeCount : 1;
+        if (nodes >= minNodeCount) return;
+        reportViolation(opts.message(args.name, engine, nodes, minNodeCount));
+    });
+}
+
+const databaseClusterStandbySchema = standbySchema(
+    "Fewest nodes (primary + standby) a primary database cluster must run.",
+    "Engines treated as caches, checked by cache-cluster-standby instead.",
+);
 
 export const databaseClusterStandby: WebstackResourcePolicy = {
     name: "database-cluster-standby",
@@ -352,18 +372,12 @@ export const databaseClusterStandby: WebstackResourcePolicy = {
     rationale:
         "With nodeCount 1 a failed primary is rebuilt from backup while writes stop; read replicas (DatabaseReplica) never take over writes, only standby nodes fail over.",
     remediationSteps: "Set nodeCount: 2 (one standby) or 3 on a plan with at least 2 GB RAM; nodeCount resizes in place.",
-    validateResource: validateResourceOfType(digitalocean.DatabaseCluster, (cluster, args, reportViolation) => {
-        const { minNodeCount, cacheEngines } = configWithDefaults<{ minNodeCount: number; cacheEngines: string[] }>(databaseClusterStandbySchema, args);
-        const engine = read(cluster, "engine");
-        const nodeCount = read(cluster, "nodeCount");
-        if (isUnknown(engine) || isUnknown(nodeCount)) decideLater(`Database cluster "${args.name}"'s engine or nodeCount is not known yet.`);
-        if (typeof engine === "string" && cacheEngines.includes(engine.toLowerCase())) return;
-        const nodes = typeof nodeCount === "number" ? nodeCount : 1;
-        if (nodes >= minNodeCount) return;
-        reportViolation(
-            `Database cluster "${args.name}" (${String(engine)}) has nodeCount ${nodes}, so its primary has no standby to fail over to and is a single point of failure; read replicas do not take over writes. ` +
-                `Set nodeCount: ${minNodeCount} on a plan with at least ${STANDBY_MIN_RAM_GB} GB RAM.`,
-        );
+    validateResource: validateStandby(databaseClusterStandbySchema, {
+        caches: false,
+        label: "Database cluster",
+        message: (name, engine, nodes, minNodeCount) =>
+            `Database cluster "${name}" (${String(engine)}) has nodeCount ${nodes}, so its primary has no standby to fail over to and is a single point of failure; read replicas do not take over writes. ` +
+            `Set nodeCount: ${minNodeCount} on a plan with at least ${STANDBY_MIN_RAM_GB} GB RAM.`,
     }),
 };
 
@@ -390,23 +404,7 @@ export const databaseStandbyPlanSize: WebstackResourcePolicy = {
     }),
 };
 
-const cacheClusterStandbySchema: PolicyConfigSchema = {
-    properties: {
-        minNodeCount: {
-            type: "integer",
-            minimum: 1,
-            maximum: 3,
-            default: 2,
-            description: "Fewest nodes a cache cluster should run.",
-        },
-        cacheEngines: {
-            type: "array",
-            items: { type: "string" },
-            default: CACHE_ENGINES_DEFAULT,
-            description: "Engines treated as caches.",
-        },
-    },
-};
+const cacheClusterStandbySchema = standbySchema("Fewest nodes a cache cluster should run.", "Engines treated as caches.");
 
 export const cacheClusterStandby: WebstackResourcePolicy = {
     name: "cache-cluster-standby",
@@ -417,18 +415,12 @@ export const cacheClusterStandby: WebstackResourcePolicy = {
     rationale:
         "A single-node cache that fails degrades performance and drops sessions until DigitalOcean rebuilds it, but the site keeps serving from the database: a risk, not a single point of failure.",
     remediationSteps: "Set nodeCount: 2 on the cache cluster (plan with at least 2 GB RAM) if losing the cache for a while is not acceptable.",
-    validateResource: validateResourceOfType(digitalocean.DatabaseCluster, (cluster, args, reportViolation) => {
-        const { minNodeCount, cacheEngines } = configWithDefaults<{ minNodeCount: number; cacheEngines: string[] }>(cacheClusterStandbySchema, args);
-        const engine = read(cluster, "engine");
-        const nodeCount = read(cluster, "nodeCount");
-        if (isUnknown(engine) || isUnknown(nodeCount)) decideLater(`Cluster "${args.name}"'s engine or nodeCount is not known yet.`);
-        if (typeof engine !== "string" || !cacheEngines.includes(engine.toLowerCase())) return;
-        const nodes = typeof nodeCount === "number" ? nodeCount : 1;
-        if (nodes >= minNodeCount) return;
-        reportViolation(
-            `Cache cluster "${args.name}" (${engine}) has nodeCount ${nodes}; if its node fails the site keeps running but loses its cache and sessions until the node is rebuilt. ` +
-                `Set nodeCount: ${minNodeCount} for a standby node.`,
-        );
+    validateResource: validateStandby(cacheClusterStandbySchema, {
+        caches: true,
+        label: "Cluster",
+        message: (name, engine, nodes, minNodeCount) =>
+            `Cache cluster "${name}" (${String(engine)}) has nodeCount ${nodes}; if its node fails the site keeps running but loses its cache and sessions until the node is rebuilt. ` +
+            `Set nodeCount: ${minNodeCount} for a standby node.`,
     }),
 };
 

@@ -5,10 +5,18 @@ import * as digitalocean from "@pulumi/digitalocean";
 import { validateResourceOfType } from "@pulumi/policy";
 import type { PolicyConfigSchema, ResourceValidationArgs, ReportViolation } from "@pulumi/policy";
 import { configWithDefaults, PORT_SCHEMA } from "./lib/config";
-import { addressRecords, describeDroplet, dropletsBehindDns, externalLoadBalancers, loadBalancersOfUnknownNetwork, selfManagedEntry } from "./lib/endpoints";
-import { haproxyTlsGaps } from "./lib/haproxy";
-import { nameList, plural, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
-import { readString, validateStackOf } from "./lib/stack";
+import {
+    addressRecords,
+    balancerOf,
+    describeDroplet,
+    dropletsBehindDns,
+    externalLoadBalancers,
+    loadBalancersOfUnknownNetwork,
+    selfManagedEntry,
+} from "./lib/endpoints";
+import { nameList, plural } from "./lib/messages";
+import { WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
+import { validateStackOf } from "./lib/stack";
 import { decideLater, isUnknown, read, readList } from "./lib/unknowns";
 
 const TLS_ENTRY_PROTOCOLS = ["https", "http2", "http3"];
@@ -233,9 +241,20 @@ export const publicEndpointTls: WebstackStackPolicy = {
         }
         if (entry.balancers.length > 0) {
             for (const { droplet, names } of entry.balancers) {
-                const userData = String(readString(droplet.props, "userData"));
-                const gaps = haproxyTlsGaps(userData, httpsPort);
+                const balancer = balancerOf(droplet);
+                if (typeof balancer !== "object") continue;
+                const gaps = balancer.tlsGaps(httpsPort);
                 const dns = names.length > 0 ? ` (DNS ${nameList(names)})` : "";
+                if (balancer.software !== "HAProxy") {
+                    if (gaps.length > 0)
+                        reportViolation(
+                            gaps.includes("no-tls-listener")
+                                ? `${balancer.software} droplet "${droplet.name}"${dns} balances load but its ${balancer.config} in user data terminates no TLS on port ${httpsPort}, so the public reaches it only in clear text. Configure a TLS listener with a certificate obtained on the host, and redirect plain HTTP to HTTPS.`
+                                : `${balancer.software} droplet "${droplet.name}"${dns} serves plain HTTP without redirecting to HTTPS. Redirect port 80 to HTTPS in its ${balancer.config}.`,
+                            droplet.urn,
+                        );
+                    continue;
+                }
                 if (gaps.includes("no-tls-listener")) {
                     reportViolation(
                         `HAProxy droplet "${droplet.name}"${dns} does not terminate TLS: no frontend in the haproxy.cfg of its user data binds port ${httpsPort} with "ssl crt", so the public reaches it only in clear text. ` +

@@ -2,10 +2,11 @@
 // balancers, and self-managed load balancer droplets. Shared by the SPOF, TLS and monitoring families.
 import * as digitalocean from "@pulumi/digitalocean";
 import type { PolicyResource } from "@pulumi/policy";
-import { configuresHaproxy } from "./haproxy";
-import { readString, StackIndex } from "./stack";
+import { configuresHaproxy, haproxyServers, haproxyTlsGaps } from "./haproxy";
+import { proxyBalancerIn } from "./proxies";
+import { StackIndex } from "./stack";
+import { isUnknown, read, readString } from "./unknowns";
 import { installsHaproxy } from "./userData";
-import { isUnknown, read } from "./unknowns";
 
 export type TargetKind = "droplet" | "loadBalancer" | "elsewhere" | "undecided";
 
@@ -94,10 +95,10 @@ export function addressRecords(stack: StackIndex): AddressRecord[] {
             if (d.isType(digitalocean.Droplet) || d.isType(digitalocean.LoadBalancer)) return [d];
             if (d.isType(digitalocean.ReservedIp) || d.isType(digitalocean.ReservedIpAssignment) || d.isType(digitalocean.FloatingIp)) {
                 viaReservedIp = true;
-                const direct = stack.resolveOne(d, "dropletId", [digitalocean.Droplet]).targets;
+                const direct = stack.resolve(d, "dropletId", [digitalocean.Droplet]).targets;
                 if (direct.length > 0 || d.isType(digitalocean.ReservedIpAssignment)) return direct;
                 // A reserved IP assigned by a separate ReservedIpAssignment (or FloatingIpAssignment).
-                return assignmentsOf(stack, d).flatMap((a) => stack.resolveOne(a, "dropletId", [digitalocean.Droplet]).targets);
+                return assignmentsOf(stack, d).flatMap((a) => stack.resolve(a, "dropletId", [digitalocean.Droplet]).targets);
             }
             return [];
         });
@@ -166,6 +167,32 @@ export function isHaproxyBalancer(droplet: PolicyResource): boolean | "undecided
     return typeof userData === "string" && configuresHaproxy(userData);
 }
 
+/** A self-run load balancer on a droplet: the software, the backends it lists, what its TLS set-up lacks. */
+export interface BalancerConfig {
+    software: "HAProxy" | "nginx" | "Caddy" | "Traefik";
+    /** Where the backends are listed, for messages. */
+    config: string;
+    servers: string[];
+    tlsGaps(httpsPort: number): ("no-tls-listener" | "no-redirect")[];
+}
+
+/** The load balancer a droplet's user data configures (HAProxy, or nginx, Caddy or Traefik over two or more backends). */
+export function balancerOf(droplet: PolicyResource): BalancerConfig | undefined | "undecided" {
+    const userData = readString(droplet.props, "userData");
+    if (isUnknown(userData)) return "undecided";
+    if (typeof userData !== "string") return undefined;
+    if (configuresHaproxy(userData))
+        return { software: "HAProxy", config: "haproxy.cfg", servers: haproxyServers(userData), tlsGaps: (port) => haproxyTlsGaps(userData, port) };
+    const proxy = proxyBalancerIn(userData);
+    return proxy ? { software: proxy.software, config: `${proxy.software} configuration`, servers: proxy.servers, tlsGaps: () => proxy.tlsGaps } : undefined;
+}
+
+/** Whether a droplet is a self-run load balancer (see balancerOf). */
+export function isSelfManagedBalancer(droplet: PolicyResource): boolean | "undecided" {
+    const found = balancerOf(droplet);
+    return found === "undecided" ? found : found !== undefined;
+}
+
 /** The public entry when the stack balances load on its own droplets (loadBalancer.engine: haproxy and the like). */
 export interface SelfManagedEntry {
     /** HAProxy droplets the public reaches, each with the DNS names pointing at it. */
@@ -183,15 +210,27 @@ export interface SelfManagedEntry {
 export function selfManagedEntry(stack: StackIndex, records: readonly AddressRecord[] = addressRecords(stack)): SelfManagedEntry {
     const entry: SelfManagedEntry = { balancers: [], plain: [], undecided: [] };
     const behindDns = dropletsBehindDns(records);
+    // nginx, Caddy and Traefik also run as plain web servers in front of an app pool, so a droplet running them is a
+    // self-run balancer only when it receives the public traffic: DNS points at it or a reserved IP is assigned to
+    // it. HAProxy is installed for nothing else, so without DNS every public HAProxy droplet counts.
+    const reserved = new Set(
+        [digitalocean.ReservedIpAssignment, digitalocean.FloatingIpAssignment, digitalocean.ReservedIp, digitalocean.FloatingIp].flatMap((cls) =>
+            stack.of(cls).flatMap((r) => stack.resolve(r, "dropletId", [digitalocean.Droplet]).targets.map((d) => d.urn)),
+        ),
+    );
     const candidates =
         behindDns.length > 0
             ? behindDns
             : stack
                   .of(digitalocean.Droplet)
-                  .filter((d) => read(d.props, "publicNetworking") !== false && isHaproxyBalancer(d) !== false)
+                  .filter(
+                      (d) =>
+                          read(d.props, "publicNetworking") !== false &&
+                          (reserved.has(d.urn) ? isSelfManagedBalancer(d) !== false : isHaproxyBalancer(d) !== false),
+                  )
                   .map((droplet) => ({ droplet, names: [] }));
     for (const c of candidates) {
-        const kind = isHaproxyBalancer(c.droplet);
+        const kind = isSelfManagedBalancer(c.droplet);
         (kind === "undecided" ? entry.undecided : kind ? entry.balancers : entry.plain).push(c);
     }
     return entry;
@@ -201,5 +240,9 @@ export function selfManagedEntry(stack: StackIndex, records: readonly AddressRec
 export function describeDroplet(droplet: PolicyResource): string {
     const userData = readString(droplet.props, "userData");
     const haproxy = typeof userData === "string" && installsHaproxy(userData);
-    return haproxy ? `droplet "${droplet.name}" (a self-managed HAProxy on one machine)` : `droplet "${droplet.name}"`;
+    if (haproxy) return `droplet "${droplet.name}" (a self-managed HAProxy on one machine)`;
+    const balancer = balancerOf(droplet);
+    return typeof balancer === "object"
+        ? `droplet "${droplet.name}" (a self-managed ${balancer.software} load balancer on one machine)`
+        : `droplet "${droplet.name}"`;
 }

@@ -27,18 +27,6 @@ export type WebstackPolicy = WebstackResourcePolicy | WebstackStackPolicy;
 /** The enforcement level config/<stack>.json may set, as a JSON-schema enum. */
 export const ENFORCEMENT_LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 
-/** "1 droplet", "2 droplets". */
-export function plural(count: number, noun: string): string {
-    return `${count} ${noun}${count === 1 ? "" : "s"}`;
-}
-
-/** `"a", "b" and 3 more` for messages about many resources. */
-export function nameList(names: readonly string[], max = 5): string {
-    const quoted = names.slice(0, max).map((n) => `"${n}"`);
-    const rest = names.length - quoted.length;
-    return rest > 0 ? `${quoted.join(", ")} and ${rest} more` : quoted.join(", ");
-}
-
 /** One case of validateResourceOfTypes: a provider class's type token and its validation. */
 export interface TypeCase {
     token: string;

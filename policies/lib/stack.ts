@@ -5,7 +5,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import type { PolicyResource, StackValidation, StackValidationArgs, ReportViolation } from "@pulumi/policy";
 import { validateStackResourcesOfType } from "@pulumi/policy";
-import { isUnknown, read, readStrings, type Unknown } from "./unknowns";
+import { isUnknown, read, readStrings } from "./unknowns";
 
 /** A provider resource class, as @pulumi/policy's isType accepts it. */
 export type ResourceClass = { new (...rest: any[]): any };
@@ -15,9 +15,6 @@ export interface Resolution {
     targets: PolicyResource[];
     undecided: boolean;
 }
-
-/** Quotes a value for a message. */
-export const q = (value: unknown): string => `"${String(value)}"`;
 
 /**
  * Tag names read from a property, completed from the Tag resources the property depends on when some names
@@ -84,7 +81,7 @@ export class StackIndex {
             for (const r of this.of(cls)) {
                 const ip = read(r.props, "ipAddress");
                 if (typeof ip !== "string" || ip === "") continue;
-                const droplet = this.resolveOne(r, "dropletId", [digitalocean.Droplet]).targets[0];
+                const droplet = this.resolve(r, "dropletId", [digitalocean.Droplet]).targets[0];
                 if (droplet) byIp.set(ip, droplet);
             }
         }
@@ -162,11 +159,6 @@ export class StackIndex {
         return { targets: [...found.values()], undecided: ids.unknown && fromDependencies === 0 };
     }
 
-    /** Like `resolve` for a property that holds a single id. */
-    resolveOne(r: PolicyResource, property: string, classes: readonly ResourceClass[]): Resolution {
-        return this.resolve(r, property, classes);
-    }
-
     /**
      * Tag names in a tags property (droplet tags, firewall tags, a load balancer's dropletTag, an
      * alert's tags). Tag values may be written as a Tag resource's id or name (the same string at
@@ -196,11 +188,6 @@ export class StackIndex {
         const result = resolveTagNames(values, pool.propertyDependencies?.dropletTemplate);
         this.templateTagsOf.set(pool, result);
         return result;
-    }
-
-    /** Droplet tag names (cached). */
-    dropletTags(droplet: PolicyResource): { names: string[]; undecided: boolean } {
-        return this.tagNames(droplet, "tags");
     }
 }
 
@@ -235,11 +222,4 @@ export function validateStackOf(
     const token = (single as unknown as { __pulumiType?: string }).__pulumiType;
     if (token) (fn as unknown as { __pulumiType: string }).__pulumiType = token;
     return fn;
-}
-
-/** A string (or number, as a string) property; UNKNOWN when unknown; undefined otherwise. */
-export function readString(props: unknown, ...path: (string | number)[]): string | undefined | Unknown {
-    const value = read(props, ...path);
-    if (isUnknown(value)) return value;
-    return typeof value === "string" || typeof value === "number" ? String(value) : undefined;
 }

@@ -86,6 +86,13 @@ export function readStrings(obj: unknown, ...path: (string | number)[]): { value
     };
 }
 
+/** A string (or number, as a string) property; UNKNOWN when unknown; undefined otherwise. */
+export function readString(props: unknown, ...path: (string | number)[]): string | undefined | Unknown {
+    const value = read(props, ...path);
+    if (isUnknown(value)) return value;
+    return typeof value === "string" || typeof value === "number" ? String(value) : undefined;
+}
+
 /** The gaps for a message: all of them when few, else the first five and a count. */
 function listed(gaps: readonly string[]): string {
     if (gaps.length <= 6) return gaps.join(" ");

@@ -40,10 +40,19 @@ export const installsHaproxy = memoByText(
         /(apt(?:-get)?\s+(?:-\S+\s+)*install|dnf\s+install|yum\s+install|apk\s+add|packages:|docker\s+run|image:)/i.test(userData),
 );
 
-/** A literal secret found in user data: what kind and on which line (the value itself is never returned). */
+/** Web servers and reverse proxies: software that answers HTTP for the public when the droplet has a public address. */
+const WEB_SERVER = /(?<![\w.+/-])(nginx|apache2|httpd|caddy|traefik|haproxy|lighttpd)(?::[\w.-]+)?(?![\w.+/-])/i;
+const INSTALLS = /(apt(?:-get)?\s+(?:-\S+\s+)*install|dnf\s+install|yum\s+install|apk\s+add|packages:|docker\s+run|image:)/i;
+
+/** True when the user data installs or runs a web server or reverse proxy (nginx, Apache, Caddy, Traefik, HAProxy, lighttpd). */
+export const installsWebServer = memoByText((userData: string): boolean => WEB_SERVER.test(userData) && INSTALLS.test(userData));
+
+/** A literal secret found in user data: what kind, on which line, under which variable (the value itself is never returned). */
 export interface SecretFinding {
     kind: string;
     line: number;
+    /** The variable or option the value is assigned to, when there is one (what ignoreKeys names). */
+    key?: string;
 }
 
 const TOKEN_PATTERNS: [string, RegExp][] = [
@@ -58,15 +67,55 @@ const TOKEN_PATTERNS: [string, RegExp][] = [
 const ASSIGNMENT = /(?:^|[\s"'{,;(])-{0,2}([A-Za-z_][\w.-]*)["']?\s*(?:=|:(?!\/\/))[ \t]*("[^"]*"|'[^']*'|[^\s,;}]*)/g;
 /** Keys that name a credential: *password, *secret, *token, *api_key, … */
 const CREDENTIAL_KEY = /(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)$/i;
+/** Keys that name key or certificate material (*_KEY, *_CERT, *_PEM, …): secret when the value is encoded key bytes. */
+const KEY_MATERIAL_KEY = /(?:^|[_.-])(key|cert|crt|certificate|pem|p12|pfx)$/i;
+/** Key material that is public by name (WG_PUBLIC_KEY, SSH_PUB_KEY). */
+const PUBLIC_KEY_NAME = /(?:^|[_.-])pub(?:lic)?(?:[_.-]|$)/i;
+/**
+ * scheme://user:password@host (RFC 3986 §3.2.1 userinfo): the password is what follows the first ":" up to "@";
+ * userinfo holds no "/", "?", "#" or "@", so "http://host:8080/a@b" is not a password.
+ */
+const URL_WITH_PASSWORD = /\b([a-z][a-z0-9+.-]*):\/\/[^\s:@/?#"'`]*:([^\s@/?#"'`]+)@[^\s@/?#"'`]/gi;
 
-/** True when an assigned value is a reference (env var, command substitution, file, template), not a literal. */
-function isReference(value: string): boolean {
-    const v = value
+/** A value's text without its quotes and trailing punctuation. */
+function bare(value: string): string {
+    return value
         .trim()
         .replace(/^["']|["',;]+$/g, "")
         .trim();
+}
+
+/** True when an assigned value is a reference (env var, command substitution, file, template) or a placeholder, not a literal. */
+function isReference(value: string): boolean {
+    const v = bare(value);
     if (v === "" || v === "|" || v === ">" || v === "null" || v === "~") return true;
-    return /^(\$|`|<|%|\{\{|!|\/|@|file:|vault:|secret:|ref\+)/i.test(v);
+    if (/^(\$|`|<|%|\{\{|!|\/|@|file:|vault:|secret:|ref\+)/i.test(v)) return true;
+    // Placeholders: {password}, [password], ***, xxx, ...
+    return /^(\{[^{}]*\}|\[[^[\]]*\]|\*+|x{3,}|\.{3}|…)$/i.test(v);
+}
+
+/** The bytes an encoded value carries: hex, or base64 (optionally written "base64:…"); undefined for ordinary text. */
+function encodedBytes(value: string): Buffer | undefined {
+    const v = bare(value).replace(/^base64:/i, "");
+    if (/^(?:0x)?[0-9a-f]{32,}$/i.test(v)) return Buffer.from(v.replace(/^0x/i, ""), "hex");
+    // At least 32 characters of the base64 alphabet, mixing letters and digits: a word or identifier is not key material.
+    if (/^[A-Za-z0-9+/_-]{32,}={0,2}$/.test(v) && /\d/.test(v) && /[A-Za-z]/.test(v)) return Buffer.from(v, "base64");
+    return undefined;
+}
+
+/**
+ * True when encoded bytes are a public certificate or public key: PEM text whose label is not a private key,
+ * or DER whose outer SEQUENCE starts with another SEQUENCE (an X.509 Certificate's tbsCertificate, RFC 5280 §4.1,
+ * or SubjectPublicKeyInfo's algorithm, §4.1.2.7). Private keys (PKCS#8, RFC 5208 §5; PKCS#1, RFC 8017 A.1.2;
+ * SEC 1 EC keys, RFC 5915 §3) and PKCS#12 bundles (RFC 7292 §4) start with an INTEGER version instead.
+ */
+function isPublicKeyMaterial(bytes: Buffer): boolean {
+    const text = bytes.toString("latin1");
+    if (text.startsWith("-----BEGIN ")) return !/^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text);
+    if (bytes.length < 4 || bytes[0] !== 0x30) return false;
+    // DER length: short form (< 0x80) or 0x8n followed by n length bytes.
+    const inner = bytes[1] < 0x80 ? 2 : 2 + (bytes[1] & 0x7f);
+    return bytes[inner] === 0x30;
 }
 
 /** Literal secrets in user data. References such as $(cat /f), ${VAR}, *_FILE=/path are not secrets. */
@@ -78,9 +127,23 @@ export const secretsIn: (userData: string) => readonly SecretFinding[] = memoByT
             if (pattern.test(text)) findings.push({ kind, line: i + 1 });
         }
         if (TOKEN_PATTERNS.some(([, p]) => p.test(text))) return;
-        for (const [, key, value] of text.matchAll(ASSIGNMENT)) {
-            if (!CREDENTIAL_KEY.test(key) || /_FILE$|_PATH$|_REF$/i.test(key) || isReference(value)) continue;
-            findings.push({ kind: `a literal value for ${key}`, line: i + 1 });
+        const assignments = [...text.matchAll(ASSIGNMENT)];
+        const urls: string[] = [];
+        for (const url of text.matchAll(URL_WITH_PASSWORD)) {
+            if (isReference(url[2])) continue;
+            urls.push(url[0]);
+            const owner = assignments.find((a) => a[2].includes(url[0]));
+            findings.push({ kind: `a password in a ${url[1].toLowerCase()}:// URL`, line: i + 1, ...(owner ? { key: owner[1] } : {}) });
+        }
+        for (const [, key, value] of assignments) {
+            if (/_FILE$|_PATH$|_REF$/i.test(key) || isReference(value) || urls.some((u) => value.includes(u))) continue;
+            if (CREDENTIAL_KEY.test(key)) {
+                findings.push({ kind: `a literal value for ${key}`, line: i + 1, key });
+                continue;
+            }
+            if (!KEY_MATERIAL_KEY.test(key) || PUBLIC_KEY_NAME.test(key)) continue;
+            const bytes = encodedBytes(value);
+            if (bytes && !isPublicKeyMaterial(bytes)) findings.push({ kind: `a literal value for ${key}`, line: i + 1, key });
         }
     });
     return findings;

@@ -7,6 +7,7 @@ import { dropletFirewallCoverage, firewallNoWorldIngress, networkPolicies, resou
 import { dnsRecordTargetsLoadBalancer, loadBalancerMinBackends, loadBalancerMinCount, publicEndpointLoadBalanced, spofPolicies } from "../../policies/spof";
 import { publicEndpointTls, tlsPolicies } from "../../policies/tls";
 import { materialize, mandatoryPolicies, ref, run, runPack, Spec } from "../support/policyHarness";
+import { NGINX_BALANCER, plainGateway } from "./plainStacks";
 import { autoscalePool, haproxyStack, haproxyUserData, mutate, named, tierStack, without } from "./stacks";
 
 const mandatory = [...spofPolicies, ...tlsPolicies, ...monitoringPolicies, ...networkPolicies].filter((p) => p.enforcementLevel === "mandatory");
@@ -240,5 +241,54 @@ describe("droplet autoscale pools", () => {
         const outcome = await run(dropletFirewallCoverage, materialize(pooled(), { preview: true }));
         assert.deepEqual(outcome, { violations: [], undecided: [], notApplicable: false });
         assert.equal(named(pooled(), "web-pool").cls, digitalocean.DropletAutoscale);
+    });
+});
+
+describe("nginx, Caddy and Traefik as self-run load balancers", () => {
+    const caddy =
+        "#cloud-config\npackages:\n  - caddy\nwrite_files:\n  - path: /etc/caddy/Caddyfile\n    content: |\n      gw.example.net {\n          reverse_proxy 10.20.0.31:3000 10.20.0.32:3000\n      }\n";
+    const traefik = [
+        "#cloud-config",
+        "runcmd:",
+        "  - docker run -d -p 80:80 -p 443:443 -v /etc/traefik:/etc/traefik traefik:v3.1",
+        "write_files:",
+        "  - path: /etc/traefik/dynamic.yml",
+        "    content: |",
+        "      http:",
+        "        services:",
+        "          app:",
+        "            loadBalancer:",
+        "              servers:",
+        '                - url: "http://10.20.0.31:3000"',
+        '                - url: "http://10.20.0.32:3000"',
+        "",
+    ].join("\n");
+
+    it("treat an nginx droplet holding a reserved IP and balancing over two upstream servers as the load balancer", async () => {
+        assert.deepEqual(await violations(publicEndpointLoadBalanced, plainGateway()), []);
+        assert.deepEqual(await violations(loadBalancerMinBackends, plainGateway()), []);
+        assert.deepEqual(await violations(publicEndpointTls, plainGateway()), []);
+    });
+
+    it("do not take nginx proxying to a local app for a load balancer", async () => {
+        const local = NGINX_BALANCER.replace(/upstream app_pool \{[^}]*\}/, "").replace("proxy_pass http://app_pool", "proxy_pass http://127.0.0.1:8080");
+        assert.deepEqual(await violations(publicEndpointLoadBalanced, plainGateway(local)), [
+            'The stack runs 3 public droplets ("app-1", "app-2", "gateway") and no load balancer, so each droplet is a single point of failure for what it serves. Put a DigitalOcean load balancer in front of at least two droplets.',
+        ]);
+    });
+
+    it("report an nginx balancer whose configuration terminates no TLS", async () => {
+        const plain = NGINX_BALANCER.replace("listen 443 ssl;", "listen 8443;");
+        assert.deepEqual(await violations(publicEndpointTls, plainGateway(plain)), [
+            'nginx droplet "gateway" balances load but its nginx configuration in user data terminates no TLS on port 443, so the public reaches it only in clear text. Configure a TLS listener with a certificate obtained on the host, and redirect plain HTTP to HTTPS.',
+        ]);
+    });
+
+    it("treat Caddy with a reverse_proxy over two upstreams as the load balancer", async () => {
+        assert.deepEqual(await violations(publicEndpointLoadBalanced, plainGateway(caddy)), []);
+    });
+
+    it("treat Traefik with a service over two server URLs as the load balancer", async () => {
+        assert.deepEqual(await violations(publicEndpointLoadBalanced, plainGateway(traefik)), []);
     });
 });

@@ -7,7 +7,9 @@ import {
     spacesBucketPrivate,
     spacesBucketVersioning,
 } from "../../policies/hygiene";
+import { generateKeyPairSync } from "node:crypto";
 import { materialize, run, Spec } from "../support/policyHarness";
+import { plainDroplets } from "./plainStacks";
 import { mutate, tierStack } from "./stacks";
 
 const prod = () => tierStack("prod");
@@ -19,6 +21,17 @@ async function violations(policy: Parameters<typeof run>[0], specs: Spec[], conf
 }
 
 const withUserData = (text: string) => mutate(prod(), "app-0", (d) => (d.userData = text));
+/** Another team's droplet "app" (plainStacks.ts) with this user data. */
+const plainWithUserData = (text: string) => mutate(plainDroplets(), "app", (d) => (d.userData = text));
+const secretOnLine = (kind: string, line: number) =>
+    `Droplet "app"'s user data contains ${kind} on line ${line} (value not shown); user data is stored in droplet metadata, readable from inside the droplet and in the state. Load it at boot from a file or secret store instead (e.g. PASSWORD_FILE=/path, $(cat /run/secrets/…)).`;
+
+// A self-signed certificate for api.example.net (DER, base64), made with openssl for this test: public material.
+const CERTIFICATE_DER =
+    "MIIBiDCCAS+gAwIBAgIUZwYljJAmX0qbgzAV0+pGM20eMOswCgYIKoZIzj0EAwIwGjEYMBYGA1UEAwwPYXBpLmV4YW1wbGUubmV0MB4XDTI2MTIwMTA5MDUzMFoXDTM2MTEyODA5MDUzMFowGjEYMBYGA1UEAwwPYXBpLmV4YW1wbGUubmV0MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEQasGCiHcA8h1eOIISZKAJDLnZolt4G28gcXckP7zGdvhNU8pwUrzbdWpBQM8+L4v3kawnJFbyBWBTSHAqpyJoqNTMFEwHQYDVR0OBBYEFO2QYD1/isXXjAZrq5WEuTwi0ratMB8GA1UdIwQYMBaAFO2QYD1/isXXjAZrq5WEuTwi0ratMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDRwAwRAIgOIib5hYX9o1h7EcpiHdRQu/I+XDpcBc5Zq4ppuLME2QCIAwsYedLSdB4ROM3I3H11yXUOP8JgfXBBeXag49lYRG6";
+const keyPair = generateKeyPairSync("ec", { namedCurve: "P-256" });
+const PRIVATE_KEY_DER = keyPair.privateKey.export({ type: "pkcs8", format: "der" }).toString("base64");
+const PUBLIC_KEY_DER = keyPair.publicKey.export({ type: "spki", format: "der" }).toString("base64");
 
 describe("hygiene policies", () => {
     it("are advisory by default", () => {
@@ -99,6 +112,77 @@ describe("hygiene policies", () => {
                 assert.deepEqual(await violations(dropletUserDataSecrets, withUserData(`#!/bin/sh\n${reference}\n`)), []);
             });
         }
+
+        it("reports nothing on another team's user data that installs packages", async () => {
+            assert.deepEqual(await run(dropletUserDataSecrets, materialize(plainDroplets())), { violations: [], undecided: [], notApplicable: false });
+        });
+
+        for (const [line, scheme] of [
+            ["REDIS_URL=rediss://default:AVNS_k3Jd93hs0Lw2@redis-fra1-51234.db.ondigitalocean.com:25061", "rediss"],
+            ["docker run -d -e DATABASE_URL=mysql://orders:Tr0ub4dor3@10.20.0.5:25060/orders registry.example.net/orders:2.1", "mysql"],
+            ["psql 'postgresql://doadmin:pg-literal-9@orders-do-user-1.db.ondigitalocean.com:25060/defaultdb?sslmode=require' -c 'select 1'", "postgresql"],
+        ]) {
+            it(`reports the password inside a ${scheme}:// URL`, async () => {
+                assert.deepEqual(await violations(dropletUserDataSecrets, plainWithUserData(`#!/bin/bash\n${line}\n`)), [
+                    secretOnLine(`a password in a ${scheme}:// URL`, 2),
+                ]);
+            });
+        }
+
+        for (const line of [
+            "REDIS_URL=rediss://default:<password>@redis-fra1-51234.db.ondigitalocean.com:25061",
+            "DATABASE_URL=mysql://orders:${DB_PASSWORD}@10.20.0.5:25060/orders",
+            "DATABASE_URL=postgres://$PGUSER:$PGPASSWORD@10.20.0.5:25060/orders",
+            "git clone https://deploy@git.example.net/team/orders.git",
+            "curl -fsS http://10.20.0.5:8080/status@latest",
+        ]) {
+            it(`does not flag the URL without a literal password in ${line}`, async () => {
+                assert.deepEqual(await violations(dropletUserDataSecrets, plainWithUserData(`#!/bin/bash\n${line}\n`)), []);
+            });
+        }
+
+        it("reports hex key material under a *_KEY name", async () => {
+            const found = await violations(
+                dropletUserDataSecrets,
+                plainWithUserData("#!/bin/bash\nexport JWT_SIGNING_KEY=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n"),
+            );
+            assert.deepEqual(found, [secretOnLine("a literal value for JWT_SIGNING_KEY", 2)]);
+        });
+
+        it("reports a base64 private key under a *_CERT name", async () => {
+            assert.deepEqual(await violations(dropletUserDataSecrets, plainWithUserData(`#!/bin/bash\nCLIENT_CERT=${PRIVATE_KEY_DER}\n`)), [
+                secretOnLine("a literal value for CLIENT_CERT", 2),
+            ]);
+        });
+
+        it("reports a base64-encoded PEM private key under a *_KEY name", async () => {
+            const pem = Buffer.from(keyPair.privateKey.export({ type: "pkcs8", format: "pem" }).toString()).toString("base64");
+            assert.deepEqual(
+                await violations(dropletUserDataSecrets, plainWithUserData(`#cloud-config\nruncmd:\n  - echo TLS_KEY=${pem} >> /etc/orders.env\n`)),
+                [secretOnLine("a literal value for TLS_KEY", 3)],
+            );
+        });
+
+        for (const [what, line] of [
+            ["a base64 DER certificate", `CA_CERT=${CERTIFICATE_DER}`],
+            [
+                "a base64 PEM certificate",
+                `TLS_CERT=${Buffer.from(`-----BEGIN CERTIFICATE-----\n${CERTIFICATE_DER}\n-----END CERTIFICATE-----\n`).toString("base64")}`,
+            ],
+            ["a base64 public key", `SIGNER_KEY=${PUBLIC_KEY_DER}`],
+            ["a public key by name", "WG_PUBLIC_KEY=q3H0cZ9uWb2x0Rk7yT4vNw8Lp1sDf6GhJk2mQ5rE9aU="],
+            ["a key path", "TLS_KEY=/etc/ssl/private/orders.key"],
+            ["a key reference", "TLS_KEY=${TLS_KEY_FROM_VAULT}"],
+        ]) {
+            it(`does not flag ${what} under a *_KEY or *_CERT name`, async () => {
+                assert.deepEqual(await violations(dropletUserDataSecrets, plainWithUserData(`#!/bin/bash\n${line}\n`)), []);
+            });
+        }
+
+        it("honours ignoreKeys for a URL assigned to an ignored variable", async () => {
+            const specs = plainWithUserData("#!/bin/bash\nREDIS_URL=redis://default:local-only-1@127.0.0.1:6379\n");
+            assert.deepEqual(await violations(dropletUserDataSecrets, specs, { ignoreKeys: ["REDIS_URL"] }), []);
+        });
 
         it("honours ignoreKeys from the config", async () => {
             const specs = withUserData("#!/bin/sh\nSMTP_PASSWORD=changeme\n");

@@ -103,10 +103,10 @@ describe("policy helpers", () => {
 
         it("finds literal secrets but not references", () => {
             assert.deepEqual(secretsIn("export API_TOKEN=abc123\nDB_PASSWORD=$(cat /run/db)\nX_FILE=/x\n"), [
-                { kind: "a literal value for API_TOKEN", line: 1 },
+                { kind: "a literal value for API_TOKEN", line: 1, key: "API_TOKEN" },
             ]);
             assert.deepEqual(secretsIn("--password=${DB_PASSWORD}\nkey: value\n"), []);
-            assert.deepEqual(secretsIn('token: "s3cr3t"\n'), [{ kind: "a literal value for token", line: 1 }]);
+            assert.deepEqual(secretsIn('token: "s3cr3t"\n'), [{ kind: "a literal value for token", line: 1, key: "token" }]);
             assert.deepEqual(secretsIn("url: https://example.com/token\n"), []);
         });
 

@@ -8,6 +8,7 @@ import {
     uptimeCheckPublicEndpoint,
 } from "../../policies/monitoring";
 import { materialize, ref, run, Spec } from "../support/policyHarness";
+import { plainDroplets, plainLoadBalanced, plainSingleDroplet } from "./plainStacks";
 import { mutate, tierStack, without } from "./stacks";
 
 const prod = () => tierStack("prod");
@@ -149,6 +150,32 @@ describe("monitoring policies", () => {
             assert.deepEqual(found, [
                 'Uptime check "uptime" watches the public endpoint ("example.com", "www.example.com") but has no uptime alert of type "ssl_expiry" that notifies someone. Add a digitalocean.UptimeAlert with checkId set to the check\'s id, type "ssl_expiry" and notifications [{ emails: [...] }].',
             ]);
+        });
+
+        it("accepts another team's load balancer, reached by its IP alone, watched by an uptime check", async () => {
+            assert.deepEqual(await run(uptimeCheckPublicEndpoint, materialize(plainLoadBalanced())), { violations: [], undecided: [], notApplicable: false });
+        });
+
+        it("reports an internet-facing load balancer no uptime check watches when the stack has no DNS records", async () => {
+            assert.deepEqual(await violations(uptimeCheckPublicEndpoint, without(plainLoadBalanced(), "edge-check", "edge-down")), [
+                'No enabled uptime check watches the public endpoint (load balancer "edge" (198.51.100.7)), so an outage is noticed by users first. Add a digitalocean.UptimeCheck with target "http://198.51.100.7" and a digitalocean.UptimeAlert of type "down" that notifies someone.',
+            ]);
+        });
+
+        it("counts a check whose target is computed from the load balancer's ip during a first preview", async () => {
+            const specs = mutate(plainLoadBalanced(), "edge-check", (c) => (c.target = ref("edge", "ip")));
+            const outcome = await run(uptimeCheckPublicEndpoint, materialize(specs, { preview: true }));
+            assert.deepEqual(outcome, { violations: [], undecided: [], notApplicable: false });
+        });
+
+        it("reports a web droplet that serves the public with no load balancer, no DNS record and no uptime check", async () => {
+            assert.deepEqual(await violations(uptimeCheckPublicEndpoint, plainSingleDroplet()), [
+                'No enabled uptime check watches the public endpoint (droplet "blog" (192.0.2.40)), so an outage is noticed by users first. Add a digitalocean.UptimeCheck with target "http://192.0.2.40" and a digitalocean.UptimeAlert of type "down" that notifies someone.',
+            ]);
+        });
+
+        it("finds no public endpoint on droplets that run no web server and have no reserved IP", async () => {
+            assert.deepEqual(await run(uptimeCheckPublicEndpoint, materialize(plainDroplets())), { violations: [], undecided: [], notApplicable: false });
         });
 
         it("accepts a check that targets a load balancer's IP", async () => {

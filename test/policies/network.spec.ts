@@ -11,6 +11,7 @@ import {
 } from "../../policies/network";
 import { materialize, ref, run, spec, Spec } from "../support/policyHarness";
 import * as digitalocean from "@pulumi/digitalocean";
+import { plainDatabase, plainDroplets } from "./plainStacks";
 import { mutate, named, tierStack, without } from "./stacks";
 
 const prod = () => tierStack("prod");
@@ -62,6 +63,27 @@ describe("network policies", () => {
             ]);
         });
 
+        it("accepts another team's firewall that admits SSH from an office range only", async () => {
+            assert.deepEqual(await run(firewallNoWorldIngress, materialize(plainDroplets())), { violations: [], undecided: [], notApplicable: false });
+        });
+
+        it("does not speak of a load balancer when the stack has none", async () => {
+            const specs = mutate(plainDroplets(), "backend-fw", (fw) =>
+                inbound(fw).push({ protocol: "tcp", portRange: "8000", sourceAddresses: ["0.0.0.0/0"] }),
+            );
+            assert.deepEqual(await violations(firewallNoWorldIngress, specs), [
+                'Firewall "backend-fw" admits tcp port 8000 from "0.0.0.0/0" to its droplets, so anyone on the internet reaches them directly, and the stack has no load balancer to admit instead. Restrict sourceAddresses to the CIDRs that need the port, or put a load balancer in front of the droplets and admit it with sourceLoadBalancerUids.',
+            ]);
+        });
+
+        for (const portRange of ["22", "1-65535"]) {
+            it(`leaves a world-open tcp rule on ${portRange} (SSH included) to firewall-no-world-ssh`, async () => {
+                const specs = mutate(plainDroplets(), "backend-fw", (fw) => inbound(fw).push({ protocol: "tcp", portRange, sourceAddresses: ["0.0.0.0/0"] }));
+                assert.deepEqual(await violations(firewallNoWorldIngress, specs), []);
+                assert.equal((await violations(firewallNoWorldSsh, specs)).length, 1);
+            });
+        }
+
         it("honours allowedPorts and allowIcmp from the config", async () => {
             const specs = mutate(prod(), "fw-web", (fw) =>
                 inbound(fw).push({ protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0"] }, { protocol: "icmp", sourceAddresses: ["0.0.0.0/0"] }),
@@ -102,6 +124,34 @@ describe("network policies", () => {
     });
 
     describe("droplet-ssh-keys", () => {
+        it("accepts droplets created with SSH keys", async () => {
+            assert.deepEqual(await run(dropletSshKeys, materialize(plainDroplets())), { violations: [], undecided: [], notApplicable: false });
+        });
+
+        for (const blank of ["", "   "]) {
+            it(`reports a droplet whose only sshKeys entry is ${JSON.stringify(blank)}`, async () => {
+                assert.deepEqual(
+                    await violations(
+                        dropletSshKeys,
+                        mutate(plainDroplets(), "app", (d) => (d.sshKeys = [blank])),
+                    ),
+                    [
+                        'Droplet "app" has no SSH key: its sshKeys hold only empty strings, so DigitalOcean emails a root password and the droplet accepts password logins; set sshKeys to one or more SSH key ids or fingerprints.',
+                    ],
+                );
+            });
+        }
+
+        it("reports an empty sshKeys entry beside a real key", async () => {
+            assert.deepEqual(
+                await violations(
+                    dropletSshKeys,
+                    mutate(plainDroplets(), "app", (d) => (d.sshKeys = [41270653, ""])),
+                ),
+                ['Droplet "app" lists an empty string in sshKeys (entry 2), which names no SSH key; remove it, or replace it with a key id or fingerprint.'],
+            );
+        });
+
         it("reports a droplet without SSH keys", async () => {
             assert.deepEqual(
                 await violations(
@@ -138,6 +188,24 @@ describe("network policies", () => {
     });
 
     describe("database-firewall-no-world", () => {
+        it("accepts a database firewall that trusts a droplet tag", async () => {
+            assert.deepEqual(await run(databaseFirewallNoWorld, materialize(plainDatabase())), { violations: [], undecided: [], notApplicable: false });
+        });
+
+        it("reports a rule whose type DigitalOcean does not accept", async () => {
+            const specs = mutate(plainDatabase(), "orders-trusted", (fw) => (fw.rules as unknown[]).push({ type: "ip_address", value: "198.18.0.7" }));
+            assert.deepEqual(await violations(databaseFirewallNoWorld, specs), [
+                'Database firewall "orders-trusted" has rule 2 of type "ip_address", which DigitalOcean does not accept (types: ip_addr, droplet, k8s, tag or app), so it restricts nothing and the provider rejects it. Change its type to one of those or remove the rule.',
+            ]);
+        });
+
+        it("reports a firewall none of whose rules has a type DigitalOcean accepts, naming the case-sensitive spelling", async () => {
+            const specs = mutate(plainDatabase(), "orders-trusted", (fw) => (fw.rules = [{ type: "TAG", value: ref("backend") }]));
+            assert.deepEqual(await violations(databaseFirewallNoWorld, specs), [
+                'Database firewall "orders-trusted" trusts no source DigitalOcean recognises: its rules have type "TAG", not one of ip_addr, droplet, k8s, tag or app, so they restrict nothing and the provider rejects them. Give each rule one of those types (the API is case-sensitive: write "tag"), e.g. { type: "tag", value: <tag> } for the app droplets.',
+            ]);
+        });
+
         it("reports a world CIDR among the trusted sources", async () => {
             const specs = mutate(prod(), "db-fw", (fw) => (fw.rules as unknown[]).push({ type: "ip_addr", value: "0.0.0.0/0" }));
             assert.deepEqual(await violations(databaseFirewallNoWorld, specs), [
