@@ -238,5 +238,10 @@ export async function upgradeMatrixMarkdown(): Promise<string> {
     const cases = matrixCases();
     const rows = await buildUpgradeMatrix(await captureAllInChild(cases), cases);
     const pairs = rows.filter((r) => /^tier \d → \d$/.test(r.label)).length;
-    return `${pairs} tier pairs and ${rows.length - pairs} count and engine changes, each run through the program twice (with and without \`allowDataLoss\`); replacements from the provider schema's force-new inputs (plan/analysis/forceNew.json).\n\n${matrixMarkdown(rows)}`;
+    const deleting = rows.filter((r) => r.dataDeleted.length > 0);
+    const refused = deleting.filter((r) => r.refusal).length;
+    return (
+        `${pairs} tier pairs and ${rows.length - pairs} count and engine changes, each run through the program twice (with and without \`allowDataLoss\`); replacements from the provider schema's force-new inputs (plan/analysis/forceNew.json). ` +
+        `${deleting.length} of them would delete data; the program refuses ${refused} of those unless \`allowDataLoss\` is set.\n\n${matrixMarkdown(rows)}`
+    );
 }

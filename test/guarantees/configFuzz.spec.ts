@@ -12,11 +12,7 @@ import { ConfigError } from "../../components/settings/stackSettings";
 import { TIERS } from "../../components/settings/tiers";
 import { exampleConfig, encodeConfig, runProgram } from "../support/program";
 
-export const PARSER_RUNS = 5000;
-export const PROGRAM_RUNS = 200;
-/** Milliseconds one program run may take in the fuzzer before it counts as hung. */
-const CASE_BOUND_MS = 10000;
-const SEED = 20261125;
+import { CASE_BOUND_MS, OMISSION_RUNS_PER_TIER, PARSER_RUNS, PROGRAM_RUNS, SEED, TEXT_RUNS } from "./fuzzBudget";
 const HEADER = 'Invalid configuration for stack "dev":';
 
 const TOP_KEYS = [...new Set(CONFIG_PATHS.map((p) => p.split(".")[0]))];
@@ -333,7 +329,7 @@ describe("config fuzzing: parseStackConfig", function () {
         });
         fc.assert(
             fc.property(anyText, (config) => checkParse({ config, secrets: [] })),
-            { seed: SEED + 1, numRuns: 1000 },
+            { seed: SEED + 1, numRuns: TEXT_RUNS },
         );
     });
 
@@ -358,7 +354,7 @@ describe("config fuzzing: parseStackConfig", function () {
                         },
                     );
                 }),
-                { seed: SEED + 2 + tier, numRuns: 50 },
+                { seed: SEED + 2 + tier, numRuns: OMISSION_RUNS_PER_TIER },
             );
         });
     }

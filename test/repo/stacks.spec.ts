@@ -12,7 +12,7 @@ import { parseStackConfig } from "../../components/settings/stackConfig";
 import { TIERS } from "../../components/settings/tiers";
 import { catalog, families } from "../../policies/catalog";
 import { ENFORCEMENT_LEVELS } from "../../policies/lib/policy";
-import { shippedStacks, stackPlan } from "../../tools/docs/readme";
+import { shippedStacks, stackPlan } from "../../tools/docs/generate";
 import { cliString, loadStackConfig } from "../../plan/capture/stackConfig";
 
 const ROOT = path.join(__dirname, "..", "..");

@@ -1,23 +1,66 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { CONFIG_DOCS, CONFIG_PATHS } from "../../components/settings/configKeys";
-import { README, renderReadme } from "../../tools/docs/readme";
+import { DOCUMENTS, README, SECTIONS, renderDocument } from "../../tools/docs/generate";
 
-describe("README", () => {
-    it("has every generated table up to date (run npm run docs)", async function () {
-        this.timeout(120000);
-        const text = fs.readFileSync(README, "utf8");
-        assert.equal(await renderReadme(text), text);
+const ROOT = path.resolve(__dirname, "..", "..");
+const rel = (file: string) => path.relative(ROOT, file);
+
+describe("generated documentation", function () {
+    this.timeout(120000);
+
+    for (const file of DOCUMENTS) {
+        it(`${rel(file)} has every generated block up to date (run npm run docs)`, async () => {
+            const text = fs.readFileSync(file, "utf8");
+            assert.equal(await renderDocument(text, file), text);
+        });
+    }
+
+    it("places every generated block in exactly one document", () => {
+        const where = Object.keys(SECTIONS).map((name) => [
+            name,
+            DOCUMENTS.filter((f) => fs.readFileSync(f, "utf8").includes(`<!-- generated:${name} -->`)).map(rel),
+        ]);
+        assert.deepEqual(
+            where.filter(([, files]) => files.length !== 1),
+            [],
+        );
     });
 
     it("documents every configuration key and nothing else", () => {
         assert.deepEqual(Object.keys(CONFIG_DOCS).sort(), [...CONFIG_PATHS].sort());
     });
+});
+
+describe("README", () => {
+    const text = fs.readFileSync(README, "utf8");
 
     it("opens with the install-and-plan and install-and-test commands", () => {
-        const text = fs.readFileSync(README, "utf8");
         const quick = text.slice(0, text.indexOf("## What it builds"));
         assert.ok(quick.includes("npm ci && npm run plan"));
         assert.ok(quick.includes("npm ci && npm test"));
+    });
+
+    it("stays under 15 KB for the newcomer", () => {
+        assert.ok(Buffer.byteLength(text) < 15 * 1024, `${Buffer.byteLength(text)} bytes`);
+    });
+
+    it("links only to files that exist, here and in docs/", () => {
+        const missing: string[] = [];
+        for (const file of [
+            README,
+            ...fs
+                .readdirSync(path.join(ROOT, "docs"), { recursive: true, encoding: "utf8" })
+                .filter((f) => f.endsWith(".md"))
+                .map((f) => path.join(ROOT, "docs", f)),
+        ]) {
+            const body = fs.readFileSync(file, "utf8");
+            for (const [, target] of body.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+                if (/^[a-z]+:/.test(target)) continue;
+                if (!fs.existsSync(path.resolve(path.dirname(file), target))) missing.push(`${rel(file)} → ${target}`);
+            }
+        }
+        assert.ok(missing.length === 0, missing.join("\n"));
     });
 });

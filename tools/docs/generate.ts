@@ -1,5 +1,6 @@
-// Generates the README's tables from the code, so they cannot drift: `npm run docs` rewrites every
-// `<!-- generated:NAME -->` … `<!-- /generated:NAME -->` block; test/docs.spec.ts fails when one is stale.
+// Generates the tables and figures of README.md and docs/ from the code, so they cannot drift: `npm run docs`
+// rewrites every `<!-- generated:NAME -->` … `<!-- /generated:NAME -->` block of every document in DOCUMENTS;
+// test/tools/docs.spec.ts fails when one is stale.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CONFIG_DOCS, CONFIG_PATHS } from "../../components/settings/configKeys";
@@ -12,8 +13,16 @@ import { encodeConfig } from "../../plan/capture/stackConfig";
 import { exposureMarkdown } from "../../plan/analysis/exposure";
 import { upgradeMatrixMarkdown } from "../../plan/analysis/upgradeMatrix";
 import type { PlanDocument } from "../../plan/report/document";
+import { OMISSION_RUNS_PER_TIER, PARSER_RUNS, PROGRAM_RUNS, TEXT_RUNS, CASE_BOUND_MS, SEED } from "../../test/guarantees/fuzzBudget";
 
-export const README = path.join(__dirname, "..", "..", "README.md");
+const ROOT_DIR = path.join(__dirname, "..", "..");
+export const README = path.join(ROOT_DIR, "README.md");
+/** Every document with generated blocks. */
+export const DOCUMENTS = [
+    README,
+    ...["configuration", "engines", "policies", "stacks"].map((name) => path.join(ROOT_DIR, "docs", "reference", `${name}.md`)),
+    path.join(ROOT_DIR, "docs", "guarantees.md"),
+];
 
 /** The example stack's config at a tier, as the CLI passes it; defaults in the table are read from the parser itself. */
 export const minimalConfig = (tier: number): Record<string, string> => encodeConfig(exampleConfig(tier));
@@ -129,13 +138,13 @@ export function startPlans(): void {
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
-/** Per shipped stack: tier, resources, monthly cost and findings under the stack's own policy config. */
+/** docs/reference/stacks.md: per shipped stack, tier, resources, monthly cost and findings under the stack's own policy config. */
 export async function stacksTable(): Promise<string> {
     startPlans();
     const docs = await Promise.all(shippedStacks().map((stack) => stackPlan(stack)));
     docs.sort((a, b) => (a.tier ?? -1) - (b.tier ?? -1) || a.stack.localeCompare(b.stack));
     const rows = docs.map((d) => {
-        const config = d.policyPack?.config ? `[\`${d.policyPack.config}\`](${d.policyPack.config})` : "pack defaults";
+        const config = d.policyPack?.config ? `[\`${d.policyPack.config}\`](../../${d.policyPack.config})` : "pack defaults";
         return `| \`${d.stack}\` | ${d.tier ?? "—"} | ${d.summary.resources} | ${usd(d.summary.monthlyUsd)} | ${d.summary.mandatory} | ${d.summary.advisory} | ${config} |`;
     });
     return [
@@ -219,7 +228,22 @@ export async function enginesTable(): Promise<string> {
     ].join("\n");
 }
 
-/** Section name → generator. Sections computed elsewhere (plan, policies) register here as they land. */
+/** What the config fuzzer runs (test/guarantees/configFuzz.spec.ts, budgets in test/guarantees/fuzzBudget.ts). */
+function fuzzSummary(): string {
+    const n = (x: number) => x.toLocaleString("en-US");
+    return [
+        `\`test/guarantees/configFuzz.spec.ts\` (seed ${SEED}) sends ${n(PARSER_RUNS)} random and adversarial stack configs (wrong types, out-of-range and`,
+        "huge numbers, unknown keys and sub-keys, `__proto__`/`constructor`, empty and unicode strings, long lists, JSON-looking text, image",
+        `references and ports the host renderers reject), ${n(TEXT_RUNS)} configs of arbitrary JSON text and ${n(OMISSION_RUNS_PER_TIER)} required-key omissions per tier`,
+        `through \`parseStackConfig\`, and ${n(PROGRAM_RUNS)} configs through the whole program under the mock engine, each bounded to ${n(CASE_BOUND_MS / 1000)} s.`,
+        "Each ends in settings (a completed run) or exactly one `ConfigError`/`RunError` whose message lists one",
+        "`  - webstack:…` line per problem, each with the value it got (never a secret's) and a `Fix:`; every unknown",
+        "`webstack:*` key is reported; no other exception, no unhandled rejection, no hang. Failures the fuzzer found are",
+        "kept as named regression cases.",
+    ].join("\n");
+}
+
+/** Block name → generator. */
 export const SECTIONS: Record<string, () => string | Promise<string>> = {
     tiers: tierTable,
     config: configTable,
@@ -229,29 +253,36 @@ export const SECTIONS: Record<string, () => string | Promise<string>> = {
     upgrades: upgradeMatrixMarkdown,
     exposure: exposureMarkdown,
     engines: enginesTable,
+    fuzz: fuzzSummary,
 };
 
-export function replaceSection(text: string, name: string, body: string): string {
+const BLOCK = /<!-- generated:([\w-]+) -->/g;
+
+/** Rewrites every generated block of one document; a block whose name no generator knows is an error. */
+export async function renderDocument(text: string, file: string): Promise<string> {
+    let out = text;
+    for (const [, name] of [...text.matchAll(BLOCK)]) {
+        const make = SECTIONS[name];
+        if (!make) throw new Error(`${path.relative(ROOT_DIR, file)} has a block "${name}" that no generator in tools/docs/generate.ts makes`);
+        out = replaceSection(out, name, await make(), file);
+    }
+    return out;
+}
+
+export function replaceSection(text: string, name: string, body: string, file = "README.md"): string {
     const start = `<!-- generated:${name} -->`;
     const end = `<!-- /generated:${name} -->`;
     const i = text.indexOf(start);
     const j = text.indexOf(end);
-    if (i < 0 || j < i) throw new Error(`README.md has no ${start} … ${end} block`);
+    if (i < 0 || j < i) throw new Error(`${path.relative(ROOT_DIR, file)} has no ${start} … ${end} block`);
     return `${text.slice(0, i + start.length)}\n${body}\n${text.slice(j)}`;
 }
 
-export async function renderReadme(text: string): Promise<string> {
-    let out = text;
-    for (const [name, make] of Object.entries(SECTIONS)) out = replaceSection(out, name, await make());
-    return out;
-}
-
 if (require.main === module) {
-    renderReadme(fs.readFileSync(README, "utf8")).then(
-        (text) => fs.writeFileSync(README, text),
-        (err: Error) => {
-            process.stderr.write(`${err.message}\n`);
-            process.exit(1);
-        },
-    );
+    (async () => {
+        for (const file of DOCUMENTS) fs.writeFileSync(file, await renderDocument(fs.readFileSync(file, "utf8"), file));
+    })().catch((err: Error) => {
+        process.stderr.write(`${err.message}\n`);
+        process.exit(1);
+    });
 }
