@@ -7,7 +7,7 @@
 // Exit status: 0 no mandatory finding, 1 mandatory findings (as `pulumi preview` fails), 2 usage/config errors.
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { PlanConfigError } from "./capture/stackConfig";
+import { PlanConfigError } from "./capture/cliConfig";
 import { ProgramError } from "./capture/runProgram";
 import { killAllPolicyHosts } from "./policyHost/host";
 import { PolicyHostError } from "./policyHost/protocol";

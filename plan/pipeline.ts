@@ -3,7 +3,7 @@
 // timings; it keeps no state between calls (the mock engine itself allows one capture per process).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadStackConfig, type ConfigOverride } from "./capture/stackConfig";
+import { loadStackConfig, type ConfigOverride } from "./capture/cliConfig";
 import type { ProgramRun } from "./capture/runProgram";
 import type { RecordedResource } from "./capture/recorder";
 import { PolicyHost } from "./policyHost/host";
@@ -125,7 +125,17 @@ async function analyze(
 /** Runs the plan once. The mock engine allows one program run per process, so call this once per process. */
 export async function plan(opts: PlanOptions, events: PlanEvents = () => undefined): Promise<PlanResult> {
     const at: Record<string, number> = {};
-    const cfg = loadStackConfig({ cwd: opts.cwd, stack: opts.stack, tier: opts.tier, overrides: opts.overrides, configFile: opts.configFile });
+    // The program's secret keys that must keep their shape offline (the plan knows the webstack program's key table).
+    const { SECRET_SHAPES } = require("../components/settings/configKeys") as typeof import("../components/settings/configKeys");
+    const shapedPlaceholders = Object.fromEntries(Object.entries(SECRET_SHAPES).map(([k, shape]) => [`webstack:${k}`, shape]));
+    const cfg = loadStackConfig({
+        cwd: opts.cwd,
+        stack: opts.stack,
+        tier: opts.tier,
+        overrides: opts.overrides,
+        configFile: opts.configFile,
+        shapedPlaceholders,
+    });
     at.config = now();
 
     // The policy host boots (~0.5 s) in parallel with the program run: start it first.

@@ -28,6 +28,12 @@ export const KEYS: KeySchema = {
 };
 export const SECRET_KEYS = ["slackWebhookUrl", "tlsPrivateKey"];
 
+/** Values of the secret keys' shape around a stand-in text, for tools that must run the program without the secret. */
+export const SECRET_SHAPES: Readonly<Record<string, (standIn: string) => string>> = {
+    slackWebhookUrl: (standIn) => `https://hooks.slack.invalid/${standIn}`,
+    tlsPrivateKey: (standIn) => `-----BEGIN PRIVATE KEY-----\n${standIn}\n-----END PRIVATE KEY-----\n`,
+};
+
 /** One sentence per key for the README's configuration table (a test checks every key has one). */
 export const CONFIG_DOCS: Record<string, string> = {
     tier: "0 simple, 1 distributed, 2 secured and monitored, 3 scale-up. Required.",

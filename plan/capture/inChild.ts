@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     const fs = require("node:fs") as typeof import("node:fs");
     const { Recorder } = require("./recorder") as typeof import("./recorder");
     const { runProgram, outputOf } = require("./runProgram") as typeof import("./runProgram");
-    const { encodeConfig } = require("./stackConfig") as typeof import("./stackConfig");
+    const { encodeConfig } = require("./cliConfig") as typeof import("./cliConfig");
     const requests = JSON.parse(fs.readFileSync(0, "utf8")) as CaptureRequest[];
     const recorder = new Recorder();
     await recorder.install("webstack", "dev");

@@ -139,8 +139,16 @@ describe("upgrade matrix: tiers and counts through the program", function () {
         ]);
     });
 
-    it("keeps the VPC and every data resource from tier 1 upwards (only stateless droplets are replaced)", () => {
-        for (const r of rows.filter((x) => /^tier [0-2] → [1-3]$/.test(x.label) && x.label[5] < x.label[9])) {
+    it("keeps the VPC and every data resource on every upgrade from tier 1 up (only stateless droplets are replaced)", () => {
+        const upgrades = rows.filter((x) => {
+            const m = /^tier (\d) → (\d)$/.exec(x.label);
+            return m !== null && Number(m[1]) >= 1 && Number(m[2]) > Number(m[1]);
+        });
+        assert.deepEqual(
+            upgrades.map((r) => r.label),
+            ["tier 1 → 2", "tier 1 → 3", "tier 2 → 3"],
+        );
+        for (const r of upgrades) {
             assert.deepEqual([...new Set(r.diff.replaced.map((x) => x.type))], ["digitalocean:index/droplet:Droplet"], r.label);
             assert.deepEqual(r.diff.deleted, [], r.label);
         }

@@ -13,7 +13,7 @@ import { TIERS } from "../../components/settings/tiers";
 import { catalog, families } from "../../policies/catalog";
 import { ENFORCEMENT_LEVELS } from "../../policies/lib/policy";
 import { shippedStacks, stackPlan } from "../../tools/docs/generate";
-import { cliString, loadStackConfig } from "../../plan/capture/stackConfig";
+import { cliString, loadStackConfig } from "../../plan/capture/cliConfig";
 
 const ROOT = path.join(__dirname, "..", "..");
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");

@@ -2,7 +2,7 @@
 // (plan/capture/runProgram.ts) on the recorder the root hooks installed.
 import * as path from "node:path";
 import { exampleConfig } from "../../examples/variants";
-import { encodeConfig } from "../../plan/capture/stackConfig";
+import { encodeConfig } from "../../plan/capture/cliConfig";
 import { ProgramRun, runProgram as run, outputOf } from "../../plan/capture/runProgram";
 import { RecordedResource } from "../../plan/capture/recorder";
 import { recorder } from "./hooks";

@@ -9,7 +9,7 @@ import type { StackSettings } from "../../components/settings/stackSettings";
 import { TIER_PROFILES, TIERS } from "../../components/settings/tiers";
 import { AUTOSCALE_POOLS, HAPROXY_ARGS, STANDBY_ARGS, architectureArgs, autoscaleArgs, exampleConfig } from "../../examples/variants";
 import { planDocument } from "../../plan/spawnPlan";
-import { encodeConfig } from "../../plan/capture/stackConfig";
+import { encodeConfig } from "../../plan/capture/cliConfig";
 import { exposureMarkdown } from "../../plan/analysis/exposure";
 import { upgradeMatrixMarkdown } from "../../plan/analysis/upgradeMatrix";
 import type { PlanDocument } from "../../plan/report/document";

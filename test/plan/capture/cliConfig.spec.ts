@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { loadStackConfig, PlanConfigError, SECRET_PLACEHOLDER } from "../../../plan/capture/stackConfig";
+import { loadStackConfig, PlanConfigError, SECRET_PLACEHOLDER } from "../../../plan/capture/cliConfig";
 
 function project(files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-config-"));
@@ -11,7 +11,7 @@ function project(files: Record<string, string>): string {
 }
 const PROJECT = "name: webstack\nruntime: nodejs\n";
 
-describe("stack config loader (plan/capture/stackConfig.ts)", () => {
+describe("stack config loader (plan/capture/cliConfig.ts)", () => {
     it("passes scalars as the strings the CLI passes", () => {
         const cwd = project({
             "Pulumi.yaml": PROJECT,

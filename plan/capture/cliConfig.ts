@@ -7,15 +7,6 @@ import * as path from "node:path";
 
 export const SECRET_PLACEHOLDER = "offline-plan-secret";
 
-/**
- * Placeholders shaped like a valid value, for secret keys the program validates by shape (a webhook URL, a PEM
- * key): the program must accept the placeholder, or a stack with such a secret could never be planned offline.
- */
-export const SHAPED_PLACEHOLDERS: Readonly<Record<string, string>> = {
-    "webstack:slackWebhookUrl": `https://hooks.slack.invalid/${SECRET_PLACEHOLDER}`,
-    "webstack:tlsPrivateKey": `-----BEGIN PRIVATE KEY-----\n${SECRET_PLACEHOLDER}\n-----END PRIVATE KEY-----\n`,
-};
-
 export interface StackConfig {
     project: string;
     stack: string;
@@ -151,6 +142,11 @@ export interface LoadOptions {
     overrides?: readonly ConfigOverride[];
     /** Use this file instead of Pulumi.<stack>.yaml (the CLI's --config-file). */
     configFile?: string;
+    /**
+     * For secret keys the program validates by shape (a webhook URL, a PEM key): `namespace:key` → a stand-in of
+     * that shape, given the placeholder. Without one, a stack holding such a secret could never be planned offline.
+     */
+    shapedPlaceholders?: Readonly<Record<string, (placeholder: string) => string>>;
 }
 
 /** Reads Pulumi.yaml and Pulumi.<stack>.yaml into the config map the CLI would pass to the program. */
@@ -205,7 +201,8 @@ export function loadStackConfig(opts: LoadOptions): StackConfig {
     const secretKeys: string[] = [];
     for (const [key, raw] of values) {
         const { value, secret } = unsecure(raw);
-        config[key] = secret && value === SECRET_PLACEHOLDER && key in SHAPED_PLACEHOLDERS ? SHAPED_PLACEHOLDERS[key] : cliString(value);
+        const shaped = secret && value === SECRET_PLACEHOLDER ? opts.shapedPlaceholders?.[key] : undefined;
+        config[key] = shaped ? shaped(SECRET_PLACEHOLDER) : cliString(value);
         if (secret) secretKeys.push(key);
     }
     const main = path.resolve(opts.cwd, typeof projectYaml.main === "string" ? projectYaml.main : ".");
