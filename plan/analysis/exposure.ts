@@ -8,6 +8,7 @@
 import { plain, type RecordedResource } from "../capture/recorder";
 import { captureInChild } from "../capture/inChild";
 import { exampleConfig } from "../../examples/variants";
+import { doType } from "../capture/doTypes";
 
 export type Captured = Pick<RecordedResource, "urn" | "type" | "name" | "custom" | "id" | "inputs" | "propertyDependencies">;
 
@@ -23,7 +24,7 @@ export interface Exposure {
 
 export const INTERNET = "internet";
 const WORLD = new Set(["0.0.0.0/0", "::/0", "0.0.0.0/0,::/0"]);
-const T = (kind: string) => `digitalocean:index/${kind}`;
+const T = doType;
 const DROPLET = T("droplet:Droplet");
 const AUTOSCALE = T("dropletAutoscale:DropletAutoscale");
 const FIREWALL = T("firewall:Firewall");

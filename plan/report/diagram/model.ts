@@ -3,6 +3,7 @@
 // boundaries, with monitoring attached. The model; render.ts draws it as Graphviz DOT (→ SVG)
 // and Mermaid.
 import type { RecordedResource } from "../../capture/recorder";
+import { doType } from "../../capture/doTypes";
 
 export type NodeKind = "users" | "dns" | "lb" | "droplets" | "autoscale" | "db" | "standby" | "replica" | "cache" | "bucket" | "cdn" | "monitoring";
 
@@ -36,7 +37,7 @@ export interface Diagram {
     groups: DiagramGroup[];
 }
 
-const T = (name: string) => `digitalocean:index/${name}`;
+const T = doType;
 const safeId = (text: string) => text.replace(/[^A-Za-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
 const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string => (v === undefined || v === null ? "" : String(v));
