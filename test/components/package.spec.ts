@@ -2,6 +2,9 @@
 // child process started as the Node.js language host starts it, and this test plays the engine over gRPC:
 // GetSchema, then Construct of a tier-2 WebStack whose children register with the recording mock engine.
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
 import { formatProblems } from "../../components/problems";
 import { CONFIG_DOCS, CONFIG_PATHS } from "../../components/settings/configKeys";
 import { parseStackConfig } from "../../components/settings/stackConfig";
@@ -13,6 +16,7 @@ import { recorder } from "../support/hooks";
 import { exampleConfig, output, runProgram } from "../support/program";
 
 const TOKEN = "webstack:index:WebStack";
+const DOC = path.resolve(__dirname, "..", "..", "docs", "component-package.md");
 
 /** The schema type of every config key, as a program in another language sees it. */
 const EXPECTED_TYPES: Record<string, string> = {
@@ -71,6 +75,26 @@ function propertyAt(schema: any, path: string): Property | undefined {
     const prop: Property | undefined = schema.resources[TOKEN].inputProperties[top];
     if (sub === undefined || !prop) return prop;
     return prop.$ref ? schema.types[`webstack:index:${refName(prop.$ref)}`]?.properties[sub] : undefined;
+}
+
+const camel = (snake: string) => snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const codeBlocks = (markdown: string, lang: string) => [...markdown.matchAll(new RegExp("```" + lang + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]);
+
+/** `name=` keyword arguments at the top level of every `<prefix>Callee(...)` call in Python source. */
+function pythonCalls(source: string, prefix: string): { callee: string; kwargs: string[] }[] {
+    const calls: { callee: string; kwargs: string[] }[] = [];
+    for (const m of source.matchAll(new RegExp(`${prefix.replace(".", "\\.")}(\\w+)\\(`, "g"))) {
+        let depth = 0;
+        let top = "";
+        for (const c of source.slice(m.index + m[0].length)) {
+            if (c === ")" && depth === 0) break;
+            if (c === "(" || c === "[") depth++;
+            if (c === ")" || c === "]") depth--;
+            if (depth === 0) top += c;
+        }
+        calls.push({ callee: m[1], kwargs: [...top.matchAll(/(\w+)=/g)].map((k) => k[1]) });
+    }
+    return calls;
 }
 
 /** A resource as the engine keys it, with what decides its desired state. */
@@ -147,6 +171,42 @@ describe("WebStack as a component package (the provider host over gRPC)", functi
         assert.ok(isSecret(built.state.databaseUri), "databaseUri comes back as a secret");
         assert.ok(isSecret(built.state.appSecretsEnv), "appSecretsEnv comes back as a secret");
         assert.deepEqual(host.engine.logs, []);
+    });
+
+    it("names in docs/component-package.md only args, arg types and outputs the schema has", () => {
+        const markdown = fs.readFileSync(DOC, "utf8");
+        const resource = schema.resources[TOKEN];
+        const missing: string[] = [];
+        const expectIn = (where: string, names: Record<string, unknown> | undefined, name: string) => {
+            if (!names || !(name in names)) missing.push(`${where}: ${name}`);
+        };
+        const [python] = codeBlocks(markdown, "python");
+        const calls = pythonCalls(python, "webstack.");
+        assert.ok(calls.length >= 4, "the Python example constructs a WebStack with nested args");
+        for (const { callee, kwargs } of calls) {
+            const props = callee === "WebStack" ? resource.inputProperties : schema.types[`webstack:index:${callee.replace(/Args$/, "")}`]?.properties;
+            for (const kw of kwargs) expectIn(`python ${callee}`, props, camel(kw));
+        }
+        for (const m of python.matchAll(/site\.(\w+)/g)) expectIn("python output", resource.properties, camel(m[1]));
+
+        const [yamlText] = codeBlocks(markdown, "yaml");
+        const program = parseYaml(yamlText) as {
+            resources: Record<string, { type: string; properties: Record<string, unknown> }>;
+            outputs: Record<string, string>;
+        };
+        const shop = program.resources.shop;
+        assert.equal(shop.type, TOKEN);
+        for (const [key, value] of Object.entries(shop.properties)) {
+            expectIn("yaml", resource.inputProperties, key);
+            const ref: string | undefined = resource.inputProperties[key]?.$ref;
+            if (ref && typeof value === "object" && value !== null && !Array.isArray(value)) {
+                for (const sub of Object.keys(value)) expectIn(`yaml ${key}`, schema.types[ref.replace("#/types/", "")]?.properties, sub);
+            }
+        }
+        for (const ref of Object.values(program.outputs)) expectIn("yaml output", resource.properties, /^\$\{shop\.(\w+)\}$/.exec(ref)![1]);
+        assert.deepEqual(missing, []);
+        // The example is a valid stack, not only well-named.
+        parseStackConfig("dev", encodeArgs(shop.properties as unknown as WebStackArgs));
     });
 
     it("refuses invalid args over Construct with the stack config's problem lines under the component's heading", async () => {
