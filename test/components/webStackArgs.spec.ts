@@ -11,7 +11,6 @@ const FINGERPRINT = "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa";
 describe("WebStack args in the user's terms", () => {
     it("builds a tier-2 stack from the args a TypeScript program writes", async () => {
         const site = new WebStack("shop", { tier: 2, domain: "shop.example", sshKeys: [FINGERPRINT], alerts: { emails: ["ops@shop.example"] } });
-        await site.urn.promise();
         await recorder.settle();
         assert.equal(site.url, "https://shop.example");
         const names = recorder.resources.map((r) => r.name);
