@@ -4,8 +4,4 @@
 import { main } from "@pulumi/pulumi/provider";
 import { WebStackProvider } from "./webStackProvider";
 
-// The analyzer keeps doc comments of the types in the files it walks before it finds WebStack: this
-// re-export has it walk webStackArgs.ts before webStack.ts.
-export type { WebStackArgs } from "../webStackArgs";
-
 void main(new WebStackProvider(), process.argv.slice(2));
