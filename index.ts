@@ -4,16 +4,19 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig } from "./components/settings/stackConfig";
 import { ConfigError } from "./components/settings/stackSettings";
 import { WebStack } from "./components/webStack";
+import { argsFromStackConfig } from "./components/webStackArgs";
 
 // The SDK marks isConfigSecret @internal, but it is the only way to tell that a key was set with
 // --secret; Config.get uses it for the same purpose.
 const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret(key: string): boolean }).isConfigSecret;
 
-function loadSettings() {
+/** The stack's `webstack:*` config as WebStack args, once it is valid as stack config. */
+function loadArgs() {
     const raw = pulumi.runtime.allConfig();
     const secretKeys = new Set(Object.keys(raw).filter((key) => isConfigSecret(key)));
     try {
-        return parseStackConfig(pulumi.getStack(), raw, secretKeys);
+        parseStackConfig(pulumi.getStack(), raw, secretKeys);
+        return argsFromStackConfig(raw);
     } catch (err) {
         // RunError: Pulumi prints the message alone, without a stack trace.
         if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
@@ -21,10 +24,10 @@ function loadSettings() {
     }
 }
 
-const settings = loadSettings();
+const args = loadArgs();
 // The stack's own outputs from its previous update, to refuse an update that would delete data.
 const previous = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
-const site = new WebStack("webstack", { settings, project: pulumi.getProject(), previousDataResources: previous.getOutput("dataResources") });
+const site = new WebStack("webstack", { ...args, project: pulumi.getProject(), previousDataResources: previous.getOutput("dataResources") });
 
 export const url = site.url;
 export const loadBalancerIps = site.loadBalancerIps;

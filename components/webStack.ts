@@ -18,22 +18,13 @@ import { PoolSettings, StackSettings } from "./settings/stackSettings";
 import { TIER_PROFILES } from "./settings/tiers";
 import { StaticAssets } from "./staticAssets";
 import { Tls } from "./tls";
+import { settingsFromArgs, type WebStackArgs } from "./webStackArgs";
+
+export type { WebStackArgs };
 
 export const WEB_PORT = 80;
 const MYSQL_PORT = 25060;
 const VALKEY_PORT = 25061;
-
-export interface WebStackArgs {
-    /** Validated settings of the stack (`parseStackConfig`); the tier is already resolved into them. */
-    readonly settings: StackSettings;
-    /** Pulumi project name, used in tags. @default "webstack" */
-    readonly project?: string;
-    /**
-     * `dataResources` of the stack's previous update (undefined for a new stack). Any of them missing now is
-     * refused unless `allowDataLoss` is set: a tier downgrade must not silently delete a database.
-     */
-    readonly previousDataResources?: pulumi.Input<string[] | undefined>;
-}
 
 /** A pool of one role: fixed droplets, or a DigitalOcean autoscale pool. */
 type Pool = { kind: "fixed"; pool: ServerPool } | { kind: "autoscale"; pool: AutoscalePool };
@@ -90,7 +81,7 @@ export class WebStack extends pulumi.ComponentResource {
 
     constructor(name: string, args: WebStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:WebStack", name, {}, opts);
-        const s = args.settings;
+        const s = settingsFromArgs(this, name, args);
         const child = { parent: this };
         const tags = this.createTags(name, args.project ?? "webstack", s);
         const network = new Network(`${name}-network`, { region: s.region, ipRange: s.vpcIpRange, description: `webstack ${s.stack} (tier ${s.tier})` }, child);
