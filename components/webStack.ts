@@ -20,8 +20,6 @@ import { StaticAssets } from "./staticAssets";
 import { Tls } from "./tls";
 
 export const WEB_PORT = 80;
-const MYSQL_PORT = 25060;
-const VALKEY_PORT = 25061;
 
 export interface WebStackArgs {
     /** Validated settings of the stack (`parseStackConfig`); the tier is already resolved into them. */
@@ -79,6 +77,8 @@ export class WebStack extends pulumi.ComponentResource {
     readonly dropletIps: pulumi.Output<string>[];
     readonly databaseHost?: pulumi.Output<string>;
     readonly databaseUri?: pulumi.Output<string>;
+    /** `<type> <fqdn> <value>` of every DNS record the stack manages (the zone's other records are left alone). */
+    readonly dnsRecords: pulumi.Output<string[]>;
     /** Secret: the app's `--env-file` secrets (DATABASE_PASSWORD, CACHE_PASSWORD) to deliver to app droplets. */
     readonly appSecretsEnv?: pulumi.Output<string>;
     readonly cdnEndpoint?: pulumi.Output<string>;
@@ -98,7 +98,9 @@ export class WebStack extends pulumi.ComponentResource {
 
         const data = this.createDataTier(name, s, tags, droplet.vpcUuid);
         const { webPool, appPool, appLb } = this.createPools(name, s, tags, droplet, data);
-        const zone = new digitalocean.Domain(`${name}-zone`, { name: s.domain }, child);
+        // A zone the stack creates is kept on destroy (or on a change of domain): it may hold records added since,
+        // and deleting it takes the domain offline. An existing zone is only read (index.ts checks it exists).
+        const zone = s.dns.zone === "create" ? new digitalocean.Domain(`${name}-zone`, { name: s.domain }, { ...child, retainOnDelete: true }) : undefined;
         const { publicLb, haproxyLbs } = this.createEdge(name, s, tags, droplet, webPool, zone);
         const publicLbs = publicLb?.loadBalancers ?? [];
         const allLbs = [...publicLbs, ...(appLb?.loadBalancers ?? [])];
@@ -128,7 +130,7 @@ export class WebStack extends pulumi.ComponentResource {
             : publicLbs.length > 0
               ? publicLbs.map((lb) => lb.ip)
               : fixedDroplets(webPool).map((d) => d.ipv4Address);
-        new Dns(`${name}-dns`, { zone: zone.id, addresses: entryPoints }, child);
+        const dns = new Dns(`${name}-dns`, { zone: zone ? zone.id : s.domain, addresses: entryPoints, records: s.dns.records }, child);
 
         new digitalocean.Project(
             `${name}-project`,
@@ -143,7 +145,7 @@ export class WebStack extends pulumi.ComponentResource {
                     ...(data.database ? [data.database.cluster.clusterUrn] : []),
                     ...(data.cache ? [data.cache.cluster.clusterUrn] : []),
                     ...(staticAssets ? [staticAssets.bucket.bucketUrn] : []),
-                    zone.domainUrn,
+                    ...(zone ? [zone.domainUrn] : []),
                 ],
             },
             child,
@@ -171,6 +173,7 @@ export class WebStack extends pulumi.ComponentResource {
                     .apply(([db, c]) => `DATABASE_PASSWORD=${db}\n${c === undefined ? "" : `CACHE_PASSWORD=${c}\n`}`),
             );
         this.cdnEndpoint = staticAssets?.cdn.endpoint;
+        this.dnsRecords = dns.managed;
         this.registerOutputs({
             url: this.url,
             loadBalancerIps: this.loadBalancerIps,
@@ -179,15 +182,20 @@ export class WebStack extends pulumi.ComponentResource {
             databaseUri: this.databaseUri,
             appSecretsEnv: this.appSecretsEnv,
             cdnEndpoint: this.cdnEndpoint,
+            dnsRecords: this.dnsRecords,
             dataResources: this.dataResources,
         });
     }
 
     private createTags(name: string, project: string, s: StackSettings): Tags {
         const names = stackTags(project, s.stack);
-        const tag = (key: string, value: string) => new digitalocean.Tag(`${name}-tag-${key}`, { name: value }, { parent: this }).name;
+        const tag = (key: string, value: string, opts: pulumi.CustomResourceOptions = {}) =>
+            new digitalocean.Tag(`${name}-tag-${key}`, { name: value }, { parent: this, ...opts }).name;
         return {
-            common: [tag("project", names.project), tag("stack", names.stack)],
+            // Every stack of the project shares the project tag, and "Deleting a tag also untags all the resources
+            // that have previously been tagged by the Tag" (digitalocean/openapi specification/resources/tags/
+            // tags_delete.yml): destroying one stack must never delete it. Everything else is named after the stack.
+            common: [tag("project", names.project, { retainOnDelete: true }), tag("stack", names.stack)],
             web: tag("web", names.role("web")),
             app: s.appPool ? tag("app", names.role("app")) : undefined,
             lb: s.loadBalancer?.engine === "haproxy" ? tag("lb", names.role("lb")) : undefined,
@@ -235,22 +243,28 @@ export class WebStack extends pulumi.ComponentResource {
                 ? { kind: "autoscale", pool: new AutoscalePool(`${name}-${role}`, { ...common, autoscale: settings.autoscale }, child) }
                 : {
                       kind: "fixed",
-                      pool: new ServerPool(`${name}-${role}`, { ...common, count: settings.count, monitoring: s.monitoring, protect: holdsData(role) }, child),
+                      pool: new ServerPool(
+                          `${name}-${role}`,
+                          { ...common, count: settings.count, monitoring: s.monitoring, protect: holdsData(role), backups: role === "web" && s.web.backups },
+                          child,
+                      ),
                   };
         };
         const { database, cache } = data;
-        const dbEndpoint = database && pulumi.all([database.cluster.privateHost, database.appUser.name, database.appDatabase.name]);
+        // Ports come from the clusters, not from constants: DigitalOcean chooses them (25060 for MySQL, 25061 for Valkey today).
+        const dbEndpoint = database && pulumi.all([database.cluster.privateHost, database.appUser.name, database.appDatabase.name, database.cluster.port]);
 
         // Tier 2+: nginx reaches the app pool through an internal load balancer rather than the app droplets'
         // private addresses, because user data forces replacement: listing app IPs in the web servers'
         // cloud-init would replace every web droplet whenever the app pool is resized (or autoscaled).
         if (s.appPool && tags.app && dbEndpoint) {
-            const appUserData = pulumi.all([dbEndpoint, cache ? cache.cluster.privateHost : undefined]).apply(([[host, user, db], cacheHost]) =>
+            const cacheEndpoint = cache ? pulumi.all([cache.cluster.privateHost, cache.cluster.port]) : undefined;
+            const appUserData = pulumi.all([dbEndpoint, cacheEndpoint]).apply(([[host, user, db, port], cacheAt]) =>
                 renderCloudInit({
                     kind: "app",
                     app: s.app,
-                    database: { host, port: MYSQL_PORT, user, database: db },
-                    cache: cacheHost ? { host: cacheHost, port: VALKEY_PORT } : undefined,
+                    database: { host, port, user, database: db },
+                    cache: cacheAt ? { host: cacheAt[0], port: cacheAt[1] } : undefined,
                 }),
             );
             const appPool = pool("app", s.appPool, tags.app, appUserData);
@@ -275,18 +289,19 @@ export class WebStack extends pulumi.ComponentResource {
             return { webPool: pool("web", s.web, tags.web, webUserData), appPool, appLb };
         }
         const webUserData = dbEndpoint
-            ? dbEndpoint.apply(([host, user, db]) =>
-                  renderCloudInit({ kind: "web-and-app", app: s.app, webPort: WEB_PORT, database: { host, port: MYSQL_PORT, user, database: db } }),
+            ? dbEndpoint.apply(([host, user, db, port]) =>
+                  renderCloudInit({ kind: "web-and-app", app: s.app, webPort: WEB_PORT, database: { host, port, user, database: db } }),
               )
             : renderCloudInit({ kind: "all-in-one", app: s.app, webPort: WEB_PORT });
         return { webPool: pool("web", s.web, tags.web, webUserData), appPool: undefined, appLb: undefined };
     }
 
-    private createEdge(name: string, s: StackSettings, tags: Tags, droplet: DropletBase, webPool: Pool, zone: digitalocean.Domain): Edge {
+    private createEdge(name: string, s: StackSettings, tags: Tags, droplet: DropletBase, webPool: Pool, zone: digitalocean.Domain | undefined): Edge {
         const child = { parent: this };
         const haproxy = s.loadBalancer?.engine === "haproxy" ? s.loadBalancer : undefined;
         // With HAProxy, TLS is terminated on the HAProxy droplets with a certificate certbot obtains there.
-        const tls = s.certificate && !haproxy && new Tls(`${name}-tls`, { domain: s.domain, certificate: s.certificate }, { ...child, dependsOn: [zone] });
+        const tls =
+            s.certificate && !haproxy && new Tls(`${name}-tls`, { domain: s.domain, certificate: s.certificate }, { ...child, dependsOn: zone ? [zone] : [] });
         if (s.loadBalancer?.engine === "managed") {
             const publicLb = new LoadBalancers(
                 `${name}-lb`,
