@@ -77,7 +77,6 @@ export class WebStack extends pulumi.ComponentResource {
     readonly dropletIps: pulumi.Output<string>[];
     readonly databaseHost?: pulumi.Output<string>;
     readonly databaseUri?: pulumi.Output<string>;
-    /** `<type> <fqdn> <value>` of every DNS record the stack manages (the zone's other records are left alone). */
     readonly dnsRecords: pulumi.Output<string[]>;
     /** Secret: the app's `--env-file` secrets (DATABASE_PASSWORD, CACHE_PASSWORD) to deliver to app droplets. */
     readonly appSecretsEnv?: pulumi.Output<string>;
@@ -98,9 +97,7 @@ export class WebStack extends pulumi.ComponentResource {
 
         const data = this.createDataTier(name, s, tags, droplet.vpcUuid);
         const { webPool, appPool, appLb } = this.createPools(name, s, tags, droplet, data);
-        // A zone the stack creates is kept on destroy (or on a change of domain): it may hold records added since,
-        // and deleting it takes the domain offline. An existing zone is only read (index.ts checks it exists).
-        const zone = s.dns.zone === "create" ? new digitalocean.Domain(`${name}-zone`, { name: s.domain }, { ...child, retainOnDelete: true }) : undefined;
+        const zone = s.dns.zone === "create" ? new digitalocean.Domain(`${name}-zone`, { name: s.domain }, { ...child, retainOnDelete: true }) : undefined; // never deleted: a live domain
         const { publicLb, haproxyLbs } = this.createEdge(name, s, tags, droplet, webPool, zone);
         const publicLbs = publicLb?.loadBalancers ?? [];
         const allLbs = [...publicLbs, ...(appLb?.loadBalancers ?? [])];
@@ -130,7 +127,7 @@ export class WebStack extends pulumi.ComponentResource {
             : publicLbs.length > 0
               ? publicLbs.map((lb) => lb.ip)
               : fixedDroplets(webPool).map((d) => d.ipv4Address);
-        const dns = new Dns(`${name}-dns`, { zone: zone ? zone.id : s.domain, addresses: entryPoints, records: s.dns.records }, child);
+        this.dnsRecords = new Dns(`${name}-dns`, { zone: zone ? zone.id : s.domain, addresses: entryPoints, records: s.dns.records }, child).managed;
 
         new digitalocean.Project(
             `${name}-project`,
@@ -173,7 +170,6 @@ export class WebStack extends pulumi.ComponentResource {
                     .apply(([db, c]) => `DATABASE_PASSWORD=${db}\n${c === undefined ? "" : `CACHE_PASSWORD=${c}\n`}`),
             );
         this.cdnEndpoint = staticAssets?.cdn.endpoint;
-        this.dnsRecords = dns.managed;
         this.registerOutputs({
             url: this.url,
             loadBalancerIps: this.loadBalancerIps,
@@ -189,13 +185,11 @@ export class WebStack extends pulumi.ComponentResource {
 
     private createTags(name: string, project: string, s: StackSettings): Tags {
         const names = stackTags(project, s.stack);
-        const tag = (key: string, value: string, opts: pulumi.CustomResourceOptions = {}) =>
-            new digitalocean.Tag(`${name}-tag-${key}`, { name: value }, { parent: this, ...opts }).name;
+        const tag = (key: string, value: string, keep = false) =>
+            new digitalocean.Tag(`${name}-tag-${key}`, { name: value }, { parent: this, retainOnDelete: keep }).name;
         return {
-            // Every stack of the project shares the project tag, and "Deleting a tag also untags all the resources
-            // that have previously been tagged by the Tag" (digitalocean/openapi specification/resources/tags/
-            // tags_delete.yml): destroying one stack must never delete it. Everything else is named after the stack.
-            common: [tag("project", names.project, { retainOnDelete: true }), tag("stack", names.stack)],
+            // The project tag is shared by every stack: no destroy may delete it (StackTags.project).
+            common: [tag("project", names.project, true), tag("stack", names.stack)],
             web: tag("web", names.role("web")),
             app: s.appPool ? tag("app", names.role("app")) : undefined,
             lb: s.loadBalancer?.engine === "haproxy" ? tag("lb", names.role("lb")) : undefined,
@@ -239,32 +233,28 @@ export class WebStack extends pulumi.ComponentResource {
         const holdsData = (role: string) => role === "web" && !s.database && !s.allowDataLoss;
         const pool = (role: string, settings: PoolSettings, roleTag: pulumi.Input<string>, userData: pulumi.Input<string>): Pool => {
             const common = { ...droplet, size: settings.size, tags: [...tags.common, roleTag], userData };
+            const fixed = { ...common, count: settings.count, monitoring: s.monitoring, protect: holdsData(role), backups: role === "web" && s.web.backups };
             return settings.autoscale
                 ? { kind: "autoscale", pool: new AutoscalePool(`${name}-${role}`, { ...common, autoscale: settings.autoscale }, child) }
                 : {
                       kind: "fixed",
-                      pool: new ServerPool(
-                          `${name}-${role}`,
-                          { ...common, count: settings.count, monitoring: s.monitoring, protect: holdsData(role), backups: role === "web" && s.web.backups },
-                          child,
-                      ),
+                      pool: new ServerPool(`${name}-${role}`, fixed, child),
                   };
         };
         const { database, cache } = data;
-        // Ports come from the clusters, not from constants: DigitalOcean chooses them (25060 for MySQL, 25061 for Valkey today).
         const dbEndpoint = database && pulumi.all([database.cluster.privateHost, database.appUser.name, database.appDatabase.name, database.cluster.port]);
 
         // Tier 2+: nginx reaches the app pool through an internal load balancer rather than the app droplets'
         // private addresses, because user data forces replacement: listing app IPs in the web servers'
         // cloud-init would replace every web droplet whenever the app pool is resized (or autoscaled).
         if (s.appPool && tags.app && dbEndpoint) {
-            const cacheEndpoint = cache ? pulumi.all([cache.cluster.privateHost, cache.cluster.port]) : undefined;
-            const appUserData = pulumi.all([dbEndpoint, cacheEndpoint]).apply(([[host, user, db, port], cacheAt]) =>
+            const cacheAt = cache ? pulumi.all([cache.cluster.privateHost, cache.cluster.port]) : undefined;
+            const appUserData = pulumi.all([dbEndpoint, cacheAt]).apply(([[host, user, db, port], c]) =>
                 renderCloudInit({
                     kind: "app",
                     app: s.app,
                     database: { host, port, user, database: db },
-                    cache: cacheAt ? { host: cacheAt[0], port: cacheAt[1] } : undefined,
+                    cache: c ? { host: c[0], port: c[1] } : undefined,
                 }),
             );
             const appPool = pool("app", s.appPool, tags.app, appUserData);
@@ -300,8 +290,7 @@ export class WebStack extends pulumi.ComponentResource {
         const child = { parent: this };
         const haproxy = s.loadBalancer?.engine === "haproxy" ? s.loadBalancer : undefined;
         // With HAProxy, TLS is terminated on the HAProxy droplets with a certificate certbot obtains there.
-        const tls =
-            s.certificate && !haproxy && new Tls(`${name}-tls`, { domain: s.domain, certificate: s.certificate }, { ...child, dependsOn: zone ? [zone] : [] });
+        const tls = s.certificate && !haproxy && new Tls(`${name}-tls`, { domain: s.domain, certificate: s.certificate }, { ...child, dependsOn: zone });
         if (s.loadBalancer?.engine === "managed") {
             const publicLb = new LoadBalancers(
                 `${name}-lb`,

@@ -17,6 +17,8 @@ export interface RunOptions {
     secretKeys?: string[];
     /** The previous update's outputs (default: a stack never deployed). */
     previous?: Record<string, unknown>;
+    /** Run as `pulumi preview` (true) or as `pulumi up` (false), where the account preflight refuses. @default true */
+    dryRun?: boolean;
 }
 
 /** Runs index.ts afresh with `webstack:*` config (keys without the namespace) and returns what it registered and exported. */
@@ -28,6 +30,7 @@ export function runProgram(config: Record<string, unknown>, opts: RunOptions = {
         config: encodeConfig(config),
         secretKeys: (opts.secretKeys ?? []).map((k) => `webstack:${k}`),
         previousOutputs: opts.previous,
+        dryRun: opts.dryRun,
     });
 }
 
