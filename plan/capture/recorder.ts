@@ -132,7 +132,7 @@ export const DEFAULT_MOCK_ACCOUNT: Readonly<MockAccount> = {
     floatingIpLimit: 3,
     status: "active",
     statusMessage: "",
-    email: "owner@webstack.test",
+    email: "owner@webstack.dev",
     emailVerified: true,
     uuid: "00000000-0000-4000-8000-00000000acc7",
 };

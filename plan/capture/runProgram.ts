@@ -115,7 +115,12 @@ export async function runProgram(recorder: Recorder, spec: ProgramSpec): Promise
     recorder.domains = domains;
     recorder.previousOutputs = spec.previousOutputs ?? {};
     pulumi.runtime.setAllConfig(spec.config, spec.secretKeys);
-    (pulumi.runtime as unknown as { _setIsDryRun(dryRun: boolean): void })._setIsDryRun(spec.dryRun ?? true);
+    // The SDK's own setters for tests: the mode, and the stack this run is (URNs and getStack() follow it).
+    const runtime = pulumi.runtime as unknown as { _setIsDryRun(v: boolean): void; _setProject(v: string): void; _setStack(v: string): void };
+    const before = { dryRun: pulumi.runtime.isDryRun(), project: pulumi.getProject(), stack: pulumi.getStack() };
+    runtime._setIsDryRun(spec.dryRun ?? true);
+    runtime._setProject(spec.project);
+    runtime._setStack(spec.stack);
 
     // Without an engine, pulumi.log.warn writes "warning: [runtime] <message>" to console.warn (@pulumi/pulumi
     // log/index.js); the run keeps them instead, as the CLI shows them beside the plan.
@@ -156,6 +161,9 @@ export async function runProgram(recorder: Recorder, spec: ProgramSpec): Promise
         throw err instanceof ProgramError ? err : toProgramError(err, spec);
     } finally {
         console.warn = consoleWarn;
+        runtime._setIsDryRun(before.dryRun);
+        runtime._setProject(before.project);
+        runtime._setStack(before.stack);
         process.off("unhandledRejection", onError);
         process.off("uncaughtException", onError);
     }
