@@ -52,7 +52,7 @@ const overlap = (a: string, b: string) => {
 
 describe("stacks in one DigitalOcean account", () => {
     const stacks: { stack: string; config: Record<string, string>; secretKeys: string[] }[] = [
-        ...shippedStacks().map((stack) => ({ stack, ...loadStackConfig({ cwd: ROOT, stack }) })),
+        ...shippedStacks().map((stack) => ({ ...loadStackConfig({ cwd: ROOT, stack }), stack })),
         { stack: "alpha", config: templateConfig("alpha.acme.dev"), secretKeys: [] },
         { stack: "beta", config: templateConfig("beta.acme.dev"), secretKeys: [] },
     ];
