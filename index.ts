@@ -1,8 +1,13 @@
-// The Pulumi program: the only reader of configuration. Parse and validate every `webstack:*` key, build
-// one WebStack, export its endpoints (the database URI only as a secret).
+// The Pulumi program: the only reader of configuration. Parse and validate every `webstack:*` key, check the
+// DigitalOcean account (preflight), build one WebStack, return its endpoints (the database URI only as a secret).
+// An async program: the language host awaits the exported function, and its result's properties are the stack's
+// outputs (@pulumi/pulumi cmd/run/run.js: "exported top level async functions that pulumi programs can live in").
+// So no resource is registered before the preflight has passed.
+import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig } from "./components/settings/stackConfig";
-import { ConfigError } from "./components/settings/stackSettings";
+import { ConfigError, StackSettings } from "./components/settings/stackSettings";
+import { PreflightError, preflight, preflightWarning } from "./components/settings/preflight";
 import { WebStack } from "./components/webStack";
 import { argsFromStackConfig } from "./components/webStackArgs";
 
@@ -10,13 +15,12 @@ import { argsFromStackConfig } from "./components/webStackArgs";
 // --secret; Config.get uses it for the same purpose.
 const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret(key: string): boolean }).isConfigSecret;
 
-/** The stack's `webstack:*` config as WebStack args, once it is valid as stack config. */
-function loadArgs() {
+/** The stack's `webstack:*` config, valid as stack config, as settings (for the preflight) and as WebStack args. */
+function loadConfig() {
     const raw = pulumi.runtime.allConfig();
     const secretKeys = new Set(Object.keys(raw).filter((key) => isConfigSecret(key)));
     try {
-        parseStackConfig(pulumi.getStack(), raw, secretKeys);
-        return argsFromStackConfig(raw);
+        return { settings: parseStackConfig(pulumi.getStack(), raw, secretKeys), args: argsFromStackConfig(raw) };
     } catch (err) {
         // RunError: Pulumi prints the message alone, without a stack trace.
         if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
@@ -24,16 +28,39 @@ function loadArgs() {
     }
 }
 
-const args = loadArgs();
-// The stack's own outputs from its previous update, to refuse an update that would delete data.
-const previous = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
-const site = new WebStack("webstack", { ...args, project: pulumi.getProject(), previousDataResources: previous.getOutput("dataResources") });
+/**
+ * Reads the account and, for `dns.zone: existing`, whether its DNS holds the zone; refuses during `pulumi up`
+ * what DigitalOcean would refuse later, and only warns during `pulumi preview` (and the offline plan).
+ */
+async function checkAccount(settings: StackSettings): Promise<void> {
+    const account = await digitalocean.getAccount();
+    // getDomains with a name filter answers "no such zone" with an empty list, where getDomain fails.
+    const zoneHosted =
+        settings.dns.zone === "existing"
+            ? (await digitalocean.getDomains({ filters: [{ key: "name", values: [settings.domain] }] })).domains.length > 0
+            : undefined;
+    const { problems, notes } = preflight(settings, account, zoneHosted);
+    for (const note of notes) await pulumi.log.warn(note);
+    if (problems.length === 0) return;
+    if (pulumi.runtime.isDryRun()) await pulumi.log.warn(preflightWarning(settings.stack, problems));
+    else throw new pulumi.RunError(new PreflightError(settings.stack, problems).message);
+}
 
-export const url = site.url;
-export const loadBalancerIps = site.loadBalancerIps;
-export const dropletIps = site.dropletIps;
-export const databaseHost = site.databaseHost;
-export const databaseUri = site.databaseUri;
-export const appSecretsEnv = site.appSecretsEnv;
-export const cdnEndpoint = site.cdnEndpoint;
-export const dataResources = site.dataResources;
+export = async () => {
+    const { settings, args } = loadConfig();
+    await checkAccount(settings);
+    // The stack's own outputs from its previous update, to refuse an update that would delete data.
+    const previous = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
+    const site = new WebStack("webstack", { ...args, project: pulumi.getProject(), previousDataResources: previous.getOutput("dataResources") });
+    return {
+        url: site.url,
+        loadBalancerIps: site.loadBalancerIps,
+        dropletIps: site.dropletIps,
+        databaseHost: site.databaseHost,
+        databaseUri: site.databaseUri,
+        appSecretsEnv: site.appSecretsEnv,
+        cdnEndpoint: site.cdnEndpoint,
+        dnsRecords: site.dnsRecords,
+        dataResources: site.dataResources,
+    };
+};

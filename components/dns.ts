@@ -1,29 +1,44 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
+import type { DnsRecordSettings } from "./settings/stackSettings";
 import { requireValidArgs } from "./validate";
 
 export const DNS_TTL_SECONDS = 300;
 
 export interface DnsArgs {
-    /** The zone (apex domain) DigitalOcean hosts, e.g. "example.com". */
+    /** The zone (apex domain) DigitalOcean hosts, e.g. "example.com": created by the stack or adopted. */
     readonly zone: pulumi.Input<string>;
     /** Addresses the apex and `www` resolve to: one A record per address per name (several = DNS round robin). */
     readonly addresses: pulumi.Input<string>[];
+    /** Extra records to keep in the zone (MX, SPF/DKIM TXT, CAA, …), validated by the settings. @default [] */
+    readonly records?: readonly DnsRecordSettings[];
+}
+
+/** `${name}-<type>-<label>-<n>`: the same record keeps its logical name when others are added or removed before it. */
+function recordKey(record: DnsRecordSettings, seen: Map<string, number>): string {
+    const label = record.name === "@" ? "apex" : record.name.replace(/[^a-z0-9-]/g, "-");
+    const base = `${record.type.toLowerCase()}-${label}`;
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    return `${base}-${n}`;
 }
 
 /**
- * The A records of the apex and `www`: to the droplet at tier 0, to every public load balancer above.
- * The zone itself is created before the certificate (Let's Encrypt validates through it), so it is passed in.
+ * The A records of the apex and `www` (to the droplet at tier 0, to every public load balancer above) and the
+ * extra records of `dns.records`. The zone itself is created (or adopted) before the certificate, since Let's
+ * Encrypt validates through it, so it is passed in.
  */
 export class Dns extends pulumi.ComponentResource {
     readonly records: digitalocean.DnsRecord[];
+    /** `<type> <fqdn> <value>` of every record the stack manages, for the stack's outputs. */
+    readonly managed: pulumi.Output<string[]>;
 
     constructor(name: string, args: DnsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:Dns", name, {}, opts);
         requireValidArgs(this, "Dns", name, [
             [args.addresses.length > 0, "addresses: at least one address is required for the apex and www records; got none."],
         ]);
-        this.records = (["apex", "www"] as const).flatMap((label) =>
+        const site = (["apex", "www"] as const).flatMap((label) =>
             args.addresses.map(
                 (value, i) =>
                     new digitalocean.DnsRecord(
@@ -33,6 +48,17 @@ export class Dns extends pulumi.ComponentResource {
                     ),
             ),
         );
-        this.registerOutputs({});
+        const seen = new Map<string, number>();
+        const extra = (args.records ?? []).map(
+            (r) =>
+                new digitalocean.DnsRecord(
+                    `${name}-${recordKey(r, seen)}`,
+                    { domain: args.zone, type: r.type, name: r.name, value: r.value, ttl: r.ttl, priority: r.priority, flags: r.flags, tag: r.tag },
+                    { parent: this },
+                ),
+        );
+        this.records = [...site, ...extra];
+        this.managed = pulumi.all(this.records.map((r) => pulumi.all([r.type, r.fqdn, r.value]).apply(([type, fqdn, value]) => `${type} ${fqdn} ${value}`)));
+        this.registerOutputs({ records: this.managed });
     }
 }

@@ -19,22 +19,48 @@ export interface MonitoringArgs {
     readonly targets: AlertTargets;
 }
 
-/** A metric alert: DigitalOcean type, comparison, threshold, and the 5-minute window. */
+/** A metric alert: DigitalOcean type, comparison, threshold in the type's unit, and the 5-minute window. */
 export interface AlertRule {
     readonly key: string;
     readonly type: string;
     readonly compare: "GreaterThan" | "LessThan";
     readonly value: number;
+    /** The unit DigitalOcean measures `type` in (see THRESHOLD_UNITS). */
+    readonly unit: "%" | "s";
     readonly description: string;
 }
 
+/**
+ * The unit of each alert type's `value`. Percent types: the type table of digitalocean/openapi
+ * specification/resources/monitoring/monitoring_create_alertPolicy.yml ("alert on the percent of CPU utilization",
+ * "... memory utilization", "... disk utilization", "the percent increase of 5xx level http errors", and for
+ * v1/dbaas/alerts/* "the percent ... average across the database cluster"). `droplet_health` is the percentage of
+ * healthy backends (the control panel's "Droplet health"; the spec says only "Droplet health status changes"), so
+ * LessThan 100 fires when any backend is down. The LB response-time types have no unit in the alert-policy spec;
+ * DigitalOcean's metrics API reports the same series "in seconds" (API reference,
+ * /v2/monitoring/metrics/load_balancer/droplets_http_response_time_95p), so the threshold is in seconds too;
+ * confirm once in a real account (shared/reference/real-platform-review.md §6).
+ */
+export const THRESHOLD_UNITS: Readonly<Record<string, AlertRule["unit"]>> = {
+    "v1/insights/droplet/cpu": "%",
+    "v1/insights/droplet/memory_utilization_percent": "%",
+    "v1/insights/droplet/disk_utilization_percent": "%",
+    "v1/insights/lbaas/increase_in_http_error_rate_percentage_5xx": "%",
+    "v1/insights/lbaas/droplet_health": "%",
+    "v1/insights/lbaas/high_http_request_response_time_95p": "s",
+    "v1/dbaas/alerts/cpu_alerts": "%",
+    "v1/dbaas/alerts/memory_utilization_alerts": "%",
+    "v1/dbaas/alerts/disk_utilization_alerts": "%",
+};
+
 export const DROPLET_ALERTS: readonly AlertRule[] = [
-    { key: "droplet-cpu", type: "v1/insights/droplet/cpu", compare: "GreaterThan", value: 80, description: "Droplet CPU above 80% for 5 minutes" },
+    { key: "droplet-cpu", type: "v1/insights/droplet/cpu", compare: "GreaterThan", value: 80, unit: "%", description: "Droplet CPU above 80% for 5 minutes" },
     {
         key: "droplet-memory",
         type: "v1/insights/droplet/memory_utilization_percent",
         compare: "GreaterThan",
         value: 85,
+        unit: "%",
         description: "Droplet memory above 85% for 5 minutes",
     },
     {
@@ -42,6 +68,7 @@ export const DROPLET_ALERTS: readonly AlertRule[] = [
         type: "v1/insights/droplet/disk_utilization_percent",
         compare: "GreaterThan",
         value: 85,
+        unit: "%",
         description: "Droplet disk above 85% for 5 minutes",
     },
 ];
@@ -51,6 +78,7 @@ export const LOAD_BALANCER_ALERTS: readonly AlertRule[] = [
         type: "v1/insights/lbaas/increase_in_http_error_rate_percentage_5xx",
         compare: "GreaterThan",
         value: 5,
+        unit: "%",
         description: "Load balancer 5xx rate above 5% for 5 minutes",
     },
     {
@@ -58,6 +86,7 @@ export const LOAD_BALANCER_ALERTS: readonly AlertRule[] = [
         type: "v1/insights/lbaas/droplet_health",
         compare: "LessThan",
         value: 100,
+        unit: "%",
         description: "A load balancer backend is unhealthy",
     },
     {
@@ -65,16 +94,18 @@ export const LOAD_BALANCER_ALERTS: readonly AlertRule[] = [
         type: "v1/insights/lbaas/high_http_request_response_time_95p",
         compare: "GreaterThan",
         value: 2,
+        unit: "s",
         description: "Load balancer 95th percentile response time above 2 s for 5 minutes",
     },
 ];
 export const DATABASE_ALERTS: readonly AlertRule[] = [
-    { key: "db-cpu", type: "v1/dbaas/alerts/cpu_alerts", compare: "GreaterThan", value: 80, description: "Database CPU above 80% for 5 minutes" },
+    { key: "db-cpu", type: "v1/dbaas/alerts/cpu_alerts", compare: "GreaterThan", value: 80, unit: "%", description: "Database CPU above 80% for 5 minutes" },
     {
         key: "db-memory",
         type: "v1/dbaas/alerts/memory_utilization_alerts",
         compare: "GreaterThan",
         value: 85,
+        unit: "%",
         description: "Database memory above 85% for 5 minutes",
     },
     {
@@ -82,10 +113,15 @@ export const DATABASE_ALERTS: readonly AlertRule[] = [
         type: "v1/dbaas/alerts/disk_utilization_alerts",
         compare: "GreaterThan",
         value: 80,
+        unit: "%",
         description: "Database disk above 80% for 5 minutes",
     },
 ];
-/** Uptime alerts: site down (2 minutes), latency above 2,000 ms, certificate expiring within 14 days. */
+/**
+ * Uptime alerts: site down (2 minutes), latency above 2,000 ms, certificate expiring within 14 days. Units from
+ * digitalocean/openapi specification/resources/uptime/models/alert.yml: `latency` in milliseconds, `ssl_expiry`
+ * in days, `down` without a threshold.
+ */
 export const UPTIME_ALERTS: readonly { key: string; type: string; period: string; threshold?: number; comparison?: string }[] = [
     { key: "down", type: "down", period: "2m" },
     { key: "latency", type: "latency", threshold: 2000, comparison: "greater_than", period: "5m" },

@@ -3,7 +3,11 @@
 
 /** The tags every taggable resource of a stack carries, and the per-role tags that wire resources together. */
 export interface StackTags {
-    /** "webstack": every resource this project made, across stacks. */
+    /**
+     * "webstack": every resource this project made, across stacks. Every stack manages a Tag of this name, so each
+     * keeps it on destroy (`retainOnDelete`): "Deleting a tag also untags all the resources that have previously been
+     * tagged by the Tag" (digitalocean/openapi specification/resources/tags/tags_delete.yml), other stacks' included.
+     */
     readonly project: string;
     /** "webstack-<stack>": every resource of this stack. */
     readonly stack: string;

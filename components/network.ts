@@ -4,8 +4,11 @@ import * as pulumi from "@pulumi/pulumi";
 export interface NetworkArgs {
     /** DigitalOcean region slug, e.g. "nyc3". */
     readonly region: string;
-    /** Private IPv4 range of the VPC (RFC 1918, /16 to /24). @default "10.10.0.0/16" */
-    readonly ipRange: string;
+    /**
+     * Private IPv4 range of the VPC (RFC 1918, /16 to /28), overlapping no other VPC of the account. Undefined lets
+     * DigitalOcean allocate a free /20, fixed for the VPC's life. @default undefined
+     */
+    readonly ipRange?: string;
     readonly description: string;
 }
 

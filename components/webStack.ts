@@ -23,8 +23,6 @@ import { settingsFromArgs, type WebStackArgs } from "./webStackArgs";
 export type { WebStackArgs };
 
 export const WEB_PORT = 80;
-const MYSQL_PORT = 25060;
-const VALKEY_PORT = 25061;
 
 /** A pool of one role: fixed droplets, or a DigitalOcean autoscale pool. */
 type Pool = { kind: "fixed"; pool: ServerPool } | { kind: "autoscale"; pool: AutoscalePool };
@@ -70,6 +68,7 @@ export class WebStack extends pulumi.ComponentResource {
     readonly dropletIps: pulumi.Output<string>[];
     readonly databaseHost?: pulumi.Output<string>;
     readonly databaseUri?: pulumi.Output<string>;
+    readonly dnsRecords: pulumi.Output<string[]>;
     /** Secret: the app's `--env-file` secrets (DATABASE_PASSWORD, CACHE_PASSWORD) to deliver to app droplets. */
     readonly appSecretsEnv?: pulumi.Output<string>;
     readonly cdnEndpoint?: pulumi.Output<string>;
@@ -89,7 +88,7 @@ export class WebStack extends pulumi.ComponentResource {
 
         const data = this.createDataTier(name, s, tags, droplet.vpcUuid);
         const { webPool, appPool, appLb } = this.createPools(name, s, tags, droplet, data);
-        const zone = new digitalocean.Domain(`${name}-zone`, { name: s.domain }, child);
+        const zone = s.dns.zone === "create" ? new digitalocean.Domain(`${name}-zone`, { name: s.domain }, { ...child, retainOnDelete: true }) : undefined; // never deleted: a live domain
         const { publicLb, haproxyLbs } = this.createEdge(name, s, tags, droplet, webPool, zone);
         const publicLbs = publicLb?.loadBalancers ?? [];
         const allLbs = [...publicLbs, ...(appLb?.loadBalancers ?? [])];
@@ -119,7 +118,7 @@ export class WebStack extends pulumi.ComponentResource {
             : publicLbs.length > 0
               ? publicLbs.map((lb) => lb.ip)
               : fixedDroplets(webPool).map((d) => d.ipv4Address);
-        new Dns(`${name}-dns`, { zone: zone.id, addresses: entryPoints }, child);
+        this.dnsRecords = new Dns(`${name}-dns`, { zone: zone ? zone.id : s.domain, addresses: entryPoints, records: s.dns.records }, child).managed;
 
         new digitalocean.Project(
             `${name}-project`,
@@ -134,7 +133,7 @@ export class WebStack extends pulumi.ComponentResource {
                     ...(data.database ? [data.database.cluster.clusterUrn] : []),
                     ...(data.cache ? [data.cache.cluster.clusterUrn] : []),
                     ...(staticAssets ? [staticAssets.bucket.bucketUrn] : []),
-                    zone.domainUrn,
+                    ...(zone ? [zone.domainUrn] : []),
                 ],
             },
             child,
@@ -170,15 +169,18 @@ export class WebStack extends pulumi.ComponentResource {
             databaseUri: this.databaseUri,
             appSecretsEnv: this.appSecretsEnv,
             cdnEndpoint: this.cdnEndpoint,
+            dnsRecords: this.dnsRecords,
             dataResources: this.dataResources,
         });
     }
 
     private createTags(name: string, project: string, s: StackSettings): Tags {
         const names = stackTags(project, s.stack);
-        const tag = (key: string, value: string) => new digitalocean.Tag(`${name}-tag-${key}`, { name: value }, { parent: this }).name;
+        const tag = (key: string, value: string, keep = false) =>
+            new digitalocean.Tag(`${name}-tag-${key}`, { name: value }, { parent: this, retainOnDelete: keep }).name;
         return {
-            common: [tag("project", names.project), tag("stack", names.stack)],
+            // The project tag is shared by every stack: no destroy may delete it (StackTags.project).
+            common: [tag("project", names.project, true), tag("stack", names.stack)],
             web: tag("web", names.role("web")),
             app: s.appPool ? tag("app", names.role("app")) : undefined,
             lb: s.loadBalancer?.engine === "haproxy" ? tag("lb", names.role("lb")) : undefined,
@@ -222,26 +224,28 @@ export class WebStack extends pulumi.ComponentResource {
         const holdsData = (role: string) => role === "web" && !s.database && !s.allowDataLoss;
         const pool = (role: string, settings: PoolSettings, roleTag: pulumi.Input<string>, userData: pulumi.Input<string>): Pool => {
             const common = { ...droplet, size: settings.size, tags: [...tags.common, roleTag], userData };
+            const fixed = { ...common, count: settings.count, monitoring: s.monitoring, protect: holdsData(role), backups: role === "web" && s.web.backups };
             return settings.autoscale
                 ? { kind: "autoscale", pool: new AutoscalePool(`${name}-${role}`, { ...common, autoscale: settings.autoscale }, child) }
                 : {
                       kind: "fixed",
-                      pool: new ServerPool(`${name}-${role}`, { ...common, count: settings.count, monitoring: s.monitoring, protect: holdsData(role) }, child),
+                      pool: new ServerPool(`${name}-${role}`, fixed, child),
                   };
         };
         const { database, cache } = data;
-        const dbEndpoint = database && pulumi.all([database.cluster.privateHost, database.appUser.name, database.appDatabase.name]);
+        const dbEndpoint = database && pulumi.all([database.cluster.privateHost, database.appUser.name, database.appDatabase.name, database.cluster.port]);
 
         // Tier 2+: nginx reaches the app pool through an internal load balancer rather than the app droplets'
         // private addresses, because user data forces replacement: listing app IPs in the web servers'
         // cloud-init would replace every web droplet whenever the app pool is resized (or autoscaled).
         if (s.appPool && tags.app && dbEndpoint) {
-            const appUserData = pulumi.all([dbEndpoint, cache ? cache.cluster.privateHost : undefined]).apply(([[host, user, db], cacheHost]) =>
+            const cacheAt = cache ? pulumi.all([cache.cluster.privateHost, cache.cluster.port]) : undefined;
+            const appUserData = pulumi.all([dbEndpoint, cacheAt]).apply(([[host, user, db, port], c]) =>
                 renderCloudInit({
                     kind: "app",
                     app: s.app,
-                    database: { host, port: MYSQL_PORT, user, database: db },
-                    cache: cacheHost ? { host: cacheHost, port: VALKEY_PORT } : undefined,
+                    database: { host, port, user, database: db },
+                    cache: c ? { host: c[0], port: c[1] } : undefined,
                 }),
             );
             const appPool = pool("app", s.appPool, tags.app, appUserData);
@@ -266,18 +270,18 @@ export class WebStack extends pulumi.ComponentResource {
             return { webPool: pool("web", s.web, tags.web, webUserData), appPool, appLb };
         }
         const webUserData = dbEndpoint
-            ? dbEndpoint.apply(([host, user, db]) =>
-                  renderCloudInit({ kind: "web-and-app", app: s.app, webPort: WEB_PORT, database: { host, port: MYSQL_PORT, user, database: db } }),
+            ? dbEndpoint.apply(([host, user, db, port]) =>
+                  renderCloudInit({ kind: "web-and-app", app: s.app, webPort: WEB_PORT, database: { host, port, user, database: db } }),
               )
             : renderCloudInit({ kind: "all-in-one", app: s.app, webPort: WEB_PORT });
         return { webPool: pool("web", s.web, tags.web, webUserData), appPool: undefined, appLb: undefined };
     }
 
-    private createEdge(name: string, s: StackSettings, tags: Tags, droplet: DropletBase, webPool: Pool, zone: digitalocean.Domain): Edge {
+    private createEdge(name: string, s: StackSettings, tags: Tags, droplet: DropletBase, webPool: Pool, zone: digitalocean.Domain | undefined): Edge {
         const child = { parent: this };
         const haproxy = s.loadBalancer?.engine === "haproxy" ? s.loadBalancer : undefined;
         // With HAProxy, TLS is terminated on the HAProxy droplets with a certificate certbot obtains there.
-        const tls = s.certificate && !haproxy && new Tls(`${name}-tls`, { domain: s.domain, certificate: s.certificate }, { ...child, dependsOn: [zone] });
+        const tls = s.certificate && !haproxy && new Tls(`${name}-tls`, { domain: s.domain, certificate: s.certificate }, { ...child, dependsOn: zone });
         if (s.loadBalancer?.engine === "managed") {
             const publicLb = new LoadBalancers(
                 `${name}-lb`,

@@ -50,8 +50,10 @@ export interface WebOptions {
     readonly count?: number;
     /** Web droplet size slug; at least 2 GB at tier 0 (MySQL shares the droplet). */
     readonly size?: string;
-    /** `{min, max, targetCpu}`: a DigitalOcean autoscale pool instead of web.count (tier 1+, managed load balancers only). */
+    /** `{min, max, targetCpu}`: a DigitalOcean autoscale pool instead of web.count (tier 1+, managed load balancers only, regions the autoscale API offers). */
     readonly autoscale?: AutoscaleOptions;
+    /** DigitalOcean weekly droplet backups of the web droplets (about 20 % of their price); on by default at tier 0, whose droplet holds MySQL. */
+    readonly backups?: boolean;
 }
 
 /** The managed MySQL cluster (tier 1+). */
@@ -86,6 +88,32 @@ export interface CertificateOptions {
     readonly kind?: string;
 }
 
+/** One extra DNS record in the stack's zone. */
+export interface DnsRecordOptions {
+    /** A, AAAA, CAA, CNAME, MX, NS or TXT. */
+    readonly type: string;
+    /** The record's name: "@" for the apex, or a label such as "mail". */
+    readonly name: string;
+    /** The record's value (an address, a host name, a text). */
+    readonly value: string;
+    /** Seconds, 30 to 86400. @default 1800 */
+    readonly ttl?: number;
+    /** MX priority, 0 to 65535 (MX only). */
+    readonly priority?: number;
+    /** CAA flags, 0 to 255 (CAA only). */
+    readonly flags?: number;
+    /** CAA tag: issue, issuewild or iodef (CAA only). */
+    readonly tag?: string;
+}
+
+/** The stack's DNS zone and its extra records. */
+export interface DnsOptions {
+    /** create (the stack creates the zone and keeps it on destroy) or existing (adopts a zone already at DigitalOcean and adds only records). */
+    readonly zone?: string;
+    /** Extra records `[{type, name, value, ttl?, priority?, flags?, tag?}]` (A, AAAA, CAA, CNAME, MX, NS, TXT), e.g. MX and SPF copied from the old DNS host. */
+    readonly records?: DnsRecordOptions[];
+}
+
 /** The managed Valkey cache (tier 2+). */
 export interface CacheOptions {
     /** Managed Valkey cache trusted only by the app servers (tier 2+). */
@@ -106,11 +134,11 @@ export interface WebStackArgs {
     readonly tier: number;
     /** DigitalOcean region; must offer managed MySQL and Valkey (and Spaces when static assets are on). */
     readonly region?: string;
-    /** Apex domain whose DNS DigitalOcean hosts (delegate its NS records to ns1-3.digitalocean.com). Required. */
+    /** Domain of the site (apex and www); its zone is DigitalOcean's (see dns.zone and docs/account-requirements.md). Placeholders such as example.com fail `pulumi up`. Required. */
     readonly domain: string;
     /** DigitalOcean project environment: Development, Staging or Production. */
     readonly environment?: string;
-    /** Private IPv4 range of the VPC, RFC 1918, /16 to /24. Changing it replaces the VPC and the database. */
+    /** Private IPv4 range of the VPC, RFC 1918, /16 to /28, overlapping no other VPC of the account; unset, DigitalOcean allocates a free /20. Changing it replaces the VPC and the database. */
     readonly vpcIpRange?: string;
     /** SSH key fingerprints or ids for root on every droplet (list, or comma-separated text). Required. */
     readonly sshKeys: string[];
@@ -132,6 +160,8 @@ export interface WebStackArgs {
     readonly loadBalancer?: LoadBalancerOptions;
     /** The TLS certificate. */
     readonly certificate?: CertificateOptions;
+    /** The DNS zone and extra records. */
+    readonly dns?: DnsOptions;
     /** PEM private key of a custom certificate; secret. */
     readonly tlsPrivateKey?: string;
     /** PEM leaf certificate of a custom certificate. */

@@ -169,6 +169,8 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
         await recorder.install(cfg.project, cfg.stack);
         const run = await runProgram(recorder, cfg);
         at.programEnd = now();
+        // The plan is a preview: what `pulumi up` would refuse (the account preflight) is shown as `pulumi preview` shows it.
+        for (const warning of run.warnings) process.stderr.write(`warning: ${warning}\n`);
 
         let requestsSent: () => void = () => undefined;
         const sent = new Promise<void>((resolve) => (requestsSent = resolve));

@@ -29,6 +29,7 @@ describe("index.ts", () => {
             "dataResources",
             "databaseHost",
             "databaseUri",
+            "dnsRecords",
             "dropletIps",
             "loadBalancerIps",
             "url",

@@ -49,6 +49,10 @@ export function renderNginxConfig(opts: NginxSiteOptions): string {
         "upstream webstack_app {",
         `    server ${opts.upstream.host}:${opts.upstream.port};`,
         "    keepalive 16;",
+        // Below the idle timeout of the internal load balancer in front of the app pool (http_idle_timeout_seconds
+        // default 60: digitalocean/openapi specification/resources/load_balancers/models/load_balancer_base.yml), so
+        // nginx, not the load balancer, closes an idle upstream connection (equal timeouts race into 502s).
+        "    keepalive_timeout 50s;",
         "}",
         "",
         "server {",

@@ -8,9 +8,16 @@ import { Tier, TierProfile } from "./tiers";
 const DROPLET_SIZES = Object.keys(catalog.dropletSizes);
 
 /** `web.autoscale` / `app.autoscale`: {min, max, targetCpu} instead of a fixed count. */
-function readAutoscale(r: ConfigReader, role: "web" | "app"): AutoscaleSettings | undefined {
+function readAutoscale(r: ConfigReader, role: "web" | "app", region: string): AutoscaleSettings | undefined {
     const key = `${role}.autoscale`;
     if (!r.given(key)) return undefined;
+    // The API's droplet template accepts fewer regions than droplets do (no atl1, ric1): digitalocean/openapi
+    // specification/resources/autoscale_pools/models/autoscale_pool_droplet_template.yml, region enum.
+    if (!catalog.autoscaleRegions.includes(region)) {
+        r.problem(
+            `${r.path(key)}: DigitalOcean autoscale pools are not offered in ${show(region)}; expected a region among ${quoteAll(catalog.autoscaleRegions)}. Fix: pulumi config rm --path '${r.path(key)}', or pulumi config set ${r.path("region")} nyc3`,
+        );
+    }
     const value = r.structured(key, ["min", "max", "targetCpu"], "2");
     const num = (sub: string, fallback: number, min: number, max: number) => r.integerValue(`${key}.${sub}`, value[sub], fallback, min, max);
     const min = num("min", 2, 1, 50);
@@ -25,13 +32,26 @@ function readAutoscale(r: ConfigReader, role: "web" | "app"): AutoscaleSettings 
 }
 
 /** The web pool (the single all-in-one server at tier 0) and, from tier 2, the app pool. */
-export function readPools(r: ConfigReader, tier: Tier, profile: TierProfile): { web: PoolSettings; appPool?: PoolSettings } {
+export function readPools(
+    r: ConfigReader,
+    tier: Tier,
+    profile: TierProfile,
+    region: string,
+): { web: PoolSettings & { backups: boolean }; appPool?: PoolSettings } {
     r.onlyFrom(["web.autoscale"], 1, tier, "tier 0 is one server by design");
     const size = r.oneOf("web.size", profile.web.size, DROPLET_SIZES, "droplet sizes");
-    const web: PoolSettings =
+    // Tier 0's droplet holds the only copy of the data (MySQL runs on it), so DigitalOcean's weekly droplet
+    // backups are on by default there (about 20 % of the droplet's price, plan/report/prices.json).
+    const backups = r.bool("web.backups", tier === 0);
+    if (backups && r.given("web.autoscale")) {
+        r.problem(
+            `${r.path("web.backups")}: applies only to a fixed pool; autoscale members are replaced, not restored; got ${show(r.get("web.backups"))}. Fix: pulumi config rm --path '${r.path("web.backups")}'`,
+        );
+    }
+    const web =
         tier === 0
-            ? { count: r.integer("web.count", 1, 1, 1, " at tier 0 (one server; choose tier 1 for a pool)"), size }
-            : { count: r.integer("web.count", profile.web.count, 2, 1000, ` at tier ${tier}`), size, autoscale: readAutoscale(r, "web") };
+            ? { count: r.integer("web.count", 1, 1, 1, " at tier 0 (one server; choose tier 1 for a pool)"), size, backups }
+            : { count: r.integer("web.count", profile.web.count, 2, 1000, ` at tier ${tier}`), size, autoscale: readAutoscale(r, "web", region), backups };
     if (tier === 0 && size in catalog.dropletSizes && (catalog.dropletSizes as Record<string, number>)[size] < 2) {
         r.problem(
             `${r.path("web.size")}: must have at least 2 GB of memory at tier 0 (nginx, the app and MySQL share the droplet); got ${show(size)}. Fix: pulumi config set --path '${r.path("web.size")}' s-1vcpu-2gb`,
@@ -41,7 +61,7 @@ export function readPools(r: ConfigReader, tier: Tier, profile: TierProfile): { 
     const appPool = profile.app && {
         count: r.integer("app.count", profile.app.count, 2, 1000, ` at tier ${tier}`),
         size: r.oneOf("app.size", profile.app.size, DROPLET_SIZES, "droplet sizes"),
-        autoscale: readAutoscale(r, "app"),
+        autoscale: readAutoscale(r, "app", region),
     };
     return { web, appPool };
 }

@@ -60,13 +60,18 @@ export function readSite(r: ConfigReader) {
     }
     const environment = r.oneOf("environment", "Development", ENVIRONMENTS);
 
-    let vpcIpRange = "10.10.0.0/16";
+    // Unset: DigitalOcean allocates "a /20 network range ... that won't conflict with other VPC networks in your
+    // account" and keeps it for the VPC's life (digitalocean/openapi specification/resources/vpcs/models/vpc.yml
+    // ip_range; the provider's ip_range is Optional + Computed, terraform-provider-digitalocean
+    // digitalocean/vpc/resource_vpc.go, so leaving it unset never shows a diff). Stacks in one account then never
+    // collide. Set: the API's bounds, RFC 1918 and "not smaller than /28 nor larger than /16" (same file).
+    let vpcIpRange: string | undefined;
     const range = r.values.vpcIpRange;
     if (range !== undefined) {
         const cidr = typeof range === "string" ? parseCidr(range) : undefined;
-        if (!cidr || !cidr.v4 || !isPrivateRange(cidr.octets!) || cidr.bits < 16 || cidr.bits > 24) {
+        if (!cidr || !cidr.v4 || !isPrivateRange(cidr.octets!) || cidr.bits < 16 || cidr.bits > 28) {
             r.problem(
-                `${r.path("vpcIpRange")}: expected a private (RFC 1918) IPv4 range from /16 to /24 such as "10.10.0.0/16"; got ${show(range)}. Fix: pulumi config set ${r.path("vpcIpRange")} 10.10.0.0/16`,
+                `${r.path("vpcIpRange")}: expected a private (RFC 1918) IPv4 range from /16 to /28 that no other VPC of the account overlaps, such as "10.20.0.0/20"; got ${show(range)}. Fix: pulumi config rm ${r.path("vpcIpRange")} (DigitalOcean then allocates a free /20), or pulumi config set ${r.path("vpcIpRange")} 10.20.0.0/20`,
             );
         } else {
             vpcIpRange = range as string;

@@ -3,6 +3,7 @@
 import { ConfigReader } from "./configReader";
 import { KEYS, SECRET_KEYS } from "./configKeys";
 import { readDatabase, readExtras, readLoadBalancer, readPools } from "./capacitySection";
+import { readDns } from "./dnsSection";
 import { readAlerts, readApp, readCertificate, readSite, readTier } from "./siteSection";
 import { ConfigError, NAMESPACE, type StackSettings } from "./stackSettings";
 import { TIER_PROFILES } from "./tiers";
@@ -26,7 +27,8 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
     const site = readSite(r);
     const alerts = readAlerts(r, tier, profile.monitoring);
     const app = readApp(r);
-    const { web, appPool } = readPools(r, tier, profile);
+    const { web, appPool } = readPools(r, tier, profile, site.region);
+    const dns = readDns(r);
     const loadBalancer = readLoadBalancer(r, tier, profile, web);
     const database = readDatabase(r, tier, profile);
     const { cache, staticAssets } = readExtras(r, tier, profile, site.region);
@@ -41,6 +43,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
         app,
         web,
         appPool,
+        dns,
         loadBalancer,
         database,
         cache,

@@ -8,6 +8,11 @@ export const ENVIRONMENTS = ["Development", "Staging", "Production"] as const;
 export const CERTIFICATE_KINDS = ["lets_encrypt", "custom"] as const;
 export const LOAD_BALANCER_ENGINES = ["managed", "haproxy"] as const;
 export const HAPROXY_ALGORITHMS = ["roundrobin", "leastconn"] as const;
+export const DNS_ZONE_MODES = ["create", "existing"] as const;
+/** Record types `dns.records` accepts (digitalocean/openapi domains/models/domain_record_types.yml, less SOA and SRV). */
+export const DNS_RECORD_TYPES = ["A", "AAAA", "CAA", "CNAME", "MX", "NS", "TXT"] as const;
+/** CAA tags (digitalocean/openapi domains/models/domain_record.yml `tag`). */
+export const CAA_TAGS = ["issue", "issuewild", "iodef"] as const;
 
 /** A DigitalOcean droplet autoscale pool instead of a fixed count. */
 export interface AutoscaleSettings {
@@ -24,6 +29,27 @@ export interface PoolSettings {
 }
 export type Environment = (typeof ENVIRONMENTS)[number];
 
+/** One extra record of `dns.records` (MX, TXT, CAA, …), created in the zone beside the site's A records. */
+export interface DnsRecordSettings {
+    readonly type: (typeof DNS_RECORD_TYPES)[number];
+    /** "@" for the apex, or a name relative to the zone ("mail", "_dmarc"). */
+    readonly name: string;
+    readonly value: string;
+    /** Seconds. */
+    readonly ttl: number;
+    /** MX only. */
+    readonly priority?: number;
+    /** CAA only: flags 0-255 and the tag. */
+    readonly flags?: number;
+    readonly tag?: (typeof CAA_TAGS)[number];
+}
+
+/** The DNS zone: created by the stack (and kept on destroy), or an existing zone the stack adds records to. */
+export interface DnsSettings {
+    readonly zone: (typeof DNS_ZONE_MODES)[number];
+    readonly records: readonly DnsRecordSettings[];
+}
+
 /** Everything the program builds from, with the tier's defaults already applied. */
 export interface StackSettings {
     readonly stack: string;
@@ -31,12 +57,14 @@ export interface StackSettings {
     readonly region: string;
     readonly domain: string;
     readonly environment: Environment;
-    readonly vpcIpRange: string;
+    /** The VPC's private range; undefined lets DigitalOcean allocate a /20 that no other VPC of the account uses. */
+    readonly vpcIpRange?: string;
     readonly sshKeys: readonly string[];
     readonly adminCidrs: readonly string[];
     readonly alerts: { readonly emails: readonly string[]; readonly slack?: { readonly channel: string; readonly url: string } };
     readonly app: { readonly image: string; readonly port: number };
-    readonly web: PoolSettings;
+    readonly web: PoolSettings & { readonly backups: boolean };
+    readonly dns: DnsSettings;
     readonly appPool?: PoolSettings;
     readonly loadBalancer?:
         | { readonly engine: "managed"; readonly count: number; readonly sizeUnit: number }

@@ -53,6 +53,8 @@ export function inventOutputs(type: string, name: string, inputs: Record<string,
             const host = `${auto(name)}-do-user-1.db.ondigitalocean.com`;
             const user = "doadmin";
             const password = `${MOCK_PASSWORD_PREFIX}${h}`;
+            // DigitalOcean's ports: 25060 for MySQL (and PostgreSQL), 25061 for Valkey.
+            const port = inputs.engine === "valkey" ? 25061 : 25060;
             return {
                 id: uuid,
                 state: {
@@ -60,12 +62,12 @@ export function inventOutputs(type: string, name: string, inputs: Record<string,
                     name: auto(name),
                     host,
                     privateHost: `private-${host}`,
-                    port: 25060,
+                    port,
                     user,
                     password,
                     database: "defaultdb",
-                    uri: `mysql://${user}:${password}@${host}:25060/defaultdb?ssl-mode=REQUIRED`,
-                    privateUri: `mysql://${user}:${password}@private-${host}:25060/defaultdb?ssl-mode=REQUIRED`,
+                    uri: `mysql://${user}:${password}@${host}:${port}/defaultdb?ssl-mode=REQUIRED`,
+                    privateUri: `mysql://${user}:${password}@private-${host}:${port}/defaultdb?ssl-mode=REQUIRED`,
                     clusterUrn: `do:dbaas:${uuid}`,
                 },
             };
@@ -102,7 +104,8 @@ export function inventOutputs(type: string, name: string, inputs: Record<string,
         case "digitalocean:index/dnsRecord:DnsRecord":
             return { id, state: { ...base, fqdn: inputs.name === "@" ? inputs.domain : `${inputs.name}.${inputs.domain}` } };
         case "digitalocean:index/vpc:Vpc":
-            return { id: uuid, state: { ...base, name: auto(name), urn: `do:vpc:${uuid}` } };
+            // Without ipRange DigitalOcean allocates a free /20; the invented one holds the invented private addresses.
+            return { id: uuid, state: { ...base, name: auto(name), ipRange: inputs.ipRange ?? "10.10.0.0/20", urn: `do:vpc:${uuid}` } };
         case "digitalocean:index/reservedIp:ReservedIp":
             return { id: `192.0.2.${octet}`, state: { ...base, ipAddress: `192.0.2.${octet}`, urn: `do:reservedip:192.0.2.${octet}` } };
         case "digitalocean:index/dropletAutoscale:DropletAutoscale":

@@ -111,6 +111,32 @@ export function skipPromiseStackTraces(): boolean {
     return true;
 }
 
+/** What `digitalocean.getAccount` answers (GetAccountResult). */
+export interface MockAccount {
+    dropletLimit: number;
+    floatingIpLimit: number;
+    status: string;
+    statusMessage: string;
+    email: string;
+    emailVerified: boolean;
+    uuid: string;
+}
+
+/**
+ * A fresh team account as DigitalOcean sets one up: a droplet limit of 10 and 3 reserved IPs (the documented
+ * default, shared/reference/digitalocean.md), active, its e-mail verified. The offline plan and the tests start
+ * from it; a test changes a field to play another account.
+ */
+export const DEFAULT_MOCK_ACCOUNT: Readonly<MockAccount> = {
+    dropletLimit: 10,
+    floatingIpLimit: 3,
+    status: "active",
+    statusMessage: "",
+    email: "owner@webstack.dev",
+    emailVerified: true,
+    uuid: "00000000-0000-4000-8000-00000000acc7",
+};
+
 /** Captures every resource registration of a program run under Pulumi's mock engine. */
 export class Recorder {
     readonly resources: RecordedResource[] = [];
@@ -122,11 +148,43 @@ export class Recorder {
      */
     previousOutputs: Record<string, unknown> = {};
 
+    /** The account `digitalocean.getAccount` reads (the program's preflight). */
+    account: MockAccount = { ...DEFAULT_MOCK_ACCOUNT };
+
+    /** The zones the account's DNS already hosts (`getDomain` / `getDomains`), e.g. for `dns.zone: existing`. */
+    domains: string[] = [];
+
+    /** Invokes the program made, by token, in order. */
+    readonly invokes: string[] = [];
+
     /** Forgets what was recorded, e.g. between tests. */
     reset(): void {
         this.resources.length = 0;
         this.previousOutputs = {};
+        this.account = { ...DEFAULT_MOCK_ACCOUNT };
+        this.domains = [];
+        this.invokes.length = 0;
         this.requests = 0;
+    }
+
+    /** The answer DigitalOcean (through the provider) gives to an invoke; throws on an invoke it does not know. */
+    private answer(token: string, inputs: Record<string, any>): Record<string, unknown> {
+        this.invokes.push(token);
+        switch (token) {
+            case "digitalocean:index/getAccount:getAccount":
+                return { ...this.account, id: this.account.uuid };
+            case "digitalocean:index/getDomain:getDomain": {
+                if (!this.domains.includes(inputs.name)) throw new Error(`domain not found: GET https://api.digitalocean.com/v2/domains/${inputs.name}: 404`);
+                return { id: inputs.name, name: inputs.name, ttl: 1800, zoneFile: "", domainUrn: `do:domain:${inputs.name}` };
+            }
+            case "digitalocean:index/getDomains:getDomains": {
+                const filters = (inputs.filters ?? []) as { key: string; values: string[] }[];
+                const names = this.domains.filter((d) => filters.every((f) => f.key !== "name" || f.values.includes(d)));
+                return { id: "domains", filters, domains: names.map((name) => ({ name, ttl: 1800, urn: `do:domain:${name}` })) };
+            }
+            default:
+                throw new Error(`webstack's mock engine has no answer for the invoke "${token}"; add one to plan/capture/recorder.ts.`);
+        }
     }
 
     byType(type: string): RecordedResource[] {
@@ -145,9 +203,7 @@ export class Recorder {
                     args.type === "pulumi:pulumi:StackReference"
                         ? { id: String(args.inputs.name), state: { name: args.inputs.name, outputs: this.previousOutputs, secretOutputNames: [] } }
                         : inventOutputs(args.type, args.name, args.inputs, preview),
-                call: (args) => {
-                    throw new Error(`webstack's mock engine has no answer for the invoke "${args.token}"; add one to plan/capture/recorder.ts.`);
-                },
+                call: (args) => this.answer(args.token, args.inputs),
             },
             project,
             stack,

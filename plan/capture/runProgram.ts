@@ -17,6 +17,8 @@ export interface ProgramRun {
     resources: RecordedResource[];
     /** The program's exports, resolved, in export order. */
     outputs: StackOutput[];
+    /** What the program logged with `pulumi.log.warn`, in order (the CLI prints these as warnings). */
+    warnings: string[];
 }
 
 /** What to run: the program's entry point and the config the CLI would hand it. */
@@ -31,6 +33,11 @@ export interface ProgramSpec {
     secretKeys: string[];
     /** The outputs of the stack's previous update, as a StackReference to the stack reads them (default: never deployed). */
     previousOutputs?: Record<string, unknown>;
+    /**
+     * Run as `pulumi preview` (true: `pulumi.runtime.isDryRun()`, the offline plan's mode) or as `pulumi up` (false).
+     * Outputs are invented either way. @default true
+     */
+    dryRun?: boolean;
 }
 
 /**
@@ -101,9 +108,29 @@ async function resolveExport(value: unknown): Promise<{ value: unknown; secret: 
  */
 export async function runProgram(recorder: Recorder, spec: ProgramSpec): Promise<ProgramRun> {
     const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    const { account, domains } = recorder;
     recorder.reset();
+    // What the caller set up for this run: the account and zones the invokes answer with.
+    recorder.account = account;
+    recorder.domains = domains;
     recorder.previousOutputs = spec.previousOutputs ?? {};
     pulumi.runtime.setAllConfig(spec.config, spec.secretKeys);
+    // The SDK's own setters for tests: the mode, and the stack this run is (URNs and getStack() follow it).
+    const runtime = pulumi.runtime as unknown as { _setIsDryRun(v: boolean): void; _setProject(v: string): void; _setStack(v: string): void };
+    const before = { dryRun: pulumi.runtime.isDryRun(), project: pulumi.getProject(), stack: pulumi.getStack() };
+    runtime._setIsDryRun(spec.dryRun ?? true);
+    runtime._setProject(spec.project);
+    runtime._setStack(spec.stack);
+
+    // Without an engine, pulumi.log.warn writes "warning: [runtime] <message>" to console.warn (@pulumi/pulumi
+    // log/index.js); the run keeps them instead, as the CLI shows them beside the plan.
+    const warnings: string[] = [];
+    const consoleWarn = console.warn;
+    console.warn = (...args: unknown[]) => {
+        const text = args.map(String).join(" ");
+        if (text.startsWith("warning: [runtime] ")) warnings.push(text.slice("warning: [runtime] ".length));
+        else consoleWarn(...args);
+    };
 
     // Like the language host: the first reported error wins, later copies of the same error are ignored.
     let failed: (err: unknown) => void = () => undefined;
@@ -116,7 +143,12 @@ export async function runProgram(recorder: Recorder, spec: ProgramSpec): Promise
     try {
         const entry = require.resolve(spec.main);
         delete require.cache[entry];
-        const exported = (require(entry) ?? {}) as Record<string, unknown>;
+        const loaded = require(entry) as unknown;
+        // An async program (module.exports is a function) is awaited like the language host does; its result holds the outputs.
+        const exported = ((typeof loaded === "function" ? await untilError(Promise.resolve((loaded as () => unknown)())) : loaded) ?? {}) as Record<
+            string,
+            unknown
+        >;
         await untilError(recorder.settle());
         // Unhandled rejections are delivered after the microtask queue drains; give them one macrotask.
         await untilError(new Promise((resolve) => setImmediate(resolve)));
@@ -124,10 +156,14 @@ export async function runProgram(recorder: Recorder, spec: ProgramSpec): Promise
         const values = await untilError(Promise.all(names.map((name) => resolveExport(exported[name]))));
         await untilError(new Promise((resolve) => setImmediate(resolve)));
         const resources = [...recorder.resources].sort((a, b) => a.order - b.order);
-        return { stackUrn: stackUrnOf(spec.project, spec.stack), resources, outputs: names.map((name, i) => ({ name, ...values[i] })) };
+        return { stackUrn: stackUrnOf(spec.project, spec.stack), resources, outputs: names.map((name, i) => ({ name, ...values[i] })), warnings };
     } catch (err) {
         throw err instanceof ProgramError ? err : toProgramError(err, spec);
     } finally {
+        console.warn = consoleWarn;
+        runtime._setIsDryRun(before.dryRun);
+        runtime._setProject(before.project);
+        runtime._setStack(before.stack);
         process.off("unhandledRejection", onError);
         process.off("uncaughtException", onError);
     }

@@ -39,6 +39,7 @@ const EXPECTED_TYPES: Record<string, string> = {
     "web.count": "number",
     "web.size": "string",
     "web.autoscale": "AutoscaleOptions",
+    "web.backups": "boolean",
     "database.size": "string",
     "database.standbyNodes": "number",
     "database.readReplicas": "number",
@@ -49,6 +50,8 @@ const EXPECTED_TYPES: Record<string, string> = {
     "loadBalancer.algorithm": "string",
     "loadBalancer.size": "string",
     "certificate.kind": "string",
+    "dns.zone": "string",
+    "dns.records": "DnsRecordOptions[]",
     tlsPrivateKey: "string",
     tlsCertificate: "string",
     tlsCertificateChain: "string",
@@ -148,9 +151,10 @@ describe("WebStack as a component package (the provider host over gRPC)", functi
             databaseUri: "string (secret)",
             appSecretsEnv: "string (secret)",
             cdnEndpoint: "string",
+            dnsRecords: "string[]",
             dataResources: "string[]",
         });
-        assert.deepEqual(schema.resources[TOKEN].required, ["dataResources", "dropletIps", "loadBalancerIps", "url"]);
+        assert.deepEqual(schema.resources[TOKEN].required, ["dataResources", "dnsRecords", "dropletIps", "loadBalancerIps", "url"]);
     });
 
     it("constructs a tier-2 WebStack with exactly the resources index.ts creates from the same config", async () => {

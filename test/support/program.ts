@@ -17,17 +17,22 @@ export interface RunOptions {
     secretKeys?: string[];
     /** The previous update's outputs (default: a stack never deployed). */
     previous?: Record<string, unknown>;
+    /** Run as `pulumi preview` (true) or as `pulumi up` (false), where the account preflight refuses. @default true */
+    dryRun?: boolean;
+    /** The stack the run is (its name goes into tags, the project and URNs). @default "dev" */
+    stack?: string;
 }
 
 /** Runs index.ts afresh with `webstack:*` config (keys without the namespace) and returns what it registered and exported. */
 export function runProgram(config: Record<string, unknown>, opts: RunOptions = {}): Promise<ProgramRun> {
     return run(recorder, {
         project: "webstack",
-        stack: "dev",
+        stack: opts.stack ?? "dev",
         main: INDEX,
         config: encodeConfig(config),
         secretKeys: (opts.secretKeys ?? []).map((k) => `webstack:${k}`),
         previousOutputs: opts.previous,
+        dryRun: opts.dryRun,
     });
 }
 

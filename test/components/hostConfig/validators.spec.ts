@@ -40,7 +40,7 @@ describe("renderNginxConfig", () => {
 
     it("proxies everything else to exactly the given upstream with forwarded headers and bounded timeouts", () => {
         const site = renderNginxConfig(BEHIND_LB);
-        assert.deepEqual(block(site, "upstream webstack_app"), ["server 10.110.0.9:8080;", "keepalive 16;"]);
+        assert.deepEqual(block(site, "upstream webstack_app"), ["server 10.110.0.9:8080;", "keepalive 16;", "keepalive_timeout 50s;"]);
         assert.deepEqual(block(site, "location /"), [
             "proxy_pass http://webstack_app;",
             "proxy_http_version 1.1;",

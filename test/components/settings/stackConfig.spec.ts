@@ -52,7 +52,7 @@ describe("Stack config: defaults per tier", () => {
         const s = parse(exampleConfig(1));
         assert.deepEqual(s.app, { image: "ghcr.io/nginxinc/nginx-unprivileged:stable", port: 8080 });
         assert.equal(s.database?.protect, true);
-        assert.deepEqual([s.region, s.environment, s.vpcIpRange], ["nyc3", "Development", "10.10.0.0/16"]);
+        assert.deepEqual([s.region, s.environment, s.vpcIpRange], ["nyc3", "Development", undefined]);
     });
 
     it("accepts the plain-text forms pulumi new prompts produce", () => {
@@ -96,8 +96,8 @@ describe("Stack config: validation messages", () => {
                 database: { standbyNodes: 3 },
             }),
             [
-                'webstack:tierr: unknown key; allowed keys are "tier", "region", "domain", "environment", "vpcIpRange", "sshKeys", "adminCidrs", "alerts", "alertEmail", "slackWebhookUrl", "app", "web", "database", "loadBalancer", "certificate", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain", "cache", "staticAssets" or "allowDataLoss". Fix: pulumi config rm \'webstack:tierr\'',
-                'webstack:web.sise: unknown key; allowed keys are "count", "size" or "autoscale". Fix: pulumi config rm --path \'webstack:web.sise\'',
+                'webstack:tierr: unknown key; allowed keys are "tier", "region", "domain", "environment", "vpcIpRange", "sshKeys", "adminCidrs", "alerts", "alertEmail", "slackWebhookUrl", "app", "web", "database", "loadBalancer", "certificate", "dns", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain", "cache", "staticAssets" or "allowDataLoss". Fix: pulumi config rm \'webstack:tierr\'',
+                'webstack:web.sise: unknown key; allowed keys are "count", "size", "autoscale" or "backups". Fix: pulumi config rm --path \'webstack:web.sise\'',
                 'webstack:region: expected "ams3", "atl1", "blr1", "fra1", "lon1", "nyc1", "nyc3", "ric1", "sfo2", "sfo3", "sgp1", "syd1" or "tor1"; got "mars1". Fix: pulumi config set webstack:region nyc3',
                 "webstack:adminCidrs[0]: SSH from the whole internet is refused; expected a CIDR narrower than /0; got \"0.0.0.0/0\". Fix: pulumi config set --path 'webstack:adminCidrs[0]' 203.0.113.7/32",
                 'webstack:adminCidrs[1]: expected an IPv4 or IPv6 CIDR such as "203.0.113.7/32"; got "10.0.0.1". Fix: pulumi config set --path \'webstack:adminCidrs[1]\' 203.0.113.7/32',
@@ -141,7 +141,7 @@ describe("Stack config: validation messages", () => {
 
     it("refuses a structured key given as text, and wrong types", () => {
         assert.deepEqual(problems({ ...exampleConfig(1), web: "big", database: { protect: "yes" }, sshKeys: true }), [
-            'webstack:web: expected an object with keys "count", "size" or "autoscale"; got "big". Fix: pulumi config set --path \'webstack:web.count\' <value>',
+            'webstack:web: expected an object with keys "count", "size", "autoscale" or "backups"; got "big". Fix: pulumi config set --path \'webstack:web.count\' <value>',
             "webstack:sshKeys: expected a list; got \"true\". Fix: pulumi config set --path 'webstack:sshKeys[0]' <fingerprint>",
             "webstack:database.protect: expected true or false; got \"yes\". Fix: pulumi config set --path 'webstack:database.protect' true",
         ]);

@@ -173,8 +173,8 @@ describe("cost of each tier's default stack (examples/stack.yaml), through npm r
     const app = () => P("droplet/s-1vcpu-2gb");
     const db = () => P("database-node/db-s-1vcpu-2gb");
 
-    it("tier 0: one 2 GB droplet running everything", async () => {
-        assert.equal(await total(0), P("droplet/s-1vcpu-2gb"));
+    it("tier 0: one 2 GB droplet running everything, with its weekly backups (20 % of the droplet)", async () => {
+        assert.equal(await total(0), P("droplet/s-1vcpu-2gb") + P("droplet/s-1vcpu-2gb") * 0.2);
     });
     it("tier 1: load balancer, two web droplets, a MySQL primary and one read replica", async () => {
         assert.equal(await total(1), lb() + 2 * web() + db() + db());

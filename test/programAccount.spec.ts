@@ -1,0 +1,137 @@
+// index.ts against a DigitalOcean account (issue 14): the preflight refuses `pulumi up` before any resource
+// exists and only warns in a preview; an existing zone is adopted, a created one kept on destroy; the shared
+// project tag survives any one stack's destroy; tier 0's droplet is backed up weekly.
+import assert from "node:assert/strict";
+import { ProgramError } from "../plan/capture/runProgram";
+import { byName, exampleConfig, output, runProgram } from "./support/program";
+import { recorder } from "./support/hooks";
+
+/** A stack of one's own: a real domain and the account's verified e-mail (the mock account's). */
+const own = (tier: number, extra: Record<string, unknown> = {}) => ({
+    ...exampleConfig(tier),
+    domain: "shop.acme.dev",
+    alerts: { emails: ["owner@webstack.dev"] },
+    ...extra,
+});
+const types = (run: { resources: { type: string }[] }) => run.resources.map((r) => r.type);
+
+describe("index.ts: the account preflight", () => {
+    it("fails pulumi up of the example stack before creating anything, listing every problem with its fix", async () => {
+        await assert.rejects(runProgram(exampleConfig(2), { dryRun: false }), (err: unknown) => {
+            assert.ok(err instanceof ProgramError && err.kind === "run");
+            assert.deepEqual((err as Error).message.split("\n"), [
+                'DigitalOcean would refuse stack "dev"; nothing was created:',
+                '  - webstack:domain: a reserved example domain (RFC 2606), which cannot be delegated to DigitalOcean, so neither its records nor a certificate would ever work; got "example.com". Fix: pulumi config set webstack:domain <a domain you control>',
+                `  - webstack:certificate.kind: "lets_encrypt" needs DigitalOcean DNS to host "example.com", which it cannot (a reserved domain); got "lets_encrypt". Fix: use a domain whose zone is at DigitalOcean, or pulumi config set --path 'webstack:certificate.kind' custom with tlsPrivateKey and tlsCertificate`,
+                `  - webstack:alerts.emails[0]: at a reserved example domain, which can never be an e-mail verified on the DigitalOcean account, as uptime alerts require; got "ops@example.com". Fix: pulumi config set --path 'webstack:alerts.emails[0]' <a team member's login e-mail>, or send alerts to Slack instead, which has no such rule: pulumi config set --path 'webstack:alerts.slackChannel' '#ops' and pulumi config set --secret webstack:slackWebhookUrl https://hooks.slack.com/services/…`,
+            ]);
+            return true;
+        });
+        await recorder.settle();
+        assert.deepEqual(recorder.resources, []);
+        assert.deepEqual(recorder.invokes, ["digitalocean:index/getAccount:getAccount"]);
+    });
+
+    it("fails pulumi up with more droplets than the mocked account allows", async () => {
+        recorder.account.dropletLimit = 5;
+        await assert.rejects(runProgram(own(3), { dryRun: false }), (err: unknown) => {
+            assert.equal(
+                (err as Error).message,
+                `DigitalOcean would refuse stack "dev"; nothing was created:\n  - webstack:web.count: the stack runs up to 8 droplets (web.count 4, app.count 4) but the account allows 5 in all, other stacks' droplets included; got 8. Fix: lower web.count, app.count or the autoscale maxima, or ask DigitalOcean support to raise the droplet limit`,
+            );
+            return true;
+        });
+        await recorder.settle();
+        assert.deepEqual(recorder.resources, []);
+    });
+
+    it("only warns in a preview, with the same problems, and plans the whole stack", async () => {
+        const run = await runProgram(exampleConfig(2));
+        assert.equal(run.warnings.length, 1);
+        assert.match(
+            run.warnings[0],
+            /^pulumi up will fail for stack "dev" before creating anything; DigitalOcean would refuse:\n {2}- webstack:domain: a reserved example domain/,
+        );
+        assert.equal(run.warnings[0].split("\n").length, 4);
+        assert.ok(types(run).includes("digitalocean:index/vpc:Vpc"));
+    });
+
+    it("lets pulumi up of a stack the account can hold through", async () => {
+        const run = await runProgram(own(3), { dryRun: false });
+        assert.deepEqual(run.warnings, []);
+        assert.equal(output(run, "url").value, "https://shop.acme.dev");
+    });
+});
+
+describe("index.ts: DNS zone", () => {
+    it("keeps a zone it creates on destroy", async () => {
+        const run = await runProgram(own(1));
+        assert.equal(byName(run.resources, "webstack-zone").retainOnDelete, true);
+    });
+
+    it("adopts an existing zone: no Domain, only the stack's records in it", async () => {
+        recorder.domains = ["shop.acme.dev"];
+        const run = await runProgram(own(1, { dns: { zone: "existing" } }), { dryRun: false });
+        assert.equal(types(run).includes("digitalocean:index/domain:Domain"), false);
+        const records = run.resources.filter((r) => r.type === "digitalocean:index/dnsRecord:DnsRecord");
+        assert.deepEqual(
+            records.map((r) => [r.name, r.inputs.domain]),
+            [
+                ["webstack-dns-apex-0", "shop.acme.dev"],
+                ["webstack-dns-www-0", "shop.acme.dev"],
+            ],
+        );
+        assert.ok(recorder.invokes.includes("digitalocean:index/getDomains:getDomains"));
+    });
+
+    it("fails pulumi up when the zone to adopt is not in the account", async () => {
+        await assert.rejects(
+            runProgram(own(1, { dns: { zone: "existing" } }), { dryRun: false }),
+            /webstack:dns\.zone: "existing" adopts a zone already at DigitalOcean, but the account's DNS has no zone "shop\.acme\.dev"/,
+        );
+        await recorder.settle();
+        assert.deepEqual(recorder.resources, []);
+    });
+
+    it("creates the extra records and lists every record it manages", async () => {
+        const records = [
+            { type: "MX", name: "@", value: "mx1.mail.test.", priority: 10 },
+            { type: "CAA", name: "@", value: "letsencrypt.org", flags: 0, tag: "issue" },
+        ];
+        const run = await runProgram(own(0, { dns: { records } }));
+        const mx = byName(run.resources, "webstack-dns-mx-apex-0");
+        assert.deepEqual([mx.inputs.type, mx.inputs.value, mx.inputs.priority], ["MX", "mx1.mail.test.", 10]);
+        const caa = byName(run.resources, "webstack-dns-caa-apex-0");
+        assert.deepEqual([caa.inputs.flags, caa.inputs.tag], [0, "issue"]);
+        assert.deepEqual(output(run, "dnsRecords").value, [
+            "A shop.acme.dev 203.0.113.25",
+            "A www.shop.acme.dev 203.0.113.25",
+            "MX shop.acme.dev mx1.mail.test.",
+            "CAA shop.acme.dev letsencrypt.org",
+        ]);
+    });
+});
+
+describe("index.ts: what a stack owns in a shared account", () => {
+    it("keeps the project tag every stack shares on destroy, and owns its stack tag", async () => {
+        const run = await runProgram(own(1));
+        assert.deepEqual(
+            [byName(run.resources, "webstack-tag-project"), byName(run.resources, "webstack-tag-stack")].map((t) => [t.inputs.name, t.retainOnDelete]),
+            [
+                ["webstack", true],
+                ["webstack-dev", false],
+            ],
+        );
+    });
+
+    it("sends no VPC range unless one is configured, so DigitalOcean allocates a free one", async () => {
+        const run = await runProgram(own(1));
+        assert.equal(byName(run.resources, "webstack-network-vpc").inputs.ipRange, undefined);
+    });
+
+    it("backs up tier 0's droplet weekly", async () => {
+        const run = await runProgram(own(0));
+        const droplet = byName(run.resources, "webstack-web-0");
+        assert.deepEqual([droplet.inputs.backups, droplet.inputs.backupPolicy], [true, { plan: "weekly", weekday: "SUN", hour: 4 }]);
+    });
+});
