@@ -10,7 +10,7 @@ import { PolicyHost } from "./policyHost/host";
 import { parsePolicyPackConfig, reconcilePolicyConfig } from "./policyHost/packConfig";
 import { PolicyHostError, type AnalyzerInfo, type Finding } from "./policyHost/protocol";
 import { buildDocument, type PlanDocument } from "./report/document";
-import type { CostEstimate } from "./report/cost";
+import type { CostEstimate } from "../policies/lib/pricing";
 
 export interface PlanOptions {
     stack: string;
@@ -57,7 +57,7 @@ const now = () => Math.round(performance.now());
 
 /** What the plan tells DigitalOcean's price table about each resource: its inputs with secrets unwrapped. */
 export function priceResources(resources: readonly RecordedResource[]): CostEstimate {
-    const { estimateCost } = require("./report/cost") as typeof import("./report/cost");
+    const { estimateCost } = require("../policies/lib/pricing") as typeof import("../policies/lib/pricing");
     const { plain } = require("./capture/recorder") as typeof import("./capture/recorder");
     return estimateCost(
         resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, custom: r.custom, inputs: plain(r.inputs) as Record<string, unknown> })),

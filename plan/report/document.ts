@@ -2,7 +2,7 @@
 // registered and exported, the policy findings, the cost and the diagram, and the summary line's numbers.
 import { RecordedResource, redact } from "../capture/recorder";
 import type { ProgramRun } from "../capture/runProgram";
-import type { CostEstimate } from "./cost";
+import type { CostEstimate } from "../../policies/lib/pricing";
 import type { Finding } from "../policyHost/protocol";
 
 /** The recorded fields a plan shows of each resource. */

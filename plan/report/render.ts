@@ -58,7 +58,7 @@ export function renderText(doc: PlanDocument): string {
         out.push("Policies: skipped (no policy pack)", "");
     }
     const c = doc.cost;
-    out.push(`Estimated monthly cost (${c.currency}, list prices collected ${c.pricesCollected}, plan/report/prices.json):`);
+    out.push(`Estimated monthly cost (${c.currency}, list prices collected ${c.pricesCollected}, policies/lib/prices.json):`);
     const rows = c.items.map((i) => [i.name, i.description, usd(i.monthlyUsd)]);
     const w0 = Math.max(8, ...rows.map((r) => r[0].length));
     const w1 = Math.max(4, ...rows.map((r) => r[1].length));
@@ -107,7 +107,7 @@ export function renderMarkdown(doc: PlanDocument): string {
     for (const i of doc.cost.items) out.push(`| \`${i.name}\` | ${md(i.description)} | ${usd(i.monthlyUsd)} |`);
     out.push(`| **Total** | | **${usd(doc.cost.monthlyUsd)}** |`, "");
     for (const u of doc.cost.unpriced) out.push(`- Not priced: \`${u.name}\` (${u.type}): ${u.reason}`);
-    out.push(`List prices from \`plan/report/prices.json\`, collected ${doc.cost.pricesCollected}; sources and dates per figure are in that file.`, "");
+    out.push(`List prices from \`policies/lib/prices.json\`, collected ${doc.cost.pricesCollected}; sources and dates per figure are in that file.`, "");
     out.push("#### Architecture", "", "```mermaid", doc.diagram.mermaidText.trimEnd(), "```", "");
     out.push(`<details><summary>Resources (${s.resources})</summary>`, "", "```", ...tree(doc), "```", "", "</details>", "");
     return out.join("\n");
