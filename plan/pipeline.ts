@@ -10,6 +10,7 @@ import { PolicyHost } from "./policyHost/host";
 import { parsePolicyPackConfig, reconcilePolicyConfig } from "./policyHost/packConfig";
 import { PolicyHostError, type AnalyzerInfo, type Finding } from "./policyHost/protocol";
 import { buildDocument, type PlanDocument } from "./report/document";
+import type { AvailabilityEstimate } from "../policies/lib/availability";
 import type { CostEstimate } from "../policies/lib/pricing";
 
 export interface PlanOptions {
@@ -62,6 +63,13 @@ export function priceResources(resources: readonly RecordedResource[]): CostEsti
     return estimateCost(
         resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, custom: r.custom, inputs: plain(r.inputs) as Record<string, unknown> })),
     );
+}
+
+/** The request path's expected availability, from each resource's state (inputs and computed outputs, as AnalyzeStack sees them). */
+export function availabilityOf(resources: readonly RecordedResource[]): AvailabilityEstimate {
+    const { estimateAvailability } = require("../policies/lib/availability") as typeof import("../policies/lib/availability");
+    const { plain } = require("./capture/recorder") as typeof import("./capture/recorder");
+    return estimateAvailability(resources.filter((r) => r.custom).map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: plain(r.state) })));
 }
 
 interface PolicyVerdicts {
@@ -171,6 +179,7 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
         // Meanwhile, in this process: cost and diagram.
         const costStart = performance.now();
         const cost = priceResources(run.resources);
+        const availability = availabilityOf(run.resources);
         const tierValue = cfg.config[`${cfg.project}:tier`];
         const tier = tierValue !== undefined && /^\d+$/.test(tierValue) ? Number(tierValue) : null;
         const model = diagram.buildDiagram(run.resources);
@@ -198,6 +207,7 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
                 ? { name: policy.info.name, version: policy.info.version, path: rel(opts.policyPack), config: hasConfigFile ? rel(configFile) : null }
                 : null,
             cost,
+            availability,
             diagram: { svg: rel(files.svg), mermaid: rel(files.mermaid), dot: rel(files.dot), mermaidText: mermaid },
         });
         const { renderJson, renderMarkdown } = require("./report/render") as typeof import("./report/render");

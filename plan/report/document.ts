@@ -2,6 +2,7 @@
 // registered and exported, the policy findings, the cost and the diagram, and the summary line's numbers.
 import { RecordedResource, redact } from "../capture/recorder";
 import type { ProgramRun } from "../capture/runProgram";
+import type { AvailabilityEstimate } from "../../policies/lib/availability";
 import type { CostEstimate } from "../../policies/lib/pricing";
 import type { Finding } from "../policyHost/protocol";
 
@@ -35,6 +36,8 @@ export interface PlanDocument {
     policyPack: { name: string; version: string; path: string; config: string | null } | null;
     findings: (Finding & { type: string; name: string })[];
     cost: CostEstimate;
+    /** Expected monthly availability of the request path (policies/lib/availability.ts, docs/availability.md). */
+    availability: AvailabilityEstimate;
     diagram: { svg: string | null; mermaid: string | null; dot: string | null; mermaidText: string };
     summary: { resources: number; mandatory: number; advisory: number; monthlyUsd: number; exitCode: 0 | 1 };
 }
@@ -82,6 +85,7 @@ export interface DocumentParts {
     findings: Finding[];
     policyPack: PlanDocument["policyPack"];
     cost: CostEstimate;
+    availability: AvailabilityEstimate;
     diagram: PlanDocument["diagram"];
 }
 
@@ -101,6 +105,7 @@ export function buildDocument(parts: DocumentParts): PlanDocument {
         policyPack: parts.policyPack,
         findings,
         cost: parts.cost,
+        availability: parts.availability,
         diagram: parts.diagram,
         summary: {
             resources: resources.length,

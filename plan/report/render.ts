@@ -1,6 +1,7 @@
 // The plan document's three renderings: text like `pulumi preview`, JSON, and markdown for a pull-request comment.
 import type { PlanDocument, PlanResource } from "./document";
 import type { Finding } from "../policyHost/protocol";
+import { percent } from "../../policies/lib/availability";
 
 const usd = (n: number) => n.toFixed(2);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -68,6 +69,15 @@ export function renderText(doc: PlanDocument): string {
     out.push(`    ${"Total".padEnd(w0)}  ${"".padEnd(w1)}  ${usd(c.monthlyUsd).padStart(w2)}`);
     for (const u of c.unpriced) out.push(`    not priced: ${u.name} (${u.type}): ${u.reason}`);
     out.push("");
+    const a = doc.availability;
+    out.push(
+        `Expected monthly availability (DigitalOcean SLAs, docs/availability.md): ${percent(a.availability)}, about ${a.downtimeMinutesPerMonth} minutes down in a 30-day month`,
+    );
+    const stageRows = a.stages.map((st) => [st.kind, st.label, String(st.instances), percent(st.availability)]);
+    const sw = [5, 4, 9].map((min, i) => Math.max(min, ...stageRows.map((r) => r[i].length)));
+    out.push(`    ${"Stage".padEnd(sw[0])}  ${"What".padEnd(sw[1])}  ${"Instances".padStart(sw[2])}  Availability`);
+    for (const [k, l, n, v] of stageRows) out.push(`    ${k.padEnd(sw[0])}  ${l.padEnd(sw[1])}  ${n.padStart(sw[2])}  ${v}`);
+    out.push(`    single points of failure: ${a.singlePoints.length ? a.singlePoints.map((n) => `"${n}"`).join(", ") : "none"}`, "");
     if (doc.diagram.svg) out.push(`Architecture: ${doc.diagram.svg} (Mermaid: ${doc.diagram.mermaid})`, "");
     out.push("Resources:", `    + ${doc.summary.resources} to create`, "");
     out.push(
@@ -108,6 +118,19 @@ export function renderMarkdown(doc: PlanDocument): string {
     out.push(`| **Total** | | **${usd(doc.cost.monthlyUsd)}** |`, "");
     for (const u of doc.cost.unpriced) out.push(`- Not priced: \`${u.name}\` (${u.type}): ${u.reason}`);
     out.push(`List prices from \`policies/lib/prices.json\`, collected ${doc.cost.pricesCollected}; sources and dates per figure are in that file.`, "");
+    const a = doc.availability;
+    out.push(
+        `#### Expected monthly availability: ${percent(a.availability)}`,
+        "",
+        `About ${a.downtimeMinutesPerMonth} minutes down in a 30-day month, composed from DigitalOcean's published SLAs over the request path (see \`docs/availability.md\`).`,
+        "",
+        "| Stage | What | Instances | Availability |",
+        "|---|---|---:|---:|",
+        ...a.stages.map((st) => `| ${st.kind} | ${md(st.label)} | ${st.instances} | ${percent(st.availability)} |`),
+        "",
+        `Single points of failure: ${a.singlePoints.length ? a.singlePoints.map((n) => `\`${n}\``).join(", ") : "none"}.`,
+        "",
+    );
     out.push("#### Architecture", "", "```mermaid", doc.diagram.mermaidText.trimEnd(), "```", "");
     out.push(`<details><summary>Resources (${s.resources})</summary>`, "", "```", ...tree(doc), "```", "", "</details>", "");
     return out.join("\n");

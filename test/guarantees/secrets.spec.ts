@@ -12,7 +12,7 @@ import { toMermaid } from "../../plan/report/diagram/render";
 import { SECRET_PLACEHOLDER } from "../../plan/capture/stackConfig";
 import { PlanDocument, buildDocument } from "../../plan/report/document";
 import { renderJson, renderMarkdown, renderText } from "../../plan/report/render";
-import { priceResources } from "../../plan/pipeline";
+import { availabilityOf, priceResources } from "../../plan/pipeline";
 import { RecordedResource, plain } from "../../plan/capture/recorder";
 import { ProgramRun, exampleConfig, output, runProgram } from "../support/program";
 
@@ -91,6 +91,7 @@ function planDocument(run: ProgramRun): PlanDocument {
         findings: [],
         policyPack: null,
         cost: priceResources(run.resources),
+        availability: availabilityOf(run.resources),
         diagram: { svg: null, mermaid: null, dot: null, mermaidText: toMermaid(buildDiagram(run.resources)) },
     });
 }
