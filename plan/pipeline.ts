@@ -10,6 +10,7 @@ import { PolicyHost } from "./policyHost/host";
 import { parsePolicyPackConfig, reconcilePolicyConfig } from "./policyHost/packConfig";
 import { PolicyHostError, type AnalyzerInfo, type Finding } from "./policyHost/protocol";
 import { buildDocument, type PlanDocument } from "./report/document";
+import { propertyChanges, type PlanRemediation } from "./policyHost/remediation";
 import type { AvailabilityEstimate } from "../policies/lib/availability";
 import type { CostEstimate } from "../policies/lib/pricing";
 
@@ -75,6 +76,7 @@ export function availabilityOf(resources: readonly RecordedResource[]): Availabi
 interface PolicyVerdicts {
     info?: AnalyzerInfo;
     findings: Finding[];
+    remediations: PlanRemediation[];
     analyze: number;
     analyzeStack: number;
     cpu: PlanTimings["policyHostCpuMs"];
@@ -93,17 +95,49 @@ async function analyze(
     sent: () => void,
 ): Promise<PolicyVerdicts> {
     const { outputsWithSecrets, stackResource, toAnalyzed } = require("./policyHost/fromGraph") as typeof import("./policyHost/fromGraph");
-    const { isSecret } = require("./capture/recorder") as typeof import("./capture/recorder");
+    const { isSecret, plain, redact } = require("./capture/recorder") as typeof import("./capture/recorder");
     try {
         const info = await host.getAnalyzerInfo();
         await host.configureStack();
-        await host.configure(reconcilePolicyConfig(info, config));
+        const configured = reconcilePolicyConfig(info, config);
+        await host.configure(configured);
+        // The engine calls Remediate for every resource before Analyze (step_generator.go: a remediate pass, then an
+        // analyze pass on the remediated inputs). With no policy at level "remediate" the host answers every call
+        // with nothing, so the plan skips the calls then.
+        const remediating = Object.values(configured).some((c) => c.enforcementLevel === "remediate");
+        const remediations: PlanRemediation[] = [];
+        const remediatedInputs = new Map<string, Record<string, unknown>>();
+        const remediationFindings: Finding[] = [];
         const cpu0 = host.usage();
         const analyzeStart = performance.now();
         const analyzing = Promise.all(
             run.resources
                 .filter((r) => r.custom)
-                .map(async (r) => (await host.analyze(toAnalyzed(r, run.stackUrn, r.inputs))).map((f) => ({ ...f, urn: f.urn || r.urn }))),
+                .map(async (r) => {
+                    let inputs = r.inputs;
+                    if (remediating) {
+                        for (const m of await host.remediate(toAnalyzed(r, run.stackUrn, inputs))) {
+                            if (m.diagnostic) {
+                                remediationFindings.push({
+                                    policy: m.policy,
+                                    pack: info.name,
+                                    packVersion: info.version,
+                                    level: "advisory",
+                                    severity: info.policies.find((p) => p.name === m.policy)?.severity ?? "",
+                                    description: m.description,
+                                    message: m.diagnostic,
+                                    urn: r.urn,
+                                });
+                            } else if (m.properties) {
+                                const changes = propertyChanges(redact(plain(inputs)), redact(plain(m.properties)));
+                                remediations.push({ urn: r.urn, policy: m.policy, changes });
+                                inputs = m.properties;
+                            }
+                        }
+                        if (inputs !== r.inputs) remediatedInputs.set(r.urn, inputs);
+                    }
+                    return (await host.analyze(toAnalyzed(r, run.stackUrn, inputs))).map((f) => ({ ...f, urn: f.urn || r.urn }));
+                }),
         );
         sent();
         const perResource = await analyzing;
@@ -114,12 +148,14 @@ async function analyze(
                 run.stackUrn,
                 run.outputs.map((o) => ({ ...o, value: JSON.parse(JSON.stringify(o.value ?? null)) })),
             ),
-            ...run.resources.map((r) => toAnalyzed(r, run.stackUrn, outputsWithSecrets(r, isSecret))),
+            // A remediated resource is created from its remediated inputs, so its state carries them.
+            ...run.resources.map((r) => toAnalyzed(r, run.stackUrn, { ...outputsWithSecrets(r, isSecret), ...remediatedInputs.get(r.urn) })),
         ]);
         const cpu2 = host.usage();
         return {
             info,
-            findings: [...perResource.flat(), ...stackWide],
+            findings: [...remediationFindings, ...perResource.flat(), ...stackWide],
+            remediations: run.resources.flatMap((r) => remediations.filter((m) => m.urn === r.urn)),
             analyze: Math.round(stackStart - analyzeStart),
             analyzeStack: Math.round(performance.now() - stackStart),
             cpu: cpu0 && cpu1 && cpu2 ? { analyze: cpu1.cpuMs - cpu0.cpuMs, analyzeStack: cpu2.cpuMs - cpu1.cpuMs } : null,
@@ -172,7 +208,7 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
         const sent = new Promise<void>((resolve) => (requestsSent = resolve));
         const policyWork: Promise<PolicyVerdicts> = host
             ? analyze(host, run, givenPolicyConfig, requestsSent)
-            : (requestsSent(), Promise.resolve({ findings: [], analyze: 0, analyzeStack: 0, cpu: null }));
+            : (requestsSent(), Promise.resolve({ findings: [], remediations: [], analyze: 0, analyzeStack: 0, cpu: null }));
         policyWork.catch(() => undefined);
         await sent;
 
@@ -203,6 +239,7 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
             tier,
             run,
             findings: policy.findings,
+            remediations: policy.remediations,
             policyPack: policy.info
                 ? { name: policy.info.name, version: policy.info.version, path: rel(opts.policyPack), config: hasConfigFile ? rel(configFile) : null }
                 : null,

@@ -5,6 +5,7 @@ import type { ProgramRun } from "../capture/runProgram";
 import type { AvailabilityEstimate } from "../../policies/lib/availability";
 import type { CostEstimate } from "../../policies/lib/pricing";
 import type { Finding } from "../policyHost/protocol";
+import type { PlanRemediation } from "../policyHost/remediation";
 
 /** The recorded fields a plan shows of each resource. */
 type PlanResourceField =
@@ -35,6 +36,8 @@ export interface PlanDocument {
     outputs: Record<string, unknown>;
     policyPack: { name: string; version: string; path: string; config: string | null } | null;
     findings: (Finding & { type: string; name: string })[];
+    /** Changes policies at enforcement level "remediate" made to resources' inputs before Analyze, in stack order. */
+    remediations: (PlanRemediation & { type: string; name: string })[];
     cost: CostEstimate;
     /** Expected monthly availability of the request path (policies/lib/availability.ts, docs/availability.md). */
     availability: AvailabilityEstimate;
@@ -83,6 +86,7 @@ export interface DocumentParts {
     tier: number | null;
     run: ProgramRun;
     findings: Finding[];
+    remediations?: PlanRemediation[];
     policyPack: PlanDocument["policyPack"];
     cost: CostEstimate;
     availability: AvailabilityEstimate;
@@ -104,6 +108,7 @@ export function buildDocument(parts: DocumentParts): PlanDocument {
         outputs: Object.fromEntries(run.outputs.filter((o) => o.value !== undefined).map((o) => [o.name, o.secret ? "[secret]" : redact(o.value)])),
         policyPack: parts.policyPack,
         findings,
+        remediations: (parts.remediations ?? []).map((m) => ({ ...m, type: byUrn.get(m.urn)?.type ?? "", name: byUrn.get(m.urn)?.name ?? "" })),
         cost: parts.cost,
         availability: parts.availability,
         diagram: parts.diagram,

@@ -58,6 +58,14 @@ export function renderText(doc: PlanDocument): string {
     } else {
         out.push("Policies: skipped (no policy pack)", "");
     }
+    if (doc.remediations.length) {
+        out.push("Remediations (policies at enforcement level remediate changed these inputs before the checks ran):");
+        for (const m of doc.remediations) {
+            for (const ch of m.changes)
+                out.push(`    ~ ${m.type}: ${m.name}  ${ch.property}: ${JSON.stringify(ch.before)} => ${JSON.stringify(ch.after)}  (${m.policy})`);
+        }
+        out.push("");
+    }
     const c = doc.cost;
     out.push(`Estimated monthly cost (${c.currency}, list prices collected ${c.pricesCollected}, policies/lib/prices.json):`);
     const rows = c.items.map((i) => [i.name, i.description, usd(i.monthlyUsd)]);
@@ -110,6 +118,17 @@ export function renderMarkdown(doc: PlanDocument): string {
         out.push("| Level | Policy | Resource | Finding |", "|---|---|---|---|");
         for (const g of byPolicy(doc.findings)) {
             for (const f of g.items) out.push(`| ${f.level} | \`${f.policy}\` | ${f.name ? `\`${f.name}\`` : "stack"} | ${md(violation(f))} |`);
+        }
+        out.push("");
+    }
+    if (doc.remediations.length) {
+        out.push("#### Remediations", "", "Policies at enforcement level `remediate` changed these inputs before the checks ran.", "");
+        out.push("| Resource | Property | Before | After | Policy |", "|---|---|---|---|---|");
+        for (const m of doc.remediations) {
+            for (const ch of m.changes)
+                out.push(
+                    `| \`${m.name}\` | \`${ch.property}\` | \`${md(JSON.stringify(ch.before))}\` | \`${md(JSON.stringify(ch.after))}\` | \`${m.policy}\` |`,
+                );
         }
         out.push("");
     }
