@@ -10,7 +10,9 @@ import { PolicyHost } from "./policyHost/host";
 import { parsePolicyPackConfig, reconcilePolicyConfig } from "./policyHost/packConfig";
 import { PolicyHostError, type AnalyzerInfo, type Finding } from "./policyHost/protocol";
 import { buildDocument, type PlanDocument } from "./report/document";
-import type { CostEstimate } from "./report/cost";
+import { propertyChanges, type PlanRemediation } from "./policyHost/remediation";
+import type { AvailabilityEstimate } from "../policies/lib/availability";
+import type { CostEstimate } from "../policies/lib/pricing";
 
 export interface PlanOptions {
     stack: string;
@@ -57,16 +59,24 @@ const now = () => Math.round(performance.now());
 
 /** What the plan tells DigitalOcean's price table about each resource: its inputs with secrets unwrapped. */
 export function priceResources(resources: readonly RecordedResource[]): CostEstimate {
-    const { estimateCost } = require("./report/cost") as typeof import("./report/cost");
+    const { estimateCost } = require("../policies/lib/pricing") as typeof import("../policies/lib/pricing");
     const { plain } = require("./capture/recorder") as typeof import("./capture/recorder");
     return estimateCost(
         resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, custom: r.custom, inputs: plain(r.inputs) as Record<string, unknown> })),
     );
 }
 
+/** The request path's expected availability, from each resource's state (inputs and computed outputs, as AnalyzeStack sees them). */
+export function availabilityOf(resources: readonly RecordedResource[]): AvailabilityEstimate {
+    const { estimateAvailability } = require("../policies/lib/availability") as typeof import("../policies/lib/availability");
+    const { plain } = require("./capture/recorder") as typeof import("./capture/recorder");
+    return estimateAvailability(resources.filter((r) => r.custom).map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: plain(r.state) })));
+}
+
 interface PolicyVerdicts {
     info?: AnalyzerInfo;
     findings: Finding[];
+    remediations: PlanRemediation[];
     analyze: number;
     analyzeStack: number;
     cpu: PlanTimings["policyHostCpuMs"];
@@ -85,17 +95,49 @@ async function analyze(
     sent: () => void,
 ): Promise<PolicyVerdicts> {
     const { outputsWithSecrets, stackResource, toAnalyzed } = require("./policyHost/fromGraph") as typeof import("./policyHost/fromGraph");
-    const { isSecret } = require("./capture/recorder") as typeof import("./capture/recorder");
+    const { isSecret, plain, redact } = require("./capture/recorder") as typeof import("./capture/recorder");
     try {
         const info = await host.getAnalyzerInfo();
         await host.configureStack();
-        await host.configure(reconcilePolicyConfig(info, config));
+        const configured = reconcilePolicyConfig(info, config);
+        await host.configure(configured);
+        // The engine calls Remediate for every resource before Analyze (step_generator.go: a remediate pass, then an
+        // analyze pass on the remediated inputs). With no policy at level "remediate" the host answers every call
+        // with nothing, so the plan skips the calls then.
+        const remediating = Object.values(configured).some((c) => c.enforcementLevel === "remediate");
+        const remediations: PlanRemediation[] = [];
+        const remediatedInputs = new Map<string, Record<string, unknown>>();
+        const remediationFindings: Finding[] = [];
         const cpu0 = host.usage();
         const analyzeStart = performance.now();
         const analyzing = Promise.all(
             run.resources
                 .filter((r) => r.custom)
-                .map(async (r) => (await host.analyze(toAnalyzed(r, run.stackUrn, r.inputs))).map((f) => ({ ...f, urn: f.urn || r.urn }))),
+                .map(async (r) => {
+                    let inputs = r.inputs;
+                    if (remediating) {
+                        for (const m of await host.remediate(toAnalyzed(r, run.stackUrn, inputs))) {
+                            if (m.diagnostic) {
+                                remediationFindings.push({
+                                    policy: m.policy,
+                                    pack: info.name,
+                                    packVersion: info.version,
+                                    level: "advisory",
+                                    severity: info.policies.find((p) => p.name === m.policy)?.severity ?? "",
+                                    description: m.description,
+                                    message: m.diagnostic,
+                                    urn: r.urn,
+                                });
+                            } else if (m.properties) {
+                                const changes = propertyChanges(redact(plain(inputs)), redact(plain(m.properties)));
+                                remediations.push({ urn: r.urn, policy: m.policy, changes });
+                                inputs = m.properties;
+                            }
+                        }
+                        if (inputs !== r.inputs) remediatedInputs.set(r.urn, inputs);
+                    }
+                    return (await host.analyze(toAnalyzed(r, run.stackUrn, inputs))).map((f) => ({ ...f, urn: f.urn || r.urn }));
+                }),
         );
         sent();
         const perResource = await analyzing;
@@ -106,12 +148,14 @@ async function analyze(
                 run.stackUrn,
                 run.outputs.map((o) => ({ ...o, value: JSON.parse(JSON.stringify(o.value ?? null)) })),
             ),
-            ...run.resources.map((r) => toAnalyzed(r, run.stackUrn, outputsWithSecrets(r, isSecret))),
+            // A remediated resource is created from its remediated inputs, so its state carries them.
+            ...run.resources.map((r) => toAnalyzed(r, run.stackUrn, { ...outputsWithSecrets(r, isSecret), ...remediatedInputs.get(r.urn) })),
         ]);
         const cpu2 = host.usage();
         return {
             info,
-            findings: [...perResource.flat(), ...stackWide],
+            findings: [...remediationFindings, ...perResource.flat(), ...stackWide],
+            remediations: run.resources.flatMap((r) => remediations.filter((m) => m.urn === r.urn)),
             analyze: Math.round(stackStart - analyzeStart),
             analyzeStack: Math.round(performance.now() - stackStart),
             cpu: cpu0 && cpu1 && cpu2 ? { analyze: cpu1.cpuMs - cpu0.cpuMs, analyzeStack: cpu2.cpuMs - cpu1.cpuMs } : null,
@@ -176,13 +220,14 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
         const sent = new Promise<void>((resolve) => (requestsSent = resolve));
         const policyWork: Promise<PolicyVerdicts> = host
             ? analyze(host, run, givenPolicyConfig, requestsSent)
-            : (requestsSent(), Promise.resolve({ findings: [], analyze: 0, analyzeStack: 0, cpu: null }));
+            : (requestsSent(), Promise.resolve({ findings: [], remediations: [], analyze: 0, analyzeStack: 0, cpu: null }));
         policyWork.catch(() => undefined);
         await sent;
 
         // Meanwhile, in this process: cost and diagram.
         const costStart = performance.now();
         const cost = priceResources(run.resources);
+        const availability = availabilityOf(run.resources);
         const tierValue = cfg.config[`${cfg.project}:tier`];
         const tier = tierValue !== undefined && /^\d+$/.test(tierValue) ? Number(tierValue) : null;
         const model = diagram.buildDiagram(run.resources);
@@ -206,10 +251,12 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
             tier,
             run,
             findings: policy.findings,
+            remediations: policy.remediations,
             policyPack: policy.info
                 ? { name: policy.info.name, version: policy.info.version, path: rel(opts.policyPack), config: hasConfigFile ? rel(configFile) : null }
                 : null,
             cost,
+            availability,
             diagram: { svg: rel(files.svg), mermaid: rel(files.mermaid), dot: rel(files.dot), mermaidText: mermaid },
         });
         const { renderJson, renderMarkdown } = require("./report/render") as typeof import("./report/render");

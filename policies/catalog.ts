@@ -7,6 +7,7 @@ import { WebstackPolicy } from "./lib/policy";
 import { monitoringPolicies } from "./monitoring";
 import { networkPolicies } from "./network";
 import { spofPolicies } from "./spof";
+import { targetPolicies } from "./targets";
 import { tlsPolicies } from "./tls";
 
 export const families = {
@@ -15,6 +16,7 @@ export const families = {
     monitoring: monitoringPolicies,
     network: networkPolicies,
     hygiene: hygienePolicies,
+    targets: targetPolicies,
 } as const;
 
 export type Family = keyof typeof families;

@@ -2,7 +2,8 @@
 // default; a stack's config can make any of these mandatory. The Spaces checks cover Trivy's and
 // Checkov's DigitalOcean Spaces rules (public ACL, versioning, force destroy).
 import * as digitalocean from "@pulumi/digitalocean";
-import { validateResourceOfType } from "@pulumi/policy";
+import { remediateResourceOfType, validateResourceOfType } from "@pulumi/policy";
+import { withChanges } from "./lib/remediate";
 import type { PolicyConfigSchema } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
 import { q } from "./lib/messages";
@@ -33,7 +34,15 @@ export const spacesBucketPrivate: WebstackResourcePolicy = {
     severity: "high",
     configSchema: { properties: {} },
     rationale: "A public-read bucket lists and serves every object to anyone; public assets belong behind a CDN or per-object ACLs, not a public bucket.",
-    remediationSteps: 'Set acl: "private" and serve public assets through a digitalocean.Cdn or per-object ACLs.',
+    remediationSteps:
+        'Set acl: "private" and serve public assets through a digitalocean.Cdn or per-object ACLs; at enforcement level remediate the pack sets acl: "private" itself.',
+    // Safe for the stack's resources: a CDN in front of the bucket and per-object ACLs keep serving; only anonymous
+    // listing and reads of the bucket itself stop, which is what the policy is for.
+    remediateResource: remediateResourceOfType(digitalocean.SpacesBucket, (bucket) => {
+        const acl = read(bucket, "acl");
+        if (acl === undefined || acl === null || acl === "private" || isUnknown(acl)) return undefined;
+        return withChanges(bucket, { acl: "private" });
+    }),
     validateResource: validateResourceOfType(digitalocean.SpacesBucket, (bucket, args, reportViolation) => {
         const acl = read(bucket, "acl");
         if (isUnknown(acl)) decideLater(`Spaces bucket "${args.name}"'s acl is not known yet.`);

@@ -2,10 +2,14 @@
 // per file. Run: pulumi preview --policy-pack policies --policy-pack-config policies/config/<stack>.json
 import { PolicyPack } from "@pulumi/policy";
 import { families } from "./catalog";
+import { deserializeOncePerRequest } from "./lib/hostCache";
 
 // PolicyPack reads the pack version from package.json in the working directory; run from this folder so
 // the version lives only in policies/package.json, whoever launches the policy host.
 process.chdir(__dirname);
+
+// Each stack policy otherwise costs the host a fresh deserialization of the whole stack (lib/hostCache.ts).
+deserializeOncePerRequest();
 
 new PolicyPack("webstack", {
     description: "DigitalOcean web stacks: single points of failure, TLS, monitoring, network isolation and hygiene.",

@@ -6,6 +6,8 @@ import { configWithDefaults } from "./lib/config";
 import { addressRecords, externalLoadBalancers, fqdnOf } from "./lib/endpoints";
 import { nameList } from "./lib/messages";
 import { hostOf } from "./lib/net";
+import { remediateResourceOfType } from "@pulumi/policy";
+import { withNestedChanges } from "./lib/remediate";
 import { forType, validateResourceOfTypes, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
 import { ResourceClass, StackIndex, validateStackOf } from "./lib/stack";
 import { decideLater, isUnknown, read, readList, readString, Undecided } from "./lib/unknowns";
@@ -20,7 +22,13 @@ export const dropletMonitoringAgent: WebstackResourcePolicy = {
     configSchema: { properties: {} },
     rationale: "Without the agent DigitalOcean sees only CPU and bandwidth: memory and disk alerts never fire, and a droplet can fill its disk silently.",
     remediationSteps:
-        "Set monitoring: true on the droplet (this replaces it, so keep it behind a tag-targeted load balancer), or dropletTemplate.withDropletAgent: true on the autoscale pool.",
+        "Set monitoring: true on the droplet (this replaces it, so keep it behind a tag-targeted load balancer), or dropletTemplate.withDropletAgent: true on the autoscale pool; at enforcement level remediate the pack sets the pool's flag itself (never a droplet's, which would replace it).",
+    // Safe only for autoscale pools: the template applies to droplets the pool creates from now on.
+    remediateResource: remediateResourceOfType(digitalocean.DropletAutoscale, (pool) => {
+        const agent = read(pool, "dropletTemplate", "withDropletAgent");
+        if (agent === true || isUnknown(agent) || isUnknown(read(pool, "dropletTemplate"))) return undefined;
+        return withNestedChanges(pool, "dropletTemplate", { withDropletAgent: true });
+    }),
     validateResource: validateResourceOfTypes(
         forType(digitalocean.Droplet, (droplet, args, reportViolation) => {
             const monitoring = read(droplet, "monitoring");

@@ -2,7 +2,8 @@
 // and plain HTTP only as a redirect. Internal load balancers (network INTERNAL) serve the VPC only
 // and are not checked here.
 import * as digitalocean from "@pulumi/digitalocean";
-import { validateResourceOfType } from "@pulumi/policy";
+import { remediateResourceOfType, validateResourceOfType } from "@pulumi/policy";
+import { withChanges } from "./lib/remediate";
 import type { PolicyConfigSchema, ResourceValidationArgs, ReportViolation } from "@pulumi/policy";
 import { configWithDefaults, PORT_SCHEMA } from "./lib/config";
 import {
@@ -67,6 +68,15 @@ function forExternalLoadBalancers(check: (lb: Record<string, unknown>, rules: Ru
         const props = lb as unknown as Record<string, unknown>;
         const rules = externalRules(props, args.name);
         if (rules) check(props, rules, args, reportViolation);
+    });
+}
+
+/** remediateResource for internet-facing load balancers only: the fix returns new props, or undefined for no change. */
+function remediateExternalLoadBalancer(fix: (lb: Record<string, unknown>, rules: Rule[]) => Record<string, unknown> | undefined) {
+    return remediateResourceOfType(digitalocean.LoadBalancer, (lb, args) => {
+        const props = lb as unknown as Record<string, unknown>;
+        const rules = externalRules(props, args.name);
+        return rules ? fix(props, rules) : undefined;
     });
 }
 
@@ -139,7 +149,15 @@ export const loadBalancerHttpRedirect: WebstackResourcePolicy = {
     configSchema: { properties: {} },
     rationale:
         "A plain HTTP listener that serves pages lets visitors (and links) use the site unencrypted; a redirect keeps port 80 open only to send them to HTTPS.",
-    remediationSteps: "Set redirectHttpToHttps: true on the load balancer (it needs an HTTPS rule on 443).",
+    remediationSteps:
+        "Set redirectHttpToHttps: true on the load balancer (it needs an HTTPS rule on 443). At enforcement level remediate the pack sets it itself when the load balancer already has an HTTPS rule.",
+    // Safe: with an HTTPS listener in place, HTTP visitors are sent to the same site over HTTPS.
+    remediateResource: remediateExternalLoadBalancer((lb, rules) => {
+        const hasHttps = rules.some((r) => r.entryProtocol === "https" || r.entryProtocol === "http2" || r.entryProtocol === "http3");
+        const redirect = read(lb, "redirectHttpToHttps");
+        if (!hasHttps || !rules.some((r) => r.entryProtocol === "http") || redirect === true || isUnknown(redirect)) return undefined;
+        return withChanges(lb, { redirectHttpToHttps: true });
+    }),
     validateResource: forExternalLoadBalancers((lb, rules, args, reportViolation) => {
         const redirect = read(lb, "redirectHttpToHttps");
         if (isUnknown(redirect)) decideLater(`Load balancer "${args.name}"'s redirectHttpToHttps is not known yet.`);
@@ -190,7 +208,14 @@ export const loadBalancerStrongCiphers: WebstackResourcePolicy = {
     severity: "medium",
     configSchema: { properties: {} },
     rationale: "The DEFAULT cipher policy still accepts legacy cipher suites kept for old clients; STRONG accepts only modern forward-secret suites.",
-    remediationSteps: 'Set tlsCipherPolicy: "STRONG" on the load balancer.',
+    remediationSteps: 'Set tlsCipherPolicy: "STRONG" on the load balancer; at enforcement level remediate the pack sets it itself.',
+    // Safe: every client that speaks TLS 1.2 with forward secrecy (all current browsers) negotiates a STRONG suite.
+    remediateResource: remediateExternalLoadBalancer((lb, rules) => {
+        if (!rules.some((r) => TLS_ENTRY_PROTOCOLS.includes(r.entryProtocol ?? "") && !r.tlsPassthrough)) return undefined;
+        const policy = read(lb, "tlsCipherPolicy");
+        if (isUnknown(policy) || (typeof policy === "string" && policy.toUpperCase() === "STRONG")) return undefined;
+        return withChanges(lb, { tlsCipherPolicy: "STRONG" });
+    }),
     validateResource: forExternalLoadBalancers((lb, rules, args, reportViolation) => {
         const terminates = rules.some((r) => TLS_ENTRY_PROTOCOLS.includes(r.entryProtocol ?? "") && !r.tlsPassthrough);
         if (!terminates) return;

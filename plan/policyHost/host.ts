@@ -8,7 +8,7 @@ import * as path from "node:path";
 
 const REGISTER = path.resolve(__dirname, "..", "..", "tools", "register.js");
 const ORPHAN_GUARD = path.resolve(__dirname, "orphanGuard.ts");
-import { LEVELS, PolicyHostError, SEVERITIES, type AnalyzedResource, type AnalyzerInfo, type Finding, type PolicyConfig } from "./protocol";
+import { LEVELS, PolicyHostError, SEVERITIES, type AnalyzedResource, type AnalyzerInfo, type Finding, type PolicyConfig, type Remediation } from "./protocol";
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -207,6 +207,18 @@ export class PolicyHost {
     async analyze(r: AnalyzedResource): Promise<Finding[]> {
         const pb = require("@pulumi/pulumi/proto/analyzer_pb");
         return diagnostics(await this.rpc("analyze", describe(pb, new pb.AnalyzeRequest(), r)));
+    }
+
+    /** Remediate: one resource's inputs, before Analyze, as the engine's step generator calls it (its first pass). */
+    async remediate(r: AnalyzedResource): Promise<Remediation[]> {
+        const pb = require("@pulumi/pulumi/proto/analyzer_pb");
+        const resp: any = await this.rpc("remediate", describe(pb, new pb.AnalyzeRequest(), r));
+        return resp.getRemediationsList().map((m: any) => ({
+            policy: m.getPolicyname(),
+            description: m.getDescription(),
+            properties: m.hasProperties() ? m.getProperties().toJavaScript() : undefined,
+            diagnostic: m.getDiagnostic(),
+        }));
     }
 
     /** AnalyzeStack: every resource's final state with parent and dependencies, once per run. */

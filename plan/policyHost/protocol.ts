@@ -55,3 +55,13 @@ export interface AnalyzedResource {
     additionalSecretOutputs: string[];
     aliases: string[];
 }
+
+/** A remediation the host made to one resource's inputs (a RemediateResponse entry). */
+export interface Remediation {
+    policy: string;
+    description: string;
+    /** The resource's inputs after the remediation (secret signatures kept); absent when only `diagnostic` is set. */
+    properties?: Record<string, unknown>;
+    /** Why the remediation could not run (e.g. an unknown value during preview). */
+    diagnostic: string;
+}

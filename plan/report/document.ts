@@ -2,8 +2,10 @@
 // registered and exported, the policy findings, the cost and the diagram, and the summary line's numbers.
 import { RecordedResource, redact } from "../capture/recorder";
 import type { ProgramRun } from "../capture/runProgram";
-import type { CostEstimate } from "./cost";
+import type { AvailabilityEstimate } from "../../policies/lib/availability";
+import type { CostEstimate } from "../../policies/lib/pricing";
 import type { Finding } from "../policyHost/protocol";
+import type { PlanRemediation } from "../policyHost/remediation";
 
 /** The recorded fields a plan shows of each resource. */
 type PlanResourceField =
@@ -34,7 +36,11 @@ export interface PlanDocument {
     outputs: Record<string, unknown>;
     policyPack: { name: string; version: string; path: string; config: string | null } | null;
     findings: (Finding & { type: string; name: string })[];
+    /** Changes policies at enforcement level "remediate" made to resources' inputs before Analyze, in stack order. */
+    remediations: (PlanRemediation & { type: string; name: string })[];
     cost: CostEstimate;
+    /** Expected monthly availability of the request path (policies/lib/availability.ts, docs/availability.md). */
+    availability: AvailabilityEstimate;
     diagram: { svg: string | null; mermaid: string | null; dot: string | null; mermaidText: string };
     summary: { resources: number; mandatory: number; advisory: number; monthlyUsd: number; exitCode: 0 | 1 };
 }
@@ -80,8 +86,10 @@ export interface DocumentParts {
     tier: number | null;
     run: ProgramRun;
     findings: Finding[];
+    remediations?: PlanRemediation[];
     policyPack: PlanDocument["policyPack"];
     cost: CostEstimate;
+    availability: AvailabilityEstimate;
     diagram: PlanDocument["diagram"];
 }
 
@@ -100,7 +108,9 @@ export function buildDocument(parts: DocumentParts): PlanDocument {
         outputs: Object.fromEntries(run.outputs.filter((o) => o.value !== undefined).map((o) => [o.name, o.secret ? "[secret]" : redact(o.value)])),
         policyPack: parts.policyPack,
         findings,
+        remediations: (parts.remediations ?? []).map((m) => ({ ...m, type: byUrn.get(m.urn)?.type ?? "", name: byUrn.get(m.urn)?.name ?? "" })),
         cost: parts.cost,
+        availability: parts.availability,
         diagram: parts.diagram,
         summary: {
             resources: resources.length,

@@ -1,6 +1,7 @@
 // The plan document's three renderings: text like `pulumi preview`, JSON, and markdown for a pull-request comment.
 import type { PlanDocument, PlanResource } from "./document";
 import type { Finding } from "../policyHost/protocol";
+import { percent } from "../../policies/lib/availability";
 
 const usd = (n: number) => n.toFixed(2);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -57,8 +58,16 @@ export function renderText(doc: PlanDocument): string {
     } else {
         out.push("Policies: skipped (no policy pack)", "");
     }
+    if (doc.remediations.length) {
+        out.push("Remediations (policies at enforcement level remediate changed these inputs before the checks ran):");
+        for (const m of doc.remediations) {
+            for (const ch of m.changes)
+                out.push(`    ~ ${m.type}: ${m.name}  ${ch.property}: ${JSON.stringify(ch.before)} => ${JSON.stringify(ch.after)}  (${m.policy})`);
+        }
+        out.push("");
+    }
     const c = doc.cost;
-    out.push(`Estimated monthly cost (${c.currency}, list prices collected ${c.pricesCollected}, plan/report/prices.json):`);
+    out.push(`Estimated monthly cost (${c.currency}, list prices collected ${c.pricesCollected}, policies/lib/prices.json):`);
     const rows = c.items.map((i) => [i.name, i.description, usd(i.monthlyUsd)]);
     const w0 = Math.max(8, ...rows.map((r) => r[0].length));
     const w1 = Math.max(4, ...rows.map((r) => r[1].length));
@@ -68,6 +77,15 @@ export function renderText(doc: PlanDocument): string {
     out.push(`    ${"Total".padEnd(w0)}  ${"".padEnd(w1)}  ${usd(c.monthlyUsd).padStart(w2)}`);
     for (const u of c.unpriced) out.push(`    not priced: ${u.name} (${u.type}): ${u.reason}`);
     out.push("");
+    const a = doc.availability;
+    out.push(
+        `Expected monthly availability (DigitalOcean SLAs, docs/availability.md): ${percent(a.availability)}, about ${a.downtimeMinutesPerMonth} minutes down in a 30-day month`,
+    );
+    const stageRows = a.stages.map((st) => [st.kind, st.label, String(st.instances), percent(st.availability)]);
+    const sw = [5, 4, 9].map((min, i) => Math.max(min, ...stageRows.map((r) => r[i].length)));
+    out.push(`    ${"Stage".padEnd(sw[0])}  ${"What".padEnd(sw[1])}  ${"Instances".padStart(sw[2])}  Availability`);
+    for (const [k, l, n, v] of stageRows) out.push(`    ${k.padEnd(sw[0])}  ${l.padEnd(sw[1])}  ${n.padStart(sw[2])}  ${v}`);
+    out.push(`    single points of failure: ${a.singlePoints.length ? a.singlePoints.map((n) => `"${n}"`).join(", ") : "none"}`, "");
     if (doc.diagram.svg) out.push(`Architecture: ${doc.diagram.svg} (Mermaid: ${doc.diagram.mermaid})`, "");
     out.push("Resources:", `    + ${doc.summary.resources} to create`, "");
     out.push(
@@ -103,11 +121,35 @@ export function renderMarkdown(doc: PlanDocument): string {
         }
         out.push("");
     }
+    if (doc.remediations.length) {
+        out.push("#### Remediations", "", "Policies at enforcement level `remediate` changed these inputs before the checks ran.", "");
+        out.push("| Resource | Property | Before | After | Policy |", "|---|---|---|---|---|");
+        for (const m of doc.remediations) {
+            for (const ch of m.changes)
+                out.push(
+                    `| \`${m.name}\` | \`${ch.property}\` | \`${md(JSON.stringify(ch.before))}\` | \`${md(JSON.stringify(ch.after))}\` | \`${m.policy}\` |`,
+                );
+        }
+        out.push("");
+    }
     out.push(`#### Estimated monthly cost (${doc.cost.currency})`, "", "| Resource | Item | USD/month |", "|---|---|---:|");
     for (const i of doc.cost.items) out.push(`| \`${i.name}\` | ${md(i.description)} | ${usd(i.monthlyUsd)} |`);
     out.push(`| **Total** | | **${usd(doc.cost.monthlyUsd)}** |`, "");
     for (const u of doc.cost.unpriced) out.push(`- Not priced: \`${u.name}\` (${u.type}): ${u.reason}`);
-    out.push(`List prices from \`plan/report/prices.json\`, collected ${doc.cost.pricesCollected}; sources and dates per figure are in that file.`, "");
+    out.push(`List prices from \`policies/lib/prices.json\`, collected ${doc.cost.pricesCollected}; sources and dates per figure are in that file.`, "");
+    const a = doc.availability;
+    out.push(
+        `#### Expected monthly availability: ${percent(a.availability)}`,
+        "",
+        `About ${a.downtimeMinutesPerMonth} minutes down in a 30-day month, composed from DigitalOcean's published SLAs over the request path (see \`docs/availability.md\`).`,
+        "",
+        "| Stage | What | Instances | Availability |",
+        "|---|---|---:|---:|",
+        ...a.stages.map((st) => `| ${st.kind} | ${md(st.label)} | ${st.instances} | ${percent(st.availability)} |`),
+        "",
+        `Single points of failure: ${a.singlePoints.length ? a.singlePoints.map((n) => `\`${n}\``).join(", ") : "none"}.`,
+        "",
+    );
     out.push("#### Architecture", "", "```mermaid", doc.diagram.mermaidText.trimEnd(), "```", "");
     out.push(`<details><summary>Resources (${s.resources})</summary>`, "", "```", ...tree(doc), "```", "", "</details>", "");
     return out.join("\n");

@@ -13,7 +13,7 @@ import { MOCK_PASSWORD_PREFIX } from "../../plan/capture/mockOutputs";
 import { SECRET_PLACEHOLDER } from "../../plan/capture/cliConfig";
 import { PlanDocument, buildDocument } from "../../plan/report/document";
 import { renderJson, renderMarkdown, renderText } from "../../plan/report/render";
-import { priceResources } from "../../plan/pipeline";
+import { availabilityOf, priceResources } from "../../plan/pipeline";
 import { RecordedResource, plain } from "../../plan/capture/recorder";
 import { ProgramRun, exampleConfig, output, runProgram } from "../support/program";
 
@@ -92,6 +92,7 @@ function planDocument(run: ProgramRun): PlanDocument {
         findings: [],
         policyPack: null,
         cost: priceResources(run.resources),
+        availability: availabilityOf(run.resources),
         diagram: { svg: null, mermaid: null, dot: null, mermaidText: toMermaid(buildDiagram(run.resources)) },
     });
 }

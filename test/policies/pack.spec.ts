@@ -50,10 +50,10 @@ describe("the policy pack", () => {
         }
     });
 
-    it("makes SPOF, TLS, monitoring and network mandatory, hygiene and the cache check advisory", () => {
+    it("makes SPOF, TLS, monitoring and network mandatory, hygiene, targets and the cache check advisory", () => {
         for (const [family, list] of Object.entries(families)) {
             for (const p of list) {
-                const advisory = family === "hygiene" || p.name === "cache-cluster-standby";
+                const advisory = family === "hygiene" || family === "targets" || p.name === "cache-cluster-standby";
                 assert.equal(p.enforcementLevel, advisory ? "advisory" : "mandatory", p.name);
             }
         }

@@ -179,7 +179,7 @@ export async function acceptanceTable(): Promise<string> {
 
 /** Monthly cost per tier with each load-balancer engine, and with autoscaled pools (min–max), from the offline plan. */
 export async function enginesTable(): Promise<string> {
-    const { costRange } = require("../../plan/report/cost") as typeof import("../../plan/report/cost");
+    const { costRange } = require("../../policies/lib/pricing") as typeof import("../../policies/lib/pricing");
     const variants = TIERS.map((tier) => {
         const scale = AUTOSCALE_POOLS[tier];
         return {

@@ -7,13 +7,21 @@ import { hygienePolicies } from "../../../policies/hygiene";
 import { monitoringPolicies } from "../../../policies/monitoring";
 import { networkPolicies } from "../../../policies/network";
 import { spofPolicies } from "../../../policies/spof";
+import { targetPolicies } from "../../../policies/targets";
 import { tlsPolicies } from "../../../policies/tls";
 import { PolicyHost } from "../../../plan/policyHost/host";
 import { reconcilePolicyConfig } from "../../../plan/policyHost/packConfig";
 import type { AnalyzerInfo } from "../../../plan/policyHost/protocol";
 import { alive, ROOT } from "../../support/planRuns";
 
-export const FAMILIES = { spof: spofPolicies, tls: tlsPolicies, monitoring: monitoringPolicies, network: networkPolicies, hygiene: hygienePolicies };
+export const FAMILIES = {
+    spof: spofPolicies,
+    tls: tlsPolicies,
+    monitoring: monitoringPolicies,
+    network: networkPolicies,
+    hygiene: hygienePolicies,
+    targets: targetPolicies,
+};
 
 describe("the real policy pack as a policy host (policies/index.ts over gRPC)", function () {
     this.timeout(30000);

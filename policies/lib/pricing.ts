@@ -1,5 +1,5 @@
 // The project's cost model: turns resources (type + plain inputs) into one monthly line item per billable
-// resource, priced from `plan/report/prices.json` (every figure there names its source and date). Pure: no
+// resource, priced from `policies/lib/prices.json` (every figure there names its source and date). Pure: no
 // Pulumi runtime, no I/O, so the offline plan, the README and tests all share one answer.
 import defaultPrices from "./prices.json";
 
@@ -221,7 +221,7 @@ export function estimateCost(resources: readonly PricedResource[], table: PriceT
                 break;
             }
             default:
-                if (!table.free[r.type]) missing("type not in plan/report/prices.json");
+                if (!table.free[r.type]) missing("type not in policies/lib/prices.json");
         }
     }
     const total = items.reduce((sum, i) => sum + cents(i.monthlyUsd), 0) / 100;

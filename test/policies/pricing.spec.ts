@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { costRange, estimateCost, prices, type PricedResource } from "../../../plan/report/cost";
-import { PROD, runPlan, startTierPlans, tierArgs } from "../../support/planRuns";
-import { readSharedReference } from "../../support/sharedReference";
-import { HAPROXY_ARGS, HAPROXY_PROD_ARGS, autoscaleArgs } from "../../../examples/variants";
+import { costRange, estimateCost, prices, type PricedResource } from "../../policies/lib/pricing";
+import { PROD, runPlan, startTierPlans, tierArgs } from "../support/planRuns";
+import { readSharedReference } from "../support/sharedReference";
+import { HAPROXY_ARGS, HAPROXY_PROD_ARGS, autoscaleArgs } from "../../examples/variants";
 
 const T = (name: string) => `digitalocean:index/${name}`;
 let n = 0;
@@ -13,11 +13,11 @@ const res = (type: string, inputs: Record<string, unknown>, custom = true): Pric
 /** A figure straight from the table, so the expectations below are hand sums of table entries. */
 const P = (key: string) => {
     const entry = prices.prices[key];
-    assert.ok(entry, `plan/report/prices.json has no "${key}"`);
+    assert.ok(entry, `policies/lib/prices.json has no "${key}"`);
     return entry.usdMonth;
 };
 
-describe("price table (plan/report/prices.json)", () => {
+describe("price table (policies/lib/prices.json)", () => {
     it("names a known source and an ISO date for every entry", () => {
         for (const [key, entry] of [...Object.entries(prices.prices), ...Object.entries(prices.rules), ...Object.entries(prices.free)]) {
             assert.ok(prices.sources[entry.source], `${key}: unknown source "${entry.source}"`);
@@ -36,7 +36,7 @@ describe("price table (plan/report/prices.json)", () => {
     });
 });
 
-describe("cost model (plan/report/cost.ts)", () => {
+describe("cost model (policies/lib/pricing.ts)", () => {
     it("prices a droplet by its size and its weekly backups at a fifth of that", () => {
         const c = estimateCost([res("droplet:Droplet", { size: "s-2vcpu-4gb", backups: true })]);
         assert.deepEqual(

@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import * as digitalocean from "@pulumi/digitalocean";
+import { estimateAvailability, parallel, percent } from "../../policies/lib/availability";
+import { stackAvailabilityTarget, stackMonthlyBudget } from "../../policies/targets";
+import { materialize, runStack, spec } from "../support/policyHarness";
+import { plainDatabase, plainLoadBalanced, plainSingleDroplet } from "./plainStacks";
+
+describe("availability model (policies/lib/availability.ts)", () => {
+    it("composes n instances in parallel as 1 - (1 - a)^n", () => {
+        assert.equal(parallel(0.999, 2), 0.999999);
+    });
+
+    it("prints availability as a percentage truncated to four decimals", () => {
+        assert.equal(percent(0.99899999), "99.8999 %");
+    });
+
+    it("puts a regional load balancer (99.9 %) in series with the two droplets behind it", () => {
+        const estimate = estimateAvailability(materialize(plainLoadBalanced()));
+        assert.deepEqual(
+            estimate.stages.map((s) => [s.kind, s.label, s.instances, s.availability]),
+            [
+                ["edge", 'load balancer "edge" (regional)', 1, 0.999],
+                ["web", 'web servers behind "edge"', 2, 0.99999999],
+            ],
+        );
+        assert.equal(estimate.availability, 0.99899999);
+        assert.equal(estimate.downtimeMinutesPerMonth, 43.2);
+        assert.deepEqual(estimate.singlePoints, ["edge"]);
+    });
+
+    it("counts each droplet without a load balancer in front as a stage of its own, and a two-node cluster in parallel", () => {
+        const estimate = estimateAvailability(materialize(plainDatabase()));
+        assert.deepEqual(
+            estimate.stages.map((s) => [s.kind, s.resources, s.availability]),
+            [
+                ["server", ["app"], 0.9999],
+                ["server", ["worker"], 0.9999],
+                ["database", ["orders"], 0.99999999],
+            ],
+        );
+        assert.equal(estimate.availability, 0.9998);
+        assert.deepEqual(estimate.singlePoints, ["app", "worker"]);
+    });
+
+    it("treats two load balancers in front of the same droplets as alternatives", () => {
+        const specs = plainLoadBalanced();
+        const edge = specs.find((s) => s.name === "edge")!;
+        specs.push(spec(digitalocean.LoadBalancer, "edge-2", { ...edge.props, id: "0c7e5a91-3333-4000-8000-00000000cc02", name: "edge-2" }));
+        const estimate = estimateAvailability(materialize(specs));
+        assert.deepEqual(
+            estimate.stages.map((s) => [s.label, s.availability]),
+            [
+                ['load balancers "edge", "edge-2" (regional)', 0.999999],
+                ['web servers behind "edge", "edge-2"', 0.99999999],
+            ],
+        );
+        assert.equal(estimate.availability, 0.99999899);
+    });
+});
+
+describe("stack-monthly-budget", () => {
+    it("is not applicable while maxMonthlyUsd is 0 (the default)", async () => {
+        const outcome = await runStack(stackMonthlyBudget, materialize(plainDatabase()));
+        assert.equal(outcome.notApplicable, true);
+    });
+
+    it("passes a stack within its budget", async () => {
+        const outcome = await runStack(stackMonthlyBudget, materialize(plainDatabase()), { maxMonthlyUsd: 168 });
+        assert.deepEqual(outcome.violations, []);
+    });
+
+    it("names the total, the budget, the excess and the three largest items of a stack over budget", async () => {
+        const outcome = await runStack(stackMonthlyBudget, materialize(plainDatabase()), { maxMonthlyUsd: 150 });
+        assert.deepEqual(outcome.violations, [
+            'The stack is estimated at $168.00 a month, over its budget of $150.00 (maxMonthlyUsd) by $18.00; the largest items are "orders" $120.00 (Managed pg cluster db-s-2vcpu-4gb × 2 nodes (primary + 1 standby)), "app" $24.00 (Droplet s-2vcpu-4gb), "worker" $24.00 (Droplet s-2vcpu-4gb). Remove or resize them, or raise maxMonthlyUsd.',
+        ]);
+    });
+
+    it("says the estimate is a lower bound when a resource cannot be priced", async () => {
+        const specs = plainSingleDroplet();
+        specs.push(spec(digitalocean.Droplet, "gpu", { id: "510000099", name: "gpu", region: "fra1", size: "gpu-h100x1-80gb", image: "debian-12-x64" }));
+        const outcome = await runStack(stackMonthlyBudget, materialize(specs), { maxMonthlyUsd: 10 });
+        assert.deepEqual(outcome.violations, [
+            'The stack is estimated at $24.00 a month (a lower bound: 1 resources are not priced), over its budget of $10.00 (maxMonthlyUsd) by $14.00; the largest items are "blog" $24.00 (Droplet s-2vcpu-4gb). Remove or resize them, or raise maxMonthlyUsd.',
+        ]);
+    });
+});
+
+describe("stack-availability-target", () => {
+    it("is not applicable while minAvailability is 0 (the default)", async () => {
+        const outcome = await runStack(stackAvailabilityTarget, materialize(plainLoadBalanced()));
+        assert.equal(outcome.notApplicable, true);
+    });
+
+    it("passes a stack whose estimate meets the target", async () => {
+        const outcome = await runStack(stackAvailabilityTarget, materialize(plainLoadBalanced()), { minAvailability: 0.998 });
+        assert.deepEqual(outcome.violations, []);
+    });
+
+    it("names the estimate, the target and the weakest stages of a stack below target", async () => {
+        const outcome = await runStack(stackAvailabilityTarget, materialize(plainLoadBalanced()), { minAvailability: 0.9995 });
+        assert.deepEqual(outcome.violations, [
+            `The stack's expected monthly availability is 99.8999 % (about 43.2 minutes down in a 30-day month), below its target of 99.9500 % (minAvailability 0.9995); the weakest stages are load balancer "edge" (regional) 99.9000 %, web servers behind "edge" 99.9999 %. Add instances to them, or lower minAvailability.`,
+        ]);
+    });
+});
