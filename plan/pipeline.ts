@@ -166,6 +166,12 @@ async function analyze(
     }
 }
 
+/** The budget a stack's policy config sets for stack-monthly-budget (policies/targets.ts), if any. */
+function budgetOf(config: Record<string, { properties?: Record<string, unknown> }> | undefined): number | undefined {
+    const max = config?.["stack-monthly-budget"]?.properties?.maxMonthlyUsd;
+    return typeof max === "number" && max > 0 ? max : undefined;
+}
+
 /** Runs the plan once. The mock engine allows one program run per process, so call this once per process. */
 export async function plan(opts: PlanOptions, events: PlanEvents = () => undefined): Promise<PlanResult> {
     const at: Record<string, number> = {};
@@ -257,6 +263,7 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
                 : null,
             cost,
             availability,
+            maxMonthlyUsd: budgetOf(givenPolicyConfig),
             diagram: { svg: rel(files.svg), mermaid: rel(files.mermaid), dot: rel(files.dot), mermaidText: mermaid },
         });
         const { renderJson, renderMarkdown } = require("./report/render") as typeof import("./report/render");

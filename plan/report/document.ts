@@ -39,6 +39,8 @@ export interface PlanDocument {
     /** Changes policies at enforcement level "remediate" made to resources' inputs before Analyze, in stack order. */
     remediations: (PlanRemediation & { type: string; name: string })[];
     cost: CostEstimate;
+    /** The budget the stack's policy config gives `stack-monthly-budget` (maxMonthlyUsd > 0), and whether the cost keeps to it; null without one. */
+    budget: { maxMonthlyUsd: number; withinBudget: boolean } | null;
     /** Expected monthly availability of the request path (policies/lib/availability.ts, docs/availability.md). */
     availability: AvailabilityEstimate;
     diagram: { svg: string | null; mermaid: string | null; dot: string | null; mermaidText: string };
@@ -90,6 +92,8 @@ export interface DocumentParts {
     policyPack: PlanDocument["policyPack"];
     cost: CostEstimate;
     availability: AvailabilityEstimate;
+    /** `maxMonthlyUsd` from the stack's policy config for stack-monthly-budget (undefined or 0: no budget). */
+    maxMonthlyUsd?: number;
     diagram: PlanDocument["diagram"];
 }
 
@@ -110,6 +114,7 @@ export function buildDocument(parts: DocumentParts): PlanDocument {
         findings,
         remediations: (parts.remediations ?? []).map((m) => ({ ...m, type: byUrn.get(m.urn)?.type ?? "", name: byUrn.get(m.urn)?.name ?? "" })),
         cost: parts.cost,
+        budget: parts.maxMonthlyUsd ? { maxMonthlyUsd: parts.maxMonthlyUsd, withinBudget: parts.cost.monthlyUsd <= parts.maxMonthlyUsd } : null,
         availability: parts.availability,
         diagram: parts.diagram,
         summary: {

@@ -7,6 +7,9 @@ const usd = (n: number) => n.toFixed(2);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 /** The violation text without the policy description the host prefixes to it. */
 export const violation = (f: Finding) => (f.message.startsWith(`${f.description}\n`) ? f.message.slice(f.description.length + 1) : f.message);
+/** The budget verdict: the cost against the stack's maxMonthlyUsd. */
+const budgetLine = (doc: PlanDocument) =>
+    `Budget: $${usd(doc.cost.monthlyUsd)} of $${usd(doc.budget!.maxMonthlyUsd)} (stack-monthly-budget, maxMonthlyUsd): ${doc.budget!.withinBudget ? "within budget" : `over by $${usd(doc.cost.monthlyUsd - doc.budget!.maxMonthlyUsd)}`}.`;
 const LEVEL_ORDER = ["mandatory", "remediate", "advisory", "disabled"];
 
 /** Findings grouped by policy, mandatory policies first, then by name. */
@@ -76,6 +79,7 @@ export function renderText(doc: PlanDocument): string {
     for (const [a, b, v] of rows) out.push(`    ${a.padEnd(w0)}  ${b.padEnd(w1)}  ${v.padStart(w2)}`);
     out.push(`    ${"Total".padEnd(w0)}  ${"".padEnd(w1)}  ${usd(c.monthlyUsd).padStart(w2)}`);
     for (const u of c.unpriced) out.push(`    not priced: ${u.name} (${u.type}): ${u.reason}`);
+    if (doc.budget) out.push(`    ${budgetLine(doc)}`);
     out.push("");
     const a = doc.availability;
     out.push(
@@ -136,6 +140,7 @@ export function renderMarkdown(doc: PlanDocument): string {
     for (const i of doc.cost.items) out.push(`| \`${i.name}\` | ${md(i.description)} | ${usd(i.monthlyUsd)} |`);
     out.push(`| **Total** | | **${usd(doc.cost.monthlyUsd)}** |`, "");
     for (const u of doc.cost.unpriced) out.push(`- Not priced: \`${u.name}\` (${u.type}): ${u.reason}`);
+    if (doc.budget) out.push(`${budgetLine(doc)}`, "");
     out.push(`List prices from \`policies/lib/prices.json\`, collected ${doc.cost.pricesCollected}; sources and dates per figure are in that file.`, "");
     const a = doc.availability;
     out.push(

@@ -54,3 +54,33 @@ describe("plan and pack agree on cost and availability (through the policy host)
         });
     }
 });
+
+describe("the plan states the budget verdict when the stack's policy config sets one", function () {
+    this.timeout(120000);
+    const prod = ["--stack", "prod"];
+    const probe = tierArgs(1, ...PROBE, "--format", "json");
+    before(() => {
+        void runPlan(prod);
+        void runPlan(probe);
+    });
+
+    it("prints the prod stack's cost against its maxMonthlyUsd (policies/config/prod.json) as within budget", async () => {
+        const run = await runPlan(prod);
+        assert.equal(run.code, 0, run.stderr);
+        const total = /^ {4}Total\s+([\d.]+)$/m.exec(run.stdout)![1];
+        assert.match(
+            run.stdout,
+            new RegExp(`^ {4}Budget: \\$${total.replace(".", "\\.")} of \\$400\\.00 \\(stack-monthly-budget, maxMonthlyUsd\\): within budget\\.$`, "m"),
+        );
+    });
+
+    it("records a budget of one cent as exceeded in the JSON document", async () => {
+        const d = await doc(probe);
+        assert.deepEqual(d.budget, { maxMonthlyUsd: 0.01, withinBudget: false });
+    });
+
+    it("records no budget for a stack whose config sets none", async () => {
+        const d = await doc(tierArgs(1));
+        assert.equal(d.budget, null);
+    });
+});

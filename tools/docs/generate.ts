@@ -13,6 +13,7 @@ import { encodeConfig } from "../../plan/capture/cliConfig";
 import { exposureMarkdown } from "../../plan/analysis/exposure";
 import { upgradeMatrixMarkdown } from "../../plan/analysis/upgradeMatrix";
 import type { PlanDocument } from "../../plan/report/document";
+import { availabilityMarkdown } from "../../plan/report/availabilityTable";
 import { OMISSION_RUNS_PER_TIER, PARSER_RUNS, PROGRAM_RUNS, TEXT_RUNS, CASE_BOUND_MS, SEED } from "../../test/guarantees/fuzzBudget";
 
 const ROOT_DIR = path.join(__dirname, "..", "..");
@@ -22,6 +23,7 @@ export const DOCUMENTS = [
     README,
     ...["configuration", "engines", "policies", "stacks"].map((name) => path.join(ROOT_DIR, "docs", "reference", `${name}.md`)),
     path.join(ROOT_DIR, "docs", "guarantees.md"),
+    path.join(ROOT_DIR, "docs", "availability.md"),
 ];
 
 /** The example stack's config at a tier, as the CLI passes it; defaults in the table are read from the parser itself. */
@@ -257,6 +259,7 @@ export const SECTIONS: Record<string, () => string | Promise<string>> = {
     exposure: exposureMarkdown,
     engines: enginesTable,
     fuzz: fuzzSummary,
+    availability: availabilityMarkdown,
 };
 
 const BLOCK = /<!-- generated:([\w-]+) -->/g;
