@@ -34,3 +34,6 @@ export const databaseUri = site.databaseUri;
 export const appSecretsEnv = site.appSecretsEnv;
 export const cdnEndpoint = site.cdnEndpoint;
 export const dataResources = site.dataResources;
+// Issue 15: where to search the logs; the Dashboards password only as a secret.
+export const logsDashboardsUrl = site.logsDashboardsUrl;
+export const logsDashboardsPassword = site.logsDashboardsPassword;

@@ -8,8 +8,10 @@ import { Dns } from "./dns";
 import { FirewallRole, Firewalls, WORLD } from "./firewalls";
 import { HaproxyBalancers } from "./haproxyBalancers";
 import { renderCloudInit } from "./hostConfig/cloudInit";
+import type { HostRole } from "./hostConfig/types";
 import { HEALTH_CHECK_PATH } from "./hostConfig/types";
 import { LoadBalancers } from "./loadBalancers";
+import { LogStore } from "./logStore";
 import { Monitoring } from "./monitoring";
 import { stackTags } from "./naming";
 import { Network } from "./network";
@@ -47,6 +49,9 @@ interface Tags {
     lb?: pulumi.Output<string>;
     db: () => pulumi.Output<string>;
     cache: () => pulumi.Output<string>;
+    logs: () => pulumi.Output<string>;
+    /** Issue 15: the QPS monitor droplet, when the stack collects logs. */
+    monitor?: pulumi.Output<string>;
 }
 
 /** What the droplets of every pool share. */
@@ -60,6 +65,8 @@ interface DropletBase {
 interface DataTier {
     database?: Database;
     cache?: Cache;
+    /** Issue 15: the log store the droplets ship to and the databases forward to. */
+    logs?: LogStore;
 }
 
 /** The request path in front of the web pool: a managed load balancer, or HAProxy droplets. */
@@ -82,6 +89,10 @@ export class WebStack extends pulumi.ComponentResource {
     /** Secret: the app's `--env-file` secrets (DATABASE_PASSWORD, CACHE_PASSWORD) to deliver to app droplets. */
     readonly appSecretsEnv?: pulumi.Output<string>;
     readonly cdnEndpoint?: pulumi.Output<string>;
+    /** Issue 15: OpenSearch Dashboards of the log store (log in with the cluster's ui user; `logsDashboardsPassword`). */
+    readonly logsDashboardsUrl?: pulumi.Output<string>;
+    /** Secret: the Dashboards password. */
+    readonly logsDashboardsPassword?: pulumi.Output<string>;
     /**
      * Logical names of the resources that hold data (database cluster, replicas, cache, bucket); resolves only
      * once the data-loss guard has passed, so exporting it makes a refused update fail.
@@ -99,7 +110,7 @@ export class WebStack extends pulumi.ComponentResource {
         const data = this.createDataTier(name, s, tags, droplet.vpcUuid);
         const { webPool, appPool, appLb } = this.createPools(name, s, tags, droplet, data);
         const zone = new digitalocean.Domain(`${name}-zone`, { name: s.domain }, child);
-        const { publicLb, haproxyLbs } = this.createEdge(name, s, tags, droplet, webPool, zone);
+        const { publicLb, haproxyLbs } = this.createEdge(name, s, tags, droplet, webPool, zone, data.logs);
         const publicLbs = publicLb?.loadBalancers ?? [];
         const allLbs = [...publicLbs, ...(appLb?.loadBalancers ?? [])];
 
@@ -142,6 +153,7 @@ export class WebStack extends pulumi.ComponentResource {
                     ...allLbs.map((lb) => lb.loadBalancerUrn),
                     ...(data.database ? [data.database.cluster.clusterUrn] : []),
                     ...(data.cache ? [data.cache.cluster.clusterUrn] : []),
+                    ...(data.logs ? [data.logs.cluster.clusterUrn] : []),
                     ...(staticAssets ? [staticAssets.bucket.bucketUrn] : []),
                     zone.domainUrn,
                 ],
@@ -151,7 +163,7 @@ export class WebStack extends pulumi.ComponentResource {
 
         const dataResources = [
             ...(!s.database && webPool.kind === "fixed" ? webPool.pool.dropletNames : []),
-            ...[data.database, data.cache, staticAssets].flatMap((c) => c?.dataResourceNames ?? []),
+            ...[data.database, data.cache, data.logs, staticAssets].flatMap((c) => c?.dataResourceNames ?? []),
         ];
         this.dataResources = pulumi.output(args.previousDataResources).apply((previous) => {
             const lost = lostDataResources(previous, dataResources);
@@ -171,7 +183,11 @@ export class WebStack extends pulumi.ComponentResource {
                     .apply(([db, c]) => `DATABASE_PASSWORD=${db}\n${c === undefined ? "" : `CACHE_PASSWORD=${c}\n`}`),
             );
         this.cdnEndpoint = staticAssets?.cdn.endpoint;
+        this.logsDashboardsUrl = data.logs?.dashboardsUrl;
+        this.logsDashboardsPassword = data.logs && pulumi.secret(data.logs.cluster.uiPassword);
         this.registerOutputs({
+            logsDashboardsUrl: this.logsDashboardsUrl,
+            logsDashboardsPassword: this.logsDashboardsPassword,
             url: this.url,
             loadBalancerIps: this.loadBalancerIps,
             dropletIps: this.dropletIps,
@@ -193,6 +209,8 @@ export class WebStack extends pulumi.ComponentResource {
             lb: s.loadBalancer?.engine === "haproxy" ? tag("lb", names.role("lb")) : undefined,
             db: () => tag("db", names.role("db")),
             cache: () => tag("cache", names.role("cache")),
+            logs: () => tag("logs", names.role("logs")),
+            monitor: s.logs ? tag("monitor", names.role("monitor")) : undefined,
         };
     }
 
@@ -220,7 +238,27 @@ export class WebStack extends pulumi.ComponentResource {
                       child,
                   )
                 : undefined;
-        return { database: database || undefined, cache };
+        const logs =
+            s.logs &&
+            new LogStore(
+                `${name}-logs`,
+                {
+                    size: s.logs.size,
+                    region: s.region,
+                    vpcUuid,
+                    tags: [...tags.common, tags.logs()],
+                    trustedTags: [tags.web, tags.app, tags.lb, tags.monitor].filter((t): t is pulumi.Output<string> => t !== undefined),
+                    sources: [
+                        ...(database ? [{ role: "mysql", clusterId: database.cluster.id }] : []),
+                        ...(cache ? [{ role: "valkey", clusterId: cache.cluster.id }] : []),
+                    ],
+                    indexDaysMax: s.logs.indexDaysMax,
+                    sinkNamePrefix: "webstack",
+                    protect: s.database?.protect ?? true,
+                },
+                child,
+            );
+        return { database: database || undefined, cache, logs: logs || undefined };
     }
 
     /** The web pool, and from tier 2 the app pool behind its internal load balancer, each with its host role's user data. */
@@ -245,13 +283,16 @@ export class WebStack extends pulumi.ComponentResource {
         // private addresses, because user data forces replacement: listing app IPs in the web servers'
         // cloud-init would replace every web droplet whenever the app pool is resized (or autoscaled).
         if (s.appPool && tags.app && dbEndpoint) {
-            const appUserData = pulumi.all([dbEndpoint, cache ? cache.cluster.privateHost : undefined]).apply(([[host, user, db], cacheHost]) =>
-                renderCloudInit({
-                    kind: "app",
-                    app: s.app,
-                    database: { host, port: MYSQL_PORT, user, database: db },
-                    cache: cacheHost ? { host: cacheHost, port: VALKEY_PORT } : undefined,
-                }),
+            const appUserData = userDataFor(
+                pulumi.all([dbEndpoint, cache ? cache.cluster.privateHost : undefined]).apply(
+                    ([[host, user, db], cacheHost]): HostRole => ({
+                        kind: "app",
+                        app: s.app,
+                        database: { host, port: MYSQL_PORT, user, database: db },
+                        cache: cacheHost ? { host: cacheHost, port: VALKEY_PORT } : undefined,
+                    }),
+                ),
+                data.logs,
             );
             const appPool = pool("app", s.appPool, tags.app, appUserData);
             const appLb = new LoadBalancers(
@@ -269,20 +310,22 @@ export class WebStack extends pulumi.ComponentResource {
                 },
                 child,
             );
-            const webUserData = appLb.loadBalancers[0].ip.apply((ip) =>
-                renderCloudInit({ kind: "web", webPort: WEB_PORT, upstream: { host: ip, port: s.app.port } }),
+            const webUserData = userDataFor(
+                appLb.loadBalancers[0].ip.apply((ip): HostRole => ({ kind: "web", webPort: WEB_PORT, upstream: { host: ip, port: s.app.port } })),
+                data.logs,
             );
             return { webPool: pool("web", s.web, tags.web, webUserData), appPool, appLb };
         }
         const webUserData = dbEndpoint
-            ? dbEndpoint.apply(([host, user, db]) =>
-                  renderCloudInit({ kind: "web-and-app", app: s.app, webPort: WEB_PORT, database: { host, port: MYSQL_PORT, user, database: db } }),
+            ? userDataFor(
+                  dbEndpoint.apply(([host, user, db]): HostRole => ({ kind: "web-and-app", app: s.app, webPort: WEB_PORT, database: { host, port: MYSQL_PORT, user, database: db } })),
+                  data.logs,
               )
             : renderCloudInit({ kind: "all-in-one", app: s.app, webPort: WEB_PORT });
         return { webPool: pool("web", s.web, tags.web, webUserData), appPool: undefined, appLb: undefined };
     }
 
-    private createEdge(name: string, s: StackSettings, tags: Tags, droplet: DropletBase, webPool: Pool, zone: digitalocean.Domain): Edge {
+    private createEdge(name: string, s: StackSettings, tags: Tags, droplet: DropletBase, webPool: Pool, zone: digitalocean.Domain, logs?: LogStore): Edge {
         const child = { parent: this };
         const haproxy = s.loadBalancer?.engine === "haproxy" ? s.loadBalancer : undefined;
         // With HAProxy, TLS is terminated on the HAProxy droplets with a certificate certbot obtains there.
@@ -315,20 +358,32 @@ export class WebStack extends pulumi.ComponentResource {
                 size: haproxy.size,
                 tags: [...tags.common, tags.lb],
                 monitoring: s.monitoring,
-                userData: pulumi.all(fixedDroplets(webPool).map((d) => d.ipv4AddressPrivate)).apply((ips) =>
-                    renderCloudInit({
-                        kind: "haproxy",
-                        backends: ips.map((host) => ({ host, port: WEB_PORT })),
-                        algorithm: haproxy.algorithm,
-                        tls: s.certificate !== undefined,
-                        domain: s.domain,
-                    }),
+                userData: userDataFor(
+                    pulumi.all(fixedDroplets(webPool).map((d) => d.ipv4AddressPrivate)).apply(
+                        (ips): HostRole => ({
+                            kind: "haproxy",
+                            backends: ips.map((host) => ({ host, port: WEB_PORT })),
+                            algorithm: haproxy.algorithm,
+                            tls: s.certificate !== undefined,
+                            domain: s.domain,
+                        }),
+                    ),
+                    logs,
                 ),
             },
             child,
         );
         return { haproxyLbs };
     }
+}
+
+/**
+ * A role's user data. With a log store (issue 15) it also ships the host's logs, and then carries the shipper's
+ * password in a root-only file: the whole user data becomes a secret (state, previews and plan outputs redact it).
+ */
+function userDataFor(role: pulumi.Output<HostRole>, logs: LogStore | undefined): pulumi.Output<string> {
+    if (!logs) return role.apply((r) => renderCloudInit(r));
+    return pulumi.secret(pulumi.all([role, logs.shipping]).apply(([r, shipping]) => renderCloudInit(r, shipping)));
 }
 
 /**

@@ -17,6 +17,7 @@ import {
     placeholderCertScript,
 } from "./certbot";
 import { checkHost, checkImage, checkPort, formatProblems } from "./checks";
+import { type LogShipping, logShippingParts, logShippingProblems } from "./logShipper";
 import { HAPROXY_CONFIG_PATH, haproxyConfigProblems, renderHaproxyConfig } from "./haproxy";
 import { NGINX_SITE_LINK, NGINX_SITE_PATH, renderNginxConfig } from "./nginx";
 import { type AppSpec, type CloudConfig, type DatabaseEndpoint, type HostRole, type WriteFile, SYSTEMD_DIR, envFile, file } from "./types";
@@ -26,11 +27,21 @@ export const DROPLET_IMAGE = "ubuntu-24-04-x64";
 
 /**
  * Renders the `#cloud-config` user data for `role`. Throws one Error listing every invalid field (see
- * `hostRoleProblems` to check without throwing).
+ * `hostRoleProblems` to check without throwing). With `logs` (issue 15) the role also ships its logs to
+ * OpenSearch; the text then carries the shipper's password, so the caller must pass it as a secret.
  */
-export function renderCloudInit(role: HostRole): string {
+export function renderCloudInit(role: HostRole, logs?: LogShipping): string {
+    const config = buildCloudConfig(role);
+    if (logs) {
+        const problems = logShippingProblems(logs);
+        if (problems.length > 0) throw new Error(`Invalid log shipping for host role "${role.kind}":\n${formatProblems(problems)}`);
+        const parts = logShippingParts(role.kind, logs);
+        config.packages.push(...parts.packages);
+        config.write_files.push(...parts.writeFiles);
+        config.runcmd.push(...parts.runcmd);
+    }
     // YAML 1.1 because cloud-init reads user data with PyYAML: strings such as "on" or "0644" get quoted.
-    const doc = new Document(buildCloudConfig(role), { version: "1.1" });
+    const doc = new Document(config, { version: "1.1" });
     const runcmd = doc.get("runcmd");
     if (isSeq(runcmd)) {
         for (const command of runcmd.items) if (isSeq(command)) command.flow = true;

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { inventOutputs } from "./mockOutputs";
+import { MOCK_PASSWORD_PREFIX, inventOutputs } from "./mockOutputs";
 
 export interface RecordedResource {
     urn: string;
@@ -111,6 +111,18 @@ export function skipPromiseStackTraces(): boolean {
     return true;
 }
 
+/** Answers for the data sources the program reads (issue 15: the log store's CA, the database metrics login). */
+function invokeAnswer(token: string, inputs: Record<string, any>): Record<string, unknown> | undefined {
+    switch (token) {
+        case "digitalocean:index/getDatabaseCa:getDatabaseCa":
+            return { id: String(inputs.clusterId), clusterId: inputs.clusterId, certificate: `-----BEGIN CERTIFICATE-----\nMOCKCA${String(inputs.clusterId)}\n-----END CERTIFICATE-----\n` };
+        case "digitalocean:index/getDatabaseMetricsCredentials:getDatabaseMetricsCredentials":
+            return { id: "metrics-credentials", username: "doadmin-metrics", password: `${MOCK_PASSWORD_PREFIX}metrics` };
+        default:
+            return undefined;
+    }
+}
+
 /** Captures every resource registration of a program run under Pulumi's mock engine. */
 export class Recorder {
     readonly resources: RecordedResource[] = [];
@@ -146,6 +158,8 @@ export class Recorder {
                         ? { id: String(args.inputs.name), state: { name: args.inputs.name, outputs: this.previousOutputs, secretOutputNames: [] } }
                         : inventOutputs(args.type, args.name, args.inputs, preview),
                 call: (args) => {
+                    const answer = invokeAnswer(args.token, args.inputs);
+                    if (answer) return answer;
                     throw new Error(`webstack's mock engine has no answer for the invoke "${args.token}"; add one to plan/capture/recorder.ts.`);
                 },
             },
