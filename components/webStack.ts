@@ -50,8 +50,6 @@ interface Tags {
     db: () => pulumi.Output<string>;
     cache: () => pulumi.Output<string>;
     logs: () => pulumi.Output<string>;
-    /** Issue 15: the QPS monitor droplet, when the stack collects logs. */
-    monitor?: pulumi.Output<string>;
 }
 
 /** What the droplets of every pool share. */
@@ -124,7 +122,7 @@ export class WebStack extends pulumi.ComponentResource {
                 {
                     dropletTags: [tags.web, ...(tags.app ? [tags.app] : []), ...(tags.lb ? [tags.lb] : [])],
                     loadBalancerIds: allLbs.map((lb) => lb.id),
-                    databaseIds: [data.database?.cluster.id, data.cache?.cluster.id].filter((id): id is pulumi.Output<string> => id !== undefined),
+                    databaseIds: [data.database?.cluster.id, data.cache?.cluster.id, data.logs?.cluster.id].filter((id): id is pulumi.Output<string> => id !== undefined),
                     url: this.url,
                     targets: { emails: s.alerts.emails, slack: s.alerts.slack && { channel: s.alerts.slack.channel, url: pulumi.secret(s.alerts.slack.url) } },
                 },
@@ -210,7 +208,6 @@ export class WebStack extends pulumi.ComponentResource {
             db: () => tag("db", names.role("db")),
             cache: () => tag("cache", names.role("cache")),
             logs: () => tag("logs", names.role("logs")),
-            monitor: s.logs ? tag("monitor", names.role("monitor")) : undefined,
         };
     }
 
@@ -247,7 +244,7 @@ export class WebStack extends pulumi.ComponentResource {
                     region: s.region,
                     vpcUuid,
                     tags: [...tags.common, tags.logs()],
-                    trustedTags: [tags.web, tags.app, tags.lb, tags.monitor].filter((t): t is pulumi.Output<string> => t !== undefined),
+                    trustedTags: [tags.web, tags.app, tags.lb].filter((t): t is pulumi.Output<string> => t !== undefined),
                     sources: [
                         ...(database ? [{ role: "mysql", clusterId: database.cluster.id }] : []),
                         ...(cache ? [{ role: "valkey", clusterId: cache.cluster.id }] : []),
