@@ -83,9 +83,9 @@ export class LogStore extends pulumi.ComponentResource {
         );
         const ca = digitalocean.getDatabaseCaOutput({ clusterId: this.cluster.id }, { parent: this });
         this.shipping = pulumi.secret(
-            pulumi.all([this.cluster.privateHost, this.cluster.port, this.writer.name, this.writer.password, ca.certificate]).apply(
-                ([host, port, user, password, caCertificate]): LogShipping => ({ host, port, user, password, caCertificate }),
-            ),
+            pulumi
+                .all([this.cluster.privateHost, this.cluster.port, this.writer.name, this.writer.password, ca.certificate])
+                .apply(([host, port, user, password, caCertificate]): LogShipping => ({ host, port, user, password, caCertificate })),
         );
         // The provider does not mark `endpoint` secret (its credentials are in the URL): wrap it.
         const endpoint = pulumi.secret(

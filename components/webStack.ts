@@ -122,7 +122,9 @@ export class WebStack extends pulumi.ComponentResource {
                 {
                     dropletTags: [tags.web, ...(tags.app ? [tags.app] : []), ...(tags.lb ? [tags.lb] : [])],
                     loadBalancerIds: allLbs.map((lb) => lb.id),
-                    databaseIds: [data.database?.cluster.id, data.cache?.cluster.id, data.logs?.cluster.id].filter((id): id is pulumi.Output<string> => id !== undefined),
+                    databaseIds: [data.database?.cluster.id, data.cache?.cluster.id, data.logs?.cluster.id].filter(
+                        (id): id is pulumi.Output<string> => id !== undefined,
+                    ),
                     url: this.url,
                     targets: { emails: s.alerts.emails, slack: s.alerts.slack && { channel: s.alerts.slack.channel, url: pulumi.secret(s.alerts.slack.url) } },
                 },
@@ -281,14 +283,12 @@ export class WebStack extends pulumi.ComponentResource {
         // cloud-init would replace every web droplet whenever the app pool is resized (or autoscaled).
         if (s.appPool && tags.app && dbEndpoint) {
             const appUserData = userDataFor(
-                pulumi.all([dbEndpoint, cache ? cache.cluster.privateHost : undefined]).apply(
-                    ([[host, user, db], cacheHost]): HostRole => ({
-                        kind: "app",
-                        app: s.app,
-                        database: { host, port: MYSQL_PORT, user, database: db },
-                        cache: cacheHost ? { host: cacheHost, port: VALKEY_PORT } : undefined,
-                    }),
-                ),
+                pulumi.all([dbEndpoint, cache ? cache.cluster.privateHost : undefined]).apply(([[host, user, db], cacheHost]): HostRole => ({
+                    kind: "app",
+                    app: s.app,
+                    database: { host, port: MYSQL_PORT, user, database: db },
+                    cache: cacheHost ? { host: cacheHost, port: VALKEY_PORT } : undefined,
+                })),
                 data.logs,
             );
             const appPool = pool("app", s.appPool, tags.app, appUserData);
@@ -315,7 +315,12 @@ export class WebStack extends pulumi.ComponentResource {
         }
         const webUserData = dbEndpoint
             ? userDataFor(
-                  dbEndpoint.apply(([host, user, db]): HostRole => ({ kind: "web-and-app", app: s.app, webPort: WEB_PORT, database: { host, port: MYSQL_PORT, user, database: db } })),
+                  dbEndpoint.apply(([host, user, db]): HostRole => ({
+                      kind: "web-and-app",
+                      app: s.app,
+                      webPort: WEB_PORT,
+                      database: { host, port: MYSQL_PORT, user, database: db },
+                  })),
                   data.logs,
               )
             : renderCloudInit({ kind: "all-in-one", app: s.app, webPort: WEB_PORT });
@@ -356,15 +361,13 @@ export class WebStack extends pulumi.ComponentResource {
                 tags: [...tags.common, tags.lb],
                 monitoring: s.monitoring,
                 userData: userDataFor(
-                    pulumi.all(fixedDroplets(webPool).map((d) => d.ipv4AddressPrivate)).apply(
-                        (ips): HostRole => ({
-                            kind: "haproxy",
-                            backends: ips.map((host) => ({ host, port: WEB_PORT })),
-                            algorithm: haproxy.algorithm,
-                            tls: s.certificate !== undefined,
-                            domain: s.domain,
-                        }),
-                    ),
+                    pulumi.all(fixedDroplets(webPool).map((d) => d.ipv4AddressPrivate)).apply((ips): HostRole => ({
+                        kind: "haproxy",
+                        backends: ips.map((host) => ({ host, port: WEB_PORT })),
+                        algorithm: haproxy.algorithm,
+                        tls: s.certificate !== undefined,
+                        domain: s.domain,
+                    })),
                     logs,
                 ),
             },

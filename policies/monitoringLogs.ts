@@ -143,5 +143,3 @@ export const dropletLogsShipped: WebstackStackPolicy = {
         }
     }),
 };
-
-

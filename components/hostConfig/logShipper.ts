@@ -67,7 +67,9 @@ export function logShippingProblems(logs: LogShipping): string[] {
     }
     // Shown by type only: it is a secret.
     if (typeof logs?.password !== "string" || logs.password === "" || /[\s`"\\]/.test(logs.password)) {
-        problems.push(`logs.password: must be non-empty text without whitespace, quotes, backticks or backslashes; got a value of type ${typeof logs?.password}.`);
+        problems.push(
+            `logs.password: must be non-empty text without whitespace, quotes, backticks or backslashes; got a value of type ${typeof logs?.password}.`,
+        );
     }
     return problems;
 }

@@ -115,7 +115,11 @@ export function skipPromiseStackTraces(): boolean {
 function invokeAnswer(token: string, inputs: Record<string, any>): Record<string, unknown> | undefined {
     switch (token) {
         case "digitalocean:index/getDatabaseCa:getDatabaseCa":
-            return { id: String(inputs.clusterId), clusterId: inputs.clusterId, certificate: `-----BEGIN CERTIFICATE-----\nMOCKCA${String(inputs.clusterId)}\n-----END CERTIFICATE-----\n` };
+            return {
+                id: String(inputs.clusterId),
+                clusterId: inputs.clusterId,
+                certificate: `-----BEGIN CERTIFICATE-----\nMOCKCA${String(inputs.clusterId)}\n-----END CERTIFICATE-----\n`,
+            };
         case "digitalocean:index/getDatabaseMetricsCredentials:getDatabaseMetricsCredentials":
             return { id: "metrics-credentials", username: "doadmin-metrics", password: `${MOCK_PASSWORD_PREFIX}metrics` };
         default:

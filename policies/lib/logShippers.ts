@@ -14,7 +14,8 @@ const AGENTS: [string, RegExp][] = [
     ["Datadog Agent", /(?<![\w.-])(datadog-agent|install_script_agent7\.sh)(?![\w.-])/i],
 ];
 /** An install step: a package manager, cloud-config packages, a container, or a vendor's install script. */
-const INSTALLS = /(apt(?:-get)?\s+(?:-\S+\s+)*install|dnf\s+install|yum\s+install|apk\s+add|snap\s+install|packages:|docker\s+run|image:|curl\s[^\n]*\|\s*(?:sudo\s+)?(?:ba)?sh)/i;
+const INSTALLS =
+    /(apt(?:-get)?\s+(?:-\S+\s+)*install|dnf\s+install|yum\s+install|apk\s+add|snap\s+install|packages:|docker\s+run|image:|curl\s[^\n]*\|\s*(?:sudo\s+)?(?:ba)?sh)/i;
 /**
  * rsyslog forwarding off the host: an output module action (omfwd, omelasticsearch, omhttp, omrelp, omkafka) or a
  * legacy forwarding selector ("*.* @@logs.example.net:514"). rsyslog is preinstalled on Debian and Ubuntu, so a

@@ -89,7 +89,7 @@ describe("log policies (issue 15)", () => {
         it("reports an autoscale pool whose template ships nothing", async () => {
             const specs = [...prod(), autoscalePool("web-pool", [ref("tag-web")], 2, { userData: NGINX_ONLY })];
             assert.deepEqual(await violations(dropletLogsShipped, specs), [
-                "Droplet autoscale pool \"web-pool\" serves requests but its template's user data installs no log shipper, so its logs stay on the machine and are lost with it; install and configure one (e.g. rsyslog-elasticsearch with an omelasticsearch action, Fluent Bit or Vector).",
+                'Droplet autoscale pool "web-pool" serves requests but its template\'s user data installs no log shipper, so its logs stay on the machine and are lost with it; install and configure one (e.g. rsyslog-elasticsearch with an omelasticsearch action, Fluent Bit or Vector).',
             ]);
         });
 
@@ -99,8 +99,8 @@ describe("log policies (issue 15)", () => {
 
         it("judges every droplet with scope all", async () => {
             assert.deepEqual(await violations(dropletLogsShipped, plainDroplets(), { scope: "all" }), [
-                "Droplet \"app\"'s user data installs no log shipper, so its logs stay on the machine and are lost with it; install and configure one (e.g. rsyslog-elasticsearch with an omelasticsearch action, Fluent Bit or Vector).",
-                "Droplet \"worker\"'s user data installs no log shipper, so its logs stay on the machine and are lost with it; install and configure one (e.g. rsyslog-elasticsearch with an omelasticsearch action, Fluent Bit or Vector).",
+                'Droplet "app"\'s user data installs no log shipper, so its logs stay on the machine and are lost with it; install and configure one (e.g. rsyslog-elasticsearch with an omelasticsearch action, Fluent Bit or Vector).',
+                'Droplet "worker"\'s user data installs no log shipper, so its logs stay on the machine and are lost with it; install and configure one (e.g. rsyslog-elasticsearch with an omelasticsearch action, Fluent Bit or Vector).',
             ]);
         });
 
@@ -121,7 +121,13 @@ describe("log policies (issue 15)", () => {
         });
 
         it("says it cannot decide when a serving droplet's user data is unknown", async () => {
-            const outcome = await run(dropletLogsShipped, materialize(mutate(prod(), "web-0", (d) => (d.userData = undefined)), { allUnknown: true }));
+            const outcome = await run(
+                dropletLogsShipped,
+                materialize(
+                    mutate(prod(), "web-0", (d) => (d.userData = undefined)),
+                    { allUnknown: true },
+                ),
+            );
             assert.equal(outcome.violations.length, 0);
             assert.ok(outcome.undecided.length > 0);
         });
