@@ -35,5 +35,5 @@ export const appSecretsEnv = site.appSecretsEnv;
 export const cdnEndpoint = site.cdnEndpoint;
 export const dataResources = site.dataResources;
 // Issue 15: where to search the logs; the Dashboards password only as a secret.
-export const logsDashboardsUrl = site.logsDashboardsUrl;
-export const logsDashboardsPassword = site.logsDashboardsPassword;
+export const logsDashboardsUrl = site.logs?.dashboardsUrl;
+export const logsDashboardsPassword = site.logs && pulumi.secret(site.logs.cluster.uiPassword);

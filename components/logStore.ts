@@ -20,10 +20,10 @@ export interface LogStoreArgs {
     readonly sources: readonly { readonly role: string; readonly clusterId: pulumi.Input<string> }[];
     /** Days the database log sinks keep, 1 to 10,000. */
     readonly indexDaysMax: number;
+    /** Protects the cluster from deletion and replacement (database.protect). */
+    readonly protect: boolean;
     /** Sink names must be unique per cluster and short (see below); the stack's name keeps them apart. */
     readonly sinkNamePrefix: string;
-    /** Protects the cluster from deletion and replacement. @default true */
-    readonly protect: boolean;
 }
 
 /**
@@ -38,10 +38,10 @@ export class LogStore extends pulumi.ComponentResource {
     readonly sinks: digitalocean.DatabaseLogsinkOpensearch[];
     /** Secret: where and as whom a droplet's shipper writes (the password included). */
     readonly shipping: pulumi.Output<LogShipping>;
-    /** OpenSearch Dashboards (the control panel's "OpenSearch Dashboard" link opens the same). */
-    readonly dashboardsUrl: pulumi.Output<string>;
     /** Logical names of the children that hold data. */
     readonly dataResourceNames: string[];
+    /** OpenSearch Dashboards (the control panel's "OpenSearch Dashboard" link opens the same). */
+    readonly dashboardsUrl: pulumi.Output<string>;
 
     constructor(name: string, args: LogStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:LogStore", name, {}, opts);
@@ -67,6 +67,7 @@ export class LogStore extends pulumi.ComponentResource {
             },
             { parent: this, protect: args.protect },
         );
+        // Logs are data like any other cluster's: a tier change that drops the store passes the data-loss guard.
         this.dataResourceNames = [`${name}-cluster`];
         this.firewall = new digitalocean.DatabaseFirewall(
             `${name}-firewall`,

@@ -5,13 +5,13 @@ import { Cache } from "./cache";
 import { dataLossMessage, lostDataResources } from "./dataLossGuard";
 import { Database } from "./database";
 import { Dns } from "./dns";
-import { FirewallRole, Firewalls, WORLD } from "./firewalls";
+import { firewallRoles } from "./firewallRoles";
+import { Firewalls } from "./firewalls";
 import { HaproxyBalancers } from "./haproxyBalancers";
 import { renderCloudInit } from "./hostConfig/cloudInit";
-import type { HostRole } from "./hostConfig/types";
 import { HEALTH_CHECK_PATH } from "./hostConfig/types";
 import { LoadBalancers } from "./loadBalancers";
-import { LogStore } from "./logStore";
+import type { LogStore } from "./logStore";
 import { Monitoring } from "./monitoring";
 import { stackTags } from "./naming";
 import { Network } from "./network";
@@ -20,6 +20,7 @@ import { PoolSettings, StackSettings } from "./settings/stackSettings";
 import { TIER_PROFILES } from "./settings/tiers";
 import { StaticAssets } from "./staticAssets";
 import { Tls } from "./tls";
+import { createLogStore, shippedUserData } from "./webStackLogs";
 
 export const WEB_PORT = 80;
 const MYSQL_PORT = 25060;
@@ -87,10 +88,8 @@ export class WebStack extends pulumi.ComponentResource {
     /** Secret: the app's `--env-file` secrets (DATABASE_PASSWORD, CACHE_PASSWORD) to deliver to app droplets. */
     readonly appSecretsEnv?: pulumi.Output<string>;
     readonly cdnEndpoint?: pulumi.Output<string>;
-    /** Issue 15: OpenSearch Dashboards of the log store (log in with the cluster's ui user; `logsDashboardsPassword`). */
-    readonly logsDashboardsUrl?: pulumi.Output<string>;
-    /** Secret: the Dashboards password. */
-    readonly logsDashboardsPassword?: pulumi.Output<string>;
+    /** Issue 15: the log store (its Dashboards URL and, as a secret, its password are stack outputs). */
+    readonly logs?: LogStore;
     /**
      * Logical names of the resources that hold data (database cluster, replicas, cache, bucket); resolves only
      * once the data-loss guard has passed, so exporting it makes a refused update fail.
@@ -106,13 +105,14 @@ export class WebStack extends pulumi.ComponentResource {
         const droplet: DropletBase = { region: s.region, vpcUuid: network.vpc.id, sshKeys: s.sshKeys };
 
         const data = this.createDataTier(name, s, tags, droplet.vpcUuid);
+        this.logs = data.logs;
         const { webPool, appPool, appLb } = this.createPools(name, s, tags, droplet, data);
         const zone = new digitalocean.Domain(`${name}-zone`, { name: s.domain }, child);
-        const { publicLb, haproxyLbs } = this.createEdge(name, s, tags, droplet, webPool, zone, data.logs);
+        const { publicLb, haproxyLbs } = this.createEdge(name, s, tags, droplet, webPool, zone);
         const publicLbs = publicLb?.loadBalancers ?? [];
         const allLbs = [...publicLbs, ...(appLb?.loadBalancers ?? [])];
 
-        if (s.firewalls) new Firewalls(`${name}-firewall`, { roles: firewallRoles(s, tags, publicLbs, appLb), adminCidrs: s.adminCidrs }, child);
+        if (s.firewalls) new Firewalls(`${name}-firewall`, { roles: firewallRoles(s, tags, publicLbs, appLb, WEB_PORT), adminCidrs: s.adminCidrs }, child);
         const staticAssets = s.staticAssets ? new StaticAssets(`${name}-static`, { region: s.region, protect: s.database?.protect ?? true }, child) : undefined;
 
         this.url = `${s.certificate ? "https" : "http"}://${s.domain}`;
@@ -122,9 +122,7 @@ export class WebStack extends pulumi.ComponentResource {
                 {
                     dropletTags: [tags.web, ...(tags.app ? [tags.app] : []), ...(tags.lb ? [tags.lb] : [])],
                     loadBalancerIds: allLbs.map((lb) => lb.id),
-                    databaseIds: [data.database?.cluster.id, data.cache?.cluster.id, data.logs?.cluster.id].filter(
-                        (id): id is pulumi.Output<string> => id !== undefined,
-                    ),
+                    databaseIds: [data.database, data.cache, data.logs].flatMap((c) => (c ? [c.cluster.id] : [])),
                     url: this.url,
                     targets: { emails: s.alerts.emails, slack: s.alerts.slack && { channel: s.alerts.slack.channel, url: pulumi.secret(s.alerts.slack.url) } },
                 },
@@ -183,11 +181,7 @@ export class WebStack extends pulumi.ComponentResource {
                     .apply(([db, c]) => `DATABASE_PASSWORD=${db}\n${c === undefined ? "" : `CACHE_PASSWORD=${c}\n`}`),
             );
         this.cdnEndpoint = staticAssets?.cdn.endpoint;
-        this.logsDashboardsUrl = data.logs?.dashboardsUrl;
-        this.logsDashboardsPassword = data.logs && pulumi.secret(data.logs.cluster.uiPassword);
         this.registerOutputs({
-            logsDashboardsUrl: this.logsDashboardsUrl,
-            logsDashboardsPassword: this.logsDashboardsPassword,
             url: this.url,
             loadBalancerIps: this.loadBalancerIps,
             dropletIps: this.dropletIps,
@@ -195,6 +189,7 @@ export class WebStack extends pulumi.ComponentResource {
             databaseUri: this.databaseUri,
             appSecretsEnv: this.appSecretsEnv,
             cdnEndpoint: this.cdnEndpoint,
+            logsDashboardsUrl: data.logs?.dashboardsUrl,
             dataResources: this.dataResources,
         });
     }
@@ -237,26 +232,7 @@ export class WebStack extends pulumi.ComponentResource {
                       child,
                   )
                 : undefined;
-        const logs =
-            s.logs &&
-            new LogStore(
-                `${name}-logs`,
-                {
-                    size: s.logs.size,
-                    region: s.region,
-                    vpcUuid,
-                    tags: [...tags.common, tags.logs()],
-                    trustedTags: [tags.web, tags.app, tags.lb].filter((t): t is pulumi.Output<string> => t !== undefined),
-                    sources: [
-                        ...(database ? [{ role: "mysql", clusterId: database.cluster.id }] : []),
-                        ...(cache ? [{ role: "valkey", clusterId: cache.cluster.id }] : []),
-                    ],
-                    indexDaysMax: s.logs.indexDaysMax,
-                    sinkNamePrefix: "webstack",
-                    protect: s.database?.protect ?? true,
-                },
-                child,
-            );
+        const logs = s.logs && createLogStore(`${name}-logs`, s.region, s.logs, s.database?.protect ?? true, vpcUuid, tags, { database, cache }, this);
         return { database: database || undefined, cache, logs: logs || undefined };
     }
 
@@ -267,7 +243,8 @@ export class WebStack extends pulumi.ComponentResource {
         // allows data loss) and listed among the data resources, which the data-loss guard watches.
         const holdsData = (role: string) => role === "web" && !s.database && !s.allowDataLoss;
         const pool = (role: string, settings: PoolSettings, roleTag: pulumi.Input<string>, userData: pulumi.Input<string>): Pool => {
-            const common = { ...droplet, size: settings.size, tags: [...tags.common, roleTag], userData };
+            const shipped = shippedUserData(userData, role === "app" ? "app" : "web", data.logs);
+            const common = { ...droplet, size: settings.size, tags: [...tags.common, roleTag], userData: shipped };
             return settings.autoscale
                 ? { kind: "autoscale", pool: new AutoscalePool(`${name}-${role}`, { ...common, autoscale: settings.autoscale }, child) }
                 : {
@@ -282,14 +259,13 @@ export class WebStack extends pulumi.ComponentResource {
         // private addresses, because user data forces replacement: listing app IPs in the web servers'
         // cloud-init would replace every web droplet whenever the app pool is resized (or autoscaled).
         if (s.appPool && tags.app && dbEndpoint) {
-            const appUserData = userDataFor(
-                pulumi.all([dbEndpoint, cache ? cache.cluster.privateHost : undefined]).apply(([[host, user, db], cacheHost]): HostRole => ({
+            const appUserData = pulumi.all([dbEndpoint, cache ? cache.cluster.privateHost : undefined]).apply(([[host, user, db], cacheHost]) =>
+                renderCloudInit({
                     kind: "app",
                     app: s.app,
                     database: { host, port: MYSQL_PORT, user, database: db },
                     cache: cacheHost ? { host: cacheHost, port: VALKEY_PORT } : undefined,
-                })),
-                data.logs,
+                }),
             );
             const appPool = pool("app", s.appPool, tags.app, appUserData);
             const appLb = new LoadBalancers(
@@ -307,27 +283,20 @@ export class WebStack extends pulumi.ComponentResource {
                 },
                 child,
             );
-            const webUserData = userDataFor(
-                appLb.loadBalancers[0].ip.apply((ip): HostRole => ({ kind: "web", webPort: WEB_PORT, upstream: { host: ip, port: s.app.port } })),
-                data.logs,
+            const webUserData = appLb.loadBalancers[0].ip.apply((ip) =>
+                renderCloudInit({ kind: "web", webPort: WEB_PORT, upstream: { host: ip, port: s.app.port } }),
             );
             return { webPool: pool("web", s.web, tags.web, webUserData), appPool, appLb };
         }
         const webUserData = dbEndpoint
-            ? userDataFor(
-                  dbEndpoint.apply(([host, user, db]): HostRole => ({
-                      kind: "web-and-app",
-                      app: s.app,
-                      webPort: WEB_PORT,
-                      database: { host, port: MYSQL_PORT, user, database: db },
-                  })),
-                  data.logs,
+            ? dbEndpoint.apply(([host, user, db]) =>
+                  renderCloudInit({ kind: "web-and-app", app: s.app, webPort: WEB_PORT, database: { host, port: MYSQL_PORT, user, database: db } }),
               )
             : renderCloudInit({ kind: "all-in-one", app: s.app, webPort: WEB_PORT });
         return { webPool: pool("web", s.web, tags.web, webUserData), appPool: undefined, appLb: undefined };
     }
 
-    private createEdge(name: string, s: StackSettings, tags: Tags, droplet: DropletBase, webPool: Pool, zone: digitalocean.Domain, logs?: LogStore): Edge {
+    private createEdge(name: string, s: StackSettings, tags: Tags, droplet: DropletBase, webPool: Pool, zone: digitalocean.Domain): Edge {
         const child = { parent: this };
         const haproxy = s.loadBalancer?.engine === "haproxy" ? s.loadBalancer : undefined;
         // With HAProxy, TLS is terminated on the HAProxy droplets with a certificate certbot obtains there.
@@ -360,51 +329,22 @@ export class WebStack extends pulumi.ComponentResource {
                 size: haproxy.size,
                 tags: [...tags.common, tags.lb],
                 monitoring: s.monitoring,
-                userData: userDataFor(
-                    pulumi.all(fixedDroplets(webPool).map((d) => d.ipv4AddressPrivate)).apply((ips): HostRole => ({
-                        kind: "haproxy",
-                        backends: ips.map((host) => ({ host, port: WEB_PORT })),
-                        algorithm: haproxy.algorithm,
-                        tls: s.certificate !== undefined,
-                        domain: s.domain,
-                    })),
-                    logs,
+                userData: shippedUserData(
+                    pulumi.all(fixedDroplets(webPool).map((d) => d.ipv4AddressPrivate)).apply((ips) =>
+                        renderCloudInit({
+                            kind: "haproxy",
+                            backends: ips.map((host) => ({ host, port: WEB_PORT })),
+                            algorithm: haproxy.algorithm,
+                            tls: s.certificate !== undefined,
+                            domain: s.domain,
+                        }),
+                    ),
+                    "haproxy",
+                    this.logs,
                 ),
             },
             child,
         );
         return { haproxyLbs };
     }
-}
-
-/**
- * A role's user data. With a log store (issue 15) it also ships the host's logs, and then carries the shipper's
- * password in a root-only file: the whole user data becomes a secret (state, previews and plan outputs redact it).
- */
-function userDataFor(role: pulumi.Output<HostRole>, logs: LogStore | undefined): pulumi.Output<string> {
-    if (!logs) return role.apply((r) => renderCloudInit(r));
-    return pulumi.secret(pulumi.all([role, logs.shipping]).apply(([r, shipping]) => renderCloudInit(r, shipping)));
-}
-
-/**
- * The per-role doors (tier 2+): the web pool accepts its port from the public load balancers (or the HAProxy
- * droplets' tag), the app pool from its internal load balancer, and HAProxy droplets 80/443 from the world.
- */
-function firewallRoles(s: StackSettings, tags: Tags, publicLbs: readonly digitalocean.LoadBalancer[], appLb: LoadBalancers | undefined): FirewallRole[] {
-    const roles: FirewallRole[] = [
-        {
-            role: "web",
-            tag: tags.web,
-            inbound: [{ port: WEB_PORT, sources: tags.lb ? { sourceTags: [tags.lb] } : { sourceLoadBalancerUids: publicLbs.map((lb) => lb.id) } }],
-        },
-    ];
-    if (tags.app && appLb) {
-        roles.push({
-            role: "app",
-            tag: tags.app,
-            inbound: [{ port: s.app.port, sources: { sourceLoadBalancerUids: appLb.loadBalancers.map((lb) => lb.id) } }],
-        });
-    }
-    if (tags.lb) roles.push({ role: "lb", tag: tags.lb, inbound: [80, 443].map((port) => ({ port, sources: { sourceAddresses: WORLD } })) });
-    return roles;
 }
