@@ -62,5 +62,8 @@ export = async () => {
         cdnEndpoint: site.cdnEndpoint,
         dnsRecords: site.dnsRecords,
         dataResources: site.dataResources,
+        // Where to search the logs; the Dashboards password only as a secret.
+        logsDashboardsUrl: site.logsDashboardsUrl,
+        logsDashboardsPassword: site.logsDashboardsPassword,
     };
 };

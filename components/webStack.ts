@@ -5,11 +5,13 @@ import { Cache } from "./cache";
 import { dataLossMessage, lostDataResources } from "./dataLossGuard";
 import { Database } from "./database";
 import { Dns } from "./dns";
-import { FirewallRole, Firewalls, WORLD } from "./firewalls";
+import { firewallRoles } from "./firewallRoles";
+import { Firewalls } from "./firewalls";
 import { HaproxyBalancers } from "./haproxyBalancers";
 import { renderCloudInit } from "./hostConfig/cloudInit";
 import { HEALTH_CHECK_PATH } from "./hostConfig/types";
 import { LoadBalancers } from "./loadBalancers";
+import type { LogStore } from "./logStore";
 import { Monitoring } from "./monitoring";
 import { stackTags } from "./naming";
 import { Network } from "./network";
@@ -21,6 +23,7 @@ import { Tls } from "./tls";
 import { settingsFromArgs, type WebStackArgs } from "./webStackArgs";
 
 export type { WebStackArgs };
+import { createLogStore, shippedUserData } from "./webStackLogs";
 
 export const WEB_PORT = 80;
 
@@ -36,6 +39,7 @@ interface Tags {
     lb?: pulumi.Output<string>;
     db: () => pulumi.Output<string>;
     cache: () => pulumi.Output<string>;
+    logs: () => pulumi.Output<string>;
 }
 
 /** What the droplets of every pool share. */
@@ -49,6 +53,8 @@ interface DropletBase {
 interface DataTier {
     database?: Database;
     cache?: Cache;
+    /** Issue 15: the log store the droplets ship to and the databases forward to. */
+    logs?: LogStore;
 }
 
 /** The request path in front of the web pool: a managed load balancer, or HAProxy droplets. */
@@ -72,6 +78,10 @@ export class WebStack extends pulumi.ComponentResource {
     /** Secret: the app's `--env-file` secrets (DATABASE_PASSWORD, CACHE_PASSWORD) to deliver to app droplets. */
     readonly appSecretsEnv?: pulumi.Output<string>;
     readonly cdnEndpoint?: pulumi.Output<string>;
+    /** OpenSearch Dashboards of the log store, where logs are searched (when the stack collects logs). */
+    readonly logsDashboardsUrl?: pulumi.Output<string>;
+    /** Secret: the Dashboards login's password. */
+    readonly logsDashboardsPassword?: pulumi.Output<string>;
     /**
      * Logical names of the resources that hold data (database cluster, replicas, cache, bucket); resolves only
      * once the data-loss guard has passed, so exporting it makes a refused update fail.
@@ -87,13 +97,15 @@ export class WebStack extends pulumi.ComponentResource {
         const droplet: DropletBase = { region: s.region, vpcUuid: network.vpc.id, sshKeys: s.sshKeys };
 
         const data = this.createDataTier(name, s, tags, droplet.vpcUuid);
+        this.logsDashboardsUrl = data.logs?.dashboardsUrl;
+        this.logsDashboardsPassword = data.logs && pulumi.secret(data.logs.cluster.uiPassword);
         const { webPool, appPool, appLb } = this.createPools(name, s, tags, droplet, data);
         const zone = s.dns.zone === "create" ? new digitalocean.Domain(`${name}-zone`, { name: s.domain }, { ...child, retainOnDelete: true }) : undefined; // never deleted: a live domain
-        const { publicLb, haproxyLbs } = this.createEdge(name, s, tags, droplet, webPool, zone);
+        const { publicLb, haproxyLbs } = this.createEdge(name, s, tags, droplet, webPool, zone, data.logs);
         const publicLbs = publicLb?.loadBalancers ?? [];
         const allLbs = [...publicLbs, ...(appLb?.loadBalancers ?? [])];
 
-        if (s.firewalls) new Firewalls(`${name}-firewall`, { roles: firewallRoles(s, tags, publicLbs, appLb), adminCidrs: s.adminCidrs }, child);
+        if (s.firewalls) new Firewalls(`${name}-firewall`, { roles: firewallRoles(s, tags, publicLbs, appLb, WEB_PORT), adminCidrs: s.adminCidrs }, child);
         const staticAssets = s.staticAssets ? new StaticAssets(`${name}-static`, { region: s.region, protect: s.database?.protect ?? true }, child) : undefined;
 
         this.url = `${s.certificate ? "https" : "http"}://${s.domain}`;
@@ -103,7 +115,7 @@ export class WebStack extends pulumi.ComponentResource {
                 {
                     dropletTags: [tags.web, ...(tags.app ? [tags.app] : []), ...(tags.lb ? [tags.lb] : [])],
                     loadBalancerIds: allLbs.map((lb) => lb.id),
-                    databaseIds: [data.database?.cluster.id, data.cache?.cluster.id].filter((id): id is pulumi.Output<string> => id !== undefined),
+                    databaseIds: [data.database, data.cache, data.logs].flatMap((c) => (c ? [c.cluster.id] : [])),
                     url: this.url,
                     targets: { emails: s.alerts.emails, slack: s.alerts.slack && { channel: s.alerts.slack.channel, url: pulumi.secret(s.alerts.slack.url) } },
                 },
@@ -132,6 +144,7 @@ export class WebStack extends pulumi.ComponentResource {
                     ...allLbs.map((lb) => lb.loadBalancerUrn),
                     ...(data.database ? [data.database.cluster.clusterUrn] : []),
                     ...(data.cache ? [data.cache.cluster.clusterUrn] : []),
+                    ...(data.logs ? [data.logs.cluster.clusterUrn] : []),
                     ...(staticAssets ? [staticAssets.bucket.bucketUrn] : []),
                     ...(zone ? [zone.domainUrn] : []),
                 ],
@@ -141,7 +154,7 @@ export class WebStack extends pulumi.ComponentResource {
 
         const dataResources = [
             ...(!s.database && webPool.kind === "fixed" ? webPool.pool.dropletNames : []),
-            ...[data.database, data.cache, staticAssets].flatMap((c) => c?.dataResourceNames ?? []),
+            ...[data.database, data.cache, data.logs, staticAssets].flatMap((c) => c?.dataResourceNames ?? []),
         ];
         this.dataResources = pulumi.output(args.previousDataResources).apply((previous) => {
             const lost = lostDataResources(previous, dataResources);
@@ -170,6 +183,8 @@ export class WebStack extends pulumi.ComponentResource {
             appSecretsEnv: this.appSecretsEnv,
             cdnEndpoint: this.cdnEndpoint,
             dnsRecords: this.dnsRecords,
+            logsDashboardsUrl: this.logsDashboardsUrl,
+            logsDashboardsPassword: this.logsDashboardsPassword,
             dataResources: this.dataResources,
         });
     }
@@ -186,6 +201,7 @@ export class WebStack extends pulumi.ComponentResource {
             lb: s.loadBalancer?.engine === "haproxy" ? tag("lb", names.role("lb")) : undefined,
             db: () => tag("db", names.role("db")),
             cache: () => tag("cache", names.role("cache")),
+            logs: () => tag("logs", names.role("logs")),
         };
     }
 
@@ -213,7 +229,8 @@ export class WebStack extends pulumi.ComponentResource {
                       child,
                   )
                 : undefined;
-        return { database: database || undefined, cache };
+        const logs = s.logs && createLogStore(`${name}-logs`, s.region, s.logs, s.database?.protect ?? true, vpcUuid, tags, { database, cache }, this);
+        return { database: database || undefined, cache, logs: logs || undefined };
     }
 
     /** The web pool, and from tier 2 the app pool behind its internal load balancer, each with its host role's user data. */
@@ -223,7 +240,8 @@ export class WebStack extends pulumi.ComponentResource {
         // allows data loss) and listed among the data resources, which the data-loss guard watches.
         const holdsData = (role: string) => role === "web" && !s.database && !s.allowDataLoss;
         const pool = (role: string, settings: PoolSettings, roleTag: pulumi.Input<string>, userData: pulumi.Input<string>): Pool => {
-            const common = { ...droplet, size: settings.size, tags: [...tags.common, roleTag], userData };
+            const shipped = shippedUserData(userData, role === "app" ? "app" : "web", data.logs);
+            const common = { ...droplet, size: settings.size, tags: [...tags.common, roleTag], userData: shipped };
             const fixed = { ...common, count: settings.count, monitoring: s.monitoring, protect: holdsData(role), backups: role === "web" && s.web.backups };
             return settings.autoscale
                 ? { kind: "autoscale", pool: new AutoscalePool(`${name}-${role}`, { ...common, autoscale: settings.autoscale }, child) }
@@ -277,7 +295,15 @@ export class WebStack extends pulumi.ComponentResource {
         return { webPool: pool("web", s.web, tags.web, webUserData), appPool: undefined, appLb: undefined };
     }
 
-    private createEdge(name: string, s: StackSettings, tags: Tags, droplet: DropletBase, webPool: Pool, zone: digitalocean.Domain | undefined): Edge {
+    private createEdge(
+        name: string,
+        s: StackSettings,
+        tags: Tags,
+        droplet: DropletBase,
+        webPool: Pool,
+        zone: digitalocean.Domain | undefined,
+        logs?: LogStore,
+    ): Edge {
         const child = { parent: this };
         const haproxy = s.loadBalancer?.engine === "haproxy" ? s.loadBalancer : undefined;
         // With HAProxy, TLS is terminated on the HAProxy droplets with a certificate certbot obtains there.
@@ -310,41 +336,22 @@ export class WebStack extends pulumi.ComponentResource {
                 size: haproxy.size,
                 tags: [...tags.common, tags.lb],
                 monitoring: s.monitoring,
-                userData: pulumi.all(fixedDroplets(webPool).map((d) => d.ipv4AddressPrivate)).apply((ips) =>
-                    renderCloudInit({
-                        kind: "haproxy",
-                        backends: ips.map((host) => ({ host, port: WEB_PORT })),
-                        algorithm: haproxy.algorithm,
-                        tls: s.certificate !== undefined,
-                        domain: s.domain,
-                    }),
+                userData: shippedUserData(
+                    pulumi.all(fixedDroplets(webPool).map((d) => d.ipv4AddressPrivate)).apply((ips) =>
+                        renderCloudInit({
+                            kind: "haproxy",
+                            backends: ips.map((host) => ({ host, port: WEB_PORT })),
+                            algorithm: haproxy.algorithm,
+                            tls: s.certificate !== undefined,
+                            domain: s.domain,
+                        }),
+                    ),
+                    "haproxy",
+                    logs,
                 ),
             },
             child,
         );
         return { haproxyLbs };
     }
-}
-
-/**
- * The per-role doors (tier 2+): the web pool accepts its port from the public load balancers (or the HAProxy
- * droplets' tag), the app pool from its internal load balancer, and HAProxy droplets 80/443 from the world.
- */
-function firewallRoles(s: StackSettings, tags: Tags, publicLbs: readonly digitalocean.LoadBalancer[], appLb: LoadBalancers | undefined): FirewallRole[] {
-    const roles: FirewallRole[] = [
-        {
-            role: "web",
-            tag: tags.web,
-            inbound: [{ port: WEB_PORT, sources: tags.lb ? { sourceTags: [tags.lb] } : { sourceLoadBalancerUids: publicLbs.map((lb) => lb.id) } }],
-        },
-    ];
-    if (tags.app && appLb) {
-        roles.push({
-            role: "app",
-            tag: tags.app,
-            inbound: [{ port: s.app.port, sources: { sourceLoadBalancerUids: appLb.loadBalancers.map((lb) => lb.id) } }],
-        });
-    }
-    if (tags.lb) roles.push({ role: "lb", tag: tags.lb, inbound: [80, 443].map((port) => ({ port, sources: { sourceAddresses: WORLD } })) });
-    return roles;
 }

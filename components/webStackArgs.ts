@@ -128,6 +128,16 @@ export interface StaticAssetsOptions {
     readonly enabled?: boolean;
 }
 
+/** The log store (Managed OpenSearch) and log shipping. */
+export interface LogsOptions {
+    /** Managed OpenSearch log store, database log sinks, a log shipper on every droplet and a QPS monitor droplet; default on from tier 2, an option at tier 1. */
+    readonly enabled?: boolean;
+    /** Days of logs (and QPS samples) kept, 1 to 10,000; default 14. */
+    readonly indexDaysMax?: number;
+    /** OpenSearch plan of the one-node log store; nodes cannot be downsized. */
+    readonly size?: string;
+}
+
 /** WebStack's arguments: every `webstack:*` stack config key, plus what only a program can pass. */
 export interface WebStackArgs {
     /** 0 simple, 1 distributed, 2 secured and monitored, 3 scale-up. Required. */
@@ -172,6 +182,8 @@ export interface WebStackArgs {
     readonly cache?: CacheOptions;
     /** Static assets on Spaces. */
     readonly staticAssets?: StaticAssetsOptions;
+    /** Logs: the OpenSearch store and shipping. */
+    readonly logs?: LogsOptions;
     /** Lets an update delete or replace data-bearing resources the previous update had (database, replicas, cache, bucket, tier 0's MySQL droplet), e.g. a tier downgrade or leaving tier 0. Set it for that one update only. */
     readonly allowDataLoss?: boolean;
     /** Pulumi project name, used in tags and the DigitalOcean project's name. @default "webstack" */

@@ -12,6 +12,10 @@ import { forType, validateResourceOfTypes, WebstackPolicy, WebstackResourcePolic
 import { ResourceClass, StackIndex, validateStackOf } from "./lib/stack";
 import { decideLater, isUnknown, read, readList, readString, Undecided } from "./lib/unknowns";
 import { installsWebServer } from "./lib/userData";
+import { databaseClusterLogSink, dropletLogsShipped } from "./monitoringLogs";
+
+// Issue 15's log policies live in monitoringLogs.ts (kept apart while other families change in parallel).
+export { databaseClusterLogSink, dropletLogsShipped };
 
 export const dropletMonitoringAgent: WebstackResourcePolicy = {
     name: "droplet-monitoring-agent",
@@ -444,4 +448,6 @@ export const monitoringPolicies: WebstackPolicy[] = [
     loadBalancerAlertCoverage,
     databaseAlertCoverage,
     uptimeCheckPublicEndpoint,
+    databaseClusterLogSink,
+    dropletLogsShipped,
 ];

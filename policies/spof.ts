@@ -327,6 +327,8 @@ export const dropletNoDatabaseServer: WebstackResourcePolicy = {
     ),
 };
 
+const ENGINES_WITHOUT_STANDBY = ["opensearch", "kafka"];
+
 /** The config schema of the two standby policies: the fewest nodes, and which engines are caches. */
 function standbySchema(minNodeCountDescription: string, cacheEnginesDescription: string): PolicyConfigSchema {
     return {
@@ -350,6 +352,9 @@ function validateStandby(
         const engine = read(cluster, "engine");
         const nodeCount = read(cluster, "nodeCount");
         if (isUnknown(engine) || isUnknown(nodeCount)) decideLater(`${opts.label} "${args.name}"'s engine or nodeCount is not known yet.`);
+        // Issue 15: these engines have no standby nodes at all ("Kafka and OpenSearch do not support standby nodes",
+        // docs.digitalocean.com/products/databases); nodeCount 2 cannot be the fix for them.
+        if (typeof engine === "string" && ENGINES_WITHOUT_STANDBY.includes(engine.toLowerCase())) return;
         const isCache = typeof engine === "string" && cacheEngines.includes(engine.toLowerCase());
         if (isCache !== opts.caches) return;
         const nodes = typeof nodeCount === "number" ? nodeCount : 1;

@@ -32,9 +32,18 @@ describe("index.ts", () => {
             "dnsRecords",
             "dropletIps",
             "loadBalancerIps",
+            "logsDashboardsPassword",
+            "logsDashboardsUrl",
             "url",
         ]);
         assert.deepEqual(output(run, "url"), { value: "https://example.com", secret: false });
+    });
+
+    it("exports the log store's Dashboards URL in plain text and its password only as a secret (issue 15)", async () => {
+        const run = await runProgram(exampleConfig(2));
+        const store = run.resources.find((r) => r.name === "webstack-logs-cluster")!;
+        assert.deepEqual(output(run, "logsDashboardsUrl"), { value: `https://${String(store.state.uiHost)}:443`, secret: false });
+        assert.deepEqual(output(run, "logsDashboardsPassword"), { value: store.state.uiPassword, secret: true });
     });
 
     it("exports the app's secrets env file only as a secret, with the app user's and the cache's passwords", async () => {

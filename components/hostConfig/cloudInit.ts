@@ -3,7 +3,7 @@
 // replaces the droplet. User data is readable through the DigitalOcean API and the metadata service, so it never
 // carries a secret: tier 0 generates the MySQL password on the host; managed-database roles read theirs from a
 // file an operator delivers out of band (DATABASE_SECRETS_PATH).
-import { Document, isSeq } from "yaml";
+import { Document, isSeq, parse } from "yaml";
 import { APP_ENV_PATH, LOCAL_DATABASE, MYSQL_INIT_SCRIPT, appCommands, appUnits, managedDatabaseEnv, mysqlInitScript, secretsDirCommands } from "./appUnit";
 import {
     CERTBOT_SERVICE,
@@ -17,6 +17,7 @@ import {
     placeholderCertScript,
 } from "./certbot";
 import { checkHost, checkImage, checkPort, formatProblems } from "./checks";
+import { type LogShipping, type ShippedRole, logShippingParts, logShippingProblems } from "./logShipper";
 import { HAPROXY_CONFIG_PATH, haproxyConfigProblems, renderHaproxyConfig } from "./haproxy";
 import { NGINX_SITE_LINK, NGINX_SITE_PATH, renderNginxConfig } from "./nginx";
 import { type AppSpec, type CloudConfig, type DatabaseEndpoint, type HostRole, type WriteFile, SYSTEMD_DIR, envFile, file } from "./types";
@@ -26,11 +27,38 @@ export const DROPLET_IMAGE = "ubuntu-24-04-x64";
 
 /**
  * Renders the `#cloud-config` user data for `role`. Throws one Error listing every invalid field (see
- * `hostRoleProblems` to check without throwing).
+ * `hostRoleProblems` to check without throwing). With `logs` (issue 15) the role also ships its logs to
+ * OpenSearch; the text then carries the shipper's password, so the caller must pass it as a secret.
  */
-export function renderCloudInit(role: HostRole): string {
+export function renderCloudInit(role: HostRole, logs?: LogShipping): string {
+    const config = buildCloudConfig(role);
+    return serialize(logs ? withShipping(config, role.kind, logs) : config);
+}
+
+/**
+ * Issue 15: `userData` (as renderCloudInit wrote it for a role of `kind`) with the log shipping added, byte-identical
+ * to `renderCloudInit(role, logs)`. The result carries the shipper's password: the caller must keep it secret.
+ */
+export function addLogShipping(userData: string, kind: ShippedRole, logs: LogShipping): string {
+    const config = parse(userData.replace(/^#cloud-config\n/, ""), { version: "1.1" }) as CloudConfig;
+    return serialize(withShipping(config, kind, logs));
+}
+
+function withShipping(config: CloudConfig, kind: ShippedRole, logs: LogShipping): CloudConfig {
+    const problems = logShippingProblems(logs);
+    if (problems.length > 0) throw new Error(`Invalid log shipping for host role "${kind}":\n${formatProblems(problems)}`);
+    const parts = logShippingParts(kind, logs);
+    return {
+        ...config,
+        packages: [...config.packages, ...parts.packages],
+        write_files: [...config.write_files, ...parts.writeFiles],
+        runcmd: [...config.runcmd, ...parts.runcmd],
+    };
+}
+
+function serialize(config: CloudConfig): string {
     // YAML 1.1 because cloud-init reads user data with PyYAML: strings such as "on" or "0644" get quoted.
-    const doc = new Document(buildCloudConfig(role), { version: "1.1" });
+    const doc = new Document(config, { version: "1.1" });
     const runcmd = doc.get("runcmd");
     if (isSeq(runcmd)) {
         for (const command of runcmd.items) if (isSeq(command)) command.flow = true;

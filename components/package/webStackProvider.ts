@@ -10,7 +10,7 @@ export const PACKAGE_NAME = "webstack";
 /** Where the analyzer reads package.json (name, version, entry point) and tsconfig.json. */
 export const PACKAGE_ROOT = path.resolve(__dirname, "..", "..");
 /** Outputs that only ever hold secrets; the analyzer cannot see `pulumi.secret` in a type. */
-export const SECRET_OUTPUTS = ["databaseUri", "appSecretsEnv"] as const;
+export const SECRET_OUTPUTS = ["databaseUri", "appSecretsEnv", "logsDashboardsPassword"] as const;
 /** Args that wire resources and may stay Outputs; every other arg is a plain value (a count, a choice, a name). */
 const INPUT_ARGS = new Set(["previousDataResources"]);
 

@@ -26,6 +26,7 @@ export const KEYS: KeySchema = {
     cache: ["enabled", "size"],
     staticAssets: ["enabled"],
     allowDataLoss: null,
+    logs: ["enabled", "indexDaysMax", "size"],
 };
 export const SECRET_KEYS = ["slackWebhookUrl", "tlsPrivateKey"];
 
@@ -79,6 +80,10 @@ export const CONFIG_DOCS: Record<string, string> = {
     "cache.enabled": "Managed Valkey cache trusted only by the app servers (tier 2+).",
     "cache.size": "Valkey plan.",
     "staticAssets.enabled": "Private versioned Spaces bucket + CDN for static assets (tier 1+).",
+    "logs.enabled":
+        "Managed OpenSearch log store, database log sinks, a log shipper on every droplet and a QPS monitor droplet; default on from tier 2, an option at tier 1.",
+    "logs.indexDaysMax": "Days of logs (and QPS samples) kept, 1 to 10,000; default 14.",
+    "logs.size": "OpenSearch plan of the one-node log store; nodes cannot be downsized.",
     allowDataLoss:
         "Lets an update delete or replace data-bearing resources the previous update had (database, replicas, cache, bucket, tier 0's MySQL droplet), e.g. a tier downgrade or leaving tier 0. Set it for that one update only.",
 };

@@ -4,6 +4,7 @@ import { ConfigReader } from "./configReader";
 import { KEYS, SECRET_KEYS } from "./configKeys";
 import { readDatabase, readExtras, readLoadBalancer, readPools } from "./capacitySection";
 import { readDns } from "./dnsSection";
+import { readLogs } from "./observabilitySection";
 import { readAlerts, readApp, readCertificate, readSite, readTier } from "./siteSection";
 import { ConfigError, NAMESPACE, type StackSettings } from "./stackSettings";
 import { TIER_PROFILES } from "./tiers";
@@ -33,6 +34,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
     const database = readDatabase(r, tier, profile);
     const { cache, staticAssets } = readExtras(r, tier, profile, site.region);
     const certificate = readCertificate(r, tier, profile);
+    const logs = readLogs(r, tier, profile);
     const allowDataLoss = r.bool("allowDataLoss", false);
     if (r.problems.length > 0) throw new ConfigError(stack, r.problems);
     return {
@@ -51,6 +53,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
         allowDataLoss,
         firewalls: profile.firewalls,
         monitoring: profile.monitoring,
+        logs,
         certificate,
     };
 }

@@ -50,6 +50,16 @@ export interface DnsSettings {
     readonly records: readonly DnsRecordSettings[];
 }
 
+/** Logs and QPS (issue 15): Managed OpenSearch, database log sinks, a shipper per droplet, a monitor droplet. */
+export interface LogsSettings {
+    /** Days of logs the store keeps (and of QPS samples the monitor keeps), 1 to 10,000. */
+    readonly indexDaysMax: number;
+    /** OpenSearch plan slug of the one-node log store. */
+    readonly size: string;
+    /** Droplet size of the monitor droplet (Prometheus + Alertmanager). */
+    readonly monitorSize: string;
+}
+
 /** Everything the program builds from, with the tier's defaults already applied. */
 export interface StackSettings {
     readonly stack: string;
@@ -76,6 +86,8 @@ export interface StackSettings {
     readonly allowDataLoss: boolean;
     readonly firewalls: boolean;
     readonly monitoring: boolean;
+    /** Issue 15: undefined when the stack collects no logs (tier 0, and tier 1 unless logs.enabled). */
+    readonly logs?: LogsSettings;
     readonly certificate?:
         | { readonly kind: "lets_encrypt" }
         | { readonly kind: "custom"; readonly privateKey: string; readonly leafCertificate: string; readonly certificateChain?: string };

@@ -55,6 +55,29 @@ export function inventOutputs(type: string, name: string, inputs: Record<string,
             const password = `${MOCK_PASSWORD_PREFIX}${h}`;
             // DigitalOcean's ports: 25060 for MySQL (and PostgreSQL), 25061 for Valkey.
             const port = inputs.engine === "valkey" ? 25061 : 25060;
+            // Issue 15: OpenSearch speaks HTTPS and comes with OpenSearch Dashboards (the ui* outputs).
+            if (inputs.engine === "opensearch") {
+                return {
+                    id: uuid,
+                    state: {
+                        ...base,
+                        name: auto(name),
+                        host,
+                        privateHost: `private-${host}`,
+                        port: 25060,
+                        user,
+                        password,
+                        uri: `https://${user}:${password}@${host}:25060`,
+                        privateUri: `https://${user}:${password}@private-${host}:25060`,
+                        uiHost: `${auto(name)}-dashboards-do-user-1.db.ondigitalocean.com`,
+                        uiPort: 443,
+                        uiUser: user,
+                        uiPassword: `${MOCK_PASSWORD_PREFIX}ui-${h}`,
+                        uiUri: `https://${user}:${MOCK_PASSWORD_PREFIX}ui-${h}@${auto(name)}-dashboards-do-user-1.db.ondigitalocean.com:443`,
+                        clusterUrn: `do:dbaas:${uuid}`,
+                    },
+                };
+            }
             return {
                 id: uuid,
                 state: {
@@ -134,6 +157,9 @@ export function inventOutputs(type: string, name: string, inputs: Record<string,
                     createdAt: "2026-11-25T00:00:00Z",
                 },
             };
+        case "digitalocean:index/databaseLogsinkOpensearch:DatabaseLogsinkOpensearch":
+            // The provider's id is "<cluster id>,<sink id>" (resource_database_logsink_opensearch.go).
+            return { id: `${inputs.clusterId},${uuid}`, state: { ...base, logsinkId: uuid } };
         case "digitalocean:index/monitorAlert:MonitorAlert":
             return { id: uuid, state: { ...base, uuid } };
         case "digitalocean:index/uptimeCheck:UptimeCheck":

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { inventOutputs } from "./mockOutputs";
+import { MOCK_PASSWORD_PREFIX, inventOutputs } from "./mockOutputs";
 
 export interface RecordedResource {
     urn: string;
@@ -137,6 +137,22 @@ export const DEFAULT_MOCK_ACCOUNT: Readonly<MockAccount> = {
     uuid: "00000000-0000-4000-8000-00000000acc7",
 };
 
+/** Answers for the data sources the program reads (issue 15: the log store's CA, the database metrics login). */
+function invokeAnswer(token: string, inputs: Record<string, any>): Record<string, unknown> | undefined {
+    switch (token) {
+        case "digitalocean:index/getDatabaseCa:getDatabaseCa":
+            return {
+                id: String(inputs.clusterId),
+                clusterId: inputs.clusterId,
+                certificate: `-----BEGIN CERTIFICATE-----\nMOCKCA${String(inputs.clusterId)}\n-----END CERTIFICATE-----\n`,
+            };
+        case "digitalocean:index/getDatabaseMetricsCredentials:getDatabaseMetricsCredentials":
+            return { id: "metrics-credentials", username: "doadmin-metrics", password: `${MOCK_PASSWORD_PREFIX}metrics` };
+        default:
+            return undefined;
+    }
+}
+
 /** Captures every resource registration of a program run under Pulumi's mock engine. */
 export class Recorder {
     readonly resources: RecordedResource[] = [];
@@ -182,8 +198,11 @@ export class Recorder {
                 const names = this.domains.filter((d) => filters.every((f) => f.key !== "name" || f.values.includes(d)));
                 return { id: "domains", filters, domains: names.map((name) => ({ name, ttl: 1800, urn: `do:domain:${name}` })) };
             }
-            default:
+            default: {
+                const answer = invokeAnswer(token, inputs);
+                if (answer) return answer;
                 throw new Error(`webstack's mock engine has no answer for the invoke "${token}"; add one to plan/capture/recorder.ts.`);
+            }
         }
     }
 

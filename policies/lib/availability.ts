@@ -67,6 +67,9 @@ export interface AvailabilityResource {
     readonly props: unknown;
 }
 
+/** Managed database engines that are not on a web request's path. */
+const OFF_REQUEST_PATH_ENGINES = ["opensearch", "kafka"];
+
 export type StageKind = "dns" | "edge" | "web" | "app" | "database" | "cache" | "server";
 
 /** One stage of the request path: instances in parallel, the stage in series with the others. */
@@ -200,6 +203,8 @@ export function estimateAvailability(resources: readonly AvailabilityResource[])
     for (const cluster of of("databaseCluster:DatabaseCluster")) {
         const engine = String(known(read(cluster.props, "engine")) ?? "");
         const nodes = Math.max(1, Number(known(read(cluster.props, "nodeCount")) ?? 1) || 1);
+        // Search and streaming engines (a log store, an event bus) serve no page: a request does not wait on them.
+        if (OFF_REQUEST_PATH_ENGINES.includes(engine)) continue;
         const cache = engine === "valkey" || engine === "redis";
         stages.push({
             kind: cache ? "cache" : "database",

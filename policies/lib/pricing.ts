@@ -166,7 +166,8 @@ export function estimateCost(resources: readonly PricedResource[], table: PriceT
                 break;
             }
             case T("databaseCluster:DatabaseCluster"): {
-                const key = `database-node/${String(inputs.size)}`;
+                // Issue 15: OpenSearch has its own (lower) per-node prices.
+                const key = `${inputs.engine === "opensearch" ? "opensearch-node" : "database-node"}/${String(inputs.size)}`;
                 const usd = price(key);
                 const nodes = Number(inputs.nodeCount ?? 1);
                 if (usd === undefined) {

@@ -58,6 +58,9 @@ const EXPECTED_TYPES: Record<string, string> = {
     "cache.enabled": "boolean",
     "cache.size": "string",
     "staticAssets.enabled": "boolean",
+    "logs.enabled": "boolean",
+    "logs.indexDaysMax": "number",
+    "logs.size": "string",
     allowDataLoss: "boolean",
 };
 
@@ -152,6 +155,8 @@ describe("WebStack as a component package (the provider host over gRPC)", functi
             appSecretsEnv: "string (secret)",
             cdnEndpoint: "string",
             dnsRecords: "string[]",
+            logsDashboardsUrl: "string",
+            logsDashboardsPassword: "string (secret)",
             dataResources: "string[]",
         });
         assert.deepEqual(schema.resources[TOKEN].required, ["dataResources", "dnsRecords", "dropletIps", "loadBalancerIps", "url"]);

@@ -90,7 +90,7 @@ describe("Downgrades that would delete data", () => {
     it("allows the same downgrade with allowDataLoss", async () => {
         const previous = await previousOf(exampleConfig(3));
         const run = await runProgram({ ...exampleConfig(2), allowDataLoss: true }, { previous });
-        assert.deepEqual(output(run, "dataResources").value, ["webstack-db-cluster", "webstack-db-replica-0"]);
+        assert.deepEqual(output(run, "dataResources").value, ["webstack-db-cluster", "webstack-db-replica-0", "webstack-logs-cluster"]);
         assert.ok(run.resources.some((r) => r.name === "webstack-db-cluster"));
     });
 

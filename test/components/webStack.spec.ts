@@ -51,6 +51,15 @@ const MONITORING = [
     "UptimeCheck webstack-monitoring-uptime",
     ...["down", "latency", "ssl-expiry"].map((k) => `UptimeAlert webstack-monitoring-uptime-${k}`),
 ];
+/** Issue 15: the log store from tier 2, and a sink from the MySQL cluster. */
+const LOG_STORE = [
+    "Tag webstack-tag-logs",
+    "LogStore webstack-logs",
+    "DatabaseCluster webstack-logs-cluster",
+    "DatabaseFirewall webstack-logs-firewall",
+    "DatabaseUser webstack-logs-writer",
+    "DatabaseLogsinkOpensearch webstack-logs-sink-mysql",
+];
 function tier2(web = 2, app = 2, lbs = 1, replicas = 1): string[] {
     return [
         "WebStack webstack",
@@ -73,6 +82,7 @@ function tier2(web = 2, app = 2, lbs = 1, replicas = 1): string[] {
         "DatabaseDb webstack-db-app",
         "DatabaseUser webstack-db-app-user",
         "DatabaseFirewall webstack-db-firewall",
+        ...LOG_STORE,
         "Firewalls webstack-firewall",
         "Firewall webstack-firewall-web",
         "Firewall webstack-firewall-app",
@@ -91,6 +101,7 @@ function tier3(): string[] {
         "Cache webstack-cache",
         "DatabaseCluster webstack-cache-cluster",
         "DatabaseFirewall webstack-cache-firewall",
+        "DatabaseLogsinkOpensearch webstack-logs-sink-valkey",
         "StaticAssets webstack-static",
         "SpacesBucket webstack-static-bucket",
         "Cdn webstack-static-cdn",
@@ -339,7 +350,7 @@ describe("WebStack: monitoring", () => {
     it("alerts on droplets by tag, load balancers and the database by id, to the configured e-mails", async () => {
         const { resources } = await runProgram(exampleConfig(2));
         const lbIds = ["webstack-lb-0", "webstack-app-lb-0"].map((n) => byName(resources, n).id);
-        const dbId = byName(resources, "webstack-db-cluster").id;
+        const dbIds = ["webstack-db-cluster", "webstack-logs-cluster"].map((n) => byName(resources, n).id);
         const alerts = resources.filter((r) => r.type.endsWith("MonitorAlert")).map((r) => inputs(r));
         assert.deepEqual(
             alerts.map((a) => [a.type, a.compare, a.value, a.window, a.enabled, a.tags ?? a.entities, a.alerts]).sort(),
@@ -366,9 +377,9 @@ describe("WebStack: monitoring", () => {
                 ["v1/insights/lbaas/increase_in_http_error_rate_percentage_5xx", "GreaterThan", 5, "5m", true, lbIds, { emails: ["ops@example.com"] }],
                 ["v1/insights/lbaas/droplet_health", "LessThan", 100, "5m", true, lbIds, { emails: ["ops@example.com"] }],
                 ["v1/insights/lbaas/high_http_request_response_time_95p", "GreaterThan", 2, "5m", true, lbIds, { emails: ["ops@example.com"] }],
-                ["v1/dbaas/alerts/cpu_alerts", "GreaterThan", 80, "5m", true, [dbId], { emails: ["ops@example.com"] }],
-                ["v1/dbaas/alerts/memory_utilization_alerts", "GreaterThan", 85, "5m", true, [dbId], { emails: ["ops@example.com"] }],
-                ["v1/dbaas/alerts/disk_utilization_alerts", "GreaterThan", 80, "5m", true, [dbId], { emails: ["ops@example.com"] }],
+                ["v1/dbaas/alerts/cpu_alerts", "GreaterThan", 80, "5m", true, dbIds, { emails: ["ops@example.com"] }],
+                ["v1/dbaas/alerts/memory_utilization_alerts", "GreaterThan", 85, "5m", true, dbIds, { emails: ["ops@example.com"] }],
+                ["v1/dbaas/alerts/disk_utilization_alerts", "GreaterThan", 80, "5m", true, dbIds, { emails: ["ops@example.com"] }],
             ].sort(),
         );
     });

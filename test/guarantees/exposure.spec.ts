@@ -89,9 +89,19 @@ describe("exposure: every tier's stack", function () {
         });
 
         for (const engine of ["managed", "haproxy"]) {
+            it(`tier ${tier} (${engine}): the log store accepts only the tags of the droplets that ship to it (issue 15)`, async () => {
+                const exposures = await exposureOf({ ...exampleConfig(tier), loadBalancer: { engine } });
+                const sources = exposures.filter((e) => e.kind === "database" && e.target === "webstack-logs-cluster").map((e) => e.source);
+                assert.deepEqual([...new Set(sources)].sort(), [
+                    "tag:webstack-dev-app",
+                    ...(engine === "haproxy" ? ["tag:webstack-dev-lb"] : []),
+                    "tag:webstack-dev-web",
+                ]);
+            });
+
             it(`tier ${tier} (${engine}): the database${tier === 3 ? ", its replicas and the cache" : " and its replica"} accept only the app tag`, async () => {
                 const exposures = await exposureOf({ ...exampleConfig(tier), loadBalancer: { engine } });
-                const data = exposures.filter((e) => e.kind === "database");
+                const data = exposures.filter((e) => e.kind === "database" && e.target !== "webstack-logs-cluster");
                 assert.deepEqual([...new Set(data.map((e) => e.source))], [APP_TAG]);
                 const targets = [...new Set(data.map((e) => e.target))].sort();
                 assert.deepEqual(

@@ -14,6 +14,7 @@ import { SECRET_PLACEHOLDER } from "../../plan/capture/cliConfig";
 import { PlanDocument, buildDocument } from "../../plan/report/document";
 import { renderJson, renderMarkdown, renderText } from "../../plan/report/render";
 import { availabilityOf, priceResources } from "../../plan/pipeline";
+import { specialSecretSig } from "@pulumi/pulumi/runtime/rpc";
 import { RecordedResource, plain } from "../../plan/capture/recorder";
 import { ProgramRun, exampleConfig, output, runProgram } from "../support/program";
 
@@ -181,10 +182,21 @@ describe("secrets never appear in plaintext", function () {
                 }
             });
 
-            it("keeps them out of every droplet's user data", () => {
+            it("keeps them out of every droplet's user data, except the log shipper's password in secret user data (issue 15)", () => {
                 const userData = userDataOf(run.resources);
                 assert.ok(userData.length > 0);
-                userData.forEach((u, i) => assertNoSecret(`user data #${i}`, u, secrets));
+                // The shipper's own credential reaches the droplets through a root-only file written from secret
+                // user data; every other secret stays out, and user data carrying it must be a secret.
+                const shipper = run.resources.find((r) => r.name === "webstack-logs-writer")?.state.password as string | undefined;
+                const shipperFree = (u: string) => (shipper ? u.split(shipper).join("") : u);
+                userData.forEach((u, i) => assertNoSecret(`user data #${i}`, shipperFree(u), secrets));
+                const carrying = run.resources.filter((r) => shipper && JSON.stringify(plain(r.inputs)).includes(shipper) && r.type.includes("droplet"));
+                for (const r of carrying) {
+                    const raw =
+                        (r.inputs as { userData?: unknown; dropletTemplate?: { userData?: unknown } }).userData ??
+                        (r.inputs as { dropletTemplate?: { userData?: unknown } }).dropletTemplate;
+                    assert.ok(JSON.stringify(raw).includes(specialSecretSig), `${r.name}'s user data carries the shipper's password but is not a secret`);
+                }
             });
 
             it("keeps them out of the mock engine's log lines", () => {

@@ -124,7 +124,7 @@ describe("upgrade matrix: tiers and counts through the program", function () {
         });
     }
 
-    it("refuses every change that drops the database, the cache, the bucket, replicas or tier 0's MySQL droplet, and nothing else", () => {
+    it("refuses every change that drops the database, the cache, the log store, the bucket, replicas or tier 0's MySQL droplet, and nothing else", () => {
         const refused = rows.filter((r) => r.refusal).map((r) => r.label);
         assert.deepEqual(refused, [
             "tier 0 → 1",
@@ -132,6 +132,7 @@ describe("upgrade matrix: tiers and counts through the program", function () {
             "tier 0 → 3",
             "tier 1 → 0",
             "tier 2 → 0",
+            "tier 2 → 1",
             "tier 3 → 0",
             "tier 3 → 1",
             "tier 3 → 2",

@@ -116,7 +116,7 @@ describe("monitoring policies", () => {
     describe("database-alert-coverage", () => {
         it("reports a cache cluster missing from the database alerts", async () => {
             const specs = ["alert-db-cpu_alerts", "alert-db-memory_utilization_alerts", "alert-db-disk_utilization_alerts"].reduce(
-                (s, name) => mutate(s, name, (a) => (a.entities = [ref("db")])),
+                (s, name) => mutate(s, name, (a) => (a.entities = [ref("db"), ref("logs")])),
                 prod(),
             );
             assert.deepEqual(await violations(databaseAlertCoverage, specs), [

@@ -14,10 +14,26 @@ const EMAILS = { emails: ["ops@example.com"] };
 export const userData = {
     allInOne:
         "#cloud-config\npackages:\n  - nginx\n  - docker.io\n  - mysql-server\nruncmd:\n  - docker run -d --restart always -p 8080:8080 -e DB_PASSWORD_FILE=/run/secrets/db example/shop:1.4\n",
-    web: "#cloud-config\npackages:\n  - nginx\nruncmd:\n  - systemctl enable --now nginx\n",
+    /** Tier 2+: nginx, its logs shipped by rsyslog's OpenSearch output (the password read from a file at start). */
+    web: [
+        "#cloud-config",
+        "packages:",
+        "  - nginx",
+        "  - rsyslog-elasticsearch",
+        "write_files:",
+        "  - path: /etc/rsyslog.d/60-ship.conf",
+        "    content: |",
+        '      module(load="omelasticsearch")',
+        '      action(type="omelasticsearch" server="logs.internal" serverport="25060" usehttps="on" uid="shipper" pwd=`cat /etc/shop/log-password`)',
+        "runcmd:",
+        "  - systemctl enable --now nginx",
+        "  - systemctl restart rsyslog",
+        "",
+    ].join("\n"),
     webAndApp:
         '#cloud-config\npackages:\n  - nginx\n  - docker.io\nruncmd:\n  - docker run -d --restart always -p 8080:8080 -e DB_URL="$(cat /etc/shop/db-url)" example/shop:1.4\n',
-    app: "#cloud-config\npackages:\n  - docker.io\nruncmd:\n  - docker run -d --restart always -p 8080:8080 -e DB_PASSWORD_FILE=/run/secrets/db example/shop:1.4\n",
+    /** Tier 2+: the app container; Fluent Bit ships the journal. */
+    app: "#cloud-config\npackages:\n  - docker.io\n  - fluent-bit\nruncmd:\n  - docker run -d --restart always --log-driver journald -p 8080:8080 -e DB_PASSWORD_FILE=/run/secrets/db example/shop:1.4\n",
 };
 
 let dropletIds = 0;
@@ -197,7 +213,46 @@ export function tierStack(tier: Tier): Spec[] {
         }),
     );
     specs.push(spec(digitalocean.DatabaseFirewall, "db-fw", { id: "dbfw-1", clusterId: ref("db"), rules: [{ type: "tag", value: ref("tag-app") }] }));
-    const clusters = level === 3 ? ["db", "cache"] : ["db"];
+    // The log store (issue 15): one OpenSearch node (the engine has no standby nodes), trusted by the droplet tags,
+    // and a log sink on every managed database.
+    specs.push(
+        spec(
+            digitalocean.DatabaseCluster,
+            "logs",
+            {
+                id: "lo000000-0000-4000-8000-000000000001",
+                name: "shop-logs",
+                engine: "opensearch",
+                version: "2",
+                size: "db-s-1vcpu-2gb",
+                region: REGION,
+                nodeCount: 1,
+                privateNetworkUuid: ref("vpc"),
+            },
+            true,
+        ),
+    );
+    specs.push(
+        spec(digitalocean.DatabaseFirewall, "logs-fw", {
+            id: "dbfw-3",
+            clusterId: ref("logs"),
+            rules: [
+                { type: "tag", value: ref("tag-web") },
+                { type: "tag", value: ref("tag-app") },
+            ],
+        }),
+    );
+    specs.push(
+        spec(digitalocean.DatabaseLogsinkOpensearch, "db-logs", {
+            id: "db000000-0000-4000-8000-000000000001,sink-1",
+            clusterId: ref("db"),
+            name: "shop-mysql",
+            endpoint: "https://shipper:placeholder@private-shop-logs.db.ondigitalocean.com:25060",
+            indexPrefix: "logs-mysql",
+            indexDaysMax: 14,
+        }),
+    );
+    const clusters = level === 3 ? ["db", "cache", "logs"] : ["db", "logs"];
     if (level === 3) {
         specs.push(
             spec(
@@ -215,6 +270,16 @@ export function tierStack(tier: Tier): Spec[] {
                 },
                 true,
             ),
+        );
+        specs.push(
+            spec(digitalocean.DatabaseLogsinkRsyslog, "cache-logs", {
+                id: "ca000000-0000-4000-8000-000000000001,sink-2",
+                clusterId: ref("cache"),
+                name: "shop-valkey",
+                server: "10.10.3.5",
+                port: 514,
+                format: "rfc5424",
+            }),
         );
         specs.push(spec(digitalocean.DatabaseFirewall, "cache-fw", { id: "dbfw-2", clusterId: ref("cache"), rules: [{ type: "tag", value: ref("tag-app") }] }));
         specs.push(
@@ -308,7 +373,7 @@ export function without(specs: Spec[], ...names: string[]): Spec[] {
 }
 
 /** haproxy.cfg as an HAProxy load balancer droplet's cloud-config writes it (TLS on 443, HTTP redirected). */
-export function haproxyUserData(opts: { tls?: boolean; redirect?: boolean; servers?: string[] } = {}): string {
+export function haproxyUserData(opts: { tls?: boolean; redirect?: boolean; servers?: string[]; ships?: boolean } = {}): string {
     const { tls = true, redirect = true, servers = ["10.10.1.20:80", "10.10.1.21:80", "10.10.1.22:80", "10.10.1.23:80"] } = opts;
     const cfg = [
         "global",
@@ -329,7 +394,9 @@ export function haproxyUserData(opts: { tls?: boolean; redirect?: boolean; serve
         "backend acme",
         "    server certbot 127.0.0.1:8888",
     ];
-    return `#cloud-config\npackages:\n  - haproxy\n  - certbot\nwrite_files:\n  - path: /etc/haproxy/haproxy.cfg\n    content: |\n${cfg.map((l) => `      ${l}`).join("\n")}\nruncmd:\n  - [ systemctl, restart, haproxy ]\n`;
+    // HAProxy logs to /dev/log; a legacy rsyslog rule forwards everything to a collector (issue 15).
+    const ship = opts.ships === false ? "" : "  - path: /etc/rsyslog.d/30-forward.conf\n    content: |\n      *.* @@logs.internal:6514\n";
+    return `#cloud-config\npackages:\n  - haproxy\n  - certbot\nwrite_files:\n  - path: /etc/haproxy/haproxy.cfg\n    content: |\n${cfg.map((l) => `      ${l}`).join("\n")}\n${ship}runcmd:\n  - [ systemctl, restart, haproxy ]\n`;
 }
 
 /**

@@ -69,6 +69,9 @@ const DEFAULT_OF: Record<string, (s: StackSettings, h?: StackSettings) => unknow
     "cache.enabled": (s) => (s.tier >= 2 ? s.cache !== undefined : undefined),
     "cache.size": (s) => s.cache?.size,
     "staticAssets.enabled": (s) => (s.tier >= 1 ? s.staticAssets : undefined),
+    "logs.enabled": (s) => (s.tier >= 1 ? s.logs !== undefined : undefined),
+    "logs.indexDaysMax": (s) => (s.tier >= 1 ? (s.logs?.indexDaysMax ?? "—") : undefined),
+    "logs.size": (s) => (s.tier >= 1 ? (s.logs?.size ?? "—") : undefined),
     allowDataLoss: (s) => s.allowDataLoss,
 };
 

@@ -1,0 +1,35 @@
+// The per-role cloud firewall rules of a WebStack (moved out of webStack.ts to keep it under the layout limit).
+import type * as digitalocean from "@pulumi/digitalocean";
+import type * as pulumi from "@pulumi/pulumi";
+import { FirewallRole, WORLD } from "./firewalls";
+import type { LoadBalancers } from "./loadBalancers";
+import type { StackSettings } from "./settings/stackSettings";
+
+/**
+ * The per-role doors (tier 2+): the web pool accepts its port from the public load balancers (or the HAProxy
+ * droplets' tag), the app pool from its internal load balancer, and HAProxy droplets 80/443 from the world.
+ */
+export function firewallRoles(
+    s: StackSettings,
+    tags: { web: pulumi.Output<string>; app?: pulumi.Output<string>; lb?: pulumi.Output<string> },
+    publicLbs: readonly digitalocean.LoadBalancer[],
+    appLb: LoadBalancers | undefined,
+    webPort: number,
+): FirewallRole[] {
+    const roles: FirewallRole[] = [
+        {
+            role: "web",
+            tag: tags.web,
+            inbound: [{ port: webPort, sources: tags.lb ? { sourceTags: [tags.lb] } : { sourceLoadBalancerUids: publicLbs.map((lb) => lb.id) } }],
+        },
+    ];
+    if (tags.app && appLb) {
+        roles.push({
+            role: "app",
+            tag: tags.app,
+            inbound: [{ port: s.app.port, sources: { sourceLoadBalancerUids: appLb.loadBalancers.map((lb) => lb.id) } }],
+        });
+    }
+    if (tags.lb) roles.push({ role: "lb", tag: tags.lb, inbound: [80, 443].map((port) => ({ port, sources: { sourceAddresses: WORLD } })) });
+    return roles;
+}

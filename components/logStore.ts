@@ -1,0 +1,119 @@
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+import { LOG_INDEX_PREFIX, type LogShipping } from "./hostConfig/logShipper";
+import { isIntegerIn, requireValidArgs } from "./validate";
+
+export const OPENSEARCH_VERSION = "2";
+/** The user the droplets' shippers and the database log sinks write as. */
+export const LOG_WRITER_USER = "log-writer";
+
+export interface LogStoreArgs {
+    /** OpenSearch plan slug of the one-node cluster, e.g. "db-s-1vcpu-2gb". */
+    readonly size: string;
+    readonly region: string;
+    /** The VPC the cluster lives in for good (changing it replaces the cluster). */
+    readonly vpcUuid: pulumi.Input<string>;
+    readonly tags: pulumi.Input<string>[];
+    /** Droplet tags allowed to connect (every role that ships logs, and the monitor). Never empty. */
+    readonly trustedTags: pulumi.Input<string>[];
+    /** Managed database clusters whose logs are forwarded, by role ("mysql", "valkey"): one sink each. */
+    readonly sources: readonly { readonly role: string; readonly clusterId: pulumi.Input<string> }[];
+    /** Days the database log sinks keep, 1 to 10,000. */
+    readonly indexDaysMax: number;
+    /** Protects the cluster from deletion and replacement (database.protect). */
+    readonly protect: boolean;
+    /** Sink names must be unique per cluster and short (see below); the stack's name keeps them apart. */
+    readonly sinkNamePrefix: string;
+}
+
+/**
+ * The stack's one searchable log store (issue 15, tier 2+ or `logs.enabled`): a one-node DigitalOcean Managed
+ * OpenSearch cluster in the VPC, trusted only by the stack's droplet tags, with OpenSearch Dashboards; a
+ * write-only user for the shippers and sinks; and a log sink from each managed database cluster.
+ */
+export class LogStore extends pulumi.ComponentResource {
+    readonly cluster: digitalocean.DatabaseCluster;
+    readonly firewall: digitalocean.DatabaseFirewall;
+    readonly writer: digitalocean.DatabaseUser;
+    readonly sinks: digitalocean.DatabaseLogsinkOpensearch[];
+    /** Secret: where and as whom a droplet's shipper writes (the password included). */
+    readonly shipping: pulumi.Output<LogShipping>;
+    /** Logical names of the children that hold data. */
+    readonly dataResourceNames: string[];
+    /** OpenSearch Dashboards (the control panel's "OpenSearch Dashboard" link opens the same). */
+    readonly dashboardsUrl: pulumi.Output<string>;
+
+    constructor(name: string, args: LogStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("webstack:components:LogStore", name, {}, opts);
+        requireValidArgs(this, "LogStore", name, [
+            [isIntegerIn(args.indexDaysMax, 1, 10000), `indexDaysMax: must be an integer from 1 to 10000; got "${args.indexDaysMax}".`],
+            [args.trustedTags.length > 0, "trustedTags: at least one droplet tag is required, or no shipper can reach the store; got none."],
+            // DigitalOcean's reference architecture notes a ~24 character limit on sink names
+            // (digitalocean/scale-with-simplicity doks-dbaas-observability database-logsinks.tf); "-valkey" is the longest suffix.
+            [/^[a-z0-9-]{1,17}$/.test(args.sinkNamePrefix), `sinkNamePrefix: must be 1 to 17 lower-case letters, digits or "-"; got "${args.sinkNamePrefix}".`],
+        ]);
+        this.cluster = new digitalocean.DatabaseCluster(
+            `${name}-cluster`,
+            {
+                engine: "opensearch",
+                version: OPENSEARCH_VERSION,
+                size: args.size,
+                region: args.region,
+                // OpenSearch has no standby nodes ("Kafka and OpenSearch do not support standby nodes", DO docs):
+                // high availability would be 3 nodes of db-s-2vcpu-4gb or more. Logs are not on the request path.
+                nodeCount: 1,
+                privateNetworkUuid: args.vpcUuid,
+                tags: args.tags,
+            },
+            { parent: this, protect: args.protect },
+        );
+        // Logs are data like any other cluster's: a tier change that drops the store passes the data-loss guard.
+        this.dataResourceNames = [`${name}-cluster`];
+        this.firewall = new digitalocean.DatabaseFirewall(
+            `${name}-firewall`,
+            { clusterId: this.cluster.id, rules: args.trustedTags.map((value) => ({ type: "tag", value })) },
+            { parent: this },
+        );
+        // Least privilege: `write` on the logs-* indices only (API models/user_settings.yml `opensearch_acl`,
+        // permission deny|admin|read|readwrite|write; provider resource_database_user.go). The doadmin account
+        // stays with the operator; the Dashboards login is the cluster's ui user.
+        this.writer = new digitalocean.DatabaseUser(
+            `${name}-writer`,
+            { clusterId: this.cluster.id, name: LOG_WRITER_USER, settings: [{ opensearchAcls: [{ index: `${LOG_INDEX_PREFIX}*`, permission: "write" }] }] },
+            { parent: this },
+        );
+        const ca = digitalocean.getDatabaseCaOutput({ clusterId: this.cluster.id }, { parent: this });
+        this.shipping = pulumi.secret(
+            pulumi
+                .all([this.cluster.privateHost, this.cluster.port, this.writer.name, this.writer.password, ca.certificate])
+                .apply(([host, port, user, password, caCertificate]): LogShipping => ({ host, port, user, password, caCertificate })),
+        );
+        // The provider does not mark `endpoint` secret (its credentials are in the URL): wrap it.
+        const endpoint = pulumi.secret(
+            pulumi
+                .all([this.cluster.privateHost, this.cluster.port, this.writer.name, this.writer.password])
+                .apply(([host, port, user, password]) => `https://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}`),
+        );
+        this.sinks = args.sources.map(
+            (source) =>
+                new digitalocean.DatabaseLogsinkOpensearch(
+                    `${name}-sink-${source.role}`,
+                    {
+                        clusterId: source.clusterId,
+                        // Set explicitly and kept stable: an auto-name can pass the length limit, and a new name
+                        // replaces the sink.
+                        name: `${args.sinkNamePrefix}-${source.role}`,
+                        endpoint,
+                        indexPrefix: `${LOG_INDEX_PREFIX}${source.role}`,
+                        indexDaysMax: args.indexDaysMax,
+                        // The API accepts 10 to 120 seconds (models/logsink/opensearch_logsink.yml `timeout`).
+                        timeoutSeconds: 30,
+                        caCert: ca.certificate,
+                    },
+                    { parent: this },
+                ),
+        );
+        this.dashboardsUrl = pulumi.interpolate`https://${this.cluster.uiHost}:${this.cluster.uiPort}`;
+        this.registerOutputs({ host: this.cluster.privateHost, dashboardsUrl: this.dashboardsUrl });
+    }
+}
