@@ -8,7 +8,7 @@ import { Dns } from "./dns";
 import { FirewallRole, Firewalls, WORLD } from "./firewalls";
 import { HaproxyBalancers } from "./haproxyBalancers";
 import { renderCloudInit } from "./hostConfig/cloudInit";
-import { HEALTH_CHECK_PATH } from "./hostConfig/types";
+import { UserData, appUserData as appUserDataOf, haproxyUserData, webAndAppUserData } from "./hostUserData";
 import { LoadBalancers } from "./loadBalancers";
 import { Monitoring } from "./monitoring";
 import { stackTags } from "./naming";
@@ -20,8 +20,6 @@ import { StaticAssets } from "./staticAssets";
 import { Tls } from "./tls";
 
 export const WEB_PORT = 80;
-const MYSQL_PORT = 25060;
-const VALKEY_PORT = 25061;
 
 export interface WebStackArgs {
     /** Validated settings of the stack (`parseStackConfig`); the tier is already resolved into them. */
@@ -229,8 +227,8 @@ export class WebStack extends pulumi.ComponentResource {
         // Tier 0 runs MySQL on its one droplet: that droplet holds the data, so it is protected (unless this update
         // allows data loss) and listed among the data resources, which the data-loss guard watches.
         const holdsData = (role: string) => role === "web" && !s.database && !s.allowDataLoss;
-        const pool = (role: string, settings: PoolSettings, roleTag: pulumi.Input<string>, userData: pulumi.Input<string>): Pool => {
-            const common = { ...droplet, size: settings.size, tags: [...tags.common, roleTag], userData };
+        const pool = (role: string, settings: PoolSettings, roleTag: pulumi.Input<string>, userData: UserData): Pool => {
+            const common = { ...droplet, size: settings.size, tags: [...tags.common, roleTag], userData: userData.text, userDataIsSecret: userData.secret };
             return settings.autoscale
                 ? { kind: "autoscale", pool: new AutoscalePool(`${name}-${role}`, { ...common, autoscale: settings.autoscale }, child) }
                 : {
@@ -239,20 +237,11 @@ export class WebStack extends pulumi.ComponentResource {
                   };
         };
         const { database, cache } = data;
-        const dbEndpoint = database && pulumi.all([database.cluster.privateHost, database.appUser.name, database.appDatabase.name]);
-
         // Tier 2+: nginx reaches the app pool through an internal load balancer rather than the app droplets'
         // private addresses, because user data forces replacement: listing app IPs in the web servers'
         // cloud-init would replace every web droplet whenever the app pool is resized (or autoscaled).
-        if (s.appPool && tags.app && dbEndpoint) {
-            const appUserData = pulumi.all([dbEndpoint, cache ? cache.cluster.privateHost : undefined]).apply(([[host, user, db], cacheHost]) =>
-                renderCloudInit({
-                    kind: "app",
-                    app: s.app,
-                    database: { host, port: MYSQL_PORT, user, database: db },
-                    cache: cacheHost ? { host: cacheHost, port: VALKEY_PORT } : undefined,
-                }),
-            );
+        if (s.appPool && tags.app && database) {
+            const appUserData = appUserDataOf(s, database, cache);
             const appPool = pool("app", s.appPool, tags.app, appUserData);
             const appLb = new LoadBalancers(
                 `${name}-app-lb`,
@@ -265,20 +254,25 @@ export class WebStack extends pulumi.ComponentResource {
                     targetTag: tags.app,
                     targetPort: s.app.port,
                     entryPort: s.app.port,
-                    healthcheck: { protocol: "tcp" },
+                    // Issue 13: layer 4, so the public load balancer's X-Forwarded-Proto/-For pass through untouched
+                    // (an HTTP-mode LB sets its own; with TCP or passthrough "you can't add or modify HTTP headers",
+                    // docs.digitalocean.com/products/networking/load-balancers/how-to/ssl-passthrough/).
+                    forwarding: "tcp",
+                    // The check still speaks HTTP to the app's health path: the health check's protocol is independent
+                    // of the forwarding rules (provider schema: healthcheck.protocol http|https|tcp, path).
+                    healthcheck: { protocol: "http", path: s.app.healthPath },
                 },
                 child,
             );
-            const webUserData = appLb.loadBalancers[0].ip.apply((ip) =>
-                renderCloudInit({ kind: "web", webPort: WEB_PORT, upstream: { host: ip, port: s.app.port } }),
-            );
+            const webUserData = {
+                text: appLb.loadBalancers[0].ip.apply((ip) =>
+                    renderCloudInit({ kind: "web", webPort: WEB_PORT, upstream: { host: ip, port: s.app.port }, healthPath: s.app.healthPath }),
+                ),
+                secret: false,
+            };
             return { webPool: pool("web", s.web, tags.web, webUserData), appPool, appLb };
         }
-        const webUserData = dbEndpoint
-            ? dbEndpoint.apply(([host, user, db]) =>
-                  renderCloudInit({ kind: "web-and-app", app: s.app, webPort: WEB_PORT, database: { host, port: MYSQL_PORT, user, database: db } }),
-              )
-            : renderCloudInit({ kind: "all-in-one", app: s.app, webPort: WEB_PORT });
+        const webUserData = webAndAppUserData(s, WEB_PORT, database);
         return { webPool: pool("web", s.web, tags.web, webUserData), appPool: undefined, appLb: undefined };
     }
 
@@ -299,7 +293,8 @@ export class WebStack extends pulumi.ComponentResource {
                     targetTag: tags.web,
                     targetPort: WEB_PORT,
                     entryPort: WEB_PORT,
-                    healthcheck: { protocol: "http", path: HEALTH_CHECK_PATH },
+                    // Issue 13: the app's own health path, through nginx: a droplet whose app does not serve is out.
+                    healthcheck: { protocol: "http", path: s.app.healthPath },
                     certificateName: tls ? tls.certificate.name : undefined,
                 },
                 child,
@@ -307,6 +302,9 @@ export class WebStack extends pulumi.ComponentResource {
             return { publicLb };
         }
         if (!haproxy || !tags.lb) return {};
+        // Issue 13: a custom certificate reaches HAProxy in secret user data (the config parser refuses it with
+        // secrets.delivery "manual"); Let's Encrypt is obtained on the droplets by certbot for apex and www.
+        const userData = haproxyUserData(s, haproxy, fixedDroplets(webPool), WEB_PORT);
         const haproxyLbs = new HaproxyBalancers(
             `${name}-haproxy`,
             {
@@ -315,15 +313,8 @@ export class WebStack extends pulumi.ComponentResource {
                 size: haproxy.size,
                 tags: [...tags.common, tags.lb],
                 monitoring: s.monitoring,
-                userData: pulumi.all(fixedDroplets(webPool).map((d) => d.ipv4AddressPrivate)).apply((ips) =>
-                    renderCloudInit({
-                        kind: "haproxy",
-                        backends: ips.map((host) => ({ host, port: WEB_PORT })),
-                        algorithm: haproxy.algorithm,
-                        tls: s.certificate !== undefined,
-                        domain: s.domain,
-                    }),
-                ),
+                userData: userData.text,
+                userDataIsSecret: userData.secret,
             },
             child,
         );

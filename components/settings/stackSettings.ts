@@ -8,6 +8,9 @@ export const ENVIRONMENTS = ["Development", "Staging", "Production"] as const;
 export const CERTIFICATE_KINDS = ["lets_encrypt", "custom"] as const;
 export const LOAD_BALANCER_ENGINES = ["managed", "haproxy"] as const;
 export const HAPROXY_ALGORITHMS = ["roundrobin", "leastconn"] as const;
+/** How the app's secrets reach app droplets: in secret user data (default), or by hand (issue 13). */
+export const SECRETS_DELIVERIES = ["userData", "manual"] as const;
+export type SecretsDelivery = (typeof SECRETS_DELIVERIES)[number];
 
 /** A DigitalOcean droplet autoscale pool instead of a fixed count. */
 export interface AutoscaleSettings {
@@ -35,7 +38,9 @@ export interface StackSettings {
     readonly sshKeys: readonly string[];
     readonly adminCidrs: readonly string[];
     readonly alerts: { readonly emails: readonly string[]; readonly slack?: { readonly channel: string; readonly url: string } };
-    readonly app: { readonly image: string; readonly port: number };
+    readonly app: { readonly image: string; readonly port: number; readonly healthPath: string };
+    /** userData: cloud-init writes the secrets file from secret user data; manual: an operator copies it in. */
+    readonly secretsDelivery: SecretsDelivery;
     readonly web: PoolSettings;
     readonly appPool?: PoolSettings;
     readonly loadBalancer?:

@@ -178,18 +178,36 @@ describe("WebStack: load balancers", () => {
         assert.deepEqual(inputs(byName(resources, "webstack-tls-cert")), { type: "lets_encrypt", domains: ["example.com", "www.example.com"] });
     });
 
-    it("puts the app pool behind an internal load balancer on the app port at tier 2", async () => {
+    it("puts the app pool behind an internal TCP load balancer on the app port at tier 2, so X-Forwarded-* pass through", async () => {
         const { resources } = await runProgram({ ...exampleConfig(2), app: { port: 9000 } });
         const lb = inputs(byName(resources, "webstack-app-lb-0"));
         assert.deepEqual(
-            { network: lb.network, dropletTag: lb.dropletTag, forwardingRules: lb.forwardingRules, health: lb.healthcheck.protocol },
+            { network: lb.network, dropletTag: lb.dropletTag, forwardingRules: lb.forwardingRules },
             {
                 network: "INTERNAL",
                 dropletTag: "webstack-dev-app",
-                forwardingRules: [{ entryProtocol: "http", entryPort: 9000, targetProtocol: "http", targetPort: 9000 }],
-                health: "tcp",
+                forwardingRules: [{ entryProtocol: "tcp", entryPort: 9000, targetProtocol: "tcp", targetPort: 9000 }],
             },
         );
+    });
+
+    it("health-checks the app pool over HTTP on the app's health path", async () => {
+        const { resources } = await runProgram({ ...exampleConfig(2), app: { port: 9000, healthPath: "/ready" } });
+        assert.deepEqual(inputs(byName(resources, "webstack-app-lb-0")).healthcheck, {
+            protocol: "http",
+            port: 9000,
+            path: "/ready",
+            checkIntervalSeconds: 10,
+            responseTimeoutSeconds: 5,
+            healthyThreshold: 3,
+            unhealthyThreshold: 3,
+        });
+    });
+
+    it("health-checks the web pool through nginx on the app's health path", async () => {
+        const { resources } = await runProgram({ ...exampleConfig(2), app: { healthPath: "/ready" } });
+        const check = inputs(byName(resources, "webstack-lb-0")).healthcheck;
+        assert.deepEqual({ protocol: check.protocol, port: check.port, path: check.path }, { protocol: "http", port: 80, path: "/ready" });
     });
 });
 
