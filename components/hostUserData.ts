@@ -68,7 +68,14 @@ export function haproxyUserData(
     webPort: number,
 ): UserData {
     const custom = s.certificate?.kind === "custom" ? s.certificate : undefined;
-    const pem = custom && pulumi.secret([custom.leafCertificate, custom.certificateChain, custom.privateKey].filter((p) => p).map((p) => `${p!.trim()}\n`).join(""));
+    const pem =
+        custom &&
+        pulumi.secret(
+            [custom.leafCertificate, custom.certificateChain, custom.privateKey]
+                .filter((p) => p)
+                .map((p) => `${p!.trim()}\n`)
+                .join(""),
+        );
     const text = pulumi.all([pulumi.all(webDroplets.map((d) => d.ipv4AddressPrivate)), pem]).apply(([ips, certificatePem]) =>
         renderCloudInit({
             kind: "haproxy",

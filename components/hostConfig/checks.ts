@@ -41,7 +41,9 @@ export function checkImage(problems: string[], path: string, value: unknown): vo
 /** Appends a problem unless `value` is an absolute URL path the renderers can write verbatim (HEALTH_PATH_PATTERN). */
 export function checkHealthPath(problems: string[], path: string, value: unknown): void {
     if (typeof value !== "string" || !HEALTH_PATH_PATTERN.test(value)) {
-        problems.push(`${path}: must be an absolute URL path of letters, digits and "/._~-" (at most 128 characters) such as "/healthz"; got "${String(value)}".`);
+        problems.push(
+            `${path}: must be an absolute URL path of letters, digits and "/._~-" (at most 128 characters) such as "/healthz"; got "${String(value)}".`,
+        );
     }
 }
 

@@ -110,8 +110,13 @@ export function hostRoleProblems(role: HostRole): string[] {
             break;
         case "haproxy":
             problems.push(...haproxyConfigProblems(role));
-            if (role.certificatePem !== undefined && (!role.tls || typeof role.certificatePem !== "string" || !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(role.certificatePem))) {
-                problems.push(`certificatePem: must be PEM text holding the certificate chain and its private key, with tls true; got a value that is not (value not shown).`);
+            if (
+                role.certificatePem !== undefined &&
+                (!role.tls || typeof role.certificatePem !== "string" || !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(role.certificatePem))
+            ) {
+                problems.push(
+                    `certificatePem: must be PEM text holding the certificate chain and its private key, with tls true; got a value that is not (value not shown).`,
+                );
             }
             break;
         default:

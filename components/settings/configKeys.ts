@@ -44,8 +44,7 @@ export const CONFIG_DOCS: Record<string, string> = {
     slackWebhookUrl: "Slack incoming-webhook URL; secret (`--secret`).",
     "app.image": "Container image of the app.",
     "app.port": "Port the app container listens on (1024 to 65535).",
-    "app.healthPath":
-        "Path the app answers with 2xx when it serves; every load balancer health check reaches it through nginx (default /healthz).",
+    "app.healthPath": "Path the app answers with 2xx when it serves; every load balancer health check reaches it through nginx (default /healthz).",
     "app.count": "App droplets behind the internal load balancer (tier 2+), 2 to 1,000 (your account's droplet limit applies).",
     "app.size": "App droplet size slug (tier 2+).",
     "app.autoscale":

@@ -427,3 +427,43 @@ describe("WebStack: static assets", () => {
         assert.deepEqual(inputs(byName(resources, "webstack-static-cdn")), { origin: bucket.state.bucketDomainName, ttl: 3600 });
     });
 });
+
+describe("WebStack: secrets and replicas reach the app droplets (issue 13)", () => {
+    it("makes app user data a secret and lists it in additionalSecretOutputs at tier 2", async () => {
+        const { resources } = await runProgram(exampleConfig(2));
+        const app = byName(resources, "webstack-app-0");
+        assert.deepEqual(
+            { userData: (redact(app.inputs) as Record<string, unknown>).userData, declared: app.additionalSecretOutputs },
+            { userData: "[secret]", declared: ["userData"] },
+        );
+    });
+
+    it("keeps web user data plain at tier 2 (nginx only, no secret)", async () => {
+        const { resources } = await runProgram(exampleConfig(2));
+        const web = byName(resources, "webstack-web-0");
+        assert.deepEqual(
+            { secret: (redact(web.inputs) as Record<string, unknown>).userData === "[secret]", declared: web.additionalSecretOutputs },
+            { secret: false, declared: [] },
+        );
+    });
+
+    it("makes an autoscaled app pool's template a secret and lists it in additionalSecretOutputs", async () => {
+        const { resources } = await runProgram({ ...exampleConfig(2), app: { autoscale: { min: 2, max: 4 } } });
+        const pool = byName(resources, "webstack-app-pool");
+        assert.deepEqual(pool.additionalSecretOutputs, ["dropletTemplate"]);
+        assert.match(inputs(pool).dropletTemplate.userData, /DATABASE_PASSWORD=mock-password-\d+/);
+    });
+
+    it("keeps app user data free of secrets and undeclared with secrets.delivery manual", async () => {
+        const { resources } = await runProgram({ ...exampleConfig(2), secrets: { delivery: "manual" } });
+        const app = byName(resources, "webstack-app-0");
+        assert.deepEqual({ declared: app.additionalSecretOutputs, password: /mock-password/.test(inputs(app).userData) }, { declared: [], password: false });
+    });
+
+    it("hands the app the replicas' private hosts as DATABASE_READ_HOSTS at tier 3", async () => {
+        const { resources } = await runProgram(exampleConfig(3));
+        const hosts = resources.filter((r) => r.type.endsWith("DatabaseReplica")).map((r) => r.state.privateHost);
+        assert.equal(hosts.length, 2);
+        assert.ok(inputs(byName(resources, "webstack-app-0")).userData.includes(`DATABASE_READ_HOSTS=${hosts.join(",")}\n`));
+    });
+});

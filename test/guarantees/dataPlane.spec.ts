@@ -53,24 +53,45 @@ async function eventually(what: string, check: () => Promise<boolean>, ms = 8000
 
 /** The stub app: echoes method, path and headers as JSON; answers the health path while it runs. */
 function startApp(port: number): Promise<http.Server> {
-    const server = http.createServer((req, res) => {
-        res.setHeader("Content-Type", "application/json");
-        res.end(JSON.stringify({ path: req.url, headers: req.headers }));
-    });
+    const server = tracked(
+        http.createServer((req, res) => {
+            res.setHeader("Content-Type", "application/json");
+            res.end(JSON.stringify({ path: req.url, headers: req.headers }));
+        }),
+    );
     return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve(server)));
 }
 
-const stop = (server: net.Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+/** Closes a server and every connection it holds (nginx keeps upstream connections alive), so close resolves. */
+function stop(server: net.Server): Promise<void> {
+    for (const socket of sockets.get(server) ?? []) socket.destroy();
+    if (server instanceof http.Server) server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+const sockets = new WeakMap<net.Server, Set<net.Socket>>();
+/** Remembers the server's open sockets for `stop`. */
+function tracked<T extends net.Server>(server: T): T {
+    const open = new Set<net.Socket>();
+    sockets.set(server, open);
+    server.on("connection", (socket: net.Socket) => {
+        open.add(socket);
+        socket.on("close", () => open.delete(socket));
+    });
+    return server;
+}
 
 /** The internal load balancer in TCP mode: bytes pass through, headers untouched. */
 function startTcpProxy(port: number, target: number): Promise<net.Server> {
-    const server = net.createServer((client) => {
-        const upstream = net.connect(target, "127.0.0.1");
-        client.pipe(upstream).pipe(client);
-        const close = () => (client.destroy(), upstream.destroy());
-        client.on("error", close);
-        upstream.on("error", close);
-    });
+    const server = tracked(
+        net.createServer((client) => {
+            const upstream = net.connect(target, "127.0.0.1");
+            client.pipe(upstream).pipe(client);
+            const close = () => (client.destroy(), upstream.destroy());
+            client.on("error", close);
+            upstream.on("error", close);
+        }),
+    );
     return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve(server)));
 }
 

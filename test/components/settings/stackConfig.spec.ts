@@ -160,3 +160,59 @@ describe("Stack config: validation messages", () => {
         });
     });
 });
+
+describe("Stack config: secrets delivery and health path (issue 13)", () => {
+    it("delivers secrets in user data by default", () => {
+        assert.equal(parse(exampleConfig(2)).secretsDelivery, "userData");
+    });
+
+    it("accepts secrets.delivery manual with fixed pools", () => {
+        assert.equal(parse({ ...exampleConfig(2), secrets: { delivery: "manual" } }).secretsDelivery, "manual");
+    });
+
+    it("refuses an unknown secrets.delivery", () => {
+        assert.deepEqual(problems({ ...exampleConfig(2), secrets: { delivery: "vault" } }), [
+            `webstack:secrets.delivery: expected "userData" or "manual"; got "vault". Fix: pulumi config set --path 'webstack:secrets.delivery' userData`,
+        ]);
+    });
+
+    it("refuses an autoscaled app pool with secrets.delivery manual", () => {
+        assert.deepEqual(problems({ ...exampleConfig(2), app: { autoscale: { min: 2, max: 4 } }, secrets: { delivery: "manual" } }), [
+            `webstack:app.autoscale: needs secrets.delivery "userData"; DigitalOcean creates autoscale members itself, so no one can copy the secrets file onto them with secrets.delivery "manual"; got "{"min":2,"max":4}". Fix: pulumi config set --path 'webstack:secrets.delivery' userData, or pulumi config rm --path 'webstack:app.autoscale'`,
+        ]);
+    });
+
+    it("refuses tier-1 web.autoscale with secrets.delivery manual (web droplets carry the app there)", () => {
+        assert.deepEqual(problems({ ...exampleConfig(1), web: { autoscale: { min: 2, max: 4 } }, secrets: { delivery: "manual" } }), [
+            `webstack:web.autoscale: needs secrets.delivery "userData"; DigitalOcean creates autoscale members itself, so no one can copy the secrets file onto them with secrets.delivery "manual"; got "{"min":2,"max":4}". Fix: pulumi config set --path 'webstack:secrets.delivery' userData, or pulumi config rm --path 'webstack:web.autoscale'`,
+        ]);
+    });
+
+    it("accepts tier-2 web.autoscale with secrets.delivery manual (web droplets carry no secret there)", () => {
+        assert.equal(parse({ ...exampleConfig(2), web: { autoscale: { min: 2, max: 4 } }, secrets: { delivery: "manual" } }).secretsDelivery, "manual");
+    });
+
+    it("refuses a custom certificate for HAProxy with secrets.delivery manual", () => {
+        const config = {
+            ...exampleConfig(2),
+            loadBalancer: { engine: "haproxy" },
+            certificate: { kind: "custom" },
+            tlsPrivateKey: "-----BEGIN PRIVATE KEY-----\nk\n-----END PRIVATE KEY-----\n",
+            tlsCertificate: "-----BEGIN CERTIFICATE-----\nc\n-----END CERTIFICATE-----\n",
+            secrets: { delivery: "manual" },
+        };
+        assert.deepEqual(problems(config, ["tlsPrivateKey"]), [
+            `webstack:certificate.kind: "custom" with the haproxy engine needs secrets.delivery "userData", the channel that carries the private key to the HAProxy droplets; got "custom" with secrets.delivery "manual". Fix: pulumi config set --path 'webstack:secrets.delivery' userData`,
+        ]);
+    });
+
+    it("takes the app's health path", () => {
+        assert.equal(parse({ ...exampleConfig(2), app: { healthPath: "/status/ready" } }).app.healthPath, "/status/ready");
+    });
+
+    it("refuses a health path that is not a plain absolute path", () => {
+        assert.deepEqual(problems({ ...exampleConfig(2), app: { healthPath: "healthz?x=1" } }), [
+            `webstack:app.healthPath: expected an absolute URL path of letters, digits and "/._~-" (at most 128 characters) that the app answers with 2xx when it serves, such as "/healthz"; got "healthz?x=1". Fix: pulumi config set --path 'webstack:app.healthPath' /healthz`,
+        ]);
+    });
+});
