@@ -33,6 +33,7 @@ const DEFAULT_OF: Record<string, (s: StackSettings, h?: StackSettings) => unknow
     slackWebhookUrl: () => "—",
     "app.image": (s) => s.app.image,
     "app.port": (s) => s.app.port,
+    "app.healthPath": (s) => s.app.healthPath,
     "app.count": (s) => s.appPool?.count,
     "app.size": (s) => s.appPool?.size,
     "app.autoscale": (s) => (s.appPool ? "—" : undefined),
@@ -55,6 +56,7 @@ const DEFAULT_OF: Record<string, (s: StackSettings, h?: StackSettings) => unknow
     "cache.enabled": (s) => (s.tier >= 2 ? s.cache !== undefined : undefined),
     "cache.size": (s) => s.cache?.size,
     "staticAssets.enabled": (s) => (s.tier >= 1 ? s.staticAssets : undefined),
+    "secrets.delivery": (s) => s.secretsDelivery,
     allowDataLoss: (s) => s.allowDataLoss,
 };
 
