@@ -39,7 +39,8 @@ export class AutoscalePool extends pulumi.ComponentResource {
                     withDropletAgent: true,
                 },
             },
-            { parent: this },
+            // The template's user data is the only channel DigitalOcean feeds to members it creates (issue 13).
+            { parent: this, additionalSecretOutputs: args.userDataIsSecret ? ["dropletTemplate"] : undefined },
         );
         this.registerOutputs({});
     }

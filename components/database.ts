@@ -27,6 +27,11 @@ export interface DatabaseArgs {
  * and, from tier 2, a database firewall that trusts only the app servers' tag. Every force-new input
  * (engine, name, VPC, replica tags) is the same on every tier, so a tier change never replaces data.
  */
+/** Said on every run with a managed database: the app user's privileges are the one thing DigitalOcean will not narrow. */
+export const APP_USER_PRIVILEGES_WARNING =
+    `MySQL user "app" gets the doadmin user's privileges on every database of the cluster (DigitalOcean's default for new users; neither its API nor the provider can grant less). ` +
+    `Restrict it once as doadmin: REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'app'@'%'; GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, REFERENCES ON app.* TO 'app'@'%'; (docs/serving.md, "Least privilege").`;
+
 export class Database extends pulumi.ComponentResource {
     readonly cluster: digitalocean.DatabaseCluster;
     readonly replicas: digitalocean.DatabaseReplica[];
@@ -68,6 +73,11 @@ export class Database extends pulumi.ComponentResource {
         this.dataResourceNames = [`${name}-cluster`, ...this.replicas.map((_, i) => `${name}-replica-${i}`)];
         this.appDatabase = new digitalocean.DatabaseDb(`${name}-app`, { clusterId: this.cluster.id, name: "app" }, { parent: this });
         this.appUser = new digitalocean.DatabaseUser(`${name}-app-user`, { clusterId: this.cluster.id, name: "app" }, { parent: this });
+        // Issue 13 (F8): "New users will receive the permissions of the doadmin user by default"
+        // (docs.digitalocean.com/products/databases/mysql/how-to/manage-users-and-databases). The API and the provider
+        // cannot grant less: DatabaseUser takes only mysqlAuthPlugin and `settings` ACLs, which are Kafka topic and
+        // OpenSearch index ACLs (@pulumi/digitalocean 4.80.1 types: DatabaseUserSetting.acls, .opensearchAcls).
+        pulumi.log.warn(APP_USER_PRIVILEGES_WARNING, this.appUser);
         if (args.trustedTags.length > 0) {
             this.firewall = new digitalocean.DatabaseFirewall(
                 `${name}-firewall`,

@@ -17,7 +17,13 @@ export interface LoadBalancersArgs {
     readonly targetPort: number;
     /** Port clients connect to with plain HTTP. */
     readonly entryPort: number;
-    /** Health check; "http" checks `path`, "tcp" only opens the port. */
+    /**
+     * "http" parses requests and sets its own X-Forwarded-For/-Proto/-Port; "tcp" passes the bytes through, so
+     * the headers set in front (the public load balancer's X-Forwarded-Proto: https) reach the droplets intact.
+     * "tcp" excludes `certificateName`. @default "http"
+     */
+    readonly forwarding?: "http" | "tcp";
+    /** Health check; "http" checks `path` (a 2xx/3xx answer is healthy), "tcp" only opens the port. */
     readonly healthcheck: { readonly protocol: "http" | "tcp"; readonly path?: string };
     /** When set: HTTPS on 443 with this certificate, HTTP redirected to HTTPS, STRONG ciphers. */
     readonly certificateName?: pulumi.Input<string>;
@@ -37,8 +43,13 @@ export class LoadBalancers extends pulumi.ComponentResource {
                 isIntegerIn(args.entryPort, 1, 65535) && !(args.certificateName !== undefined && args.entryPort === 443),
                 `entryPort: must be a port from 1 to 65535 other than 443 when TLS uses 443; got "${args.entryPort}".`,
             ],
+            [
+                !(args.forwarding === "tcp" && args.certificateName !== undefined),
+                `forwarding: "tcp" passes TLS through and cannot use a certificate; got a certificateName with forwarding "tcp".`,
+            ],
         ]);
-        const http = { entryProtocol: "http", entryPort: args.entryPort, targetProtocol: "http", targetPort: args.targetPort };
+        const protocol = args.forwarding ?? "http";
+        const http = { entryProtocol: protocol, entryPort: args.entryPort, targetProtocol: protocol, targetPort: args.targetPort };
         const tls = args.certificateName !== undefined;
         const forwardingRules = tls
             ? [{ entryProtocol: "https", entryPort: 443, targetProtocol: "http", targetPort: args.targetPort, certificateName: args.certificateName }, http]

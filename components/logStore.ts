@@ -38,6 +38,8 @@ export class LogStore extends pulumi.ComponentResource {
     readonly sinks: digitalocean.DatabaseLogsinkOpensearch[];
     /** Secret: where and as whom a droplet's shipper writes (the password included). */
     readonly shipping: pulumi.Output<LogShipping>;
+    /** Where and as whom to ship, without the password (an operator delivers it: `secrets.delivery: manual`). */
+    readonly shippingWithoutPassword: pulumi.Output<LogShipping>;
     /** Logical names of the children that hold data. */
     readonly dataResourceNames: string[];
     /** OpenSearch Dashboards (the control panel's "OpenSearch Dashboard" link opens the same). */
@@ -88,6 +90,9 @@ export class LogStore extends pulumi.ComponentResource {
                 .all([this.cluster.privateHost, this.cluster.port, this.writer.name, this.writer.password, ca.certificate])
                 .apply(([host, port, user, password, caCertificate]): LogShipping => ({ host, port, user, password, caCertificate })),
         );
+        this.shippingWithoutPassword = pulumi
+            .all([this.cluster.privateHost, this.cluster.port, this.writer.name, ca.certificate])
+            .apply(([host, port, user, caCertificate]): LogShipping => ({ host, port, user, caCertificate }));
         // The provider does not mark `endpoint` secret (its credentials are in the URL): wrap it.
         const endpoint = pulumi.secret(
             pulumi

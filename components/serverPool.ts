@@ -15,6 +15,12 @@ export interface DropletSpec {
     readonly tags: pulumi.Input<string>[];
     /** Rendered cloud-config. Changing it replaces the droplets (create before delete). */
     readonly userData: pulumi.Input<string>;
+    /**
+     * The user data carries secrets (issue 13): besides being a secret Output, it is listed in the resource's
+     * `additionalSecretOutputs`, so the state keeps it encrypted whatever the input's provenance, and a policy can
+     * see that the stack declared it secret. @default false
+     */
+    readonly userDataIsSecret?: boolean;
     /** Installs the DigitalOcean metrics agent (memory and disk alerts need it). Changing it replaces the droplets. */
     readonly monitoring: boolean;
     /** Protects the droplets from deletion and replacement (tier 0, where MySQL keeps its data on the droplet). @default false */
@@ -49,7 +55,7 @@ export function createDroplets(name: string, count: number, spec: DropletSpec, p
                     gracefulShutdown: true,
                     ...(spec.backups ? { backups: true, backupPolicy: { ...BACKUP_POLICY } } : {}),
                 },
-                { parent, protect: spec.protect },
+                { parent, protect: spec.protect, additionalSecretOutputs: spec.userDataIsSecret ? ["userData"] : undefined },
             ),
     );
 }

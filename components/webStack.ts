@@ -9,7 +9,7 @@ import { firewallRoles } from "./firewallRoles";
 import { Firewalls } from "./firewalls";
 import { HaproxyBalancers } from "./haproxyBalancers";
 import { renderCloudInit } from "./hostConfig/cloudInit";
-import { HEALTH_CHECK_PATH } from "./hostConfig/types";
+import { UserData, appUserData as appUserDataOf, haproxyUserData, webAndAppUserData } from "./hostUserData";
 import { LoadBalancers } from "./loadBalancers";
 import type { LogStore } from "./logStore";
 import { Monitoring } from "./monitoring";
@@ -239,9 +239,10 @@ export class WebStack extends pulumi.ComponentResource {
         // Tier 0 runs MySQL on its one droplet: that droplet holds the data, so it is protected (unless this update
         // allows data loss) and listed among the data resources, which the data-loss guard watches.
         const holdsData = (role: string) => role === "web" && !s.database && !s.allowDataLoss;
-        const pool = (role: string, settings: PoolSettings, roleTag: pulumi.Input<string>, userData: pulumi.Input<string>): Pool => {
-            const shipped = shippedUserData(userData, role === "app" ? "app" : "web", data.logs);
-            const common = { ...droplet, size: settings.size, tags: [...tags.common, roleTag], userData: shipped };
+        const pool = (role: string, settings: PoolSettings, roleTag: pulumi.Input<string>, userData: UserData): Pool => {
+            // With logs on, every role ships them; the shipper's credential makes the user data secret (issue 15).
+            const shipped = shippedUserData(userData, role === "app" ? "app" : "web", data.logs, s.secretsDelivery);
+            const common = { ...droplet, size: settings.size, tags: [...tags.common, roleTag], userData: shipped.text, userDataIsSecret: shipped.secret };
             const fixed = { ...common, count: settings.count, monitoring: s.monitoring, protect: holdsData(role), backups: role === "web" && s.web.backups };
             return settings.autoscale
                 ? { kind: "autoscale", pool: new AutoscalePool(`${name}-${role}`, { ...common, autoscale: settings.autoscale }, child) }
@@ -251,21 +252,11 @@ export class WebStack extends pulumi.ComponentResource {
                   };
         };
         const { database, cache } = data;
-        const dbEndpoint = database && pulumi.all([database.cluster.privateHost, database.appUser.name, database.appDatabase.name, database.cluster.port]);
-
         // Tier 2+: nginx reaches the app pool through an internal load balancer rather than the app droplets'
         // private addresses, because user data forces replacement: listing app IPs in the web servers'
         // cloud-init would replace every web droplet whenever the app pool is resized (or autoscaled).
-        if (s.appPool && tags.app && dbEndpoint) {
-            const cacheAt = cache ? pulumi.all([cache.cluster.privateHost, cache.cluster.port]) : undefined;
-            const appUserData = pulumi.all([dbEndpoint, cacheAt]).apply(([[host, user, db, port], c]) =>
-                renderCloudInit({
-                    kind: "app",
-                    app: s.app,
-                    database: { host, port, user, database: db },
-                    cache: c ? { host: c[0], port: c[1] } : undefined,
-                }),
-            );
+        if (s.appPool && tags.app && database) {
+            const appUserData = appUserDataOf(s, database, cache);
             const appPool = pool("app", s.appPool, tags.app, appUserData);
             const appLb = new LoadBalancers(
                 `${name}-app-lb`,
@@ -278,20 +269,25 @@ export class WebStack extends pulumi.ComponentResource {
                     targetTag: tags.app,
                     targetPort: s.app.port,
                     entryPort: s.app.port,
-                    healthcheck: { protocol: "tcp" },
+                    // Issue 13: layer 4, so the public load balancer's X-Forwarded-Proto/-For pass through untouched
+                    // (an HTTP-mode LB sets its own; with TCP or passthrough "you can't add or modify HTTP headers",
+                    // docs.digitalocean.com/products/networking/load-balancers/how-to/ssl-passthrough/).
+                    forwarding: "tcp",
+                    // The check still speaks HTTP to the app's health path: the health check's protocol is independent
+                    // of the forwarding rules (provider schema: healthcheck.protocol http|https|tcp, path).
+                    healthcheck: { protocol: "http", path: s.app.healthPath },
                 },
                 child,
             );
-            const webUserData = appLb.loadBalancers[0].ip.apply((ip) =>
-                renderCloudInit({ kind: "web", webPort: WEB_PORT, upstream: { host: ip, port: s.app.port } }),
-            );
+            const webUserData = {
+                text: appLb.loadBalancers[0].ip.apply((ip) =>
+                    renderCloudInit({ kind: "web", webPort: WEB_PORT, upstream: { host: ip, port: s.app.port }, healthPath: s.app.healthPath }),
+                ),
+                secret: false,
+            };
             return { webPool: pool("web", s.web, tags.web, webUserData), appPool, appLb };
         }
-        const webUserData = dbEndpoint
-            ? dbEndpoint.apply(([host, user, db, port]) =>
-                  renderCloudInit({ kind: "web-and-app", app: s.app, webPort: WEB_PORT, database: { host, port, user, database: db } }),
-              )
-            : renderCloudInit({ kind: "all-in-one", app: s.app, webPort: WEB_PORT });
+        const webUserData = webAndAppUserData(s, WEB_PORT, database);
         return { webPool: pool("web", s.web, tags.web, webUserData), appPool: undefined, appLb: undefined };
     }
 
@@ -320,7 +316,8 @@ export class WebStack extends pulumi.ComponentResource {
                     targetTag: tags.web,
                     targetPort: WEB_PORT,
                     entryPort: WEB_PORT,
-                    healthcheck: { protocol: "http", path: HEALTH_CHECK_PATH },
+                    // Issue 13: the app's own health path, through nginx: a droplet whose app does not serve is out.
+                    healthcheck: { protocol: "http", path: s.app.healthPath },
                     certificateName: tls ? tls.certificate.name : undefined,
                 },
                 child,
@@ -328,6 +325,10 @@ export class WebStack extends pulumi.ComponentResource {
             return { publicLb };
         }
         if (!haproxy || !tags.lb) return {};
+        // Issue 13: a custom certificate reaches HAProxy in secret user data (the config parser refuses it with
+        // secrets.delivery "manual"); Let's Encrypt is obtained on the droplets by certbot for apex and www.
+        const userData = haproxyUserData(s, haproxy, fixedDroplets(webPool), WEB_PORT);
+        const shippedHaproxy = shippedUserData(userData, "haproxy", logs, s.secretsDelivery);
         const haproxyLbs = new HaproxyBalancers(
             `${name}-haproxy`,
             {
@@ -336,19 +337,8 @@ export class WebStack extends pulumi.ComponentResource {
                 size: haproxy.size,
                 tags: [...tags.common, tags.lb],
                 monitoring: s.monitoring,
-                userData: shippedUserData(
-                    pulumi.all(fixedDroplets(webPool).map((d) => d.ipv4AddressPrivate)).apply((ips) =>
-                        renderCloudInit({
-                            kind: "haproxy",
-                            backends: ips.map((host) => ({ host, port: WEB_PORT })),
-                            algorithm: haproxy.algorithm,
-                            tls: s.certificate !== undefined,
-                            domain: s.domain,
-                        }),
-                    ),
-                    "haproxy",
-                    logs,
-                ),
+                userData: shippedHaproxy.text,
+                userDataIsSecret: shippedHaproxy.secret,
             },
             child,
         );

@@ -36,6 +36,8 @@ export interface AppOptions {
     readonly image?: string;
     /** Port the app container listens on (1024 to 65535). */
     readonly port?: number;
+    /** Path the app answers with 2xx when it serves; every load balancer health check reaches it through nginx (default /healthz). */
+    readonly healthPath?: string;
     /** App droplets behind the internal load balancer (tier 2+), 2 to 1,000 (your account's droplet limit applies). */
     readonly count?: number;
     /** App droplet size slug (tier 2+). */
@@ -128,6 +130,12 @@ export interface StaticAssetsOptions {
     readonly enabled?: boolean;
 }
 
+/** How the app's secrets reach its droplets. */
+export interface SecretsOptions {
+    /** userData (default): cloud-init writes the app's secrets file from encrypted user data, metadata locked to root; manual: you copy it in (refuses autoscaled app droplets). */
+    readonly delivery?: string;
+}
+
 /** The log store (Managed OpenSearch) and log shipping. */
 export interface LogsOptions {
     /** Managed OpenSearch log store, database log sinks, a log shipper on every droplet and a QPS monitor droplet; default on from tier 2, an option at tier 1. */
@@ -182,6 +190,8 @@ export interface WebStackArgs {
     readonly cache?: CacheOptions;
     /** Static assets on Spaces. */
     readonly staticAssets?: StaticAssetsOptions;
+    /** How secrets reach the droplets. */
+    readonly secrets?: SecretsOptions;
     /** Logs: the OpenSearch store and shipping. */
     readonly logs?: LogsOptions;
     /** Lets an update delete or replace data-bearing resources the previous update had (database, replicas, cache, bucket, tier 0's MySQL droplet), e.g. a tier downgrade or leaving tier 0. Set it for that one update only. */

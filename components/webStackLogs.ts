@@ -6,7 +6,8 @@ import type { ShippedRole } from "./hostConfig/logShipper";
 import type { Cache } from "./cache";
 import type { Database } from "./database";
 import { LogStore } from "./logStore";
-import type { LogsSettings } from "./settings/stackSettings";
+import type { UserData } from "./hostUserData";
+import type { LogsSettings, StackSettings } from "./settings/stackSettings";
 
 /** The stack's log store, trusted by the tags of every role that ships to it, with a sink from the database and cache. */
 export function createLogStore(
@@ -47,11 +48,16 @@ export function createLogStore(
 }
 
 /**
- * A pool's user data with the host's logs shipped when the stack has a log store. The text then carries the
- * shipper's password in a root-only file, so the whole user data becomes a secret (state, previews and plan
- * outputs redact it; DigitalOcean still serves it to the droplet's metadata service).
+ * A pool's user data with the host's logs shipped when the stack has a log store. With `secrets.delivery:
+ * userData` the text carries the shipper's password in a root-only file, so the whole user data becomes a secret
+ * (state, previews and plan outputs redact it; DigitalOcean still serves it to the droplet's metadata service,
+ * which the host locks to root). With `manual`, the password stays out and an operator copies it in.
  */
-export function shippedUserData(userData: pulumi.Input<string>, kind: ShippedRole, logs: LogStore | undefined): pulumi.Input<string> {
+export function shippedUserData(userData: UserData, kind: ShippedRole, logs: LogStore | undefined, delivery: StackSettings["secretsDelivery"]): UserData {
     if (!logs) return userData;
-    return pulumi.secret(pulumi.all([userData, logs.shipping]).apply(([text, shipping]) => addLogShipping(text, kind, shipping)));
+    const withPassword = delivery === "userData";
+    const text = pulumi
+        .all([userData.text, withPassword ? logs.shipping : logs.shippingWithoutPassword])
+        .apply(([t, shipping]) => addLogShipping(t, kind, shipping));
+    return withPassword ? { text: pulumi.secret(text), secret: true } : { text, secret: userData.secret };
 }

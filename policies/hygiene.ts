@@ -9,7 +9,7 @@ import { configWithDefaults } from "./lib/config";
 import { q } from "./lib/messages";
 import { forType, validateResourceOfTypes, WebstackPolicy, WebstackResourcePolicy } from "./lib/policy";
 import { decideLater, isUnknown, read } from "./lib/unknowns";
-import { secretsIn } from "./lib/userData";
+import { ownerOnlyFileLines, secretsIn } from "./lib/userData";
 
 export const databaseClusterProtected: WebstackResourcePolicy = {
     name: "database-cluster-protected",
@@ -94,16 +94,32 @@ const dropletUserDataSecretsSchema: PolicyConfigSchema = {
             description:
                 'Variable names whose literal values are known not to be secrets (e.g. a placeholder such as "SMTP_PASSWORD" in a template that is filled at boot).',
         },
+        acceptSecretFilesInSecretUserData: {
+            type: "boolean",
+            default: false,
+            description:
+                "Accept user data as the channel that delivers secret files: a literal secret is not reported when it lies in the content of a cloud-config write_files entry readable by its owner only (permissions 0600 or 0400) and the resource declares that user data a secret output (additionalSecretOutputs), so the state keeps it encrypted. Secrets anywhere else in the user data are still reported.",
+        },
     },
 };
 
-/** Reports literal secrets in some user data, naming the kind and line but never the value. */
-function checkSecrets(owner: string, userData: unknown, ignoreKeys: string[], report: (message: string) => void): void {
+interface UserDataSecretsConfig {
+    ignoreKeys: string[];
+    acceptSecretFilesInSecretUserData: boolean;
+}
+
+/**
+ * Reports literal secrets in some user data, naming the kind and line but never the value. `declaredSecret`: the
+ * resource lists the property holding the user data in additionalSecretOutputs.
+ */
+function checkSecrets(owner: string, userData: unknown, config: UserDataSecretsConfig, declaredSecret: boolean, report: (message: string) => void): void {
     if (isUnknown(userData)) decideLater(`${owner}'s user data is not known yet.`);
     if (typeof userData !== "string") return;
-    const ignored = new Set(ignoreKeys.map((k) => k.toLowerCase()));
+    const ignored = new Set(config.ignoreKeys.map((k) => k.toLowerCase()));
+    const accepted = config.acceptSecretFilesInSecretUserData && declaredSecret ? ownerOnlyFileLines(userData) : new Set<number>();
     for (const finding of secretsIn(userData)) {
         if (finding.key !== undefined && ignored.has(finding.key.toLowerCase())) continue;
+        if (accepted.has(finding.line)) continue;
         report(
             `${owner}'s user data contains ${finding.kind} on line ${finding.line} (value not shown); user data is stored in droplet metadata, readable from inside the droplet and in the state. ` +
                 "Load it at boot from a file or secret store instead (e.g. PASSWORD_FILE=/path, $(cat /run/secrets/…)).",
@@ -123,13 +139,17 @@ export const dropletUserDataSecrets: WebstackResourcePolicy = {
     remediationSteps:
         "Reference secrets instead of embedding them: a *_FILE=/path variable, $(cat /file), ${VAR} from a secret store, or a managed database's credentials fetched at boot.",
     validateResource: validateResourceOfTypes(
+        // The analyzer receives secret values unwrapped (@pulumi/policy 1.21 deserializeProperties(…, false) in
+        // server.js), so a policy cannot see an input's secretness; it does see additionalSecretOutputs.
         forType(digitalocean.Droplet, (droplet, args, reportViolation) => {
-            const { ignoreKeys } = configWithDefaults<{ ignoreKeys: string[] }>(dropletUserDataSecretsSchema, args);
-            checkSecrets(`Droplet "${args.name}"`, read(droplet, "userData"), ignoreKeys, reportViolation);
+            const config = configWithDefaults<UserDataSecretsConfig>(dropletUserDataSecretsSchema, args);
+            const declared = (args.opts.additionalSecretOutputs ?? []).includes("userData");
+            checkSecrets(`Droplet "${args.name}"`, read(droplet, "userData"), config, declared, reportViolation);
         }),
         forType(digitalocean.DropletAutoscale, (pool, args, reportViolation) => {
-            const { ignoreKeys } = configWithDefaults<{ ignoreKeys: string[] }>(dropletUserDataSecretsSchema, args);
-            checkSecrets(`Droplet autoscale pool "${args.name}"`, read(pool, "dropletTemplate", "userData"), ignoreKeys, reportViolation);
+            const config = configWithDefaults<UserDataSecretsConfig>(dropletUserDataSecretsSchema, args);
+            const declared = (args.opts.additionalSecretOutputs ?? []).includes("dropletTemplate");
+            checkSecrets(`Droplet autoscale pool "${args.name}"`, read(pool, "dropletTemplate", "userData"), config, declared, reportViolation);
         }),
     ),
 };

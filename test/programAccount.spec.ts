@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { ProgramError } from "../plan/capture/runProgram";
 import { byName, exampleConfig, output, runProgram } from "./support/program";
 import { recorder } from "./support/hooks";
+import { APP_USER_PRIVILEGES_WARNING } from "../components/database";
 
 /** A stack of one's own: a real domain and the account's verified e-mail (the mock account's). */
 const own = (tier: number, extra: Record<string, unknown> = {}) => ({
@@ -47,7 +48,8 @@ describe("index.ts: the account preflight", () => {
 
     it("only warns in a preview, with the same problems, and plans the whole stack", async () => {
         const run = await runProgram(exampleConfig(2));
-        assert.equal(run.warnings.length, 1);
+        assert.equal(run.warnings.length, 2);
+        assert.equal(run.warnings[1], APP_USER_PRIVILEGES_WARNING);
         assert.match(
             run.warnings[0],
             /^pulumi up will fail for stack "dev" before creating anything; DigitalOcean would refuse:\n {2}- webstack:domain: a reserved example domain/,
@@ -58,7 +60,7 @@ describe("index.ts: the account preflight", () => {
 
     it("lets pulumi up of a stack the account can hold through", async () => {
         const run = await runProgram(own(3), { dryRun: false });
-        assert.deepEqual(run.warnings, []);
+        assert.deepEqual(run.warnings, [APP_USER_PRIVILEGES_WARNING]);
         assert.equal(output(run, "url").value, "https://shop.acme.dev");
     });
 });

@@ -1,16 +1,17 @@
 // The app as a container under systemd (docker run with an env file and the root-only secrets file), the
 // secrets directory, and tier 0's local MySQL initialisation.
-import { type AppSpec, type DatabaseEndpoint, type WriteFile, HEADER, SYSTEMD_DIR, file } from "./types";
+import { type AppSecrets, type AppSpec, type DatabaseEndpoint, type WriteFile, HEADER, SYSTEMD_DIR, envFile, file } from "./types";
 
 /** Non-secret settings handed to the app container (`--env-file`), 0644. */
 export const APP_ENV_PATH = "/etc/webstack/app.env";
-/** Root-only directory (0700) for secrets that never travel through user data. */
+/** Root-only directory (0700) for the app's secrets. */
 export const SECRETS_DIR = "/etc/webstack/secrets";
 /**
  * Root-only (0600) env file with the app's secrets, in Docker `--env-file` format (`KEY=value` lines, no quotes):
  * `DATABASE_PASSWORD=...` and, when a cache is used, `CACHE_PASSWORD=...`. At tier 0 the host writes it at first
- * boot; with a managed database an operator delivers it, e.g.
- * `pulumi stack output --show-secrets <output> | ssh root@<host> 'install -m 600 /dev/stdin /etc/webstack/secrets/database.env'`.
+ * boot; with a managed database cloud-init writes it from the (secret) user data (issue 13), or, with
+ * `secrets.delivery: manual`, an operator delivers it, e.g.
+ * `pulumi stack output --show-secrets appSecretsEnv | ssh root@<host> 'install -m 600 /dev/stdin /etc/webstack/secrets/database.env'`.
  * The app unit does not start until the file exists, and starts by itself when it appears.
  */
 export const DATABASE_SECRETS_PATH = `${SECRETS_DIR}/database.env`;
@@ -40,7 +41,7 @@ export function appUnits(spec: AppSpec, opts: { publishOn: "127.0.0.1" | "0.0.0.
         `After=network-online.target docker.service${opts.localMysql ? " mysql.service" : ""}`,
         `Wants=network-online.target${opts.localMysql ? " mysql.service" : ""}`,
         "Requires=docker.service",
-        `# The secrets never travel in user data; ${APP_PATH_UNIT} starts this unit once the file exists.`,
+        `# ${APP_PATH_UNIT} starts this unit once the secrets file exists (written at boot or delivered by hand).`,
         `ConditionPathExists=${DATABASE_SECRETS_PATH}`,
         "StartLimitIntervalSec=0",
         "",
@@ -92,7 +93,18 @@ export function managedDatabaseEnv(db: DatabaseEndpoint): Record<string, string>
         DATABASE_NAME: db.database,
         // DigitalOcean managed MySQL refuses unencrypted connections.
         DATABASE_SSLMODE: "REQUIRED",
+        // Issue 13: the read-only replicas, comma-separated, so reads can go there (same port, user and password).
+        ...(db.readHosts && db.readHosts.length > 0 ? { DATABASE_READ_HOSTS: db.readHosts.join(",") } : {}),
     };
+}
+
+/**
+ * The secrets file as a `write_files` entry (issue 13): root-only, written in the final stage like every other
+ * file, so the app's path unit starts the container at first boot with no manual step. The password is in
+ * write_files, never in runcmd, so it never shows in a process list.
+ */
+export function secretsFile(secrets: AppSecrets): WriteFile {
+    return file(DATABASE_SECRETS_PATH, envFile(secrets), "0600");
 }
 
 export function mysqlInitScript(): string {

@@ -29,7 +29,7 @@ export function placeholderCertScript(domain: string): string {
         `[ -s ${pem} ] && exit 0`,
         "tmp=$(mktemp -d)",
         "trap 'rm -rf \"$tmp\"' EXIT",
-        `openssl req -x509 -newkey rsa:2048 -nodes -days 90 -subj "/CN=${domain}" -keyout "$tmp/key.pem" -out "$tmp/cert.pem"`,
+        `openssl req -x509 -newkey rsa:2048 -nodes -days 90 -subj "/CN=${domain}" -addext "subjectAltName=DNS:${domain},DNS:www.${domain}" -keyout "$tmp/key.pem" -out "$tmp/cert.pem"`,
         `cat "$tmp/cert.pem" "$tmp/key.pem" > "$tmp/combined.pem"`,
         `install -m 0600 "$tmp/combined.pem" ${pem}`,
         "",
@@ -57,12 +57,13 @@ export function certbotService(domain: string): string {
         "/usr/bin/certbot certonly --standalone --non-interactive --agree-tos --register-unsafely-without-email",
         // HAProxy owns port 80 and routes /.well-known/acme-challenge/ to certbot on loopback.
         `--preferred-challenges http --http-01-address 127.0.0.1 --http-01-port ${ACME_HTTP01_PORT}`,
-        `--cert-name ${domain} --domain ${domain} --deploy-hook ${CERT_DEPLOY_HOOK}`,
+        // One certificate for the apex and www, the two names the stack's DNS points here (issue 13).
+        `--cert-name ${domain} --domain ${domain} --domain www.${domain} --deploy-hook ${CERT_DEPLOY_HOOK}`,
     ].join(" ");
     return [
         HEADER,
         "[Unit]",
-        `Description=Obtain the Let's Encrypt certificate for ${domain}`,
+        `Description=Obtain the Let's Encrypt certificate for ${domain} and www.${domain}`,
         "Wants=network-online.target",
         "After=network-online.target haproxy.service",
         // Renewals are certbot.timer's job (the Debian package's); this unit only gets the first certificate.

@@ -1,10 +1,21 @@
 // Pure renderer of droplet user data (`#cloud-config`) for every host role webstack runs on Ubuntu 24.04.
 // No Pulumi, no I/O, no clock, no randomness: the same role gives byte-identical text, because changed user data
-// replaces the droplet. User data is readable through the DigitalOcean API and the metadata service, so it never
-// carries a secret: tier 0 generates the MySQL password on the host; managed-database roles read theirs from a
-// file an operator delivers out of band (DATABASE_SECRETS_PATH).
+// replaces the droplet. Tier 0 generates its MySQL password on the host. Managed-database roles get their secrets
+// file from user data when the role carries `secrets` (issue 13: the caller keeps that user data a Pulumi secret,
+// and the host keeps the metadata service, which serves user data, away from containers and non-root users), or
+// from an operator otherwise (`secrets.delivery: manual`).
 import { Document, isSeq, parse } from "yaml";
-import { APP_ENV_PATH, LOCAL_DATABASE, MYSQL_INIT_SCRIPT, appCommands, appUnits, managedDatabaseEnv, mysqlInitScript, secretsDirCommands } from "./appUnit";
+import {
+    APP_ENV_PATH,
+    LOCAL_DATABASE,
+    MYSQL_INIT_SCRIPT,
+    appCommands,
+    appUnits,
+    managedDatabaseEnv,
+    mysqlInitScript,
+    secretsDirCommands,
+    secretsFile,
+} from "./appUnit";
 import {
     CERTBOT_SERVICE,
     CERTBOT_TIMER,
@@ -16,11 +27,12 @@ import {
     haproxyCommands,
     placeholderCertScript,
 } from "./certbot";
-import { checkHost, checkImage, checkPort, formatProblems } from "./checks";
+import { checkHealthPath, checkHost, checkImage, checkPort, checkSecrets, formatProblems } from "./checks";
 import { type LogShipping, type ShippedRole, logShippingParts, logShippingProblems } from "./logShipper";
-import { HAPROXY_CONFIG_PATH, haproxyConfigProblems, renderHaproxyConfig } from "./haproxy";
+import { HAPROXY_CERT_DIR, HAPROXY_CONFIG_PATH, haproxyConfigProblems, renderHaproxyConfig } from "./haproxy";
+import { METADATA_LOCK_SERVICE, metadataLockCommands, metadataLockFiles } from "./metadataLock";
 import { NGINX_SITE_LINK, NGINX_SITE_PATH, renderNginxConfig } from "./nginx";
-import { type AppSpec, type CloudConfig, type DatabaseEndpoint, type HostRole, type WriteFile, SYSTEMD_DIR, envFile, file } from "./types";
+import { type AppSecrets, type AppSpec, type CloudConfig, type DatabaseEndpoint, type HostRole, type WriteFile, SYSTEMD_DIR, envFile, file } from "./types";
 
 /** Droplet image every role is written for. */
 export const DROPLET_IMAGE = "ubuntu-24-04-x64";
@@ -107,15 +119,18 @@ export function hostRoleProblems(role: HostRole): string[] {
             checkPort(problems, "webPort", role.webPort);
             colocatedPortProblems(problems, role.app, role.webPort);
             databaseProblems(problems, role.database);
+            if (role.secrets !== undefined) checkSecrets(problems, "secrets", role.secrets);
             break;
         case "web":
             checkPort(problems, "webPort", role.webPort);
             checkHost(problems, "upstream.host", role.upstream?.host);
             checkPort(problems, "upstream.port", role.upstream?.port);
+            if (role.healthPath !== undefined) checkHealthPath(problems, "healthPath", role.healthPath);
             break;
         case "app":
             appProblems(problems, role.app);
             databaseProblems(problems, role.database);
+            if (role.secrets !== undefined) checkSecrets(problems, "secrets", role.secrets);
             if (role.cache !== undefined) {
                 checkHost(problems, "cache.host", role.cache?.host);
                 checkPort(problems, "cache.port", role.cache?.port);
@@ -123,6 +138,14 @@ export function hostRoleProblems(role: HostRole): string[] {
             break;
         case "haproxy":
             problems.push(...haproxyConfigProblems(role));
+            if (
+                role.certificatePem !== undefined &&
+                (!role.tls || typeof role.certificatePem !== "string" || !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(role.certificatePem))
+            ) {
+                problems.push(
+                    `certificatePem: must be PEM text holding the certificate chain and its private key, with tls true; got a value that is not (value not shown).`,
+                );
+            }
             break;
         default:
             problems.push(`kind: expected "all-in-one", "web-and-app", "web", "app" or "haproxy"; got "${String((role as { kind: unknown }).kind)}".`);
@@ -166,8 +189,9 @@ function webAndApp(role: Extract<HostRole, { kind: "web-and-app" }>): CloudConfi
             file(APP_ENV_PATH, envFile(managedDatabaseEnv(role.database)), "0644"),
             // Tier 1 has no cloud firewall: publish the app on loopback only, nginx is its sole client.
             ...appUnits(role.app, { publishOn: "127.0.0.1", localMysql: false }),
+            ...secretFiles(role.secrets),
         ],
-        runcmd: [...nginxCommands(), ["systemctl", "daemon-reload"], ...secretsDirCommands(), ...appCommands()],
+        runcmd: [...nginxCommands(), ["systemctl", "daemon-reload"], ...secretsDirCommands(), ...secretCommands(role.secrets), ...appCommands()],
     };
 }
 
@@ -175,7 +199,7 @@ function web(role: Extract<HostRole, { kind: "web" }>): CloudConfig {
     return {
         package_update: true,
         packages: ["nginx"],
-        write_files: [nginxSiteFile({ listenPort: role.webPort, upstream: role.upstream, behindLoadBalancer: true })],
+        write_files: [nginxSiteFile({ listenPort: role.webPort, upstream: role.upstream, behindLoadBalancer: true, healthPath: role.healthPath })],
         runcmd: nginxCommands(),
     };
 }
@@ -196,17 +220,28 @@ function app(role: Extract<HostRole, { kind: "app" }>): CloudConfig {
             // The web pool (through the internal load balancer) connects over the VPC; the cloud firewall limits
             // the port to the web tag.
             ...appUnits(role.app, { publishOn: "0.0.0.0", localMysql: false }),
+            ...secretFiles(role.secrets),
         ],
-        runcmd: [["systemctl", "daemon-reload"], ...secretsDirCommands(), ...appCommands()],
+        runcmd: [["systemctl", "daemon-reload"], ...secretsDirCommands(), ...secretCommands(role.secrets), ...appCommands()],
     };
 }
 
 function haproxy(role: Extract<HostRole, { kind: "haproxy" }>): CloudConfig {
     const config = file(
         HAPROXY_CONFIG_PATH,
-        renderHaproxyConfig({ backends: role.backends, algorithm: role.algorithm, tls: role.tls, domain: role.domain }),
+        renderHaproxyConfig({ backends: role.backends, algorithm: role.algorithm, tls: role.tls, domain: role.domain, healthPath: role.healthPath }),
         "0644",
     );
+    if (role.tls && role.certificatePem !== undefined) {
+        // Issue 13: a custom certificate arrives in (secret) user data: no certbot, no placeholder, and the
+        // metadata service that serves the key is locked to root.
+        return {
+            package_update: true,
+            packages: ["haproxy"],
+            write_files: [config, file(`${HAPROXY_CERT_DIR}/${role.domain}.pem`, role.certificatePem, "0600"), ...metadataLockFiles()],
+            runcmd: [...metadataLockCommands(), ...haproxyCommands()],
+        };
+    }
     if (!role.tls) {
         return {
             package_update: true,
@@ -242,7 +277,17 @@ function localNginx(role: { app: AppSpec; webPort: number; kind: string }) {
         listenPort: role.webPort,
         upstream: { host: "127.0.0.1", port: role.app?.port },
         behindLoadBalancer: role.kind === "web-and-app",
+        healthPath: role.app?.healthPath,
     };
+}
+
+/** The secrets file and the metadata lock, when the role's user data carries the secrets. */
+function secretFiles(secrets: AppSecrets | undefined): WriteFile[] {
+    return secrets === undefined ? [] : [secretsFile(secrets), ...metadataLockFiles()];
+}
+
+function secretCommands(secrets: AppSecrets | undefined): string[][] {
+    return secrets === undefined ? [] : [["systemctl", "enable", "--now", METADATA_LOCK_SERVICE]];
 }
 
 function nginxSiteFile(opts: Parameters<typeof renderNginxConfig>[0]): WriteFile {
@@ -262,6 +307,7 @@ function nginxCommands(): string[][] {
 function appProblems(problems: string[], spec: AppSpec | undefined): void {
     checkImage(problems, "app.image", spec?.image);
     checkPort(problems, "app.port", spec?.port);
+    if (spec?.healthPath !== undefined) checkHealthPath(problems, "app.healthPath", spec.healthPath);
 }
 
 function colocatedPortProblems(problems: string[], spec: AppSpec | undefined, webPort: number): void {
@@ -279,4 +325,5 @@ function databaseProblems(problems: string[], db: DatabaseEndpoint | undefined):
     if (typeof db?.database !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(db.database)) {
         problems.push(`database.database: must be 1 to 64 letters, digits, "_" or "-"; got "${String(db?.database)}".`);
     }
+    (db?.readHosts ?? []).forEach((host, i) => checkHost(problems, `database.readHosts[${i}]`, host));
 }

@@ -1,6 +1,6 @@
 // Pure renderer of /etc/haproxy/haproxy.cfg for the self-managed load balancer engine (issue 7).
 // No Pulumi, no I/O: options in, text out.
-import { HOST_PATTERN, checkHost, checkPort, formatProblems } from "./checks";
+import { HOST_PATTERN, checkHealthPath, checkHost, checkPort, formatProblems } from "./checks";
 import { HEALTH_CHECK_PATH, type Endpoint } from "./types";
 
 export const HAPROXY_CONFIG_PATH = "/etc/haproxy/haproxy.cfg";
@@ -22,12 +22,15 @@ export interface HaproxyConfigOptions {
     /** Directory of PEM files for `bind ... ssl crt`; must hold at least one certificate when `tls` is true.
      *  @default "/etc/haproxy/certs" */
     readonly certDir?: string;
+    /** The app's health path, checked through each web server's nginx (which proxies it to the app).
+     *  @default "/healthz" */
+    readonly healthPath?: string;
 }
 
 /**
  * Renders haproxy.cfg: one HTTP frontend on 80 (redirecting to HTTPS when `tls`, except ACME HTTP-01 challenges,
  * which go to certbot on 127.0.0.1:8888), one HTTPS frontend on 443 when `tls`, and one backend health-checking
- * every server with `GET /healthz`. Throws one Error listing every invalid option.
+ * every server with `GET <healthPath>` through its nginx to the app. Throws one Error listing every invalid option.
  */
 export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
     const problems = haproxyConfigProblems(opts);
@@ -90,7 +93,7 @@ export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
             : []),
         "backend web",
         `    balance ${opts.algorithm}`,
-        `    option httpchk GET ${HEALTH_CHECK_PATH}`,
+        `    option httpchk GET ${opts.healthPath ?? HEALTH_CHECK_PATH}`,
         `    http-check send hdr Host ${opts.domain}`,
         "    http-check expect status 200",
         "    default-server check inter 5s fall 3 rise 2",
@@ -121,6 +124,7 @@ export function haproxyConfigProblems(opts: HaproxyConfigOptions): string[] {
     if (typeof opts.domain !== "string" || !HOST_PATTERN.test(opts.domain) || !opts.domain.includes(".")) {
         problems.push(`domain: must be a fully qualified DNS name such as "www.example.com"; got "${String(opts.domain)}".`);
     }
+    if (opts.healthPath !== undefined) checkHealthPath(problems, "healthPath", opts.healthPath);
     if (opts.certDir !== undefined && (typeof opts.certDir !== "string" || !/^\/[A-Za-z0-9._\/-]*$/.test(opts.certDir))) {
         problems.push(`certDir: must be an absolute path without spaces; got "${String(opts.certDir)}".`);
     }

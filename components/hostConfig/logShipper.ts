@@ -44,8 +44,11 @@ export interface LogShipping {
     readonly port: number;
     /** OpenSearch user allowed to write the `logs-*` indices. */
     readonly user: string;
-    /** The user's password: written to SHIPPER_PASSWORD_PATH (0600); the user data carrying it must be a secret. */
-    readonly password: string;
+    /**
+     * The user's password: written to SHIPPER_PASSWORD_PATH (0600); the user data carrying it must be a secret.
+     * Undefined with `secrets.delivery: manual`: an operator copies it there, as the app's secrets file.
+     */
+    readonly password?: string;
     /** PEM CA of the cluster; undefined to trust the system bundle. */
     readonly caCertificate?: string;
     /** false only for the loopback test's plain-HTTP stand-in. @default true */
@@ -66,7 +69,7 @@ export function logShippingProblems(logs: LogShipping): string[] {
         problems.push(`logs.user: must be 1 to 64 letters, digits, "_" or "-"; got "${String(logs?.user)}".`);
     }
     // Shown by type only: it is a secret.
-    if (typeof logs?.password !== "string" || logs.password === "" || /[\s`"\\]/.test(logs.password)) {
+    if (logs?.password !== undefined && (typeof logs.password !== "string" || logs.password === "" || /[\s`"\\]/.test(logs.password))) {
         problems.push(
             `logs.password: must be non-empty text without whitespace, quotes, backticks or backslashes; got a value of type ${typeof logs?.password}.`,
         );
@@ -181,7 +184,7 @@ export function renderRsyslogShipper(role: ShippedRole, logs: LogShipping): stri
 /** The cloud-config parts a role's shipping adds: packages, files (the password 0600) and commands. */
 export function logShippingParts(role: ShippedRole, logs: LogShipping): { packages: string[]; writeFiles: WriteFile[]; runcmd: string[][] } {
     const writeFiles = [
-        file(SHIPPER_PASSWORD_PATH, logs.password, "0600"),
+        ...(logs.password !== undefined ? [file(SHIPPER_PASSWORD_PATH, logs.password, "0600")] : []),
         ...(logs.caCertificate ? [file(SHIPPER_CA_PATH, logs.caCertificate, "0644")] : []),
         file(RSYSLOG_SHIPPER_PATH, renderRsyslogShipper(role, logs), "0644"),
         ...(servesNginx(role) ? [file(NGINX_LOGGING_PATH, renderNginxLogging(), "0644")] : []),

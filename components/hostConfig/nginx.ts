@@ -1,6 +1,6 @@
 // Pure renderer of the nginx site that web roles run (tier 0 and 1: in front of the local app container;
 // tier >= 2: in front of the app pool's internal load balancer). No Pulumi, no I/O: options in, text out.
-import { checkHost, checkPort, formatProblems } from "./checks";
+import { checkHealthPath, checkHost, checkPort, formatProblems } from "./checks";
 import { HEALTH_CHECK_PATH, type Endpoint } from "./types";
 
 /** Where cloud-init writes the site; Ubuntu's stock nginx.conf includes sites-enabled/* inside `http {}`. */
@@ -19,12 +19,16 @@ export interface NginxSiteOptions {
      *  back to the scheme nginx saw); false at tier 0, where a client could forge it, so nginx's own scheme is
      *  sent. */
     readonly behindLoadBalancer: boolean;
+    /** The app's health path; the load balancers check it here and nginx proxies it to `upstream`, so the check
+     *  fails whenever the app (or, tier 2+, every app droplet behind the internal load balancer) does not serve.
+     *  @default "/healthz" */
+    readonly healthPath?: string;
 }
 
 /**
  * Renders the nginx site file (an `upstream`, a `map` and one `server`, all valid inside `http {}`): listens on
- * `listenPort`, answers `GET /healthz` with 200 without touching the app, and proxies everything else to
- * `upstream` with X-Forwarded-For/-Proto and bounded timeouts. Throws one Error listing every invalid option.
+ * `listenPort` and proxies every request, the health path included, to `upstream` with X-Forwarded-For/-Proto
+ * and bounded timeouts. Throws one Error listing every invalid option.
  */
 export function renderNginxConfig(opts: NginxSiteOptions): string {
     const problems = nginxConfigProblems(opts);
@@ -44,7 +48,7 @@ export function renderNginxConfig(opts: NginxSiteOptions): string {
     // Without a load balancer in front, a client-supplied X-Forwarded-Proto must not be trusted.
     const forwardedProto = opts.behindLoadBalancer ? "$webstack_forwarded_proto" : "$scheme";
     const lines = [
-        "# Rendered by webstack (components/nginxConfig.ts). Changes are overwritten on the next rebuild.",
+        "# Rendered by webstack (components/hostConfig/nginx.ts). Changes are overwritten on the next rebuild.",
         ...forwardedProtoMap,
         "upstream webstack_app {",
         `    server ${opts.upstream.host}:${opts.upstream.port};`,
@@ -66,10 +70,16 @@ export function renderNginxConfig(opts: NginxSiteOptions): string {
         "    keepalive_timeout 65s;",
         "    send_timeout 30s;",
         "",
-        `    location = ${HEALTH_CHECK_PATH} {`,
+        // Issue 13: no answer of nginx's own here. The health path goes to the app like any request, so a load
+        // balancer keeps only droplets whose app serves; its timeouts stay under the 5 s the checks wait.
+        `    location = ${opts.healthPath ?? HEALTH_CHECK_PATH} {`,
         "        access_log off;",
-        "        default_type text/plain;",
-        '        return 200 "ok\\n";',
+        "        proxy_pass http://webstack_app;",
+        "        proxy_http_version 1.1;",
+        '        proxy_set_header Connection "";',
+        "        proxy_set_header Host $host;",
+        "        proxy_connect_timeout 2s;",
+        "        proxy_read_timeout 4s;",
         "    }",
         "",
         "    location / {",
@@ -95,6 +105,7 @@ export function nginxConfigProblems(opts: NginxSiteOptions): string[] {
     checkPort(problems, `listenPort`, opts.listenPort);
     checkHost(problems, `upstream.host`, opts.upstream?.host);
     checkPort(problems, `upstream.port`, opts.upstream?.port);
+    if (opts.healthPath !== undefined) checkHealthPath(problems, "healthPath", opts.healthPath);
     if (typeof opts.behindLoadBalancer !== "boolean") {
         problems.push(`behindLoadBalancer: must be true or false; got "${String(opts.behindLoadBalancer)}".`);
     }

@@ -6,6 +6,9 @@ export interface AppSpec {
     image: string;
     /** TCP port the app listens on inside the container; published on the same host port. 1-65535. */
     port: number;
+    /** Path the app answers with 2xx when it serves (issue 13); the load balancers check it through nginx.
+     *  @default "/healthz" */
+    healthPath?: string;
 }
 export interface Endpoint {
     /** IPv4 address or DNS name. */
@@ -18,18 +21,35 @@ export interface DatabaseEndpoint extends Endpoint {
     user: string;
     /** MySQL database (schema) name (letters, digits, `_`, `-`; at most 64). */
     database: string;
+    /** Private hosts of the read-only replicas, handed to the app as DATABASE_READ_HOSTS (issue 13). @default [] */
+    readHosts?: readonly string[];
 }
+/**
+ * The app's secrets as `KEY=value` pairs (DATABASE_PASSWORD, CACHE_PASSWORD), written by cloud-init into the
+ * root-only secrets file (issue 13). Absent: the file is delivered out of band (`secrets.delivery: manual`).
+ * The rendered user data then holds them: the caller must keep it a Pulumi secret.
+ */
+export type AppSecrets = Readonly<Record<string, string>>;
 export type HostRole =
     /** Tier 0: nginx + app container + local MySQL server on one droplet. */
     | { kind: "all-in-one"; app: AppSpec; webPort: number }
     /** Tier 1: nginx + app container; managed MySQL. */
-    | { kind: "web-and-app"; app: AppSpec; webPort: number; database: DatabaseEndpoint }
-    /** Tier >= 2: nginx only, proxying to the app pool's internal load balancer. */
-    | { kind: "web"; webPort: number; upstream: Endpoint }
+    | { kind: "web-and-app"; app: AppSpec; webPort: number; database: DatabaseEndpoint; secrets?: AppSecrets }
+    /** Tier >= 2: nginx only, proxying to the app pool's internal load balancer; `healthPath` is the app's. */
+    | { kind: "web"; webPort: number; upstream: Endpoint; healthPath?: string }
     /** Tier >= 2: app container only. */
-    | { kind: "app"; app: AppSpec; database: DatabaseEndpoint; cache?: Endpoint }
-    /** Issue 7: self-managed HAProxy load balancer. */
-    | { kind: "haproxy"; backends: Endpoint[]; algorithm: "roundrobin" | "leastconn"; tls: boolean; domain: string };
+    | { kind: "app"; app: AppSpec; database: DatabaseEndpoint; cache?: Endpoint; secrets?: AppSecrets }
+    /** Issue 7: self-managed HAProxy load balancer. `certificatePem` (chain and key, secret): a custom
+     *  certificate delivered in user data instead of certbot's Let's Encrypt one (issue 13). */
+    | {
+          kind: "haproxy";
+          backends: Endpoint[];
+          algorithm: "roundrobin" | "leastconn";
+          tls: boolean;
+          domain: string;
+          healthPath?: string;
+          certificatePem?: string;
+      };
 
 /** One entry of cloud-init's `write_files`. */
 export interface WriteFile {
@@ -51,8 +71,13 @@ export interface CloudConfig {
     runcmd: string[][];
 }
 
-/** The path the load balancer (DigitalOcean LB or HAProxy) health-checks; nginx answers it itself. */
+/**
+ * The default app health path. The load balancers (DigitalOcean's and HAProxy) check it through nginx, which
+ * proxies it to the app, so a droplet is healthy only when its request path serves (issue 13).
+ */
 export const HEALTH_CHECK_PATH = "/healthz";
+/** An absolute URL path nginx, HAProxy and the DigitalOcean API all take verbatim: no spaces, quotes, `;`, `?` or `#`. */
+export const HEALTH_PATH_PATTERN = /^\/[A-Za-z0-9._~\/-]{0,127}$/;
 
 /** Prepended to every file webstack writes on a host. */
 export const HEADER = "# Rendered by webstack (components/hostConfig); overwritten when the droplet is rebuilt.";

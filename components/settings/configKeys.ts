@@ -14,7 +14,7 @@ export const KEYS: KeySchema = {
     alerts: ["emails", "slackChannel"],
     alertEmail: null,
     slackWebhookUrl: null,
-    app: ["image", "port", "count", "size", "autoscale"],
+    app: ["image", "port", "healthPath", "count", "size", "autoscale"],
     web: ["count", "size", "autoscale", "backups"],
     database: ["size", "standbyNodes", "readReplicas", "protect"],
     loadBalancer: ["count", "sizeUnit", "engine", "algorithm", "size"],
@@ -25,6 +25,7 @@ export const KEYS: KeySchema = {
     tlsCertificateChain: null,
     cache: ["enabled", "size"],
     staticAssets: ["enabled"],
+    secrets: ["delivery"],
     allowDataLoss: null,
     logs: ["enabled", "indexDaysMax", "size"],
 };
@@ -52,6 +53,7 @@ export const CONFIG_DOCS: Record<string, string> = {
     slackWebhookUrl: "Slack incoming-webhook URL; secret (`--secret`).",
     "app.image": "Container image of the app.",
     "app.port": "Port the app container listens on (1024 to 65535).",
+    "app.healthPath": "Path the app answers with 2xx when it serves; every load balancer health check reaches it through nginx (default /healthz).",
     "app.count": "App droplets behind the internal load balancer (tier 2+), 2 to 1,000 (your account's droplet limit applies).",
     "app.size": "App droplet size slug (tier 2+).",
     "app.autoscale":
@@ -84,6 +86,8 @@ export const CONFIG_DOCS: Record<string, string> = {
         "Managed OpenSearch log store, database log sinks, a log shipper on every droplet and a QPS monitor droplet; default on from tier 2, an option at tier 1.",
     "logs.indexDaysMax": "Days of logs (and QPS samples) kept, 1 to 10,000; default 14.",
     "logs.size": "OpenSearch plan of the one-node log store; nodes cannot be downsized.",
+    "secrets.delivery":
+        "userData (default): cloud-init writes the app's secrets file from encrypted user data, metadata locked to root; manual: you copy it in (refuses autoscaled app droplets).",
     allowDataLoss:
         "Lets an update delete or replace data-bearing resources the previous update had (database, replicas, cache, bucket, tier 0's MySQL droplet), e.g. a tier downgrade or leaving tier 0. Set it for that one update only.",
 };

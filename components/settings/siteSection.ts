@@ -3,7 +3,8 @@
 import catalog from "./doCatalog.json";
 import { ConfigReader, quoteAll, show } from "./configReader";
 import { isImageReference } from "../hostConfig/checks";
-import { ENVIRONMENTS, CERTIFICATE_KINDS, StackSettings } from "./stackSettings";
+import { HEALTH_CHECK_PATH, HEALTH_PATH_PATTERN } from "../hostConfig/types";
+import { ENVIRONMENTS, CERTIFICATE_KINDS, SECRETS_DELIVERIES, PoolSettings, SecretsDelivery, StackSettings } from "./stackSettings";
 import { TIERS, Tier, TierProfile } from "./tiers";
 
 const DNS_NAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
@@ -151,10 +152,50 @@ export function readApp(r: ConfigReader): StackSettings["app"] {
             `${r.path("app.image")}: expected a container image reference (a lower-case repository path, optionally a :tag and an @sha256: digest) such as "ghcr.io/acme/shop:1.4.2"; got ${show(image)}. Fix: pulumi config set --path '${r.path("app.image")}' ghcr.io/acme/shop:1.4.2`,
         );
     }
+    const healthPath = r.get("app.healthPath");
+    const pathValid = typeof healthPath === "string" && HEALTH_PATH_PATTERN.test(healthPath);
+    if (healthPath !== undefined && !pathValid) {
+        r.problem(
+            `${r.path("app.healthPath")}: expected an absolute URL path of letters, digits and "/._~-" (at most 128 characters) that the app answers with 2xx when it serves, such as "/healthz"; got ${show(healthPath)}. Fix: pulumi config set --path '${r.path("app.healthPath")}' /healthz`,
+        );
+    }
     return {
         image: valid ? image : "ghcr.io/nginxinc/nginx-unprivileged:stable",
         port: r.integer("app.port", 8080, 1024, 65535, " (not 80, which nginx uses)"),
+        healthPath: pathValid ? healthPath : HEALTH_CHECK_PATH,
     };
+}
+
+/**
+ * `secrets.delivery` (issue 13). With "manual" nothing can hand the secrets file to droplets DigitalOcean creates
+ * itself (autoscale members that carry the app), nor a custom certificate to HAProxy droplets: refused.
+ */
+export function readSecretsDelivery(
+    r: ConfigReader,
+    tier: Tier,
+    pools: { web: PoolSettings; appPool?: PoolSettings },
+    loadBalancer: StackSettings["loadBalancer"],
+    certificate: StackSettings["certificate"],
+): SecretsDelivery {
+    const delivery = r.oneOf("secrets.delivery", "userData", SECRETS_DELIVERIES);
+    if (delivery !== "manual") return delivery;
+    const fix = `Fix: pulumi config set --path '${r.path("secrets.delivery")}' userData`;
+    const autoscaled: [string, PoolSettings | undefined][] = [
+        ["app.autoscale", pools.appPool],
+        ["web.autoscale", tier === 1 ? pools.web : undefined],
+    ];
+    for (const [key, pool] of autoscaled) {
+        if (!pool?.autoscale) continue;
+        r.problem(
+            `${r.path(key)}: needs secrets.delivery "userData"; DigitalOcean creates autoscale members itself, so no one can copy the secrets file onto them with secrets.delivery "manual"; got ${show(r.get(key))}. ${fix}, or pulumi config rm --path '${r.path(key)}'`,
+        );
+    }
+    if (loadBalancer?.engine === "haproxy" && certificate?.kind === "custom") {
+        r.problem(
+            `${r.path("certificate.kind")}: "custom" with the haproxy engine needs secrets.delivery "userData", the channel that carries the private key to the HAProxy droplets; got "custom" with secrets.delivery "manual". ${fix}`,
+        );
+    }
+    return delivery;
 }
 
 /** The certificate the load balancers terminate TLS with (tier 2+): Let's Encrypt, or custom PEM material. */

@@ -5,7 +5,7 @@ import { KEYS, SECRET_KEYS } from "./configKeys";
 import { readDatabase, readExtras, readLoadBalancer, readPools } from "./capacitySection";
 import { readDns } from "./dnsSection";
 import { readLogs } from "./observabilitySection";
-import { readAlerts, readApp, readCertificate, readSite, readTier } from "./siteSection";
+import { readAlerts, readApp, readCertificate, readSecretsDelivery, readSite, readTier } from "./siteSection";
 import { ConfigError, NAMESPACE, type StackSettings } from "./stackSettings";
 import { TIER_PROFILES } from "./tiers";
 
@@ -35,6 +35,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
     const { cache, staticAssets } = readExtras(r, tier, profile, site.region);
     const certificate = readCertificate(r, tier, profile);
     const logs = readLogs(r, tier, profile);
+    const secretsDelivery = readSecretsDelivery(r, tier, { web, appPool }, loadBalancer, certificate);
     const allowDataLoss = r.bool("allowDataLoss", false);
     if (r.problems.length > 0) throw new ConfigError(stack, r.problems);
     return {
@@ -43,6 +44,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
         ...site,
         alerts,
         app,
+        secretsDelivery,
         web,
         appPool,
         dns,

@@ -13,6 +13,9 @@ export const DNS_ZONE_MODES = ["create", "existing"] as const;
 export const DNS_RECORD_TYPES = ["A", "AAAA", "CAA", "CNAME", "MX", "NS", "TXT"] as const;
 /** CAA tags (digitalocean/openapi domains/models/domain_record.yml `tag`). */
 export const CAA_TAGS = ["issue", "issuewild", "iodef"] as const;
+/** How the app's secrets reach app droplets: in secret user data (default), or by hand (issue 13). */
+export const SECRETS_DELIVERIES = ["userData", "manual"] as const;
+export type SecretsDelivery = (typeof SECRETS_DELIVERIES)[number];
 
 /** A DigitalOcean droplet autoscale pool instead of a fixed count. */
 export interface AutoscaleSettings {
@@ -72,7 +75,9 @@ export interface StackSettings {
     readonly sshKeys: readonly string[];
     readonly adminCidrs: readonly string[];
     readonly alerts: { readonly emails: readonly string[]; readonly slack?: { readonly channel: string; readonly url: string } };
-    readonly app: { readonly image: string; readonly port: number };
+    readonly app: { readonly image: string; readonly port: number; readonly healthPath: string };
+    /** userData: cloud-init writes the secrets file from secret user data; manual: an operator copies it in. */
+    readonly secretsDelivery: SecretsDelivery;
     readonly web: PoolSettings & { readonly backups: boolean };
     readonly dns: DnsSettings;
     readonly appPool?: PoolSettings;

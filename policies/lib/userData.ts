@@ -1,6 +1,7 @@
 // Pure readers of droplet user data (cloud-config or shell): what software it installs, and literal
 // secrets it carries. Patterns aim at what the text *installs or sets*, not at words in comments or
 // client packages: "postgresql-client" or "mysql://host" are not database servers.
+import { isMap, isSeq, parseDocument } from "yaml";
 
 /**
  * Remembers a reader's answers for the last few texts. A fleet's droplets usually share one user data, and
@@ -147,4 +148,31 @@ export const secretsIn: (userData: string) => readonly SecretFinding[] = memoByT
         }
     });
     return findings;
+});
+
+/** File modes that only the owner can read: what a secrets file on a host should have. */
+const OWNER_ONLY_MODE = /^0?[0-7]?[46]00$/;
+
+/**
+ * Line numbers (1-based) of user data that lie inside the `content` of a cloud-config `write_files` entry whose
+ * `permissions` let only the owner read the file (0600, 0400): text cloud-init writes into a private file, not
+ * into a command line or a world-readable file. Empty for anything that is not `#cloud-config` YAML.
+ */
+export const ownerOnlyFileLines = memoByText((userData: string): ReadonlySet<number> => {
+    const lines = new Set<number>();
+    if (!userData.startsWith("#cloud-config")) return lines;
+    const doc = parseDocument(userData, { version: "1.1" });
+    if (doc.errors.length > 0 || !isMap(doc.contents)) return lines;
+    const files = doc.contents.get("write_files", true);
+    if (!isSeq(files)) return lines;
+    const lineAt = (offset: number) => userData.slice(0, offset).split("\n").length;
+    for (const entry of files.items) {
+        if (!isMap(entry)) continue;
+        const mode = entry.get("permissions");
+        const content = entry.get("content", true) as { range?: [number, number, number] } | undefined;
+        if (typeof mode !== "string" || !OWNER_ONLY_MODE.test(mode) || entry.get("encoding") !== undefined || !content?.range) continue;
+        const [start, , end] = content.range;
+        for (let line = lineAt(start); line <= lineAt(Math.max(start, end - 1)); line++) lines.add(line);
+    }
+    return lines;
 });

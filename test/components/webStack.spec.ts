@@ -189,18 +189,36 @@ describe("WebStack: load balancers", () => {
         assert.deepEqual(inputs(byName(resources, "webstack-tls-cert")), { type: "lets_encrypt", domains: ["example.com", "www.example.com"] });
     });
 
-    it("puts the app pool behind an internal load balancer on the app port at tier 2", async () => {
+    it("puts the app pool behind an internal TCP load balancer on the app port at tier 2, so X-Forwarded-* pass through", async () => {
         const { resources } = await runProgram({ ...exampleConfig(2), app: { port: 9000 } });
         const lb = inputs(byName(resources, "webstack-app-lb-0"));
         assert.deepEqual(
-            { network: lb.network, dropletTag: lb.dropletTag, forwardingRules: lb.forwardingRules, health: lb.healthcheck.protocol },
+            { network: lb.network, dropletTag: lb.dropletTag, forwardingRules: lb.forwardingRules },
             {
                 network: "INTERNAL",
                 dropletTag: "webstack-dev-app",
-                forwardingRules: [{ entryProtocol: "http", entryPort: 9000, targetProtocol: "http", targetPort: 9000 }],
-                health: "tcp",
+                forwardingRules: [{ entryProtocol: "tcp", entryPort: 9000, targetProtocol: "tcp", targetPort: 9000 }],
             },
         );
+    });
+
+    it("health-checks the app pool over HTTP on the app's health path", async () => {
+        const { resources } = await runProgram({ ...exampleConfig(2), app: { port: 9000, healthPath: "/ready" } });
+        assert.deepEqual(inputs(byName(resources, "webstack-app-lb-0")).healthcheck, {
+            protocol: "http",
+            port: 9000,
+            path: "/ready",
+            checkIntervalSeconds: 10,
+            responseTimeoutSeconds: 5,
+            healthyThreshold: 3,
+            unhealthyThreshold: 3,
+        });
+    });
+
+    it("health-checks the web pool through nginx on the app's health path", async () => {
+        const { resources } = await runProgram({ ...exampleConfig(2), app: { healthPath: "/ready" } });
+        const check = inputs(byName(resources, "webstack-lb-0")).healthcheck;
+        assert.deepEqual({ protocol: check.protocol, port: check.port, path: check.path }, { protocol: "http", port: 80, path: "/ready" });
     });
 });
 
@@ -418,5 +436,54 @@ describe("WebStack: static assets", () => {
         assert.deepEqual(inputs(bucket), { region: "nyc3", acl: "private", versioning: { enabled: true }, forceDestroy: false });
         assert.equal(bucket.protect, true);
         assert.deepEqual(inputs(byName(resources, "webstack-static-cdn")), { origin: bucket.state.bucketDomainName, ttl: 3600 });
+    });
+});
+
+describe("WebStack: secrets and replicas reach the app droplets (issue 13)", () => {
+    it("makes app user data a secret and lists it in additionalSecretOutputs at tier 2", async () => {
+        const { resources } = await runProgram(exampleConfig(2));
+        const app = byName(resources, "webstack-app-0");
+        assert.deepEqual(
+            { userData: (redact(app.inputs) as Record<string, unknown>).userData, declared: app.additionalSecretOutputs },
+            { userData: "[secret]", declared: ["userData"] },
+        );
+    });
+
+    it("keeps web user data plain at tier 2 without logs (nginx only, no secret)", async () => {
+        const { resources } = await runProgram({ ...exampleConfig(2), logs: { enabled: false } });
+        const web = byName(resources, "webstack-web-0");
+        assert.deepEqual(
+            { secret: (redact(web.inputs) as Record<string, unknown>).userData === "[secret]", declared: web.additionalSecretOutputs },
+            { secret: false, declared: [] },
+        );
+    });
+
+    it("makes web user data a declared secret at tier 2 with logs, which carries the log shipper's password", async () => {
+        const { resources } = await runProgram(exampleConfig(2));
+        const web = byName(resources, "webstack-web-0");
+        assert.deepEqual(
+            { secret: (redact(web.inputs) as Record<string, unknown>).userData === "[secret]", declared: web.additionalSecretOutputs },
+            { secret: true, declared: ["userData"] },
+        );
+    });
+
+    it("makes an autoscaled app pool's template a secret and lists it in additionalSecretOutputs", async () => {
+        const { resources } = await runProgram({ ...exampleConfig(2), app: { autoscale: { min: 2, max: 4 } } });
+        const pool = byName(resources, "webstack-app-pool");
+        assert.deepEqual(pool.additionalSecretOutputs, ["dropletTemplate"]);
+        assert.match(inputs(pool).dropletTemplate.userData, /DATABASE_PASSWORD=mock-password-\d+/);
+    });
+
+    it("keeps app user data free of secrets and undeclared with secrets.delivery manual", async () => {
+        const { resources } = await runProgram({ ...exampleConfig(2), secrets: { delivery: "manual" } });
+        const app = byName(resources, "webstack-app-0");
+        assert.deepEqual({ declared: app.additionalSecretOutputs, password: /mock-password/.test(inputs(app).userData) }, { declared: [], password: false });
+    });
+
+    it("hands the app the replicas' private hosts as DATABASE_READ_HOSTS at tier 3", async () => {
+        const { resources } = await runProgram(exampleConfig(3));
+        const hosts = resources.filter((r) => r.type.endsWith("DatabaseReplica")).map((r) => r.state.privateHost);
+        assert.equal(hosts.length, 2);
+        assert.ok(inputs(byName(resources, "webstack-app-0")).userData.includes(`DATABASE_READ_HOSTS=${hosts.join(",")}\n`));
     });
 });

@@ -1,7 +1,9 @@
 // Secrets (issue 6, item 4): the database passwords and URIs the cloud returns (the mock invents
 // `mock-password-<n>`), the Slack webhook and a custom certificate's private key never appear in plaintext in
-// stack outputs as the plan prints them, in the plan's text/json/markdown output, in the mock engine's log
-// lines, or in any droplet's user data.
+// stack outputs as the plan prints them, in the plan's text/json/markdown output, or in the mock engine's log
+// lines. Issue 13: by default the app's secrets (and a custom certificate for HAProxy) travel in user data,
+// which is then a Pulumi secret (encrypted in state, "[secret]" in every rendering) and holds them only in the
+// root-only files cloud-init writes; with `secrets.delivery: manual` no user data holds any secret.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -14,8 +16,8 @@ import { SECRET_PLACEHOLDER } from "../../plan/capture/cliConfig";
 import { PlanDocument, buildDocument } from "../../plan/report/document";
 import { renderJson, renderMarkdown, renderText } from "../../plan/report/render";
 import { availabilityOf, priceResources } from "../../plan/pipeline";
-import { specialSecretSig } from "@pulumi/pulumi/runtime/rpc";
-import { RecordedResource, plain } from "../../plan/capture/recorder";
+import { RecordedResource, isSecret, plain } from "../../plan/capture/recorder";
+import { parse } from "yaml";
 import { ProgramRun, exampleConfig, output, runProgram } from "../support/program";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -77,11 +79,45 @@ async function runLogged(config: Record<string, unknown>, secretKeys: string[] =
 }
 
 /** The user data every droplet (and autoscale template) boots with, as the cloud stores it. */
-const userDataOf = (resources: RecordedResource[]): string[] =>
-    resources.flatMap((r) => {
-        const inputs = plain(r.inputs) as { userData?: unknown; dropletTemplate?: { userData?: unknown } };
-        return [inputs.userData, inputs.dropletTemplate?.userData].filter((u): u is string => typeof u === "string");
+const userDataOf = (resources: RecordedResource[]): string[] => userDataRecords(resources).map((u) => u.text);
+
+interface UserDataRecord {
+    name: string;
+    text: string;
+    /** The recorded input is a Pulumi secret (state encrypted, "[secret]" in the plan). */
+    secret: boolean;
+    /** The resource lists the user data's property in additionalSecretOutputs. */
+    declared: boolean;
+}
+
+function userDataRecords(resources: RecordedResource[]): UserDataRecord[] {
+    return resources.flatMap((r) => {
+        const raw = r.inputs as { userData?: unknown; dropletTemplate?: unknown };
+        if (typeof plain(raw.userData) === "string") {
+            return [
+                { name: r.name, text: plain(raw.userData) as string, secret: isSecret(raw.userData), declared: r.additionalSecretOutputs.includes("userData") },
+            ];
+        }
+        const template = plain(raw.dropletTemplate) as { userData?: unknown } | undefined;
+        if (typeof template?.userData !== "string") return [];
+        const t = raw.dropletTemplate as { userData?: unknown } | undefined;
+        return [
+            {
+                name: r.name,
+                text: template.userData,
+                secret: isSecret(raw.dropletTemplate) || isSecret(t?.userData),
+                declared: r.additionalSecretOutputs.includes("dropletTemplate"),
+            },
+        ];
     });
+}
+
+/** The user data with the content of its root-only (0600) write_files entries removed: where no secret may be. */
+function outsideRootOnlyFiles(userData: string): string {
+    const doc = parse(userData, { version: "1.1" }) as { write_files?: { path: string; permissions: string; content: string }[] };
+    const files = (doc.write_files ?? []).map((f) => (f.permissions === "0600" ? { ...f, content: "" } : f));
+    return JSON.stringify({ ...doc, write_files: files });
+}
 
 /** The plan document the CLI would print for this run, built and rendered by the plan's own code (no policy host). */
 function planDocument(run: ProgramRun): PlanDocument {
@@ -148,6 +184,9 @@ describe("secrets never appear in plaintext", function () {
         ...[0, 1, 2, 3].map((tier) => [`tier ${tier}`, exampleConfig(tier), []] as [string, Record<string, unknown>, string[]]),
         ["tier 3 with the haproxy engine", { ...exampleConfig(3), loadBalancer: { engine: "haproxy" } }, []],
         ["tier 2 with a Slack webhook and a custom certificate", SECRET_CONFIG, SECRET_KEYS],
+        ["tier 3 with the haproxy engine and a custom certificate", { ...SECRET_CONFIG, tier: 3, loadBalancer: { engine: "haproxy" } }, SECRET_KEYS],
+        ["tier 2 with an autoscaled app pool", { ...exampleConfig(2), app: { autoscale: { min: 2, max: 4 } } }, []],
+        ["tier 3 with secrets.delivery manual", { ...exampleConfig(3), secrets: { delivery: "manual" } }, []],
     ];
 
     for (const [label, config, secretKeys] of stacks) {
@@ -167,7 +206,15 @@ describe("secrets never appear in plaintext", function () {
 
             it("finds them in the unredacted record (the scan looks for values the stack really holds)", () => {
                 const raw = JSON.stringify(run.resources.map((r) => [plain(r.inputs), r.state]));
-                for (const s of secrets) assert.ok(raw.includes(s.trim()) || raw.includes(JSON.stringify(s).slice(1, -1)), s.slice(0, 40));
+                // A multi-line secret in a YAML block (a PEM in user data) is indented there: look for each of its lines.
+                const found = (s: string) =>
+                    raw.includes(s.trim()) ||
+                    raw.includes(JSON.stringify(s).slice(1, -1)) ||
+                    s
+                        .trim()
+                        .split("\n")
+                        .every((l) => raw.includes(l));
+                for (const s of secrets) assert.ok(found(s), s.slice(0, 40));
             });
 
             it("keeps them out of the stack outputs as the plan prints them", async () => {
@@ -182,22 +229,29 @@ describe("secrets never appear in plaintext", function () {
                 }
             });
 
-            it("keeps them out of every droplet's user data, except the log shipper's password in secret user data (issue 15)", () => {
-                const userData = userDataOf(run.resources);
-                assert.ok(userData.length > 0);
-                // The shipper's own credential reaches the droplets through a root-only file written from secret
-                // user data; every other secret stays out, and user data carrying it must be a secret.
-                const shipper = run.resources.find((r) => r.name === "webstack-logs-writer")?.state.password as string | undefined;
-                const shipperFree = (u: string) => (shipper ? u.split(shipper).join("") : u);
-                userData.forEach((u, i) => assertNoSecret(`user data #${i}`, shipperFree(u), secrets));
-                const carrying = run.resources.filter((r) => shipper && JSON.stringify(plain(r.inputs)).includes(shipper) && r.type.includes("droplet"));
-                for (const r of carrying) {
-                    const raw =
-                        (r.inputs as { userData?: unknown; dropletTemplate?: { userData?: unknown } }).userData ??
-                        (r.inputs as { dropletTemplate?: { userData?: unknown } }).dropletTemplate;
-                    assert.ok(JSON.stringify(raw).includes(specialSecretSig), `${r.name}'s user data carries the shipper's password but is not a secret`);
+            it("keeps them out of every droplet's user data except its root-only files, and any user data holding one is a declared Pulumi secret", () => {
+                const records = userDataRecords(run.resources);
+                assert.ok(records.length > 0);
+                for (const u of records) {
+                    assertNoSecret(`${u.name}'s user data outside its 0600 files`, outsideRootOnlyFiles(u.text), secrets);
+                    const holds = secrets.some((x) => u.text.includes(x.trim())) || /mock-password-\d+/.test(u.text);
+                    if (holds) assert.deepEqual({ secret: u.secret, declared: u.declared }, { secret: true, declared: true }, u.name);
                 }
             });
+
+            if (label.includes("manual")) {
+                it("keeps them out of every droplet's user data entirely (secrets.delivery manual)", () => {
+                    const userData = userDataOf(run.resources);
+                    assert.ok(userData.length > 0);
+                    userData.forEach((u, i) => assertNoSecret(`user data #${i}`, u, secrets));
+                });
+            } else if (Number(config.tier) >= 1) {
+                it("delivers the database password to the app droplets in their user data (secrets.delivery userData)", () => {
+                    const app = userDataRecords(run.resources).filter((u) => /webstack-(app|web)-/.test(u.name) && u.text.includes("docker.io"));
+                    assert.ok(app.length > 0);
+                    for (const u of app) assert.match(u.text, /DATABASE_PASSWORD=mock-password-\d+/, u.name);
+                });
+            }
 
             it("keeps them out of the mock engine's log lines", () => {
                 assertNoSecret("the program's log", log, secrets);

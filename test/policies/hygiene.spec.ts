@@ -190,4 +190,49 @@ describe("hygiene policies", () => {
             assert.deepEqual(await violations(dropletUserDataSecrets, specs, { ignoreKeys: ["SMTP_PASSWORD"] }), []);
         });
     });
+
+    describe("user data as the accepted channel for secret files (acceptSecretFilesInSecretUserData)", () => {
+        const SECRET_FILE = [
+            "#cloud-config",
+            "write_files:",
+            "- path: /etc/app/secrets.env",
+            "  content: |",
+            "    DATABASE_PASSWORD=hunter2-literal",
+            "  owner: root:root",
+            "  permissions: '0600'",
+            "",
+        ].join("\n");
+        const ACCEPT = { acceptSecretFilesInSecretUserData: true };
+        const declared = (specs: Spec[], property = "userData") => specs.map((s) => (s.name === "app" ? { ...s, additionalSecretOutputs: [property] } : s));
+
+        it("still reports a secret in a root-only file by default", async () => {
+            assert.deepEqual(await violations(dropletUserDataSecrets, declared(plainWithUserData(SECRET_FILE))), [
+                secretOnLine("a literal value for DATABASE_PASSWORD", 5),
+            ]);
+        });
+
+        it("accepts it when configured and the resource declares its user data a secret output", async () => {
+            assert.deepEqual(await violations(dropletUserDataSecrets, declared(plainWithUserData(SECRET_FILE)), ACCEPT), []);
+        });
+
+        it("reports it when configured but the user data is not declared secret", async () => {
+            assert.deepEqual(await violations(dropletUserDataSecrets, plainWithUserData(SECRET_FILE), ACCEPT), [
+                secretOnLine("a literal value for DATABASE_PASSWORD", 5),
+            ]);
+        });
+
+        it("reports it when the file is readable by others (0644)", async () => {
+            const text = SECRET_FILE.replace("'0600'", "'0644'");
+            assert.deepEqual(await violations(dropletUserDataSecrets, declared(plainWithUserData(text)), ACCEPT), [
+                secretOnLine("a literal value for DATABASE_PASSWORD", 5),
+            ]);
+        });
+
+        it("reports a secret outside write_files (runcmd) even when configured", async () => {
+            const text = `${SECRET_FILE}runcmd:\n- [sh, -c, "mysql --password=hunter2-literal"]\n`;
+            assert.deepEqual(await violations(dropletUserDataSecrets, declared(plainWithUserData(text)), ACCEPT), [
+                secretOnLine("a literal value for password", 9),
+            ]);
+        });
+    });
 });

@@ -30,6 +30,8 @@ export interface Spec {
     name: string;
     props: Record<string, unknown>;
     protect?: boolean;
+    /** The resource option, as the engine forwards it to the analyzer. @default [] */
+    additionalSecretOutputs?: string[];
 }
 
 export const spec = (cls: ResourceClass, name: string, props: Record<string, unknown>, protect = false): Spec => ({ cls, name, props, protect });
@@ -105,7 +107,7 @@ export function materialize(specs: readonly Spec[], options: MaterializeOptions 
                 ignoreChanges: [],
                 aliases: [],
                 customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-                additionalSecretOutputs: [],
+                additionalSecretOutputs: s.additionalSecretOutputs ?? [],
             },
             dependencies: [],
             propertyDependencies: {},

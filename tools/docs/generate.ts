@@ -44,6 +44,7 @@ const DEFAULT_OF: Record<string, (s: StackSettings, h?: StackSettings) => unknow
     slackWebhookUrl: () => "—",
     "app.image": (s) => s.app.image,
     "app.port": (s) => s.app.port,
+    "app.healthPath": (s) => s.app.healthPath,
     "app.count": (s) => s.appPool?.count,
     "app.size": (s) => s.appPool?.size,
     "app.autoscale": (s) => (s.appPool ? "—" : undefined),
@@ -72,6 +73,7 @@ const DEFAULT_OF: Record<string, (s: StackSettings, h?: StackSettings) => unknow
     "logs.enabled": (s) => (s.tier >= 1 ? s.logs !== undefined : undefined),
     "logs.indexDaysMax": (s) => (s.tier >= 1 ? (s.logs?.indexDaysMax ?? "—") : undefined),
     "logs.size": (s) => (s.tier >= 1 ? (s.logs?.size ?? "—") : undefined),
+    "secrets.delivery": (s) => s.secretsDelivery,
     allowDataLoss: (s) => s.allowDataLoss,
 };
 

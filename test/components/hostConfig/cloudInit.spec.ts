@@ -317,7 +317,7 @@ describe("renderCloudInit", () => {
         it("obtains the certificate with certbot standalone behind HAProxy and installs chain plus key for HAProxy", () => {
             const service = fileAt(tls, "/etc/systemd/system/webstack-certbot.service").content;
             assert.deepEqual(unitLine(service, "ExecStart"), [
-                "/usr/bin/certbot certonly --standalone --non-interactive --agree-tos --register-unsafely-without-email --preferred-challenges http --http-01-address 127.0.0.1 --http-01-port 8888 --cert-name www.example.com --domain www.example.com --deploy-hook /usr/local/sbin/webstack-haproxy-cert-deploy",
+                "/usr/bin/certbot certonly --standalone --non-interactive --agree-tos --register-unsafely-without-email --preferred-challenges http --http-01-address 127.0.0.1 --http-01-port 8888 --cert-name www.example.com --domain www.example.com --domain www.www.example.com --deploy-hook /usr/local/sbin/webstack-haproxy-cert-deploy",
             ]);
             assert.deepEqual(unitLine(service, "ConditionPathExists"), ["!/etc/letsencrypt/live/www.example.com/fullchain.pem"]);
             const hook = fileAt(tls, "/usr/local/sbin/webstack-haproxy-cert-deploy").content;

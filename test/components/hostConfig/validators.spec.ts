@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { HaproxyConfigOptions, renderHaproxyConfig } from "../../../components/hostConfig/haproxy";
-import { NginxSiteOptions, renderNginxConfig } from "../../../components/hostConfig/nginx";
+import { NginxSiteOptions, nginxConfigProblems, renderNginxConfig } from "../../../components/hostConfig/nginx";
 import { APP_LB, WEB_BACKENDS } from "../../support/hostRoles";
 import { haproxyCheck, nginxTest, requireTool } from "../../support/hostTools";
 
@@ -26,8 +26,27 @@ function block(text: string, header: string): string[] {
 }
 
 describe("renderNginxConfig", () => {
-    it("answers the load balancer's health check on /healthz with 200 without asking the app", () => {
-        assert.deepEqual(block(renderNginxConfig(LOCAL), "location = /healthz"), ["access_log off;", "default_type text/plain;", 'return 200 "ok\\n";']);
+    it("proxies the load balancer's health check on /healthz to the app, with timeouts under the check's 5 s", () => {
+        assert.deepEqual(block(renderNginxConfig(LOCAL), "location = /healthz"), [
+            "access_log off;",
+            "proxy_pass http://webstack_app;",
+            "proxy_http_version 1.1;",
+            'proxy_set_header Connection "";',
+            "proxy_set_header Host $host;",
+            "proxy_connect_timeout 2s;",
+            "proxy_read_timeout 4s;",
+        ]);
+    });
+
+    it("checks the app's own health path when one is given", () => {
+        assert.deepEqual(block(renderNginxConfig({ ...LOCAL, healthPath: "/status/ready" }), "location = /status/ready")[1], "proxy_pass http://webstack_app;");
+        assert.equal(renderNginxConfig({ ...LOCAL, healthPath: "/status/ready" }).includes("location = /healthz"), false);
+    });
+
+    it("refuses a health path nginx would read as more than a path", () => {
+        assert.deepEqual(nginxConfigProblems({ ...LOCAL, healthPath: "/ok; return 200" }), [
+            'healthPath: must be an absolute URL path of letters, digits and "/._~-" (at most 128 characters) such as "/healthz"; got "/ok; return 200".',
+        ]);
     });
 
     it("listens on the given port, IPv4 only, as the default server", () => {

@@ -50,7 +50,7 @@ describe("Stack config: defaults per tier", () => {
 
     it("defaults the app to an unprivileged nginx container on 8080 and protects the database", () => {
         const s = parse(exampleConfig(1));
-        assert.deepEqual(s.app, { image: "ghcr.io/nginxinc/nginx-unprivileged:stable", port: 8080 });
+        assert.deepEqual(s.app, { image: "ghcr.io/nginxinc/nginx-unprivileged:stable", port: 8080, healthPath: "/healthz" });
         assert.equal(s.database?.protect, true);
         assert.deepEqual([s.region, s.environment, s.vpcIpRange], ["nyc3", "Development", undefined]);
     });
@@ -96,7 +96,7 @@ describe("Stack config: validation messages", () => {
                 database: { standbyNodes: 3 },
             }),
             [
-                'webstack:tierr: unknown key; allowed keys are "tier", "region", "domain", "environment", "vpcIpRange", "sshKeys", "adminCidrs", "alerts", "alertEmail", "slackWebhookUrl", "app", "web", "database", "loadBalancer", "certificate", "dns", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain", "cache", "staticAssets", "allowDataLoss" or "logs". Fix: pulumi config rm \'webstack:tierr\'',
+                'webstack:tierr: unknown key; allowed keys are "tier", "region", "domain", "environment", "vpcIpRange", "sshKeys", "adminCidrs", "alerts", "alertEmail", "slackWebhookUrl", "app", "web", "database", "loadBalancer", "certificate", "dns", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain", "cache", "staticAssets", "secrets", "allowDataLoss" or "logs". Fix: pulumi config rm \'webstack:tierr\'',
                 'webstack:web.sise: unknown key; allowed keys are "count", "size", "autoscale" or "backups". Fix: pulumi config rm --path \'webstack:web.sise\'',
                 'webstack:region: expected "ams3", "atl1", "blr1", "fra1", "lon1", "nyc1", "nyc3", "ric1", "sfo2", "sfo3", "sgp1", "syd1" or "tor1"; got "mars1". Fix: pulumi config set webstack:region nyc3',
                 "webstack:adminCidrs[0]: SSH from the whole internet is refused; expected a CIDR narrower than /0; got \"0.0.0.0/0\". Fix: pulumi config set --path 'webstack:adminCidrs[0]' 203.0.113.7/32",
@@ -158,5 +158,61 @@ describe("Stack config: validation messages", () => {
             message:
                 'Invalid configuration for stack "dev":\n  - webstack:tier: expected "0", "1", "2" or "3"; got "x". Fix: pulumi config set webstack:tier 0',
         });
+    });
+});
+
+describe("Stack config: secrets delivery and health path (issue 13)", () => {
+    it("delivers secrets in user data by default", () => {
+        assert.equal(parse(exampleConfig(2)).secretsDelivery, "userData");
+    });
+
+    it("accepts secrets.delivery manual with fixed pools", () => {
+        assert.equal(parse({ ...exampleConfig(2), secrets: { delivery: "manual" } }).secretsDelivery, "manual");
+    });
+
+    it("refuses an unknown secrets.delivery", () => {
+        assert.deepEqual(problems({ ...exampleConfig(2), secrets: { delivery: "vault" } }), [
+            `webstack:secrets.delivery: expected "userData" or "manual"; got "vault". Fix: pulumi config set --path 'webstack:secrets.delivery' userData`,
+        ]);
+    });
+
+    it("refuses an autoscaled app pool with secrets.delivery manual", () => {
+        assert.deepEqual(problems({ ...exampleConfig(2), app: { autoscale: { min: 2, max: 4 } }, secrets: { delivery: "manual" } }), [
+            `webstack:app.autoscale: needs secrets.delivery "userData"; DigitalOcean creates autoscale members itself, so no one can copy the secrets file onto them with secrets.delivery "manual"; got "{"min":2,"max":4}". Fix: pulumi config set --path 'webstack:secrets.delivery' userData, or pulumi config rm --path 'webstack:app.autoscale'`,
+        ]);
+    });
+
+    it("refuses tier-1 web.autoscale with secrets.delivery manual (web droplets carry the app there)", () => {
+        assert.deepEqual(problems({ ...exampleConfig(1), web: { autoscale: { min: 2, max: 4 } }, secrets: { delivery: "manual" } }), [
+            `webstack:web.autoscale: needs secrets.delivery "userData"; DigitalOcean creates autoscale members itself, so no one can copy the secrets file onto them with secrets.delivery "manual"; got "{"min":2,"max":4}". Fix: pulumi config set --path 'webstack:secrets.delivery' userData, or pulumi config rm --path 'webstack:web.autoscale'`,
+        ]);
+    });
+
+    it("accepts tier-2 web.autoscale with secrets.delivery manual (web droplets carry no secret there)", () => {
+        assert.equal(parse({ ...exampleConfig(2), web: { autoscale: { min: 2, max: 4 } }, secrets: { delivery: "manual" } }).secretsDelivery, "manual");
+    });
+
+    it("refuses a custom certificate for HAProxy with secrets.delivery manual", () => {
+        const config = {
+            ...exampleConfig(2),
+            loadBalancer: { engine: "haproxy" },
+            certificate: { kind: "custom" },
+            tlsPrivateKey: "-----BEGIN PRIVATE KEY-----\nk\n-----END PRIVATE KEY-----\n",
+            tlsCertificate: "-----BEGIN CERTIFICATE-----\nc\n-----END CERTIFICATE-----\n",
+            secrets: { delivery: "manual" },
+        };
+        assert.deepEqual(problems(config, ["tlsPrivateKey"]), [
+            `webstack:certificate.kind: "custom" with the haproxy engine needs secrets.delivery "userData", the channel that carries the private key to the HAProxy droplets; got "custom" with secrets.delivery "manual". Fix: pulumi config set --path 'webstack:secrets.delivery' userData`,
+        ]);
+    });
+
+    it("takes the app's health path", () => {
+        assert.equal(parse({ ...exampleConfig(2), app: { healthPath: "/status/ready" } }).app.healthPath, "/status/ready");
+    });
+
+    it("refuses a health path that is not a plain absolute path", () => {
+        assert.deepEqual(problems({ ...exampleConfig(2), app: { healthPath: "healthz?x=1" } }), [
+            `webstack:app.healthPath: expected an absolute URL path of letters, digits and "/._~-" (at most 128 characters) that the app answers with 2xx when it serves, such as "/healthz"; got "healthz?x=1". Fix: pulumi config set --path 'webstack:app.healthPath' /healthz`,
+        ]);
     });
 });
