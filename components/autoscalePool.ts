@@ -6,6 +6,12 @@ import { DropletSpec } from "./serverPool";
 
 export interface AutoscalePoolArgs extends Omit<DropletSpec, "monitoring"> {
     readonly autoscale: AutoscaleSettings;
+    /**
+     * The DigitalOcean project the members join (the template's `project_id`, digitalocean/openapi
+     * droplet_autoscale/models/autoscale_pool_droplet_template.yml; optional and updatable in the provider's
+     * resource_droplet_autoscale.go). Without it they land in the account's default project.
+     */
+    readonly projectId?: pulumi.Input<string>;
 }
 
 /**
@@ -37,6 +43,7 @@ export class AutoscalePool extends pulumi.ComponentResource {
                     userData: args.userData,
                     ipv6: true,
                     withDropletAgent: true,
+                    projectId: args.projectId,
                 },
             },
             // The template's user data is the only channel DigitalOcean feeds to members it creates (issue 13).

@@ -91,6 +91,9 @@ export class WebStack extends pulumi.ComponentResource {
     constructor(name: string, args: WebStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:WebStack", name, {}, opts);
         const s = settingsFromArgs(this, name, args);
+        // Autoscale members join the stack's project through their template; the Project itself is created last,
+        // since it lists the stack's other resources (no cycle: it lists no autoscale pool).
+        const [projectId, resolveProjectId] = pulumi.deferredOutput<string>();
         const child = { parent: this };
         const tags = this.createTags(name, args.project ?? "webstack", s);
         const network = new Network(`${name}-network`, { region: s.region, ipRange: s.vpcIpRange, description: `webstack ${s.stack} (tier ${s.tier})` }, child);
@@ -99,7 +102,7 @@ export class WebStack extends pulumi.ComponentResource {
         const data = this.createDataTier(name, s, tags, droplet.vpcUuid);
         this.logsDashboardsUrl = data.logs?.dashboardsUrl;
         this.logsDashboardsPassword = data.logs && pulumi.secret(data.logs.cluster.uiPassword);
-        const { webPool, appPool, appLb } = this.createPools(name, s, tags, droplet, data);
+        const { webPool, appPool, appLb } = this.createPools(name, s, tags, droplet, data, projectId);
         const zone = s.dns.zone === "create" ? new digitalocean.Domain(`${name}-zone`, { name: s.domain }, { ...child, retainOnDelete: true }) : undefined; // never deleted: a live domain
         const { publicLb, haproxyLbs } = this.createEdge(name, s, tags, droplet, webPool, zone, data.logs);
         const publicLbs = publicLb?.loadBalancers ?? [];
@@ -132,7 +135,7 @@ export class WebStack extends pulumi.ComponentResource {
               : fixedDroplets(webPool).map((d) => d.ipv4Address);
         this.dnsRecords = new Dns(`${name}-dns`, { zone: zone ? zone.id : s.domain, addresses: entryPoints, records: s.dns.records }, child).managed;
 
-        new digitalocean.Project(
+        const project = new digitalocean.Project(
             `${name}-project`,
             {
                 name: stackTags(args.project ?? "webstack", s.stack).stack,
@@ -151,6 +154,7 @@ export class WebStack extends pulumi.ComponentResource {
             },
             child,
         );
+        resolveProjectId(project.id);
 
         const dataResources = [
             ...(!s.database && webPool.kind === "fixed" ? webPool.pool.dropletNames : []),
@@ -234,7 +238,7 @@ export class WebStack extends pulumi.ComponentResource {
     }
 
     /** The web pool, and from tier 2 the app pool behind its internal load balancer, each with its host role's user data. */
-    private createPools(name: string, s: StackSettings, tags: Tags, droplet: DropletBase, data: DataTier) {
+    private createPools(name: string, s: StackSettings, tags: Tags, droplet: DropletBase, data: DataTier, projectId: pulumi.Output<string>) {
         const child = { parent: this };
         // Tier 0 runs MySQL on its one droplet: that droplet holds the data, so it is protected (unless this update
         // allows data loss) and listed among the data resources, which the data-loss guard watches.
@@ -245,7 +249,10 @@ export class WebStack extends pulumi.ComponentResource {
             const common = { ...droplet, size: settings.size, tags: [...tags.common, roleTag], userData: shipped.text, userDataIsSecret: shipped.secret };
             const fixed = { ...common, count: settings.count, monitoring: s.monitoring, protect: holdsData(role), backups: role === "web" && s.web.backups };
             return settings.autoscale
-                ? { kind: "autoscale", pool: new AutoscalePool(`${name}-${role}`, { ...common, autoscale: settings.autoscale }, child) }
+                ? {
+                      kind: "autoscale",
+                      pool: new AutoscalePool(`${name}-${role}`, { ...common, autoscale: settings.autoscale, projectId }, child),
+                  }
                 : {
                       kind: "fixed",
                       pool: new ServerPool(`${name}-${role}`, fixed, child),

@@ -474,6 +474,13 @@ describe("WebStack: secrets and replicas reach the app droplets (issue 13)", () 
         assert.match(inputs(pool).dropletTemplate.userData, /DATABASE_PASSWORD=mock-password-\d+/);
     });
 
+    it("puts an autoscaled pool's members in the stack's DigitalOcean project through the template", async () => {
+        const { resources } = await runProgram({ ...exampleConfig(2), app: { autoscale: { min: 2, max: 4 } } });
+        const project = byName(resources, "webstack-project");
+        assert.ok(project.id);
+        assert.equal(inputs(byName(resources, "webstack-app-pool")).dropletTemplate.projectId, project.id);
+    });
+
     it("keeps app user data free of secrets and undeclared with secrets.delivery manual", async () => {
         const { resources } = await runProgram({ ...exampleConfig(2), secrets: { delivery: "manual" } });
         const app = byName(resources, "webstack-app-0");
