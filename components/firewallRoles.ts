@@ -2,6 +2,7 @@
 import type * as digitalocean from "@pulumi/digitalocean";
 import type * as pulumi from "@pulumi/pulumi";
 import { FirewallRole, WORLD } from "./firewalls";
+import { NGINX_EXPORTER_PORT } from "./hostConfig/prometheus";
 import type { LoadBalancers } from "./loadBalancers";
 import type { StackSettings } from "./settings/stackSettings";
 
@@ -11,7 +12,7 @@ import type { StackSettings } from "./settings/stackSettings";
  */
 export function firewallRoles(
     s: StackSettings,
-    tags: { web: pulumi.Output<string>; app?: pulumi.Output<string>; lb?: pulumi.Output<string> },
+    tags: { web: pulumi.Output<string>; app?: pulumi.Output<string>; lb?: pulumi.Output<string>; monitor?: pulumi.Output<string> },
     publicLbs: readonly digitalocean.LoadBalancer[],
     appLb: LoadBalancers | undefined,
     webPort: number,
@@ -20,7 +21,11 @@ export function firewallRoles(
         {
             role: "web",
             tag: tags.web,
-            inbound: [{ port: webPort, sources: tags.lb ? { sourceTags: [tags.lb] } : { sourceLoadBalancerUids: publicLbs.map((lb) => lb.id) } }],
+            inbound: [
+                { port: webPort, sources: tags.lb ? { sourceTags: [tags.lb] } : { sourceLoadBalancerUids: publicLbs.map((lb) => lb.id) } },
+                // Issue 15: the monitor scrapes the nginx exporter (requests per second); nothing else reaches it.
+                ...(tags.monitor ? [{ port: NGINX_EXPORTER_PORT, sources: { sourceTags: [tags.monitor] } }] : []),
+            ],
         },
     ];
     if (tags.app && appLb) {
@@ -30,6 +35,8 @@ export function firewallRoles(
             inbound: [{ port: s.app.port, sources: { sourceLoadBalancerUids: appLb.loadBalancers.map((lb) => lb.id) } }],
         });
     }
+    // Issue 15: the monitor droplet serves nothing; its firewall leaves it SSH from the admin CIDRs only.
+    if (tags.monitor) roles.push({ role: "monitor", tag: tags.monitor, inbound: [] });
     if (tags.lb) roles.push({ role: "lb", tag: tags.lb, inbound: [80, 443].map((port) => ({ port, sources: { sourceAddresses: WORLD } })) });
     return roles;
 }

@@ -24,6 +24,7 @@ import { settingsFromArgs, type WebStackArgs } from "./webStackArgs";
 
 export type { WebStackArgs };
 import { createLogStore, shippedUserData } from "./webStackLogs";
+import { createMonitor, withQpsExporter } from "./webStackMonitor";
 
 export const WEB_PORT = 80;
 
@@ -37,6 +38,7 @@ interface Tags {
     web: pulumi.Output<string>;
     app?: pulumi.Output<string>;
     lb?: pulumi.Output<string>;
+    monitor?: pulumi.Output<string>;
     db: () => pulumi.Output<string>;
     cache: () => pulumi.Output<string>;
     logs: () => pulumi.Output<string>;
@@ -107,6 +109,7 @@ export class WebStack extends pulumi.ComponentResource {
         const { publicLb, haproxyLbs } = this.createEdge(name, s, tags, droplet, webPool, zone, data.logs);
         const publicLbs = publicLb?.loadBalancers ?? [];
         const allLbs = [...publicLbs, ...(appLb?.loadBalancers ?? [])];
+        const monitor = createMonitor(name, s, tags, zone?.id ?? s.domain, fixedDroplets(webPool), data.database, droplet, this);
 
         if (s.firewalls) new Firewalls(`${name}-firewall`, { roles: firewallRoles(s, tags, publicLbs, appLb, WEB_PORT), adminCidrs: s.adminCidrs }, child);
         const staticAssets = s.staticAssets ? new StaticAssets(`${name}-static`, { region: s.region, protect: s.database?.protect ?? true }, child) : undefined;
@@ -116,7 +119,7 @@ export class WebStack extends pulumi.ComponentResource {
             new Monitoring(
                 `${name}-monitoring`,
                 {
-                    dropletTags: [tags.web, ...(tags.app ? [tags.app] : []), ...(tags.lb ? [tags.lb] : [])],
+                    dropletTags: [tags.web, tags.app, tags.lb, tags.monitor].flatMap((t) => t ?? []),
                     loadBalancerIds: allLbs.map((lb) => lb.id),
                     databaseIds: [data.database, data.cache, data.logs].flatMap((c) => (c ? [c.cluster.id] : [])),
                     url: this.url,
@@ -143,7 +146,7 @@ export class WebStack extends pulumi.ComponentResource {
                 purpose: "Web Application",
                 environment: s.environment,
                 resources: [
-                    ...droplets.map((d) => d.dropletUrn),
+                    ...[...droplets, ...(monitor?.droplets ?? [])].map((d) => d.dropletUrn),
                     ...allLbs.map((lb) => lb.loadBalancerUrn),
                     ...(data.database ? [data.database.cluster.clusterUrn] : []),
                     ...(data.cache ? [data.cache.cluster.clusterUrn] : []),
@@ -203,6 +206,7 @@ export class WebStack extends pulumi.ComponentResource {
             web: tag("web", names.role("web")),
             app: s.appPool ? tag("app", names.role("app")) : undefined,
             lb: s.loadBalancer?.engine === "haproxy" ? tag("lb", names.role("lb")) : undefined,
+            monitor: s.logs ? tag("monitor", names.role("monitor")) : undefined,
             db: () => tag("db", names.role("db")),
             cache: () => tag("cache", names.role("cache")),
             logs: () => tag("logs", names.role("logs")),
@@ -211,13 +215,11 @@ export class WebStack extends pulumi.ComponentResource {
 
     private createDataTier(name: string, s: StackSettings, tags: Tags, vpcUuid: pulumi.Output<string>): DataTier {
         const child = { parent: this };
+        // Issue 15: the monitor scrapes the cluster's metrics endpoint (whether trusted sources gate port 9273 is unverified).
+        const trusted = s.firewalls && tags.app ? [tags.app, tags.monitor].flatMap((t) => t ?? []) : [];
         const database =
             s.database &&
-            new Database(
-                `${name}-db`,
-                { ...s.database, region: s.region, vpcUuid, tags: [...tags.common, tags.db()], trustedTags: s.firewalls && tags.app ? [tags.app] : [] },
-                child,
-            );
+            new Database(`${name}-db`, { ...s.database, region: s.region, vpcUuid, tags: [...tags.common, tags.db()], trustedTags: trusted }, child);
         const cache =
             s.cache && tags.app
                 ? new Cache(
@@ -245,7 +247,7 @@ export class WebStack extends pulumi.ComponentResource {
         const holdsData = (role: string) => role === "web" && !s.database && !s.allowDataLoss;
         const pool = (role: string, settings: PoolSettings, roleTag: pulumi.Input<string>, userData: UserData): Pool => {
             // With logs on, every role ships them; the shipper's credential makes the user data secret (issue 15).
-            const shipped = shippedUserData(userData, role === "app" ? "app" : "web", data.logs, s.secretsDelivery);
+            const shipped = shippedUserData(withQpsExporter(userData, role, s), role === "app" ? "app" : "web", data.logs, s.secretsDelivery);
             const common = { ...droplet, size: settings.size, tags: [...tags.common, roleTag], userData: shipped.text, userDataIsSecret: shipped.secret };
             const fixed = { ...common, count: settings.count, monitoring: s.monitoring, protect: holdsData(role), backups: role === "web" && s.web.backups };
             return settings.autoscale

@@ -32,6 +32,7 @@ import { type LogShipping, type ShippedRole, logShippingParts, logShippingProble
 import { HAPROXY_CERT_DIR, HAPROXY_CONFIG_PATH, haproxyConfigProblems, renderHaproxyConfig } from "./haproxy";
 import { METADATA_LOCK_SERVICE, metadataLockCommands, metadataLockFiles } from "./metadataLock";
 import { NGINX_SITE_LINK, NGINX_SITE_PATH, renderNginxConfig } from "./nginx";
+import { type MonitorConfig, monitorCloudConfig, nginxExporterParts } from "./prometheus";
 import { type AppSecrets, type AppSpec, type CloudConfig, type DatabaseEndpoint, type HostRole, type WriteFile, SYSTEMD_DIR, envFile, file } from "./types";
 
 /** Droplet image every role is written for. */
@@ -54,6 +55,23 @@ export function renderCloudInit(role: HostRole, logs?: LogShipping): string {
 export function addLogShipping(userData: string, kind: ShippedRole, logs: LogShipping): string {
     const config = parse(userData.replace(/^#cloud-config\n/, ""), { version: "1.1" }) as CloudConfig;
     return serialize(withShipping(config, kind, logs));
+}
+
+/** Issue 15: the monitor droplet's user data (Prometheus + Alertmanager); it carries secrets when `config` does. */
+export function renderMonitorCloudInit(config: MonitorConfig): string {
+    return serialize(monitorCloudConfig(config));
+}
+
+/** Issue 15: a web role's `userData` with the nginx exporter the monitor scrapes for requests per second added. */
+export function addNginxExporter(userData: string): string {
+    const config = parse(userData.replace(/^#cloud-config\n/, ""), { version: "1.1" }) as CloudConfig;
+    const parts = nginxExporterParts();
+    return serialize({
+        ...config,
+        packages: [...config.packages, ...parts.packages],
+        write_files: [...config.write_files, ...parts.writeFiles],
+        runcmd: [...config.runcmd, ...parts.runcmd],
+    });
 }
 
 function withShipping(config: CloudConfig, kind: ShippedRole, logs: LogShipping): CloudConfig {

@@ -91,6 +91,9 @@ export function inventOutputs(type: string, name: string, inputs: Record<string,
                     database: "defaultdb",
                     uri: `mysql://${user}:${password}@${host}:${port}/defaultdb?ssl-mode=REQUIRED`,
                     privateUri: `mysql://${user}:${password}@private-${host}:${port}/defaultdb?ssl-mode=REQUIRED`,
+                    // Issue 15: the provider's form, https://<host>:<port>/metrics (TF resource_database_cluster.go
+                    // setMetricsEndpoints); port 9273 per DigitalOcean's MySQL monitoring docs.
+                    metricsEndpoints: [`https://${host}:9273/metrics`],
                     clusterUrn: `do:dbaas:${uuid}`,
                 },
             };

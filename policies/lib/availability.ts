@@ -3,6 +3,7 @@
 // stack-availability-target policy call the same function on the same captured graph. docs/availability.md
 // states the model and its assumptions.
 import { isUnknown, read } from "./unknowns";
+import { installsWebServer } from "./userData";
 
 /** Where a figure comes from: a published SLA, or an assumption the docs state. */
 export interface AvailabilitySource {
@@ -123,6 +124,7 @@ export function estimateAvailability(resources: readonly AvailabilityResource[])
         name: r.name,
         id: str(known(read(r.props, "id"))),
         tags: strings(known(read(r.props, "tags"))),
+        userData: known(read(r.props, "userData")),
     }));
     const pools = of("dropletAutoscale:DropletAutoscale").map((r) => {
         const min = Number(known(read(r.props, "config", "minInstances")) ?? known(read(r.props, "config", "targetNumberInstances")) ?? 1);
@@ -190,6 +192,8 @@ export function estimateAvailability(resources: readonly AvailabilityResource[])
     // A server no managed load balancer spreads traffic over serves on its own: each is a stage of one.
     for (const d of [...droplets, ...pools.map((p) => ({ name: p.name, instances: p.instances }))]) {
         if (balanced.has(d.name)) continue;
+        // A droplet whose known user data runs no web server or proxy (a metrics or bastion host) serves no request.
+        if ("userData" in d && typeof d.userData === "string" && !installsWebServer(d.userData)) continue;
         const instances = "instances" in d ? d.instances : 1;
         stages.push({
             kind: "server",
