@@ -58,9 +58,32 @@ function assignmentsOf(stack: StackIndex, ip: PolicyResource): PolicyResource[] 
     );
 }
 
+/** True for an IPv4 address in 10/8, 172.16/12, 192.168/16 or 100.64/10, or an IPv6 address in fc00::/7. */
+export function isPrivateAddress(ip: string): boolean {
+    const v4 = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(ip);
+    if (v4) {
+        const [a, b] = [Number(v4[1]), Number(v4[2])];
+        return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+    }
+    return /^f[cd][0-9a-f]{0,2}:/i.test(ip);
+}
+
+/** URNs of the droplets a load balancer targets, by tag or by id. */
+function loadBalancedDroplets(stack: StackIndex): Set<string> {
+    const tags = new Set<string>();
+    const urns = new Set<string>();
+    for (const lb of stack.of(digitalocean.LoadBalancer)) {
+        for (const t of stack.tagNames(lb, "dropletTag").names) tags.add(t);
+        for (const d of stack.resolve(lb, "dropletIds", [digitalocean.Droplet]).targets) urns.add(d.urn);
+    }
+    for (const d of stack.of(digitalocean.Droplet)) if (stack.tagNames(d, "tags").names.some((t) => tags.has(t))) urns.add(d.urn);
+    return urns;
+}
+
 /** A and AAAA records and what they point at. */
 export function addressRecords(stack: StackIndex): AddressRecord[] {
     const result: AddressRecord[] = [];
+    const balanced = loadBalancedDroplets(stack);
     for (const record of stack.of(digitalocean.DnsRecord)) {
         const type = readString(record.props, "type");
         const fqdn = fqdnOf(record);
@@ -70,6 +93,9 @@ export function addressRecords(stack: StackIndex): AddressRecord[] {
         }
         if (typeof type !== "string" || !["A", "AAAA"].includes(type.toUpperCase())) continue;
         const value = readString(record.props, "value");
+        // A VPC (RFC 1918) or unique-local address is reachable only inside the private network: such a record is
+        // service discovery (e.g. Prometheus dns_sd_configs), not an entry point the public uses.
+        if (typeof value === "string" && isPrivateAddress(value)) continue;
         if (typeof value === "string") {
             const target = stack.resourceAtIp(value);
             if (target && target.isType(digitalocean.LoadBalancer)) {
@@ -105,7 +131,11 @@ export function addressRecords(stack: StackIndex): AddressRecord[] {
         const droplets = deps.filter((d) => d.isType(digitalocean.Droplet));
         const lbs = deps.filter((d) => d.isType(digitalocean.LoadBalancer));
         const shown = typeof value === "string" ? value : "(unknown)";
-        if (droplets.length > 0 && lbs.length === 0)
+        // In preview a record at a load-balanced droplet may hold its private address (discovery) or its public
+        // one (a bypass of the load balancer): only the known value tells.
+        if (isUnknown(value) && droplets.length > 0 && lbs.length === 0 && droplets.every((d) => balanced.has(d.urn))) {
+            result.push({ record, type: type.toUpperCase(), fqdn, value: "(unknown)", kind: "undecided" });
+        } else if (droplets.length > 0 && lbs.length === 0)
             result.push({
                 record,
                 type: type.toUpperCase(),
