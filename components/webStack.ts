@@ -109,7 +109,7 @@ export class WebStack extends pulumi.ComponentResource {
         const { publicLb, haproxyLbs } = this.createEdge(name, s, tags, droplet, webPool, zone, data.logs);
         const publicLbs = publicLb?.loadBalancers ?? [];
         const allLbs = [...publicLbs, ...(appLb?.loadBalancers ?? [])];
-        const monitor = createMonitor(name, s, tags, zone?.id ?? s.domain, fixedDroplets(webPool), data.database, droplet, this);
+        const monitor = createMonitor(name, s, tags, zone?.id ?? s.domain, fixedDroplets(webPool), data, droplet, this);
 
         if (s.firewalls) new Firewalls(`${name}-firewall`, { roles: firewallRoles(s, tags, publicLbs, appLb, WEB_PORT), adminCidrs: s.adminCidrs }, child);
         const staticAssets = s.staticAssets ? new StaticAssets(`${name}-static`, { region: s.region, protect: s.database?.protect ?? true }, child) : undefined;

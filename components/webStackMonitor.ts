@@ -8,8 +8,10 @@ import { DNS_TTL_SECONDS } from "./dns";
 import { addNginxExporter, renderMonitorCloudInit } from "./hostConfig/cloudInit";
 import type { MonitorConfig } from "./hostConfig/prometheus";
 import type { UserData } from "./hostUserData";
+import type { LogStore } from "./logStore";
 import { ServerPool } from "./serverPool";
 import type { StackSettings } from "./settings/stackSettings";
+import { shippedUserData } from "./webStackLogs";
 
 /**
  * The relative name whose A records are the web droplets' private addresses. Public DNS then tells anyone the
@@ -35,11 +37,12 @@ export function createMonitor(
     tags: { readonly common: pulumi.Input<string>[]; readonly monitor?: pulumi.Input<string> },
     zone: pulumi.Input<string>,
     webDroplets: readonly digitalocean.Droplet[],
-    database: Database | undefined,
+    data: { database?: Database; logs?: LogStore },
     droplet: { region: string; vpcUuid: pulumi.Input<string>; sshKeys: readonly string[] },
     parent: pulumi.Resource,
 ): ServerPool | undefined {
     if (!s.logs) return undefined;
+    const database = data.database;
     const child = { parent };
     webDroplets.forEach(
         (d, i) =>
@@ -74,7 +77,8 @@ export function createMonitor(
             slack,
         }),
     );
-    const secret = withSecrets && (database !== undefined || slack !== undefined);
+    // The monitor ships its own logs too (journal: Prometheus, Alertmanager, sshd), like every role (issue 15).
+    const userData = shippedUserData({ text: withSecrets ? pulumi.secret(text) : text, secret: withSecrets }, "monitor", data.logs, s.secretsDelivery);
     return new ServerPool(
         `${name}-monitor`,
         {
@@ -82,8 +86,8 @@ export function createMonitor(
             count: 1,
             size: s.logs.monitorSize,
             tags: [...tags.common, ...(tags.monitor ? [tags.monitor] : [])],
-            userData: secret ? pulumi.secret(text) : text,
-            userDataIsSecret: secret,
+            userData: userData.text,
+            userDataIsSecret: userData.secret,
             monitoring: s.monitoring,
         },
         child,

@@ -56,9 +56,9 @@ export interface LogShipping {
 }
 
 /** What a host role produces: nginx logs (web roles) and/or everything else through syslog. */
-export type ShippedRole = "web" | "app" | "web-and-app" | "all-in-one" | "haproxy";
+export type ShippedRole = "web" | "app" | "web-and-app" | "all-in-one" | "haproxy" | "monitor";
 
-const servesNginx = (role: ShippedRole) => role !== "app" && role !== "haproxy";
+const servesNginx = (role: ShippedRole) => role !== "app" && role !== "haproxy" && role !== "monitor";
 
 /** Every problem with `logs`, as `path: message; got "value".` lines (empty when valid). */
 export function logShippingProblems(logs: LogShipping): string[] {

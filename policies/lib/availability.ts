@@ -3,7 +3,7 @@
 // stack-availability-target policy call the same function on the same captured graph. docs/availability.md
 // states the model and its assumptions.
 import { isUnknown, read } from "./unknowns";
-import { installsWebServer } from "./userData";
+import { onlyWatches } from "./userData";
 
 /** Where a figure comes from: a published SLA, or an assumption the docs state. */
 export interface AvailabilitySource {
@@ -192,8 +192,8 @@ export function estimateAvailability(resources: readonly AvailabilityResource[])
     // A server no managed load balancer spreads traffic over serves on its own: each is a stage of one.
     for (const d of [...droplets, ...pools.map((p) => ({ name: p.name, instances: p.instances }))]) {
         if (balanced.has(d.name)) continue;
-        // A droplet whose known user data runs no web server or proxy (a metrics or bastion host) serves no request.
-        if ("userData" in d && typeof d.userData === "string" && !installsWebServer(d.userData)) continue;
+        // A metrics host (Prometheus, Grafana, … and no web server) watches the stack; no request waits on it.
+        if ("userData" in d && typeof d.userData === "string" && onlyWatches(d.userData)) continue;
         const instances = "instances" in d ? d.instances : 1;
         stages.push({
             kind: "server",

@@ -30,7 +30,7 @@ const LOGS: LogShipping = {
     password: PASSWORD,
     caCertificate: "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n",
 };
-const SHIPPED: ShippedRole[] = ["web", "app", "web-and-app", "all-in-one", "haproxy"];
+const SHIPPED: ShippedRole[] = ["web", "app", "web-and-app", "all-in-one", "haproxy", "monitor"];
 
 /** The config with every host path moved into `dir` (and the password file written there). */
 function relocated(config: string, dir: string): string {
