@@ -46,7 +46,10 @@ describe("Load balancer engine: haproxy", () => {
                 "HAProxy obtains its certificate on the host",
             );
             const ips = lbs.map((i) => byName(resources, `webstack-haproxy-ip-${i}`).state.ipAddress);
-            const records = resources.filter((r) => r.type.endsWith("DnsRecord")).map((r) => `${inputs(r).name} ${inputs(r).value}`);
+            // Issue 15: the metrics records (web droplets' private addresses, from tier 2) are not for the public.
+            const records = resources
+                .filter((r) => r.type.endsWith("DnsRecord") && inputs(r).name !== "webstack-metrics-web")
+                .map((r) => `${inputs(r).name} ${inputs(r).value}`);
             assert.deepEqual(records.sort(), ips.flatMap((ip) => [`@ ${ip}`, `www ${ip}`]).sort());
         });
     }
@@ -68,12 +71,18 @@ describe("Load balancer engine: haproxy", () => {
         ]);
         assert.deepEqual(inputs(byName(resources, "webstack-firewall-web")).inboundRules, [
             { protocol: "tcp", portRange: "80", sourceTags: ["webstack-dev-lb"] },
+            { protocol: "tcp", portRange: "9113", sourceTags: ["webstack-dev-monitor"] },
         ]);
     });
 
     it("watches the HAProxy droplets with the droplet alerts", async () => {
         const { resources } = await runProgram(haproxy(2));
-        assert.deepEqual(inputs(byName(resources, "webstack-monitoring-droplet-cpu")).tags, ["webstack-dev-web", "webstack-dev-app", "webstack-dev-lb"]);
+        assert.deepEqual(inputs(byName(resources, "webstack-monitoring-droplet-cpu")).tags, [
+            "webstack-dev-web",
+            "webstack-dev-app",
+            "webstack-dev-lb",
+            "webstack-dev-monitor",
+        ]);
         assert.equal(inputs(byName(resources, "webstack-haproxy-0")).monitoring, true);
     });
 });
@@ -85,7 +94,9 @@ describe("Autoscaled pools", () => {
             web: { autoscale: { min: 2, max: 6, targetCpu: 70 } },
             app: { autoscale: { min: 3, max: 9 } },
         });
-        assert.deepEqual(namesOf(resources, "droplet:Droplet"), []);
+        // Issue 15: only the monitor is a fixed droplet; with no fixed web droplet it has no web targets to discover.
+        assert.deepEqual(namesOf(resources, "droplet:Droplet"), ["webstack-monitor-0"]);
+        assert.equal(namesOf(resources, "dnsRecord:DnsRecord").filter((n) => n.startsWith("webstack-metrics-web")).length, 0);
         assert.deepEqual(namesOf(resources, "DropletAutoscale"), ["webstack-app-pool", "webstack-web-pool"]);
         const web = inputs(byName(resources, "webstack-web-pool"));
         assert.deepEqual(web.config, { minInstances: 2, maxInstances: 6, targetCpuUtilization: 0.7, cooldownMinutes: 5 });

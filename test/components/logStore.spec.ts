@@ -70,7 +70,7 @@ describe("LogStore (issue 15)", () => {
     it("makes every droplet's user data a secret that ships to the store", async () => {
         const { resources } = await runProgram(exampleConfig(2));
         const droplets = resources.filter((r) => r.type === "digitalocean:index/droplet:Droplet");
-        assert.equal(droplets.length, 4);
+        assert.equal(droplets.length, 5, "two web, two app and (issue 15, QPS) the monitor");
         for (const d of droplets) {
             assert.ok(isSecret(d.inputs.userData), `${d.name}'s user data is not a secret`);
             assert.match(String(inputs(d).userData), /action\(type="omelasticsearch"/, d.name);

@@ -60,6 +60,14 @@ const LOG_STORE = [
     "DatabaseUser webstack-logs-writer",
     "DatabaseLogsinkOpensearch webstack-logs-sink-mysql",
 ];
+/** Issue 15 (QPS): the monitor droplet, its firewall, and one metrics DNS record per web droplet. */
+const QPS_MONITOR = (web: number) => [
+    "Tag webstack-tag-monitor",
+    "ServerPool webstack-monitor",
+    "Droplet webstack-monitor-0",
+    "Firewall webstack-firewall-monitor",
+    ...range(web, (i) => `DnsRecord webstack-metrics-web-${i}`),
+];
 function tier2(web = 2, app = 2, lbs = 1, replicas = 1): string[] {
     return [
         "WebStack webstack",
@@ -83,6 +91,7 @@ function tier2(web = 2, app = 2, lbs = 1, replicas = 1): string[] {
         "DatabaseUser webstack-db-app-user",
         "DatabaseFirewall webstack-db-firewall",
         ...LOG_STORE,
+        ...QPS_MONITOR(web),
         "Firewalls webstack-firewall",
         "Firewall webstack-firewall-web",
         "Firewall webstack-firewall-app",
@@ -142,7 +151,9 @@ describe("WebStack: resources per tier", () => {
         const { resources } = await runProgram(exampleConfig(3));
         const ips = ["webstack-lb-0", "webstack-lb-1"].map((n) => byName(resources, n).state.ip);
         const records = resources.filter((r) => r.type.endsWith("DnsRecord")).map((r) => `${inputs(r).name} ${inputs(r).value}`);
-        assert.deepEqual(sorted(records), sorted(ips.flatMap((ip) => [`@ ${ip}`, `www ${ip}`])));
+        // Issue 15: plus one record per web droplet's private address, which the monitor discovers them by.
+        const webIps = range(4, (i) => byName(resources, `webstack-web-${i}`).state.ipv4AddressPrivate);
+        assert.deepEqual(sorted(records), sorted([...ips.flatMap((ip) => [`@ ${ip}`, `www ${ip}`]), ...webIps.map((ip) => `webstack-metrics-web ${ip}`)]));
     });
 
     it("honours pool, load balancer and replica overrides", async () => {
@@ -235,7 +246,17 @@ describe("WebStack: firewalls", () => {
         const ssh = { protocol: "tcp", portRange: "22", sourceAddresses: ["203.0.113.10/32"] };
         assert.deepEqual(inputs(byName(resources, "webstack-firewall-web")), {
             tags: ["webstack-dev-web"],
-            inboundRules: [{ protocol: "tcp", portRange: "80", sourceLoadBalancerUids: [lbId] }, ssh],
+            inboundRules: [
+                { protocol: "tcp", portRange: "80", sourceLoadBalancerUids: [lbId] },
+                { protocol: "tcp", portRange: "9113", sourceTags: ["webstack-dev-monitor"] },
+                ssh,
+            ],
+            outboundRules: outbound,
+        });
+        // Issue 15: the monitor serves nothing; SSH from the admins is its one door.
+        assert.deepEqual(inputs(byName(resources, "webstack-firewall-monitor")), {
+            tags: ["webstack-dev-monitor"],
+            inboundRules: [ssh],
             outboundRules: outbound,
         });
         assert.deepEqual(inputs(byName(resources, "webstack-firewall-app")), {
@@ -247,18 +268,24 @@ describe("WebStack: firewalls", () => {
 
     it("closes SSH when no admin CIDR is given", async () => {
         const { resources } = await runProgram({ ...exampleConfig(2), adminCidrs: [] });
-        for (const name of ["webstack-firewall-web", "webstack-firewall-app"]) {
-            assert.equal(inputs(byName(resources, name)).inboundRules.length, 1);
+        for (const [name, doors] of [
+            ["webstack-firewall-web", 2],
+            ["webstack-firewall-app", 1],
+            ["webstack-firewall-monitor", 0],
+        ] as const) {
+            assert.equal(inputs(byName(resources, name)).inboundRules.length, doors, name);
+            assert.ok(!JSON.stringify(inputs(byName(resources, name)).inboundRules).includes('"22"'), name);
         }
     });
 
-    it("trusts only the app tag in the database and cache firewalls at tier 3", async () => {
+    it("trusts only the app tag in the cache firewall, and the app and monitor tags in the database firewall at tier 3", async () => {
         const { resources } = await runProgram(exampleConfig(3));
-        for (const [fw, cluster] of [
-            ["webstack-db-firewall", "webstack-db-cluster"],
-            ["webstack-cache-firewall", "webstack-cache-cluster"],
-        ]) {
-            assert.deepEqual(inputs(byName(resources, fw)), { clusterId: byName(resources, cluster).id, rules: [{ type: "tag", value: "webstack-dev-app" }] });
+        for (const [fw, cluster, tags] of [
+            ["webstack-db-firewall", "webstack-db-cluster", ["webstack-dev-app", "webstack-dev-monitor"]],
+            ["webstack-cache-firewall", "webstack-cache-cluster", ["webstack-dev-app"]],
+        ] as const) {
+            const rules = tags.map((value) => ({ type: "tag", value }));
+            assert.deepEqual(inputs(byName(resources, fw)), { clusterId: byName(resources, cluster).id, rules });
         }
         assert.equal(byName(resources, "webstack-cache-cluster").protect, true);
     });
@@ -373,14 +400,22 @@ describe("WebStack: monitoring", () => {
         assert.deepEqual(
             alerts.map((a) => [a.type, a.compare, a.value, a.window, a.enabled, a.tags ?? a.entities, a.alerts]).sort(),
             [
-                ["v1/insights/droplet/cpu", "GreaterThan", 80, "5m", true, ["webstack-dev-web", "webstack-dev-app"], { emails: ["ops@example.com"] }],
+                [
+                    "v1/insights/droplet/cpu",
+                    "GreaterThan",
+                    80,
+                    "5m",
+                    true,
+                    ["webstack-dev-web", "webstack-dev-app", "webstack-dev-monitor"],
+                    { emails: ["ops@example.com"] },
+                ],
                 [
                     "v1/insights/droplet/memory_utilization_percent",
                     "GreaterThan",
                     85,
                     "5m",
                     true,
-                    ["webstack-dev-web", "webstack-dev-app"],
+                    ["webstack-dev-web", "webstack-dev-app", "webstack-dev-monitor"],
                     { emails: ["ops@example.com"] },
                 ],
                 [
@@ -389,7 +424,7 @@ describe("WebStack: monitoring", () => {
                     85,
                     "5m",
                     true,
-                    ["webstack-dev-web", "webstack-dev-app"],
+                    ["webstack-dev-web", "webstack-dev-app", "webstack-dev-monitor"],
                     { emails: ["ops@example.com"] },
                 ],
                 ["v1/insights/lbaas/increase_in_http_error_rate_percentage_5xx", "GreaterThan", 5, "5m", true, lbIds, { emails: ["ops@example.com"] }],

@@ -99,10 +99,13 @@ describe("exposure: every tier's stack", function () {
                 ]);
             });
 
-            it(`tier ${tier} (${engine}): the database${tier === 3 ? ", its replicas and the cache" : " and its replica"} accept only the app tag`, async () => {
+            it(`tier ${tier} (${engine}): the database${tier === 3 ? ", its replicas and the cache" : " and its replica"} accept only the app tag (and the database the monitor's)`, async () => {
                 const exposures = await exposureOf({ ...exampleConfig(tier), loadBalancer: { engine } });
                 const data = exposures.filter((e) => e.kind === "database" && e.target !== "webstack-logs-cluster");
-                assert.deepEqual([...new Set(data.map((e) => e.source))], [APP_TAG]);
+                // Issue 15: the monitor scrapes the MySQL cluster's metrics endpoint; the cache trusts the app alone.
+                const sourcesOf = (prefix: string) => [...new Set(data.filter((e) => e.target.startsWith(prefix)).map((e) => e.source))].sort();
+                assert.deepEqual(sourcesOf("webstack-db-"), [APP_TAG, "tag:webstack-dev-monitor"]);
+                if (tier === 3) assert.deepEqual(sourcesOf("webstack-cache-"), [APP_TAG]);
                 const targets = [...new Set(data.map((e) => e.target))].sort();
                 assert.deepEqual(
                     targets,
@@ -125,8 +128,11 @@ describe("exposure: every tier's stack", function () {
                         "22←203.0.113.10/32",
                         engine === "managed" ? "80←load balancer webstack-lb-0" : "80←tag:webstack-dev-lb",
                         ...(engine === "managed" && tier === 3 ? ["80←load balancer webstack-lb-1"] : []),
+                        "9113←tag:webstack-dev-monitor",
                     ].sort(),
                 );
+                // Issue 15: the monitor accepts SSH from the admins and nothing else.
+                assert.deepEqual(summary("monitor"), ["22←203.0.113.10/32"]);
                 assert.deepEqual(summary("app"), ["22←203.0.113.10/32", "8080←load balancer webstack-app-lb-0"]);
                 assert.ok(exposures.filter((e) => e.target === "webstack-app-lb-0").every((e) => e.source === "vpc"));
             });

@@ -174,6 +174,8 @@ describe("cost of each tier's default stack (examples/stack.yaml), through npm r
     const db = () => P("database-node/db-s-1vcpu-2gb");
     // Issue 15: the one-node OpenSearch log store from tier 2.
     const logs = () => P("opensearch-node/db-s-1vcpu-2gb");
+    // Issue 15 (QPS): the Prometheus monitor droplet from tier 2.
+    const monitor = () => P("droplet/s-1vcpu-2gb");
 
     it("tier 0: one 2 GB droplet running everything, with its weekly backups (20 % of the droplet)", async () => {
         assert.equal(await total(0), P("droplet/s-1vcpu-2gb") + P("droplet/s-1vcpu-2gb") * 0.2);
@@ -181,13 +183,13 @@ describe("cost of each tier's default stack (examples/stack.yaml), through npm r
     it("tier 1: load balancer, two web droplets, a MySQL primary and one read replica", async () => {
         assert.equal(await total(1), lb() + 2 * web() + db() + db());
     });
-    it("tier 2: adds an internal app load balancer, two app droplets, the OpenSearch log store and a free uptime check", async () => {
-        assert.equal(await total(2), 2 * lb() + 2 * web() + 2 * app() + db() + db() + logs() + 0);
+    it("tier 2: adds an internal app load balancer, two app droplets, the OpenSearch log store, the monitor droplet and a free uptime check", async () => {
+        assert.equal(await total(2), 2 * lb() + 2 * web() + 2 * app() + db() + db() + logs() + monitor() + 0);
     });
-    it("tier 3: two load balancers, four web and four app droplets, two replicas, Valkey, the log store, Spaces and CDN", async () => {
+    it("tier 3: two load balancers, four web and four app droplets, two replicas, Valkey, the log store, the monitor, Spaces and CDN", async () => {
         assert.equal(
             await total(3),
-            3 * lb() + 4 * web() + 4 * app() + 3 * db() + P("database-node/db-s-1vcpu-1gb") + logs() + P("spaces-subscription") + 0 + 0,
+            3 * lb() + 4 * web() + 4 * app() + 3 * db() + P("database-node/db-s-1vcpu-1gb") + logs() + monitor() + P("spaces-subscription") + 0 + 0,
         );
     });
     it("production (tier 3 with a standby): one more database node", async () => {
@@ -219,11 +221,16 @@ describe("cost per tier per load-balancer engine and with autoscaling (issue 7),
     };
     // Hand sums from the table: web s-1vcpu-1gb $6, app s-1vcpu-2gb $12, HAProxy s-1vcpu-1gb $6 (loadBalancer.size
     // default), load balancer node $12, MySQL db-s-1vcpu-2gb $30 per node, Valkey db-s-1vcpu-1gb $15, Spaces $5,
-    // reserved IPs $0 while assigned, one uptime check free, the OpenSearch log store $19 from tier 2 (issue 15).
+    // reserved IPs $0 while assigned, one uptime check free, the OpenSearch log store $19 and the s-1vcpu-2gb monitor
+    // droplet $12 from tier 2 (issue 15).
     const expected = {
-        haproxy: { 1: 6 + 2 * 6 + 30 + 30 + 0, 2: 6 + 12 + 2 * 6 + 2 * 12 + 30 + 30 + 19 + 0, 3: 2 * 6 + 12 + 4 * 6 + 4 * 12 + 3 * 30 + 15 + 19 + 5 + 0 },
-        autoscaleMin: { 1: 12 + 2 * 6 + 30 + 30, 2: 2 * 12 + 2 * 6 + 2 * 12 + 30 + 30 + 19, 3: 3 * 12 + 2 * 6 + 2 * 12 + 3 * 30 + 15 + 19 + 5 },
-        autoscaleMax: { 1: 12 + 5 * 6 + 30 + 30, 2: 2 * 12 + 5 * 6 + 4 * 12 + 30 + 30 + 19, 3: 3 * 12 + 8 * 6 + 8 * 12 + 3 * 30 + 15 + 19 + 5 },
+        haproxy: {
+            1: 6 + 2 * 6 + 30 + 30 + 0,
+            2: 6 + 12 + 2 * 6 + 2 * 12 + 30 + 30 + 19 + 12 + 0,
+            3: 2 * 6 + 12 + 4 * 6 + 4 * 12 + 3 * 30 + 15 + 19 + 12 + 5 + 0,
+        },
+        autoscaleMin: { 1: 12 + 2 * 6 + 30 + 30, 2: 2 * 12 + 2 * 6 + 2 * 12 + 30 + 30 + 19 + 12, 3: 3 * 12 + 2 * 6 + 2 * 12 + 3 * 30 + 15 + 19 + 12 + 5 },
+        autoscaleMax: { 1: 12 + 5 * 6 + 30 + 30, 2: 2 * 12 + 5 * 6 + 4 * 12 + 30 + 30 + 19 + 12, 3: 3 * 12 + 8 * 6 + 8 * 12 + 3 * 30 + 15 + 19 + 12 + 5 },
     } as const;
 
     for (const tier of [1, 2, 3] as const) {
