@@ -152,7 +152,7 @@ describe("WebStack: resources per tier", () => {
         const ips = ["webstack-lb-0", "webstack-lb-1"].map((n) => byName(resources, n).state.ip);
         const records = resources.filter((r) => r.type.endsWith("DnsRecord")).map((r) => `${inputs(r).name} ${inputs(r).value}`);
         // Issue 15: plus one record per web droplet's private address, which the monitor discovers them by.
-        const webIps = range(4, (i) => byName(resources, `webstack-web-${i}`).state.ipv4AddressPrivate);
+        const webIps = range(4, (i) => String(byName(resources, `webstack-web-${i}`).state.ipv4AddressPrivate));
         assert.deepEqual(sorted(records), sorted([...ips.flatMap((ip) => [`@ ${ip}`, `www ${ip}`]), ...webIps.map((ip) => `webstack-metrics-web ${ip}`)]));
     });
 
