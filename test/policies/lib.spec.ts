@@ -3,7 +3,8 @@ import * as policy from "@pulumi/policy";
 import { hostOf, isWorldCidr, parsePortRange, portRangeIncludes } from "../../policies/lib/net";
 import { databaseRamGb } from "../../policies/lib/sizes";
 import { isUnknown, read, readList, Undecided, UndecidedDuringPreview } from "../../policies/lib/unknowns";
-import { databaseServerIn, installsHaproxy, memoByText, secretsIn } from "../../policies/lib/userData";
+import { databaseServerIn, installsHaproxy, memoByText, onlyWatches, secretsIn } from "../../policies/lib/userData";
+import { isPrivateAddress } from "../../policies/lib/endpoints";
 import { UNKNOWN } from "../support/policyHarness";
 import * as digitalocean from "@pulumi/digitalocean";
 import { forType, validateResourceOfTypes } from "../../policies/lib/policy";
@@ -206,5 +207,20 @@ describe("policy helpers", () => {
         it("does not take an installed but unconfigured HAProxy for a load balancer", () => {
             assert.equal(configuresHaproxy("#!/bin/bash\napt-get install -y haproxy\n"), false);
         });
+    });
+});
+
+describe("policy helpers for the QPS monitor (issue 15)", () => {
+    it("tells VPC and unique-local addresses from public ones", () => {
+        for (const ip of ["10.10.1.13", "172.16.0.1", "172.31.255.255", "192.168.1.1", "100.64.0.1", "fd12:3456::1"])
+            assert.equal(isPrivateAddress(ip), true, ip);
+        for (const ip of ["198.51.100.4", "172.32.0.1", "192.169.0.1", "100.128.0.1", "2001:db8::1", "8.8.8.8"]) assert.equal(isPrivateAddress(ip), false, ip);
+    });
+
+    it("recognises a metrics-only host, and not a web server that runs an exporter", () => {
+        assert.equal(onlyWatches("#cloud-config\npackages:\n  - prometheus\n  - prometheus-alertmanager\n"), true);
+        assert.equal(onlyWatches("#cloud-config\npackages:\n  - nginx\n  - prometheus-nginx-exporter\n"), false);
+        assert.equal(onlyWatches("#cloud-config\npackages:\n  - prometheus\n  - nginx\n"), false);
+        assert.equal(onlyWatches("#!/bin/bash\napt-get install -y python3-venv\n"), false);
     });
 });
