@@ -5,7 +5,8 @@ import type { PolicyResource } from "@pulumi/policy";
 import { configuresHaproxy, haproxyServers, haproxyTlsGaps } from "./haproxy";
 import { proxyBalancerIn } from "./proxies";
 import { StackIndex } from "./stack";
-import { isUnknown, read, readString } from "./unknowns";
+import { isWorldCidr } from "./net";
+import { isUnknown, read, readList, readString } from "./unknowns";
 import { installsHaproxy } from "./userData";
 
 export type TargetKind = "droplet" | "loadBalancer" | "elsewhere" | "undecided";
@@ -80,10 +81,36 @@ function loadBalancedDroplets(stack: StackIndex): Set<string> {
     return urns;
 }
 
+/** URNs of the droplets some cloud firewall covers and none opens to the world on a port other than SSH. */
+function worldClosedDroplets(stack: StackIndex): Set<string> {
+    const firewalls = stack.of(digitalocean.Firewall).map((fw) => {
+        const rules = readList(fw.props, "inboundRules");
+        const open =
+            rules.unknown ||
+            rules.values.some((r) => {
+                const sources = readList(r, "sourceAddresses");
+                return sources.unknown || (readString(r, "portRange") !== "22" && sources.values.some((a) => typeof a === "string" && isWorldCidr(a)));
+            });
+        return {
+            tags: new Set(stack.tagNames(fw, "tags").names),
+            ids: new Set(stack.resolve(fw, "dropletIds", [digitalocean.Droplet]).targets.map((d) => d.urn)),
+            open,
+        };
+    });
+    const closed = new Set<string>();
+    for (const d of stack.of(digitalocean.Droplet)) {
+        const tags = stack.tagNames(d, "tags").names;
+        const covering = firewalls.filter((fw) => fw.ids.has(d.urn) || tags.some((t) => fw.tags.has(t)));
+        if (covering.length > 0 && covering.every((fw) => !fw.open)) closed.add(d.urn);
+    }
+    return closed;
+}
+
 /** A and AAAA records and what they point at. */
 export function addressRecords(stack: StackIndex): AddressRecord[] {
     const result: AddressRecord[] = [];
-    const balanced = loadBalancedDroplets(stack);
+    // Droplets the public cannot reach on their own: a load balancer fronts them, or their firewalls admit no world traffic.
+    const internal = new Set([...loadBalancedDroplets(stack), ...worldClosedDroplets(stack)]);
     for (const record of stack.of(digitalocean.DnsRecord)) {
         const type = readString(record.props, "type");
         const fqdn = fqdnOf(record);
@@ -131,9 +158,9 @@ export function addressRecords(stack: StackIndex): AddressRecord[] {
         const droplets = deps.filter((d) => d.isType(digitalocean.Droplet));
         const lbs = deps.filter((d) => d.isType(digitalocean.LoadBalancer));
         const shown = typeof value === "string" ? value : "(unknown)";
-        // In preview a record at a load-balanced droplet may hold its private address (discovery) or its public
-        // one (a bypass of the load balancer): only the known value tells.
-        if (isUnknown(value) && droplets.length > 0 && lbs.length === 0 && droplets.every((d) => balanced.has(d.urn))) {
+        // In preview a record at such a droplet may hold its private address (discovery) or its public one (a
+        // bypass of the load balancer): only the known value tells.
+        if (isUnknown(value) && droplets.length > 0 && lbs.length === 0 && droplets.every((d) => internal.has(d.urn))) {
             result.push({ record, type: type.toUpperCase(), fqdn, value: "(unknown)", kind: "undecided" });
         } else if (droplets.length > 0 && lbs.length === 0)
             result.push({

@@ -57,24 +57,30 @@ interface TierResult {
     previewResources: RecordedResource[];
 }
 
+/** Each tier's example stack, and (issue 15: metrics DNS records at droplets no load balancer fronts) tier 2 with HAProxy. */
+const CASES: [string, Record<string, unknown>][] = [
+    ...[0, 1, 2, 3].map((tier): [string, Record<string, unknown>] => [`tier ${tier}`, exampleConfig(tier)]),
+    ["tier 2 (haproxy)", { ...exampleConfig(2), loadBalancer: { engine: "haproxy" } }],
+];
+
 describe("preview unknowns: the real policy pack on first-preview stacks", function () {
     this.timeout(180000);
     let host: PolicyHost;
-    const results = new Map<number, TierResult>();
+    const results = new Map<string, TierResult>();
 
     before(async () => {
         host = PolicyHost.start({ packDir: path.join(ROOT, "policies"), project: "webstack", stack: "dev" });
         const info = await host.getAnalyzerInfo();
         await host.configureStack();
         await host.configure(reconcilePolicyConfig(info, undefined));
-        const known = new Map<number, RecordedResource[]>();
-        for (const tier of [0, 1, 2, 3]) known.set(tier, (await runProgram(exampleConfig(tier))).resources);
+        const known = new Map<string, RecordedResource[]>();
+        for (const [label, config] of CASES) known.set(label, (await runProgram(config)).resources);
         await recorder.install("webstack", "dev", true);
         try {
-            for (const tier of [0, 1, 2, 3]) {
-                const previewResources = (await runProgram(exampleConfig(tier))).resources;
-                results.set(tier, {
-                    known: await analyze(host, known.get(tier)!, false),
+            for (const [label, config] of CASES) {
+                const previewResources = (await runProgram(config)).resources;
+                results.set(label, {
+                    known: await analyze(host, known.get(label)!, false),
                     preview: await analyze(host, previewResources, true),
                     previewResources,
                 });
@@ -89,7 +95,7 @@ describe("preview unknowns: the real policy pack on first-preview stacks", funct
     });
 
     it("captures a first preview: ids and computed outputs unknown, inputs fed by them unknown", () => {
-        const { previewResources } = results.get(2)!;
+        const { previewResources } = results.get("tier 2")!;
         const droplet = previewResources.find((r) => r.name === "webstack-web-0")!;
         assert.equal(droplet.id, "");
         assert.equal(previewState(droplet).ipv4Address, UNKNOWN);
@@ -100,14 +106,14 @@ describe("preview unknowns: the real policy pack on first-preview stacks", funct
         assert.ok(previewResources.length > 40);
     });
 
-    for (const tier of [0, 1, 2, 3]) {
-        it(`tier ${tier}: answers every Analyze and AnalyzeStack call without an error diagnostic`, () => {
+    for (const [tier] of CASES) {
+        it(`${tier}: answers every Analyze and AnalyzeStack call without an error diagnostic`, () => {
             const { known, preview } = results.get(tier)!;
             assert.ok(known.length > 0);
             for (const f of [...known, ...preview]) assert.doesNotMatch(f.message, /(TypeError|ReferenceError|is not a function|Cannot read propert)/, key(f));
         });
 
-        it(`tier ${tier}: keeps every mandatory finding mandatory, or reports it as undecided during preview`, () => {
+        it(`${tier}: keeps every mandatory finding mandatory, or reports it as undecided during preview`, () => {
             const { known, preview } = results.get(tier)!;
             const knownMandatory = [...new Set(known.filter((f) => f.level === "mandatory").map(key))];
             const previewMandatory = new Set(preview.filter((f) => f.level === "mandatory").map(key));
@@ -115,17 +121,17 @@ describe("preview unknowns: the real policy pack on first-preview stacks", funct
             const undecidedPolicies = new Set(undecided.map((f) => f.policy));
             const silent = knownMandatory.filter((k) => !previewMandatory.has(k) && !undecidedPolicies.has(k.split(" @ ")[0]));
             // Every tier's example stack has mandatory findings (the seed's issues): an empty list would prove nothing.
-            assert.ok(knownMandatory.length > 0, `tier ${tier} has no mandatory finding with known values`);
-            assert.deepEqual(silent, [], `silent passes in preview at tier ${tier}`);
+            assert.ok(knownMandatory.length > 0, `${tier} has no mandatory finding with known values`);
+            assert.deepEqual(silent, [], `silent passes in preview at ${tier}`);
         });
 
-        it(`tier ${tier}: reports no mandatory finding in preview that the known values do not confirm`, () => {
+        it(`${tier}: reports no mandatory finding in preview that the known values do not confirm`, () => {
             const { known, preview } = results.get(tier)!;
             const knownMandatory = new Set(known.filter((f) => f.level === "mandatory").map(key));
             assert.deepEqual(preview.filter((f) => f.level === "mandatory" && !knownMandatory.has(key(f))).map(key), []);
         });
 
-        it(`tier ${tier}: never lets an unknown escape a policy (no bare "can't run policy … during preview")`, () => {
+        it(`${tier}: never lets an unknown escape a policy (no bare "can't run policy … during preview")`, () => {
             const { preview } = results.get(tier)!;
             const bare = preview.filter((f) => /during preview/.test(f.message) && !UNDECIDED.test(f.message));
             assert.deepEqual(
