@@ -11,7 +11,7 @@ export interface CacheArgs {
     readonly tags: pulumi.Input<string>[];
     /** Droplet tags allowed to connect (the app servers). */
     readonly trustedTags: pulumi.Input<string>[];
-    /** Protects the cluster from deletion and replacement. @default true */
+    /** Protects the cluster from deletion and replacement (the stack passes `database.protect`). */
     readonly protect: boolean;
 }
 

@@ -18,7 +18,7 @@ export interface DatabaseArgs {
     readonly tags: pulumi.Input<string>[];
     /** Droplet tags allowed to connect; when empty no database firewall is created and any host may try to connect (tier 1). */
     readonly trustedTags: pulumi.Input<string>[];
-    /** Protects the cluster and replicas from `pulumi destroy` and replacement. @default true */
+    /** Protects the cluster and replicas from `pulumi destroy` and replacement (the stack passes `database.protect`, true unless set). */
     readonly protect: boolean;
 }
 

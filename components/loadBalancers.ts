@@ -84,6 +84,6 @@ export class LoadBalancers extends pulumi.ComponentResource {
                     { parent: this },
                 ),
         );
-        this.registerOutputs({ ips: this.loadBalancers.map((lb) => lb.ip) });
+        this.registerOutputs({ loadBalancers: this.loadBalancers });
     }
 }

@@ -79,6 +79,6 @@ export class ServerPool extends pulumi.ComponentResource {
         ]);
         this.droplets = createDroplets(name, args.count, args, this);
         this.dropletNames = this.droplets.map((_, i) => `${name}-${i}`);
-        this.registerOutputs({ publicIps: this.droplets.map((d) => d.ipv4Address) });
+        this.registerOutputs({ droplets: this.droplets });
     }
 }

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 export interface StaticAssetsArgs {
     /** A region that offers Spaces. */
     readonly region: string;
-    /** Protects the bucket from deletion and replacement. @default true */
+    /** Protects the bucket from deletion and replacement (the stack passes `database.protect`). */
     readonly protect: boolean;
 }
 

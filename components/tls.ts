@@ -27,6 +27,6 @@ export class Tls extends pulumi.ComponentResource {
                 : { type: "custom", privateKey: pulumi.secret(c.privateKey), leafCertificate: c.leafCertificate, certificateChain: c.certificateChain },
             { parent: this },
         );
-        this.registerOutputs({ certificateName: this.certificate.name });
+        this.registerOutputs({ certificate: this.certificate });
     }
 }

@@ -30,7 +30,9 @@ export const stackMonthlyBudget: WebstackStackPolicy = {
     name: "stack-monthly-budget",
     description:
         "Checks that the stack's estimated monthly cost at DigitalOcean list prices (the offline plan's own price table) stays within maxMonthlyUsd; off while maxMonthlyUsd is 0.",
-    enforcementLevel: "advisory",
+    // Off unless a stack's policy config turns it on (with a level and maxMonthlyUsd): a disabled stack policy costs
+    // the host nothing, where an enabled one builds the whole stack's resource list for it on every AnalyzeStack.
+    enforcementLevel: "disabled",
     severity: "medium",
     configSchema: budgetSchema,
     rationale:
@@ -69,7 +71,7 @@ export const stackAvailabilityTarget: WebstackStackPolicy = {
     name: "stack-availability-target",
     description:
         "Checks that the stack's expected monthly availability, composed from DigitalOcean's published SLAs over its request path (DNS, load balancers, web, app, database, cache), is at least minAvailability; off while minAvailability is 0.",
-    enforcementLevel: "advisory",
+    enforcementLevel: "disabled", // off unless a stack turns it on, as stack-monthly-budget
     severity: "medium",
     configSchema: availabilitySchema,
     rationale:

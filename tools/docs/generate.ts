@@ -107,6 +107,13 @@ export async function tierTable(): Promise<string> {
             p.firewalls ? "cloud + database firewalls" : "",
             p.tls ? "TLS at the LB" : "",
             p.monitoring ? "monitoring + alerts + uptime" : "",
+            // From the plan itself: what the settings resolved to beyond the tier profile.
+            docs[i].resources.some((r) => r.type === "digitalocean:index/databaseCluster:DatabaseCluster" && r.inputs.engine === "opensearch")
+                ? "OpenSearch log store + log shipping"
+                : "",
+            // Issue 15 (QPS): the monitor droplet (logical name `<name>-monitor-0`) runs Prometheus + Alertmanager.
+            docs[i].resources.some((r) => r.type === "digitalocean:index/droplet:Droplet" && r.name.endsWith("-monitor-0")) ? "Prometheus QPS monitor" : "",
+            docs[i].resources.some((r) => r.type === "digitalocean:index/droplet:Droplet" && r.inputs.backups === true) ? "weekly droplet backups" : "",
             p.cache ? "Valkey cache" : "",
             p.staticAssets ? "Spaces + CDN" : "",
         ].filter((x) => x !== "");
