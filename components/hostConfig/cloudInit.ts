@@ -30,7 +30,7 @@ import {
 import { checkHealthPath, checkHost, checkImage, checkPort, checkSecrets, formatProblems } from "./checks";
 import { type LogShipping, type ShippedRole, logShippingParts, logShippingProblems } from "./logShipper";
 import { HAPROXY_CERT_DIR, HAPROXY_CONFIG_PATH, haproxyConfigProblems, renderHaproxyConfig } from "./haproxy";
-import { METADATA_LOCK_SERVICE, metadataLockCommands, metadataLockFiles } from "./metadataLock";
+import { METADATA_LOCK_SERVICE, metadataLockCommands, metadataLockFiles, withMetadataLock } from "./metadataLock";
 import { NGINX_SITE_LINK, NGINX_SITE_PATH, renderNginxConfig } from "./nginx";
 import { type MonitorConfig, monitorCloudConfig, nginxExporterParts } from "./prometheus";
 import { type AppSecrets, type AppSpec, type CloudConfig, type DatabaseEndpoint, type HostRole, type WriteFile, SYSTEMD_DIR, envFile, file } from "./types";
@@ -78,12 +78,14 @@ function withShipping(config: CloudConfig, kind: ShippedRole, logs: LogShipping)
     const problems = logShippingProblems(logs);
     if (problems.length > 0) throw new Error(`Invalid log shipping for host role "${kind}":\n${formatProblems(problems)}`);
     const parts = logShippingParts(kind, logs);
-    return {
+    const shipped = {
         ...config,
         packages: [...config.packages, ...parts.packages],
         write_files: [...config.write_files, ...parts.writeFiles],
         runcmd: [...config.runcmd, ...parts.runcmd],
     };
+    // The shipper's password is in the user data, which the metadata service serves to any local process.
+    return logs.password !== undefined ? withMetadataLock(shipped) : shipped;
 }
 
 function serialize(config: CloudConfig): string {

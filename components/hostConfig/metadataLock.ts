@@ -2,7 +2,7 @@
 // and non-root processes. The service serves the user data to any local process without a token
 // (docs.digitalocean.com/products/droplets/how-to/retrieve-droplet-metadata), and user data cannot be changed
 // after creation (…/how-to/provide-user-data), so the only lever left on the droplet is the network path.
-import { type WriteFile, HEADER, SYSTEMD_DIR, file } from "./types";
+import { type CloudConfig, type WriteFile, HEADER, SYSTEMD_DIR, file } from "./types";
 
 /** DigitalOcean's link-local metadata address. */
 export const METADATA_ADDRESS = "169.254.169.254/32";
@@ -60,6 +60,16 @@ export function metadataLockService(): string {
 
 export function metadataLockFiles(): WriteFile[] {
     return [file(METADATA_LOCK_SCRIPT, metadataLockScript(), "0700"), file(`${SYSTEMD_DIR}/${METADATA_LOCK_SERVICE}`, metadataLockService(), "0644")];
+}
+
+/**
+ * `config` with the lock added, unless it has it already: for every role whose user data carries a secret file (the
+ * metadata service serves the whole user data to whoever asks, so a 0600 file alone protects nothing). The lock's
+ * commands go first, before any service of the role starts.
+ */
+export function withMetadataLock(config: CloudConfig): CloudConfig {
+    if (config.write_files.some((f) => f.path === METADATA_LOCK_SCRIPT)) return config;
+    return { ...config, write_files: [...config.write_files, ...metadataLockFiles()], runcmd: [...metadataLockCommands(), ...config.runcmd] };
 }
 
 /** Runs before the app unit is enabled: no container starts before the lock is in place. */

@@ -14,6 +14,7 @@ import { stringify } from "yaml";
 import { checkHost, checkPort } from "./checks";
 import { NGINX_STATUS_PATH, NGINX_STATUS_PORT } from "./logShipper";
 import { type CloudConfig, type WriteFile, HEADER, file } from "./types";
+import { withMetadataLock } from "./metadataLock";
 
 /** The nginx exporter's port on the web droplets' private interface (the package's default, 9113). */
 export const NGINX_EXPORTER_PORT = 9113;
@@ -242,7 +243,7 @@ export function monitorCloudConfig(config: MonitorConfig): CloudConfig {
     ];
     // An empty cluster address turns off Alertmanager's gossip listener (0.0.0.0:9094 by default): one instance.
     const alertmanagerArgs = [`--config.file=${ALERTMANAGER_CONFIG_PATH}`, `--web.listen-address=${ALERTMANAGER_LISTEN}`, "--cluster.listen-address="];
-    return {
+    const monitor: CloudConfig = {
         package_update: true,
         packages: ["prometheus", "prometheus-alertmanager"],
         write_files: [
@@ -266,6 +267,9 @@ export function monitorCloudConfig(config: MonitorConfig): CloudConfig {
             ["systemctl", "restart", "prometheus.service", "prometheus-alertmanager.service"],
         ],
     };
+    // The metrics password and the Slack webhook are in the user data, which the metadata service serves to any
+    // local process (prometheus included): lock it to root as on the app droplets.
+    return db?.password !== undefined || config.slack?.url !== undefined ? withMetadataLock(monitor) : monitor;
 }
 
 /**

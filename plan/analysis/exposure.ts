@@ -32,7 +32,10 @@ const LB = T("loadBalancer:LoadBalancer");
 const CLUSTER = T("databaseCluster:DatabaseCluster");
 const REPLICA = T("databaseReplica:DatabaseReplica");
 const DB_FIREWALL = T("databaseFirewall:DatabaseFirewall");
-/** DigitalOcean's fixed connection ports per engine (components/webStack.ts uses the same). */
+/**
+ * The connection ports DigitalOcean gives each engine today (the mock engine answers the same): a capture keeps a
+ * cluster's inputs, not the port it reports, which is what the program itself connects to (components/hostUserData.ts).
+ */
 const ENGINE_PORTS: Record<string, number> = { mysql: 25060, pg: 25060, valkey: 25061, redis: 25061, mongodb: 27017 };
 
 type Props = Record<string, any>;

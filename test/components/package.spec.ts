@@ -10,6 +10,7 @@ import { CONFIG_DOCS, CONFIG_PATHS } from "../../components/settings/configKeys"
 import { parseStackConfig } from "../../components/settings/stackConfig";
 import { ConfigError } from "../../components/settings/stackSettings";
 import { encodeArgs, type WebStackArgs } from "../../components/webStackArgs";
+import { SECRET_OUTPUTS } from "../../components/package/webStackProvider";
 import { RecordedResource, isSecret, redact } from "../../plan/capture/recorder";
 import { ComponentHost } from "../support/componentHost";
 import { recorder } from "../support/hooks";
@@ -180,8 +181,9 @@ describe("WebStack as a component package (the provider host over gRPC)", functi
         assert.deepEqual(constructed.map(shape).sort(byUrn), expected.map(shape).sort(byUrn));
         assert.equal(built.state.url, output(program, "url").value);
         assert.deepEqual(built.state.dropletIps, output(program, "dropletIps").value);
-        assert.ok(isSecret(built.state.databaseUri), "databaseUri comes back as a secret");
-        assert.ok(isSecret(built.state.appSecretsEnv), "appSecretsEnv comes back as a secret");
+        const secretOutputs = SECRET_OUTPUTS.filter((name) => built.state[name] !== undefined);
+        assert.deepEqual(secretOutputs, [...SECRET_OUTPUTS], "a tier-2 stack has every secret output");
+        for (const name of SECRET_OUTPUTS) assert.ok(isSecret(built.state[name]), `${name} comes back as a secret`);
         // The one warning index.ts gives too: the limit DigitalOcean puts on the app user's privileges.
         assert.deepEqual(host.engine.logs, [APP_USER_PRIVILEGES_WARNING]);
     });

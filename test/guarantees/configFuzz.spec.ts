@@ -297,7 +297,7 @@ function checkParse({ config, secrets }: Case): void {
 /** Failing cases the fuzzer found; each stays as a regression test. */
 export const REGRESSIONS: { name: string; seed: string; config: Record<string, unknown> }[] = [
     // `key in KEYS` found Object.prototype's names, so these keys were silently ignored (and `__proto__` even
-    // replaced the prototype of the parsed values). Fixed with Object.hasOwn in components/config.ts.
+    // replaced the prototype of the parsed values). Fixed with Object.hasOwn in components/settings/configReader.ts.
     { name: "reports webstack:constructor as an unknown key", seed: '20261125, path "7:0:1:107:107"', config: { ...exampleConfig(0), constructor: "" } },
     {
         name: "reports webstack:__proto__ as an unknown key",
@@ -367,7 +367,7 @@ describe("config fuzzing: parseStackConfig", function () {
     });
 
     // Open: a key holding a line break (possible in Pulumi.<stack>.yaml) is printed bare, so its problem spans two
-    // lines. Fix in components/config.ts: print keys that are not [A-Za-z0-9_.-]+ as JSON (quoted, escaped).
+    // lines. Fix in components/settings/configReader.ts (keyLabel): print keys that are not [A-Za-z0-9_.-]+ as JSON (quoted, escaped).
     it("keeps the problem of a key with a line break on one line", () => checkParse({ config: { "a\nb": 1, ...exampleConfig(0) }, secrets: [] }));
 
     for (const r of REGRESSIONS) {

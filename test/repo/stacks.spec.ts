@@ -74,7 +74,7 @@ describe("shipped stacks", () => {
 
     describe("offline plan of each stack with its own policy config", function () {
         this.timeout(120000);
-        // One run per stack, shared with the README's stacks table (tools/docs/readme.ts memoizes them).
+        // One run per stack, shared with the README's stacks table (tools/docs/generate.ts memoizes them).
         before(() => stacks.forEach((s) => void stackPlan(s).catch(() => undefined)));
 
         for (const stack of ["dev", "staging", "prod"]) {

@@ -87,7 +87,7 @@ export function configTable(): string {
     );
     const rows = CONFIG_PATHS.map((key) => {
         const get = DEFAULT_OF[key];
-        if (!get) throw new Error(`tools/docs/readme.ts has no default reader for config key "${key}"`);
+        if (!get) throw new Error(`tools/docs/generate.ts has no default reader for config key "${key}"`);
         return `| \`webstack:${key}\` | ${settings.map((s, i) => cell(get(s, haproxy[i]))).join(" | ")} | ${CONFIG_DOCS[key]} |`;
     });
     return ["| Key | Tier 0 | Tier 1 | Tier 2 | Tier 3 | Meaning |", "|---|---|---|---|---|---|", ...rows].join("\n");

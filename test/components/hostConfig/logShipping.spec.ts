@@ -21,6 +21,7 @@ import {
 import { renderNginxConfig } from "../../../components/hostConfig/nginx";
 import { ROLES } from "../../support/hostRoles";
 import { freePort, nginxTest, requireTool, run, tempDir } from "../../support/hostTools";
+import { METADATA_LOCK_SCRIPT, METADATA_LOCK_SERVICE } from "../../../components/hostConfig/metadataLock";
 
 const PASSWORD = "s3cretShipperPassw0rd";
 const LOGS: LogShipping = {
@@ -74,6 +75,24 @@ describe("log shipping (issue 15)", () => {
             const doc = parse(renderCloudInit(ROLES.app as never, LOGS).replace(/^#cloud-config\n/, "")) as { packages: string[]; runcmd: string[][] };
             assert.deepEqual(doc.packages.slice(-2), ["rsyslog", "rsyslog-elasticsearch"]);
             assert.deepEqual(doc.runcmd.at(-1), ["systemctl", "restart", "rsyslog.service"]);
+        });
+
+        it("locks the metadata service to root first when the user data carries the shipper's password, and not without it", () => {
+            const lock = (logs: LogShipping) => {
+                const doc = parse(renderCloudInit(ROLES.web as never, logs).replace(/^#cloud-config\n/, "")) as {
+                    write_files: { path: string }[];
+                    runcmd: string[][];
+                };
+                return { lock: doc.write_files.some((f) => f.path === METADATA_LOCK_SCRIPT), first: doc.runcmd.slice(0, 2) };
+            };
+            assert.deepEqual(lock(LOGS), {
+                lock: true,
+                first: [
+                    ["systemctl", "daemon-reload"],
+                    ["systemctl", "enable", "--now", METADATA_LOCK_SERVICE],
+                ],
+            });
+            assert.equal(lock({ ...LOGS, password: undefined }).lock, false);
         });
 
         it("leaves the user data as before without logs", () => {

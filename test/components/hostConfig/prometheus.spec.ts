@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { addNginxExporter, renderCloudInit, renderMonitorCloudInit } from "../../../components/hostConfig/cloudInit";
+import { METADATA_LOCK_SCRIPT, METADATA_LOCK_SERVICE } from "../../../components/hostConfig/metadataLock";
 import {
     ALERTMANAGER_CONFIG_PATH,
     DATABASE_CA_PATH,
@@ -156,6 +157,16 @@ describe("monitor droplet configs (issue 15, QPS)", () => {
             ],
         );
         assert.ok(!doc.write_files.find((f) => f.path === ALERTMANAGER_CONFIG_PATH)!.content.includes(WEBHOOK));
+    });
+
+    it("locks the metadata service to root first when its user data holds a secret, and not without one", () => {
+        const lockFirst = (userData: string) => {
+            const doc = docOf(userData) as Doc & { runcmd: string[][] };
+            return { lock: doc.write_files.some((f) => f.path === METADATA_LOCK_SCRIPT), first: doc.runcmd[1] };
+        };
+        assert.deepEqual(lockFirst(renderMonitorCloudInit(FULL)), { lock: true, first: ["systemctl", "enable", "--now", METADATA_LOCK_SERVICE] });
+        const manual: MonitorConfig = { ...FULL, database: { ...FULL.database!, password: undefined }, slack: { channel: "#ops" } };
+        assert.equal(lockFirst(renderMonitorCloudInit(manual)).lock, false);
     });
 
     it("writes no secret file when the secrets are delivered by hand", () => {
