@@ -2,16 +2,11 @@
 // default stack of each tier (examples/stack.yaml) — the real program under the mock engine, the real
 // pack spawned as a policy host, gRPC — and the set of policy families with mandatory findings.
 import assert from "node:assert/strict";
-import { hygienePolicies } from "../../policies/hygiene";
-import { monitoringPolicies } from "../../policies/monitoring";
-import { networkPolicies } from "../../policies/network";
-import { spofPolicies } from "../../policies/spof";
-import { tlsPolicies } from "../../policies/tls";
+import { catalog } from "../../policies/catalog";
 import { PROD, runPlan, startTierPlans, tierArgs } from "../support/planRuns";
 import { HAPROXY_ARGS, HAPROXY_PROD_ARGS, autoscaleArgs } from "../../examples/variants";
 
-const FAMILIES = { spof: spofPolicies, tls: tlsPolicies, monitoring: monitoringPolicies, network: networkPolicies, hygiene: hygienePolicies };
-const familyOf = new Map(Object.entries(FAMILIES).flatMap(([family, policies]) => policies.map((p) => [p.name, family] as const)));
+const familyOf = new Map(catalog.map((e) => [e.name, e.family] as const));
 
 interface Finding {
     policy: string;

@@ -3,25 +3,11 @@
 // family arrays are imported in-process; policies/index.ts never is.
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { hygienePolicies } from "../../../policies/hygiene";
-import { monitoringPolicies } from "../../../policies/monitoring";
-import { networkPolicies } from "../../../policies/network";
-import { spofPolicies } from "../../../policies/spof";
-import { targetPolicies } from "../../../policies/targets";
-import { tlsPolicies } from "../../../policies/tls";
+import { families as FAMILIES } from "../../../policies/catalog";
 import { PolicyHost } from "../../../plan/policyHost/host";
 import { reconcilePolicyConfig } from "../../../plan/policyHost/packConfig";
 import type { AnalyzerInfo } from "../../../plan/policyHost/protocol";
 import { alive, ROOT } from "../../support/planRuns";
-
-export const FAMILIES = {
-    spof: spofPolicies,
-    tls: tlsPolicies,
-    monitoring: monitoringPolicies,
-    network: networkPolicies,
-    hygiene: hygienePolicies,
-    targets: targetPolicies,
-};
 
 describe("the real policy pack as a policy host (policies/index.ts over gRPC)", function () {
     this.timeout(30000);
