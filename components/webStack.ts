@@ -24,7 +24,7 @@ import { settingsFromArgs, type WebStackArgs } from "./webStackArgs";
 
 export type { WebStackArgs };
 import { createLogStore, shippedUserData } from "./webStackLogs";
-import { createMonitor, withQpsExporter } from "./webStackMonitor";
+import { createMonitor, observedUserData } from "./webStackMonitor";
 
 export const WEB_PORT = 80;
 
@@ -109,7 +109,8 @@ export class WebStack extends pulumi.ComponentResource {
         const { publicLb, haproxyLbs } = this.createEdge(name, s, tags, droplet, webPool, zone, data.logs);
         const publicLbs = publicLb?.loadBalancers ?? [];
         const allLbs = [...publicLbs, ...(appLb?.loadBalancers ?? [])];
-        const monitor = createMonitor(name, s, tags, zone?.id ?? s.domain, fixedDroplets(webPool), data, droplet, this);
+        const webTargets = webPool.kind === "autoscale" ? "autoscale" : webPool.pool.droplets; // autoscale members push their QPS
+        const monitor = createMonitor(name, s, tags, zone?.id ?? s.domain, webTargets, data, droplet, this);
 
         if (s.firewalls) new Firewalls(`${name}-firewall`, { roles: firewallRoles(s, tags, publicLbs, appLb, WEB_PORT), adminCidrs: s.adminCidrs }, child);
         const staticAssets = s.staticAssets ? new StaticAssets(`${name}-static`, { region: s.region, protect: s.database?.protect ?? true }, child) : undefined;
@@ -247,7 +248,7 @@ export class WebStack extends pulumi.ComponentResource {
         const holdsData = (role: string) => role === "web" && !s.database && !s.allowDataLoss;
         const pool = (role: string, settings: PoolSettings, roleTag: pulumi.Input<string>, userData: UserData): Pool => {
             // With logs on, every role ships them; the shipper's credential makes the user data secret (issue 15).
-            const shipped = shippedUserData(withQpsExporter(userData, role, s), role === "app" ? "app" : "web", data.logs, s.secretsDelivery);
+            const shipped = observedUserData(userData, role, s, settings.autoscale !== undefined, data.logs);
             const common = { ...droplet, size: settings.size, tags: [...tags.common, roleTag], userData: shipped.text, userDataIsSecret: shipped.secret };
             const fixed = { ...common, count: settings.count, monitoring: s.monitoring, protect: holdsData(role), backups: role === "web" && s.web.backups };
             return settings.autoscale

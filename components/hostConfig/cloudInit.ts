@@ -32,7 +32,8 @@ import { type LogShipping, type ShippedRole, logShippingParts, logShippingProble
 import { HAPROXY_CERT_DIR, HAPROXY_CONFIG_PATH, haproxyConfigProblems, renderHaproxyConfig } from "./haproxy";
 import { METADATA_LOCK_SERVICE, metadataLockCommands, metadataLockFiles, withMetadataLock } from "./metadataLock";
 import { NGINX_SITE_LINK, NGINX_SITE_PATH, renderNginxConfig } from "./nginx";
-import { type MonitorConfig, monitorCloudConfig, nginxExporterParts } from "./prometheus";
+import { type MetricsPush, metricsAgentParts, pushPasswordProblems } from "./metricsPush";
+import { type MonitorConfig, NGINX_EXPORTER_PORT, monitorCloudConfig, nginxExporterParts } from "./prometheus";
 import { type AppSecrets, type AppSpec, type CloudConfig, type DatabaseEndpoint, type HostRole, type WriteFile, SYSTEMD_DIR, envFile, file } from "./types";
 
 /** Droplet image every role is written for. */
@@ -62,16 +63,24 @@ export function renderMonitorCloudInit(config: MonitorConfig): string {
     return serialize(monitorCloudConfig(config));
 }
 
-/** Issue 15: a web role's `userData` with the nginx exporter the monitor scrapes for requests per second added. */
-export function addNginxExporter(userData: string): string {
+/**
+ * Issue 15: a web role's `userData` with the nginx exporter the monitor scrapes for requests per second added.
+ * With `push` (autoscale pools, whose members no DNS record names) the droplet also runs a Prometheus agent that
+ * scrapes the exporter and writes to the monitor; its password makes the text a secret (the caller keeps it one).
+ */
+export function addNginxExporter(userData: string, push?: MetricsPush): string {
+    const problems = pushPasswordProblems(push?.password);
+    if (push) checkHost(problems, "push.host", push.host);
+    if (problems.length > 0) throw new Error(`Invalid metrics push:\n${formatProblems(problems)}`);
     const config = parse(userData.replace(/^#cloud-config\n/, ""), { version: "1.1" }) as CloudConfig;
-    const parts = nginxExporterParts();
-    return serialize({
+    const parts = [nginxExporterParts(), ...(push ? [metricsAgentParts(push, NGINX_EXPORTER_PORT)] : [])];
+    const exported: CloudConfig = {
         ...config,
-        packages: [...config.packages, ...parts.packages],
-        write_files: [...config.write_files, ...parts.writeFiles],
-        runcmd: [...config.runcmd, ...parts.runcmd],
-    });
+        packages: [...config.packages, ...parts.flatMap((p) => p.packages)],
+        write_files: [...config.write_files, ...parts.flatMap((p) => p.writeFiles)],
+        runcmd: [...config.runcmd, ...parts.flatMap((p) => p.runcmd)],
+    };
+    return serialize(push?.password !== undefined ? withMetadataLock(exported) : exported);
 }
 
 function withShipping(config: CloudConfig, kind: ShippedRole, logs: LogShipping): CloudConfig {

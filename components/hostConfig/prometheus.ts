@@ -15,6 +15,7 @@ import { checkHost, checkPort } from "./checks";
 import { NGINX_STATUS_PATH, NGINX_STATUS_PORT } from "./logShipper";
 import { type CloudConfig, type WriteFile, HEADER, file } from "./types";
 import { withMetadataLock } from "./metadataLock";
+import { METRICS_PUSH_PORT, nodeExporterPin, pushListenerParts, pushPasswordProblems } from "./metricsPush";
 
 /** The nginx exporter's port on the web droplets' private interface (the package's default, 9113). */
 export const NGINX_EXPORTER_PORT = 9113;
@@ -51,6 +52,11 @@ export interface MonitorConfig {
     readonly retentionDays: number;
     /** The DNS name whose A records are the web droplets' private addresses; undefined when none are known (autoscale). */
     readonly webTargetsName?: string;
+    /**
+     * Autoscale web pools push instead (metricsPush.ts): the monitor receives remote writes behind nginx on its
+     * private IPv4. `password` (a secret, in a 0640 file nginx reads) is undefined with `secrets.delivery: manual`.
+     */
+    readonly webPush?: { readonly password?: string };
     /** The managed MySQL cluster's metrics endpoint(s), `https://host:9273/metrics` as the provider reports them. */
     readonly database?: {
         readonly endpoints: readonly string[];
@@ -82,6 +88,9 @@ export function monitorConfigProblems(config: MonitorConfig): string[] {
         problems.push(`retentionDays: must be an integer from 1 to 10000; got "${String(config?.retentionDays)}".`);
     }
     if (config?.webTargetsName !== undefined) checkHost(problems, "webTargetsName", config.webTargetsName);
+    if (config?.webTargetsName !== undefined && config.webPush)
+        problems.push(`webPush: the web pool is either scraped (webTargetsName) or pushes, not both; got both.`);
+    problems.push(...pushPasswordProblems(config?.webPush?.password).map((p) => `webPush.${p}`));
     const db = config?.database;
     if (db) {
         if (!Array.isArray(db.endpoints) || db.endpoints.length === 0) problems.push(`database.endpoints: at least one endpoint is required; got none.`);
@@ -174,7 +183,7 @@ export function renderPrometheusRules(config: MonitorConfig): string {
             annotations: { summary: "{{ $labels.job }} target {{ $labels.instance }} has not answered scrapes for 5 minutes." },
         },
     ];
-    if (config.webTargetsName) {
+    if (config.webTargetsName || config.webPush) {
         // stub_status's `requests` counter: every request nginx handled, the load balancer's health checks included.
         records.push(
             { record: "instance:nginx_http_requests:rate5m", expr: 'rate(nginx_http_requests_total{job="web"}[5m])' },
@@ -196,7 +205,11 @@ export function renderPrometheusRules(config: MonitorConfig): string {
                 expr: 'absent(up{job="web"})',
                 for: "10m",
                 labels: { severity: "warning" },
-                annotations: { summary: `DNS name ${config.webTargetsName} lists no web server to scrape.` },
+                annotations: {
+                    summary: config.webTargetsName
+                        ? `DNS name ${config.webTargetsName} lists no web server to scrape.`
+                        : `No web server has pushed its samples (port ${METRICS_PUSH_PORT}) for 10 minutes.`,
+                },
             },
         );
     }
@@ -240,13 +253,16 @@ export function monitorCloudConfig(config: MonitorConfig): CloudConfig {
         `--config.file=${PROMETHEUS_CONFIG_PATH}`,
         `--storage.tsdb.retention.time=${config.retentionDays}d`,
         `--web.listen-address=${PROMETHEUS_LISTEN}`,
+        ...(config.webPush ? ["--web.enable-remote-write-receiver"] : []),
     ];
+    const push = config.webPush ? pushListenerParts(config.webPush.password) : { packages: [], writeFiles: [], runcmd: [] };
     // An empty cluster address turns off Alertmanager's gossip listener (0.0.0.0:9094 by default): one instance.
     const alertmanagerArgs = [`--config.file=${ALERTMANAGER_CONFIG_PATH}`, `--web.listen-address=${ALERTMANAGER_LISTEN}`, "--cluster.listen-address="];
     const monitor: CloudConfig = {
         package_update: true,
-        packages: ["prometheus", "prometheus-alertmanager"],
+        packages: ["prometheus", "prometheus-alertmanager", ...push.packages],
         write_files: [
+            nodeExporterPin(),
             file(PROMETHEUS_CONFIG_PATH, renderPrometheusConfig(config), "0644"),
             file(PROMETHEUS_RULES_PATH, renderPrometheusRules(config), "0644"),
             file(ALERTMANAGER_CONFIG_PATH, renderAlertmanagerConfig(config), "0644"),
@@ -259,17 +275,20 @@ export function monitorCloudConfig(config: MonitorConfig): CloudConfig {
                   ]
                 : []),
             ...(config.slack?.url !== undefined ? [prometheusFile(SLACK_WEBHOOK_PATH, config.slack.url)] : []),
+            ...push.writeFiles,
         ],
         // The packages started both daemons on their stock configs before write_files ran.
         runcmd: [
             ["chmod", "0700", "/etc/prometheus/secrets"],
             ["chown", "prometheus:prometheus", "/etc/prometheus/secrets"],
             ["systemctl", "restart", "prometheus.service", "prometheus-alertmanager.service"],
+            ...push.runcmd,
         ],
     };
     // The metrics password and the Slack webhook are in the user data, which the metadata service serves to any
     // local process (prometheus included): lock it to root as on the app droplets.
-    return db?.password !== undefined || config.slack?.url !== undefined ? withMetadataLock(monitor) : monitor;
+    const secret = db?.password !== undefined || config.slack?.url !== undefined || config.webPush?.password !== undefined;
+    return secret ? withMetadataLock(monitor) : monitor;
 }
 
 /**

@@ -3,7 +3,8 @@
 // stack-availability-target policy call the same function on the same captured graph. docs/availability.md
 // states the model and its assumptions.
 import { isUnknown, read } from "./unknowns";
-import { onlyWatches } from "./userData";
+import { isWorldCidr, parsePortRange } from "./net";
+import { installsMetricsServer, onlyWatches } from "./userData";
 
 /** Where a figure comes from: a published SLA, or an assumption the docs state. */
 export interface AvailabilitySource {
@@ -117,6 +118,32 @@ interface Backend {
     instances: number;
 }
 
+/**
+ * Whether a droplet's cloud firewalls (by tag or by droplet id) are all known and, together, admit no address of
+ * the whole internet on any port but 22. False for a droplet no firewall covers (DigitalOcean then admits all).
+ */
+function closedToTheWorld(firewalls: readonly AvailabilityResource[]): (d: { id?: string; tags: readonly string[] }) => boolean {
+    const rules = firewalls.map((fw) => ({
+        tags: strings(known(read(fw.props, "tags"))),
+        ids: strings(known(read(fw.props, "dropletIds"))),
+        inbound: known(read(fw.props, "inboundRules")),
+    }));
+    const admitsWorld = (inbound: unknown): boolean =>
+        !Array.isArray(inbound) ||
+        inbound.some((rule: unknown) => {
+            const sources = known(read(rule, "sourceAddresses"));
+            if (sources === undefined) return false;
+            if (!Array.isArray(sources)) return true;
+            if (!sources.some((a) => typeof a === "string" && isWorldCidr(a))) return false;
+            const range = parsePortRange(str(known(read(rule, "portRange"))));
+            return !(range && range[0] === 22 && range[1] === 22);
+        });
+    return (d) => {
+        const covering = rules.filter((fw) => fw.tags.some((t) => d.tags.includes(t)) || (d.id !== undefined && fw.ids.includes(d.id)));
+        return covering.length > 0 && !covering.some((fw) => admitsWorld(fw.inbound));
+    };
+}
+
 /** Estimates the stack's expected monthly availability over its request path. */
 export function estimateAvailability(resources: readonly AvailabilityResource[]): AvailabilityEstimate {
     const of = (type: string) => resources.filter((r) => r.type === T(type));
@@ -130,6 +157,7 @@ export function estimateAvailability(resources: readonly AvailabilityResource[])
         const min = Number(known(read(r.props, "config", "minInstances")) ?? known(read(r.props, "config", "targetNumberInstances")) ?? 1);
         return { name: r.name, instances: Number.isFinite(min) && min > 0 ? min : 1, tags: strings(known(read(r.props, "dropletTemplate", "tags"))) };
     });
+    const closed = closedToTheWorld(of("firewall:Firewall"));
     const balanced = new Set<string>();
     const backendsOf = (lb: AvailabilityResource): Backend[] => {
         const tag = str(known(read(lb.props, "dropletTag")));
@@ -194,6 +222,9 @@ export function estimateAvailability(resources: readonly AvailabilityResource[])
         if (balanced.has(d.name)) continue;
         // A metrics host (Prometheus, Grafana, … and no web server) watches the stack; no request waits on it.
         if ("userData" in d && typeof d.userData === "string" && onlyWatches(d.userData)) continue;
+        // So does one that runs a web server in front of its metrics server (nginx taking pushed samples) when its
+        // cloud firewalls admit nothing from the internet but SSH. Without a firewall it counts: it may be the site.
+        if ("id" in d && typeof d.userData === "string" && installsMetricsServer(d.userData) && closed(d)) continue;
         const instances = "instances" in d ? d.instances : 1;
         stages.push({
             kind: "server",

@@ -180,5 +180,8 @@ export const ownerOnlyFileLines = memoByText((userData: string): ReadonlySet<num
 /** Metrics servers (Prometheus, Grafana, VictoriaMetrics, Zabbix): software that watches a stack rather than serving it. */
 const METRICS_SERVER = /(?<![\w.+/-])(prometheus|grafana|victoria-metrics|zabbix-server-\w+)(?::[\w.-]+)?(?![\w.+/-])/i;
 
+/** True when the user data installs or runs a metrics server (Prometheus, Grafana, VictoriaMetrics, Zabbix). */
+export const installsMetricsServer = memoByText((userData: string): boolean => METRICS_SERVER.test(userData) && INSTALLS.test(userData));
+
 /** True when the user data installs a metrics server and no web server or proxy: a host off the request path. */
-export const onlyWatches = memoByText((userData: string): boolean => METRICS_SERVER.test(userData) && INSTALLS.test(userData) && !installsWebServer(userData));
+export const onlyWatches = memoByText((userData: string): boolean => installsMetricsServer(userData) && !installsWebServer(userData));

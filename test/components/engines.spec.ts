@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { parse as parseYaml } from "yaml";
 import { WORLD } from "../../components/firewalls";
-import { RecordedResource, plain } from "../../plan/capture/recorder";
+import { RecordedResource, plain, redact } from "../../plan/capture/recorder";
 import { exampleConfig, byName, runProgram, short } from "../support/program";
 
 const inputs = (r: RecordedResource) => plain(r.inputs) as Record<string, any>;
@@ -108,6 +109,46 @@ describe("Autoscaled pools", () => {
             cooldownMinutes: 5,
         });
         assert.equal(inputs(byName(resources, "webstack-lb-0")).dropletTag, "webstack-dev-web", "the load balancer finds members by tag");
+    });
+
+    it("pushes an autoscaled web pool's requests per second to the monitor: agent in the template, receiver behind a DNS name, firewall from the web tag (issue 15)", async () => {
+        const { resources } = await runProgram({ ...exampleConfig(2), adminCidrs: [], web: { autoscale: { min: 2, max: 6 } } });
+        const monitor = byName(resources, "webstack-monitor-0");
+        assert.deepEqual(inputs(byName(resources, "webstack-metrics-push")), {
+            domain: "example.com",
+            type: "A",
+            name: "webstack-metrics-push",
+            value: monitor.state.ipv4AddressPrivate,
+            ttl: 300,
+        });
+        type Files = { write_files: { path: string; content: string }[] };
+        const fileIn = (userData: string, p: string) => (parseYaml(userData) as Files).write_files.find((f) => f.path === p)?.content;
+        const pool = byName(resources, "webstack-web-pool");
+        const template = inputs(pool).dropletTemplate.userData as string;
+        assert.match(fileIn(template, "/etc/prometheus/webstack-agent.yml")!, /url: http:\/\/webstack-metrics-push\.example\.com:9091\/api\/v1\/write\n/);
+        const writer = byName(resources, "webstack-logs-writer").state.password as string;
+        const password = createHmac("sha256", writer).update("webstack metrics push").digest("hex");
+        assert.equal(fileIn(template, "/etc/prometheus/secrets/metrics-push-password"), password);
+        assert.equal(fileIn(inputs(monitor).userData, "/etc/nginx/webstack-metrics-push.htpasswd"), `webstack-push:{PLAIN}${password}\n`);
+        assert.equal((redact(pool.inputs) as { dropletTemplate: { userData: unknown } }).dropletTemplate.userData, "[secret]");
+        assert.deepEqual(inputs(byName(resources, "webstack-firewall-monitor")).inboundRules, [
+            { protocol: "tcp", portRange: "9091", sourceTags: ["webstack-dev-web"] },
+        ]);
+        assert.deepEqual(inputs(byName(resources, "webstack-firewall-web")).inboundRules, [
+            { protocol: "tcp", portRange: "80", sourceLoadBalancerUids: [byName(resources, "webstack-lb-0").id] },
+        ]);
+    });
+
+    it("leaves the push password to the operator with secrets.delivery manual", async () => {
+        const { resources } = await runProgram({
+            ...exampleConfig(2),
+            secrets: { delivery: "manual" },
+            web: { autoscale: { min: 2, max: 6 } },
+            app: { count: 2 },
+        });
+        const has = (userData: string, p: string) => (parseYaml(userData) as { write_files: { path: string }[] }).write_files.some((f) => f.path === p);
+        assert.equal(has(inputs(byName(resources, "webstack-web-pool")).dropletTemplate.userData, "/etc/prometheus/secrets/metrics-push-password"), false);
+        assert.equal(has(inputs(byName(resources, "webstack-monitor-0")).userData, "/etc/nginx/webstack-metrics-push.htpasswd"), false);
     });
 
     it("refuses autoscale with a fixed count, at tier 0, and with the haproxy engine", async () => {

@@ -14,7 +14,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { renderHaproxyConfig } from "../../components/hostConfig/haproxy";
 import { renderNginxConfig } from "../../components/hostConfig/nginx";
-import { freePort, requireTool, run, tempDir } from "../support/hostTools";
+import { eventually, freePort, requireTool, run, tempDir } from "../support/hostTools";
 
 const DOMAIN = "example.test";
 const HEALTH = "/healthz";
@@ -39,16 +39,6 @@ function request(port: number, pathName: string, host: string, tls?: { ca: strin
         req.on("error", reject);
         req.end();
     });
-}
-
-/** Polls until `check` holds (at most `ms`), so the test waits on state, not on fixed sleeps. */
-async function eventually(what: string, check: () => Promise<boolean>, ms = 8000): Promise<void> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-        if (await check().catch(() => false)) return;
-        if (Date.now() > deadline) assert.fail(`${what} within ${ms} ms`);
-        await new Promise((r) => setTimeout(r, 100));
-    }
 }
 
 /** The stub app: echoes method, path and headers as JSON; answers the health path while it runs. */

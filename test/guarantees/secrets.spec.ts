@@ -18,6 +18,7 @@ import { renderJson, renderMarkdown, renderText } from "../../plan/report/render
 import { availabilityOf, priceResources } from "../../plan/pipeline";
 import { RecordedResource, isSecret, plain } from "../../plan/capture/recorder";
 import { parse } from "yaml";
+import { pushPasswordFrom } from "../../components/webStackMonitor";
 import { ProgramRun, exampleConfig, output, runProgram } from "../support/program";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -44,6 +45,12 @@ function secretsOf(resources: RecordedResource[], extra: string[] = []): string[
         for (const key of ["password", "uri", "privateUri"]) {
             const value = r.state[key];
             if (typeof value === "string" && value !== "") found.add(value);
+        }
+        // Issue 15: the metrics push password an autoscaled web pool and the monitor hold (when the stack has the push
+        // path), derived from the log writer's.
+        const pushes = resources.some((p) => p.type.endsWith("DnsRecord") && p.name.endsWith("-metrics-push"));
+        if (pushes && r.type === "digitalocean:index/databaseUser:DatabaseUser" && typeof r.state.password === "string" && r.name.endsWith("-logs-writer")) {
+            found.add(pushPasswordFrom(r.state.password));
         }
     }
     return [...found];
@@ -123,10 +130,14 @@ function userDataRecords(resources: RecordedResource[]): UserDataRecord[] {
     });
 }
 
-/** The user data with the content of its root-only (0600) write_files entries removed: where no secret may be. */
+/**
+ * The user data with the content of its private write_files entries removed: where no secret may be. Private is
+ * no access for others: root-only 0600, or 0640 for a daemon's group (the monitor's push password, which nginx's
+ * workers read as www-data).
+ */
 function outsideRootOnlyFiles(userData: string): string {
     const doc = parse(userData, { version: "1.1" }) as { write_files?: { path: string; permissions: string; content: string }[] };
-    const files = (doc.write_files ?? []).map((f) => (f.permissions === "0600" ? { ...f, content: "" } : f));
+    const files = (doc.write_files ?? []).map((f) => (f.permissions === "0600" || f.permissions === "0640" ? { ...f, content: "" } : f));
     return JSON.stringify({ ...doc, write_files: files });
 }
 
@@ -197,6 +208,7 @@ describe("secrets never appear in plaintext", function () {
         ["tier 2 with a Slack webhook and a custom certificate", SECRET_CONFIG, SECRET_KEYS],
         ["tier 3 with the haproxy engine and a custom certificate", { ...SECRET_CONFIG, tier: 3, loadBalancer: { engine: "haproxy" } }, SECRET_KEYS],
         ["tier 2 with an autoscaled app pool", { ...exampleConfig(2), app: { autoscale: { min: 2, max: 4 } } }, []],
+        ["tier 2 with an autoscaled web pool, which pushes its QPS", { ...exampleConfig(2), web: { autoscale: { min: 2, max: 4 } } }, []],
         ["tier 3 with secrets.delivery manual", { ...exampleConfig(3), secrets: { delivery: "manual" } }, []],
     ];
 

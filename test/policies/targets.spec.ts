@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import * as digitalocean from "@pulumi/digitalocean";
 import { estimateAvailability, parallel, percent } from "../../policies/lib/availability";
 import { stackAvailabilityTarget, stackMonthlyBudget } from "../../policies/targets";
-import { materialize, runStack, spec } from "../support/policyHarness";
-import { plainDatabase, plainLoadBalanced, plainSingleDroplet } from "./plainStacks";
+import { materialize, ref, runStack, spec } from "../support/policyHarness";
+import { plainDatabase, plainDroplet, plainDroplets, plainLoadBalanced, plainSingleDroplet } from "./plainStacks";
 
 describe("availability model (policies/lib/availability.ts)", () => {
     it("composes n instances in parallel as 1 - (1 - a)^n", () => {
@@ -40,6 +40,34 @@ describe("availability model (policies/lib/availability.ts)", () => {
         );
         assert.equal(estimate.availability, 0.9998);
         assert.deepEqual(estimate.singlePoints, ["app", "worker"]);
+    });
+
+    describe("a metrics host with a web server in front of its metrics server (issue 15: nginx taking pushed samples)", () => {
+        const METRICS = "#cloud-config\npackages:\n  - prometheus\n  - nginx\n";
+        const stack = (inbound: Record<string, unknown>[] | undefined) => [
+            ...plainDroplets().filter((s) => s.name !== "app" && s.name !== "worker"),
+            plainDroplet("metrics", "backend", 31, METRICS),
+            ...(inbound
+                ? [spec(digitalocean.Firewall, "metrics-fw", { id: "fw-metrics", name: "metrics-fw", tags: [ref("backend")], inboundRules: inbound })]
+                : []),
+        ];
+        const servers = (specs: ReturnType<typeof stack>) =>
+            estimateAvailability(materialize(specs))
+                .stages.filter((s) => s.kind === "server")
+                .map((s) => s.resources[0]);
+        const push = { protocol: "tcp", portRange: "9091", sourceTags: [ref("backend")] };
+
+        it("leaves it off the request path when its firewalls admit nothing from the internet but SSH", () => {
+            assert.deepEqual(servers(stack([push, { protocol: "tcp", portRange: "22", sourceAddresses: ["0.0.0.0/0", "::/0"] }])), []);
+        });
+
+        it("counts it once a firewall admits the internet on a web port", () => {
+            assert.deepEqual(servers(stack([push, { protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0"] }])), ["metrics"]);
+        });
+
+        it("counts it when no firewall covers it (DigitalOcean then admits everything)", () => {
+            assert.deepEqual(servers(stack(undefined).filter((s) => s.name !== "backend-fw")), ["metrics"]);
+        });
     });
 
     it("treats two load balancers in front of the same droplets as alternatives", () => {
