@@ -111,33 +111,40 @@ describe("Autoscaled pools", () => {
         assert.equal(inputs(byName(resources, "webstack-lb-0")).dropletTag, "webstack-dev-web", "the load balancer finds members by tag");
     });
 
-    it("pushes an autoscaled web pool's requests per second to the monitor: agent in the template, receiver behind a DNS name, firewall from the web tag (issue 15)", async () => {
-        const { resources } = await runProgram({ ...exampleConfig(2), adminCidrs: [], web: { autoscale: { min: 2, max: 6 } } });
-        const monitor = byName(resources, "webstack-monitor-0");
-        assert.deepEqual(inputs(byName(resources, "webstack-metrics-push")), {
-            domain: "example.com",
-            type: "A",
-            name: "webstack-metrics-push",
-            value: monitor.state.ipv4AddressPrivate,
-            ttl: 300,
+    for (const tier of [2, 3]) {
+        it(`pushes an autoscaled web pool's requests per second to the monitor at tier ${tier}: agent in the template, receiver behind a DNS name, firewall from the web tag, the request-rate alerts (issue 15)`, async () => {
+            const { resources } = await runProgram({ ...exampleConfig(tier), adminCidrs: [], web: { autoscale: { min: 2, max: 6 } } });
+            const monitor = byName(resources, "webstack-monitor-0");
+            assert.deepEqual(inputs(byName(resources, "webstack-metrics-push")), {
+                domain: "example.com",
+                type: "A",
+                name: "webstack-metrics-push",
+                value: monitor.state.ipv4AddressPrivate,
+                ttl: 300,
+            });
+            type Files = { write_files: { path: string; content: string }[] };
+            const fileIn = (userData: string, p: string) => (parseYaml(userData) as Files).write_files.find((f) => f.path === p)?.content;
+            const pool = byName(resources, "webstack-web-pool");
+            const template = inputs(pool).dropletTemplate.userData as string;
+            assert.match(fileIn(template, "/etc/prometheus/webstack-agent.yml")!, /url: http:\/\/webstack-metrics-push\.example\.com:9091\/api\/v1\/write\n/);
+            const writer = byName(resources, "webstack-logs-writer").state.password as string;
+            const password = createHmac("sha256", writer).update("webstack metrics push").digest("hex");
+            assert.equal(fileIn(template, "/etc/prometheus/secrets/metrics-push-password"), password);
+            assert.equal(fileIn(inputs(monitor).userData, "/etc/nginx/webstack-metrics-push.htpasswd"), `webstack-push:{PLAIN}${password}\n`);
+            assert.equal((redact(pool.inputs) as { dropletTemplate: { userData: unknown } }).dropletTemplate.userData, "[secret]");
+            assert.deepEqual(inputs(byName(resources, "webstack-firewall-monitor")).inboundRules, [
+                { protocol: "tcp", portRange: "9091", sourceTags: ["webstack-dev-web"] },
+            ]);
+            const lbs = resources.filter((r) => r.type.endsWith("loadBalancer:LoadBalancer") && r.name.startsWith("webstack-lb-")).map((r) => r.id);
+            assert.equal(lbs.length, tier === 3 ? 2 : 1);
+            assert.deepEqual(inputs(byName(resources, "webstack-firewall-web")).inboundRules, [
+                { protocol: "tcp", portRange: "80", sourceLoadBalancerUids: lbs },
+            ]);
+            const rules = fileIn(inputs(monitor).userData, "/etc/prometheus/webstack-rules.yml")!;
+            for (const alert of ["WebRequestsSpike", "WebRequestsDrop", "WebRequestsStopped", "DatabaseQueriesSpike"])
+                assert.ok(rules.includes(`alert: ${alert}\n`), alert);
         });
-        type Files = { write_files: { path: string; content: string }[] };
-        const fileIn = (userData: string, p: string) => (parseYaml(userData) as Files).write_files.find((f) => f.path === p)?.content;
-        const pool = byName(resources, "webstack-web-pool");
-        const template = inputs(pool).dropletTemplate.userData as string;
-        assert.match(fileIn(template, "/etc/prometheus/webstack-agent.yml")!, /url: http:\/\/webstack-metrics-push\.example\.com:9091\/api\/v1\/write\n/);
-        const writer = byName(resources, "webstack-logs-writer").state.password as string;
-        const password = createHmac("sha256", writer).update("webstack metrics push").digest("hex");
-        assert.equal(fileIn(template, "/etc/prometheus/secrets/metrics-push-password"), password);
-        assert.equal(fileIn(inputs(monitor).userData, "/etc/nginx/webstack-metrics-push.htpasswd"), `webstack-push:{PLAIN}${password}\n`);
-        assert.equal((redact(pool.inputs) as { dropletTemplate: { userData: unknown } }).dropletTemplate.userData, "[secret]");
-        assert.deepEqual(inputs(byName(resources, "webstack-firewall-monitor")).inboundRules, [
-            { protocol: "tcp", portRange: "9091", sourceTags: ["webstack-dev-web"] },
-        ]);
-        assert.deepEqual(inputs(byName(resources, "webstack-firewall-web")).inboundRules, [
-            { protocol: "tcp", portRange: "80", sourceLoadBalancerUids: [byName(resources, "webstack-lb-0").id] },
-        ]);
-    });
+    }
 
     it("leaves the push password to the operator with secrets.delivery manual", async () => {
         const { resources } = await runProgram({
