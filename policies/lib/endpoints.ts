@@ -5,7 +5,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { configuresHaproxy, haproxyServers, haproxyTlsGaps } from "./haproxy";
 import { proxyBalancerIn } from "./proxies";
 import { StackIndex } from "./stack";
-import { isWorldCidr } from "./net";
+import { isPrivateAddress, isWorldCidr } from "./net";
 import { isUnknown, read, readList, readString } from "./unknowns";
 import { installsHaproxy } from "./userData";
 
@@ -57,16 +57,6 @@ function assignmentsOf(stack: StackIndex, ip: PolicyResource): PolicyResource[] 
             (a.propertyDependencies?.ipAddress ?? []).some((d) => d.urn === ip.urn) ||
             (typeof address === "string" && readString(a.props, "ipAddress") === address),
     );
-}
-
-/** True for an IPv4 address in 10/8, 172.16/12, 192.168/16 or 100.64/10, or an IPv6 address in fc00::/7. */
-export function isPrivateAddress(ip: string): boolean {
-    const v4 = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(ip);
-    if (v4) {
-        const [a, b] = [Number(v4[1]), Number(v4[2])];
-        return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
-    }
-    return /^f[cd][0-9a-f]{0,2}:/i.test(ip);
 }
 
 /** URNs of the droplets a load balancer targets, by tag or by id. */

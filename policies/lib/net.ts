@@ -42,3 +42,13 @@ export function hostOf(target: string): string {
         throw error;
     }
 }
+
+/** True for an IPv4 address in 10/8, 172.16/12, 192.168/16 or 100.64/10, or an IPv6 address in fc00::/7. */
+export function isPrivateAddress(ip: string): boolean {
+    const v4 = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(ip);
+    if (v4) {
+        const [a, b] = [Number(v4[1]), Number(v4[2])];
+        return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+    }
+    return /^f[cd][0-9a-f]{0,2}:/i.test(ip);
+}

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import * as policy from "@pulumi/policy";
-import { hostOf, isWorldCidr, parsePortRange, portRangeIncludes } from "../../policies/lib/net";
+import { hostOf, isPrivateAddress, isWorldCidr, parsePortRange, portRangeIncludes } from "../../policies/lib/net";
 import { databaseRamGb } from "../../policies/lib/sizes";
 import { isUnknown, read, readList, Undecided, UndecidedDuringPreview } from "../../policies/lib/unknowns";
 import { databaseServerIn, installsHaproxy, memoByText, onlyWatches, secretsIn } from "../../policies/lib/userData";
-import { isPrivateAddress } from "../../policies/lib/endpoints";
 import { UNKNOWN } from "../support/policyHarness";
 import * as digitalocean from "@pulumi/digitalocean";
 import { forType, validateResourceOfTypes } from "../../policies/lib/policy";

@@ -1,9 +1,10 @@
-// The architecture drawn from the captured resource graph, never by hand: users → DNS → load balancers →
-// droplet pools → databases (primary, standby, replicas), cache, CDN and Spaces, inside VPC and firewall
-// boundaries, with monitoring attached. The model; render.ts draws it as Graphviz DOT (→ SVG)
-// and Mermaid.
+// The architecture drawn from the captured resource graph, never by hand: users → DNS → load balancers → droplet
+// pools → databases (primary, standby, replicas), cache, CDN and Spaces, inside VPC and firewall boundaries, with
+// monitoring attached (a DNS record at a private address is discovery: dashed). render.ts draws it (DOT, Mermaid).
 import type { RecordedResource } from "../../capture/recorder";
 import { doType } from "../../capture/doTypes";
+import { isPrivateAddress } from "../../../policies/lib/net";
+import { asArray, firewallFlows, reservedIpOwners, str } from "./flows";
 
 export type NodeKind = "users" | "dns" | "lb" | "droplets" | "autoscale" | "db" | "standby" | "replica" | "cache" | "bucket" | "cdn" | "monitoring";
 
@@ -20,7 +21,7 @@ export interface DiagramEdge {
     from: string;
     to: string;
     label: string;
-    /** Dashed: replication, monitoring; solid: request traffic. */
+    /** Dashed: replication, monitoring, discovery, firewall-admitted flows between pools; solid: request traffic. */
     dashed: boolean;
 }
 
@@ -39,8 +40,6 @@ export interface Diagram {
 
 const T = doType;
 const safeId = (text: string) => text.replace(/[^A-Za-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
-const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string => (v === undefined || v === null ? "" : String(v));
 
 /** The diagram under construction, one method per part of the architecture (called in the order they depend on). */
 class DiagramBuilder {
@@ -242,7 +241,7 @@ class DiagramBuilder {
             if (!target) continue;
             const domainDep = (rec.propertyDependencies.domain ?? []).map((u) => this.nodeOf.get(u)).find(Boolean);
             const from = domainDep ?? this.dnsNodeFor(str(rec.inputs.domain));
-            this.addEdge({ from, to: target, label: `${str(rec.inputs.name)} ${str(rec.inputs.type)}`, dashed: false });
+            this.addEdge({ from, to: target, label: `${str(rec.inputs.name)} ${str(rec.inputs.type)}`, dashed: isPrivateAddress(str(rec.inputs.value)) });
         }
         const entry = this.nodes.filter((n) => n.kind === "dns");
         const fallbackEntry = entry.length ? [] : this.nodes.filter((n) => n.kind === "lb" && !n.label.some((l) => l.startsWith("internal")));
@@ -351,8 +350,10 @@ export function buildDiagram(resources: readonly RecordedResource[]): Diagram {
     b.loadBalancers();
     b.databases();
     b.spacesAndCdn();
+    reservedIpOwners(b);
     b.dns();
     b.links();
+    firewallFlows(b);
     b.monitoring();
     return b.result();
 }
