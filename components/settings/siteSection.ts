@@ -2,14 +2,13 @@
 // and its certificate. Each reader reports its problems on the ConfigReader and returns its part of StackSettings.
 import catalog from "./doCatalog.json";
 import { ConfigReader, quoteAll, show } from "./configReader";
-import { isImageReference } from "../hostConfig/checks";
+import { EMAIL_PATTERN, isImageReference } from "../hostConfig/checks";
 import { HEALTH_CHECK_PATH, HEALTH_PATH_PATTERN } from "../hostConfig/types";
 import { ENVIRONMENTS, CERTIFICATE_KINDS, SECRETS_DELIVERIES, PoolSettings, SecretsDelivery, StackSettings } from "./stackSettings";
 import { TIERS, Tier, TierProfile } from "./tiers";
 
 const DNS_NAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
 const FINGERPRINT = /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function parseCidr(text: string): { v4: boolean; bits: number; octets?: number[] } | undefined {
     const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
@@ -105,10 +104,10 @@ export function readSite(r: ConfigReader) {
 
 /** Alert targets: e-mails (list or the one `alertEmail` prompt), or Slack (channel + encrypted webhook URL). */
 export function readAlerts(r: ConfigReader, tier: Tier, monitoring: boolean): StackSettings["alerts"] {
-    const emails = r.stringList("alerts.emails", (e) => (EMAIL.test(e) ? undefined : "expected an e-mail address"), "ops@example.com");
+    const emails = r.stringList("alerts.emails", (e) => (EMAIL_PATTERN.test(e) ? undefined : "expected an e-mail address"), "ops@example.com");
     const alertEmail = r.values.alertEmail;
     if (alertEmail !== undefined) {
-        if (typeof alertEmail === "string" && EMAIL.test(alertEmail)) emails.push(alertEmail);
+        if (typeof alertEmail === "string" && EMAIL_PATTERN.test(alertEmail)) emails.push(alertEmail);
         else
             r.problem(
                 `${r.path("alertEmail")}: expected an e-mail address; got ${show(alertEmail)}. Fix: pulumi config set ${r.path("alertEmail")} ops@example.com`,
