@@ -68,6 +68,8 @@ export function createMonitor(
                 caCertificate: caCert.certificate,
             }));
     const slack = s.alerts.slack && { channel: s.alerts.slack.channel, url: withSecrets ? s.alerts.slack.url : undefined };
+    const smtp = s.alerts.smtp;
+    const email: MonitorConfig["email"] = smtp && { ...smtp, to: s.alerts.emails, password: withSecrets ? smtp.password : undefined };
     const text = pulumi.all([db]).apply(([dbConfig]) =>
         renderMonitorCloudInit({
             stack: s.stack,
@@ -75,6 +77,7 @@ export function createMonitor(
             webTargetsName: webDroplets.length > 0 ? `${WEB_METRICS_NAME}.${s.domain}` : undefined,
             database: dbConfig,
             slack,
+            email,
         }),
     );
     // The monitor ships its own logs too (journal: Prometheus, Alertmanager, sshd), like every role (issue 15).
