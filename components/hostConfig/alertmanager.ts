@@ -76,12 +76,17 @@ export function alertReceiverProblems(config: AlertReceivers): string[] {
         if (typeof to !== "string" || !EMAIL_PATTERN.test(to)) problems.push(`email.to[${i}]: must be an e-mail address; got "${String(to)}".`);
     });
     const parts = smarthostParts(email.smarthost);
-    if (!parts) problems.push(`email.smarthost: must be "host:port" such as "smtp.sendgrid.net:587"; got "${String(email.smarthost)}".`);
-    else if (REFUSED_SMTP_PORTS[parts.port]) problems.push(`email.smarthost: port ${parts.port} is refused: ${REFUSED_SMTP_PORTS[parts.port]}; got "${email.smarthost}".`);
+    if (!parts) {
+        problems.push(`email.smarthost: must be "host:port" such as "smtp.sendgrid.net:587"; got "${String(email.smarthost)}".`);
+    } else if (REFUSED_SMTP_PORTS[parts.port]) {
+        problems.push(`email.smarthost: port ${parts.port} is refused: ${REFUSED_SMTP_PORTS[parts.port]}; got "${email.smarthost}".`);
+    }
     if (typeof email.from !== "string" || !EMAIL_PATTERN.test(email.from)) problems.push(`email.from: must be an e-mail address; got "${String(email.from)}".`);
     if (!isSmtpCredential(email.username)) problems.push(`email.username: must be 1 to 256 characters without whitespace; got "${String(email.username)}".`);
     if (email.password !== undefined && !isSmtpCredential(email.password)) {
-        problems.push(`email.password: must be 1 to 256 characters without whitespace; got a value of type ${typeof email.password} that is not (value not shown).`);
+        problems.push(
+            `email.password: must be 1 to 256 characters without whitespace; got a value of type ${typeof email.password} that is not (value not shown).`,
+        );
     }
     return problems;
 }
