@@ -22,12 +22,18 @@ export interface AutoscaleOptions {
     readonly targetCpu?: number;
 }
 
-/** Alert targets (from tier 2). */
+/** Alert targets (from tier 2) and the SMTP relay that e-mails them. */
 export interface AlertOptions {
     /** E-mail addresses that receive alerts; at least one target is required from tier 2. */
     readonly emails?: string[];
     /** Slack channel for alerts; needs webstack:slackWebhookUrl. */
     readonly slackChannel?: string;
+    /** `host:port` of an authenticated SMTP relay (SendGrid, Mailgun, SES, ...) through which the monitor's Alertmanager e-mails alerts.emails; 587 or 2525 with STARTTLS (25 is blocked on DigitalOcean droplets, 465 is refused). Needs alerts.smtpFrom, alerts.smtpUsername, smtpPassword and a monitor (logs). */
+    readonly smtpSmarthost?: string;
+    /** Sender address of the alert e-mails, one the relay lets the account send from; needs alerts.smtpSmarthost. */
+    readonly smtpFrom?: string;
+    /** User name at the SMTP relay (SendGrid: `apikey`); needs alerts.smtpSmarthost. */
+    readonly smtpUsername?: string;
 }
 
 /** The app container and, from tier 2, its own droplet pool. */
@@ -162,12 +168,14 @@ export interface WebStackArgs {
     readonly sshKeys: string[];
     /** CIDRs allowed to SSH from tier 2; empty closes port 22. /0 is refused. */
     readonly adminCidrs?: string[];
-    /** Alert targets: e-mails and a Slack channel. */
+    /** Alert targets: e-mails, a Slack channel, and the SMTP relay the e-mails go through. */
     readonly alerts?: AlertOptions;
     /** One alert e-mail as plain text (what `pulumi new` prompts for); added to alerts.emails. */
     readonly alertEmail?: string;
     /** Slack incoming-webhook URL; secret (`--secret`). */
     readonly slackWebhookUrl?: string;
+    /** Password or API key at the SMTP relay; secret (`--secret`), written only to a 0600 file on the monitor. */
+    readonly smtpPassword?: string;
     /** The app container and its pool. */
     readonly app?: AppOptions;
     /** The web pool. */

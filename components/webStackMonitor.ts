@@ -108,6 +108,8 @@ export function createMonitor(
             }));
     const slack = s.alerts.slack && { channel: s.alerts.slack.channel, url: withSecrets ? s.alerts.slack.url : undefined };
     const pushPassword = web.autoscaled && data.logs && withSecrets ? metricsPushPassword(data.logs) : undefined;
+    const smtp = s.alerts.smtp;
+    const email: MonitorConfig["email"] = smtp && { ...smtp, to: s.alerts.emails, password: withSecrets ? smtp.password : undefined };
     const text = pulumi.all([db, pushPassword]).apply(([dbConfig, password]) =>
         renderMonitorCloudInit({
             stack: s.stack,
@@ -116,6 +118,7 @@ export function createMonitor(
             webPush: web.autoscaled ? { password } : undefined,
             database: dbConfig,
             slack,
+            email,
         }),
     );
     // The monitor ships its own logs too (journal: Prometheus, Alertmanager, sshd), like every role (issue 15).

@@ -6,6 +6,9 @@ import { HEALTH_PATH_PATTERN } from "./types";
 /** Plain host names and IPv4 addresses only. */
 export const HOST_PATTERN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
+/** An e-mail address, loosely: one "@", no whitespace, a dot in the domain (the relay or mailbox decides the rest). */
+export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
 /**
  * A container image reference as Docker reads it (distribution/reference grammar): a lower-case repository path
  * with an optional registry host and port, an optional tag, an optional sha256 digest. Anything else would be

@@ -1,5 +1,6 @@
 // Pure renderers of the QPS half of issue 15: the monitor droplet's Prometheus (prometheus.yml, recording and
-// alert rules) and Alertmanager configs and its cloud-config, plus the nginx exporter every web role runs.
+// alert rules) config and its cloud-config (alertmanager.yml: alertmanager.ts), plus the nginx exporter every web
+// role runs.
 //
 // Packages are the Debian/Ubuntu archive's `prometheus`, `prometheus-alertmanager` and `prometheus-nginx-exporter`
 // (../shared/reference/logs-metrics-qps.md §2.5; checked with Debian 12's 2.42.0, 0.25.0 and 0.11.0, whose units
@@ -11,6 +12,7 @@
 // changes DNS records, not the monitor (changed user data would replace it and lose its history). The database
 // is a static target: its metrics endpoint changes only with the cluster itself.
 import { stringify } from "yaml";
+import { type AlertReceivers, SLACK_WEBHOOK_PATH, SMTP_PASSWORD_PATH, alertReceiverProblems, renderAlertmanagerConfig } from "./alertmanager";
 import { checkHost, checkPort } from "./checks";
 import { NGINX_STATUS_PATH, NGINX_STATUS_PORT } from "./logShipper";
 import { type CloudConfig, type WriteFile, HEADER, file } from "./types";
@@ -33,19 +35,18 @@ export const ALERTMANAGER_DEFAULTS = "/etc/default/prometheus-alertmanager";
 /** The managed database's CA (public, from `getDatabaseCa`): the metrics endpoint's certificate chains to it. */
 export const DATABASE_CA_PATH = "/etc/prometheus/database-ca.crt";
 /**
- * Secret files (0600). Owned by `prometheus`, not root: the daemons run as that user (the packages' units) and
- * read them through `password_file` / `api_url_file`, so the secret never sits in a config file.
+ * Secret file (0600). Owned by `prometheus`, not root: the daemons run as that user (the packages' units) and
+ * read it through `password_file`, so the secret never sits in a config file (Alertmanager's: alertmanager.ts).
  */
 export const DATABASE_METRICS_PASSWORD_PATH = "/etc/prometheus/secrets/database-metrics-password";
-export const SLACK_WEBHOOK_PATH = "/etc/prometheus/secrets/slack-webhook-url";
 
 /** Spike: the total rate is this many times the rate one day earlier (and above MIN_RATE). Drop: under 1 / this. */
 export const SPIKE_FACTOR = 3;
 /** Requests (or queries) per second under which neither a spike nor a drop is worth a page. */
 export const MIN_RATE = 1;
 
-/** What the monitor scrapes and where its alerts go. */
-export interface MonitorConfig {
+/** What the monitor scrapes and where its alerts go (`slack`, `email`: AlertReceivers). */
+export interface MonitorConfig extends AlertReceivers {
     /** The stack's name, added to every series and alert as `stack` (several stacks may share a Slack channel). */
     readonly stack: string;
     /** Days of samples Prometheus keeps (`logs.indexDaysMax`), 1 to 10,000. */
@@ -68,8 +69,6 @@ export interface MonitorConfig {
         readonly password?: string;
         readonly caCertificate: string;
     };
-    /** Slack: the channel and the webhook URL (a secret, written to SLACK_WEBHOOK_PATH, 0600; undefined: copied by an operator). */
-    readonly slack?: { readonly channel: string; readonly url?: string };
 }
 
 /** `host:port` and path of a metrics endpoint URL. */
@@ -112,9 +111,7 @@ export function monitorConfigProblems(config: MonitorConfig): string[] {
             problems.push(`database.password: must be non-empty text without whitespace; got a value of type ${typeof db.password}.`);
         }
     }
-    if (config?.slack?.url !== undefined && (typeof config.slack.url !== "string" || !config.slack.url.startsWith("https://"))) {
-        problems.push(`slack.url: must be an https:// webhook URL; got a value that is not (value not shown).`);
-    }
+    problems.push(...alertReceiverProblems(config ?? {}));
     return problems;
 }
 
@@ -229,19 +226,6 @@ export function renderPrometheusRules(config: MonitorConfig): string {
     return `${HEADER}\n${stringify(doc, { lineWidth: 0 })}`;
 }
 
-/** alertmanager.yml: Slack when the stack has a webhook; otherwise alerts show only on Prometheus's alerts page. */
-export function renderAlertmanagerConfig(config: MonitorConfig): string {
-    const receiver = config.slack
-        ? { name: "slack", slack_configs: [{ api_url_file: SLACK_WEBHOOK_PATH, channel: config.slack.channel, send_resolved: true }] }
-        : // E-mail would need an authenticated SMTP relay: DigitalOcean blocks port 25 on new accounts (docs/monitoring.md).
-          { name: "none" };
-    const doc = {
-        route: { receiver: receiver.name, group_by: ["alertname", "stack"], group_wait: "30s", group_interval: "5m", repeat_interval: "4h" },
-        receivers: [receiver],
-    };
-    return `${HEADER}\n${stringify(doc, { lineWidth: 0 })}`;
-}
-
 const prometheusFile = (path: string, content: string): WriteFile => ({ ...file(path, content, "0600"), owner: "prometheus:prometheus" });
 
 /** The monitor droplet's cloud-config object: packages, configs, secret files (0600) and the restart. */
@@ -276,6 +260,7 @@ export function monitorCloudConfig(config: MonitorConfig): CloudConfig {
                 : []),
             ...(config.slack?.url !== undefined ? [prometheusFile(SLACK_WEBHOOK_PATH, config.slack.url)] : []),
             ...push.writeFiles,
+            ...(config.email?.password !== undefined ? [prometheusFile(SMTP_PASSWORD_PATH, config.email.password)] : []),
         ],
         // The packages started both daemons on their stock configs before write_files ran.
         runcmd: [
@@ -285,10 +270,11 @@ export function monitorCloudConfig(config: MonitorConfig): CloudConfig {
             ...push.runcmd,
         ],
     };
-    // The metrics password and the Slack webhook are in the user data, which the metadata service serves to any
-    // local process (prometheus included): lock it to root as on the app droplets.
-    const secret = db?.password !== undefined || config.slack?.url !== undefined || config.webPush?.password !== undefined;
-    return secret ? withMetadataLock(monitor) : monitor;
+    // The metrics password, the Slack webhook, the SMTP password and the push password are in the user data, which the
+    // metadata service serves to any local process (prometheus included): lock it to root as on the app droplets.
+    const holdsSecret =
+        db?.password !== undefined || config.slack?.url !== undefined || config.email?.password !== undefined || config.webPush?.password !== undefined;
+    return holdsSecret ? withMetadataLock(monitor) : monitor;
 }
 
 /**

@@ -11,9 +11,10 @@ export const KEYS: KeySchema = {
     vpcIpRange: null,
     sshKeys: null,
     adminCidrs: null,
-    alerts: ["emails", "slackChannel"],
+    alerts: ["emails", "slackChannel", "smtpSmarthost", "smtpFrom", "smtpUsername"],
     alertEmail: null,
     slackWebhookUrl: null,
+    smtpPassword: null,
     app: ["image", "port", "healthPath", "count", "size", "autoscale"],
     web: ["count", "size", "autoscale", "backups"],
     database: ["size", "standbyNodes", "readReplicas", "protect"],
@@ -29,9 +30,12 @@ export const KEYS: KeySchema = {
     allowDataLoss: null,
     logs: ["enabled", "indexDaysMax", "size"],
 };
-export const SECRET_KEYS = ["slackWebhookUrl", "tlsPrivateKey"];
+export const SECRET_KEYS = ["slackWebhookUrl", "smtpPassword", "tlsPrivateKey"];
 
-/** Values of the secret keys' shape around a stand-in text, for tools that must run the program without the secret. */
+/**
+ * Values of the secret keys' shape around a stand-in text, for tools that must run the program without the secret.
+ * smtpPassword has no shape: the stand-in itself is a valid password.
+ */
 export const SECRET_SHAPES: Readonly<Record<string, (standIn: string) => string>> = {
     slackWebhookUrl: (standIn) => `https://hooks.slack.invalid/${standIn}`,
     tlsPrivateKey: (standIn) => `-----BEGIN PRIVATE KEY-----\n${standIn}\n-----END PRIVATE KEY-----\n`,
@@ -51,6 +55,11 @@ export const CONFIG_DOCS: Record<string, string> = {
     "alerts.slackChannel": "Slack channel for alerts; needs webstack:slackWebhookUrl.",
     alertEmail: "One alert e-mail as plain text (what `pulumi new` prompts for); added to alerts.emails.",
     slackWebhookUrl: "Slack incoming-webhook URL; secret (`--secret`).",
+    "alerts.smtpSmarthost":
+        "`host:port` of an authenticated SMTP relay (SendGrid, Mailgun, SES, ...) through which the monitor's Alertmanager e-mails alerts.emails; 587 or 2525 with STARTTLS (25 is blocked on DigitalOcean droplets, 465 is refused). Needs alerts.smtpFrom, alerts.smtpUsername, smtpPassword and a monitor (logs).",
+    "alerts.smtpFrom": "Sender address of the alert e-mails, one the relay lets the account send from; needs alerts.smtpSmarthost.",
+    "alerts.smtpUsername": "User name at the SMTP relay (SendGrid: `apikey`); needs alerts.smtpSmarthost.",
+    smtpPassword: "Password or API key at the SMTP relay; secret (`--secret`), written only to a 0600 file on the monitor.",
     "app.image": "Container image of the app.",
     "app.port": "Port the app container listens on (1024 to 65535).",
     "app.healthPath": "Path the app answers with 2xx when it serves; every load balancer health check reaches it through nginx (default /healthz).",

@@ -2,14 +2,23 @@
 // and its certificate. Each reader reports its problems on the ConfigReader and returns its part of StackSettings.
 import catalog from "./doCatalog.json";
 import { ConfigReader, quoteAll, show } from "./configReader";
-import { isImageReference } from "../hostConfig/checks";
+import { REFUSED_SMTP_PORTS, isSmtpCredential, smarthostParts } from "../hostConfig/alertmanager";
+import { EMAIL_PATTERN, isImageReference } from "../hostConfig/checks";
 import { HEALTH_CHECK_PATH, HEALTH_PATH_PATTERN } from "../hostConfig/types";
-import { ENVIRONMENTS, CERTIFICATE_KINDS, SECRETS_DELIVERIES, PoolSettings, SecretsDelivery, StackSettings } from "./stackSettings";
+import {
+    ENVIRONMENTS,
+    CERTIFICATE_KINDS,
+    SECRETS_DELIVERIES,
+    type LogsSettings,
+    PoolSettings,
+    SecretsDelivery,
+    type SmtpRelaySettings,
+    StackSettings,
+} from "./stackSettings";
 import { TIERS, Tier, TierProfile } from "./tiers";
 
 const DNS_NAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
 const FINGERPRINT = /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function parseCidr(text: string): { v4: boolean; bits: number; octets?: number[] } | undefined {
     const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
@@ -105,10 +114,10 @@ export function readSite(r: ConfigReader) {
 
 /** Alert targets: e-mails (list or the one `alertEmail` prompt), or Slack (channel + encrypted webhook URL). */
 export function readAlerts(r: ConfigReader, tier: Tier, monitoring: boolean): StackSettings["alerts"] {
-    const emails = r.stringList("alerts.emails", (e) => (EMAIL.test(e) ? undefined : "expected an e-mail address"), "ops@example.com");
+    const emails = r.stringList("alerts.emails", (e) => (EMAIL_PATTERN.test(e) ? undefined : "expected an e-mail address"), "ops@example.com");
     const alertEmail = r.values.alertEmail;
     if (alertEmail !== undefined) {
-        if (typeof alertEmail === "string" && EMAIL.test(alertEmail)) emails.push(alertEmail);
+        if (typeof alertEmail === "string" && EMAIL_PATTERN.test(alertEmail)) emails.push(alertEmail);
         else
             r.problem(
                 `${r.path("alertEmail")}: expected an e-mail address; got ${show(alertEmail)}. Fix: pulumi config set ${r.path("alertEmail")} ops@example.com`,
@@ -142,6 +151,100 @@ export function readAlerts(r: ConfigReader, tier: Tier, monitoring: boolean): St
         );
     }
     return { emails, slack: typeof channel === "string" && typeof url === "string" ? { channel, url } : undefined };
+}
+
+/** The SMTP relay's keys, in the order problems are reported; smtpPassword is a secret. */
+const SMTP_KEYS = ["alerts.smtpSmarthost", "alerts.smtpFrom", "alerts.smtpUsername", "smtpPassword"] as const;
+
+/** Names `paths` as "a", "a and b" or "a, b and c". */
+const andList = (paths: readonly string[]): string => (paths.length <= 1 ? paths.join("") : `${paths.slice(0, -1).join(", ")} and ${paths[paths.length - 1]}`);
+
+/**
+ * The authenticated SMTP relay the monitor's Alertmanager e-mails the alerts through (issue 15): all four keys or
+ * none, only on a stack with a monitor (logs) and alert e-mails. Read after the logs section, which decides whether
+ * the monitor exists; `emails` are the addresses readAlerts accepted.
+ */
+export function readSmtpRelay(
+    r: ConfigReader,
+    tier: Tier,
+    monitoring: boolean,
+    domain: string,
+    emails: readonly string[],
+    logs: LogsSettings | undefined,
+): SmtpRelaySettings | undefined {
+    const given = SMTP_KEYS.filter((key) => r.get(key) !== undefined);
+    if (given.length === 0) return undefined;
+    const before = r.problems.length;
+    const value = (key: (typeof SMTP_KEYS)[number]) => r.get(key);
+    const password = value("smtpPassword");
+    // The password is a secret: its type and length are shown, never the value.
+    const shown = (key: (typeof SMTP_KEYS)[number]) =>
+        key !== "smtpPassword"
+            ? show(value(key))
+            : typeof password === "string"
+              ? `text of ${password.length} characters${/\s/.test(password) ? " with whitespace" : ""} (value not shown)`
+              : `a value of type ${typeof password} (value not shown)`;
+    const fixes: Record<(typeof SMTP_KEYS)[number], string> = {
+        "alerts.smtpSmarthost": r.setCmd("alerts.smtpSmarthost", "smtp.sendgrid.net:587"),
+        "alerts.smtpFrom": r.setCmd("alerts.smtpFrom", `alerts@${domain}`),
+        "alerts.smtpUsername": r.setCmd("alerts.smtpUsername", "apikey"),
+        smtpPassword: `pulumi config set --secret ${r.path("smtpPassword")} <the relay's password or API key>`,
+    };
+    const all = `e-mail alerts need all of ${andList(SMTP_KEYS.map((k) => r.path(k)))}`;
+    const givenList = andList(given.map((k) => r.path(k)));
+    for (const key of SMTP_KEYS.filter((k) => !given.includes(k))) {
+        r.problem(`${r.path(key)}: required when ${givenList} ${given.length === 1 ? "is" : "are"} set; ${all}. Fix: ${fixes[key]}`);
+    }
+
+    const smarthost = value("alerts.smtpSmarthost");
+    const parts = smarthost === undefined ? undefined : smarthostParts(smarthost);
+    if (smarthost !== undefined && !parts) {
+        r.problem(
+            `${r.path("alerts.smtpSmarthost")}: expected "host:port" of an authenticated SMTP relay, such as "smtp.sendgrid.net:587"; got ${show(smarthost)}. Fix: ${fixes["alerts.smtpSmarthost"]}`,
+        );
+    } else if (parts && REFUSED_SMTP_PORTS[parts.port]) {
+        r.problem(
+            `${r.path("alerts.smtpSmarthost")}: port ${parts.port} is refused: ${REFUSED_SMTP_PORTS[parts.port]}; expected the relay's submission port, 587 or 2525, with STARTTLS; got ${show(smarthost)}. Fix: ${r.setCmd("alerts.smtpSmarthost", `${parts.host}:587`)}`,
+        );
+    }
+    const from = value("alerts.smtpFrom");
+    if (from !== undefined && (typeof from !== "string" || !EMAIL_PATTERN.test(from))) {
+        r.problem(
+            `${r.path("alerts.smtpFrom")}: expected an e-mail address the relay lets the account send from, such as "alerts@${domain}"; got ${show(from)}. Fix: ${fixes["alerts.smtpFrom"]}`,
+        );
+    }
+    const username = value("alerts.smtpUsername");
+    if (username !== undefined && !isSmtpCredential(username)) {
+        r.problem(
+            `${r.path("alerts.smtpUsername")}: expected the relay's user name, 1 to 256 characters without whitespace, such as "apikey"; got ${show(username)}. Fix: ${fixes["alerts.smtpUsername"]}`,
+        );
+    }
+    if (password !== undefined && !isSmtpCredential(password)) {
+        // Alertmanager 0.25 and 0.26 send the password file's content untrimmed (alertmanager.ts).
+        r.problem(
+            `${r.path("smtpPassword")}: expected the relay's password or API key, 1 to 256 characters without whitespace; got ${shown("smtpPassword")}. Fix: ${fixes.smtpPassword}`,
+        );
+    }
+
+    if (!logs) {
+        for (const key of given) {
+            const rm = key === "smtpPassword" ? `pulumi config rm ${r.path(key)}` : `pulumi config rm --path '${r.path(key)}'`;
+            const enable = tier >= 1 ? `pulumi config set --path '${r.path("logs.enabled")}' true, or ` : "";
+            r.problem(
+                `${r.path(key)}: applies only to a stack with the monitor droplet, whose Alertmanager sends the alert e-mails (tier 2 and above, or tier 1 with logs.enabled true); got ${shown(key)} at tier ${tier} without logs. Fix: ${enable}${rm}`,
+            );
+        }
+    }
+    // With neither e-mails nor Slack from tier 2, readAlerts already asks for alerts.emails.
+    const listed = r.get("alerts.emails");
+    const emailsGiven = (Array.isArray(listed) && listed.length > 0) || r.values.alertEmail !== undefined;
+    if (!emailsGiven && !(monitoring && r.get("alerts.slackChannel") === undefined)) {
+        r.problem(
+            `${r.path("alerts.emails")}: required when an SMTP relay is set (${givenList}); Alertmanager e-mails the alerts to these addresses; got none. Fix: ${r.setCmd("alerts.emails[0]", "ops@example.com")}`,
+        );
+    }
+    if (r.problems.length > before || emails.length === 0) return undefined;
+    return { smarthost: smarthost as string, from: from as string, username: username as string, password: password as string };
 }
 
 export function readApp(r: ConfigReader): StackSettings["app"] {

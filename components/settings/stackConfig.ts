@@ -5,7 +5,7 @@ import { KEYS, SECRET_KEYS } from "./configKeys";
 import { readDatabase, readExtras, readLoadBalancer, readPools } from "./capacitySection";
 import { readDns } from "./dnsSection";
 import { readLogs } from "./observabilitySection";
-import { readAlerts, readApp, readCertificate, readSecretsDelivery, readSite, readTier } from "./siteSection";
+import { readAlerts, readApp, readCertificate, readSecretsDelivery, readSite, readSmtpRelay, readTier } from "./siteSection";
 import { ConfigError, NAMESPACE, type StackSettings } from "./stackSettings";
 import { TIER_PROFILES } from "./tiers";
 
@@ -35,6 +35,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
     const { cache, staticAssets } = readExtras(r, tier, profile, site.region);
     const certificate = readCertificate(r, tier, profile);
     const logs = readLogs(r, tier, profile);
+    const smtp = readSmtpRelay(r, tier, profile.monitoring, site.domain, alerts.emails, logs);
     const secretsDelivery = readSecretsDelivery(r, tier, { web, appPool }, loadBalancer, certificate);
     const allowDataLoss = r.bool("allowDataLoss", false);
     if (r.problems.length > 0) throw new ConfigError(stack, r.problems);
@@ -42,7 +43,7 @@ export function parseStackConfig(stack: string, raw: Readonly<Record<string, str
         stack,
         tier,
         ...site,
-        alerts,
+        alerts: smtp ? { ...alerts, smtp } : alerts,
         app,
         secretsDelivery,
         web,

@@ -63,6 +63,16 @@ export interface LogsSettings {
     readonly monitorSize: string;
 }
 
+/** An authenticated SMTP relay (`alerts.smtp*`, `smtpPassword`). */
+export interface SmtpRelaySettings {
+    /** `host:port`; never port 25 (DigitalOcean blocks it) nor 465. */
+    readonly smarthost: string;
+    readonly from: string;
+    readonly username: string;
+    /** A secret. */
+    readonly password: string;
+}
+
 /** Everything the program builds from, with the tier's defaults already applied. */
 export interface StackSettings {
     readonly stack: string;
@@ -74,7 +84,12 @@ export interface StackSettings {
     readonly vpcIpRange?: string;
     readonly sshKeys: readonly string[];
     readonly adminCidrs: readonly string[];
-    readonly alerts: { readonly emails: readonly string[]; readonly slack?: { readonly channel: string; readonly url: string } };
+    readonly alerts: {
+        readonly emails: readonly string[];
+        readonly slack?: { readonly channel: string; readonly url: string };
+        /** The authenticated SMTP relay the monitor's Alertmanager e-mails `emails` through (issue 15); needs `logs`. */
+        readonly smtp?: SmtpRelaySettings;
+    };
     readonly app: { readonly image: string; readonly port: number; readonly healthPath: string };
     /** userData: cloud-init writes the secrets file from secret user data; manual: an operator copies it in. */
     readonly secretsDelivery: SecretsDelivery;

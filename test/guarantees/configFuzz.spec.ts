@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { ProgramError } from "../../plan/capture/runProgram";
 import fc from "fast-check";
-import { CONFIG_PATHS } from "../../components/settings/configKeys";
+import { CONFIG_PATHS, SECRET_KEYS } from "../../components/settings/configKeys";
 import { parseStackConfig } from "../../components/settings/stackConfig";
 import { ConfigError } from "../../components/settings/stackSettings";
 import { TIERS } from "../../components/settings/tiers";
@@ -18,7 +18,6 @@ const HEADER = 'Invalid configuration for stack "dev":';
 const TOP_KEYS = [...new Set(CONFIG_PATHS.map((p) => p.split(".")[0]))];
 const SUB_KEYS: Record<string, string[]> = {};
 for (const p of CONFIG_PATHS.filter((p) => p.includes("."))) (SUB_KEYS[p.split(".")[0]] ??= []).push(p.split(".")[1]);
-const SECRET_KEYS = ["slackWebhookUrl", "tlsPrivateKey"];
 
 /** Text a person (or a broken script) might type as a value. */
 const ODD_TEXT = [
@@ -87,11 +86,19 @@ const PLAUSIBLE: Record<string, fc.Arbitrary<unknown>> = {
     sshKeys: fc.constantFrom(["12345"], ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"], "12345, 67890", "", [], ["ssh-rsa AAAA"], 42),
     adminCidrs: fc.constantFrom([], ["203.0.113.7/32"], ["0.0.0.0/0"], ["2001:db8::/32"], ["::/0"], ["not a cidr"]),
     alerts: fc.record(
-        { emails: fc.constantFrom(["ops@example.com"], [], ["nope"]), slackChannel: fc.constantFrom("#ops", "ops", "#Ops Team") },
+        {
+            emails: fc.constantFrom(["ops@example.com"], [], ["nope"]),
+            slackChannel: fc.constantFrom("#ops", "ops", "#Ops Team"),
+            // Issue 15: the SMTP relay; ports 25 and 465 are refused, as is anything that is not host:port.
+            smtpSmarthost: fc.constantFrom("smtp.sendgrid.net:587", "smtp.mailgun.org:2525", "smtp.sendgrid.net:25", "relay:465", "relay", "a b:587"),
+            smtpFrom: fc.constantFrom("alerts@example.com", "alerts"),
+            smtpUsername: fc.constantFrom("apikey", "api key", ""),
+        },
         { requiredKeys: [] },
     ),
     alertEmail: fc.constantFrom("ops@example.com", "ops"),
     slackWebhookUrl: fc.constantFrom("https://hooks.slack.com/services/T/B/x", "http://hooks.slack.com/x"),
+    smtpPassword: fc.constantFrom("SG.relay-password", "two words", "line\nbreak", 42),
     app: fc.record(
         {
             // Values the host renderers reject must be refused by the parser too (they share components/hostConfig/checks.ts).

@@ -1,5 +1,5 @@
 // Secrets (issue 6, item 4): the database passwords and URIs the cloud returns (the mock invents
-// `mock-password-<n>`), the Slack webhook and a custom certificate's private key never appear in plaintext in
+// `mock-password-<n>`), the Slack webhook, the SMTP relay's password and a custom certificate's private key never appear in plaintext in
 // stack outputs as the plan prints them, in the plan's text/json/markdown output, or in the mock engine's log
 // lines. Issue 13: by default the app's secrets (and a custom certificate for HAProxy) travel in user data,
 // which is then a Pulumi secret (encrypted in state, "[secret]" in every rendering) and holds them only in the
@@ -19,6 +19,7 @@ import { availabilityOf, priceResources } from "../../plan/pipeline";
 import { RecordedResource, isSecret, plain } from "../../plan/capture/recorder";
 import { parse } from "yaml";
 import { pushPasswordFrom } from "../../components/webStackMonitor";
+import { SECRET_KEYS } from "../../components/settings/configKeys";
 import { ProgramRun, exampleConfig, output, runProgram } from "../support/program";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -26,17 +27,19 @@ const WEBHOOK = "https://hooks.slack.com/services/T0HARDEN/B0HARDEN/webhook-secr
 const KEY_MARKER = "HARDENINGPRIVATEKEYMATERIAL";
 const PRIVATE_KEY = `-----BEGIN PRIVATE KEY-----\nMIIE${KEY_MARKER}AAAA\n-----END PRIVATE KEY-----\n`;
 const CERT = "-----BEGIN CERTIFICATE-----\nMIIDpublicleaf\n-----END CERTIFICATE-----\n";
+const SMTP_PASSWORD = "SG.hardeningSmtpPassword-7a91";
+const SMTP_RELAY = { smtpSmarthost: "smtp.sendgrid.net:587", smtpFrom: "alerts@example.com", smtpUsername: "apikey" };
 
-/** Tier 2 with every secret the config can hold: a Slack webhook and a custom certificate. */
+/** Tier 2 with every secret the config can hold: a Slack webhook, an SMTP relay's password and a custom certificate. */
 const SECRET_CONFIG = {
     ...exampleConfig(2),
-    alerts: { emails: ["ops@example.com"], slackChannel: "#ops" },
+    alerts: { emails: ["ops@example.com"], slackChannel: "#ops", ...SMTP_RELAY },
     slackWebhookUrl: WEBHOOK,
+    smtpPassword: SMTP_PASSWORD,
     certificate: { kind: "custom" },
     tlsPrivateKey: PRIVATE_KEY,
     tlsCertificate: CERT,
 };
-const SECRET_KEYS = ["slackWebhookUrl", "tlsPrivateKey"];
 
 /** Every secret value the run holds: what the cloud returned as passwords and URIs, and the config secrets. */
 function secretsOf(resources: RecordedResource[], extra: string[] = []): string[] {
@@ -205,7 +208,7 @@ describe("secrets never appear in plaintext", function () {
     const stacks: [string, Record<string, unknown>, string[]][] = [
         ...[0, 1, 2, 3].map((tier) => [`tier ${tier}`, exampleConfig(tier), []] as [string, Record<string, unknown>, string[]]),
         ["tier 3 with the haproxy engine", { ...exampleConfig(3), loadBalancer: { engine: "haproxy" } }, []],
-        ["tier 2 with a Slack webhook and a custom certificate", SECRET_CONFIG, SECRET_KEYS],
+        ["tier 2 with a Slack webhook, an SMTP relay and a custom certificate", SECRET_CONFIG, SECRET_KEYS],
         ["tier 3 with the haproxy engine and a custom certificate", { ...SECRET_CONFIG, tier: 3, loadBalancer: { engine: "haproxy" } }, SECRET_KEYS],
         ["tier 2 with an autoscaled app pool", { ...exampleConfig(2), app: { autoscale: { min: 2, max: 4 } } }, []],
         ["tier 2 with an autoscaled web pool, which pushes its QPS", { ...exampleConfig(2), web: { autoscale: { min: 2, max: 4 } } }, []],
@@ -219,7 +222,7 @@ describe("secrets never appear in plaintext", function () {
             let secrets: string[];
             before(async () => {
                 ({ run, log } = await runLogged(config, secretKeys));
-                secrets = secretsOf(run.resources, secretKeys.length ? [WEBHOOK, PRIVATE_KEY] : []);
+                secrets = secretsOf(run.resources, secretKeys.length ? [WEBHOOK, SMTP_PASSWORD, PRIVATE_KEY] : []);
             });
 
             it("has secrets to look for (passwords from tier 1, the config's own secrets)", () => {
@@ -320,5 +323,21 @@ describe("secrets never appear in plaintext", function () {
             assert.ok(r.code === 0 || r.code === 1, r.stderr);
             assert.ok(!`${r.stdout}${r.files}`.includes(SECRET_PLACEHOLDER));
         });
+    });
+
+    it("keeps the SMTP relay's password out of every user data, the outputs and the log with secrets.delivery manual", async () => {
+        const config = {
+            ...exampleConfig(3),
+            secrets: { delivery: "manual" },
+            alerts: { emails: ["ops@example.com"], ...SMTP_RELAY },
+            smtpPassword: SMTP_PASSWORD,
+        };
+        const { run, log } = await runLogged(config, ["smtpPassword"]);
+        const monitor = userDataRecords(run.resources).filter((u) => u.name.includes("-monitor"));
+        assert.equal(monitor.length, 1, "the stack has its monitor");
+        assert.match(monitor[0].text, /smtp_auth_password_file/, "the monitor e-mails through the relay");
+        for (const u of userDataRecords(run.resources)) assertNoSecret(`${u.name}'s user data`, u.text, [SMTP_PASSWORD]);
+        assertNoSecret("stack outputs", JSON.stringify(planDocument(run).outputs), [SMTP_PASSWORD]);
+        assertNoSecret("the program's log", log, [SMTP_PASSWORD]);
     });
 });

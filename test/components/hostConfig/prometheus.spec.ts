@@ -15,13 +15,12 @@ import {
     NGINX_EXPORTER_SETUP,
     PROMETHEUS_DEFAULTS,
     PROMETHEUS_RULES_PATH,
-    SLACK_WEBHOOK_PATH,
     monitorConfigProblems,
     nginxExporterSetupScript,
-    renderAlertmanagerConfig,
     renderPrometheusConfig,
     renderPrometheusRules,
 } from "../../../components/hostConfig/prometheus";
+import { SLACK_WEBHOOK_PATH, renderAlertmanagerConfig } from "../../../components/hostConfig/alertmanager";
 import { ROLES } from "../../support/hostRoles";
 import { cloudInitSchema, requireTool, run, tempDir } from "../../support/hostTools";
 
