@@ -81,8 +81,8 @@ export function createMonitor(
     if (!s.logs) return undefined;
     const database = data.database;
     const child = { parent };
-    const web = { autoscaled: webPool === "autoscale", droplets: webPool === "autoscale" ? [] : webPool };
-    const webDroplets = web.droplets;
+    const autoscaled = webPool === "autoscale";
+    const webDroplets = autoscaled ? [] : webPool;
     webDroplets.forEach(
         (d, i) =>
             new digitalocean.DnsRecord(
@@ -107,7 +107,7 @@ export function createMonitor(
                 caCertificate: caCert.certificate,
             }));
     const slack = s.alerts.slack && { channel: s.alerts.slack.channel, url: withSecrets ? s.alerts.slack.url : undefined };
-    const pushPassword = web.autoscaled && data.logs && withSecrets ? metricsPushPassword(data.logs) : undefined;
+    const pushPassword = autoscaled && data.logs && withSecrets ? metricsPushPassword(data.logs) : undefined;
     const smtp = s.alerts.smtp;
     const email: MonitorConfig["email"] = smtp && { ...smtp, to: s.alerts.emails, password: withSecrets ? smtp.password : undefined };
     const text = pulumi.all([db, pushPassword]).apply(([dbConfig, password]) =>
@@ -115,7 +115,7 @@ export function createMonitor(
             stack: s.stack,
             retentionDays: s.logs!.indexDaysMax,
             webTargetsName: webDroplets.length > 0 ? `${WEB_METRICS_NAME}.${s.domain}` : undefined,
-            webPush: web.autoscaled ? { password } : undefined,
+            webPush: autoscaled ? { password } : undefined,
             database: dbConfig,
             slack,
             email,
@@ -136,7 +136,7 @@ export function createMonitor(
         },
         child,
     );
-    if (web.autoscaled) {
+    if (autoscaled) {
         new digitalocean.DnsRecord(
             `${name}-metrics-push`,
             { domain: zone, type: "A", name: METRICS_PUSH_NAME, value: monitor.droplets[0].ipv4AddressPrivate, ttl: DNS_TTL_SECONDS },

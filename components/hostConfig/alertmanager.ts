@@ -13,14 +13,15 @@
 // holds the password with no line break.
 import { stringify } from "yaml";
 import { EMAIL_PATTERN, checkHost, checkPort } from "./checks";
+import { PROMETHEUS_SECRETS_DIR } from "./prometheusHost";
 import { HEADER } from "./types";
 
 /**
  * Secret files (0600, owned by `prometheus`, the user the packaged daemons run as), read through `api_url_file` and
  * `smtp_auth_password_file`, so no secret sits in alertmanager.yml.
  */
-export const SLACK_WEBHOOK_PATH = "/etc/prometheus/secrets/slack-webhook-url";
-export const SMTP_PASSWORD_PATH = "/etc/prometheus/secrets/smtp-password";
+export const SLACK_WEBHOOK_PATH = `${PROMETHEUS_SECRETS_DIR}/slack-webhook-url`;
+export const SMTP_PASSWORD_PATH = `${PROMETHEUS_SECRETS_DIR}/smtp-password`;
 
 /** Relay ports the monitor cannot use, and why (the stack config parser reports the same reasons). */
 export const REFUSED_SMTP_PORTS: Readonly<Record<number, string>> = {

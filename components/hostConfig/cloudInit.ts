@@ -33,7 +33,7 @@ import { HAPROXY_CERT_DIR, HAPROXY_CONFIG_PATH, haproxyConfigProblems, renderHap
 import { METADATA_LOCK_SERVICE, metadataLockCommands, metadataLockFiles, withMetadataLock } from "./metadataLock";
 import { NGINX_SITE_LINK, NGINX_SITE_PATH, renderNginxConfig } from "./nginx";
 import { type MetricsPush, metricsAgentParts, pushPasswordProblems } from "./metricsPush";
-import { type MonitorConfig, NGINX_EXPORTER_PORT, monitorCloudConfig, nginxExporterParts } from "./prometheus";
+import { type MonitorConfig, monitorCloudConfig, nginxExporterParts } from "./prometheus";
 import { type AppSecrets, type AppSpec, type CloudConfig, type DatabaseEndpoint, type HostRole, type WriteFile, SYSTEMD_DIR, envFile, file } from "./types";
 
 /** Droplet image every role is written for. */
@@ -69,11 +69,11 @@ export function renderMonitorCloudInit(config: MonitorConfig): string {
  * scrapes the exporter and writes to the monitor; its password makes the text a secret (the caller keeps it one).
  */
 export function addNginxExporter(userData: string, push?: MetricsPush): string {
-    const problems = pushPasswordProblems(push?.password);
+    const problems = pushPasswordProblems(push?.password, "push.password");
     if (push) checkHost(problems, "push.host", push.host);
     if (problems.length > 0) throw new Error(`Invalid metrics push:\n${formatProblems(problems)}`);
     const config = parse(userData.replace(/^#cloud-config\n/, ""), { version: "1.1" }) as CloudConfig;
-    const parts = [nginxExporterParts(), ...(push ? [metricsAgentParts(push, NGINX_EXPORTER_PORT)] : [])];
+    const parts = [nginxExporterParts(), ...(push ? [metricsAgentParts(push)] : [])];
     const exported: CloudConfig = {
         ...config,
         packages: [...config.packages, ...parts.flatMap((p) => p.packages)],

@@ -9,7 +9,9 @@
 // So series arrive with the same job and instance labels the monitor's DNS-discovered scrape gives fixed pools,
 // and the recording rules and alerts are the same. Agent mode and the receiver are Prometheus features from 2.32
 // and 2.33 (prometheus.io/docs/prometheus/latest/feature_flags/#prometheus-agent, …/storage/#overview); Debian 12
-// ships 2.42, the version these renderers are checked with, and Ubuntu 24.04 a later 2.x.
+// ships 2.42, the version these renderers are checked with. Prometheus 3 replaced `--enable-feature=agent` with
+// `--agent`: the droplet image's archive version (ubuntu-24-04-x64) is assumed 2.x and was not checked here.
+import { NGINX_EXPORTER_PORT, PROMETHEUS_DEFAULTS, PROMETHEUS_LISTEN, PROMETHEUS_SECRETS_DIR, SECRETS_DIR_COMMAND } from "./prometheusHost";
 import { HEADER, type WriteFile, file } from "./types";
 
 /** The monitor's push listener (nginx, private IPv4 only) and the only path it forwards. */
@@ -17,8 +19,6 @@ export const METRICS_PUSH_PORT = 9091;
 export const METRICS_PUSH_PATH = "/api/v1/write";
 /** The one basic-auth user of the push listener. */
 export const METRICS_PUSH_USER = "webstack-push";
-/** The local Prometheus the push listener forwards to (the monitor's, on loopback). */
-const PROMETHEUS_LOOPBACK = "127.0.0.1:9090";
 
 /** Monitor: nginx's site, the listen include its boot script writes, and the password file (`{PLAIN}` scheme). */
 export const PUSH_SITE_PATH = "/etc/nginx/conf.d/webstack-metrics-push.conf";
@@ -29,11 +29,9 @@ export const PUSH_LISTENER_SETUP = "/usr/local/sbin/webstack-metrics-push-setup"
 /** Web droplets: the agent's config, its target file (written at boot), its password file and its setup script. */
 export const AGENT_CONFIG_PATH = "/etc/prometheus/webstack-agent.yml";
 export const AGENT_TARGETS_PATH = "/etc/prometheus/webstack-agent-targets.json";
-export const AGENT_PASSWORD_PATH = "/etc/prometheus/secrets/metrics-push-password";
+export const AGENT_PASSWORD_PATH = `${PROMETHEUS_SECRETS_DIR}/metrics-push-password`;
 export const AGENT_SETUP = "/usr/local/sbin/webstack-metrics-agent-setup";
 export const AGENT_STORAGE_PATH = "/var/lib/prometheus/agent";
-/** The agent's own HTTP listener (its status pages): loopback only. */
-export const AGENT_LISTEN = "127.0.0.1:9090";
 
 /**
  * Debian's and Ubuntu's `prometheus` package recommends `prometheus-node-exporter`, which apt installs by default
@@ -67,10 +65,10 @@ export function pushUrl(host: string): string {
 }
 
 /** A password the push listener can hold in `{PLAIN}` form: letters and digits only (no `:` or newline). */
-export function pushPasswordProblems(password: string | undefined): string[] {
+export function pushPasswordProblems(password: string | undefined, path: string): string[] {
     return password === undefined || /^[A-Za-z0-9]{16,128}$/.test(password)
         ? []
-        : ["push.password: must be 16 to 128 letters or digits; got a value that is not (value not shown)."];
+        : [`${path}: must be 16 to 128 letters or digits; got a value that is not (value not shown).`];
 }
 
 /** The agent's prometheus.yml: scrape the local exporter as job "web", remote-write every sample to the monitor. */
@@ -94,36 +92,35 @@ export function renderAgentConfig(push: MetricsPush): string {
 }
 
 /** The agent's boot script: its target is the exporter on the droplet's private IPv4 (the same instance label as a scrape). */
-export function agentSetupScript(exporterPort: number): string {
+export function agentSetupScript(): string {
     return [
         "#!/bin/sh",
         HEADER,
         "set -eu",
         "ip=$(curl -fsS --retry 5 http://169.254.169.254/metadata/v1/interfaces/private/0/ipv4/address)",
-        `printf '[{"targets": ["%s:${exporterPort}"]}]\\n' "$ip" > ${AGENT_TARGETS_PATH}`,
-        // Created here too: with `secrets.delivery: manual` no secret file made the directory.
-        "install -d -m 0700 -o prometheus -g prometheus /etc/prometheus/secrets",
+        `printf '[{"targets": ["%s:${NGINX_EXPORTER_PORT}"]}]\\n' "$ip" > ${AGENT_TARGETS_PATH}`,
+        SECRETS_DIR_COMMAND.join(" "),
         "systemctl restart prometheus.service",
         "",
     ].join("\n");
 }
 
 /** The cloud-config parts an autoscaled web role adds to push its QPS: the agent package, config, secret and setup. */
-export function metricsAgentParts(push: MetricsPush, exporterPort: number): { packages: string[]; writeFiles: WriteFile[]; runcmd: string[][] } {
+export function metricsAgentParts(push: MetricsPush): { packages: string[]; writeFiles: WriteFile[]; runcmd: string[][] } {
     const args = [
         "--enable-feature=agent",
         `--config.file=${AGENT_CONFIG_PATH}`,
         `--storage.agent.path=${AGENT_STORAGE_PATH}`,
-        `--web.listen-address=${AGENT_LISTEN}`,
+        `--web.listen-address=${PROMETHEUS_LISTEN}`,
     ];
     return {
         packages: ["prometheus"],
         writeFiles: [
             nodeExporterPin(),
             file(AGENT_CONFIG_PATH, renderAgentConfig(push), "0644"),
-            file("/etc/default/prometheus", `${HEADER}\nARGS="${args.join(" ")}"\n`, "0644"),
+            file(PROMETHEUS_DEFAULTS, `${HEADER}\nARGS="${args.join(" ")}"\n`, "0644"),
             ...(push.password !== undefined ? [{ ...file(AGENT_PASSWORD_PATH, push.password, "0600"), owner: "prometheus:prometheus" }] : []),
-            file(AGENT_SETUP, agentSetupScript(exporterPort), "0700"),
+            file(AGENT_SETUP, agentSetupScript(), "0700"),
         ],
         runcmd: [[AGENT_SETUP]],
     };
@@ -138,12 +135,12 @@ export function renderPushSite(): string {
         `    include ${PUSH_LISTEN_PATH};`,
         "    server_name _;",
         "    access_log off;",
-        // Remote-write batches are snappy-compressed protobuf, far under this (Prometheus sends at most 2,000 samples a request by default).
+        // Remote-write requests are snappy-compressed batches of at most queue_config.max_samples_per_send samples: 8m is headroom.
         "    client_max_body_size 8m;",
         `    location = ${METRICS_PUSH_PATH} {`,
         '        auth_basic "webstack metrics push";',
         `        auth_basic_user_file ${PUSH_HTPASSWD_PATH};`,
-        `        proxy_pass http://${PROMETHEUS_LOOPBACK};`,
+        `        proxy_pass http://${PROMETHEUS_LISTEN};`,
         "    }",
         "    location / {",
         "        return 404;",

@@ -18,19 +18,18 @@ import { NGINX_STATUS_PATH, NGINX_STATUS_PORT } from "./logShipper";
 import { type CloudConfig, type WriteFile, HEADER, file } from "./types";
 import { withMetadataLock } from "./metadataLock";
 import { METRICS_PUSH_PORT, nodeExporterPin, pushListenerParts, pushPasswordProblems } from "./metricsPush";
+import { NGINX_EXPORTER_PORT, PROMETHEUS_DEFAULTS, PROMETHEUS_LISTEN, PROMETHEUS_SECRETS_DIR, SECRETS_DIR_COMMAND } from "./prometheusHost";
 
-/** The nginx exporter's port on the web droplets' private interface (the package's default, 9113). */
-export const NGINX_EXPORTER_PORT = 9113;
+export { NGINX_EXPORTER_PORT, PROMETHEUS_DEFAULTS, PROMETHEUS_LISTEN };
+
 export const NGINX_EXPORTER_DEFAULTS = "/etc/default/prometheus-nginx-exporter";
 /** Writes the exporter's flags at boot: the listen address is the droplet's private IPv4, known only there. */
 export const NGINX_EXPORTER_SETUP = "/usr/local/sbin/webstack-nginx-exporter-setup";
-/** Prometheus and Alertmanager listen on loopback only; they are viewed through SSH (docs/monitoring.md). */
-export const PROMETHEUS_LISTEN = "127.0.0.1:9090";
+/** Alertmanager, like Prometheus, listens on loopback only. */
 export const ALERTMANAGER_LISTEN = "127.0.0.1:9093";
 export const PROMETHEUS_CONFIG_PATH = "/etc/prometheus/prometheus.yml";
 export const PROMETHEUS_RULES_PATH = "/etc/prometheus/webstack-rules.yml";
 export const ALERTMANAGER_CONFIG_PATH = "/etc/prometheus/alertmanager.yml";
-export const PROMETHEUS_DEFAULTS = "/etc/default/prometheus";
 export const ALERTMANAGER_DEFAULTS = "/etc/default/prometheus-alertmanager";
 /** The managed database's CA (public, from `getDatabaseCa`): the metrics endpoint's certificate chains to it. */
 export const DATABASE_CA_PATH = "/etc/prometheus/database-ca.crt";
@@ -38,7 +37,7 @@ export const DATABASE_CA_PATH = "/etc/prometheus/database-ca.crt";
  * Secret file (0600). Owned by `prometheus`, not root: the daemons run as that user (the packages' units) and
  * read it through `password_file`, so the secret never sits in a config file (Alertmanager's: alertmanager.ts).
  */
-export const DATABASE_METRICS_PASSWORD_PATH = "/etc/prometheus/secrets/database-metrics-password";
+export const DATABASE_METRICS_PASSWORD_PATH = `${PROMETHEUS_SECRETS_DIR}/database-metrics-password`;
 
 /** Spike: the total rate is this many times the rate one day earlier (and above MIN_RATE). Drop: under 1 / this. */
 export const SPIKE_FACTOR = 3;
@@ -89,7 +88,7 @@ export function monitorConfigProblems(config: MonitorConfig): string[] {
     if (config?.webTargetsName !== undefined) checkHost(problems, "webTargetsName", config.webTargetsName);
     if (config?.webTargetsName !== undefined && config.webPush)
         problems.push(`webPush: the web pool is either scraped (webTargetsName) or pushes, not both; got both.`);
-    problems.push(...pushPasswordProblems(config?.webPush?.password).map((p) => `webPush.${p}`));
+    problems.push(...pushPasswordProblems(config?.webPush?.password, "webPush.password"));
     const db = config?.database;
     if (db) {
         if (!Array.isArray(db.endpoints) || db.endpoints.length === 0) problems.push(`database.endpoints: at least one endpoint is required; got none.`);
@@ -263,12 +262,7 @@ export function monitorCloudConfig(config: MonitorConfig): CloudConfig {
             ...(config.email?.password !== undefined ? [prometheusFile(SMTP_PASSWORD_PATH, config.email.password)] : []),
         ],
         // The packages started both daemons on their stock configs before write_files ran.
-        runcmd: [
-            ["chmod", "0700", "/etc/prometheus/secrets"],
-            ["chown", "prometheus:prometheus", "/etc/prometheus/secrets"],
-            ["systemctl", "restart", "prometheus.service", "prometheus-alertmanager.service"],
-            ...push.runcmd,
-        ],
+        runcmd: [SECRETS_DIR_COMMAND, ["systemctl", "restart", "prometheus.service", "prometheus-alertmanager.service"], ...push.runcmd],
     };
     // The metrics password, the Slack webhook, the SMTP password and the push password are in the user data, which the
     // metadata service serves to any local process (prometheus included): lock it to root as on the app droplets.

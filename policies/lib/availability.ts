@@ -131,9 +131,10 @@ function closedToTheWorld(firewalls: readonly AvailabilityResource[]): (d: { id?
     const admitsWorld = (inbound: unknown): boolean =>
         !Array.isArray(inbound) ||
         inbound.some((rule: unknown) => {
-            const sources = known(read(rule, "sourceAddresses"));
+            const sources = read(rule, "sourceAddresses");
+            // Not known yet (a preview): it may admit the world. Absent: the rule admits tags, droplets or balancers.
+            if (isUnknown(sources) || (sources !== undefined && !Array.isArray(sources))) return true;
             if (sources === undefined) return false;
-            if (!Array.isArray(sources)) return true;
             if (!sources.some((a) => typeof a === "string" && isWorldCidr(a))) return false;
             const range = parsePortRange(str(known(read(rule, "portRange"))));
             return !(range && range[0] === 22 && range[1] === 22);

@@ -14,7 +14,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { renderHaproxyConfig } from "../../components/hostConfig/haproxy";
 import { renderNginxConfig } from "../../components/hostConfig/nginx";
-import { eventually, freePort, requireTool, run, tempDir } from "../support/hostTools";
+import { eventually, freePort, loopbackNginx, requireTool, run, tempDir } from "../support/hostTools";
 
 const DOMAIN = "example.test";
 const HEALTH = "/healthz";
@@ -138,20 +138,7 @@ describe("data plane on loopback: haproxy → nginx → TCP internal LB → app 
             healthPath: HEALTH,
         });
         fs.writeFileSync(path.join(dir, "site.conf"), site.replace(`listen ${ports.nginx} `, `listen 127.0.0.1:${ports.nginx} `));
-        const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `    ${t}_temp_path ${dir}/${t};`);
-        const conf = [
-            `pid ${dir}/nginx.pid;`,
-            `error_log ${dir}/nginx-error.log;`,
-            "events { worker_connections 64; }",
-            "http {",
-            `    access_log off;`,
-            ...temp,
-            `    include ${dir}/site.conf;`,
-            "}",
-            "",
-        ];
-        fs.writeFileSync(path.join(dir, "nginx.conf"), conf.join("\n"));
-        children.push(spawn(nginx, ["-p", `${dir}/`, "-e", `${dir}/nginx-error.log`, "-c", `${dir}/nginx.conf`, "-g", "daemon off;"], { stdio: "ignore" }));
+        children.push(spawn(nginx, [...loopbackNginx(dir, path.join(dir, "site.conf")), "-g", "daemon off;"], { stdio: "ignore" }));
 
         // HAProxy as the haproxy role renders it (TLS on, the one web server being our nginx).
         const cfg = renderHaproxyConfig({

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as digitalocean from "@pulumi/digitalocean";
 import { estimateAvailability, parallel, percent } from "../../policies/lib/availability";
 import { stackAvailabilityTarget, stackMonthlyBudget } from "../../policies/targets";
-import { materialize, ref, runStack, spec } from "../support/policyHarness";
+import { UNKNOWN, materialize, ref, runStack, spec } from "../support/policyHarness";
 import { plainDatabase, plainDroplet, plainDroplets, plainLoadBalanced, plainSingleDroplet } from "./plainStacks";
 
 describe("availability model (policies/lib/availability.ts)", () => {
@@ -63,6 +63,10 @@ describe("availability model (policies/lib/availability.ts)", () => {
 
         it("counts it once a firewall admits the internet on a web port", () => {
             assert.deepEqual(servers(stack([push, { protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0"] }])), ["metrics"]);
+        });
+
+        it("counts it while a rule's sources are not known yet (a preview): they may be the world", () => {
+            assert.deepEqual(servers(stack([push, { protocol: "tcp", portRange: "443", sourceAddresses: UNKNOWN }])), ["metrics"]);
         });
 
         it("counts it when no firewall covers it (DigitalOcean then admits everything)", () => {

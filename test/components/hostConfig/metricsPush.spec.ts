@@ -34,7 +34,7 @@ import {
     renderPrometheusRules,
 } from "../../../components/hostConfig/prometheus";
 import { ROLES } from "../../support/hostRoles";
-import { cloudInitSchema, eventually, freePort, requireTool, run, tempDir } from "../../support/hostTools";
+import { cloudInitSchema, eventually, freePort, loopbackNginx, requireTool, run, tempDir } from "../../support/hostTools";
 
 const PASSWORD = "0123456789abcdef0123456789abcdefPushSecret";
 const PUSH = { host: "webstack-metrics-push.example.com", password: PASSWORD };
@@ -101,7 +101,7 @@ describe("metrics push from autoscale web pools (issue 15, QPS)", () => {
         const doc = docOf(addNginxExporter(renderCloudInit(ROLES.web), { host: PUSH.host }));
         assert.equal(fileOf(doc, AGENT_PASSWORD_PATH), undefined);
         assert.equal(fileOf(doc, METADATA_LOCK_SCRIPT), undefined);
-        assert.ok(agentSetupScript(9113).includes("install -d -m 0700 -o prometheus -g prometheus /etc/prometheus/secrets\n"));
+        assert.ok(agentSetupScript().includes("install -d -m 0700 -o prometheus -g prometheus /etc/prometheus/secrets\n"));
     });
 
     it("refuses a push password nginx's {PLAIN} file cannot hold and a bad host, listing both", () => {
@@ -167,7 +167,7 @@ describe("metrics push from autoscale web pools (issue 15, QPS)", () => {
     it("lists a monitor that both scrapes and receives the web pool, and a bad push password", () => {
         assert.deepEqual(monitorConfigProblems({ ...MONITOR, webTargetsName: "webstack-metrics-web.example.com", webPush: { password: "x" } }), [
             "webPush: the web pool is either scraped (webTargetsName) or pushes, not both; got both.",
-            "webPush.push.password: must be 16 to 128 letters or digits; got a value that is not (value not shown).",
+            "webPush.password: must be 16 to 128 letters or digits; got a value that is not (value not shown).",
         ]);
     });
 
@@ -236,21 +236,10 @@ describe("metrics push on loopback: agent → nginx (basic auth) → Prometheus 
         site = move(site, PUSH_HTPASSWD_PATH, path.join(dir, "htpasswd"));
         site = move(site, "proxy_pass http://127.0.0.1:9090;", `proxy_pass http://127.0.0.1:${ports.server};`);
         fs.writeFileSync(path.join(dir, "site.conf"), site);
-        const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `    ${t}_temp_path ${dir}/${t};`);
-        const conf = [
-            `pid ${dir}/nginx.pid;`,
-            `error_log ${dir}/nginx-error.log;`,
-            "events { worker_connections 64; }",
-            "http {",
-            ...temp,
-            `    include ${dir}/site.conf;`,
-            "}",
-            "",
-        ];
-        fs.writeFileSync(path.join(dir, "nginx.conf"), conf.join("\n"));
-        const checked = run(nginx, ["-t", "-p", `${dir}/`, "-e", `${dir}/nginx-error.log`, "-c", `${dir}/nginx.conf`]);
+        const nginxArgs = loopbackNginx(dir, path.join(dir, "site.conf"));
+        const checked = run(nginx, ["-t", ...nginxArgs]);
         assert.equal(checked.status, 0, checked.output);
-        children.push(spawn(nginx, ["-p", `${dir}/`, "-e", `${dir}/nginx-error.log`, "-c", `${dir}/nginx.conf`, "-g", "daemon off;"], { stdio: "ignore" }));
+        children.push(spawn(nginx, [...nginxArgs, "-g", "daemon off;"], { stdio: "ignore" }));
 
         // The agent as an autoscaled web droplet's user data sets it up: its config and its flags.
         const web = docOf(addNginxExporter(renderCloudInit(ROLES.web), { host: "127.0.0.1", password: PASSWORD }));

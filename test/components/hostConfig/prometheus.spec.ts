@@ -176,6 +176,8 @@ describe("monitor droplet configs (issue 15, QPS)", () => {
             docOf(userData).write_files.filter((f) => f.permissions === "0600"),
             [],
         );
+        // The operator copies them into a directory that exists, 0700 and the daemons' own.
+        assert.deepEqual(docOf(userData).runcmd[0], ["install", "-d", "-m", "0700", "-o", "prometheus", "-g", "prometheus", "/etc/prometheus/secrets"]);
     });
 
     it("lists every problem of an invalid config", () => {

@@ -1,20 +1,11 @@
 // The config keys issue 14 added: vpcIpRange's API bounds, dns.zone and dns.records, web.backups, and the
 // autoscale template's regions. Exact messages: key, value, allowed set, fix.
 import assert from "node:assert/strict";
-import { parseStackConfig } from "../../../components/settings/stackConfig";
-import { ConfigError } from "../../../components/settings/stackSettings";
-import { exampleConfig, encodeConfig } from "../../support/program";
+import { exampleConfig } from "../../support/program";
+import { configProblems, parseConfig } from "../../support/stackConfig";
 
-const parse = (config: Record<string, unknown>) => parseStackConfig("dev", encodeConfig(config));
-function problems(config: Record<string, unknown>): string[] {
-    try {
-        parse(config);
-    } catch (err) {
-        assert.ok(err instanceof ConfigError);
-        return [...err.problems];
-    }
-    assert.fail("expected a ConfigError");
-}
+const parse = parseConfig;
+const problems = configProblems;
 const CAA_FIX = `pulumi config set --path 'webstack:dns.records' --json '[{"type":"CAA","name":"@","value":"letsencrypt.org","flags":0,"tag":"issue"}]'`;
 
 describe("Stack config: VPC range", () => {

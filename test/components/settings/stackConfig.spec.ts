@@ -1,20 +1,11 @@
 import assert from "node:assert/strict";
-import { parseStackConfig } from "../../../components/settings/stackConfig";
-import { ConfigError } from "../../../components/settings/stackSettings";
 import { TIER_PROFILES } from "../../../components/settings/tiers";
-import { exampleConfig, encodeConfig } from "../../support/program";
+import { parseStackConfig } from "../../../components/settings/stackConfig";
+import { encodeConfig, exampleConfig } from "../../support/program";
+import { configProblems, parseConfig } from "../../support/stackConfig";
 
-const parse = (config: Record<string, unknown>, secrets: string[] = []) =>
-    parseStackConfig("dev", encodeConfig(config), new Set(secrets.map((k) => `webstack:${k}`)));
-function problems(config: Record<string, unknown>, secrets: string[] = []): string[] {
-    try {
-        parse(config, secrets);
-    } catch (err) {
-        assert.ok(err instanceof ConfigError);
-        return [...err.problems];
-    }
-    assert.fail("expected a ConfigError");
-}
+const parse = parseConfig;
+const problems = configProblems;
 
 describe("Stack config: defaults per tier", () => {
     for (const tier of [0, 1, 2, 3] as const) {
