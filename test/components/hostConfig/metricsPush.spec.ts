@@ -183,8 +183,8 @@ describe("metrics push from autoscale web pools (issue 15, QPS)", () => {
 /**
  * The rendered push path with real processes on loopback: a stand-in exporter (a Node server answering one counter)
  * ← the real Prometheus agent (the rendered config and flags) → the real nginx (the rendered site and password
- * file) → a real Prometheus with the receiver flag. Only addresses, paths and the 30 s scrape interval (1 s here)
- * are moved; each move is asserted to have happened. Bounded: random free ports, a temp dir, 20 s.
+ * file) → a real Prometheus with the receiver flag. Only addresses, paths and timings (scrape every 1 s, send
+ * batches after 1 s) are moved; each move is asserted to have happened. Bounded: random free ports, a temp dir, 20 s.
  */
 describe("metrics push on loopback: agent → nginx (basic auth) → Prometheus receiver (issue 15)", function () {
     this.timeout(30000);
@@ -246,6 +246,8 @@ describe("metrics push on loopback: agent → nginx (basic auth) → Prometheus 
         let agent = fileOf(web, AGENT_CONFIG_PATH)!.content;
         agent = move(agent, "127.0.0.1:9091", `127.0.0.1:${ports.nginx}`);
         agent = move(agent, "scrape_interval: 30s", "scrape_interval: 1s");
+        // Timing only, like the interval: a batch leaves after 1 s instead of the default 5 s (queue_config.batch_send_deadline).
+        agent = move(agent, "    basic_auth:\n", "    queue_config:\n      batch_send_deadline: 1s\n    basic_auth:\n");
         agent = move(agent, AGENT_TARGETS_PATH, path.join(dir, "targets.json"));
         agent = move(agent, AGENT_PASSWORD_PATH, path.join(dir, "password"));
         fs.writeFileSync(path.join(dir, "agent.yml"), agent);
