@@ -37,7 +37,8 @@ async function checkAccount(settings: StackSettings): Promise<void> {
     // getDomains with a name filter answers "no such zone" with an empty list, where getDomain fails.
     const zoneHosted =
         settings.dns.zone === "existing"
-            ? (await digitalocean.getDomains({ filters: [{ key: "name", values: [settings.domain] }] })).domains.length > 0
+            ? (await digitalocean.getDomains({ filters: [{ key: "name", values: [settings.domain] }] })).domains
+                  .length > 0
             : undefined;
     const { problems, notes } = preflight(settings, account, zoneHosted);
     for (const note of notes) await pulumi.log.warn(note);
@@ -50,8 +51,14 @@ export = async () => {
     const { settings, args } = loadConfig();
     await checkAccount(settings);
     // The stack's own outputs from its previous update, to refuse an update that would delete data.
-    const previous = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
-    const site = new WebStack("webstack", { ...args, project: pulumi.getProject(), previousDataResources: previous.getOutput("dataResources") });
+    const previous = new pulumi.StackReference(
+        `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+    );
+    const site = new WebStack("webstack", {
+        ...args,
+        project: pulumi.getProject(),
+        previousDataResources: previous.getOutput("dataResources"),
+    });
     return {
         url: site.url,
         loadBalancerIps: site.loadBalancerIps,

@@ -44,8 +44,14 @@ export class Database extends pulumi.ComponentResource {
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:Database", name, {}, opts);
         requireValidArgs(this, "Database", name, [
-            [isIntegerIn(args.standbyNodes, 0, 2), `standbyNodes: must be an integer from 0 to 2; got "${args.standbyNodes}".`],
-            [isIntegerIn(args.readReplicas, 0, 5), `readReplicas: must be an integer from 0 to 5; got "${args.readReplicas}".`],
+            [
+                isIntegerIn(args.standbyNodes, 0, 2),
+                `standbyNodes: must be an integer from 0 to 2; got "${args.standbyNodes}".`,
+            ],
+            [
+                isIntegerIn(args.readReplicas, 0, 5),
+                `readReplicas: must be an integer from 0 to 5; got "${args.readReplicas}".`,
+            ],
         ]);
         const data = { parent: this, protect: args.protect };
         this.cluster = new digitalocean.DatabaseCluster(
@@ -66,13 +72,27 @@ export class Database extends pulumi.ComponentResource {
             (_, i) =>
                 new digitalocean.DatabaseReplica(
                     `${name}-replica-${i}`,
-                    { clusterId: this.cluster.id, size: args.size, region: args.region, privateNetworkUuid: args.vpcUuid, tags: args.tags },
+                    {
+                        clusterId: this.cluster.id,
+                        size: args.size,
+                        region: args.region,
+                        privateNetworkUuid: args.vpcUuid,
+                        tags: args.tags,
+                    },
                     data,
                 ),
         );
         this.dataResourceNames = [`${name}-cluster`, ...this.replicas.map((_, i) => `${name}-replica-${i}`)];
-        this.appDatabase = new digitalocean.DatabaseDb(`${name}-app`, { clusterId: this.cluster.id, name: "app" }, { parent: this });
-        this.appUser = new digitalocean.DatabaseUser(`${name}-app-user`, { clusterId: this.cluster.id, name: "app" }, { parent: this });
+        this.appDatabase = new digitalocean.DatabaseDb(
+            `${name}-app`,
+            { clusterId: this.cluster.id, name: "app" },
+            { parent: this },
+        );
+        this.appUser = new digitalocean.DatabaseUser(
+            `${name}-app-user`,
+            { clusterId: this.cluster.id, name: "app" },
+            { parent: this },
+        );
         // Issue 13 (F8): "New users will receive the permissions of the doadmin user by default"
         // (docs.digitalocean.com/products/databases/mysql/how-to/manage-users-and-databases). The API and the provider
         // cannot grant less: DatabaseUser takes only mysqlAuthPlugin and `settings` ACLs, which are Kafka topic and

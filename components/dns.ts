@@ -36,14 +36,23 @@ export class Dns extends pulumi.ComponentResource {
     constructor(name: string, args: DnsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:Dns", name, {}, opts);
         requireValidArgs(this, "Dns", name, [
-            [args.addresses.length > 0, "addresses: at least one address is required for the apex and www records; got none."],
+            [
+                args.addresses.length > 0,
+                "addresses: at least one address is required for the apex and www records; got none.",
+            ],
         ]);
         const site = (["apex", "www"] as const).flatMap((label) =>
             args.addresses.map(
                 (value, i) =>
                     new digitalocean.DnsRecord(
                         `${name}-${label}-${i}`,
-                        { domain: args.zone, type: "A", name: label === "apex" ? "@" : "www", value, ttl: DNS_TTL_SECONDS },
+                        {
+                            domain: args.zone,
+                            type: "A",
+                            name: label === "apex" ? "@" : "www",
+                            value,
+                            ttl: DNS_TTL_SECONDS,
+                        },
                         { parent: this },
                     ),
             ),
@@ -53,12 +62,25 @@ export class Dns extends pulumi.ComponentResource {
             (r) =>
                 new digitalocean.DnsRecord(
                     `${name}-${recordKey(r, seen)}`,
-                    { domain: args.zone, type: r.type, name: r.name, value: r.value, ttl: r.ttl, priority: r.priority, flags: r.flags, tag: r.tag },
+                    {
+                        domain: args.zone,
+                        type: r.type,
+                        name: r.name,
+                        value: r.value,
+                        ttl: r.ttl,
+                        priority: r.priority,
+                        flags: r.flags,
+                        tag: r.tag,
+                    },
                     { parent: this },
                 ),
         );
         this.records = [...site, ...extra];
-        this.managed = pulumi.all(this.records.map((r) => pulumi.all([r.type, r.fqdn, r.value]).apply(([type, fqdn, value]) => `${type} ${fqdn} ${value}`)));
+        this.managed = pulumi.all(
+            this.records.map((r) =>
+                pulumi.all([r.type, r.fqdn, r.value]).apply(([type, fqdn, value]) => `${type} ${fqdn} ${value}`),
+            ),
+        );
         this.registerOutputs({ records: this.managed });
     }
 }

@@ -13,7 +13,12 @@ import type { StackSettings } from "./settings/stackSettings";
  */
 export function firewallRoles(
     s: StackSettings,
-    tags: { web: pulumi.Output<string>; app?: pulumi.Output<string>; lb?: pulumi.Output<string>; monitor?: pulumi.Output<string> },
+    tags: {
+        web: pulumi.Output<string>;
+        app?: pulumi.Output<string>;
+        lb?: pulumi.Output<string>;
+        monitor?: pulumi.Output<string>;
+    },
     publicLbs: readonly digitalocean.LoadBalancer[],
     appLb: LoadBalancers | undefined,
     webPort: number,
@@ -24,10 +29,17 @@ export function firewallRoles(
             role: "web",
             tag: tags.web,
             inbound: [
-                { port: webPort, sources: tags.lb ? { sourceTags: [tags.lb] } : { sourceLoadBalancerUids: publicLbs.map((lb) => lb.id) } },
+                {
+                    port: webPort,
+                    sources: tags.lb
+                        ? { sourceTags: [tags.lb] }
+                        : { sourceLoadBalancerUids: publicLbs.map((lb) => lb.id) },
+                },
                 // Issue 15: the monitor scrapes the nginx exporter (requests per second); nothing else reaches it. An
                 // autoscale pool's members push instead (their agent reaches the exporter on the droplet itself).
-                ...(tags.monitor && !webPushes ? [{ port: NGINX_EXPORTER_PORT, sources: { sourceTags: [tags.monitor] } }] : []),
+                ...(tags.monitor && !webPushes
+                    ? [{ port: NGINX_EXPORTER_PORT, sources: { sourceTags: [tags.monitor] } }]
+                    : []),
             ],
         },
     ];
@@ -35,14 +47,25 @@ export function firewallRoles(
         roles.push({
             role: "app",
             tag: tags.app,
-            inbound: [{ port: s.app.port, sources: { sourceLoadBalancerUids: appLb.loadBalancers.map((lb) => lb.id) } }],
+            inbound: [
+                { port: s.app.port, sources: { sourceLoadBalancerUids: appLb.loadBalancers.map((lb) => lb.id) } },
+            ],
         });
     }
     // Issue 15: the monitor droplet serves nothing but the push listener an autoscale web pool writes to (from the
     // web tag, which the pool's template carries); otherwise its firewall leaves it SSH from the admin CIDRs only.
     if (tags.monitor) {
-        roles.push({ role: "monitor", tag: tags.monitor, inbound: webPushes ? [{ port: METRICS_PUSH_PORT, sources: { sourceTags: [tags.web] } }] : [] });
+        roles.push({
+            role: "monitor",
+            tag: tags.monitor,
+            inbound: webPushes ? [{ port: METRICS_PUSH_PORT, sources: { sourceTags: [tags.web] } }] : [],
+        });
     }
-    if (tags.lb) roles.push({ role: "lb", tag: tags.lb, inbound: [80, 443].map((port) => ({ port, sources: { sourceAddresses: WORLD } })) });
+    if (tags.lb)
+        roles.push({
+            role: "lb",
+            tag: tags.lb,
+            inbound: [80, 443].map((port) => ({ port, sources: { sourceAddresses: WORLD } })),
+        });
     return roles;
 }

@@ -39,7 +39,10 @@ export class Firewalls extends pulumi.ComponentResource {
 
     constructor(name: string, args: FirewallsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:Firewalls", name, {}, opts);
-        const ssh = args.adminCidrs.length > 0 ? [{ protocol: "tcp", portRange: "22", sourceAddresses: [...args.adminCidrs] }] : [];
+        const ssh =
+            args.adminCidrs.length > 0
+                ? [{ protocol: "tcp", portRange: "22", sourceAddresses: [...args.adminCidrs] }]
+                : [];
         const outboundRules = [
             { protocol: "tcp", portRange: "1-65535", destinationAddresses: WORLD },
             { protocol: "udp", portRange: "1-65535", destinationAddresses: WORLD },
@@ -51,7 +54,10 @@ export class Firewalls extends pulumi.ComponentResource {
                     `${name}-${r.role}`,
                     {
                         tags: [r.tag],
-                        inboundRules: [...r.inbound.map((i) => ({ protocol: "tcp", portRange: String(i.port), ...i.sources })), ...ssh],
+                        inboundRules: [
+                            ...r.inbound.map((i) => ({ protocol: "tcp", portRange: String(i.port), ...i.sources })),
+                            ...ssh,
+                        ],
                         outboundRules,
                     },
                     { parent: this },

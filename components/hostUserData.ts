@@ -23,7 +23,11 @@ export interface UserData {
 function appSecrets(s: StackSettings, database: Database, cache?: Cache): pulumi.Output<AppSecrets | undefined> {
     return pulumi
         .all([database.appUser.password, cache ? cache.cluster.password : undefined])
-        .apply(([db, c]) => (s.secretsDelivery === "userData" ? { DATABASE_PASSWORD: db, ...(c === undefined ? {} : { CACHE_PASSWORD: c }) } : undefined));
+        .apply(([db, c]) =>
+            s.secretsDelivery === "userData"
+                ? { DATABASE_PASSWORD: db, ...(c === undefined ? {} : { CACHE_PASSWORD: c }) }
+                : undefined,
+        );
 }
 
 /** Host, user, database and (issue 13) the replicas' private hosts, which reach the app as DATABASE_READ_HOSTS. */
@@ -42,14 +46,27 @@ function databaseEndpoint(database: Database) {
     );
 }
 
-const wrap = (text: pulumi.Output<string>, secret: boolean): UserData => ({ text: secret ? pulumi.secret(text) : text, secret });
+const wrap = (text: pulumi.Output<string>, secret: boolean): UserData => ({
+    text: secret ? pulumi.secret(text) : text,
+    secret,
+});
 
 /** Tier 2+: the app droplets (app container only). */
 export function appUserData(s: StackSettings, database: Database, cache?: Cache): UserData {
     const text = pulumi
-        .all([databaseEndpoint(database), cache ? pulumi.all([cache.cluster.privateHost, cache.cluster.port]) : undefined, appSecrets(s, database, cache)])
+        .all([
+            databaseEndpoint(database),
+            cache ? pulumi.all([cache.cluster.privateHost, cache.cluster.port]) : undefined,
+            appSecrets(s, database, cache),
+        ])
         .apply(([endpoint, cacheAt, secrets]) =>
-            renderCloudInit({ kind: "app", app: s.app, database: endpoint, cache: cacheAt ? { host: cacheAt[0], port: cacheAt[1] } : undefined, secrets }),
+            renderCloudInit({
+                kind: "app",
+                app: s.app,
+                database: endpoint,
+                cache: cacheAt ? { host: cacheAt[0], port: cacheAt[1] } : undefined,
+                secrets,
+            }),
         );
     return wrap(text, s.secretsDelivery === "userData");
 }
@@ -59,7 +76,9 @@ export function webAndAppUserData(s: StackSettings, webPort: number, database?: 
     if (!database) return { text: renderCloudInit({ kind: "all-in-one", app: s.app, webPort }), secret: false };
     const text = pulumi
         .all([databaseEndpoint(database), appSecrets(s, database)])
-        .apply(([endpoint, secrets]) => renderCloudInit({ kind: "web-and-app", app: s.app, webPort, database: endpoint, secrets }));
+        .apply(([endpoint, secrets]) =>
+            renderCloudInit({ kind: "web-and-app", app: s.app, webPort, database: endpoint, secrets }),
+        );
     return wrap(text, s.secretsDelivery === "userData");
 }
 
@@ -82,16 +101,18 @@ export function haproxyUserData(
                 .map((p) => `${p!.trim()}\n`)
                 .join(""),
         );
-    const text = pulumi.all([pulumi.all(webDroplets.map((d) => d.ipv4AddressPrivate)), pem]).apply(([ips, certificatePem]) =>
-        renderCloudInit({
-            kind: "haproxy",
-            backends: ips.map((host) => ({ host, port: webPort })),
-            algorithm: haproxy.algorithm,
-            tls: s.certificate !== undefined,
-            domain: s.domain,
-            healthPath: s.app.healthPath,
-            certificatePem,
-        }),
-    );
+    const text = pulumi
+        .all([pulumi.all(webDroplets.map((d) => d.ipv4AddressPrivate)), pem])
+        .apply(([ips, certificatePem]) =>
+            renderCloudInit({
+                kind: "haproxy",
+                backends: ips.map((host) => ({ host, port: webPort })),
+                algorithm: haproxy.algorithm,
+                tls: s.certificate !== undefined,
+                domain: s.domain,
+                healthPath: s.app.healthPath,
+                certificatePem,
+            }),
+        );
     return wrap(text, custom !== undefined);
 }

@@ -38,9 +38,13 @@ export class LoadBalancers extends pulumi.ComponentResource {
         requireValidArgs(this, "LoadBalancers", name, [
             [isIntegerIn(args.count, 1, 10), `count: must be an integer from 1 to 10; got "${args.count}".`],
             [isIntegerIn(args.sizeUnit, 1, 200), `sizeUnit: must be an integer from 1 to 200; got "${args.sizeUnit}".`],
-            [isIntegerIn(args.targetPort, 1, 65535), `targetPort: must be a port from 1 to 65535; got "${args.targetPort}".`],
             [
-                isIntegerIn(args.entryPort, 1, 65535) && !(args.certificateName !== undefined && args.entryPort === 443),
+                isIntegerIn(args.targetPort, 1, 65535),
+                `targetPort: must be a port from 1 to 65535; got "${args.targetPort}".`,
+            ],
+            [
+                isIntegerIn(args.entryPort, 1, 65535) &&
+                    !(args.certificateName !== undefined && args.entryPort === 443),
                 `entryPort: must be a port from 1 to 65535 other than 443 when TLS uses 443; got "${args.entryPort}".`,
             ],
             [
@@ -49,10 +53,24 @@ export class LoadBalancers extends pulumi.ComponentResource {
             ],
         ]);
         const protocol = args.forwarding ?? "http";
-        const http = { entryProtocol: protocol, entryPort: args.entryPort, targetProtocol: protocol, targetPort: args.targetPort };
+        const http = {
+            entryProtocol: protocol,
+            entryPort: args.entryPort,
+            targetProtocol: protocol,
+            targetPort: args.targetPort,
+        };
         const tls = args.certificateName !== undefined;
         const forwardingRules = tls
-            ? [{ entryProtocol: "https", entryPort: 443, targetProtocol: "http", targetPort: args.targetPort, certificateName: args.certificateName }, http]
+            ? [
+                  {
+                      entryProtocol: "https",
+                      entryPort: 443,
+                      targetProtocol: "http",
+                      targetPort: args.targetPort,
+                      certificateName: args.certificateName,
+                  },
+                  http,
+              ]
             : [http];
         this.loadBalancers = Array.from(
             { length: args.count },

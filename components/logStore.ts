@@ -48,11 +48,20 @@ export class LogStore extends pulumi.ComponentResource {
     constructor(name: string, args: LogStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:LogStore", name, {}, opts);
         requireValidArgs(this, "LogStore", name, [
-            [isIntegerIn(args.indexDaysMax, 1, 10000), `indexDaysMax: must be an integer from 1 to 10000; got "${args.indexDaysMax}".`],
-            [args.trustedTags.length > 0, "trustedTags: at least one droplet tag is required, or no shipper can reach the store; got none."],
+            [
+                isIntegerIn(args.indexDaysMax, 1, 10000),
+                `indexDaysMax: must be an integer from 1 to 10000; got "${args.indexDaysMax}".`,
+            ],
+            [
+                args.trustedTags.length > 0,
+                "trustedTags: at least one droplet tag is required, or no shipper can reach the store; got none.",
+            ],
             // DigitalOcean's reference architecture notes a ~24 character limit on sink names
             // (digitalocean/scale-with-simplicity doks-dbaas-observability database-logsinks.tf); "-valkey" is the longest suffix.
-            [/^[a-z0-9-]{1,17}$/.test(args.sinkNamePrefix), `sinkNamePrefix: must be 1 to 17 lower-case letters, digits or "-"; got "${args.sinkNamePrefix}".`],
+            [
+                /^[a-z0-9-]{1,17}$/.test(args.sinkNamePrefix),
+                `sinkNamePrefix: must be 1 to 17 lower-case letters, digits or "-"; got "${args.sinkNamePrefix}".`,
+            ],
         ]);
         this.cluster = new digitalocean.DatabaseCluster(
             `${name}-cluster`,
@@ -81,14 +90,30 @@ export class LogStore extends pulumi.ComponentResource {
         // stays with the operator; the Dashboards login is the cluster's ui user.
         this.writer = new digitalocean.DatabaseUser(
             `${name}-writer`,
-            { clusterId: this.cluster.id, name: LOG_WRITER_USER, settings: [{ opensearchAcls: [{ index: `${LOG_INDEX_PREFIX}*`, permission: "write" }] }] },
+            {
+                clusterId: this.cluster.id,
+                name: LOG_WRITER_USER,
+                settings: [{ opensearchAcls: [{ index: `${LOG_INDEX_PREFIX}*`, permission: "write" }] }],
+            },
             { parent: this },
         );
         const ca = digitalocean.getDatabaseCaOutput({ clusterId: this.cluster.id }, { parent: this });
         this.shipping = pulumi.secret(
             pulumi
-                .all([this.cluster.privateHost, this.cluster.port, this.writer.name, this.writer.password, ca.certificate])
-                .apply(([host, port, user, password, caCertificate]): LogShipping => ({ host, port, user, password, caCertificate })),
+                .all([
+                    this.cluster.privateHost,
+                    this.cluster.port,
+                    this.writer.name,
+                    this.writer.password,
+                    ca.certificate,
+                ])
+                .apply(([host, port, user, password, caCertificate]): LogShipping => ({
+                    host,
+                    port,
+                    user,
+                    password,
+                    caCertificate,
+                })),
         );
         this.shippingWithoutPassword = pulumi
             .all([this.cluster.privateHost, this.cluster.port, this.writer.name, ca.certificate])
@@ -97,7 +122,10 @@ export class LogStore extends pulumi.ComponentResource {
         const endpoint = pulumi.secret(
             pulumi
                 .all([this.cluster.privateHost, this.cluster.port, this.writer.name, this.writer.password])
-                .apply(([host, port, user, password]) => `https://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}`),
+                .apply(
+                    ([host, port, user, password]) =>
+                        `https://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}`,
+                ),
         );
         this.sinks = args.sources.map(
             (source) =>

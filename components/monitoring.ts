@@ -54,7 +54,14 @@ export const THRESHOLD_UNITS: Readonly<Record<string, AlertRule["unit"]>> = {
 };
 
 export const DROPLET_ALERTS: readonly AlertRule[] = [
-    { key: "droplet-cpu", type: "v1/insights/droplet/cpu", compare: "GreaterThan", value: 80, unit: "%", description: "Droplet CPU above 80% for 5 minutes" },
+    {
+        key: "droplet-cpu",
+        type: "v1/insights/droplet/cpu",
+        compare: "GreaterThan",
+        value: 80,
+        unit: "%",
+        description: "Droplet CPU above 80% for 5 minutes",
+    },
     {
         key: "droplet-memory",
         type: "v1/insights/droplet/memory_utilization_percent",
@@ -99,7 +106,14 @@ export const LOAD_BALANCER_ALERTS: readonly AlertRule[] = [
     },
 ];
 export const DATABASE_ALERTS: readonly AlertRule[] = [
-    { key: "db-cpu", type: "v1/dbaas/alerts/cpu_alerts", compare: "GreaterThan", value: 80, unit: "%", description: "Database CPU above 80% for 5 minutes" },
+    {
+        key: "db-cpu",
+        type: "v1/dbaas/alerts/cpu_alerts",
+        compare: "GreaterThan",
+        value: 80,
+        unit: "%",
+        description: "Database CPU above 80% for 5 minutes",
+    },
     {
         key: "db-memory",
         type: "v1/dbaas/alerts/memory_utilization_alerts",
@@ -122,7 +136,13 @@ export const DATABASE_ALERTS: readonly AlertRule[] = [
  * digitalocean/openapi specification/resources/uptime/models/alert.yml: `latency` in milliseconds, `ssl_expiry`
  * in days, `down` without a threshold.
  */
-export const UPTIME_ALERTS: readonly { key: string; type: string; period: string; threshold?: number; comparison?: string }[] = [
+export const UPTIME_ALERTS: readonly {
+    key: string;
+    type: string;
+    period: string;
+    threshold?: number;
+    comparison?: string;
+}[] = [
     { key: "down", type: "down", period: "2m" },
     { key: "latency", type: "latency", threshold: 2000, comparison: "greater_than", period: "5m" },
     { key: "ssl-expiry", type: "ssl_expiry", threshold: 14, comparison: "less_than", period: "1h" },
@@ -147,7 +167,9 @@ export class Monitoring extends pulumi.ComponentResource {
             [/^https?:\/\/\S+$/.test(args.url), `url: must be an http(s) URL; got "${args.url}".`],
         ]);
         const emails = args.targets.emails.length > 0 ? [...args.targets.emails] : undefined;
-        const slacks = args.targets.slack ? [{ channel: args.targets.slack.channel, url: pulumi.secret(args.targets.slack.url) }] : undefined;
+        const slacks = args.targets.slack
+            ? [{ channel: args.targets.slack.channel, url: pulumi.secret(args.targets.slack.url) }]
+            : undefined;
         const alert = (rule: AlertRule, scope: { tags?: pulumi.Input<string>[]; entities?: pulumi.Input<string>[] }) =>
             new digitalocean.MonitorAlert(
                 `${name}-${rule.key}`,
@@ -166,7 +188,9 @@ export class Monitoring extends pulumi.ComponentResource {
         this.alerts = [
             ...DROPLET_ALERTS.map((r) => alert(r, { tags: args.dropletTags })),
             ...LOAD_BALANCER_ALERTS.map((r) => alert(r, { entities: args.loadBalancerIds })),
-            ...(args.databaseIds.length > 0 ? DATABASE_ALERTS.map((r) => alert(r, { entities: args.databaseIds })) : []),
+            ...(args.databaseIds.length > 0
+                ? DATABASE_ALERTS.map((r) => alert(r, { entities: args.databaseIds }))
+                : []),
         ];
         this.uptimeCheck = new digitalocean.UptimeCheck(
             `${name}-uptime`,

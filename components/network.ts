@@ -21,7 +21,11 @@ export class Network extends pulumi.ComponentResource {
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:Network", name, {}, opts);
-        this.vpc = new digitalocean.Vpc(`${name}-vpc`, { region: args.region, ipRange: args.ipRange, description: args.description }, { parent: this });
+        this.vpc = new digitalocean.Vpc(
+            `${name}-vpc`,
+            { region: args.region, ipRange: args.ipRange, description: args.description },
+            { parent: this },
+        );
         this.registerOutputs({ vpc: this.vpc });
     }
 }

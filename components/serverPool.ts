@@ -36,7 +36,12 @@ export interface DropletSpec {
 export const BACKUP_POLICY = { plan: "weekly", weekday: "SUN", hour: 4 } as const;
 
 /** Droplets `${name}-0` … `${name}-(count-1)` built from one spec, children of `parent`. */
-export function createDroplets(name: string, count: number, spec: DropletSpec, parent: pulumi.Resource): digitalocean.Droplet[] {
+export function createDroplets(
+    name: string,
+    count: number,
+    spec: DropletSpec,
+    parent: pulumi.Resource,
+): digitalocean.Droplet[] {
     return Array.from(
         { length: count },
         (_, i) =>
@@ -55,7 +60,11 @@ export function createDroplets(name: string, count: number, spec: DropletSpec, p
                     gracefulShutdown: true,
                     ...(spec.backups ? { backups: true, backupPolicy: { ...BACKUP_POLICY } } : {}),
                 },
-                { parent, protect: spec.protect, additionalSecretOutputs: spec.userDataIsSecret ? ["userData"] : undefined },
+                {
+                    parent,
+                    protect: spec.protect,
+                    additionalSecretOutputs: spec.userDataIsSecret ? ["userData"] : undefined,
+                },
             ),
     );
 }
@@ -75,7 +84,10 @@ export class ServerPool extends pulumi.ComponentResource {
         super("webstack:components:ServerPool", name, {}, opts);
         requireValidArgs(this, "ServerPool", name, [
             [isIntegerIn(args.count, 1, 1000), `count: must be an integer from 1 to 1000; got "${args.count}".`],
-            [args.sshKeys.length > 0, `sshKeys: at least one key is required (DigitalOcean e-mails root passwords otherwise); got none.`],
+            [
+                args.sshKeys.length > 0,
+                `sshKeys: at least one key is required (DigitalOcean e-mails root passwords otherwise); got none.`,
+            ],
         ]);
         this.droplets = createDroplets(name, args.count, args, this);
         this.dropletNames = this.droplets.map((_, i) => `${name}-${i}`);

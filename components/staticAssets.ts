@@ -27,7 +27,11 @@ export class StaticAssets extends pulumi.ComponentResource {
             { parent: this, protect: args.protect },
         );
         this.dataResourceNames = [`${name}-bucket`];
-        this.cdn = new digitalocean.Cdn(`${name}-cdn`, { origin: this.bucket.bucketDomainName, ttl: 3600 }, { parent: this });
+        this.cdn = new digitalocean.Cdn(
+            `${name}-cdn`,
+            { origin: this.bucket.bucketDomainName, ttl: 3600 },
+            { parent: this },
+        );
         this.registerOutputs({ cdnEndpoint: this.cdn.endpoint });
     }
 }

@@ -7,7 +7,12 @@ export interface TlsArgs {
     /** lets_encrypt, or custom PEM material (the private key as a secret). */
     readonly certificate:
         | { readonly kind: "lets_encrypt" }
-        | { readonly kind: "custom"; readonly privateKey: pulumi.Input<string>; readonly leafCertificate: string; readonly certificateChain?: string };
+        | {
+              readonly kind: "custom";
+              readonly privateKey: pulumi.Input<string>;
+              readonly leafCertificate: string;
+              readonly certificateChain?: string;
+          };
 }
 
 /**
@@ -24,7 +29,12 @@ export class Tls extends pulumi.ComponentResource {
             `${name}-cert`,
             c.kind === "lets_encrypt"
                 ? { type: "lets_encrypt", domains: [args.domain, `www.${args.domain}`] }
-                : { type: "custom", privateKey: pulumi.secret(c.privateKey), leafCertificate: c.leafCertificate, certificateChain: c.certificateChain },
+                : {
+                      type: "custom",
+                      privateKey: pulumi.secret(c.privateKey),
+                      leafCertificate: c.leafCertificate,
+                      certificateChain: c.certificateChain,
+                  },
             { parent: this },
         );
         this.registerOutputs({ certificate: this.certificate });

@@ -9,11 +9,21 @@ export type Check = [ok: boolean, problem: string];
  * Components validate what they are given even though `parseStackConfig` validated the stack config first:
  * they are reusable on their own.
  */
-export function requireValidArgs(resource: pulumi.Resource, type: string, name: string, checks: readonly Check[]): void {
+export function requireValidArgs(
+    resource: pulumi.Resource,
+    type: string,
+    name: string,
+    checks: readonly Check[],
+): void {
     const problems = checks.filter(([ok]) => !ok).map(([, problem]) => problem);
     if (problems.length > 0) {
-        throw new pulumi.ResourceError(`Invalid arguments for ${type} "${name}":\n${formatProblems(problems)}`, resource, true);
+        throw new pulumi.ResourceError(
+            `Invalid arguments for ${type} "${name}":\n${formatProblems(problems)}`,
+            resource,
+            true,
+        );
     }
 }
 
-export const isIntegerIn = (value: number, min: number, max: number) => Number.isInteger(value) && value >= min && value <= max;
+export const isIntegerIn = (value: number, min: number, max: number) =>
+    Number.isInteger(value) && value >= min && value <= max;

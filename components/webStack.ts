@@ -98,22 +98,36 @@ export class WebStack extends pulumi.ComponentResource {
         const [projectId, resolveProjectId] = pulumi.deferredOutput<string>();
         const child = { parent: this };
         const tags = this.createTags(name, args.project ?? "webstack", s);
-        const network = new Network(`${name}-network`, { region: s.region, ipRange: s.vpcIpRange, description: `webstack ${s.stack} (tier ${s.tier})` }, child);
+        const network = new Network(
+            `${name}-network`,
+            { region: s.region, ipRange: s.vpcIpRange, description: `webstack ${s.stack} (tier ${s.tier})` },
+            child,
+        );
         const droplet: DropletBase = { region: s.region, vpcUuid: network.vpc.id, sshKeys: s.sshKeys };
 
         const data = this.createDataTier(name, s, tags, droplet.vpcUuid);
         this.logsDashboardsUrl = data.logs?.dashboardsUrl;
         this.logsDashboardsPassword = data.logs && pulumi.secret(data.logs.cluster.uiPassword);
         const { webPool, appPool, appLb } = this.createPools(name, s, tags, droplet, data, projectId);
-        const zone = s.dns.zone === "create" ? new digitalocean.Domain(`${name}-zone`, { name: s.domain }, { ...child, retainOnDelete: true }) : undefined; // never deleted: a live domain
+        const zone =
+            s.dns.zone === "create"
+                ? new digitalocean.Domain(`${name}-zone`, { name: s.domain }, { ...child, retainOnDelete: true })
+                : undefined; // never deleted: a live domain
         const { publicLb, haproxyLbs } = this.createEdge(name, s, tags, droplet, webPool, zone, data.logs);
         const publicLbs = publicLb?.loadBalancers ?? [];
         const allLbs = [...publicLbs, ...(appLb?.loadBalancers ?? [])];
         const webTargets = webPool.kind === "autoscale" ? "autoscale" : webPool.pool.droplets; // autoscale members push their QPS
         const monitor = createMonitor(name, s, tags, zone?.id ?? s.domain, webTargets, data, droplet, this);
 
-        if (s.firewalls) new Firewalls(`${name}-firewall`, { roles: firewallRoles(s, tags, publicLbs, appLb, WEB_PORT), adminCidrs: s.adminCidrs }, child);
-        const staticAssets = s.staticAssets ? new StaticAssets(`${name}-static`, { region: s.region, protect: s.database?.protect ?? true }, child) : undefined;
+        if (s.firewalls)
+            new Firewalls(
+                `${name}-firewall`,
+                { roles: firewallRoles(s, tags, publicLbs, appLb, WEB_PORT), adminCidrs: s.adminCidrs },
+                child,
+            );
+        const staticAssets = s.staticAssets
+            ? new StaticAssets(`${name}-static`, { region: s.region, protect: s.database?.protect ?? true }, child)
+            : undefined;
 
         this.url = `${s.certificate ? "https" : "http"}://${s.domain}`;
         if (s.monitoring) {
@@ -124,7 +138,13 @@ export class WebStack extends pulumi.ComponentResource {
                     loadBalancerIds: allLbs.map((lb) => lb.id),
                     databaseIds: [data.database, data.cache, data.logs].flatMap((c) => (c ? [c.cluster.id] : [])),
                     url: this.url,
-                    targets: { emails: s.alerts.emails, slack: s.alerts.slack && { channel: s.alerts.slack.channel, url: pulumi.secret(s.alerts.slack.url) } },
+                    targets: {
+                        emails: s.alerts.emails,
+                        slack: s.alerts.slack && {
+                            channel: s.alerts.slack.channel,
+                            url: pulumi.secret(s.alerts.slack.url),
+                        },
+                    },
                 },
                 child,
             );
@@ -137,7 +157,11 @@ export class WebStack extends pulumi.ComponentResource {
             : publicLbs.length > 0
               ? publicLbs.map((lb) => lb.ip)
               : fixedDroplets(webPool).map((d) => d.ipv4Address);
-        this.dnsRecords = new Dns(`${name}-dns`, { zone: zone ? zone.id : s.domain, addresses: entryPoints, records: s.dns.records }, child).managed;
+        this.dnsRecords = new Dns(
+            `${name}-dns`,
+            { zone: zone ? zone.id : s.domain, addresses: entryPoints, records: s.dns.records },
+            child,
+        ).managed;
 
         const project = new digitalocean.Project(
             `${name}-project`,
@@ -166,7 +190,8 @@ export class WebStack extends pulumi.ComponentResource {
         ];
         this.dataResources = pulumi.output(args.previousDataResources).apply((previous) => {
             const lost = lostDataResources(previous, dataResources);
-            if (lost.length > 0 && !s.allowDataLoss) throw new pulumi.ResourceError(dataLossMessage(s.stack, s.tier, lost), this, true);
+            if (lost.length > 0 && !s.allowDataLoss)
+                throw new pulumi.ResourceError(dataLossMessage(s.stack, s.tier, lost), this, true);
             return dataResources;
         });
 
@@ -220,7 +245,11 @@ export class WebStack extends pulumi.ComponentResource {
         const trusted = s.firewalls && tags.app ? [tags.app, tags.monitor].flatMap((t) => t ?? []) : [];
         const database =
             s.database &&
-            new Database(`${name}-db`, { ...s.database, region: s.region, vpcUuid, tags: [...tags.common, tags.db()], trustedTags: trusted }, child);
+            new Database(
+                `${name}-db`,
+                { ...s.database, region: s.region, vpcUuid, tags: [...tags.common, tags.db()], trustedTags: trusted },
+                child,
+            );
         const cache =
             s.cache && tags.app
                 ? new Cache(
@@ -236,25 +265,64 @@ export class WebStack extends pulumi.ComponentResource {
                       child,
                   )
                 : undefined;
-        const logs = s.logs && createLogStore(`${name}-logs`, s.region, s.logs, s.database?.protect ?? true, vpcUuid, tags, { database, cache }, this);
+        const logs =
+            s.logs &&
+            createLogStore(
+                `${name}-logs`,
+                s.region,
+                s.logs,
+                s.database?.protect ?? true,
+                vpcUuid,
+                tags,
+                { database, cache },
+                this,
+            );
         return { database: database || undefined, cache, logs: logs || undefined };
     }
 
     /** The web pool, and from tier 2 the app pool behind its internal load balancer, each with its host role's user data. */
-    private createPools(name: string, s: StackSettings, tags: Tags, droplet: DropletBase, data: DataTier, projectId: pulumi.Output<string>) {
+    private createPools(
+        name: string,
+        s: StackSettings,
+        tags: Tags,
+        droplet: DropletBase,
+        data: DataTier,
+        projectId: pulumi.Output<string>,
+    ) {
         const child = { parent: this };
         // Tier 0 runs MySQL on its one droplet: that droplet holds the data, so it is protected (unless this update
         // allows data loss) and listed among the data resources, which the data-loss guard watches.
         const holdsData = (role: string) => role === "web" && !s.database && !s.allowDataLoss;
-        const pool = (role: string, settings: PoolSettings, roleTag: pulumi.Input<string>, userData: UserData): Pool => {
+        const pool = (
+            role: string,
+            settings: PoolSettings,
+            roleTag: pulumi.Input<string>,
+            userData: UserData,
+        ): Pool => {
             // With logs on, every role ships them; the shipper's credential makes the user data secret (issue 15).
             const shipped = observedUserData(userData, role, s, settings.autoscale !== undefined, data.logs);
-            const common = { ...droplet, size: settings.size, tags: [...tags.common, roleTag], userData: shipped.text, userDataIsSecret: shipped.secret };
-            const fixed = { ...common, count: settings.count, monitoring: s.monitoring, protect: holdsData(role), backups: role === "web" && s.web.backups };
+            const common = {
+                ...droplet,
+                size: settings.size,
+                tags: [...tags.common, roleTag],
+                userData: shipped.text,
+                userDataIsSecret: shipped.secret,
+            };
+            const fixed = {
+                ...common,
+                count: settings.count,
+                monitoring: s.monitoring,
+                protect: holdsData(role),
+                backups: role === "web" && s.web.backups,
+            };
             return settings.autoscale
                 ? {
                       kind: "autoscale",
-                      pool: new AutoscalePool(`${name}-${role}`, { ...common, autoscale: settings.autoscale, projectId }, child),
+                      pool: new AutoscalePool(
+                          `${name}-${role}`,
+                          { ...common, autoscale: settings.autoscale, projectId },
+                          child,
+                      ),
                   }
                 : {
                       kind: "fixed",
@@ -291,7 +359,12 @@ export class WebStack extends pulumi.ComponentResource {
             );
             const webUserData = {
                 text: appLb.loadBalancers[0].ip.apply((ip) =>
-                    renderCloudInit({ kind: "web", webPort: WEB_PORT, upstream: { host: ip, port: s.app.port }, healthPath: s.app.healthPath }),
+                    renderCloudInit({
+                        kind: "web",
+                        webPort: WEB_PORT,
+                        upstream: { host: ip, port: s.app.port },
+                        healthPath: s.app.healthPath,
+                    }),
                 ),
                 secret: false,
             };
@@ -313,7 +386,10 @@ export class WebStack extends pulumi.ComponentResource {
         const child = { parent: this };
         const haproxy = s.loadBalancer?.engine === "haproxy" ? s.loadBalancer : undefined;
         // With HAProxy, TLS is terminated on the HAProxy droplets with a certificate certbot obtains there.
-        const tls = s.certificate && !haproxy && new Tls(`${name}-tls`, { domain: s.domain, certificate: s.certificate }, { ...child, dependsOn: zone });
+        const tls =
+            s.certificate &&
+            !haproxy &&
+            new Tls(`${name}-tls`, { domain: s.domain, certificate: s.certificate }, { ...child, dependsOn: zone });
         if (s.loadBalancer?.engine === "managed") {
             const publicLb = new LoadBalancers(
                 `${name}-lb`,

@@ -237,7 +237,11 @@ export function settingsFromArgs(resource: pulumi.Resource, name: string, args: 
         return parseStackConfig(pulumi.getStack(), encodeArgs(args), secretKeys);
     } catch (err) {
         if (err instanceof ConfigError) {
-            throw new pulumi.ResourceError(`Invalid arguments for WebStack "${name}":\n${formatProblems(err.problems)}`, resource, true);
+            throw new pulumi.ResourceError(
+                `Invalid arguments for WebStack "${name}":\n${formatProblems(err.problems)}`,
+                resource,
+                true,
+            );
         }
         throw err;
     }

@@ -53,7 +53,12 @@ export function createLogStore(
  * (state, previews and plan outputs redact it; DigitalOcean still serves it to the droplet's metadata service,
  * which the host locks to root). With `manual`, the password stays out and an operator copies it in.
  */
-export function shippedUserData(userData: UserData, kind: ShippedRole, logs: LogStore | undefined, delivery: StackSettings["secretsDelivery"]): UserData {
+export function shippedUserData(
+    userData: UserData,
+    kind: ShippedRole,
+    logs: LogStore | undefined,
+    delivery: StackSettings["secretsDelivery"],
+): UserData {
     if (!logs) return userData;
     const withPassword = delivery === "userData";
     const text = pulumi

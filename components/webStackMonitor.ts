@@ -45,15 +45,32 @@ export function pushPasswordFrom(logWriterPassword: string): string {
 }
 
 /** A pool's user data as it boots with the stack's observability: the exporter (and push) and the log shipping. */
-export function observedUserData(userData: UserData, role: string, s: StackSettings, autoscaled: boolean, logs?: LogStore): UserData {
-    return shippedUserData(withQpsExporter(userData, role, s, autoscaled, logs), role === "app" ? "app" : "web", logs, s.secretsDelivery);
+export function observedUserData(
+    userData: UserData,
+    role: string,
+    s: StackSettings,
+    autoscaled: boolean,
+    logs?: LogStore,
+): UserData {
+    return shippedUserData(
+        withQpsExporter(userData, role, s, autoscaled, logs),
+        role === "app" ? "app" : "web",
+        logs,
+        s.secretsDelivery,
+    );
 }
 
 /**
  * A pool's user data with the nginx exporter added (web roles, when the stack has a monitor). An autoscaled web
  * pool also pushes its samples to the monitor: no DNS record can name its members for the monitor to scrape.
  */
-export function withQpsExporter(userData: UserData, role: string, s: StackSettings, autoscaled: boolean, logs?: LogStore): UserData {
+export function withQpsExporter(
+    userData: UserData,
+    role: string,
+    s: StackSettings,
+    autoscaled: boolean,
+    logs?: LogStore,
+): UserData {
     if (!s.logs || !logs || !NGINX_ROLES.includes(role)) return userData;
     if (!autoscaled) {
         const text = pulumi.output(userData.text).apply((t) => addNginxExporter(t));
@@ -61,7 +78,9 @@ export function withQpsExporter(userData: UserData, role: string, s: StackSettin
     }
     const withPassword = s.secretsDelivery === "userData";
     const host = `${METRICS_PUSH_NAME}.${s.domain}`;
-    const push: pulumi.Output<MetricsPush> = withPassword ? metricsPushPassword(logs).apply((password) => ({ host, password })) : pulumi.output({ host });
+    const push: pulumi.Output<MetricsPush> = withPassword
+        ? metricsPushPassword(logs).apply((password) => ({ host, password }))
+        : pulumi.output({ host });
     const text = pulumi.all([userData.text, push]).apply(([t, p]) => addNginxExporter(t, p));
     return withPassword || userData.secret ? { text: pulumi.secret(text), secret: true } : { text, secret: false };
 }
@@ -106,10 +125,17 @@ export function createMonitor(
                 password: withSecrets ? c.password : undefined,
                 caCertificate: caCert.certificate,
             }));
-    const slack = s.alerts.slack && { channel: s.alerts.slack.channel, url: withSecrets ? s.alerts.slack.url : undefined };
+    const slack = s.alerts.slack && {
+        channel: s.alerts.slack.channel,
+        url: withSecrets ? s.alerts.slack.url : undefined,
+    };
     const pushPassword = autoscaled && data.logs && withSecrets ? metricsPushPassword(data.logs) : undefined;
     const smtp = s.alerts.smtp;
-    const email: MonitorConfig["email"] = smtp && { ...smtp, to: s.alerts.emails, password: withSecrets ? smtp.password : undefined };
+    const email: MonitorConfig["email"] = smtp && {
+        ...smtp,
+        to: s.alerts.emails,
+        password: withSecrets ? smtp.password : undefined,
+    };
     const text = pulumi.all([db, pushPassword]).apply(([dbConfig, password]) =>
         renderMonitorCloudInit({
             stack: s.stack,
@@ -122,7 +148,12 @@ export function createMonitor(
         }),
     );
     // The monitor ships its own logs too (journal: Prometheus, Alertmanager, sshd), like every role (issue 15).
-    const userData = shippedUserData({ text: withSecrets ? pulumi.secret(text) : text, secret: withSecrets }, "monitor", data.logs, s.secretsDelivery);
+    const userData = shippedUserData(
+        { text: withSecrets ? pulumi.secret(text) : text, secret: withSecrets },
+        "monitor",
+        data.logs,
+        s.secretsDelivery,
+    );
     const monitor = new ServerPool(
         `${name}-monitor`,
         {
@@ -139,7 +170,13 @@ export function createMonitor(
     if (autoscaled) {
         new digitalocean.DnsRecord(
             `${name}-metrics-push`,
-            { domain: zone, type: "A", name: METRICS_PUSH_NAME, value: monitor.droplets[0].ipv4AddressPrivate, ttl: DNS_TTL_SECONDS },
+            {
+                domain: zone,
+                type: "A",
+                name: METRICS_PUSH_NAME,
+                value: monitor.droplets[0].ipv4AddressPrivate,
+                ttl: DNS_TTL_SECONDS,
+            },
             child,
         );
     }

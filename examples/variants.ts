@@ -8,7 +8,16 @@ const ROOT = path.resolve(__dirname, "..");
 export const TIERS = [0, 1, 2, 3] as const;
 
 /** The plan arguments a tier's diagram comes from; the freshness test runs the same. */
-export const architectureArgs = (tier: number) => ["--stack", "example", "--config-file", "examples/stack.yaml", "--tier", String(tier), "--format", "json"];
+export const architectureArgs = (tier: number) => [
+    "--stack",
+    "example",
+    "--config-file",
+    "examples/stack.yaml",
+    "--tier",
+    String(tier),
+    "--format",
+    "json",
+];
 
 /** The example stack's config file (only the keys every tier needs). */
 export const EXAMPLE_STACK_FILE = path.join(ROOT, "examples", "stack.yaml");
@@ -38,4 +47,9 @@ export const autoscaleArgs = (tier: number): string[] => {
     return ["--config-path", ...poolArgs("web", pools.web), ...(pools.app ? poolArgs("app", pools.app) : [])];
 };
 /** Production with HAProxy: two HAProxy droplets (tier 3), a standby node, and an autoscaled app pool. */
-export const HAPROXY_PROD_ARGS = [...HAPROXY_ARGS, "--config", "webstack:database.standbyNodes=1", ...poolArgs("app", [2, 8])];
+export const HAPROXY_PROD_ARGS = [
+    ...HAPROXY_ARGS,
+    "--config",
+    "webstack:database.standbyNodes=1",
+    ...poolArgs("app", [2, 8]),
+];

@@ -66,8 +66,10 @@ export function parseOptions(argv: string[]): PlanOptions | "help" {
     const v = parsed.values;
     if (v.help) return "help";
     const format = v.format!;
-    if (format !== "text" && format !== "json" && format !== "markdown") throw new UsageError(`--format must be text, json or markdown; got "${format}"`);
-    if (!/^[A-Za-z0-9_.-]+$/.test(v.stack!)) throw new UsageError(`--stack must be a stack name (letters, digits, "-", "_", "."); got "${v.stack}"`);
+    if (format !== "text" && format !== "json" && format !== "markdown")
+        throw new UsageError(`--format must be text, json or markdown; got "${format}"`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(v.stack!))
+        throw new UsageError(`--stack must be a stack name (letters, digits, "-", "_", "."); got "${v.stack}"`);
     if (v.tier !== undefined && v.tier.trim() === "") throw new UsageError("--tier needs a value, e.g. --tier 2");
     const overrides = (v.config ?? []).map((kv) => {
         const eq = kv.indexOf("=");
@@ -113,7 +115,12 @@ export async function main(argv: string[]): Promise<number> {
         const watch = process.env.WEBSTACK_PLAN_TIMING === "1";
         const { doc, timings } = await plan(opts, watch ? (line) => process.stderr.write(`${line}\n`) : undefined);
         const report = require("./report/render") as typeof import("./report/render");
-        const text = opts.format === "json" ? report.renderJson(doc) : opts.format === "markdown" ? report.renderMarkdown(doc) : report.renderText(doc);
+        const text =
+            opts.format === "json"
+                ? report.renderJson(doc)
+                : opts.format === "markdown"
+                  ? report.renderMarkdown(doc)
+                  : report.renderText(doc);
         process.stdout.write(text);
         const at = { ...timings.at, output: Math.round(performance.now()) };
         if (watch)
@@ -127,7 +134,8 @@ export async function main(argv: string[]): Promise<number> {
     } catch (err) {
         killAllPolicyHosts();
         if (err instanceof ProgramError) process.stderr.write(err.render());
-        else if (err instanceof PlanConfigError || err instanceof PolicyHostError) process.stderr.write(`${err.message}\n`);
+        else if (err instanceof PlanConfigError || err instanceof PolicyHostError)
+            process.stderr.write(`${err.message}\n`);
         else process.stderr.write(`error: ${(err as Error)?.stack ?? String(err)}\n`);
         return 2;
     }

@@ -62,15 +62,26 @@ export function priceResources(resources: readonly RecordedResource[]): CostEsti
     const { estimateCost } = require("../policies/lib/pricing") as typeof import("../policies/lib/pricing");
     const { plain } = require("./capture/recorder") as typeof import("./capture/recorder");
     return estimateCost(
-        resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, custom: r.custom, inputs: plain(r.inputs) as Record<string, unknown> })),
+        resources.map((r) => ({
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            custom: r.custom,
+            inputs: plain(r.inputs) as Record<string, unknown>,
+        })),
     );
 }
 
 /** The request path's expected availability, from each resource's state (inputs and computed outputs, as AnalyzeStack sees them). */
 export function availabilityOf(resources: readonly RecordedResource[]): AvailabilityEstimate {
-    const { estimateAvailability } = require("../policies/lib/availability") as typeof import("../policies/lib/availability");
+    const { estimateAvailability } =
+        require("../policies/lib/availability") as typeof import("../policies/lib/availability");
     const { plain } = require("./capture/recorder") as typeof import("./capture/recorder");
-    return estimateAvailability(resources.filter((r) => r.custom).map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: plain(r.state) })));
+    return estimateAvailability(
+        resources
+            .filter((r) => r.custom)
+            .map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: plain(r.state) })),
+    );
 }
 
 interface PolicyVerdicts {
@@ -94,7 +105,8 @@ async function analyze(
     config: ReturnType<typeof reconcilePolicyConfig> | undefined,
     sent: () => void,
 ): Promise<PolicyVerdicts> {
-    const { outputsWithSecrets, stackResource, toAnalyzed } = require("./policyHost/fromGraph") as typeof import("./policyHost/fromGraph");
+    const { outputsWithSecrets, stackResource, toAnalyzed } =
+        require("./policyHost/fromGraph") as typeof import("./policyHost/fromGraph");
     const { isSecret, plain, redact } = require("./capture/recorder") as typeof import("./capture/recorder");
     try {
         const info = await host.getAnalyzerInfo();
@@ -136,7 +148,10 @@ async function analyze(
                         }
                         if (inputs !== r.inputs) remediatedInputs.set(r.urn, inputs);
                     }
-                    return (await host.analyze(toAnalyzed(r, run.stackUrn, inputs))).map((f) => ({ ...f, urn: f.urn || r.urn }));
+                    return (await host.analyze(toAnalyzed(r, run.stackUrn, inputs))).map((f) => ({
+                        ...f,
+                        urn: f.urn || r.urn,
+                    }));
                 }),
         );
         sent();
@@ -149,7 +164,9 @@ async function analyze(
                 run.outputs.map((o) => ({ ...o, value: JSON.parse(JSON.stringify(o.value ?? null)) })),
             ),
             // A remediated resource is created from its remediated inputs, so its state carries them.
-            ...run.resources.map((r) => toAnalyzed(r, run.stackUrn, { ...outputsWithSecrets(r, isSecret), ...remediatedInputs.get(r.urn) })),
+            ...run.resources.map((r) =>
+                toAnalyzed(r, run.stackUrn, { ...outputsWithSecrets(r, isSecret), ...remediatedInputs.get(r.urn) }),
+            ),
         ]);
         const cpu2 = host.usage();
         return {
@@ -158,7 +175,10 @@ async function analyze(
             remediations: run.resources.flatMap((r) => remediations.filter((m) => m.urn === r.urn)),
             analyze: Math.round(stackStart - analyzeStart),
             analyzeStack: Math.round(performance.now() - stackStart),
-            cpu: cpu0 && cpu1 && cpu2 ? { analyze: cpu1.cpuMs - cpu0.cpuMs, analyzeStack: cpu2.cpuMs - cpu1.cpuMs } : null,
+            cpu:
+                cpu0 && cpu1 && cpu2
+                    ? { analyze: cpu1.cpuMs - cpu0.cpuMs, analyzeStack: cpu2.cpuMs - cpu1.cpuMs }
+                    : null,
             doneAt: now(),
         };
     } finally {
@@ -176,8 +196,11 @@ function budgetOf(config: Record<string, { properties?: Record<string, unknown> 
 export async function plan(opts: PlanOptions, events: PlanEvents = () => undefined): Promise<PlanResult> {
     const at: Record<string, number> = {};
     // The program's secret keys that must keep their shape offline (the plan knows the webstack program's key table).
-    const { SECRET_SHAPES } = require("../components/settings/configKeys") as typeof import("../components/settings/configKeys");
-    const shapedPlaceholders = Object.fromEntries(Object.entries(SECRET_SHAPES).map(([k, shape]) => [`webstack:${k}`, shape]));
+    const { SECRET_SHAPES } =
+        require("../components/settings/configKeys") as typeof import("../components/settings/configKeys");
+    const shapedPlaceholders = Object.fromEntries(
+        Object.entries(SECRET_SHAPES).map(([k, shape]) => [`webstack:${k}`, shape]),
+    );
     const cfg = loadStackConfig({
         cwd: opts.cwd,
         stack: opts.stack,
@@ -190,13 +213,20 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
 
     // The policy host boots (~0.5 s) in parallel with the program run: start it first.
     const packPresent = fs.existsSync(path.join(opts.policyPack, "index.ts"));
-    if (!packPresent && opts.policyPackExplicit) throw new PolicyHostError(`error: policy pack not found at "${rel(opts.policyPack)}" (no index.ts)`);
-    if (!packPresent) process.stderr.write(`warning: no policy pack at ${rel(opts.policyPack)}; policy findings skipped.\n`);
+    if (!packPresent && opts.policyPackExplicit)
+        throw new PolicyHostError(`error: policy pack not found at "${rel(opts.policyPack)}" (no index.ts)`);
+    if (!packPresent)
+        process.stderr.write(`warning: no policy pack at ${rel(opts.policyPack)}; policy findings skipped.\n`);
     const configFile = opts.policyPackConfig ?? path.join(opts.policyPack, "config", `${opts.stack}.json`);
     const hasConfigFile = fs.existsSync(configFile);
-    if (opts.policyPackConfig && !hasConfigFile) throw new PolicyHostError(`error: policy pack config "${rel(configFile)}" not found`);
-    const givenPolicyConfig = hasConfigFile ? parsePolicyPackConfig(fs.readFileSync(configFile, "utf8"), rel(configFile)) : undefined;
-    const host = packPresent ? PolicyHost.start({ packDir: opts.policyPack, project: cfg.project, stack: cfg.stack, config: cfg.config }) : undefined;
+    if (opts.policyPackConfig && !hasConfigFile)
+        throw new PolicyHostError(`error: policy pack config "${rel(configFile)}" not found`);
+    const givenPolicyConfig = hasConfigFile
+        ? parsePolicyPackConfig(fs.readFileSync(configFile, "utf8"), rel(configFile))
+        : undefined;
+    const host = packPresent
+        ? PolicyHost.start({ packDir: opts.policyPack, project: cfg.project, stack: cfg.stack, config: cfg.config })
+        : undefined;
     if (host) {
         events(`policy host pid ${host.pid} started`);
         host.port.then(
@@ -226,7 +256,8 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
         const sent = new Promise<void>((resolve) => (requestsSent = resolve));
         const policyWork: Promise<PolicyVerdicts> = host
             ? analyze(host, run, givenPolicyConfig, requestsSent)
-            : (requestsSent(), Promise.resolve({ findings: [], remediations: [], analyze: 0, analyzeStack: 0, cpu: null }));
+            : (requestsSent(),
+              Promise.resolve({ findings: [], remediations: [], analyze: 0, analyzeStack: 0, cpu: null }));
         policyWork.catch(() => undefined);
         await sent;
 
@@ -237,7 +268,10 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
         const tierValue = cfg.config[`${cfg.project}:tier`];
         const tier = tierValue !== undefined && /^\d+$/.test(tierValue) ? Number(tierValue) : null;
         const model = diagram.buildDiagram(run.resources);
-        const dot = diagram.toDot(model, `${cfg.project} · stack ${cfg.stack}${tier !== null ? ` · tier ${tier}` : ""}`);
+        const dot = diagram.toDot(
+            model,
+            `${cfg.project} · stack ${cfg.stack}${tier !== null ? ` · tier ${tier}` : ""}`,
+        );
         const mermaid = diagram.toMermaid(model);
         const svg = await diagram.renderSvg(dot);
         const costAndDiagram = Math.round(performance.now() - costStart);
@@ -259,7 +293,12 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
             findings: policy.findings,
             remediations: policy.remediations,
             policyPack: policy.info
-                ? { name: policy.info.name, version: policy.info.version, path: rel(opts.policyPack), config: hasConfigFile ? rel(configFile) : null }
+                ? {
+                      name: policy.info.name,
+                      version: policy.info.version,
+                      path: rel(opts.policyPack),
+                      config: hasConfigFile ? rel(configFile) : null,
+                  }
                 : null,
             cost,
             availability,

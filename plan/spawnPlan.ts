@@ -47,7 +47,9 @@ export function runPlan(args: readonly string[], env: NodeJS.ProcessEnv = {}): P
             child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
             child.on("error", reject);
             const started = performance.now();
-            child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr, out, ms: Math.round(performance.now() - started) }));
+            child.on("close", (code, signal) =>
+                resolve({ code, signal, stdout, stderr, out, ms: Math.round(performance.now() - started) }),
+            );
         });
         runs.set(key, run);
     }
@@ -57,6 +59,7 @@ export function runPlan(args: readonly string[], env: NodeJS.ProcessEnv = {}): P
 /** The JSON document of a plan (ARGS include `--format json`); exit 1 (mandatory findings) is still a valid plan. */
 export async function planDocument(args: readonly string[]): Promise<PlanDocument> {
     const run = await runPlan(args);
-    if (run.code !== 0 && run.code !== 1) throw new Error(`npm run plan -- ${args.join(" ")} exited ${run.code}:\n${run.stderr}`);
+    if (run.code !== 0 && run.code !== 1)
+        throw new Error(`npm run plan -- ${args.join(" ")} exited ${run.code}:\n${run.stderr}`);
     return JSON.parse(run.stdout) as PlanDocument;
 }

@@ -52,18 +52,19 @@ function knobs(policy: WebstackPolicy): ConfigKnob[] {
     });
 }
 
-export const catalog: CatalogEntry[] = (Object.entries(families) as [Family, WebstackPolicy[]][]).flatMap(([family, policies]) =>
-    policies.map((policy) => ({
-        name: policy.name,
-        family,
-        kind: "validateStack" in policy ? ("stack" as const) : ("resource" as const),
-        enforcementLevel: policy.enforcementLevel,
-        severity: policy.severity,
-        what: policy.description,
-        why: policy.rationale,
-        fix: policy.remediationSteps,
-        config: knobs(policy),
-    })),
+export const catalog: CatalogEntry[] = (Object.entries(families) as [Family, WebstackPolicy[]][]).flatMap(
+    ([family, policies]) =>
+        policies.map((policy) => ({
+            name: policy.name,
+            family,
+            kind: "validateStack" in policy ? ("stack" as const) : ("resource" as const),
+            enforcementLevel: policy.enforcementLevel,
+            severity: policy.severity,
+            what: policy.description,
+            why: policy.rationale,
+            fix: policy.remediationSteps,
+            config: knobs(policy),
+        })),
 );
 
 const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -73,9 +74,18 @@ export function catalogMarkdown(): string {
     const rows = catalog.map((e) => {
         const config =
             e.config.length > 0
-                ? e.config.map((k) => `\`${k.name}\` (${k.type}, default \`${JSON.stringify(k.default)}\`): ${k.description}`).join("<br>")
+                ? e.config
+                      .map(
+                          (k) =>
+                              `\`${k.name}\` (${k.type}, default \`${JSON.stringify(k.default)}\`): ${k.description}`,
+                      )
+                      .join("<br>")
                 : "none";
         return `| \`${e.name}\` | ${e.family} | ${e.enforcementLevel} | ${e.severity} | ${cell(e.what)} | ${cell(e.why)} | ${cell(e.fix)} | ${cell(config)} |`;
     });
-    return ["| Policy | Family | Enforcement | Severity | What | Why | How to fix | Config |", "|---|---|---|---|---|---|---|---|", ...rows].join("\n");
+    return [
+        "| Policy | Family | Enforcement | Severity | What | Why | How to fix | Config |",
+        "|---|---|---|---|---|---|---|---|",
+        ...rows,
+    ].join("\n");
 }

@@ -17,7 +17,8 @@ export const databaseClusterProtected: WebstackResourcePolicy = {
     enforcementLevel: "advisory",
     severity: "medium",
     configSchema: { properties: {} },
-    rationale: "A renamed resource, a changed force-new input or a careless `pulumi destroy` deletes a database and its data; protect makes Pulumi refuse.",
+    rationale:
+        "A renamed resource, a changed force-new input or a careless `pulumi destroy` deletes a database and its data; protect makes Pulumi refuse.",
     remediationSteps: "Pass { protect: true } in the database cluster's resource options.",
     validateResource: validateResourceOfType(digitalocean.DatabaseCluster, (_cluster, args, reportViolation) => {
         if (args.opts.protect) return;
@@ -33,7 +34,8 @@ export const spacesBucketPrivate: WebstackResourcePolicy = {
     enforcementLevel: "advisory",
     severity: "high",
     configSchema: { properties: {} },
-    rationale: "A public-read bucket lists and serves every object to anyone; public assets belong behind a CDN or per-object ACLs, not a public bucket.",
+    rationale:
+        "A public-read bucket lists and serves every object to anyone; public assets belong behind a CDN or per-object ACLs, not a public bucket.",
     remediationSteps:
         'Set acl: "private" and serve public assets through a digitalocean.Cdn or per-object ACLs; at enforcement level remediate the pack sets acl: "private" itself.',
     // Safe for the stack's resources: a CDN in front of the bucket and per-object ACLs keep serving; only anonymous
@@ -47,7 +49,9 @@ export const spacesBucketPrivate: WebstackResourcePolicy = {
         const acl = read(bucket, "acl");
         if (isUnknown(acl)) decideLater(`Spaces bucket "${args.name}"'s acl is not known yet.`);
         if (acl === undefined || acl === null || acl === "private") return; // the provider defaults acl to private
-        reportViolation(`Spaces bucket "${args.name}" has acl ${q(acl)}, so anyone can list and read its objects; set acl: "private".`);
+        reportViolation(
+            `Spaces bucket "${args.name}" has acl ${q(acl)}, so anyone can list and read its objects; set acl: "private".`,
+        );
     }),
 };
 
@@ -57,7 +61,8 @@ export const spacesBucketVersioning: WebstackResourcePolicy = {
     enforcementLevel: "advisory",
     severity: "low",
     configSchema: { properties: {} },
-    rationale: "Without versioning an overwrite or delete is permanent; versioning keeps the previous object to restore.",
+    rationale:
+        "Without versioning an overwrite or delete is permanent; versioning keeps the previous object to restore.",
     remediationSteps: "Set versioning: { enabled: true } (and a lifecycle rule expiring old versions).",
     validateResource: validateResourceOfType(digitalocean.SpacesBucket, (bucket, args, reportViolation) => {
         const enabled = read(bucket, "versioning", "enabled");
@@ -75,13 +80,16 @@ export const spacesBucketNoForceDestroy: WebstackResourcePolicy = {
     enforcementLevel: "advisory",
     severity: "medium",
     configSchema: { properties: {} },
-    rationale: "forceDestroy lets a replacement or destroy delete a bucket that still holds objects, taking the data with it.",
+    rationale:
+        "forceDestroy lets a replacement or destroy delete a bucket that still holds objects, taking the data with it.",
     remediationSteps: "Remove forceDestroy (or set it to false) and empty buckets deliberately.",
     validateResource: validateResourceOfType(digitalocean.SpacesBucket, (bucket, args, reportViolation) => {
         const force = read(bucket, "forceDestroy");
         if (isUnknown(force)) decideLater(`Spaces bucket "${args.name}"'s forceDestroy is not known yet.`);
         if (force !== true) return;
-        reportViolation(`Spaces bucket "${args.name}" sets forceDestroy: true, so deleting or replacing it deletes every object in it; remove forceDestroy.`);
+        reportViolation(
+            `Spaces bucket "${args.name}" sets forceDestroy: true, so deleting or replacing it deletes every object in it; remove forceDestroy.`,
+        );
     }),
 };
 
@@ -112,11 +120,18 @@ interface UserDataSecretsConfig {
  * Reports literal secrets in some user data, naming the kind and line but never the value. `declaredSecret`: the
  * resource lists the property holding the user data in additionalSecretOutputs.
  */
-function checkSecrets(owner: string, userData: unknown, config: UserDataSecretsConfig, declaredSecret: boolean, report: (message: string) => void): void {
+function checkSecrets(
+    owner: string,
+    userData: unknown,
+    config: UserDataSecretsConfig,
+    declaredSecret: boolean,
+    report: (message: string) => void,
+): void {
     if (isUnknown(userData)) decideLater(`${owner}'s user data is not known yet.`);
     if (typeof userData !== "string") return;
     const ignored = new Set(config.ignoreKeys.map((k) => k.toLowerCase()));
-    const accepted = config.acceptSecretFilesInSecretUserData && declaredSecret ? ownerOnlyFileLines(userData) : new Set<number>();
+    const accepted =
+        config.acceptSecretFilesInSecretUserData && declaredSecret ? ownerOnlyFileLines(userData) : new Set<number>();
     for (const finding of secretsIn(userData)) {
         if (finding.key !== undefined && ignored.has(finding.key.toLowerCase())) continue;
         if (accepted.has(finding.line)) continue;
@@ -149,7 +164,13 @@ export const dropletUserDataSecrets: WebstackResourcePolicy = {
         forType(digitalocean.DropletAutoscale, (pool, args, reportViolation) => {
             const config = configWithDefaults<UserDataSecretsConfig>(dropletUserDataSecretsSchema, args);
             const declared = (args.opts.additionalSecretOutputs ?? []).includes("dropletTemplate");
-            checkSecrets(`Droplet autoscale pool "${args.name}"`, read(pool, "dropletTemplate", "userData"), config, declared, reportViolation);
+            checkSecrets(
+                `Droplet autoscale pool "${args.name}"`,
+                read(pool, "dropletTemplate", "userData"),
+                config,
+                declared,
+                reportViolation,
+            );
         }),
     ),
 };

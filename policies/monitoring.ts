@@ -8,7 +8,13 @@ import { nameList } from "./lib/messages";
 import { hostOf } from "./lib/net";
 import { remediateResourceOfType } from "@pulumi/policy";
 import { withNestedChanges } from "./lib/remediate";
-import { forType, validateResourceOfTypes, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
+import {
+    forType,
+    validateResourceOfTypes,
+    WebstackPolicy,
+    WebstackResourcePolicy,
+    WebstackStackPolicy,
+} from "./lib/policy";
 import { ResourceClass, StackIndex, validateStackOf } from "./lib/stack";
 import { decideLater, isUnknown, read, readList, readString, Undecided } from "./lib/unknowns";
 import { installsWebServer } from "./lib/userData";
@@ -24,7 +30,8 @@ export const dropletMonitoringAgent: WebstackResourcePolicy = {
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: { properties: {} },
-    rationale: "Without the agent DigitalOcean sees only CPU and bandwidth: memory and disk alerts never fire, and a droplet can fill its disk silently.",
+    rationale:
+        "Without the agent DigitalOcean sees only CPU and bandwidth: memory and disk alerts never fire, and a droplet can fill its disk silently.",
     remediationSteps:
         "Set monitoring: true on the droplet (this replaces it, so keep it behind a tag-targeted load balancer), or dropletTemplate.withDropletAgent: true on the autoscale pool; at enforcement level remediate the pack sets the pool's flag itself (never a droplet's, which would replace it).",
     // Safe only for autoscale pools: the template applies to droplets the pool creates from now on.
@@ -44,7 +51,10 @@ export const dropletMonitoringAgent: WebstackResourcePolicy = {
         }),
         forType(digitalocean.DropletAutoscale, (pool, args, reportViolation) => {
             const agent = read(pool, "dropletTemplate", "withDropletAgent");
-            if (isUnknown(agent)) decideLater(`Droplet autoscale pool "${args.name}"'s dropletTemplate.withDropletAgent is not known yet.`);
+            if (isUnknown(agent))
+                decideLater(
+                    `Droplet autoscale pool "${args.name}"'s dropletTemplate.withDropletAgent is not known yet.`,
+                );
             if (agent === true) return;
             reportViolation(
                 `Droplet autoscale pool "${args.name}" has dropletTemplate.withDropletAgent ${agent === false ? "false" : "unset"}, so its droplets' memory and disk metrics are never collected and alerts on them cannot fire; set withDropletAgent: true.`,
@@ -141,10 +151,17 @@ function checkCoverage(
     for (const subject of subjects) {
         const tags = tagsOf(subject);
         const types = typesCovering(coverage, subject, tags.names);
-        const missing = requiredTypes.length > 0 ? requiredTypes.filter((t) => !types.has(t)) : types.size > 0 ? [] : [spec.example];
+        const missing =
+            requiredTypes.length > 0
+                ? requiredTypes.filter((t) => !types.has(t))
+                : types.size > 0
+                  ? []
+                  : [spec.example];
         if (missing.length === 0) continue;
         if (coverage.undecided || tags.undecided) {
-            undecided.note(`${labelOf(subject)} "${subject.name}" may lack alerts for ${nameList(missing)}: some alert targets or tags are not known yet.`);
+            undecided.note(
+                `${labelOf(subject)} "${subject.name}" may lack alerts for ${nameList(missing)}: some alert targets or tags are not known yet.`,
+            );
             continue;
         }
         const what =
@@ -184,51 +201,63 @@ export const dropletAlertCoverage: WebstackStackPolicy = {
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: dropletAlertCoverageSchema,
-    rationale: "Metrics nobody is alerted on do not prevent outages: a droplet at 100 % CPU or with a full disk should page someone before users notice.",
+    rationale:
+        "Metrics nobody is alerted on do not prevent outages: a droplet at 100 % CPU or with a full disk should page someone before users notice.",
     remediationSteps:
         "Add digitalocean.MonitorAlert resources (types v1/insights/droplet/cpu, memory_utilization_percent, disk_utilization_percent) whose tags include the droplets' tags, with alerts.emails or alerts.slacks.",
-    validateStack: validateStackOf([digitalocean.Droplet, digitalocean.DropletAutoscale], (subjects, stack, args, reportViolation) => {
-        const { requiredTypes } = configWithDefaults<{ requiredTypes: string[] }>(dropletAlertCoverageSchema, args);
-        // Autoscale pools create their droplets at run time: only their template's tags can reach them.
-        const isPool = (r: PolicyResource) => r.isType(digitalocean.DropletAutoscale);
-        checkCoverage(
-            subjects,
-            stack,
-            digitalocean.Droplet,
-            {
-                label: (r) => (isPool(r) ? "Droplet autoscale pool" : "Droplet"),
-                prefix: "v1/insights/droplet/",
-                example: "v1/insights/droplet/cpu",
-                how: (r) =>
-                    isPool(r)
-                        ? "whose tags include one of its template's tags"
-                        : "whose tags include one of the droplet's tags (or whose entities list its id)",
-                consequence: "nobody is told when it runs out of CPU, memory or disk",
-            },
-            requiredTypes,
-            (r) => (isPool(r) ? stack.templateTags(r) : stack.tagNames(r, "tags")),
-            reportViolation,
-        );
-    }),
+    validateStack: validateStackOf(
+        [digitalocean.Droplet, digitalocean.DropletAutoscale],
+        (subjects, stack, args, reportViolation) => {
+            const { requiredTypes } = configWithDefaults<{ requiredTypes: string[] }>(dropletAlertCoverageSchema, args);
+            // Autoscale pools create their droplets at run time: only their template's tags can reach them.
+            const isPool = (r: PolicyResource) => r.isType(digitalocean.DropletAutoscale);
+            checkCoverage(
+                subjects,
+                stack,
+                digitalocean.Droplet,
+                {
+                    label: (r) => (isPool(r) ? "Droplet autoscale pool" : "Droplet"),
+                    prefix: "v1/insights/droplet/",
+                    example: "v1/insights/droplet/cpu",
+                    how: (r) =>
+                        isPool(r)
+                            ? "whose tags include one of its template's tags"
+                            : "whose tags include one of the droplet's tags (or whose entities list its id)",
+                    consequence: "nobody is told when it runs out of CPU, memory or disk",
+                },
+                requiredTypes,
+                (r) => (isPool(r) ? stack.templateTags(r) : stack.tagNames(r, "tags")),
+                reportViolation,
+            );
+        },
+    ),
 };
 
 const loadBalancerAlertCoverageSchema: PolicyConfigSchema = {
     properties: {
-        requiredTypes: requiredTypesProperty(["v1/insights/lbaas/droplet_health", "v1/insights/lbaas/increase_in_http_error_rate_percentage_5xx"]),
+        requiredTypes: requiredTypesProperty([
+            "v1/insights/lbaas/droplet_health",
+            "v1/insights/lbaas/increase_in_http_error_rate_percentage_5xx",
+        ]),
     },
 };
 
 export const loadBalancerAlertCoverage: WebstackStackPolicy = {
     name: "load-balancer-alert-coverage",
-    description: "Checks that every load balancer is listed in the entities of an enabled load balancer alert policy with at least one email or Slack target.",
+    description:
+        "Checks that every load balancer is listed in the entities of an enabled load balancer alert policy with at least one email or Slack target.",
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: loadBalancerAlertCoverageSchema,
-    rationale: "The load balancer is where failing backends and 5xx errors show first; without an alert on it, a broken pool is found by users.",
+    rationale:
+        "The load balancer is where failing backends and 5xx errors show first; without an alert on it, a broken pool is found by users.",
     remediationSteps:
         "Add a digitalocean.MonitorAlert of type v1/insights/lbaas/droplet_health (and 5xx, latency) with entities: [lb.id] and alerts.emails or alerts.slacks.",
     validateStack: validateStackOf(digitalocean.LoadBalancer, (lbs, stack, args, reportViolation) => {
-        const { requiredTypes } = configWithDefaults<{ requiredTypes: string[] }>(loadBalancerAlertCoverageSchema, args);
+        const { requiredTypes } = configWithDefaults<{ requiredTypes: string[] }>(
+            loadBalancerAlertCoverageSchema,
+            args,
+        );
         checkCoverage(
             lbs,
             stack,
@@ -264,7 +293,8 @@ export const databaseAlertCoverage: WebstackStackPolicy = {
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: databaseAlertCoverageSchema,
-    rationale: "A managed database that runs out of disk stops accepting writes; its CPU, memory and disk need alerts like any server.",
+    rationale:
+        "A managed database that runs out of disk stops accepting writes; its CPU, memory and disk need alerts like any server.",
     remediationSteps:
         "Add digitalocean.MonitorAlert resources of types v1/dbaas/alerts/cpu_alerts, memory_utilization_alerts and disk_utilization_alerts with entities: [cluster.id] and alerts.emails or alerts.slacks.",
     validateStack: validateStackOf(digitalocean.DatabaseCluster, (clusters, stack, args, reportViolation) => {
@@ -293,7 +323,8 @@ const uptimeCheckPublicEndpointSchema: PolicyConfigSchema = {
             type: "array",
             items: { type: "string", enum: ["latency", "down", "down_global", "ssl_expiry"] },
             default: [],
-            description: 'Uptime alert types the endpoint\'s check must have (e.g. ["down", "ssl_expiry"]); empty means any one alert.',
+            description:
+                'Uptime alert types the endpoint\'s check must have (e.g. ["down", "ssl_expiry"]); empty means any one alert.',
         },
     },
 };
@@ -301,14 +332,23 @@ const uptimeCheckPublicEndpointSchema: PolicyConfigSchema = {
 /** Droplets with a public address that serve the public on their own: a reserved IP is assigned to them, or their user data runs a web server. */
 function publicWebDroplets(stack: StackIndex, undecided: Undecided): PolicyResource[] {
     const reserved = new Set<string>();
-    for (const cls of [digitalocean.ReservedIpAssignment, digitalocean.FloatingIpAssignment, digitalocean.ReservedIp, digitalocean.FloatingIp]) {
-        for (const r of stack.of(cls)) for (const d of stack.resolve(r, "dropletId", [digitalocean.Droplet]).targets) reserved.add(d.urn);
+    for (const cls of [
+        digitalocean.ReservedIpAssignment,
+        digitalocean.FloatingIpAssignment,
+        digitalocean.ReservedIp,
+        digitalocean.FloatingIp,
+    ]) {
+        for (const r of stack.of(cls))
+            for (const d of stack.resolve(r, "dropletId", [digitalocean.Droplet]).targets) reserved.add(d.urn);
     }
     return stack.of(digitalocean.Droplet).filter((d) => {
         if (read(d.props, "publicNetworking") === false) return false;
         if (reserved.has(d.urn)) return true;
         const userData = readString(d.props, "userData");
-        if (isUnknown(userData)) undecided.note(`Whether droplet "${d.name}" serves the public is not known yet (its user data is computed).`);
+        if (isUnknown(userData))
+            undecided.note(
+                `Whether droplet "${d.name}" serves the public is not known yet (its user data is computed).`,
+            );
         return typeof userData === "string" && installsWebServer(userData);
     });
 }
@@ -334,7 +374,8 @@ function publicEndpoint(stack: StackIndex, undecided: Undecided): PublicEndpoint
     for (const record of stack.of(digitalocean.DnsRecord)) {
         const type = readString(record.props, "type");
         if (isUnknown(type)) undecided.note(`DNS record "${fqdnOf(record)}"'s type is not known yet.`);
-        else if (typeof type === "string" && ["A", "AAAA", "CNAME"].includes(type.toUpperCase())) names.add(fqdnOf(record));
+        else if (typeof type === "string" && ["A", "AAAA", "CNAME"].includes(type.toUpperCase()))
+            names.add(fqdnOf(record));
     }
     const lbs = externalLoadBalancers(stack);
     const ipOf = (r: PolicyResource, key: string) => {
@@ -355,7 +396,10 @@ function publicEndpoint(stack: StackIndex, undecided: Undecided): PublicEndpoint
         const ip = r.isType(digitalocean.LoadBalancer) ? ipOf(r, "ip") : ipOf(r, "ipv4Address");
         const ipv6 = r.isType(digitalocean.LoadBalancer) ? ipOf(r, "ipv6") : ipOf(r, "ipv6Address");
         for (const address of [ip, ipv6]) if (address) hosts.add(address);
-        return { label: `${r.isType(digitalocean.LoadBalancer) ? "load balancer" : "droplet"} "${r.name}"${ip ? ` (${ip})` : ""}`, ip };
+        return {
+            label: `${r.isType(digitalocean.LoadBalancer) ? "load balancer" : "droplet"} "${r.name}"${ip ? ` (${ip})` : ""}`,
+            ip,
+        };
     });
     for (const r of stack.of(digitalocean.ReservedIp)) {
         const ip = ipOf(r, "ipAddress");
@@ -382,64 +426,74 @@ export const uptimeCheckPublicEndpoint: WebstackStackPolicy = {
         "Resource metrics can all look healthy while the site is unreachable (DNS, certificate, routing); only a check from outside sees what users see.",
     remediationSteps:
         'Add a digitalocean.UptimeCheck with target "https://<domain>" (or the load balancer\'s ip) and digitalocean.UptimeAlert resources (down, latency, ssl_expiry) with checkId: check.id and notifications [{ emails: [...] }].',
-    validateStack: validateStackOf([digitalocean.DnsRecord, digitalocean.LoadBalancer, digitalocean.Droplet], (_subjects, stack, args, reportViolation) => {
-        const { requiredAlertTypes } = configWithDefaults<{ requiredAlertTypes: string[] }>(uptimeCheckPublicEndpointSchema, args);
-        const undecided = new Undecided();
-        const endpoint = publicEndpoint(stack, undecided);
-        if (!endpoint) return undecided.settle();
-        const { shown } = endpoint;
+    validateStack: validateStackOf(
+        [digitalocean.DnsRecord, digitalocean.LoadBalancer, digitalocean.Droplet],
+        (_subjects, stack, args, reportViolation) => {
+            const { requiredAlertTypes } = configWithDefaults<{ requiredAlertTypes: string[] }>(
+                uptimeCheckPublicEndpointSchema,
+                args,
+            );
+            const undecided = new Undecided();
+            const endpoint = publicEndpoint(stack, undecided);
+            if (!endpoint) return undecided.settle();
+            const { shown } = endpoint;
 
-        const watching: PolicyResource[] = [];
-        for (const check of stack.of(digitalocean.UptimeCheck)) {
-            const enabled = read(check.props, "enabled");
-            const target = readString(check.props, "target");
-            if (enabled === false) continue;
-            // A target computed from the endpoint's own outputs (e.g. `http://${lb.ip}`) watches it, known or not.
-            const fromEndpoint = (check.propertyDependencies?.target ?? []).some((d) => endpoint.resources.has(d.urn));
-            if (isUnknown(enabled) || (isUnknown(target) && !fromEndpoint)) {
-                undecided.note(`Uptime check "${check.name}"'s target or enabled flag is not known yet.`);
-                continue;
+            const watching: PolicyResource[] = [];
+            for (const check of stack.of(digitalocean.UptimeCheck)) {
+                const enabled = read(check.props, "enabled");
+                const target = readString(check.props, "target");
+                if (enabled === false) continue;
+                // A target computed from the endpoint's own outputs (e.g. `http://${lb.ip}`) watches it, known or not.
+                const fromEndpoint = (check.propertyDependencies?.target ?? []).some((d) =>
+                    endpoint.resources.has(d.urn),
+                );
+                if (isUnknown(enabled) || (isUnknown(target) && !fromEndpoint)) {
+                    undecided.note(`Uptime check "${check.name}"'s target or enabled flag is not known yet.`);
+                    continue;
+                }
+                if (fromEndpoint || (typeof target === "string" && endpoint.hosts.has(hostOf(target))))
+                    watching.push(check);
             }
-            if (fromEndpoint || (typeof target === "string" && endpoint.hosts.has(hostOf(target)))) watching.push(check);
-        }
-        if (watching.length === 0) {
+            if (watching.length === 0) {
+                if (undecided.count > 0) return undecided.settle();
+                reportViolation(
+                    `No enabled uptime check watches the public endpoint (${shown}), so an outage is noticed by users first. ` +
+                        `Add a digitalocean.UptimeCheck with target "${endpoint.suggested}" and a digitalocean.UptimeAlert of type "down" that notifies someone.`,
+                );
+                return;
+            }
+            // Alert types with a notification target, per watching check.
+            const alertTypes = new Map<string, Set<string>>(watching.map((c) => [c.urn, new Set<string>()]));
+            for (const alert of stack.of(digitalocean.UptimeAlert)) {
+                const checks = stack.resolve(alert, "checkId", [digitalocean.UptimeCheck]);
+                const type = readString(alert.props, "type");
+                const blocks = readList(alert.props, "notifications");
+                const notifying = blocks.values.map(notifies);
+                if (checks.undecided || isUnknown(type) || blocks.unknown || notifying.includes("unknown")) {
+                    undecided.note(`Uptime alert "${alert.name}"'s check, type or notifications are not known yet.`);
+                    continue;
+                }
+                if (!notifying.includes(true) || typeof type !== "string") continue;
+                for (const check of checks.targets) alertTypes.get(check.urn)?.add(type);
+            }
+            const satisfied = watching.some((c) => {
+                const types = alertTypes.get(c.urn)!;
+                return requiredAlertTypes.length > 0 ? requiredAlertTypes.every((t) => types.has(t)) : types.size > 0;
+            });
+            if (satisfied) return;
             if (undecided.count > 0) return undecided.settle();
-            reportViolation(
-                `No enabled uptime check watches the public endpoint (${shown}), so an outage is noticed by users first. ` +
-                    `Add a digitalocean.UptimeCheck with target "${endpoint.suggested}" and a digitalocean.UptimeAlert of type "down" that notifies someone.`,
-            );
-            return;
-        }
-        // Alert types with a notification target, per watching check.
-        const alertTypes = new Map<string, Set<string>>(watching.map((c) => [c.urn, new Set<string>()]));
-        for (const alert of stack.of(digitalocean.UptimeAlert)) {
-            const checks = stack.resolve(alert, "checkId", [digitalocean.UptimeCheck]);
-            const type = readString(alert.props, "type");
-            const blocks = readList(alert.props, "notifications");
-            const notifying = blocks.values.map(notifies);
-            if (checks.undecided || isUnknown(type) || blocks.unknown || notifying.includes("unknown")) {
-                undecided.note(`Uptime alert "${alert.name}"'s check, type or notifications are not known yet.`);
-                continue;
+            for (const check of watching) {
+                const types = alertTypes.get(check.urn)!;
+                const missing =
+                    requiredAlertTypes.length > 0 ? requiredAlertTypes.filter((t) => !types.has(t)) : ["down"];
+                reportViolation(
+                    `Uptime check "${check.name}" watches the public endpoint (${shown}) but has no uptime alert of type ${nameList(missing)} that notifies someone. ` +
+                        `Add a digitalocean.UptimeAlert with checkId set to the check's id, type "${missing[0]}" and notifications [{ emails: [...] }].`,
+                    check.urn,
+                );
             }
-            if (!notifying.includes(true) || typeof type !== "string") continue;
-            for (const check of checks.targets) alertTypes.get(check.urn)?.add(type);
-        }
-        const satisfied = watching.some((c) => {
-            const types = alertTypes.get(c.urn)!;
-            return requiredAlertTypes.length > 0 ? requiredAlertTypes.every((t) => types.has(t)) : types.size > 0;
-        });
-        if (satisfied) return;
-        if (undecided.count > 0) return undecided.settle();
-        for (const check of watching) {
-            const types = alertTypes.get(check.urn)!;
-            const missing = requiredAlertTypes.length > 0 ? requiredAlertTypes.filter((t) => !types.has(t)) : ["down"];
-            reportViolation(
-                `Uptime check "${check.name}" watches the public endpoint (${shown}) but has no uptime alert of type ${nameList(missing)} that notifies someone. ` +
-                    `Add a digitalocean.UptimeAlert with checkId set to the check's id, type "${missing[0]}" and notifications [{ emails: [...] }].`,
-                check.urn,
-            );
-        }
-    }),
+        },
+    ),
 };
 
 export const monitoringPolicies: WebstackPolicy[] = [

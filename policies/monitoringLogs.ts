@@ -41,7 +41,10 @@ export const databaseClusterLogSink: WebstackStackPolicy = {
         const { engines } = configWithDefaults<{ engines: string[] }>(databaseClusterLogSinkSchema, args);
         const undecided = new Undecided();
         const sunk = new Set<string>();
-        for (const sink of [...stack.of(digitalocean.DatabaseLogsinkOpensearch), ...stack.of(digitalocean.DatabaseLogsinkRsyslog)]) {
+        for (const sink of [
+            ...stack.of(digitalocean.DatabaseLogsinkOpensearch),
+            ...stack.of(digitalocean.DatabaseLogsinkRsyslog),
+        ]) {
             const target = stack.resolve(sink, "clusterId", [digitalocean.DatabaseCluster]);
             if (target.undecided) undecided.note(`Log sink "${sink.name}"'s cluster is not known yet.`);
             for (const t of target.targets) sunk.add(t.urn);
@@ -88,8 +91,14 @@ function servingSubjects(subjects: PolicyResource[], stack: StackIndex, undecide
         if (ids.undecided) undecided.note(`Load balancer "${lb.name}"'s droplets are not known yet.`);
         for (const d of ids.targets) targetUrns.add(d.urn);
     }
-    for (const cls of [digitalocean.ReservedIpAssignment, digitalocean.FloatingIpAssignment, digitalocean.ReservedIp, digitalocean.FloatingIp]) {
-        for (const r of stack.of(cls)) for (const d of stack.resolve(r, "dropletId", [digitalocean.Droplet]).targets) targetUrns.add(d.urn);
+    for (const cls of [
+        digitalocean.ReservedIpAssignment,
+        digitalocean.FloatingIpAssignment,
+        digitalocean.ReservedIp,
+        digitalocean.FloatingIp,
+    ]) {
+        for (const r of stack.of(cls))
+            for (const d of stack.resolve(r, "dropletId", [digitalocean.Droplet]).targets) targetUrns.add(d.urn);
     }
     return subjects.filter((r) => {
         const pool = r.isType(digitalocean.DropletAutoscale);
@@ -97,7 +106,9 @@ function servingSubjects(subjects: PolicyResource[], stack: StackIndex, undecide
         if (targetUrns.has(r.urn) || tags.names.some((t) => targetTags.has(t))) return true;
         const userData = pool ? read(r.props, "dropletTemplate", "userData") : read(r.props, "userData");
         if (isUnknown(userData)) {
-            undecided.note(`Whether ${pool ? "droplet autoscale pool" : "droplet"} "${r.name}" serves requests is not known yet (its user data is computed).`);
+            undecided.note(
+                `Whether ${pool ? "droplet autoscale pool" : "droplet"} "${r.name}" serves requests is not known yet (its user data is computed).`,
+            );
             return false;
         }
         return typeof userData === "string" && installsWebServer(userData);
@@ -115,31 +126,36 @@ export const dropletLogsShipped: WebstackStackPolicy = {
         "DigitalOcean load balancers keep no access logs and the monitoring agent collects none: logs left on a droplet vanish with it (autoscaling and user data changes replace droplets) and cannot be searched across the pool.",
     remediationSteps:
         "Install and configure a shipper in the user data, e.g. rsyslog-elasticsearch with an omelasticsearch action to Managed OpenSearch, or Fluent Bit/Vector with an output to your log store.",
-    validateStack: validateStackOf([digitalocean.Droplet, digitalocean.DropletAutoscale], (subjects, stack, args, reportViolation) => {
-        const { scope } = configWithDefaults<{ scope: "serving" | "all" }>(dropletLogsShippedSchema, args);
-        const undecided = new Undecided();
-        const judged = scope === "all" ? subjects : servingSubjects(subjects, stack, undecided);
-        const missing: PolicyResource[] = [];
-        for (const r of judged) {
-            const pool = r.isType(digitalocean.DropletAutoscale);
-            const userData = pool ? read(r.props, "dropletTemplate", "userData") : read(r.props, "userData");
-            if (isUnknown(userData)) {
-                undecided.note(`${pool ? "Droplet autoscale pool" : "Droplet"} "${r.name}"'s user data is not known yet.`);
-                continue;
+    validateStack: validateStackOf(
+        [digitalocean.Droplet, digitalocean.DropletAutoscale],
+        (subjects, stack, args, reportViolation) => {
+            const { scope } = configWithDefaults<{ scope: "serving" | "all" }>(dropletLogsShippedSchema, args);
+            const undecided = new Undecided();
+            const judged = scope === "all" ? subjects : servingSubjects(subjects, stack, undecided);
+            const missing: PolicyResource[] = [];
+            for (const r of judged) {
+                const pool = r.isType(digitalocean.DropletAutoscale);
+                const userData = pool ? read(r.props, "dropletTemplate", "userData") : read(r.props, "userData");
+                if (isUnknown(userData)) {
+                    undecided.note(
+                        `${pool ? "Droplet autoscale pool" : "Droplet"} "${r.name}"'s user data is not known yet.`,
+                    );
+                    continue;
+                }
+                if (typeof userData === "string" && logShipperIn(userData)) continue;
+                missing.push(r);
             }
-            if (typeof userData === "string" && logShipperIn(userData)) continue;
-            missing.push(r);
-        }
-        if (undecided.count > 0) return undecided.settle();
-        for (const r of missing) {
-            const pool = r.isType(digitalocean.DropletAutoscale);
-            const subject = `${pool ? "Droplet autoscale pool" : "Droplet"} "${r.name}"`;
-            const userData = `${pool ? "template's " : ""}user data`;
-            reportViolation(
-                `${scope === "serving" ? `${subject} serves requests but its ${userData}` : `${subject}'s ${userData}`} installs no log shipper, so its logs stay on the machine and are lost with it; ` +
-                    "install and configure one (e.g. rsyslog-elasticsearch with an omelasticsearch action, Fluent Bit or Vector).",
-                r.urn,
-            );
-        }
-    }),
+            if (undecided.count > 0) return undecided.settle();
+            for (const r of missing) {
+                const pool = r.isType(digitalocean.DropletAutoscale);
+                const subject = `${pool ? "Droplet autoscale pool" : "Droplet"} "${r.name}"`;
+                const userData = `${pool ? "template's " : ""}user data`;
+                reportViolation(
+                    `${scope === "serving" ? `${subject} serves requests but its ${userData}` : `${subject}'s ${userData}`} installs no log shipper, so its logs stay on the machine and are lost with it; ` +
+                        "install and configure one (e.g. rsyslog-elasticsearch with an omelasticsearch action, Fluent Bit or Vector).",
+                    r.urn,
+                );
+            }
+        },
+    ),
 };

@@ -25,50 +25,56 @@ export const dropletFirewallCoverage: WebstackStackPolicy = {
         "A droplet without a cloud firewall exposes every port its software listens on (databases, admin panels, SSH) to the internet; an autoscale pool's droplets are created at run time, so only a firewall on their template's tags reaches them.",
     remediationSteps:
         "Add a digitalocean.Firewall whose tags include the droplet's role tag (or whose dropletIds list it), admitting only the load balancer and the admin CIDRs; for an autoscale pool, a tag of its dropletTemplate.",
-    validateStack: validateStackOf([digitalocean.Droplet, digitalocean.DropletAutoscale], (subjects, stack, _args, reportViolation) => {
-        const coveredUrns = new Set<string>();
-        const coveredTags = new Set<string>();
-        let firewallsUndecided = false;
-        for (const firewall of stack.of(digitalocean.Firewall)) {
-            const ids = stack.resolve(firewall, "dropletIds", [digitalocean.Droplet]);
-            const tags = stack.tagNames(firewall, "tags");
-            ids.targets.forEach((d) => coveredUrns.add(d.urn));
-            tags.names.forEach((t) => coveredTags.add(t));
-            if (ids.undecided || tags.undecided) firewallsUndecided = true;
-        }
-        const undecided = new Undecided();
-        for (const droplet of subjects) {
-            if (droplet.isType(digitalocean.DropletAutoscale)) {
-                const tags = stack.templateTags(droplet);
-                if (tags.names.some((t) => coveredTags.has(t))) continue;
-                if (firewallsUndecided || tags.undecided) {
-                    undecided.note(
-                        `Droplet autoscale pool "${droplet.name}" may be uncovered: some firewall targets or its template's tags are not known yet.`,
+    validateStack: validateStackOf(
+        [digitalocean.Droplet, digitalocean.DropletAutoscale],
+        (subjects, stack, _args, reportViolation) => {
+            const coveredUrns = new Set<string>();
+            const coveredTags = new Set<string>();
+            let firewallsUndecided = false;
+            for (const firewall of stack.of(digitalocean.Firewall)) {
+                const ids = stack.resolve(firewall, "dropletIds", [digitalocean.Droplet]);
+                const tags = stack.tagNames(firewall, "tags");
+                ids.targets.forEach((d) => coveredUrns.add(d.urn));
+                tags.names.forEach((t) => coveredTags.add(t));
+                if (ids.undecided || tags.undecided) firewallsUndecided = true;
+            }
+            const undecided = new Undecided();
+            for (const droplet of subjects) {
+                if (droplet.isType(digitalocean.DropletAutoscale)) {
+                    const tags = stack.templateTags(droplet);
+                    if (tags.names.some((t) => coveredTags.has(t))) continue;
+                    if (firewallsUndecided || tags.undecided) {
+                        undecided.note(
+                            `Droplet autoscale pool "${droplet.name}" may be uncovered: some firewall targets or its template's tags are not known yet.`,
+                        );
+                        continue;
+                    }
+                    reportViolation(
+                        `Droplet autoscale pool "${droplet.name}" is not covered by any cloud firewall through its template's tags (${tags.names.length > 0 ? nameList(tags.names) : "none"}), so every port its droplets listen on is open to the internet. ` +
+                            `Add a digitalocean.Firewall whose tags include ${tags.names.length > 0 ? "one of them" : "a tag you give the template"}.`,
+                        droplet.urn,
                     );
                     continue;
                 }
+                const tags = stack.tagNames(droplet, "tags");
+                if (coveredUrns.has(droplet.urn) || tags.names.some((t) => coveredTags.has(t))) continue;
+                if (firewallsUndecided || tags.undecided) {
+                    undecided.note(
+                        `Droplet "${droplet.name}" may be uncovered: some firewall targets or its tags are not known yet.`,
+                    );
+                    continue;
+                }
+                const tagText =
+                    tags.names.length > 0 ? `one of its tags (${nameList(tags.names)})` : "a tag you give it";
                 reportViolation(
-                    `Droplet autoscale pool "${droplet.name}" is not covered by any cloud firewall through its template's tags (${tags.names.length > 0 ? nameList(tags.names) : "none"}), so every port its droplets listen on is open to the internet. ` +
-                        `Add a digitalocean.Firewall whose tags include ${tags.names.length > 0 ? "one of them" : "a tag you give the template"}.`,
+                    `Droplet "${droplet.name}" is not covered by any cloud firewall, so every port its software listens on is open to the internet. ` +
+                        `Add a digitalocean.Firewall whose tags include ${tagText}, or whose dropletIds list it.`,
                     droplet.urn,
                 );
-                continue;
             }
-            const tags = stack.tagNames(droplet, "tags");
-            if (coveredUrns.has(droplet.urn) || tags.names.some((t) => coveredTags.has(t))) continue;
-            if (firewallsUndecided || tags.undecided) {
-                undecided.note(`Droplet "${droplet.name}" may be uncovered: some firewall targets or its tags are not known yet.`);
-                continue;
-            }
-            const tagText = tags.names.length > 0 ? `one of its tags (${nameList(tags.names)})` : "a tag you give it";
-            reportViolation(
-                `Droplet "${droplet.name}" is not covered by any cloud firewall, so every port its software listens on is open to the internet. ` +
-                    `Add a digitalocean.Firewall whose tags include ${tagText}, or whose dropletIds list it.`,
-                droplet.urn,
-            );
-        }
-        undecided.settle();
-    }),
+            undecided.settle();
+        },
+    ),
 };
 
 interface InboundRule {
@@ -87,12 +93,19 @@ function inboundRules(firewall: unknown, name: string, undecided: Undecided): In
         const portRange = read(rule, "portRange");
         const sources = readStrings(rule, "sourceAddresses");
         if (isUnknown(protocol) || isUnknown(portRange) || sources.unknown) {
-            undecided.note(`Firewall "${name}"'s inbound rule ${index + 1} has a protocol, port range or source address that is not known yet.`);
+            undecided.note(
+                `Firewall "${name}"'s inbound rule ${index + 1} has a protocol, port range or source address that is not known yet.`,
+            );
         }
         return {
             index,
             protocol: typeof protocol === "string" ? protocol.toLowerCase() : undefined,
-            portRange: typeof portRange === "string" ? portRange : typeof portRange === "number" ? String(portRange) : undefined,
+            portRange:
+                typeof portRange === "string"
+                    ? portRange
+                    : typeof portRange === "number"
+                      ? String(portRange)
+                      : undefined,
             world: sources.values.filter(isWorldCidr),
         };
     });
@@ -128,7 +141,8 @@ const firewallNoWorldIngressSchema: PolicyConfigSchema = {
             type: "array",
             items: PORT_SCHEMA,
             default: [80, 443],
-            description: "TCP ports a firewall may open to the whole internet when every droplet it covers is an HAProxy load balancer that DNS points at.",
+            description:
+                "TCP ports a firewall may open to the whole internet when every droplet it covers is an HAProxy load balancer that DNS points at.",
         },
     },
 };
@@ -146,8 +160,14 @@ function coversOnlySelfManagedBalancers(
     const covered = new Set(ids.targets.map((d) => d.urn));
     for (const tag of tags.names) for (const d of stack.dropletsTagged(tag)) covered.add(d.urn);
     // A pool's droplets are created from a template: never HAProxy balancers DNS can point at.
-    if (stack.of(digitalocean.DropletAutoscale).some((pool) => stack.templateTags(pool).names.some((t) => tags.names.includes(t)))) return false;
-    if (covered.size === 0) return tags.names.length > 0 && stack.dropletsWithUndecidedTags.length > 0 ? "undecided" : false;
+    if (
+        stack
+            .of(digitalocean.DropletAutoscale)
+            .some((pool) => stack.templateTags(pool).names.some((t) => tags.names.includes(t)))
+    )
+        return false;
+    if (covered.size === 0)
+        return tags.names.length > 0 && stack.dropletsWithUndecidedTags.length > 0 ? "undecided" : false;
     if ([...covered].every((urn) => balancers.has(urn))) return true;
     // During a first preview an HAProxy droplet's user data (its backend list) is not known yet.
     return [...covered].every((urn) => balancers.has(urn) || maybeBalancers.has(urn)) ? "undecided" : false;
@@ -180,7 +200,8 @@ export const firewallNoWorldIngress: WebstackStackPolicy = {
                 const range = (rule.portRange ?? "").trim();
                 if (rule.protocol !== "icmp" && allowedPorts.some((p) => range === String(p))) continue;
                 // SSH from the world is firewall-no-world-ssh's finding (critical): one rule, one report.
-                if (rule.protocol === "tcp" && SSH_PORTS_DEFAULT.some((p) => portRangeIncludes(rule.portRange, p))) continue;
+                if (rule.protocol === "tcp" && SSH_PORTS_DEFAULT.some((p) => portRangeIncludes(rule.portRange, p)))
+                    continue;
                 if (onlyBalancers === undefined) {
                     if (!entry) {
                         const found = selfManagedEntry(stack);
@@ -191,7 +212,8 @@ export const firewallNoWorldIngress: WebstackStackPolicy = {
                     }
                     onlyBalancers = coversOnlySelfManagedBalancers(firewall, stack, entry.balancers, entry.undecided);
                 }
-                const webPort = rule.protocol === "tcp" && selfManagedLoadBalancerPorts.some((p) => range === String(p));
+                const webPort =
+                    rule.protocol === "tcp" && selfManagedLoadBalancerPorts.some((p) => range === String(p));
                 if (webPort && onlyBalancers === true) continue;
                 if (webPort && onlyBalancers === "undecided") {
                     undecided.note(
@@ -239,11 +261,13 @@ const firewallNoWorldSshSchema: PolicyConfigSchema = {
 
 export const firewallNoWorldSsh: WebstackResourcePolicy = {
     name: "firewall-no-world-ssh",
-    description: "Checks that no cloud firewall admits SSH (port 22, a range containing it, or all ports) from 0.0.0.0/0 or ::/0.",
+    description:
+        "Checks that no cloud firewall admits SSH (port 22, a range containing it, or all ports) from 0.0.0.0/0 or ::/0.",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: firewallNoWorldSshSchema,
-    rationale: "SSH open to the world is brute-forced within minutes of a droplet booting; one weak key or unpatched daemon is root on the machine.",
+    rationale:
+        "SSH open to the world is brute-forced within minutes of a droplet booting; one weak key or unpatched daemon is root on the machine.",
     remediationSteps:
         'Restrict the SSH rule\'s sourceAddresses to admin CIDRs (or reach droplets through a VPN or bastion) and never use "all"/"1-65535" from the world.',
     validateResource: validateResourceOfType(digitalocean.Firewall, (firewall, args, reportViolation) => {
@@ -264,12 +288,14 @@ export const firewallNoWorldSsh: WebstackResourcePolicy = {
 
 export const dropletSshKeys: WebstackResourcePolicy = {
     name: "droplet-ssh-keys",
-    description: "Checks that every droplet is created with at least one SSH key (sshKeys), and that no sshKeys entry is an empty or blank string.",
+    description:
+        "Checks that every droplet is created with at least one SSH key (sshKeys), and that no sshKeys entry is an empty or blank string.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: { properties: {} },
     rationale: "A droplet created without SSH keys gets a root password sent by email and accepts password logins.",
-    remediationSteps: "Set sshKeys to the ids or fingerprints of digitalocean.SshKey resources (this replaces the droplet).",
+    remediationSteps:
+        "Set sshKeys to the ids or fingerprints of digitalocean.SshKey resources (this replaces the droplet).",
     validateResource: validateResourceOfType(digitalocean.Droplet, (droplet, args, reportViolation) => {
         if (isUnknown(read(droplet, "sshKeys"))) decideLater(`Droplet "${args.name}"'s sshKeys are not known yet.`);
         const keys = readList(droplet, "sshKeys");
@@ -295,7 +321,8 @@ export const dropletSshKeys: WebstackResourcePolicy = {
 
 export const databaseFirewallRequired: WebstackStackPolicy = {
     name: "database-firewall-required",
-    description: "Checks that every database or cache cluster has exactly one database firewall (DatabaseFirewall) restricting its trusted sources.",
+    description:
+        "Checks that every database or cache cluster has exactly one database firewall (DatabaseFirewall) restricting its trusted sources.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: { properties: {} },
@@ -352,8 +379,10 @@ export const databaseFirewallNoWorld: WebstackResourcePolicy = {
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: { properties: {} },
-    rationale: "A world CIDR (or an empty rule set) in a database firewall opens the database port to the whole internet; credentials become the only defence.",
-    remediationSteps: 'Trust the app droplets by { type: "tag", value: <tag> } (or specific droplets, apps or Kubernetes clusters) instead of a world CIDR.',
+    rationale:
+        "A world CIDR (or an empty rule set) in a database firewall opens the database port to the whole internet; credentials become the only defence.",
+    remediationSteps:
+        'Trust the app droplets by { type: "tag", value: <tag> } (or specific droplets, apps or Kubernetes clusters) instead of a world CIDR.',
     validateResource: validateResourceOfType(digitalocean.DatabaseFirewall, (firewall, args, reportViolation) => {
         const rules = readList(firewall, "rules");
         const undecided = new Undecided();
@@ -391,7 +420,10 @@ export const databaseFirewallNoWorld: WebstackResourcePolicy = {
         const accepted = `${DATABASE_FIREWALL_RULE_TYPES.slice(0, -1).join(", ")} or ${DATABASE_FIREWALL_RULE_TYPES.at(-1)}`;
         const shown = (type: unknown) => (typeof type === "string" ? q(type) : "(none)");
         const hint = (type: unknown) => {
-            const near = typeof type === "string" ? DATABASE_FIREWALL_RULE_TYPES.find((t) => t === type.trim().toLowerCase()) : undefined;
+            const near =
+                typeof type === "string"
+                    ? DATABASE_FIREWALL_RULE_TYPES.find((t) => t === type.trim().toLowerCase())
+                    : undefined;
             return near ? ` (the API is case-sensitive: write ${q(near)})` : "";
         };
         if (rejected.length > 0 && rejected.length === rules.values.length && !rules.unknown && !typeUnknown) {
@@ -413,7 +445,12 @@ export const databaseFirewallNoWorld: WebstackResourcePolicy = {
 };
 
 /** Where a resource's VPC reference points: a Vpc resource, a raw uuid, or the region's default VPC. */
-function vpcKey(stack: StackIndex, r: PolicyResource, property: string, region: string): { key: string; label: string } | "undecided" {
+function vpcKey(
+    stack: StackIndex,
+    r: PolicyResource,
+    property: string,
+    region: string,
+): { key: string; label: string } | "undecided" {
     // "dropletTemplate.vpcUuid": the engine reports dependencies per top-level property.
     const path = property.split(".");
     property = path[0];
@@ -438,56 +475,75 @@ export const resourcesSameVpc: WebstackStackPolicy = {
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: { properties: {} },
-    rationale: "Resources in different VPCs cannot talk over the private network: traffic to the database either fails or has to cross the public internet.",
+    rationale:
+        "Resources in different VPCs cannot talk over the private network: traffic to the database either fails or has to cross the public internet.",
     remediationSteps:
         "Create one digitalocean.Vpc per region and pass its id as vpcUuid (droplets, load balancers) and privateNetworkUuid (database clusters, replicas).",
-    validateStack: validateStackOf([digitalocean.Droplet, digitalocean.DropletAutoscale], (_droplets, stack, _args, reportViolation) => {
-        const members: [ResourceLabel, PolicyResource, string][] = [
-            ...stack.of(digitalocean.Droplet).map((r): [ResourceLabel, PolicyResource, string] => ["droplet", r, "vpcUuid"]),
-            ...stack.of(digitalocean.LoadBalancer).map((r): [ResourceLabel, PolicyResource, string] => ["load balancer", r, "vpcUuid"]),
-            ...stack.of(digitalocean.DatabaseCluster).map((r): [ResourceLabel, PolicyResource, string] => ["database cluster", r, "privateNetworkUuid"]),
-            ...stack.of(digitalocean.DatabaseReplica).map((r): [ResourceLabel, PolicyResource, string] => ["database replica", r, "privateNetworkUuid"]),
-            ...stack
-                .of(digitalocean.DropletAutoscale)
-                .map((r): [ResourceLabel, PolicyResource, string] => ["droplet autoscale pool", r, "dropletTemplate.vpcUuid"]),
-        ];
-        const undecided = new Undecided();
-        const regions = new Map<string, Map<string, { label: string; members: string[] }>>();
-        for (const [kind, r, property] of members) {
-            const type = readString(r.props, "type");
-            if (typeof type === "string" && type.toUpperCase() === "GLOBAL") continue; // global load balancers have no region or VPC
-            let region = r.isType(digitalocean.DropletAutoscale) ? readString(r.props, "dropletTemplate", "region") : readString(r.props, "region");
-            if (region === undefined && r.isType(digitalocean.DatabaseReplica)) {
-                const cluster = stack.resolve(r, "clusterId", [digitalocean.DatabaseCluster]).targets[0];
-                region = cluster ? readString(cluster.props, "region") : undefined;
+    validateStack: validateStackOf(
+        [digitalocean.Droplet, digitalocean.DropletAutoscale],
+        (_droplets, stack, _args, reportViolation) => {
+            const members: [ResourceLabel, PolicyResource, string][] = [
+                ...stack
+                    .of(digitalocean.Droplet)
+                    .map((r): [ResourceLabel, PolicyResource, string] => ["droplet", r, "vpcUuid"]),
+                ...stack
+                    .of(digitalocean.LoadBalancer)
+                    .map((r): [ResourceLabel, PolicyResource, string] => ["load balancer", r, "vpcUuid"]),
+                ...stack
+                    .of(digitalocean.DatabaseCluster)
+                    .map((r): [ResourceLabel, PolicyResource, string] => ["database cluster", r, "privateNetworkUuid"]),
+                ...stack
+                    .of(digitalocean.DatabaseReplica)
+                    .map((r): [ResourceLabel, PolicyResource, string] => ["database replica", r, "privateNetworkUuid"]),
+                ...stack
+                    .of(digitalocean.DropletAutoscale)
+                    .map((r): [ResourceLabel, PolicyResource, string] => [
+                        "droplet autoscale pool",
+                        r,
+                        "dropletTemplate.vpcUuid",
+                    ]),
+            ];
+            const undecided = new Undecided();
+            const regions = new Map<string, Map<string, { label: string; members: string[] }>>();
+            for (const [kind, r, property] of members) {
+                const type = readString(r.props, "type");
+                if (typeof type === "string" && type.toUpperCase() === "GLOBAL") continue; // global load balancers have no region or VPC
+                let region = r.isType(digitalocean.DropletAutoscale)
+                    ? readString(r.props, "dropletTemplate", "region")
+                    : readString(r.props, "region");
+                if (region === undefined && r.isType(digitalocean.DatabaseReplica)) {
+                    const cluster = stack.resolve(r, "clusterId", [digitalocean.DatabaseCluster]).targets[0];
+                    region = cluster ? readString(cluster.props, "region") : undefined;
+                }
+                if (typeof region !== "string") {
+                    if (isUnknown(region)) undecided.note(`The region of ${kind} "${r.name}" is not known yet.`);
+                    continue;
+                }
+                const vpc = vpcKey(stack, r, property, region);
+                if (vpc === "undecided") {
+                    undecided.note(`The VPC of ${kind} "${r.name}" is not known yet.`);
+                    continue;
+                }
+                const groups = regions.get(region) ?? new Map<string, { label: string; members: string[] }>();
+                const group = groups.get(vpc.key) ?? { label: vpc.label, members: [] };
+                group.members.push(`${kind} "${r.name}"`);
+                groups.set(vpc.key, group);
+                regions.set(region, groups);
             }
-            if (typeof region !== "string") {
-                if (isUnknown(region)) undecided.note(`The region of ${kind} "${r.name}" is not known yet.`);
-                continue;
+            for (const [region, groups] of regions) {
+                if (groups.size < 2) continue;
+                const parts = [...groups.values()].map(
+                    (g) =>
+                        `${g.label} (${g.members.slice(0, 4).join(", ")}${g.members.length > 4 ? ` and ${g.members.length - 4} more` : ""})`,
+                );
+                reportViolation(
+                    `Resources in region "${region}" are split across ${groups.size} VPCs: ${parts.join("; ")}; they cannot reach each other over the private network. ` +
+                        "Pass one VPC's id as vpcUuid and privateNetworkUuid to all of them.",
+                );
             }
-            const vpc = vpcKey(stack, r, property, region);
-            if (vpc === "undecided") {
-                undecided.note(`The VPC of ${kind} "${r.name}" is not known yet.`);
-                continue;
-            }
-            const groups = regions.get(region) ?? new Map<string, { label: string; members: string[] }>();
-            const group = groups.get(vpc.key) ?? { label: vpc.label, members: [] };
-            group.members.push(`${kind} "${r.name}"`);
-            groups.set(vpc.key, group);
-            regions.set(region, groups);
-        }
-        for (const [region, groups] of regions) {
-            if (groups.size < 2) continue;
-            const parts = [...groups.values()].map(
-                (g) => `${g.label} (${g.members.slice(0, 4).join(", ")}${g.members.length > 4 ? ` and ${g.members.length - 4} more` : ""})`,
-            );
-            reportViolation(
-                `Resources in region "${region}" are split across ${groups.size} VPCs: ${parts.join("; ")}; they cannot reach each other over the private network. ` +
-                    "Pass one VPC's id as vpcUuid and privateNetworkUuid to all of them.",
-            );
-        }
-        undecided.settle();
-    }),
+            undecided.settle();
+        },
+    ),
 };
 
 type ResourceLabel = "droplet" | "load balancer" | "database cluster" | "database replica" | "droplet autoscale pool";

@@ -15,7 +15,13 @@ import {
     selfManagedEntry,
 } from "./lib/endpoints";
 import { nameList, plural } from "./lib/messages";
-import { forType, validateResourceOfTypes, WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
+import {
+    forType,
+    validateResourceOfTypes,
+    WebstackPolicy,
+    WebstackResourcePolicy,
+    WebstackStackPolicy,
+} from "./lib/policy";
 import { databaseRamGb, STANDBY_MIN_RAM_GB } from "./lib/sizes";
 import { StackIndex, validateStackOf } from "./lib/stack";
 import { decideLater, isUnknown, read, readString, Undecided } from "./lib/unknowns";
@@ -50,79 +56,85 @@ export const loadBalancerMinBackends: WebstackStackPolicy = {
         "A load balancer in front of one droplet is still one machine away from an outage, and a tag that no droplet carries leaves the load balancer with nothing to serve.",
     remediationSteps:
         "Run at least minBackends droplets carrying the load balancer's dropletTag (or list them in dropletIds), or a DropletAutoscale pool with minInstances ≥ minBackends whose template carries the tag; list at least minBackends servers in each HAProxy droplet's backend.",
-    validateStack: validateStackOf([digitalocean.LoadBalancer, digitalocean.Droplet], (_subjects, stack, args, reportViolation) => {
-        const { minBackends } = configWithDefaults<{ minBackends: number }>(loadBalancerMinBackendsSchema, args);
-        const undecided = new Undecided();
-        // Autoscale pools count with their minimum size (the most the pool guarantees), by the tags their
-        // template gives each droplet.
-        const autoscaleMinByTag = new Map<string, number>();
-        const undecidedPoolTags = new Set<string>();
-        let poolsUndecided = false;
-        for (const pool of stack.of(digitalocean.DropletAutoscale)) {
-            const min = read(pool.props, "config", "minInstances");
-            const tags = stack.templateTags(pool);
-            if (tags.undecided) poolsUndecided = true;
-            for (const tag of tags.names) {
-                if (isUnknown(min)) undecidedPoolTags.add(tag);
-                autoscaleMinByTag.set(tag, (autoscaleMinByTag.get(tag) ?? 0) + (typeof min === "number" ? min : 0));
+    validateStack: validateStackOf(
+        [digitalocean.LoadBalancer, digitalocean.Droplet],
+        (_subjects, stack, args, reportViolation) => {
+            const { minBackends } = configWithDefaults<{ minBackends: number }>(loadBalancerMinBackendsSchema, args);
+            const undecided = new Undecided();
+            // Autoscale pools count with their minimum size (the most the pool guarantees), by the tags their
+            // template gives each droplet.
+            const autoscaleMinByTag = new Map<string, number>();
+            const undecidedPoolTags = new Set<string>();
+            let poolsUndecided = false;
+            for (const pool of stack.of(digitalocean.DropletAutoscale)) {
+                const min = read(pool.props, "config", "minInstances");
+                const tags = stack.templateTags(pool);
+                if (tags.undecided) poolsUndecided = true;
+                for (const tag of tags.names) {
+                    if (isUnknown(min)) undecidedPoolTags.add(tag);
+                    autoscaleMinByTag.set(tag, (autoscaleMinByTag.get(tag) ?? 0) + (typeof min === "number" ? min : 0));
+                }
             }
-        }
-        for (const lb of stack.of(digitalocean.LoadBalancer)) {
-            const type = readString(lb.props, "type");
-            if (typeof type === "string" && type.toUpperCase() === "GLOBAL") continue; // targets load balancers, not droplets
-            const tag = stack.tagNames(lb, "dropletTag");
-            const ids = stack.resolve(lb, "dropletIds", [digitalocean.Droplet]);
-            const backends = new Set<string>(ids.targets.map((d) => d.urn));
-            let pooled = 0;
-            for (const name of tag.names) {
-                for (const droplet of stack.dropletsTagged(name)) backends.add(droplet.urn);
-                pooled += autoscaleMinByTag.get(name) ?? 0;
-            }
-            const count = backends.size + pooled;
-            if (count >= minBackends) continue;
-            if (
-                tag.undecided ||
-                ids.undecided ||
-                (tag.names.length > 0 && (stack.dropletsWithUndecidedTags.length > 0 || poolsUndecided || tag.names.some((t) => undecidedPoolTags.has(t))))
-            ) {
-                undecided.note(
-                    `Load balancer "${lb.name}" has ${count} known backends of the ${minBackends} required, and its dropletTag, dropletIds or the droplets' tags are not known yet.`,
+            for (const lb of stack.of(digitalocean.LoadBalancer)) {
+                const type = readString(lb.props, "type");
+                if (typeof type === "string" && type.toUpperCase() === "GLOBAL") continue; // targets load balancers, not droplets
+                const tag = stack.tagNames(lb, "dropletTag");
+                const ids = stack.resolve(lb, "dropletIds", [digitalocean.Droplet]);
+                const backends = new Set<string>(ids.targets.map((d) => d.urn));
+                let pooled = 0;
+                for (const name of tag.names) {
+                    for (const droplet of stack.dropletsTagged(name)) backends.add(droplet.urn);
+                    pooled += autoscaleMinByTag.get(name) ?? 0;
+                }
+                const count = backends.size + pooled;
+                if (count >= minBackends) continue;
+                if (
+                    tag.undecided ||
+                    ids.undecided ||
+                    (tag.names.length > 0 &&
+                        (stack.dropletsWithUndecidedTags.length > 0 ||
+                            poolsUndecided ||
+                            tag.names.some((t) => undecidedPoolTags.has(t))))
+                ) {
+                    undecided.note(
+                        `Load balancer "${lb.name}" has ${count} known backends of the ${minBackends} required, and its dropletTag, dropletIds or the droplets' tags are not known yet.`,
+                    );
+                    continue;
+                }
+                const how =
+                    tag.names.length > 0
+                        ? `droplets tagged ${nameList(tag.names)}${pooled > 0 ? `, autoscale pools counted at minInstances` : ""}`
+                        : ids.targets.length > 0 || read(lb.props, "dropletIds") !== undefined
+                          ? "its dropletIds"
+                          : "it has neither dropletTag nor dropletIds";
+                reportViolation(
+                    `Load balancer "${lb.name}" sends traffic to ${plural(count, "droplet")} (${how}); fewer than ${minBackends} backends means one droplet failure takes the service down. ` +
+                        `Run at least ${minBackends} droplets with its dropletTag or list them in dropletIds.`,
+                    lb.urn,
                 );
-                continue;
             }
-            const how =
-                tag.names.length > 0
-                    ? `droplets tagged ${nameList(tag.names)}${pooled > 0 ? `, autoscale pools counted at minInstances` : ""}`
-                    : ids.targets.length > 0 || read(lb.props, "dropletIds") !== undefined
-                      ? "its dropletIds"
-                      : "it has neither dropletTag nor dropletIds";
-            reportViolation(
-                `Load balancer "${lb.name}" sends traffic to ${plural(count, "droplet")} (${how}); fewer than ${minBackends} backends means one droplet failure takes the service down. ` +
-                    `Run at least ${minBackends} droplets with its dropletTag or list them in dropletIds.`,
-                lb.urn,
-            );
-        }
-        // Self-managed load balancers list their backends in haproxy.cfg.
-        const entry = selfManagedEntry(stack);
-        if (externalLoadBalancers(stack).length === 0) {
-            for (const { droplet } of entry.undecided)
-                undecided.note(
-                    `Droplet "${droplet.name}", which DNS points at, may be an HAProxy load balancer, but its user data (and backend list) is not known yet.`,
+            // Self-managed load balancers list their backends in haproxy.cfg.
+            const entry = selfManagedEntry(stack);
+            if (externalLoadBalancers(stack).length === 0) {
+                for (const { droplet } of entry.undecided)
+                    undecided.note(
+                        `Droplet "${droplet.name}", which DNS points at, may be an HAProxy load balancer, but its user data (and backend list) is not known yet.`,
+                    );
+            }
+            for (const { droplet } of entry.balancers) {
+                const balancer = balancerOf(droplet);
+                if (typeof balancer !== "object") continue;
+                const servers = balancer.servers;
+                if (servers.length >= minBackends) continue;
+                reportViolation(
+                    `${balancer.software} droplet "${droplet.name}" balances over ${plural(servers.length, "server")}${servers.length > 0 ? ` (${nameList(servers)})` : ""} in the ${balancer.config} of its user data; fewer than ${minBackends} backends means one droplet failure takes the service down. ` +
+                        `List at least ${minBackends} web servers in its backend.`,
+                    droplet.urn,
                 );
-        }
-        for (const { droplet } of entry.balancers) {
-            const balancer = balancerOf(droplet);
-            if (typeof balancer !== "object") continue;
-            const servers = balancer.servers;
-            if (servers.length >= minBackends) continue;
-            reportViolation(
-                `${balancer.software} droplet "${droplet.name}" balances over ${plural(servers.length, "server")}${servers.length > 0 ? ` (${nameList(servers)})` : ""} in the ${balancer.config} of its user data; fewer than ${minBackends} backends means one droplet failure takes the service down. ` +
-                    `List at least ${minBackends} web servers in its backend.`,
-                droplet.urn,
-            );
-        }
-        undecided.settle();
-    }),
+            }
+            undecided.settle();
+        },
+    ),
 };
 
 export const publicEndpointLoadBalanced: WebstackStackPolicy = {
@@ -132,7 +144,8 @@ export const publicEndpointLoadBalanced: WebstackStackPolicy = {
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: { properties: {} },
-    rationale: "Without a load balancer the public reaches one droplet directly: when it fails, or is replaced, the site is down.",
+    rationale:
+        "Without a load balancer the public reaches one droplet directly: when it fails, or is replaced, the site is down.",
     remediationSteps:
         "Add a digitalocean.LoadBalancer targeting at least two droplets by dropletTag and point the DNS records at its ip (or run HAProxy droplets balancing over the web droplets and point DNS at their reserved IPs).",
     validateStack: validateStackOf(digitalocean.Droplet, (_droplets, stack, _args, reportViolation) => {
@@ -141,7 +154,9 @@ export const publicEndpointLoadBalanced: WebstackStackPolicy = {
         if (exposed.length === 0) return;
         const unknownNetwork = loadBalancersOfUnknownNetwork(stack);
         if (unknownNetwork.length > 0) {
-            return decideLater(`Whether load balancers ${nameList(unknownNetwork.map((lb) => lb.name))} face the internet is not known yet.`);
+            return decideLater(
+                `Whether load balancers ${nameList(unknownNetwork.map((lb) => lb.name))} face the internet is not known yet.`,
+            );
         }
         // HAProxy droplets are the load balancer; how many of them is load-balancer-min-count's question.
         const entry = selfManagedEntry(stack);
@@ -198,15 +213,17 @@ export const loadBalancerMinCount: WebstackStackPolicy = {
     remediationSteps:
         "Add digitalocean.LoadBalancer resources (network EXTERNAL) until the stack has minLoadBalancers and point DNS at each of them, or run at least minSelfManagedLoadBalancers HAProxy droplets, each with a reserved IP and DNS records.",
     validateStack: validateStackOf(digitalocean.Droplet, (_droplets, stack, args, reportViolation) => {
-        const { minLoadBalancers, minSelfManagedLoadBalancers } = configWithDefaults<{ minLoadBalancers: number; minSelfManagedLoadBalancers: number }>(
-            loadBalancerMinCountSchema,
-            args,
-        );
+        const { minLoadBalancers, minSelfManagedLoadBalancers } = configWithDefaults<{
+            minLoadBalancers: number;
+            minSelfManagedLoadBalancers: number;
+        }>(loadBalancerMinCountSchema, args);
         const count = externalLoadBalancers(stack).length;
         if (count >= minLoadBalancers) return;
         const unknownNetwork = loadBalancersOfUnknownNetwork(stack);
         if (count + unknownNetwork.length >= minLoadBalancers) {
-            return decideLater(`Whether load balancers ${nameList(unknownNetwork.map((lb) => lb.name))} face the internet is not known yet.`);
+            return decideLater(
+                `Whether load balancers ${nameList(unknownNetwork.map((lb) => lb.name))} face the internet is not known yet.`,
+            );
         }
         // HAProxy droplets count separately: each is one machine, so they need a higher count of their own.
         const entry = selfManagedEntry(stack);
@@ -226,10 +243,15 @@ export const loadBalancerMinCount: WebstackStackPolicy = {
             return;
         }
         if (count === 0 && entry.undecided.length > 0) {
-            return decideLater(`Whether droplets ${nameList(entry.undecided.map((e) => e.droplet.name))}, which DNS points at, run HAProxy is not known yet.`);
+            return decideLater(
+                `Whether droplets ${nameList(entry.undecided.map((e) => e.droplet.name))}, which DNS points at, run HAProxy is not known yet.`,
+            );
         }
         const haproxy = haproxyDroplets(stack);
-        const note = haproxy.length > 0 ? ` (HAProxy on ${nameList(haproxy.map((d) => d.name))} runs on single droplets and does not count)` : "";
+        const note =
+            haproxy.length > 0
+                ? ` (HAProxy on ${nameList(haproxy.map((d) => d.name))} runs on single droplets and does not count)`
+                : "";
         reportViolation(
             `The stack has ${plural(count, "managed internet-facing load balancer")}${note} but needs at least ${minLoadBalancers}. ` +
                 "Add a digitalocean.LoadBalancer with network EXTERNAL in front of the droplets.",
@@ -260,7 +282,10 @@ export const dnsRecordTargetsLoadBalancer: WebstackStackPolicy = {
     remediationSteps:
         "Set the record's value to a load balancer's ip output (for an HAProxy droplet, a digitalocean.ReservedIp assigned to it), or exempt the name (e.g. a bastion) in exemptRecordNames.",
     validateStack: validateStackOf(digitalocean.DnsRecord, (_records, stack, args, reportViolation) => {
-        const { exemptRecordNames } = configWithDefaults<{ exemptRecordNames: string[] }>(dnsRecordTargetsLoadBalancerSchema, args);
+        const { exemptRecordNames } = configWithDefaults<{ exemptRecordNames: string[] }>(
+            dnsRecordTargetsLoadBalancerSchema,
+            args,
+        );
         const exempt = new Set(exemptRecordNames.map((n) => n.toLowerCase()));
         const undecided = new Undecided();
         for (const record of addressRecords(stack)) {
@@ -315,14 +340,20 @@ export const dropletNoDatabaseServer: WebstackResourcePolicy = {
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: { properties: {} },
-    rationale: "A database on a droplet has no standby and no managed backups: losing the droplet loses the data and takes the site down.",
-    remediationSteps: "Use a digitalocean.DatabaseCluster (nodeCount 2 for a standby) and remove the database server from the user data.",
+    rationale:
+        "A database on a droplet has no standby and no managed backups: losing the droplet loses the data and takes the site down.",
+    remediationSteps:
+        "Use a digitalocean.DatabaseCluster (nodeCount 2 for a standby) and remove the database server from the user data.",
     validateResource: validateResourceOfTypes(
         forType(digitalocean.Droplet, (droplet, args, reportViolation) => {
             checkUserDataForDatabase(`Droplet "${args.name}"`, read(droplet, "userData"), reportViolation);
         }),
         forType(digitalocean.DropletAutoscale, (pool, args, reportViolation) => {
-            checkUserDataForDatabase(`Droplet autoscale pool "${args.name}"`, read(pool, "dropletTemplate", "userData"), reportViolation);
+            checkUserDataForDatabase(
+                `Droplet autoscale pool "${args.name}"`,
+                read(pool, "dropletTemplate", "userData"),
+                reportViolation,
+            );
         }),
     ),
 };
@@ -334,7 +365,12 @@ function standbySchema(minNodeCountDescription: string, cacheEnginesDescription:
     return {
         properties: {
             minNodeCount: { type: "integer", minimum: 1, maximum: 3, default: 2, description: minNodeCountDescription },
-            cacheEngines: { type: "array", items: { type: "string" }, default: CACHE_ENGINES_DEFAULT, description: cacheEnginesDescription },
+            cacheEngines: {
+                type: "array",
+                items: { type: "string" },
+                default: CACHE_ENGINES_DEFAULT,
+                description: cacheEnginesDescription,
+            },
         },
     };
 }
@@ -345,13 +381,21 @@ function standbySchema(minNodeCountDescription: string, cacheEnginesDescription:
  */
 function validateStandby(
     schema: PolicyConfigSchema,
-    opts: { caches: boolean; label: string; message: (name: string, engine: unknown, nodes: number, minNodeCount: number) => string },
+    opts: {
+        caches: boolean;
+        label: string;
+        message: (name: string, engine: unknown, nodes: number, minNodeCount: number) => string;
+    },
 ) {
     return validateResourceOfType(digitalocean.DatabaseCluster, (cluster, args, reportViolation) => {
-        const { minNodeCount, cacheEngines } = configWithDefaults<{ minNodeCount: number; cacheEngines: string[] }>(schema, args);
+        const { minNodeCount, cacheEngines } = configWithDefaults<{ minNodeCount: number; cacheEngines: string[] }>(
+            schema,
+            args,
+        );
         const engine = read(cluster, "engine");
         const nodeCount = read(cluster, "nodeCount");
-        if (isUnknown(engine) || isUnknown(nodeCount)) decideLater(`${opts.label} "${args.name}"'s engine or nodeCount is not known yet.`);
+        if (isUnknown(engine) || isUnknown(nodeCount))
+            decideLater(`${opts.label} "${args.name}"'s engine or nodeCount is not known yet.`);
         // Issue 15: these engines have no standby nodes at all ("Kafka and OpenSearch do not support standby nodes",
         // docs.digitalocean.com/products/databases); nodeCount 2 cannot be the fix for them.
         if (typeof engine === "string" && ENGINES_WITHOUT_STANDBY.includes(engine.toLowerCase())) return;
@@ -370,13 +414,15 @@ const databaseClusterStandbySchema = standbySchema(
 
 export const databaseClusterStandby: WebstackResourcePolicy = {
     name: "database-cluster-standby",
-    description: "Checks that every primary (non-cache) database cluster runs at least minNodeCount nodes, so a standby node can take over automatically.",
+    description:
+        "Checks that every primary (non-cache) database cluster runs at least minNodeCount nodes, so a standby node can take over automatically.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: databaseClusterStandbySchema,
     rationale:
         "With nodeCount 1 a failed primary is rebuilt from backup while writes stop; read replicas (DatabaseReplica) never take over writes, only standby nodes fail over.",
-    remediationSteps: "Set nodeCount: 2 (one standby) or 3 on a plan with at least 2 GB RAM; nodeCount resizes in place.",
+    remediationSteps:
+        "Set nodeCount: 2 (one standby) or 3 on a plan with at least 2 GB RAM; nodeCount resizes in place.",
     validateResource: validateStandby(databaseClusterStandbySchema, {
         caches: false,
         label: "Database cluster",
@@ -393,12 +439,14 @@ export const databaseStandbyPlanSize: WebstackResourcePolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: { properties: {} },
-    rationale: "DigitalOcean only provisions standby nodes on plans with 2 GB RAM or more, so a smaller size with nodeCount 2 fails at deploy time.",
+    rationale:
+        "DigitalOcean only provisions standby nodes on plans with 2 GB RAM or more, so a smaller size with nodeCount 2 fails at deploy time.",
     remediationSteps: "Choose size db-s-1vcpu-2gb or larger, or drop nodeCount to 1.",
     validateResource: validateResourceOfType(digitalocean.DatabaseCluster, (cluster, args, reportViolation) => {
         const nodeCount = read(cluster, "nodeCount");
         const size = read(cluster, "size");
-        if (isUnknown(nodeCount) || isUnknown(size)) decideLater(`Database cluster "${args.name}"'s nodeCount or size is not known yet.`);
+        if (isUnknown(nodeCount) || isUnknown(size))
+            decideLater(`Database cluster "${args.name}"'s nodeCount or size is not known yet.`);
         if (typeof nodeCount !== "number" || nodeCount < 2 || typeof size !== "string") return;
         const ram = databaseRamGb(size);
         if (ram === undefined || ram >= STANDBY_MIN_RAM_GB) return;
@@ -409,7 +457,10 @@ export const databaseStandbyPlanSize: WebstackResourcePolicy = {
     }),
 };
 
-const cacheClusterStandbySchema = standbySchema("Fewest nodes a cache cluster should run.", "Engines treated as caches.");
+const cacheClusterStandbySchema = standbySchema(
+    "Fewest nodes a cache cluster should run.",
+    "Engines treated as caches.",
+);
 
 export const cacheClusterStandby: WebstackResourcePolicy = {
     name: "cache-cluster-standby",
@@ -419,7 +470,8 @@ export const cacheClusterStandby: WebstackResourcePolicy = {
     configSchema: cacheClusterStandbySchema,
     rationale:
         "A single-node cache that fails degrades performance and drops sessions until DigitalOcean rebuilds it, but the site keeps serving from the database: a risk, not a single point of failure.",
-    remediationSteps: "Set nodeCount: 2 on the cache cluster (plan with at least 2 GB RAM) if losing the cache for a while is not acceptable.",
+    remediationSteps:
+        "Set nodeCount: 2 on the cache cluster (plan with at least 2 GB RAM) if losing the cache for a while is not acceptable.",
     validateResource: validateStandby(cacheClusterStandbySchema, {
         caches: true,
         label: "Cluster",

@@ -21,7 +21,8 @@ const budgetSchema: PolicyConfigSchema = {
             type: "number",
             minimum: 0,
             default: 0,
-            description: "The stack's monthly budget in USD at list prices (autoscale pools at minInstances); 0 turns the check off.",
+            description:
+                "The stack's monthly budget in USD at list prices (autoscale pools at minInstances); 0 turns the check off.",
         },
     },
 };
@@ -37,7 +38,8 @@ export const stackMonthlyBudget: WebstackStackPolicy = {
     configSchema: budgetSchema,
     rationale:
         "A tier change or a larger count multiplies the bill quietly; a budget in the stack's policy config turns the surprise into a finding at preview.",
-    remediationSteps: "Remove or resize the largest line items the finding names, or raise maxMonthlyUsd in the stack's policy config.",
+    remediationSteps:
+        "Remove or resize the largest line items the finding names, or raise maxMonthlyUsd in the stack's policy config.",
     validateStack: (args, reportViolation) => {
         const { maxMonthlyUsd } = configWithDefaults<{ maxMonthlyUsd: number }>(budgetSchema, args);
         if (!(maxMonthlyUsd > 0)) return args.notApplicable("maxMonthlyUsd is 0 (no budget set)");
@@ -47,7 +49,8 @@ export const stackMonthlyBudget: WebstackStackPolicy = {
             .sort((a, b) => b.monthlyUsd - a.monthlyUsd)
             .slice(0, 3)
             .map((i) => `"${i.name}" ${usd(i.monthlyUsd)} (${i.description})`);
-        const lowerBound = cost.unpriced.length > 0 ? ` (a lower bound: ${cost.unpriced.length} resources are not priced)` : "";
+        const lowerBound =
+            cost.unpriced.length > 0 ? ` (a lower bound: ${cost.unpriced.length} resources are not priced)` : "";
         reportViolation(
             `The stack is estimated at ${usd(cost.monthlyUsd)} a month${lowerBound}, over its budget of ${usd(maxMonthlyUsd)} (maxMonthlyUsd) by ${usd(cost.monthlyUsd - maxMonthlyUsd)}; ` +
                 `the largest items are ${biggest.join(", ")}. Remove or resize them, or raise maxMonthlyUsd.`,
@@ -62,7 +65,8 @@ const availabilitySchema: PolicyConfigSchema = {
             minimum: 0,
             maximum: 1,
             default: 0,
-            description: "The least expected monthly availability of the request path, as a fraction (0.999 is 99.9 %); 0 turns the check off.",
+            description:
+                "The least expected monthly availability of the request path, as a fraction (0.999 is 99.9 %); 0 turns the check off.",
         },
     },
 };

@@ -40,7 +40,8 @@ function externalRules(lb: Record<string, unknown>, name: string): Rule[] | unde
     return rules.values.map((rule) => {
         const field = (key: keyof Rule): unknown => {
             const value = read(rule, key);
-            if (isUnknown(value)) decideLater(`Load balancer "${name}"'s forwarding rule field ${key} is not known yet.`);
+            if (isUnknown(value))
+                decideLater(`Load balancer "${name}"'s forwarding rule field ${key} is not known yet.`);
             return value;
         };
         const protocol = field("entryProtocol");
@@ -56,14 +57,20 @@ function externalRules(lb: Record<string, unknown>, name: string): Rule[] | unde
                 : typeof certificateName === "string" && certificateName !== ""
                   ? certificateName
                   : undefined,
-            certificateId: isUnknown(certificateId) ? "(unknown)" : typeof certificateId === "string" && certificateId !== "" ? certificateId : undefined,
+            certificateId: isUnknown(certificateId)
+                ? "(unknown)"
+                : typeof certificateId === "string" && certificateId !== ""
+                  ? certificateId
+                  : undefined,
             tlsPassthrough: field("tlsPassthrough") === true,
         };
     });
 }
 
 /** validateResourceOfType for internet-facing load balancers only. */
-function forExternalLoadBalancers(check: (lb: Record<string, unknown>, rules: Rule[], args: ResourceValidationArgs, report: ReportViolation) => void) {
+function forExternalLoadBalancers(
+    check: (lb: Record<string, unknown>, rules: Rule[], args: ResourceValidationArgs, report: ReportViolation) => void,
+) {
     return validateResourceOfType(digitalocean.LoadBalancer, (lb, args, reportViolation) => {
         const props = lb as unknown as Record<string, unknown>;
         const rules = externalRules(props, args.name);
@@ -72,7 +79,9 @@ function forExternalLoadBalancers(check: (lb: Record<string, unknown>, rules: Ru
 }
 
 /** remediateResource for internet-facing load balancers only: the fix returns new props, or undefined for no change. */
-function remediateExternalLoadBalancer(fix: (lb: Record<string, unknown>, rules: Rule[]) => Record<string, unknown> | undefined) {
+function remediateExternalLoadBalancer(
+    fix: (lb: Record<string, unknown>, rules: Rule[]) => Record<string, unknown> | undefined,
+) {
     return remediateResourceOfType(digitalocean.LoadBalancer, (lb, args) => {
         const props = lb as unknown as Record<string, unknown>;
         const rules = externalRules(props, args.name);
@@ -97,12 +106,15 @@ export const loadBalancerHttpsListener: WebstackResourcePolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: loadBalancerHttpsListenerSchema,
-    rationale: "Without an HTTPS listener every request, cookie and password crosses the internet in clear text, and browsers mark the site not secure.",
+    rationale:
+        "Without an HTTPS listener every request, cookie and password crosses the internet in clear text, and browsers mark the site not secure.",
     remediationSteps:
         'Add a forwarding rule { entryProtocol: "https", entryPort: 443, targetProtocol: "http", targetPort: 80, certificateName: <a digitalocean.Certificate\'s name> }, or tlsPassthrough: true with TLS on the droplets.',
     validateResource: forExternalLoadBalancers((_lb, rules, args, reportViolation) => {
         const { httpsPort } = configWithDefaults<{ httpsPort: number }>(loadBalancerHttpsListenerSchema, args);
-        const tlsRules = rules.filter((r) => r.entryPort === httpsPort && TLS_ENTRY_PROTOCOLS.includes(r.entryProtocol ?? ""));
+        const tlsRules = rules.filter(
+            (r) => r.entryPort === httpsPort && TLS_ENTRY_PROTOCOLS.includes(r.entryProtocol ?? ""),
+        );
         if (tlsRules.length === 0) {
             const entries = rules.map((r) => `${r.entryProtocol ?? "?"} ${r.entryPort ?? "?"}`);
             reportViolation(
@@ -123,7 +135,8 @@ export const loadBalancerHttpsListener: WebstackResourcePolicy = {
 
 export const loadBalancerCertificateName: WebstackResourcePolicy = {
     name: "load-balancer-certificate-name",
-    description: "Checks that load balancer forwarding rules reference certificates by certificateName, not by the deprecated certificateId.",
+    description:
+        "Checks that load balancer forwarding rules reference certificates by certificateName, not by the deprecated certificateId.",
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: { properties: {} },
@@ -153,9 +166,12 @@ export const loadBalancerHttpRedirect: WebstackResourcePolicy = {
         "Set redirectHttpToHttps: true on the load balancer (it needs an HTTPS rule on 443). At enforcement level remediate the pack sets it itself when the load balancer already has an HTTPS rule.",
     // Safe: with an HTTPS listener in place, HTTP visitors are sent to the same site over HTTPS.
     remediateResource: remediateExternalLoadBalancer((lb, rules) => {
-        const hasHttps = rules.some((r) => r.entryProtocol === "https" || r.entryProtocol === "http2" || r.entryProtocol === "http3");
+        const hasHttps = rules.some(
+            (r) => r.entryProtocol === "https" || r.entryProtocol === "http2" || r.entryProtocol === "http3",
+        );
         const redirect = read(lb, "redirectHttpToHttps");
-        if (!hasHttps || !rules.some((r) => r.entryProtocol === "http") || redirect === true || isUnknown(redirect)) return undefined;
+        if (!hasHttps || !rules.some((r) => r.entryProtocol === "http") || redirect === true || isUnknown(redirect))
+            return undefined;
         return withChanges(lb, { redirectHttpToHttps: true });
     }),
     validateResource: forExternalLoadBalancers((lb, rules, args, reportViolation) => {
@@ -183,16 +199,26 @@ const loadBalancerNoPlaintextTcpSchema: PolicyConfigSchema = {
 
 export const loadBalancerNoPlaintextTcp: WebstackResourcePolicy = {
     name: "load-balancer-no-plaintext-tcp",
-    description: "Checks that no internet-facing load balancer forwards raw TCP on a plain-text web port (80 by default).",
+    description:
+        "Checks that no internet-facing load balancer forwards raw TCP on a plain-text web port (80 by default).",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: loadBalancerNoPlaintextTcpSchema,
-    rationale: "A TCP rule on port 80 serves HTTP unencrypted and cannot redirect to HTTPS, because the load balancer does not speak HTTP on it.",
+    rationale:
+        "A TCP rule on port 80 serves HTTP unencrypted and cannot redirect to HTTPS, because the load balancer does not speak HTTP on it.",
     remediationSteps: 'Use entryProtocol "http" with redirectHttpToHttps: true on port 80, or remove the rule.',
     validateResource: forExternalLoadBalancers((_lb, rules, args, reportViolation) => {
-        const { plaintextPorts } = configWithDefaults<{ plaintextPorts: number[] }>(loadBalancerNoPlaintextTcpSchema, args);
+        const { plaintextPorts } = configWithDefaults<{ plaintextPorts: number[] }>(
+            loadBalancerNoPlaintextTcpSchema,
+            args,
+        );
         for (const rule of rules) {
-            if (rule.entryProtocol !== "tcp" || rule.entryPort === undefined || !plaintextPorts.includes(rule.entryPort)) continue;
+            if (
+                rule.entryProtocol !== "tcp" ||
+                rule.entryPort === undefined ||
+                !plaintextPorts.includes(rule.entryPort)
+            )
+                continue;
             reportViolation(
                 `Load balancer "${args.name}" forwards raw TCP on port ${rule.entryPort}, which carries unencrypted HTTP and cannot redirect to HTTPS. ` +
                     'Use entryProtocol "http" with redirectHttpToHttps: true, or remove the rule.',
@@ -207,11 +233,14 @@ export const loadBalancerStrongCiphers: WebstackResourcePolicy = {
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: { properties: {} },
-    rationale: "The DEFAULT cipher policy still accepts legacy cipher suites kept for old clients; STRONG accepts only modern forward-secret suites.",
-    remediationSteps: 'Set tlsCipherPolicy: "STRONG" on the load balancer; at enforcement level remediate the pack sets it itself.',
+    rationale:
+        "The DEFAULT cipher policy still accepts legacy cipher suites kept for old clients; STRONG accepts only modern forward-secret suites.",
+    remediationSteps:
+        'Set tlsCipherPolicy: "STRONG" on the load balancer; at enforcement level remediate the pack sets it itself.',
     // Safe: every client that speaks TLS 1.2 with forward secrecy (all current browsers) negotiates a STRONG suite.
     remediateResource: remediateExternalLoadBalancer((lb, rules) => {
-        if (!rules.some((r) => TLS_ENTRY_PROTOCOLS.includes(r.entryProtocol ?? "") && !r.tlsPassthrough)) return undefined;
+        if (!rules.some((r) => TLS_ENTRY_PROTOCOLS.includes(r.entryProtocol ?? "") && !r.tlsPassthrough))
+            return undefined;
         const policy = read(lb, "tlsCipherPolicy");
         if (isUnknown(policy) || (typeof policy === "string" && policy.toUpperCase() === "STRONG")) return undefined;
         return withChanges(lb, { tlsCipherPolicy: "STRONG" });
@@ -255,7 +284,9 @@ export const publicEndpointTls: WebstackStackPolicy = {
         if (exposed.length === 0) return;
         const unknownNetwork = loadBalancersOfUnknownNetwork(stack);
         if (unknownNetwork.length > 0) {
-            return decideLater(`Whether load balancers ${nameList(unknownNetwork.map((lb) => lb.name))} face the internet is not known yet.`);
+            return decideLater(
+                `Whether load balancers ${nameList(unknownNetwork.map((lb) => lb.name))} face the internet is not known yet.`,
+            );
         }
         const { httpsPort } = configWithDefaults<{ httpsPort: number }>(publicEndpointTlsSchema, args);
         const entry = selfManagedEntry(stack);

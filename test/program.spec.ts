@@ -42,7 +42,10 @@ describe("index.ts", () => {
     it("exports the log store's Dashboards URL in plain text and its password only as a secret (issue 15)", async () => {
         const run = await runProgram(exampleConfig(2));
         const store = run.resources.find((r) => r.name === "webstack-logs-cluster")!;
-        assert.deepEqual(output(run, "logsDashboardsUrl"), { value: `https://${String(store.state.uiHost)}:443`, secret: false });
+        assert.deepEqual(output(run, "logsDashboardsUrl"), {
+            value: `https://${String(store.state.uiHost)}:443`,
+            secret: false,
+        });
         assert.deepEqual(output(run, "logsDashboardsPassword"), { value: store.state.uiPassword, secret: true });
     });
 
@@ -52,6 +55,9 @@ describe("index.ts", () => {
         const resources = run.resources;
         const password = (name: string) => resources.find((r) => r.name === name)!.state.password;
         assert.equal(env.secret, true);
-        assert.equal(env.value, `DATABASE_PASSWORD=${password("webstack-db-app-user")}\nCACHE_PASSWORD=${password("webstack-cache-cluster")}\n`);
+        assert.equal(
+            env.value,
+            `DATABASE_PASSWORD=${password("webstack-db-app-user")}\nCACHE_PASSWORD=${password("webstack-cache-cluster")}\n`,
+        );
     });
 });

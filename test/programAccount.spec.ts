@@ -118,7 +118,10 @@ describe("index.ts: what a stack owns in a shared account", () => {
     it("keeps the project tag every stack shares on destroy, and owns its stack tag", async () => {
         const run = await runProgram(own(1));
         assert.deepEqual(
-            [byName(run.resources, "webstack-tag-project"), byName(run.resources, "webstack-tag-stack")].map((t) => [t.inputs.name, t.retainOnDelete]),
+            [byName(run.resources, "webstack-tag-project"), byName(run.resources, "webstack-tag-stack")].map((t) => [
+                t.inputs.name,
+                t.retainOnDelete,
+            ]),
             [
                 ["webstack", true],
                 ["webstack-dev", false],
@@ -134,6 +137,9 @@ describe("index.ts: what a stack owns in a shared account", () => {
     it("backs up tier 0's droplet weekly", async () => {
         const run = await runProgram(own(0));
         const droplet = byName(run.resources, "webstack-web-0");
-        assert.deepEqual([droplet.inputs.backups, droplet.inputs.backupPolicy], [true, { plan: "weekly", weekday: "SUN", hour: 4 }]);
+        assert.deepEqual(
+            [droplet.inputs.backups, droplet.inputs.backupPolicy],
+            [true, { plan: "weekly", weekday: "SUN", hour: 4 }],
+        );
     });
 });

@@ -42,7 +42,11 @@ function transpile(source, filename) {
         // Not cached yet: transpile below.
     }
     esbuild ??= require("esbuild");
-    const { code } = esbuild.transformSync(source, { ...OPTIONS, sourcefile: filename, sourcemap: sourceMaps ? "inline" : false });
+    const { code } = esbuild.transformSync(source, {
+        ...OPTIONS,
+        sourcefile: filename,
+        sourcemap: sourceMaps ? "inline" : false,
+    });
     try {
         // Write-then-rename: concurrent processes (tests spawn plans in parallel) never read half a file.
         fs.mkdirSync(CACHE_DIR, { recursive: true });

@@ -62,28 +62,42 @@ export function smarthostParts(smarthost: unknown): { host: string; port: number
 }
 
 /** True when `value` is a relay user name or password the config and the secret file can hold verbatim. */
-export const isSmtpCredential = (value: unknown): value is string => typeof value === "string" && /^\S{1,256}$/.test(value);
+export const isSmtpCredential = (value: unknown): value is string =>
+    typeof value === "string" && /^\S{1,256}$/.test(value);
 
 /** Every problem with the receivers, as `path: message; got "value".` lines (empty when valid). Secrets are never shown. */
 export function alertReceiverProblems(config: AlertReceivers): string[] {
     const problems: string[] = [];
-    if (config.slack?.url !== undefined && (typeof config.slack.url !== "string" || !config.slack.url.startsWith("https://"))) {
+    if (
+        config.slack?.url !== undefined &&
+        (typeof config.slack.url !== "string" || !config.slack.url.startsWith("https://"))
+    ) {
         problems.push(`slack.url: must be an https:// webhook URL; got a value that is not (value not shown).`);
     }
     const email = config.email;
     if (!email) return problems;
-    if (!Array.isArray(email.to) || email.to.length === 0) problems.push("email.to: at least one address is required; got none.");
+    if (!Array.isArray(email.to) || email.to.length === 0)
+        problems.push("email.to: at least one address is required; got none.");
     (email.to ?? []).forEach((to, i) => {
-        if (typeof to !== "string" || !EMAIL_PATTERN.test(to)) problems.push(`email.to[${i}]: must be an e-mail address; got "${String(to)}".`);
+        if (typeof to !== "string" || !EMAIL_PATTERN.test(to))
+            problems.push(`email.to[${i}]: must be an e-mail address; got "${String(to)}".`);
     });
     const parts = smarthostParts(email.smarthost);
     if (!parts) {
-        problems.push(`email.smarthost: must be "host:port" such as "smtp.sendgrid.net:587"; got "${String(email.smarthost)}".`);
+        problems.push(
+            `email.smarthost: must be "host:port" such as "smtp.sendgrid.net:587"; got "${String(email.smarthost)}".`,
+        );
     } else if (REFUSED_SMTP_PORTS[parts.port]) {
-        problems.push(`email.smarthost: port ${parts.port} is refused: ${REFUSED_SMTP_PORTS[parts.port]}; got "${email.smarthost}".`);
+        problems.push(
+            `email.smarthost: port ${parts.port} is refused: ${REFUSED_SMTP_PORTS[parts.port]}; got "${email.smarthost}".`,
+        );
     }
-    if (typeof email.from !== "string" || !EMAIL_PATTERN.test(email.from)) problems.push(`email.from: must be an e-mail address; got "${String(email.from)}".`);
-    if (!isSmtpCredential(email.username)) problems.push(`email.username: must be 1 to 256 characters without whitespace; got "${String(email.username)}".`);
+    if (typeof email.from !== "string" || !EMAIL_PATTERN.test(email.from))
+        problems.push(`email.from: must be an e-mail address; got "${String(email.from)}".`);
+    if (!isSmtpCredential(email.username))
+        problems.push(
+            `email.username: must be 1 to 256 characters without whitespace; got "${String(email.username)}".`,
+        );
     if (email.password !== undefined && !isSmtpCredential(email.password)) {
         problems.push(
             `email.password: must be 1 to 256 characters without whitespace; got a value of type ${typeof email.password} that is not (value not shown).`,
@@ -93,7 +107,8 @@ export function alertReceiverProblems(config: AlertReceivers): string[] {
 }
 
 /** The receiver's name: what it sends to. */
-const receiverName = (config: AlertReceivers): string => [config.slack && "slack", config.email && "email"].filter(Boolean).join("-and-") || "none";
+const receiverName = (config: AlertReceivers): string =>
+    [config.slack && "slack", config.email && "email"].filter(Boolean).join("-and-") || "none";
 
 /**
  * alertmanager.yml: one receiver with Slack, e-mail (one message per recipient) or both, firing and resolved
@@ -101,7 +116,10 @@ const receiverName = (config: AlertReceivers): string => [config.slack && "slack
  */
 export function renderAlertmanagerConfig(config: AlertReceivers): string {
     const receiver: Record<string, unknown> = { name: receiverName(config) };
-    if (config.slack) receiver.slack_configs = [{ api_url_file: SLACK_WEBHOOK_PATH, channel: config.slack.channel, send_resolved: true }];
+    if (config.slack)
+        receiver.slack_configs = [
+            { api_url_file: SLACK_WEBHOOK_PATH, channel: config.slack.channel, send_resolved: true },
+        ];
     if (config.email) receiver.email_configs = config.email.to.map((to) => ({ to, send_resolved: true }));
     const email = config.email;
     const doc = {
@@ -117,7 +135,13 @@ export function renderAlertmanagerConfig(config: AlertReceivers): string {
                   },
               }
             : {}),
-        route: { receiver: receiver.name, group_by: ["alertname", "stack"], group_wait: "30s", group_interval: "5m", repeat_interval: "4h" },
+        route: {
+            receiver: receiver.name,
+            group_by: ["alertname", "stack"],
+            group_wait: "30s",
+            group_interval: "5m",
+            repeat_interval: "4h",
+        },
         receivers: [receiver],
     };
     return `${HEADER}\n${stringify(doc, { lineWidth: 0 })}`;

@@ -1,6 +1,15 @@
 // The app as a container under systemd (docker run with an env file and the root-only secrets file), the
 // secrets directory, and tier 0's local MySQL initialisation.
-import { type AppSecrets, type AppSpec, type DatabaseEndpoint, type WriteFile, HEADER, SYSTEMD_DIR, envFile, file } from "./types";
+import {
+    type AppSecrets,
+    type AppSpec,
+    type DatabaseEndpoint,
+    type WriteFile,
+    HEADER,
+    SYSTEMD_DIR,
+    envFile,
+    file,
+} from "./types";
 
 /** Non-secret settings handed to the app container (`--env-file`), 0644. */
 export const APP_ENV_PATH = "/etc/webstack/app.env";
@@ -24,8 +33,12 @@ export const LOCAL_DATABASE = { user: "app", database: "app", socketDir: "/run/m
 /** Tier 0 only: creates the app's database and user at first boot. */
 export const MYSQL_INIT_SCRIPT = "/usr/local/sbin/webstack-mysql-init";
 
-export function appUnits(spec: AppSpec, opts: { publishOn: "127.0.0.1" | "0.0.0.0"; localMysql: boolean }): WriteFile[] {
-    const publish = opts.publishOn === "0.0.0.0" ? `${spec.port}:${spec.port}` : `${opts.publishOn}:${spec.port}:${spec.port}`;
+export function appUnits(
+    spec: AppSpec,
+    opts: { publishOn: "127.0.0.1" | "0.0.0.0"; localMysql: boolean },
+): WriteFile[] {
+    const publish =
+        opts.publishOn === "0.0.0.0" ? `${spec.port}:${spec.port}` : `${opts.publishOn}:${spec.port}:${spec.port}`;
     const run = [
         "/usr/bin/docker run --rm --name app",
         `-p ${publish}`,
@@ -71,7 +84,10 @@ export function appUnits(spec: AppSpec, opts: { publishOn: "127.0.0.1" | "0.0.0.
         "WantedBy=paths.target",
         "",
     ].join("\n");
-    return [file(`${SYSTEMD_DIR}/${APP_SERVICE}`, service, "0644"), file(`${SYSTEMD_DIR}/${APP_PATH_UNIT}`, path, "0644")];
+    return [
+        file(`${SYSTEMD_DIR}/${APP_SERVICE}`, service, "0644"),
+        file(`${SYSTEMD_DIR}/${APP_PATH_UNIT}`, path, "0644"),
+    ];
 }
 
 export function appCommands(): string[][] {

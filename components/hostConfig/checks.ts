@@ -4,7 +4,8 @@ export { formatProblems } from "../problems";
 import { HEALTH_PATH_PATTERN } from "./types";
 
 /** Plain host names and IPv4 addresses only. */
-export const HOST_PATTERN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+export const HOST_PATTERN =
+    /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** An e-mail address, loosely: one "@", no whitespace, a dot in the domain (the relay or mailbox decides the rest). */
 export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -18,7 +19,8 @@ export const IMAGE_PATTERN = /^[a-z0-9][a-z0-9._\/:-]*(?::[A-Za-z0-9_][A-Za-z0-9
 export const IMAGE_MAX_LENGTH = 255;
 
 /** True when `value` is an image reference the app unit can run. */
-export const isImageReference = (value: unknown): value is string => typeof value === "string" && value.length <= IMAGE_MAX_LENGTH && IMAGE_PATTERN.test(value);
+export const isImageReference = (value: unknown): value is string =>
+    typeof value === "string" && value.length <= IMAGE_MAX_LENGTH && IMAGE_PATTERN.test(value);
 
 /** Appends `path: must be an integer from 1 to 65535; got "value".` unless `value` is a TCP port. */
 export function checkPort(problems: string[], path: string, value: unknown): void {
@@ -37,7 +39,9 @@ export function checkHost(problems: string[], path: string, value: unknown): voi
 /** Appends a problem unless `value` is a container image reference (see IMAGE_PATTERN). */
 export function checkImage(problems: string[], path: string, value: unknown): void {
     if (!isImageReference(value)) {
-        problems.push(`${path}: must be a container image reference such as "ghcr.io/acme/shop:1.4.2"; got "${String(value)}".`);
+        problems.push(
+            `${path}: must be a container image reference such as "ghcr.io/acme/shop:1.4.2"; got "${String(value)}".`,
+        );
     }
 }
 
@@ -55,14 +59,24 @@ export function checkHealthPath(problems: string[], path: string, value: unknown
  * shown: a problem message ends up in logs.
  */
 export function checkSecrets(problems: string[], path: string, secrets: unknown): void {
-    if (secrets === null || typeof secrets !== "object" || Array.isArray(secrets) || Object.keys(secrets).length === 0) {
-        problems.push(`${path}: must map at least one variable name to its value; got a value of type ${Array.isArray(secrets) ? "array" : typeof secrets}.`);
+    if (
+        secrets === null ||
+        typeof secrets !== "object" ||
+        Array.isArray(secrets) ||
+        Object.keys(secrets).length === 0
+    ) {
+        problems.push(
+            `${path}: must map at least one variable name to its value; got a value of type ${Array.isArray(secrets) ? "array" : typeof secrets}.`,
+        );
         return;
     }
     for (const [key, value] of Object.entries(secrets as Record<string, unknown>)) {
-        if (!/^[A-Z_][A-Z0-9_]{0,63}$/.test(key)) problems.push(`${path}: variable names must be upper-case letters, digits and "_"; got "${key}".`);
+        if (!/^[A-Z_][A-Z0-9_]{0,63}$/.test(key))
+            problems.push(`${path}: variable names must be upper-case letters, digits and "_"; got "${key}".`);
         if (typeof value !== "string" || value === "" || /[\r\n\0]/.test(value)) {
-            problems.push(`${path}.${key}: must be one non-empty line of text; got a value that is not (value not shown).`);
+            problems.push(
+                `${path}.${key}: must be one non-empty line of text; got a value that is not (value not shown).`,
+            );
         }
     }
 }

@@ -34,7 +34,17 @@ import { METADATA_LOCK_SERVICE, metadataLockCommands, metadataLockFiles, withMet
 import { NGINX_SITE_LINK, NGINX_SITE_PATH, renderNginxConfig } from "./nginx";
 import { type MetricsPush, metricsAgentParts, pushPasswordProblems } from "./metricsPush";
 import { type MonitorConfig, monitorCloudConfig, nginxExporterParts } from "./prometheus";
-import { type AppSecrets, type AppSpec, type CloudConfig, type DatabaseEndpoint, type HostRole, type WriteFile, SYSTEMD_DIR, envFile, file } from "./types";
+import {
+    type AppSecrets,
+    type AppSpec,
+    type CloudConfig,
+    type DatabaseEndpoint,
+    type HostRole,
+    type WriteFile,
+    SYSTEMD_DIR,
+    envFile,
+    file,
+} from "./types";
 
 /** Droplet image every role is written for. */
 export const DROPLET_IMAGE = "ubuntu-24-04-x64";
@@ -85,7 +95,8 @@ export function addNginxExporter(userData: string, push?: MetricsPush): string {
 
 function withShipping(config: CloudConfig, kind: ShippedRole, logs: LogShipping): CloudConfig {
     const problems = logShippingProblems(logs);
-    if (problems.length > 0) throw new Error(`Invalid log shipping for host role "${kind}":\n${formatProblems(problems)}`);
+    if (problems.length > 0)
+        throw new Error(`Invalid log shipping for host role "${kind}":\n${formatProblems(problems)}`);
     const parts = logShippingParts(kind, logs);
     const shipped = {
         ...config,
@@ -140,7 +151,9 @@ export function hostRoleProblems(role: HostRole): string[] {
             checkPort(problems, "webPort", role.webPort);
             colocatedPortProblems(problems, role.app, role.webPort);
             if (role.app?.port === 3306 || role.app?.port === 33060) {
-                problems.push(`app.port: 3306 and 33060 belong to the local MySQL server; got "${String(role.app.port)}".`);
+                problems.push(
+                    `app.port: 3306 and 33060 belong to the local MySQL server; got "${String(role.app.port)}".`,
+                );
             }
             break;
         case "web-and-app":
@@ -169,7 +182,9 @@ export function hostRoleProblems(role: HostRole): string[] {
             problems.push(...haproxyConfigProblems(role));
             if (
                 role.certificatePem !== undefined &&
-                (!role.tls || typeof role.certificatePem !== "string" || !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(role.certificatePem))
+                (!role.tls ||
+                    typeof role.certificatePem !== "string" ||
+                    !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(role.certificatePem))
             ) {
                 problems.push(
                     `certificatePem: must be PEM text holding the certificate chain and its private key, with tls true; got a value that is not (value not shown).`,
@@ -177,7 +192,9 @@ export function hostRoleProblems(role: HostRole): string[] {
             }
             break;
         default:
-            problems.push(`kind: expected "all-in-one", "web-and-app", "web", "app" or "haproxy"; got "${String((role as { kind: unknown }).kind)}".`);
+            problems.push(
+                `kind: expected "all-in-one", "web-and-app", "web", "app" or "haproxy"; got "${String((role as { kind: unknown }).kind)}".`,
+            );
     }
     return problems;
 }
@@ -220,7 +237,13 @@ function webAndApp(role: Extract<HostRole, { kind: "web-and-app" }>): CloudConfi
             ...appUnits(role.app, { publishOn: "127.0.0.1", localMysql: false }),
             ...secretFiles(role.secrets),
         ],
-        runcmd: [...nginxCommands(), ["systemctl", "daemon-reload"], ...secretsDirCommands(), ...secretCommands(role.secrets), ...appCommands()],
+        runcmd: [
+            ...nginxCommands(),
+            ["systemctl", "daemon-reload"],
+            ...secretsDirCommands(),
+            ...secretCommands(role.secrets),
+            ...appCommands(),
+        ],
     };
 }
 
@@ -228,7 +251,14 @@ function web(role: Extract<HostRole, { kind: "web" }>): CloudConfig {
     return {
         package_update: true,
         packages: ["nginx"],
-        write_files: [nginxSiteFile({ listenPort: role.webPort, upstream: role.upstream, behindLoadBalancer: true, healthPath: role.healthPath })],
+        write_files: [
+            nginxSiteFile({
+                listenPort: role.webPort,
+                upstream: role.upstream,
+                behindLoadBalancer: true,
+                healthPath: role.healthPath,
+            }),
+        ],
         runcmd: nginxCommands(),
     };
 }
@@ -251,14 +281,25 @@ function app(role: Extract<HostRole, { kind: "app" }>): CloudConfig {
             ...appUnits(role.app, { publishOn: "0.0.0.0", localMysql: false }),
             ...secretFiles(role.secrets),
         ],
-        runcmd: [["systemctl", "daemon-reload"], ...secretsDirCommands(), ...secretCommands(role.secrets), ...appCommands()],
+        runcmd: [
+            ["systemctl", "daemon-reload"],
+            ...secretsDirCommands(),
+            ...secretCommands(role.secrets),
+            ...appCommands(),
+        ],
     };
 }
 
 function haproxy(role: Extract<HostRole, { kind: "haproxy" }>): CloudConfig {
     const config = file(
         HAPROXY_CONFIG_PATH,
-        renderHaproxyConfig({ backends: role.backends, algorithm: role.algorithm, tls: role.tls, domain: role.domain, healthPath: role.healthPath }),
+        renderHaproxyConfig({
+            backends: role.backends,
+            algorithm: role.algorithm,
+            tls: role.tls,
+            domain: role.domain,
+            healthPath: role.healthPath,
+        }),
         "0644",
     );
     if (role.tls && role.certificatePem !== undefined) {
@@ -267,7 +308,11 @@ function haproxy(role: Extract<HostRole, { kind: "haproxy" }>): CloudConfig {
         return {
             package_update: true,
             packages: ["haproxy"],
-            write_files: [config, file(`${HAPROXY_CERT_DIR}/${role.domain}.pem`, role.certificatePem, "0600"), ...metadataLockFiles()],
+            write_files: [
+                config,
+                file(`${HAPROXY_CERT_DIR}/${role.domain}.pem`, role.certificatePem, "0600"),
+                ...metadataLockFiles(),
+            ],
             runcmd: [...metadataLockCommands(), ...haproxyCommands()],
         };
     }
@@ -341,7 +386,9 @@ function appProblems(problems: string[], spec: AppSpec | undefined): void {
 
 function colocatedPortProblems(problems: string[], spec: AppSpec | undefined, webPort: number): void {
     if (spec?.port === webPort) {
-        problems.push(`app.port: must differ from webPort, where nginx listens on the same host; got "${String(spec.port)}".`);
+        problems.push(
+            `app.port: must differ from webPort, where nginx listens on the same host; got "${String(spec.port)}".`,
+        );
     }
 }
 

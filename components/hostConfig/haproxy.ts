@@ -122,10 +122,15 @@ export function haproxyConfigProblems(opts: HaproxyConfigOptions): string[] {
         problems.push(`tls: must be true or false; got "${String(opts.tls)}".`);
     }
     if (typeof opts.domain !== "string" || !HOST_PATTERN.test(opts.domain) || !opts.domain.includes(".")) {
-        problems.push(`domain: must be a fully qualified DNS name such as "www.example.com"; got "${String(opts.domain)}".`);
+        problems.push(
+            `domain: must be a fully qualified DNS name such as "www.example.com"; got "${String(opts.domain)}".`,
+        );
     }
     if (opts.healthPath !== undefined) checkHealthPath(problems, "healthPath", opts.healthPath);
-    if (opts.certDir !== undefined && (typeof opts.certDir !== "string" || !/^\/[A-Za-z0-9._\/-]*$/.test(opts.certDir))) {
+    if (
+        opts.certDir !== undefined &&
+        (typeof opts.certDir !== "string" || !/^\/[A-Za-z0-9._\/-]*$/.test(opts.certDir))
+    ) {
         problems.push(`certDir: must be an absolute path without spaces; got "${String(opts.certDir)}".`);
     }
     return problems;

@@ -69,7 +69,10 @@ export function logShippingProblems(logs: LogShipping): string[] {
         problems.push(`logs.user: must be 1 to 64 letters, digits, "_" or "-"; got "${String(logs?.user)}".`);
     }
     // Shown by type only: it is a secret.
-    if (logs?.password !== undefined && (typeof logs.password !== "string" || logs.password === "" || /[\s`"\\]/.test(logs.password))) {
+    if (
+        logs?.password !== undefined &&
+        (typeof logs.password !== "string" || logs.password === "" || /[\s`"\\]/.test(logs.password))
+    ) {
         problems.push(
             `logs.password: must be non-empty text without whitespace, quotes, backticks or backslashes; got a value of type ${typeof logs?.password}.`,
         );
@@ -182,7 +185,10 @@ export function renderRsyslogShipper(role: ShippedRole, logs: LogShipping): stri
 }
 
 /** The cloud-config parts a role's shipping adds: packages, files (the password 0600) and commands. */
-export function logShippingParts(role: ShippedRole, logs: LogShipping): { packages: string[]; writeFiles: WriteFile[]; runcmd: string[][] } {
+export function logShippingParts(
+    role: ShippedRole,
+    logs: LogShipping,
+): { packages: string[]; writeFiles: WriteFile[]; runcmd: string[][] } {
     const writeFiles = [
         ...(logs.password !== undefined ? [file(SHIPPER_PASSWORD_PATH, logs.password, "0600")] : []),
         ...(logs.caCertificate ? [file(SHIPPER_CA_PATH, logs.caCertificate, "0644")] : []),

@@ -59,7 +59,10 @@ export function metadataLockService(): string {
 }
 
 export function metadataLockFiles(): WriteFile[] {
-    return [file(METADATA_LOCK_SCRIPT, metadataLockScript(), "0700"), file(`${SYSTEMD_DIR}/${METADATA_LOCK_SERVICE}`, metadataLockService(), "0644")];
+    return [
+        file(METADATA_LOCK_SCRIPT, metadataLockScript(), "0700"),
+        file(`${SYSTEMD_DIR}/${METADATA_LOCK_SERVICE}`, metadataLockService(), "0644"),
+    ];
 }
 
 /**
@@ -69,7 +72,11 @@ export function metadataLockFiles(): WriteFile[] {
  */
 export function withMetadataLock(config: CloudConfig): CloudConfig {
     if (config.write_files.some((f) => f.path === METADATA_LOCK_SCRIPT)) return config;
-    return { ...config, write_files: [...config.write_files, ...metadataLockFiles()], runcmd: [...metadataLockCommands(), ...config.runcmd] };
+    return {
+        ...config,
+        write_files: [...config.write_files, ...metadataLockFiles()],
+        runcmd: [...metadataLockCommands(), ...config.runcmd],
+    };
 }
 
 /** Runs before the app unit is enabled: no container starts before the lock is in place. */

@@ -11,7 +11,13 @@
 // and 2.33 (prometheus.io/docs/prometheus/latest/feature_flags/#prometheus-agent, …/storage/#overview); Debian 12
 // ships 2.42, the version these renderers are checked with. Prometheus 3 replaced `--enable-feature=agent` with
 // `--agent`: the droplet image's archive version (ubuntu-24-04-x64) is assumed 2.x and was not checked here.
-import { NGINX_EXPORTER_PORT, PROMETHEUS_DEFAULTS, PROMETHEUS_LISTEN, PROMETHEUS_SECRETS_DIR, SECRETS_DIR_COMMAND } from "./prometheusHost";
+import {
+    NGINX_EXPORTER_PORT,
+    PROMETHEUS_DEFAULTS,
+    PROMETHEUS_LISTEN,
+    PROMETHEUS_SECRETS_DIR,
+    SECRETS_DIR_COMMAND,
+} from "./prometheusHost";
 import { HEADER, type WriteFile, file } from "./types";
 
 /** The monitor's push listener (nginx, private IPv4 only) and the only path it forwards. */
@@ -106,7 +112,11 @@ export function agentSetupScript(): string {
 }
 
 /** The cloud-config parts an autoscaled web role adds to push its QPS: the agent package, config, secret and setup. */
-export function metricsAgentParts(push: MetricsPush): { packages: string[]; writeFiles: WriteFile[]; runcmd: string[][] } {
+export function metricsAgentParts(push: MetricsPush): {
+    packages: string[];
+    writeFiles: WriteFile[];
+    runcmd: string[][];
+} {
     const args = [
         "--enable-feature=agent",
         `--config.file=${AGENT_CONFIG_PATH}`,
@@ -119,7 +129,9 @@ export function metricsAgentParts(push: MetricsPush): { packages: string[]; writ
             nodeExporterPin(),
             file(AGENT_CONFIG_PATH, renderAgentConfig(push), "0644"),
             file(PROMETHEUS_DEFAULTS, `${HEADER}\nARGS="${args.join(" ")}"\n`, "0644"),
-            ...(push.password !== undefined ? [{ ...file(AGENT_PASSWORD_PATH, push.password, "0600"), owner: "prometheus:prometheus" }] : []),
+            ...(push.password !== undefined
+                ? [{ ...file(AGENT_PASSWORD_PATH, push.password, "0600"), owner: "prometheus:prometheus" }]
+                : []),
             file(AGENT_SETUP, agentSetupScript(), "0700"),
         ],
         runcmd: [[AGENT_SETUP]],
@@ -170,13 +182,23 @@ export function pushListenerSetupScript(): string {
  * scheme, nginx.org/en/docs/http/ngx_http_auth_basic_module.html; 0640 root:www-data, since nginx's workers read it
  * per request as www-data) and the listener setup. Prometheus itself also needs `--web.enable-remote-write-receiver`.
  */
-export function pushListenerParts(password: string | undefined): { packages: string[]; writeFiles: WriteFile[]; runcmd: string[][] } {
+export function pushListenerParts(password: string | undefined): {
+    packages: string[];
+    writeFiles: WriteFile[];
+    runcmd: string[][];
+} {
     return {
         packages: ["nginx"],
         writeFiles: [
             file(PUSH_SITE_PATH, renderPushSite(), "0644"),
             ...(password !== undefined
-                ? [{ ...file(PUSH_HTPASSWD_PATH, `${METRICS_PUSH_USER}:{PLAIN}${password}\n`, "0600"), owner: "root:www-data", permissions: "0640" }]
+                ? [
+                      {
+                          ...file(PUSH_HTPASSWD_PATH, `${METRICS_PUSH_USER}:{PLAIN}${password}\n`, "0600"),
+                          owner: "root:www-data",
+                          permissions: "0640",
+                      },
+                  ]
                 : []),
             file(PUSH_LISTENER_SETUP, pushListenerSetupScript(), "0700"),
         ],

@@ -12,13 +12,25 @@
 // changes DNS records, not the monitor (changed user data would replace it and lose its history). The database
 // is a static target: its metrics endpoint changes only with the cluster itself.
 import { stringify } from "yaml";
-import { type AlertReceivers, SLACK_WEBHOOK_PATH, SMTP_PASSWORD_PATH, alertReceiverProblems, renderAlertmanagerConfig } from "./alertmanager";
+import {
+    type AlertReceivers,
+    SLACK_WEBHOOK_PATH,
+    SMTP_PASSWORD_PATH,
+    alertReceiverProblems,
+    renderAlertmanagerConfig,
+} from "./alertmanager";
 import { checkHost, checkPort } from "./checks";
 import { NGINX_STATUS_PATH, NGINX_STATUS_PORT } from "./logShipper";
 import { type CloudConfig, type WriteFile, HEADER, file } from "./types";
 import { withMetadataLock } from "./metadataLock";
 import { METRICS_PUSH_PORT, nodeExporterPin, pushListenerParts, pushPasswordProblems } from "./metricsPush";
-import { NGINX_EXPORTER_PORT, PROMETHEUS_DEFAULTS, PROMETHEUS_LISTEN, PROMETHEUS_SECRETS_DIR, SECRETS_DIR_COMMAND } from "./prometheusHost";
+import {
+    NGINX_EXPORTER_PORT,
+    PROMETHEUS_DEFAULTS,
+    PROMETHEUS_LISTEN,
+    PROMETHEUS_SECRETS_DIR,
+    SECRETS_DIR_COMMAND,
+} from "./prometheusHost";
 
 export { NGINX_EXPORTER_PORT, PROMETHEUS_DEFAULTS, PROMETHEUS_LISTEN };
 
@@ -91,23 +103,34 @@ export function monitorConfigProblems(config: MonitorConfig): string[] {
     problems.push(...pushPasswordProblems(config?.webPush?.password, "webPush.password"));
     const db = config?.database;
     if (db) {
-        if (!Array.isArray(db.endpoints) || db.endpoints.length === 0) problems.push(`database.endpoints: at least one endpoint is required; got none.`);
+        if (!Array.isArray(db.endpoints) || db.endpoints.length === 0)
+            problems.push(`database.endpoints: at least one endpoint is required; got none.`);
         (db.endpoints ?? []).forEach((e, i) => {
             try {
                 const { target } = endpointParts(e);
                 const [host, port] = target.split(":");
                 checkHost(problems, `database.endpoints[${i}]`, host);
                 checkPort(problems, `database.endpoints[${i}]`, Number(port));
-                if (!e.startsWith("https://")) problems.push(`database.endpoints[${i}]: must be an https:// URL; got "${e}".`);
+                if (!e.startsWith("https://"))
+                    problems.push(`database.endpoints[${i}]: must be an https:// URL; got "${e}".`);
             } catch {
-                problems.push(`database.endpoints[${i}]: must be a URL such as "https://host:9273/metrics"; got "${String(e)}".`);
+                problems.push(
+                    `database.endpoints[${i}]: must be a URL such as "https://host:9273/metrics"; got "${String(e)}".`,
+                );
             }
         });
         if (typeof db.username !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(db.username)) {
-            problems.push(`database.username: must be 1 to 64 letters, digits, ".", "_" or "-"; got "${String(db.username)}".`);
+            problems.push(
+                `database.username: must be 1 to 64 letters, digits, ".", "_" or "-"; got "${String(db.username)}".`,
+            );
         }
-        if (db.password !== undefined && (typeof db.password !== "string" || db.password === "" || /\s/.test(db.password))) {
-            problems.push(`database.password: must be non-empty text without whitespace; got a value of type ${typeof db.password}.`);
+        if (
+            db.password !== undefined &&
+            (typeof db.password !== "string" || db.password === "" || /\s/.test(db.password))
+        ) {
+            problems.push(
+                `database.password: must be non-empty text without whitespace; got a value of type ${typeof db.password}.`,
+            );
         }
     }
     problems.push(...alertReceiverProblems(config ?? {}));
@@ -116,12 +139,16 @@ export function monitorConfigProblems(config: MonitorConfig): string[] {
 
 /** prometheus.yml: Prometheus itself, the web droplets' nginx exporters (DNS discovery) and the MySQL endpoint. */
 export function renderPrometheusConfig(config: MonitorConfig): string {
-    const scrape: Record<string, unknown>[] = [{ job_name: "prometheus", static_configs: [{ targets: [PROMETHEUS_LISTEN] }] }];
+    const scrape: Record<string, unknown>[] = [
+        { job_name: "prometheus", static_configs: [{ targets: [PROMETHEUS_LISTEN] }] },
+    ];
     if (config.webTargetsName) {
         scrape.push({
             job_name: "web",
             // Records carry the Dns TTL (300 s); a minute's refresh notices a new droplet soon after DNS does.
-            dns_sd_configs: [{ names: [config.webTargetsName], type: "A", port: NGINX_EXPORTER_PORT, refresh_interval: "60s" }],
+            dns_sd_configs: [
+                { names: [config.webTargetsName], type: "A", port: NGINX_EXPORTER_PORT, refresh_interval: "60s" },
+            ],
         });
     }
     if (config.database) {
@@ -155,7 +182,9 @@ function spikeAndDrop(name: string, series: string, what: string): Record<string
             expr: `${series} > ${SPIKE_FACTOR} * ${dayAgo} and ${series} > ${MIN_RATE}`,
             for: "10m",
             labels: { severity: "warning" },
-            annotations: { summary: `${what} is over ${SPIKE_FACTOR}x the rate one day ago: {{ $value | humanize }}/s.` },
+            annotations: {
+                summary: `${what} is over ${SPIKE_FACTOR}x the rate one day ago: {{ $value | humanize }}/s.`,
+            },
         },
         {
             alert: `${name}Drop`,
@@ -176,14 +205,19 @@ export function renderPrometheusRules(config: MonitorConfig): string {
             expr: "up == 0",
             for: "5m",
             labels: { severity: "warning" },
-            annotations: { summary: "{{ $labels.job }} target {{ $labels.instance }} has not answered scrapes for 5 minutes." },
+            annotations: {
+                summary: "{{ $labels.job }} target {{ $labels.instance }} has not answered scrapes for 5 minutes.",
+            },
         },
     ];
     if (config.webTargetsName || config.webPush) {
         // stub_status's `requests` counter: every request nginx handled, the load balancer's health checks included.
         records.push(
             { record: "instance:nginx_http_requests:rate5m", expr: 'rate(nginx_http_requests_total{job="web"}[5m])' },
-            { record: "job:nginx_http_requests:rate5m", expr: 'sum by (job) (rate(nginx_http_requests_total{job="web"}[5m]))' },
+            {
+                record: "job:nginx_http_requests:rate5m",
+                expr: 'sum by (job) (rate(nginx_http_requests_total{job="web"}[5m]))',
+            },
         );
         alerts.push(...spikeAndDrop("WebRequests", "job:nginx_http_requests:rate5m", "Web requests per second"));
         alerts.push(
@@ -194,7 +228,9 @@ export function renderPrometheusRules(config: MonitorConfig): string {
                 expr: 'job:nginx_http_requests:rate5m == 0 and on (job) (count by (job) (up{job="web"} == 1) > 0)',
                 for: "10m",
                 labels: { severity: "critical" },
-                annotations: { summary: "No request has reached any web server for 10 minutes, health checks included." },
+                annotations: {
+                    summary: "No request has reached any web server for 10 minutes, health checks included.",
+                },
             },
             {
                 alert: "WebTargetsMissing",
@@ -212,7 +248,8 @@ export function renderPrometheusRules(config: MonitorConfig): string {
     if (config.database) {
         // DigitalOcean's agent reads `mysql_questions` from the endpoint; Advanced MySQL uses mysqld_exporter's
         // name (logs-metrics-qps.md §2.4, do-agent whitelist.go): whichever exists is the query rate.
-        const questions = (range: string) => `rate(mysql_questions{job="mysql"}[${range}]) or rate(mysql_global_status_questions{job="mysql"}[${range}])`;
+        const questions = (range: string) =>
+            `rate(mysql_questions{job="mysql"}[${range}]) or rate(mysql_global_status_questions{job="mysql"}[${range}])`;
         records.push(
             { record: "instance:mysql_questions:rate5m", expr: questions("5m") },
             { record: "job:mysql_questions:rate5m", expr: "sum by (job) (instance:mysql_questions:rate5m)" },
@@ -220,12 +257,18 @@ export function renderPrometheusRules(config: MonitorConfig): string {
         alerts.push(...spikeAndDrop("DatabaseQueries", "job:mysql_questions:rate5m", "Database queries per second"));
     }
     const doc = {
-        groups: [...(records.length > 0 ? [{ name: "webstack-qps", rules: records }] : []), { name: "webstack-qps-alerts", rules: alerts }],
+        groups: [
+            ...(records.length > 0 ? [{ name: "webstack-qps", rules: records }] : []),
+            { name: "webstack-qps-alerts", rules: alerts },
+        ],
     };
     return `${HEADER}\n${stringify(doc, { lineWidth: 0 })}`;
 }
 
-const prometheusFile = (path: string, content: string): WriteFile => ({ ...file(path, content, "0600"), owner: "prometheus:prometheus" });
+const prometheusFile = (path: string, content: string): WriteFile => ({
+    ...file(path, content, "0600"),
+    owner: "prometheus:prometheus",
+});
 
 /** The monitor droplet's cloud-config object: packages, configs, secret files (0600) and the restart. */
 export function monitorCloudConfig(config: MonitorConfig): CloudConfig {
@@ -238,9 +281,15 @@ export function monitorCloudConfig(config: MonitorConfig): CloudConfig {
         `--web.listen-address=${PROMETHEUS_LISTEN}`,
         ...(config.webPush ? ["--web.enable-remote-write-receiver"] : []),
     ];
-    const push = config.webPush ? pushListenerParts(config.webPush.password) : { packages: [], writeFiles: [], runcmd: [] };
+    const push = config.webPush
+        ? pushListenerParts(config.webPush.password)
+        : { packages: [], writeFiles: [], runcmd: [] };
     // An empty cluster address turns off Alertmanager's gossip listener (0.0.0.0:9094 by default): one instance.
-    const alertmanagerArgs = [`--config.file=${ALERTMANAGER_CONFIG_PATH}`, `--web.listen-address=${ALERTMANAGER_LISTEN}`, "--cluster.listen-address="];
+    const alertmanagerArgs = [
+        `--config.file=${ALERTMANAGER_CONFIG_PATH}`,
+        `--web.listen-address=${ALERTMANAGER_LISTEN}`,
+        "--cluster.listen-address=",
+    ];
     const monitor: CloudConfig = {
         package_update: true,
         packages: ["prometheus", "prometheus-alertmanager", ...push.packages],
@@ -254,20 +303,31 @@ export function monitorCloudConfig(config: MonitorConfig): CloudConfig {
             ...(db
                 ? [
                       file(DATABASE_CA_PATH, db.caCertificate, "0644"),
-                      ...(db.password !== undefined ? [prometheusFile(DATABASE_METRICS_PASSWORD_PATH, db.password)] : []),
+                      ...(db.password !== undefined
+                          ? [prometheusFile(DATABASE_METRICS_PASSWORD_PATH, db.password)]
+                          : []),
                   ]
                 : []),
             ...(config.slack?.url !== undefined ? [prometheusFile(SLACK_WEBHOOK_PATH, config.slack.url)] : []),
             ...push.writeFiles,
-            ...(config.email?.password !== undefined ? [prometheusFile(SMTP_PASSWORD_PATH, config.email.password)] : []),
+            ...(config.email?.password !== undefined
+                ? [prometheusFile(SMTP_PASSWORD_PATH, config.email.password)]
+                : []),
         ],
         // The packages started both daemons on their stock configs before write_files ran.
-        runcmd: [SECRETS_DIR_COMMAND, ["systemctl", "restart", "prometheus.service", "prometheus-alertmanager.service"], ...push.runcmd],
+        runcmd: [
+            SECRETS_DIR_COMMAND,
+            ["systemctl", "restart", "prometheus.service", "prometheus-alertmanager.service"],
+            ...push.runcmd,
+        ],
     };
     // The metrics password, the Slack webhook, the SMTP password and the push password are in the user data, which the
     // metadata service serves to any local process (prometheus included): lock it to root as on the app droplets.
     const holdsSecret =
-        db?.password !== undefined || config.slack?.url !== undefined || config.email?.password !== undefined || config.webPush?.password !== undefined;
+        db?.password !== undefined ||
+        config.slack?.url !== undefined ||
+        config.email?.password !== undefined ||
+        config.webPush?.password !== undefined;
     return holdsSecret ? withMetadataLock(monitor) : monitor;
 }
 

@@ -11,4 +11,14 @@ export const PROMETHEUS_DEFAULTS = "/etc/default/prometheus";
 /** Where the secret files the daemons read (as user `prometheus`) live: 0700, owned by `prometheus`. */
 export const PROMETHEUS_SECRETS_DIR = "/etc/prometheus/secrets";
 /** Creates (or corrects) the secrets directory: with `secrets.delivery: manual` no secret file has made it. */
-export const SECRETS_DIR_COMMAND = ["install", "-d", "-m", "0700", "-o", "prometheus", "-g", "prometheus", PROMETHEUS_SECRETS_DIR];
+export const SECRETS_DIR_COMMAND = [
+    "install",
+    "-d",
+    "-m",
+    "0700",
+    "-o",
+    "prometheus",
+    "-g",
+    "prometheus",
+    PROMETHEUS_SECRETS_DIR,
+];

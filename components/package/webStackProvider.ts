@@ -45,7 +45,10 @@ export class WebStackProvider extends ComponentProvider {
             }
             const output = value as unknown as { isKnown: Promise<boolean>; promise(): Promise<unknown> };
             if (!(await output.isKnown)) {
-                throw new pulumi.InputPropertyError({ propertyPath: key, reason: "must be known when the stack is planned: it decides which resources exist" });
+                throw new pulumi.InputPropertyError({
+                    propertyPath: key,
+                    reason: "must be known when the stack is planned: it decides which resources exist",
+                });
             }
             plain[key] = await output.promise();
         }

@@ -2,7 +2,13 @@
 // managed database and the extras (cache, static assets). Defaults come from the tier profile.
 import catalog from "./doCatalog.json";
 import { ConfigReader, quoteAll, show } from "./configReader";
-import { LOAD_BALANCER_ENGINES, HAPROXY_ALGORITHMS, AutoscaleSettings, PoolSettings, StackSettings } from "./stackSettings";
+import {
+    LOAD_BALANCER_ENGINES,
+    HAPROXY_ALGORITHMS,
+    AutoscaleSettings,
+    PoolSettings,
+    StackSettings,
+} from "./stackSettings";
 import { Tier, TierProfile } from "./tiers";
 
 const DROPLET_SIZES = Object.keys(catalog.dropletSizes);
@@ -19,10 +25,14 @@ function readAutoscale(r: ConfigReader, role: "web" | "app", region: string): Au
         );
     }
     const value = r.structured(key, ["min", "max", "targetCpu"], "2");
-    const num = (sub: string, fallback: number, min: number, max: number) => r.integerValue(`${key}.${sub}`, value[sub], fallback, min, max);
+    const num = (sub: string, fallback: number, min: number, max: number) =>
+        r.integerValue(`${key}.${sub}`, value[sub], fallback, min, max);
     const min = num("min", 2, 1, 50);
     const max = num("max", Math.max(min, 10), 1, 50);
-    if (max < min) r.problem(`${r.path(`${key}.max`)}: must be at least ${role}.autoscale.min (${min}); got ${show(max)}. Fix: ${r.setCmd(`${key}.max`, min)}`);
+    if (max < min)
+        r.problem(
+            `${r.path(`${key}.max`)}: must be at least ${role}.autoscale.min (${min}); got ${show(max)}. Fix: ${r.setCmd(`${key}.max`, min)}`,
+        );
     if (r.given(`${role}.count`)) {
         r.problem(
             `${r.path(`${role}.count`)}: conflicts with ${role}.autoscale; a pool is either fixed or autoscaled; got ${show(r.get(`${role}.count`))}. Fix: pulumi config rm --path '${r.path(`${role}.count`)}'`,
@@ -50,8 +60,17 @@ export function readPools(
     }
     const web =
         tier === 0
-            ? { count: r.integer("web.count", 1, 1, 1, " at tier 0 (one server; choose tier 1 for a pool)"), size, backups }
-            : { count: r.integer("web.count", profile.web.count, 2, 1000, ` at tier ${tier}`), size, autoscale: readAutoscale(r, "web", region), backups };
+            ? {
+                  count: r.integer("web.count", 1, 1, 1, " at tier 0 (one server; choose tier 1 for a pool)"),
+                  size,
+                  backups,
+              }
+            : {
+                  count: r.integer("web.count", profile.web.count, 2, 1000, ` at tier ${tier}`),
+                  size,
+                  autoscale: readAutoscale(r, "web", region),
+                  backups,
+              };
     if (tier === 0 && size in catalog.dropletSizes && (catalog.dropletSizes as Record<string, number>)[size] < 2) {
         r.problem(
             `${r.path("web.size")}: must have at least 2 GB of memory at tier 0 (nginx, the app and MySQL share the droplet); got ${show(size)}. Fix: pulumi config set --path '${r.path("web.size")}' s-1vcpu-2gb`,
@@ -66,9 +85,20 @@ export function readPools(
     return { web, appPool };
 }
 
-export function readLoadBalancer(r: ConfigReader, tier: Tier, profile: TierProfile, web: PoolSettings): StackSettings["loadBalancer"] {
+export function readLoadBalancer(
+    r: ConfigReader,
+    tier: Tier,
+    profile: TierProfile,
+    web: PoolSettings,
+): StackSettings["loadBalancer"] {
     r.onlyFrom(
-        ["loadBalancer.count", "loadBalancer.sizeUnit", "loadBalancer.engine", "loadBalancer.algorithm", "loadBalancer.size"],
+        [
+            "loadBalancer.count",
+            "loadBalancer.sizeUnit",
+            "loadBalancer.engine",
+            "loadBalancer.algorithm",
+            "loadBalancer.size",
+        ],
         1,
         tier,
         "tier 0 has no load balancer",
@@ -105,7 +135,12 @@ export function readLoadBalancer(r: ConfigReader, tier: Tier, profile: TierProfi
 }
 
 export function readDatabase(r: ConfigReader, tier: Tier, profile: TierProfile): StackSettings["database"] {
-    r.onlyFrom(["database.size", "database.standbyNodes", "database.readReplicas", "database.protect"], 1, tier, "MySQL runs on the droplet at tier 0");
+    r.onlyFrom(
+        ["database.size", "database.standbyNodes", "database.readReplicas", "database.protect"],
+        1,
+        tier,
+        "MySQL runs on the droplet at tier 0",
+    );
     if (!profile.database) return undefined;
     const standbyNodes = r.integer("database.standbyNodes", profile.database.standbyNodes, 0, 2);
     const size = r.oneOf("database.size", profile.database.size, catalog.mysqlSizesByNodeCount["1"], "MySQL plans");
@@ -124,10 +159,22 @@ export function readDatabase(r: ConfigReader, tier: Tier, profile: TierProfile):
 
 /** The Valkey cache (tier 2+) and the Spaces + CDN static assets (tier 1+, in a Spaces region). */
 export function readExtras(r: ConfigReader, tier: Tier, profile: TierProfile, region: string) {
-    r.onlyFrom(["cache.enabled", "cache.size"], 2, tier, "the cache is trusted by the app servers' tag, which exists from tier 2");
+    r.onlyFrom(
+        ["cache.enabled", "cache.size"],
+        2,
+        tier,
+        "the cache is trusted by the app servers' tag, which exists from tier 2",
+    );
     const cache =
         tier >= 2 && r.bool("cache.enabled", profile.cache !== undefined)
-            ? { size: r.oneOf("cache.size", profile.cache?.size ?? "db-s-1vcpu-1gb", catalog.valkeySizesByNodeCount["1"], "Valkey plans") }
+            ? {
+                  size: r.oneOf(
+                      "cache.size",
+                      profile.cache?.size ?? "db-s-1vcpu-1gb",
+                      catalog.valkeySizesByNodeCount["1"],
+                      "Valkey plans",
+                  ),
+              }
             : undefined;
     r.onlyFrom(["staticAssets.enabled"], 1, tier, "static assets are served beside a load balanced site");
     const staticAssets = tier >= 1 && r.bool("staticAssets.enabled", profile.staticAssets);

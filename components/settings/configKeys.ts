@@ -57,13 +57,17 @@ export const CONFIG_DOCS: Record<string, string> = {
     slackWebhookUrl: "Slack incoming-webhook URL; secret (`--secret`).",
     "alerts.smtpSmarthost":
         "`host:port` of an authenticated SMTP relay (SendGrid, Mailgun, SES, ...) through which the monitor's Alertmanager e-mails alerts.emails; 587 or 2525 with STARTTLS (25 is blocked on DigitalOcean droplets, 465 is refused). Needs alerts.smtpFrom, alerts.smtpUsername, smtpPassword and a monitor (logs).",
-    "alerts.smtpFrom": "Sender address of the alert e-mails, one the relay lets the account send from; needs alerts.smtpSmarthost.",
+    "alerts.smtpFrom":
+        "Sender address of the alert e-mails, one the relay lets the account send from; needs alerts.smtpSmarthost.",
     "alerts.smtpUsername": "User name at the SMTP relay (SendGrid: `apikey`); needs alerts.smtpSmarthost.",
-    smtpPassword: "Password or API key at the SMTP relay; secret (`--secret`), written only to a 0600 file on the monitor.",
+    smtpPassword:
+        "Password or API key at the SMTP relay; secret (`--secret`), written only to a 0600 file on the monitor.",
     "app.image": "Container image of the app.",
     "app.port": "Port the app container listens on (1024 to 65535).",
-    "app.healthPath": "Path the app answers with 2xx when it serves; every load balancer health check reaches it through nginx (default /healthz).",
-    "app.count": "App droplets behind the internal load balancer (tier 2+), 2 to 1,000 (your account's droplet limit applies).",
+    "app.healthPath":
+        "Path the app answers with 2xx when it serves; every load balancer health check reaches it through nginx (default /healthz).",
+    "app.count":
+        "App droplets behind the internal load balancer (tier 2+), 2 to 1,000 (your account's droplet limit applies).",
     "app.size": "App droplet size slug (tier 2+).",
     "app.autoscale":
         "`{min, max, targetCpu}`: a DigitalOcean autoscale pool (min 1 to 50, max up to 50, target CPU 10 to 90 %) instead of app.count (tier 2+).",
@@ -71,18 +75,23 @@ export const CONFIG_DOCS: Record<string, string> = {
     "web.size": "Web droplet size slug; at least 2 GB at tier 0 (MySQL shares the droplet).",
     "web.autoscale":
         "`{min, max, targetCpu}`: a DigitalOcean autoscale pool instead of web.count (tier 1+, managed load balancers only, regions the autoscale API offers).",
-    "web.backups": "DigitalOcean weekly droplet backups of the web droplets (about 20 % of their price); on by default at tier 0, whose droplet holds MySQL.",
+    "web.backups":
+        "DigitalOcean weekly droplet backups of the web droplets (about 20 % of their price); on by default at tier 0, whose droplet holds MySQL.",
     "database.size": "Managed MySQL plan for the primary, standby nodes and replicas (tier 1+).",
-    "database.standbyNodes": "Standby nodes, 0 to 2: automatic failover, removes the primary-database SPOF; needs a 2 GB plan.",
+    "database.standbyNodes":
+        "Standby nodes, 0 to 2: automatic failover, removes the primary-database SPOF; needs a 2 GB plan.",
     "database.readReplicas": "Read-only replicas, 0 to 5 (read scaling, not failover).",
-    "database.protect": "Protects the cluster, replicas, cache and static-assets bucket against deletion and replacement.",
+    "database.protect":
+        "Protects the cluster, replicas, cache and static-assets bucket against deletion and replacement.",
     "loadBalancer.count": "Public load balancers, 1 to 10; several run active-active behind DNS.",
     "loadBalancer.sizeUnit": "Nodes per managed load balancer, 1 to 200 (about 10,000 requests/s each).",
-    "loadBalancer.engine": "managed (DigitalOcean load balancers) or haproxy (self-managed HAProxy droplets with reserved IPs).",
+    "loadBalancer.engine":
+        "managed (DigitalOcean load balancers) or haproxy (self-managed HAProxy droplets with reserved IPs).",
     "loadBalancer.algorithm": "HAProxy balancing: roundrobin or leastconn (haproxy engine only).",
     "loadBalancer.size": "HAProxy droplet size slug (haproxy engine only).",
     "certificate.kind": "lets_encrypt (DigitalOcean DNS must host the domain) or custom (tier 2+).",
-    "dns.zone": "create (the stack creates the zone and keeps it on destroy) or existing (adopts a zone already at DigitalOcean and adds only records).",
+    "dns.zone":
+        "create (the stack creates the zone and keeps it on destroy) or existing (adopts a zone already at DigitalOcean and adds only records).",
     "dns.records":
         "Extra records `[{type, name, value, ttl?, priority?, flags?, tag?}]` (A, AAAA, CAA, CNAME, MX, NS, TXT), e.g. MX and SPF copied from the old DNS host.",
     tlsPrivateKey: "PEM private key of a custom certificate; secret.",
@@ -102,4 +111,6 @@ export const CONFIG_DOCS: Record<string, string> = {
 };
 
 /** Every configuration path, structured keys expanded (`web.count`, …), in documentation order. */
-export const CONFIG_PATHS: readonly string[] = Object.entries(KEYS).flatMap(([key, subs]) => (subs ? subs.map((s) => `${key}.${s}`) : [key]));
+export const CONFIG_PATHS: readonly string[] = Object.entries(KEYS).flatMap(([key, subs]) =>
+    subs ? subs.map((s) => `${key}.${s}`) : [key],
+);

@@ -3,12 +3,17 @@
 // Pure: config.ts builds the settings with it; nothing here knows webstack's keys beyond what it is given.
 
 /** A key as printed in a problem: control characters (line breaks, tabs) escaped, so a problem stays on one line. */
-export const keyLabel = (key: string): string => key.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+export const keyLabel = (key: string): string =>
+    key.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 /** A key in a fix command. */
 const shellKey = (key: string): string => `'${keyLabel(key)}'`;
 /** A value as printed in a problem: always in double quotes. */
 export const show = (value: unknown): string =>
-    typeof value === "string" ? JSON.stringify(value) : typeof value === "number" && !Number.isFinite(value) ? `"${value}"` : `"${JSON.stringify(value)}"`;
+    typeof value === "string"
+        ? JSON.stringify(value)
+        : typeof value === "number" && !Number.isFinite(value)
+          ? `"${value}"`
+          : `"${JSON.stringify(value)}"`;
 /** `"a", "b" or "c"`. */
 export const quoteAll = (values: readonly (string | number)[]): string => {
     const q = values.map((v) => `"${v}"`);
@@ -24,7 +29,8 @@ function decode(text: string): unknown {
     }
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The keys a namespace accepts: key → its sub-keys for a structured key, or null for a scalar or list key. */
 export type KeySchema = Readonly<Record<string, readonly string[] | null>>;
@@ -53,7 +59,9 @@ export class ConfigReader {
             if (!fullKey.startsWith(`${namespace}:`)) continue;
             const key = fullKey.slice(namespace.length + 1);
             if (!Object.hasOwn(keys, key)) {
-                this.problem(`${keyLabel(fullKey)}: unknown key; allowed keys are ${quoteAll(Object.keys(keys))}. Fix: pulumi config rm ${shellKey(fullKey)}`);
+                this.problem(
+                    `${keyLabel(fullKey)}: unknown key; allowed keys are ${quoteAll(Object.keys(keys))}. Fix: pulumi config rm ${shellKey(fullKey)}`,
+                );
                 continue;
             }
             this.values[key] = decode(text);
@@ -64,7 +72,9 @@ export class ConfigReader {
         }
         for (const key of secretKeys) {
             if (this.values[key] !== undefined && !encrypted.has(this.path(key))) {
-                this.problem(`${this.path(key)}: must be stored encrypted; it is in plain text. Fix: pulumi config set --secret ${this.path(key)} <value>`);
+                this.problem(
+                    `${this.path(key)}: must be stored encrypted; it is in plain text. Fix: pulumi config set --secret ${this.path(key)} <value>`,
+                );
             }
         }
     }
@@ -108,7 +118,9 @@ export class ConfigReader {
         for (const sub of Object.keys(value)) {
             if (!subKeys.includes(sub)) {
                 const full = this.path(`${key}.${sub}`);
-                this.problem(`${keyLabel(full)}: unknown key; allowed keys are ${quoteAll(subKeys)}. Fix: pulumi config rm --path ${shellKey(full)}`);
+                this.problem(
+                    `${keyLabel(full)}: unknown key; allowed keys are ${quoteAll(subKeys)}. Fix: pulumi config rm --path ${shellKey(full)}`,
+                );
             }
         }
         return value;
@@ -135,7 +147,10 @@ export class ConfigReader {
         const value = this.get(key);
         if (value === undefined) return fallback;
         if (typeof value !== "string" || !allowed.includes(value as T)) {
-            const list = allowed.length > 20 ? `one of ${allowed.length} ${what} (e.g. ${quoteAll(allowed.slice(0, 4))})` : quoteAll(allowed);
+            const list =
+                allowed.length > 20
+                    ? `one of ${allowed.length} ${what} (e.g. ${quoteAll(allowed.slice(0, 4))})`
+                    : quoteAll(allowed);
             this.problem(`${this.path(key)}: expected ${list}; got ${show(value)}. Fix: ${this.setCmd(key, fallback)}`);
             return fallback;
         }
@@ -146,7 +161,9 @@ export class ConfigReader {
         const value = this.get(key);
         if (value === undefined) return fallback;
         if (typeof value !== "boolean") {
-            this.problem(`${this.path(key)}: expected true or false; got ${show(value)}. Fix: ${this.setCmd(key, fallback ? "true" : "false")}`);
+            this.problem(
+                `${this.path(key)}: expected true or false; got ${show(value)}. Fix: ${this.setCmd(key, fallback ? "true" : "false")}`,
+            );
             return fallback;
         }
         return value;
@@ -157,7 +174,9 @@ export class ConfigReader {
         const value = this.get(key);
         if (value === undefined) return [];
         if (!Array.isArray(value)) {
-            this.problem(`${this.path(key)}: expected a list; got ${show(value)}. Fix: pulumi config set --path '${this.path(key)}[0]' ${example}`);
+            this.problem(
+                `${this.path(key)}: expected a list; got ${show(value)}. Fix: pulumi config set --path '${this.path(key)}[0]' ${example}`,
+            );
             return [];
         }
         if (value.length > 50) {
@@ -169,7 +188,10 @@ export class ConfigReader {
         const out: string[] = [];
         value.forEach((item, i) => {
             const why = typeof item === "string" ? check(item) : "expected text";
-            if (why) this.problem(`${this.path(key)}[${i}]: ${why}; got ${show(item)}. Fix: pulumi config set --path '${this.path(key)}[${i}]' ${example}`);
+            if (why)
+                this.problem(
+                    `${this.path(key)}[${i}]: ${why}; got ${show(item)}. Fix: pulumi config set --path '${this.path(key)}[${i}]' ${example}`,
+                );
             else out.push(item as string);
         });
         return out;

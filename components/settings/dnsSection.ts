@@ -39,13 +39,17 @@ function readRecord(r: ConfigReader, key: string, item: unknown, fix: string): D
     const rec = item as Record<string, unknown>;
     const before = r.problems.length;
     for (const sub of Object.keys(rec)) {
-        if (!RECORD_KEYS.includes(sub)) r.problem(`${path}.${sub}: unknown key; allowed keys are ${quoteAll(RECORD_KEYS)}. Fix: ${fix}`);
+        if (!RECORD_KEYS.includes(sub))
+            r.problem(`${path}.${sub}: unknown key; allowed keys are ${quoteAll(RECORD_KEYS)}. Fix: ${fix}`);
     }
     const type = rec.type as DnsRecordSettings["type"];
-    if (!DNS_RECORD_TYPES.includes(type)) r.problem(`${path}.type: expected ${quoteAll(DNS_RECORD_TYPES)}; got ${show(rec.type)}. Fix: ${fix}`);
+    if (!DNS_RECORD_TYPES.includes(type))
+        r.problem(`${path}.type: expected ${quoteAll(DNS_RECORD_TYPES)}; got ${show(rec.type)}. Fix: ${fix}`);
     const name = rec.name;
     if (typeof name !== "string" || !RELATIVE_NAME.test(name)) {
-        r.problem(`${path}.name: expected "@" (the apex) or a name relative to the zone such as "mail" or "_dmarc"; got ${show(name)}. Fix: ${fix}`);
+        r.problem(
+            `${path}.name: expected "@" (the apex) or a name relative to the zone such as "mail" or "_dmarc"; got ${show(name)}. Fix: ${fix}`,
+        );
     } else if (SITE_NAMES.includes(name) && (type === "A" || type === "AAAA" || type === "CNAME")) {
         r.problem(
             `${path}: a ${type} record at ${show(name)} clashes with the site's own A records for the apex and www; got ${show(rec)}. Fix: remove it from ${r.path("dns.records")}`,
@@ -53,7 +57,9 @@ function readRecord(r: ConfigReader, key: string, item: unknown, fix: string): D
     }
     const value = rec.value;
     if (typeof value !== "string" || value.trim() === "" || value.length > 2048) {
-        r.problem(`${path}.value: expected the record's data as non-empty text (at most 2048 characters); got ${show(value)}. Fix: ${fix}`);
+        r.problem(
+            `${path}.value: expected the record's data as non-empty text (at most 2048 characters); got ${show(value)}. Fix: ${fix}`,
+        );
     }
     const ttl = r.integerValue(`${key}.ttl`, rec.ttl, 1800, 30, 86400);
     let priority: number | undefined;
@@ -63,24 +69,40 @@ function readRecord(r: ConfigReader, key: string, item: unknown, fix: string): D
     // "iodef": digitalocean/openapi specification/resources/domains/models/domain_record.yml).
     if (type === "MX") priority = requiredInteger(r, key, "priority", rec.priority, 0, 65535, 10, fix);
     else if (rec.priority !== undefined)
-        r.problem(`${path}.priority: applies only to MX records; got ${show(rec.priority)} on a ${show(type)} record. Fix: ${fix}`);
+        r.problem(
+            `${path}.priority: applies only to MX records; got ${show(rec.priority)} on a ${show(type)} record. Fix: ${fix}`,
+        );
     if (type === "CAA") {
         flags = requiredInteger(r, key, "flags", rec.flags, 0, 255, 0, fix);
         if (!CAA_TAGS.includes(rec.tag as DnsRecordSettings["tag"] & string)) {
-            r.problem(`${path}.tag: expected ${quoteAll(CAA_TAGS)} on a CAA record; got ${show(rec.tag ?? null)}. Fix: ${fix}`);
+            r.problem(
+                `${path}.tag: expected ${quoteAll(CAA_TAGS)} on a CAA record; got ${show(rec.tag ?? null)}. Fix: ${fix}`,
+            );
         } else {
             tag = rec.tag as DnsRecordSettings["tag"];
         }
     } else {
         for (const sub of ["flags", "tag"]) {
-            if (rec[sub] !== undefined) r.problem(`${path}.${sub}: applies only to CAA records; got ${show(rec[sub])} on a ${show(type)} record. Fix: ${fix}`);
+            if (rec[sub] !== undefined)
+                r.problem(
+                    `${path}.${sub}: applies only to CAA records; got ${show(rec[sub])} on a ${show(type)} record. Fix: ${fix}`,
+                );
         }
     }
     if (r.problems.length > before) return undefined;
     return { type, name: name as string, value: value as string, ttl, priority, flags, tag };
 }
 
-function requiredInteger(r: ConfigReader, key: string, sub: string, value: unknown, min: number, max: number, example: number, fix: string): number {
+function requiredInteger(
+    r: ConfigReader,
+    key: string,
+    sub: string,
+    value: unknown,
+    min: number,
+    max: number,
+    example: number,
+    fix: string,
+): number {
     if (value === undefined) {
         r.problem(
             `${r.path(`${key}.${sub}`)}: required on a ${sub === "priority" ? "MX" : "CAA"} record, an integer from ${min} to ${max} such as ${example}; got nothing. Fix: ${fix}`,

@@ -33,7 +33,10 @@ const RESERVED_TOP_LEVEL = ["example", "test", "invalid", "localhost"];
 export function isReservedDomain(domain: string): boolean {
     const d = domain.toLowerCase().replace(/\.$/, "");
     const labels = d.split(".");
-    return RESERVED_TOP_LEVEL.includes(labels[labels.length - 1]) || RESERVED_SECOND_LEVEL.some((r) => d === r || d.endsWith(`.${r}`));
+    return (
+        RESERVED_TOP_LEVEL.includes(labels[labels.length - 1]) ||
+        RESERVED_SECOND_LEVEL.some((r) => d === r || d.endsWith(`.${r}`))
+    );
 }
 
 /** The most droplets and reserved IPs the stack can run at once: fixed pools, autoscale maxima, HAProxy droplets. */
@@ -101,7 +104,11 @@ export function preflight(s: StackSettings, account: AccountFacts, zoneHosted: b
     }
     // DigitalOcean's Let's Encrypt certificates are validated through DigitalOcean DNS: the zone must be there
     // (shared/reference/digitalocean.md, Certificates; digitalocean/openapi certificates/models/certificate_create.yml).
-    if (s.certificate?.kind === "lets_encrypt" && s.loadBalancer?.engine === "managed" && (isReservedDomain(s.domain) || zoneHosted === false)) {
+    if (
+        s.certificate?.kind === "lets_encrypt" &&
+        s.loadBalancer?.engine === "managed" &&
+        (isReservedDomain(s.domain) || zoneHosted === false)
+    ) {
         problems.push(
             `${path("certificate.kind")}: "lets_encrypt" needs DigitalOcean DNS to host ${show(s.domain)}, which it ${isReservedDomain(s.domain) ? "cannot (a reserved domain)" : "does not (no such zone in the account)"}; got "lets_encrypt". Fix: use a domain whose zone is at DigitalOcean, or pulumi config set --path '${path("certificate.kind")}' custom with tlsPrivateKey and tlsCertificate`,
         );

@@ -41,7 +41,9 @@ function isPrivateRange(octets: number[]): boolean {
 export function readTier(r: ConfigReader): Tier {
     const value = r.values.tier;
     if (value === undefined) {
-        r.problem(`${r.path("tier")}: required; expected ${quoteAll(TIERS)}. Fix: pulumi config set ${r.path("tier")} 0`);
+        r.problem(
+            `${r.path("tier")}: required; expected ${quoteAll(TIERS)}. Fix: pulumi config set ${r.path("tier")} 0`,
+        );
     } else if (!TIERS.includes(value as Tier)) {
         r.problem(
             `${r.path("tier")}: expected ${quoteAll(TIERS)}; got ${show(value)}. Fix: pulumi config set ${r.path("tier")} ${Math.min(Math.max(Math.trunc(Number(value)) || 0, 0), 3)}`,
@@ -90,7 +92,10 @@ export function readSite(r: ConfigReader) {
 
     const sshKeys = r.stringList(
         "sshKeys",
-        (k) => (FINGERPRINT.test(k) || /^\d{1,12}$/.test(k) ? undefined : "expected an SSH key fingerprint (16 colon-separated hex pairs) or a numeric key id"),
+        (k) =>
+            FINGERPRINT.test(k) || /^\d{1,12}$/.test(k)
+                ? undefined
+                : "expected an SSH key fingerprint (16 colon-separated hex pairs) or a numeric key id",
         "<fingerprint>",
     );
     const givenKeys = r.values.sshKeys;
@@ -114,7 +119,11 @@ export function readSite(r: ConfigReader) {
 
 /** Alert targets: e-mails (list or the one `alertEmail` prompt), or Slack (channel + encrypted webhook URL). */
 export function readAlerts(r: ConfigReader, tier: Tier, monitoring: boolean): StackSettings["alerts"] {
-    const emails = r.stringList("alerts.emails", (e) => (EMAIL_PATTERN.test(e) ? undefined : "expected an e-mail address"), "ops@example.com");
+    const emails = r.stringList(
+        "alerts.emails",
+        (e) => (EMAIL_PATTERN.test(e) ? undefined : "expected an e-mail address"),
+        "ops@example.com",
+    );
     const alertEmail = r.values.alertEmail;
     if (alertEmail !== undefined) {
         if (typeof alertEmail === "string" && EMAIL_PATTERN.test(alertEmail)) emails.push(alertEmail);
@@ -131,7 +140,10 @@ export function readAlerts(r: ConfigReader, tier: Tier, monitoring: boolean): St
         );
     }
     if ((channel === undefined) !== (url === undefined)) {
-        const [missing, present] = channel === undefined ? ["alerts.slackChannel", "slackWebhookUrl"] : ["slackWebhookUrl", "alerts.slackChannel"];
+        const [missing, present] =
+            channel === undefined
+                ? ["alerts.slackChannel", "slackWebhookUrl"]
+                : ["slackWebhookUrl", "alerts.slackChannel"];
         const fix =
             channel === undefined
                 ? `pulumi config set --path '${r.path("alerts.slackChannel")}' '#ops'`
@@ -145,7 +157,12 @@ export function readAlerts(r: ConfigReader, tier: Tier, monitoring: boolean): St
         );
     }
     const listed = r.get("alerts.emails");
-    if (monitoring && channel === undefined && alertEmail === undefined && !(Array.isArray(listed) && listed.length > 0)) {
+    if (
+        monitoring &&
+        channel === undefined &&
+        alertEmail === undefined &&
+        !(Array.isArray(listed) && listed.length > 0)
+    ) {
         r.problem(
             `${r.path("alerts.emails")}: required at tier ${tier}; alert policies need at least one e-mail or Slack target. Fix: pulumi config set --path '${r.path("alerts.emails[0]")}' ops@example.com`,
         );
@@ -157,7 +174,8 @@ export function readAlerts(r: ConfigReader, tier: Tier, monitoring: boolean): St
 const SMTP_KEYS = ["alerts.smtpSmarthost", "alerts.smtpFrom", "alerts.smtpUsername", "smtpPassword"] as const;
 
 /** Names `paths` as "a", "a and b" or "a, b and c". */
-const andList = (paths: readonly string[]): string => (paths.length <= 1 ? paths.join("") : `${paths.slice(0, -1).join(", ")} and ${paths[paths.length - 1]}`);
+const andList = (paths: readonly string[]): string =>
+    paths.length <= 1 ? paths.join("") : `${paths.slice(0, -1).join(", ")} and ${paths[paths.length - 1]}`;
 
 /**
  * The authenticated SMTP relay the monitor's Alertmanager e-mails the alerts through (issue 15): all four keys or
@@ -193,7 +211,9 @@ export function readSmtpRelay(
     const all = `e-mail alerts need all of ${andList(SMTP_KEYS.map((k) => r.path(k)))}`;
     const givenList = andList(given.map((k) => r.path(k)));
     for (const key of SMTP_KEYS.filter((k) => !given.includes(k))) {
-        r.problem(`${r.path(key)}: required when ${givenList} ${given.length === 1 ? "is" : "are"} set; ${all}. Fix: ${fixes[key]}`);
+        r.problem(
+            `${r.path(key)}: required when ${givenList} ${given.length === 1 ? "is" : "are"} set; ${all}. Fix: ${fixes[key]}`,
+        );
     }
 
     const smarthost = value("alerts.smtpSmarthost");
@@ -228,7 +248,8 @@ export function readSmtpRelay(
 
     if (!logs) {
         for (const key of given) {
-            const rm = key === "smtpPassword" ? `pulumi config rm ${r.path(key)}` : `pulumi config rm --path '${r.path(key)}'`;
+            const rm =
+                key === "smtpPassword" ? `pulumi config rm ${r.path(key)}` : `pulumi config rm --path '${r.path(key)}'`;
             const enable = tier >= 1 ? `pulumi config set --path '${r.path("logs.enabled")}' true, or ` : "";
             r.problem(
                 `${r.path(key)}: applies only to a stack with the monitor droplet, whose Alertmanager sends the alert e-mails (tier 2 and above, or tier 1 with logs.enabled true); got ${shown(key)} at tier ${tier} without logs. Fix: ${enable}${rm}`,
@@ -244,7 +265,12 @@ export function readSmtpRelay(
         );
     }
     if (r.problems.length > before || emails.length === 0) return undefined;
-    return { smarthost: smarthost as string, from: from as string, username: username as string, password: password as string };
+    return {
+        smarthost: smarthost as string,
+        from: from as string,
+        username: username as string,
+        password: password as string,
+    };
 }
 
 export function readApp(r: ConfigReader): StackSettings["app"] {
@@ -303,7 +329,12 @@ export function readSecretsDelivery(
 
 /** The certificate the load balancers terminate TLS with (tier 2+): Let's Encrypt, or custom PEM material. */
 export function readCertificate(r: ConfigReader, tier: Tier, profile: TierProfile): StackSettings["certificate"] {
-    r.onlyFrom(["certificate.kind", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain"], 2, tier, "TLS is terminated at the load balancer from tier 2");
+    r.onlyFrom(
+        ["certificate.kind", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain"],
+        2,
+        tier,
+        "TLS is terminated at the load balancer from tier 2",
+    );
     if (!profile.tls) return undefined;
     const kind = r.oneOf("certificate.kind", "lets_encrypt", CERTIFICATE_KINDS);
     const { tlsPrivateKey, tlsCertificate, tlsCertificateChain } = r.values;

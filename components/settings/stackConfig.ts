@@ -5,7 +5,15 @@ import { KEYS, SECRET_KEYS } from "./configKeys";
 import { readDatabase, readExtras, readLoadBalancer, readPools } from "./capacitySection";
 import { readDns } from "./dnsSection";
 import { readLogs } from "./observabilitySection";
-import { readAlerts, readApp, readCertificate, readSecretsDelivery, readSite, readSmtpRelay, readTier } from "./siteSection";
+import {
+    readAlerts,
+    readApp,
+    readCertificate,
+    readSecretsDelivery,
+    readSite,
+    readSmtpRelay,
+    readTier,
+} from "./siteSection";
 import { ConfigError, NAMESPACE, type StackSettings } from "./stackSettings";
 import { TIER_PROFILES } from "./tiers";
 
@@ -13,7 +21,11 @@ import { TIER_PROFILES } from "./tiers";
  * Parses and validates the `webstack:*` keys of a stack (values as the Pulumi CLI passes them: strings,
  * structured values as JSON). Throws one ConfigError listing every problem.
  */
-export function parseStackConfig(stack: string, raw: Readonly<Record<string, string>>, secretKeys: ReadonlySet<string> = new Set()): StackSettings {
+export function parseStackConfig(
+    stack: string,
+    raw: Readonly<Record<string, string>>,
+    secretKeys: ReadonlySet<string> = new Set(),
+): StackSettings {
     const r = new ConfigReader(NAMESPACE, raw, KEYS, secretKeys, SECRET_KEYS, (values) => {
         // `pulumi new` prompts give plain text: SSH keys as a comma-separated list.
         if (typeof values.sshKeys === "string" || typeof values.sshKeys === "number") {

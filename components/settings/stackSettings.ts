@@ -98,8 +98,18 @@ export interface StackSettings {
     readonly appPool?: PoolSettings;
     readonly loadBalancer?:
         | { readonly engine: "managed"; readonly count: number; readonly sizeUnit: number }
-        | { readonly engine: "haproxy"; readonly count: number; readonly size: string; readonly algorithm: (typeof HAPROXY_ALGORITHMS)[number] };
-    readonly database?: { readonly size: string; readonly standbyNodes: number; readonly readReplicas: number; readonly protect: boolean };
+        | {
+              readonly engine: "haproxy";
+              readonly count: number;
+              readonly size: string;
+              readonly algorithm: (typeof HAPROXY_ALGORITHMS)[number];
+          };
+    readonly database?: {
+        readonly size: string;
+        readonly standbyNodes: number;
+        readonly readReplicas: number;
+        readonly protect: boolean;
+    };
     readonly cache?: { readonly size: string };
     readonly staticAssets: boolean;
     /** Lets an update delete or replace data-bearing resources the previous update had. */
@@ -110,7 +120,12 @@ export interface StackSettings {
     readonly logs?: LogsSettings;
     readonly certificate?:
         | { readonly kind: "lets_encrypt" }
-        | { readonly kind: "custom"; readonly privateKey: string; readonly leafCertificate: string; readonly certificateChain?: string };
+        | {
+              readonly kind: "custom";
+              readonly privateKey: string;
+              readonly leafCertificate: string;
+              readonly certificateChain?: string;
+          };
 }
 
 /** The error `pulumi up` shows: every problem, one per line, no stack trace. */

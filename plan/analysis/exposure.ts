@@ -10,7 +10,10 @@ import { captureInChild } from "../capture/inChild";
 import { exampleConfig } from "../../examples/variants";
 import { doType } from "../capture/doTypes";
 
-export type Captured = Pick<RecordedResource, "urn" | "type" | "name" | "custom" | "id" | "inputs" | "propertyDependencies">;
+export type Captured = Pick<
+    RecordedResource,
+    "urn" | "type" | "name" | "custom" | "id" | "inputs" | "propertyDependencies"
+>;
 
 export interface Exposure {
     /** Logical name of the resource reached. */
@@ -65,7 +68,11 @@ export function computeExposure(resources: readonly Captured[]): Exposure[] {
             return { r, tags, kind: r.type === AUTOSCALE ? ("autoscale pool" as const) : ("droplet" as const) };
         });
     for (const { r, tags, kind } of hosts) {
-        const applied = firewalls.filter((f) => list(f.tags).some((t) => tags.includes(String(t))) || list(f.dropletIds).map(String).includes(String(r.id)));
+        const applied = firewalls.filter(
+            (f) =>
+                list(f.tags).some((t) => tags.includes(String(t))) ||
+                list(f.dropletIds).map(String).includes(String(r.id)),
+        );
         if (applied.length === 0) {
             out.push({ target: r.name, kind, port: "all", source: INTERNET });
             continue;
@@ -87,9 +94,15 @@ export function computeExposure(resources: readonly Captured[]): Exposure[] {
     for (const r of custom.filter((x) => x.type === LB)) {
         const p = propsOf(r);
         const allows = list(p.firewall?.allows).map(String);
-        const sources = p.network === "INTERNAL" ? ["vpc"] : allows.length ? allows.map((a) => sourceOfAddress(a.replace(/^(ip|cidr):/, ""))) : [INTERNET];
+        const sources =
+            p.network === "INTERNAL"
+                ? ["vpc"]
+                : allows.length
+                  ? allows.map((a) => sourceOfAddress(a.replace(/^(ip|cidr):/, "")))
+                  : [INTERNET];
         for (const rule of list(p.forwardingRules) as Props[]) {
-            for (const source of sources) out.push({ target: r.name, kind: "load balancer", port: String(rule.entryPort), source });
+            for (const source of sources)
+                out.push({ target: r.name, kind: "load balancer", port: String(rule.entryPort), source });
         }
     }
 
@@ -98,7 +111,9 @@ export function computeExposure(resources: readonly Captured[]): Exposure[] {
     const dbFirewalls = custom.filter((r) => r.type === DB_FIREWALL);
     const rulesOf = (cluster: Captured): Props[] | undefined => {
         const fw = dbFirewalls.filter(
-            (f) => String(propsOf(f).clusterId) === String(cluster.id) || (f.propertyDependencies.clusterId ?? []).includes(cluster.urn),
+            (f) =>
+                String(propsOf(f).clusterId) === String(cluster.id) ||
+                (f.propertyDependencies.clusterId ?? []).includes(cluster.urn),
         );
         return fw.length ? fw.flatMap((f) => list(propsOf(f).rules) as Props[]) : undefined;
     };
@@ -106,7 +121,9 @@ export function computeExposure(resources: readonly Captured[]): Exposure[] {
         const port = String(ENGINE_PORTS[String(propsOf(cluster).engine)] ?? "all");
         const replicas = custom.filter(
             (r) =>
-                r.type === REPLICA && (String(propsOf(r).clusterId) === String(cluster.id) || (r.propertyDependencies.clusterId ?? []).includes(cluster.urn)),
+                r.type === REPLICA &&
+                (String(propsOf(r).clusterId) === String(cluster.id) ||
+                    (r.propertyDependencies.clusterId ?? []).includes(cluster.urn)),
         );
         const rules = rulesOf(cluster);
         const sources = rules
@@ -118,7 +135,8 @@ export function computeExposure(resources: readonly Captured[]): Exposure[] {
                         : `${rule.type} ${byId.get(String(rule.value))?.name ?? rule.value}`,
               )
             : [INTERNET];
-        for (const target of [cluster, ...replicas]) for (const source of sources) out.push({ target: target.name, kind: "database", port, source });
+        for (const target of [cluster, ...replicas])
+            for (const source of sources) out.push({ target: target.name, kind: "database", port, source });
     }
     return out;
 }
@@ -132,7 +150,10 @@ export const internetFacing = (exposures: readonly Exposure[]): string[] =>
 
 export const EXPOSURE_STACKS: { label: string; config: Record<string, unknown> }[] = [
     ...[0, 1, 2, 3].map((tier) => ({ label: `tier ${tier}`, config: exampleConfig(tier) })),
-    ...[2, 3].map((tier) => ({ label: `tier ${tier}, haproxy`, config: { ...exampleConfig(tier), loadBalancer: { engine: "haproxy" } } })),
+    ...[2, 3].map((tier) => ({
+        label: `tier ${tier}, haproxy`,
+        config: { ...exampleConfig(tier), loadBalancer: { engine: "haproxy" } },
+    })),
 ];
 
 /** "lb-0:80, lb-0:443, lb-1:80" → "lb-0, lb-1: 80, 443" (targets that expose the same ports together). */
@@ -148,7 +169,11 @@ function grouped(exposures: readonly Exposure[], keep: (e: Exposure) => boolean,
         const p = [...ports].sort((a, b) => Number(a) - Number(b) || a.localeCompare(b)).join(", ");
         byPorts.set(p, [...(byPorts.get(p) ?? []), target]);
     }
-    return [...byPorts].map(([ports, targets]) => `${targets.join(", ")}: ${ports === "all" ? "**every port**" : ports}`).join("; ") || "—";
+    return (
+        [...byPorts]
+            .map(([ports, targets]) => `${targets.join(", ")}: ${ports === "all" ? "**every port**" : ports}`)
+            .join("; ") || "—"
+    );
 }
 
 export function exposureTable(stacks: readonly { label: string; exposures: Exposure[] }[]): string {

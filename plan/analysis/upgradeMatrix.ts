@@ -85,7 +85,11 @@ export function diffCaptures(
         const fresh = gone();
         for (const r of custom(after)) {
             if (!old.has(r.urn) || replaced.has(r.urn)) continue;
-            const reasons = keysOf(r).flatMap((k) => (r.propertyDependencies[k] ?? []).filter((u) => fresh.has(u)).map((u) => `${k} ← ${u.split("::").pop()}`));
+            const reasons = keysOf(r).flatMap((k) =>
+                (r.propertyDependencies[k] ?? [])
+                    .filter((u) => fresh.has(u))
+                    .map((u) => `${k} ← ${u.split("::").pop()}`),
+            );
             if (reasons.length) {
                 replaced.set(r.urn, { urn: r.urn, name: r.name, type: r.type, reasons });
                 changed = true;
@@ -111,15 +115,27 @@ const withTier = (tier: number, extra: Record<string, unknown>) => ({ ...example
 export function matrixCases(): MatrixCase[] {
     const cases: MatrixCase[] = [];
     for (const from of TIER_LIST) {
-        for (const to of TIER_LIST) if (from !== to) cases.push({ label: `tier ${from} → ${to}`, from: exampleConfig(from), to: exampleConfig(to) });
+        for (const to of TIER_LIST)
+            if (from !== to)
+                cases.push({ label: `tier ${from} → ${to}`, from: exampleConfig(from), to: exampleConfig(to) });
     }
     const counts: [number, string, [string, Record<string, unknown>], [string, Record<string, unknown>]][] = [
         [1, "web.count", ["2", { web: { count: 2 } }], ["5", { web: { count: 5 } }]],
         [3, "web.count", ["4", { web: { count: 4 } }], ["8", { web: { count: 8 } }]],
         [3, "app.count", ["4", { app: { count: 4 } }], ["8", { app: { count: 8 } }]],
         [3, "loadBalancer.count", ["2", { loadBalancer: { count: 2 } }], ["4", { loadBalancer: { count: 4 } }]],
-        [3, "database.readReplicas", ["2", { database: { readReplicas: 2 } }], ["4", { database: { readReplicas: 4 } }]],
-        [3, "database.standbyNodes", ["0", { database: { standbyNodes: 0 } }], ["2", { database: { standbyNodes: 2 } }]],
+        [
+            3,
+            "database.readReplicas",
+            ["2", { database: { readReplicas: 2 } }],
+            ["4", { database: { readReplicas: 4 } }],
+        ],
+        [
+            3,
+            "database.standbyNodes",
+            ["0", { database: { standbyNodes: 0 } }],
+            ["2", { database: { standbyNodes: 2 } }],
+        ],
         [
             2,
             "web.count with haproxy",
@@ -134,11 +150,27 @@ export function matrixCases(): MatrixCase[] {
         ],
     ];
     for (const [tier, key, [small, smallConfig], [large, largeConfig]] of counts) {
-        cases.push({ label: `tier ${tier}: ${key} ${small} → ${large}`, from: withTier(tier, smallConfig), to: withTier(tier, largeConfig) });
-        cases.push({ label: `tier ${tier}: ${key} ${large} → ${small}`, from: withTier(tier, largeConfig), to: withTier(tier, smallConfig) });
+        cases.push({
+            label: `tier ${tier}: ${key} ${small} → ${large}`,
+            from: withTier(tier, smallConfig),
+            to: withTier(tier, largeConfig),
+        });
+        cases.push({
+            label: `tier ${tier}: ${key} ${large} → ${small}`,
+            from: withTier(tier, largeConfig),
+            to: withTier(tier, smallConfig),
+        });
     }
-    cases.push({ label: "tier 2: loadBalancer.engine managed → haproxy", from: exampleConfig(2), to: withTier(2, { loadBalancer: { engine: "haproxy" } }) });
-    cases.push({ label: "tier 2: loadBalancer.engine haproxy → managed", from: withTier(2, { loadBalancer: { engine: "haproxy" } }), to: exampleConfig(2) });
+    cases.push({
+        label: "tier 2: loadBalancer.engine managed → haproxy",
+        from: exampleConfig(2),
+        to: withTier(2, { loadBalancer: { engine: "haproxy" } }),
+    });
+    cases.push({
+        label: "tier 2: loadBalancer.engine haproxy → managed",
+        from: withTier(2, { loadBalancer: { engine: "haproxy" } }),
+        to: exampleConfig(2),
+    });
     return cases;
 }
 
@@ -158,7 +190,10 @@ export interface MatrixRow {
     allowedWithFlag: boolean;
 }
 
-export async function buildUpgradeMatrix(capture: CaptureFn, cases: readonly MatrixCase[] = matrixCases()): Promise<MatrixRow[]> {
+export async function buildUpgradeMatrix(
+    capture: CaptureFn,
+    cases: readonly MatrixCase[] = matrixCases(),
+): Promise<MatrixRow[]> {
     const rows: MatrixRow[] = [];
     for (const c of cases) {
         const before = await capture(c.from);
@@ -173,7 +208,10 @@ export async function buildUpgradeMatrix(capture: CaptureFn, cases: readonly Mat
         rows.push({
             label: c.label,
             diff,
-            dataDeleted: [...diff.deleted.filter(isDataBearing), ...diff.replaced.filter((r) => declared.has(r.name) && !isDataBearing(r))].map((r) => r.name),
+            dataDeleted: [
+                ...diff.deleted.filter(isDataBearing),
+                ...diff.replaced.filter((r) => declared.has(r.name) && !isDataBearing(r)),
+            ].map((r) => r.name),
             dataReplaced: diff.replaced.filter(isDataBearing).map((r) => r.name),
             refusal: guarded.error,
             allowedWithFlag: after.error === undefined,

@@ -152,13 +152,16 @@ export interface LoadOptions {
 /** Reads Pulumi.yaml and Pulumi.<stack>.yaml into the config map the CLI would pass to the program. */
 export function loadStackConfig(opts: LoadOptions): StackConfig {
     const projectFile = path.join(opts.cwd, "Pulumi.yaml");
-    if (!fs.existsSync(projectFile)) throw new PlanConfigError(`error: no Pulumi.yaml project file found in ${opts.cwd}`);
+    if (!fs.existsSync(projectFile))
+        throw new PlanConfigError(`error: no Pulumi.yaml project file found in ${opts.cwd}`);
     const projectYaml = yamlParse(fs.readFileSync(projectFile, "utf8"), "Pulumi.yaml");
     if (!isObject(projectYaml) || typeof projectYaml.name !== "string") {
         throw new PlanConfigError("error: Pulumi.yaml: project is missing a 'name' attribute");
     }
     const project = projectYaml.name;
-    const stackFile = opts.configFile ? path.resolve(opts.configFile) : path.join(opts.cwd, `Pulumi.${opts.stack}.yaml`);
+    const stackFile = opts.configFile
+        ? path.resolve(opts.configFile)
+        : path.join(opts.cwd, `Pulumi.${opts.stack}.yaml`);
     const stackFileName = path.basename(stackFile);
     if (!fs.existsSync(stackFile)) {
         throw new PlanConfigError(
@@ -172,7 +175,8 @@ export function loadStackConfig(opts: LoadOptions): StackConfig {
 
     const values = projectDefaults(projectYaml.config, project, "Pulumi.yaml");
     if (stackYaml.config !== undefined && stackYaml.config !== null) {
-        if (!isObject(stackYaml.config)) throw new PlanConfigError(`error: ${stackFileName}: 'config' must be a mapping`);
+        if (!isObject(stackYaml.config))
+            throw new PlanConfigError(`error: ${stackFileName}: 'config' must be a mapping`);
         for (const [rawKey, value] of Object.entries(stackYaml.config)) {
             values.set(qualify(rawKey, project, stackFileName, false), value);
         }

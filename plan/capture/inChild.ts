@@ -15,7 +15,10 @@ export interface CaptureRequest {
 }
 
 /** What a capture keeps of a resource. */
-export type Captured = Pick<RecordedResource, "urn" | "type" | "name" | "custom" | "id" | "inputs" | "propertyDependencies" | "replaceOnChanges">;
+export type Captured = Pick<
+    RecordedResource,
+    "urn" | "type" | "name" | "custom" | "id" | "inputs" | "propertyDependencies" | "replaceOnChanges"
+>;
 
 /** One run of the program: what it registered, its `dataResources` export, or the error it failed with. */
 export interface CaptureResult {
@@ -32,7 +35,8 @@ export function captureInChild(requests: readonly CaptureRequest[]): CaptureResu
         encoding: "utf8",
         maxBuffer: 512 * 1024 * 1024,
     });
-    if (child.status !== 0) throw new Error(`capture child failed (exit ${child.status ?? child.signal}):\n${child.stderr}`);
+    if (child.status !== 0)
+        throw new Error(`capture child failed (exit ${child.status ?? child.signal}):\n${child.stderr}`);
     return JSON.parse(child.stdout) as CaptureResult[];
 }
 
@@ -65,7 +69,10 @@ async function main(): Promise<void> {
                 secretKeys: [],
                 previousOutputs: req.previousDataResources ? { dataResources: req.previousDataResources } : undefined,
             });
-            results.push({ resources: run.resources.map(keep), dataResources: (outputOf(run, "dataResources")?.value as string[]) ?? [] });
+            results.push({
+                resources: run.resources.map(keep),
+                dataResources: (outputOf(run, "dataResources")?.value as string[]) ?? [],
+            });
         } catch (err) {
             results.push({ resources: recorder.resources.map(keep), error: (err as Error).message });
         }

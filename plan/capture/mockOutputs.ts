@@ -16,7 +16,12 @@ function hashOf(text: string): number {
  * `pulumi preview`) only the inputs come back and no id: Pulumi's mock then resolves every other output, and the
  * id, as unknown, the way the engine reports what the cloud has not computed yet.
  */
-export function inventOutputs(type: string, name: string, inputs: Record<string, any>, preview = false): { id: string; state: Record<string, unknown> } {
+export function inventOutputs(
+    type: string,
+    name: string,
+    inputs: Record<string, any>,
+    preview = false,
+): { id: string; state: Record<string, unknown> } {
     if (preview) return { id: "", state: { ...inputs } };
     const h = hashOf(`${type}::${name}`);
     const id = String(100000000 + (h % 800000000));
@@ -117,23 +122,42 @@ export function inventOutputs(type: string, name: string, inputs: Record<string,
             };
         }
         case "digitalocean:index/databaseUser:DatabaseUser":
-            return { id: `${inputs.clusterId}/user/${inputs.name}`, state: { ...base, password: `${MOCK_PASSWORD_PREFIX}${h}`, role: "normal" } };
+            return {
+                id: `${inputs.clusterId}/user/${inputs.name}`,
+                state: { ...base, password: `${MOCK_PASSWORD_PREFIX}${h}`, role: "normal" },
+            };
         case "digitalocean:index/databaseDb:DatabaseDb":
             return { id: `${inputs.clusterId}/database/${inputs.name}`, state: base };
         case "digitalocean:index/certificate:Certificate":
             return {
                 id: uuid,
-                state: { ...base, name: auto(name), uuid, state: "verified", notAfter: "2027-02-23T00:00:00Z", sha1Fingerprint: h.toString(16) },
+                state: {
+                    ...base,
+                    name: auto(name),
+                    uuid,
+                    state: "verified",
+                    notAfter: "2027-02-23T00:00:00Z",
+                    sha1Fingerprint: h.toString(16),
+                },
             };
         case "digitalocean:index/domain:Domain":
             return { id: inputs.name, state: { ...base, domainUrn: `do:domain:${inputs.name}`, ttl: 1800 } };
         case "digitalocean:index/dnsRecord:DnsRecord":
-            return { id, state: { ...base, fqdn: inputs.name === "@" ? inputs.domain : `${inputs.name}.${inputs.domain}` } };
+            return {
+                id,
+                state: { ...base, fqdn: inputs.name === "@" ? inputs.domain : `${inputs.name}.${inputs.domain}` },
+            };
         case "digitalocean:index/vpc:Vpc":
             // Without ipRange DigitalOcean allocates a free /20; the invented one holds the invented private addresses.
-            return { id: uuid, state: { ...base, name: auto(name), ipRange: inputs.ipRange ?? "10.10.0.0/20", urn: `do:vpc:${uuid}` } };
+            return {
+                id: uuid,
+                state: { ...base, name: auto(name), ipRange: inputs.ipRange ?? "10.10.0.0/20", urn: `do:vpc:${uuid}` },
+            };
         case "digitalocean:index/reservedIp:ReservedIp":
-            return { id: `192.0.2.${octet}`, state: { ...base, ipAddress: `192.0.2.${octet}`, urn: `do:reservedip:192.0.2.${octet}` } };
+            return {
+                id: `192.0.2.${octet}`,
+                state: { ...base, ipAddress: `192.0.2.${octet}`, urn: `do:reservedip:192.0.2.${octet}` },
+            };
         case "digitalocean:index/dropletAutoscale:DropletAutoscale":
             return { id: uuid, state: { ...base, name: auto(name), status: "active" } };
         case "digitalocean:index/tag:Tag":

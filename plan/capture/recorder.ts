@@ -33,7 +33,11 @@ export interface RecordedResource {
 }
 
 export function isSecret(value: unknown): value is { value: unknown } {
-    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[specialSigKey] === specialSecretSig;
+    return (
+        typeof value === "object" &&
+        value !== null &&
+        (value as Record<string, unknown>)[specialSigKey] === specialSecretSig
+    );
 }
 
 /** Unwraps every secret: the values a policy or the cloud sees. */
@@ -95,7 +99,9 @@ function containsSecret(value: unknown): boolean {
  * export reaches them; test/plan/capture/recorder.spec.ts fails if an SDK upgrade changes that.
  */
 export function skipPromiseStackTraces(): boolean {
-    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: ((...args: unknown[]) => unknown) & { withoutStackTrace?: true } };
+    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
+        debuggablePromise: ((...args: unknown[]) => unknown) & { withoutStackTrace?: true };
+    };
     if (process.env.PULUMI_DEBUG_PROMISE_LEAKS || debuggable.debuggablePromise.withoutStackTrace) return false;
     const original = debuggable.debuggablePromise;
     const wrapped = function (this: unknown, ...args: unknown[]) {
@@ -147,7 +153,11 @@ function invokeAnswer(token: string, inputs: Record<string, any>): Record<string
                 certificate: `-----BEGIN CERTIFICATE-----\nMOCKCA${String(inputs.clusterId)}\n-----END CERTIFICATE-----\n`,
             };
         case "digitalocean:index/getDatabaseMetricsCredentials:getDatabaseMetricsCredentials":
-            return { id: "metrics-credentials", username: "doadmin-metrics", password: `${MOCK_PASSWORD_PREFIX}metrics` };
+            return {
+                id: "metrics-credentials",
+                username: "doadmin-metrics",
+                password: `${MOCK_PASSWORD_PREFIX}metrics`,
+            };
         default:
             return undefined;
     }
@@ -190,18 +200,35 @@ export class Recorder {
             case "digitalocean:index/getAccount:getAccount":
                 return { ...this.account, id: this.account.uuid };
             case "digitalocean:index/getDomain:getDomain": {
-                if (!this.domains.includes(inputs.name)) throw new Error(`domain not found: GET https://api.digitalocean.com/v2/domains/${inputs.name}: 404`);
-                return { id: inputs.name, name: inputs.name, ttl: 1800, zoneFile: "", domainUrn: `do:domain:${inputs.name}` };
+                if (!this.domains.includes(inputs.name))
+                    throw new Error(
+                        `domain not found: GET https://api.digitalocean.com/v2/domains/${inputs.name}: 404`,
+                    );
+                return {
+                    id: inputs.name,
+                    name: inputs.name,
+                    ttl: 1800,
+                    zoneFile: "",
+                    domainUrn: `do:domain:${inputs.name}`,
+                };
             }
             case "digitalocean:index/getDomains:getDomains": {
                 const filters = (inputs.filters ?? []) as { key: string; values: string[] }[];
-                const names = this.domains.filter((d) => filters.every((f) => f.key !== "name" || f.values.includes(d)));
-                return { id: "domains", filters, domains: names.map((name) => ({ name, ttl: 1800, urn: `do:domain:${name}` })) };
+                const names = this.domains.filter((d) =>
+                    filters.every((f) => f.key !== "name" || f.values.includes(d)),
+                );
+                return {
+                    id: "domains",
+                    filters,
+                    domains: names.map((name) => ({ name, ttl: 1800, urn: `do:domain:${name}` })),
+                };
             }
             default: {
                 const answer = invokeAnswer(token, inputs);
                 if (answer) return answer;
-                throw new Error(`webstack's mock engine has no answer for the invoke "${token}"; add one to plan/capture/recorder.ts.`);
+                throw new Error(
+                    `webstack's mock engine has no answer for the invoke "${token}"; add one to plan/capture/recorder.ts.`,
+                );
             }
         }
     }
@@ -220,7 +247,10 @@ export class Recorder {
             {
                 newResource: (args) =>
                     args.type === "pulumi:pulumi:StackReference"
-                        ? { id: String(args.inputs.name), state: { name: args.inputs.name, outputs: this.previousOutputs, secretOutputNames: [] } }
+                        ? {
+                              id: String(args.inputs.name),
+                              state: { name: args.inputs.name, outputs: this.previousOutputs, secretOutputNames: [] },
+                          }
                         : inventOutputs(args.type, args.name, args.inputs, preview),
                 call: (args) => this.answer(args.token, args.inputs),
             },

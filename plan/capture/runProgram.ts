@@ -65,7 +65,8 @@ export class ProgramError extends Error {
     }
 }
 
-export const stackUrnOf = (project: string, stack: string) => `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
+export const stackUrnOf = (project: string, stack: string) =>
+    `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
 
 // The SDK prefixes an error thrown while an input resolves with the property's name (@pulumi/pulumi
 // runtime/rpc.js serializeProperty); the language host prints the error itself, so this does too.
@@ -75,7 +76,8 @@ const SERIALIZING_PREFIX = /^(error serializing property "[^"]+": )+/;
 function toProgramError(err: unknown, spec: ProgramSpec): ProgramError {
     const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
     const stackSubject = `pulumi:pulumi:Stack (${spec.project}-${spec.stack})`;
-    if (pulumi.RunError.isInstance(err)) return new ProgramError(err.message.replace(SERIALIZING_PREFIX, ""), stackSubject, "run");
+    if (pulumi.RunError.isInstance(err))
+        return new ProgramError(err.message.replace(SERIALIZING_PREFIX, ""), stackSubject, "run");
     if (pulumi.ResourceError.isInstance(err)) {
         const res = err.resource as any;
         const subject = res?.__pulumiType ? `${res.__pulumiType} (${res.__name})` : stackSubject;
@@ -84,7 +86,11 @@ function toProgramError(err: unknown, spec: ProgramSpec): ProgramError {
     }
     const e = err as Error;
     const text = (e?.stack ?? String(err)).replace(/^(\w*Error: )?(error serializing property "[^"]+": )+/, "$1");
-    return new ProgramError(`Running program '${spec.main}' failed with an unhandled exception:\n${text}`, stackSubject, "unhandled");
+    return new ProgramError(
+        `Running program '${spec.main}' failed with an unhandled exception:\n${text}`,
+        stackSubject,
+        "unhandled",
+    );
 }
 
 /** Resolves an exported value (plain, Output, or nested Outputs) and whether it is secret. */
@@ -116,7 +122,11 @@ export async function runProgram(recorder: Recorder, spec: ProgramSpec): Promise
     recorder.previousOutputs = spec.previousOutputs ?? {};
     pulumi.runtime.setAllConfig(spec.config, spec.secretKeys);
     // The SDK's own setters for tests: the mode, and the stack this run is (URNs and getStack() follow it).
-    const runtime = pulumi.runtime as unknown as { _setIsDryRun(v: boolean): void; _setProject(v: string): void; _setStack(v: string): void };
+    const runtime = pulumi.runtime as unknown as {
+        _setIsDryRun(v: boolean): void;
+        _setProject(v: string): void;
+        _setStack(v: string): void;
+    };
     const before = { dryRun: pulumi.runtime.isDryRun(), project: pulumi.getProject(), stack: pulumi.getStack() };
     runtime._setIsDryRun(spec.dryRun ?? true);
     runtime._setProject(spec.project);
@@ -145,10 +155,9 @@ export async function runProgram(recorder: Recorder, spec: ProgramSpec): Promise
         delete require.cache[entry];
         const loaded = require(entry) as unknown;
         // An async program (module.exports is a function) is awaited like the language host does; its result holds the outputs.
-        const exported = ((typeof loaded === "function" ? await untilError(Promise.resolve((loaded as () => unknown)())) : loaded) ?? {}) as Record<
-            string,
-            unknown
-        >;
+        const exported = ((typeof loaded === "function"
+            ? await untilError(Promise.resolve((loaded as () => unknown)()))
+            : loaded) ?? {}) as Record<string, unknown>;
         await untilError(recorder.settle());
         // Unhandled rejections are delivered after the microtask queue drains; give them one macrotask.
         await untilError(new Promise((resolve) => setImmediate(resolve)));
@@ -156,7 +165,12 @@ export async function runProgram(recorder: Recorder, spec: ProgramSpec): Promise
         const values = await untilError(Promise.all(names.map((name) => resolveExport(exported[name]))));
         await untilError(new Promise((resolve) => setImmediate(resolve)));
         const resources = [...recorder.resources].sort((a, b) => a.order - b.order);
-        return { stackUrn: stackUrnOf(spec.project, spec.stack), resources, outputs: names.map((name, i) => ({ name, ...values[i] })), warnings };
+        return {
+            stackUrn: stackUrnOf(spec.project, spec.stack),
+            resources,
+            outputs: names.map((name, i) => ({ name, ...values[i] })),
+            warnings,
+        };
     } catch (err) {
         throw err instanceof ProgramError ? err : toProgramError(err, spec);
     } finally {
@@ -170,4 +184,5 @@ export async function runProgram(recorder: Recorder, spec: ProgramSpec): Promise
 }
 
 /** One output of a run by name, or undefined when the program did not export it. */
-export const outputOf = (run: ProgramRun, name: string): StackOutput | undefined => run.outputs.find((o) => o.name === name);
+export const outputOf = (run: ProgramRun, name: string): StackOutput | undefined =>
+    run.outputs.find((o) => o.name === name);

@@ -5,7 +5,8 @@ import type { AnalyzedResource } from "./protocol";
 
 /** A value as the engine serializes a secret (the SDK's signature; loaded with the SDK, after the program). */
 function secret(value: unknown): Record<string, unknown> {
-    const { specialSigKey, specialSecretSig } = require("@pulumi/pulumi/runtime/rpc") as typeof import("@pulumi/pulumi/runtime/rpc");
+    const { specialSigKey, specialSecretSig } =
+        require("@pulumi/pulumi/runtime/rpc") as typeof import("@pulumi/pulumi/runtime/rpc");
     return { [specialSigKey]: specialSecretSig, value };
 }
 
@@ -22,7 +23,11 @@ export function outputsWithSecrets(r: RecordedResource, isSecret: (v: unknown) =
 }
 
 /** The engine's view of a recorded resource; top-level resources are children of the stack. */
-export function toAnalyzed(r: RecordedResource, stackUrn: string, properties: Record<string, unknown>): AnalyzedResource {
+export function toAnalyzed(
+    r: RecordedResource,
+    stackUrn: string,
+    properties: Record<string, unknown>,
+): AnalyzedResource {
     return {
         urn: r.urn,
         type: r.type,
@@ -40,7 +45,10 @@ export function toAnalyzed(r: RecordedResource, stackUrn: string, properties: Re
 }
 
 /** The root stack resource as AnalyzeStack receives it: its outputs are the program's exports. */
-export function stackResource(stackUrn: string, outputs: { name: string; value: unknown; secret: boolean }[]): AnalyzedResource {
+export function stackResource(
+    stackUrn: string,
+    outputs: { name: string; value: unknown; secret: boolean }[],
+): AnalyzedResource {
     const parts = stackUrn.split("::");
     return {
         urn: stackUrn,

@@ -8,7 +8,16 @@ import * as path from "node:path";
 
 const REGISTER = path.resolve(__dirname, "..", "..", "tools", "register.js");
 const ORPHAN_GUARD = path.resolve(__dirname, "orphanGuard.ts");
-import { LEVELS, PolicyHostError, SEVERITIES, type AnalyzedResource, type AnalyzerInfo, type Finding, type PolicyConfig, type Remediation } from "./protocol";
+import {
+    LEVELS,
+    PolicyHostError,
+    SEVERITIES,
+    type AnalyzedResource,
+    type AnalyzerInfo,
+    type Finding,
+    type PolicyConfig,
+    type Remediation,
+} from "./protocol";
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -79,7 +88,9 @@ export class PolicyHost {
             const timer = setTimeout(
                 () =>
                     reject(
-                        new PolicyHostError(`error: policy pack "${opts.packDir}" printed no port within ${opts.timeoutMs ?? 30000} ms${this.stderrTail()}`),
+                        new PolicyHostError(
+                            `error: policy pack "${opts.packDir}" printed no port within ${opts.timeoutMs ?? 30000} ms${this.stderrTail()}`,
+                        ),
                     ),
                 opts.timeoutMs ?? 30000,
             );
@@ -95,11 +106,15 @@ export class PolicyHost {
             this.child.on("exit", (code, signal) => {
                 clearTimeout(timer);
                 live.delete(this.child);
-                const err = new PolicyHostError(`error: policy pack "${opts.packDir}" failed to start or exited (code ${code ?? signal})${this.stderrTail()}`);
+                const err = new PolicyHostError(
+                    `error: policy pack "${opts.packDir}" failed to start or exited (code ${code ?? signal})${this.stderrTail()}`,
+                );
                 reject(err);
                 if (!this.closed) exitReject(err);
             });
-            this.child.on("error", (err) => reject(new PolicyHostError(`error: could not start the policy pack: ${err.message}`)));
+            this.child.on("error", (err) =>
+                reject(new PolicyHostError(`error: could not start the policy pack: ${err.message}`)),
+            );
         });
         this.port.catch(() => undefined);
     }
@@ -146,7 +161,12 @@ export class PolicyHost {
         }
         const call = new Promise<T>((resolve, reject) =>
             this.client[method](request, (err: Error | null, resp: T) => {
-                if (err) reject(new PolicyHostError(`error: policy pack ${method} failed: ${(err as any).details ?? err.message}`));
+                if (err)
+                    reject(
+                        new PolicyHostError(
+                            `error: policy pack ${method} failed: ${(err as any).details ?? err.message}`,
+                        ),
+                    );
                 else resolve(resp);
             }),
         );
@@ -158,7 +178,10 @@ export class PolicyHost {
         const resp: any = await this.rpc("getAnalyzerInfo", new Empty());
         const initialConfig: Record<string, PolicyConfig> = {};
         resp.getInitialconfigMap().forEach((v: any, k: string) => {
-            initialConfig[k] = { enforcementLevel: LEVELS[v.getEnforcementlevel()], properties: v.getProperties()?.toJavaScript() };
+            initialConfig[k] = {
+                enforcementLevel: LEVELS[v.getEnforcementlevel()],
+                properties: v.getProperties()?.toJavaScript(),
+            };
         });
         return {
             name: resp.getName(),
@@ -172,7 +195,12 @@ export class PolicyHost {
                     description: p.getDescription(),
                     enforcementLevel: LEVELS[p.getEnforcementlevel()],
                     severity: SEVERITIES[p.getSeverity()] ?? "",
-                    configSchema: schema ? { properties: schema.getProperties()?.toJavaScript() ?? {}, required: schema.getRequiredList() } : undefined,
+                    configSchema: schema
+                        ? {
+                              properties: schema.getProperties()?.toJavaScript() ?? {},
+                              required: schema.getRequiredList(),
+                          }
+                        : undefined,
                 };
             }),
         };

@@ -14,24 +14,32 @@ export function parsePolicyPackConfig(text: string, file = "policy pack config")
     } catch (err) {
         throw new PolicyHostError(`error: ${file}: ${(err as Error).message}`);
     }
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new PolicyHostError(`error: ${file}: expected a JSON object`);
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+        throw new PolicyHostError(`error: ${file}: expected a JSON object`);
     const result: Record<string, PolicyConfig> = {};
     for (const [k, v] of Object.entries(raw)) {
         let enforcementLevel: EnforcementLevel | undefined;
         let properties: Record<string, unknown> | undefined;
         if (typeof v === "string") {
-            if (!isLevel(v)) throw new PolicyHostError(`error: ${file}: parsing enforcement level for "${k}": "${v}" is not a valid enforcement level`);
+            if (!isLevel(v))
+                throw new PolicyHostError(
+                    `error: ${file}: parsing enforcement level for "${k}": "${v}" is not a valid enforcement level`,
+                );
             enforcementLevel = v;
         } else if (typeof v === "object" && v !== null && !Array.isArray(v)) {
             const { enforcementLevel: el, ...rest } = v as Record<string, unknown>;
             if (el !== undefined) {
                 if (!isLevel(el))
-                    throw new PolicyHostError(`error: ${file}: parsing enforcement level for "${k}": ${JSON.stringify(el)} is not a valid enforcement level`);
+                    throw new PolicyHostError(
+                        `error: ${file}: parsing enforcement level for "${k}": ${JSON.stringify(el)} is not a valid enforcement level`,
+                    );
                 enforcementLevel = el;
             }
             if (Object.keys(rest).length > 0) properties = rest;
         } else {
-            throw new PolicyHostError(`error: ${file}: parsing "${k}": ${JSON.stringify(v)} is not a valid value; must be a string or object`);
+            throw new PolicyHostError(
+                `error: ${file}: parsing "${k}": ${JSON.stringify(v)} is not a valid value; must be a string or object`,
+            );
         }
         if (enforcementLevel === undefined && properties === undefined) continue;
         result[k] = { enforcementLevel, properties };
@@ -39,14 +47,19 @@ export function parsePolicyPackConfig(text: string, file = "policy pack config")
     return result;
 }
 
-function applyConfig(result: Record<string, PolicyConfig>, toApply: Record<string, PolicyConfig>): Record<string, PolicyConfig> {
+function applyConfig(
+    result: Record<string, PolicyConfig>,
+    toApply: Record<string, PolicyConfig>,
+): Record<string, PolicyConfig> {
     const all = toApply.all;
     if (all?.enforcementLevel) {
-        for (const k of Object.keys(result)) result[k] = { enforcementLevel: all.enforcementLevel, properties: result[k].properties };
+        for (const k of Object.keys(result))
+            result[k] = { enforcementLevel: all.enforcementLevel, properties: result[k].properties };
     }
     for (const [policy, given] of Object.entries(toApply)) {
         const current = result[policy];
-        const properties = given.properties || current?.properties ? { ...current?.properties, ...given.properties } : undefined;
+        const properties =
+            given.properties || current?.properties ? { ...current?.properties, ...given.properties } : undefined;
         result[policy] = { enforcementLevel: given.enforcementLevel ?? current?.enforcementLevel, properties };
     }
     return result;
@@ -56,7 +69,10 @@ function applyConfig(result: Record<string, PolicyConfig>, toApply: Record<strin
  * The config the CLI sends with Configure: each policy's schema defaults and its own level, then the pack's
  * initial config, then the stack's policy-pack-config file; validated against each policy's schema.
  */
-export function reconcilePolicyConfig(info: AnalyzerInfo, given: Record<string, PolicyConfig> | undefined): Record<string, PolicyConfig> {
+export function reconcilePolicyConfig(
+    info: AnalyzerInfo,
+    given: Record<string, PolicyConfig> | undefined,
+): Record<string, PolicyConfig> {
     let result: Record<string, PolicyConfig> = {};
     for (const p of info.policies) {
         let properties: Record<string, unknown> | undefined;
@@ -86,8 +102,13 @@ function validatePolicyConfig(info: AnalyzerInfo, config: Record<string, PolicyC
         const validate = ajv.compile(schema);
         if (!validate(config[p.name]?.properties ?? {})) {
             for (const e of validate.errors ?? [])
-                problems.push(`${p.name}: ${(e.instancePath || "").replace(/^\//, "").replace(/\//g, ".") || "(root)"} ${e.message}`);
+                problems.push(
+                    `${p.name}: ${(e.instancePath || "").replace(/^\//, "").replace(/\//g, ".") || "(root)"} ${e.message}`,
+                );
         }
     }
-    if (problems.length) throw new PolicyHostError(`error: validating policy config: ${info.name} ${info.version}\n  - ${problems.join("\n  - ")}`);
+    if (problems.length)
+        throw new PolicyHostError(
+            `error: validating policy config: ${info.name} ${info.version}\n  - ${problems.join("\n  - ")}`,
+        );
 }

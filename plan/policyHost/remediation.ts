@@ -16,10 +16,13 @@ export interface PlanRemediation {
 
 /** The leaves that differ between two plain values, as dotted paths (arrays compared whole). */
 export function propertyChanges(before: unknown, after: unknown, prefix = ""): PropertyChange[] {
-    const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+    const isObject = (v: unknown): v is Record<string, unknown> =>
+        typeof v === "object" && v !== null && !Array.isArray(v);
     if (isObject(before) && isObject(after)) {
         const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
         return keys.flatMap((k) => propertyChanges(before[k], after[k], prefix ? `${prefix}.${k}` : k));
     }
-    return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ property: prefix, before: before ?? null, after: after ?? null }];
+    return JSON.stringify(before) === JSON.stringify(after)
+        ? []
+        : [{ property: prefix, before: before ?? null, after: after ?? null }];
 }

@@ -100,21 +100,38 @@ export interface DocumentParts {
 /** Assembles the document the CLI prints and writes; secrets become "[secret]" here and nowhere later. */
 export function buildDocument(parts: DocumentParts): PlanDocument {
     const { run } = parts;
-    const resources = [stackRow(run.stackUrn), ...run.resources.map((r) => resourceView({ ...r, parent: r.parent || run.stackUrn }))];
+    const resources = [
+        stackRow(run.stackUrn),
+        ...run.resources.map((r) => resourceView({ ...r, parent: r.parent || run.stackUrn })),
+    ];
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    const findings = parts.findings.map((f) => ({ ...f, type: byUrn.get(f.urn)?.type ?? "", name: byUrn.get(f.urn)?.name ?? "" }));
+    const findings = parts.findings.map((f) => ({
+        ...f,
+        type: byUrn.get(f.urn)?.type ?? "",
+        name: byUrn.get(f.urn)?.name ?? "",
+    }));
     const mandatory = findings.filter((f) => f.level === "mandatory").length;
     return {
         project: parts.project,
         stack: parts.stack,
         tier: parts.tier,
         resources,
-        outputs: Object.fromEntries(run.outputs.filter((o) => o.value !== undefined).map((o) => [o.name, o.secret ? "[secret]" : redact(o.value)])),
+        outputs: Object.fromEntries(
+            run.outputs
+                .filter((o) => o.value !== undefined)
+                .map((o) => [o.name, o.secret ? "[secret]" : redact(o.value)]),
+        ),
         policyPack: parts.policyPack,
         findings,
-        remediations: (parts.remediations ?? []).map((m) => ({ ...m, type: byUrn.get(m.urn)?.type ?? "", name: byUrn.get(m.urn)?.name ?? "" })),
+        remediations: (parts.remediations ?? []).map((m) => ({
+            ...m,
+            type: byUrn.get(m.urn)?.type ?? "",
+            name: byUrn.get(m.urn)?.name ?? "",
+        })),
         cost: parts.cost,
-        budget: parts.maxMonthlyUsd ? { maxMonthlyUsd: parts.maxMonthlyUsd, withinBudget: parts.cost.monthlyUsd <= parts.maxMonthlyUsd } : null,
+        budget: parts.maxMonthlyUsd
+            ? { maxMonthlyUsd: parts.maxMonthlyUsd, withinBudget: parts.cost.monthlyUsd <= parts.maxMonthlyUsd }
+            : null,
         availability: parts.availability,
         diagram: parts.diagram,
         summary: {

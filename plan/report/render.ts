@@ -6,19 +6,25 @@ import { percent } from "../../policies/lib/availability";
 const usd = (n: number) => n.toFixed(2);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 /** The violation text without the policy description the host prefixes to it. */
-export const violation = (f: Finding) => (f.message.startsWith(`${f.description}\n`) ? f.message.slice(f.description.length + 1) : f.message);
+export const violation = (f: Finding) =>
+    f.message.startsWith(`${f.description}\n`) ? f.message.slice(f.description.length + 1) : f.message;
 /** The budget verdict: the cost against the stack's maxMonthlyUsd. */
 const budgetLine = (doc: PlanDocument) =>
     `Budget: $${usd(doc.cost.monthlyUsd)} of $${usd(doc.budget!.maxMonthlyUsd)} (stack-monthly-budget, maxMonthlyUsd): ${doc.budget!.withinBudget ? "within budget" : `over by $${usd(doc.cost.monthlyUsd - doc.budget!.maxMonthlyUsd)}`}.`;
 const LEVEL_ORDER = ["mandatory", "remediate", "advisory", "disabled"];
 
 /** Findings grouped by policy, mandatory policies first, then by name. */
-export function byPolicy(findings: PlanDocument["findings"]): { policy: string; level: string; description: string; items: PlanDocument["findings"] }[] {
+export function byPolicy(
+    findings: PlanDocument["findings"],
+): { policy: string; level: string; description: string; items: PlanDocument["findings"] }[] {
     const groups = new Map<string, PlanDocument["findings"]>();
-    for (const f of findings) groups.set(`${f.level}\u0000${f.policy}`, [...(groups.get(`${f.level}\u0000${f.policy}`) ?? []), f]);
+    for (const f of findings)
+        groups.set(`${f.level}\u0000${f.policy}`, [...(groups.get(`${f.level}\u0000${f.policy}`) ?? []), f]);
     return [...groups.values()]
         .map((items) => ({ policy: items[0].policy, level: items[0].level, description: items[0].description, items }))
-        .sort((a, b) => LEVEL_ORDER.indexOf(a.level) - LEVEL_ORDER.indexOf(b.level) || a.policy.localeCompare(b.policy));
+        .sort(
+            (a, b) => LEVEL_ORDER.indexOf(a.level) - LEVEL_ORDER.indexOf(b.level) || a.policy.localeCompare(b.policy),
+        );
 }
 
 /** The resource tree as `pulumi preview` draws it. */
@@ -35,23 +41,42 @@ export function tree(doc: PlanDocument): string[] {
     for (const root of children.get("") ?? []) walk(root, "", "");
     const w0 = Math.max(4, ...rows.map((r) => r[0].length));
     const w1 = Math.max(4, ...rows.map((r) => r[1].length));
-    return [`     ${"Type".padEnd(w0)}  ${"Name".padEnd(w1)}  Plan`, ...rows.map(([t, n, p]) => ` +   ${t.padEnd(w0)}  ${n.padEnd(w1)}  ${p}`)];
+    return [
+        `     ${"Type".padEnd(w0)}  ${"Name".padEnd(w1)}  Plan`,
+        ...rows.map(([t, n, p]) => ` +   ${t.padEnd(w0)}  ${n.padEnd(w1)}  ${p}`),
+    ];
 }
 
-const verdict = (doc: PlanDocument) => (doc.summary.mandatory > 0 ? "preview would fail: mandatory policy violations" : "no mandatory policy violations");
+const verdict = (doc: PlanDocument) =>
+    doc.summary.mandatory > 0 ? "preview would fail: mandatory policy violations" : "no mandatory policy violations";
 
 export function renderText(doc: PlanDocument): string {
-    const out: string[] = [`Previewing update (${doc.stack}) offline${doc.tier !== null ? `, tier ${doc.tier}` : ""}`, "", ...tree(doc), ""];
+    const out: string[] = [
+        `Previewing update (${doc.stack}) offline${doc.tier !== null ? `, tier ${doc.tier}` : ""}`,
+        "",
+        ...tree(doc),
+        "",
+    ];
     const outputs = Object.entries(doc.outputs);
     if (outputs.length) {
         const w = Math.max(...outputs.map(([k]) => k.length));
-        out.push("Outputs:", ...outputs.map(([k, v]) => `    ${k.padEnd(w)}: ${v === "[secret]" ? v : JSON.stringify(v)}`), "");
+        out.push(
+            "Outputs:",
+            ...outputs.map(([k, v]) => `    ${k.padEnd(w)}: ${v === "[secret]" ? v : JSON.stringify(v)}`),
+            "",
+        );
     }
     if (doc.policyPack) {
         const p = doc.policyPack;
-        out.push("Policies:", `    ${doc.summary.mandatory ? "❌" : "✅"} ${p.name}@v${p.version} (local: ${p.path})${p.config ? ` config ${p.config}` : ""}`);
+        out.push(
+            "Policies:",
+            `    ${doc.summary.mandatory ? "❌" : "✅"} ${p.name}@v${p.version} (local: ${p.path})${p.config ? ` config ${p.config}` : ""}`,
+        );
         for (const g of byPolicy(doc.findings)) {
-            out.push(`        - [${g.level}]  ${g.policy}  (${plural(g.items.length, "finding")})`, `          ${g.description}`);
+            out.push(
+                `        - [${g.level}]  ${g.policy}  (${plural(g.items.length, "finding")})`,
+                `          ${g.description}`,
+            );
             for (const f of g.items) {
                 out.push(`          • ${f.type ? `${f.type}: ${f.name}` : "stack"}`);
                 for (const line of violation(f).split("\n")) out.push(`            ${line}`);
@@ -65,12 +90,16 @@ export function renderText(doc: PlanDocument): string {
         out.push("Remediations (policies at enforcement level remediate changed these inputs before the checks ran):");
         for (const m of doc.remediations) {
             for (const ch of m.changes)
-                out.push(`    ~ ${m.type}: ${m.name}  ${ch.property}: ${JSON.stringify(ch.before)} => ${JSON.stringify(ch.after)}  (${m.policy})`);
+                out.push(
+                    `    ~ ${m.type}: ${m.name}  ${ch.property}: ${JSON.stringify(ch.before)} => ${JSON.stringify(ch.after)}  (${m.policy})`,
+                );
         }
         out.push("");
     }
     const c = doc.cost;
-    out.push(`Estimated monthly cost (${c.currency}, list prices collected ${c.pricesCollected}, policies/lib/prices.json):`);
+    out.push(
+        `Estimated monthly cost (${c.currency}, list prices collected ${c.pricesCollected}, policies/lib/prices.json):`,
+    );
     const rows = c.items.map((i) => [i.name, i.description, usd(i.monthlyUsd)]);
     const w0 = Math.max(8, ...rows.map((r) => r[0].length));
     const w1 = Math.max(4, ...rows.map((r) => r[1].length));
@@ -88,8 +117,12 @@ export function renderText(doc: PlanDocument): string {
     const stageRows = a.stages.map((st) => [st.kind, st.label, String(st.instances), percent(st.availability)]);
     const sw = [5, 4, 9].map((min, i) => Math.max(min, ...stageRows.map((r) => r[i].length)));
     out.push(`    ${"Stage".padEnd(sw[0])}  ${"What".padEnd(sw[1])}  ${"Instances".padStart(sw[2])}  Availability`);
-    for (const [k, l, n, v] of stageRows) out.push(`    ${k.padEnd(sw[0])}  ${l.padEnd(sw[1])}  ${n.padStart(sw[2])}  ${v}`);
-    out.push(`    single points of failure: ${a.singlePoints.length ? a.singlePoints.map((n) => `"${n}"`).join(", ") : "none"}`, "");
+    for (const [k, l, n, v] of stageRows)
+        out.push(`    ${k.padEnd(sw[0])}  ${l.padEnd(sw[1])}  ${n.padStart(sw[2])}  ${v}`);
+    out.push(
+        `    single points of failure: ${a.singlePoints.length ? a.singlePoints.map((n) => `"${n}"`).join(", ") : "none"}`,
+        "",
+    );
     if (doc.diagram.svg) out.push(`Architecture: ${doc.diagram.svg} (Mermaid: ${doc.diagram.mermaid})`, "");
     out.push("Resources:", `    + ${doc.summary.resources} to create`, "");
     out.push(
@@ -116,17 +149,29 @@ export function renderMarkdown(doc: PlanDocument): string {
         "",
     ];
     if (!doc.policyPack) out.push("Skipped: no policy pack.", "");
-    else if (doc.findings.length === 0) out.push(`None from \`${doc.policyPack.name}@v${doc.policyPack.version}\`.`, "");
+    else if (doc.findings.length === 0)
+        out.push(`None from \`${doc.policyPack.name}@v${doc.policyPack.version}\`.`, "");
     else {
-        out.push(`From \`${doc.policyPack.name}@v${doc.policyPack.version}\`${doc.policyPack.config ? ` with \`${doc.policyPack.config}\`` : ""}.`, "");
+        out.push(
+            `From \`${doc.policyPack.name}@v${doc.policyPack.version}\`${doc.policyPack.config ? ` with \`${doc.policyPack.config}\`` : ""}.`,
+            "",
+        );
         out.push("| Level | Policy | Resource | Finding |", "|---|---|---|---|");
         for (const g of byPolicy(doc.findings)) {
-            for (const f of g.items) out.push(`| ${f.level} | \`${f.policy}\` | ${f.name ? `\`${f.name}\`` : "stack"} | ${md(violation(f))} |`);
+            for (const f of g.items)
+                out.push(
+                    `| ${f.level} | \`${f.policy}\` | ${f.name ? `\`${f.name}\`` : "stack"} | ${md(violation(f))} |`,
+                );
         }
         out.push("");
     }
     if (doc.remediations.length) {
-        out.push("#### Remediations", "", "Policies at enforcement level `remediate` changed these inputs before the checks ran.", "");
+        out.push(
+            "#### Remediations",
+            "",
+            "Policies at enforcement level `remediate` changed these inputs before the checks ran.",
+            "",
+        );
         out.push("| Resource | Property | Before | After | Policy |", "|---|---|---|---|---|");
         for (const m of doc.remediations) {
             for (const ch of m.changes)
@@ -136,12 +181,20 @@ export function renderMarkdown(doc: PlanDocument): string {
         }
         out.push("");
     }
-    out.push(`#### Estimated monthly cost (${doc.cost.currency})`, "", "| Resource | Item | USD/month |", "|---|---|---:|");
+    out.push(
+        `#### Estimated monthly cost (${doc.cost.currency})`,
+        "",
+        "| Resource | Item | USD/month |",
+        "|---|---|---:|",
+    );
     for (const i of doc.cost.items) out.push(`| \`${i.name}\` | ${md(i.description)} | ${usd(i.monthlyUsd)} |`);
     out.push(`| **Total** | | **${usd(doc.cost.monthlyUsd)}** |`, "");
     for (const u of doc.cost.unpriced) out.push(`- Not priced: \`${u.name}\` (${u.type}): ${u.reason}`);
     if (doc.budget) out.push(`${budgetLine(doc)}`, "");
-    out.push(`List prices from \`policies/lib/prices.json\`, collected ${doc.cost.pricesCollected}; sources and dates per figure are in that file.`, "");
+    out.push(
+        `List prices from \`policies/lib/prices.json\`, collected ${doc.cost.pricesCollected}; sources and dates per figure are in that file.`,
+        "",
+    );
     const a = doc.availability;
     out.push(
         `#### Expected monthly availability: ${percent(a.availability)}`,
@@ -156,6 +209,15 @@ export function renderMarkdown(doc: PlanDocument): string {
         "",
     );
     out.push("#### Architecture", "", "```mermaid", doc.diagram.mermaidText.trimEnd(), "```", "");
-    out.push(`<details><summary>Resources (${s.resources})</summary>`, "", "```", ...tree(doc), "```", "", "</details>", "");
+    out.push(
+        `<details><summary>Resources (${s.resources})</summary>`,
+        "",
+        "```",
+        ...tree(doc),
+        "```",
+        "",
+        "</details>",
+        "",
+    );
     return out.join("\n");
 }

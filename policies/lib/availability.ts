@@ -109,8 +109,10 @@ export const round8 = (a: number): number => Math.round(a * 1e8) / 1e8;
 /** "99.9899 %" (four decimals, truncated towards the worse side so a rounding never reads as meeting a target). */
 export const percent = (a: number): string => `${(Math.floor(round8(a) * 1e6) / 1e4).toFixed(4)} %`;
 
-const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : undefined);
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(str).filter((s): s is string => s !== undefined) : []);
+const str = (v: unknown): string | undefined =>
+    typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : undefined;
+const strings = (v: unknown): string[] =>
+    Array.isArray(v) ? v.map(str).filter((s): s is string => s !== undefined) : [];
 const known = (v: unknown): unknown => (isUnknown(v) ? undefined : v);
 
 interface Backend {
@@ -122,7 +124,9 @@ interface Backend {
  * Whether a droplet's cloud firewalls (by tag or by droplet id) are all known and, together, admit no address of
  * the whole internet on any port but 22. False for a droplet no firewall covers (DigitalOcean then admits all).
  */
-function closedToTheWorld(firewalls: readonly AvailabilityResource[]): (d: { id?: string; tags: readonly string[] }) => boolean {
+function closedToTheWorld(
+    firewalls: readonly AvailabilityResource[],
+): (d: { id?: string; tags: readonly string[] }) => boolean {
     const rules = firewalls.map((fw) => ({
         tags: strings(known(read(fw.props, "tags"))),
         ids: strings(known(read(fw.props, "dropletIds"))),
@@ -140,7 +144,9 @@ function closedToTheWorld(firewalls: readonly AvailabilityResource[]): (d: { id?
             return !(range && range[0] === 22 && range[1] === 22);
         });
     return (d) => {
-        const covering = rules.filter((fw) => fw.tags.some((t) => d.tags.includes(t)) || (d.id !== undefined && fw.ids.includes(d.id)));
+        const covering = rules.filter(
+            (fw) => fw.tags.some((t) => d.tags.includes(t)) || (d.id !== undefined && fw.ids.includes(d.id)),
+        );
         return covering.length > 0 && !covering.some((fw) => admitsWorld(fw.inbound));
     };
 }
@@ -155,8 +161,16 @@ export function estimateAvailability(resources: readonly AvailabilityResource[])
         userData: known(read(r.props, "userData")),
     }));
     const pools = of("dropletAutoscale:DropletAutoscale").map((r) => {
-        const min = Number(known(read(r.props, "config", "minInstances")) ?? known(read(r.props, "config", "targetNumberInstances")) ?? 1);
-        return { name: r.name, instances: Number.isFinite(min) && min > 0 ? min : 1, tags: strings(known(read(r.props, "dropletTemplate", "tags"))) };
+        const min = Number(
+            known(read(r.props, "config", "minInstances")) ??
+                known(read(r.props, "config", "targetNumberInstances")) ??
+                1,
+        );
+        return {
+            name: r.name,
+            instances: Number.isFinite(min) && min > 0 ? min : 1,
+            tags: strings(known(read(r.props, "dropletTemplate", "tags"))),
+        };
     });
     const closed = closedToTheWorld(of("firewall:Firewall"));
     const balanced = new Set<string>();
@@ -164,7 +178,8 @@ export function estimateAvailability(resources: readonly AvailabilityResource[])
         const tag = str(known(read(lb.props, "dropletTag")));
         const ids = new Set(strings(known(read(lb.props, "dropletIds"))));
         const found: Backend[] = [];
-        for (const d of droplets) if ((tag && d.tags.includes(tag)) || (d.id && ids.has(d.id))) found.push({ name: d.name, instances: 1 });
+        for (const d of droplets)
+            if ((tag && d.tags.includes(tag)) || (d.id && ids.has(d.id))) found.push({ name: d.name, instances: 1 });
         for (const p of pools) if (tag && p.tags.includes(tag)) found.push(p);
         for (const b of found) balanced.add(b.name);
         return found;
@@ -185,7 +200,10 @@ export function estimateAvailability(resources: readonly AvailabilityResource[])
 
     // Load balancers with the same backends are alternatives for one another (DNS lists each of them);
     // load balancers in front of different backends are different stages in series.
-    const groups = new Map<string, { lbs: AvailabilityResource[]; backends: Backend[]; internal: boolean; global: boolean }>();
+    const groups = new Map<
+        string,
+        { lbs: AvailabilityResource[]; backends: Backend[]; internal: boolean; global: boolean }
+    >();
     for (const lb of of("loadBalancer:LoadBalancer")) {
         const backends = backendsOf(lb);
         const internal = String(known(read(lb.props, "network")) ?? "EXTERNAL").toUpperCase() === "INTERNAL";

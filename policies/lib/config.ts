@@ -4,7 +4,10 @@
 import type { PolicyConfigSchema } from "@pulumi/policy";
 
 /** The policy's config with every absent property taken from its configSchema default. */
-export function configWithDefaults<T extends object>(schema: PolicyConfigSchema, args: { getConfig<C extends object>(): C }): T {
+export function configWithDefaults<T extends object>(
+    schema: PolicyConfigSchema,
+    args: { getConfig<C extends object>(): C },
+): T {
     const given = (args.getConfig<Record<string, unknown>>() ?? {}) as Record<string, unknown>;
     const result: Record<string, unknown> = {};
     for (const [key, property] of Object.entries(schema.properties)) {

@@ -67,7 +67,8 @@ function loadBalancedDroplets(stack: StackIndex): Set<string> {
         for (const t of stack.tagNames(lb, "dropletTag").names) tags.add(t);
         for (const d of stack.resolve(lb, "dropletIds", [digitalocean.Droplet]).targets) urns.add(d.urn);
     }
-    for (const d of stack.of(digitalocean.Droplet)) if (stack.tagNames(d, "tags").names.some((t) => tags.has(t))) urns.add(d.urn);
+    for (const d of stack.of(digitalocean.Droplet))
+        if (stack.tagNames(d, "tags").names.some((t) => tags.has(t))) urns.add(d.urn);
     return urns;
 }
 
@@ -79,7 +80,11 @@ function worldClosedDroplets(stack: StackIndex): Set<string> {
             rules.unknown ||
             rules.values.some((r) => {
                 const sources = readList(r, "sourceAddresses");
-                return sources.unknown || (readString(r, "portRange") !== "22" && sources.values.some((a) => typeof a === "string" && isWorldCidr(a)));
+                return (
+                    sources.unknown ||
+                    (readString(r, "portRange") !== "22" &&
+                        sources.values.some((a) => typeof a === "string" && isWorldCidr(a)))
+                );
             });
         return {
             tags: new Set(stack.tagNames(fw, "tags").names),
@@ -136,12 +141,18 @@ export function addressRecords(stack: StackIndex): AddressRecord[] {
         let viaReservedIp = false;
         const deps = (record.propertyDependencies?.value ?? []).flatMap((d): PolicyResource[] => {
             if (d.isType(digitalocean.Droplet) || d.isType(digitalocean.LoadBalancer)) return [d];
-            if (d.isType(digitalocean.ReservedIp) || d.isType(digitalocean.ReservedIpAssignment) || d.isType(digitalocean.FloatingIp)) {
+            if (
+                d.isType(digitalocean.ReservedIp) ||
+                d.isType(digitalocean.ReservedIpAssignment) ||
+                d.isType(digitalocean.FloatingIp)
+            ) {
                 viaReservedIp = true;
                 const direct = stack.resolve(d, "dropletId", [digitalocean.Droplet]).targets;
                 if (direct.length > 0 || d.isType(digitalocean.ReservedIpAssignment)) return direct;
                 // A reserved IP assigned by a separate ReservedIpAssignment (or FloatingIpAssignment).
-                return assignmentsOf(stack, d).flatMap((a) => stack.resolve(a, "dropletId", [digitalocean.Droplet]).targets);
+                return assignmentsOf(stack, d).flatMap(
+                    (a) => stack.resolve(a, "dropletId", [digitalocean.Droplet]).targets,
+                );
             }
             return [];
         });
@@ -164,7 +175,8 @@ export function addressRecords(stack: StackIndex): AddressRecord[] {
             });
         else if (lbs.length > 0 && droplets.length === 0)
             result.push({ record, type: type.toUpperCase(), fqdn, value: shown, kind: "loadBalancer", target: lbs[0] });
-        else if (isUnknown(value) || deps.length > 0) result.push({ record, type: type.toUpperCase(), fqdn, value: shown, kind: "undecided" });
+        else if (isUnknown(value) || deps.length > 0)
+            result.push({ record, type: type.toUpperCase(), fqdn, value: shown, kind: "undecided" });
         else result.push({ record, type: type.toUpperCase(), fqdn, value: shown, kind: "elsewhere" });
     }
     return result;
@@ -229,9 +241,21 @@ export function balancerOf(droplet: PolicyResource): BalancerConfig | undefined 
     if (isUnknown(userData)) return "undecided";
     if (typeof userData !== "string") return undefined;
     if (configuresHaproxy(userData))
-        return { software: "HAProxy", config: "haproxy.cfg", servers: haproxyServers(userData), tlsGaps: (port) => haproxyTlsGaps(userData, port) };
+        return {
+            software: "HAProxy",
+            config: "haproxy.cfg",
+            servers: haproxyServers(userData),
+            tlsGaps: (port) => haproxyTlsGaps(userData, port),
+        };
     const proxy = proxyBalancerIn(userData);
-    return proxy ? { software: proxy.software, config: `${proxy.software} configuration`, servers: proxy.servers, tlsGaps: () => proxy.tlsGaps } : undefined;
+    return proxy
+        ? {
+              software: proxy.software,
+              config: `${proxy.software} configuration`,
+              servers: proxy.servers,
+              tlsGaps: () => proxy.tlsGaps,
+          }
+        : undefined;
 }
 
 /** Whether a droplet is a self-run load balancer (see balancerOf). */
@@ -254,15 +278,25 @@ export interface SelfManagedEntry {
  * Self-managed load balancers: the HAProxy droplets DNS points at. A stack whose DNS points at no droplet
  * (its records live elsewhere) counts every public HAProxy droplet, since the public can only be meant to reach those.
  */
-export function selfManagedEntry(stack: StackIndex, records: readonly AddressRecord[] = addressRecords(stack)): SelfManagedEntry {
+export function selfManagedEntry(
+    stack: StackIndex,
+    records: readonly AddressRecord[] = addressRecords(stack),
+): SelfManagedEntry {
     const entry: SelfManagedEntry = { balancers: [], plain: [], undecided: [] };
     const behindDns = dropletsBehindDns(records);
     // nginx, Caddy and Traefik also run as plain web servers in front of an app pool, so a droplet running them is a
     // self-run balancer only when it receives the public traffic: DNS points at it or a reserved IP is assigned to
     // it. HAProxy is installed for nothing else, so without DNS every public HAProxy droplet counts.
     const reserved = new Set(
-        [digitalocean.ReservedIpAssignment, digitalocean.FloatingIpAssignment, digitalocean.ReservedIp, digitalocean.FloatingIp].flatMap((cls) =>
-            stack.of(cls).flatMap((r) => stack.resolve(r, "dropletId", [digitalocean.Droplet]).targets.map((d) => d.urn)),
+        [
+            digitalocean.ReservedIpAssignment,
+            digitalocean.FloatingIpAssignment,
+            digitalocean.ReservedIp,
+            digitalocean.FloatingIp,
+        ].flatMap((cls) =>
+            stack
+                .of(cls)
+                .flatMap((r) => stack.resolve(r, "dropletId", [digitalocean.Droplet]).targets.map((d) => d.urn)),
         ),
     );
     const candidates =

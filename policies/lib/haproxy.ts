@@ -11,7 +11,8 @@ export interface HaproxyFrontend {
     redirectsToHttps: boolean;
 }
 
-const SECTION = /^(global|defaults|frontend|backend|listen|resolvers|peers|userlist|program|http-errors|ring|cache|mailers)\b\s*(\S*)/;
+const SECTION =
+    /^(global|defaults|frontend|backend|listen|resolvers|peers|userlist|program|http-errors|ring|cache|mailers)\b\s*(\S*)/;
 
 /** The frontends (and `listen` sections) of the HAProxy config in some text; empty when there is none. */
 export function haproxyFrontends(text: string): HaproxyFrontend[] {
@@ -22,7 +23,10 @@ export function haproxyFrontends(text: string): HaproxyFrontend[] {
         if (line === "") continue;
         const section = SECTION.exec(line);
         if (section) {
-            current = section[1] === "frontend" || section[1] === "listen" ? { name: section[2] || section[1], binds: [], redirectsToHttps: false } : undefined;
+            current =
+                section[1] === "frontend" || section[1] === "listen"
+                    ? { name: section[2] || section[1], binds: [], redirectsToHttps: false }
+                    : undefined;
             if (current) frontends.push(current);
             continue;
         }
@@ -30,7 +34,12 @@ export function haproxyFrontends(text: string): HaproxyFrontend[] {
         const bind = /^bind\s+(\S+)(.*)$/.exec(line);
         if (bind) {
             const port = /:(\d+)$/.exec(bind[1]);
-            current.binds.push({ port: port ? Number(port[1]) : undefined, ssl: /\sssl\b/.test(bind[2]), crt: /\scrt(?:-list)?\s+\S+/.test(bind[2]), line });
+            current.binds.push({
+                port: port ? Number(port[1]) : undefined,
+                ssl: /\sssl\b/.test(bind[2]),
+                crt: /\scrt(?:-list)?\s+\S+/.test(bind[2]),
+                line,
+            });
         } else if (/^(?:http-request\s+)?redirect\s+scheme\s+https\b/.test(line)) {
             current.redirectsToHttps = true;
         }
@@ -44,7 +53,11 @@ export function configuresHaproxy(userData: string): boolean {
 }
 
 /** What an HAProxy config lacks to serve the public over TLS only; empty when nothing. */
-export function haproxyTlsGaps(userData: string, httpsPort = 443, httpPort = 80): ("no-tls-listener" | "no-redirect")[] {
+export function haproxyTlsGaps(
+    userData: string,
+    httpsPort = 443,
+    httpPort = 80,
+): ("no-tls-listener" | "no-redirect")[] {
     const frontends = haproxyFrontends(userData);
     const gaps: ("no-tls-listener" | "no-redirect")[] = [];
     // Without a TLS listener there is nothing to redirect to: one finding, not two.

@@ -48,7 +48,12 @@ export function isPrivateAddress(ip: string): boolean {
     const v4 = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(ip);
     if (v4) {
         const [a, b] = [Number(v4[1]), Number(v4[2])];
-        return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+        return (
+            a === 10 ||
+            (a === 172 && b >= 16 && b <= 31) ||
+            (a === 192 && b === 168) ||
+            (a === 100 && b >= 64 && b <= 127)
+        );
     }
     return /^f[cd][0-9a-f]{0,2}:/i.test(ip);
 }

@@ -40,7 +40,10 @@ export function forType<TArgs>(
 ): TypeCase {
     const token = (cls as unknown as { __pulumiType?: string }).__pulumiType;
     if (!token) throw new Error("forType needs a provider resource class (one with a Pulumi type token)");
-    return { token, validate: (args, reportViolation) => validate(args.props as Unwrap<NonNullable<TArgs>>, args, reportViolation) };
+    return {
+        token,
+        validate: (args, reportViolation) => validate(args.props as Unwrap<NonNullable<TArgs>>, args, reportViolation),
+    };
 }
 
 /**

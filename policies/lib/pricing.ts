@@ -18,7 +18,12 @@ export interface PriceRule<T> {
 export interface PriceTable {
     readonly currency: string;
     readonly collected: string;
-    readonly sources: Readonly<Record<string, { readonly what: string; readonly date: string; readonly confidence: string; readonly url?: string }>>;
+    readonly sources: Readonly<
+        Record<
+            string,
+            { readonly what: string; readonly date: string; readonly confidence: string; readonly url?: string }
+        >
+    >;
     readonly prices: Readonly<Record<string, PriceEntry>>;
     readonly rules: {
         readonly uptimeFreeChecks: PriceRule<number>;
@@ -86,12 +91,21 @@ function poolSize(inputs: Readonly<Record<string, unknown>>): { min: number; max
  * The stack's monthly cost range: `min` is `estimateCost(...).monthlyUsd` (every autoscale pool at minInstances),
  * `max` the same with every pool at maxInstances.
  */
-export function costRange(resources: readonly PricedResource[], table: PriceTable = prices): { min: number; max: number } {
+export function costRange(
+    resources: readonly PricedResource[],
+    table: PriceTable = prices,
+): { min: number; max: number } {
     const min = estimateCost(resources, table).monthlyUsd;
     const atMax = resources.map((r) => {
         if (r.type !== T("dropletAutoscale:DropletAutoscale")) return r;
         const { max } = poolSize(r.inputs);
-        return { ...r, inputs: { ...r.inputs, config: { ...((r.inputs.config ?? {}) as object), minInstances: max, maxInstances: max } } };
+        return {
+            ...r,
+            inputs: {
+                ...r.inputs,
+                config: { ...((r.inputs.config ?? {}) as object), minInstances: max, maxInstances: max },
+            },
+        };
     });
     return { min, max: estimateCost(atMax, table).monthlyUsd };
 }
@@ -103,14 +117,24 @@ export function estimateCost(resources: readonly PricedResource[], table: PriceT
     let spacesSubscribed = false;
     let uptimeChecks = 0;
     let unclaimedAssignments = resources.filter(
-        (r) => r.custom !== false && (r.type === T("reservedIpAssignment:ReservedIpAssignment") || r.type === T("floatingIpAssignment:FloatingIpAssignment")),
+        (r) =>
+            r.custom !== false &&
+            (r.type === T("reservedIpAssignment:ReservedIpAssignment") ||
+                r.type === T("floatingIpAssignment:FloatingIpAssignment")),
     ).length;
 
     for (const r of resources) {
         if (r.custom === false || !r.type.startsWith("digitalocean:")) continue;
         const inputs = r.inputs;
         const item = (description: string, monthlyUsd: number, priceKeys: string[]) =>
-            items.push({ urn: r.urn, type: r.type, name: r.name, description, monthlyUsd: cents(monthlyUsd) / 100, priceKeys });
+            items.push({
+                urn: r.urn,
+                type: r.type,
+                name: r.name,
+                description,
+                monthlyUsd: cents(monthlyUsd) / 100,
+                priceKeys,
+            });
         const price = (key: string): number | undefined => table.prices[key]?.usdMonth;
         const missing = (reason: string) => unpriced.push({ urn: r.urn, type: r.type, name: r.name, reason });
 
@@ -125,7 +149,11 @@ export function estimateCost(resources: readonly PricedResource[], table: PriceT
                 item(`Droplet ${String(inputs.size)}`, usd, [key]);
                 if (inputs.backups === true) {
                     const fraction = table.rules.dropletBackupWeeklyFraction.value;
-                    item(`Weekly backups of ${String(inputs.size)} (${fraction * 100} % of the droplet price)`, usd * fraction, [key]);
+                    item(
+                        `Weekly backups of ${String(inputs.size)} (${fraction * 100} % of the droplet price)`,
+                        usd * fraction,
+                        [key],
+                    );
                 }
                 break;
             }
@@ -137,7 +165,11 @@ export function estimateCost(resources: readonly PricedResource[], table: PriceT
                 if (usd === undefined) {
                     missing(`no price for droplet size "${String(template.size)}"`);
                 } else if (pool.min === pool.max) {
-                    item(`Autoscale pool: ${pool.min} × Droplet ${String(template.size)} (fixed size)`, pool.min * usd, [key]);
+                    item(
+                        `Autoscale pool: ${pool.min} × Droplet ${String(template.size)} (fixed size)`,
+                        pool.min * usd,
+                        [key],
+                    );
                 } else {
                     // The pool runs between min and max; the estimate's total counts the minimum, the floor the
                     // pool never goes below, and the description shows the ceiling.
@@ -158,9 +190,12 @@ export function estimateCost(resources: readonly PricedResource[], table: PriceT
                 }
                 const legacy = table.rules.loadBalancerLegacySizeNodes.value;
                 const nodes = Number(
-                    inputs.sizeUnit ?? (typeof inputs.size === "string" ? legacy[inputs.size] : undefined) ?? table.rules.loadBalancerDefaultSizeUnit.value,
+                    inputs.sizeUnit ??
+                        (typeof inputs.size === "string" ? legacy[inputs.size] : undefined) ??
+                        table.rules.loadBalancerDefaultSizeUnit.value,
                 );
-                const key = type === "REGIONAL_NETWORK" ? "load-balancer/regional-network-node" : "load-balancer/regional-node";
+                const key =
+                    type === "REGIONAL_NETWORK" ? "load-balancer/regional-network-node" : "load-balancer/regional-node";
                 const kind = type === "REGIONAL_NETWORK" ? "Regional network load balancer" : "Regional load balancer";
                 item(`${kind}, ${nodes} node${nodes === 1 ? "" : "s"}`, nodes * price(key)!, [key]);
                 break;
@@ -175,10 +210,15 @@ export function estimateCost(resources: readonly PricedResource[], table: PriceT
                     break;
                 }
                 const engine = String(inputs.engine ?? "database");
-                const what = engine === "valkey" || engine === "redis" ? `Managed ${engine} cache` : `Managed ${engine} cluster`;
+                const what =
+                    engine === "valkey" || engine === "redis" ? `Managed ${engine} cache` : `Managed ${engine} cluster`;
                 const standby = nodes - 1;
                 const shape = standby > 0 ? `primary + ${standby} standby` : "primary only";
-                item(`${what} ${String(inputs.size)} × ${nodes} node${nodes === 1 ? "" : "s"} (${shape})`, nodes * usd, [key]);
+                item(
+                    `${what} ${String(inputs.size)} × ${nodes} node${nodes === 1 ? "" : "s"} (${shape})`,
+                    nodes * usd,
+                    [key],
+                );
                 break;
             }
             case T("databaseReplica:DatabaseReplica"): {
@@ -192,7 +232,11 @@ export function estimateCost(resources: readonly PricedResource[], table: PriceT
                 // One Spaces subscription covers every bucket in the account.
                 if (!spacesSubscribed) {
                     spacesSubscribed = true;
-                    item("Spaces subscription (250 GiB storage, 1 TiB transfer included)", price("spaces-subscription")!, ["spaces-subscription"]);
+                    item(
+                        "Spaces subscription (250 GiB storage, 1 TiB transfer included)",
+                        price("spaces-subscription")!,
+                        ["spaces-subscription"],
+                    );
                 } else {
                     item("Spaces bucket (covered by the Spaces subscription)", 0, ["spaces-subscription"]);
                 }
@@ -217,8 +261,14 @@ export function estimateCost(resources: readonly PricedResource[], table: PriceT
                 // Assigned through its own dropletId, or by a ReservedIpAssignment of the same stack (the
                 // assignment's ipAddress is an output of the IP, so the pair is matched by count, not by value).
                 const assigned = inputs.dropletId !== undefined || unclaimedAssignments-- > 0;
-                if (assigned) item("Reserved IP assigned to a droplet (free while assigned)", price("reserved-ip/assigned")!, ["reserved-ip/assigned"]);
-                else item("Reserved IPv4 not assigned to a droplet", price("reserved-ip/ipv4-unassigned")!, ["reserved-ip/ipv4-unassigned"]);
+                if (assigned)
+                    item("Reserved IP assigned to a droplet (free while assigned)", price("reserved-ip/assigned")!, [
+                        "reserved-ip/assigned",
+                    ]);
+                else
+                    item("Reserved IPv4 not assigned to a droplet", price("reserved-ip/ipv4-unassigned")!, [
+                        "reserved-ip/ipv4-unassigned",
+                    ]);
                 break;
             }
             default:

@@ -36,7 +36,8 @@ function nginxBalancer(text: string): ProxyBalancer | undefined {
     const servers = [...new Set(targets.flatMap((t) => remote(upstreams.get(t) ?? [])))];
     if (servers.length < 2) return undefined;
     const tlsGaps: ProxyBalancer["tlsGaps"] = [];
-    if (!/\blisten\s+[^;]*\b443\b[^;]*\bssl\b/.test(text) || !/\bssl_certificate\s+\S/.test(text)) tlsGaps.push("no-tls-listener");
+    if (!/\blisten\s+[^;]*\b443\b[^;]*\bssl\b/.test(text) || !/\bssl_certificate\s+\S/.test(text))
+        tlsGaps.push("no-tls-listener");
     else if (!/\b(?:return\s+30[178]\s+https:\/\/|rewrite\s+\S+\s+https:\/\/)/.test(text)) tlsGaps.push("no-redirect");
     return { software: "nginx", servers, tlsGaps };
 }
@@ -59,11 +60,16 @@ function caddyBalancer(text: string): ProxyBalancer | undefined {
     // (caddyserver.com/docs/automatic-https); an http:// or :80-only site address opts out.
     const optedOut =
         /\bauto_https\s+off\b/.test(text) ||
-        (/^\s*(?:http:\/\/\S+|:80)\s*\{/m.test(text) && !/^\s*(?:https:\/\/)?[a-z0-9.-]+\.[a-z]{2,}(?::443)?\s*\{/im.test(text));
+        (/^\s*(?:http:\/\/\S+|:80)\s*\{/m.test(text) &&
+            !/^\s*(?:https:\/\/)?[a-z0-9.-]+\.[a-z]{2,}(?::443)?\s*\{/im.test(text));
     return {
         software: "Caddy",
         servers: backends,
-        tlsGaps: optedOut ? ["no-tls-listener"] : /\bauto_https\s+disable_redirects\b/.test(text) ? ["no-redirect"] : [],
+        tlsGaps: optedOut
+            ? ["no-tls-listener"]
+            : /\bauto_https\s+disable_redirects\b/.test(text)
+              ? ["no-redirect"]
+              : [],
     };
 }
 
@@ -78,11 +84,13 @@ function traefikBalancer(text: string): ProxyBalancer | undefined {
         /(?:address\s*[:=]\s*["']?:443\b|entrypoints\.\w+\.address=:443\b)/i.test(text) &&
         /\b(?:certResolver|certresolvers?|certFile|certificates)\b/i.test(text);
     if (!tls) tlsGaps.push("no-tls-listener");
-    else if (!/(?:redirections\.entrypoint\.scheme=https|scheme\s*[:=]\s*["']?https\b|redirectScheme)/i.test(text)) tlsGaps.push("no-redirect");
+    else if (!/(?:redirections\.entrypoint\.scheme=https|scheme\s*[:=]\s*["']?https\b|redirectScheme)/i.test(text))
+        tlsGaps.push("no-redirect");
     return { software: "Traefik", servers, tlsGaps };
 }
 
 /** The nginx, Caddy or Traefik load balancer the user data configures, if any. */
 export const proxyBalancerIn = memoByText(
-    (userData: string): ProxyBalancer | undefined => nginxBalancer(userData) ?? caddyBalancer(userData) ?? traefikBalancer(userData),
+    (userData: string): ProxyBalancer | undefined =>
+        nginxBalancer(userData) ?? caddyBalancer(userData) ?? traefikBalancer(userData),
 );

@@ -9,7 +9,10 @@ const proxy = require("@pulumi/policy/proxy") as { getSpecialProxyTarget: string
 
 function target(value: unknown): Record<string, unknown> {
     if (typeof value !== "object" || value === null) return {};
-    return ((value as Record<string, unknown>)[proxy.getSpecialProxyTarget] as Record<string, unknown> | undefined) ?? (value as Record<string, unknown>);
+    return (
+        ((value as Record<string, unknown>)[proxy.getSpecialProxyTarget] as Record<string, unknown> | undefined) ??
+        (value as Record<string, unknown>)
+    );
 }
 
 /** The resource's props with `changes` applied at top level (everything else untouched). */
@@ -18,7 +21,11 @@ export function withChanges(props: unknown, changes: Record<string, unknown>): R
 }
 
 /** The resource's props with `changes` applied inside the object property `key` (e.g. an autoscale pool's dropletTemplate). */
-export function withNestedChanges(props: unknown, key: string, changes: Record<string, unknown>): Record<string, unknown> {
+export function withNestedChanges(
+    props: unknown,
+    key: string,
+    changes: Record<string, unknown>,
+): Record<string, unknown> {
     const outer = target(props);
     return { ...outer, [key]: { ...target(outer[key]), ...changes } };
 }

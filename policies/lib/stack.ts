@@ -77,7 +77,12 @@ export class StackIndex {
             }
         }
         // A reserved IP stands for the droplet it is assigned to.
-        for (const cls of [digitalocean.ReservedIp, digitalocean.ReservedIpAssignment, digitalocean.FloatingIp, digitalocean.FloatingIpAssignment]) {
+        for (const cls of [
+            digitalocean.ReservedIp,
+            digitalocean.ReservedIpAssignment,
+            digitalocean.FloatingIp,
+            digitalocean.FloatingIpAssignment,
+        ]) {
             for (const r of this.of(cls)) {
                 const ip = read(r.props, "ipAddress");
                 if (typeof ip !== "string" || ip === "") continue;
@@ -139,7 +144,12 @@ export class StackIndex {
      * Known values are looked up by id; when a value is unknown or names nothing in the stack, the
      * engine's propertyDependencies for that property supply the referenced resources.
      */
-    resolve(r: PolicyResource, property: string, classes: readonly ResourceClass[], ids = readStrings(r.props, property)): Resolution {
+    resolve(
+        r: PolicyResource,
+        property: string,
+        classes: readonly ResourceClass[],
+        ids = readStrings(r.props, property),
+    ): Resolution {
         const found = new Map<string, PolicyResource>();
         let unresolved = ids.unknown;
         for (const id of ids.values) {
@@ -198,7 +208,12 @@ export class StackIndex {
  */
 export function validateStackOf(
     cls: ResourceClass | readonly ResourceClass[],
-    validate: (subjects: PolicyResource[], stack: StackIndex, args: StackValidationArgs, reportViolation: ReportViolation) => void,
+    validate: (
+        subjects: PolicyResource[],
+        stack: StackIndex,
+        args: StackValidationArgs,
+        reportViolation: ReportViolation,
+    ) => void,
 ): StackValidation {
     if (Array.isArray(cls)) {
         // Several subject classes (e.g. droplets and autoscale pools): no single type for the host's fast check.
@@ -215,7 +230,9 @@ export function validateStackOf(
     const single = cls as ResourceClass;
     const fn: StackValidation = (args, reportViolation) => {
         const stack = new StackIndex(args.resources);
-        const typed = validateStackResourcesOfType(single, (_props, filtered, report) => validate(filtered.resources, stack, args, report));
+        const typed = validateStackResourcesOfType(single, (_props, filtered, report) =>
+            validate(filtered.resources, stack, args, report),
+        );
         return typed(args, reportViolation);
     };
     // Keep the host's fast "not applicable" check (server.js reads __pulumiType off the function).

@@ -38,15 +38,20 @@ export const databaseServerIn = memoByText((userData: string): string | undefine
 export const installsHaproxy = memoByText(
     (userData: string): boolean =>
         /(?<![\w.-])haproxy(?::[\w.-]+)?(?![\w.-])/i.test(userData) &&
-        /(apt(?:-get)?\s+(?:-\S+\s+)*install|dnf\s+install|yum\s+install|apk\s+add|packages:|docker\s+run|image:)/i.test(userData),
+        /(apt(?:-get)?\s+(?:-\S+\s+)*install|dnf\s+install|yum\s+install|apk\s+add|packages:|docker\s+run|image:)/i.test(
+            userData,
+        ),
 );
 
 /** Web servers and reverse proxies: software that answers HTTP for the public when the droplet has a public address. */
 const WEB_SERVER = /(?<![\w.+/-])(nginx|apache2|httpd|caddy|traefik|haproxy|lighttpd)(?::[\w.-]+)?(?![\w.+/-])/i;
-const INSTALLS = /(apt(?:-get)?\s+(?:-\S+\s+)*install|dnf\s+install|yum\s+install|apk\s+add|packages:|docker\s+run|image:)/i;
+const INSTALLS =
+    /(apt(?:-get)?\s+(?:-\S+\s+)*install|dnf\s+install|yum\s+install|apk\s+add|packages:|docker\s+run|image:)/i;
 
 /** True when the user data installs or runs a web server or reverse proxy (nginx, Apache, Caddy, Traefik, HAProxy, lighttpd). */
-export const installsWebServer = memoByText((userData: string): boolean => WEB_SERVER.test(userData) && INSTALLS.test(userData));
+export const installsWebServer = memoByText(
+    (userData: string): boolean => WEB_SERVER.test(userData) && INSTALLS.test(userData),
+);
 
 /** A literal secret found in user data: what kind, on which line, under which variable (the value itself is never returned). */
 export interface SecretFinding {
@@ -120,35 +125,43 @@ function isPublicKeyMaterial(bytes: Buffer): boolean {
 }
 
 /** Literal secrets in user data. References such as $(cat /f), ${VAR}, *_FILE=/path are not secrets. */
-export const secretsIn: (userData: string) => readonly SecretFinding[] = memoByText((userData: string): SecretFinding[] => {
-    const findings: SecretFinding[] = [];
-    const lines = userData.split(/\r?\n/);
-    lines.forEach((text, i) => {
-        for (const [kind, pattern] of TOKEN_PATTERNS) {
-            if (pattern.test(text)) findings.push({ kind, line: i + 1 });
-        }
-        if (TOKEN_PATTERNS.some(([, p]) => p.test(text))) return;
-        const assignments = [...text.matchAll(ASSIGNMENT)];
-        const urls: string[] = [];
-        for (const url of text.matchAll(URL_WITH_PASSWORD)) {
-            if (isReference(url[2])) continue;
-            urls.push(url[0]);
-            const owner = assignments.find((a) => a[2].includes(url[0]));
-            findings.push({ kind: `a password in a ${url[1].toLowerCase()}:// URL`, line: i + 1, ...(owner ? { key: owner[1] } : {}) });
-        }
-        for (const [, key, value] of assignments) {
-            if (/_FILE$|_PATH$|_REF$/i.test(key) || isReference(value) || urls.some((u) => value.includes(u))) continue;
-            if (CREDENTIAL_KEY.test(key)) {
-                findings.push({ kind: `a literal value for ${key}`, line: i + 1, key });
-                continue;
+export const secretsIn: (userData: string) => readonly SecretFinding[] = memoByText(
+    (userData: string): SecretFinding[] => {
+        const findings: SecretFinding[] = [];
+        const lines = userData.split(/\r?\n/);
+        lines.forEach((text, i) => {
+            for (const [kind, pattern] of TOKEN_PATTERNS) {
+                if (pattern.test(text)) findings.push({ kind, line: i + 1 });
             }
-            if (!KEY_MATERIAL_KEY.test(key) || PUBLIC_KEY_NAME.test(key)) continue;
-            const bytes = encodedBytes(value);
-            if (bytes && !isPublicKeyMaterial(bytes)) findings.push({ kind: `a literal value for ${key}`, line: i + 1, key });
-        }
-    });
-    return findings;
-});
+            if (TOKEN_PATTERNS.some(([, p]) => p.test(text))) return;
+            const assignments = [...text.matchAll(ASSIGNMENT)];
+            const urls: string[] = [];
+            for (const url of text.matchAll(URL_WITH_PASSWORD)) {
+                if (isReference(url[2])) continue;
+                urls.push(url[0]);
+                const owner = assignments.find((a) => a[2].includes(url[0]));
+                findings.push({
+                    kind: `a password in a ${url[1].toLowerCase()}:// URL`,
+                    line: i + 1,
+                    ...(owner ? { key: owner[1] } : {}),
+                });
+            }
+            for (const [, key, value] of assignments) {
+                if (/_FILE$|_PATH$|_REF$/i.test(key) || isReference(value) || urls.some((u) => value.includes(u)))
+                    continue;
+                if (CREDENTIAL_KEY.test(key)) {
+                    findings.push({ kind: `a literal value for ${key}`, line: i + 1, key });
+                    continue;
+                }
+                if (!KEY_MATERIAL_KEY.test(key) || PUBLIC_KEY_NAME.test(key)) continue;
+                const bytes = encodedBytes(value);
+                if (bytes && !isPublicKeyMaterial(bytes))
+                    findings.push({ kind: `a literal value for ${key}`, line: i + 1, key });
+            }
+        });
+        return findings;
+    },
+);
 
 /** File modes that only the owner can read: what a secrets file on a host should have. */
 const OWNER_ONLY_MODE = /^0?[0-7]?[46]00$/;
@@ -170,7 +183,13 @@ export const ownerOnlyFileLines = memoByText((userData: string): ReadonlySet<num
         if (!isMap(entry)) continue;
         const mode = entry.get("permissions");
         const content = entry.get("content", true) as { range?: [number, number, number] } | undefined;
-        if (typeof mode !== "string" || !OWNER_ONLY_MODE.test(mode) || entry.get("encoding") !== undefined || !content?.range) continue;
+        if (
+            typeof mode !== "string" ||
+            !OWNER_ONLY_MODE.test(mode) ||
+            entry.get("encoding") !== undefined ||
+            !content?.range
+        )
+            continue;
         const [start, , end] = content.range;
         for (let line = lineAt(start); line <= lineAt(Math.max(start, end - 1)); line++) lines.add(line);
     }
@@ -181,7 +200,11 @@ export const ownerOnlyFileLines = memoByText((userData: string): ReadonlySet<num
 const METRICS_SERVER = /(?<![\w.+/-])(prometheus|grafana|victoria-metrics|zabbix-server-\w+)(?::[\w.-]+)?(?![\w.+/-])/i;
 
 /** True when the user data installs or runs a metrics server (Prometheus, Grafana, VictoriaMetrics, Zabbix). */
-export const installsMetricsServer = memoByText((userData: string): boolean => METRICS_SERVER.test(userData) && INSTALLS.test(userData));
+export const installsMetricsServer = memoByText(
+    (userData: string): boolean => METRICS_SERVER.test(userData) && INSTALLS.test(userData),
+);
 
 /** True when the user data installs a metrics server and no web server or proxy: a host off the request path. */
-export const onlyWatches = memoByText((userData: string): boolean => installsMetricsServer(userData) && !installsWebServer(userData));
+export const onlyWatches = memoByText(
+    (userData: string): boolean => installsMetricsServer(userData) && !installsWebServer(userData),
+);

@@ -6,7 +6,14 @@ import { Monitoring } from "../../components/monitoring";
 import { ServerPool } from "../../components/serverPool";
 import { recorder } from "../support/hooks";
 
-const droplet = { size: "s-1vcpu-1gb", region: "nyc3", vpcUuid: "vpc", tags: ["t"], userData: "#cloud-config\n", monitoring: false };
+const droplet = {
+    size: "s-1vcpu-1gb",
+    region: "nyc3",
+    vpcUuid: "vpc",
+    tags: ["t"],
+    userData: "#cloud-config\n",
+    monitoring: false,
+};
 
 describe("Component arguments", () => {
     it("refuses a server pool with no droplets and no SSH key, listing both, before creating anything", async () => {
@@ -66,13 +73,23 @@ describe("Component arguments", () => {
                     trustedTags: [],
                     protect: false,
                 }),
-            { message: 'Invalid arguments for Database "db":\n  - standbyNodes: must be an integer from 0 to 2; got "3".' },
+            {
+                message:
+                    'Invalid arguments for Database "db":\n  - standbyNodes: must be an integer from 0 to 2; got "3".',
+            },
         );
     });
 
     it("refuses alerts without a target", () => {
         assert.throws(
-            () => new Monitoring("m", { dropletTags: [], loadBalancerIds: [], databaseIds: [], url: "https://example.com", targets: { emails: [] } }),
+            () =>
+                new Monitoring("m", {
+                    dropletTags: [],
+                    loadBalancerIds: [],
+                    databaseIds: [],
+                    url: "https://example.com",
+                    targets: { emails: [] },
+                }),
             {
                 message:
                     'Invalid arguments for Monitoring "m":\n  - targets: at least one e-mail or Slack target is required; an alert nobody receives is no alert; got none.',

@@ -7,7 +7,10 @@ describe("data-loss guard (pure)", () => {
     });
 
     it("lists the previous data resources the update no longer has, in their previous order", () => {
-        assert.deepEqual(lostDataResources(["a-db-cluster", "a-db-replica-0", "a-cache-cluster"], ["a-db-cluster"]), ["a-db-replica-0", "a-cache-cluster"]);
+        assert.deepEqual(lostDataResources(["a-db-cluster", "a-db-replica-0", "a-cache-cluster"], ["a-db-cluster"]), [
+            "a-db-replica-0",
+            "a-cache-cluster",
+        ]);
     });
 
     it("ignores data resources the update adds", () => {

@@ -6,7 +6,10 @@ import { RecordedResource, plain, redact } from "../../plan/capture/recorder";
 import { exampleConfig, byName, runProgram, short } from "../support/program";
 
 const inputs = (r: RecordedResource) => plain(r.inputs) as Record<string, any>;
-const haproxy = (tier: number, extra: Record<string, unknown> = {}) => ({ ...exampleConfig(tier), loadBalancer: { engine: "haproxy", ...extra } });
+const haproxy = (tier: number, extra: Record<string, unknown> = {}) => ({
+    ...exampleConfig(tier),
+    loadBalancer: { engine: "haproxy", ...extra },
+});
 const namesOf = (resources: RecordedResource[], type: string) =>
     resources
         .filter((r) => r.type.endsWith(type))
@@ -57,9 +60,15 @@ describe("Load balancer engine: haproxy", () => {
 
     it("balances the web droplets' private addresses with the chosen algorithm, and TLS from tier 2", async () => {
         const { resources } = await runProgram(haproxy(2, { algorithm: "leastconn" }));
-        const config = parseYaml(inputs(byName(resources, "webstack-haproxy-0")).userData) as { write_files: { path: string; content: string }[] };
+        const config = parseYaml(inputs(byName(resources, "webstack-haproxy-0")).userData) as {
+            write_files: { path: string; content: string }[];
+        };
         const cfg = config.write_files.find((f) => f.path === "/etc/haproxy/haproxy.cfg")!.content;
-        for (const i of [0, 1]) assert.ok(cfg.includes(`${byName(resources, `webstack-web-${i}`).state.ipv4AddressPrivate}:80`), `web-${i} is a backend`);
+        for (const i of [0, 1])
+            assert.ok(
+                cfg.includes(`${byName(resources, `webstack-web-${i}`).state.ipv4AddressPrivate}:80`),
+                `web-${i} is a backend`,
+            );
         assert.match(cfg, /balance leastconn/);
         assert.match(cfg, /bind :443 ssl crt/);
     });
@@ -97,10 +106,18 @@ describe("Autoscaled pools", () => {
         });
         // Issue 15: only the monitor is a fixed droplet; with no fixed web droplet it has no web targets to discover.
         assert.deepEqual(namesOf(resources, "droplet:Droplet"), ["webstack-monitor-0"]);
-        assert.equal(namesOf(resources, "dnsRecord:DnsRecord").filter((n) => n.startsWith("webstack-metrics-web")).length, 0);
+        assert.equal(
+            namesOf(resources, "dnsRecord:DnsRecord").filter((n) => n.startsWith("webstack-metrics-web")).length,
+            0,
+        );
         assert.deepEqual(namesOf(resources, "DropletAutoscale"), ["webstack-app-pool", "webstack-web-pool"]);
         const web = inputs(byName(resources, "webstack-web-pool"));
-        assert.deepEqual(web.config, { minInstances: 2, maxInstances: 6, targetCpuUtilization: 0.7, cooldownMinutes: 5 });
+        assert.deepEqual(web.config, {
+            minInstances: 2,
+            maxInstances: 6,
+            targetCpuUtilization: 0.7,
+            cooldownMinutes: 5,
+        });
         assert.deepEqual(web.dropletTemplate.tags, ["webstack", "webstack-dev", "webstack-dev-web"]);
         assert.deepEqual(inputs(byName(resources, "webstack-app-pool")).config, {
             minInstances: 3,
@@ -108,12 +125,20 @@ describe("Autoscaled pools", () => {
             targetCpuUtilization: 0.6,
             cooldownMinutes: 5,
         });
-        assert.equal(inputs(byName(resources, "webstack-lb-0")).dropletTag, "webstack-dev-web", "the load balancer finds members by tag");
+        assert.equal(
+            inputs(byName(resources, "webstack-lb-0")).dropletTag,
+            "webstack-dev-web",
+            "the load balancer finds members by tag",
+        );
     });
 
     for (const tier of [2, 3]) {
         it(`pushes an autoscaled web pool's requests per second to the monitor at tier ${tier}: agent in the template, receiver behind a DNS name, firewall from the web tag, the request-rate alerts (issue 15)`, async () => {
-            const { resources } = await runProgram({ ...exampleConfig(tier), adminCidrs: [], web: { autoscale: { min: 2, max: 6 } } });
+            const { resources } = await runProgram({
+                ...exampleConfig(tier),
+                adminCidrs: [],
+                web: { autoscale: { min: 2, max: 6 } },
+            });
             const monitor = byName(resources, "webstack-monitor-0");
             assert.deepEqual(inputs(byName(resources, "webstack-metrics-push")), {
                 domain: "example.com",
@@ -123,19 +148,31 @@ describe("Autoscaled pools", () => {
                 ttl: 300,
             });
             type Files = { write_files: { path: string; content: string }[] };
-            const fileIn = (userData: string, p: string) => (parseYaml(userData) as Files).write_files.find((f) => f.path === p)?.content;
+            const fileIn = (userData: string, p: string) =>
+                (parseYaml(userData) as Files).write_files.find((f) => f.path === p)?.content;
             const pool = byName(resources, "webstack-web-pool");
             const template = inputs(pool).dropletTemplate.userData as string;
-            assert.match(fileIn(template, "/etc/prometheus/webstack-agent.yml")!, /url: http:\/\/webstack-metrics-push\.example\.com:9091\/api\/v1\/write\n/);
+            assert.match(
+                fileIn(template, "/etc/prometheus/webstack-agent.yml")!,
+                /url: http:\/\/webstack-metrics-push\.example\.com:9091\/api\/v1\/write\n/,
+            );
             const writer = byName(resources, "webstack-logs-writer").state.password as string;
             const password = createHmac("sha256", writer).update("webstack metrics push").digest("hex");
             assert.equal(fileIn(template, "/etc/prometheus/secrets/metrics-push-password"), password);
-            assert.equal(fileIn(inputs(monitor).userData, "/etc/nginx/webstack-metrics-push.htpasswd"), `webstack-push:{PLAIN}${password}\n`);
-            assert.equal((redact(pool.inputs) as { dropletTemplate: { userData: unknown } }).dropletTemplate.userData, "[secret]");
+            assert.equal(
+                fileIn(inputs(monitor).userData, "/etc/nginx/webstack-metrics-push.htpasswd"),
+                `webstack-push:{PLAIN}${password}\n`,
+            );
+            assert.equal(
+                (redact(pool.inputs) as { dropletTemplate: { userData: unknown } }).dropletTemplate.userData,
+                "[secret]",
+            );
             assert.deepEqual(inputs(byName(resources, "webstack-firewall-monitor")).inboundRules, [
                 { protocol: "tcp", portRange: "9091", sourceTags: ["webstack-dev-web"] },
             ]);
-            const lbs = resources.filter((r) => r.type.endsWith("loadBalancer:LoadBalancer") && r.name.startsWith("webstack-lb-")).map((r) => r.id);
+            const lbs = resources
+                .filter((r) => r.type.endsWith("loadBalancer:LoadBalancer") && r.name.startsWith("webstack-lb-"))
+                .map((r) => r.id);
             assert.equal(lbs.length, tier === 3 ? 2 : 1);
             assert.deepEqual(inputs(byName(resources, "webstack-firewall-web")).inboundRules, [
                 { protocol: "tcp", portRange: "80", sourceLoadBalancerUids: lbs },
@@ -153,19 +190,36 @@ describe("Autoscaled pools", () => {
             web: { autoscale: { min: 2, max: 6 } },
             app: { count: 2 },
         });
-        const has = (userData: string, p: string) => (parseYaml(userData) as { write_files: { path: string }[] }).write_files.some((f) => f.path === p);
-        assert.equal(has(inputs(byName(resources, "webstack-web-pool")).dropletTemplate.userData, "/etc/prometheus/secrets/metrics-push-password"), false);
-        assert.equal(has(inputs(byName(resources, "webstack-monitor-0")).userData, "/etc/nginx/webstack-metrics-push.htpasswd"), false);
+        const has = (userData: string, p: string) =>
+            (parseYaml(userData) as { write_files: { path: string }[] }).write_files.some((f) => f.path === p);
+        assert.equal(
+            has(
+                inputs(byName(resources, "webstack-web-pool")).dropletTemplate.userData,
+                "/etc/prometheus/secrets/metrics-push-password",
+            ),
+            false,
+        );
+        assert.equal(
+            has(inputs(byName(resources, "webstack-monitor-0")).userData, "/etc/nginx/webstack-metrics-push.htpasswd"),
+            false,
+        );
     });
 
     it("refuses autoscale with a fixed count, at tier 0, and with the haproxy engine", async () => {
-        await assert.rejects(runProgram({ ...exampleConfig(1), web: { count: 3, autoscale: { min: 2 } }, loadBalancer: { engine: "haproxy" } }), {
-            message: [
-                'Invalid configuration for stack "dev":',
-                "  - webstack:web.count: conflicts with web.autoscale; a pool is either fixed or autoscaled; got \"3\". Fix: pulumi config rm --path 'webstack:web.count'",
-                '  - webstack:web.autoscale: needs the managed engine; HAProxy droplets list their backends\' addresses, which an autoscale pool does not have in advance; got "{"min":2}". Fix: pulumi config set --path \'webstack:loadBalancer.engine\' managed',
-            ].join("\n"),
-        });
+        await assert.rejects(
+            runProgram({
+                ...exampleConfig(1),
+                web: { count: 3, autoscale: { min: 2 } },
+                loadBalancer: { engine: "haproxy" },
+            }),
+            {
+                message: [
+                    'Invalid configuration for stack "dev":',
+                    "  - webstack:web.count: conflicts with web.autoscale; a pool is either fixed or autoscaled; got \"3\". Fix: pulumi config rm --path 'webstack:web.count'",
+                    '  - webstack:web.autoscale: needs the managed engine; HAProxy droplets list their backends\' addresses, which an autoscale pool does not have in advance; got "{"min":2}". Fix: pulumi config set --path \'webstack:loadBalancer.engine\' managed',
+                ].join("\n"),
+            },
+        );
         await assert.rejects(
             runProgram({ ...exampleConfig(0), web: { autoscale: { min: 2 } } }),
             /webstack:web.autoscale: applies only at tier 1 and above \(tier 0 is one server by design\)/,

@@ -23,7 +23,10 @@ describe("LogStore (issue 15)", () => {
         const { resources } = await runProgram(exampleConfig(2));
         const cluster = byName(resources, "webstack-logs-cluster");
         const { engine, version, size, nodeCount, privateNetworkUuid } = inputs(cluster);
-        assert.deepEqual({ engine, version, size, nodeCount }, { engine: "opensearch", version: "2", size: "db-s-1vcpu-2gb", nodeCount: 1 });
+        assert.deepEqual(
+            { engine, version, size, nodeCount },
+            { engine: "opensearch", version: "2", size: "db-s-1vcpu-2gb", nodeCount: 1 },
+        );
         assert.equal(privateNetworkUuid, byName(resources, "webstack-network-vpc").id);
         assert.equal(cluster.protect, true);
     });
@@ -59,8 +62,20 @@ describe("LogStore (issue 15)", () => {
             const writer = byName(resources, "webstack-logs-writer").state.password as string;
             const host = byName(resources, "webstack-logs-cluster").state.privateHost as string;
             assert.deepEqual(
-                { clusterId: i.clusterId, name: i.name, indexPrefix: i.indexPrefix, indexDaysMax: i.indexDaysMax, timeoutSeconds: i.timeoutSeconds },
-                { clusterId: byName(resources, cluster).id, name: `webstack-${role}`, indexPrefix: `logs-${role}`, indexDaysMax: 30, timeoutSeconds: 30 },
+                {
+                    clusterId: i.clusterId,
+                    name: i.name,
+                    indexPrefix: i.indexPrefix,
+                    indexDaysMax: i.indexDaysMax,
+                    timeoutSeconds: i.timeoutSeconds,
+                },
+                {
+                    clusterId: byName(resources, cluster).id,
+                    name: `webstack-${role}`,
+                    indexPrefix: `logs-${role}`,
+                    indexDaysMax: 30,
+                    timeoutSeconds: 30,
+                },
             );
             assert.equal(i.endpoint, `https://log-writer:${writer}@${host}:25060`);
             assert.ok(isSecret(sink.inputs.endpoint), `${role} sink endpoint is not a secret`);

@@ -81,7 +81,8 @@ interface Property {
     plain?: boolean;
 }
 const refName = (ref: string) => ref.replace("#/types/webstack:index:", "");
-const typeOf = (p: Property): string => (p.$ref ? refName(p.$ref) : p.type === "array" ? `${typeOf(p.items!)}[]` : p.type!);
+const typeOf = (p: Property): string =>
+    p.$ref ? refName(p.$ref) : p.type === "array" ? `${typeOf(p.items!)}[]` : p.type!;
 
 /** The schema property of a config path (`web.count`: property `count` of the type `web` refers to). */
 function propertyAt(schema: any, path: string): Property | undefined {
@@ -92,7 +93,8 @@ function propertyAt(schema: any, path: string): Property | undefined {
 }
 
 const camel = (snake: string) => snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-const codeBlocks = (markdown: string, lang: string) => [...markdown.matchAll(new RegExp("```" + lang + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]);
+const codeBlocks = (markdown: string, lang: string) =>
+    [...markdown.matchAll(new RegExp("```" + lang + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]);
 
 /** `name=` keyword arguments at the top level of every `<prefix>Callee(...)` call in Python source. */
 function pythonCalls(source: string, prefix: string): { callee: string; kwargs: string[] }[] {
@@ -112,7 +114,14 @@ function pythonCalls(source: string, prefix: string): { callee: string; kwargs: 
 }
 
 /** A resource as the engine keys it, with what decides its desired state. */
-const shape = (r: RecordedResource) => ({ urn: r.urn, type: r.type, custom: r.custom, parent: r.parent, protect: r.protect, inputs: redact(r.inputs) });
+const shape = (r: RecordedResource) => ({
+    urn: r.urn,
+    type: r.type,
+    custom: r.custom,
+    parent: r.parent,
+    protect: r.protect,
+    inputs: redact(r.inputs),
+});
 const byUrn = (a: { urn: string }, b: { urn: string }) => a.urn.localeCompare(b.urn);
 
 describe("WebStack as a component package (the provider host over gRPC)", function () {
@@ -136,7 +145,10 @@ describe("WebStack as a component package (the provider host over gRPC)", functi
 
     it("has every stack config key as a typed input, described by its sentence from the key table", () => {
         const found = Object.fromEntries(CONFIG_PATHS.map((path) => [path, propertyAt(schema, path)]));
-        assert.deepEqual(Object.fromEntries(Object.entries(found).map(([path, p]) => [path, p && typeOf(p)])), EXPECTED_TYPES);
+        assert.deepEqual(
+            Object.fromEntries(Object.entries(found).map(([path, p]) => [path, p && typeOf(p)])),
+            EXPECTED_TYPES,
+        );
         assert.deepEqual(
             Object.fromEntries(Object.entries(found).map(([path, p]) => [path, p?.description])),
             Object.fromEntries(CONFIG_PATHS.map((path) => [path, CONFIG_DOCS[path]])),
@@ -154,20 +166,31 @@ describe("WebStack as a component package (the provider host over gRPC)", functi
 
     it("types its outputs and marks the database URI and the app's secrets as secret", () => {
         const props = schema.resources[TOKEN].properties as Record<string, Property>;
-        assert.deepEqual(Object.fromEntries(Object.entries(props).map(([name, p]) => [name, `${typeOf(p)}${p.secret ? " (secret)" : ""}`])), {
-            url: "string",
-            loadBalancerIps: "string[]",
-            dropletIps: "string[]",
-            databaseHost: "string",
-            databaseUri: "string (secret)",
-            appSecretsEnv: "string (secret)",
-            cdnEndpoint: "string",
-            dnsRecords: "string[]",
-            logsDashboardsUrl: "string",
-            logsDashboardsPassword: "string (secret)",
-            dataResources: "string[]",
-        });
-        assert.deepEqual(schema.resources[TOKEN].required, ["dataResources", "dnsRecords", "dropletIps", "loadBalancerIps", "url"]);
+        assert.deepEqual(
+            Object.fromEntries(
+                Object.entries(props).map(([name, p]) => [name, `${typeOf(p)}${p.secret ? " (secret)" : ""}`]),
+            ),
+            {
+                url: "string",
+                loadBalancerIps: "string[]",
+                dropletIps: "string[]",
+                databaseHost: "string",
+                databaseUri: "string (secret)",
+                appSecretsEnv: "string (secret)",
+                cdnEndpoint: "string",
+                dnsRecords: "string[]",
+                logsDashboardsUrl: "string",
+                logsDashboardsPassword: "string (secret)",
+                dataResources: "string[]",
+            },
+        );
+        assert.deepEqual(schema.resources[TOKEN].required, [
+            "dataResources",
+            "dnsRecords",
+            "dropletIps",
+            "loadBalancerIps",
+            "url",
+        ]);
     });
 
     it("constructs a tier-2 WebStack with exactly the resources index.ts creates from the same config", async () => {
@@ -177,11 +200,21 @@ describe("WebStack as a component package (the provider host over gRPC)", functi
         const site = expected.find((r) => r.type === "webstack:components:WebStack")!;
 
         recorder.reset();
-        const built = await host.construct({ project: "webstack", stack: "dev", name: "webstack", type: TOKEN, inputs: config, parent: site.parent });
+        const built = await host.construct({
+            project: "webstack",
+            stack: "dev",
+            name: "webstack",
+            type: TOKEN,
+            inputs: config,
+            parent: site.parent,
+        });
         const constructed = [...recorder.resources].sort((a, b) => a.order - b.order);
 
         assert.equal(built.urn, site.urn);
-        assert.ok(expected.length > 40, `a tier-2 stack has more than 40 resources; index.ts created ${expected.length}`);
+        assert.ok(
+            expected.length > 40,
+            `a tier-2 stack has more than 40 resources; index.ts created ${expected.length}`,
+        );
         assert.deepEqual(constructed.map(shape).sort(byUrn), expected.map(shape).sort(byUrn));
         assert.equal(built.state.url, output(program, "url").value);
         assert.deepEqual(built.state.dropletIps, output(program, "dropletIps").value);
@@ -203,7 +236,10 @@ describe("WebStack as a component package (the provider host over gRPC)", functi
         const calls = pythonCalls(python, "webstack.");
         assert.ok(calls.length >= 4, "the Python example constructs a WebStack with nested args");
         for (const { callee, kwargs } of calls) {
-            const props = callee === "WebStack" ? resource.inputProperties : schema.types[`webstack:index:${callee.replace(/Args$/, "")}`]?.properties;
+            const props =
+                callee === "WebStack"
+                    ? resource.inputProperties
+                    : schema.types[`webstack:index:${callee.replace(/Args$/, "")}`]?.properties;
             for (const kw of kwargs) expectIn(`python ${callee}`, props, camel(kw));
         }
         for (const m of python.matchAll(/site\.(\w+)/g)) expectIn("python output", resource.properties, camel(m[1]));
@@ -219,10 +255,12 @@ describe("WebStack as a component package (the provider host over gRPC)", functi
             expectIn("yaml", resource.inputProperties, key);
             const ref: string | undefined = resource.inputProperties[key]?.$ref;
             if (ref && typeof value === "object" && value !== null && !Array.isArray(value)) {
-                for (const sub of Object.keys(value)) expectIn(`yaml ${key}`, schema.types[ref.replace("#/types/", "")]?.properties, sub);
+                for (const sub of Object.keys(value))
+                    expectIn(`yaml ${key}`, schema.types[ref.replace("#/types/", "")]?.properties, sub);
             }
         }
-        for (const ref of Object.values(program.outputs)) expectIn("yaml output", resource.properties, /^\$\{shop\.(\w+)\}$/.exec(ref)![1]);
+        for (const ref of Object.values(program.outputs))
+            expectIn("yaml output", resource.properties, /^\$\{shop\.(\w+)\}$/.exec(ref)![1]);
         assert.deepEqual(missing, []);
         // The example is a valid stack, not only well-named.
         parseStackConfig("dev", encodeArgs(shop.properties as unknown as WebStackArgs));

@@ -10,7 +10,9 @@ const KEPT_TYPES = [...DATA_BEARING_TYPES, "digitalocean:index/vpc:Vpc"];
 function dataResources(resources: RecordedResource[]): Map<string, Record<string, unknown>> {
     const inputsOf = (r: RecordedResource) => plain(r.inputs) as Record<string, unknown>;
     return new Map(
-        resources.filter((r) => KEPT_TYPES.includes(r.type)).map((r) => [r.urn, Object.fromEntries(FORCE_NEW[r.type].map((k) => [k, inputsOf(r)[k]]))]),
+        resources
+            .filter((r) => KEPT_TYPES.includes(r.type))
+            .map((r) => [r.urn, Object.fromEntries(FORCE_NEW[r.type].map((k) => [k, inputsOf(r)[k]]))]),
     );
 }
 
@@ -90,7 +92,11 @@ describe("Downgrades that would delete data", () => {
     it("allows the same downgrade with allowDataLoss", async () => {
         const previous = await previousOf(exampleConfig(3));
         const run = await runProgram({ ...exampleConfig(2), allowDataLoss: true }, { previous });
-        assert.deepEqual(output(run, "dataResources").value, ["webstack-db-cluster", "webstack-db-replica-0", "webstack-logs-cluster"]);
+        assert.deepEqual(output(run, "dataResources").value, [
+            "webstack-db-cluster",
+            "webstack-db-replica-0",
+            "webstack-logs-cluster",
+        ]);
         assert.ok(run.resources.some((r) => r.name === "webstack-db-cluster"));
     });
 
@@ -100,13 +106,21 @@ describe("Downgrades that would delete data", () => {
             runProgram(exampleConfig(1), { previous }),
             /would delete or replace 1 data-bearing resource\(s\) of stack "dev": "webstack-web-0" \(tier 1 keeps no data in them\)/,
         );
-        await runProgram({ ...exampleConfig(1), allowDataLoss: true }, { previous: await previousOf(exampleConfig(0)) });
+        await runProgram(
+            { ...exampleConfig(1), allowDataLoss: true },
+            { previous: await previousOf(exampleConfig(0)) },
+        );
     });
 
     it("protects tier 0's droplet, unless the update allows data loss", async () => {
-        const protectOf = async (config: Record<string, unknown>) => (await runProgram(config)).resources.find((r) => r.name === "webstack-web-0")!.protect;
+        const protectOf = async (config: Record<string, unknown>) =>
+            (await runProgram(config)).resources.find((r) => r.name === "webstack-web-0")!.protect;
         assert.deepEqual(
-            [await protectOf(exampleConfig(0)), await protectOf({ ...exampleConfig(0), allowDataLoss: true }), await protectOf(exampleConfig(1))],
+            [
+                await protectOf(exampleConfig(0)),
+                await protectOf({ ...exampleConfig(0), allowDataLoss: true }),
+                await protectOf(exampleConfig(1)),
+            ],
             [true, false, false],
         );
     });

@@ -45,9 +45,17 @@ function tier1(): string[] {
 }
 const MONITORING = [
     "Monitoring webstack-monitoring",
-    ...["droplet-cpu", "droplet-memory", "droplet-disk", "lb-5xx", "lb-droplet-health", "lb-latency", "db-cpu", "db-memory", "db-disk"].map(
-        (k) => `MonitorAlert webstack-monitoring-${k}`,
-    ),
+    ...[
+        "droplet-cpu",
+        "droplet-memory",
+        "droplet-disk",
+        "lb-5xx",
+        "lb-droplet-health",
+        "lb-latency",
+        "db-cpu",
+        "db-memory",
+        "db-disk",
+    ].map((k) => `MonitorAlert webstack-monitoring-${k}`),
     "UptimeCheck webstack-monitoring-uptime",
     ...["down", "latency", "ssl-expiry"].map((k) => `UptimeAlert webstack-monitoring-uptime-${k}`),
 ];
@@ -132,7 +140,14 @@ describe("WebStack: resources per tier", () => {
     it("creates no load balancer, managed database or firewall at tier 0", async () => {
         const { resources } = await runProgram(exampleConfig(0));
         const types = new Set(resources.map((r) => r.type.split(":").pop()));
-        for (const absent of ["LoadBalancer", "DatabaseCluster", "Firewall", "DatabaseFirewall", "MonitorAlert", "Certificate"])
+        for (const absent of [
+            "LoadBalancer",
+            "DatabaseCluster",
+            "Firewall",
+            "DatabaseFirewall",
+            "MonitorAlert",
+            "Certificate",
+        ])
             assert.equal(types.has(absent), false, absent);
     });
 
@@ -150,10 +165,18 @@ describe("WebStack: resources per tier", () => {
     it("points one A record per name at each public load balancer at tier 3", async () => {
         const { resources } = await runProgram(exampleConfig(3));
         const ips = ["webstack-lb-0", "webstack-lb-1"].map((n) => byName(resources, n).state.ip);
-        const records = resources.filter((r) => r.type.endsWith("DnsRecord")).map((r) => `${inputs(r).name} ${inputs(r).value}`);
+        const records = resources
+            .filter((r) => r.type.endsWith("DnsRecord"))
+            .map((r) => `${inputs(r).name} ${inputs(r).value}`);
         // Issue 15: plus one record per web droplet's private address, which the monitor discovers them by.
         const webIps = range(4, (i) => String(byName(resources, `webstack-web-${i}`).state.ipv4AddressPrivate));
-        assert.deepEqual(sorted(records), sorted([...ips.flatMap((ip) => [`@ ${ip}`, `www ${ip}`]), ...webIps.map((ip) => `webstack-metrics-web ${ip}`)]));
+        assert.deepEqual(
+            sorted(records),
+            sorted([
+                ...ips.flatMap((ip) => [`@ ${ip}`, `www ${ip}`]),
+                ...webIps.map((ip) => `webstack-metrics-web ${ip}`),
+            ]),
+        );
     });
 
     it("honours pool, load balancer and replica overrides", async () => {
@@ -172,7 +195,9 @@ describe("WebStack: load balancers", () => {
     it("forwards plain HTTP to the web tag with a health check at tier 1", async () => {
         const { resources } = await runProgram(exampleConfig(1));
         const lb = inputs(byName(resources, "webstack-lb-0"));
-        assert.deepEqual(lb.forwardingRules, [{ entryProtocol: "http", entryPort: 80, targetProtocol: "http", targetPort: 80 }]);
+        assert.deepEqual(lb.forwardingRules, [
+            { entryProtocol: "http", entryPort: 80, targetProtocol: "http", targetPort: 80 },
+        ]);
         assert.equal(lb.dropletTag, "webstack-dev-web");
         assert.equal(lb.network, "EXTERNAL");
         assert.deepEqual(lb.healthcheck, {
@@ -193,11 +218,23 @@ describe("WebStack: load balancers", () => {
         const lb = inputs(byName(resources, "webstack-lb-0"));
         const certName = byName(resources, "webstack-tls-cert").state.name;
         assert.deepEqual(lb.forwardingRules, [
-            { entryProtocol: "https", entryPort: 443, targetProtocol: "http", targetPort: 80, certificateName: certName },
+            {
+                entryProtocol: "https",
+                entryPort: 443,
+                targetProtocol: "http",
+                targetPort: 80,
+                certificateName: certName,
+            },
             { entryProtocol: "http", entryPort: 80, targetProtocol: "http", targetPort: 80 },
         ]);
-        assert.deepEqual([lb.redirectHttpToHttps, lb.tlsCipherPolicy, lb.disableLetsEncryptDnsRecords], [true, "STRONG", true]);
-        assert.deepEqual(inputs(byName(resources, "webstack-tls-cert")), { type: "lets_encrypt", domains: ["example.com", "www.example.com"] });
+        assert.deepEqual(
+            [lb.redirectHttpToHttps, lb.tlsCipherPolicy, lb.disableLetsEncryptDnsRecords],
+            [true, "STRONG", true],
+        );
+        assert.deepEqual(inputs(byName(resources, "webstack-tls-cert")), {
+            type: "lets_encrypt",
+            domains: ["example.com", "www.example.com"],
+        });
     });
 
     it("puts the app pool behind an internal TCP load balancer on the app port at tier 2, so X-Forwarded-* pass through", async () => {
@@ -229,7 +266,10 @@ describe("WebStack: load balancers", () => {
     it("health-checks the web pool through nginx on the app's health path", async () => {
         const { resources } = await runProgram({ ...exampleConfig(2), app: { healthPath: "/ready" } });
         const check = inputs(byName(resources, "webstack-lb-0")).healthcheck;
-        assert.deepEqual({ protocol: check.protocol, port: check.port, path: check.path }, { protocol: "http", port: 80, path: "/ready" });
+        assert.deepEqual(
+            { protocol: check.protocol, port: check.port, path: check.path },
+            { protocol: "http", port: 80, path: "/ready" },
+        );
     });
 });
 
@@ -301,7 +341,15 @@ describe("WebStack: droplets", () => {
         ]) {
             const d = inputs(byName(resources, name));
             assert.deepEqual(
-                { tags: d.tags, sshKeys: d.sshKeys, vpcUuid: d.vpcUuid, image: d.image, size: d.size, monitoring: d.monitoring, region: d.region },
+                {
+                    tags: d.tags,
+                    sshKeys: d.sshKeys,
+                    vpcUuid: d.vpcUuid,
+                    image: d.image,
+                    size: d.size,
+                    monitoring: d.monitoring,
+                    region: d.region,
+                },
                 {
                     tags: ["webstack", "webstack-dev", `webstack-dev-${role}`],
                     sshKeys: ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"],
@@ -337,7 +385,10 @@ describe("WebStack: droplets", () => {
         const app = inputs(byName(t2.resources, "webstack-app-0")).userData as string;
         assert.doesNotMatch(web + app, /mysql-server/);
         assert.ok(web.includes(`${appLbIp}:8080`), "nginx proxies to the internal load balancer");
-        assert.ok(app.includes(byName(t2.resources, "webstack-db-cluster").state.privateHost as string), "the app knows the private database host");
+        assert.ok(
+            app.includes(byName(t2.resources, "webstack-db-cluster").state.privateHost as string),
+            "the app knows the private database host",
+        );
     });
 });
 
@@ -427,12 +478,52 @@ describe("WebStack: monitoring", () => {
                     ["webstack-dev-web", "webstack-dev-app", "webstack-dev-monitor"],
                     { emails: ["ops@example.com"] },
                 ],
-                ["v1/insights/lbaas/increase_in_http_error_rate_percentage_5xx", "GreaterThan", 5, "5m", true, lbIds, { emails: ["ops@example.com"] }],
-                ["v1/insights/lbaas/droplet_health", "LessThan", 100, "5m", true, lbIds, { emails: ["ops@example.com"] }],
-                ["v1/insights/lbaas/high_http_request_response_time_95p", "GreaterThan", 2, "5m", true, lbIds, { emails: ["ops@example.com"] }],
+                [
+                    "v1/insights/lbaas/increase_in_http_error_rate_percentage_5xx",
+                    "GreaterThan",
+                    5,
+                    "5m",
+                    true,
+                    lbIds,
+                    { emails: ["ops@example.com"] },
+                ],
+                [
+                    "v1/insights/lbaas/droplet_health",
+                    "LessThan",
+                    100,
+                    "5m",
+                    true,
+                    lbIds,
+                    { emails: ["ops@example.com"] },
+                ],
+                [
+                    "v1/insights/lbaas/high_http_request_response_time_95p",
+                    "GreaterThan",
+                    2,
+                    "5m",
+                    true,
+                    lbIds,
+                    { emails: ["ops@example.com"] },
+                ],
                 ["v1/dbaas/alerts/cpu_alerts", "GreaterThan", 80, "5m", true, dbIds, { emails: ["ops@example.com"] }],
-                ["v1/dbaas/alerts/memory_utilization_alerts", "GreaterThan", 85, "5m", true, dbIds, { emails: ["ops@example.com"] }],
-                ["v1/dbaas/alerts/disk_utilization_alerts", "GreaterThan", 80, "5m", true, dbIds, { emails: ["ops@example.com"] }],
+                [
+                    "v1/dbaas/alerts/memory_utilization_alerts",
+                    "GreaterThan",
+                    85,
+                    "5m",
+                    true,
+                    dbIds,
+                    { emails: ["ops@example.com"] },
+                ],
+                [
+                    "v1/dbaas/alerts/disk_utilization_alerts",
+                    "GreaterThan",
+                    80,
+                    "5m",
+                    true,
+                    dbIds,
+                    { emails: ["ops@example.com"] },
+                ],
             ].sort(),
         );
     });
@@ -440,22 +531,47 @@ describe("WebStack: monitoring", () => {
     it("checks the HTTPS site and alerts when it is down, slow or its certificate expires", async () => {
         const { resources } = await runProgram(exampleConfig(2));
         const check = byName(resources, "webstack-monitoring-uptime");
-        assert.deepEqual(inputs(check), { target: "https://example.com", type: "https", regions: ["us_east", "us_west", "eu_west", "se_asia"], enabled: true });
+        assert.deepEqual(inputs(check), {
+            target: "https://example.com",
+            type: "https",
+            regions: ["us_east", "us_west", "eu_west", "se_asia"],
+            enabled: true,
+        });
         const uptime = resources.filter((r) => r.type.endsWith("UptimeAlert")).map((r) => inputs(r));
         assert.deepEqual(uptime, [
             { checkId: check.id, type: "down", period: "2m", notifications: [{ emails: ["ops@example.com"] }] },
-            { checkId: check.id, type: "latency", threshold: 2000, comparison: "greater_than", period: "5m", notifications: [{ emails: ["ops@example.com"] }] },
-            { checkId: check.id, type: "ssl_expiry", threshold: 14, comparison: "less_than", period: "1h", notifications: [{ emails: ["ops@example.com"] }] },
+            {
+                checkId: check.id,
+                type: "latency",
+                threshold: 2000,
+                comparison: "greater_than",
+                period: "5m",
+                notifications: [{ emails: ["ops@example.com"] }],
+            },
+            {
+                checkId: check.id,
+                type: "ssl_expiry",
+                threshold: 14,
+                comparison: "less_than",
+                period: "1h",
+                notifications: [{ emails: ["ops@example.com"] }],
+            },
         ]);
     });
 
     it("sends alerts to Slack with the webhook URL kept secret", async () => {
         const { resources } = await runProgram(
-            { ...exampleConfig(2), alerts: { slackChannel: "#ops" }, slackWebhookUrl: "https://hooks.slack.com/services/T/B/X" },
+            {
+                ...exampleConfig(2),
+                alerts: { slackChannel: "#ops" },
+                slackWebhookUrl: "https://hooks.slack.com/services/T/B/X",
+            },
             { secretKeys: ["slackWebhookUrl"] },
         );
         const alert = byName(resources, "webstack-monitoring-droplet-cpu");
-        assert.deepEqual(inputs(alert).alerts, { slacks: [{ channel: "#ops", url: "https://hooks.slack.com/services/T/B/X" }] });
+        assert.deepEqual(inputs(alert).alerts, {
+            slacks: [{ channel: "#ops", url: "https://hooks.slack.com/services/T/B/X" }],
+        });
         assert.deepEqual(
             (redact(alert.inputs) as Record<string, unknown>).alerts,
             { slacks: [{ channel: "#ops", url: "[secret]" }] },
@@ -468,9 +584,17 @@ describe("WebStack: static assets", () => {
     it("keeps the Spaces bucket private, versioned and protected behind the CDN at tier 3", async () => {
         const { resources } = await runProgram(exampleConfig(3));
         const bucket = byName(resources, "webstack-static-bucket");
-        assert.deepEqual(inputs(bucket), { region: "nyc3", acl: "private", versioning: { enabled: true }, forceDestroy: false });
+        assert.deepEqual(inputs(bucket), {
+            region: "nyc3",
+            acl: "private",
+            versioning: { enabled: true },
+            forceDestroy: false,
+        });
         assert.equal(bucket.protect, true);
-        assert.deepEqual(inputs(byName(resources, "webstack-static-cdn")), { origin: bucket.state.bucketDomainName, ttl: 3600 });
+        assert.deepEqual(inputs(byName(resources, "webstack-static-cdn")), {
+            origin: bucket.state.bucketDomainName,
+            ttl: 3600,
+        });
     });
 });
 
@@ -479,7 +603,10 @@ describe("WebStack: secrets and replicas reach the app droplets (issue 13)", () 
         const { resources } = await runProgram(exampleConfig(2));
         const app = byName(resources, "webstack-app-0");
         assert.deepEqual(
-            { userData: (redact(app.inputs) as Record<string, unknown>).userData, declared: app.additionalSecretOutputs },
+            {
+                userData: (redact(app.inputs) as Record<string, unknown>).userData,
+                declared: app.additionalSecretOutputs,
+            },
             { userData: "[secret]", declared: ["userData"] },
         );
     });
@@ -488,7 +615,10 @@ describe("WebStack: secrets and replicas reach the app droplets (issue 13)", () 
         const { resources } = await runProgram({ ...exampleConfig(2), logs: { enabled: false } });
         const web = byName(resources, "webstack-web-0");
         assert.deepEqual(
-            { secret: (redact(web.inputs) as Record<string, unknown>).userData === "[secret]", declared: web.additionalSecretOutputs },
+            {
+                secret: (redact(web.inputs) as Record<string, unknown>).userData === "[secret]",
+                declared: web.additionalSecretOutputs,
+            },
             { secret: false, declared: [] },
         );
     });
@@ -497,7 +627,10 @@ describe("WebStack: secrets and replicas reach the app droplets (issue 13)", () 
         const { resources } = await runProgram(exampleConfig(2));
         const web = byName(resources, "webstack-web-0");
         assert.deepEqual(
-            { secret: (redact(web.inputs) as Record<string, unknown>).userData === "[secret]", declared: web.additionalSecretOutputs },
+            {
+                secret: (redact(web.inputs) as Record<string, unknown>).userData === "[secret]",
+                declared: web.additionalSecretOutputs,
+            },
             { secret: true, declared: ["userData"] },
         );
     });
@@ -519,13 +652,18 @@ describe("WebStack: secrets and replicas reach the app droplets (issue 13)", () 
     it("keeps app user data free of secrets and undeclared with secrets.delivery manual", async () => {
         const { resources } = await runProgram({ ...exampleConfig(2), secrets: { delivery: "manual" } });
         const app = byName(resources, "webstack-app-0");
-        assert.deepEqual({ declared: app.additionalSecretOutputs, password: /mock-password/.test(inputs(app).userData) }, { declared: [], password: false });
+        assert.deepEqual(
+            { declared: app.additionalSecretOutputs, password: /mock-password/.test(inputs(app).userData) },
+            { declared: [], password: false },
+        );
     });
 
     it("hands the app the replicas' private hosts as DATABASE_READ_HOSTS at tier 3", async () => {
         const { resources } = await runProgram(exampleConfig(3));
         const hosts = resources.filter((r) => r.type.endsWith("DatabaseReplica")).map((r) => r.state.privateHost);
         assert.equal(hosts.length, 2);
-        assert.ok(inputs(byName(resources, "webstack-app-0")).userData.includes(`DATABASE_READ_HOSTS=${hosts.join(",")}\n`));
+        assert.ok(
+            inputs(byName(resources, "webstack-app-0")).userData.includes(`DATABASE_READ_HOSTS=${hosts.join(",")}\n`),
+        );
     });
 });

@@ -26,9 +26,21 @@ interface Reply {
 }
 
 /** One request with a 3 s budget; `tls` adds the SNI name and the CA to trust. */
-function request(port: number, pathName: string, host: string, tls?: { ca: string; servername: string }): Promise<Reply> {
+function request(
+    port: number,
+    pathName: string,
+    host: string,
+    tls?: { ca: string; servername: string },
+): Promise<Reply> {
     return new Promise((resolve, reject) => {
-        const options = { host: "127.0.0.1", port, path: pathName, headers: { Host: host }, timeout: 3000, agent: false as const };
+        const options = {
+            host: "127.0.0.1",
+            port,
+            path: pathName,
+            headers: { Host: host },
+            timeout: 3000,
+            agent: false as const,
+        };
         const req = tls ? https.request({ ...options, ca: tls.ca, servername: tls.servername }) : http.request(options);
         req.on("response", (res) => {
             let body = "";
@@ -91,8 +103,14 @@ function loopbackHaproxy(config: string, httpPort: number, httpsPort: number): s
     return config
         .split("\n")
         .filter((l) => !/^\s+(chroot|user|group|daemon|stats socket|stats timeout|log \/dev\/log)\b/.test(l))
-        .map((l) => l.replace(/^(\s+bind ):80$/, `$1127.0.0.1:${httpPort}`).replace(/^(\s+bind ):443 /, `$1127.0.0.1:${httpsPort} `))
-        .map((l) => l.replace("default-server check inter 5s fall 3 rise 2", "default-server check inter 200ms fall 2 rise 2"))
+        .map((l) =>
+            l
+                .replace(/^(\s+bind ):80$/, `$1127.0.0.1:${httpPort}`)
+                .replace(/^(\s+bind ):443 /, `$1127.0.0.1:${httpsPort} `),
+        )
+        .map((l) =>
+            l.replace("default-server check inter 5s fall 3 rise 2", "default-server check inter 200ms fall 2 rise 2"),
+        )
         .map((l) => l.replace(/^(\s+maxconn )\d+$/, "$1256"))
         .join("\n");
 }
@@ -113,7 +131,13 @@ describe("data plane on loopback: haproxy → nginx → TCP internal LB → app 
         const tmp = tempDir("dataplane");
         remove = tmp.remove;
         const dir = tmp.dir;
-        ports = { app: await freePort(), lb: await freePort(), nginx: await freePort(), http: await freePort(), https: await freePort() };
+        ports = {
+            app: await freePort(),
+            lb: await freePort(),
+            nginx: await freePort(),
+            http: await freePort(),
+            https: await freePort(),
+        };
 
         // One self-signed certificate for apex and www, as certbot now asks Let's Encrypt for both.
         const certs = path.join(dir, "certs");
@@ -125,7 +149,9 @@ describe("data plane on loopback: haproxy → nginx → TCP internal LB → app 
         ]); // prettier-ignore
         assert.equal(made.status, 0, made.output);
         ca = fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
-        fs.writeFileSync(path.join(certs, `${DOMAIN}.pem`), ca + fs.readFileSync(path.join(dir, "key.pem"), "utf8"), { mode: 0o600 });
+        fs.writeFileSync(path.join(certs, `${DOMAIN}.pem`), ca + fs.readFileSync(path.join(dir, "key.pem"), "utf8"), {
+            mode: 0o600,
+        });
 
         app = await startApp(ports.app);
         servers.push(await startTcpProxy(ports.lb, ports.app));
@@ -137,8 +163,15 @@ describe("data plane on loopback: haproxy → nginx → TCP internal LB → app 
             behindLoadBalancer: true,
             healthPath: HEALTH,
         });
-        fs.writeFileSync(path.join(dir, "site.conf"), site.replace(`listen ${ports.nginx} `, `listen 127.0.0.1:${ports.nginx} `));
-        children.push(spawn(nginx, [...loopbackNginx(dir, path.join(dir, "site.conf")), "-g", "daemon off;"], { stdio: "ignore" }));
+        fs.writeFileSync(
+            path.join(dir, "site.conf"),
+            site.replace(`listen ${ports.nginx} `, `listen 127.0.0.1:${ports.nginx} `),
+        );
+        children.push(
+            spawn(nginx, [...loopbackNginx(dir, path.join(dir, "site.conf")), "-g", "daemon off;"], {
+                stdio: "ignore",
+            }),
+        );
 
         // HAProxy as the haproxy role renders it (TLS on, the one web server being our nginx).
         const cfg = renderHaproxyConfig({
@@ -152,9 +185,16 @@ describe("data plane on loopback: haproxy → nginx → TCP internal LB → app 
         fs.writeFileSync(path.join(dir, "haproxy.cfg"), loopbackHaproxy(cfg, ports.http, ports.https));
         const checked = run(haproxy, ["-c", "-f", path.join(dir, "haproxy.cfg")]);
         assert.equal(checked.status, 0, checked.output);
-        children.push(spawn(haproxy, ["-db", "-f", path.join(dir, "haproxy.cfg")], { stdio: process.env.DATAPLANE_DEBUG ? "inherit" : "ignore" }));
+        children.push(
+            spawn(haproxy, ["-db", "-f", path.join(dir, "haproxy.cfg")], {
+                stdio: process.env.DATAPLANE_DEBUG ? "inherit" : "ignore",
+            }),
+        );
 
-        await eventually("HAProxy serves the app over HTTPS", async () => (await request(ports.https, "/", DOMAIN, { ca, servername: DOMAIN })).status === 200);
+        await eventually(
+            "HAProxy serves the app over HTTPS",
+            async () => (await request(ports.https, "/", DOMAIN, { ca, servername: DOMAIN })).status === 200,
+        );
     });
 
     after(async () => {
@@ -166,7 +206,10 @@ describe("data plane on loopback: haproxy → nginx → TCP internal LB → app 
 
     it("redirects plain HTTP to HTTPS", async () => {
         const reply = await request(ports.http, "/shop?x=1", DOMAIN);
-        assert.deepEqual({ status: reply.status, location: reply.headers.location }, { status: 301, location: `https://${DOMAIN}/shop?x=1` });
+        assert.deepEqual(
+            { status: reply.status, location: reply.headers.location },
+            { status: 301, location: `https://${DOMAIN}/shop?x=1` },
+        );
     });
 
     it("serves www with a certificate valid for www (SNI and SAN checked by Node's TLS client)", async () => {
@@ -175,14 +218,22 @@ describe("data plane on loopback: haproxy → nginx → TCP internal LB → app 
     });
 
     it("refuses a name the certificate does not cover (the check is real)", async () => {
-        await assert.rejects(request(ports.https, "/", `shop.${DOMAIN}`, { ca, servername: `shop.${DOMAIN}` }), /altnames|Hostname/);
+        await assert.rejects(
+            request(ports.https, "/", `shop.${DOMAIN}`, { ca, servername: `shop.${DOMAIN}` }),
+            /altnames|Hostname/,
+        );
     });
 
     it("reaches the app with X-Forwarded-Proto: https and the client in X-Forwarded-For", async () => {
         const reply = await request(ports.https, "/orders", DOMAIN, { ca, servername: DOMAIN });
         const echoed = JSON.parse(reply.body) as { path: string; headers: Record<string, string> };
         assert.deepEqual(
-            { path: echoed.path, proto: echoed.headers["x-forwarded-proto"], forwardedFor: echoed.headers["x-forwarded-for"], host: echoed.headers.host },
+            {
+                path: echoed.path,
+                proto: echoed.headers["x-forwarded-proto"],
+                forwardedFor: echoed.headers["x-forwarded-for"],
+                host: echoed.headers.host,
+            },
             { path: "/orders", proto: "https", forwardedFor: "127.0.0.1, 127.0.0.1", host: DOMAIN },
         );
     });
@@ -190,13 +241,22 @@ describe("data plane on loopback: haproxy → nginx → TCP internal LB → app 
     it("turns health red when the app stops and green when it returns, at nginx and at HAProxy", async () => {
         assert.equal((await request(ports.nginx, HEALTH, DOMAIN)).status, 200);
         await stop(app!);
-        await eventually("nginx's health path fails without the app", async () => (await request(ports.nginx, HEALTH, DOMAIN)).status >= 500);
+        await eventually(
+            "nginx's health path fails without the app",
+            async () => (await request(ports.nginx, HEALTH, DOMAIN)).status >= 500,
+        );
         await eventually(
             "HAProxy takes the web server out (503)",
             async () => (await request(ports.https, "/", DOMAIN, { ca, servername: DOMAIN })).status === 503,
         );
         app = await startApp(ports.app);
-        await eventually("nginx's health path passes again", async () => (await request(ports.nginx, HEALTH, DOMAIN)).status === 200);
-        await eventually("HAProxy serves again", async () => (await request(ports.https, "/", DOMAIN, { ca, servername: DOMAIN })).status === 200);
+        await eventually(
+            "nginx's health path passes again",
+            async () => (await request(ports.nginx, HEALTH, DOMAIN)).status === 200,
+        );
+        await eventually(
+            "HAProxy serves again",
+            async () => (await request(ports.https, "/", DOMAIN, { ca, servername: DOMAIN })).status === 200,
+        );
     });
 });

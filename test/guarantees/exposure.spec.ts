@@ -27,9 +27,18 @@ describe("exposure: the computation", () => {
     it("admits exactly the union of the inbound rules of the firewalls that match a droplet by tag or id", () => {
         const exposures = computeExposure([
             fake("droplet:Droplet", "d", "1", { tags: ["web"] }),
-            fake("firewall:Firewall", "f1", "f1", { tags: ["web"], inboundRules: [{ protocol: "tcp", portRange: "22", sourceAddresses: ["203.0.113.7/32"] }] }),
-            fake("firewall:Firewall", "f2", "f2", { dropletIds: [1], inboundRules: [{ protocol: "icmp", sourceAddresses: ["0.0.0.0/0", "::/0"] }] }),
-            fake("firewall:Firewall", "f3", "f3", { tags: ["db"], inboundRules: [{ protocol: "tcp", portRange: "1-65535", sourceAddresses: ["0.0.0.0/0"] }] }),
+            fake("firewall:Firewall", "f1", "f1", {
+                tags: ["web"],
+                inboundRules: [{ protocol: "tcp", portRange: "22", sourceAddresses: ["203.0.113.7/32"] }],
+            }),
+            fake("firewall:Firewall", "f2", "f2", {
+                dropletIds: [1],
+                inboundRules: [{ protocol: "icmp", sourceAddresses: ["0.0.0.0/0", "::/0"] }],
+            }),
+            fake("firewall:Firewall", "f3", "f3", {
+                tags: ["db"],
+                inboundRules: [{ protocol: "tcp", portRange: "1-65535", sourceAddresses: ["0.0.0.0/0"] }],
+            }),
         ]);
         assert.deepEqual(
             exposures.map((e) => `${e.port}←${e.source}`),
@@ -41,7 +50,10 @@ describe("exposure: the computation", () => {
         const rules = { forwardingRules: [{ entryPort: 443 }] };
         const e = computeExposure([
             fake("loadBalancer:LoadBalancer", "pub", "a", { ...rules, network: "EXTERNAL" }),
-            fake("loadBalancer:LoadBalancer", "allow", "b", { ...rules, firewall: { allows: ["cidr:198.51.100.0/24"] } }),
+            fake("loadBalancer:LoadBalancer", "allow", "b", {
+                ...rules,
+                firewall: { allows: ["cidr:198.51.100.0/24"] },
+            }),
             fake("loadBalancer:LoadBalancer", "int", "c", { ...rules, network: "INTERNAL" }),
         ]);
         assert.deepEqual(
@@ -78,20 +90,26 @@ describe("exposure: every tier's stack", function () {
 
     for (const tier of [2, 3]) {
         const lbs = tier === 2 ? 1 : 2;
-        const entries = (prefix: string) => Array.from({ length: lbs }, (_, i) => [`${prefix}-${i}:443`, `${prefix}-${i}:80`]).flat();
+        const entries = (prefix: string) =>
+            Array.from({ length: lbs }, (_, i) => [`${prefix}-${i}:443`, `${prefix}-${i}:80`]).flat();
 
         it(`tier ${tier}: exposes exactly the public load balancers' 80 and 443 to the internet`, async () => {
             assert.deepEqual(internetFacing(await exposureOf(exampleConfig(tier))), entries("webstack-lb"));
         });
 
         it(`tier ${tier} with the haproxy engine: exposes exactly the HAProxy droplets' 80 and 443`, async () => {
-            assert.deepEqual(internetFacing(await exposureOf({ ...exampleConfig(tier), loadBalancer: { engine: "haproxy" } })), entries("webstack-haproxy"));
+            assert.deepEqual(
+                internetFacing(await exposureOf({ ...exampleConfig(tier), loadBalancer: { engine: "haproxy" } })),
+                entries("webstack-haproxy"),
+            );
         });
 
         for (const engine of ["managed", "haproxy"]) {
             it(`tier ${tier} (${engine}): the log store accepts only the tags of the droplets that ship to it (issue 15)`, async () => {
                 const exposures = await exposureOf({ ...exampleConfig(tier), loadBalancer: { engine } });
-                const sources = exposures.filter((e) => e.kind === "database" && e.target === "webstack-logs-cluster").map((e) => e.source);
+                const sources = exposures
+                    .filter((e) => e.kind === "database" && e.target === "webstack-logs-cluster")
+                    .map((e) => e.source);
                 assert.deepEqual([...new Set(sources)].sort(), [
                     "tag:webstack-dev-app",
                     ...(engine === "haproxy" ? ["tag:webstack-dev-lb"] : []),
@@ -103,7 +121,8 @@ describe("exposure: every tier's stack", function () {
                 const exposures = await exposureOf({ ...exampleConfig(tier), loadBalancer: { engine } });
                 const data = exposures.filter((e) => e.kind === "database" && e.target !== "webstack-logs-cluster");
                 // Issue 15: the monitor scrapes the MySQL cluster's metrics endpoint; the cache trusts the app alone.
-                const sourcesOf = (prefix: string) => [...new Set(data.filter((e) => e.target.startsWith(prefix)).map((e) => e.source))].sort();
+                const sourcesOf = (prefix: string) =>
+                    [...new Set(data.filter((e) => e.target.startsWith(prefix)).map((e) => e.source))].sort();
                 assert.deepEqual(sourcesOf("webstack-db-"), [APP_TAG, "tag:webstack-dev-monitor"]);
                 if (tier === 3) assert.deepEqual(sourcesOf("webstack-cache-"), [APP_TAG]);
                 const targets = [...new Set(data.map((e) => e.target))].sort();
@@ -121,7 +140,13 @@ describe("exposure: every tier's stack", function () {
                 const exposures = await exposureOf({ ...exampleConfig(tier), loadBalancer: { engine } });
                 const hosts = exposures.filter((e) => e.kind === "droplet");
                 const summary = (role: string) =>
-                    [...new Set(hosts.filter((e) => e.target.startsWith(`webstack-${role}-`)).map((e: Exposure) => `${e.port}←${e.source}`))].sort();
+                    [
+                        ...new Set(
+                            hosts
+                                .filter((e) => e.target.startsWith(`webstack-${role}-`))
+                                .map((e: Exposure) => `${e.port}←${e.source}`),
+                        ),
+                    ].sort();
                 assert.deepEqual(
                     summary("web"),
                     [
@@ -146,9 +171,16 @@ describe("exposure: every tier's stack", function () {
             ...web,
             inputs: {
                 ...web.inputs,
-                inboundRules: [...(web.inputs.inboundRules as object[]), { protocol: "tcp", portRange: "22", sourceAddresses: ["0.0.0.0/0"] }],
+                inboundRules: [
+                    ...(web.inputs.inboundRules as object[]),
+                    { protocol: "tcp", portRange: "22", sourceAddresses: ["0.0.0.0/0"] },
+                ],
             },
         };
-        assert.ok(internetFacing(computeExposure(run.resources.map((r) => (r === web ? widened : r)))).includes("webstack-web-0:22"));
+        assert.ok(
+            internetFacing(computeExposure(run.resources.map((r) => (r === web ? widened : r)))).includes(
+                "webstack-web-0:22",
+            ),
+        );
     });
 });

@@ -37,7 +37,9 @@ async function analyze(host: PolicyHost, resources: RecordedResource[], preview:
     const perResource = await Promise.all(
         resources
             .filter((r) => r.custom)
-            .map(async (r) => (await host.analyze(toAnalyzed(r, STACK_URN, r.inputs))).map((f) => ({ ...f, urn: f.urn || r.urn }))),
+            .map(async (r) =>
+                (await host.analyze(toAnalyzed(r, STACK_URN, r.inputs))).map((f) => ({ ...f, urn: f.urn || r.urn })),
+            ),
     );
     const stackWide = await host.analyzeStack([
         stackResource(STACK_URN, []),
@@ -102,7 +104,10 @@ describe("preview unknowns: the real policy pack on first-preview stacks", funct
         const firewall = previewResources.find((r) => r.name === "webstack-firewall-web")!;
         assert.ok(JSON.stringify(firewall.inputs).includes(UNKNOWN), "the web firewall's load balancer uid is unknown");
         const lb = previewResources.find((r) => r.name === "webstack-lb-0")!;
-        assert.ok(JSON.stringify(lb.inputs).includes(UNKNOWN), "the certificate name the load balancer uses is unknown");
+        assert.ok(
+            JSON.stringify(lb.inputs).includes(UNKNOWN),
+            "the certificate name the load balancer uses is unknown",
+        );
         assert.ok(previewResources.length > 40);
     });
 
@@ -110,7 +115,12 @@ describe("preview unknowns: the real policy pack on first-preview stacks", funct
         it(`${tier}: answers every Analyze and AnalyzeStack call without an error diagnostic`, () => {
             const { known, preview } = results.get(tier)!;
             assert.ok(known.length > 0);
-            for (const f of [...known, ...preview]) assert.doesNotMatch(f.message, /(TypeError|ReferenceError|is not a function|Cannot read propert)/, key(f));
+            for (const f of [...known, ...preview])
+                assert.doesNotMatch(
+                    f.message,
+                    /(TypeError|ReferenceError|is not a function|Cannot read propert)/,
+                    key(f),
+                );
         });
 
         it(`${tier}: keeps every mandatory finding mandatory, or reports it as undecided during preview`, () => {
@@ -119,7 +129,9 @@ describe("preview unknowns: the real policy pack on first-preview stacks", funct
             const previewMandatory = new Set(preview.filter((f) => f.level === "mandatory").map(key));
             const undecided = preview.filter((f) => f.level === "advisory" && UNDECIDED.test(f.message));
             const undecidedPolicies = new Set(undecided.map((f) => f.policy));
-            const silent = knownMandatory.filter((k) => !previewMandatory.has(k) && !undecidedPolicies.has(k.split(" @ ")[0]));
+            const silent = knownMandatory.filter(
+                (k) => !previewMandatory.has(k) && !undecidedPolicies.has(k.split(" @ ")[0]),
+            );
             // Every tier's example stack has mandatory findings (the seed's issues): an empty list would prove nothing.
             assert.ok(knownMandatory.length > 0, `${tier} has no mandatory finding with known values`);
             assert.deepEqual(silent, [], `silent passes in preview at ${tier}`);
@@ -128,7 +140,10 @@ describe("preview unknowns: the real policy pack on first-preview stacks", funct
         it(`${tier}: reports no mandatory finding in preview that the known values do not confirm`, () => {
             const { known, preview } = results.get(tier)!;
             const knownMandatory = new Set(known.filter((f) => f.level === "mandatory").map(key));
-            assert.deepEqual(preview.filter((f) => f.level === "mandatory" && !knownMandatory.has(key(f))).map(key), []);
+            assert.deepEqual(
+                preview.filter((f) => f.level === "mandatory" && !knownMandatory.has(key(f))).map(key),
+                [],
+            );
         });
 
         it(`${tier}: never lets an unknown escape a policy (no bare "can't run policy … during preview")`, () => {

@@ -52,7 +52,12 @@ function secretsOf(resources: RecordedResource[], extra: string[] = []): string[
         // Issue 15: the metrics push password an autoscaled web pool and the monitor hold (when the stack has the push
         // path), derived from the log writer's.
         const pushes = resources.some((p) => p.type.endsWith("DnsRecord") && p.name.endsWith("-metrics-push"));
-        if (pushes && r.type === "digitalocean:index/databaseUser:DatabaseUser" && typeof r.state.password === "string" && r.name.endsWith("-logs-writer")) {
+        if (
+            pushes &&
+            r.type === "digitalocean:index/databaseUser:DatabaseUser" &&
+            typeof r.state.password === "string" &&
+            r.name.endsWith("-logs-writer")
+        ) {
             found.add(pushPasswordFrom(r.state.password));
         }
     }
@@ -72,13 +77,17 @@ function holdsSecret(text: string, secrets: string[]): boolean {
 
 /** Fails naming where a secret (or any mock password) shows up. */
 function assertNoSecret(where: string, text: string, secrets: string[]): void {
-    for (const s of secrets) assert.ok(!text.includes(s), `${where} contains the secret ${JSON.stringify(s.slice(0, 40))}…`);
+    for (const s of secrets)
+        assert.ok(!text.includes(s), `${where} contains the secret ${JSON.stringify(s.slice(0, 40))}…`);
     assert.ok(!text.includes(MOCK_PASSWORD_PREFIX), `${where} contains a database password`);
     assert.ok(!text.includes(KEY_MARKER), `${where} contains the TLS private key`);
 }
 
 /** Runs the program, capturing whatever it (or the mock engine) writes to stdout and stderr. */
-async function runLogged(config: Record<string, unknown>, secretKeys: string[] = []): Promise<{ run: ProgramRun; log: string }> {
+async function runLogged(
+    config: Record<string, unknown>,
+    secretKeys: string[] = [],
+): Promise<{ run: ProgramRun; log: string }> {
     let log = "";
     const out = process.stdout.write.bind(process.stdout);
     const err = process.stderr.write.bind(process.stderr);
@@ -116,7 +125,12 @@ function userDataRecords(resources: RecordedResource[]): UserDataRecord[] {
         const raw = r.inputs as { userData?: unknown; dropletTemplate?: unknown };
         if (typeof plain(raw.userData) === "string") {
             return [
-                { name: r.name, text: plain(raw.userData) as string, secret: isSecret(raw.userData), declared: r.additionalSecretOutputs.includes("userData") },
+                {
+                    name: r.name,
+                    text: plain(raw.userData) as string,
+                    secret: isSecret(raw.userData),
+                    declared: r.additionalSecretOutputs.includes("userData"),
+                },
             ];
         }
         const template = plain(raw.dropletTemplate) as { userData?: unknown } | undefined;
@@ -139,8 +153,12 @@ function userDataRecords(resources: RecordedResource[]): UserDataRecord[] {
  * workers read as www-data).
  */
 function outsideRootOnlyFiles(userData: string): string {
-    const doc = parse(userData, { version: "1.1" }) as { write_files?: { path: string; permissions: string; content: string }[] };
-    const files = (doc.write_files ?? []).map((f) => (f.permissions === "0600" || f.permissions === "0640" ? { ...f, content: "" } : f));
+    const doc = parse(userData, { version: "1.1" }) as {
+        write_files?: { path: string; permissions: string; content: string }[];
+    };
+    const files = (doc.write_files ?? []).map((f) =>
+        f.permissions === "0600" || f.permissions === "0640" ? { ...f, content: "" } : f,
+    );
     return JSON.stringify({ ...doc, write_files: files });
 }
 
@@ -172,7 +190,19 @@ function runPlanChild(configFile: string, format: string): Promise<PlanResult> {
     return new Promise((done, fail) => {
         const child = spawn(
             process.execPath,
-            ["-r", "./tools/register.js", "plan/cli.ts", "--stack", "dev", "--config-file", configFile, "--format", format, "--out", out],
+            [
+                "-r",
+                "./tools/register.js",
+                "plan/cli.ts",
+                "--stack",
+                "dev",
+                "--config-file",
+                configFile,
+                "--format",
+                format,
+                "--out",
+                out,
+            ],
             { cwd: ROOT },
         );
         let stdout = "";
@@ -197,7 +227,10 @@ function runPlanChild(configFile: string, format: string): Promise<PlanResult> {
 function configFile(config: Record<string, unknown>, secure: string[] = []): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-secrets-config-"));
     const file = path.join(dir, "stack.yaml");
-    const entries = Object.entries(config).map(([k, v]) => [`webstack:${k}`, secure.includes(k) ? { secure: "AAABAHardeningCiphertext" } : v]);
+    const entries = Object.entries(config).map(([k, v]) => [
+        `webstack:${k}`,
+        secure.includes(k) ? { secure: "AAABAHardeningCiphertext" } : v,
+    ]);
     fs.writeFileSync(file, JSON.stringify({ config: Object.fromEntries(entries) }, null, 2));
     return file;
 }
@@ -206,12 +239,22 @@ describe("secrets never appear in plaintext", function () {
     this.timeout(180000);
 
     const stacks: [string, Record<string, unknown>, string[]][] = [
-        ...[0, 1, 2, 3].map((tier) => [`tier ${tier}`, exampleConfig(tier), []] as [string, Record<string, unknown>, string[]]),
+        ...[0, 1, 2, 3].map(
+            (tier) => [`tier ${tier}`, exampleConfig(tier), []] as [string, Record<string, unknown>, string[]],
+        ),
         ["tier 3 with the haproxy engine", { ...exampleConfig(3), loadBalancer: { engine: "haproxy" } }, []],
         ["tier 2 with a Slack webhook, an SMTP relay and a custom certificate", SECRET_CONFIG, SECRET_KEYS],
-        ["tier 3 with the haproxy engine and a custom certificate", { ...SECRET_CONFIG, tier: 3, loadBalancer: { engine: "haproxy" } }, SECRET_KEYS],
+        [
+            "tier 3 with the haproxy engine and a custom certificate",
+            { ...SECRET_CONFIG, tier: 3, loadBalancer: { engine: "haproxy" } },
+            SECRET_KEYS,
+        ],
         ["tier 2 with an autoscaled app pool", { ...exampleConfig(2), app: { autoscale: { min: 2, max: 4 } } }, []],
-        ["tier 2 with an autoscaled web pool, which pushes its QPS", { ...exampleConfig(2), web: { autoscale: { min: 2, max: 4 } } }, []],
+        [
+            "tier 2 with an autoscaled web pool, which pushes its QPS",
+            { ...exampleConfig(2), web: { autoscale: { min: 2, max: 4 } } },
+            [],
+        ],
         ["tier 3 with secrets.delivery manual", { ...exampleConfig(3), secrets: { delivery: "manual" } }, []],
     ];
 
@@ -259,8 +302,17 @@ describe("secrets never appear in plaintext", function () {
                 const records = userDataRecords(run.resources);
                 assert.ok(records.length > 0);
                 for (const u of records) {
-                    assertNoSecret(`${u.name}'s user data outside its 0600 files`, outsideRootOnlyFiles(u.text), secrets);
-                    if (holdsSecret(u.text, secrets)) assert.deepEqual({ secret: u.secret, declared: u.declared }, { secret: true, declared: true }, u.name);
+                    assertNoSecret(
+                        `${u.name}'s user data outside its 0600 files`,
+                        outsideRootOnlyFiles(u.text),
+                        secrets,
+                    );
+                    if (holdsSecret(u.text, secrets))
+                        assert.deepEqual(
+                            { secret: u.secret, declared: u.declared },
+                            { secret: true, declared: true },
+                            u.name,
+                        );
                 }
                 // Secrets reach droplets this way unless delivered by hand (and tier 0 generates its own on the host).
                 const expectHolders = !label.includes("manual") && Number(config.tier) >= 1;
@@ -279,7 +331,9 @@ describe("secrets never appear in plaintext", function () {
                 });
             } else if (Number(config.tier) >= 1) {
                 it("delivers the database password to the app droplets in their user data (secrets.delivery userData)", () => {
-                    const app = userDataRecords(run.resources).filter((u) => /webstack-(app|web)-/.test(u.name) && u.text.includes("docker.io"));
+                    const app = userDataRecords(run.resources).filter(
+                        (u) => /webstack-(app|web)-/.test(u.name) && u.text.includes("docker.io"),
+                    );
                     assert.ok(app.length > 0);
                     for (const u of app) assert.match(u.text, /DATABASE_PASSWORD=mock-password-\d+/, u.name);
                 });
@@ -310,10 +364,16 @@ describe("secrets never appear in plaintext", function () {
                 const secrets = secretsOf(run.resources);
                 assert.ok(secrets.length > 0);
                 const file = configFile(exampleConfig(tier));
-                const results = await Promise.all(["text", "json", "markdown"].map((format) => runPlanChild(file, format)));
+                const results = await Promise.all(
+                    ["text", "json", "markdown"].map((format) => runPlanChild(file, format)),
+                );
                 results.forEach((r, i) => {
                     assert.ok(r.code === 0 || r.code === 1, `plan failed (exit ${r.code}):\n${r.stderr}`);
-                    assertNoSecret(`plan --format ${["text", "json", "markdown"][i]}`, `${r.stdout}\n${r.stderr}\n${r.files}`, secrets);
+                    assertNoSecret(
+                        `plan --format ${["text", "json", "markdown"][i]}`,
+                        `${r.stdout}\n${r.stderr}\n${r.files}`,
+                        secrets,
+                    );
                 });
             });
         }
@@ -336,7 +396,8 @@ describe("secrets never appear in plaintext", function () {
         const monitor = userDataRecords(run.resources).filter((u) => u.name.includes("-monitor"));
         assert.equal(monitor.length, 1, "the stack has its monitor");
         assert.match(monitor[0].text, /smtp_auth_password_file/, "the monitor e-mails through the relay");
-        for (const u of userDataRecords(run.resources)) assertNoSecret(`${u.name}'s user data`, u.text, [SMTP_PASSWORD]);
+        for (const u of userDataRecords(run.resources))
+            assertNoSecret(`${u.name}'s user data`, u.text, [SMTP_PASSWORD]);
         assertNoSecret("stack outputs", JSON.stringify(planDocument(run).outputs), [SMTP_PASSWORD]);
         assertNoSecret("the program's log", log, [SMTP_PASSWORD]);
     });

@@ -4,7 +4,15 @@
 import assert from "node:assert/strict";
 import forceNewJson from "../../plan/analysis/forceNew.json";
 import { RecordedResource } from "../../plan/capture/recorder";
-import { CaptureFn, DATA_BEARING_TYPES, FORCE_NEW, MatrixRow, buildUpgradeMatrix, diffCaptures, matrixCases } from "../../plan/analysis/upgradeMatrix";
+import {
+    CaptureFn,
+    DATA_BEARING_TYPES,
+    FORCE_NEW,
+    MatrixRow,
+    buildUpgradeMatrix,
+    diffCaptures,
+    matrixCases,
+} from "../../plan/analysis/upgradeMatrix";
 import { recorder } from "../support/hooks";
 import { output, runProgram } from "../support/program";
 import { readSharedReference } from "../support/sharedReference";
@@ -19,7 +27,12 @@ const capture: CaptureFn = async (config, previous) => {
     }
 };
 
-const fake = (name: string, type: string, inputs: Record<string, unknown>, propertyDependencies: Record<string, string[]> = {}): RecordedResource =>
+const fake = (
+    name: string,
+    type: string,
+    inputs: Record<string, unknown>,
+    propertyDependencies: Record<string, string[]> = {},
+): RecordedResource =>
     ({
         urn: `urn:pulumi:dev::webstack::${type}::${name}`,
         type,
@@ -52,9 +65,14 @@ describe("upgrade matrix: the diff", () => {
 
     it("replaces a resource whose force-new input changed, updates it in place otherwise", () => {
         const before = [fake("db", CLUSTER, { engine: "mysql", size: "db-s-1vcpu-2gb" })];
-        assert.deepEqual(diffCaptures(before, [fake("db", CLUSTER, { engine: "mysql", size: "db-s-2vcpu-4gb" })]).replaced, []);
         assert.deepEqual(
-            diffCaptures(before, [fake("db", CLUSTER, { engine: "pg", size: "db-s-1vcpu-2gb" })]).replaced.map((r) => r.reasons),
+            diffCaptures(before, [fake("db", CLUSTER, { engine: "mysql", size: "db-s-2vcpu-4gb" })]).replaced,
+            [],
+        );
+        assert.deepEqual(
+            diffCaptures(before, [fake("db", CLUSTER, { engine: "pg", size: "db-s-1vcpu-2gb" })]).replaced.map(
+                (r) => r.reasons,
+            ),
             [["engine"]],
         );
     });
@@ -62,11 +80,21 @@ describe("upgrade matrix: the diff", () => {
     it("cascades a replacement to a force-new input fed by the replaced resource", () => {
         const before = [
             fake("vpc", VPC, { ipRange: "10.10.0.0/16" }),
-            fake("db", CLUSTER, { privateNetworkUuid: "u" }, { privateNetworkUuid: [`urn:pulumi:dev::webstack::${VPC}::vpc`] }),
+            fake(
+                "db",
+                CLUSTER,
+                { privateNetworkUuid: "u" },
+                { privateNetworkUuid: [`urn:pulumi:dev::webstack::${VPC}::vpc`] },
+            ),
         ];
         const after = [
             fake("vpc", VPC, { ipRange: "10.20.0.0/16" }),
-            fake("db", CLUSTER, { privateNetworkUuid: "u" }, { privateNetworkUuid: [`urn:pulumi:dev::webstack::${VPC}::vpc`] }),
+            fake(
+                "db",
+                CLUSTER,
+                { privateNetworkUuid: "u" },
+                { privateNetworkUuid: [`urn:pulumi:dev::webstack::${VPC}::vpc`] },
+            ),
         ];
         assert.deepEqual(
             diffCaptures(before, after).replaced.map((r) => [r.name, r.reasons]),
@@ -100,9 +128,15 @@ describe("upgrade matrix: tiers and counts through the program", function () {
     for (const c of cases) {
         it(`${c.label}: never replaces the database cluster, its replicas, the cache or the bucket`, () => {
             const r = row(c.label);
-            assert.deepEqual(r.dataReplaced, [], r.diff.replaced.map((x) => `${x.name}: ${x.reasons.join(", ")}`).join("\n"));
+            assert.deepEqual(
+                r.dataReplaced,
+                [],
+                r.diff.replaced.map((x) => `${x.name}: ${x.reasons.join(", ")}`).join("\n"),
+            );
             assert.ok(
-                r.diff.replaced.every((x) => !DATA_BEARING_TYPES.includes(x.type) && x.type !== "digitalocean:index/vpc:Vpc"),
+                r.diff.replaced.every(
+                    (x) => !DATA_BEARING_TYPES.includes(x.type) && x.type !== "digitalocean:index/vpc:Vpc",
+                ),
                 r.diff.replaced.map((x) => x.name).join(", "),
             );
         });
@@ -115,9 +149,12 @@ describe("upgrade matrix: tiers and counts through the program", function () {
                 assert.ok(r.refusal, `deletes ${r.dataDeleted.join(", ")} without being refused`);
                 assert.match(
                     r.refusal,
-                    new RegExp(`^This update would delete or replace ${r.dataDeleted.length} data-bearing resource\\(s\\) of stack "dev": `),
+                    new RegExp(
+                        `^This update would delete or replace ${r.dataDeleted.length} data-bearing resource\\(s\\) of stack "dev": `,
+                    ),
                 );
-                for (const name of r.dataDeleted) assert.ok(r.refusal.includes(`"${name}"`), `${name} not named in: ${r.refusal}`);
+                for (const name of r.dataDeleted)
+                    assert.ok(r.refusal.includes(`"${name}"`), `${name} not named in: ${r.refusal}`);
                 assert.match(r.refusal, /pulumi config set webstack:allowDataLoss true/);
             }
             assert.equal(r.allowedWithFlag, true);
@@ -150,7 +187,11 @@ describe("upgrade matrix: tiers and counts through the program", function () {
             ["tier 1 → 2", "tier 1 → 3", "tier 2 → 3"],
         );
         for (const r of upgrades) {
-            assert.deepEqual([...new Set(r.diff.replaced.map((x) => x.type))], ["digitalocean:index/droplet:Droplet"], r.label);
+            assert.deepEqual(
+                [...new Set(r.diff.replaced.map((x) => x.type))],
+                ["digitalocean:index/droplet:Droplet"],
+                r.label,
+            );
             assert.deepEqual(r.diff.deleted, [], r.label);
         }
     });

@@ -49,15 +49,27 @@ describe("seed-issues acceptance table through npm run plan (spawned policy host
 
     it("tier 0: SPOF, TLS, monitoring and network isolation; the plan exits 1", async () => {
         const r = await mandatory(tierArgs(0));
-        assert.deepEqual(r.families, ["monitoring", "network", "spof", "tls"], r.findings.map(describeFinding).join("\n"));
+        assert.deepEqual(
+            r.families,
+            ["monitoring", "network", "spof", "tls"],
+            r.findings.map(describeFinding).join("\n"),
+        );
         assert.equal(r.code, 1);
     });
 
     it("tier 1: SPOF at the primary database only, TLS, monitoring and network isolation", async () => {
         const r = await mandatory(tierArgs(1));
-        assert.deepEqual(r.families, ["monitoring", "network", "spof", "tls"], r.findings.map(describeFinding).join("\n"));
+        assert.deepEqual(
+            r.families,
+            ["monitoring", "network", "spof", "tls"],
+            r.findings.map(describeFinding).join("\n"),
+        );
         const spof = r.findings.filter((f) => familyOf.get(f.policy) === "spof");
-        assert.deepEqual([...new Set(spof.map((f) => f.type))], ["digitalocean:index/databaseCluster:DatabaseCluster"], spof.map(describeFinding).join("\n"));
+        assert.deepEqual(
+            [...new Set(spof.map((f) => f.type))],
+            ["digitalocean:index/databaseCluster:DatabaseCluster"],
+            spof.map(describeFinding).join("\n"),
+        );
     });
 
     for (const tier of [2, 3]) {
@@ -83,11 +95,17 @@ describe("seed-issues acceptance table per load-balancer engine and with autosca
     this.timeout(180000);
     before(() => startEnginePlans());
     const spofSubjects = (r: { findings: Finding[] }) =>
-        r.findings.filter((f) => familyOf.get(f.policy) === "spof").map((f) => (f.type ? [f.type, f.name] : [f.policy, f.name]));
+        r.findings
+            .filter((f) => familyOf.get(f.policy) === "spof")
+            .map((f) => (f.type ? [f.type, f.name] : [f.policy, f.name]));
 
     it("haproxy, tier 1: SPOF at the database and the one HAProxy droplet, TLS, monitoring and network isolation", async () => {
         const r = await mandatory(tierArgs(1, ...HAPROXY));
-        assert.deepEqual(r.families, ["monitoring", "network", "spof", "tls"], r.findings.map(describeFinding).join("\n"));
+        assert.deepEqual(
+            r.families,
+            ["monitoring", "network", "spof", "tls"],
+            r.findings.map(describeFinding).join("\n"),
+        );
         assert.deepEqual(spofSubjects(r), [DB, ONE_HAPROXY], r.findings.map(describeFinding).join("\n"));
         assert.deepEqual(
             r.findings.filter((f) => familyOf.get(f.policy) === "tls").map(describeFinding),
@@ -116,7 +134,11 @@ describe("seed-issues acceptance table per load-balancer engine and with autosca
 
     it("autoscaling, tier 1: the tier's table (SPOF at the database only, TLS, monitoring, network isolation)", async () => {
         const r = await mandatory(tierArgs(1, ...AUTOSCALE[1]));
-        assert.deepEqual(r.families, ["monitoring", "network", "spof", "tls"], r.findings.map(describeFinding).join("\n"));
+        assert.deepEqual(
+            r.families,
+            ["monitoring", "network", "spof", "tls"],
+            r.findings.map(describeFinding).join("\n"),
+        );
         assert.deepEqual(spofSubjects(r), [DB], r.findings.map(describeFinding).join("\n"));
         // The pool itself is judged, not skipped: no firewall and no alerts cover it at tier 1.
         assert.ok(

@@ -11,7 +11,9 @@ import { MOCK_PASSWORD_PREFIX } from "../../plan/capture/mockOutputs";
 import { SECRET_PLACEHOLDER } from "../../plan/capture/cliConfig";
 
 const schema = JSON.parse(fs.readFileSync(path.join(ROOT, "plan", "report", "plan.schema.json"), "utf8"));
-const validate = new Ajv({ allErrors: true, strict: true, validateFormats: false }).compile(schema) as unknown as ((doc: unknown) => boolean) & {
+const validate = new Ajv({ allErrors: true, strict: true, validateFormats: false }).compile(schema) as unknown as ((
+    doc: unknown,
+) => boolean) & {
     errors?: unknown;
 };
 const SNAPSHOT = path.join(__dirname, "__snapshots__", "plan-fixture-dev.md");
@@ -24,7 +26,13 @@ describe("npm run plan (plan/cli.ts), fixture program and pack", function () {
         void runPlan([...fixtureArgs]);
         void runPlan([...fixtureArgs, "--format", "json"]);
         void runPlan([...fixtureArgs, "--format", "markdown"]);
-        void runPlan([...fixtureArgs, "--policy-pack-config", path.join(FIXTURES, "pack-config", "relaxed.json"), "--format", "json"]);
+        void runPlan([
+            ...fixtureArgs,
+            "--policy-pack-config",
+            path.join(FIXTURES, "pack-config", "relaxed.json"),
+            "--format",
+            "json",
+        ]);
         void runPlan([...fixtureArgs, "--stack", "bad"]);
         void runPlan([...fixtureArgs, "--config", "webstack:fail=component"]);
         void runPlan([...fixtureArgs, "--config", "webstack:fail=input"]);
@@ -36,7 +44,10 @@ describe("npm run plan (plan/cli.ts), fixture program and pack", function () {
         const run = await runPlan([...fixtureArgs]);
         assert.equal(run.code, 1, run.stderr);
         assert.match(run.stdout, /^ \+   pulumi:pulumi:Stack\s+webstack-dev\s+create$/m);
-        assert.match(run.stdout, /^ \+      ├─ digitalocean:index\/databaseCluster:DatabaseCluster\s+site-db\s+create \(protected\)$/m);
+        assert.match(
+            run.stdout,
+            /^ \+      ├─ digitalocean:index\/databaseCluster:DatabaseCluster\s+site-db\s+create \(protected\)$/m,
+        );
         assert.match(run.stdout, /^    dbPassword: \[secret\]$/m);
         assert.match(
             run.stdout,
@@ -44,18 +55,35 @@ describe("npm run plan (plan/cli.ts), fixture program and pack", function () {
         );
         assert.match(run.stdout, /^    Total\s+54\.00$/m);
         assert.match(run.stdout, /^Architecture: .*architecture\.svg \(Mermaid: .*architecture\.mmd\)$/m);
-        assert.match(run.stdout, /^Summary: 12 resources, 1 mandatory finding, 1 advisory finding, \$54\.00\/month; preview would fail/m);
+        assert.match(
+            run.stdout,
+            /^Summary: 12 resources, 1 mandatory finding, 1 advisory finding, \$54\.00\/month; preview would fail/m,
+        );
         for (const f of ["plan.json", "plan.md", "architecture.svg", "architecture.mmd", "architecture.dot"])
             assert.ok(fs.existsSync(path.join(run.out, f)), f);
-        assert.match(fs.readFileSync(path.join(run.out, "architecture.svg"), "utf8"), /^<\?xml[\s\S]*<svg[\s\S]*site&#45;web × 2/);
+        assert.match(
+            fs.readFileSync(path.join(run.out, "architecture.svg"), "utf8"),
+            /^<\?xml[\s\S]*<svg[\s\S]*site&#45;web × 2/,
+        );
     });
 
     it("exits 0 when a policy-pack-config relaxes every policy to advisory", async () => {
-        const run = await runPlan([...fixtureArgs, "--policy-pack-config", path.join(FIXTURES, "pack-config", "relaxed.json"), "--format", "json"]);
+        const run = await runPlan([
+            ...fixtureArgs,
+            "--policy-pack-config",
+            path.join(FIXTURES, "pack-config", "relaxed.json"),
+            "--format",
+            "json",
+        ]);
         assert.equal(run.code, 0, run.stderr);
         const doc = JSON.parse(run.stdout);
         assert.equal(doc.summary.mandatory, 0);
-        assert.ok(doc.findings.some((f: { policy: string; level: string }) => f.policy === "droplet-monitoring-enabled" && f.level === "advisory"));
+        assert.ok(
+            doc.findings.some(
+                (f: { policy: string; level: string }) =>
+                    f.policy === "droplet-monitoring-enabled" && f.level === "advisory",
+            ),
+        );
         assert.ok(
             doc.findings.some((f: { policy: string }) => f.policy === "droplet-size-allowed"),
             "the config's allowedSizes did not reach the pack",
@@ -74,15 +102,21 @@ describe("npm run plan (plan/cli.ts), fixture program and pack", function () {
         assert.deepEqual(db.propertyDependencies.privateNetworkUuid, [
             "urn:pulumi:dev::webstack::webstack:components:Site$digitalocean:index/vpc:Vpc::site-vpc",
         ]);
-        assert.equal(doc.resources.find((r: { name: string }) => r.name === "site").parent, "urn:pulumi:dev::webstack::pulumi:pulumi:Stack::webstack-dev");
+        assert.equal(
+            doc.resources.find((r: { name: string }) => r.name === "site").parent,
+            "urn:pulumi:dev::webstack::pulumi:pulumi:Stack::webstack-dev",
+        );
     });
 
     it("never prints a secret: secret config and secret outputs show as [secret]", async () => {
         const run = await runPlan([...fixtureArgs, "--format", "json"]);
-        for (const secret of [SECRET_PLACEHOLDER, MOCK_PASSWORD_PREFIX]) assert.ok(!run.stdout.includes(secret), secret);
+        for (const secret of [SECRET_PLACEHOLDER, MOCK_PASSWORD_PREFIX])
+            assert.ok(!run.stdout.includes(secret), secret);
         const doc = JSON.parse(run.stdout);
         assert.equal(doc.outputs.dbPassword, "[secret]");
-        assert.deepEqual(doc.resources.find((r: { name: string }) => r.name === "site-cpu").inputs.alerts.emails, ["[secret]"]);
+        assert.deepEqual(doc.resources.find((r: { name: string }) => r.name === "site-cpu").inputs.alerts.emails, [
+            "[secret]",
+        ]);
         const markdown = fs.readFileSync(path.join(run.out, "plan.md"), "utf8");
         for (const secret of [SECRET_PLACEHOLDER, MOCK_PASSWORD_PREFIX]) assert.ok(!markdown.includes(secret), secret);
     });
@@ -93,7 +127,11 @@ describe("npm run plan (plan/cli.ts), fixture program and pack", function () {
             fs.mkdirSync(path.dirname(SNAPSHOT), { recursive: true });
             fs.writeFileSync(SNAPSHOT, run.stdout);
         }
-        assert.equal(run.stdout, fs.readFileSync(SNAPSHOT, "utf8"), "markdown changed; if intended, rerun with UPDATE_SNAPSHOTS=1");
+        assert.equal(
+            run.stdout,
+            fs.readFileSync(SNAPSHOT, "utf8"),
+            "markdown changed; if intended, rerun with UPDATE_SNAPSHOTS=1",
+        );
     });
 
     it("exits 2 with the program's configuration report and no stack trace", async () => {
@@ -122,7 +160,10 @@ describe("npm run plan (plan/cli.ts), fixture program and pack", function () {
         assert.equal(run.code, 2, run.stderr);
         assert.ok(run.ms < 10000, `took ${run.ms} ms`);
         assert.equal(run.stdout, "");
-        assert.equal(run.stderr, 'Diagnostics:\n  webstack:components:Site (site):\n    error: Site "site": cannot render user data for size "s-1vcpu-1gb".\n');
+        assert.equal(
+            run.stderr,
+            'Diagnostics:\n  webstack:components:Site (site):\n    error: Site "site": cannot render user data for size "s-1vcpu-1gb".\n',
+        );
     });
 
     it("exits 2 within 10 s with the unhandled exception when a plain Error is thrown inside such an apply", async () => {
@@ -136,9 +177,16 @@ describe("npm run plan (plan/cli.ts), fixture program and pack", function () {
     });
 
     it("exits 2 on a policy-pack-config that breaks a policy's schema", async () => {
-        const run = await runPlan([...fixtureArgs, "--policy-pack-config", path.join(FIXTURES, "pack-config", "invalid.json")]);
+        const run = await runPlan([
+            ...fixtureArgs,
+            "--policy-pack-config",
+            path.join(FIXTURES, "pack-config", "invalid.json"),
+        ]);
         assert.equal(run.code, 2);
-        assert.match(run.stderr, /^error: validating policy config: fixture-pack 0\.0\.1\n  - droplet-size-allowed: allowedSizes must be array\n$/);
+        assert.match(
+            run.stderr,
+            /^error: validating policy config: fixture-pack 0\.0\.1\n  - droplet-size-allowed: allowedSizes must be array\n$/,
+        );
     });
 
     for (const [args, message] of [
@@ -166,16 +214,31 @@ describe("the policy host never outlives the plan", function () {
     this.timeout(60000);
 
     /** Starts a plan whose program stays busy for a minute; resolves once the policy host has printed its port. */
-    function startSlowPlan(): Promise<{ plan: ReturnType<typeof spawn>; hostPid: number; exited: Promise<[number | null, string | null]> }> {
+    function startSlowPlan(): Promise<{
+        plan: ReturnType<typeof spawn>;
+        hostPid: number;
+        exited: Promise<[number | null, string | null]>;
+    }> {
         const plan = spawn(
             process.execPath,
-            ["-r", "./tools/register.js", "plan/cli.ts", ...fixtureArgs, "--config", "webstack:fail=slow", "--out", path.join(ROOT, "out", "test-slow")],
+            [
+                "-r",
+                "./tools/register.js",
+                "plan/cli.ts",
+                ...fixtureArgs,
+                "--config",
+                "webstack:fail=slow",
+                "--out",
+                path.join(ROOT, "out", "test-slow"),
+            ],
             {
                 cwd: ROOT,
                 env: { ...process.env, WEBSTACK_PLAN_TIMING: "1" },
             },
         );
-        const exited = new Promise<[number | null, string | null]>((resolve) => plan.on("exit", (code, signal) => resolve([code, signal])));
+        const exited = new Promise<[number | null, string | null]>((resolve) =>
+            plan.on("exit", (code, signal) => resolve([code, signal])),
+        );
         return new Promise((resolve, reject) => {
             let stderr = "";
             plan.stderr!.setEncoding("utf8").on("data", (d: string) => {
@@ -198,7 +261,8 @@ describe("the policy host never outlives the plan", function () {
         for (const p of slow) (await p.catch(() => undefined))?.plan.kill("SIGKILL");
     });
     const gone = async (pid: number, withinMs: number) => {
-        for (const start = Date.now(); Date.now() - start < withinMs; await new Promise((r) => setTimeout(r, 50))) if (!alive(pid)) return true;
+        for (const start = Date.now(); Date.now() - start < withinMs; await new Promise((r) => setTimeout(r, 50)))
+            if (!alive(pid)) return true;
         return false;
     };
 
@@ -225,7 +289,9 @@ describe("the policy host never outlives the plan", function () {
     });
 
     it("after a program error: the plan exits 2 and the host is gone", async () => {
-        const run = await runPlan([...fixtureArgs, "--config", "webstack:fail=component"], { WEBSTACK_PLAN_TIMING: "1" });
+        const run = await runPlan([...fixtureArgs, "--config", "webstack:fail=component"], {
+            WEBSTACK_PLAN_TIMING: "1",
+        });
         assert.equal(run.code, 2);
         const pid = /policy host pid (\d+)/.exec(run.stderr)?.[1];
         assert.ok(pid, `the plan started no policy host (it starts with the program):\n${run.stderr}`);
@@ -255,7 +321,8 @@ describe("JSON of every tier's default stack validates against the schema", func
 
 describe("npm run plan on the real program refuses what the host renderers would reject, at every tier", function () {
     this.timeout(60000);
-    const badImage = (tier: number) => tierArgs(tier, "--config-path", "--config", "webstack:app.image=ghcr.io/acme/shop@latest");
+    const badImage = (tier: number) =>
+        tierArgs(tier, "--config-path", "--config", "webstack:app.image=ghcr.io/acme/shop@latest");
     before(() => TIERS.forEach((tier) => void runPlan(badImage(tier))));
 
     for (const tier of TIERS) {

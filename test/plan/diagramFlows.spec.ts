@@ -7,7 +7,11 @@ import { exampleConfig, runProgram } from "../support/program";
 
 const edgesOf = async (config: Record<string, unknown>) =>
     buildDiagram((await runProgram(config)).resources)
-        .edges.filter((e) => e.from !== "monitoring" && (e.from.includes("monitor") || e.to.includes("monitor") || e.label.includes("metrics")))
+        .edges.filter(
+            (e) =>
+                e.from !== "monitoring" &&
+                (e.from.includes("monitor") || e.to.includes("monitor") || e.label.includes("metrics")),
+        )
         .map((e) => `${e.from} ${e.dashed ? "-." : "->"} ${e.to} ${e.label}`.trim())
         .sort();
 
@@ -32,7 +36,9 @@ describe("architecture diagram: metric flows (plan/report/diagram/flows.ts)", ()
 
     it("draws the flow a firewall admits from a pool public DNS names as the request path (HAProxy droplets behind reserved IPs)", async () => {
         const { resources } = await runProgram({ ...exampleConfig(2), loadBalancer: { engine: "haproxy" } });
-        const edges = buildDiagram(resources).edges.filter((e) => e.to === "droplets_webstack_web" || e.to === "droplets_webstack_haproxy");
+        const edges = buildDiagram(resources).edges.filter(
+            (e) => e.to === "droplets_webstack_web" || e.to === "droplets_webstack_haproxy",
+        );
         assert.deepEqual(edges.map((e) => `${e.from} ${e.dashed ? "-." : "->"} ${e.to} ${e.label}`.trim()).sort(), [
             "dns_example_com -. droplets_webstack_web webstack-metrics-web A",
             "dns_example_com -> droplets_webstack_haproxy @ A, www A",

@@ -7,7 +7,12 @@ import { FIXTURES, runPlan } from "../support/planRuns";
 
 const program = ["-C", path.join(FIXTURES, "remediate-program"), "--stack", "remediate", "--policy-pack", "policies"];
 const REMEDIATE = [...program, "--policy-pack-config", path.join(FIXTURES, "pack-config", "remediate.json")];
-const FIXED = ["spaces-bucket-private", "droplet-monitoring-agent", "load-balancer-http-redirect", "load-balancer-strong-ciphers"];
+const FIXED = [
+    "spaces-bucket-private",
+    "droplet-monitoring-agent",
+    "load-balancer-http-redirect",
+    "load-balancer-strong-ciphers",
+];
 
 async function doc(args: string[]): Promise<PlanDocument> {
     const run = await runPlan([...args, "--format", "json"]);
@@ -28,10 +33,26 @@ describe("remediation (through the policy host)", function () {
         assert.deepEqual(
             d.remediations.map((m) => [m.name, m.policy, m.changes]),
             [
-                ["shop-assets", "spaces-bucket-private", [{ property: "acl", before: "public-read", after: "private" }]],
-                ["shop-pool", "droplet-monitoring-agent", [{ property: "dropletTemplate.withDropletAgent", before: null, after: true }]],
-                ["shop-lb", "load-balancer-http-redirect", [{ property: "redirectHttpToHttps", before: null, after: true }]],
-                ["shop-lb", "load-balancer-strong-ciphers", [{ property: "tlsCipherPolicy", before: null, after: "STRONG" }]],
+                [
+                    "shop-assets",
+                    "spaces-bucket-private",
+                    [{ property: "acl", before: "public-read", after: "private" }],
+                ],
+                [
+                    "shop-pool",
+                    "droplet-monitoring-agent",
+                    [{ property: "dropletTemplate.withDropletAgent", before: null, after: true }],
+                ],
+                [
+                    "shop-lb",
+                    "load-balancer-http-redirect",
+                    [{ property: "redirectHttpToHttps", before: null, after: true }],
+                ],
+                [
+                    "shop-lb",
+                    "load-balancer-strong-ciphers",
+                    [{ property: "tlsCipherPolicy", before: null, after: "STRONG" }],
+                ],
             ],
         );
     });
@@ -59,7 +80,9 @@ describe("remediation (through the policy host)", function () {
     it("prints each change in the text plan", async () => {
         const run = await runPlan(REMEDIATE);
         assert.ok(
-            run.stdout.includes('    ~ digitalocean:index/spacesBucket:SpacesBucket: shop-assets  acl: "public-read" => "private"  (spaces-bucket-private)\n'),
+            run.stdout.includes(
+                '    ~ digitalocean:index/spacesBucket:SpacesBucket: shop-assets  acl: "public-read" => "private"  (spaces-bucket-private)\n',
+            ),
             run.stdout,
         );
     });

@@ -39,7 +39,9 @@ describe("plan and pack agree on cost and availability (through the policy host)
             const total = d.cost.monthlyUsd.toFixed(2);
             assert.match(
                 finding(d, "stack-monthly-budget"),
-                new RegExp(`^The stack is estimated at \\$${total.replace(".", "\\.")} a month, over its budget of \\$0\\.01 `),
+                new RegExp(
+                    `^The stack is estimated at \\$${total.replace(".", "\\.")} a month, over its budget of \\$0\\.01 `,
+                ),
             );
         });
 
@@ -70,7 +72,10 @@ describe("the plan states the budget verdict when the stack's policy config sets
         const total = /^ {4}Total\s+([\d.]+)$/m.exec(run.stdout)![1];
         assert.match(
             run.stdout,
-            new RegExp(`^ {4}Budget: \\$${total.replace(".", "\\.")} of \\$400\\.00 \\(stack-monthly-budget, maxMonthlyUsd\\): within budget\\.$`, "m"),
+            new RegExp(
+                `^ {4}Budget: \\$${total.replace(".", "\\.")} of \\$400\\.00 \\(stack-monthly-budget, maxMonthlyUsd\\): within budget\\.$`,
+                "m",
+            ),
         );
     });
 

@@ -14,7 +14,8 @@ import { Tier, mutate, tierStack } from "./stacks";
 
 const pack = [...spofPolicies, ...tlsPolicies, ...monitoringPolicies, ...networkPolicies, ...hygienePolicies];
 const familyOf = new Map(catalog.map((e) => [e.name, e.family]));
-const stackConfig = (stack: string): PackConfig => JSON.parse(readFileSync(join(__dirname, "../../policies/config", `${stack}.json`), "utf8"));
+const stackConfig = (stack: string): PackConfig =>
+    JSON.parse(readFileSync(join(__dirname, "../../policies/config", `${stack}.json`), "utf8"));
 
 const expected: Record<string, { families: string[]; policies: string[] }> = {
     0: {
@@ -93,7 +94,10 @@ describe("acceptance table (issue #3)", () => {
             for (const policy of pack) {
                 const outcome = await run(policy, resources);
                 if (outcome.notApplicable || decidedWithoutProps.has(policy.name)) continue;
-                assert.ok(outcome.violations.length + outcome.undecided.length > 0, `${policy.name} passed silently at tier ${tier}`);
+                assert.ok(
+                    outcome.violations.length + outcome.undecided.length > 0,
+                    `${policy.name} passed silently at tier ${tier}`,
+                );
             }
         }
     });
@@ -103,7 +107,11 @@ describe("acceptance table (issue #3)", () => {
         const extra = Array.from({ length: 3000 }, (_, i) => ({
             ...base.find((s) => s.name === "web-0")!,
             name: `web-extra-${i}`,
-            props: { ...base.find((s) => s.name === "web-0")!.props, id: String(400000000 + i), ipv4Address: `10.200.${Math.floor(i / 250)}.${i % 250}` },
+            props: {
+                ...base.find((s) => s.name === "web-0")!.props,
+                id: String(400000000 + i),
+                ipv4Address: `10.200.${Math.floor(i / 250)}.${i % 250}`,
+            },
         }));
         const resources = materialize([...base, ...extra]);
         const started = Date.now();
@@ -126,7 +134,10 @@ describe("acceptance table (issue #3)", () => {
     });
 
     it("never fails a production-like preview when the host forwards no dependencies, and says what it could not decide", async () => {
-        const findings = await runPack(pack, materialize(tierStack("prod"), { preview: true, withoutDependencies: true }));
+        const findings = await runPack(
+            pack,
+            materialize(tierStack("prod"), { preview: true, withoutDependencies: true }),
+        );
         assert.deepEqual(mandatoryPolicies(findings), []);
         const undecided = findings.filter((f) => f.message.startsWith("cannot decide during preview"));
         assert.ok(undecided.length >= 5, `expected undecided findings, got ${undecided.length}`);
@@ -135,7 +146,10 @@ describe("acceptance table (issue #3)", () => {
 
     describe("per-stack configs", () => {
         it("prod.json passes the production-like stack", async () => {
-            assert.deepEqual(mandatoryPolicies(await runPack(pack, materialize(tierStack("prod")), stackConfig("prod"))), []);
+            assert.deepEqual(
+                mandatoryPolicies(await runPack(pack, materialize(tierStack("prod")), stackConfig("prod"))),
+                [],
+            );
         });
 
         it("prod.json asks for a second load balancer when a stack has one", async () => {
@@ -146,8 +160,13 @@ describe("acceptance table (issue #3)", () => {
         });
 
         it("staging.json accepts the primary-database SPOF of tier 2 and nothing else", async () => {
-            assert.deepEqual(mandatoryPolicies(await runPack(pack, materialize(tierStack(2)), stackConfig("staging"))), []);
-            const standby = (await runPack(pack, materialize(tierStack(2)), stackConfig("staging"))).filter((v) => v.policy === "database-cluster-standby");
+            assert.deepEqual(
+                mandatoryPolicies(await runPack(pack, materialize(tierStack(2)), stackConfig("staging"))),
+                [],
+            );
+            const standby = (await runPack(pack, materialize(tierStack(2)), stackConfig("staging"))).filter(
+                (v) => v.policy === "database-cluster-standby",
+            );
             assert.deepEqual(
                 standby.map((v) => v.enforcementLevel),
                 ["advisory"],
@@ -160,9 +179,15 @@ describe("acceptance table (issue #3)", () => {
 
         it("dev.json keeps SSH from the world mandatory, reported by firewall-no-world-ssh alone", async () => {
             const specs = mutate(tierStack(2), "fw-web", (fw) =>
-                (fw.inboundRules as unknown[]).push({ protocol: "tcp", portRange: "22", sourceAddresses: ["0.0.0.0/0"] }),
+                (fw.inboundRules as unknown[]).push({
+                    protocol: "tcp",
+                    portRange: "22",
+                    sourceAddresses: ["0.0.0.0/0"],
+                }),
             );
-            assert.deepEqual(mandatoryPolicies(await runPack(pack, materialize(specs), stackConfig("dev"))), ["firewall-no-world-ssh"]);
+            assert.deepEqual(mandatoryPolicies(await runPack(pack, materialize(specs), stackConfig("dev"))), [
+                "firewall-no-world-ssh",
+            ]);
         });
     });
 });

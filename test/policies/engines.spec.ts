@@ -2,18 +2,40 @@
 // and with droplet autoscale pools (issue 7): a happy path each, then one mutation per `it`.
 import assert from "node:assert/strict";
 import * as digitalocean from "@pulumi/digitalocean";
-import { dropletAlertCoverage, dropletMonitoringAgent, loadBalancerAlertCoverage, monitoringPolicies } from "../../policies/monitoring";
-import { dropletFirewallCoverage, firewallNoWorldIngress, networkPolicies, resourcesSameVpc } from "../../policies/network";
-import { dnsRecordTargetsLoadBalancer, loadBalancerMinBackends, loadBalancerMinCount, publicEndpointLoadBalanced, spofPolicies } from "../../policies/spof";
+import {
+    dropletAlertCoverage,
+    dropletMonitoringAgent,
+    loadBalancerAlertCoverage,
+    monitoringPolicies,
+} from "../../policies/monitoring";
+import {
+    dropletFirewallCoverage,
+    firewallNoWorldIngress,
+    networkPolicies,
+    resourcesSameVpc,
+} from "../../policies/network";
+import {
+    dnsRecordTargetsLoadBalancer,
+    loadBalancerMinBackends,
+    loadBalancerMinCount,
+    publicEndpointLoadBalanced,
+    spofPolicies,
+} from "../../policies/spof";
 import { publicEndpointTls, tlsPolicies } from "../../policies/tls";
 import { materialize, mandatoryPolicies, ref, run, runPack, Spec } from "../support/policyHarness";
 import { NGINX_BALANCER, plainGateway } from "./plainStacks";
 import { autoscalePool, haproxyStack, haproxyUserData, mutate, named, tierStack, without } from "./stacks";
 
-const mandatory = [...spofPolicies, ...tlsPolicies, ...monitoringPolicies, ...networkPolicies].filter((p) => p.enforcementLevel === "mandatory");
+const mandatory = [...spofPolicies, ...tlsPolicies, ...monitoringPolicies, ...networkPolicies].filter(
+    (p) => p.enforcementLevel === "mandatory",
+);
 const webs = ["web-0", "web-1", "web-2", "web-3"];
 
-async function violations(policy: Parameters<typeof run>[0], specs: Spec[], config: Record<string, unknown> = {}): Promise<string[]> {
+async function violations(
+    policy: Parameters<typeof run>[0],
+    specs: Spec[],
+    config: Record<string, unknown> = {},
+): Promise<string[]> {
     const outcome = await run(policy, materialize(specs), config);
     assert.deepEqual(outcome.undecided, []);
     return outcome.violations;
@@ -29,7 +51,9 @@ describe("HAProxy engine (self-managed load balancers)", () => {
 
     describe("SPOF", () => {
         it("reports one HAProxy droplet as a single point of failure, once", async () => {
-            const findings = (await runPack(spofPolicies, materialize(single()))).filter((f) => f.enforcementLevel === "mandatory");
+            const findings = (await runPack(spofPolicies, materialize(single()))).filter(
+                (f) => f.enforcementLevel === "mandatory",
+            );
             assert.deepEqual(
                 findings.map((f) => [f.policy, f.message]),
                 [
@@ -43,9 +67,12 @@ describe("HAProxy engine (self-managed load balancers)", () => {
 
         it("counts HAProxy droplets against minSelfManagedLoadBalancers, not minLoadBalancers", async () => {
             assert.deepEqual(await violations(loadBalancerMinCount, haproxyStack(2), { minLoadBalancers: 2 }), []);
-            assert.deepEqual(await violations(loadBalancerMinCount, haproxyStack(2), { minSelfManagedLoadBalancers: 3 }), [
-                'The stack\'s public entry is 2 self-managed HAProxy droplets ("haproxy-0", "haproxy-1") and no managed load balancer; each HAProxy droplet is one machine, so with fewer than 3 its failure or replacement takes the site down. Run at least 3 HAProxy droplets, each with its own reserved IP and DNS records, or use a digitalocean.LoadBalancer.',
-            ]);
+            assert.deepEqual(
+                await violations(loadBalancerMinCount, haproxyStack(2), { minSelfManagedLoadBalancers: 3 }),
+                [
+                    'The stack\'s public entry is 2 self-managed HAProxy droplets ("haproxy-0", "haproxy-1") and no managed load balancer; each HAProxy droplet is one machine, so with fewer than 3 its failure or replacement takes the site down. Run at least 3 HAProxy droplets, each with its own reserved IP and DNS records, or use a digitalocean.LoadBalancer.',
+                ],
+            );
         });
 
         it("treats HAProxy droplets DNS points at as the load balancer in front of the web droplets", async () => {
@@ -60,7 +87,11 @@ describe("HAProxy engine (self-managed load balancers)", () => {
         });
 
         it("still reports a record on a droplet whose user data installs HAProxy without configuring a frontend", async () => {
-            const stack = mutate(haproxyStack(2), "haproxy-1", (d) => (d.userData = "#!/bin/bash\napt-get install -y haproxy\n"));
+            const stack = mutate(
+                haproxyStack(2),
+                "haproxy-1",
+                (d) => (d.userData = "#!/bin/bash\napt-get install -y haproxy\n"),
+            );
             const found = await violations(dnsRecordTargetsLoadBalancer, stack);
             assert.equal(found.length, 2);
             assert.match(
@@ -78,12 +109,17 @@ describe("HAProxy engine (self-managed load balancers)", () => {
 
         it("reports cannot-decide, not a pass, when the HAProxy droplets' user data is unknown", async () => {
             const stack = haproxyStack(1).map((s) =>
-                s.name === "haproxy-0" ? { ...s, props: { ...s.props, userData: ref("web-0", "ipv4AddressPrivate") } } : s,
+                s.name === "haproxy-0"
+                    ? { ...s, props: { ...s.props, userData: ref("web-0", "ipv4AddressPrivate") } }
+                    : s,
             );
             const outcome = await run(loadBalancerMinCount, materialize(stack, { preview: true }));
             assert.deepEqual(outcome.violations, []);
             assert.equal(outcome.undecided.length, 1);
-            assert.match(outcome.undecided[0], /Whether droplets "haproxy-0", which DNS points at, run HAProxy is not known yet/);
+            assert.match(
+                outcome.undecided[0],
+                /Whether droplets "haproxy-0", which DNS points at, run HAProxy is not known yet/,
+            );
         });
     });
 
@@ -120,7 +156,11 @@ describe("HAProxy engine (self-managed load balancers)", () => {
 
         it("reports any other world-open port on the HAProxy droplets", async () => {
             const stack = mutate(haproxyStack(2), "fw-lb", (fw) =>
-                (fw.inboundRules as unknown[]).push({ protocol: "tcp", portRange: "8404", sourceAddresses: ["0.0.0.0/0"] }),
+                (fw.inboundRules as unknown[]).push({
+                    protocol: "tcp",
+                    portRange: "8404",
+                    sourceAddresses: ["0.0.0.0/0"],
+                }),
             );
             assert.deepEqual(await violations(firewallNoWorldIngress, stack), [
                 'Firewall "fw-lb" admits tcp port 8404 from "0.0.0.0/0" to its HAProxy droplets; a self-managed load balancer may open only tcp ports 80, 443 to the internet. Remove the rule or restrict its sourceAddresses to your admin CIDRs.',
@@ -162,7 +202,9 @@ describe("HAProxy engine (self-managed load balancers)", () => {
     describe("monitoring", () => {
         it("requires droplet alerts on HAProxy droplets", async () => {
             const stack = haproxyStack(2).map((s) =>
-                s.name.startsWith("alert-droplet-") ? { ...s, props: { ...s.props, tags: [ref("tag-web"), ref("tag-app")] } } : s,
+                s.name.startsWith("alert-droplet-")
+                    ? { ...s, props: { ...s.props, tags: [ref("tag-web"), ref("tag-app")] } }
+                    : s,
             );
             const found = await violations(dropletAlertCoverage, stack);
             assert.deepEqual(found, [
@@ -179,7 +221,9 @@ describe("HAProxy engine (self-managed load balancers)", () => {
         });
 
         it("requires no load balancer (lbaas) alert for HAProxy droplets", async () => {
-            const stack = haproxyStack(2).map((s) => (s.name.startsWith("alert-lb-") ? { ...s, props: { ...s.props, entities: [ref("lb-internal")] } } : s));
+            const stack = haproxyStack(2).map((s) =>
+                s.name.startsWith("alert-lb-") ? { ...s, props: { ...s.props, entities: [ref("lb-internal")] } } : s,
+            );
             assert.deepEqual(await violations(loadBalancerAlertCoverage, stack), []);
         });
     });
@@ -271,7 +315,10 @@ describe("nginx, Caddy and Traefik as self-run load balancers", () => {
     });
 
     it("do not take nginx proxying to a local app for a load balancer", async () => {
-        const local = NGINX_BALANCER.replace(/upstream app_pool \{[^}]*\}/, "").replace("proxy_pass http://app_pool", "proxy_pass http://127.0.0.1:8080");
+        const local = NGINX_BALANCER.replace(/upstream app_pool \{[^}]*\}/, "").replace(
+            "proxy_pass http://app_pool",
+            "proxy_pass http://127.0.0.1:8080",
+        );
         assert.deepEqual(await violations(publicEndpointLoadBalanced, plainGateway(local)), [
             'The stack runs 3 public droplets ("app-1", "app-2", "gateway") and no load balancer, so each droplet is a single point of failure for what it serves. Put a DigitalOcean load balancer in front of at least two droplets.',
         ]);

@@ -37,6 +37,9 @@ describe("deserializeOncePerRequest (policies/lib/hostCache.ts)", () => {
         const server = readFileSync(require.resolve("@pulumi/policy/server.js"), "utf8");
         assert.match(server, /deserialize_1\.deserializeProperties\(r\.getProperties\(\), false\)/);
         assert.match(server, /deserialize_1\.deserializeProperties\(req\.getProperties\(\), false\)/);
-        assert.equal(typeof (require("@pulumi/policy/deserialize") as DeserializeModule).deserializeProperties, "function");
+        assert.equal(
+            typeof (require("@pulumi/policy/deserialize") as DeserializeModule).deserializeProperties,
+            "function",
+        );
     });
 });

@@ -14,7 +14,11 @@ import { mutate, tierStack } from "./stacks";
 
 const prod = () => tierStack("prod");
 
-async function violations(policy: Parameters<typeof run>[0], specs: Spec[], config: Record<string, unknown> = {}): Promise<string[]> {
+async function violations(
+    policy: Parameters<typeof run>[0],
+    specs: Spec[],
+    config: Record<string, unknown> = {},
+): Promise<string[]> {
     const outcome = await run(policy, materialize(specs), config);
     assert.deepEqual(outcome.undecided, []);
     return outcome.violations;
@@ -58,7 +62,9 @@ describe("hygiene policies", () => {
                 spacesBucketPrivate,
                 mutate(prod(), "assets", (b) => (b.acl = "public-read")),
             ),
-            ['Spaces bucket "assets" has acl "public-read", so anyone can list and read its objects; set acl: "private".'],
+            [
+                'Spaces bucket "assets" has acl "public-read", so anyone can list and read its objects; set acl: "private".',
+            ],
         );
     });
 
@@ -68,7 +74,9 @@ describe("hygiene policies", () => {
                 spacesBucketVersioning,
                 mutate(prod(), "assets", (b) => delete b.versioning),
             ),
-            ['Spaces bucket "assets" has versioning unset, so an overwritten or deleted object is gone for good; set versioning: { enabled: true }.'],
+            [
+                'Spaces bucket "assets" has versioning unset, so an overwritten or deleted object is gone for good; set versioning: { enabled: true }.',
+            ],
         );
     });
 
@@ -78,13 +86,18 @@ describe("hygiene policies", () => {
                 spacesBucketNoForceDestroy,
                 mutate(prod(), "assets", (b) => (b.forceDestroy = true)),
             ),
-            ['Spaces bucket "assets" sets forceDestroy: true, so deleting or replacing it deletes every object in it; remove forceDestroy.'],
+            [
+                'Spaces bucket "assets" sets forceDestroy: true, so deleting or replacing it deletes every object in it; remove forceDestroy.',
+            ],
         );
     });
 
     describe("droplet-user-data-secrets", () => {
         it("reports a literal password without echoing it", async () => {
-            const found = await violations(dropletUserDataSecrets, withUserData("#!/bin/sh\nexport MYSQL_ROOT_PASSWORD=hunter2\n"));
+            const found = await violations(
+                dropletUserDataSecrets,
+                withUserData("#!/bin/sh\nexport MYSQL_ROOT_PASSWORD=hunter2\n"),
+            );
             assert.deepEqual(found, [
                 'Droplet "app-0"\'s user data contains a literal value for MYSQL_ROOT_PASSWORD on line 2 (value not shown); user data is stored in droplet metadata, readable from inside the droplet and in the state. Load it at boot from a file or secret store instead (e.g. PASSWORD_FILE=/path, $(cat /run/secrets/…)).',
             ]);
@@ -95,7 +108,9 @@ describe("hygiene policies", () => {
             const token = `dop_v1_${"ab12".repeat(16)}`;
             const found = await violations(
                 dropletUserDataSecrets,
-                withUserData(`#!/bin/sh\ndoctl auth init -t ${token}\ncat > /root/k <<EOF\n-----BEGIN OPENSSH PRIVATE KEY-----\nEOF\n`),
+                withUserData(
+                    `#!/bin/sh\ndoctl auth init -t ${token}\ncat > /root/k <<EOF\n-----BEGIN OPENSSH PRIVATE KEY-----\nEOF\n`,
+                ),
             );
             assert.equal(found.length, 2);
             assert.match(found[0], /contains a DigitalOcean API token \(dop_v1_…\) on line 2/);
@@ -109,23 +124,37 @@ describe("hygiene policies", () => {
             '  password: "{{ vault_db_password }}"',
         ]) {
             it(`does not flag the reference ${reference.trim()}`, async () => {
-                assert.deepEqual(await violations(dropletUserDataSecrets, withUserData(`#!/bin/sh\n${reference}\n`)), []);
+                assert.deepEqual(
+                    await violations(dropletUserDataSecrets, withUserData(`#!/bin/sh\n${reference}\n`)),
+                    [],
+                );
             });
         }
 
         it("reports nothing on another team's user data that installs packages", async () => {
-            assert.deepEqual(await run(dropletUserDataSecrets, materialize(plainDroplets())), { violations: [], undecided: [], notApplicable: false });
+            assert.deepEqual(await run(dropletUserDataSecrets, materialize(plainDroplets())), {
+                violations: [],
+                undecided: [],
+                notApplicable: false,
+            });
         });
 
         for (const [line, scheme] of [
             ["REDIS_URL=rediss://default:AVNS_k3Jd93hs0Lw2@redis-fra1-51234.db.ondigitalocean.com:25061", "rediss"],
-            ["docker run -d -e DATABASE_URL=mysql://orders:Tr0ub4dor3@10.20.0.5:25060/orders registry.example.net/orders:2.1", "mysql"],
-            ["psql 'postgresql://doadmin:pg-literal-9@orders-do-user-1.db.ondigitalocean.com:25060/defaultdb?sslmode=require' -c 'select 1'", "postgresql"],
+            [
+                "docker run -d -e DATABASE_URL=mysql://orders:Tr0ub4dor3@10.20.0.5:25060/orders registry.example.net/orders:2.1",
+                "mysql",
+            ],
+            [
+                "psql 'postgresql://doadmin:pg-literal-9@orders-do-user-1.db.ondigitalocean.com:25060/defaultdb?sslmode=require' -c 'select 1'",
+                "postgresql",
+            ],
         ]) {
             it(`reports the password inside a ${scheme}:// URL`, async () => {
-                assert.deepEqual(await violations(dropletUserDataSecrets, plainWithUserData(`#!/bin/bash\n${line}\n`)), [
-                    secretOnLine(`a password in a ${scheme}:// URL`, 2),
-                ]);
+                assert.deepEqual(
+                    await violations(dropletUserDataSecrets, plainWithUserData(`#!/bin/bash\n${line}\n`)),
+                    [secretOnLine(`a password in a ${scheme}:// URL`, 2)],
+                );
             });
         }
 
@@ -137,28 +166,42 @@ describe("hygiene policies", () => {
             "curl -fsS http://10.20.0.5:8080/status@latest",
         ]) {
             it(`does not flag the URL without a literal password in ${line}`, async () => {
-                assert.deepEqual(await violations(dropletUserDataSecrets, plainWithUserData(`#!/bin/bash\n${line}\n`)), []);
+                assert.deepEqual(
+                    await violations(dropletUserDataSecrets, plainWithUserData(`#!/bin/bash\n${line}\n`)),
+                    [],
+                );
             });
         }
 
         it("reports hex key material under a *_KEY name", async () => {
             const found = await violations(
                 dropletUserDataSecrets,
-                plainWithUserData("#!/bin/bash\nexport JWT_SIGNING_KEY=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n"),
+                plainWithUserData(
+                    "#!/bin/bash\nexport JWT_SIGNING_KEY=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n",
+                ),
             );
             assert.deepEqual(found, [secretOnLine("a literal value for JWT_SIGNING_KEY", 2)]);
         });
 
         it("reports a base64 private key under a *_CERT name", async () => {
-            assert.deepEqual(await violations(dropletUserDataSecrets, plainWithUserData(`#!/bin/bash\nCLIENT_CERT=${PRIVATE_KEY_DER}\n`)), [
-                secretOnLine("a literal value for CLIENT_CERT", 2),
-            ]);
+            assert.deepEqual(
+                await violations(
+                    dropletUserDataSecrets,
+                    plainWithUserData(`#!/bin/bash\nCLIENT_CERT=${PRIVATE_KEY_DER}\n`),
+                ),
+                [secretOnLine("a literal value for CLIENT_CERT", 2)],
+            );
         });
 
         it("reports a base64-encoded PEM private key under a *_KEY name", async () => {
-            const pem = Buffer.from(keyPair.privateKey.export({ type: "pkcs8", format: "pem" }).toString()).toString("base64");
+            const pem = Buffer.from(keyPair.privateKey.export({ type: "pkcs8", format: "pem" }).toString()).toString(
+                "base64",
+            );
             assert.deepEqual(
-                await violations(dropletUserDataSecrets, plainWithUserData(`#cloud-config\nruncmd:\n  - echo TLS_KEY=${pem} >> /etc/orders.env\n`)),
+                await violations(
+                    dropletUserDataSecrets,
+                    plainWithUserData(`#cloud-config\nruncmd:\n  - echo TLS_KEY=${pem} >> /etc/orders.env\n`),
+                ),
                 [secretOnLine("a literal value for TLS_KEY", 3)],
             );
         });
@@ -175,7 +218,10 @@ describe("hygiene policies", () => {
             ["a key reference", "TLS_KEY=${TLS_KEY_FROM_VAULT}"],
         ]) {
             it(`does not flag ${what} under a *_KEY or *_CERT name`, async () => {
-                assert.deepEqual(await violations(dropletUserDataSecrets, plainWithUserData(`#!/bin/bash\n${line}\n`)), []);
+                assert.deepEqual(
+                    await violations(dropletUserDataSecrets, plainWithUserData(`#!/bin/bash\n${line}\n`)),
+                    [],
+                );
             });
         }
 
@@ -203,7 +249,8 @@ describe("hygiene policies", () => {
             "",
         ].join("\n");
         const ACCEPT = { acceptSecretFilesInSecretUserData: true };
-        const declared = (specs: Spec[], property = "userData") => specs.map((s) => (s.name === "app" ? { ...s, additionalSecretOutputs: [property] } : s));
+        const declared = (specs: Spec[], property = "userData") =>
+            specs.map((s) => (s.name === "app" ? { ...s, additionalSecretOutputs: [property] } : s));
 
         it("still reports a secret in a root-only file by default", async () => {
             assert.deepEqual(await violations(dropletUserDataSecrets, declared(plainWithUserData(SECRET_FILE))), [
@@ -212,7 +259,10 @@ describe("hygiene policies", () => {
         });
 
         it("accepts it when configured and the resource declares its user data a secret output", async () => {
-            assert.deepEqual(await violations(dropletUserDataSecrets, declared(plainWithUserData(SECRET_FILE)), ACCEPT), []);
+            assert.deepEqual(
+                await violations(dropletUserDataSecrets, declared(plainWithUserData(SECRET_FILE)), ACCEPT),
+                [],
+            );
         });
 
         it("reports it when configured but the user data is not declared secret", async () => {

@@ -58,8 +58,10 @@ describe("policy helpers", () => {
 
     describe("network", () => {
         it("recognises world CIDRs in every spelling", () => {
-            for (const cidr of ["0.0.0.0/0", "::/0", "0::/0", " ::0/0 ", "10.0.0.0/0"]) assert.ok(isWorldCidr(cidr), cidr);
-            for (const cidr of ["0.0.0.0", "10.0.0.0/8", "203.0.113.7/32", "::1/128"]) assert.ok(!isWorldCidr(cidr), cidr);
+            for (const cidr of ["0.0.0.0/0", "::/0", "0::/0", " ::0/0 ", "10.0.0.0/0"])
+                assert.ok(isWorldCidr(cidr), cidr);
+            for (const cidr of ["0.0.0.0", "10.0.0.0/8", "203.0.113.7/32", "::1/128"])
+                assert.ok(!isWorldCidr(cidr), cidr);
         });
 
         it("parses firewall port ranges", () => {
@@ -106,7 +108,9 @@ describe("policy helpers", () => {
                 { kind: "a literal value for API_TOKEN", line: 1, key: "API_TOKEN" },
             ]);
             assert.deepEqual(secretsIn("--password=${DB_PASSWORD}\nkey: value\n"), []);
-            assert.deepEqual(secretsIn('token: "s3cr3t"\n'), [{ kind: "a literal value for token", line: 1, key: "token" }]);
+            assert.deepEqual(secretsIn('token: "s3cr3t"\n'), [
+                { kind: "a literal value for token", line: 1, key: "token" },
+            ]);
             assert.deepEqual(secretsIn("url: https://example.com/token\n"), []);
         });
 
@@ -128,7 +132,10 @@ describe("policy helpers", () => {
         const seen: string[] = [];
         const validate = validateResourceOfTypes(
             forType(digitalocean.Droplet, (droplet, args) => void seen.push(`droplet ${args.name} ${droplet.size}`)),
-            forType(digitalocean.DropletAutoscale, (pool, args) => void seen.push(`pool ${args.name} ${pool.config.maxInstances}`)),
+            forType(
+                digitalocean.DropletAutoscale,
+                (pool, args) => void seen.push(`pool ${args.name} ${pool.config.maxInstances}`),
+            ),
         );
         const call = (type: string, name: string, props: Record<string, unknown>) =>
             validate(
@@ -185,9 +192,14 @@ describe("policy helpers", () => {
         });
 
         it("reads frontends, binds and redirects, ignoring comments", () => {
-            const cfg = "frontend fe\n  bind *:80\n  # redirect scheme https\n  bind 0.0.0.0:443 ssl crt /c.pem\nlisten stats\n  bind :8404\n";
+            const cfg =
+                "frontend fe\n  bind *:80\n  # redirect scheme https\n  bind 0.0.0.0:443 ssl crt /c.pem\nlisten stats\n  bind :8404\n";
             assert.deepEqual(
-                haproxyFrontends(cfg).map((f) => [f.name, f.binds.map((b) => [b.port, b.ssl, b.crt]), f.redirectsToHttps]),
+                haproxyFrontends(cfg).map((f) => [
+                    f.name,
+                    f.binds.map((b) => [b.port, b.ssl, b.crt]),
+                    f.redirectsToHttps,
+                ]),
                 [
                     [
                         "fe",
@@ -213,7 +225,8 @@ describe("policy helpers for the QPS monitor (issue 15)", () => {
     it("tells VPC and unique-local addresses from public ones", () => {
         for (const ip of ["10.10.1.13", "172.16.0.1", "172.31.255.255", "192.168.1.1", "100.64.0.1", "fd12:3456::1"])
             assert.equal(isPrivateAddress(ip), true, ip);
-        for (const ip of ["198.51.100.4", "172.32.0.1", "192.169.0.1", "100.128.0.1", "2001:db8::1", "8.8.8.8"]) assert.equal(isPrivateAddress(ip), false, ip);
+        for (const ip of ["198.51.100.4", "172.32.0.1", "192.169.0.1", "100.128.0.1", "2001:db8::1", "8.8.8.8"])
+            assert.equal(isPrivateAddress(ip), false, ip);
     });
 
     it("recognises a metrics-only host, and not a web server that runs an exporter", () => {

@@ -12,10 +12,18 @@ import { plainDroplets, plainLoadBalanced, plainSingleDroplet } from "./plainSta
 import { mutate, tierStack, without } from "./stacks";
 
 const prod = () => tierStack("prod");
-const dropletAlerts = ["alert-droplet-cpu", "alert-droplet-memory_utilization_percent", "alert-droplet-disk_utilization_percent"];
+const dropletAlerts = [
+    "alert-droplet-cpu",
+    "alert-droplet-memory_utilization_percent",
+    "alert-droplet-disk_utilization_percent",
+];
 const uptimeAlerts = ["uptime-down", "uptime-latency", "uptime-ssl_expiry"];
 
-async function violations(policy: Parameters<typeof run>[0], specs: Spec[], config: Record<string, unknown> = {}): Promise<string[]> {
+async function violations(
+    policy: Parameters<typeof run>[0],
+    specs: Spec[],
+    config: Record<string, unknown> = {},
+): Promise<string[]> {
     const outcome = await run(policy, materialize(specs), config);
     assert.deepEqual(outcome.undecided, []);
     return outcome.violations;
@@ -57,7 +65,10 @@ describe("monitoring policies", () => {
 
     describe("droplet-alert-coverage", () => {
         it("reports droplets whose tags no alert covers", async () => {
-            const specs = dropletAlerts.reduce((s, name) => mutate(s, name, (a) => (a.tags = [ref("tag-web")])), prod());
+            const specs = dropletAlerts.reduce(
+                (s, name) => mutate(s, name, (a) => (a.tags = [ref("tag-web")])),
+                prod(),
+            );
             const found = await violations(dropletAlertCoverage, specs);
             assert.deepEqual(found, ["app-0", "app-1", "app-2", "app-3"].map(uncoveredDroplet));
         });
@@ -70,7 +81,17 @@ describe("monitoring policies", () => {
         });
 
         it("counts an alert that lists the droplet's id in entities", async () => {
-            let specs = without(prod(), ...dropletAlerts, "web-1", "web-2", "web-3", "app-0", "app-1", "app-2", "app-3");
+            let specs = without(
+                prod(),
+                ...dropletAlerts,
+                "web-1",
+                "web-2",
+                "web-3",
+                "app-0",
+                "app-1",
+                "app-2",
+                "app-3",
+            );
             specs = [...specs, ...tierStack("prod").filter((s) => s.name === "alert-droplet-cpu")];
             specs = mutate(specs, "alert-droplet-cpu", (a) => {
                 delete a.tags;
@@ -80,7 +101,11 @@ describe("monitoring policies", () => {
         });
 
         it("treats an alert with neither entities nor tags as covering every droplet", async () => {
-            const specs = mutate(without(prod(), dropletAlerts[1], dropletAlerts[2]), dropletAlerts[0], (a) => delete a.tags);
+            const specs = mutate(
+                without(prod(), dropletAlerts[1], dropletAlerts[2]),
+                dropletAlerts[0],
+                (a) => delete a.tags,
+            );
             assert.deepEqual(await violations(dropletAlertCoverage, specs), []);
         });
 
@@ -97,7 +122,10 @@ describe("monitoring policies", () => {
 
         it("resolves unknown alert tags during preview, and reports cannot-decide when it cannot", async () => {
             assert.deepEqual((await run(dropletAlertCoverage, materialize(prod(), { preview: true }))).violations, []);
-            const outcome = await run(dropletAlertCoverage, materialize(prod(), { preview: true, withoutDependencies: true }));
+            const outcome = await run(
+                dropletAlertCoverage,
+                materialize(prod(), { preview: true, withoutDependencies: true }),
+            );
             assert.deepEqual(outcome.violations, []);
             assert.match(outcome.undecided[0], /^cannot decide during preview.*Droplet "web-0" may lack alerts/);
         });
@@ -115,10 +143,11 @@ describe("monitoring policies", () => {
 
     describe("database-alert-coverage", () => {
         it("reports a cache cluster missing from the database alerts", async () => {
-            const specs = ["alert-db-cpu_alerts", "alert-db-memory_utilization_alerts", "alert-db-disk_utilization_alerts"].reduce(
-                (s, name) => mutate(s, name, (a) => (a.entities = [ref("db"), ref("logs")])),
-                prod(),
-            );
+            const specs = [
+                "alert-db-cpu_alerts",
+                "alert-db-memory_utilization_alerts",
+                "alert-db-disk_utilization_alerts",
+            ].reduce((s, name) => mutate(s, name, (a) => (a.entities = [ref("db"), ref("logs")])), prod());
             assert.deepEqual(await violations(databaseAlertCoverage, specs), [
                 'Database cluster "cache" has no enabled alert policy with a notification target, so nobody is told when it runs out of CPU, memory or disk. Add a digitalocean.MonitorAlert of type "v1/dbaas/alerts/cpu_alerts" with entities including its id with alerts.emails or alerts.slacks.',
             ]);
@@ -146,20 +175,29 @@ describe("monitoring policies", () => {
         });
 
         it("honours requiredAlertTypes from the config", async () => {
-            const found = await violations(uptimeCheckPublicEndpoint, without(prod(), "uptime-ssl_expiry"), { requiredAlertTypes: ["down", "ssl_expiry"] });
+            const found = await violations(uptimeCheckPublicEndpoint, without(prod(), "uptime-ssl_expiry"), {
+                requiredAlertTypes: ["down", "ssl_expiry"],
+            });
             assert.deepEqual(found, [
                 'Uptime check "uptime" watches the public endpoint ("example.com", "www.example.com") but has no uptime alert of type "ssl_expiry" that notifies someone. Add a digitalocean.UptimeAlert with checkId set to the check\'s id, type "ssl_expiry" and notifications [{ emails: [...] }].',
             ]);
         });
 
         it("accepts another team's load balancer, reached by its IP alone, watched by an uptime check", async () => {
-            assert.deepEqual(await run(uptimeCheckPublicEndpoint, materialize(plainLoadBalanced())), { violations: [], undecided: [], notApplicable: false });
+            assert.deepEqual(await run(uptimeCheckPublicEndpoint, materialize(plainLoadBalanced())), {
+                violations: [],
+                undecided: [],
+                notApplicable: false,
+            });
         });
 
         it("reports an internet-facing load balancer no uptime check watches when the stack has no DNS records", async () => {
-            assert.deepEqual(await violations(uptimeCheckPublicEndpoint, without(plainLoadBalanced(), "edge-check", "edge-down")), [
-                'No enabled uptime check watches the public endpoint (load balancer "edge" (198.51.100.7)), so an outage is noticed by users first. Add a digitalocean.UptimeCheck with target "http://198.51.100.7" and a digitalocean.UptimeAlert of type "down" that notifies someone.',
-            ]);
+            assert.deepEqual(
+                await violations(uptimeCheckPublicEndpoint, without(plainLoadBalanced(), "edge-check", "edge-down")),
+                [
+                    'No enabled uptime check watches the public endpoint (load balancer "edge" (198.51.100.7)), so an outage is noticed by users first. Add a digitalocean.UptimeCheck with target "http://198.51.100.7" and a digitalocean.UptimeAlert of type "down" that notifies someone.',
+                ],
+            );
         });
 
         it("counts a check whose target is computed from the load balancer's ip during a first preview", async () => {
@@ -175,7 +213,11 @@ describe("monitoring policies", () => {
         });
 
         it("finds no public endpoint on droplets that run no web server and have no reserved IP", async () => {
-            assert.deepEqual(await run(uptimeCheckPublicEndpoint, materialize(plainDroplets())), { violations: [], undecided: [], notApplicable: false });
+            assert.deepEqual(await run(uptimeCheckPublicEndpoint, materialize(plainDroplets())), {
+                violations: [],
+                undecided: [],
+                notApplicable: false,
+            });
         });
 
         it("accepts a check that targets a load balancer's IP", async () => {

@@ -10,7 +10,11 @@ import { autoscalePool, haproxyStack, haproxyUserData, mutate, tierStack, userDa
 
 const prod = () => tierStack("prod");
 
-async function violations(policy: Parameters<typeof run>[0], specs: Spec[], config: Record<string, unknown> = {}): Promise<string[]> {
+async function violations(
+    policy: Parameters<typeof run>[0],
+    specs: Spec[],
+    config: Record<string, unknown> = {},
+): Promise<string[]> {
     const outcome = await run(policy, materialize(specs), config);
     assert.deepEqual(outcome.undecided, []);
     return outcome.violations;
@@ -32,11 +36,15 @@ describe("log policies (issue 15)", () => {
 
     describe("database-cluster-log-sink", () => {
         it("reports the MySQL cluster when its sink is removed", async () => {
-            assert.deepEqual(await violations(databaseClusterLogSink, without(prod(), "db-logs")), [noSink("db", "mysql")]);
+            assert.deepEqual(await violations(databaseClusterLogSink, without(prod(), "db-logs")), [
+                noSink("db", "mysql"),
+            ]);
         });
 
         it("reports the cache when its rsyslog sink is removed", async () => {
-            assert.deepEqual(await violations(databaseClusterLogSink, without(prod(), "cache-logs")), [noSink("cache", "valkey")]);
+            assert.deepEqual(await violations(databaseClusterLogSink, without(prod(), "cache-logs")), [
+                noSink("cache", "valkey"),
+            ]);
         });
 
         it("does not count a sink attached to another cluster", async () => {
@@ -45,7 +53,10 @@ describe("log policies (issue 15)", () => {
         });
 
         it("judges only the configured engines", async () => {
-            assert.deepEqual(await violations(databaseClusterLogSink, without(prod(), "db-logs"), { engines: ["pg"] }), []);
+            assert.deepEqual(
+                await violations(databaseClusterLogSink, without(prod(), "db-logs"), { engines: ["pg"] }),
+                [],
+            );
         });
 
         it("does not ask the OpenSearch log store itself for a sink", async () => {
@@ -59,13 +70,21 @@ describe("log policies (issue 15)", () => {
         it("accepts another team's PostgreSQL cluster forwarding to rsyslog", async () => {
             const specs = [
                 ...plainDatabase(),
-                spec(digitalocean.DatabaseLogsinkRsyslog, "orders-syslog", { id: "x,y", clusterId: ref("orders"), server: "10.20.0.50", port: 514 }),
+                spec(digitalocean.DatabaseLogsinkRsyslog, "orders-syslog", {
+                    id: "x,y",
+                    clusterId: ref("orders"),
+                    server: "10.20.0.50",
+                    port: 514,
+                }),
             ];
             assert.deepEqual(await violations(databaseClusterLogSink, specs), []);
         });
 
         it("reports the missing sink during a first preview too", async () => {
-            const outcome = await run(databaseClusterLogSink, materialize(without(prod(), "db-logs"), { preview: true }));
+            const outcome = await run(
+                databaseClusterLogSink,
+                materialize(without(prod(), "db-logs"), { preview: true }),
+            );
             assert.deepEqual(outcome.violations, [noSink("db", "mysql")]);
         });
     });
@@ -94,7 +113,10 @@ describe("log policies (issue 15)", () => {
         });
 
         it("accepts an autoscale pool whose template ships with rsyslog", async () => {
-            assert.deepEqual(await violations(dropletLogsShipped, [...prod(), autoscalePool("web-pool", [ref("tag-web")])]), []);
+            assert.deepEqual(
+                await violations(dropletLogsShipped, [...prod(), autoscalePool("web-pool", [ref("tag-web")])]),
+                [],
+            );
         });
 
         it("judges every droplet with scope all", async () => {
@@ -109,7 +131,10 @@ describe("log policies (issue 15)", () => {
         });
 
         it("reports another team's load-balanced nginx droplets that ship nothing", async () => {
-            assert.deepEqual(await violations(dropletLogsShipped, plainLoadBalanced()), [ships('Droplet "api-1"'), ships('Droplet "api-2"')]);
+            assert.deepEqual(await violations(dropletLogsShipped, plainLoadBalanced()), [
+                ships('Droplet "api-1"'),
+                ships('Droplet "api-2"'),
+            ]);
         });
 
         it("reports another team's single public nginx droplet", async () => {
@@ -138,14 +163,31 @@ describe("log policies (issue 15)", () => {
             ["the tier stacks' web role", userData.web, "rsyslog (omelasticsearch)"],
             ["the tier stacks' app role", userData.app, "Fluent Bit"],
             ["a legacy @@ forwarding rule", haproxyUserData(), "rsyslog (forwarding rule)"],
-            ["omfwd", 'write_files:\n  - content: |\n      action(type="omfwd" target="10.0.0.5" port="514" protocol="tcp")\n', "rsyslog (omfwd)"],
+            [
+                "omfwd",
+                'write_files:\n  - content: |\n      action(type="omfwd" target="10.0.0.5" port="514" protocol="tcp")\n',
+                "rsyslog (omfwd)",
+            ],
             ["Vector from apt", "#!/bin/sh\napt-get install -y vector\n", "Vector"],
-            ["Promtail in a container", "#!/bin/sh\ndocker run -d grafana/promtail:3.0 -config.file=/etc/promtail.yml\n", "Promtail"],
-            ["systemd-journal-upload", "#!/bin/sh\nsystemctl enable --now systemd-journal-upload\n", "systemd-journal-upload"],
+            [
+                "Promtail in a container",
+                "#!/bin/sh\ndocker run -d grafana/promtail:3.0 -config.file=/etc/promtail.yml\n",
+                "Promtail",
+            ],
+            [
+                "systemd-journal-upload",
+                "#!/bin/sh\nsystemctl enable --now systemd-journal-upload\n",
+                "systemd-journal-upload",
+            ],
             ["nginx alone", NGINX_ONLY, undefined],
-            ["a shipper named only in a comment", "#!/bin/sh\n# TODO: apt-get install -y filebeat\napt-get install -y nginx\n", undefined],
+            [
+                "a shipper named only in a comment",
+                "#!/bin/sh\n# TODO: apt-get install -y filebeat\napt-get install -y nginx\n",
+                undefined,
+            ],
             ["an e-mail address in YAML", "#cloud-config\nalerts: ops@example.com\n", undefined],
         ];
-        for (const [label, text, want] of cases) it(`reads ${label} as ${want ?? "no shipper"}`, () => assert.equal(logShipperIn(text), want));
+        for (const [label, text, want] of cases)
+            it(`reads ${label} as ${want ?? "no shipper"}`, () => assert.equal(logShipperIn(text), want));
     });
 });

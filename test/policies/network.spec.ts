@@ -17,7 +17,11 @@ import { mutate, named, tierStack, without } from "./stacks";
 const prod = () => tierStack("prod");
 const inbound = (fw: Record<string, unknown>) => fw.inboundRules as Record<string, unknown>[];
 
-async function violations(policy: Parameters<typeof run>[0], specs: Spec[], config: Record<string, unknown> = {}): Promise<string[]> {
+async function violations(
+    policy: Parameters<typeof run>[0],
+    specs: Spec[],
+    config: Record<string, unknown> = {},
+): Promise<string[]> {
     const outcome = await run(policy, materialize(specs), config);
     assert.deepEqual(outcome.undecided, []);
     return outcome.violations;
@@ -49,7 +53,10 @@ describe("network policies", () => {
         });
 
         it("decides during preview through the Tag resources the tags depend on", async () => {
-            const outcome = await run(dropletFirewallCoverage, materialize(without(tierStack(2), "fw-app"), { preview: true }));
+            const outcome = await run(
+                dropletFirewallCoverage,
+                materialize(without(tierStack(2), "fw-app"), { preview: true }),
+            );
             assert.equal(outcome.violations.length, 2);
             assert.deepEqual(outcome.undecided, []);
         });
@@ -57,14 +64,20 @@ describe("network policies", () => {
 
     describe("firewall-no-world-ingress", () => {
         it("reports any port of a droplet opened to the world", async () => {
-            const specs = mutate(prod(), "fw-web", (fw) => inbound(fw).push({ protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0", "::/0"] }));
+            const specs = mutate(prod(), "fw-web", (fw) =>
+                inbound(fw).push({ protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0", "::/0"] }),
+            );
             assert.deepEqual(await violations(firewallNoWorldIngress, specs), [
                 'Firewall "fw-web" admits tcp port 443 from "0.0.0.0/0", "::/0" to its droplets, bypassing the load balancer. Admit the load balancer with sourceLoadBalancerUids (or other droplets with sourceTags) instead of a world CIDR.',
             ]);
         });
 
         it("accepts another team's firewall that admits SSH from an office range only", async () => {
-            assert.deepEqual(await run(firewallNoWorldIngress, materialize(plainDroplets())), { violations: [], undecided: [], notApplicable: false });
+            assert.deepEqual(await run(firewallNoWorldIngress, materialize(plainDroplets())), {
+                violations: [],
+                undecided: [],
+                notApplicable: false,
+            });
         });
 
         it("does not speak of a load balancer when the stack has none", async () => {
@@ -78,7 +91,9 @@ describe("network policies", () => {
 
         for (const portRange of ["22", "1-65535"]) {
             it(`leaves a world-open tcp rule on ${portRange} (SSH included) to firewall-no-world-ssh`, async () => {
-                const specs = mutate(plainDroplets(), "backend-fw", (fw) => inbound(fw).push({ protocol: "tcp", portRange, sourceAddresses: ["0.0.0.0/0"] }));
+                const specs = mutate(plainDroplets(), "backend-fw", (fw) =>
+                    inbound(fw).push({ protocol: "tcp", portRange, sourceAddresses: ["0.0.0.0/0"] }),
+                );
                 assert.deepEqual(await violations(firewallNoWorldIngress, specs), []);
                 assert.equal((await violations(firewallNoWorldSsh, specs)).length, 1);
             });
@@ -86,18 +101,26 @@ describe("network policies", () => {
 
         it("honours allowedPorts and allowIcmp from the config", async () => {
             const specs = mutate(prod(), "fw-web", (fw) =>
-                inbound(fw).push({ protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0"] }, { protocol: "icmp", sourceAddresses: ["0.0.0.0/0"] }),
+                inbound(fw).push(
+                    { protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0"] },
+                    { protocol: "icmp", sourceAddresses: ["0.0.0.0/0"] },
+                ),
             );
             assert.deepEqual(await violations(firewallNoWorldIngress, specs, { allowedPorts: [443] }), []);
-            assert.deepEqual(await violations(firewallNoWorldIngress, specs, { allowedPorts: [443], allowIcmp: false }), [
-                'Firewall "fw-web" admits icmp from "0.0.0.0/0" to its droplets, bypassing the load balancer. Admit the load balancer with sourceLoadBalancerUids (or other droplets with sourceTags) instead of a world CIDR.',
-            ]);
+            assert.deepEqual(
+                await violations(firewallNoWorldIngress, specs, { allowedPorts: [443], allowIcmp: false }),
+                [
+                    'Firewall "fw-web" admits icmp from "0.0.0.0/0" to its droplets, bypassing the load balancer. Admit the load balancer with sourceLoadBalancerUids (or other droplets with sourceTags) instead of a world CIDR.',
+                ],
+            );
         });
     });
 
     describe("firewall-no-world-ssh", () => {
         it("reports SSH open to the world", async () => {
-            const specs = mutate(prod(), "fw-web", (fw) => inbound(fw).push({ protocol: "tcp", portRange: "22", sourceAddresses: ["::/0"] }));
+            const specs = mutate(prod(), "fw-web", (fw) =>
+                inbound(fw).push({ protocol: "tcp", portRange: "22", sourceAddresses: ["::/0"] }),
+            );
             assert.deepEqual(await violations(firewallNoWorldSsh, specs), [
                 'Firewall "fw-web" admits SSH (tcp port 22, which includes 22) from "::/0", exposing it to every scanner on the internet. Restrict sourceAddresses to your admin CIDRs, or reach the droplets through a VPN or bastion.',
             ]);
@@ -109,7 +132,9 @@ describe("network policies", () => {
             ["20-30", "tcp ports 20-30"],
         ]) {
             it(`reports the world-open port range "${portRange}" as SSH`, async () => {
-                const specs = mutate(prod(), "fw-app", (fw) => inbound(fw).push({ protocol: "tcp", portRange, sourceAddresses: ["0.0.0.0/0"] }));
+                const specs = mutate(prod(), "fw-app", (fw) =>
+                    inbound(fw).push({ protocol: "tcp", portRange, sourceAddresses: ["0.0.0.0/0"] }),
+                );
                 assert.deepEqual(await violations(firewallNoWorldSsh, specs), [
                     `Firewall "fw-app" admits SSH (${shown}, which includes 22) from "0.0.0.0/0", exposing it to every scanner on the internet. Restrict sourceAddresses to your admin CIDRs, or reach the droplets through a VPN or bastion.`,
                 ]);
@@ -117,7 +142,9 @@ describe("network policies", () => {
         }
 
         it("accepts SSH from admin CIDRs", async () => {
-            const specs = mutate(prod(), "fw-web", (fw) => inbound(fw).push({ protocol: "tcp", portRange: "22", sourceAddresses: ["198.51.100.0/24"] }));
+            const specs = mutate(prod(), "fw-web", (fw) =>
+                inbound(fw).push({ protocol: "tcp", portRange: "22", sourceAddresses: ["198.51.100.0/24"] }),
+            );
             assert.deepEqual(await violations(firewallNoWorldSsh, specs), []);
             assert.deepEqual(await violations(firewallNoWorldIngress, specs), []);
         });
@@ -125,7 +152,11 @@ describe("network policies", () => {
 
     describe("droplet-ssh-keys", () => {
         it("accepts droplets created with SSH keys", async () => {
-            assert.deepEqual(await run(dropletSshKeys, materialize(plainDroplets())), { violations: [], undecided: [], notApplicable: false });
+            assert.deepEqual(await run(dropletSshKeys, materialize(plainDroplets())), {
+                violations: [],
+                undecided: [],
+                notApplicable: false,
+            });
         });
 
         for (const blank of ["", "   "]) {
@@ -148,7 +179,9 @@ describe("network policies", () => {
                     dropletSshKeys,
                     mutate(plainDroplets(), "app", (d) => (d.sshKeys = [41270653, ""])),
                 ),
-                ['Droplet "app" lists an empty string in sshKeys (entry 2), which names no SSH key; remove it, or replace it with a key id or fingerprint.'],
+                [
+                    'Droplet "app" lists an empty string in sshKeys (entry 2), which names no SSH key; remove it, or replace it with a key id or fingerprint.',
+                ],
             );
         });
 
@@ -189,25 +222,37 @@ describe("network policies", () => {
 
     describe("database-firewall-no-world", () => {
         it("accepts a database firewall that trusts a droplet tag", async () => {
-            assert.deepEqual(await run(databaseFirewallNoWorld, materialize(plainDatabase())), { violations: [], undecided: [], notApplicable: false });
+            assert.deepEqual(await run(databaseFirewallNoWorld, materialize(plainDatabase())), {
+                violations: [],
+                undecided: [],
+                notApplicable: false,
+            });
         });
 
         it("reports a rule whose type DigitalOcean does not accept", async () => {
-            const specs = mutate(plainDatabase(), "orders-trusted", (fw) => (fw.rules as unknown[]).push({ type: "ip_address", value: "198.18.0.7" }));
+            const specs = mutate(plainDatabase(), "orders-trusted", (fw) =>
+                (fw.rules as unknown[]).push({ type: "ip_address", value: "198.18.0.7" }),
+            );
             assert.deepEqual(await violations(databaseFirewallNoWorld, specs), [
                 'Database firewall "orders-trusted" has rule 2 of type "ip_address", which DigitalOcean does not accept (types: ip_addr, droplet, k8s, tag or app), so it restricts nothing and the provider rejects it. Change its type to one of those or remove the rule.',
             ]);
         });
 
         it("reports a firewall none of whose rules has a type DigitalOcean accepts, naming the case-sensitive spelling", async () => {
-            const specs = mutate(plainDatabase(), "orders-trusted", (fw) => (fw.rules = [{ type: "TAG", value: ref("backend") }]));
+            const specs = mutate(
+                plainDatabase(),
+                "orders-trusted",
+                (fw) => (fw.rules = [{ type: "TAG", value: ref("backend") }]),
+            );
             assert.deepEqual(await violations(databaseFirewallNoWorld, specs), [
                 'Database firewall "orders-trusted" trusts no source DigitalOcean recognises: its rules have type "TAG", not one of ip_addr, droplet, k8s, tag or app, so they restrict nothing and the provider rejects them. Give each rule one of those types (the API is case-sensitive: write "tag"), e.g. { type: "tag", value: <tag> } for the app droplets.',
             ]);
         });
 
         it("reports a world CIDR among the trusted sources", async () => {
-            const specs = mutate(prod(), "db-fw", (fw) => (fw.rules as unknown[]).push({ type: "ip_addr", value: "0.0.0.0/0" }));
+            const specs = mutate(prod(), "db-fw", (fw) =>
+                (fw.rules as unknown[]).push({ type: "ip_addr", value: "0.0.0.0/0" }),
+            );
             assert.deepEqual(await violations(databaseFirewallNoWorld, specs), [
                 'Database firewall "db-fw" trusts ip_addr "0.0.0.0/0", which admits the whole internet to the cluster; trust the app droplets by { type: "tag", value: <tag> } or specific addresses instead.',
             ]);
@@ -237,7 +282,11 @@ describe("network policies", () => {
         it("treats resources in other regions separately", async () => {
             const specs = [
                 ...tierStack(1),
-                spec(digitalocean.DatabaseReplica, "db-replica-ams", { clusterId: ref("db"), region: "ams3", size: "db-s-1vcpu-2gb" }),
+                spec(digitalocean.DatabaseReplica, "db-replica-ams", {
+                    clusterId: ref("db"),
+                    region: "ams3",
+                    size: "db-s-1vcpu-2gb",
+                }),
             ];
             assert.deepEqual(await violations(resourcesSameVpc, specs), []);
             assert.ok(named(specs, "db-replica-ams"));

@@ -46,7 +46,12 @@ describe("the policy pack", () => {
         for (const p of policies) {
             assert.ok(["low", "medium", "high", "critical"].includes(p.severity), p.name);
             // The targets (budget, availability) are off until a stack's config turns them on with its threshold.
-            assert.ok(["advisory", "mandatory", ...(families.targets.includes(p) ? ["disabled"] : [])].includes(p.enforcementLevel), p.name);
+            assert.ok(
+                ["advisory", "mandatory", ...(families.targets.includes(p) ? ["disabled"] : [])].includes(
+                    p.enforcementLevel,
+                ),
+                p.name,
+            );
             assert.ok(p.rationale.length > 20 && p.remediationSteps.length > 20, p.name);
         }
     });
@@ -54,7 +59,12 @@ describe("the policy pack", () => {
     it("makes SPOF, TLS, monitoring and network mandatory, hygiene and the cache check advisory, and the targets disabled", () => {
         for (const [family, list] of Object.entries(families)) {
             for (const p of list) {
-                const level = family === "targets" ? "disabled" : family === "hygiene" || p.name === "cache-cluster-standby" ? "advisory" : "mandatory";
+                const level =
+                    family === "targets"
+                        ? "disabled"
+                        : family === "hygiene" || p.name === "cache-cluster-standby"
+                          ? "advisory"
+                          : "mandatory";
                 assert.equal(p.enforcementLevel, level, p.name);
             }
         }
@@ -72,7 +82,10 @@ describe("the policy pack", () => {
 
     for (const file of readdirSync(join(root, "policies/config"))) {
         it(`accepts config/${file} against the policies' config schemas`, () => {
-            const config = JSON.parse(readFileSync(join(root, "policies/config", file), "utf8")) as Record<string, unknown>;
+            const config = JSON.parse(readFileSync(join(root, "policies/config", file), "utf8")) as Record<
+                string,
+                unknown
+            >;
             const ajv = new Ajv({ strict: false });
             const byName = new Map(policies.map((p) => [p.name, p]));
             for (const [name, entry] of Object.entries(config)) {
@@ -82,7 +95,11 @@ describe("the policy pack", () => {
                 const schema = {
                     oneOf: [
                         levels,
-                        { type: "object", properties: { enforcementLevel: levels, ...policy.configSchema.properties }, additionalProperties: false },
+                        {
+                            type: "object",
+                            properties: { enforcementLevel: levels, ...policy.configSchema.properties },
+                            additionalProperties: false,
+                        },
                     ],
                 };
                 assert.ok(ajv.validate(schema, entry), `${file} ${name}: ${ajv.errorsText()}`);
@@ -135,7 +152,9 @@ describe("the policy pack", () => {
             const { Empty } = require("google-protobuf/google/protobuf/empty_pb");
             const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
             const info = await new Promise<any>((resolve, reject) =>
-                client.getAnalyzerInfo(new Empty(), (error: Error | null, response: unknown) => (error ? reject(error) : resolve(response))),
+                client.getAnalyzerInfo(new Empty(), (error: Error | null, response: unknown) =>
+                    error ? reject(error) : resolve(response),
+                ),
             );
             client.close();
             const packageVersion = JSON.parse(readFileSync(join(root, "policies/package.json"), "utf8")).version;

@@ -10,7 +10,12 @@ const FINGERPRINT = "9d:21:3a:0e:51:7c:6a:44:02:aa:b9:3d:7e:11:c0:5f";
 /** The resources every plain stack starts from: a VPC, an SSH key and a tag. */
 function base(tag: string): Spec[] {
     return [
-        spec(digitalocean.Vpc, "main", { id: "7d0c2b4e-1111-4000-8000-00000000aa01", name: "main", region: REGION, ipRange: "10.20.0.0/20" }),
+        spec(digitalocean.Vpc, "main", {
+            id: "7d0c2b4e-1111-4000-8000-00000000aa01",
+            name: "main",
+            region: REGION,
+            ipRange: "10.20.0.0/20",
+        }),
         spec(digitalocean.SshKey, "deployer", {
             id: "41270653",
             name: "deployer",
@@ -22,7 +27,13 @@ function base(tag: string): Spec[] {
 }
 
 /** A droplet as a plain program declares it; `octet` picks its addresses. */
-export function plainDroplet(name: string, tag: string, octet: number, userData: string, extra: Record<string, unknown> = {}): Spec {
+export function plainDroplet(
+    name: string,
+    tag: string,
+    octet: number,
+    userData: string,
+    extra: Record<string, unknown> = {},
+): Spec {
     return spec(digitalocean.Droplet, name, {
         id: String(510000000 + octet),
         name,
@@ -105,7 +116,13 @@ export function plainLoadBalanced(): Spec[] {
             ip: "198.51.100.7",
         }),
         webFirewall("api-fw", "api", { sourceLoadBalancerUids: [ref("edge")] }),
-        spec(digitalocean.UptimeCheck, "edge-check", { id: "uc-edge", name: "edge", target: "http://198.51.100.7/", type: "http", enabled: true }),
+        spec(digitalocean.UptimeCheck, "edge-check", {
+            id: "uc-edge",
+            name: "edge",
+            target: "http://198.51.100.7/",
+            type: "http",
+            enabled: true,
+        }),
         spec(digitalocean.UptimeAlert, "edge-down", {
             id: "ua-edge-down",
             name: "edge down",
@@ -120,7 +137,11 @@ export function plainLoadBalanced(): Spec[] {
 
 /** One nginx droplet serving the public on its own address: no load balancer, no DNS records, no uptime check. */
 export function plainSingleDroplet(): Spec[] {
-    return [...base("www"), plainDroplet("blog", "www", 40, NGINX), webFirewall("www-fw", "www", { sourceAddresses: ["0.0.0.0/0", "::/0"] })];
+    return [
+        ...base("www"),
+        plainDroplet("blog", "www", 40, NGINX),
+        webFirewall("www-fw", "www", { sourceAddresses: ["0.0.0.0/0", "::/0"] }),
+    ];
 }
 
 /** nginx balancing over two app droplets, with TLS and an HTTP redirect, as another team's cloud-config writes it. */

@@ -19,7 +19,11 @@ const P = (key: string) => {
 
 describe("price table (policies/lib/prices.json)", () => {
     it("names a known source and an ISO date for every entry", () => {
-        for (const [key, entry] of [...Object.entries(prices.prices), ...Object.entries(prices.rules), ...Object.entries(prices.free)]) {
+        for (const [key, entry] of [
+            ...Object.entries(prices.prices),
+            ...Object.entries(prices.rules),
+            ...Object.entries(prices.free),
+        ]) {
             assert.ok(prices.sources[entry.source], `${key}: unknown source "${entry.source}"`);
             assert.match(entry.date, /^\d{4}-\d{2}-\d{2}$/, key);
         }
@@ -28,8 +32,10 @@ describe("price table (policies/lib/prices.json)", () => {
 
     it("prices every droplet and database size the shared reference lists, as the reference does", function () {
         const reference = readSharedReference<any>(this, "do-prices.json");
-        for (const [slug, s] of Object.entries<{ usd_month: number }>(reference.droplets.sizes)) assert.equal(P(`droplet/${slug}`), s.usd_month, slug);
-        for (const [slug, usd] of Object.entries<number>(reference.managed_databases.per_node_by_slug)) assert.equal(P(`database-node/${slug}`), usd, slug);
+        for (const [slug, s] of Object.entries<{ usd_month: number }>(reference.droplets.sizes))
+            assert.equal(P(`droplet/${slug}`), s.usd_month, slug);
+        for (const [slug, usd] of Object.entries<number>(reference.managed_databases.per_node_by_slug))
+            assert.equal(P(`database-node/${slug}`), usd, slug);
         assert.equal(P("load-balancer/regional-node"), reference.load_balancer.regional_usd_per_node_month);
         assert.equal(P("uptime-check"), reference.uptime_checks.usd_per_check_month);
         assert.equal(P("spaces-subscription"), reference.spaces.base_usd_month);
@@ -53,7 +59,11 @@ describe("cost model (policies/lib/pricing.ts)", () => {
         ]);
         assert.deepEqual(
             c.items.map((i) => i.monthlyUsd),
-            [3 * P("load-balancer/regional-node"), 6 * P("load-balancer/regional-node"), P("load-balancer/regional-node")],
+            [
+                3 * P("load-balancer/regional-node"),
+                6 * P("load-balancer/regional-node"),
+                P("load-balancer/regional-node"),
+            ],
         );
     });
 
@@ -81,13 +91,19 @@ describe("cost model (policies/lib/pricing.ts)", () => {
     });
 
     it("prices a Valkey cache like a database node and calls it a cache", () => {
-        const c = estimateCost([res("databaseCluster:DatabaseCluster", { engine: "valkey", size: "db-s-1vcpu-1gb", nodeCount: 1 })]);
+        const c = estimateCost([
+            res("databaseCluster:DatabaseCluster", { engine: "valkey", size: "db-s-1vcpu-1gb", nodeCount: 1 }),
+        ]);
         assert.equal(c.monthlyUsd, P("database-node/db-s-1vcpu-1gb"));
         assert.match(c.items[0].description, /valkey cache/);
     });
 
     it("charges one Spaces subscription for all buckets and nothing for CDN bandwidth within the allowance", () => {
-        const c = estimateCost([res("spacesBucket:SpacesBucket", {}), res("spacesBucket:SpacesBucket", {}), res("cdn:Cdn", {})]);
+        const c = estimateCost([
+            res("spacesBucket:SpacesBucket", {}),
+            res("spacesBucket:SpacesBucket", {}),
+            res("cdn:Cdn", {}),
+        ]);
         assert.deepEqual(
             c.items.map((i) => i.monthlyUsd),
             [P("spaces-subscription"), 0, 0],
@@ -95,7 +111,11 @@ describe("cost model (policies/lib/pricing.ts)", () => {
     });
 
     it("charges uptime checks beyond the free one", () => {
-        const c = estimateCost([res("uptimeCheck:UptimeCheck", {}), res("uptimeCheck:UptimeCheck", {}), res("uptimeCheck:UptimeCheck", {})]);
+        const c = estimateCost([
+            res("uptimeCheck:UptimeCheck", {}),
+            res("uptimeCheck:UptimeCheck", {}),
+            res("uptimeCheck:UptimeCheck", {}),
+        ]);
         assert.deepEqual(
             c.items.map((i) => i.monthlyUsd),
             [0, P("uptime-check"), P("uptime-check")],
@@ -103,10 +123,16 @@ describe("cost model (policies/lib/pricing.ts)", () => {
     });
 
     it("prices an autoscale pool at minInstances and shows the range up to maxInstances", () => {
-        const pool = res("dropletAutoscale:DropletAutoscale", { config: { minInstances: 2, maxInstances: 5 }, dropletTemplate: { size: "s-1vcpu-2gb" } });
+        const pool = res("dropletAutoscale:DropletAutoscale", {
+            config: { minInstances: 2, maxInstances: 5 },
+            dropletTemplate: { size: "s-1vcpu-2gb" },
+        });
         const c = estimateCost([pool]);
         assert.equal(c.monthlyUsd, 2 * P("droplet/s-1vcpu-2gb"));
-        assert.equal(c.items[0].description, "Autoscale pool: 2–5 × Droplet s-1vcpu-2gb, $24.00 at min to $60.00 at max (total counts min)");
+        assert.equal(
+            c.items[0].description,
+            "Autoscale pool: 2–5 × Droplet s-1vcpu-2gb, $24.00 at min to $60.00 at max (total counts min)",
+        );
         assert.deepEqual(costRange([pool, res("droplet:Droplet", { size: "s-1vcpu-1gb" })]), {
             min: 2 * P("droplet/s-1vcpu-2gb") + P("droplet/s-1vcpu-1gb"),
             max: 5 * P("droplet/s-1vcpu-2gb") + P("droplet/s-1vcpu-1gb"),
@@ -114,7 +140,12 @@ describe("cost model (policies/lib/pricing.ts)", () => {
     });
 
     it("prices a pool with a fixed targetNumberInstances as that many droplets", () => {
-        const c = estimateCost([res("dropletAutoscale:DropletAutoscale", { config: { targetNumberInstances: 3 }, dropletTemplate: { size: "s-1vcpu-1gb" } })]);
+        const c = estimateCost([
+            res("dropletAutoscale:DropletAutoscale", {
+                config: { targetNumberInstances: 3 },
+                dropletTemplate: { size: "s-1vcpu-1gb" },
+            }),
+        ]);
         assert.equal(c.monthlyUsd, 3 * P("droplet/s-1vcpu-1gb"));
         assert.equal(c.items[0].description, "Autoscale pool: 3 × Droplet s-1vcpu-1gb (fixed size)");
     });
@@ -155,7 +186,9 @@ describe("cost model (policies/lib/pricing.ts)", () => {
     });
 
     it("adds totals in cents, so they are exact", () => {
-        const c = estimateCost(Array.from({ length: 10 }, () => res("droplet:Droplet", { size: "s-1vcpu-1gb", backups: true })));
+        const c = estimateCost(
+            Array.from({ length: 10 }, () => res("droplet:Droplet", { size: "s-1vcpu-1gb", backups: true })),
+        );
         assert.equal(c.monthlyUsd, 10 * (P("droplet/s-1vcpu-1gb") * 1.2));
     });
 });
@@ -189,7 +222,16 @@ describe("cost of each tier's default stack (examples/stack.yaml), through npm r
     it("tier 3: two load balancers, four web and four app droplets, two replicas, Valkey, the log store, the monitor, Spaces and CDN", async () => {
         assert.equal(
             await total(3),
-            3 * lb() + 4 * web() + 4 * app() + 3 * db() + P("database-node/db-s-1vcpu-1gb") + logs() + monitor() + P("spaces-subscription") + 0 + 0,
+            3 * lb() +
+                4 * web() +
+                4 * app() +
+                3 * db() +
+                P("database-node/db-s-1vcpu-1gb") +
+                logs() +
+                monitor() +
+                P("spaces-subscription") +
+                0 +
+                0,
         );
     });
     it("production (tier 3 with a standby): one more database node", async () => {
@@ -229,8 +271,16 @@ describe("cost per tier per load-balancer engine and with autoscaling (issue 7),
             2: 6 + 12 + 2 * 6 + 2 * 12 + 30 + 30 + 19 + 12 + 0,
             3: 2 * 6 + 12 + 4 * 6 + 4 * 12 + 3 * 30 + 15 + 19 + 12 + 5 + 0,
         },
-        autoscaleMin: { 1: 12 + 2 * 6 + 30 + 30, 2: 2 * 12 + 2 * 6 + 2 * 12 + 30 + 30 + 19 + 12, 3: 3 * 12 + 2 * 6 + 2 * 12 + 3 * 30 + 15 + 19 + 12 + 5 },
-        autoscaleMax: { 1: 12 + 5 * 6 + 30 + 30, 2: 2 * 12 + 5 * 6 + 4 * 12 + 30 + 30 + 19 + 12, 3: 3 * 12 + 8 * 6 + 8 * 12 + 3 * 30 + 15 + 19 + 12 + 5 },
+        autoscaleMin: {
+            1: 12 + 2 * 6 + 30 + 30,
+            2: 2 * 12 + 2 * 6 + 2 * 12 + 30 + 30 + 19 + 12,
+            3: 3 * 12 + 2 * 6 + 2 * 12 + 3 * 30 + 15 + 19 + 12 + 5,
+        },
+        autoscaleMax: {
+            1: 12 + 5 * 6 + 30 + 30,
+            2: 2 * 12 + 5 * 6 + 4 * 12 + 30 + 30 + 19 + 12,
+            3: 3 * 12 + 8 * 6 + 8 * 12 + 3 * 30 + 15 + 19 + 12 + 5,
+        },
     } as const;
 
     for (const tier of [1, 2, 3] as const) {
@@ -238,13 +288,22 @@ describe("cost per tier per load-balancer engine and with autoscaling (issue 7),
             const doc = await plan(tier, HAPROXY);
             assert.equal(doc.cost.monthlyUsd, expected.haproxy[tier]);
             assert.deepEqual(doc.cost.unpriced, []);
-            assert.ok(doc.cost.items.some((i) => i.type === "digitalocean:index/reservedIp:ReservedIp" && /free while assigned/.test(i.description)));
+            assert.ok(
+                doc.cost.items.some(
+                    (i) =>
+                        i.type === "digitalocean:index/reservedIp:ReservedIp" &&
+                        /free while assigned/.test(i.description),
+                ),
+            );
         });
 
         it(`autoscaling, tier ${tier}: the total counts minInstances ($${expected.autoscaleMin[tier]}), the range reaches $${expected.autoscaleMax[tier]}`, async () => {
             const doc = await plan(tier, AUTOSCALE[tier]);
             assert.equal(doc.cost.monthlyUsd, expected.autoscaleMin[tier]);
-            assert.deepEqual(costRange(doc.resources), { min: expected.autoscaleMin[tier], max: expected.autoscaleMax[tier] });
+            assert.deepEqual(costRange(doc.resources), {
+                min: expected.autoscaleMin[tier],
+                max: expected.autoscaleMax[tier],
+            });
             assert.ok(doc.cost.items.some((i) => / at min to .* at max \(total counts min\)$/.test(i.description)));
         });
     }

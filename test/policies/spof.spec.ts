@@ -17,7 +17,11 @@ import { mutate, tierStack, without } from "./stacks";
 const prod = () => tierStack("prod");
 const webs = ["web-1", "web-2", "web-3"];
 
-async function violations(policy: Parameters<typeof run>[0], specs: Spec[], config: Record<string, unknown> = {}): Promise<string[]> {
+async function violations(
+    policy: Parameters<typeof run>[0],
+    specs: Spec[],
+    config: Record<string, unknown> = {},
+): Promise<string[]> {
     const outcome = await run(policy, materialize(specs), config);
     assert.deepEqual(outcome.undecided, []);
     return outcome.violations;
@@ -27,7 +31,11 @@ describe("SPOF policies", () => {
     it("apply to the production-like stack and report nothing on it except the advisory single-node cache", async () => {
         // The whole outcome, not only violations(): a policy that wrongly returns not-applicable must fail here.
         for (const policy of spofPolicies.filter((p) => p !== cacheClusterStandby)) {
-            assert.deepEqual(await run(policy, materialize(prod())), { violations: [], undecided: [], notApplicable: false }, policy.name);
+            assert.deepEqual(
+                await run(policy, materialize(prod())),
+                { violations: [], undecided: [], notApplicable: false },
+                policy.name,
+            );
         }
     });
 
@@ -42,8 +50,14 @@ describe("SPOF policies", () => {
         it("honours minBackends from the config", async () => {
             const found = await violations(loadBalancerMinBackends, prod(), { minBackends: 5 });
             assert.equal(found.length, 3);
-            assert.match(found[2], /^Load balancer "lb-internal" sends traffic to 4 droplets \(droplets tagged "shop-app"\)/);
-            assert.match(found[0], /^Load balancer "lb-0" sends traffic to 4 droplets \(droplets tagged "shop-web"\); fewer than 5 backends/);
+            assert.match(
+                found[2],
+                /^Load balancer "lb-internal" sends traffic to 4 droplets \(droplets tagged "shop-app"\)/,
+            );
+            assert.match(
+                found[0],
+                /^Load balancer "lb-0" sends traffic to 4 droplets \(droplets tagged "shop-web"\); fewer than 5 backends/,
+            );
         });
 
         it("counts droplets listed in dropletIds", async () => {
@@ -57,7 +71,11 @@ describe("SPOF policies", () => {
         });
 
         it("reports a load balancer with neither dropletTag nor dropletIds", async () => {
-            const stack = mutate(without(prod(), "lb-1", "dns-apex-1", "dns-www-1"), "lb-0", (lb) => delete lb.dropletTag);
+            const stack = mutate(
+                without(prod(), "lb-1", "dns-apex-1", "dns-www-1"),
+                "lb-0",
+                (lb) => delete lb.dropletTag,
+            );
             assert.deepEqual(await violations(loadBalancerMinBackends, stack), [
                 'Load balancer "lb-0" sends traffic to 0 droplets (it has neither dropletTag nor dropletIds); fewer than 2 backends means one droplet failure takes the service down. Run at least 2 droplets with its dropletTag or list them in dropletIds.',
             ]);
@@ -68,21 +86,36 @@ describe("SPOF policies", () => {
                 ...without(prod(), "web-0", ...webs),
                 spec(digitalocean.DropletAutoscale, "web-pool", {
                     config: { minInstances: 2, maxInstances: 5, targetCpuUtilization: 0.6 },
-                    dropletTemplate: { size: "s-1vcpu-2gb", region: "nyc3", image: "ubuntu-24-04-x64", sshKeys: ["k"], tags: ["shop-web"] },
+                    dropletTemplate: {
+                        size: "s-1vcpu-2gb",
+                        region: "nyc3",
+                        image: "ubuntu-24-04-x64",
+                        sshKeys: ["k"],
+                        tags: ["shop-web"],
+                    },
                 }),
             ];
             assert.deepEqual(await violations(loadBalancerMinBackends, stack), []);
         });
 
         it("reports cannot-decide instead of passing when the droplets' tags are unknown and untraceable", async () => {
-            const outcome = await run(loadBalancerMinBackends, materialize(without(prod(), ...webs, "web-0"), { preview: true, withoutDependencies: true }));
+            const outcome = await run(
+                loadBalancerMinBackends,
+                materialize(without(prod(), ...webs, "web-0"), { preview: true, withoutDependencies: true }),
+            );
             assert.deepEqual(outcome.violations, []);
             assert.equal(outcome.undecided.length, 1);
-            assert.match(outcome.undecided[0], /^cannot decide during preview.*Load balancer "lb-0" has 0 known backends of the 2 required/);
+            assert.match(
+                outcome.undecided[0],
+                /^cannot decide during preview.*Load balancer "lb-0" has 0 known backends of the 2 required/,
+            );
         });
 
         it("resolves unknown tags during preview through the Tag resources they depend on", async () => {
-            const outcome = await run(loadBalancerMinBackends, materialize(without(prod(), ...webs), { preview: true }));
+            const outcome = await run(
+                loadBalancerMinBackends,
+                materialize(without(prod(), ...webs), { preview: true }),
+            );
             assert.equal(outcome.violations.length, 2);
             assert.deepEqual(outcome.undecided, []);
         });
@@ -96,13 +129,20 @@ describe("SPOF policies", () => {
         });
 
         it("reports public droplets without a load balancer even when DNS lives elsewhere", async () => {
-            assert.deepEqual(await violations(publicEndpointLoadBalanced, without(tierStack(0), "dns-apex", "dns-www")), [
-                'The stack runs 1 public droplet ("server") and no load balancer, so each droplet is a single point of failure for what it serves. Put a DigitalOcean load balancer in front of at least two droplets.',
-            ]);
+            assert.deepEqual(
+                await violations(publicEndpointLoadBalanced, without(tierStack(0), "dns-apex", "dns-www")),
+                [
+                    'The stack runs 1 public droplet ("server") and no load balancer, so each droplet is a single point of failure for what it serves. Put a DigitalOcean load balancer in front of at least two droplets.',
+                ],
+            );
         });
 
         it("ignores droplets without public networking", async () => {
-            const stack = mutate(without(tierStack(0), "dns-apex", "dns-www"), "server", (d) => (d.publicNetworking = false));
+            const stack = mutate(
+                without(tierStack(0), "dns-apex", "dns-www"),
+                "server",
+                (d) => (d.publicNetworking = false),
+            );
             assert.deepEqual(await violations(publicEndpointLoadBalanced, stack), []);
         });
     });
@@ -147,7 +187,11 @@ describe("SPOF policies", () => {
         it("follows a reserved IP to the droplet it is assigned to", async () => {
             const stack = [
                 ...without(prod(), "dns-apex-1", "dns-www-0", "dns-www-1"),
-                spec(digitalocean.ReservedIp, "web-ip", { ipAddress: "192.0.2.7", region: "nyc3", dropletId: ref("web-0") }),
+                spec(digitalocean.ReservedIp, "web-ip", {
+                    ipAddress: "192.0.2.7",
+                    region: "nyc3",
+                    dropletId: ref("web-0"),
+                }),
             ];
             const changed = mutate(stack, "dns-apex-0", (r) => (r.value = ref("web-ip", "ipAddress")));
             assert.deepEqual(await violations(dnsRecordTargetsLoadBalancer, changed), [
@@ -156,7 +200,12 @@ describe("SPOF policies", () => {
         });
 
         it("skips names listed in exemptRecordNames", async () => {
-            assert.deepEqual(await violations(dnsRecordTargetsLoadBalancer, tierStack(0), { exemptRecordNames: ["example.com", "www.example.com"] }), []);
+            assert.deepEqual(
+                await violations(dnsRecordTargetsLoadBalancer, tierStack(0), {
+                    exemptRecordNames: ["example.com", "www.example.com"],
+                }),
+                [],
+            );
         });
 
         it("decides during preview from what the record's value depends on", async () => {
@@ -168,7 +217,10 @@ describe("SPOF policies", () => {
         });
 
         it("reports cannot-decide when the value is unknown and its source untraceable", async () => {
-            const outcome = await run(dnsRecordTargetsLoadBalancer, materialize(tierStack(0), { preview: true, withoutDependencies: true }));
+            const outcome = await run(
+                dnsRecordTargetsLoadBalancer,
+                materialize(tierStack(0), { preview: true, withoutDependencies: true }),
+            );
             assert.deepEqual(outcome.violations, []);
             assert.match(
                 outcome.undecided[0],
@@ -185,7 +237,11 @@ describe("SPOF policies", () => {
         });
 
         it("reports a database container started from user data", async () => {
-            const stack = mutate(prod(), "app-0", (d) => (d.userData = "#!/bin/sh\ndocker run -d -v /data:/var/lib/postgresql/data postgres:16\n"));
+            const stack = mutate(
+                prod(),
+                "app-0",
+                (d) => (d.userData = "#!/bin/sh\ndocker run -d -v /data:/var/lib/postgresql/data postgres:16\n"),
+            );
             assert.deepEqual(await violations(dropletNoDatabaseServer, stack), [
                 'Droplet "app-0" installs a database server (postgres container) from its user data, so the data lives and dies with that one machine. Move the database to a DigitalOcean managed database cluster with a standby node (nodeCount: 2).',
             ]);
@@ -203,7 +259,10 @@ describe("SPOF policies", () => {
         });
 
         it("reports cannot-decide when the user data is unknown", async () => {
-            const outcome = await run(dropletNoDatabaseServer, materialize(mutate(tierStack(0), "server", (d) => (d.userData = UNKNOWN))));
+            const outcome = await run(
+                dropletNoDatabaseServer,
+                materialize(mutate(tierStack(0), "server", (d) => (d.userData = UNKNOWN))),
+            );
             assert.deepEqual(outcome.violations, []);
             assert.match(outcome.undecided[0], /Droplet "server"'s user data is not known yet\./);
         });

@@ -78,7 +78,16 @@ function publicLoadBalancer(name: string, octet: number, tls: boolean): Spec {
         dropletTag: ref("tag-web"),
         sizeUnit: 1,
         forwardingRules: tls
-            ? [{ entryProtocol: "https", entryPort: 443, targetProtocol: "http", targetPort: 80, certificateName: ref("cert", "name") }, http]
+            ? [
+                  {
+                      entryProtocol: "https",
+                      entryPort: 443,
+                      targetProtocol: "http",
+                      targetPort: 80,
+                      certificateName: ref("cert", "name"),
+                  },
+                  http,
+              ]
             : [http],
         ...(tls ? { redirectHttpToHttps: true, tlsCipherPolicy: "STRONG" } : {}),
         healthcheck: { protocol: "http", port: 80, path: "/healthz", checkIntervalSeconds: 10 },
@@ -106,10 +115,19 @@ export function tierStack(tier: Tier): Spec[] {
     dropletIds = 0;
     const level = tier === "prod" ? 3 : tier;
     const specs: Spec[] = [
-        spec(digitalocean.Vpc, "vpc", { id: "5a1e0c2d-0000-4000-8000-000000000001", name: "shop-vpc", region: REGION, ipRange: "10.10.0.0/16" }),
+        spec(digitalocean.Vpc, "vpc", {
+            id: "5a1e0c2d-0000-4000-8000-000000000001",
+            name: "shop-vpc",
+            region: REGION,
+            ipRange: "10.10.0.0/16",
+        }),
         spec(digitalocean.Tag, "tag-web", { id: "shop-web", name: "shop-web" }),
         spec(digitalocean.Domain, "domain", { id: "example.com", name: "example.com" }),
-        spec(digitalocean.Project, "project", { id: "project-1", name: "shop", environment: level >= 3 ? "Production" : "Development" }),
+        spec(digitalocean.Project, "project", {
+            id: "project-1",
+            name: "shop",
+            environment: level >= 3 ? "Production" : "Development",
+        }),
     ];
     if (level === 0) {
         specs.push(droplet("server", "tag-web", 10, userData.allInOne, false));
@@ -121,7 +139,8 @@ export function tierStack(tier: Tier): Spec[] {
     const lbCount = level === 3 ? 2 : 1;
     const lbNames = Array.from({ length: lbCount }, (_, i) => `lb-${i}`);
     const monitored = level >= 2;
-    for (let i = 0; i < webCount; i++) specs.push(droplet(`web-${i}`, "tag-web", 20 + i, level === 1 ? userData.webAndApp : userData.web, monitored));
+    for (let i = 0; i < webCount; i++)
+        specs.push(droplet(`web-${i}`, "tag-web", 20 + i, level === 1 ? userData.webAndApp : userData.web, monitored));
     lbNames.forEach((name, i) => specs.push(publicLoadBalancer(name, 10 + i, level >= 2)));
     for (const [label, suffix] of [
         ["@", "apex"],
@@ -212,7 +231,13 @@ export function tierStack(tier: Tier): Spec[] {
             outboundRules: outbound,
         }),
     );
-    specs.push(spec(digitalocean.DatabaseFirewall, "db-fw", { id: "dbfw-1", clusterId: ref("db"), rules: [{ type: "tag", value: ref("tag-app") }] }));
+    specs.push(
+        spec(digitalocean.DatabaseFirewall, "db-fw", {
+            id: "dbfw-1",
+            clusterId: ref("db"),
+            rules: [{ type: "tag", value: ref("tag-app") }],
+        }),
+    );
     // The log store (issue 15): one OpenSearch node (the engine has no standby nodes), trusted by the droplet tags,
     // and a log sink on every managed database.
     specs.push(
@@ -281,7 +306,13 @@ export function tierStack(tier: Tier): Spec[] {
                 format: "rfc5424",
             }),
         );
-        specs.push(spec(digitalocean.DatabaseFirewall, "cache-fw", { id: "dbfw-2", clusterId: ref("cache"), rules: [{ type: "tag", value: ref("tag-app") }] }));
+        specs.push(
+            spec(digitalocean.DatabaseFirewall, "cache-fw", {
+                id: "dbfw-2",
+                clusterId: ref("cache"),
+                rules: [{ type: "tag", value: ref("tag-app") }],
+            }),
+        );
         specs.push(
             spec(digitalocean.SpacesBucket, "assets", {
                 id: "shop-assets",
@@ -301,10 +332,22 @@ export function tierStack(tier: Tier): Spec[] {
         );
     }
     for (const metric of ["cpu", "memory_utilization_percent", "disk_utilization_percent"]) {
-        specs.push(alert(`alert-droplet-${metric}`, `v1/insights/droplet/${metric}`, { tags: [ref("tag-web"), ref("tag-app")] }));
+        specs.push(
+            alert(`alert-droplet-${metric}`, `v1/insights/droplet/${metric}`, {
+                tags: [ref("tag-web"), ref("tag-app")],
+            }),
+        );
     }
-    for (const metric of ["increase_in_http_error_rate_percentage_5xx", "droplet_health", "high_http_request_response_time"]) {
-        specs.push(alert(`alert-lb-${metric}`, `v1/insights/lbaas/${metric}`, { entities: [...lbNames, "lb-internal"].map((n) => ref(n)) }));
+    for (const metric of [
+        "increase_in_http_error_rate_percentage_5xx",
+        "droplet_health",
+        "high_http_request_response_time",
+    ]) {
+        specs.push(
+            alert(`alert-lb-${metric}`, `v1/insights/lbaas/${metric}`, {
+                entities: [...lbNames, "lb-internal"].map((n) => ref(n)),
+            }),
+        );
     }
     for (const metric of ["cpu_alerts", "memory_utilization_alerts", "disk_utilization_alerts"]) {
         specs.push(alert(`alert-db-${metric}`, `v1/dbaas/alerts/${metric}`, { entities: clusters.map((n) => ref(n)) }));
@@ -347,7 +390,8 @@ export function named(specs: Spec[], name: string): Spec {
 function clone(value: unknown): unknown {
     if (value instanceof Ref) return value;
     if (Array.isArray(value)) return value.map(clone);
-    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clone(v)]));
+    if (value && typeof value === "object")
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clone(v)]));
     return value;
 }
 
@@ -360,21 +404,31 @@ export function mutate(specs: Spec[], name: string, change: (props: Record<strin
 
 /** Drops list elements that reference a removed spec (e.g. a deleted load balancer in a firewall's sources). */
 function dropRefs(value: unknown, names: readonly string[]): unknown {
-    if (Array.isArray(value)) return value.filter((v) => !(v instanceof Ref && names.includes(v.name))).map((v) => dropRefs(v, names));
+    if (Array.isArray(value))
+        return value.filter((v) => !(v instanceof Ref && names.includes(v.name))).map((v) => dropRefs(v, names));
     if (value instanceof Ref) return value;
-    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, dropRefs(v, names)]));
+    if (value && typeof value === "object")
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, dropRefs(v, names)]));
     return value;
 }
 
 /** A copy of the stack without the named specs (and without list references to them). */
 export function without(specs: Spec[], ...names: string[]): Spec[] {
     names.forEach((n) => named(specs, n));
-    return specs.filter((s) => !names.includes(s.name)).map((s) => ({ ...s, props: dropRefs(s.props, names) as Record<string, unknown> }));
+    return specs
+        .filter((s) => !names.includes(s.name))
+        .map((s) => ({ ...s, props: dropRefs(s.props, names) as Record<string, unknown> }));
 }
 
 /** haproxy.cfg as an HAProxy load balancer droplet's cloud-config writes it (TLS on 443, HTTP redirected). */
-export function haproxyUserData(opts: { tls?: boolean; redirect?: boolean; servers?: string[]; ships?: boolean } = {}): string {
-    const { tls = true, redirect = true, servers = ["10.10.1.20:80", "10.10.1.21:80", "10.10.1.22:80", "10.10.1.23:80"] } = opts;
+export function haproxyUserData(
+    opts: { tls?: boolean; redirect?: boolean; servers?: string[]; ships?: boolean } = {},
+): string {
+    const {
+        tls = true,
+        redirect = true,
+        servers = ["10.10.1.20:80", "10.10.1.21:80", "10.10.1.22:80", "10.10.1.23:80"],
+    } = opts;
     const cfg = [
         "global",
         "    daemon",
@@ -386,7 +440,9 @@ export function haproxyUserData(opts: { tls?: boolean; redirect?: boolean; serve
         ...(redirect ? ["    http-request redirect scheme https code 301 unless acme"] : []),
         "    use_backend acme if acme",
         "    default_backend web",
-        ...(tls ? ["frontend https", "    bind :443 ssl crt /etc/haproxy/certs alpn h2,http/1.1", "    default_backend web"] : []),
+        ...(tls
+            ? ["frontend https", "    bind :443 ssl crt /etc/haproxy/certs alpn h2,http/1.1", "    default_backend web"]
+            : []),
         "backend web",
         "    balance roundrobin",
         "    option httpchk GET /healthz",
@@ -395,7 +451,10 @@ export function haproxyUserData(opts: { tls?: boolean; redirect?: boolean; serve
         "    server certbot 127.0.0.1:8888",
     ];
     // HAProxy logs to /dev/log; a legacy rsyslog rule forwards everything to a collector (issue 15).
-    const ship = opts.ships === false ? "" : "  - path: /etc/rsyslog.d/30-forward.conf\n    content: |\n      *.* @@logs.internal:6514\n";
+    const ship =
+        opts.ships === false
+            ? ""
+            : "  - path: /etc/rsyslog.d/30-forward.conf\n    content: |\n      *.* @@logs.internal:6514\n";
     return `#cloud-config\npackages:\n  - haproxy\n  - certbot\nwrite_files:\n  - path: /etc/haproxy/haproxy.cfg\n    content: |\n${cfg.map((l) => `      ${l}`).join("\n")}\n${ship}runcmd:\n  - [ systemctl, restart, haproxy ]\n`;
 }
 
@@ -406,13 +465,21 @@ export function haproxyUserData(opts: { tls?: boolean; redirect?: boolean; serve
  */
 export function haproxyStack(count = 2, userDataOf: (i: number) => string = () => haproxyUserData()): Spec[] {
     const base = tierStack("prod");
-    const publicLbs = base.filter((s) => s.cls === digitalocean.LoadBalancer && s.name.startsWith("lb-") && s.name !== "lb-internal").map((s) => s.name);
+    const publicLbs = base
+        .filter((s) => s.cls === digitalocean.LoadBalancer && s.name.startsWith("lb-") && s.name !== "lb-internal")
+        .map((s) => s.name);
     const publicRecords = base.filter((s) => s.cls === digitalocean.DnsRecord).map((s) => s.name);
     const specs = without(base, ...publicLbs, ...publicRecords);
     specs.push(spec(digitalocean.Tag, "tag-lb", { id: "shop-lb", name: "shop-lb" }));
     for (let i = 0; i < count; i++) {
         specs.push(droplet(`haproxy-${i}`, "tag-lb", 60 + i, userDataOf(i), true));
-        specs.push(spec(digitalocean.ReservedIp, `haproxy-ip-${i}`, { id: `192.0.2.${100 + i}`, region: REGION, ipAddress: `192.0.2.${100 + i}` }));
+        specs.push(
+            spec(digitalocean.ReservedIp, `haproxy-ip-${i}`, {
+                id: `192.0.2.${100 + i}`,
+                region: REGION,
+                ipAddress: `192.0.2.${100 + i}`,
+            }),
+        );
         specs.push(
             spec(digitalocean.ReservedIpAssignment, `haproxy-ip-assignment-${i}`, {
                 id: `assign-${i}`,
@@ -432,13 +499,18 @@ export function haproxyStack(count = 2, userDataOf: (i: number) => string = () =
             id: "fw-lb-1",
             name: "shop-lb",
             tags: [ref("tag-lb")],
-            inboundRules: [80, 443].map((port) => ({ protocol: "tcp", portRange: String(port), sourceAddresses: ["0.0.0.0/0", "::/0"] })),
+            inboundRules: [80, 443].map((port) => ({
+                protocol: "tcp",
+                portRange: String(port),
+                sourceAddresses: ["0.0.0.0/0", "::/0"],
+            })),
             outboundRules: outbound,
         }),
     );
     const web = named(specs, "fw-web");
     web.props = { ...web.props, inboundRules: [{ protocol: "tcp", portRange: "80", sourceTags: [ref("tag-lb")] }] };
-    for (const s of specs.filter((x) => x.name.startsWith("alert-droplet-"))) s.props = { ...s.props, tags: [ref("tag-web"), ref("tag-app"), ref("tag-lb")] };
+    for (const s of specs.filter((x) => x.name.startsWith("alert-droplet-")))
+        s.props = { ...s.props, tags: [ref("tag-web"), ref("tag-app"), ref("tag-lb")] };
     return specs;
 }
 

@@ -48,7 +48,14 @@ describe("availability model (policies/lib/availability.ts)", () => {
             ...plainDroplets().filter((s) => s.name !== "app" && s.name !== "worker"),
             plainDroplet("metrics", "backend", 31, METRICS),
             ...(inbound
-                ? [spec(digitalocean.Firewall, "metrics-fw", { id: "fw-metrics", name: "metrics-fw", tags: [ref("backend")], inboundRules: inbound })]
+                ? [
+                      spec(digitalocean.Firewall, "metrics-fw", {
+                          id: "fw-metrics",
+                          name: "metrics-fw",
+                          tags: [ref("backend")],
+                          inboundRules: inbound,
+                      }),
+                  ]
                 : []),
         ];
         const servers = (specs: ReturnType<typeof stack>) =>
@@ -58,15 +65,23 @@ describe("availability model (policies/lib/availability.ts)", () => {
         const push = { protocol: "tcp", portRange: "9091", sourceTags: [ref("backend")] };
 
         it("leaves it off the request path when its firewalls admit nothing from the internet but SSH", () => {
-            assert.deepEqual(servers(stack([push, { protocol: "tcp", portRange: "22", sourceAddresses: ["0.0.0.0/0", "::/0"] }])), []);
+            assert.deepEqual(
+                servers(stack([push, { protocol: "tcp", portRange: "22", sourceAddresses: ["0.0.0.0/0", "::/0"] }])),
+                [],
+            );
         });
 
         it("counts it once a firewall admits the internet on a web port", () => {
-            assert.deepEqual(servers(stack([push, { protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0"] }])), ["metrics"]);
+            assert.deepEqual(
+                servers(stack([push, { protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0"] }])),
+                ["metrics"],
+            );
         });
 
         it("counts it while a rule's sources are not known yet (a preview): they may be the world", () => {
-            assert.deepEqual(servers(stack([push, { protocol: "tcp", portRange: "443", sourceAddresses: UNKNOWN }])), ["metrics"]);
+            assert.deepEqual(servers(stack([push, { protocol: "tcp", portRange: "443", sourceAddresses: UNKNOWN }])), [
+                "metrics",
+            ]);
         });
 
         it("counts it when no firewall covers it (DigitalOcean then admits everything)", () => {
@@ -77,7 +92,13 @@ describe("availability model (policies/lib/availability.ts)", () => {
     it("treats two load balancers in front of the same droplets as alternatives", () => {
         const specs = plainLoadBalanced();
         const edge = specs.find((s) => s.name === "edge")!;
-        specs.push(spec(digitalocean.LoadBalancer, "edge-2", { ...edge.props, id: "0c7e5a91-3333-4000-8000-00000000cc02", name: "edge-2" }));
+        specs.push(
+            spec(digitalocean.LoadBalancer, "edge-2", {
+                ...edge.props,
+                id: "0c7e5a91-3333-4000-8000-00000000cc02",
+                name: "edge-2",
+            }),
+        );
         const estimate = estimateAvailability(materialize(specs));
         assert.deepEqual(
             estimate.stages.map((s) => [s.label, s.availability]),
@@ -110,7 +131,15 @@ describe("stack-monthly-budget", () => {
 
     it("says the estimate is a lower bound when a resource cannot be priced", async () => {
         const specs = plainSingleDroplet();
-        specs.push(spec(digitalocean.Droplet, "gpu", { id: "510000099", name: "gpu", region: "fra1", size: "gpu-h100x1-80gb", image: "debian-12-x64" }));
+        specs.push(
+            spec(digitalocean.Droplet, "gpu", {
+                id: "510000099",
+                name: "gpu",
+                region: "fra1",
+                size: "gpu-h100x1-80gb",
+                image: "debian-12-x64",
+            }),
+        );
         const outcome = await runStack(stackMonthlyBudget, materialize(specs), { maxMonthlyUsd: 10 });
         assert.deepEqual(outcome.violations, [
             'The stack is estimated at $24.00 a month (a lower bound: 1 resources are not priced), over its budget of $10.00 (maxMonthlyUsd) by $14.00; the largest items are "blog" $24.00 (Droplet s-2vcpu-4gb). Remove or resize them, or raise maxMonthlyUsd.',
@@ -125,12 +154,16 @@ describe("stack-availability-target", () => {
     });
 
     it("passes a stack whose estimate meets the target", async () => {
-        const outcome = await runStack(stackAvailabilityTarget, materialize(plainLoadBalanced()), { minAvailability: 0.998 });
+        const outcome = await runStack(stackAvailabilityTarget, materialize(plainLoadBalanced()), {
+            minAvailability: 0.998,
+        });
         assert.deepEqual(outcome.violations, []);
     });
 
     it("names the estimate, the target and the weakest stages of a stack below target", async () => {
-        const outcome = await runStack(stackAvailabilityTarget, materialize(plainLoadBalanced()), { minAvailability: 0.9995 });
+        const outcome = await runStack(stackAvailabilityTarget, materialize(plainLoadBalanced()), {
+            minAvailability: 0.9995,
+        });
         assert.deepEqual(outcome.violations, [
             `The stack's expected monthly availability is 99.8999 % (about 43.2 minutes down in a 30-day month), below its target of 99.9500 % (minAvailability 0.9995); the weakest stages are load balancer "edge" (regional) 99.9000 %, web servers behind "edge" 99.9999 %. Add instances to them, or lower minAvailability.`,
         ]);

@@ -15,7 +15,11 @@ import { mutate, tierStack, without } from "./stacks";
 const stack = (): Spec[] => without(tierStack("prod"), "lb-1", "dns-apex-1", "dns-www-1");
 const rules = (lb: Record<string, unknown>) => lb.forwardingRules as Record<string, unknown>[];
 
-async function violations(policy: Parameters<typeof run>[0], specs: Spec[], config: Record<string, unknown> = {}): Promise<string[]> {
+async function violations(
+    policy: Parameters<typeof run>[0],
+    specs: Spec[],
+    config: Record<string, unknown> = {},
+): Promise<string[]> {
     const outcome = await run(policy, materialize(specs), config);
     assert.deepEqual(outcome.undecided, []);
     return outcome.violations;
@@ -23,7 +27,8 @@ async function violations(policy: Parameters<typeof run>[0], specs: Spec[], conf
 
 describe("TLS policies", () => {
     it("report nothing on the production-like stack", async () => {
-        for (const policy of tlsPolicies) assert.deepEqual(await violations(policy, tierStack("prod")), [], policy.name);
+        for (const policy of tlsPolicies)
+            assert.deepEqual(await violations(policy, tierStack("prod")), [], policy.name);
     });
 
     describe("load-balancer-https-listener", () => {
@@ -51,15 +56,24 @@ describe("TLS policies", () => {
 
         it("honours httpsPort from the config", async () => {
             const found = await violations(loadBalancerHttpsListener, stack(), { httpsPort: 8443 });
-            assert.match(found[0], /^Load balancer "lb-0" has no HTTPS entry rule on port 8443 \(its entry rules: https 443, http 80\)/);
+            assert.match(
+                found[0],
+                /^Load balancer "lb-0" has no HTTPS entry rule on port 8443 \(its entry rules: https 443, http 80\)/,
+            );
         });
 
         it("does not check internal load balancers", async () => {
-            assert.deepEqual(await violations(loadBalancerHttpsListener, without(stack(), "lb-0", "dns-apex-0", "dns-www-0")), []);
+            assert.deepEqual(
+                await violations(loadBalancerHttpsListener, without(stack(), "lb-0", "dns-apex-0", "dns-www-0")),
+                [],
+            );
         });
 
         it("reports cannot-decide when the forwarding rules are unknown", async () => {
-            const outcome = await run(loadBalancerHttpsListener, materialize(mutate(stack(), "lb-0", (lb) => (lb.forwardingRules = UNKNOWN))));
+            const outcome = await run(
+                loadBalancerHttpsListener,
+                materialize(mutate(stack(), "lb-0", (lb) => (lb.forwardingRules = UNKNOWN))),
+            );
             assert.deepEqual(outcome.violations, []);
             assert.match(outcome.undecided[0], /Load balancer "lb-0"'s forwarding rules are not known yet\./);
         });
@@ -95,9 +109,14 @@ describe("TLS policies", () => {
         });
 
         it("honours plaintextPorts from the config", async () => {
-            const specs = mutate(stack(), "lb-0", (lb) => rules(lb).push({ entryProtocol: "tcp", entryPort: 8080, targetProtocol: "tcp", targetPort: 8080 }));
+            const specs = mutate(stack(), "lb-0", (lb) =>
+                rules(lb).push({ entryProtocol: "tcp", entryPort: 8080, targetProtocol: "tcp", targetPort: 8080 }),
+            );
             assert.deepEqual(await violations(loadBalancerNoPlaintextTcp, specs), []);
-            assert.equal((await violations(loadBalancerNoPlaintextTcp, specs, { plaintextPorts: [80, 8080] })).length, 1);
+            assert.equal(
+                (await violations(loadBalancerNoPlaintextTcp, specs, { plaintextPorts: [80, 8080] })).length,
+                1,
+            );
         });
     });
 

@@ -27,9 +27,12 @@ const ACCOUNT_WIDE = [
 
 /** `pulumi new` answers: the template's defaults, plus what it has no default for. */
 function templateConfig(domain: string): Record<string, string> {
-    const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { template: { config: Record<string, { default?: unknown }> } };
+    const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+        template: { config: Record<string, { default?: unknown }> };
+    };
     const config: Record<string, string> = {};
-    for (const [key, prompt] of Object.entries(project.template.config)) if (prompt.default !== undefined) config[key] = cliString(prompt.default);
+    for (const [key, prompt] of Object.entries(project.template.config))
+        if (prompt.default !== undefined) config[key] = cliString(prompt.default);
     return {
         ...config,
         "webstack:domain": domain,
@@ -59,7 +62,13 @@ describe("stacks in one DigitalOcean account", () => {
     const runs = new Map<string, RecordedResource[]>();
     before(async () => {
         for (const s of stacks) {
-            const run = await runProgram(recorder, { project: "webstack", stack: s.stack, main: INDEX, config: s.config, secretKeys: s.secretKeys });
+            const run = await runProgram(recorder, {
+                project: "webstack",
+                stack: s.stack,
+                main: INDEX,
+                config: s.config,
+                secretKeys: s.secretKeys,
+            });
             runs.set(s.stack, run.resources);
         }
     });
@@ -70,7 +79,9 @@ describe("stacks in one DigitalOcean account", () => {
 
     it("claims no overlapping VPC ranges: each leaves the range to DigitalOcean or sets one no other overlaps", () => {
         const ranges = [...runs].flatMap(([stack, rs]) =>
-            rs.filter((r) => r.type === "digitalocean:index/vpc:Vpc").map((r) => [stack, r.inputs.ipRange as string | undefined] as const),
+            rs
+                .filter((r) => r.type === "digitalocean:index/vpc:Vpc")
+                .map((r) => [stack, r.inputs.ipRange as string | undefined] as const),
         );
         assert.equal(ranges.length, 5);
         const explicit = ranges.filter((r): r is readonly [string, string] => r[1] !== undefined);

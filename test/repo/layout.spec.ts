@@ -15,9 +15,13 @@ const fresh = (dir: string) =>
         .filter((e) => e.isFile() && e.name.endsWith(".ts"))
         .map((e) => path.relative(ROOT, path.join(e.parentPath, e.name)));
 // Files not yet committed count too (a new file is where a cycle is most likely to appear).
-const files = [...new Set([...sources, ...["components", "plan", "policies", "examples", "tools", "test"].flatMap(fresh), "index.ts"])].filter(
-    (f) => !f.includes("node_modules") && fs.existsSync(path.join(ROOT, f)),
-);
+const files = [
+    ...new Set([
+        ...sources,
+        ...["components", "plan", "policies", "examples", "tools", "test"].flatMap(fresh),
+        "index.ts",
+    ]),
+].filter((f) => !f.includes("node_modules") && fs.existsSync(path.join(ROOT, f)));
 
 /** Relative imports of a file, resolved to repository paths (type-only imports included: they still tie modules). */
 function importsOf(file: string): string[] {
@@ -64,7 +68,11 @@ describe("repository layout", () => {
     });
 
     it("sets the program's config in exactly one place, the one program runner", () => {
-        const setters = files.filter((f) => f !== "test/repo/layout.spec.ts" && fs.readFileSync(path.join(ROOT, f), "utf8").includes("setAllConfig"));
+        const setters = files.filter(
+            (f) =>
+                f !== "test/repo/layout.spec.ts" &&
+                fs.readFileSync(path.join(ROOT, f), "utf8").includes("setAllConfig"),
+        );
         assert.deepEqual(setters, ["plan/capture/runProgram.ts"]);
     });
 });

@@ -31,7 +31,8 @@ describe("shipped stacks", () => {
         it(`accepts Pulumi.${stack}.yaml with the program's config parser`, () => {
             const doc = YAML.parse(read(`Pulumi.${stack}.yaml`)) as { config?: Record<string, unknown> };
             assert.ok(doc && typeof doc.config === "object", `Pulumi.${stack}.yaml has a config mapping`);
-            for (const key of Object.keys(doc.config!)) assert.match(key, /^[a-z]+:[A-Za-z]+$/, `${key}: keys are namespaced`);
+            for (const key of Object.keys(doc.config!))
+                assert.match(key, /^[a-z]+:[A-Za-z]+$/, `${key}: keys are namespaced`);
             // The plan's loader hands values over as the CLI does: scalars as text, structured values as JSON.
             const cfg = loadStackConfig({ cwd: ROOT, stack });
             const settings = parseStackConfig(stack, cfg.config, new Set(cfg.secretKeys));
@@ -60,11 +61,18 @@ describe("shipped stacks", () => {
             const levels = { enum: ENFORCEMENT_LEVELS };
             for (const [name, entry] of Object.entries(config)) {
                 const policy = byName.get(name);
-                assert.ok(policy, `policies/config/${stack}.json: no policy named "${name}"; known: ${[...byName.keys()].join(", ")}`);
+                assert.ok(
+                    policy,
+                    `policies/config/${stack}.json: no policy named "${name}"; known: ${[...byName.keys()].join(", ")}`,
+                );
                 const schema = {
                     oneOf: [
                         levels,
-                        { type: "object", properties: { enforcementLevel: levels, ...policy.configSchema.properties }, additionalProperties: false },
+                        {
+                            type: "object",
+                            properties: { enforcementLevel: levels, ...policy.configSchema.properties },
+                            additionalProperties: false,
+                        },
                     ],
                 };
                 assert.ok(ajv.validate(schema, entry), `policies/config/${stack}.json "${name}": ${ajv.errorsText()}`);
@@ -109,19 +117,24 @@ describe("pulumi new template (Pulumi.yaml)", () => {
             "webstack:tier",
         ]);
         assert.equal(prompts["digitalocean:token"].secret, true, "the token is stored encrypted");
-        for (const [key, prompt] of Object.entries(prompts)) assert.ok((prompt.description ?? "").length > 10, `${key} has a description`);
+        for (const [key, prompt] of Object.entries(prompts))
+            assert.ok((prompt.description ?? "").length > 10, `${key} has a description`);
     });
 
     it("names only valid webstack keys", () => {
         for (const key of Object.keys(prompts).filter((k) => k.startsWith(`${project.name}:`))) {
-            assert.ok(CONFIG_PATHS.includes(key.slice(project.name.length + 1)), `${key} is not a webstack configuration key`);
+            assert.ok(
+                CONFIG_PATHS.includes(key.slice(project.name.length + 1)),
+                `${key} is not a webstack configuration key`,
+            );
         }
     });
 
     // `pulumi new` stores each answer as plain text: the defaults, plus the required prompts filled in.
     const answers = (overrides: Record<string, string> = {}) => {
         const config: Record<string, string> = {};
-        for (const [key, prompt] of Object.entries(prompts)) if (prompt.default !== undefined) config[key] = cliString(prompt.default);
+        for (const [key, prompt] of Object.entries(prompts))
+            if (prompt.default !== undefined) config[key] = cliString(prompt.default);
         return {
             ...config,
             "webstack:domain": "example.com",
@@ -137,7 +150,12 @@ describe("pulumi new template (Pulumi.yaml)", () => {
             .map(([k]) => k)
             .sort();
         // No default alert e-mail: uptime alerts need an e-mail verified on the account, which no default can be (issue 14).
-        assert.deepEqual(required, ["digitalocean:token", "webstack:alertEmail", "webstack:domain", "webstack:sshKeys"]);
+        assert.deepEqual(required, [
+            "digitalocean:token",
+            "webstack:alertEmail",
+            "webstack:domain",
+            "webstack:sshKeys",
+        ]);
         const settings = parseStackConfig("dev", answers());
         assert.equal(settings.tier, Number(prompts["webstack:tier"].default));
     });
@@ -151,7 +169,8 @@ describe("pulumi new template (Pulumi.yaml)", () => {
     it("lists only regions the parser accepts in the region prompt", () => {
         const listed = /\(([^)]*)\)/.exec(prompts["webstack:region"].description ?? "")?.[1].split(/,\s*/) ?? [];
         assert.ok(listed.length > 0);
-        for (const region of listed) assert.equal(parseStackConfig("dev", answers({ "webstack:region": region })).region, region);
+        for (const region of listed)
+            assert.equal(parseStackConfig("dev", answers({ "webstack:region": region })).region, region);
     });
 });
 
@@ -167,7 +186,10 @@ describe("policy pack version", () => {
         assert.equal(manifest.version, undefined);
         const index = read("policies/index.ts");
         assert.doesNotMatch(index, /\bversion\s*:/);
-        assert.ok(!index.includes(`"${version}"`) && !index.includes(`'${version}'`), `policies/index.ts repeats "${version}"`);
+        assert.ok(
+            !index.includes(`"${version}"`) && !index.includes(`'${version}'`),
+            `policies/index.ts repeats "${version}"`,
+        );
     });
 
     it("is the version the running pack reports (the plan's policy host reads it)", async function () {

@@ -44,8 +44,12 @@ interface Workflow {
 }
 
 const files = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
-const workflows: Record<string, Workflow> = Object.fromEntries(files.map((f) => [f, YAML.parse(fs.readFileSync(path.join(WORKFLOWS, f), "utf8")) as Workflow]));
-const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+const workflows: Record<string, Workflow> = Object.fromEntries(
+    files.map((f) => [f, YAML.parse(fs.readFileSync(path.join(WORKFLOWS, f), "utf8")) as Workflow]),
+);
+const scripts = (
+    JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }
+).scripts;
 const shippedStacks = fs
     .readdirSync(ROOT)
     .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
@@ -55,7 +59,10 @@ const shippedStacks = fs
 const jobs = (wf: Workflow) => Object.entries(wf.jobs);
 const steps = (wf: Workflow) => jobs(wf).flatMap(([, job]) => job.steps ?? []);
 const runs = (wf: Workflow) => steps(wf).flatMap((s) => (s.run ? [s.run] : []));
-const usesOf = (wf: Workflow) => [...jobs(wf).flatMap(([, j]) => (j.uses ? [j.uses] : [])), ...steps(wf).flatMap((s) => (s.uses ? [s.uses] : []))];
+const usesOf = (wf: Workflow) => [
+    ...jobs(wf).flatMap(([, j]) => (j.uses ? [j.uses] : [])),
+    ...steps(wf).flatMap((s) => (s.uses ? [s.uses] : [])),
+];
 const action = (uses: string) => uses.split("@")[0];
 const pulumiSteps = (job: Job) => (job.steps ?? []).filter((s) => s.uses && action(s.uses) === "pulumi/actions");
 
@@ -74,7 +81,9 @@ function stacksOf(wf: Workflow, job: Job): string[] {
 /** A value with `${{ matrix.stack }}` and `$stack` expanded for each of the job's stacks. */
 function expand(value: string, stacks: string[]): string[] {
     if (!/\$\{\{\s*matrix\.stack\s*\}\}|\$\{?stack\b/.test(value)) return [value];
-    return stacks.map((stack) => value.replace(/\$\{\{\s*matrix\.stack\s*\}\}/g, stack).replace(/\$\{?stack\}?/g, stack));
+    return stacks.map((stack) =>
+        value.replace(/\$\{\{\s*matrix\.stack\s*\}\}/g, stack).replace(/\$\{?stack\}?/g, stack),
+    );
 }
 
 /** Relative paths named by a job: action inputs that take paths, and path-like words of its scripts. */
@@ -82,7 +91,13 @@ function pathsOf(wf: Workflow, job: Job): string[] {
     const stacks = stacksOf(wf, job);
     const named: string[] = [];
     for (const step of job.steps ?? []) {
-        for (const key of ["work-dir", "policyPacks", "policyPackConfigs", "pulumi-version-file", "cache-dependency-path"]) {
+        for (const key of [
+            "work-dir",
+            "policyPacks",
+            "policyPackConfigs",
+            "pulumi-version-file",
+            "cache-dependency-path",
+        ]) {
             const value = step.with?.[key];
             if (typeof value === "string")
                 named.push(
@@ -94,7 +109,8 @@ function pathsOf(wf: Workflow, job: Job): string[] {
         }
         for (const word of (step.run ?? "").split(/[\s;|&<>()]+/)) {
             const w = word.replace(/^["']|["']$/g, "");
-            if (/^(\.{1,2}\/)?[\w.-]+(\/[\w.${}-]+)+$/.test(w) && !w.startsWith("/") && !w.includes("://")) named.push(w);
+            if (/^(\.{1,2}\/)?[\w.-]+(\/[\w.${}-]+)+$/.test(w) && !w.startsWith("/") && !w.includes("://"))
+                named.push(w);
         }
     }
     return named.flatMap((p) => expand(p, stacks));
@@ -115,7 +131,8 @@ describe("GitHub workflows", () => {
                 for (const m of script.matchAll(/\bnpm\s+(?:run|run-script)((?:\s+--?[\w-]+)*)\s+([\w:.-]+)/g)) {
                     assert.ok(m[2] in scripts, `${file}: npm run ${m[2]} is not a script in package.json`);
                 }
-                for (const m of script.matchAll(/\bnpm\s+(test|start)\b/g)) assert.ok(m[1] in scripts, `${file}: npm ${m[1]} has no script`);
+                for (const m of script.matchAll(/\bnpm\s+(test|start)\b/g))
+                    assert.ok(m[1] in scripts, `${file}: npm ${m[1]} has no script`);
             }
         }
     });
@@ -137,13 +154,20 @@ describe("GitHub workflows", () => {
         for (const [file, wf] of Object.entries(workflows)) {
             const named = new Set(jobs(wf).flatMap(([, job]) => stacksOf(wf, job)));
             for (const stack of named) {
-                assert.ok(fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`)), `${file}: stack "${stack}" has no Pulumi.${stack}.yaml`);
+                assert.ok(
+                    fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`)),
+                    `${file}: stack "${stack}" has no Pulumi.${stack}.yaml`,
+                );
                 assert.ok(
                     fs.existsSync(path.join(ROOT, "policies", "config", `${stack}.json`)),
                     `${file}: stack "${stack}" has no policies/config/${stack}.json`,
                 );
             }
-            assert.deepEqual([...named].sort(), shippedStacks, `${file} must plan, preview or deploy every shipped stack`);
+            assert.deepEqual(
+                [...named].sort(),
+                shippedStacks,
+                `${file} must plan, preview or deploy every shipped stack`,
+            );
         }
     });
 
@@ -245,7 +269,8 @@ describe("GitHub workflows", () => {
             for (const step of steps(wf).filter((s) => s.uses)) {
                 const known = INPUTS[action(step.uses!)];
                 assert.ok(known, `${file}: ${step.uses} is not a reviewed action; add its inputs here`);
-                for (const input of Object.keys(step.with ?? {})) assert.ok(known.includes(input), `${file}: ${step.uses} has no input "${input}"`);
+                for (const input of Object.keys(step.with ?? {}))
+                    assert.ok(known.includes(input), `${file}: ${step.uses} has no input "${input}"`);
             }
         }
     });
@@ -255,13 +280,26 @@ describe("GitHub workflows", () => {
             assert.deepEqual(wf.permissions, { contents: "read" }, `${file}: top-level permissions`);
             for (const [id, job] of jobs(wf)) {
                 if (job.permissions === undefined) continue;
-                assert.equal(typeof job.permissions, "object", `${file} job ${id}: permissions must list scopes, not "${String(job.permissions)}"`);
+                assert.equal(
+                    typeof job.permissions,
+                    "object",
+                    `${file} job ${id}: permissions must list scopes, not "${String(job.permissions)}"`,
+                );
                 const comments = pulumiSteps(job).some((s) => String(s.with?.["comment-on-pr"]) === "true");
                 for (const [scope, level] of Object.entries(job.permissions as Record<string, string>)) {
-                    if (level === "write") assert.ok(scope === "pull-requests" && comments, `${file} job ${id}: ${scope}: write is not needed`);
+                    if (level === "write")
+                        assert.ok(
+                            scope === "pull-requests" && comments,
+                            `${file} job ${id}: ${scope}: write is not needed`,
+                        );
                     else assert.ok(level === "read" || level === "none", `${file} job ${id}: ${scope}: ${level}`);
                 }
-                if (comments) assert.equal((job.permissions as Record<string, string>)["pull-requests"], "write", `${file} job ${id} comments on the PR`);
+                if (comments)
+                    assert.equal(
+                        (job.permissions as Record<string, string>)["pull-requests"],
+                        "write",
+                        `${file} job ${id} comments on the PR`,
+                    );
             }
         }
     });
@@ -284,7 +322,13 @@ describe("GitHub workflows", () => {
             const setup = (job.steps ?? []).find((s) => s.uses?.startsWith("actions/setup-node@"));
             assert.equal(setup?.with?.["node-version"], "20.x");
             assert.equal(setup?.with?.cache, "npm");
-            const order = [/\bnpm ci\b/, /\bnpm run lint\b/, /\bnpm run typecheck\b/, /\bnpm test\b/, /\bnpm run --silent plan\b/].map(stepRunning);
+            const order = [
+                /\bnpm ci\b/,
+                /\bnpm run lint\b/,
+                /\bnpm run typecheck\b/,
+                /\bnpm test\b/,
+                /\bnpm run --silent plan\b/,
+            ].map(stepRunning);
             assert.ok(
                 order.every((i) => i >= 0),
                 `steps found at ${order.join(", ")}`,
@@ -308,7 +352,11 @@ describe("GitHub workflows", () => {
                 .filter((w) => w !== "" && !/^[->]/.test(w));
             assert.deepEqual(packages.sort(), ciPackages);
             const image = typeof job.container === "string" ? job.container : job.container?.image;
-            assert.match(image ?? "", /^node:20(\.[\d.]+)?-(bookworm|trixie)/, "apt-get needs a Debian image where the job runs as root");
+            assert.match(
+                image ?? "",
+                /^node:20(\.[\d.]+)?-(bookworm|trixie)/,
+                "apt-get needs a Debian image where the job runs as root",
+            );
         });
 
         it("plans every stack as markdown into the job summary, even when lint or tests failed", () => {
@@ -353,7 +401,8 @@ describe("GitHub workflows", () => {
                 const broken = run({ [shippedStacks[1]]: 2 });
                 assert.equal(broken.status, 1);
                 assert.ok(
-                    broken.summary.startsWith(all.split("\n").slice(0, 2).join("\n")) && broken.summary.includes(`### plan ${shippedStacks[2]}`),
+                    broken.summary.startsWith(all.split("\n").slice(0, 2).join("\n")) &&
+                        broken.summary.includes(`### plan ${shippedStacks[2]}`),
                     broken.summary,
                 );
             } finally {
@@ -367,7 +416,11 @@ describe("GitHub workflows", () => {
         const previewJobs = jobs(wf).filter(([, j]) => pulumiSteps(j).length > 0);
 
         it("runs pulumi preview of every stack with the pack and the stack's config, commenting on the PR", () => {
-            assert.deepEqual(Object.keys(wf.on), ["pull_request"], "pull_request_target would hand secrets to a fork's code");
+            assert.deepEqual(
+                Object.keys(wf.on),
+                ["pull_request"],
+                "pull_request_target would hand secrets to a fork's code",
+            );
             assert.equal(previewJobs.length, 1);
             const [, job] = previewJobs[0];
             assert.deepEqual([...(job.strategy?.matrix?.stack ?? [])].sort(), shippedStacks);
@@ -375,13 +428,20 @@ describe("GitHub workflows", () => {
             assert.equal(step.with?.command, "preview");
             assert.match(String(step.with?.["stack-name"]), /^\$\{\{\s*matrix\.stack\s*\}\}$/);
             assert.equal(step.with?.policyPacks, "policies");
-            assert.match(String(step.with?.policyPackConfigs), /^policies\/config\/\$\{\{\s*matrix\.stack\s*\}\}\.json$/);
+            assert.match(
+                String(step.with?.policyPackConfigs),
+                /^policies\/config\/\$\{\{\s*matrix\.stack\s*\}\}\.json$/,
+            );
             assert.equal(String(step.with?.["comment-on-pr"]), "true");
         });
 
         it("runs only for branches of this repository, which have the secrets", () => {
             for (const [id, job] of jobs(wf)) {
-                assert.equal(job.if?.replace(/\s+/g, " ").trim(), "github.event.pull_request.head.repo.full_name == github.repository", id);
+                assert.equal(
+                    job.if?.replace(/\s+/g, " ").trim(),
+                    "github.event.pull_request.head.repo.full_name == github.repository",
+                    id,
+                );
                 assert.match(String(job.env?.PULUMI_ACCESS_TOKEN), /^\$\{\{\s*secrets\.PULUMI_ACCESS_TOKEN\s*\}\}$/);
                 assert.match(String(job.env?.DIGITALOCEAN_TOKEN), /^\$\{\{\s*secrets\.DIGITALOCEAN_TOKEN\s*\}\}$/);
             }

@@ -41,7 +41,9 @@ export class MockEngineServer {
         const server = new grpc.Server();
         const logs: string[] = [];
         // The monitor Recorder.install wrapped; its methods take the same request messages the gRPC service does.
-        const monitor = (pulumi.runtime as unknown as { getMonitor(): Record<string, (req: unknown, cb: Callback) => void> }).getMonitor();
+        const monitor = (
+            pulumi.runtime as unknown as { getMonitor(): Record<string, (req: unknown, cb: Callback) => void> }
+        ).getMonitor();
         const pass =
             (method: string): Unary =>
             (call, callback) =>
@@ -52,7 +54,8 @@ export class MockEngineServer {
             invoke: pass("invoke"),
             registerPackage: pass("registerPackage"),
             // MockMonitor answers these two with plain objects; over the wire they must be messages.
-            registerResourceOutputs: ((call, callback) => monitor.registerResourceOutputs(call.request, (err) => callback(err, new Empty()))) as Unary,
+            registerResourceOutputs: ((call, callback) =>
+                monitor.registerResourceOutputs(call.request, (err) => callback(err, new Empty()))) as Unary,
             supportsFeature: ((call, callback) =>
                 monitor.supportsFeature(call.request, (err, resp) => {
                     const answer = new resourceProto.SupportsFeatureResponse();
@@ -71,7 +74,9 @@ export class MockEngineServer {
             setRootResource: ((_call, callback) => callback(null, new engineProto.SetRootResourceResponse())) as Unary,
         } as unknown as grpc.UntypedServiceImplementation);
         const port = await new Promise<number>((resolve, reject) =>
-            server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+            server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) =>
+                err ? reject(err) : resolve(p),
+            ),
         );
         return new MockEngineServer(server, `127.0.0.1:${port}`, logs);
     }
@@ -113,7 +118,11 @@ export class ComponentHost {
                 if (m) resolve(Number(m[1]));
             });
             child.on("exit", (code, signal) =>
-                reject(new Error(`the component provider host exited (${code ?? signal}) before printing its port:\n${this.stderr}`)),
+                reject(
+                    new Error(
+                        `the component provider host exited (${code ?? signal}) before printing its port:\n${this.stderr}`,
+                    ),
+                ),
             );
         });
         this.port.catch(() => undefined);
@@ -123,19 +132,34 @@ export class ComponentHost {
     static async start(): Promise<ComponentHost> {
         const engine = await MockEngineServer.start();
         // The orphan guard ends the child when this process's end of its stdin closes (even on SIGKILL).
-        const child = spawn(process.execPath, ["-r", ORPHAN_GUARD, RUN_PLUGIN, ROOT, engine.address], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+        const child = spawn(process.execPath, ["-r", ORPHAN_GUARD, RUN_PLUGIN, ROOT, engine.address], {
+            cwd: ROOT,
+            stdio: ["pipe", "pipe", "pipe"],
+        });
         return new ComponentHost(child, engine);
     }
 
     private async rpc<Req, Resp>(method: "getSchema" | "construct", request: Req): Promise<Resp> {
-        if (!this.client) this.client = new providerRpc.ResourceProviderClient(`127.0.0.1:${await this.port}`, grpc.credentials.createInsecure());
-        const client = this.client as unknown as Record<string, (req: Req, cb: (err: grpc.ServiceError | null, resp: Resp) => void) => void>;
-        return new Promise<Resp>((resolve, reject) => client[method](request, (err, resp) => (err ? reject(err) : resolve(resp))));
+        if (!this.client)
+            this.client = new providerRpc.ResourceProviderClient(
+                `127.0.0.1:${await this.port}`,
+                grpc.credentials.createInsecure(),
+            );
+        const client = this.client as unknown as Record<
+            string,
+            (req: Req, cb: (err: grpc.ServiceError | null, resp: Resp) => void) => void
+        >;
+        return new Promise<Resp>((resolve, reject) =>
+            client[method](request, (err, resp) => (err ? reject(err) : resolve(resp))),
+        );
     }
 
     /** GetSchema, parsed. */
     async getSchema(): Promise<any> {
-        const resp = await this.rpc<providerProto.GetSchemaRequest, providerProto.GetSchemaResponse>("getSchema", new providerProto.GetSchemaRequest());
+        const resp = await this.rpc<providerProto.GetSchemaRequest, providerProto.GetSchemaResponse>(
+            "getSchema",
+            new providerProto.GetSchemaRequest(),
+        );
         return JSON.parse(resp.getSchema());
     }
 

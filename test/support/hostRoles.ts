@@ -28,15 +28,32 @@ export const ROLES = {
     web: { kind: "web", webPort: 80, upstream: APP_LB },
     app: { kind: "app", app: APP, database: DATABASE, cache: CACHE },
     "app without cache": { kind: "app", app: APP, database: DATABASE },
-    "haproxy with TLS": { kind: "haproxy", backends: WEB_BACKENDS, algorithm: "roundrobin", tls: true, domain: "www.example.com" },
-    "haproxy without TLS": { kind: "haproxy", backends: WEB_BACKENDS, algorithm: "leastconn", tls: false, domain: "www.example.com" },
+    "haproxy with TLS": {
+        kind: "haproxy",
+        backends: WEB_BACKENDS,
+        algorithm: "roundrobin",
+        tls: true,
+        domain: "www.example.com",
+    },
+    "haproxy without TLS": {
+        kind: "haproxy",
+        backends: WEB_BACKENDS,
+        algorithm: "leastconn",
+        tls: false,
+        domain: "www.example.com",
+    },
 } satisfies Record<string, HostRole>;
 
 /**
  * Values that would only be in user data if a secret leaked: the recording mock engine's database passwords
  * (`mock-password-<hash>`), connection URIs with credentials, and private-key material.
  */
-export const SECRET_MARKERS = [/mock-password/i, /mysql:\/\/[^\s/]*:[^\s/]*@/i, /rediss?:\/\/[^\s/]*:[^\s/]*@/i, /BEGIN [A-Z ]*PRIVATE KEY/];
+export const SECRET_MARKERS = [
+    /mock-password/i,
+    /mysql:\/\/[^\s/]*:[^\s/]*@/i,
+    /rediss?:\/\/[^\s/]*:[^\s/]*@/i,
+    /BEGIN [A-Z ]*PRIVATE KEY/,
+];
 
 /**
  * Every `...password=value` or `...password: value` assignment whose value is not a reference to something the

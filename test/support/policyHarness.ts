@@ -5,7 +5,14 @@
 // into PolicyResources as they look after an update (known outputs) or during a first preview
 // (computed outputs unknown, references known only through propertyDependencies).
 import * as policy from "@pulumi/policy";
-import type { EnforcementLevel, Policy, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type {
+    EnforcementLevel,
+    Policy,
+    PolicyResource,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+} from "@pulumi/policy";
 import * as pulumi from "@pulumi/pulumi";
 
 /** What the engine sends for a value the cloud has not computed yet. */
@@ -34,7 +41,12 @@ export interface Spec {
     additionalSecretOutputs?: string[];
 }
 
-export const spec = (cls: ResourceClass, name: string, props: Record<string, unknown>, protect = false): Spec => ({ cls, name, props, protect });
+export const spec = (cls: ResourceClass, name: string, props: Record<string, unknown>, protect = false): Spec => ({
+    cls,
+    name,
+    props,
+    protect,
+});
 
 /** Outputs the cloud computes: unknown during a first preview. */
 const COMPUTED = new Set([
@@ -83,7 +95,8 @@ export function materialize(specs: readonly Spec[], options: MaterializeOptions 
                 return resolve(target.props[value.property], key);
             }
             if (Array.isArray(value)) return value.map((v) => resolve(v, key));
-            if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, key)]));
+            if (value && typeof value === "object")
+                return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, key)]));
             return value;
         };
         const raw: Record<string, unknown> = {};
@@ -151,23 +164,38 @@ async function guarded(outcome: Outcome, run: () => void | Promise<void>): Promi
     }
 }
 
-const isStackPolicy = (p: Policy): p is StackValidationPolicy => typeof (p as StackValidationPolicy).validateStack === "function";
+const isStackPolicy = (p: Policy): p is StackValidationPolicy =>
+    typeof (p as StackValidationPolicy).validateStack === "function";
 
 /** Runs a stack policy on a stack; config as the policy's entry in config/<stack>.json (without enforcementLevel). */
-export async function runStack(p: StackValidationPolicy, resources: PolicyResource[], config: Record<string, unknown> = {}): Promise<Outcome> {
+export async function runStack(
+    p: StackValidationPolicy,
+    resources: PolicyResource[],
+    config: Record<string, unknown> = {},
+): Promise<Outcome> {
     const outcome: Outcome = { violations: [], undecided: [], notApplicable: false };
     await guarded(outcome, () =>
-        p.validateStack({ resources, getConfig: <T extends object>() => config as T, stackTags: new Map(), notApplicable }, (message) =>
-            outcome.violations.push(message),
+        p.validateStack(
+            { resources, getConfig: <T extends object>() => config as T, stackTags: new Map(), notApplicable },
+            (message) => outcome.violations.push(message),
         ),
     );
     return outcome;
 }
 
 /** Runs a resource policy on every resource of a stack, concatenating the outcomes. */
-export async function runResources(p: ResourceValidationPolicy, resources: PolicyResource[], config: Record<string, unknown> = {}): Promise<Outcome> {
+export async function runResources(
+    p: ResourceValidationPolicy,
+    resources: PolicyResource[],
+    config: Record<string, unknown> = {},
+): Promise<Outcome> {
     const outcome: Outcome = { violations: [], undecided: [], notApplicable: true };
-    const validations = p.validateResource === undefined ? [] : Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
+    const validations =
+        p.validateResource === undefined
+            ? []
+            : Array.isArray(p.validateResource)
+              ? p.validateResource
+              : [p.validateResource];
     for (const r of resources) {
         for (const validate of validations) {
             const one: Outcome = { violations: [], undecided: [], notApplicable: false };
@@ -194,7 +222,9 @@ export async function runResources(p: ResourceValidationPolicy, resources: Polic
 
 /** Runs any policy against a stack. */
 export function run(p: Policy, resources: PolicyResource[], config: Record<string, unknown> = {}): Promise<Outcome> {
-    return isStackPolicy(p) ? runStack(p, resources, config) : runResources(p as ResourceValidationPolicy, resources, config);
+    return isStackPolicy(p)
+        ? runStack(p, resources, config)
+        : runResources(p as ResourceValidationPolicy, resources, config);
 }
 
 export interface Finding {
@@ -204,19 +234,29 @@ export interface Finding {
 }
 
 /** A policy pack config file: per policy, a level or { enforcementLevel?, ...knobs }. */
-export type PackConfig = Record<string, EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)>;
+export type PackConfig = Record<
+    string,
+    EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)
+>;
 
 /** Runs a set of policies like the analyzer host would, with a config/<stack>.json style config. */
-export async function runPack(policies: readonly Policy[], resources: PolicyResource[], packConfig: PackConfig = {}): Promise<Finding[]> {
+export async function runPack(
+    policies: readonly Policy[],
+    resources: PolicyResource[],
+    packConfig: PackConfig = {},
+): Promise<Finding[]> {
     const findings: Finding[] = [];
     for (const p of policies) {
         const entry = packConfig[p.name];
-        const { enforcementLevel: configured, ...knobs } = typeof entry === "string" ? { enforcementLevel: entry } : (entry ?? {});
+        const { enforcementLevel: configured, ...knobs } =
+            typeof entry === "string" ? { enforcementLevel: entry } : (entry ?? {});
         const level = configured ?? p.enforcementLevel ?? "advisory";
         if (level === "disabled") continue;
         const outcome = await run(p, resources, knobs);
         findings.push(...outcome.violations.map((message) => ({ policy: p.name, enforcementLevel: level, message })));
-        findings.push(...outcome.undecided.map((message) => ({ policy: p.name, enforcementLevel: "advisory" as const, message })));
+        findings.push(
+            ...outcome.undecided.map((message) => ({ policy: p.name, enforcementLevel: "advisory" as const, message })),
+        );
     }
     return findings;
 }

@@ -39,7 +39,8 @@ export function runProgram(config: Record<string, unknown>, opts: RunOptions = {
 /** An exported output of a run, resolved, with its secretness; fails when the program does not export it. */
 export function output(run: ProgramRun, name: string): { value: any; secret: boolean } {
     const found = outputOf(run, name);
-    if (!found) throw new Error(`the program exports no "${name}"; it exports ${run.outputs.map((o) => o.name).join(", ")}`);
+    if (!found)
+        throw new Error(`the program exports no "${name}"; it exports ${run.outputs.map((o) => o.name).join(", ")}`);
     return { value: found.value, secret: found.secret };
 }
 

@@ -8,7 +8,11 @@ import * as path from "node:path";
 const ROOT = path.resolve(__dirname, "..", "..");
 
 function node(script: string, env: NodeJS.ProcessEnv = {}): string {
-    const r = spawnSync(process.execPath, ["-r", "./tools/register.js", "-e", script], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["-r", "./tools/register.js", "-e", script], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        encoding: "utf8",
+    });
     assert.equal(r.status, 0, r.stderr);
     return r.stdout.trim();
 }
@@ -31,7 +35,10 @@ describe("tools/register.js: deferred SDK modules", () => {
             types.push(typeof codePaths.computeCodePaths);
             console.log(JSON.stringify({ types, loaded: report() }));`);
         // computeCodePaths needs Arborist only when it runs; the Automation API loads on access.
-        assert.deepEqual(JSON.parse(out), { types: ["function", "function"], loaded: { automation: true, shim: false, arborist: false } });
+        assert.deepEqual(JSON.parse(out), {
+            types: ["function", "function"],
+            loaded: { automation: true, shim: false, arborist: false },
+        });
         // What codePaths.js holds for Arborist: the stand-in, which loads the real module when touched.
         const arb = node(`${LOADED}
             require("@pulumi/pulumi");
@@ -43,7 +50,9 @@ describe("tools/register.js: deferred SDK modules", () => {
     });
 
     it("loads them eagerly with WEBSTACK_EAGER_SDK=1", () => {
-        const out = node(`${LOADED} require("@pulumi/pulumi"); console.log(JSON.stringify(report()));`, { WEBSTACK_EAGER_SDK: "1" });
+        const out = node(`${LOADED} require("@pulumi/pulumi"); console.log(JSON.stringify(report()));`, {
+            WEBSTACK_EAGER_SDK: "1",
+        });
         assert.deepEqual(JSON.parse(out), { automation: true, shim: true, arborist: true });
     });
 });

@@ -24,18 +24,23 @@ const DEFAULT_INPUTS: Record<string, unknown> = {
 async function main(): Promise<void> {
     const t0 = Date.now();
     const count = Number(process.argv[2] ?? "1000");
-    if (!Number.isInteger(count) || count < 1) throw new Error(`COUNT must be a positive integer; got "${process.argv[2]}"`);
-    const inputs = process.argv[3] ? (JSON.parse(fs.readFileSync(process.argv[3], "utf8")) as Record<string, unknown>) : DEFAULT_INPUTS;
+    if (!Number.isInteger(count) || count < 1)
+        throw new Error(`COUNT must be a positive integer; got "${process.argv[2]}"`);
+    const inputs = process.argv[3]
+        ? (JSON.parse(fs.readFileSync(process.argv[3], "utf8")) as Record<string, unknown>)
+        : DEFAULT_INPUTS;
 
     const digitalocean = require("@pulumi/digitalocean") as typeof import("@pulumi/digitalocean");
     const { Recorder } = require("../../plan/capture/recorder") as typeof import("../../plan/capture/recorder");
     const recorder = new Recorder();
     await recorder.install("webstack", "prod");
     const t1 = Date.now();
-    for (let i = 0; i < count; i++) new digitalocean.Droplet(`webstack-web-${i}`, inputs as unknown as import("@pulumi/digitalocean").DropletArgs);
+    for (let i = 0; i < count; i++)
+        new digitalocean.Droplet(`webstack-web-${i}`, inputs as unknown as import("@pulumi/digitalocean").DropletArgs);
     await recorder.settle();
     const t2 = Date.now();
-    if (recorder.resources.length !== count) throw new Error(`registered ${recorder.resources.length} droplets; expected ${count}`);
+    if (recorder.resources.length !== count)
+        throw new Error(`registered ${recorder.resources.length} droplets; expected ${count}`);
     process.stderr.write(`${JSON.stringify({ timings: { load: t1 - t0, program: t2 - t1 }, resources: count })}\n`);
 }
 

@@ -36,7 +36,11 @@ interface Run {
 function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
     return new Promise((resolve, reject) => {
         const start = performance.now();
-        const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(cmd, args, {
+            cwd: ROOT,
+            env: { ...process.env, ...env },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -64,7 +68,17 @@ async function floor(): Promise<number> {
 async function plan(args: readonly string[], out: string): Promise<{ ms: number; timings: PlanTimings }> {
     // Exit 1 (mandatory findings) is a successful plan.
     const r = must(
-        await run(NODE, ["-r", "./tools/register.js", "plan/cli.ts", ...args, "--format", "json", "--out", out, "--timings"]),
+        await run(NODE, [
+            "-r",
+            "./tools/register.js",
+            "plan/cli.ts",
+            ...args,
+            "--format",
+            "json",
+            "--out",
+            out,
+            "--timings",
+        ]),
         `plan ${args.join(" ")}`,
         [0, 1],
     );
@@ -74,7 +88,10 @@ async function plan(args: readonly string[], out: string): Promise<{ ms: number;
 }
 
 async function bare(count: number, inputs: string, env: NodeJS.ProcessEnv = {}): Promise<number> {
-    return must(await run(NODE, ["-r", "./tools/register.js", "tools/bench/bare.ts", String(count), inputs], env), "tools/bench/bare.ts").ms;
+    return must(
+        await run(NODE, ["-r", "./tools/register.js", "tools/bench/bare.ts", String(count), inputs], env),
+        "tools/bench/bare.ts",
+    ).ms;
 }
 
 /** The SDK's promise stack traces on: the recorder leaves the SDK alone when leak debugging is asked for. */
@@ -100,7 +117,12 @@ function machine(): string {
     return `${os.cpus().length} cores (nproc ${os.availableParallelism()}), ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}, load average ${os.loadavg()[0].toFixed(1)}`;
 }
 
-export async function bench(opts: { reps: number; count: number; tests: boolean; log: (line: string) => void }): Promise<Row[]> {
+export async function bench(opts: {
+    reps: number;
+    count: number;
+    tests: boolean;
+    log: (line: string) => void;
+}): Promise<Row[]> {
     const { reps, count, log } = opts;
     const small = Math.max(2, Math.round(count / 10));
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-bench-"));
@@ -109,7 +131,9 @@ export async function bench(opts: { reps: number; count: number; tests: boolean;
         // Warm-up: fills the transpile cache and the OS file cache, and gives bare.ts the stack's own droplet.
         log(`warm-up (plan with ${count} web droplets)…`);
         await plan(webCount(count), path.join(tmp, "warm"));
-        const doc = JSON.parse(fs.readFileSync(path.join(tmp, "warm", "plan.json"), "utf8")) as { resources: { name: string; inputs: unknown }[] };
+        const doc = JSON.parse(fs.readFileSync(path.join(tmp, "warm", "plan.json"), "utf8")) as {
+            resources: { name: string; inputs: unknown }[];
+        };
         const web0 = doc.resources.find((r) => r.name === "webstack-web-0");
         if (!web0) throw new Error("the warm-up plan has no webstack-web-0 droplet");
         const inputs = path.join(tmp, "droplet.json");
@@ -160,7 +184,8 @@ export async function bench(opts: { reps: number; count: number; tests: boolean;
             pass: r2 <= 1.15,
             detail: `${s(bigMs)} ÷ ${s(floorPackMs)}`,
         });
-        const cpu = (t: PlanTimings) => (t.policyHostCpuMs ? t.policyHostCpuMs.analyze + t.policyHostCpuMs.analyzeStack : NaN);
+        const cpu = (t: PlanTimings) =>
+            t.policyHostCpuMs ? t.policyHostCpuMs.analyze + t.policyHostCpuMs.analyzeStack : NaN;
         const pol = median(big.map((b) => cpu(b.timings)));
         const floorCpu = median(floorPackPlans.map((b) => cpu(b.timings)));
         const r3 = pol / floorCpu;
@@ -240,7 +265,13 @@ export async function bench(opts: { reps: number; count: number; tests: boolean;
                 detail: `${summary}${failing ? `, ${failing}` : ""}${ok ? "" : " (suite failed)"}`,
             });
         } else {
-            rows.push({ measure: "8. `npm test` wall time", value: "skipped", goal: "≤ 60 s", pass: null, detail: "--skip-tests or --quick" });
+            rows.push({
+                measure: "8. `npm test` wall time",
+                value: "skipped",
+                goal: "≤ 60 s",
+                pass: null,
+                detail: "--skip-tests or --quick",
+            });
         }
         return rows;
     } finally {
@@ -253,7 +284,12 @@ const verdict = (p: boolean | null) => (p === null ? "" : p ? "PASS" : "FAIL");
 export function renderText(rows: readonly Row[]): string {
     const w = Math.max(...rows.map((r) => r.measure.length));
     return (
-        rows.map((r) => `${r.measure.padEnd(w)}  ${r.value.padStart(8)}  goal ${r.goal.padEnd(13)} ${verdict(r.pass).padEnd(4)}  ${r.detail}`).join("\n") + "\n"
+        rows
+            .map(
+                (r) =>
+                    `${r.measure.padEnd(w)}  ${r.value.padStart(8)}  goal ${r.goal.padEnd(13)} ${verdict(r.pass).padEnd(4)}  ${r.detail}`,
+            )
+            .join("\n") + "\n"
     );
 }
 
@@ -312,11 +348,19 @@ async function main(argv: string[]): Promise<number> {
     const reps = Number(v.reps ?? (v.quick ? 1 : 5));
     const count = Number(v.count ?? (v.quick ? 20 : 1000));
     if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a positive integer; got "${v.reps}"`);
-    if (!Number.isInteger(count) || count < 2 || count > 1000) throw new Error(`--count must be an integer from 2 to 1000; got "${v.count}"`);
+    if (!Number.isInteger(count) || count < 2 || count > 1000)
+        throw new Error(`--count must be an integer from 2 to 1000; got "${v.count}"`);
     process.stderr.write(`${machine()}\n`);
-    const rows = await bench({ reps, count, tests: !v.quick && !v["skip-tests"], log: (l) => process.stderr.write(`${l}\n`) });
+    const rows = await bench({
+        reps,
+        count,
+        tests: !v.quick && !v["skip-tests"],
+        log: (l) => process.stderr.write(`${l}\n`),
+    });
     if (v.markdown) fs.writeFileSync(PERFORMANCE_DOC, performanceDoc(renderMarkdown(rows, reps)));
-    process.stdout.write(v.json ? `${JSON.stringify(rows, null, 2)}\n` : v.markdown ? renderMarkdown(rows, reps) : renderText(rows));
+    process.stdout.write(
+        v.json ? `${JSON.stringify(rows, null, 2)}\n` : v.markdown ? renderMarkdown(rows, reps) : renderText(rows),
+    );
     return rows.some((r) => r.pass === false) ? 1 : 0;
 }
 

@@ -7,21 +7,37 @@ import { CONFIG_DOCS, CONFIG_PATHS } from "../../components/settings/configKeys"
 import { parseStackConfig } from "../../components/settings/stackConfig";
 import type { StackSettings } from "../../components/settings/stackSettings";
 import { TIER_PROFILES, TIERS } from "../../components/settings/tiers";
-import { AUTOSCALE_POOLS, HAPROXY_ARGS, STANDBY_ARGS, architectureArgs, autoscaleArgs, exampleConfig } from "../../examples/variants";
+import {
+    AUTOSCALE_POOLS,
+    HAPROXY_ARGS,
+    STANDBY_ARGS,
+    architectureArgs,
+    autoscaleArgs,
+    exampleConfig,
+} from "../../examples/variants";
 import { planDocument } from "../../plan/spawnPlan";
 import { encodeConfig } from "../../plan/capture/cliConfig";
 import { exposureMarkdown } from "../../plan/analysis/exposure";
 import { upgradeMatrixMarkdown } from "../../plan/analysis/upgradeMatrix";
 import type { PlanDocument } from "../../plan/report/document";
 import { availabilityMarkdown } from "../../plan/report/availabilityTable";
-import { OMISSION_RUNS_PER_TIER, PARSER_RUNS, PROGRAM_RUNS, TEXT_RUNS, CASE_BOUND_MS, SEED } from "../../test/guarantees/fuzzBudget";
+import {
+    OMISSION_RUNS_PER_TIER,
+    PARSER_RUNS,
+    PROGRAM_RUNS,
+    TEXT_RUNS,
+    CASE_BOUND_MS,
+    SEED,
+} from "../../test/guarantees/fuzzBudget";
 
 const ROOT_DIR = path.join(__dirname, "..", "..");
 export const README = path.join(ROOT_DIR, "README.md");
 /** Every document with generated blocks. */
 export const DOCUMENTS = [
     README,
-    ...["configuration", "engines", "policies", "stacks"].map((name) => path.join(ROOT_DIR, "docs", "reference", `${name}.md`)),
+    ...["configuration", "engines", "policies", "stacks"].map((name) =>
+        path.join(ROOT_DIR, "docs", "reference", `${name}.md`),
+    ),
     path.join(ROOT_DIR, "docs", "guarantees.md"),
     path.join(ROOT_DIR, "docs", "availability.md"),
 ];
@@ -82,12 +98,21 @@ const DEFAULT_OF: Record<string, (s: StackSettings, h?: StackSettings) => unknow
 };
 
 const cell = (value: unknown) =>
-    value === undefined ? "n/a" : typeof value === "string" && /^(required|—|\[\])$/.test(value) ? value : `\`${String(value)}\``;
+    value === undefined
+        ? "n/a"
+        : typeof value === "string" && /^(required|—|\[\])$/.test(value)
+          ? value
+          : `\`${String(value)}\``;
 
 export function configTable(): string {
     const settings = TIERS.map((tier) => parseStackConfig("docs", minimalConfig(tier)));
     const haproxy = TIERS.map((tier) =>
-        tier === 0 ? undefined : parseStackConfig("docs", { ...minimalConfig(tier), "webstack:loadBalancer": JSON.stringify({ engine: "haproxy" }) }),
+        tier === 0
+            ? undefined
+            : parseStackConfig("docs", {
+                  ...minimalConfig(tier),
+                  "webstack:loadBalancer": JSON.stringify({ engine: "haproxy" }),
+              }),
     );
     const rows = CONFIG_PATHS.map((key) => {
         const get = DEFAULT_OF[key];
@@ -106,24 +131,41 @@ export async function tierTable(): Promise<string> {
             tier === 0
                 ? "1 droplet (nginx + app + MySQL)"
                 : `${p.web.count} web droplets${p.app ? ` + ${p.app.count} app droplets behind an internal LB` : " (nginx + app)"}`,
-            p.loadBalancer ? `${p.loadBalancer.count} public load balancer${p.loadBalancer.count > 1 ? "s" : ""}` : "DNS → droplet",
-            p.database ? `managed MySQL (1 node) + ${p.database.readReplicas} read replica${p.database.readReplicas > 1 ? "s" : ""}` : "",
+            p.loadBalancer
+                ? `${p.loadBalancer.count} public load balancer${p.loadBalancer.count > 1 ? "s" : ""}`
+                : "DNS → droplet",
+            p.database
+                ? `managed MySQL (1 node) + ${p.database.readReplicas} read replica${p.database.readReplicas > 1 ? "s" : ""}`
+                : "",
             p.firewalls ? "cloud + database firewalls" : "",
             p.tls ? "TLS at the LB" : "",
             p.monitoring ? "monitoring + alerts + uptime" : "",
             // From the plan itself: what the settings resolved to beyond the tier profile.
-            docs[i].resources.some((r) => r.type === "digitalocean:index/databaseCluster:DatabaseCluster" && r.inputs.engine === "opensearch")
+            docs[i].resources.some(
+                (r) =>
+                    r.type === "digitalocean:index/databaseCluster:DatabaseCluster" && r.inputs.engine === "opensearch",
+            )
                 ? "OpenSearch log store + log shipping"
                 : "",
             // Issue 15 (QPS): the monitor droplet (logical name `<name>-monitor-0`) runs Prometheus + Alertmanager.
-            docs[i].resources.some((r) => r.type === "digitalocean:index/droplet:Droplet" && r.name.endsWith("-monitor-0")) ? "Prometheus QPS monitor" : "",
-            docs[i].resources.some((r) => r.type === "digitalocean:index/droplet:Droplet" && r.inputs.backups === true) ? "weekly droplet backups" : "",
+            docs[i].resources.some(
+                (r) => r.type === "digitalocean:index/droplet:Droplet" && r.name.endsWith("-monitor-0"),
+            )
+                ? "Prometheus QPS monitor"
+                : "",
+            docs[i].resources.some((r) => r.type === "digitalocean:index/droplet:Droplet" && r.inputs.backups === true)
+                ? "weekly droplet backups"
+                : "",
             p.cache ? "Valkey cache" : "",
             p.staticAssets ? "Spaces + CDN" : "",
         ].filter((x) => x !== "");
         return `| ${tier} | ${p.title} | ${parts.join("; ")} | ${docs[i].summary.resources} | ${usd(docs[i].cost.monthlyUsd)} | [diagram](docs/architecture/tier-${tier}.svg) |`;
     });
-    return ["| Tier | Seed task | Builds | Resources | Monthly cost (USD) | Diagram |", "|---|---|---|---:|---:|---|", ...rows].join("\n");
+    return [
+        "| Tier | Seed task | Builds | Resources | Monthly cost (USD) | Diagram |",
+        "|---|---|---|---:|---:|---|",
+        ...rows,
+    ].join("\n");
 }
 
 // ---- Tables computed by the offline plan (stacks, acceptance) and the policy catalog (policies) ----
@@ -165,7 +207,9 @@ export async function stacksTable(): Promise<string> {
     const docs = await Promise.all(shippedStacks().map((stack) => stackPlan(stack)));
     docs.sort((a, b) => (a.tier ?? -1) - (b.tier ?? -1) || a.stack.localeCompare(b.stack));
     const rows = docs.map((d) => {
-        const config = d.policyPack?.config ? `[\`${d.policyPack.config}\`](../../${d.policyPack.config})` : "pack defaults";
+        const config = d.policyPack?.config
+            ? `[\`${d.policyPack.config}\`](../../${d.policyPack.config})`
+            : "pack defaults";
         return `| \`${d.stack}\` | ${d.tier ?? "—"} | ${d.summary.resources} | ${usd(d.summary.monthlyUsd)} | ${d.summary.mandatory} | ${d.summary.advisory} | ${config} |`;
     });
     return [
@@ -189,10 +233,16 @@ export async function acceptanceTable(): Promise<string> {
     const docs = await Promise.all(ACCEPTANCE_PLANS.map((p) => planDocument(p.args)));
     const rows = ACCEPTANCE_PLANS.map((p, i) => {
         const mandatory = docs[i].findings.filter((f) => f.level === "mandatory");
-        const families = [...new Set(mandatory.map((f) => familyOf.get(f.policy) ?? `unknown policy ${f.policy}`))].sort();
+        const families = [
+            ...new Set(mandatory.map((f) => familyOf.get(f.policy) ?? `unknown policy ${f.policy}`)),
+        ].sort();
         return `| ${p.label} | ${families.length > 0 ? families.join(", ") : "none"} | ${mandatory.length} | ${docs[i].summary.exitCode} |`;
     });
-    return ["| Stack | Policy families with mandatory findings | Mandatory findings | `npm run plan` exits |", "|---|---|---:|---:|", ...rows].join("\n");
+    return [
+        "| Stack | Policy families with mandatory findings | Mandatory findings | `npm run plan` exits |",
+        "|---|---|---:|---:|",
+        ...rows,
+    ].join("\n");
 }
 
 /** Monthly cost per tier with each load-balancer engine, and with autoscaled pools (min–max), from the offline plan. */
@@ -212,7 +262,11 @@ export async function enginesTable(): Promise<string> {
     const familyOf = new Map(catalog.map((e) => [e.name, e.family]));
     const families = (doc: PlanDocument | undefined) => {
         if (!doc) return "n/a";
-        const found = [...new Set(doc.findings.filter((f) => f.level === "mandatory").map((f) => familyOf.get(f.policy) ?? f.policy))].sort();
+        const found = [
+            ...new Set(
+                doc.findings.filter((f) => f.level === "mandatory").map((f) => familyOf.get(f.policy) ?? f.policy),
+            ),
+        ].sort();
         return found.length > 0 ? found.join(", ") : "none";
     };
     const rows: string[] = [];
@@ -222,19 +276,25 @@ export async function enginesTable(): Promise<string> {
         const haproxyDoc = v.haproxy && (await v.haproxy);
         const autoscaleDoc = v.autoscale && (await v.autoscale);
         const range = autoscaleDoc && costRange(autoscaleDoc.resources as unknown as Parameters<typeof costRange>[0]);
-        const pools = v.scale ? `web ${v.scale.web.join("–")}${v.scale.app ? `, app ${v.scale.app.join("–")}` : ""}` : "";
+        const pools = v.scale
+            ? `web ${v.scale.web.join("–")}${v.scale.app ? `, app ${v.scale.app.join("–")}` : ""}`
+            : "";
         const scaled = range ? `${usd(range.min)} – ${usd(range.max)} (${pools})` : "n/a (one server)";
         rows.push(
             `| ${v.tier} | ${usd(managedDoc.cost.monthlyUsd)} | ${haproxyDoc ? usd(haproxyDoc.cost.monthlyUsd) : "n/a (no load balancer)"} | ${scaled} |`,
         );
-        findings.push(`| ${v.tier} | ${families(managedDoc)} | ${families(haproxyDoc || undefined)} | ${families(autoscaleDoc || undefined)} |`);
+        findings.push(
+            `| ${v.tier} | ${families(managedDoc)} | ${families(haproxyDoc || undefined)} | ${families(autoscaleDoc || undefined)} |`,
+        );
     }
     // Production: tier 3 with a standby database node (two HAProxy droplets with the haproxy engine).
     const [prodManaged, prodHaproxy] = await Promise.all([
         planDocument([...architectureArgs(3), ...STANDBY_ARGS]),
         planDocument([...architectureArgs(3), ...HAPROXY_ARGS, "--config", "webstack:database.standbyNodes=1"]),
     ]);
-    rows.push(`| 3 + \`database.standbyNodes: 1\` | ${usd(prodManaged.cost.monthlyUsd)} | ${usd(prodHaproxy.cost.monthlyUsd)} | n/a |`);
+    rows.push(
+        `| 3 + \`database.standbyNodes: 1\` | ${usd(prodManaged.cost.monthlyUsd)} | ${usd(prodHaproxy.cost.monthlyUsd)} | n/a |`,
+    );
     findings.push(`| 3 + \`database.standbyNodes: 1\` | ${families(prodManaged)} | ${families(prodHaproxy)} | n/a |`);
     return [
         "| Tier | Managed load balancers (default) | HAProxy droplets (`loadBalancer.engine: haproxy`) | Autoscaled pools, managed engine: total at min – at max (pool sizes) |",
@@ -285,7 +345,10 @@ export async function renderDocument(text: string, file: string): Promise<string
     let out = text;
     for (const [, name] of [...text.matchAll(BLOCK)]) {
         const make = SECTIONS[name];
-        if (!make) throw new Error(`${path.relative(ROOT_DIR, file)} has a block "${name}" that no generator in tools/docs/generate.ts makes`);
+        if (!make)
+            throw new Error(
+                `${path.relative(ROOT_DIR, file)} has a block "${name}" that no generator in tools/docs/generate.ts makes`,
+            );
         out = replaceSection(out, name, await make(), file);
     }
     return out;

@@ -33,7 +33,9 @@ function tagsOf(r: RecordedResource): string[] {
 /** Adds a dashed edge, labelled with the protocol and ports, for each tag-sourced inbound rule between two pools. */
 export function firewallFlows(b: FlowSource): void {
     const pools = b.resources.filter(
-        (r) => (r.type === doType("droplet:Droplet") || r.type === doType("dropletAutoscale:DropletAutoscale")) && b.nodeOf.has(r.urn),
+        (r) =>
+            (r.type === doType("droplet:Droplet") || r.type === doType("dropletAutoscale:DropletAutoscale")) &&
+            b.nodeOf.has(r.urn),
     );
     for (const fw of b.firewalls) {
         const covered = asArray(fw.inputs.tags).map(str);
@@ -42,14 +44,21 @@ export function firewallFlows(b: FlowSource): void {
         for (const rule of asArray(fw.inputs.inboundRules) as Record<string, unknown>[]) {
             const sourceTags = asArray(rule.sourceTags).map(str);
             const sourceIds = asArray(rule.sourceDropletIds).map(str);
-            const sources = pools.filter((p) => tagsOf(p).some((t) => sourceTags.includes(t)) || sourceIds.includes(p.id));
+            const sources = pools.filter(
+                (p) => tagsOf(p).some((t) => sourceTags.includes(t)) || sourceIds.includes(p.id),
+            );
             for (const from of new Set(sources.map((p) => b.nodeOf.get(p.urn)!))) {
                 for (const to of new Set(targets.map((p) => b.nodeOf.get(p.urn)!))) {
                     // A request flow already drawn stays as it is; from a pool public DNS names (self-run balancers such
                     // as HAProxy droplets) the admitted flow is the request path itself: solid, like a load balancer's.
                     if (b.edges.some((e) => e.from === from && e.to === to && !e.dashed)) continue;
                     const entry = b.edges.some((e) => e.to === from && !e.dashed && e.from.startsWith("dns_"));
-                    b.addEdge({ from, to, label: entry ? "" : `${str(rule.protocol) || "tcp"} ${str(rule.portRange)}`.trim(), dashed: !entry });
+                    b.addEdge({
+                        from,
+                        to,
+                        label: entry ? "" : `${str(rule.protocol) || "tcp"} ${str(rule.portRange)}`.trim(),
+                        dashed: !entry,
+                    });
                 }
             }
         }
@@ -59,7 +68,9 @@ export function firewallFlows(b: FlowSource): void {
 /** Reserved IPs belong to the droplet they are assigned to: DNS records at them point at that droplet's pool. */
 export function reservedIpOwners(b: FlowSource & { readonly ipOwners: Map<string, string> }): void {
     for (const a of b.resources.filter((r) => r.type === doType("reservedIpAssignment:ReservedIpAssignment"))) {
-        const droplet = b.resources.find((r) => r.type === doType("droplet:Droplet") && r.id !== "" && r.id === str(a.inputs.dropletId));
+        const droplet = b.resources.find(
+            (r) => r.type === doType("droplet:Droplet") && r.id !== "" && r.id === str(a.inputs.dropletId),
+        );
         const node = droplet && b.nodeOf.get(droplet.urn);
         if (node) b.ipOwners.set(str(a.inputs.ipAddress), node);
     }

@@ -6,7 +6,19 @@ import { doType } from "../../capture/doTypes";
 import { isPrivateAddress } from "../../../policies/lib/net";
 import { asArray, firewallFlows, reservedIpOwners, str } from "./flows";
 
-export type NodeKind = "users" | "dns" | "lb" | "droplets" | "autoscale" | "db" | "standby" | "replica" | "cache" | "bucket" | "cdn" | "monitoring";
+export type NodeKind =
+    | "users"
+    | "dns"
+    | "lb"
+    | "droplets"
+    | "autoscale"
+    | "db"
+    | "standby"
+    | "replica"
+    | "cache"
+    | "bucket"
+    | "cdn"
+    | "monitoring";
 
 export interface DiagramNode {
     id: string;
@@ -75,7 +87,8 @@ class DiagramBuilder {
         if (e.from === e.to) return;
         const same = this.edges.find((x) => x.from === e.from && x.to === e.to);
         if (!same) this.edges.push(e);
-        else if (e.label && !same.label.split(", ").includes(e.label)) same.label = same.label ? `${same.label}, ${e.label}` : e.label;
+        else if (e.label && !same.label.split(", ").includes(e.label))
+            same.label = same.label ? `${same.label}, ${e.label}` : e.label;
     }
 
     /** The VPC boundary a resource is placed in ("" when none). */
@@ -106,7 +119,12 @@ class DiagramBuilder {
     /** VPCs hold what is placed in them. */
     vpcs(): void {
         for (const v of this.of(T("vpc:Vpc")))
-            this.groups.push({ id: `vpc_${safeId(v.name)}`, kind: "vpc", label: `VPC ${v.name} ${str(v.inputs.ipRange)}`.trim(), parent: "" });
+            this.groups.push({
+                id: `vpc_${safeId(v.name)}`,
+                kind: "vpc",
+                label: `VPC ${v.name} ${str(v.inputs.ipRange)}`.trim(),
+                parent: "",
+            });
     }
 
     /** Droplet pools (droplets of one parent and role form one node) inside the firewalls that cover them; autoscale pools. */
@@ -120,7 +138,12 @@ class DiagramBuilder {
         for (const fw of this.firewalls) {
             const covered = this.of(T("droplet:Droplet")).find((d) => this.coveringFirewall(d) === fw);
             const parent = covered ? this.vpcOf(covered) : "";
-            this.groups.push({ id: `fw_${safeId(fw.name)}`, kind: "firewall", label: `Cloud firewall ${fw.name}`, parent });
+            this.groups.push({
+                id: `fw_${safeId(fw.name)}`,
+                kind: "firewall",
+                label: `Cloud firewall ${fw.name}`,
+                parent,
+            });
         }
         for (const [key, members] of pools) {
             const role = key.split("|")[1];
@@ -154,14 +177,18 @@ class DiagramBuilder {
             const id = `lb_${safeId(lb.name)}`;
             const internal = str(lb.inputs.network).toUpperCase() === "INTERNAL";
             const rules = asArray(lb.inputs.forwardingRules) as Record<string, unknown>[];
-            const entries = [...new Set(rules.map((r) => `${str(r.entryProtocol).toUpperCase()} ${str(r.entryPort)}`))].join(", ");
+            const entries = [
+                ...new Set(rules.map((r) => `${str(r.entryProtocol).toUpperCase()} ${str(r.entryPort)}`)),
+            ].join(", ");
             const nodesCount = str(lb.inputs.sizeUnit || 1);
             this.addNode({
                 id,
                 kind: "lb",
-                label: [`${lb.name}`, `${internal ? "internal " : ""}load balancer × ${nodesCount} node${nodesCount === "1" ? "" : "s"}`, entries].filter(
-                    Boolean,
-                ),
+                label: [
+                    `${lb.name}`,
+                    `${internal ? "internal " : ""}load balancer × ${nodesCount} node${nodesCount === "1" ? "" : "s"}`,
+                    entries,
+                ].filter(Boolean),
                 group: internal ? this.vpcOf(lb) : "",
             });
             this.nodeOf.set(lb.urn, id);
@@ -174,16 +201,28 @@ class DiagramBuilder {
             const engine = str(db.inputs.engine);
             const cache = engine === "valkey" || engine === "redis";
             const nodesCount = Number(db.inputs.nodeCount ?? 1);
-            const fw = this.dbFirewalls.find((f) => (f.propertyDependencies.clusterId ?? []).includes(db.urn) || str(f.inputs.clusterId) === db.id);
+            const fw = this.dbFirewalls.find(
+                (f) => (f.propertyDependencies.clusterId ?? []).includes(db.urn) || str(f.inputs.clusterId) === db.id,
+            );
             let parent = this.vpcOf(db);
             if (fw) {
                 const fwId = `dbfw_${safeId(fw.name)}`;
                 if (!this.groups.some((g) => g.id === fwId))
-                    this.groups.push({ id: fwId, kind: "database-firewall", label: `Database firewall ${fw.name}`, parent });
+                    this.groups.push({
+                        id: fwId,
+                        kind: "database-firewall",
+                        label: `Database firewall ${fw.name}`,
+                        parent,
+                    });
                 parent = fwId;
             }
             const clusterId = `cluster_${safeId(db.name)}`;
-            this.groups.push({ id: clusterId, kind: "database-cluster", label: `${cache ? "Managed cache" : "Managed database"} ${db.name}`, parent });
+            this.groups.push({
+                id: clusterId,
+                kind: "database-cluster",
+                label: `${cache ? "Managed cache" : "Managed database"} ${db.name}`,
+                parent,
+            });
             const primary = `${cache ? "cache" : "db"}_${safeId(db.name)}`;
             this.addNode({
                 id: primary,
@@ -194,13 +233,23 @@ class DiagramBuilder {
             this.nodeOf.set(db.urn, primary);
             if (nodesCount > 1) {
                 const standby = `standby_${safeId(db.name)}`;
-                this.addNode({ id: standby, kind: "standby", label: [`standby × ${nodesCount - 1}`, str(db.inputs.size)], group: clusterId });
+                this.addNode({
+                    id: standby,
+                    kind: "standby",
+                    label: [`standby × ${nodesCount - 1}`, str(db.inputs.size)],
+                    group: clusterId,
+                });
                 this.addEdge({ from: primary, to: standby, label: "failover", dashed: true });
             }
         }
         for (const rep of this.of(T("databaseReplica:DatabaseReplica"))) {
             const id = `replica_${safeId(rep.name)}`;
-            this.addNode({ id, kind: "replica", label: [`${rep.name}`, `read replica ${str(rep.inputs.size)}`], group: this.vpcOf(rep) });
+            this.addNode({
+                id,
+                kind: "replica",
+                label: [`${rep.name}`, `read replica ${str(rep.inputs.size)}`],
+                group: this.vpcOf(rep),
+            });
             this.nodeOf.set(rep.urn, id);
             const source = (rep.propertyDependencies.clusterId ?? []).map((u) => this.nodeOf.get(u)).find(Boolean);
             if (source) this.addEdge({ from: source, to: id, label: "replication", dashed: true });
@@ -210,12 +259,22 @@ class DiagramBuilder {
     spacesAndCdn(): void {
         for (const b of this.of(T("spacesBucket:SpacesBucket"))) {
             const id = `bucket_${safeId(b.name)}`;
-            this.addNode({ id, kind: "bucket", label: [`${b.name}`, `Spaces bucket (${str(b.inputs.acl) || "private"})`], group: "" });
+            this.addNode({
+                id,
+                kind: "bucket",
+                label: [`${b.name}`, `Spaces bucket (${str(b.inputs.acl) || "private"})`],
+                group: "",
+            });
             this.nodeOf.set(b.urn, id);
         }
         for (const c of this.of(T("cdn:Cdn"))) {
             const id = `cdn_${safeId(c.name)}`;
-            this.addNode({ id, kind: "cdn", label: [`${c.name}`, `CDN${c.inputs.customDomain ? ` ${str(c.inputs.customDomain)}` : ""}`], group: "" });
+            this.addNode({
+                id,
+                kind: "cdn",
+                label: [`${c.name}`, `CDN${c.inputs.customDomain ? ` ${str(c.inputs.customDomain)}` : ""}`],
+                group: "",
+            });
             this.nodeOf.set(c.urn, id);
             for (const u of c.propertyDependencies.origin ?? c.dependencies) {
                 const target = this.nodeOf.get(u);
@@ -231,23 +290,33 @@ class DiagramBuilder {
         const records = this.of(T("dnsRecord:DnsRecord"));
         for (const r of this.resources) {
             for (const k of ["ip", "ipv4Address", "endpoint", "bucketDomainName"]) {
-                if (typeof r.state[k] === "string" && this.nodeOf.has(r.urn)) this.ipOwners.set(r.state[k] as string, this.nodeOf.get(r.urn)!);
+                if (typeof r.state[k] === "string" && this.nodeOf.has(r.urn))
+                    this.ipOwners.set(r.state[k] as string, this.nodeOf.get(r.urn)!);
             }
         }
         const pointsAt = (rec: RecordedResource): string | undefined =>
-            (rec.propertyDependencies.value ?? []).map((u) => this.nodeOf.get(u)).find(Boolean) ?? this.ipOwners.get(str(rec.inputs.value).replace(/\.$/, ""));
+            (rec.propertyDependencies.value ?? []).map((u) => this.nodeOf.get(u)).find(Boolean) ??
+            this.ipOwners.get(str(rec.inputs.value).replace(/\.$/, ""));
         for (const rec of records) {
             const target = pointsAt(rec);
             if (!target) continue;
             const domainDep = (rec.propertyDependencies.domain ?? []).map((u) => this.nodeOf.get(u)).find(Boolean);
             const from = domainDep ?? this.dnsNodeFor(str(rec.inputs.domain));
-            this.addEdge({ from, to: target, label: `${str(rec.inputs.name)} ${str(rec.inputs.type)}`, dashed: isPrivateAddress(str(rec.inputs.value)) });
+            this.addEdge({
+                from,
+                to: target,
+                label: `${str(rec.inputs.name)} ${str(rec.inputs.type)}`,
+                dashed: isPrivateAddress(str(rec.inputs.value)),
+            });
         }
         const entry = this.nodes.filter((n) => n.kind === "dns");
-        const fallbackEntry = entry.length ? [] : this.nodes.filter((n) => n.kind === "lb" && !n.label.some((l) => l.startsWith("internal")));
+        const fallbackEntry = entry.length
+            ? []
+            : this.nodes.filter((n) => n.kind === "lb" && !n.label.some((l) => l.startsWith("internal")));
         if (entry.length || fallbackEntry.length || this.nodes.length) {
             this.addNode({ id: "users", kind: "users", label: ["Users"], group: "" });
-            for (const n of [...entry, ...fallbackEntry]) this.addEdge({ from: "users", to: n.id, label: "", dashed: false });
+            for (const n of [...entry, ...fallbackEntry])
+                this.addEdge({ from: "users", to: n.id, label: "", dashed: false });
         }
 
         // A CDN nothing points at is still reached by users (its endpoint serves the static assets).
@@ -265,11 +334,22 @@ class DiagramBuilder {
             const ids = asArray(lb.inputs.dropletIds).map(str);
             for (const d of this.of(T("droplet:Droplet"))) {
                 if ((tag && asArray(d.inputs.tags).map(str).includes(tag)) || ids.includes(d.id))
-                    this.addEdge({ from: `lb_${safeId(lb.name)}`, to: this.nodeOf.get(d.urn)!, label: "", dashed: false });
+                    this.addEdge({
+                        from: `lb_${safeId(lb.name)}`,
+                        to: this.nodeOf.get(d.urn)!,
+                        label: "",
+                        dashed: false,
+                    });
             }
             for (const a of this.of(T("dropletAutoscale:DropletAutoscale"))) {
                 const tags = asArray(((a.inputs.dropletTemplate ?? {}) as Record<string, unknown>).tags).map(str);
-                if (tag && tags.includes(tag)) this.addEdge({ from: `lb_${safeId(lb.name)}`, to: this.nodeOf.get(a.urn)!, label: "", dashed: false });
+                if (tag && tags.includes(tag))
+                    this.addEdge({
+                        from: `lb_${safeId(lb.name)}`,
+                        to: this.nodeOf.get(a.urn)!,
+                        label: "",
+                        dashed: false,
+                    });
             }
         }
         // Pools talk to what their inputs depend on (an internal LB, a database, a cache, a bucket).
@@ -278,7 +358,8 @@ class DiagramBuilder {
             for (const u of d.dependencies) {
                 const target = this.nodeOf.get(u);
                 const kind = this.nodes.find((n) => n.id === target)?.kind;
-                if (target && kind && dataPlane.has(kind)) this.addEdge({ from: this.nodeOf.get(d.urn)!, to: target, label: "", dashed: false });
+                if (target && kind && dataPlane.has(kind))
+                    this.addEdge({ from: this.nodeOf.get(d.urn)!, to: target, label: "", dashed: false });
             }
         }
         // Database this.firewalls admit pools by tag or droplet: those pools are the database's clients.
@@ -328,7 +409,9 @@ class DiagramBuilder {
                 const host = str(c.inputs.target)
                     .replace(/^[a-z]+:\/\//, "")
                     .split(/[/:]/)[0];
-                const dns = this.nodes.find((n) => n.kind === "dns" && (host === n.label[1] || host.endsWith(`.${n.label[1]}`)));
+                const dns = this.nodes.find(
+                    (n) => n.kind === "dns" && (host === n.label[1] || host.endsWith(`.${n.label[1]}`)),
+                );
                 const target = dns?.id ?? this.ipOwners.get(host);
                 if (target) this.addEdge({ from: "monitoring", to: target, label: "uptime", dashed: true });
             }
@@ -337,7 +420,8 @@ class DiagramBuilder {
 
     /** The model; boundaries that hold nothing (a firewall covering no droplet) are not drawn. */
     result(): Diagram {
-        const holds = (id: string): boolean => this.nodes.some((n) => n.group === id) || this.groups.some((g) => g.parent === id && holds(g.id));
+        const holds = (id: string): boolean =>
+            this.nodes.some((n) => n.group === id) || this.groups.some((g) => g.parent === id && holds(g.id));
         return { nodes: this.nodes, edges: this.edges, groups: this.groups.filter((g) => holds(g.id)) };
     }
 }

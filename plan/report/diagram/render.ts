@@ -39,18 +39,24 @@ export function toDot(d: Diagram, title: string): string {
     ];
     const emit = (parent: string, indent: string) => {
         const { groups, nodes } = childrenOf(d, parent);
-        for (const n of nodes) lines.push(`${indent}${n.id} [label="${n.label.map(dotText).join("\\n")}", ${DOT_STYLE[n.kind]}];`);
+        for (const n of nodes)
+            lines.push(`${indent}${n.id} [label="${n.label.map(dotText).join("\\n")}", ${DOT_STYLE[n.kind]}];`);
         for (const g of groups) {
-            lines.push(`${indent}subgraph cluster_${g.id} {`, `${indent}  label="${dotText(g.label)}"; ${GROUP_STYLE[g.kind]};`);
+            lines.push(
+                `${indent}subgraph cluster_${g.id} {`,
+                `${indent}  label="${dotText(g.label)}"; ${GROUP_STYLE[g.kind]};`,
+            );
             emit(g.id, `${indent}  `);
             lines.push(`${indent}}`);
         }
     };
     emit("", "  ");
     for (const e of d.edges) {
-        const attrs = [e.label ? `label="${dotText(e.label)}"` : "", e.dashed ? "style=dashed" : "", e.from === "monitoring" ? "constraint=false" : ""].filter(
-            Boolean,
-        );
+        const attrs = [
+            e.label ? `label="${dotText(e.label)}"` : "",
+            e.dashed ? "style=dashed" : "",
+            e.from === "monitoring" ? "constraint=false" : "",
+        ].filter(Boolean);
         lines.push(`  ${e.from} -> ${e.to}${attrs.length ? ` [${attrs.join(", ")}]` : ""};`);
     }
     lines.push("}");
@@ -90,7 +96,13 @@ export function toMermaid(d: Diagram): string {
     };
     emit("", "  ");
     for (const e of d.edges) {
-        const arrow = e.dashed ? (e.label ? `-. "${mermaidText(e.label)}" .->` : "-.->") : e.label ? `-->|"${mermaidText(e.label)}"|` : "-->";
+        const arrow = e.dashed
+            ? e.label
+                ? `-. "${mermaidText(e.label)}" .->`
+                : "-.->"
+            : e.label
+              ? `-->|"${mermaidText(e.label)}"|`
+              : "-->";
         lines.push(`  ${e.from} ${arrow} ${e.to}`);
     }
     return lines.join("\n") + "\n";

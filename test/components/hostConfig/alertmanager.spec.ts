@@ -9,10 +9,19 @@ import * as net from "node:net";
 import * as path from "node:path";
 import * as tls from "node:tls";
 import { parse, stringify } from "yaml";
-import { type EmailRelay, SLACK_WEBHOOK_PATH, SMTP_PASSWORD_PATH, renderAlertmanagerConfig } from "../../../components/hostConfig/alertmanager";
+import {
+    type EmailRelay,
+    SLACK_WEBHOOK_PATH,
+    SMTP_PASSWORD_PATH,
+    renderAlertmanagerConfig,
+} from "../../../components/hostConfig/alertmanager";
 import { renderMonitorCloudInit } from "../../../components/hostConfig/cloudInit";
 import { METADATA_LOCK_SCRIPT } from "../../../components/hostConfig/metadataLock";
-import { ALERTMANAGER_CONFIG_PATH, type MonitorConfig, monitorConfigProblems } from "../../../components/hostConfig/prometheus";
+import {
+    ALERTMANAGER_CONFIG_PATH,
+    type MonitorConfig,
+    monitorConfigProblems,
+} from "../../../components/hostConfig/prometheus";
 import { freePort, requireTool, run, tempDir } from "../../support/hostTools";
 
 const PASSWORD = "SG.relayPasswordSecret-4d2c";
@@ -61,7 +70,11 @@ const docOf = (userData: string) => parse(userData.replace(/^#cloud-config\n/, "
 
 /** alertmanager.yml with its secret files' host paths moved into `dir` (amtool and Alertmanager read the files it names). */
 const relocate = (text: string, dir: string) =>
-    text.split(SMTP_PASSWORD_PATH).join(path.join(dir, "smtp-password")).split(SLACK_WEBHOOK_PATH).join(path.join(dir, "webhook"));
+    text
+        .split(SMTP_PASSWORD_PATH)
+        .join(path.join(dir, "smtp-password"))
+        .split(SLACK_WEBHOOK_PATH)
+        .join(path.join(dir, "webhook"));
 
 describe("Alertmanager: alert e-mails through an SMTP relay (issue 15)", () => {
     it("renders e-mail alone: the relay in global, one e-mail per recipient, resolutions too, the password by file", () => {
@@ -105,7 +118,10 @@ describe("Alertmanager: alert e-mails through an SMTP relay (issue 15)", () => {
                 "",
             ].join("\n"),
         );
-        assert.equal(renderAlertmanagerConfig({}), [HEADER, ...route("none"), "receivers:", "  - name: none", ""].join("\n"));
+        assert.equal(
+            renderAlertmanagerConfig({}),
+            [HEADER, ...route("none"), "receivers:", "  - name: none", ""].join("\n"),
+        );
     });
 
     for (const [label, receivers] of [
@@ -118,7 +134,10 @@ describe("Alertmanager: alert e-mails through an SMTP relay (issue 15)", () => {
             try {
                 fs.writeFileSync(path.join(dir, "smtp-password"), PASSWORD, { mode: 0o600 });
                 fs.writeFileSync(path.join(dir, "webhook"), WEBHOOK, { mode: 0o600 });
-                fs.writeFileSync(path.join(dir, "alertmanager.yml"), relocate(renderAlertmanagerConfig(receivers), dir));
+                fs.writeFileSync(
+                    path.join(dir, "alertmanager.yml"),
+                    relocate(renderAlertmanagerConfig(receivers), dir),
+                );
                 const checked = run(amtool, ["check-config", path.join(dir, "alertmanager.yml")]);
                 assert.equal(checked.status, 0, checked.output);
                 assert.match(checked.output, /SUCCESS/);
@@ -132,7 +151,9 @@ describe("Alertmanager: alert e-mails through an SMTP relay (issue 15)", () => {
         const userData = renderMonitorCloudInit(MONITOR);
         const doc = docOf(userData);
         assert.deepEqual(
-            doc.write_files.filter((f) => f.content.includes(PASSWORD)).map((f) => [f.path, f.permissions, f.owner, f.content]),
+            doc.write_files
+                .filter((f) => f.content.includes(PASSWORD))
+                .map((f) => [f.path, f.permissions, f.owner, f.content]),
             [[SMTP_PASSWORD_PATH, "0600", "prometheus:prometheus", PASSWORD]],
         );
         assert.ok(!doc.write_files.find((f) => f.path === ALERTMANAGER_CONFIG_PATH)!.content.includes(PASSWORD));
@@ -159,7 +180,13 @@ describe("Alertmanager: alert e-mails through an SMTP relay (issue 15)", () => {
     });
 
     it("lists every problem of an invalid relay, never the password", () => {
-        const bad = { to: [], smarthost: "smtp.sendgrid.net:25", from: "alerts", username: "", password: "a b" } as EmailRelay;
+        const bad = {
+            to: [],
+            smarthost: "smtp.sendgrid.net:25",
+            from: "alerts",
+            username: "",
+            password: "a b",
+        } as EmailRelay;
         const problems = monitorConfigProblems({ ...MONITOR, email: bad });
         assert.deepEqual(problems, [
             "email.to: at least one address is required; got none.",
@@ -187,7 +214,14 @@ describe("Alertmanager: alert e-mails through an SMTP relay (issue 15)", () => {
         // The rendered config, changed only where a test must: the smarthost is the stand-in, its self-signed
         // certificate is trusted (require_tls stays true: the stand-in speaks STARTTLS), and the 30 s group wait and
         // 5 min group interval shrink so the alert and its resolution go out within seconds.
-        const config = parse(relocate(renderAlertmanagerConfig({ email: { ...EMAIL, to: ["ops@example.com"], smarthost: `127.0.0.1:${smtpPort}` } }), dir));
+        const config = parse(
+            relocate(
+                renderAlertmanagerConfig({
+                    email: { ...EMAIL, to: ["ops@example.com"], smarthost: `127.0.0.1:${smtpPort}` },
+                }),
+                dir,
+            ),
+        );
         config.route = { ...config.route, group_wait: "0s", group_interval: "1s" };
         config.receivers[0].email_configs[0].tls_config = { ca_file: path.join(dir, "cert.pem") };
         assert.equal(config.global.smtp_require_tls, true);
@@ -229,17 +263,37 @@ describe("Alertmanager: alert e-mails through an SMTP relay (issue 15)", () => {
                 annotations: { summary: "Web requests per second is over 3x." },
             };
             const post = (body: unknown) =>
-                fetch(`${api}/api/v2/alerts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+                fetch(`${api}/api/v2/alerts`, {
+                    method: "POST",
+                    headers: { "content-type": "application/json" },
+                    body: JSON.stringify(body),
+                });
             assert.equal((await post([{ ...alert, startsAt: new Date().toISOString() }])).status, 200);
             await until(() => relay.messages.length >= 1, "no alert e-mail reached the stand-in relay");
-            assert.equal((await post([{ ...alert, startsAt: new Date(Date.now() - 60000).toISOString(), endsAt: new Date().toISOString() }])).status, 200);
+            assert.equal(
+                (
+                    await post([
+                        {
+                            ...alert,
+                            startsAt: new Date(Date.now() - 60000).toISOString(),
+                            endsAt: new Date().toISOString(),
+                        },
+                    ])
+                ).status,
+                200,
+            );
             await until(() => relay.messages.length >= 2, "no resolution e-mail reached the stand-in relay");
 
             const [firing, resolved] = relay.messages;
             for (const m of [firing, resolved]) {
                 assert.deepEqual(
                     { tls: m.tls, auth: m.auth, from: m.from, to: m.to },
-                    { tls: true, auth: `\0apikey\0${PASSWORD}`, from: "<alerts@shop.example>", to: ["<ops@example.com>"] },
+                    {
+                        tls: true,
+                        auth: `\0apikey\0${PASSWORD}`,
+                        from: "<alerts@shop.example>",
+                        to: ["<ops@example.com>"],
+                    },
                 );
                 assert.match(m.data, /^To: ops@example\.com$/m);
             }
@@ -282,7 +336,11 @@ interface Delivered {
  * A stand-in SMTP relay: STARTTLS before anything else (as relays on 587 require), then AUTH PLAIN or LOGIN, then
  * any message, which it records. Enough of RFC 5321/3207/4954 for Go's net/smtp client, which Alertmanager uses.
  */
-function standInRelay(pem: { key: string; cert: string }): { server: net.Server; messages: Delivered[]; transcript: string[] } {
+function standInRelay(pem: { key: string; cert: string }): {
+    server: net.Server;
+    messages: Delivered[];
+    transcript: string[];
+} {
     const messages: Delivered[] = [];
     const transcript: string[] = [];
     const server = net.createServer((raw) => {
@@ -339,7 +397,9 @@ function standInRelay(pem: { key: string; cert: string }): { server: net.Server;
                         return void reply("235 2.7.0 authenticated");
                     }
                     mode = args[0]?.toUpperCase() === "PLAIN" ? "auth-plain" : "auth-user";
-                    return void reply(mode === "auth-plain" ? "334 " : `334 ${Buffer.from("Username:").toString("base64")}`);
+                    return void reply(
+                        mode === "auth-plain" ? "334 " : `334 ${Buffer.from("Username:").toString("base64")}`,
+                    );
                 case "MAIL":
                     if (!session.auth) return void reply("530 5.7.0 authentication required");
                     session.from = line.replace(/^MAIL FROM:/i, "").split(" ")[0];

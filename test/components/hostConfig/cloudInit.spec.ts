@@ -1,11 +1,27 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { APP_ENV_PATH, APP_PATH_UNIT, APP_SERVICE, DATABASE_SECRETS_PATH, MYSQL_PASSWORD_PATH, SECRETS_DIR } from "../../../components/hostConfig/appUnit";
+import {
+    APP_ENV_PATH,
+    APP_PATH_UNIT,
+    APP_SERVICE,
+    DATABASE_SECRETS_PATH,
+    MYSQL_PASSWORD_PATH,
+    SECRETS_DIR,
+} from "../../../components/hostConfig/appUnit";
 import { hostRoleProblems, renderCloudInit } from "../../../components/hostConfig/cloudInit";
 import type { CloudConfig, HostRole, WriteFile } from "../../../components/hostConfig/types";
 import { HAPROXY_CONFIG_PATH, renderHaproxyConfig } from "../../../components/hostConfig/haproxy";
 import { NGINX_SITE_PATH, renderNginxConfig } from "../../../components/hostConfig/nginx";
-import { APP, APP_LB, CACHE, DATABASE, ROLES, SECRET_MARKERS, WEB_BACKENDS, literalPasswordAssignments } from "../../support/hostRoles";
+import {
+    APP,
+    APP_LB,
+    CACHE,
+    DATABASE,
+    ROLES,
+    SECRET_MARKERS,
+    WEB_BACKENDS,
+    literalPasswordAssignments,
+} from "../../support/hostRoles";
 import { cloudInitSchema, nginxTest, requireTool } from "../../support/hostTools";
 
 const APP_UNIT_PATH = `/etc/systemd/system/${APP_SERVICE}`;
@@ -13,7 +29,10 @@ const APP_PATH_UNIT_PATH = `/etc/systemd/system/${APP_PATH_UNIT}`;
 
 /** Parses user data the way cloud-init does (PyYAML speaks YAML 1.1). */
 function load(userData: string): CloudConfig {
-    assert.ok(userData.startsWith("#cloud-config\n"), `user data must start with "#cloud-config": ${userData.slice(0, 40)}`);
+    assert.ok(
+        userData.startsWith("#cloud-config\n"),
+        `user data must start with "#cloud-config": ${userData.slice(0, 40)}`,
+    );
     return parse(userData, { version: "1.1" }) as CloudConfig;
 }
 
@@ -103,7 +122,10 @@ describe("renderCloudInit", () => {
         });
 
         it("changes user data when the app image changes (the droplet is replaced to run it)", () => {
-            const other = { ...ROLES["web-and-app"], app: { ...APP, image: "registry.digitalocean.com/acme/shop:1.4.3" } } as const;
+            const other = {
+                ...ROLES["web-and-app"],
+                app: { ...APP, image: "registry.digitalocean.com/acme/shop:1.4.3" },
+            } as const;
             assert.notEqual(renderCloudInit(other), renderCloudInit(ROLES["web-and-app"]));
         });
     });
@@ -119,7 +141,14 @@ describe("renderCloudInit", () => {
 
         it("serves the nginx site rendered for the local app on 127.0.0.1:8080, trusting no forwarded headers", () => {
             const site = fileAt(config, NGINX_SITE_PATH);
-            assert.equal(site.content, renderNginxConfig({ listenPort: 80, upstream: { host: "127.0.0.1", port: 8080 }, behindLoadBalancer: false }));
+            assert.equal(
+                site.content,
+                renderNginxConfig({
+                    listenPort: 80,
+                    upstream: { host: "127.0.0.1", port: 8080 },
+                    behindLoadBalancer: false,
+                }),
+            );
             assert.match(site.content, /^ {4}server 127\.0\.0\.1:8080;$/m);
             assert.equal(site.permissions, "0644");
         });
@@ -138,8 +167,14 @@ describe("renderCloudInit", () => {
             assert.match(init.content, /^CREATE DATABASE IF NOT EXISTS app CHARACTER SET utf8mb4;$/m);
             assert.match(init.content, /^CREATE USER IF NOT EXISTS 'app'@'localhost' IDENTIFIED BY '\$pw';$/m);
             assert.match(init.content, /^GRANT ALL PRIVILEGES ON app\.\* TO 'app'@'localhost';$/m);
-            assert.ok(init.content.includes(`printf 'DATABASE_PASSWORD=%s\\n' "$pw" > ${DATABASE_SECRETS_PATH}.new`), init.content);
-            assert.ok(!paths(config).includes(DATABASE_SECRETS_PATH), "the password file is built on the host, never shipped");
+            assert.ok(
+                init.content.includes(`printf 'DATABASE_PASSWORD=%s\\n' "$pw" > ${DATABASE_SECRETS_PATH}.new`),
+                init.content,
+            );
+            assert.ok(
+                !paths(config).includes(DATABASE_SECRETS_PATH),
+                "the password file is built on the host, never shipped",
+            );
         });
 
         it("hands the app the socket, user and database but no password in a 0644 env file", () => {
@@ -185,7 +220,14 @@ describe("renderCloudInit", () => {
 
         it("proxies nginx to the app on 127.0.0.1:8080 and passes on the load balancer's X-Forwarded-Proto", () => {
             const site = fileAt(config, NGINX_SITE_PATH).content;
-            assert.equal(site, renderNginxConfig({ listenPort: 80, upstream: { host: "127.0.0.1", port: 8080 }, behindLoadBalancer: true }));
+            assert.equal(
+                site,
+                renderNginxConfig({
+                    listenPort: 80,
+                    upstream: { host: "127.0.0.1", port: 8080 },
+                    behindLoadBalancer: true,
+                }),
+            );
             assert.match(site, /^ {8}proxy_set_header X-Forwarded-Proto \$webstack_forwarded_proto;$/m);
         });
 
@@ -276,12 +318,17 @@ describe("renderCloudInit", () => {
                 Object.keys(env).filter((k) => k.startsWith("CACHE_")),
                 [],
             );
-            assert.equal(renderCloudInit({ ...ROLES.app, cache: undefined }), renderCloudInit(ROLES["app without cache"]));
+            assert.equal(
+                renderCloudInit({ ...ROLES.app, cache: undefined }),
+                renderCloudInit(ROLES["app without cache"]),
+            );
         });
 
         it("waits for the operator-delivered password file before starting the app", () => {
             assert.deepEqual(unitLine(unit, "ConditionPathExists"), [DATABASE_SECRETS_PATH]);
-            assert.deepEqual(unitLine(fileAt(config, APP_PATH_UNIT_PATH).content, "PathExists"), [DATABASE_SECRETS_PATH]);
+            assert.deepEqual(unitLine(fileAt(config, APP_PATH_UNIT_PATH).content, "PathExists"), [
+                DATABASE_SECRETS_PATH,
+            ]);
         });
     });
 
@@ -297,21 +344,37 @@ describe("renderCloudInit", () => {
         it("writes the HAProxy config rendered for the web pool", () => {
             assert.equal(
                 fileAt(tls, HAPROXY_CONFIG_PATH).content,
-                renderHaproxyConfig({ backends: WEB_BACKENDS, algorithm: "roundrobin", tls: true, domain: "www.example.com" }),
+                renderHaproxyConfig({
+                    backends: WEB_BACKENDS,
+                    algorithm: "roundrobin",
+                    tls: true,
+                    domain: "www.example.com",
+                }),
             );
             assert.equal(
                 fileAt(plain, HAPROXY_CONFIG_PATH).content,
-                renderHaproxyConfig({ backends: WEB_BACKENDS, algorithm: "leastconn", tls: false, domain: "www.example.com" }),
+                renderHaproxyConfig({
+                    backends: WEB_BACKENDS,
+                    algorithm: "leastconn",
+                    tls: false,
+                    domain: "www.example.com",
+                }),
             );
         });
 
         it("installs a self-signed placeholder certificate before starting HAProxy", () => {
             const cmds = commands(tls);
             const placeholder = cmds.indexOf("/usr/local/sbin/webstack-haproxy-placeholder-cert");
-            assert.ok(placeholder >= 0 && placeholder < cmds.indexOf("systemctl restart haproxy.service"), cmds.join("\n"));
+            assert.ok(
+                placeholder >= 0 && placeholder < cmds.indexOf("systemctl restart haproxy.service"),
+                cmds.join("\n"),
+            );
             const script = fileAt(tls, "/usr/local/sbin/webstack-haproxy-placeholder-cert").content;
             assert.match(script, /^\[ -s \/etc\/haproxy\/certs\/www\.example\.com\.pem \] && exit 0$/m);
-            assert.match(script, /^openssl req -x509 -newkey rsa:2048 -nodes -days 90 -subj "\/CN=www\.example\.com" /m);
+            assert.match(
+                script,
+                /^openssl req -x509 -newkey rsa:2048 -nodes -days 90 -subj "\/CN=www\.example\.com" /m,
+            );
         });
 
         it("obtains the certificate with certbot standalone behind HAProxy and installs chain plus key for HAProxy", () => {
@@ -319,10 +382,18 @@ describe("renderCloudInit", () => {
             assert.deepEqual(unitLine(service, "ExecStart"), [
                 "/usr/bin/certbot certonly --standalone --non-interactive --agree-tos --register-unsafely-without-email --preferred-challenges http --http-01-address 127.0.0.1 --http-01-port 8888 --cert-name www.example.com --domain www.example.com --domain www.www.example.com --deploy-hook /usr/local/sbin/webstack-haproxy-cert-deploy",
             ]);
-            assert.deepEqual(unitLine(service, "ConditionPathExists"), ["!/etc/letsencrypt/live/www.example.com/fullchain.pem"]);
+            assert.deepEqual(unitLine(service, "ConditionPathExists"), [
+                "!/etc/letsencrypt/live/www.example.com/fullchain.pem",
+            ]);
             const hook = fileAt(tls, "/usr/local/sbin/webstack-haproxy-cert-deploy").content;
-            assert.match(hook, /^cat "\$lineage\/fullchain\.pem" "\$lineage\/privkey\.pem" > \/etc\/haproxy\/www\.example\.com\.pem\.new$/m);
-            assert.match(hook, /^mv \/etc\/haproxy\/www\.example\.com\.pem\.new \/etc\/haproxy\/certs\/www\.example\.com\.pem$/m);
+            assert.match(
+                hook,
+                /^cat "\$lineage\/fullchain\.pem" "\$lineage\/privkey\.pem" > \/etc\/haproxy\/www\.example\.com\.pem\.new$/m,
+            );
+            assert.match(
+                hook,
+                /^mv \/etc\/haproxy\/www\.example\.com\.pem\.new \/etc\/haproxy\/certs\/www\.example\.com\.pem$/m,
+            );
             assert.match(hook, /^systemctl reload haproxy\.service$/m);
         });
 
@@ -379,10 +450,13 @@ describe("renderCloudInit", () => {
         });
 
         it("rejects an upstream or cache that is not a plain host name or IPv4 address", () => {
-            assert.deepEqual(hostRoleProblems({ kind: "web", webPort: 70000, upstream: { host: "10.0.0.1;", port: 8080 } }), [
-                'webPort: must be an integer from 1 to 65535; got "70000".',
-                'upstream.host: must be an IPv4 address or a DNS name; got "10.0.0.1;".',
-            ]);
+            assert.deepEqual(
+                hostRoleProblems({ kind: "web", webPort: 70000, upstream: { host: "10.0.0.1;", port: 8080 } }),
+                [
+                    'webPort: must be an integer from 1 to 65535; got "70000".',
+                    'upstream.host: must be an IPv4 address or a DNS name; got "10.0.0.1;".',
+                ],
+            );
             assert.deepEqual(hostRoleProblems({ ...ROLES.app, cache: { host: "", port: 1.5 } }), [
                 'cache.host: must be an IPv4 address or a DNS name; got "".',
                 'cache.port: must be an integer from 1 to 65535; got "1.5".',
@@ -390,16 +464,26 @@ describe("renderCloudInit", () => {
         });
 
         it("rejects an HAProxy role without backends, with an unknown algorithm or a bare domain", () => {
-            assert.deepEqual(hostRoleProblems({ kind: "haproxy", backends: [], algorithm: "random" as "roundrobin", tls: true, domain: "localhost" }), [
-                'backends: must list 1 to 100 web servers; got "0 backends".',
-                'algorithm: expected "roundrobin" or "leastconn"; got "random".',
-                'domain: must be a fully qualified DNS name such as "www.example.com"; got "localhost".',
-            ]);
+            assert.deepEqual(
+                hostRoleProblems({
+                    kind: "haproxy",
+                    backends: [],
+                    algorithm: "random" as "roundrobin",
+                    tls: true,
+                    domain: "localhost",
+                }),
+                [
+                    'backends: must list 1 to 100 web servers; got "0 backends".',
+                    'algorithm: expected "roundrobin" or "leastconn"; got "random".',
+                    'domain: must be a fully qualified DNS name such as "www.example.com"; got "localhost".',
+                ],
+            );
         });
 
         it("rejects an unknown role kind", () => {
             assert.throws(() => renderCloudInit({ kind: "database" } as unknown as HostRole), {
-                message: 'Invalid host role "database":\n  - kind: expected "all-in-one", "web-and-app", "web", "app" or "haproxy"; got "database".',
+                message:
+                    'Invalid host role "database":\n  - kind: expected "all-in-one", "web-and-app", "web", "app" or "haproxy"; got "database".',
             });
         });
     });

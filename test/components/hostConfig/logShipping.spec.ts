@@ -72,7 +72,10 @@ describe("log shipping (issue 15)", () => {
         });
 
         it("installs rsyslog's OpenSearch output and restarts rsyslog last", () => {
-            const doc = parse(renderCloudInit(ROLES.app as never, LOGS).replace(/^#cloud-config\n/, "")) as { packages: string[]; runcmd: string[][] };
+            const doc = parse(renderCloudInit(ROLES.app as never, LOGS).replace(/^#cloud-config\n/, "")) as {
+                packages: string[];
+                runcmd: string[][];
+            };
             assert.deepEqual(doc.packages.slice(-2), ["rsyslog", "rsyslog-elasticsearch"]);
             assert.deepEqual(doc.runcmd.at(-1), ["systemctl", "restart", "rsyslog.service"]);
         });
@@ -83,7 +86,10 @@ describe("log shipping (issue 15)", () => {
                     write_files: { path: string }[];
                     runcmd: string[][];
                 };
-                return { lock: doc.write_files.some((f) => f.path === METADATA_LOCK_SCRIPT), first: doc.runcmd.slice(0, 2) };
+                return {
+                    lock: doc.write_files.some((f) => f.path === METADATA_LOCK_SCRIPT),
+                    first: doc.runcmd.slice(0, 2),
+                };
             };
             assert.deepEqual(lock(LOGS), {
                 lock: true,
@@ -154,8 +160,14 @@ describe("log shipping (issue 15)", () => {
             const nginx = requireTool(this, "nginx");
             const { dir, remove } = tempDir("nginx-logging");
             try {
-                const logging = renderNginxLogging().split(NGINX_JSON_ACCESS_LOG).join(path.join(dir, "access-json.log"));
-                const site = renderNginxConfig({ listenPort: 80, upstream: { host: "10.110.0.9", port: 8080 }, behindLoadBalancer: true });
+                const logging = renderNginxLogging()
+                    .split(NGINX_JSON_ACCESS_LOG)
+                    .join(path.join(dir, "access-json.log"));
+                const site = renderNginxConfig({
+                    listenPort: 80,
+                    upstream: { host: "10.110.0.9", port: 8080 },
+                    behindLoadBalancer: true,
+                });
                 const result = await nginxTest(nginx, `${logging}\n${site}`);
                 assert.equal(result.status, 0, result.output);
             } finally {
@@ -175,7 +187,11 @@ describe("log shipping (issue 15)", () => {
             req.on("end", () => {
                 if (req.method === "POST") bodies.push(`${req.url}\n${req.headers.authorization ?? ""}\n${body}`);
                 res.setHeader("content-type", "application/json");
-                res.end(req.method === "POST" ? JSON.stringify({ took: 1, errors: false, items: [{ create: { status: 201 } }] }) : "{}");
+                res.end(
+                    req.method === "POST"
+                        ? JSON.stringify({ took: 1, errors: false, items: [{ create: { status: 201 } }] })
+                        : "{}",
+                );
             });
         });
         const port = await freePort();
@@ -193,7 +209,8 @@ describe("log shipping (issue 15)", () => {
         const child = spawn(rsyslogd, ["-n", "-f", conf, "-i", path.join(dir, "rsyslogd.pid")], { stdio: "ignore" });
         try {
             const deadline = Date.now() + 20000;
-            while (!bodies.some((b) => b.includes("198.51.100.23")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+            while (!bodies.some((b) => b.includes("198.51.100.23")) && Date.now() < deadline)
+                await new Promise((r) => setTimeout(r, 200));
             const delivered = bodies.find((b) => b.includes("198.51.100.23"));
             assert.ok(delivered, `nothing delivered; requests seen:\n${bodies.join("\n---\n")}`);
             const [url, auth, ...ndjson] = delivered.split("\n");

@@ -34,7 +34,15 @@ import {
     renderPrometheusRules,
 } from "../../../components/hostConfig/prometheus";
 import { ROLES } from "../../support/hostRoles";
-import { cloudInitSchema, eventually, freePort, loopbackNginx, requireTool, run, tempDir } from "../../support/hostTools";
+import {
+    cloudInitSchema,
+    eventually,
+    freePort,
+    loopbackNginx,
+    requireTool,
+    run,
+    tempDir,
+} from "../../support/hostTools";
 
 const PASSWORD = "0123456789abcdef0123456789abcdefPushSecret";
 const PUSH = { host: "webstack-metrics-push.example.com", password: PASSWORD };
@@ -88,11 +96,16 @@ describe("metrics push from autoscale web pools (issue 15, QPS)", () => {
             'ARGS="--enable-feature=agent --config.file=/etc/prometheus/webstack-agent.yml --storage.agent.path=/var/lib/prometheus/agent --web.listen-address=127.0.0.1:9090"',
         );
         assert.deepEqual(
-            doc.write_files.filter((f) => f.content.includes(PASSWORD)).map((f) => [f.path, f.permissions, f.owner, f.content]),
+            doc.write_files
+                .filter((f) => f.content.includes(PASSWORD))
+                .map((f) => [f.path, f.permissions, f.owner, f.content]),
             [[AGENT_PASSWORD_PATH, "0600", "prometheus:prometheus", PASSWORD]],
         );
         assert.equal(fileOf(doc, AGENT_CONFIG_PATH)!.content, renderAgentConfig(PUSH));
-        assert.ok(fileOf(doc, METADATA_LOCK_SCRIPT), "the password is in the user data: the metadata service is locked");
+        assert.ok(
+            fileOf(doc, METADATA_LOCK_SCRIPT),
+            "the password is in the user data: the metadata service is locked",
+        );
         assert.deepEqual(doc.runcmd.slice(-2), [[NGINX_EXPORTER_SETUP], [AGENT_SETUP]]);
         assert.deepEqual(doc.runcmd[1], ["systemctl", "enable", "--now", "webstack-metadata-lock.service"]);
     });
@@ -101,7 +114,9 @@ describe("metrics push from autoscale web pools (issue 15, QPS)", () => {
         const doc = docOf(addNginxExporter(renderCloudInit(ROLES.web), { host: PUSH.host }));
         assert.equal(fileOf(doc, AGENT_PASSWORD_PATH), undefined);
         assert.equal(fileOf(doc, METADATA_LOCK_SCRIPT), undefined);
-        assert.ok(agentSetupScript().includes("install -d -m 0700 -o prometheus -g prometheus /etc/prometheus/secrets\n"));
+        assert.ok(
+            agentSetupScript().includes("install -d -m 0700 -o prometheus -g prometheus /etc/prometheus/secrets\n"),
+        );
     });
 
     it("refuses a push password nginx's {PLAIN} file cannot hold and a bad host, listing both", () => {
@@ -121,7 +136,8 @@ describe("metrics push from autoscale web pools (issue 15, QPS)", () => {
         const { dir, remove } = tempDir("apt-pin");
         try {
             fs.writeFileSync(path.join(dir, "webstack-no-node-exporter"), pin.content);
-            const policy = (parts: string) => run(aptCache, ["-o", `Dir::Etc::PreferencesParts=${parts}`, "policy", "prometheus-node-exporter"]);
+            const policy = (parts: string) =>
+                run(aptCache, ["-o", `Dir::Etc::PreferencesParts=${parts}`, "policy", "prometheus-node-exporter"]);
             const pinned = policy(dir);
             assert.equal(pinned.status, 0, pinned.output);
             assert.match(pinned.output, /Candidate: \(none\)/);
@@ -138,7 +154,9 @@ describe("metrics push from autoscale web pools (issue 15, QPS)", () => {
         assert.deepEqual(doc.packages, ["prometheus", "prometheus-alertmanager", "nginx"]);
         assert.match(fileOf(doc, PROMETHEUS_DEFAULTS)!.content, / --web\.enable-remote-write-receiver"\n$/);
         assert.deepEqual(
-            doc.write_files.filter((f) => f.content.includes(PASSWORD)).map((f) => [f.path, f.permissions, f.owner, f.content]),
+            doc.write_files
+                .filter((f) => f.content.includes(PASSWORD))
+                .map((f) => [f.path, f.permissions, f.owner, f.content]),
             [[PUSH_HTPASSWD_PATH, "0640", "root:www-data", `webstack-push:{PLAIN}${PASSWORD}\n`]],
         );
         assert.equal(fileOf(doc, PUSH_SITE_PATH)!.content, renderPushSite());
@@ -151,9 +169,15 @@ describe("metrics push from autoscale web pools (issue 15, QPS)", () => {
 
     it("records and alerts on pushed web requests as on scraped ones", () => {
         const rules = (c: MonitorConfig) =>
-            parse(renderPrometheusRules(c)) as { groups: { rules: { record?: string; alert?: string; annotations?: { summary: string } }[] }[] };
+            parse(renderPrometheusRules(c)) as {
+                groups: { rules: { record?: string; alert?: string; annotations?: { summary: string } }[] }[];
+            };
         const pushed = rules(MONITOR).groups.flatMap((g) => g.rules);
-        const scraped = rules({ ...MONITOR, webPush: undefined, webTargetsName: "webstack-metrics-web.example.com" }).groups.flatMap((g) => g.rules);
+        const scraped = rules({
+            ...MONITOR,
+            webPush: undefined,
+            webTargetsName: "webstack-metrics-web.example.com",
+        }).groups.flatMap((g) => g.rules);
         assert.deepEqual(
             pushed.map((r) => r.record ?? r.alert),
             scraped.map((r) => r.record ?? r.alert),
@@ -165,10 +189,17 @@ describe("metrics push from autoscale web pools (issue 15, QPS)", () => {
     });
 
     it("lists a monitor that both scrapes and receives the web pool, and a bad push password", () => {
-        assert.deepEqual(monitorConfigProblems({ ...MONITOR, webTargetsName: "webstack-metrics-web.example.com", webPush: { password: "x" } }), [
-            "webPush: the web pool is either scraped (webTargetsName) or pushes, not both; got both.",
-            "webPush.password: must be 16 to 128 letters or digits; got a value that is not (value not shown).",
-        ]);
+        assert.deepEqual(
+            monitorConfigProblems({
+                ...MONITOR,
+                webTargetsName: "webstack-metrics-web.example.com",
+                webPush: { password: "x" },
+            }),
+            [
+                "webPush: the web pool is either scraped (webTargetsName) or pushes, not both; got both.",
+                "webPush.password: must be 16 to 128 letters or digits; got a value that is not (value not shown).",
+            ],
+        );
     });
 
     it("passes cloud-init schema for the pushing web role and the receiving monitor", function () {
@@ -205,7 +236,12 @@ describe("metrics push on loopback: agent → nginx (basic auth) → Prometheus 
         const tmp = tempDir("push");
         remove = tmp.remove;
         const dir = tmp.dir;
-        ports = { exporter: await freePort(), nginx: await freePort(), server: await freePort(), agent: await freePort() };
+        ports = {
+            exporter: await freePort(),
+            nginx: await freePort(),
+            server: await freePort(),
+            agent: await freePort(),
+        };
 
         exporter = http.createServer((_req, res) => {
             res.setHeader("Content-Type", "text/plain; version=0.0.4");
@@ -251,7 +287,10 @@ describe("metrics push on loopback: agent → nginx (basic auth) → Prometheus 
         agent = move(agent, AGENT_TARGETS_PATH, path.join(dir, "targets.json"));
         agent = move(agent, AGENT_PASSWORD_PATH, path.join(dir, "password"));
         fs.writeFileSync(path.join(dir, "agent.yml"), agent);
-        fs.writeFileSync(path.join(dir, "targets.json"), JSON.stringify([{ targets: [`127.0.0.1:${ports.exporter}`] }]));
+        fs.writeFileSync(
+            path.join(dir, "targets.json"),
+            JSON.stringify([{ targets: [`127.0.0.1:${ports.exporter}`] }]),
+        );
         fs.writeFileSync(path.join(dir, "password"), fileOf(web, AGENT_PASSWORD_PATH)!.content);
         const args = /^ARGS="(.*)"$/m.exec(fileOf(web, PROMETHEUS_DEFAULTS)!.content)![1].split(" ");
         const agentArgs = args.map((a) =>
@@ -272,7 +311,9 @@ describe("metrics push on loopback: agent → nginx (basic auth) → Prometheus 
 
     after(async () => {
         // SIGKILL after 3 s: a Prometheus agent waits up to its flush deadline (1 min) for unsent samples.
-        const exited = children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once("exit", r))));
+        const exited = children.map((c) =>
+            c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once("exit", r)),
+        );
         for (const child of children) child.kill("SIGTERM");
         const kill = setTimeout(() => children.forEach((c) => c.kill("SIGKILL")), 3000);
         await Promise.all(exited);
@@ -319,12 +360,17 @@ describe("metrics push on loopback: agent → nginx (basic auth) → Prometheus 
             },
             20000,
         );
-        assert.deepEqual(seen, [{ __name__: "nginx_http_requests_total", instance: `127.0.0.1:${ports.exporter}`, job: "web", value: "42" }]);
+        assert.deepEqual(seen, [
+            { __name__: "nginx_http_requests_total", instance: `127.0.0.1:${ports.exporter}`, job: "web", value: "42" },
+        ]);
     });
 
     it("refuses writes without the password or with a wrong one, and serves nothing else on the push port", async () => {
         assert.equal((await get(ports.nginx, "/api/v1/write")).status, 401);
         assert.equal((await get(ports.nginx, "/api/v1/write", `${METRICS_PUSH_USER}:wrong`)).status, 401);
-        assert.equal((await get(ports.nginx, "/api/v1/query?query=up", `${METRICS_PUSH_USER}:${PASSWORD}`)).status, 404);
+        assert.equal(
+            (await get(ports.nginx, "/api/v1/query?query=up", `${METRICS_PUSH_USER}:${PASSWORD}`)).status,
+            404,
+        );
     });
 });

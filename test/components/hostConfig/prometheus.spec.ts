@@ -97,7 +97,9 @@ describe("monitor droplet configs (issue 15, QPS)", () => {
     }
 
     it("records requests and queries per second per server and in total, and alerts on a spike, a drop and a stop", () => {
-        const rules = parse(renderPrometheusRules(FULL)) as { groups: { name: string; rules: { record?: string; alert?: string; expr: string }[] }[] };
+        const rules = parse(renderPrometheusRules(FULL)) as {
+            groups: { name: string; rules: { record?: string; alert?: string; expr: string }[] }[];
+        };
         const records = rules.groups.flatMap((g) => g.rules.filter((r) => r.record).map((r) => r.record));
         assert.deepEqual(records, [
             "instance:nginx_http_requests:rate5m",
@@ -116,14 +118,19 @@ describe("monitor droplet configs (issue 15, QPS)", () => {
             "DatabaseQueriesDrop",
         ]);
         const spike = rules.groups[1].rules.find((r) => r.alert === "WebRequestsSpike")!;
-        assert.equal(spike.expr, "job:nginx_http_requests:rate5m > 3 * (job:nginx_http_requests:rate5m offset 1d) and job:nginx_http_requests:rate5m > 1");
+        assert.equal(
+            spike.expr,
+            "job:nginx_http_requests:rate5m > 3 * (job:nginx_http_requests:rate5m offset 1d) and job:nginx_http_requests:rate5m > 1",
+        );
     });
 
     it("discovers the web droplets by DNS and scrapes the database over HTTPS with its CA and a password file", () => {
         const config = parse(renderPrometheusConfig(FULL)) as { scrape_configs: Record<string, unknown>[] };
         assert.deepEqual(config.scrape_configs[1], {
             job_name: "web",
-            dns_sd_configs: [{ names: ["webstack-metrics-web.example.com"], type: "A", port: 9113, refresh_interval: "60s" }],
+            dns_sd_configs: [
+                { names: ["webstack-metrics-web.example.com"], type: "A", port: 9113, refresh_interval: "60s" },
+            ],
         });
         assert.deepEqual(config.scrape_configs[2], {
             job_name: "mysql",
@@ -163,13 +170,24 @@ describe("monitor droplet configs (issue 15, QPS)", () => {
             const doc = docOf(userData) as Doc & { runcmd: string[][] };
             return { lock: doc.write_files.some((f) => f.path === METADATA_LOCK_SCRIPT), first: doc.runcmd[1] };
         };
-        assert.deepEqual(lockFirst(renderMonitorCloudInit(FULL)), { lock: true, first: ["systemctl", "enable", "--now", METADATA_LOCK_SERVICE] });
-        const manual: MonitorConfig = { ...FULL, database: { ...FULL.database!, password: undefined }, slack: { channel: "#ops" } };
+        assert.deepEqual(lockFirst(renderMonitorCloudInit(FULL)), {
+            lock: true,
+            first: ["systemctl", "enable", "--now", METADATA_LOCK_SERVICE],
+        });
+        const manual: MonitorConfig = {
+            ...FULL,
+            database: { ...FULL.database!, password: undefined },
+            slack: { channel: "#ops" },
+        };
         assert.equal(lockFirst(renderMonitorCloudInit(manual)).lock, false);
     });
 
     it("writes no secret file when the secrets are delivered by hand", () => {
-        const manual: MonitorConfig = { ...FULL, database: { ...FULL.database!, password: undefined }, slack: { channel: "#ops" } };
+        const manual: MonitorConfig = {
+            ...FULL,
+            database: { ...FULL.database!, password: undefined },
+            slack: { channel: "#ops" },
+        };
         const userData = renderMonitorCloudInit(manual);
         assert.ok(!userData.includes(PASSWORD) && !userData.includes(WEBHOOK));
         assert.deepEqual(
@@ -177,7 +195,17 @@ describe("monitor droplet configs (issue 15, QPS)", () => {
             [],
         );
         // The operator copies them into a directory that exists, 0700 and the daemons' own.
-        assert.deepEqual(docOf(userData).runcmd[0], ["install", "-d", "-m", "0700", "-o", "prometheus", "-g", "prometheus", "/etc/prometheus/secrets"]);
+        assert.deepEqual(docOf(userData).runcmd[0], [
+            "install",
+            "-d",
+            "-m",
+            "0700",
+            "-o",
+            "prometheus",
+            "-g",
+            "prometheus",
+            "/etc/prometheus/secrets",
+        ]);
     });
 
     it("lists every problem of an invalid config", () => {
@@ -203,7 +231,10 @@ describe("monitor droplet configs (issue 15, QPS)", () => {
         assert.deepEqual(doc.runcmd.at(-1), [NGINX_EXPORTER_SETUP]);
         const script = nginxExporterSetupScript();
         assert.match(script, /interfaces\/private\/0\/ipv4\/address/);
-        assert.match(script, /--nginx\.scrape-uri=http:\/\/127\.0\.0\.1:61080\/stub_status --web\.listen-address=%s:9113/);
+        assert.match(
+            script,
+            /--nginx\.scrape-uri=http:\/\/127\.0\.0\.1:61080\/stub_status --web\.listen-address=%s:9113/,
+        );
     });
 
     it("writes an exporter setup script sh accepts", () => {

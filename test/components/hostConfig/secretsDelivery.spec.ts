@@ -12,7 +12,8 @@ import { cloudInitSchema, requireTool } from "../../support/hostTools";
 
 const SECRETS = { DATABASE_PASSWORD: "s3cr3t-db-pass", CACHE_PASSWORD: "s3cr3t-cache-pass" };
 const HEADER = "# Rendered by webstack (components/hostConfig); overwritten when the droplet is rebuilt.";
-const PEM = "-----BEGIN CERTIFICATE-----\nMIIleaf\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMIIkey\n-----END PRIVATE KEY-----\n";
+const PEM =
+    "-----BEGIN CERTIFICATE-----\nMIIleaf\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMIIkey\n-----END PRIVATE KEY-----\n";
 
 const SECRET_ROLES = {
     "app with secrets": {
@@ -104,7 +105,10 @@ describe("secrets delivered in user data (issue 13)", () => {
     });
 
     it("re-applies the lock at every boot from a unit ordered before docker", () => {
-        assert.equal(fileAt(rendered(SECRET_ROLES["app with secrets"]), `/etc/systemd/system/${METADATA_LOCK_SERVICE}`).content, LOCK_UNIT);
+        assert.equal(
+            fileAt(rendered(SECRET_ROLES["app with secrets"]), `/etc/systemd/system/${METADATA_LOCK_SERVICE}`).content,
+            LOCK_UNIT,
+        );
     });
 
     it("locks the metadata service before it enables the app (app role)", () => {
@@ -137,9 +141,17 @@ describe("secrets delivered in user data (issue 13)", () => {
     });
 
     it("refuses a secret that is not one line, without showing it", () => {
-        assert.throws(() => renderCloudInit({ ...SECRET_ROLES["app with secrets"], secrets: { DATABASE_PASSWORD: "a\nCACHE_HOST=evil" } }), {
-            message: 'Invalid host role "app":\n  - secrets.DATABASE_PASSWORD: must be one non-empty line of text; got a value that is not (value not shown).',
-        });
+        assert.throws(
+            () =>
+                renderCloudInit({
+                    ...SECRET_ROLES["app with secrets"],
+                    secrets: { DATABASE_PASSWORD: "a\nCACHE_HOST=evil" },
+                }),
+            {
+                message:
+                    'Invalid host role "app":\n  - secrets.DATABASE_PASSWORD: must be one non-empty line of text; got a value that is not (value not shown).',
+            },
+        );
     });
 
     it("installs a custom certificate for HAProxy root-only, without certbot, behind the metadata lock", () => {

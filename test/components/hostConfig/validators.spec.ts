@@ -4,11 +4,25 @@ import { NginxSiteOptions, nginxConfigProblems, renderNginxConfig } from "../../
 import { APP_LB, WEB_BACKENDS } from "../../support/hostRoles";
 import { haproxyCheck, nginxTest, requireTool } from "../../support/hostTools";
 
-const LOCAL: NginxSiteOptions = { listenPort: 80, upstream: { host: "127.0.0.1", port: 8080 }, behindLoadBalancer: false };
+const LOCAL: NginxSiteOptions = {
+    listenPort: 80,
+    upstream: { host: "127.0.0.1", port: 8080 },
+    behindLoadBalancer: false,
+};
 const BEHIND_LB: NginxSiteOptions = { listenPort: 8081, upstream: APP_LB, behindLoadBalancer: true };
 
-const TLS: HaproxyConfigOptions = { backends: WEB_BACKENDS, algorithm: "roundrobin", tls: true, domain: "www.example.com" };
-const PLAIN: HaproxyConfigOptions = { backends: WEB_BACKENDS.slice(0, 1), algorithm: "leastconn", tls: false, domain: "www.example.com" };
+const TLS: HaproxyConfigOptions = {
+    backends: WEB_BACKENDS,
+    algorithm: "roundrobin",
+    tls: true,
+    domain: "www.example.com",
+};
+const PLAIN: HaproxyConfigOptions = {
+    backends: WEB_BACKENDS.slice(0, 1),
+    algorithm: "leastconn",
+    tls: false,
+    domain: "www.example.com",
+};
 
 /** The lines of the `name { ... }` block that starts at column 0 or 4. */
 function block(text: string, header: string): string[] {
@@ -39,8 +53,14 @@ describe("renderNginxConfig", () => {
     });
 
     it("checks the app's own health path when one is given", () => {
-        assert.deepEqual(block(renderNginxConfig({ ...LOCAL, healthPath: "/status/ready" }), "location = /status/ready")[1], "proxy_pass http://webstack_app;");
-        assert.equal(renderNginxConfig({ ...LOCAL, healthPath: "/status/ready" }).includes("location = /healthz"), false);
+        assert.deepEqual(
+            block(renderNginxConfig({ ...LOCAL, healthPath: "/status/ready" }), "location = /status/ready")[1],
+            "proxy_pass http://webstack_app;",
+        );
+        assert.equal(
+            renderNginxConfig({ ...LOCAL, healthPath: "/status/ready" }).includes("location = /healthz"),
+            false,
+        );
     });
 
     it("refuses a health path nginx would read as more than a path", () => {
@@ -59,7 +79,11 @@ describe("renderNginxConfig", () => {
 
     it("proxies everything else to exactly the given upstream with forwarded headers and bounded timeouts", () => {
         const site = renderNginxConfig(BEHIND_LB);
-        assert.deepEqual(block(site, "upstream webstack_app"), ["server 10.110.0.9:8080;", "keepalive 16;", "keepalive_timeout 50s;"]);
+        assert.deepEqual(block(site, "upstream webstack_app"), [
+            "server 10.110.0.9:8080;",
+            "keepalive 16;",
+            "keepalive_timeout 50s;",
+        ]);
         assert.deepEqual(block(site, "location /"), [
             "proxy_pass http://webstack_app;",
             "proxy_http_version 1.1;",
@@ -103,20 +127,31 @@ describe("renderNginxConfig", () => {
 
     it("is caught by nginx -t when the site is broken (the check is real)", async function () {
         const nginx = requireTool(this, "nginx");
-        const result = await nginxTest(nginx, renderNginxConfig(LOCAL).replace("proxy_read_timeout 60s;", "proxy_read_timeout sixty;"));
+        const result = await nginxTest(
+            nginx,
+            renderNginxConfig(LOCAL).replace("proxy_read_timeout 60s;", "proxy_read_timeout sixty;"),
+        );
         assert.notEqual(result.status, 0);
         assert.match(result.output, /proxy_read_timeout/);
     });
 
     it("reports every invalid option at once", () => {
-        assert.throws(() => renderNginxConfig({ listenPort: 0, upstream: { host: "app pool", port: 65536 }, behindLoadBalancer: true }), {
-            message: [
-                "Invalid nginx site options:",
-                '  - listenPort: must be an integer from 1 to 65535; got "0".',
-                '  - upstream.host: must be an IPv4 address or a DNS name; got "app pool".',
-                '  - upstream.port: must be an integer from 1 to 65535; got "65536".',
-            ].join("\n"),
-        });
+        assert.throws(
+            () =>
+                renderNginxConfig({
+                    listenPort: 0,
+                    upstream: { host: "app pool", port: 65536 },
+                    behindLoadBalancer: true,
+                }),
+            {
+                message: [
+                    "Invalid nginx site options:",
+                    '  - listenPort: must be an integer from 1 to 65535; got "0".',
+                    '  - upstream.host: must be an IPv4 address or a DNS name; got "app pool".',
+                    '  - upstream.port: must be an integer from 1 to 65535; got "65536".',
+                ].join("\n"),
+            },
+        );
     });
 });
 
@@ -157,17 +192,27 @@ describe("renderHaproxyConfig", () => {
             "default_backend web",
         ]);
         assert.match(config, /^ {4}ssl-default-bind-options ssl-min-ver TLSv1\.2 no-tls-tickets$/m);
-        assert.match(renderHaproxyConfig({ ...TLS, certDir: "/tmp/certs" }), /^ {4}bind :443 ssl crt \/tmp\/certs alpn h2,http\/1\.1$/m);
+        assert.match(
+            renderHaproxyConfig({ ...TLS, certDir: "/tmp/certs" }),
+            /^ {4}bind :443 ssl crt \/tmp\/certs alpn h2,http\/1\.1$/m,
+        );
     });
 
     it("serves plain HTTP on 80 only, without redirect or ACME backend, when TLS is off", () => {
         const config = renderHaproxyConfig(PLAIN);
         assert.doesNotMatch(config, /:443|redirect|acme|ssl crt/);
-        assert.deepEqual(block(config, "frontend http"), ["bind :80", "http-request set-header X-Forwarded-Proto http", "default_backend web"]);
+        assert.deepEqual(block(config, "frontend http"), [
+            "bind :80",
+            "http-request set-header X-Forwarded-Proto http",
+            "default_backend web",
+        ]);
     });
 
     it("renders byte-identical text for equal options", () => {
-        assert.equal(renderHaproxyConfig({ ...TLS, backends: WEB_BACKENDS.map((b) => ({ ...b })) }), renderHaproxyConfig(TLS));
+        assert.equal(
+            renderHaproxyConfig({ ...TLS, backends: WEB_BACKENDS.map((b) => ({ ...b })) }),
+            renderHaproxyConfig(TLS),
+        );
     });
 
     for (const [name, opts] of [
@@ -178,7 +223,9 @@ describe("renderHaproxyConfig", () => {
         it(`passes haproxy -c ${name}`, function () {
             const haproxy = requireTool(this, "haproxy");
             const openssl = requireTool(this, "openssl");
-            const result = haproxyCheck(haproxy, openssl, opts.domain, (certDir) => renderHaproxyConfig({ ...opts, certDir }));
+            const result = haproxyCheck(haproxy, openssl, opts.domain, (certDir) =>
+                renderHaproxyConfig({ ...opts, certDir }),
+            );
             assert.equal(result.status, 0, result.output);
             assert.match(result.output, /Configuration file is valid/);
         });

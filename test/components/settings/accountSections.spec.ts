@@ -46,41 +46,86 @@ describe("Stack config: DNS", () => {
         assert.deepEqual(parse({ ...exampleConfig(1), dns: { zone: "existing", records } }).dns, {
             zone: "existing",
             records: [
-                { type: "MX", name: "@", value: "mx1.mail.test.", ttl: 1800, priority: 10, flags: undefined, tag: undefined },
-                { type: "TXT", name: "_dmarc", value: "v=DMARC1; p=none", ttl: 3600, priority: undefined, flags: undefined, tag: undefined },
-                { type: "CAA", name: "@", value: "letsencrypt.org", ttl: 1800, priority: undefined, flags: 0, tag: "issue" },
+                {
+                    type: "MX",
+                    name: "@",
+                    value: "mx1.mail.test.",
+                    ttl: 1800,
+                    priority: 10,
+                    flags: undefined,
+                    tag: undefined,
+                },
+                {
+                    type: "TXT",
+                    name: "_dmarc",
+                    value: "v=DMARC1; p=none",
+                    ttl: 3600,
+                    priority: undefined,
+                    flags: undefined,
+                    tag: undefined,
+                },
+                {
+                    type: "CAA",
+                    name: "@",
+                    value: "letsencrypt.org",
+                    ttl: 1800,
+                    priority: undefined,
+                    flags: 0,
+                    tag: "issue",
+                },
             ],
         });
     });
 
     it("refuses an unknown record type", () => {
-        assert.deepEqual(problems({ ...exampleConfig(1), dns: { records: [{ type: "SPF", name: "@", value: "v=spf1 -all" }] } }), [
-            `webstack:dns.records[0].type: expected "A", "AAAA", "CAA", "CNAME", "MX", "NS" or "TXT"; got "SPF". Fix: ${CAA_FIX}`,
-        ]);
+        assert.deepEqual(
+            problems({ ...exampleConfig(1), dns: { records: [{ type: "SPF", name: "@", value: "v=spf1 -all" }] } }),
+            [
+                `webstack:dns.records[0].type: expected "A", "AAAA", "CAA", "CNAME", "MX", "NS" or "TXT"; got "SPF". Fix: ${CAA_FIX}`,
+            ],
+        );
     });
 
     it("refuses a record that clashes with the site's apex and www records", () => {
-        assert.deepEqual(problems({ ...exampleConfig(1), dns: { records: [{ type: "CNAME", name: "www", value: "elsewhere.test." }] } }), [
-            `webstack:dns.records[0]: a CNAME record at "www" clashes with the site's own A records for the apex and www; got "{"type":"CNAME","name":"www","value":"elsewhere.test."}". Fix: remove it from webstack:dns.records`,
-        ]);
+        assert.deepEqual(
+            problems({
+                ...exampleConfig(1),
+                dns: { records: [{ type: "CNAME", name: "www", value: "elsewhere.test." }] },
+            }),
+            [
+                `webstack:dns.records[0]: a CNAME record at "www" clashes with the site's own A records for the apex and www; got "{"type":"CNAME","name":"www","value":"elsewhere.test."}". Fix: remove it from webstack:dns.records`,
+            ],
+        );
     });
 
     it("refuses an MX record without a priority", () => {
-        assert.deepEqual(problems({ ...exampleConfig(1), dns: { records: [{ type: "MX", name: "@", value: "mx1.mail.test." }] } }), [
-            `webstack:dns.records[0].priority: required on a MX record, an integer from 0 to 65535 such as 10; got nothing. Fix: ${CAA_FIX}`,
-        ]);
+        assert.deepEqual(
+            problems({ ...exampleConfig(1), dns: { records: [{ type: "MX", name: "@", value: "mx1.mail.test." }] } }),
+            [
+                `webstack:dns.records[0].priority: required on a MX record, an integer from 0 to 65535 such as 10; got nothing. Fix: ${CAA_FIX}`,
+            ],
+        );
     });
 
     it("refuses a CAA record with a tag DigitalOcean does not accept", () => {
-        assert.deepEqual(problems({ ...exampleConfig(1), dns: { records: [{ type: "CAA", name: "@", value: "letsencrypt.org", flags: 0, tag: "issuer" }] } }), [
-            `webstack:dns.records[0].tag: expected "issue", "issuewild" or "iodef" on a CAA record; got "issuer". Fix: ${CAA_FIX}`,
-        ]);
+        assert.deepEqual(
+            problems({
+                ...exampleConfig(1),
+                dns: { records: [{ type: "CAA", name: "@", value: "letsencrypt.org", flags: 0, tag: "issuer" }] },
+            }),
+            [
+                `webstack:dns.records[0].tag: expected "issue", "issuewild" or "iodef" on a CAA record; got "issuer". Fix: ${CAA_FIX}`,
+            ],
+        );
     });
 
     it("refuses a name that is not relative to the zone", () => {
-        assert.deepEqual(problems({ ...exampleConfig(1), dns: { records: [{ type: "TXT", name: "Mail Host", value: "x" }] } }), [
-            `webstack:dns.records[0].name: expected "@" (the apex) or a name relative to the zone such as "mail" or "_dmarc"; got "Mail Host". Fix: ${CAA_FIX}`,
-        ]);
+        assert.deepEqual(
+            problems({ ...exampleConfig(1), dns: { records: [{ type: "TXT", name: "Mail Host", value: "x" }] } }),
+            [
+                `webstack:dns.records[0].name: expected "@" (the apex) or a name relative to the zone such as "mail" or "_dmarc"; got "Mail Host". Fix: ${CAA_FIX}`,
+            ],
+        );
     });
 
     it("refuses records given as something else than a list", () => {

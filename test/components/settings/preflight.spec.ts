@@ -4,7 +4,13 @@ import { AccountFacts, accountNeeds, isReservedDomain, preflight } from "../../.
 import { parseStackConfig } from "../../../components/settings/stackConfig";
 import { exampleConfig, encodeConfig } from "../../support/program";
 
-const ACCOUNT: AccountFacts = { dropletLimit: 25, floatingIpLimit: 3, status: "active", email: "owner@shop.test.dev", emailVerified: true };
+const ACCOUNT: AccountFacts = {
+    dropletLimit: 25,
+    floatingIpLimit: 3,
+    status: "active",
+    email: "owner@shop.test.dev",
+    emailVerified: true,
+};
 const OWN_SITE = { domain: "shop.acme.dev", alerts: { emails: ["owner@shop.test.dev"] } };
 const settings = (tier: number, extra: Record<string, unknown> = {}) =>
     parseStackConfig("dev", encodeConfig({ ...exampleConfig(tier), ...OWN_SITE, ...extra }));
@@ -16,8 +22,15 @@ describe("Account preflight", () => {
     });
 
     it("counts fixed pools, autoscale maxima and HAProxy droplets against the account's limits", () => {
-        const s = settings(3, { app: { autoscale: { min: 2, max: 8 } }, loadBalancer: { engine: "haproxy", count: 2 } });
-        assert.deepEqual(accountNeeds(s), { droplets: 14, reservedIps: 2, parts: ["web.count 4", "app.autoscale.max 8", "loadBalancer.count 2 HAProxy"] });
+        const s = settings(3, {
+            app: { autoscale: { min: 2, max: 8 } },
+            loadBalancer: { engine: "haproxy", count: 2 },
+        });
+        assert.deepEqual(accountNeeds(s), {
+            droplets: 14,
+            reservedIps: 2,
+            parts: ["web.count 4", "app.autoscale.max 8", "loadBalancer.count 2 HAProxy"],
+        });
     });
 
     it("refuses more droplets than the account allows", () => {
@@ -41,9 +54,12 @@ describe("Account preflight", () => {
     });
 
     it("refuses alert e-mails at a reserved domain where uptime alerts need verified account e-mails, naming Slack as the way out", () => {
-        assert.deepEqual(preflight(settings(2, { alerts: { emails: ["ops@example.com"] } }), ACCOUNT, undefined).problems, [
-            `webstack:alerts.emails[0]: at a reserved example domain, which can never be an e-mail verified on the DigitalOcean account, as uptime alerts require; got "ops@example.com". Fix: pulumi config set --path 'webstack:alerts.emails[0]' <a team member's login e-mail>, or ${SLACK}`,
-        ]);
+        assert.deepEqual(
+            preflight(settings(2, { alerts: { emails: ["ops@example.com"] } }), ACCOUNT, undefined).problems,
+            [
+                `webstack:alerts.emails[0]: at a reserved example domain, which can never be an e-mail verified on the DigitalOcean account, as uptime alerts require; got "ops@example.com". Fix: pulumi config set --path 'webstack:alerts.emails[0]' <a team member's login e-mail>, or ${SLACK}`,
+            ],
+        );
     });
 
     it("refuses the account's own e-mail while it is unverified", () => {
@@ -63,7 +79,10 @@ describe("Account preflight", () => {
     });
 
     it("ignores alert e-mails below tier 2, where no alert exists", () => {
-        assert.deepEqual(preflight(settings(1, { alerts: { emails: ["ops@example.com"] } }), ACCOUNT, undefined).problems, []);
+        assert.deepEqual(
+            preflight(settings(1, { alerts: { emails: ["ops@example.com"] } }), ACCOUNT, undefined).problems,
+            [],
+        );
     });
 
     it("refuses adopting a zone the account's DNS does not hold", () => {
@@ -80,13 +99,26 @@ describe("Account preflight", () => {
     });
 
     it("refuses a locked account", () => {
-        assert.deepEqual(preflight(settings(1), { ...ACCOUNT, status: "locked", statusMessage: "unpaid invoice" }, undefined).problems, [
-            'DigitalOcean account: status "locked" (unpaid invoice); a locked account can create nothing. Fix: resolve it in the control panel (Billing, or a support ticket), then run pulumi up again',
-        ]);
+        assert.deepEqual(
+            preflight(settings(1), { ...ACCOUNT, status: "locked", statusMessage: "unpaid invoice" }, undefined)
+                .problems,
+            [
+                'DigitalOcean account: status "locked" (unpaid invoice); a locked account can create nothing. Fix: resolve it in the control panel (Billing, or a support ticket), then run pulumi up again',
+            ],
+        );
     });
 
     it("recognises RFC 2606 names and names under them, and nothing else", () => {
-        const reserved = ["example.com", "dev.example.net", "example.org", "shop.example", "a.test", "x.invalid", "localhost", "b.localhost"];
+        const reserved = [
+            "example.com",
+            "dev.example.net",
+            "example.org",
+            "shop.example",
+            "a.test",
+            "x.invalid",
+            "localhost",
+            "b.localhost",
+        ];
         const real = ["example.co.uk", "myexample.com", "testing.dev", "acme.dev"];
         assert.deepEqual([...reserved, ...real].filter(isReservedDomain), reserved);
     });

@@ -18,9 +18,11 @@ const withRelay = (alerts: Record<string, unknown> = {}, extra: Record<string, u
 
 // The relay's password is set with --secret, as the fix commands say.
 const parse = (config: Record<string, unknown>, secrets: string[] = ["smtpPassword"]) => parseConfig(config, secrets);
-const problems = (config: Record<string, unknown>, secrets: string[] = ["smtpPassword"]) => configProblems(config, secrets);
+const problems = (config: Record<string, unknown>, secrets: string[] = ["smtpPassword"]) =>
+    configProblems(config, secrets);
 
-const ALL = "e-mail alerts need all of webstack:alerts.smtpSmarthost, webstack:alerts.smtpFrom, webstack:alerts.smtpUsername and webstack:smtpPassword";
+const ALL =
+    "e-mail alerts need all of webstack:alerts.smtpSmarthost, webstack:alerts.smtpFrom, webstack:alerts.smtpUsername and webstack:smtpPassword";
 const PASSWORD_FIX = "pulumi config set --secret webstack:smtpPassword <the relay's password or API key>";
 const NO_MONITOR =
     "applies only to a stack with the monitor droplet, whose Alertmanager sends the alert e-mails (tier 2 and above, or tier 1 with logs.enabled true)";
@@ -30,7 +32,12 @@ describe("Stack config: the SMTP relay for alert e-mails (issue 15)", () => {
         assert.deepEqual(parse(withRelay()).alerts, {
             emails: ["ops@example.com"],
             slack: undefined,
-            smtp: { smarthost: "smtp.sendgrid.net:587", from: "alerts@example.com", username: "apikey", password: PASSWORD },
+            smtp: {
+                smarthost: "smtp.sendgrid.net:587",
+                from: "alerts@example.com",
+                username: "apikey",
+                password: PASSWORD,
+            },
         });
     });
 
@@ -39,24 +46,33 @@ describe("Stack config: the SMTP relay for alert e-mails (issue 15)", () => {
     });
 
     it("accepts the relay at tier 1 with logs.enabled, and beside Slack", () => {
-        assert.equal(parse(withRelay({}, { tier: 1, logs: { enabled: true } })).alerts.smtp?.smarthost, "smtp.sendgrid.net:587");
-        const both = parse(withRelay({ slackChannel: "#ops" }, { slackWebhookUrl: "https://hooks.slack.com/services/T/B/X" }), [
-            "smtpPassword",
-            "slackWebhookUrl",
-        ]);
+        assert.equal(
+            parse(withRelay({}, { tier: 1, logs: { enabled: true } })).alerts.smtp?.smarthost,
+            "smtp.sendgrid.net:587",
+        );
+        const both = parse(
+            withRelay({ slackChannel: "#ops" }, { slackWebhookUrl: "https://hooks.slack.com/services/T/B/X" }),
+            ["smtpPassword", "slackWebhookUrl"],
+        );
         assert.deepEqual([both.alerts.slack?.channel, both.alerts.smtp?.username], ["#ops", "apikey"]);
     });
 
     it("accepts port 2525, the relays' alternative submission port", () => {
-        assert.equal(parse(withRelay({ smtpSmarthost: "smtp.mailgun.org:2525" })).alerts.smtp?.smarthost, "smtp.mailgun.org:2525");
+        assert.equal(
+            parse(withRelay({ smtpSmarthost: "smtp.mailgun.org:2525" })).alerts.smtp?.smarthost,
+            "smtp.mailgun.org:2525",
+        );
     });
 
     it("reports every missing key of the relay with its fix", () => {
-        assert.deepEqual(problems({ ...exampleConfig(2), alerts: { ...EMAILS, smtpSmarthost: "smtp.sendgrid.net:587" } }), [
-            `webstack:alerts.smtpFrom: required when webstack:alerts.smtpSmarthost is set; ${ALL}. Fix: pulumi config set --path 'webstack:alerts.smtpFrom' alerts@example.com`,
-            `webstack:alerts.smtpUsername: required when webstack:alerts.smtpSmarthost is set; ${ALL}. Fix: pulumi config set --path 'webstack:alerts.smtpUsername' apikey`,
-            `webstack:smtpPassword: required when webstack:alerts.smtpSmarthost is set; ${ALL}. Fix: ${PASSWORD_FIX}`,
-        ]);
+        assert.deepEqual(
+            problems({ ...exampleConfig(2), alerts: { ...EMAILS, smtpSmarthost: "smtp.sendgrid.net:587" } }),
+            [
+                `webstack:alerts.smtpFrom: required when webstack:alerts.smtpSmarthost is set; ${ALL}. Fix: pulumi config set --path 'webstack:alerts.smtpFrom' alerts@example.com`,
+                `webstack:alerts.smtpUsername: required when webstack:alerts.smtpSmarthost is set; ${ALL}. Fix: pulumi config set --path 'webstack:alerts.smtpUsername' apikey`,
+                `webstack:smtpPassword: required when webstack:alerts.smtpSmarthost is set; ${ALL}. Fix: ${PASSWORD_FIX}`,
+            ],
+        );
         assert.deepEqual(problems({ ...exampleConfig(2), alerts: EMAILS, smtpPassword: PASSWORD }), [
             `webstack:alerts.smtpSmarthost: required when webstack:smtpPassword is set; ${ALL}. Fix: pulumi config set --path 'webstack:alerts.smtpSmarthost' smtp.sendgrid.net:587`,
             `webstack:alerts.smtpFrom: required when webstack:smtpPassword is set; ${ALL}. Fix: pulumi config set --path 'webstack:alerts.smtpFrom' alerts@example.com`,
@@ -78,7 +94,12 @@ describe("Stack config: the SMTP relay for alert e-mails (issue 15)", () => {
 
     it("reports every malformed value at once, showing the password's type and length only", () => {
         assert.deepEqual(
-            problems(withRelay({ smtpSmarthost: "smtp.sendgrid.net", smtpFrom: "alerts", smtpUsername: "api key" }, { smtpPassword: "two words" })),
+            problems(
+                withRelay(
+                    { smtpSmarthost: "smtp.sendgrid.net", smtpFrom: "alerts", smtpUsername: "api key" },
+                    { smtpPassword: "two words" },
+                ),
+            ),
             [
                 `webstack:alerts.smtpSmarthost: expected "host:port" of an authenticated SMTP relay, such as "smtp.sendgrid.net:587"; got "smtp.sendgrid.net". Fix: pulumi config set --path 'webstack:alerts.smtpSmarthost' smtp.sendgrid.net:587`,
                 `webstack:alerts.smtpFrom: expected an e-mail address the relay lets the account send from, such as "alerts@example.com"; got "alerts". Fix: pulumi config set --path 'webstack:alerts.smtpFrom' alerts@example.com`,
@@ -98,18 +119,24 @@ describe("Stack config: the SMTP relay for alert e-mails (issue 15)", () => {
             `webstack:alerts.smtpUsername: ${NO_MONITOR}; got "apikey" at tier 1 without logs. Fix: pulumi config set --path 'webstack:logs.enabled' true, or pulumi config rm --path 'webstack:alerts.smtpUsername'`,
             `webstack:smtpPassword: ${NO_MONITOR}; got text of 22 characters (value not shown) at tier 1 without logs. Fix: pulumi config set --path 'webstack:logs.enabled' true, or pulumi config rm webstack:smtpPassword`,
         ]);
-        assert.deepEqual(problems({ ...exampleConfig(0), alerts: { ...EMAILS, ...RELAY }, smtpPassword: PASSWORD }).slice(0, 1), [
-            `webstack:alerts.smtpSmarthost: ${NO_MONITOR}; got "smtp.sendgrid.net:587" at tier 0 without logs. Fix: pulumi config rm --path 'webstack:alerts.smtpSmarthost'`,
-        ]);
+        assert.deepEqual(
+            problems({ ...exampleConfig(0), alerts: { ...EMAILS, ...RELAY }, smtpPassword: PASSWORD }).slice(0, 1),
+            [
+                `webstack:alerts.smtpSmarthost: ${NO_MONITOR}; got "smtp.sendgrid.net:587" at tier 0 without logs. Fix: pulumi config rm --path 'webstack:alerts.smtpSmarthost'`,
+            ],
+        );
         assert.equal(problems(withRelay({}, { logs: { enabled: false } })).length, 4);
     });
 
     it("refuses the relay without alert e-mails to send to", () => {
         assert.deepEqual(
-            problems(withRelay({ emails: [], slackChannel: "#ops" }, { slackWebhookUrl: "https://hooks.slack.com/services/T/B/X" }), [
-                "smtpPassword",
-                "slackWebhookUrl",
-            ]),
+            problems(
+                withRelay(
+                    { emails: [], slackChannel: "#ops" },
+                    { slackWebhookUrl: "https://hooks.slack.com/services/T/B/X" },
+                ),
+                ["smtpPassword", "slackWebhookUrl"],
+            ),
             [
                 "webstack:alerts.emails: required when an SMTP relay is set (webstack:alerts.smtpSmarthost, webstack:alerts.smtpFrom, webstack:alerts.smtpUsername and webstack:smtpPassword); Alertmanager e-mails the alerts to these addresses; got none. Fix: pulumi config set --path 'webstack:alerts.emails[0]' ops@example.com",
             ],
@@ -132,7 +159,11 @@ describe("Stack config: the SMTP relay for alert e-mails (issue 15)", () => {
     });
 
     it("never shows the password in any problem", () => {
-        const texts = [withRelay({}, { tier: 1 }), withRelay({ smtpSmarthost: "x" }), withRelay({ emails: [] })].flatMap((c) => problems(c));
+        const texts = [
+            withRelay({}, { tier: 1 }),
+            withRelay({ smtpSmarthost: "x" }),
+            withRelay({ emails: [] }),
+        ].flatMap((c) => problems(c));
         assert.ok(texts.length > 0);
         for (const text of [...texts, ...problems(withRelay(), [])]) assert.ok(!text.includes(PASSWORD), text);
     });

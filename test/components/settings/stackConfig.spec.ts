@@ -16,8 +16,15 @@ describe("Stack config: defaults per tier", () => {
                 {
                     web: { count: s.web.count, size: s.web.size },
                     app: s.appPool && { count: s.appPool.count, size: s.appPool.size },
-                    lb: s.loadBalancer?.engine === "managed" ? { count: s.loadBalancer.count, sizeUnit: s.loadBalancer.sizeUnit } : undefined,
-                    db: s.database && { size: s.database.size, standbyNodes: s.database.standbyNodes, readReplicas: s.database.readReplicas },
+                    lb:
+                        s.loadBalancer?.engine === "managed"
+                            ? { count: s.loadBalancer.count, sizeUnit: s.loadBalancer.sizeUnit }
+                            : undefined,
+                    db: s.database && {
+                        size: s.database.size,
+                        standbyNodes: s.database.standbyNodes,
+                        readReplicas: s.database.readReplicas,
+                    },
                     cache: s.cache,
                     cdn: s.staticAssets,
                     fw: s.firewalls,
@@ -41,7 +48,11 @@ describe("Stack config: defaults per tier", () => {
 
     it("defaults the app to an unprivileged nginx container on 8080 and protects the database", () => {
         const s = parse(exampleConfig(1));
-        assert.deepEqual(s.app, { image: "ghcr.io/nginxinc/nginx-unprivileged:stable", port: 8080, healthPath: "/healthz" });
+        assert.deepEqual(s.app, {
+            image: "ghcr.io/nginxinc/nginx-unprivileged:stable",
+            port: 8080,
+            healthPath: "/healthz",
+        });
         assert.equal(s.database?.protect, true);
         assert.deepEqual([s.region, s.environment, s.vpcIpRange], ["nyc3", "Development", undefined]);
     });
@@ -53,7 +64,10 @@ describe("Stack config: defaults per tier", () => {
             "webstack:sshKeys": "12345, 3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa",
             "webstack:alertEmail": "ops@example.com",
         });
-        assert.deepEqual([s.sshKeys, s.alerts.emails], [["12345", "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"], ["ops@example.com"]]);
+        assert.deepEqual(
+            [s.sshKeys, s.alerts.emails],
+            [["12345", "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"], ["ops@example.com"]],
+        );
     });
 
     it("ignores keys of other namespaces such as digitalocean:token", () => {
@@ -118,9 +132,16 @@ describe("Stack config: validation messages", () => {
     });
 
     it("requires the Slack webhook URL to be stored encrypted", () => {
-        assert.deepEqual(problems({ ...exampleConfig(2), alerts: { slackChannel: "#ops" }, slackWebhookUrl: "https://hooks.slack.com/services/T/B/X" }), [
-            "webstack:slackWebhookUrl: must be stored encrypted; it is in plain text. Fix: pulumi config set --secret webstack:slackWebhookUrl <value>",
-        ]);
+        assert.deepEqual(
+            problems({
+                ...exampleConfig(2),
+                alerts: { slackChannel: "#ops" },
+                slackWebhookUrl: "https://hooks.slack.com/services/T/B/X",
+            }),
+            [
+                "webstack:slackWebhookUrl: must be stored encrypted; it is in plain text. Fix: pulumi config set --secret webstack:slackWebhookUrl <value>",
+            ],
+        );
     });
 
     it("requires PEM material for a custom certificate", () => {
@@ -168,19 +189,29 @@ describe("Stack config: secrets delivery and health path (issue 13)", () => {
     });
 
     it("refuses an autoscaled app pool with secrets.delivery manual", () => {
-        assert.deepEqual(problems({ ...exampleConfig(2), app: { autoscale: { min: 2, max: 4 } }, secrets: { delivery: "manual" } }), [
-            `webstack:app.autoscale: needs secrets.delivery "userData"; DigitalOcean creates autoscale members itself, so no one can copy the secrets file onto them with secrets.delivery "manual"; got "{"min":2,"max":4}". Fix: pulumi config set --path 'webstack:secrets.delivery' userData, or pulumi config rm --path 'webstack:app.autoscale'`,
-        ]);
+        assert.deepEqual(
+            problems({ ...exampleConfig(2), app: { autoscale: { min: 2, max: 4 } }, secrets: { delivery: "manual" } }),
+            [
+                `webstack:app.autoscale: needs secrets.delivery "userData"; DigitalOcean creates autoscale members itself, so no one can copy the secrets file onto them with secrets.delivery "manual"; got "{"min":2,"max":4}". Fix: pulumi config set --path 'webstack:secrets.delivery' userData, or pulumi config rm --path 'webstack:app.autoscale'`,
+            ],
+        );
     });
 
     it("refuses tier-1 web.autoscale with secrets.delivery manual (web droplets carry the app there)", () => {
-        assert.deepEqual(problems({ ...exampleConfig(1), web: { autoscale: { min: 2, max: 4 } }, secrets: { delivery: "manual" } }), [
-            `webstack:web.autoscale: needs secrets.delivery "userData"; DigitalOcean creates autoscale members itself, so no one can copy the secrets file onto them with secrets.delivery "manual"; got "{"min":2,"max":4}". Fix: pulumi config set --path 'webstack:secrets.delivery' userData, or pulumi config rm --path 'webstack:web.autoscale'`,
-        ]);
+        assert.deepEqual(
+            problems({ ...exampleConfig(1), web: { autoscale: { min: 2, max: 4 } }, secrets: { delivery: "manual" } }),
+            [
+                `webstack:web.autoscale: needs secrets.delivery "userData"; DigitalOcean creates autoscale members itself, so no one can copy the secrets file onto them with secrets.delivery "manual"; got "{"min":2,"max":4}". Fix: pulumi config set --path 'webstack:secrets.delivery' userData, or pulumi config rm --path 'webstack:web.autoscale'`,
+            ],
+        );
     });
 
     it("accepts tier-2 web.autoscale with secrets.delivery manual (web droplets carry no secret there)", () => {
-        assert.equal(parse({ ...exampleConfig(2), web: { autoscale: { min: 2, max: 4 } }, secrets: { delivery: "manual" } }).secretsDelivery, "manual");
+        assert.equal(
+            parse({ ...exampleConfig(2), web: { autoscale: { min: 2, max: 4 } }, secrets: { delivery: "manual" } })
+                .secretsDelivery,
+            "manual",
+        );
     });
 
     it("refuses a custom certificate for HAProxy with secrets.delivery manual", () => {
@@ -198,7 +229,10 @@ describe("Stack config: secrets delivery and health path (issue 13)", () => {
     });
 
     it("takes the app's health path", () => {
-        assert.equal(parse({ ...exampleConfig(2), app: { healthPath: "/status/ready" } }).app.healthPath, "/status/ready");
+        assert.equal(
+            parse({ ...exampleConfig(2), app: { healthPath: "/status/ready" } }).app.healthPath,
+            "/status/ready",
+        );
     });
 
     it("refuses a health path that is not a plain absolute path", () => {

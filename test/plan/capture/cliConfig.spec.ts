@@ -17,11 +17,18 @@ describe("stack config loader (plan/capture/cliConfig.ts)", () => {
             "Pulumi.yaml": PROJECT,
             "Pulumi.dev.yaml": "config:\n  webstack:tier: 2\n  webstack:debug: true\n  webstack:domain: example.com\n",
         });
-        assert.deepEqual(loadStackConfig({ cwd, stack: "dev" }).config, { "webstack:tier": "2", "webstack:debug": "true", "webstack:domain": "example.com" });
+        assert.deepEqual(loadStackConfig({ cwd, stack: "dev" }).config, {
+            "webstack:tier": "2",
+            "webstack:debug": "true",
+            "webstack:domain": "example.com",
+        });
     });
 
     it("JSON-encodes structured values", () => {
-        const cwd = project({ "Pulumi.yaml": PROJECT, "Pulumi.dev.yaml": "config:\n  webstack:web:\n    count: 3\n  webstack:sshKeys:\n    - ab:cd\n" });
+        const cwd = project({
+            "Pulumi.yaml": PROJECT,
+            "Pulumi.dev.yaml": "config:\n  webstack:web:\n    count: 3\n  webstack:sshKeys:\n    - ab:cd\n",
+        });
         const { config } = loadStackConfig({ cwd, stack: "dev" });
         assert.equal(config["webstack:web"], '{"count":3}');
         assert.equal(config["webstack:sshKeys"], '["ab:cd"]');
@@ -44,7 +51,11 @@ describe("stack config loader (plan/capture/cliConfig.ts)", () => {
             "Pulumi.yaml": `${PROJECT}config:\n  region:\n    type: string\n    default: nyc3\n  webstack:tier: 0\n  size: s-1vcpu-1gb\n`,
             "Pulumi.dev.yaml": "config:\n  webstack:tier: 2\n",
         });
-        assert.deepEqual(loadStackConfig({ cwd, stack: "dev" }).config, { "webstack:region": "nyc3", "webstack:tier": "2", "webstack:size": "s-1vcpu-1gb" });
+        assert.deepEqual(loadStackConfig({ cwd, stack: "dev" }).config, {
+            "webstack:region": "nyc3",
+            "webstack:tier": "2",
+            "webstack:size": "s-1vcpu-1gb",
+        });
     });
 
     it("lets --tier override the stack's tier", () => {
@@ -53,7 +64,10 @@ describe("stack config loader (plan/capture/cliConfig.ts)", () => {
     });
 
     it("sets --config paths inside structured values with typed numbers and booleans, like pulumi config set --path", () => {
-        const cwd = project({ "Pulumi.yaml": PROJECT, "Pulumi.dev.yaml": "config:\n  webstack:database:\n    readReplicas: 2\n" });
+        const cwd = project({
+            "Pulumi.yaml": PROJECT,
+            "Pulumi.dev.yaml": "config:\n  webstack:database:\n    readReplicas: 2\n",
+        });
         const c = loadStackConfig({
             cwd,
             stack: "dev",
@@ -64,21 +78,29 @@ describe("stack config loader (plan/capture/cliConfig.ts)", () => {
                 { key: "webstack:plain", value: "7" },
             ],
         });
-        assert.deepEqual(JSON.parse(c.config["webstack:database"]), { readReplicas: 2, standbyNodes: 1, protect: false });
+        assert.deepEqual(JSON.parse(c.config["webstack:database"]), {
+            readReplicas: 2,
+            standbyNodes: 1,
+            protect: false,
+        });
         assert.deepEqual(JSON.parse(c.config["webstack:names"]), [null, "b"]);
         assert.equal(c.config["webstack:plain"], "7");
     });
 
     it("reads --config-file instead of Pulumi.<stack>.yaml", () => {
         const cwd = project({ "Pulumi.yaml": PROJECT, "other.yaml": "config:\n  webstack:tier: 3\n" });
-        assert.equal(loadStackConfig({ cwd, stack: "x", configFile: path.join(cwd, "other.yaml") }).config["webstack:tier"], "3");
+        assert.equal(
+            loadStackConfig({ cwd, stack: "x", configFile: path.join(cwd, "other.yaml") }).config["webstack:tier"],
+            "3",
+        );
     });
 
     it("rejects a stack file key without a namespace, as the CLI does", () => {
         const cwd = project({ "Pulumi.yaml": PROJECT, "Pulumi.dev.yaml": "config:\n  tier: 2\n" });
         assert.throws(
             () => loadStackConfig({ cwd, stack: "dev" }),
-            (e: Error) => e instanceof PlanConfigError && /could not parse "tier" as a configuration key/.test(e.message),
+            (e: Error) =>
+                e instanceof PlanConfigError && /could not parse "tier" as a configuration key/.test(e.message),
         );
     });
 

@@ -10,7 +10,12 @@ import { alive, FIXTURES } from "../../support/planRuns";
 
 const SIG = { [specialSigKey]: specialSecretSig };
 const STACK = "urn:pulumi:dev::webstack::pulumi:pulumi:Stack::webstack-dev";
-const resource = (type: string, name: string, properties: Record<string, unknown>, extra: Partial<AnalyzedResource> = {}): AnalyzedResource => ({
+const resource = (
+    type: string,
+    name: string,
+    properties: Record<string, unknown>,
+    extra: Partial<AnalyzedResource> = {},
+): AnalyzedResource => ({
     urn: `urn:pulumi:dev::webstack::${type}::${name}`,
     type,
     name,
@@ -58,8 +63,14 @@ describe("policy host client (plan/policyHost/host.ts) with a fixture pack", fun
 
     it("fills each policy's config defaults and keeps its own level, as the CLI does", () => {
         const config = reconcilePolicyConfig(info, undefined);
-        assert.deepEqual(config["droplet-size-allowed"], { enforcementLevel: "advisory", properties: { allowedSizes: ["s-1vcpu-1gb"] } });
-        assert.deepEqual(config["droplet-monitoring-enabled"], { enforcementLevel: "mandatory", properties: undefined });
+        assert.deepEqual(config["droplet-size-allowed"], {
+            enforcementLevel: "advisory",
+            properties: { allowedSizes: ["s-1vcpu-1gb"] },
+        });
+        assert.deepEqual(config["droplet-monitoring-enabled"], {
+            enforcementLevel: "mandatory",
+            properties: undefined,
+        });
     });
 
     it("overlays a policy-pack-config file: 'all' sets every level, a policy's properties merge over its defaults", () => {
@@ -71,12 +82,19 @@ describe("policy host client (plan/policyHost/host.ts) with a fixture pack", fun
         );
         assert.equal(config["droplet-monitoring-enabled"].enforcementLevel, "advisory");
         assert.equal(config["stack-load-balancer-present"].enforcementLevel, "disabled");
-        assert.deepEqual(config["droplet-size-allowed"], { enforcementLevel: "advisory", properties: { allowedSizes: ["s-2vcpu-2gb"] } });
+        assert.deepEqual(config["droplet-size-allowed"], {
+            enforcementLevel: "advisory",
+            properties: { allowedSizes: ["s-2vcpu-2gb"] },
+        });
     });
 
     it("rejects config that breaks a policy's schema and levels that do not exist", () => {
         assert.throws(
-            () => reconcilePolicyConfig(info, parsePolicyPackConfig('{"droplet-size-allowed":{"allowedSizes":"s-1vcpu-1gb"}}')),
+            () =>
+                reconcilePolicyConfig(
+                    info,
+                    parsePolicyPackConfig('{"droplet-size-allowed":{"allowedSizes":"s-1vcpu-1gb"}}'),
+                ),
             /droplet-size-allowed: allowedSizes must be array/,
         );
         assert.throws(() => parsePolicyPackConfig('{"all":"strict"}'), /"strict" is not a valid enforcement level/);
@@ -93,7 +111,12 @@ describe("policy host client (plan/policyHost/host.ts) with a fixture pack", fun
     });
 
     it("passes tunables to the pack through Configure", async () => {
-        await host.configure(reconcilePolicyConfig(info, parsePolicyPackConfig('{"droplet-size-allowed":{"allowedSizes":["s-2vcpu-2gb"]}}')));
+        await host.configure(
+            reconcilePolicyConfig(
+                info,
+                parsePolicyPackConfig('{"droplet-size-allowed":{"allowedSizes":["s-2vcpu-2gb"]}}'),
+            ),
+        );
         const findings = await host.analyze(resource(DROPLET, "web-0", { size: "s-1vcpu-1gb", monitoring: true }));
         assert.deepEqual(
             findings.map((f) => [f.policy, f.level]),
@@ -102,7 +125,9 @@ describe("policy host client (plan/policyHost/host.ts) with a fixture pack", fun
     });
 
     it("lets the host resolve levels: a policy set to advisory reports advisory", async () => {
-        await host.configure(reconcilePolicyConfig(info, parsePolicyPackConfig('{"droplet-monitoring-enabled":"advisory"}')));
+        await host.configure(
+            reconcilePolicyConfig(info, parsePolicyPackConfig('{"droplet-monitoring-enabled":"advisory"}')),
+        );
         const findings = await host.analyze(resource(DROPLET, "web-0", { size: "s-1vcpu-1gb", monitoring: false }));
         assert.deepEqual(
             findings.map((f) => f.level),
@@ -118,18 +143,40 @@ describe("policy host client (plan/policyHost/host.ts) with a fixture pack", fun
             "digitalocean:index/databaseCluster:DatabaseCluster",
             "db-cluster",
             { engine: "mysql", password: { ...SIG, value: "hunter2" } },
-            { parent: component.urn, dependencies: [vpc.urn], propertyDependencies: { privateNetworkUuid: [vpc.urn], engine: [] }, protect: true },
+            {
+                parent: component.urn,
+                dependencies: [vpc.urn],
+                propertyDependencies: { privateNetworkUuid: [vpc.urn], engine: [] },
+                protect: true,
+            },
         );
         const lb = resource("digitalocean:index/loadBalancer:LoadBalancer", "lb", {});
-        const findings = await host.analyzeStack([stackResource(STACK, [{ name: "dbPassword", value: "hunter2", secret: true }]), vpc, component, db, lb]);
+        const findings = await host.analyzeStack([
+            stackResource(STACK, [{ name: "dbPassword", value: "hunter2", secret: true }]),
+            vpc,
+            component,
+            db,
+            lb,
+        ]);
         assert.deepEqual(
             findings.map((f) => [f.policy, f.urn, f.message.split("\n")[1]]),
-            [["stack-graph-visible", db.urn, "graph db-cluster: parent=webstack:components:Database deps=vpc vpcDeps=vpc password=plain-string protect=true"]],
+            [
+                [
+                    "stack-graph-visible",
+                    db.urn,
+                    "graph db-cluster: parent=webstack:components:Database deps=vpc vpcDeps=vpc password=plain-string protect=true",
+                ],
+            ],
         );
     });
 
     it("reports a stack policy's violation with its tunable", async () => {
-        await host.configure(reconcilePolicyConfig(info, parsePolicyPackConfig('{"stack-load-balancer-present":{"minLoadBalancers":2}}')));
+        await host.configure(
+            reconcilePolicyConfig(
+                info,
+                parsePolicyPackConfig('{"stack-load-balancer-present":{"minLoadBalancers":2}}'),
+            ),
+        );
         const findings = await host.analyzeStack([resource("digitalocean:index/loadBalancer:LoadBalancer", "lb", {})]);
         assert.deepEqual(
             findings.map((f) => [f.policy, f.level, f.message.split("\n")[1]]),
@@ -142,7 +189,12 @@ describe("policy host process lifetime", function () {
     this.timeout(30000);
 
     it("fails with the pack's own error output when the pack cannot start", async () => {
-        const host = PolicyHost.start({ packDir: path.join(FIXTURES, "program"), project: "webstack", stack: "dev", timeoutMs: 20000 });
+        const host = PolicyHost.start({
+            packDir: path.join(FIXTURES, "program"),
+            project: "webstack",
+            stack: "dev",
+            timeoutMs: 20000,
+        });
         await assert.rejects(host.getAnalyzerInfo(), /failed to start or exited/);
         await host.close();
     });

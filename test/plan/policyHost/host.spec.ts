@@ -34,7 +34,11 @@ describe("the real policy pack as a policy host (policies/index.ts over gRPC)", 
                 const served = info.policies.find((s) => s.name === p.name);
                 assert.ok(served, `policy "${p.name}" (${family}) is not served by policies/index.ts`);
                 assert.equal(served.enforcementLevel, p.enforcementLevel ?? "advisory", p.name);
-                assert.deepEqual(served.configSchema?.properties ?? {}, JSON.parse(JSON.stringify(p.configSchema?.properties ?? {})), p.name);
+                assert.deepEqual(
+                    served.configSchema?.properties ?? {},
+                    JSON.parse(JSON.stringify(p.configSchema?.properties ?? {})),
+                    p.name,
+                );
             }
         });
     }

@@ -8,7 +8,15 @@ process.chdir(__dirname);
 
 new PolicyPack("bench-floor", {
     policies: [
-        { name: "every-resource", description: "Reads nothing; the host still deserializes each resource for it.", validateResource: () => undefined },
-        { name: "whole-stack", description: "Reads nothing; the host still deserializes the whole stack for it.", validateStack: () => undefined },
+        {
+            name: "every-resource",
+            description: "Reads nothing; the host still deserializes each resource for it.",
+            validateResource: () => undefined,
+        },
+        {
+            name: "whole-stack",
+            description: "Reads nothing; the host still deserializes the whole stack for it.",
+            validateStack: () => undefined,
+        },
     ],
 });
