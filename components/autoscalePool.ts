@@ -46,7 +46,7 @@ export class AutoscalePool extends pulumi.ComponentResource {
                     projectId: args.projectId,
                 },
             },
-            // The template's user data is the only channel DigitalOcean feeds to members it creates (issue 13).
+            // The template's user data is the only channel DigitalOcean feeds to members it creates.
             { parent: this, additionalSecretOutputs: args.userDataIsSecret ? ["dropletTemplate"] : undefined },
         );
         this.registerOutputs({});

@@ -93,7 +93,7 @@ export class Database extends pulumi.ComponentResource {
             { clusterId: this.cluster.id, name: "app" },
             { parent: this },
         );
-        // Issue 13 (F8): "New users will receive the permissions of the doadmin user by default"
+        // "New users will receive the permissions of the doadmin user by default"
         // (docs.digitalocean.com/products/databases/mysql/how-to/manage-users-and-databases). The API and the provider
         // cannot grant less: DatabaseUser takes only mysqlAuthPlugin and `settings` ACLs, which are Kafka topic and
         // OpenSearch index ACLs (@pulumi/digitalocean 4.80.1 types: DatabaseUserSetting.acls, .opensearchAcls).

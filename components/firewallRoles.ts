@@ -35,7 +35,7 @@ export function firewallRoles(
                         ? { sourceTags: [tags.lb] }
                         : { sourceLoadBalancerUids: publicLbs.map((lb) => lb.id) },
                 },
-                // Issue 15: the monitor scrapes the nginx exporter (requests per second); nothing else reaches it. An
+                // The monitor scrapes the nginx exporter (requests per second); nothing else reaches it. An
                 // autoscale pool's members push instead (their agent reaches the exporter on the droplet itself).
                 ...(tags.monitor && !webPushes
                     ? [{ port: NGINX_EXPORTER_PORT, sources: { sourceTags: [tags.monitor] } }]
@@ -52,7 +52,7 @@ export function firewallRoles(
             ],
         });
     }
-    // Issue 15: the monitor droplet serves nothing but the push listener an autoscale web pool writes to (from the
+    // The monitor droplet serves nothing but the push listener an autoscale web pool writes to (from the
     // web tag, which the pool's template carries); otherwise its firewall leaves it SSH from the admin CIDRs only.
     if (tags.monitor) {
         roles.push({

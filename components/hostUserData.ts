@@ -1,5 +1,5 @@
 // The user data of each pool as Pulumi Outputs: the pure renderers (hostConfig/) fed with the cloud's outputs
-// (hosts, replicas, passwords). Issue 13: user data that carries the app's secrets or a custom certificate is a
+// (hosts, replicas, passwords). User data that carries the app's secrets or a custom certificate is a
 // Pulumi secret from end to end; the pools also list it in additionalSecretOutputs (`userDataIsSecret`).
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
@@ -30,7 +30,7 @@ function appSecrets(s: StackSettings, database: Database, cache?: Cache): pulumi
         );
 }
 
-/** Host, user, database and (issue 13) the replicas' private hosts, which reach the app as DATABASE_READ_HOSTS. */
+/** Host, user, database and the replicas' private hosts, which reach the app as DATABASE_READ_HOSTS. */
 function databaseEndpoint(database: Database) {
     return (
         pulumi
@@ -41,7 +41,7 @@ function databaseEndpoint(database: Database) {
                 database.appDatabase.name,
                 pulumi.all(database.replicas.map((r) => r.privateHost)),
             ])
-            // The port as the cluster reports it (issue 14), not a constant: DigitalOcean assigns it.
+            // The port as the cluster reports it, not a constant: DigitalOcean assigns it.
             .apply(([host, port, user, db, readHosts]) => ({ host, port, user, database: db, readHosts }))
     );
 }
@@ -84,7 +84,7 @@ export function webAndAppUserData(s: StackSettings, webPort: number, database?: 
 
 /**
  * HAProxy droplets: the web pool's private addresses, and either certbot (Let's Encrypt for apex and www) or,
- * issue 13, the custom certificate delivered in secret user data.
+ * the custom certificate delivered in secret user data.
  */
 export function haproxyUserData(
     s: StackSettings,

@@ -27,7 +27,7 @@ export interface LogStoreArgs {
 }
 
 /**
- * The stack's one searchable log store (issue 15, tier 2+ or `logs.enabled`): a one-node DigitalOcean Managed
+ * The stack's one searchable log store (tier 2+ or `logs.enabled`): a one-node DigitalOcean Managed
  * OpenSearch cluster in the VPC, trusted only by the stack's droplet tags, with OpenSearch Dashboards; a
  * write-only user for the shippers and sinks; and a log sink from each managed database cluster.
  */

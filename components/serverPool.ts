@@ -16,7 +16,7 @@ export interface DropletSpec {
     /** Rendered cloud-config. Changing it replaces the droplets (create before delete). */
     readonly userData: pulumi.Input<string>;
     /**
-     * The user data carries secrets (issue 13): besides being a secret Output, it is listed in the resource's
+     * The user data carries secrets: besides being a secret Output, it is listed in the resource's
      * `additionalSecretOutputs`, so the state keeps it encrypted whatever the input's provenance, and a policy can
      * see that the stack declared it secret. @default false
      */

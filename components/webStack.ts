@@ -55,7 +55,7 @@ interface DropletBase {
 interface DataTier {
     database?: Database;
     cache?: Cache;
-    /** Issue 15: the log store the droplets ship to and the databases forward to. */
+    /** The log store the droplets ship to and the databases forward to. */
     logs?: LogStore;
 }
 
@@ -241,7 +241,7 @@ export class WebStack extends pulumi.ComponentResource {
 
     private createDataTier(name: string, s: StackSettings, tags: Tags, vpcUuid: pulumi.Output<string>): DataTier {
         const child = { parent: this };
-        // Issue 15: the monitor scrapes the cluster's metrics endpoint (whether trusted sources gate port 9273 is unverified).
+        // The monitor scrapes the cluster's metrics endpoint (whether trusted sources gate port 9273 is unverified).
         const trusted = s.firewalls && tags.app ? [tags.app, tags.monitor].flatMap((t) => t ?? []) : [];
         const database =
             s.database &&
@@ -299,7 +299,7 @@ export class WebStack extends pulumi.ComponentResource {
             roleTag: pulumi.Input<string>,
             userData: UserData,
         ): Pool => {
-            // With logs on, every role ships them; the shipper's credential makes the user data secret (issue 15).
+            // With logs on, every role ships them; the shipper's credential makes the user data secret.
             const shipped = observedUserData(userData, role, s, settings.autoscale !== undefined, data.logs);
             const common = {
                 ...droplet,
@@ -347,7 +347,7 @@ export class WebStack extends pulumi.ComponentResource {
                     targetTag: tags.app,
                     targetPort: s.app.port,
                     entryPort: s.app.port,
-                    // Issue 13: layer 4, so the public load balancer's X-Forwarded-Proto/-For pass through untouched
+                    // Layer 4, so the public load balancer's X-Forwarded-Proto/-For pass through untouched
                     // (an HTTP-mode LB sets its own; with TCP or passthrough "you can't add or modify HTTP headers",
                     // docs.digitalocean.com/products/networking/load-balancers/how-to/ssl-passthrough/).
                     forwarding: "tcp",
@@ -402,7 +402,7 @@ export class WebStack extends pulumi.ComponentResource {
                     targetTag: tags.web,
                     targetPort: WEB_PORT,
                     entryPort: WEB_PORT,
-                    // Issue 13: the app's own health path, through nginx: a droplet whose app does not serve is out.
+                    // The app's own health path, through nginx: a droplet whose app does not serve is out.
                     healthcheck: { protocol: "http", path: s.app.healthPath },
                     certificateName: tls ? tls.certificate.name : undefined,
                 },
@@ -411,7 +411,7 @@ export class WebStack extends pulumi.ComponentResource {
             return { publicLb };
         }
         if (!haproxy || !tags.lb) return {};
-        // Issue 13: a custom certificate reaches HAProxy in secret user data (the config parser refuses it with
+        // A custom certificate reaches HAProxy in secret user data (the config parser refuses it with
         // secrets.delivery "manual"); Let's Encrypt is obtained on the droplets by certbot for apex and www.
         const userData = haproxyUserData(s, haproxy, fixedDroplets(webPool), WEB_PORT);
         const shippedHaproxy = shippedUserData(userData, "haproxy", logs, s.secretsDelivery);

@@ -1,4 +1,4 @@
-// WebStack's wiring of the log store (issue 15), kept beside it: the store from the settings, and each host role's
+// WebStack's wiring of the log store, kept beside it: the store from the settings, and each host role's
 // user data with the log shipping added.
 import * as pulumi from "@pulumi/pulumi";
 import { addLogShipping } from "./hostConfig/cloudInit";

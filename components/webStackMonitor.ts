@@ -1,4 +1,4 @@
-// WebStack's wiring of the QPS half of issue 15, kept beside it (webStack.ts stays under the layout limit): the
+// WebStack's wiring of QPS, kept beside it (webStack.ts stays under the layout limit): the
 // monitor droplet (Prometheus + Alertmanager), the DNS records it discovers the web droplets by, and the nginx
 // exporter added to the web roles' user data.
 import { createHmac } from "node:crypto";
@@ -147,7 +147,7 @@ export function createMonitor(
             email,
         }),
     );
-    // The monitor ships its own logs too (journal: Prometheus, Alertmanager, sshd), like every role (issue 15).
+    // The monitor ships its own logs too (journal: Prometheus, Alertmanager, sshd), like every role.
     const userData = shippedUserData(
         { text: withSecrets ? pulumi.secret(text) : text, secret: withSecrets },
         "monitor",

@@ -20,7 +20,7 @@ import { decideLater, isUnknown, read, readList, readString, Undecided } from ".
 import { installsWebServer } from "./lib/userData";
 import { databaseClusterLogSink, dropletLogsShipped } from "./monitoringLogs";
 
-// Issue 15's log policies live in monitoringLogs.ts (kept apart while other families change in parallel).
+// Log policies live in monitoringLogs.ts (kept apart while other families change in parallel).
 export { databaseClusterLogSink, dropletLogsShipped };
 
 export const dropletMonitoringAgent: WebstackResourcePolicy = {

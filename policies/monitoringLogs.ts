@@ -1,4 +1,4 @@
-// Monitoring family, logs (issue 15): every managed database forwards its logs somewhere searchable, and every
+// Monitoring family, logs: every managed database forwards its logs somewhere searchable, and every
 // droplet that serves requests ships its logs off the machine. DigitalOcean load balancers have no access logs
 // and the monitoring agent collects none (../shared/reference/logs-metrics-qps.md §1.3, §1.4), so the backends'
 // own logs are the only record of who asked what.

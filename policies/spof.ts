@@ -396,7 +396,7 @@ function validateStandby(
         const nodeCount = read(cluster, "nodeCount");
         if (isUnknown(engine) || isUnknown(nodeCount))
             decideLater(`${opts.label} "${args.name}"'s engine or nodeCount is not known yet.`);
-        // Issue 15: these engines have no standby nodes at all ("Kafka and OpenSearch do not support standby nodes",
+        // These engines have no standby nodes at all ("Kafka and OpenSearch do not support standby nodes",
         // docs.digitalocean.com/products/databases); nodeCount 2 cannot be the fix for them.
         if (typeof engine === "string" && ENGINES_WITHOUT_STANDBY.includes(engine.toLowerCase())) return;
         const isCache = typeof engine === "string" && cacheEngines.includes(engine.toLowerCase());

@@ -39,7 +39,7 @@ describe("index.ts", () => {
         assert.deepEqual(output(run, "url"), { value: "https://example.com", secret: false });
     });
 
-    it("exports the log store's Dashboards URL in plain text and its password only as a secret (issue 15)", async () => {
+    it("exports the log store's Dashboards URL in plain text and its password only as a secret", async () => {
         const run = await runProgram(exampleConfig(2));
         const store = run.resources.find((r) => r.name === "webstack-logs-cluster")!;
         assert.deepEqual(output(run, "logsDashboardsUrl"), {

@@ -1,4 +1,4 @@
-// index.ts against a DigitalOcean account (issue 14): the preflight refuses `pulumi up` before any resource
+// index.ts against a DigitalOcean account: the preflight refuses `pulumi up` before any resource
 // exists and only warns in a preview; an existing zone is adopted, a created one kept on destroy; the shared
 // project tag survives any one stack's destroy; tier 0's droplet is backed up weekly.
 import assert from "node:assert/strict";

@@ -5,7 +5,7 @@
 // triples the mock engine's cost per resource (see README, "Performance").
 // Set WEBSTACK_SOURCEMAPS=1 to get TypeScript line numbers while debugging.
 //
-// Two start-up costs every process here would otherwise pay (issue 8; README, "Performance"):
+// Two start-up costs every process here would otherwise pay:
 // - esbuild: transpiled files are cached in node_modules/.cache/webstack-ts, keyed by the source, the
 //   options and esbuild's version, so a warm run never starts esbuild at all.
 // - @pulumi/pulumi's index loads its Automation API (npm's arborist, pacote, tar, …) and the TypeScript

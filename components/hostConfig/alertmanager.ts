@@ -1,4 +1,4 @@
-// Pure renderer of the monitor droplet's alertmanager.yml (issue 15): where the QPS alerts go. Slack through an
+// Pure renderer of the monitor droplet's alertmanager.yml: where the QPS alerts go. Slack through an
 // incoming webhook, e-mail through an authenticated SMTP relay the operator names, both, or neither (then alerts
 // show only on Prometheus's alerts page, docs/monitoring.md).
 //
@@ -47,7 +47,7 @@ export interface EmailRelay {
 export interface AlertReceivers {
     /** Slack: the channel and the webhook URL (a secret, written to SLACK_WEBHOOK_PATH, 0600; undefined: copied by an operator). */
     readonly slack?: { readonly channel: string; readonly url?: string };
-    /** E-mail through an authenticated relay (issue 15); undefined when the stack names no relay. */
+    /** E-mail through an authenticated relay; undefined when the stack names no relay. */
     readonly email?: EmailRelay;
 }
 

@@ -18,7 +18,7 @@ export const SECRETS_DIR = "/etc/webstack/secrets";
 /**
  * Root-only (0600) env file with the app's secrets, in Docker `--env-file` format (`KEY=value` lines, no quotes):
  * `DATABASE_PASSWORD=...` and, when a cache is used, `CACHE_PASSWORD=...`. At tier 0 the host writes it at first
- * boot; with a managed database cloud-init writes it from the (secret) user data (issue 13), or, with
+ * boot; with a managed database cloud-init writes it from the (secret) user data, or, with
  * `secrets.delivery: manual`, an operator delivers it, e.g.
  * `pulumi stack output --show-secrets appSecretsEnv | ssh root@<host> 'install -m 600 /dev/stdin /etc/webstack/secrets/database.env'`.
  * The app unit does not start until the file exists, and starts by itself when it appears.
@@ -109,13 +109,13 @@ export function managedDatabaseEnv(db: DatabaseEndpoint): Record<string, string>
         DATABASE_NAME: db.database,
         // DigitalOcean managed MySQL refuses unencrypted connections.
         DATABASE_SSLMODE: "REQUIRED",
-        // Issue 13: the read-only replicas, comma-separated, so reads can go there (same port, user and password).
+        // The read-only replicas, comma-separated, so reads can go there (same port, user and password).
         ...(db.readHosts && db.readHosts.length > 0 ? { DATABASE_READ_HOSTS: db.readHosts.join(",") } : {}),
     };
 }
 
 /**
- * The secrets file as a `write_files` entry (issue 13): root-only, written in the final stage like every other
+ * The secrets file as a `write_files` entry: root-only, written in the final stage like every other
  * file, so the app's path unit starts the container at first boot with no manual step. The password is in
  * write_files, never in runcmd, so it never shows in a process list.
  */

@@ -57,7 +57,7 @@ export function certbotService(domain: string): string {
         "/usr/bin/certbot certonly --standalone --non-interactive --agree-tos --register-unsafely-without-email",
         // HAProxy owns port 80 and routes /.well-known/acme-challenge/ to certbot on loopback.
         `--preferred-challenges http --http-01-address 127.0.0.1 --http-01-port ${ACME_HTTP01_PORT}`,
-        // One certificate for the apex and www, the two names the stack's DNS points here (issue 13).
+        // One certificate for the apex and www, the two names the stack's DNS points here.
         `--cert-name ${domain} --domain ${domain} --domain www.${domain} --deploy-hook ${CERT_DEPLOY_HOOK}`,
     ].join(" ");
     return [

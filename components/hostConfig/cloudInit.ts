@@ -1,7 +1,7 @@
 // Pure renderer of droplet user data (`#cloud-config`) for every host role webstack runs on Ubuntu 24.04.
 // No Pulumi, no I/O, no clock, no randomness: the same role gives byte-identical text, because changed user data
 // replaces the droplet. Tier 0 generates its MySQL password on the host. Managed-database roles get their secrets
-// file from user data when the role carries `secrets` (issue 13: the caller keeps that user data a Pulumi secret,
+// file from user data when the role carries `secrets` (the caller keeps that user data a Pulumi secret,
 // and the host keeps the metadata service, which serves user data, away from containers and non-root users), or
 // from an operator otherwise (`secrets.delivery: manual`).
 import { Document, isSeq, parse } from "yaml";
@@ -51,7 +51,7 @@ export const DROPLET_IMAGE = "ubuntu-24-04-x64";
 
 /**
  * Renders the `#cloud-config` user data for `role`. Throws one Error listing every invalid field (see
- * `hostRoleProblems` to check without throwing). With `logs` (issue 15) the role also ships its logs to
+ * `hostRoleProblems` to check without throwing). With `logs` the role also ships its logs to
  * OpenSearch; the text then carries the shipper's password, so the caller must pass it as a secret.
  */
 export function renderCloudInit(role: HostRole, logs?: LogShipping): string {
@@ -60,7 +60,7 @@ export function renderCloudInit(role: HostRole, logs?: LogShipping): string {
 }
 
 /**
- * Issue 15: `userData` (as renderCloudInit wrote it for a role of `kind`) with the log shipping added, byte-identical
+ * `userData` (as renderCloudInit wrote it for a role of `kind`) with the log shipping added, byte-identical
  * to `renderCloudInit(role, logs)`. The result carries the shipper's password: the caller must keep it secret.
  */
 export function addLogShipping(userData: string, kind: ShippedRole, logs: LogShipping): string {
@@ -68,13 +68,13 @@ export function addLogShipping(userData: string, kind: ShippedRole, logs: LogShi
     return serialize(withShipping(config, kind, logs));
 }
 
-/** Issue 15: the monitor droplet's user data (Prometheus + Alertmanager); it carries secrets when `config` does. */
+/** The monitor droplet's user data (Prometheus + Alertmanager); it carries secrets when `config` does. */
 export function renderMonitorCloudInit(config: MonitorConfig): string {
     return serialize(monitorCloudConfig(config));
 }
 
 /**
- * Issue 15: a web role's `userData` with the nginx exporter the monitor scrapes for requests per second added.
+ * A web role's `userData` with the nginx exporter the monitor scrapes for requests per second added.
  * With `push` (autoscale pools, whose members no DNS record names) the droplet also runs a Prometheus agent that
  * scrapes the exporter and writes to the monitor; its password makes the text a secret (the caller keeps it one).
  */
@@ -303,7 +303,7 @@ function haproxy(role: Extract<HostRole, { kind: "haproxy" }>): CloudConfig {
         "0644",
     );
     if (role.tls && role.certificatePem !== undefined) {
-        // Issue 13: a custom certificate arrives in (secret) user data: no certbot, no placeholder, and the
+        // A custom certificate arrives in (secret) user data: no certbot, no placeholder, and the
         // metadata service that serves the key is locked to root.
         return {
             package_update: true,

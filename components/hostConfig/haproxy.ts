@@ -1,4 +1,4 @@
-// Pure renderer of /etc/haproxy/haproxy.cfg for the self-managed load balancer engine (issue 7).
+// Pure renderer of /etc/haproxy/haproxy.cfg for the self-managed load balancer engine.
 // No Pulumi, no I/O: options in, text out.
 import { HOST_PATTERN, checkHealthPath, checkHost, checkPort, formatProblems } from "./checks";
 import { HEALTH_CHECK_PATH, type Endpoint } from "./types";

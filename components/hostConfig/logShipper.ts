@@ -1,4 +1,4 @@
-// Pure renderers of the log shipping every droplet role runs from tier 2 (issue 15): rsyslog with its
+// Pure renderers of the log shipping every droplet role runs from tier 2: rsyslog with its
 // Elasticsearch/OpenSearch output (omelasticsearch) sends the host's journal/syslog stream, nginx's JSON access log
 // and error log, HAProxy's log and the app container's output to DigitalOcean Managed OpenSearch.
 //

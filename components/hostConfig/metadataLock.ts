@@ -1,4 +1,4 @@
-// Issue 13: droplets whose user data carries secrets keep DigitalOcean's metadata service away from containers
+// Droplets whose user data carries secrets keep DigitalOcean's metadata service away from containers
 // and non-root processes. The service serves the user data to any local process without a token
 // (docs.digitalocean.com/products/droplets/how-to/retrieve-droplet-metadata), and user data cannot be changed
 // after creation (…/how-to/provide-user-data), so the only lever left on the droplet is the network path.

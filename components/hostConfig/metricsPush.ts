@@ -1,4 +1,4 @@
-// Pure renderers of QPS collection from autoscale web pools (issue 15). An autoscale pool's members are not
+// Pure renderers of QPS collection from autoscale web pools. An autoscale pool's members are not
 // resources of the stack, so no DNS record the monitor could discover them by exists, and the alternative
 // (`digitalocean_sd_configs` on the monitor) needs a DigitalOcean API token there. Instead each member pushes:
 //

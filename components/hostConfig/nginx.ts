@@ -70,7 +70,7 @@ export function renderNginxConfig(opts: NginxSiteOptions): string {
         "    keepalive_timeout 65s;",
         "    send_timeout 30s;",
         "",
-        // Issue 13: no answer of nginx's own here. The health path goes to the app like any request, so a load
+        // No answer of nginx's own here. The health path goes to the app like any request, so a load
         // balancer keeps only droplets whose app serves; its timeouts stay under the 5 s the checks wait.
         `    location = ${opts.healthPath ?? HEALTH_CHECK_PATH} {`,
         "        access_log off;",

@@ -1,4 +1,4 @@
-// Pure renderers of the QPS half of issue 15: the monitor droplet's Prometheus (prometheus.yml, recording and
+// Pure renderers of QPS: the monitor droplet's Prometheus (prometheus.yml, recording and
 // alert rules) config and its cloud-config (alertmanager.yml: alertmanager.ts), plus the nginx exporter every web
 // role runs.
 //

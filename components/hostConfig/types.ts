@@ -6,7 +6,7 @@ export interface AppSpec {
     image: string;
     /** TCP port the app listens on inside the container; published on the same host port. 1-65535. */
     port: number;
-    /** Path the app answers with 2xx when it serves (issue 13); the load balancers check it through nginx.
+    /** Path the app answers with 2xx when it serves; the load balancers check it through nginx.
      *  @default "/healthz" */
     healthPath?: string;
 }
@@ -21,12 +21,12 @@ export interface DatabaseEndpoint extends Endpoint {
     user: string;
     /** MySQL database (schema) name (letters, digits, `_`, `-`; at most 64). */
     database: string;
-    /** Private hosts of the read-only replicas, handed to the app as DATABASE_READ_HOSTS (issue 13). @default [] */
+    /** Private hosts of the read-only replicas, handed to the app as DATABASE_READ_HOSTS. @default [] */
     readHosts?: readonly string[];
 }
 /**
  * The app's secrets as `KEY=value` pairs (DATABASE_PASSWORD, CACHE_PASSWORD), written by cloud-init into the
- * root-only secrets file (issue 13). Absent: the file is delivered out of band (`secrets.delivery: manual`).
+ * root-only secrets file. Absent: the file is delivered out of band (`secrets.delivery: manual`).
  * The rendered user data then holds them: the caller must keep it a Pulumi secret.
  */
 export type AppSecrets = Readonly<Record<string, string>>;
@@ -39,8 +39,8 @@ export type HostRole =
     | { kind: "web"; webPort: number; upstream: Endpoint; healthPath?: string }
     /** Tier >= 2: app container only. */
     | { kind: "app"; app: AppSpec; database: DatabaseEndpoint; cache?: Endpoint; secrets?: AppSecrets }
-    /** Issue 7: self-managed HAProxy load balancer. `certificatePem` (chain and key, secret): a custom
-     *  certificate delivered in user data instead of certbot's Let's Encrypt one (issue 13). */
+    /** Self-managed HAProxy load balancer. `certificatePem` (chain and key, secret): a custom
+     *  certificate delivered in user data instead of certbot's Let's Encrypt one. */
     | {
           kind: "haproxy";
           backends: Endpoint[];
@@ -73,7 +73,7 @@ export interface CloudConfig {
 
 /**
  * The default app health path. The load balancers (DigitalOcean's and HAProxy) check it through nginx, which
- * proxies it to the app, so a droplet is healthy only when its request path serves (issue 13).
+ * proxies it to the app, so a droplet is healthy only when its request path serves.
  */
 export const HEALTH_CHECK_PATH = "/healthz";
 /** An absolute URL path nginx, HAProxy and the DigitalOcean API all take verbatim: no spaces, quotes, `;`, `?` or `#`. */

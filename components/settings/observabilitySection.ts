@@ -1,4 +1,4 @@
-// The stack config section about logs and QPS (issue 15): one searchable log store (DigitalOcean Managed
+// The stack config section about logs and QPS: one searchable log store (DigitalOcean Managed
 // OpenSearch) fed by the managed databases' log sinks and a shipper on every droplet, and a monitor droplet that
 // collects requests and queries per second. On by default from tier 2, an option at tier 1.
 import { ConfigReader } from "./configReader";

@@ -178,7 +178,7 @@ const andList = (paths: readonly string[]): string =>
     paths.length <= 1 ? paths.join("") : `${paths.slice(0, -1).join(", ")} and ${paths[paths.length - 1]}`;
 
 /**
- * The authenticated SMTP relay the monitor's Alertmanager e-mails the alerts through (issue 15): all four keys or
+ * The authenticated SMTP relay the monitor's Alertmanager e-mails the alerts through: all four keys or
  * none, only on a stack with a monitor (logs) and alert e-mails. Read after the logs section, which decides whether
  * the monitor exists; `emails` are the addresses readAlerts accepted.
  */
@@ -296,7 +296,7 @@ export function readApp(r: ConfigReader): StackSettings["app"] {
 }
 
 /**
- * `secrets.delivery` (issue 13). With "manual" nothing can hand the secrets file to droplets DigitalOcean creates
+ * `secrets.delivery`. With "manual" nothing can hand the secrets file to droplets DigitalOcean creates
  * itself (autoscale members that carry the app), nor a custom certificate to HAProxy droplets: refused.
  */
 export function readSecretsDelivery(

@@ -13,7 +13,7 @@ export const DNS_ZONE_MODES = ["create", "existing"] as const;
 export const DNS_RECORD_TYPES = ["A", "AAAA", "CAA", "CNAME", "MX", "NS", "TXT"] as const;
 /** CAA tags (digitalocean/openapi domains/models/domain_record.yml `tag`). */
 export const CAA_TAGS = ["issue", "issuewild", "iodef"] as const;
-/** How the app's secrets reach app droplets: in secret user data (default), or by hand (issue 13). */
+/** How the app's secrets reach app droplets: in secret user data (default), or by hand. */
 export const SECRETS_DELIVERIES = ["userData", "manual"] as const;
 export type SecretsDelivery = (typeof SECRETS_DELIVERIES)[number];
 
@@ -53,7 +53,7 @@ export interface DnsSettings {
     readonly records: readonly DnsRecordSettings[];
 }
 
-/** Logs and QPS (issue 15): Managed OpenSearch, database log sinks, a shipper per droplet, a monitor droplet. */
+/** Logs and QPS: Managed OpenSearch, database log sinks, a shipper per droplet, a monitor droplet. */
 export interface LogsSettings {
     /** Days of logs the store keeps (and of QPS samples the monitor keeps), 1 to 10,000. */
     readonly indexDaysMax: number;
@@ -87,7 +87,7 @@ export interface StackSettings {
     readonly alerts: {
         readonly emails: readonly string[];
         readonly slack?: { readonly channel: string; readonly url: string };
-        /** The authenticated SMTP relay the monitor's Alertmanager e-mails `emails` through (issue 15); needs `logs`. */
+        /** The authenticated SMTP relay the monitor's Alertmanager e-mails `emails` through; needs `logs`. */
         readonly smtp?: SmtpRelaySettings;
     };
     readonly app: { readonly image: string; readonly port: number; readonly healthPath: string };
@@ -116,7 +116,7 @@ export interface StackSettings {
     readonly allowDataLoss: boolean;
     readonly firewalls: boolean;
     readonly monitoring: boolean;
-    /** Issue 15: undefined when the stack collects no logs (tier 0, and tier 1 unless logs.enabled). */
+    /** Undefined when the stack collects no logs (tier 0, and tier 1 unless logs.enabled). */
     readonly logs?: LogsSettings;
     readonly certificate?:
         | { readonly kind: "lets_encrypt" }

@@ -1,4 +1,4 @@
-// Exposure proof (issue 6, item 6). From the captured Firewall, LoadBalancer, Droplet, DropletAutoscale,
+// Exposure proof. From the captured Firewall, LoadBalancer, Droplet, DropletAutoscale,
 // DatabaseCluster/Replica and DatabaseFirewall resources, computes every (target, port, source) a packet may
 // take in: droplets without a cloud firewall are open on every port to the internet; a droplet with one
 // accepts exactly the union of its firewalls' inbound rules (DigitalOcean denies the rest); an external load

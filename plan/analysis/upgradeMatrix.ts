@@ -1,4 +1,4 @@
-// Upgrade safety matrix (issue 6, item 3). Given the captured resources of a stack before and after a config
+// Upgrade safety matrix. Given the captured resources of a stack before and after a config
 // change, lists what `pulumi up` would create, delete (URN gone) and replace (a force-new input changed, or an
 // input of one fed by a replaced resource), and whether data-bearing resources are touched. The diff is pure;
 // the matrix runs the real program under the recording mocks (in a child process when asked for the README,

@@ -31,7 +31,7 @@ export interface ConfigOverride {
 }
 
 function yamlParse(text: string, file: string): any {
-    // Loaded lazily: the YAML parser costs ~20 ms and the plan's budget is tight (issue 8).
+    // Loaded lazily: the YAML parser costs ~20 ms and the plan's budget is tight.
     const YAML = require("yaml") as typeof import("yaml");
     try {
         return YAML.parse(text);

@@ -60,7 +60,7 @@ export function inventOutputs(
             const password = `${MOCK_PASSWORD_PREFIX}${h}`;
             // DigitalOcean's ports: 25060 for MySQL (and PostgreSQL), 25061 for Valkey.
             const port = inputs.engine === "valkey" ? 25061 : 25060;
-            // Issue 15: OpenSearch speaks HTTPS and comes with OpenSearch Dashboards (the ui* outputs).
+            // OpenSearch speaks HTTPS and comes with OpenSearch Dashboards (the ui* outputs).
             if (inputs.engine === "opensearch") {
                 return {
                     id: uuid,
@@ -96,7 +96,7 @@ export function inventOutputs(
                     database: "defaultdb",
                     uri: `mysql://${user}:${password}@${host}:${port}/defaultdb?ssl-mode=REQUIRED`,
                     privateUri: `mysql://${user}:${password}@private-${host}:${port}/defaultdb?ssl-mode=REQUIRED`,
-                    // Issue 15: the provider's form, https://<host>:<port>/metrics (TF resource_database_cluster.go
+                    // The provider's form, https://<host>:<port>/metrics (TF resource_database_cluster.go
                     // setMetricsEndpoints); port 9273 per DigitalOcean's MySQL monitoring docs.
                     metricsEndpoints: [`https://${host}:9273/metrics`],
                     clusterUrn: `do:dbaas:${uuid}`,

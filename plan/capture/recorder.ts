@@ -143,7 +143,7 @@ export const DEFAULT_MOCK_ACCOUNT: Readonly<MockAccount> = {
     uuid: "00000000-0000-4000-8000-00000000acc7",
 };
 
-/** Answers for the data sources the program reads (issue 15: the log store's CA, the database metrics login). */
+/** Answers for the data sources the program reads (the log store's CA, the database metrics login). */
 function invokeAnswer(token: string, inputs: Record<string, any>): Record<string, unknown> | undefined {
     switch (token) {
         case "digitalocean:index/getDatabaseCa:getDatabaseCa":

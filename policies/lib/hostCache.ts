@@ -1,6 +1,6 @@
 // Deserialize each resource once per request. @pulumi/policy 1.21's analyzer host turns a resource's protobuf
 // properties into JavaScript once for every policy it runs on it: for AnalyzeStack that is the whole stack again for
-// each of the pack's stack policies, most of the pack's host CPU on a large stack (issue 16). The host reads the
+// each of the pack's stack policies, most of the pack's host CPU on a large stack. The host reads the
 // properties through `deserialize.deserializeProperties(struct, false)` with the same Struct object for every policy
 // of one request (protobuf caches the wrappers it hands out), so a WeakMap keyed on that Struct returns the first
 // result to later policies of the same request and forgets it with the request.

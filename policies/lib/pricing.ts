@@ -201,7 +201,7 @@ export function estimateCost(resources: readonly PricedResource[], table: PriceT
                 break;
             }
             case T("databaseCluster:DatabaseCluster"): {
-                // Issue 15: OpenSearch has its own (lower) per-node prices.
+                // OpenSearch has its own (lower) per-node prices.
                 const key = `${inputs.engine === "opensearch" ? "opensearch-node" : "database-node"}/${String(inputs.size)}`;
                 const usd = price(key);
                 const nodes = Number(inputs.nodeCount ?? 1);

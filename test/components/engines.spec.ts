@@ -50,7 +50,7 @@ describe("Load balancer engine: haproxy", () => {
                 "HAProxy obtains its certificate on the host",
             );
             const ips = lbs.map((i) => byName(resources, `webstack-haproxy-ip-${i}`).state.ipAddress);
-            // Issue 15: the metrics records (web droplets' private addresses, from tier 2) are not for the public.
+            // The metrics records (web droplets' private addresses, from tier 2) are not for the public.
             const records = resources
                 .filter((r) => r.type.endsWith("DnsRecord") && inputs(r).name !== "webstack-metrics-web")
                 .map((r) => `${inputs(r).name} ${inputs(r).value}`);
@@ -104,7 +104,7 @@ describe("Autoscaled pools", () => {
             web: { autoscale: { min: 2, max: 6, targetCpu: 70 } },
             app: { autoscale: { min: 3, max: 9 } },
         });
-        // Issue 15: only the monitor is a fixed droplet; with no fixed web droplet it has no web targets to discover.
+        // Only the monitor is a fixed droplet; with no fixed web droplet it has no web targets to discover.
         assert.deepEqual(namesOf(resources, "droplet:Droplet"), ["webstack-monitor-0"]);
         assert.equal(
             namesOf(resources, "dnsRecord:DnsRecord").filter((n) => n.startsWith("webstack-metrics-web")).length,
@@ -133,7 +133,7 @@ describe("Autoscaled pools", () => {
     });
 
     for (const tier of [2, 3]) {
-        it(`pushes an autoscaled web pool's requests per second to the monitor at tier ${tier}: agent in the template, receiver behind a DNS name, firewall from the web tag, the request-rate alerts (issue 15)`, async () => {
+        it(`pushes an autoscaled web pool's requests per second to the monitor at tier ${tier}: agent in the template, receiver behind a DNS name, firewall from the web tag, the request-rate alerts`, async () => {
             const { resources } = await runProgram({
                 ...exampleConfig(tier),
                 adminCidrs: [],

@@ -1,4 +1,4 @@
-// Issue 15: the log store's security-relevant inputs, through the whole program: who may connect, what the
+// The log store's security-relevant inputs, through the whole program: who may connect, what the
 // writer may do, where the sinks write and that every credential-carrying value is a secret.
 import assert from "node:assert/strict";
 import { specialSecretSig } from "@pulumi/pulumi/runtime/rpc";
@@ -8,7 +8,7 @@ import { byName, exampleConfig, runProgram } from "../support/program";
 const inputs = (r: RecordedResource) => plain(r.inputs) as Record<string, any>;
 const isSecret = (v: unknown) => JSON.stringify(v).includes(specialSecretSig);
 
-describe("LogStore (issue 15)", () => {
+describe("LogStore", () => {
     it("creates no log store at tier 1 unless logs.enabled", async () => {
         const { resources } = await runProgram(exampleConfig(1));
         assert.deepEqual(
@@ -85,7 +85,7 @@ describe("LogStore (issue 15)", () => {
     it("makes every droplet's user data a secret that ships to the store", async () => {
         const { resources } = await runProgram(exampleConfig(2));
         const droplets = resources.filter((r) => r.type === "digitalocean:index/droplet:Droplet");
-        assert.equal(droplets.length, 5, "two web, two app and (issue 15, QPS) the monitor");
+        assert.equal(droplets.length, 5, "two web, two app and the monitor");
         for (const d of droplets) {
             assert.ok(isSecret(d.inputs.userData), `${d.name}'s user data is not a secret`);
             assert.match(String(inputs(d).userData), /action\(type="omelasticsearch"/, d.name);

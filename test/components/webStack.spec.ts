@@ -59,7 +59,7 @@ const MONITORING = [
     "UptimeCheck webstack-monitoring-uptime",
     ...["down", "latency", "ssl-expiry"].map((k) => `UptimeAlert webstack-monitoring-uptime-${k}`),
 ];
-/** Issue 15: the log store from tier 2, and a sink from the MySQL cluster. */
+/** The log store from tier 2, and a sink from the MySQL cluster. */
 const LOG_STORE = [
     "Tag webstack-tag-logs",
     "LogStore webstack-logs",
@@ -68,7 +68,7 @@ const LOG_STORE = [
     "DatabaseUser webstack-logs-writer",
     "DatabaseLogsinkOpensearch webstack-logs-sink-mysql",
 ];
-/** Issue 15 (QPS): the monitor droplet, its firewall, and one metrics DNS record per web droplet. */
+/** The monitor droplet, its firewall, and one metrics DNS record per web droplet. */
 const QPS_MONITOR = (web: number) => [
     "Tag webstack-tag-monitor",
     "ServerPool webstack-monitor",
@@ -168,7 +168,7 @@ describe("WebStack: resources per tier", () => {
         const records = resources
             .filter((r) => r.type.endsWith("DnsRecord"))
             .map((r) => `${inputs(r).name} ${inputs(r).value}`);
-        // Issue 15: plus one record per web droplet's private address, which the monitor discovers them by.
+        // Plus one record per web droplet's private address, which the monitor discovers them by.
         const webIps = range(4, (i) => String(byName(resources, `webstack-web-${i}`).state.ipv4AddressPrivate));
         assert.deepEqual(
             sorted(records),
@@ -293,7 +293,7 @@ describe("WebStack: firewalls", () => {
             ],
             outboundRules: outbound,
         });
-        // Issue 15: the monitor serves nothing; SSH from the admins is its one door.
+        // The monitor serves nothing; SSH from the admins is its one door.
         assert.deepEqual(inputs(byName(resources, "webstack-firewall-monitor")), {
             tags: ["webstack-dev-monitor"],
             inboundRules: [ssh],
@@ -598,7 +598,7 @@ describe("WebStack: static assets", () => {
     });
 });
 
-describe("WebStack: secrets and replicas reach the app droplets (issue 13)", () => {
+describe("WebStack: secrets and replicas reach the app droplets", () => {
     it("makes app user data a secret and lists it in additionalSecretOutputs at tier 2", async () => {
         const { resources } = await runProgram(exampleConfig(2));
         const app = byName(resources, "webstack-app-0");

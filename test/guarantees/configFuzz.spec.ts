@@ -1,4 +1,4 @@
-// Config fuzzing (issue 6, item 1): thousands of random and adversarial stack configs through the pure parser,
+// Config fuzzing: thousands of random and adversarial stack configs through the pure parser,
 // and a few hundred through the whole program under the mock engine. Each must end in valid settings (a
 // completed run) or exactly one error listing every problem, one `  - webstack:…` line each — never another
 // exception, a hang (mocha's timeout bounds every run) or an unhandled rejection. Seeds are fixed so a failure
@@ -140,7 +140,7 @@ const PLAUSIBLE: Record<string, fc.Arbitrary<unknown>> = {
         {
             emails: fc.constantFrom(["ops@example.com"], [], ["nope"]),
             slackChannel: fc.constantFrom("#ops", "ops", "#Ops Team"),
-            // Issue 15: the SMTP relay; ports 25 and 465 are refused, as is anything that is not host:port.
+            // The SMTP relay; ports 25 and 465 are refused, as is anything that is not host:port.
             smtpSmarthost: fc.constantFrom(
                 "smtp.sendgrid.net:587",
                 "smtp.mailgun.org:2525",

@@ -1,4 +1,4 @@
-// Issue 13, proof with real parts: the real haproxy and nginx binaries run the configs the program renders, on
+// The real haproxy and nginx binaries run the configs the program renders, on
 // loopback only, in front of a stub app (a Node HTTP server echoing what it received) and a TCP stand-in for the
 // internal load balancer (a Node net proxy, as the internal DigitalOcean LB now forwards TCP). Requests are real:
 // HTTP is redirected to HTTPS, www is served with a certificate valid for its name, the app sees
@@ -115,7 +115,7 @@ function loopbackHaproxy(config: string, httpPort: number, httpsPort: number): s
         .join("\n");
 }
 
-describe("data plane on loopback: haproxy → nginx → TCP internal LB → app (issue 13)", function () {
+describe("data plane on loopback: haproxy → nginx → TCP internal LB → app", function () {
     this.timeout(60000);
     const children: ChildProcess[] = [];
     const servers: net.Server[] = [];

@@ -1,4 +1,4 @@
-// Exposure proof (issue 6, item 6): what each tier's stack lets in from the internet, computed from the
+// Exposure proof: what each tier's stack lets in from the internet, computed from the
 // captured firewalls, load balancers, droplets and database firewalls of the real program.
 import assert from "node:assert/strict";
 import { Captured, Exposure, INTERNET, computeExposure, internetFacing } from "../../plan/analysis/exposure";
@@ -105,7 +105,7 @@ describe("exposure: every tier's stack", function () {
         });
 
         for (const engine of ["managed", "haproxy"]) {
-            it(`tier ${tier} (${engine}): the log store accepts only the tags of the droplets that ship to it (issue 15)`, async () => {
+            it(`tier ${tier} (${engine}): the log store accepts only the tags of the droplets that ship to it`, async () => {
                 const exposures = await exposureOf({ ...exampleConfig(tier), loadBalancer: { engine } });
                 const sources = exposures
                     .filter((e) => e.kind === "database" && e.target === "webstack-logs-cluster")
@@ -120,7 +120,7 @@ describe("exposure: every tier's stack", function () {
             it(`tier ${tier} (${engine}): the database${tier === 3 ? ", its replicas and the cache" : " and its replica"} accept only the app tag (and the database the monitor's)`, async () => {
                 const exposures = await exposureOf({ ...exampleConfig(tier), loadBalancer: { engine } });
                 const data = exposures.filter((e) => e.kind === "database" && e.target !== "webstack-logs-cluster");
-                // Issue 15: the monitor scrapes the MySQL cluster's metrics endpoint; the cache trusts the app alone.
+                // The monitor scrapes the MySQL cluster's metrics endpoint; the cache trusts the app alone.
                 const sourcesOf = (prefix: string) =>
                     [...new Set(data.filter((e) => e.target.startsWith(prefix)).map((e) => e.source))].sort();
                 assert.deepEqual(sourcesOf("webstack-db-"), [APP_TAG, "tag:webstack-dev-monitor"]);
@@ -156,7 +156,7 @@ describe("exposure: every tier's stack", function () {
                         "9113←tag:webstack-dev-monitor",
                     ].sort(),
                 );
-                // Issue 15: the monitor accepts SSH from the admins and nothing else.
+                // The monitor accepts SSH from the admins and nothing else.
                 assert.deepEqual(summary("monitor"), ["22←203.0.113.10/32"]);
                 assert.deepEqual(summary("app"), ["22←203.0.113.10/32", "8080←load balancer webstack-app-lb-0"]);
                 assert.ok(exposures.filter((e) => e.target === "webstack-app-lb-0").every((e) => e.source === "vpc"));

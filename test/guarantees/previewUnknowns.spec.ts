@@ -1,4 +1,4 @@
-// Preview unknowns (issue 6, item 2): each tier's stack captured as in a first `pulumi preview` — ids, IPs, URN
+// Preview unknowns: each tier's stack captured as in a first `pulumi preview` — ids, IPs, URN
 // outputs, hosts, certificate names and every other output the cloud computes unknown — is run through the
 // REAL policy pack over gRPC (plan/policyHost/host.ts, with the pack's default config, where most policies are
 // mandatory). No crash, and no silent pass: every mandatory finding of the same stack with known values is
@@ -59,7 +59,7 @@ interface TierResult {
     previewResources: RecordedResource[];
 }
 
-/** Each tier's example stack, and (issue 15: metrics DNS records at droplets no load balancer fronts) tier 2 with HAProxy. */
+/** Each tier's example stack, and(metrics DNS records at droplets no load balancer fronts) tier 2 with HAProxy. */
 const CASES: [string, Record<string, unknown>][] = [
     ...[0, 1, 2, 3].map((tier): [string, Record<string, unknown>] => [`tier ${tier}`, exampleConfig(tier)]),
     ["tier 2 (haproxy)", { ...exampleConfig(2), loadBalancer: { engine: "haproxy" } }],

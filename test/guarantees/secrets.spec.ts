@@ -1,7 +1,7 @@
-// Secrets (issue 6, item 4): the database passwords and URIs the cloud returns (the mock invents
+// Secrets: the database passwords and URIs the cloud returns (the mock invents
 // `mock-password-<n>`), the Slack webhook, the SMTP relay's password and a custom certificate's private key never appear in plaintext in
 // stack outputs as the plan prints them, in the plan's text/json/markdown output, or in the mock engine's log
-// lines. Issue 13: by default the app's secrets (and a custom certificate for HAProxy) travel in user data,
+// lines. By default the app's secrets (and a custom certificate for HAProxy) travel in user data,
 // which is then a Pulumi secret (encrypted in state, "[secret]" in every rendering) and holds them only in the
 // root-only files cloud-init writes; with `secrets.delivery: manual` no user data holds any secret.
 import assert from "node:assert/strict";
@@ -49,7 +49,7 @@ function secretsOf(resources: RecordedResource[], extra: string[] = []): string[
             const value = r.state[key];
             if (typeof value === "string" && value !== "") found.add(value);
         }
-        // Issue 15: the metrics push password an autoscaled web pool and the monitor hold (when the stack has the push
+        // The metrics push password an autoscaled web pool and the monitor hold (when the stack has the push
         // path), derived from the log writer's.
         const pushes = resources.some((p) => p.type.endsWith("DnsRecord") && p.name.endsWith("-metrics-push"));
         if (

@@ -1,4 +1,4 @@
-// Upgrade safety matrix (issue 6, item 3): every ordered pair of tiers and pool, load balancer, replica and
+// Upgrade safety matrix: every ordered pair of tiers and pool, load balancer, replica and
 // standby count changes, through the real program under the mocks. The database cluster, its replicas, the
 // cache and the bucket are never replaced; an update that deletes one is refused unless allowDataLoss.
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// The seed issues' acceptance table (issue 3), through the exact path reviewers use: `npm run plan` on the
+// The seed issues' acceptance table, through the exact path reviewers use: `npm run plan` on the
 // default stack of each tier (examples/stack.yaml) — the real program under the mock engine, the real
 // pack spawned as a policy host, gRPC — and the set of policy families with mandatory findings.
 import assert from "node:assert/strict";
@@ -24,7 +24,7 @@ async function mandatory(args: string[]): Promise<{ families: string[]; findings
 }
 const describeFinding = (f: Finding) => `${f.policy} on ${f.name || "the stack"}`;
 
-// Issue 7: the same table with the self-managed engine and with autoscale pools (tools/docs/architecture.ts).
+// The same table with the self-managed engine and with autoscale pools (tools/docs/architecture.ts).
 const HAPROXY = HAPROXY_ARGS;
 const AUTOSCALE: Record<number, string[]> = { 1: autoscaleArgs(1), 2: autoscaleArgs(2), 3: autoscaleArgs(3) };
 const HAPROXY_PROD = HAPROXY_PROD_ARGS;
@@ -91,7 +91,7 @@ describe("seed-issues acceptance table through npm run plan (spawned policy host
     });
 });
 
-describe("seed-issues acceptance table per load-balancer engine and with autoscaling (issue 7), through npm run plan", function () {
+describe("seed-issues acceptance table per load-balancer engine and with autoscaling, through npm run plan", function () {
     this.timeout(180000);
     before(() => startEnginePlans());
     const spofSubjects = (r: { findings: Finding[] }) =>

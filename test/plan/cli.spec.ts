@@ -21,7 +21,7 @@ const SNAPSHOT = path.join(__dirname, "__snapshots__", "plan-fixture-dev.md");
 describe("npm run plan (plan/cli.ts), fixture program and pack", function () {
     this.timeout(60000);
     // Every child process this block waits for starts at once (runs are memoized): on two cores the plans
-    // overlap instead of queueing behind one another (issue 8: the suite's time budget).
+    // overlap instead of queueing behind one another(the suite's time budget).
     before(() => {
         void runPlan([...fixtureArgs]);
         void runPlan([...fixtureArgs, "--format", "json"]);

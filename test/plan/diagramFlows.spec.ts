@@ -1,4 +1,4 @@
-// Issue 15: the diagram draws the metric flows, not only the request path. Flows a cloud firewall admits between
+// The diagram draws the metric flows, not only the request path. Flows a cloud firewall admits between
 // pools by tag are dashed edges with their ports (the monitor scraping the web exporters, an autoscale pool pushing
 // to the monitor); a DNS record at a private address is discovery, dashed; request flows stay solid.
 import assert from "node:assert/strict";

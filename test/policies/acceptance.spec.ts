@@ -1,4 +1,4 @@
-// The seed's own issues as the acceptance table (issue #3), on stacks shaped like each tier: the exact
+// The seed's own issues as the acceptance table, on stacks shaped like each tier: the exact
 // set of policies with mandatory findings, with the pack's defaults and with the per-stack configs.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -55,7 +55,7 @@ const expected: Record<string, { families: string[]; policies: string[] }> = {
     prod: { families: [], policies: [] },
 };
 
-describe("acceptance table (issue #3)", () => {
+describe("acceptance table", () => {
     for (const tier of [0, 1, 2, 3, "prod"] as Tier[]) {
         const want = expected[String(tier)];
         it(`reports mandatory findings at tier ${tier} from ${want.families.length > 0 ? want.families.join(", ") : "no family"} only`, async () => {

@@ -1,5 +1,5 @@
 // The pack on stacks built with the self-managed load-balancer engine (HAProxy droplets behind reserved IPs)
-// and with droplet autoscale pools (issue 7): a happy path each, then one mutation per `it`.
+// and with droplet autoscale pools: a happy path each, then one mutation per `it`.
 import assert from "node:assert/strict";
 import * as digitalocean from "@pulumi/digitalocean";
 import {

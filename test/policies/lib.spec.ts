@@ -221,7 +221,7 @@ describe("policy helpers", () => {
     });
 });
 
-describe("policy helpers for the QPS monitor (issue 15)", () => {
+describe("policy helpers for the QPS monitor", () => {
     it("tells VPC and unique-local addresses from public ones", () => {
         for (const ip of ["10.10.1.13", "172.16.0.1", "172.31.255.255", "192.168.1.1", "100.64.0.1", "fd12:3456::1"])
             assert.equal(isPrivateAddress(ip), true, ip);

@@ -1,4 +1,4 @@
-// Issue 15's log policies: every managed database has a log sink, every droplet that serves requests ships its
+// Log policies: every managed database has a log sink, every droplet that serves requests ships its
 // logs. Happy path on the production-like stack, one mutation per case, and stacks built by others.
 import assert from "node:assert/strict";
 import * as digitalocean from "@pulumi/digitalocean";
@@ -26,7 +26,7 @@ const ships = (subject: string) =>
     `${subject} serves requests but its user data installs no log shipper, so its logs stay on the machine and are lost with it; install and configure one (e.g. rsyslog-elasticsearch with an omelasticsearch action, Fluent Bit or Vector).`;
 const NGINX_ONLY = "#cloud-config\npackages:\n  - nginx\nruncmd:\n  - systemctl enable --now nginx\n";
 
-describe("log policies (issue 15)", () => {
+describe("log policies", () => {
     it("report nothing on the production-like stack, with either load balancer engine", async () => {
         for (const policy of [databaseClusterLogSink, dropletLogsShipped]) {
             assert.deepEqual(await violations(policy, prod()), [], policy.name);

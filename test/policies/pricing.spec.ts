@@ -205,9 +205,9 @@ describe("cost of each tier's default stack (examples/stack.yaml), through npm r
     const web = () => P("droplet/s-1vcpu-1gb");
     const app = () => P("droplet/s-1vcpu-2gb");
     const db = () => P("database-node/db-s-1vcpu-2gb");
-    // Issue 15: the one-node OpenSearch log store from tier 2.
+    // The one-node OpenSearch log store from tier 2.
     const logs = () => P("opensearch-node/db-s-1vcpu-2gb");
-    // Issue 15 (QPS): the Prometheus monitor droplet from tier 2.
+    // The Prometheus monitor droplet from tier 2.
     const monitor = () => P("droplet/s-1vcpu-2gb");
 
     it("tier 0: one 2 GB droplet running everything, with its weekly backups (20 % of the droplet)", async () => {
@@ -240,7 +240,7 @@ describe("cost of each tier's default stack (examples/stack.yaml), through npm r
     });
 });
 
-describe("cost per tier per load-balancer engine and with autoscaling (issue 7), through npm run plan", function () {
+describe("cost per tier per load-balancer engine and with autoscaling, through npm run plan", function () {
     this.timeout(180000);
     // The same plans as the acceptance table (test/tools/acceptance.spec.ts): runPlan memoizes by arguments.
     const HAPROXY = HAPROXY_ARGS;
@@ -264,7 +264,7 @@ describe("cost per tier per load-balancer engine and with autoscaling (issue 7),
     // Hand sums from the table: web s-1vcpu-1gb $6, app s-1vcpu-2gb $12, HAProxy s-1vcpu-1gb $6 (loadBalancer.size
     // default), load balancer node $12, MySQL db-s-1vcpu-2gb $30 per node, Valkey db-s-1vcpu-1gb $15, Spaces $5,
     // reserved IPs $0 while assigned, one uptime check free, the OpenSearch log store $19 and the s-1vcpu-2gb monitor
-    // droplet $12 from tier 2 (issue 15).
+    // droplet $12 from tier 2.
     const expected = {
         haproxy: {
             1: 6 + 2 * 6 + 30 + 30 + 0,

@@ -238,7 +238,7 @@ export function tierStack(tier: Tier): Spec[] {
             rules: [{ type: "tag", value: ref("tag-app") }],
         }),
     );
-    // The log store (issue 15): one OpenSearch node (the engine has no standby nodes), trusted by the droplet tags,
+    // The log store: one OpenSearch node (the engine has no standby nodes), trusted by the droplet tags,
     // and a log sink on every managed database.
     specs.push(
         spec(
@@ -450,7 +450,7 @@ export function haproxyUserData(
         "backend acme",
         "    server certbot 127.0.0.1:8888",
     ];
-    // HAProxy logs to /dev/log; a legacy rsyslog rule forwards everything to a collector (issue 15).
+    // HAProxy logs to /dev/log; a legacy rsyslog rule forwards everything to a collector.
     const ship =
         opts.ships === false
             ? ""

@@ -42,7 +42,7 @@ describe("availability model (policies/lib/availability.ts)", () => {
         assert.deepEqual(estimate.singlePoints, ["app", "worker"]);
     });
 
-    describe("a metrics host with a web server in front of its metrics server (issue 15: nginx taking pushed samples)", () => {
+    describe("a metrics host with a web server in front of its metrics server(nginx taking pushed samples)", () => {
         const METRICS = "#cloud-config\npackages:\n  - prometheus\n  - nginx\n";
         const stack = (inbound: Record<string, unknown>[] | undefined) => [
             ...plainDroplets().filter((s) => s.name !== "app" && s.name !== "worker"),

@@ -1,4 +1,4 @@
-// One DigitalOcean account, many stacks (issue 14): the three shipped stacks (deploy.yml deploys them with one
+// One DigitalOcean account, many stacks: the three shipped stacks (deploy.yml deploys them with one
 // token) and two stacks made by `pulumi new` with the template's defaults plan side by side with no overlapping
 // VPC range and no account-wide name owned by two stacks, except what every stack keeps on destroy.
 import assert from "node:assert/strict";

@@ -56,17 +56,6 @@ describe("repository layout", () => {
         assert.deepEqual(cycles, []);
     });
 
-    it("keeps every source file outside test/ under 360 lines, except the policy family lists", () => {
-        // Policy family files are long lists of independent policies (house style: one file per family).
-        const exempt = /^policies\/(spof|tls|monitoring|network|hygiene)\.ts$|^test\//;
-        const long = files
-            .filter((f) => !exempt.test(f))
-            .map((f) => [f, fs.readFileSync(path.join(ROOT, f), "utf8").split("\n").length] as const)
-            .filter(([, n]) => n > 360)
-            .map(([f, n]) => `${f}: ${n} lines`);
-        assert.deepEqual(long, []);
-    });
-
     it("sets the program's config in exactly one place, the one program runner", () => {
         const setters = files.filter(
             (f) =>

@@ -149,7 +149,7 @@ describe("pulumi new template (Pulumi.yaml)", () => {
             .filter(([, p]) => p.default === undefined)
             .map(([k]) => k)
             .sort();
-        // No default alert e-mail: uptime alerts need an e-mail verified on the account, which no default can be (issue 14).
+        // No default alert e-mail: uptime alerts need an e-mail verified on the account, which no default can be.
         assert.deepEqual(required, [
             "digitalocean:token",
             "webstack:alertEmail",

@@ -1,5 +1,5 @@
 // `npm run bench`: the offline plan's, the policy pack's and the test suite's speed as ratios to floors that exist,
-// measured in the same run (issues 8 and 16). Every pair is measured side by side, interleaved, N times; the table
+// measured in the same run. Every pair is measured side by side, interleaved, N times; the table
 // shows medians. Every row prints its goal and PASS/FAIL; report rows are context.
 //
 //   npm run bench -- [--reps N] [--count N] [--quick] [--skip-tests] [--markdown] [--json]

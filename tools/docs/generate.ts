@@ -147,7 +147,7 @@ export async function tierTable(): Promise<string> {
             )
                 ? "OpenSearch log store + log shipping"
                 : "",
-            // Issue 15 (QPS): the monitor droplet (logical name `<name>-monitor-0`) runs Prometheus + Alertmanager.
+            // The monitor droplet (logical name `<name>-monitor-0`) runs Prometheus + Alertmanager.
             docs[i].resources.some(
                 (r) => r.type === "digitalocean:index/droplet:Droplet" && r.name.endsWith("-monitor-0"),
             )

@@ -1,4 +1,4 @@
-// Issue 15: where the monitor's Alertmanager sends the QPS alerts. Exact alertmanager.yml for e-mail through an
+// Where the monitor's Alertmanager sends the QPS alerts. Exact alertmanager.yml for e-mail through an
 // authenticated SMTP relay (alone and beside Slack), checked by the real amtool; the relay's password only in a 0600
 // file that locks the metadata service; and a loopback run of the real Alertmanager that e-mails an alert and its
 // resolution to a stand-in relay on 127.0.0.1, with STARTTLS and AUTH.
@@ -76,7 +76,7 @@ const relocate = (text: string, dir: string) =>
         .split(SLACK_WEBHOOK_PATH)
         .join(path.join(dir, "webhook"));
 
-describe("Alertmanager: alert e-mails through an SMTP relay (issue 15)", () => {
+describe("Alertmanager: alert e-mails through an SMTP relay", () => {
     it("renders e-mail alone: the relay in global, one e-mail per recipient, resolutions too, the password by file", () => {
         assert.equal(
             renderAlertmanagerConfig({ email: EMAIL }),

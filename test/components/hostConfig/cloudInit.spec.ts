@@ -332,7 +332,7 @@ describe("renderCloudInit", () => {
         });
     });
 
-    describe("haproxy (issue 7)", () => {
+    describe("haproxy", () => {
         const tls = rendered(ROLES["haproxy with TLS"]);
         const plain = rendered(ROLES["haproxy without TLS"]);
 

@@ -1,4 +1,4 @@
-// Issue 15: the log shipping every role adds, checked by the real tools (rsyslogd -N1, nginx -t) and, end to
+// The log shipping every role adds, checked by the real tools (rsyslogd -N1, nginx -t) and, end to
 // end, by a loopback run: rsyslogd with the generated config delivers one nginx access-log line to a stand-in
 // OpenSearch bulk endpoint on 127.0.0.1.
 import assert from "node:assert/strict";
@@ -55,7 +55,7 @@ function master(dir: string, dropIn: string): string {
     return file;
 }
 
-describe("log shipping (issue 15)", () => {
+describe("log shipping", () => {
     describe("renderCloudInit with logs", () => {
         it("writes the password root-only, and only into its own file", () => {
             const doc = parse(renderCloudInit(ROLES.web as never, LOGS).replace(/^#cloud-config\n/, "")) as {

@@ -1,4 +1,4 @@
-// Issue 15: QPS from autoscale web pools. Each member runs Prometheus in agent mode and pushes to the monitor's
+// QPS from autoscale web pools. Each member runs Prometheus in agent mode and pushes to the monitor's
 // nginx push listener. Checked by the real tools (promtool --agent, nginx -t via a running nginx, apt's policy
 // engine for the node-exporter pin, cloud-init schema) and, on loopback, by the real agent → nginx → Prometheus
 // path delivering one exporter's counter with the labels the monitor's rules select.
@@ -56,7 +56,7 @@ interface Doc {
 const docOf = (userData: string) => parse(userData.replace(/^#cloud-config\n/, ""), { version: "1.1" }) as Doc;
 const fileOf = (doc: Doc, p: string) => doc.write_files.find((f) => f.path === p);
 
-describe("metrics push from autoscale web pools (issue 15, QPS)", () => {
+describe("metrics push from autoscale web pools", () => {
     it("scrapes the local exporter as job web and remote-writes to the monitor's push name with a password file", () => {
         assert.deepEqual(parse(renderAgentConfig(PUSH)), {
             global: { scrape_interval: "30s" },
@@ -217,7 +217,7 @@ describe("metrics push from autoscale web pools (issue 15, QPS)", () => {
  * file) → a real Prometheus with the receiver flag. Only addresses, paths and timings (scrape every 1 s, send
  * batches after 1 s) are moved; each move is asserted to have happened. Bounded: random free ports, a temp dir, 20 s.
  */
-describe("metrics push on loopback: agent → nginx (basic auth) → Prometheus receiver (issue 15)", function () {
+describe("metrics push on loopback: agent → nginx (basic auth) → Prometheus receiver", function () {
     this.timeout(30000);
     const children: ChildProcess[] = [];
     let exporter: http.Server | undefined;

@@ -1,4 +1,4 @@
-// Issue 15 (QPS): the monitor droplet's Prometheus and Alertmanager configs, checked by the real tools
+// The monitor droplet's Prometheus and Alertmanager configs, checked by the real tools
 // (promtool check config / check rules, amtool check-config), the user data's secret files, and the nginx exporter
 // the web roles add.
 import assert from "node:assert/strict";
@@ -60,7 +60,7 @@ function relocate(text: string, dir: string): string {
         .join(path.join(dir, "webhook"));
 }
 
-describe("monitor droplet configs (issue 15, QPS)", () => {
+describe("monitor droplet configs", () => {
     for (const [label, config] of [
         ["with web, database and Slack", FULL],
         ["with nothing but Prometheus itself", BARE],

@@ -1,4 +1,4 @@
-// Issue 13: app roles that carry their secrets write them into the root-only secrets file and lock the metadata
+// App roles that carry their secrets write them into the root-only secrets file and lock the metadata
 // service (which serves the user data) to root, persistently; HAProxy gets a custom certificate the same way.
 // The rendered documents are checked exactly, and with the real `cloud-init schema`.
 import assert from "node:assert/strict";
@@ -83,7 +83,7 @@ const LOCK_UNIT = [
     "",
 ].join("\n");
 
-describe("secrets delivered in user data (issue 13)", () => {
+describe("secrets delivered in user data", () => {
     it("writes the secrets file root-only, in Docker env-file form, in the final stage", () => {
         assert.deepEqual(fileAt(rendered(SECRET_ROLES["app with secrets"]), DATABASE_SECRETS_PATH), {
             path: "/etc/webstack/secrets/database.env",

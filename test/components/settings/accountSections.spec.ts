@@ -1,4 +1,4 @@
-// The config keys issue 14 added: vpcIpRange's API bounds, dns.zone and dns.records, web.backups, and the
+// The account config keys: vpcIpRange's API bounds, dns.zone and dns.records, web.backups, and the
 // autoscale template's regions. Exact messages: key, value, allowed set, fix.
 import assert from "node:assert/strict";
 import { exampleConfig } from "../../support/program";

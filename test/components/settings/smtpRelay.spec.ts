@@ -1,4 +1,4 @@
-// Issue 15: the authenticated SMTP relay the monitor's Alertmanager e-mails the QPS alerts through
+// The authenticated SMTP relay the monitor's Alertmanager e-mails the QPS alerts through
 // (alerts.smtpSmarthost, alerts.smtpFrom, alerts.smtpUsername and the secret smtpPassword): all or none, only
 // with a monitor and alert e-mails, never on port 25 (DigitalOcean blocks it) or 465, every problem at once.
 import assert from "node:assert/strict";
@@ -27,7 +27,7 @@ const PASSWORD_FIX = "pulumi config set --secret webstack:smtpPassword <the rela
 const NO_MONITOR =
     "applies only to a stack with the monitor droplet, whose Alertmanager sends the alert e-mails (tier 2 and above, or tier 1 with logs.enabled true)";
 
-describe("Stack config: the SMTP relay for alert e-mails (issue 15)", () => {
+describe("Stack config: the SMTP relay for alert e-mails", () => {
     it("resolves the relay beside the alert e-mails", () => {
         assert.deepEqual(parse(withRelay()).alerts, {
             emails: ["ops@example.com"],

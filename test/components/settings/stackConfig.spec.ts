@@ -173,7 +173,7 @@ describe("Stack config: validation messages", () => {
     });
 });
 
-describe("Stack config: secrets delivery and health path (issue 13)", () => {
+describe("Stack config: secrets delivery and health path", () => {
     it("delivers secrets in user data by default", () => {
         assert.equal(parse(exampleConfig(2)).secretsDelivery, "userData");
     });
