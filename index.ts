@@ -5,22 +5,28 @@
 // So no resource is registered before the preflight has passed.
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig } from "./components/settings/stackConfig";
-import { ConfigError, StackSettings } from "./components/settings/stackSettings";
+import { decodeConfig } from "./components/settings/configReader";
+import { parseSettings } from "./components/settings/stackConfig";
+import { ConfigError, NAMESPACE, StackSettings } from "./components/settings/stackSettings";
 import { PreflightError, preflight, preflightWarning } from "./components/settings/preflight";
-import { WebStack } from "./components/webStack";
-import { argsFromStackConfig } from "./components/webStackArgs";
+import { WebStack, type WebStackArgs } from "./components/webStack";
 
 // The SDK marks isConfigSecret @internal, but it is the only way to tell that a key was set with
 // --secret; Config.get uses it for the same purpose.
 const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret(key: string): boolean }).isConfigSecret;
 
-/** The stack's `webstack:*` config, valid as stack config, as settings (for the preflight) and as WebStack args. */
+/**
+ * The stack's `webstack:*` config, decoded once from the CLI's text: WebStack's args, and the settings WebStack
+ * will build from them (the same parser), which the preflight checks first.
+ */
 function loadConfig() {
-    const raw = pulumi.runtime.allConfig();
-    const secretKeys = new Set(Object.keys(raw).filter((key) => isConfigSecret(key)));
+    const values = decodeConfig(pulumi.runtime.allConfig(), NAMESPACE);
+    const encrypted = new Set(Object.keys(values).filter((key) => isConfigSecret(`${NAMESPACE}:${key}`)));
     try {
-        return { settings: parseStackConfig(pulumi.getStack(), raw, secretKeys), args: argsFromStackConfig(raw) };
+        return {
+            settings: parseSettings(pulumi.getStack(), values, encrypted),
+            args: values as unknown as WebStackArgs,
+        };
     } catch (err) {
         // RunError: Pulumi prints the message alone, without a stack trace.
         if (err instanceof ConfigError) throw new pulumi.RunError(err.message);

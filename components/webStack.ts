@@ -20,13 +20,31 @@ import { PoolSettings, StackSettings } from "./settings/stackSettings";
 import { TIER_PROFILES } from "./settings/tiers";
 import { StaticAssets } from "./staticAssets";
 import { Tls } from "./tls";
-import { settingsFromArgs, type WebStackArgs } from "./webStackArgs";
+import { formatProblems } from "./problems";
+import { parseSettings } from "./settings/stackConfig";
+import { ConfigError } from "./settings/stackSettings";
+import type { WebStackArgs } from "./webStackArgs";
 
 export type { WebStackArgs };
 import { createLogStore, shippedUserData } from "./webStackLogs";
 import { createMonitor, observedUserData } from "./webStackMonitor";
 
 export const WEB_PORT = 80;
+
+/**
+ * The settings WebStack builds from: its args (every stack config key, decoded) checked by the stack config's own
+ * parser, every problem reported at once under the component's heading, as a ResourceError without a stack trace.
+ * Secret keys count as encrypted: args are never stored in a stack file in plain text.
+ */
+function settingsOf(resource: pulumi.Resource, name: string, config: object): StackSettings {
+    try {
+        return parseSettings(pulumi.getStack(), config as Record<string, unknown>, new Set(Object.keys(config)));
+    } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        const heading = `Invalid arguments for WebStack "${name}":`;
+        throw new pulumi.ResourceError(`${heading}\n${formatProblems(err.problems)}`, resource, true);
+    }
+}
 
 /** A pool of one role: fixed droplets, or a DigitalOcean autoscale pool. */
 type Pool = { kind: "fixed"; pool: ServerPool } | { kind: "autoscale"; pool: AutoscalePool };
@@ -92,12 +110,13 @@ export class WebStack extends pulumi.ComponentResource {
 
     constructor(name: string, args: WebStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:WebStack", name, {}, opts);
-        const s = settingsFromArgs(this, name, args);
+        const { project: projectName = "webstack", previousDataResources, ...config } = args;
+        const s = settingsOf(this, name, config);
         // Autoscale members join the stack's project through their template; the Project itself is created last,
         // since it lists the stack's other resources (no cycle: it lists no autoscale pool).
         const [projectId, resolveProjectId] = pulumi.deferredOutput<string>();
         const child = { parent: this };
-        const tags = this.createTags(name, args.project ?? "webstack", s);
+        const tags = this.createTags(name, projectName, s);
         const network = new Network(
             `${name}-network`,
             { region: s.region, ipRange: s.vpcIpRange, description: `webstack ${s.stack} (tier ${s.tier})` },
@@ -166,7 +185,7 @@ export class WebStack extends pulumi.ComponentResource {
         const project = new digitalocean.Project(
             `${name}-project`,
             {
-                name: stackTags(args.project ?? "webstack", s.stack).stack,
+                name: stackTags(projectName, s.stack).stack,
                 description: `webstack stack "${s.stack}", tier ${s.tier} (${TIER_PROFILES[s.tier].title})`,
                 purpose: "Web Application",
                 environment: s.environment,
@@ -188,7 +207,7 @@ export class WebStack extends pulumi.ComponentResource {
             ...(!s.database && webPool.kind === "fixed" ? webPool.pool.dropletNames : []),
             ...[data.database, data.cache, data.logs, staticAssets].flatMap((c) => c?.dataResourceNames ?? []),
         ];
-        this.dataResources = pulumi.output(args.previousDataResources).apply((previous) => {
+        this.dataResources = pulumi.output(previousDataResources).apply((previous) => {
             const lost = lostDataResources(previous, dataResources);
             if (lost.length > 0 && !s.allowDataLoss)
                 throw new pulumi.ResourceError(dataLossMessage(s.stack, s.tier, lost), this, true);

@@ -1,20 +1,16 @@
 // The stack config sections about capacity: the web and app pools (fixed or autoscaled), the load balancers, the
-// managed database and the extras (cache, static assets). Defaults come from the tier profile.
+// managed database and the extras (cache, static assets). Bounds and defaults (from the tier profile) are the
+// keys' declarations (configKeys.ts).
 import catalog from "./doCatalog.json";
-import { ConfigReader, quoteAll, show } from "./configReader";
-import {
-    LOAD_BALANCER_ENGINES,
-    HAPROXY_ALGORITHMS,
-    AutoscaleSettings,
-    PoolSettings,
-    StackSettings,
-} from "./stackSettings";
+import type { TierContext } from "./configKeys";
+import { ConfigReader, fieldsOf, quoteAll, show } from "./configReader";
+import { AutoscaleSettings, PoolSettings, StackSettings } from "./stackSettings";
 import { Tier, TierProfile } from "./tiers";
 
-const DROPLET_SIZES = Object.keys(catalog.dropletSizes);
+type Reader = ConfigReader<TierContext>;
 
 /** `web.autoscale` / `app.autoscale`: {min, max, targetCpu} instead of a fixed count. */
-function readAutoscale(r: ConfigReader, role: "web" | "app", region: string): AutoscaleSettings | undefined {
+function readAutoscale(r: Reader, role: "web" | "app", region: string): AutoscaleSettings | undefined {
     const key = `${role}.autoscale`;
     if (!r.given(key)) return undefined;
     // The API's droplet template accepts fewer regions than droplets do (no atl1, ric1): digitalocean/openapi
@@ -24,11 +20,11 @@ function readAutoscale(r: ConfigReader, role: "web" | "app", region: string): Au
             `${r.path(key)}: DigitalOcean autoscale pools are not offered in ${show(region)}; expected a region among ${quoteAll(catalog.autoscaleRegions)}. Fix: pulumi config rm --path '${r.path(key)}', or pulumi config set ${r.path("region")} nyc3`,
         );
     }
-    const value = r.structured(key, ["min", "max", "targetCpu"], "2");
-    const num = (sub: string, fallback: number, min: number, max: number) =>
-        r.integerValue(`${key}.${sub}`, value[sub], fallback, min, max);
-    const min = num("min", 2, 1, 50);
-    const max = num("max", Math.max(min, 10), 1, 50);
+    const fields = fieldsOf(r.spec(key))!;
+    const value = r.structured(key, Object.keys(fields), "2");
+    const num = (sub: string, fallback?: number) => r.field(`${key}.${sub}`, fields[sub], value[sub], fallback);
+    const min = num("min");
+    const max = num("max", Math.max(min, r.defaultOf<number>(fields.max)));
     if (max < min)
         r.problem(
             `${r.path(`${key}.max`)}: must be at least ${role}.autoscale.min (${min}); got ${show(max)}. Fix: ${r.setCmd(`${key}.max`, min)}`,
@@ -38,21 +34,19 @@ function readAutoscale(r: ConfigReader, role: "web" | "app", region: string): Au
             `${r.path(`${role}.count`)}: conflicts with ${role}.autoscale; a pool is either fixed or autoscaled; got ${show(r.get(`${role}.count`))}. Fix: pulumi config rm --path '${r.path(`${role}.count`)}'`,
         );
     }
-    return { min, max, targetCpu: num("targetCpu", 60, 10, 90) };
+    return { min, max, targetCpu: num("targetCpu") };
 }
 
 /** The web pool (the single all-in-one server at tier 0) and, from tier 2, the app pool. */
 export function readPools(
-    r: ConfigReader,
+    r: Reader,
     tier: Tier,
     profile: TierProfile,
     region: string,
 ): { web: PoolSettings & { backups: boolean }; appPool?: PoolSettings } {
-    r.onlyFrom(["web.autoscale"], 1, tier, "tier 0 is one server by design");
-    const size = r.oneOf("web.size", profile.web.size, DROPLET_SIZES, "droplet sizes");
-    // Tier 0's droplet holds the only copy of the data (MySQL runs on it), so DigitalOcean's weekly droplet
-    // backups are on by default there (about 20 % of the droplet's price, plan/report/prices.json).
-    const backups = r.bool("web.backups", tier === 0);
+    r.onlyFrom(["web.autoscale"], tier, "tier 0 is one server by design");
+    const size = r.choice("web.size");
+    const backups = r.flag("web.backups");
     if (backups && r.given("web.autoscale")) {
         r.problem(
             `${r.path("web.backups")}: applies only to a fixed pool; autoscale members are replaced, not restored; got ${show(r.get("web.backups"))}. Fix: pulumi config rm --path '${r.path("web.backups")}'`,
@@ -61,12 +55,18 @@ export function readPools(
     const web =
         tier === 0
             ? {
-                  count: r.integer("web.count", 1, 1, 1, " at tier 0 (one server; choose tier 1 for a pool)"),
+                  count: r.integer(
+                      "web.count",
+                      r.fallback("web.count"),
+                      1,
+                      1,
+                      " at tier 0 (one server; choose tier 1 for a pool)",
+                  ),
                   size,
                   backups,
               }
             : {
-                  count: r.integer("web.count", profile.web.count, 2, 1000, ` at tier ${tier}`),
+                  count: r.int("web.count", ` at tier ${tier}`),
                   size,
                   autoscale: readAutoscale(r, "web", region),
                   backups,
@@ -76,17 +76,17 @@ export function readPools(
             `${r.path("web.size")}: must have at least 2 GB of memory at tier 0 (nginx, the app and MySQL share the droplet); got ${show(size)}. Fix: pulumi config set --path '${r.path("web.size")}' s-1vcpu-2gb`,
         );
     }
-    r.onlyFrom(["app.count", "app.size", "app.autoscale"], 2, tier, "web and app servers share droplets below tier 2");
+    r.onlyFrom(["app.count", "app.size", "app.autoscale"], tier, "web and app servers share droplets below tier 2");
     const appPool = profile.app && {
-        count: r.integer("app.count", profile.app.count, 2, 1000, ` at tier ${tier}`),
-        size: r.oneOf("app.size", profile.app.size, DROPLET_SIZES, "droplet sizes"),
+        count: r.int("app.count", ` at tier ${tier}`),
+        size: r.choice("app.size"),
         autoscale: readAutoscale(r, "app", region),
     };
     return { web, appPool };
 }
 
 export function readLoadBalancer(
-    r: ConfigReader,
+    r: Reader,
     tier: Tier,
     profile: TierProfile,
     web: PoolSettings,
@@ -99,13 +99,12 @@ export function readLoadBalancer(
             "loadBalancer.algorithm",
             "loadBalancer.size",
         ],
-        1,
         tier,
         "tier 0 has no load balancer",
     );
     if (!profile.loadBalancer) return undefined;
-    const engine = r.oneOf("loadBalancer.engine", "managed", LOAD_BALANCER_ENGINES);
-    const count = r.integer("loadBalancer.count", profile.loadBalancer.count, 1, 10, ` at tier ${tier}`);
+    const engine = r.choice<"managed" | "haproxy">("loadBalancer.engine");
+    const count = r.int("loadBalancer.count", ` at tier ${tier}`);
     if (engine === "managed") {
         for (const key of ["loadBalancer.algorithm", "loadBalancer.size"]) {
             if (r.given(key)) {
@@ -114,7 +113,7 @@ export function readLoadBalancer(
                 );
             }
         }
-        return { engine, count, sizeUnit: r.integer("loadBalancer.sizeUnit", profile.loadBalancer.sizeUnit, 1, 200) };
+        return { engine, count, sizeUnit: r.int("loadBalancer.sizeUnit") };
     }
     if (r.given("loadBalancer.sizeUnit")) {
         r.problem(
@@ -129,21 +128,20 @@ export function readLoadBalancer(
     return {
         engine,
         count,
-        size: r.oneOf("loadBalancer.size", "s-1vcpu-1gb", DROPLET_SIZES, "droplet sizes"),
-        algorithm: r.oneOf("loadBalancer.algorithm", "roundrobin", HAPROXY_ALGORITHMS),
+        size: r.choice("loadBalancer.size"),
+        algorithm: r.choice("loadBalancer.algorithm"),
     };
 }
 
-export function readDatabase(r: ConfigReader, tier: Tier, profile: TierProfile): StackSettings["database"] {
+export function readDatabase(r: Reader, tier: Tier, profile: TierProfile): StackSettings["database"] {
     r.onlyFrom(
         ["database.size", "database.standbyNodes", "database.readReplicas", "database.protect"],
-        1,
         tier,
         "MySQL runs on the droplet at tier 0",
     );
     if (!profile.database) return undefined;
-    const standbyNodes = r.integer("database.standbyNodes", profile.database.standbyNodes, 0, 2);
-    const size = r.oneOf("database.size", profile.database.size, catalog.mysqlSizesByNodeCount["1"], "MySQL plans");
+    const standbyNodes = r.int("database.standbyNodes");
+    const size = r.choice("database.size");
     if (standbyNodes > 0 && (catalog.databaseMemoryGb as Record<string, number>)[size] < 2) {
         r.problem(
             `${r.path("database.standbyNodes")}: standby nodes need a plan with at least 2 GB of memory; got ${standbyNodes} standby node(s) on ${show(size)}. Fix: pulumi config set --path '${r.path("database.size")}' db-s-1vcpu-2gb`,
@@ -152,32 +150,21 @@ export function readDatabase(r: ConfigReader, tier: Tier, profile: TierProfile):
     return {
         size,
         standbyNodes,
-        readReplicas: r.integer("database.readReplicas", profile.database.readReplicas, 0, 5),
-        protect: r.bool("database.protect", true),
+        readReplicas: r.int("database.readReplicas"),
+        protect: r.flag("database.protect"),
     };
 }
 
 /** The Valkey cache (tier 2+) and the Spaces + CDN static assets (tier 1+, in a Spaces region). */
-export function readExtras(r: ConfigReader, tier: Tier, profile: TierProfile, region: string) {
+export function readExtras(r: Reader, tier: Tier, region: string) {
     r.onlyFrom(
         ["cache.enabled", "cache.size"],
-        2,
         tier,
         "the cache is trusted by the app servers' tag, which exists from tier 2",
     );
-    const cache =
-        tier >= 2 && r.bool("cache.enabled", profile.cache !== undefined)
-            ? {
-                  size: r.oneOf(
-                      "cache.size",
-                      profile.cache?.size ?? "db-s-1vcpu-1gb",
-                      catalog.valkeySizesByNodeCount["1"],
-                      "Valkey plans",
-                  ),
-              }
-            : undefined;
-    r.onlyFrom(["staticAssets.enabled"], 1, tier, "static assets are served beside a load balanced site");
-    const staticAssets = tier >= 1 && r.bool("staticAssets.enabled", profile.staticAssets);
+    const cache = tier >= 2 && r.flag("cache.enabled") ? { size: r.choice("cache.size") } : undefined;
+    r.onlyFrom(["staticAssets.enabled"], tier, "static assets are served beside a load balanced site");
+    const staticAssets = tier >= 1 && r.flag("staticAssets.enabled");
     if (staticAssets && !catalog.spacesRegions.includes(region)) {
         r.problem(
             `${r.path("region")}: Spaces (static assets) is not offered in ${show(region)}; expected ${quoteAll(catalog.spacesRegions)}. Fix: pulumi config set ${r.path("region")} nyc3, or pulumi config set --path '${r.path("staticAssets.enabled")}' false`,

@@ -1,6 +1,8 @@
-// Reads one namespace of Pulumi stack config as the CLI passes it (scalars as text, structured values as JSON)
-// and collects every problem in the house format: `<key>: <what is wrong>; got "<value>". Fix: <command>`.
-// Pure: config.ts builds the settings with it; nothing here knows webstack's keys beyond what it is given.
+// Reads one namespace of Pulumi stack config, decoded from the text the CLI passes (scalars as text, structured
+// values as JSON) once, and collects every problem in the house format:
+// `<key>: <what is wrong>; got "<value>". Fix: <command>`. Pure: stackConfig.ts builds the settings with it from
+// the key declaration (configKeys.ts); nothing here knows webstack's keys beyond what it is given.
+import type { Bounds } from "./limits";
 
 /** A key as printed in a problem: control characters (line breaks, tabs) escaped, so a problem stays on one line. */
 export const keyLabel = (key: string): string =>
@@ -29,49 +31,120 @@ function decode(text: string): unknown {
     }
 }
 
+/**
+ * The keys of one namespace of the config the CLI hands a program (`{"webstack:tier": "2"}`), without the
+ * namespace, each value decoded once: what a program passes as a component's args (`{tier: 2}`).
+ */
+export function decodeConfig(raw: Readonly<Record<string, string>>, namespace: string): Record<string, unknown> {
+    const values: Record<string, unknown> = {};
+    for (const [fullKey, text] of Object.entries(raw)) {
+        if (!fullKey.startsWith(`${namespace}:`)) continue;
+        // Defined, not assigned: a key named "__proto__" must stay a key (and be reported unknown).
+        const key = fullKey.slice(namespace.length + 1);
+        Object.defineProperty(values, key, {
+            value: decode(text),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+        });
+    }
+    return values;
+}
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
     typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The keys a namespace accepts: key → its sub-keys for a structured key, or null for a scalar or list key. */
 export type KeySchema = Readonly<Record<string, readonly string[] | null>>;
 
-export class ConfigReader {
+/** A default value. */
+export type Scalar = string | number | boolean;
+
+/** A key's value type: a scalar, one of a closed set of values, an object of fields, or a list of such objects. */
+export type KeyType =
+    | "integer"
+    | "string"
+    | "boolean"
+    | "string[]"
+    | { readonly choice: string; readonly values: readonly (string | number)[] }
+    | { readonly object: ObjectType<any> }
+    | { readonly listOf: ObjectType<any> };
+
+/** An object type of a key's value: named (it becomes an interface and a schema type) and documented. */
+export interface ObjectType<C> {
+    readonly name: string;
+    readonly doc: string;
+    readonly fields: Readonly<Record<string, KeySpec<C>>>;
+}
+
+/** Everything about one key (or one field of an object type); `C` is what defaults depend on (the tier). */
+export interface KeySpec<C> {
+    /** One sentence: what the key does, its units, exclusions. */
+    readonly doc: string;
+    readonly type: KeyType;
+    /** An integer's allowed range. */
+    readonly bounds?: Bounds;
+    /** The text values a string key accepts, when too many or too changeable for a schema enum (regions, sizes). */
+    readonly choices?: readonly string[];
+    /** How a long list of `choices` is named in a problem ("droplet sizes"). */
+    readonly what?: string;
+    /** The value when the key is unset, or how the context decides it (undefined: none). */
+    readonly default?: Scalar | ((context: C) => Scalar | undefined);
+    /** Whether the key must be set (a function: only in some contexts, such as a tier). */
+    readonly required?: true | ((context: C) => boolean);
+    /** The tier the key applies from: setting it below is a problem. */
+    readonly from?: number;
+    /** The value must be stored encrypted; `shape` gives a stand-in of the value's shape around a text. */
+    readonly secret?: { readonly shape?: (standIn: string) => string };
+}
+
+/** A namespace's keys, in documentation order. */
+export type Declaration<C> = Readonly<Record<string, KeySpec<C>>>;
+
+/** The fields of a key whose value is an object, or undefined. */
+export const fieldsOf = <C>(spec: KeySpec<C> | undefined): Readonly<Record<string, KeySpec<C>>> | undefined =>
+    spec && typeof spec.type === "object" && "object" in spec.type ? spec.type.object.fields : undefined;
+
+export class ConfigReader<C> {
     /** Every problem found so far, in the order found. */
     readonly problems: string[] = [];
     /** Decoded values of the known top-level keys. */
     readonly values: Record<string, unknown> = {};
     private readonly objects: Record<string, Record<string, unknown>> = {};
+    /** What the declared defaults depend on, once known (the tier is read first: every default depends on it). */
+    context?: C;
 
     /**
-     * Decodes `raw` (full keys such as "webstack:tier"), reporting unknown keys and sub-keys, structured keys
-     * given as something else than an object, and `secretKeys` stored in plain text. `normalize` may rewrite
-     * decoded values before the structure is checked.
+     * Takes decoded `values` (keys without the namespace), reporting unknown keys and sub-keys, structured keys
+     * given as something else than an object, and secret keys not among `encrypted`. `normalize` may rewrite
+     * values before the structure is checked.
      */
     constructor(
         readonly namespace: string,
-        raw: Readonly<Record<string, string>>,
-        keys: KeySchema,
+        values: Readonly<Record<string, unknown>>,
+        private readonly declaration: Declaration<C>,
         encrypted: ReadonlySet<string>,
-        secretKeys: readonly string[],
         normalize: (values: Record<string, unknown>) => void = () => undefined,
     ) {
-        for (const [fullKey, text] of Object.entries(raw)) {
-            if (!fullKey.startsWith(`${namespace}:`)) continue;
-            const key = fullKey.slice(namespace.length + 1);
-            if (!Object.hasOwn(keys, key)) {
+        const keys = Object.keys(declaration);
+        for (const [key, value] of Object.entries(values)) {
+            if (value === undefined) continue;
+            if (!Object.hasOwn(declaration, key)) {
+                const fullKey = this.path(key);
                 this.problem(
-                    `${keyLabel(fullKey)}: unknown key; allowed keys are ${quoteAll(Object.keys(keys))}. Fix: pulumi config rm ${shellKey(fullKey)}`,
+                    `${keyLabel(fullKey)}: unknown key; allowed keys are ${quoteAll(keys)}. Fix: pulumi config rm ${shellKey(fullKey)}`,
                 );
                 continue;
             }
-            this.values[key] = decode(text);
+            this.values[key] = value;
         }
         normalize(this.values);
-        for (const [key, subKeys] of Object.entries(keys)) {
-            if (subKeys) this.objects[key] = this.structured(key, subKeys);
+        for (const [key, spec] of Object.entries(declaration)) {
+            const fields = fieldsOf(spec);
+            if (fields) this.objects[key] = this.structured(key, Object.keys(fields));
         }
-        for (const key of secretKeys) {
-            if (this.values[key] !== undefined && !encrypted.has(this.path(key))) {
+        for (const key of keys.filter((k) => declaration[k].secret)) {
+            if (this.values[key] !== undefined && !encrypted.has(key)) {
                 this.problem(
                     `${this.path(key)}: must be stored encrypted; it is in plain text. Fix: pulumi config set --secret ${this.path(key)} <value>`,
                 );
@@ -81,6 +154,50 @@ export class ConfigReader {
 
     problem(text: string): void {
         this.problems.push(text);
+    }
+
+    /** The declaration of "key" or "key.sub". */
+    spec(key: string): KeySpec<C> {
+        const [top, sub] = key.split(".");
+        const spec = sub === undefined ? this.declaration[top] : fieldsOf(this.declaration[top])?.[sub];
+        if (!spec) throw new Error(`no declared config key "${key}"`);
+        return spec;
+    }
+
+    /** A spec's default in the current context. */
+    defaultOf<T>(spec: KeySpec<C>): T {
+        const d = spec.default;
+        if (typeof d !== "function") return d as T;
+        if (this.context === undefined) throw new Error("a declared default was read before its context");
+        return (d as (context: C) => T)(this.context);
+    }
+
+    /** The declared default of "key" or "key.sub". */
+    fallback<T>(key: string): T {
+        return this.defaultOf<T>(this.spec(key));
+    }
+
+    /** An integer within the key's declared bounds, or its declared default. */
+    int(key: string, context = ""): number {
+        const spec = this.spec(key);
+        return this.integer(key, this.fallback(key), spec.bounds!.min, spec.bounds!.max, context);
+    }
+
+    /** One of the key's declared values (a choice, or its `choices`), or its declared default. */
+    choice<T extends string>(key: string): T {
+        const spec = this.spec(key);
+        const allowed = typeof spec.type === "object" && "values" in spec.type ? spec.type.values : spec.choices;
+        return this.oneOf(key, this.fallback<T>(key), allowed as readonly T[], spec.what);
+    }
+
+    /** True or false, or the key's declared default. */
+    flag(key: string): boolean {
+        return this.bool(key, this.fallback(key));
+    }
+
+    /** An integer field of an object read already (`web.autoscale.min`), within its declared bounds. */
+    field(key: string, spec: KeySpec<C>, value: unknown, fallback = this.defaultOf<number>(spec)): number {
+        return this.integerValue(key, value, fallback, spec.bounds!.min, spec.bounds!.max);
     }
 
     /** "webstack:web.count" for "web.count". */
@@ -197,9 +314,10 @@ export class ConfigReader {
         return out;
     }
 
-    /** Reports a key set below the tier it applies from. */
-    onlyFrom(keys: readonly string[], minTier: number, tier: number, why: string): void {
+    /** Reports each key set below the tier its declaration says it applies from. */
+    onlyFrom(keys: readonly string[], tier: number, why: string): void {
         for (const key of keys) {
+            const minTier = this.spec(key).from ?? 0;
             if (tier < minTier && this.given(key)) {
                 this.problem(
                     `${this.path(key)}: applies only at tier ${minTier} and above (${why}); got ${show(this.get(key))} at tier ${tier}. Fix: pulumi config rm --path '${this.path(key)}'`,

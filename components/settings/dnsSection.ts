@@ -1,18 +1,23 @@
 // The stack config section about DNS: whether the stack creates the zone or adds its records to a zone that
 // already exists at DigitalOcean, and the extra records (MX, TXT, CAA, …) a live domain needs besides the site's.
-import { ConfigReader, quoteAll, show } from "./configReader";
-import { CAA_TAGS, DNS_RECORD_TYPES, DNS_ZONE_MODES, DnsRecordSettings, DnsSettings } from "./stackSettings";
+import { CaaTag, DnsRecordType, valuesOf } from "./choices";
+import type { TierContext } from "./configKeys";
+import { ConfigReader as Reader, type KeySpec, quoteAll, show } from "./configReader";
+import { DnsRecordSettings, DnsSettings } from "./stackSettings";
+
+type ConfigReader = Reader<TierContext>;
+const DNS_RECORD_TYPES = valuesOf(DnsRecordType);
+const CAA_TAGS = valuesOf(CaaTag);
 
 /** A name relative to the zone: "@" or dot-separated labels (letters, digits, "-", "_" for _dmarc, _domainkey, …). */
 const RELATIVE_NAME = /^(@|(?!-)[a-z0-9_-]{1,63}(?<!-)(\.(?!-)[a-z0-9_-]{1,63}(?<!-))*)$/;
 /** The names the stack's own A records use: an extra record there would clash with them. */
 const SITE_NAMES = ["@", "www"];
-const RECORD_KEYS = ["type", "name", "value", "ttl", "priority", "flags", "tag"];
 const EXAMPLE = `'[{"type":"CAA","name":"@","value":"letsencrypt.org","flags":0,"tag":"issue"}]'`;
 
 /** `dns.zone` (create | existing) and `dns.records`. */
 export function readDns(r: ConfigReader): DnsSettings {
-    const zone = r.oneOf("dns.zone", "create", DNS_ZONE_MODES);
+    const zone = r.choice<DnsSettings["zone"]>("dns.zone");
     const value = r.get("dns.records");
     if (value === undefined) return { zone, records: [] };
     const fix = `pulumi config set --path '${r.path("dns.records")}' --json ${EXAMPLE}`;
@@ -30,8 +35,17 @@ export function readDns(r: ConfigReader): DnsSettings {
     return { zone, records };
 }
 
+/** The fields of one record, as declared (configKeys.ts DnsRecordOptions). */
+function recordFields(r: ConfigReader): Readonly<Record<string, KeySpec<TierContext>>> {
+    const type = r.spec("dns.records").type;
+    if (typeof type !== "object" || !("listOf" in type)) throw new Error("dns.records is declared a list of records");
+    return type.listOf.fields;
+}
+
 function readRecord(r: ConfigReader, key: string, item: unknown, fix: string): DnsRecordSettings | undefined {
     const path = r.path(key);
+    const fields = recordFields(r);
+    const RECORD_KEYS = Object.keys(fields);
     if (typeof item !== "object" || item === null || Array.isArray(item)) {
         r.problem(`${path}: expected an object with keys ${quoteAll(RECORD_KEYS)}; got ${show(item)}. Fix: ${fix}`);
         return undefined;
@@ -61,19 +75,19 @@ function readRecord(r: ConfigReader, key: string, item: unknown, fix: string): D
             `${path}.value: expected the record's data as non-empty text (at most 2048 characters); got ${show(value)}. Fix: ${fix}`,
         );
     }
-    const ttl = r.integerValue(`${key}.ttl`, rec.ttl, 1800, 30, 86400);
+    const ttl = r.field(`${key}.ttl`, fields.ttl, rec.ttl);
     let priority: number | undefined;
     let flags: number | undefined;
     let tag: DnsRecordSettings["tag"];
     // MX needs a priority; CAA a flags byte and a tag ("An unsigned integer between 0-255", "issue", "issuewild" or
     // "iodef": digitalocean/openapi specification/resources/domains/models/domain_record.yml).
-    if (type === "MX") priority = requiredInteger(r, key, "priority", rec.priority, 0, 65535, 10, fix);
+    if (type === "MX") priority = requiredInteger(r, key, "priority", rec.priority, fields.priority, 10, fix);
     else if (rec.priority !== undefined)
         r.problem(
             `${path}.priority: applies only to MX records; got ${show(rec.priority)} on a ${show(type)} record. Fix: ${fix}`,
         );
     if (type === "CAA") {
-        flags = requiredInteger(r, key, "flags", rec.flags, 0, 255, 0, fix);
+        flags = requiredInteger(r, key, "flags", rec.flags, fields.flags, 0, fix);
         if (!CAA_TAGS.includes(rec.tag as DnsRecordSettings["tag"] & string)) {
             r.problem(
                 `${path}.tag: expected ${quoteAll(CAA_TAGS)} on a CAA record; got ${show(rec.tag ?? null)}. Fix: ${fix}`,
@@ -98,16 +112,16 @@ function requiredInteger(
     key: string,
     sub: string,
     value: unknown,
-    min: number,
-    max: number,
+    spec: KeySpec<TierContext>,
     example: number,
     fix: string,
 ): number {
+    const { min, max } = spec.bounds!;
     if (value === undefined) {
         r.problem(
             `${r.path(`${key}.${sub}`)}: required on a ${sub === "priority" ? "MX" : "CAA"} record, an integer from ${min} to ${max} such as ${example}; got nothing. Fix: ${fix}`,
         );
         return example;
     }
-    return r.integerValue(`${key}.${sub}`, value, example, min, max);
+    return r.field(`${key}.${sub}`, spec, value, example);
 }

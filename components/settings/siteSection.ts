@@ -1,14 +1,11 @@
 // The stack config sections about the site itself: tier, region, domain, access, alert targets, the app to run
 // and its certificate. Each reader reports its problems on the ConfigReader and returns its part of StackSettings.
-import catalog from "./doCatalog.json";
-import { ConfigReader, quoteAll, show } from "./configReader";
+import type { TierContext } from "./configKeys";
+import { ConfigReader as Reader, quoteAll, show } from "./configReader";
 import { REFUSED_SMTP_PORTS, isSmtpCredential, smarthostParts } from "../hostConfig/alertmanager";
 import { EMAIL_PATTERN, isImageReference } from "../hostConfig/checks";
-import { HEALTH_CHECK_PATH, HEALTH_PATH_PATTERN } from "../hostConfig/types";
+import { HEALTH_PATH_PATTERN } from "../hostConfig/types";
 import {
-    ENVIRONMENTS,
-    CERTIFICATE_KINDS,
-    SECRETS_DELIVERIES,
     type LogsSettings,
     PoolSettings,
     SecretsDelivery,
@@ -16,6 +13,8 @@ import {
     StackSettings,
 } from "./stackSettings";
 import { TIERS, Tier, TierProfile } from "./tiers";
+
+type ConfigReader = Reader<TierContext>;
 
 const DNS_NAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
 const FINGERPRINT = /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/;
@@ -56,7 +55,7 @@ export function readTier(r: ConfigReader): Tier {
 
 /** Region, domain, environment, VPC range, SSH keys and admin CIDRs. */
 export function readSite(r: ConfigReader) {
-    const region = r.oneOf("region", "nyc3", catalog.regions, "regions");
+    const region = r.choice("region");
     const domainValue = r.values.domain;
     let domain = "example.com";
     if (domainValue === undefined) {
@@ -70,7 +69,7 @@ export function readSite(r: ConfigReader) {
     } else {
         domain = domainValue;
     }
-    const environment = r.oneOf("environment", "Development", ENVIRONMENTS);
+    const environment = r.choice<StackSettings["environment"]>("environment");
 
     // Unset: DigitalOcean allocates "a /20 network range ... that won't conflict with other VPC networks in your
     // account" and keeps it for the VPC's life (digitalocean/openapi specification/resources/vpcs/models/vpc.yml
@@ -289,9 +288,9 @@ export function readApp(r: ConfigReader): StackSettings["app"] {
         );
     }
     return {
-        image: valid ? image : "ghcr.io/nginxinc/nginx-unprivileged:stable",
-        port: r.integer("app.port", 8080, 1024, 65535, " (not 80, which nginx uses)"),
-        healthPath: pathValid ? healthPath : HEALTH_CHECK_PATH,
+        image: valid ? image : r.fallback<string>("app.image"),
+        port: r.int("app.port", " (not 80, which nginx uses)"),
+        healthPath: pathValid ? healthPath : r.fallback<string>("app.healthPath"),
     };
 }
 
@@ -306,7 +305,7 @@ export function readSecretsDelivery(
     loadBalancer: StackSettings["loadBalancer"],
     certificate: StackSettings["certificate"],
 ): SecretsDelivery {
-    const delivery = r.oneOf("secrets.delivery", "userData", SECRETS_DELIVERIES);
+    const delivery = r.choice<SecretsDelivery>("secrets.delivery");
     if (delivery !== "manual") return delivery;
     const fix = `Fix: pulumi config set --path '${r.path("secrets.delivery")}' userData`;
     const autoscaled: [string, PoolSettings | undefined][] = [
@@ -331,12 +330,11 @@ export function readSecretsDelivery(
 export function readCertificate(r: ConfigReader, tier: Tier, profile: TierProfile): StackSettings["certificate"] {
     r.onlyFrom(
         ["certificate.kind", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain"],
-        2,
         tier,
         "TLS is terminated at the load balancer from tier 2",
     );
     if (!profile.tls) return undefined;
-    const kind = r.oneOf("certificate.kind", "lets_encrypt", CERTIFICATE_KINDS);
+    const kind = r.choice<"lets_encrypt" | "custom">("certificate.kind");
     const { tlsPrivateKey, tlsCertificate, tlsCertificateChain } = r.values;
     if (kind === "lets_encrypt") {
         for (const name of ["tlsPrivateKey", "tlsCertificate", "tlsCertificateChain"]) {

@@ -1,21 +1,18 @@
 // What a stack's configuration resolves to: the settings WebStack builds from, and the error that lists every
 // problem with the configuration.
 import { formatProblems } from "../problems";
-import type { Tier } from "./tiers";
+import type {
+    CaaTag,
+    DnsRecordType,
+    DnsZoneMode,
+    Environment,
+    HaproxyAlgorithm,
+    SecretsDelivery,
+    Tier,
+} from "./choices";
 
+export type { Environment, SecretsDelivery };
 export const NAMESPACE = "webstack";
-export const ENVIRONMENTS = ["Development", "Staging", "Production"] as const;
-export const CERTIFICATE_KINDS = ["lets_encrypt", "custom"] as const;
-export const LOAD_BALANCER_ENGINES = ["managed", "haproxy"] as const;
-export const HAPROXY_ALGORITHMS = ["roundrobin", "leastconn"] as const;
-export const DNS_ZONE_MODES = ["create", "existing"] as const;
-/** Record types `dns.records` accepts (digitalocean/openapi domains/models/domain_record_types.yml, less SOA and SRV). */
-export const DNS_RECORD_TYPES = ["A", "AAAA", "CAA", "CNAME", "MX", "NS", "TXT"] as const;
-/** CAA tags (digitalocean/openapi domains/models/domain_record.yml `tag`). */
-export const CAA_TAGS = ["issue", "issuewild", "iodef"] as const;
-/** How the app's secrets reach app droplets: in secret user data (default), or by hand. */
-export const SECRETS_DELIVERIES = ["userData", "manual"] as const;
-export type SecretsDelivery = (typeof SECRETS_DELIVERIES)[number];
 
 /** A DigitalOcean droplet autoscale pool instead of a fixed count. */
 export interface AutoscaleSettings {
@@ -30,11 +27,10 @@ export interface PoolSettings {
     readonly size: string;
     readonly autoscale?: AutoscaleSettings;
 }
-export type Environment = (typeof ENVIRONMENTS)[number];
 
 /** One extra record of `dns.records` (MX, TXT, CAA, …), created in the zone beside the site's A records. */
 export interface DnsRecordSettings {
-    readonly type: (typeof DNS_RECORD_TYPES)[number];
+    readonly type: DnsRecordType;
     /** "@" for the apex, or a name relative to the zone ("mail", "_dmarc"). */
     readonly name: string;
     readonly value: string;
@@ -44,12 +40,12 @@ export interface DnsRecordSettings {
     readonly priority?: number;
     /** CAA only: flags 0-255 and the tag. */
     readonly flags?: number;
-    readonly tag?: (typeof CAA_TAGS)[number];
+    readonly tag?: CaaTag;
 }
 
 /** The DNS zone: created by the stack (and kept on destroy), or an existing zone the stack adds records to. */
 export interface DnsSettings {
-    readonly zone: (typeof DNS_ZONE_MODES)[number];
+    readonly zone: DnsZoneMode;
     readonly records: readonly DnsRecordSettings[];
 }
 
@@ -102,7 +98,7 @@ export interface StackSettings {
               readonly engine: "haproxy";
               readonly count: number;
               readonly size: string;
-              readonly algorithm: (typeof HAPROXY_ALGORITHMS)[number];
+              readonly algorithm: HaproxyAlgorithm;
           };
     readonly database?: {
         readonly size: string;

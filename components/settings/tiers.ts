@@ -1,8 +1,10 @@
 // The four tiers of the seed design, as data. Each tier reproduces its seed task faithfully (so the task's
 // "Issues" are really present); the seed's "Possible improvements" are config overrides on top.
 
-export type Tier = 0 | 1 | 2 | 3;
-export const TIERS: readonly Tier[] = [0, 1, 2, 3];
+import { Tier, valuesOf } from "./choices";
+
+export type { Tier };
+export const TIERS: readonly Tier[] = valuesOf(Tier);
 
 /** What a tier builds by default. Every number here can be overridden in stack config. */
 export interface TierProfile {

@@ -6,10 +6,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { formatProblems } from "../../components/problems";
-import { CONFIG_DOCS, CONFIG_PATHS } from "../../components/settings/configKeys";
-import { parseStackConfig } from "../../components/settings/stackConfig";
+import { CONFIG_DOCS, CONFIG_PATHS, specOf } from "../../components/settings/configKeys";
+import type { KeyType } from "../../components/settings/configReader";
+import { parseSettings } from "../../components/settings/stackConfig";
 import { ConfigError } from "../../components/settings/stackSettings";
-import { encodeArgs, type WebStackArgs } from "../../components/webStackArgs";
+import type { WebStackArgs } from "../../components/webStackArgs";
 import { SECRET_OUTPUTS } from "../../components/package/webStackProvider";
 import { RecordedResource, isSecret, redact } from "../../plan/capture/recorder";
 import { ComponentHost } from "../support/componentHost";
@@ -20,57 +21,25 @@ import { APP_USER_PRIVILEGES_WARNING } from "../../components/database";
 const TOKEN = "webstack:index:WebStack";
 const DOC = path.resolve(__dirname, "..", "..", "docs", "component-package.md");
 
-/** The schema type of every config key, as a program in another language sees it. */
-const EXPECTED_TYPES: Record<string, string> = {
-    tier: "number",
-    region: "string",
-    domain: "string",
-    environment: "string",
-    vpcIpRange: "string",
-    sshKeys: "string[]",
-    adminCidrs: "string[]",
-    "alerts.emails": "string[]",
-    "alerts.slackChannel": "string",
-    "alerts.smtpSmarthost": "string",
-    "alerts.smtpFrom": "string",
-    "alerts.smtpUsername": "string",
-    alertEmail: "string",
-    slackWebhookUrl: "string",
-    smtpPassword: "string",
-    "app.image": "string",
-    "app.port": "number",
-    "app.healthPath": "string",
-    "app.count": "number",
-    "app.size": "string",
-    "app.autoscale": "AutoscaleOptions",
-    "web.count": "number",
-    "web.size": "string",
-    "web.autoscale": "AutoscaleOptions",
-    "web.backups": "boolean",
-    "database.size": "string",
-    "database.standbyNodes": "number",
-    "database.readReplicas": "number",
-    "database.protect": "boolean",
-    "loadBalancer.count": "number",
-    "loadBalancer.sizeUnit": "number",
-    "loadBalancer.engine": "string",
-    "loadBalancer.algorithm": "string",
-    "loadBalancer.size": "string",
-    "certificate.kind": "string",
-    "dns.zone": "string",
-    "dns.records": "DnsRecordOptions[]",
-    tlsPrivateKey: "string",
-    tlsCertificate: "string",
-    tlsCertificateChain: "string",
-    "cache.enabled": "boolean",
-    "cache.size": "string",
-    "staticAssets.enabled": "boolean",
-    "secrets.delivery": "string",
-    "logs.enabled": "boolean",
-    "logs.indexDaysMax": "number",
-    "logs.size": "string",
-    allowDataLoss: "boolean",
-};
+/** The schema type the analyzer gives a declared key type: number, string, boolean, arrays, enums and objects by name. */
+const schemaType = (type: KeyType): string =>
+    type === "integer"
+        ? "number"
+        : typeof type === "string"
+          ? type
+          : "choice" in type
+            ? type.choice
+            : "object" in type
+              ? type.object.name
+              : `${type.listOf.name}[]`;
+
+/** Every choice a key or a field of its object type is declared with: enum name → values. */
+function choicesOf(type: KeyType): [string, readonly (string | number)[]][] {
+    if (typeof type === "string") return [];
+    if ("choice" in type) return [[type.choice, type.values]];
+    const fields = "object" in type ? type.object.fields : type.listOf.fields;
+    return Object.values(fields).flatMap((f) => choicesOf(f.type));
+}
 
 interface Property {
     type?: string;
@@ -143,16 +112,29 @@ describe("WebStack as a component package (the provider host over gRPC)", functi
         assert.equal(schema.resources[TOKEN].isComponent, true);
     });
 
-    it("has every stack config key as a typed input, described by its sentence from the key table", () => {
+    it("has every stack config key as a typed input, described by its sentence from the key declaration", () => {
         const found = Object.fromEntries(CONFIG_PATHS.map((path) => [path, propertyAt(schema, path)]));
         assert.deepEqual(
             Object.fromEntries(Object.entries(found).map(([path, p]) => [path, p && typeOf(p)])),
-            EXPECTED_TYPES,
+            Object.fromEntries(CONFIG_PATHS.map((path) => [path, schemaType(specOf(path)!.type)])),
         );
         assert.deepEqual(
             Object.fromEntries(Object.entries(found).map(([path, p]) => [path, p?.description])),
             Object.fromEntries(CONFIG_PATHS.map((path) => [path, CONFIG_DOCS[path]])),
         );
+    });
+
+    it("publishes every declared choice as an enum of its values", () => {
+        const declared = new Map(CONFIG_PATHS.flatMap((path) => choicesOf(specOf(path)!.type)));
+        assert.ok(declared.size >= 9, `${declared.size} choices`);
+        for (const [name, values] of declared) {
+            const type = schema.types[`webstack:index:${name}`];
+            assert.deepEqual(
+                type?.enum?.map((m: { value: unknown }) => m.value),
+                [...values],
+                `the enum ${name} in the schema`,
+            );
+        }
     });
 
     it("requires tier, domain and sshKeys, and takes counts and choices as plain values", () => {
@@ -263,14 +245,14 @@ describe("WebStack as a component package (the provider host over gRPC)", functi
             expectIn("yaml output", resource.properties, /^\$\{shop\.(\w+)\}$/.exec(ref)![1]);
         assert.deepEqual(missing, []);
         // The example is a valid stack, not only well-named.
-        parseStackConfig("dev", encodeArgs(shop.properties as unknown as WebStackArgs));
+        parseSettings("dev", shop.properties);
     });
 
     it("refuses invalid args over Construct with the stack config's problem lines under the component's heading", async () => {
         const inputs = { tier: 4, domain: "Shop.Example", sshKeys: [] } as unknown as WebStackArgs;
         let problems: readonly string[] = [];
         try {
-            parseStackConfig("dev", encodeArgs(inputs), new Set());
+            parseSettings("dev", inputs as unknown as Record<string, unknown>);
         } catch (err) {
             problems = (err as ConfigError).problems;
         }

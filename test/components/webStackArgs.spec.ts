@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig } from "../../components/settings/stackConfig";
+import { decodeConfig } from "../../components/settings/configReader";
 import { WebStack } from "../../components/webStack";
-import { argsFromStackConfig, encodeArgs, type WebStackArgs } from "../../components/webStackArgs";
+import type { WebStackArgs } from "../../components/webStackArgs";
+import { WEB_STACK_ARGS, renderWebStackArgs } from "../../tools/docs/webStackArgs";
 import { recorder } from "../support/hooks";
 import { encodeConfig, exampleConfig, runProgram } from "../support/program";
 
@@ -31,16 +33,31 @@ describe("WebStack args in the user's terms", () => {
         }
     });
 
-    it("reads the same settings from a stack's config as the config parser does, at every tier", () => {
+    it("is generated from the key declaration (run npm run docs)", async () => {
+        assert.equal(fs.readFileSync(WEB_STACK_ARGS, "utf8"), await renderWebStackArgs());
+    });
+
+    it("decodes a stack's config from the CLI's text once, into the args a program writes", () => {
+        const raw = {
+            "webstack:tier": "2",
+            "webstack:domain": "shop.example",
+            "webstack:allowDataLoss": "true",
+            "webstack:web": '{"count":3,"autoscale":{"min":2}}',
+            "webstack:sshKeys": '["3b:16"]',
+            "webstack:alertEmail": "ops@shop.example",
+            "digitalocean:token": "dop_v1_x",
+        };
+        assert.deepEqual(decodeConfig(raw, "webstack"), {
+            tier: 2,
+            domain: "shop.example",
+            allowDataLoss: true,
+            web: { count: 3, autoscale: { min: 2 } },
+            sshKeys: ["3b:16"],
+            alertEmail: "ops@shop.example",
+        });
         for (const tier of [0, 1, 2, 3]) {
-            const raw = encodeConfig({
-                ...exampleConfig(tier),
-                ...(tier >= 2 ? { cache: { enabled: true }, loadBalancer: { count: 2 } } : {}),
-            });
-            assert.deepEqual(
-                parseStackConfig("dev", encodeArgs(argsFromStackConfig(raw))),
-                parseStackConfig("dev", raw),
-            );
+            const config = { ...exampleConfig(tier), ...(tier >= 2 ? { cache: { enabled: true } } : {}) };
+            assert.deepEqual(decodeConfig(encodeConfig(config), "webstack"), config);
         }
     });
 

@@ -3,20 +3,11 @@
 // test/tools/docs.spec.ts fails when one is stale.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CONFIG_DOCS, CONFIG_PATHS } from "../../components/settings/configKeys";
-import { parseStackConfig } from "../../components/settings/stackConfig";
-import type { StackSettings } from "../../components/settings/stackSettings";
+import { CONFIG_DOCS, CONFIG_PATHS, specOf } from "../../components/settings/configKeys";
 import { TIER_PROFILES, TIERS } from "../../components/settings/tiers";
-import {
-    AUTOSCALE_POOLS,
-    HAPROXY_ARGS,
-    STANDBY_ARGS,
-    architectureArgs,
-    autoscaleArgs,
-    exampleConfig,
-} from "../../examples/variants";
+import { AUTOSCALE_POOLS, HAPROXY_ARGS, STANDBY_ARGS, architectureArgs, autoscaleArgs } from "../../examples/variants";
 import { planDocument } from "../../plan/spawnPlan";
-import { encodeConfig } from "../../plan/capture/cliConfig";
+import { WEB_STACK_ARGS, renderWebStackArgs } from "./webStackArgs";
 import { exposureMarkdown } from "../../plan/analysis/exposure";
 import { upgradeMatrixMarkdown } from "../../plan/analysis/upgradeMatrix";
 import type { PlanDocument } from "../../plan/report/document";
@@ -42,83 +33,22 @@ export const DOCUMENTS = [
     path.join(ROOT_DIR, "docs", "availability.md"),
 ];
 
-/** The example stack's config at a tier, as the CLI passes it; defaults in the table are read from the parser itself. */
-export const minimalConfig = (tier: number): Record<string, string> => encodeConfig(exampleConfig(tier));
-
-/** Reads a key's default from the settings the parser produced (`h`: the same tier with the haproxy engine). */
-const DEFAULT_OF: Record<string, (s: StackSettings, h?: StackSettings) => unknown> = {
-    tier: (s) => s.tier,
-    region: (s) => s.region,
-    domain: () => "required",
-    environment: (s) => s.environment,
-    vpcIpRange: (s) => s.vpcIpRange ?? "—",
-    sshKeys: () => "required",
-    adminCidrs: () => "[]",
-    "alerts.emails": (s) => (s.monitoring ? "required" : "[]"),
-    "alerts.slackChannel": () => "—",
-    alertEmail: () => "—",
-    slackWebhookUrl: () => "—",
-    "alerts.smtpSmarthost": (s) => (s.tier >= 1 ? "—" : undefined),
-    "alerts.smtpFrom": (s) => (s.tier >= 1 ? "—" : undefined),
-    "alerts.smtpUsername": (s) => (s.tier >= 1 ? "—" : undefined),
-    smtpPassword: (s) => (s.tier >= 1 ? "—" : undefined),
-    "app.image": (s) => s.app.image,
-    "app.port": (s) => s.app.port,
-    "app.healthPath": (s) => s.app.healthPath,
-    "app.count": (s) => s.appPool?.count,
-    "app.size": (s) => s.appPool?.size,
-    "app.autoscale": (s) => (s.appPool ? "—" : undefined),
-    "web.autoscale": (s) => (s.tier >= 1 ? "—" : undefined),
-    "web.count": (s) => s.web.count,
-    "web.size": (s) => s.web.size,
-    "web.backups": (s) => s.web.backups,
-    "database.size": (s) => s.database?.size,
-    "database.standbyNodes": (s) => s.database?.standbyNodes,
-    "database.readReplicas": (s) => s.database?.readReplicas,
-    "database.protect": (s) => s.database?.protect,
-    "loadBalancer.count": (s) => s.loadBalancer?.count,
-    "loadBalancer.sizeUnit": (s) => (s.loadBalancer?.engine === "managed" ? s.loadBalancer.sizeUnit : undefined),
-    "loadBalancer.engine": (s) => s.loadBalancer?.engine,
-    "loadBalancer.algorithm": (_, h) => (h?.loadBalancer?.engine === "haproxy" ? h.loadBalancer.algorithm : undefined),
-    "loadBalancer.size": (_, h) => (h?.loadBalancer?.engine === "haproxy" ? h.loadBalancer.size : undefined),
-    "certificate.kind": (s) => s.certificate?.kind,
-    "dns.zone": (s) => s.dns.zone,
-    "dns.records": () => "[]",
-    tlsPrivateKey: () => "—",
-    tlsCertificate: () => "—",
-    tlsCertificateChain: () => "—",
-    "cache.enabled": (s) => (s.tier >= 2 ? s.cache !== undefined : undefined),
-    "cache.size": (s) => s.cache?.size,
-    "staticAssets.enabled": (s) => (s.tier >= 1 ? s.staticAssets : undefined),
-    "logs.enabled": (s) => (s.tier >= 1 ? s.logs !== undefined : undefined),
-    "logs.indexDaysMax": (s) => (s.tier >= 1 ? (s.logs?.indexDaysMax ?? "—") : undefined),
-    "logs.size": (s) => (s.tier >= 1 ? (s.logs?.size ?? "—") : undefined),
-    "secrets.delivery": (s) => s.secretsDelivery,
-    allowDataLoss: (s) => s.allowDataLoss,
-};
-
-const cell = (value: unknown) =>
-    value === undefined
-        ? "n/a"
-        : typeof value === "string" && /^(required|—|\[\])$/.test(value)
-          ? value
-          : `\`${String(value)}\``;
+/** A key's cell at a tier: n/a below the tier it applies from, required, its declared default, or none. */
+function defaultCell(path: string, tier: (typeof TIERS)[number]): string {
+    const spec = specOf(path)!;
+    const context = { tier, profile: TIER_PROFILES[tier] };
+    if (tier < (spec.from ?? 0)) return "n/a";
+    if (spec.required === true || (typeof spec.required === "function" && spec.required(context))) return "required";
+    const value = typeof spec.default === "function" ? spec.default(context) : spec.default;
+    if (value !== undefined) return `\`${String(value)}\``;
+    return spec.type === "string[]" || (typeof spec.type === "object" && "listOf" in spec.type) ? "[]" : "—";
+}
 
 export function configTable(): string {
-    const settings = TIERS.map((tier) => parseStackConfig("docs", minimalConfig(tier)));
-    const haproxy = TIERS.map((tier) =>
-        tier === 0
-            ? undefined
-            : parseStackConfig("docs", {
-                  ...minimalConfig(tier),
-                  "webstack:loadBalancer": JSON.stringify({ engine: "haproxy" }),
-              }),
+    const rows = CONFIG_PATHS.map(
+        (key) =>
+            `| \`webstack:${key}\` | ${TIERS.map((tier) => defaultCell(key, tier)).join(" | ")} | ${CONFIG_DOCS[key]} |`,
     );
-    const rows = CONFIG_PATHS.map((key) => {
-        const get = DEFAULT_OF[key];
-        if (!get) throw new Error(`tools/docs/generate.ts has no default reader for config key "${key}"`);
-        return `| \`webstack:${key}\` | ${settings.map((s, i) => cell(get(s, haproxy[i]))).join(" | ")} | ${CONFIG_DOCS[key]} |`;
-    });
     return ["| Key | Tier 0 | Tier 1 | Tier 2 | Tier 3 | Meaning |", "|---|---|---|---|---|---|", ...rows].join("\n");
 }
 
@@ -365,6 +295,7 @@ export function replaceSection(text: string, name: string, body: string, file = 
 
 if (require.main === module) {
     (async () => {
+        fs.writeFileSync(WEB_STACK_ARGS, await renderWebStackArgs());
         for (const file of DOCUMENTS) fs.writeFileSync(file, await renderDocument(fs.readFileSync(file, "utf8"), file));
     })().catch((err: Error) => {
         process.stderr.write(`${err.message}\n`);
