@@ -8,8 +8,8 @@ import { Dns } from "./dns";
 import { firewallRoles } from "./firewallRoles";
 import { Firewalls } from "./firewalls";
 import { HaproxyBalancers } from "./haproxyBalancers";
-import { renderCloudInit } from "./hostConfig/cloudInit";
-import { UserData, appUserData as appUserDataOf, haproxyUserData, webAndAppUserData } from "./hostUserData";
+import type { Host } from "./hostConfig/cloudInit";
+import { type Pending, appHost, haproxyHost, hostUserData, webHost } from "./hostRoles";
 import { LoadBalancers } from "./loadBalancers";
 import type { LogStore } from "./logStore";
 import { Monitoring } from "./monitoring";
@@ -26,8 +26,8 @@ import { ConfigError } from "./settings/stackSettings";
 import type { WebStackArgs } from "./webStackArgs";
 
 export type { WebStackArgs };
-import { createLogStore, shippedUserData } from "./webStackLogs";
-import { createMonitor, observedUserData } from "./webStackMonitor";
+import { createLogStore } from "./webStackLogs";
+import { createMonitor } from "./webStackMonitor";
 
 export const WEB_PORT = 80;
 
@@ -316,16 +316,13 @@ export class WebStack extends pulumi.ComponentResource {
             role: string,
             settings: PoolSettings,
             roleTag: pulumi.Input<string>,
-            userData: UserData,
+            host: Pending<Host>,
         ): Pool => {
-            // With logs on, every role ships them; the shipper's credential makes the user data secret.
-            const shipped = observedUserData(userData, role, s, settings.autoscale !== undefined, data.logs);
             const common = {
                 ...droplet,
                 size: settings.size,
                 tags: [...tags.common, roleTag],
-                userData: shipped.text,
-                userDataIsSecret: shipped.secret,
+                ...hostUserData(host),
             };
             const fixed = {
                 ...common,
@@ -353,8 +350,7 @@ export class WebStack extends pulumi.ComponentResource {
         // private addresses, because user data forces replacement: listing app IPs in the web servers'
         // cloud-init would replace every web droplet whenever the app pool is resized (or autoscaled).
         if (s.appPool && tags.app && database) {
-            const appUserData = appUserDataOf(s, database, cache);
-            const appPool = pool("app", s.appPool, tags.app, appUserData);
+            const appPool = pool("app", s.appPool, tags.app, appHost(s, { database, cache, logs: data.logs }));
             const appLb = new LoadBalancers(
                 `${name}-app-lb`,
                 {
@@ -376,20 +372,10 @@ export class WebStack extends pulumi.ComponentResource {
                 },
                 child,
             );
-            const webUserData = {
-                text: appLb.loadBalancers[0].ip.apply((ip) =>
-                    renderCloudInit({
-                        kind: "web",
-                        webPort: WEB_PORT,
-                        upstream: { host: ip, port: s.app.port },
-                        healthPath: s.app.healthPath,
-                    }),
-                ),
-                secret: false,
-            };
+            const webUserData = webHost(s, WEB_PORT, data, appLb.loadBalancers[0].ip);
             return { webPool: pool("web", s.web, tags.web, webUserData), appPool, appLb };
         }
-        const webUserData = webAndAppUserData(s, WEB_PORT, database);
+        const webUserData = webHost(s, WEB_PORT, data);
         return { webPool: pool("web", s.web, tags.web, webUserData), appPool: undefined, appLb: undefined };
     }
 
@@ -432,8 +418,7 @@ export class WebStack extends pulumi.ComponentResource {
         if (!haproxy || !tags.lb) return {};
         // A custom certificate reaches HAProxy in secret user data (the config parser refuses it with
         // secrets.delivery "manual"); Let's Encrypt is obtained on the droplets by certbot for apex and www.
-        const userData = haproxyUserData(s, haproxy, fixedDroplets(webPool), WEB_PORT);
-        const shippedHaproxy = shippedUserData(userData, "haproxy", logs, s.secretsDelivery);
+        const userData = hostUserData(haproxyHost(s, fixedDroplets(webPool), WEB_PORT, logs));
         const haproxyLbs = new HaproxyBalancers(
             `${name}-haproxy`,
             {
@@ -442,8 +427,7 @@ export class WebStack extends pulumi.ComponentResource {
                 size: haproxy.size,
                 tags: [...tags.common, tags.lb],
                 monitoring: s.monitoring,
-                userData: shippedHaproxy.text,
-                userDataIsSecret: shippedHaproxy.secret,
+                ...userData,
             },
             child,
         );

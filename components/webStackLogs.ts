@@ -1,13 +1,10 @@
 // WebStack's wiring of the log store, kept beside it: the store from the settings, and each host role's
 // user data with the log shipping added.
 import * as pulumi from "@pulumi/pulumi";
-import { addLogShipping } from "./hostConfig/cloudInit";
-import type { ShippedRole } from "./hostConfig/logShipper";
 import type { Cache } from "./cache";
 import type { Database } from "./database";
 import { LogStore } from "./logStore";
-import type { UserData } from "./hostUserData";
-import type { LogsSettings, StackSettings } from "./settings/stackSettings";
+import type { LogsSettings } from "./settings/stackSettings";
 
 /** The stack's log store, trusted by the tags of every role that ships to it, with a sink from the database and cache. */
 export function createLogStore(
@@ -45,24 +42,4 @@ export function createLogStore(
         },
         { parent },
     );
-}
-
-/**
- * A pool's user data with the host's logs shipped when the stack has a log store. With `secrets.delivery:
- * userData` the text carries the shipper's password in a root-only file, so the whole user data becomes a secret
- * (state, previews and plan outputs redact it; DigitalOcean still serves it to the droplet's metadata service,
- * which the host locks to root). With `manual`, the password stays out and an operator copies it in.
- */
-export function shippedUserData(
-    userData: UserData,
-    kind: ShippedRole,
-    logs: LogStore | undefined,
-    delivery: StackSettings["secretsDelivery"],
-): UserData {
-    if (!logs) return userData;
-    const withPassword = delivery === "userData";
-    const text = pulumi
-        .all([userData.text, withPassword ? logs.shipping : logs.shippingWithoutPassword])
-        .apply(([t, shipping]) => addLogShipping(t, kind, shipping));
-    return withPassword ? { text: pulumi.secret(text), secret: true } : { text, secret: userData.secret };
 }

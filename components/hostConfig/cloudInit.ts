@@ -1,10 +1,11 @@
-// Pure renderer of droplet user data (`#cloud-config`) for every host role webstack runs on Ubuntu 24.04.
-// No Pulumi, no I/O, no clock, no randomness: the same role gives byte-identical text, because changed user data
-// replaces the droplet. Tier 0 generates its MySQL password on the host. Managed-database roles get their secrets
-// file from user data when the role carries `secrets` (the caller keeps that user data a Pulumi secret,
-// and the host keeps the metadata service, which serves user data, away from containers and non-root users), or
-// from an operator otherwise (`secrets.delivery: manual`).
-import { Document, isSeq, parse } from "yaml";
+// Pure renderer of droplet user data (`#cloud-config`) for every host webstack runs on Ubuntu 24.04: a role and
+// its add-ons (log shipping, the nginx exporter and its push agent) as data, assembled into one cloud-config object
+// and serialized once. No Pulumi, no I/O, no clock, no randomness: the same host gives byte-identical text, because
+// changed user data replaces the droplet. Tier 0 generates its MySQL password on the host. Managed-database roles
+// get their secrets file from user data when the role carries `secrets` (the caller keeps that user data a Pulumi
+// secret, and the host keeps the metadata service, which serves user data, away from containers and non-root
+// users), or from an operator otherwise (`secrets.delivery: manual`).
+import { Document, isSeq } from "yaml";
 import {
     APP_ENV_PATH,
     LOCAL_DATABASE,
@@ -28,12 +29,13 @@ import {
     placeholderCertScript,
 } from "./certbot";
 import { checkHealthPath, checkHost, checkImage, checkPort, checkSecrets, formatProblems } from "./checks";
-import { type LogShipping, type ShippedRole, logShippingParts, logShippingProblems } from "./logShipper";
+import { type LogShipping, logShippingParts, logShippingProblems } from "./logShipper";
 import { HAPROXY_CERT_DIR, HAPROXY_CONFIG_PATH, haproxyConfigProblems, renderHaproxyConfig } from "./haproxy";
 import { METADATA_LOCK_SERVICE, metadataLockCommands, metadataLockFiles, withMetadataLock } from "./metadataLock";
 import { NGINX_SITE_LINK, NGINX_SITE_PATH, renderNginxConfig } from "./nginx";
 import { type MetricsPush, metricsAgentParts, pushPasswordProblems } from "./metricsPush";
 import { type MonitorConfig, monitorCloudConfig, nginxExporterParts } from "./prometheus";
+import type { ShippedRole } from "./logShipper";
 import {
     type AppSecrets,
     type AppSpec,
@@ -49,40 +51,73 @@ import {
 /** Droplet image every role is written for. */
 export const DROPLET_IMAGE = "ubuntu-24-04-x64";
 
-/**
- * Renders the `#cloud-config` user data for `role`. Throws one Error listing every invalid field (see
- * `hostRoleProblems` to check without throwing). With `logs` the role also ships its logs to
- * OpenSearch; the text then carries the shipper's password, so the caller must pass it as a secret.
- */
-export function renderCloudInit(role: HostRole, logs?: LogShipping): string {
-    const config = buildCloudConfig(role);
-    return serialize(logs ? withShipping(config, role.kind, logs) : config);
+/** What a host runs besides its role, added to the role's cloud-config before it is serialized. */
+export interface HostAddOns {
+    /**
+     * The nginx exporter the monitor scrapes for requests per second (roles that run nginx). With `push` (autoscale
+     * pools, whose members no DNS record names) the droplet also runs a Prometheus agent that writes to the monitor;
+     * its password makes the user data a secret.
+     */
+    readonly exporter?: { readonly push?: MetricsPush };
+    /** Ships the host's logs to OpenSearch; with the shipper's password the user data is a secret. */
+    readonly shipping?: LogShipping;
 }
 
-/**
- * `userData` (as renderCloudInit wrote it for a role of `kind`) with the log shipping added, byte-identical
- * to `renderCloudInit(role, logs)`. The result carries the shipper's password: the caller must keep it secret.
- */
-export function addLogShipping(userData: string, kind: ShippedRole, logs: LogShipping): string {
-    const config = parse(userData.replace(/^#cloud-config\n/, ""), { version: "1.1" }) as CloudConfig;
-    return serialize(withShipping(config, kind, logs));
-}
+/** The monitor droplet: Prometheus and Alertmanager. */
+export type MonitorRole = { readonly kind: "monitor" } & MonitorConfig;
 
-/** The monitor droplet's user data (Prometheus + Alertmanager); it carries secrets when `config` does. */
-export function renderMonitorCloudInit(config: MonitorConfig): string {
-    return serialize(monitorCloudConfig(config));
-}
+/** Everything one droplet runs: its role and its add-ons. */
+export type Host = (HostRole | MonitorRole) & HostAddOns;
 
 /**
- * A web role's `userData` with the nginx exporter the monitor scrapes for requests per second added.
- * With `push` (autoscale pools, whose members no DNS record names) the droplet also runs a Prometheus agent that
- * scrapes the exporter and writes to the monitor; its password makes the text a secret (the caller keeps it one).
+ * Names that hold a secret wherever they appear in a host: the app's secrets file, a PEM private key, a password
+ * (log shipper, metrics push, database metrics, SMTP relay) and the monitor's Slack webhook URL (the one URL a
+ * host holds, and a credential).
  */
-export function addNginxExporter(userData: string, push?: MetricsPush): string {
+const SECRET_FIELDS = new Set(["secrets", "certificatePem", "password", "url"]);
+
+/**
+ * True when `host` holds a secret: some field named in SECRET_FIELDS is set, at any depth of its plain objects. A
+ * field whose value is still to come (an object of another class, such as a Pulumi Output) counts by its name,
+ * so this answers the same for a host whose values are known and for one whose values are still to come.
+ */
+export function holdsSecret(host: unknown): boolean {
+    const plain = (v: unknown): v is Record<string, unknown> =>
+        typeof v === "object" && v !== null && (Object.getPrototypeOf(v) === Object.prototype || Array.isArray(v));
+    if (!plain(host)) return false;
+    return Object.entries(host).some(
+        ([key, value]) => value !== undefined && (SECRET_FIELDS.has(key) || holdsSecret(value)),
+    );
+}
+
+/** The role a host's logs are indexed under: what the load balancers see (nginx hosts are "web"). */
+const shippedAs = (kind: Host["kind"]): ShippedRole => (kind === "web-and-app" || kind === "all-in-one" ? "web" : kind);
+
+/**
+ * Renders the `#cloud-config` user data for `host`: its role, then the exporter, then the log shipping. Throws one
+ * Error listing every invalid field of the role (see `hostRoleProblems` to check without throwing), or of an
+ * add-on. The text carries secrets when `holdsSecret(host)`: the caller must then pass it as a secret.
+ */
+export function renderCloudInit(host: Host): string {
+    const { exporter, shipping, ...role } = host;
+    let config = role.kind === "monitor" ? monitorCloudConfig(monitorConfigOf(role)) : buildCloudConfig(role);
+    if (exporter) config = withExporter(config, role.kind, exporter.push);
+    if (shipping) config = withShipping(config, shippedAs(role.kind), shipping);
+    return serialize(config);
+}
+
+function monitorConfigOf(role: MonitorRole): MonitorConfig {
+    const { kind: _kind, ...config } = role;
+    return config;
+}
+
+/** The nginx exporter added to a role that runs nginx, and with `push` the agent that writes to the monitor. */
+function withExporter(config: CloudConfig, kind: Host["kind"], push?: MetricsPush): CloudConfig {
     const problems = pushPasswordProblems(push?.password, "push.password");
     if (push) checkHost(problems, "push.host", push.host);
+    if (!["web", "web-and-app", "all-in-one"].includes(kind))
+        problems.push(`exporter: applies only to roles that run nginx; got a role of kind "${kind}".`);
     if (problems.length > 0) throw new Error(`Invalid metrics push:\n${formatProblems(problems)}`);
-    const config = parse(userData.replace(/^#cloud-config\n/, ""), { version: "1.1" }) as CloudConfig;
     const parts = [nginxExporterParts(), ...(push ? [metricsAgentParts(push)] : [])];
     const exported: CloudConfig = {
         ...config,
@@ -90,7 +125,8 @@ export function addNginxExporter(userData: string, push?: MetricsPush): string {
         write_files: [...config.write_files, ...parts.flatMap((p) => p.writeFiles)],
         runcmd: [...config.runcmd, ...parts.flatMap((p) => p.runcmd)],
     };
-    return serialize(push?.password !== undefined ? withMetadataLock(exported) : exported);
+    // The agent's password is in the user data, which the metadata service serves to any local process.
+    return push?.password !== undefined ? withMetadataLock(exported) : exported;
 }
 
 function withShipping(config: CloudConfig, kind: ShippedRole, logs: LogShipping): CloudConfig {

@@ -18,7 +18,7 @@ import { renderJson, renderMarkdown, renderText } from "../../plan/report/render
 import { availabilityOf, priceResources } from "../../plan/pipeline";
 import { RecordedResource, isSecret, plain } from "../../plan/capture/recorder";
 import { parse } from "yaml";
-import { pushPasswordFrom } from "../../components/webStackMonitor";
+import { pushPasswordFrom } from "../../components/hostRoles";
 import { SECRET_KEYS } from "../../components/settings/configKeys";
 import { ProgramRun, exampleConfig, output, runProgram } from "../support/program";
 

@@ -15,7 +15,7 @@ import {
     SMTP_PASSWORD_PATH,
     renderAlertmanagerConfig,
 } from "../../../components/hostConfig/alertmanager";
-import { renderMonitorCloudInit } from "../../../components/hostConfig/cloudInit";
+import { renderCloudInit } from "../../../components/hostConfig/cloudInit";
 import { METADATA_LOCK_SCRIPT } from "../../../components/hostConfig/metadataLock";
 import {
     ALERTMANAGER_CONFIG_PATH,
@@ -23,6 +23,9 @@ import {
     monitorConfigProblems,
 } from "../../../components/hostConfig/prometheus";
 import { freePort, requireTool, run, tempDir } from "../../support/hostTools";
+
+/** The monitor droplet's user data for `config`. */
+const renderMonitor = (config: MonitorConfig) => renderCloudInit({ kind: "monitor", ...config });
 
 const PASSWORD = "SG.relayPasswordSecret-4d2c";
 const WEBHOOK = "https://hooks.slack.com/services/T000/B000/amWebhookSecret";
@@ -148,7 +151,7 @@ describe("Alertmanager: alert e-mails through an SMTP relay", () => {
     }
 
     it("writes the password, with no line break, only to a 0600 file the prometheus user owns, and locks the metadata service", () => {
-        const userData = renderMonitorCloudInit(MONITOR);
+        const userData = renderMonitor(MONITOR);
         const doc = docOf(userData);
         assert.deepEqual(
             doc.write_files
@@ -164,7 +167,7 @@ describe("Alertmanager: alert e-mails through an SMTP relay", () => {
     });
 
     it("writes no password file and no lock when the secrets are delivered by hand", () => {
-        const userData = renderMonitorCloudInit({ ...MONITOR, email: { ...EMAIL, password: undefined } });
+        const userData = renderMonitor({ ...MONITOR, email: { ...EMAIL, password: undefined } });
         const doc = docOf(userData);
         assert.ok(!userData.includes(PASSWORD));
         assert.deepEqual(
@@ -199,7 +202,7 @@ describe("Alertmanager: alert e-mails through an SMTP relay", () => {
             'email.to[0]: must be an e-mail address; got "x".',
             'email.smarthost: must be "host:port" such as "smtp.sendgrid.net:587"; got "relay".',
         ]);
-        assert.throws(() => renderMonitorCloudInit({ ...MONITOR, email: bad }), /Invalid monitor config/);
+        assert.throws(() => renderMonitor({ ...MONITOR, email: bad }), /Invalid monitor config/);
     });
 
     it("e-mails an alert and its resolution through a stand-in relay on loopback, after STARTTLS, with AUTH", async function () {

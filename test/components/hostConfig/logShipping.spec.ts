@@ -58,7 +58,9 @@ function master(dir: string, dropIn: string): string {
 describe("log shipping", () => {
     describe("renderCloudInit with logs", () => {
         it("writes the password root-only, and only into its own file", () => {
-            const doc = parse(renderCloudInit(ROLES.web as never, LOGS).replace(/^#cloud-config\n/, "")) as {
+            const doc = parse(
+                renderCloudInit({ ...ROLES.web, shipping: LOGS } as never).replace(/^#cloud-config\n/, ""),
+            ) as {
                 write_files: { path: string; content: string; permissions: string }[];
             };
             const holding = doc.write_files.filter((f) => f.content.includes(PASSWORD));
@@ -72,7 +74,9 @@ describe("log shipping", () => {
         });
 
         it("installs rsyslog's OpenSearch output and restarts rsyslog last", () => {
-            const doc = parse(renderCloudInit(ROLES.app as never, LOGS).replace(/^#cloud-config\n/, "")) as {
+            const doc = parse(
+                renderCloudInit({ ...ROLES.app, shipping: LOGS } as never).replace(/^#cloud-config\n/, ""),
+            ) as {
                 packages: string[];
                 runcmd: string[][];
             };
@@ -82,7 +86,9 @@ describe("log shipping", () => {
 
         it("locks the metadata service to root first when the user data carries the shipper's password, and not without it", () => {
             const lock = (logs: LogShipping) => {
-                const doc = parse(renderCloudInit(ROLES.web as never, logs).replace(/^#cloud-config\n/, "")) as {
+                const doc = parse(
+                    renderCloudInit({ ...ROLES.web, shipping: logs } as never).replace(/^#cloud-config\n/, ""),
+                ) as {
                     write_files: { path: string }[];
                     runcmd: string[][];
                 };
@@ -107,7 +113,7 @@ describe("log shipping", () => {
 
         it("refuses a password that would break out of rsyslog's backtick constant, naming only its type", () => {
             assert.throws(
-                () => renderCloudInit(ROLES.web as never, { ...LOGS, password: "a`b" }),
+                () => renderCloudInit({ ...ROLES.web, shipping: { ...LOGS, password: "a`b" } } as never),
                 (e: Error) =>
                     e.message ===
                     'Invalid log shipping for host role "web":\n  - logs.password: must be non-empty text without whitespace, quotes, backticks or backslashes; got a value of type string.',

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { addNginxExporter, renderCloudInit, renderMonitorCloudInit } from "../../../components/hostConfig/cloudInit";
+import { renderCloudInit } from "../../../components/hostConfig/cloudInit";
 import { METADATA_LOCK_SCRIPT } from "../../../components/hostConfig/metadataLock";
 import {
     AGENT_CONFIG_PATH,
@@ -43,6 +43,9 @@ import {
     run,
     tempDir,
 } from "../../support/hostTools";
+
+/** The monitor droplet's user data for `config`. */
+const renderMonitor = (config: MonitorConfig) => renderCloudInit({ kind: "monitor", ...config });
 
 const PASSWORD = "0123456789abcdef0123456789abcdefPushSecret";
 const PUSH = { host: "webstack-metrics-push.example.com", password: PASSWORD };
@@ -89,7 +92,7 @@ describe("metrics push from autoscale web pools", () => {
     });
 
     it("adds the agent to an autoscaled web role: package, config, flags, 0600 password, boot script, metadata lock", () => {
-        const doc = docOf(addNginxExporter(renderCloudInit(ROLES.web), PUSH));
+        const doc = docOf(renderCloudInit({ ...ROLES.web, exporter: { push: PUSH } }));
         assert.deepEqual(doc.packages, ["nginx", "prometheus-nginx-exporter", "prometheus"]);
         assert.equal(
             fileOf(doc, PROMETHEUS_DEFAULTS)!.content.split("\n")[1],
@@ -111,7 +114,7 @@ describe("metrics push from autoscale web pools", () => {
     });
 
     it("writes no password and no lock when the secrets are delivered by hand, and the boot script still makes the directory", () => {
-        const doc = docOf(addNginxExporter(renderCloudInit(ROLES.web), { host: PUSH.host }));
+        const doc = docOf(renderCloudInit({ ...ROLES.web, exporter: { push: { host: PUSH.host } } }));
         assert.equal(fileOf(doc, AGENT_PASSWORD_PATH), undefined);
         assert.equal(fileOf(doc, METADATA_LOCK_SCRIPT), undefined);
         assert.ok(
@@ -120,13 +123,16 @@ describe("metrics push from autoscale web pools", () => {
     });
 
     it("refuses a push password nginx's {PLAIN} file cannot hold and a bad host, listing both", () => {
-        assert.throws(() => addNginxExporter(renderCloudInit(ROLES.web), { host: "bad host", password: "short:pw" }), {
-            message: [
-                "Invalid metrics push:",
-                "  - push.password: must be 16 to 128 letters or digits; got a value that is not (value not shown).",
-                '  - push.host: must be an IPv4 address or a DNS name; got "bad host".',
-            ].join("\n"),
-        });
+        assert.throws(
+            () => renderCloudInit({ ...ROLES.web, exporter: { push: { host: "bad host", password: "short:pw" } } }),
+            {
+                message: [
+                    "Invalid metrics push:",
+                    "  - push.password: must be 16 to 128 letters or digits; got a value that is not (value not shown).",
+                    '  - push.host: must be an IPv4 address or a DNS name; got "bad host".',
+                ].join("\n"),
+            },
+        );
     });
 
     it("pins the node exporter prometheus recommends out of apt's reach, written before packages install", function () {
@@ -150,7 +156,7 @@ describe("metrics push from autoscale web pools", () => {
     });
 
     it("gives the monitor the receiver: the flag, nginx on the private address, the {PLAIN} password 0640 for nginx's workers", () => {
-        const doc = docOf(renderMonitorCloudInit(MONITOR));
+        const doc = docOf(renderMonitor(MONITOR));
         assert.deepEqual(doc.packages, ["prometheus", "prometheus-alertmanager", "nginx"]);
         assert.match(fileOf(doc, PROMETHEUS_DEFAULTS)!.content, / --web\.enable-remote-write-receiver"\n$/);
         assert.deepEqual(
@@ -163,7 +169,7 @@ describe("metrics push from autoscale web pools", () => {
         assert.ok(fileOf(doc, METADATA_LOCK_SCRIPT));
         assert.deepEqual(doc.runcmd.at(-1), [PUSH_LISTENER_SETUP]);
         assert.equal(fileOf(doc, NODE_EXPORTER_PIN_PATH)!.defer, false);
-        const scraped = docOf(renderMonitorCloudInit({ stack: "prod", retentionDays: 14 }));
+        const scraped = docOf(renderMonitor({ stack: "prod", retentionDays: 14 }));
         assert.deepEqual(scraped.packages, ["prometheus", "prometheus-alertmanager"], "no nginx when nothing pushes");
     });
 
@@ -204,7 +210,7 @@ describe("metrics push from autoscale web pools", () => {
 
     it("passes cloud-init schema for the pushing web role and the receiving monitor", function () {
         const cloudInit = requireTool(this, "cloud-init");
-        for (const userData of [addNginxExporter(renderCloudInit(ROLES.web), PUSH), renderMonitorCloudInit(MONITOR)]) {
+        for (const userData of [renderCloudInit({ ...ROLES.web, exporter: { push: PUSH } }), renderMonitor(MONITOR)]) {
             const checked = cloudInitSchema(cloudInit, userData);
             assert.equal(checked.status, 0, checked.output);
         }
@@ -250,7 +256,7 @@ describe("metrics push on loopback: agent → nginx (basic auth) → Prometheus 
         await new Promise<void>((resolve) => exporter!.listen(ports.exporter, "127.0.0.1", () => resolve()));
 
         // The monitor's Prometheus, with the flag the monitor's defaults add.
-        const monitorArgs = fileOf(docOf(renderMonitorCloudInit(MONITOR)), PROMETHEUS_DEFAULTS)!.content;
+        const monitorArgs = fileOf(docOf(renderMonitor(MONITOR)), PROMETHEUS_DEFAULTS)!.content;
         assert.ok(monitorArgs.includes("--web.enable-remote-write-receiver"));
         fs.writeFileSync(path.join(dir, "server.yml"), "global:\n  scrape_interval: 1h\n");
         children.push(
@@ -278,7 +284,9 @@ describe("metrics push on loopback: agent → nginx (basic auth) → Prometheus 
         children.push(spawn(nginx, [...nginxArgs, "-g", "daemon off;"], { stdio: "ignore" }));
 
         // The agent as an autoscaled web droplet's user data sets it up: its config and its flags.
-        const web = docOf(addNginxExporter(renderCloudInit(ROLES.web), { host: "127.0.0.1", password: PASSWORD }));
+        const web = docOf(
+            renderCloudInit({ ...ROLES.web, exporter: { push: { host: "127.0.0.1", password: PASSWORD } } }),
+        );
         let agent = fileOf(web, AGENT_CONFIG_PATH)!.content;
         agent = move(agent, "127.0.0.1:9091", `127.0.0.1:${ports.nginx}`);
         agent = move(agent, "scrape_interval: 30s", "scrape_interval: 1s");

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { addNginxExporter, renderCloudInit, renderMonitorCloudInit } from "../../../components/hostConfig/cloudInit";
+import { renderCloudInit } from "../../../components/hostConfig/cloudInit";
 import { METADATA_LOCK_SCRIPT, METADATA_LOCK_SERVICE } from "../../../components/hostConfig/metadataLock";
 import {
     ALERTMANAGER_CONFIG_PATH,
@@ -23,6 +23,9 @@ import {
 import { SLACK_WEBHOOK_PATH, renderAlertmanagerConfig } from "../../../components/hostConfig/alertmanager";
 import { ROLES } from "../../support/hostRoles";
 import { cloudInitSchema, requireTool, run, tempDir } from "../../support/hostTools";
+
+/** The monitor droplet's user data for `config`. */
+const renderMonitor = (config: MonitorConfig) => renderCloudInit({ kind: "monitor", ...config });
 
 const PASSWORD = "m3tricsPassw0rdSecret";
 const WEBHOOK = "https://hooks.slack.com/services/T000/B000/qpsWebhookSecret";
@@ -144,7 +147,7 @@ describe("monitor droplet configs", () => {
     });
 
     it("keeps the samples logs.indexDaysMax days and listens on loopback only", () => {
-        const doc = docOf(renderMonitorCloudInit(FULL));
+        const doc = docOf(renderMonitor(FULL));
         const defaults = doc.write_files.find((f) => f.path === PROMETHEUS_DEFAULTS)!;
         assert.match(defaults.content, /--storage\.tsdb\.retention\.time=14d/);
         assert.match(defaults.content, /--web\.listen-address=127\.0\.0\.1:9090/);
@@ -152,7 +155,7 @@ describe("monitor droplet configs", () => {
     });
 
     it("holds the metrics password and the Slack webhook only in 0600 files the daemons' user owns", () => {
-        const userData = renderMonitorCloudInit(FULL);
+        const userData = renderMonitor(FULL);
         const doc = docOf(userData);
         const secretFiles = doc.write_files.filter((f) => f.content.includes(PASSWORD) || f.content.includes(WEBHOOK));
         assert.deepEqual(
@@ -170,7 +173,7 @@ describe("monitor droplet configs", () => {
             const doc = docOf(userData) as Doc & { runcmd: string[][] };
             return { lock: doc.write_files.some((f) => f.path === METADATA_LOCK_SCRIPT), first: doc.runcmd[1] };
         };
-        assert.deepEqual(lockFirst(renderMonitorCloudInit(FULL)), {
+        assert.deepEqual(lockFirst(renderMonitor(FULL)), {
             lock: true,
             first: ["systemctl", "enable", "--now", METADATA_LOCK_SERVICE],
         });
@@ -179,7 +182,7 @@ describe("monitor droplet configs", () => {
             database: { ...FULL.database!, password: undefined },
             slack: { channel: "#ops" },
         };
-        assert.equal(lockFirst(renderMonitorCloudInit(manual)).lock, false);
+        assert.equal(lockFirst(renderMonitor(manual)).lock, false);
     });
 
     it("writes no secret file when the secrets are delivered by hand", () => {
@@ -188,7 +191,7 @@ describe("monitor droplet configs", () => {
             database: { ...FULL.database!, password: undefined },
             slack: { channel: "#ops" },
         };
-        const userData = renderMonitorCloudInit(manual);
+        const userData = renderMonitor(manual);
         assert.ok(!userData.includes(PASSWORD) && !userData.includes(WEBHOOK));
         assert.deepEqual(
             docOf(userData).write_files.filter((f) => f.permissions === "0600"),
@@ -214,19 +217,19 @@ describe("monitor droplet configs", () => {
             'retentionDays: must be an integer from 1 to 10000; got "0".',
             'webTargetsName: must be an IPv4 address or a DNS name; got "bad name".',
         ]);
-        assert.throws(() => renderMonitorCloudInit({ ...BARE, retentionDays: 0 }), /Invalid monitor config/);
+        assert.throws(() => renderMonitor({ ...BARE, retentionDays: 0 }), /Invalid monitor config/);
     });
 
     it("passes cloud-init schema for the monitor and for a web role with the exporter", function () {
         const cloudInit = requireTool(this, "cloud-init");
-        for (const userData of [renderMonitorCloudInit(FULL), addNginxExporter(renderCloudInit(ROLES.web))]) {
+        for (const userData of [renderMonitor(FULL), renderCloudInit({ ...ROLES.web, exporter: {} })]) {
             const checked = cloudInitSchema(cloudInit, userData);
             assert.equal(checked.status, 0, checked.output);
         }
     });
 
     it("adds the nginx exporter to a web role, reading stub_status and listening on the private address", () => {
-        const doc = docOf(addNginxExporter(renderCloudInit(ROLES.web)));
+        const doc = docOf(renderCloudInit({ ...ROLES.web, exporter: {} }));
         assert.ok(doc.packages.includes("prometheus-nginx-exporter"));
         assert.deepEqual(doc.runcmd.at(-1), [NGINX_EXPORTER_SETUP]);
         const script = nginxExporterSetupScript();
