@@ -100,15 +100,10 @@ const shippedAs = (kind: Host["kind"]): ShippedRole => (kind === "web-and-app" |
  */
 export function renderCloudInit(host: Host): string {
     const { exporter, shipping, ...role } = host;
-    let config = role.kind === "monitor" ? monitorCloudConfig(monitorConfigOf(role)) : buildCloudConfig(role);
+    let config = role.kind === "monitor" ? monitorCloudConfig(role) : buildCloudConfig(role);
     if (exporter) config = withExporter(config, role.kind, exporter.push);
     if (shipping) config = withShipping(config, shippedAs(role.kind), shipping);
     return serialize(config);
-}
-
-function monitorConfigOf(role: MonitorRole): MonitorConfig {
-    const { kind: _kind, ...config } = role;
-    return config;
 }
 
 /** The nginx exporter added to a role that runs nginx, and with `push` the agent that writes to the monitor. */
