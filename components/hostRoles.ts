@@ -212,13 +212,13 @@ export function haproxyHost(
 
 /**
  * The monitor droplet (Prometheus + Alertmanager): scrapes the fixed web pool through WEB_METRICS_NAME or receives
- * an autoscaled pool's pushes, scrapes the database's metrics endpoint, alerts through Slack and e-mail; its
+ * an autoscaled web pool's pushes, scrapes the database's metrics endpoint, alerts through Slack and e-mail; its
  * secrets only with `secrets.delivery: userData`. `parent` scopes the data sources it reads.
  */
 export function monitorHost(
     s: StackSettings,
     { database, logs }: HostSources & { logs: LogStore },
-    web: { readonly autoscaled: boolean; readonly scraped: boolean },
+    autoscaledWeb: boolean,
     parent: pulumi.Resource,
 ): Pending<Host> {
     const withSecrets = s.secretsDelivery === "userData";
@@ -229,7 +229,7 @@ export function monitorHost(
         kind: "monitor",
         stack: s.stack,
         retentionDays: s.logs!.indexDaysMax,
-        webTargetsName: web.scraped ? `${WEB_METRICS_NAME}.${s.domain}` : undefined,
+        webTargetsName: autoscaledWeb ? undefined : `${WEB_METRICS_NAME}.${s.domain}`,
         database: database && {
             // Empty until the provider has read the cluster back (TF v2.89.0 persists an empty list): the endpoint
             // DigitalOcean documents is the cluster's host on 9273 (logs-metrics-qps.md §2.4).
@@ -242,7 +242,7 @@ export function monitorHost(
             password: withSecrets ? credentials!.password : undefined,
             caCertificate: ca!.certificate,
         },
-        webPush: web.autoscaled ? { password: withSecrets ? metricsPushPassword(logs) : undefined } : undefined,
+        webPush: autoscaledWeb ? { password: withSecrets ? metricsPushPassword(logs) : undefined } : undefined,
         slack: s.alerts.slack && { channel: s.alerts.slack.channel, url: withSecrets ? s.alerts.slack.url : undefined },
         email: smtp && { ...smtp, to: s.alerts.emails, password: withSecrets ? smtp.password : undefined },
         // The monitor ships its own logs too (journal: Prometheus, Alertmanager, sshd), like every role.

@@ -24,6 +24,8 @@ function tier0(): string[] {
 function tier1(): string[] {
     return [
         "WebStack webstack",
+        "DataTier webstack",
+        "Edge webstack",
         "Network webstack-network",
         "Vpc webstack-network-vpc",
         ...TAGS("web", "db"),
@@ -79,6 +81,10 @@ const QPS_MONITOR = (web: number) => [
 function tier2(web = 2, app = 2, lbs = 1, replicas = 1): string[] {
     return [
         "WebStack webstack",
+        "DataTier webstack",
+        "AppTier webstack",
+        "Edge webstack",
+        "Observability webstack",
         "Network webstack-network",
         "Vpc webstack-network-vpc",
         ...TAGS("web", "app", "db"),

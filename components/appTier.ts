@@ -1,0 +1,70 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { UserDataSpec } from "./hostRoles";
+import { LoadBalancers } from "./loadBalancers";
+import { type Pool, createPool } from "./pool";
+import type { PoolSettings } from "./settings/stackSettings";
+
+export interface AppTierArgs extends UserDataSpec {
+    /** How many app droplets of which size, or the autoscale pool's bounds. */
+    readonly pool: PoolSettings;
+    readonly region: string;
+    readonly vpcUuid: pulumi.Input<string>;
+    /** SSH key fingerprints or ids for root; never empty. */
+    readonly sshKeys: readonly string[];
+    /** The app droplets' tags, `tag` among them. */
+    readonly tags: pulumi.Input<string>[];
+    /** The app role's tag: the internal load balancer targets it, so new droplets join without touching it. */
+    readonly tag: pulumi.Input<string>;
+    /** Installs DigitalOcean's metrics agent on fixed droplets (autoscale members always have it). */
+    readonly monitoring: boolean;
+    /** The port the app listens on, 1 to 65535: the internal load balancer's entry and target. */
+    readonly port: number;
+    /** The path the app answers with 2xx when it serves: the internal load balancer's health check. */
+    readonly healthPath: string;
+    /** The DigitalOcean project an autoscale pool's members join. */
+    readonly projectId?: pulumi.Input<string>;
+}
+
+/**
+ * The app pool of tier 2 and above: droplets (fixed or autoscaled) that run only the app container, behind an
+ * internal load balancer that the web droplets' nginx proxies to.
+ */
+export class AppTier extends pulumi.ComponentResource {
+    readonly pool: Pool;
+    /** The internal load balancer in front of the pool. */
+    readonly loadBalancer: LoadBalancers;
+
+    constructor(name: string, args: AppTierArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("webstack:components:AppTier", name, {}, opts);
+        // These were WebStack's own children before it was composed of children by responsibility: the alias keeps
+        // each URN, and their children inherit it (pulumi/pulumi@1b5949891b step_generator.go:621-654).
+        const adopted = { parent: this, aliases: opts?.parent ? [{ parent: opts.parent }] : [] };
+        const { pool, tag, port, healthPath, projectId, ...droplet } = args;
+        this.pool = createPool(`${name}-app`, { ...droplet, settings: pool, projectId }, adopted);
+        // nginx reaches the app pool through this load balancer rather than the app droplets' private addresses,
+        // because user data forces replacement: listing app IPs in the web servers' cloud-init would replace every
+        // web droplet whenever the app pool is resized (or autoscaled).
+        this.loadBalancer = new LoadBalancers(
+            `${name}-app-lb`,
+            {
+                count: 1,
+                sizeUnit: 1,
+                region: args.region,
+                vpcUuid: args.vpcUuid,
+                network: "INTERNAL",
+                targetTag: tag,
+                targetPort: port,
+                entryPort: port,
+                // Layer 4, so the public load balancer's X-Forwarded-Proto/-For pass through untouched
+                // (an HTTP-mode LB sets its own; with TCP or passthrough "you can't add or modify HTTP headers",
+                // docs.digitalocean.com/products/networking/load-balancers/how-to/ssl-passthrough/).
+                forwarding: "tcp",
+                // The check still speaks HTTP to the app's health path: the health check's protocol is independent
+                // of the forwarding rules (provider schema: healthcheck.protocol http|https|tcp, path).
+                healthcheck: { protocol: "http", path: healthPath },
+            },
+            adopted,
+        );
+        this.registerOutputs({ pool: this.pool.pool, loadBalancer: this.loadBalancer });
+    }
+}
