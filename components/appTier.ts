@@ -3,6 +3,7 @@ import type { UserDataSpec } from "./hostRoles";
 import { LoadBalancers } from "./loadBalancers";
 import { type Pool, createPool } from "./pool";
 import type { PoolSettings } from "./settings/stackSettings";
+import { isPort, requireValidArgs } from "./validate";
 
 export interface AppTierArgs extends UserDataSpec {
     /** How many app droplets of which size, or the autoscale pool's bounds. */
@@ -36,6 +37,7 @@ export class AppTier extends pulumi.ComponentResource {
 
     constructor(name: string, args: AppTierArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:AppTier", name, {}, opts);
+        requireValidArgs(this, "AppTier", name, [isPort("port", args.port)]);
         // These were WebStack's own children before it was composed of children by responsibility: the alias keeps
         // each URN, and their children inherit it (pulumi/pulumi@1b5949891b step_generator.go:621-654).
         const adopted = { parent: this, aliases: opts?.parent ? [{ parent: opts.parent }] : [] };

@@ -2,7 +2,9 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { DROPLET_IMAGE } from "./hostConfig/cloudInit";
 import { AutoscaleSettings } from "./settings/stackSettings";
-import { DropletSpec } from "./serverPool";
+import { DropletSpec, hasSshKey } from "./serverPool";
+import { LIMITS } from "./settings/limits";
+import { inBounds, requireValidArgs } from "./validate";
 
 export interface AutoscalePoolArgs extends Omit<DropletSpec, "monitoring"> {
     readonly autoscale: AutoscaleSettings;
@@ -24,6 +26,14 @@ export class AutoscalePool extends pulumi.ComponentResource {
 
     constructor(name: string, args: AutoscalePoolArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:AutoscalePool", name, {}, opts);
+        const { min, max, targetCpu } = args.autoscale;
+        requireValidArgs(this, "AutoscalePool", name, [
+            inBounds("autoscale.min", min, LIMITS.autoscaleDroplets),
+            inBounds("autoscale.max", max, LIMITS.autoscaleDroplets),
+            [!(max < min), `autoscale.max: must be at least autoscale.min (${min}); got "${max}".`],
+            inBounds("autoscale.targetCpu", targetCpu, LIMITS.autoscaleCpuPercent),
+            hasSshKey(args.sshKeys),
+        ]);
         this.pool = new digitalocean.DropletAutoscale(
             `${name}-pool`,
             {
@@ -49,6 +59,6 @@ export class AutoscalePool extends pulumi.ComponentResource {
             // The template's user data is the only channel DigitalOcean feeds to members it creates.
             { parent: this, additionalSecretOutputs: args.userDataIsSecret ? ["dropletTemplate"] : undefined },
         );
-        this.registerOutputs({});
+        this.registerOutputs({ pool: this.pool });
     }
 }

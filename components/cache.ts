@@ -1,5 +1,6 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
+import { requireValidArgs } from "./validate";
 
 export const VALKEY_VERSION = "8";
 
@@ -27,6 +28,12 @@ export class Cache extends pulumi.ComponentResource {
 
     constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:Cache", name, {}, opts);
+        requireValidArgs(this, "Cache", name, [
+            [
+                args.trustedTags.length > 0,
+                "trustedTags: at least one droplet tag is required, or no app server can reach the cache; got none.",
+            ],
+        ]);
         this.cluster = new digitalocean.DatabaseCluster(
             `${name}-cluster`,
             {
@@ -47,6 +54,10 @@ export class Cache extends pulumi.ComponentResource {
             { clusterId: this.cluster.id, rules: args.trustedTags.map((value) => ({ type: "tag", value })) },
             { parent: this },
         );
-        this.registerOutputs({ host: this.cluster.privateHost });
+        this.registerOutputs({
+            cluster: this.cluster,
+            firewall: this.firewall,
+            dataResourceNames: this.dataResourceNames,
+        });
     }
 }

@@ -1,6 +1,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import { isIntegerIn, requireValidArgs } from "./validate";
+import { LIMITS } from "./settings/limits";
+import { inBounds, requireValidArgs } from "./validate";
 
 export const MYSQL_VERSION = "8";
 
@@ -22,16 +23,16 @@ export interface DatabaseArgs {
     readonly protect: boolean;
 }
 
-/**
- * Managed MySQL: a primary (plus standby nodes when asked), read replicas, the app's database and user,
- * and, from tier 2, a database firewall that trusts only the app servers' tag. Every force-new input
- * (engine, name, VPC, replica tags) is the same on every tier, so a tier change never replaces data.
- */
 /** Said on every run with a managed database: the app user's privileges are the one thing DigitalOcean will not narrow. */
 export const APP_USER_PRIVILEGES_WARNING =
     `MySQL user "app" gets the doadmin user's privileges on every database of the cluster (DigitalOcean's default for new users; neither its API nor the provider can grant less). ` +
     `Restrict it once as doadmin: REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'app'@'%'; GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, REFERENCES ON app.* TO 'app'@'%'; (docs/serving.md, "Least privilege").`;
 
+/**
+ * Managed MySQL: a primary (plus standby nodes when asked), read replicas, the app's database and user,
+ * and, from tier 2, a database firewall that trusts only the app servers' tag. Every force-new input
+ * (engine, name, VPC, replica tags) is the same on every tier, so a tier change never replaces data.
+ */
 export class Database extends pulumi.ComponentResource {
     readonly cluster: digitalocean.DatabaseCluster;
     readonly replicas: digitalocean.DatabaseReplica[];
@@ -44,14 +45,8 @@ export class Database extends pulumi.ComponentResource {
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:Database", name, {}, opts);
         requireValidArgs(this, "Database", name, [
-            [
-                isIntegerIn(args.standbyNodes, 0, 2),
-                `standbyNodes: must be an integer from 0 to 2; got "${args.standbyNodes}".`,
-            ],
-            [
-                isIntegerIn(args.readReplicas, 0, 5),
-                `readReplicas: must be an integer from 0 to 5; got "${args.readReplicas}".`,
-            ],
+            inBounds("standbyNodes", args.standbyNodes, LIMITS.standbyNodes),
+            inBounds("readReplicas", args.readReplicas, LIMITS.readReplicas),
         ]);
         const data = { parent: this, protect: args.protect };
         this.cluster = new digitalocean.DatabaseCluster(
@@ -105,6 +100,13 @@ export class Database extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
-        this.registerOutputs({ host: this.cluster.privateHost, uri: pulumi.secret(this.cluster.privateUri) });
+        this.registerOutputs({
+            cluster: this.cluster,
+            replicas: this.replicas,
+            appDatabase: this.appDatabase,
+            appUser: this.appUser,
+            firewall: this.firewall,
+            dataResourceNames: this.dataResourceNames,
+        });
     }
 }

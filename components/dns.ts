@@ -81,6 +81,6 @@ export class Dns extends pulumi.ComponentResource {
                 pulumi.all([r.type, r.fqdn, r.value]).apply(([type, fqdn, value]) => `${type} ${fqdn} ${value}`),
             ),
         );
-        this.registerOutputs({ records: this.managed });
+        this.registerOutputs({ records: this.records, managed: this.managed });
     }
 }

@@ -4,6 +4,7 @@ import type { UserDataSpec } from "./hostRoles";
 import { LoadBalancers } from "./loadBalancers";
 import type { StackSettings } from "./settings/stackSettings";
 import { Tls, type TlsArgs } from "./tls";
+import { isPort, requireValidArgs } from "./validate";
 
 export interface EdgeArgs {
     /** DigitalOcean's load balancers (count, nodes) or HAProxy droplets (count, size, algorithm). */
@@ -40,6 +41,13 @@ export class Edge extends pulumi.ComponentResource {
 
     constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:Edge", name, {}, opts);
+        requireValidArgs(this, "Edge", name, [
+            isPort("web.port", args.web.port),
+            [
+                args.balancer.engine === "managed" || args.haproxy !== undefined,
+                `haproxy: the HAProxy droplets' tags, SSH keys and user data are required with the haproxy engine; got none.`,
+            ],
+        ]);
         // These were WebStack's own children before it was composed of children by responsibility: the alias keeps
         // each URN, and their children inherit it (pulumi/pulumi@1b5949891b step_generator.go:621-654).
         const adopted = { parent: this, aliases: opts?.parent ? [{ parent: opts.parent }] : [] };

@@ -2,8 +2,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { METRICS_PUSH_PORT } from "./hostConfig/metricsPush";
 import { NGINX_EXPORTER_PORT } from "./hostConfig/prometheus";
-import { isWithin, LIMITS } from "./settings/limits";
-import { requireValidArgs } from "./validate";
+import { isPort, requireValidArgs } from "./validate";
 
 export const WORLD = ["0.0.0.0/0", "::/0"];
 
@@ -51,11 +50,8 @@ export class Firewalls extends pulumi.ComponentResource {
     constructor(name: string, args: FirewallsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:Firewalls", name, {}, opts);
         requireValidArgs(this, "Firewalls", name, [
-            [isWithin(args.web.port, LIMITS.port), `web.port: must be a port from 1 to 65535; got "${args.web.port}".`],
-            [
-                args.app === undefined || isWithin(args.app.port, LIMITS.port),
-                `app.port: must be a port from 1 to 65535; got "${args.app?.port}".`,
-            ],
+            isPort("web.port", args.web.port),
+            ...(args.app ? [isPort("app.port", args.app.port)] : []),
             [
                 !args.adminCidrs.some((c) => /\/0$/.test(c)),
                 `adminCidrs: SSH from the whole internet is refused; got "${args.adminCidrs.join(", ")}".`,

@@ -1,6 +1,8 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import { DropletSpec, createDroplets } from "./serverPool";
+import { DropletSpec, createDroplets, hasSshKey } from "./serverPool";
+import { LIMITS } from "./settings/limits";
+import { inBounds, requireValidArgs } from "./validate";
 
 export interface HaproxyBalancersArgs extends DropletSpec {
     /** HAProxy droplets, 1 to 10; each gets a reserved IP and its own DNS A records (active-active). */
@@ -18,6 +20,10 @@ export class HaproxyBalancers extends pulumi.ComponentResource {
 
     constructor(name: string, args: HaproxyBalancersArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:HaproxyBalancers", name, {}, opts);
+        requireValidArgs(this, "HaproxyBalancers", name, [
+            inBounds("count", args.count, LIMITS.loadBalancers),
+            hasSshKey(args.sshKeys),
+        ]);
         this.droplets = createDroplets(name, args.count, args, this);
         this.reservedIps = this.droplets.map((droplet, i) => {
             const ip = new digitalocean.ReservedIp(`${name}-ip-${i}`, { region: args.region }, { parent: this });
@@ -28,6 +34,6 @@ export class HaproxyBalancers extends pulumi.ComponentResource {
             );
             return ip;
         });
-        this.registerOutputs({ ips: this.reservedIps.map((ip) => ip.ipAddress) });
+        this.registerOutputs({ droplets: this.droplets, reservedIps: this.reservedIps });
     }
 }

@@ -1,6 +1,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import { isIntegerIn, requireValidArgs } from "./validate";
+import { LIMITS, isWithin } from "./settings/limits";
+import { inBounds, isPort, requireValidArgs } from "./validate";
 
 export interface LoadBalancersArgs {
     /** Number of load balancers, 1 to 10; several public ones run active-active behind DNS. */
@@ -36,14 +37,11 @@ export class LoadBalancers extends pulumi.ComponentResource {
     constructor(name: string, args: LoadBalancersArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:LoadBalancers", name, {}, opts);
         requireValidArgs(this, "LoadBalancers", name, [
-            [isIntegerIn(args.count, 1, 10), `count: must be an integer from 1 to 10; got "${args.count}".`],
-            [isIntegerIn(args.sizeUnit, 1, 200), `sizeUnit: must be an integer from 1 to 200; got "${args.sizeUnit}".`],
+            inBounds("count", args.count, LIMITS.loadBalancers),
+            inBounds("sizeUnit", args.sizeUnit, LIMITS.loadBalancerNodes),
+            isPort("targetPort", args.targetPort),
             [
-                isIntegerIn(args.targetPort, 1, 65535),
-                `targetPort: must be a port from 1 to 65535; got "${args.targetPort}".`,
-            ],
-            [
-                isIntegerIn(args.entryPort, 1, 65535) &&
+                isWithin(args.entryPort, LIMITS.port) &&
                     !(args.certificateName !== undefined && args.entryPort === 443),
                 `entryPort: must be a port from 1 to 65535 other than 443 when TLS uses 443; got "${args.entryPort}".`,
             ],

@@ -1,7 +1,8 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { LOG_INDEX_PREFIX, type LogShipping } from "./hostConfig/logShipper";
-import { isIntegerIn, requireValidArgs } from "./validate";
+import { LIMITS } from "./settings/limits";
+import { inBounds, requireValidArgs } from "./validate";
 
 export const OPENSEARCH_VERSION = "2";
 /** The user the droplets' shippers and the database log sinks write as. */
@@ -48,10 +49,7 @@ export class LogStore extends pulumi.ComponentResource {
     constructor(name: string, args: LogStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:LogStore", name, {}, opts);
         requireValidArgs(this, "LogStore", name, [
-            [
-                isIntegerIn(args.indexDaysMax, 1, 10000),
-                `indexDaysMax: must be an integer from 1 to 10000; got "${args.indexDaysMax}".`,
-            ],
+            inBounds("indexDaysMax", args.indexDaysMax, LIMITS.logIndexDays),
             [
                 args.trustedTags.length > 0,
                 "trustedTags: at least one droplet tag is required, or no shipper can reach the store; got none.",
@@ -147,6 +145,15 @@ export class LogStore extends pulumi.ComponentResource {
                 ),
         );
         this.dashboardsUrl = pulumi.interpolate`https://${this.cluster.uiHost}:${this.cluster.uiPort}`;
-        this.registerOutputs({ host: this.cluster.privateHost, dashboardsUrl: this.dashboardsUrl });
+        this.registerOutputs({
+            cluster: this.cluster,
+            firewall: this.firewall,
+            writer: this.writer,
+            sinks: this.sinks,
+            shipping: this.shipping,
+            shippingWithoutPassword: this.shippingWithoutPassword,
+            dataResourceNames: this.dataResourceNames,
+            dashboardsUrl: this.dashboardsUrl,
+        });
     }
 }

@@ -205,6 +205,6 @@ export class Monitoring extends pulumi.ComponentResource {
                     { parent: this },
                 ),
         );
-        this.registerOutputs({});
+        this.registerOutputs({ alerts: this.alerts, uptimeCheck: this.uptimeCheck, uptimeAlerts: this.uptimeAlerts });
     }
 }

@@ -1,7 +1,8 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { DROPLET_IMAGE } from "./hostConfig/cloudInit";
-import { isIntegerIn, requireValidArgs } from "./validate";
+import { LIMITS } from "./settings/limits";
+import { type Check, inBounds, requireValidArgs } from "./validate";
 
 /** What every droplet of a role shares. */
 export interface DropletSpec {
@@ -34,6 +35,12 @@ export interface DropletSpec {
 // 20 % the plan prices. Hour 4 UTC is a start the provider accepts (resource_droplet.go: hour 0 to 20, plan
 // daily|weekly, weekday SUN..SAT).
 export const BACKUP_POLICY = { plan: "weekly", weekday: "SUN", hour: 4 } as const;
+
+/** The check that a role's droplets get an SSH key: without one DigitalOcean e-mails root passwords. */
+export const hasSshKey = (sshKeys: readonly string[]): Check => [
+    sshKeys.length > 0,
+    `sshKeys: at least one key is required (DigitalOcean e-mails root passwords otherwise); got none.`,
+];
 
 /** Droplets `${name}-0` … `${name}-(count-1)` built from one spec, children of `parent`. */
 export function createDroplets(
@@ -83,14 +90,11 @@ export class ServerPool extends pulumi.ComponentResource {
     constructor(name: string, args: ServerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:ServerPool", name, {}, opts);
         requireValidArgs(this, "ServerPool", name, [
-            [isIntegerIn(args.count, 1, 1000), `count: must be an integer from 1 to 1000; got "${args.count}".`],
-            [
-                args.sshKeys.length > 0,
-                `sshKeys: at least one key is required (DigitalOcean e-mails root passwords otherwise); got none.`,
-            ],
+            inBounds("count", args.count, LIMITS.poolDroplets),
+            hasSshKey(args.sshKeys),
         ]);
         this.droplets = createDroplets(name, args.count, args, this);
         this.dropletNames = this.droplets.map((_, i) => `${name}-${i}`);
-        this.registerOutputs({ droplets: this.droplets });
+        this.registerOutputs({ droplets: this.droplets, dropletNames: this.dropletNames });
     }
 }

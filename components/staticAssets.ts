@@ -32,6 +32,6 @@ export class StaticAssets extends pulumi.ComponentResource {
             { origin: this.bucket.bucketDomainName, ttl: 3600 },
             { parent: this },
         );
-        this.registerOutputs({ cdnEndpoint: this.cdn.endpoint });
+        this.registerOutputs({ bucket: this.bucket, cdn: this.cdn, dataResourceNames: this.dataResourceNames });
     }
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { formatProblems } from "./problems";
+import { type Bounds, LIMITS, isWithin } from "./settings/limits";
 
 /** One argument check: the problem text when `ok` is false. */
 export type Check = [ok: boolean, problem: string];
@@ -25,5 +26,14 @@ export function requireValidArgs(
     }
 }
 
-export const isIntegerIn = (value: number, min: number, max: number) =>
-    Number.isInteger(value) && value >= min && value <= max;
+/** The check that `field` is an integer within `bounds` (settings/limits.ts, which the config parser reads too). */
+export const inBounds = (field: string, value: number, bounds: Bounds): Check => [
+    isWithin(value, bounds),
+    `${field}: must be an integer from ${bounds.min} to ${bounds.max}; got "${value}".`,
+];
+
+/** The check that `field` is a TCP port. */
+export const isPort = (field: string, value: number): Check => [
+    isWithin(value, LIMITS.port),
+    `${field}: must be a port from ${LIMITS.port.min} to ${LIMITS.port.max}; got "${value}".`,
+];
