@@ -44,7 +44,7 @@ export function readPools(
     profile: TierProfile,
     region: string,
 ): { web: PoolSettings & { backups: boolean }; appPool?: PoolSettings } {
-    r.onlyFrom(["web.autoscale"], tier, "tier 0 is one server by design");
+    r.onlyFrom(r.fieldsFrom("web"), tier, "tier 0 is one server by design");
     const size = r.choice("web.size");
     const backups = r.flag("web.backups");
     if (backups && r.given("web.autoscale")) {
@@ -76,7 +76,7 @@ export function readPools(
             `${r.path("web.size")}: must have at least 2 GB of memory at tier 0 (nginx, the app and MySQL share the droplet); got ${show(size)}. Fix: pulumi config set --path '${r.path("web.size")}' s-1vcpu-2gb`,
         );
     }
-    r.onlyFrom(["app.count", "app.size", "app.autoscale"], tier, "web and app servers share droplets below tier 2");
+    r.onlyFrom(r.fieldsFrom("app"), tier, "web and app servers share droplets below tier 2");
     const appPool = profile.app && {
         count: r.int("app.count", ` at tier ${tier}`),
         size: r.choice("app.size"),
@@ -91,17 +91,7 @@ export function readLoadBalancer(
     profile: TierProfile,
     web: PoolSettings,
 ): StackSettings["loadBalancer"] {
-    r.onlyFrom(
-        [
-            "loadBalancer.count",
-            "loadBalancer.sizeUnit",
-            "loadBalancer.engine",
-            "loadBalancer.algorithm",
-            "loadBalancer.size",
-        ],
-        tier,
-        "tier 0 has no load balancer",
-    );
+    r.onlyFrom(r.fieldsFrom("loadBalancer"), tier, "tier 0 has no load balancer");
     if (!profile.loadBalancer) return undefined;
     const engine = r.choice<"managed" | "haproxy">("loadBalancer.engine");
     const count = r.int("loadBalancer.count", ` at tier ${tier}`);
@@ -134,11 +124,7 @@ export function readLoadBalancer(
 }
 
 export function readDatabase(r: Reader, tier: Tier, profile: TierProfile): StackSettings["database"] {
-    r.onlyFrom(
-        ["database.size", "database.standbyNodes", "database.readReplicas", "database.protect"],
-        tier,
-        "MySQL runs on the droplet at tier 0",
-    );
+    r.onlyFrom(r.fieldsFrom("database"), tier, "MySQL runs on the droplet at tier 0");
     if (!profile.database) return undefined;
     const standbyNodes = r.int("database.standbyNodes");
     const size = r.choice("database.size");
@@ -157,13 +143,9 @@ export function readDatabase(r: Reader, tier: Tier, profile: TierProfile): Stack
 
 /** The Valkey cache (tier 2+) and the Spaces + CDN static assets (tier 1+, in a Spaces region). */
 export function readExtras(r: Reader, tier: Tier, region: string) {
-    r.onlyFrom(
-        ["cache.enabled", "cache.size"],
-        tier,
-        "the cache is trusted by the app servers' tag, which exists from tier 2",
-    );
+    r.onlyFrom(r.fieldsFrom("cache"), tier, "the cache is trusted by the app servers' tag, which exists from tier 2");
     const cache = tier >= 2 && r.flag("cache.enabled") ? { size: r.choice("cache.size") } : undefined;
-    r.onlyFrom(["staticAssets.enabled"], tier, "static assets are served beside a load balanced site");
+    r.onlyFrom(r.fieldsFrom("staticAssets"), tier, "static assets are served beside a load balanced site");
     const staticAssets = tier >= 1 && r.flag("staticAssets.enabled");
     if (staticAssets && !catalog.spacesRegions.includes(region)) {
         r.problem(

@@ -314,6 +314,13 @@ export class ConfigReader<C> {
         return out;
     }
 
+    /** The paths of a section's fields that apply only from some tier (`app.count`, …), in declaration order. */
+    fieldsFrom(section: string): string[] {
+        return Object.entries(fieldsOf(this.spec(section)) ?? {})
+            .filter(([, spec]) => spec.from !== undefined)
+            .map(([field]) => `${section}.${field}`);
+    }
+
     /** Reports each key set below the tier its declaration says it applies from. */
     onlyFrom(keys: readonly string[], tier: number, why: string): void {
         for (const key of keys) {

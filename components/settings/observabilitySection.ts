@@ -11,11 +11,7 @@ export const MONITOR_SIZE = "s-1vcpu-2gb";
 
 /** `logs.enabled`, `logs.indexDaysMax`, `logs.size`: undefined when the stack collects no logs. */
 export function readLogs(r: ConfigReader<TierContext>, tier: Tier): LogsSettings | undefined {
-    r.onlyFrom(
-        ["logs.enabled", "logs.indexDaysMax", "logs.size"],
-        tier,
-        "tier 0 is one server with no managed database to forward logs from",
-    );
+    r.onlyFrom(r.fieldsFrom("logs"), tier, "tier 0 is one server with no managed database to forward logs from");
     if (tier === 0 || !r.flag("logs.enabled")) return undefined;
     return { indexDaysMax: r.int("logs.indexDaysMax"), size: r.choice("logs.size"), monitorSize: MONITOR_SIZE };
 }

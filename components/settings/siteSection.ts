@@ -329,7 +329,7 @@ export function readSecretsDelivery(
 /** The certificate the load balancers terminate TLS with (tier 2+): Let's Encrypt, or custom PEM material. */
 export function readCertificate(r: ConfigReader, tier: Tier, profile: TierProfile): StackSettings["certificate"] {
     r.onlyFrom(
-        ["certificate.kind", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain"],
+        [...r.fieldsFrom("certificate"), "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain"],
         tier,
         "TLS is terminated at the load balancer from tier 2",
     );
