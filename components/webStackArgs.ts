@@ -247,6 +247,11 @@ export interface LogsOptions {
      * @default "db-s-1vcpu-2gb"
      */
     readonly size?: string;
+    /**
+     * Droplet size slug of the QPS monitor (Prometheus and Alertmanager).
+     * @default "s-1vcpu-2gb"
+     */
+    readonly monitorSize?: string;
 }
 
 /** WebStack's arguments: every `webstack:*` stack config key, plus what only a program can pass. */

@@ -413,6 +413,14 @@ export const CONFIG: Declaration<TierContext> = {
                 default: OPENSEARCH_SIZES[0],
                 doc: "OpenSearch plan of the one-node log store; nodes cannot be downsized.",
             },
+            monitorSize: {
+                type: "string",
+                choices: DROPLET_SIZES,
+                what: "droplet sizes",
+                // $12/month: Prometheus and Alertmanager from the Ubuntu archive, no Docker.
+                default: "s-1vcpu-2gb",
+                doc: "Droplet size slug of the QPS monitor (Prometheus and Alertmanager).",
+            },
         },
         1,
     ),

@@ -6,12 +6,13 @@ import type { ConfigReader } from "./configReader";
 import type { LogsSettings } from "./stackSettings";
 import type { Tier } from "./tiers";
 
-/** The droplet Prometheus and Alertmanager run on ($12/month; Debian/Ubuntu packages, no Docker). */
-export const MONITOR_SIZE = "s-1vcpu-2gb";
-
 /** `logs.enabled`, `logs.indexDaysMax`, `logs.size`: undefined when the stack collects no logs. */
 export function readLogs(r: ConfigReader<TierContext>, tier: Tier): LogsSettings | undefined {
     r.onlyFrom(r.fieldsFrom("logs"), tier, "tier 0 is one server with no managed database to forward logs from");
     if (tier === 0 || !r.flag("logs.enabled")) return undefined;
-    return { indexDaysMax: r.int("logs.indexDaysMax"), size: r.choice("logs.size"), monitorSize: MONITOR_SIZE };
+    return {
+        indexDaysMax: r.int("logs.indexDaysMax"),
+        size: r.choice("logs.size"),
+        monitorSize: r.choice("logs.monitorSize"),
+    };
 }
