@@ -125,6 +125,21 @@ describe("Stack config: validation messages", () => {
         ]);
     });
 
+    it("sizes the QPS monitor from logs.monitorSize, a droplet size, and only where a stack collects logs", () => {
+        assert.equal(parseConfig(exampleConfig(2)).logs?.monitorSize, "s-1vcpu-2gb");
+        assert.equal(
+            parseConfig({ ...exampleConfig(2), logs: { monitorSize: "s-2vcpu-4gb" } }).logs?.monitorSize,
+            "s-2vcpu-4gb",
+        );
+        assert.deepEqual(problems({ ...exampleConfig(0), logs: { monitorSize: "s-2vcpu-4gb" } }), [
+            "webstack:logs.monitorSize: applies only at tier 1 and above (tier 0 is one server with no managed database to forward logs from); got \"s-2vcpu-4gb\" at tier 0. Fix: pulumi config rm --path 'webstack:logs.monitorSize'",
+        ]);
+        assert.match(
+            problems({ ...exampleConfig(2), logs: { monitorSize: "huge" } }).join("\n"),
+            /^webstack:logs\.monitorSize: expected one of \d+ droplet sizes \(e\.g\. "[^"]+", .*\); got "huge"\. Fix: pulumi config set --path 'webstack:logs\.monitorSize' s-1vcpu-2gb$/,
+        );
+    });
+
     it("requires an alert target from tier 2", () => {
         assert.deepEqual(problems({ ...exampleConfig(2), alerts: { emails: [] } }), [
             "webstack:alerts.emails: required at tier 2; alert policies need at least one e-mail or Slack target. Fix: pulumi config set --path 'webstack:alerts.emails[0]' ops@example.com",
