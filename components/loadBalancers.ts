@@ -43,7 +43,7 @@ export class LoadBalancers extends pulumi.ComponentResource {
             [
                 isWithin(args.entryPort, LIMITS.port) &&
                     !(args.certificateName !== undefined && args.entryPort === 443),
-                `entryPort: must be a port from 1 to 65535 other than 443 when TLS uses 443; got "${args.entryPort}".`,
+                `entryPort: must be a port from ${LIMITS.port.min} to ${LIMITS.port.max} other than 443 when TLS uses 443; got "${args.entryPort}".`,
             ],
             [
                 !(args.forwarding === "tcp" && args.certificateName !== undefined),
