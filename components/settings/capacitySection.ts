@@ -58,8 +58,7 @@ export function readPools(
                   count: r.integer(
                       "web.count",
                       r.fallback("web.count"),
-                      1,
-                      1,
+                      { min: 1, max: 1 },
                       " at tier 0 (one server; choose tier 1 for a pool)",
                   ),
                   size,

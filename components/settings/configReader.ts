@@ -180,7 +180,7 @@ export class ConfigReader<C> {
     /** An integer within the key's declared bounds, or its declared default. */
     int(key: string, context = ""): number {
         const spec = this.spec(key);
-        return this.integer(key, this.fallback(key), spec.bounds!.min, spec.bounds!.max, context);
+        return this.integer(key, this.fallback(key), spec.bounds!, context);
     }
 
     /** One of the key's declared values (a choice, or its `choices`), or its declared default. */
@@ -197,7 +197,7 @@ export class ConfigReader<C> {
 
     /** An integer field of an object read already (`web.autoscale.min`), within its declared bounds. */
     field(key: string, spec: KeySpec<C>, value: unknown, fallback = this.defaultOf<number>(spec)): number {
-        return this.integerValue(key, value, fallback, spec.bounds!.min, spec.bounds!.max);
+        return this.integerValue(key, value, fallback, spec.bounds!);
     }
 
     /** "webstack:web.count" for "web.count". */
@@ -243,12 +243,12 @@ export class ConfigReader<C> {
         return value;
     }
 
-    integer(key: string, fallback: number, min: number, max: number, context = ""): number {
-        return this.integerValue(key, this.get(key), fallback, min, max, context);
+    integer(key: string, fallback: number, bounds: Bounds, context = ""): number {
+        return this.integerValue(key, this.get(key), fallback, bounds, context);
     }
 
     /** Checks an integer already read (e.g. a sub-key of a nested object). */
-    integerValue(key: string, value: unknown, fallback: number, min: number, max: number, context = ""): number {
+    integerValue(key: string, value: unknown, fallback: number, { min, max }: Bounds, context = ""): number {
         if (value === undefined) return fallback;
         if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
             this.problem(

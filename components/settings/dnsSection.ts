@@ -81,13 +81,13 @@ function readRecord(r: ConfigReader, key: string, item: unknown, fix: string): D
     let tag: DnsRecordSettings["tag"];
     // MX needs a priority; CAA a flags byte and a tag ("An unsigned integer between 0-255", "issue", "issuewild" or
     // "iodef": digitalocean/openapi specification/resources/domains/models/domain_record.yml).
-    if (type === "MX") priority = requiredInteger(r, key, "priority", rec.priority, fields.priority, 10, fix);
+    if (type === "MX") priority = requiredInteger(r, { key, sub: "priority", value: rec.priority, example: 10 }, fix);
     else if (rec.priority !== undefined)
         r.problem(
             `${path}.priority: applies only to MX records; got ${show(rec.priority)} on a ${show(type)} record. Fix: ${fix}`,
         );
     if (type === "CAA") {
-        flags = requiredInteger(r, key, "flags", rec.flags, fields.flags, 0, fix);
+        flags = requiredInteger(r, { key, sub: "flags", value: rec.flags, example: 0 }, fix);
         if (!CAA_TAGS.includes(rec.tag as DnsRecordSettings["tag"] & string)) {
             r.problem(
                 `${path}.tag: expected ${quoteAll(CAA_TAGS)} on a CAA record; got ${show(rec.tag ?? null)}. Fix: ${fix}`,
@@ -107,15 +107,13 @@ function readRecord(r: ConfigReader, key: string, item: unknown, fix: string): D
     return { type, name: name as string, value: value as string, ttl, priority, flags, tag };
 }
 
+/** A record's field that its type needs (`priority` of an MX record, `flags` of a CAA record), within its bounds. */
 function requiredInteger(
     r: ConfigReader,
-    key: string,
-    sub: string,
-    value: unknown,
-    spec: KeySpec<TierContext>,
-    example: number,
+    { key, sub, value, example }: { key: string; sub: "priority" | "flags"; value: unknown; example: number },
     fix: string,
 ): number {
+    const spec = recordFields(r)[sub];
     const { min, max } = spec.bounds!;
     if (value === undefined) {
         r.problem(

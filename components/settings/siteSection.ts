@@ -183,12 +183,15 @@ const andList = (paths: readonly string[]): string =>
  */
 export function readSmtpRelay(
     r: ConfigReader,
-    tier: Tier,
-    monitoring: boolean,
-    domain: string,
-    emails: readonly string[],
-    logs: LogsSettings | undefined,
+    stack: {
+        readonly tier: Tier;
+        readonly monitoring: boolean;
+        readonly domain: string;
+        readonly emails: readonly string[];
+        readonly logs: LogsSettings | undefined;
+    },
 ): SmtpRelaySettings | undefined {
+    const { tier, monitoring, domain, emails, logs } = stack;
     const given = SMTP_KEYS.filter((key) => r.get(key) !== undefined);
     if (given.length === 0) return undefined;
     const before = r.problems.length;

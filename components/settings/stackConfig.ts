@@ -50,7 +50,13 @@ export function parseSettings(
     const { cache, staticAssets } = readExtras(r, tier, site.region);
     const certificate = readCertificate(r, tier, profile);
     const logs = readLogs(r, tier);
-    const smtp = readSmtpRelay(r, tier, profile.monitoring, site.domain, alerts.emails, logs);
+    const smtp = readSmtpRelay(r, {
+        tier,
+        monitoring: profile.monitoring,
+        domain: site.domain,
+        emails: alerts.emails,
+        logs,
+    });
     const secretsDelivery = readSecretsDelivery(r, tier, { web, appPool }, loadBalancer, certificate);
     const allowDataLoss = r.flag("allowDataLoss");
     if (r.problems.length > 0) throw new ConfigError(stack, r.problems);
