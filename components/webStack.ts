@@ -176,21 +176,17 @@ export class WebStack extends pulumi.ComponentResource {
                 web: autoscaledWeb ? ("autoscale" as const) : fixedDroplets(webPool),
                 ...hostUserData(monitorHost(s, { database, logs }, autoscaledWeb, this)),
             };
-        const alerts = s.monitoring && {
-            dropletTags: [tags.web, tags.app, tags.lb, tags.monitor].flatMap((t) => t ?? []),
-            loadBalancerIds: allLbs.map((lb) => lb.id),
-            databaseIds: [database, cache, logs].flatMap((c) => (c ? [c.cluster.id] : [])),
-            url: this.url,
-            targets: s.alerts,
-        };
+        const alerts = s.monitoring
+            ? {
+                  dropletTags: [tags.web, tags.app, tags.lb, tags.monitor].flatMap((t) => t ?? []),
+                  loadBalancerIds: allLbs.map((lb) => lb.id),
+                  databaseIds: [database, cache, logs].flatMap((c) => (c ? [c.cluster.id] : [])),
+                  url: this.url,
+                  targets: s.alerts,
+              }
+            : undefined;
         const observability =
-            monitor || alerts
-                ? new Observability(
-                      name,
-                      { zone: zoneName, monitor: monitor || undefined, alerts: alerts || undefined },
-                      child,
-                  )
-                : undefined;
+            monitor || alerts ? new Observability(name, { zone: zoneName, monitor, alerts }, child) : undefined;
 
         if (s.firewalls) {
             const appLbs = appTier?.loadBalancer.loadBalancers;
