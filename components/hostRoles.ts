@@ -231,8 +231,10 @@ export function monitorHost(
         retentionDays: s.logs!.indexDaysMax,
         webTargetsName: autoscaledWeb ? undefined : `${WEB_METRICS_NAME}.${s.domain}`,
         database: database && {
-            // Empty until the provider has read the cluster back (TF v2.89.0 persists an empty list): the endpoint
-            // DigitalOcean documents is the cluster's host on 9273 (logs-metrics-qps.md §2.4).
+            // Empty until the provider has read the cluster back (TF v2.89.0 persists an empty list); the provider
+            // builds each as https://host:port/metrics (terraform-provider-digitalocean@401992a
+            // digitalocean/database/resource_database_cluster.go:776), and the port DigitalOcean documents is 9273
+            // (docs.digitalocean.com/products/databases/mysql/how-to/monitor-clusters/).
             endpoints: pulumi
                 .all([database.cluster.metricsEndpoints, database.cluster.host])
                 .apply(([endpoints, host]) =>
