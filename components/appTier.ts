@@ -1,29 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { UserDataSpec } from "./hostRoles";
 import { LoadBalancers } from "./loadBalancers";
-import { type Pool, createPool } from "./pool";
+import { type Pool, type PoolArgs, createPool } from "./pool";
 import type { PoolSettings } from "./settings/stackSettings";
 import { isPort, requireValidArgs } from "./validate";
 
-export interface AppTierArgs extends UserDataSpec {
+/** The app droplets as a pool (their user data included), and what the internal load balancer needs of the app. */
+export interface AppTierArgs extends Omit<PoolArgs, "settings" | "protect" | "backups"> {
     /** How many app droplets of which size, or the autoscale pool's bounds. */
     readonly pool: PoolSettings;
-    readonly region: string;
-    readonly vpcUuid: pulumi.Input<string>;
-    /** SSH key fingerprints or ids for root; never empty. */
-    readonly sshKeys: readonly string[];
-    /** The app droplets' tags, `tag` among them. */
-    readonly tags: pulumi.Input<string>[];
-    /** The app role's tag: the internal load balancer targets it, so new droplets join without touching it. */
+    /** The app role's tag (among `tags`): the internal load balancer targets it, so new droplets join untouched. */
     readonly tag: pulumi.Input<string>;
-    /** Installs DigitalOcean's metrics agent on fixed droplets (autoscale members always have it). */
-    readonly monitoring: boolean;
     /** The port the app listens on, 1 to 65535: the internal load balancer's entry and target. */
     readonly port: number;
     /** The path the app answers with 2xx when it serves: the internal load balancer's health check. */
     readonly healthPath: string;
-    /** The DigitalOcean project an autoscale pool's members join. */
-    readonly projectId?: pulumi.Input<string>;
 }
 
 /**
