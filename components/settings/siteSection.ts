@@ -289,7 +289,7 @@ export function readApp(r: ConfigReader): StackSettings["app"] {
         );
     }
     return {
-        image: valid ? image : "ghcr.io/nginxinc/nginx-unprivileged:stable",
+        image: valid ? image : "us-docker.pkg.dev/google-samples/containers/gke/hello-app:1.0",
         port: r.integer("app.port", 8080, 1024, 65535, " (not 80, which nginx uses)"),
         healthPath: pathValid ? healthPath : HEALTH_CHECK_PATH,
     };
