@@ -98,6 +98,7 @@ function tier2(web = 2, app = 2, lbs = 1, replicas = 1): string[] {
         "DatabaseDb webstack-db-app",
         "DatabaseUser webstack-db-app-user",
         "DatabaseFirewall webstack-db-firewall",
+        ...range(replicas, (i) => `DatabaseFirewall webstack-db-replica-${i}-firewall`),
         ...LOG_STORE,
         ...QPS_MONITOR(web),
         "Firewalls webstack-firewall",
