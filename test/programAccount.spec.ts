@@ -4,6 +4,8 @@
 // default VPC is warned about; the shared project tag survives any one stack's destroy; tier 0's droplet is
 // backed up weekly.
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { ProgramError } from "../plan/capture/runProgram";
 import { byName, exampleConfig, output, runProgram } from "./support/program";
 import { recorder } from "./support/hooks";
@@ -180,6 +182,31 @@ describe("index.ts: the API token's scopes", () => {
         const run = await runProgram(own(1));
         assert.match(run.warnings[0], /\n {2}- DigitalOcean API token: refused GET \/v2\/domains with 403/);
         assert.ok(types(run).includes("digitalocean:index/domain:Domain"));
+    });
+});
+
+describe("index.ts: the token scopes the program needs are all documented", () => {
+    it("lists in docs/account-requirements.md every resource type and read of tiers 0 to 3, HAProxy and autoscale pools", async function () {
+        this.timeout(60000);
+        const used = new Set<string>();
+        for (const config of [
+            own(0),
+            own(3),
+            own(3, { loadBalancer: { engine: "haproxy" } }),
+            own(3, { app: { image: "registry.digitalocean.com/acme/shop:1.4.2", autoscale: { min: 2, max: 4 } } }),
+        ]) {
+            const run = await runProgram(config);
+            for (const type of types(run)) if (type.startsWith("digitalocean:")) used.add(type);
+            for (const invoke of recorder.invokes) used.add(invoke);
+        }
+        const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "account-requirements.md"), "utf8");
+        const table = doc.slice(doc.indexOf("<!-- scopes:"), doc.indexOf("<!-- /scopes -->"));
+        const documented = [...table.matchAll(/^\| [^|]+ \| `(digitalocean:[^`]+)` \| (.+) \|$/gm)];
+        assert.deepEqual(documented.map((m) => m[1]).sort(), [...used].sort());
+        assert.ok(
+            documented.every((m) => /`[a-z_]+:[a-z_]+`|none: Spaces/.test(m[2])),
+            "every row names its scopes",
+        );
     });
 });
 
