@@ -59,20 +59,6 @@ describe("metadata lock and the metrics agent: rendered files", () => {
             ],
         );
     });
-
-    it("rebuilds the chain in one iptables-restore transaction, admitting the agent's uid when the user exists", () => {
-        assert.deepEqual(metadataLockScript().split("\n").slice(9, 18), [
-            "{",
-            "    echo '*filter'",
-            "    echo ':WEBSTACK-METADATA - [0:0]'",
-            "    echo '-A WEBSTACK-METADATA -m owner --uid-owner 0 -j RETURN'",
-            '    if agent=$(id -u do-agent 2>/dev/null); then echo "-A WEBSTACK-METADATA -m owner --uid-owner $agent -j RETURN"; fi',
-            "    echo '-A WEBSTACK-METADATA -j DROP'",
-            "    echo 'COMMIT'",
-            "} | iptables-restore -w --noflush",
-            'iptables -w -C OUTPUT -d "$addr" -j WEBSTACK-METADATA 2>/dev/null || iptables -w -I OUTPUT 1 -d "$addr" -j WEBSTACK-METADATA',
-        ]);
-    });
 });
 
 describe("metadata lock and the metrics agent: systemd-analyze verify", function () {
