@@ -131,8 +131,9 @@ export function preflight(s: StackSettings, account: AccountFacts, state: Accoun
             `${path("dns.zone")}: "existing" adopts a zone already at DigitalOcean, but the account's DNS has no zone ${show(s.domain)}; got "existing". Fix: add the domain under Networking > Domains (or doctl compute domain create ${s.domain}), or pulumi config set --path '${path("dns.zone")}' create`,
         );
     }
-    // DigitalOcean's Let's Encrypt certificates are validated through DigitalOcean DNS: the zone must be there
-    // (shared/reference/digitalocean.md, Certificates; digitalocean/openapi certificates/models/certificate_create.yml).
+    // DigitalOcean's Let's Encrypt certificates are validated through DigitalOcean DNS: the zone must be there. A
+    // `lets_encrypt` certificate takes only `dns_names` (digitalocean/openapi@7c1300c
+    // specification/resources/certificates/certificates_create.yml:13-14), so DigitalOcean proves control itself.
     if (
         s.certificate?.kind === "lets_encrypt" &&
         s.loadBalancer?.engine === "managed" &&

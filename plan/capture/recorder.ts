@@ -144,8 +144,8 @@ export interface MockAccount {
 }
 
 /**
- * A fresh team account as DigitalOcean sets one up: a droplet limit of 10 and 3 reserved IPs (the documented
- * default, shared/reference/digitalocean.md), active, its e-mail verified. The offline plan and the tests start
+ * A fresh team account as DigitalOcean sets one up: a droplet limit of 10 and 3 reserved IPs (the starting limits
+ * docs/account-requirements.md states), active, its e-mail verified. The offline plan and the tests start
  * from it; a test changes a field to play another account.
  */
 export const DEFAULT_MOCK_ACCOUNT: Readonly<MockAccount> = {
