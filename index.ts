@@ -8,7 +8,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { decodeConfig } from "./components/settings/configReader";
 import { parseSettings } from "./components/settings/stackConfig";
 import { ConfigError, NAMESPACE, StackSettings } from "./components/settings/stackSettings";
-import { PreflightError, preflight, preflightWarning } from "./components/settings/preflight";
+import {
+    PreflightError,
+    type PreflightRead,
+    isNoDefaultVpc,
+    preflight,
+    preflightWarning,
+    readFailure,
+} from "./components/settings/preflight";
 import { WebStack, type WebStackArgs } from "./components/webStack";
 
 // The SDK marks isConfigSecret @internal, but it is the only way to tell that a key was set with
@@ -35,22 +42,58 @@ function loadConfig() {
 }
 
 /**
- * Reads the account and, for `dns.zone: existing`, whether its DNS holds the zone; refuses during `pulumi up`
- * what DigitalOcean would refuse later, and only warns during `pulumi preview` (and the offline plan).
+ * Reads the account, whether its DNS hosts the zone, the region's default VPC and (only when the zone exists and
+ * `dns.zone` is "create") whether the stack has been deployed before; refuses during `pulumi up` what DigitalOcean
+ * would refuse later, and only warns during `pulumi preview` (and the offline plan). A read the token's scopes do
+ * not allow is one of the problems, named by its scope.
  */
 async function checkAccount(settings: StackSettings): Promise<void> {
-    const account = await digitalocean.getAccount();
+    const failures: string[] = [];
+    const read = async <T>(what: PreflightRead, call: () => Promise<T>): Promise<T | undefined> => {
+        try {
+            return await call();
+        } catch (err) {
+            const failure = readFailure(what, err);
+            if (failure === undefined) throw err;
+            failures.push(failure);
+            return undefined;
+        }
+    };
+    const account = await read("account", () => digitalocean.getAccount());
     // getDomains with a name filter answers "no such zone" with an empty list, where getDomain fails.
-    const zoneHosted =
-        settings.dns.zone === "existing"
-            ? (await digitalocean.getDomains({ filters: [{ key: "name", values: [settings.domain] }] })).domains
-                  .length > 0
-            : undefined;
-    const { problems, notes } = preflight(settings, account, zoneHosted);
+    const zones = await read("domains", () =>
+        digitalocean.getDomains({ filters: [{ key: "name", values: [settings.domain] }] }),
+    );
+    const regionDefaultVpc = await read("vpcs", () => readRegionDefaultVpc(settings.region));
+    const zoneHosted = zones && zones.domains.length > 0;
+    const deployedBefore = settings.dns.zone === "create" && zoneHosted ? await deployedBeforeNow() : undefined;
+    const { problems, notes } = account
+        ? preflight(settings, account, { zoneHosted, deployedBefore, regionDefaultVpc })
+        : { problems: [], notes: [] };
     for (const note of notes) await pulumi.log.warn(note);
-    if (problems.length === 0) return;
-    if (pulumi.runtime.isDryRun()) await pulumi.log.warn(preflightWarning(settings.stack, problems));
-    else throw new pulumi.RunError(new PreflightError(settings.stack, problems).message);
+    const all = [...failures, ...problems];
+    if (all.length === 0) return;
+    if (pulumi.runtime.isDryRun()) await pulumi.log.warn(preflightWarning(settings.stack, all));
+    else throw new pulumi.RunError(new PreflightError(settings.stack, all).message);
+}
+
+/** The region's default VPC, or null when the account has no VPC in the region (getVpc then fails). */
+async function readRegionDefaultVpc(region: string): Promise<{ name: string; description: string } | null> {
+    try {
+        const vpc = await digitalocean.getVpc({ region });
+        return { name: vpc.name, description: vpc.description };
+    } catch (err) {
+        if (isNoDefaultVpc(err)) return null;
+        throw err;
+    }
+}
+
+/** Whether an update of this stack has completed before: its outputs (empty after `pulumi destroy`) hold `url`. */
+async function deployedBeforeNow(): Promise<boolean> {
+    const self = new pulumi.StackReference("webstack-preflight-previous", {
+        name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+    });
+    return (await self.getOutputValue("url")) !== undefined;
 }
 
 export = async () => {

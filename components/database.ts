@@ -30,8 +30,8 @@ export const APP_USER_PRIVILEGES_WARNING =
 
 /**
  * Managed MySQL: a primary (plus standby nodes when asked), read replicas, the app's database and user,
- * and, from tier 2, a database firewall that trusts only the app servers' tag. Every force-new input
- * (engine, name, VPC, replica tags) is the same on every tier, so a tier change never replaces data.
+ * and, from tier 2, database firewalls on the primary and on every replica that trust only the given tags. Every
+ * force-new input (engine, name, VPC, replica tags) is the same on every tier, so a tier change never replaces data.
  */
 export class Database extends pulumi.ComponentResource {
     readonly cluster: digitalocean.DatabaseCluster;
@@ -39,6 +39,8 @@ export class Database extends pulumi.ComponentResource {
     readonly appDatabase: digitalocean.DatabaseDb;
     readonly appUser: digitalocean.DatabaseUser;
     readonly firewall?: digitalocean.DatabaseFirewall;
+    /** One per replica, with the primary's rules (a replica is a cluster of its own, open until it has one). */
+    readonly replicaFirewalls: digitalocean.DatabaseFirewall[];
     /** Logical names of the children that hold data (the cluster and its replicas). */
     readonly dataResourceNames: string[];
 
@@ -93,19 +95,36 @@ export class Database extends pulumi.ComponentResource {
         // cannot grant less: DatabaseUser takes only mysqlAuthPlugin and `settings` ACLs, which are Kafka topic and
         // OpenSearch index ACLs (@pulumi/digitalocean 4.80.1 types: DatabaseUserSetting.acls, .opensearchAcls).
         pulumi.log.warn(APP_USER_PRIVILEGES_WARNING, this.appUser);
-        if (args.trustedTags.length > 0) {
+        const rules = args.trustedTags.map((value) => ({ type: "tag", value }));
+        if (rules.length > 0) {
             this.firewall = new digitalocean.DatabaseFirewall(
                 `${name}-firewall`,
-                { clusterId: this.cluster.id, rules: args.trustedTags.map((value) => ({ type: "tag", value })) },
+                { clusterId: this.cluster.id, rules },
                 { parent: this },
             );
         }
+        // A read replica has trusted sources of its own: the primary's firewall does not cover it. The provider
+        // firewalls a replica through the replica's `uuid` as the cluster id (terraform-provider-digitalocean@401992a1
+        // docs/resources/database_replica.md:34-42 "Create firewall rule for database replica", :61 `uuid`;
+        // docs/resources/database_firewall.md:70-97), i.e. PUT /v2/databases/{replica uuid}/firewall.
+        this.replicaFirewalls =
+            rules.length > 0
+                ? this.replicas.map(
+                      (replica, i) =>
+                          new digitalocean.DatabaseFirewall(
+                              `${name}-replica-${i}-firewall`,
+                              { clusterId: replica.uuid, rules },
+                              { parent: this },
+                          ),
+                  )
+                : [];
         this.registerOutputs({
             cluster: this.cluster,
             replicas: this.replicas,
             appDatabase: this.appDatabase,
             appUser: this.appUser,
             firewall: this.firewall,
+            replicaFirewalls: this.replicaFirewalls,
             dataResourceNames: this.dataResourceNames,
         });
     }

@@ -15,7 +15,10 @@ export interface LogStoreArgs {
     /** The VPC the cluster lives in for good (changing it replaces the cluster). */
     readonly vpcUuid: pulumi.Input<string>;
     readonly tags: pulumi.Input<string>[];
-    /** Droplet tags allowed to connect (every role that ships logs, and the monitor). Never empty. */
+    /**
+     * Droplet tags allowed to connect: every role whose droplets ship their logs here (web, app, HAProxy's lb) and
+     * the monitor, which ships its own journal. Never empty.
+     */
     readonly trustedTags: pulumi.Input<string>[];
     /** Managed database clusters whose logs are forwarded, by role ("mysql", "valkey"): one sink each. */
     readonly sources: readonly { readonly role: string; readonly clusterId: pulumi.Input<string> }[];
@@ -29,9 +32,27 @@ export interface LogStoreArgs {
 
 /**
  * The stack's one searchable log store (tier 2+ or `logs.enabled`): a one-node DigitalOcean Managed
- * OpenSearch cluster in the VPC, trusted only by the stack's droplet tags, with OpenSearch Dashboards; a
- * write-only user for the shippers and sinks; and a log sink from each managed database cluster.
+ * OpenSearch cluster in the VPC, trusted by the stack's droplet tags and, when databases forward their logs, by
+ * the VPC's range, with OpenSearch Dashboards; a write-only user for the shippers and sinks; and a log sink from
+ * each managed database cluster.
  */
+/**
+ * Where the database log sinks connect from. "When forwarding logs to a DigitalOcean Managed OpenSearch cluster with
+ * trusted sources enabled, you must manually allow-list the IP addresses of your database cluster nodes"
+ * (terraform-provider-digitalocean@401992a1 docs/resources/database_logsink_opensearch.md:125-126). No trusted-source
+ * rule names a cluster (types droplet, k8s, ip_addr, tag, app: digitalocean/openapi@7c1300c
+ * specification/resources/databases/models/firewall_rule.yml:15-22), the API exposes no node addresses, and nodes are
+ * replaced on failover (docs.digitalocean.com/products/databases/opensearch/details/notifications, "primary node
+ * replacement"). The clusters live in the stack's VPC and the sinks write to the store's private host, so they
+ * connect from VPC addresses: the VPC's range, which trusted sources accept ("Enter specific IP addresses or CIDR
+ * notations", docs.digitalocean.com/products/databases/postgresql/how-to/secure), is the narrowest rule that stays
+ * true. It admits the rest of the VPC too, all of it the stack's own unless the VPC is the region's default
+ * (docs/troubleshooting.md). The range is read back from DigitalOcean, which allocates it when none is set.
+ */
+function sinkSourceRange(vpcUuid: pulumi.Input<string>, parent: pulumi.Resource): pulumi.Output<string> {
+    return digitalocean.getVpcOutput({ id: vpcUuid }, { parent }).ipRange;
+}
+
 export class LogStore extends pulumi.ComponentResource {
     readonly cluster: digitalocean.DatabaseCluster;
     readonly firewall: digitalocean.DatabaseFirewall;
@@ -80,7 +101,15 @@ export class LogStore extends pulumi.ComponentResource {
         this.dataResourceNames = [`${name}-cluster`];
         this.firewall = new digitalocean.DatabaseFirewall(
             `${name}-firewall`,
-            { clusterId: this.cluster.id, rules: args.trustedTags.map((value) => ({ type: "tag", value })) },
+            {
+                clusterId: this.cluster.id,
+                rules: [
+                    ...args.trustedTags.map((value) => ({ type: "tag", value })),
+                    ...(args.sources.length > 0
+                        ? [{ type: "ip_addr", value: sinkSourceRange(args.vpcUuid, this) }]
+                        : []),
+                ],
+            },
             { parent: this },
         );
         // Least privilege: `write` on the logs-* indices only (API models/user_settings.yml `opensearch_acl`,

@@ -31,15 +31,17 @@ export interface AlertRule {
 }
 
 /**
- * The unit of each alert type's `value`. Percent types: the type table of digitalocean/openapi
- * specification/resources/monitoring/monitoring_create_alertPolicy.yml ("alert on the percent of CPU utilization",
- * "... memory utilization", "... disk utilization", "the percent increase of 5xx level http errors", and for
- * v1/dbaas/alerts/* "the percent ... average across the database cluster"). `droplet_health` is the percentage of
+ * The unit of each alert type's `value`. Percent types: the type table of digitalocean/openapi@7c1300c
+ * specification/resources/monitoring/monitoring_create_alertPolicy.yml:44-55 ("alert on the percent of CPU
+ * utilization", "... memory utilization", "... disk utilization", "the percent increase of 5xx level http errors", and
+ * for v1/dbaas/alerts/* "the percent ... average across the database cluster"). `droplet_health` is the percentage of
  * healthy backends (the control panel's "Droplet health"; the spec says only "Droplet health status changes"), so
- * LessThan 100 fires when any backend is down. The LB response-time types have no unit in the alert-policy spec;
- * DigitalOcean's metrics API reports the same series "in seconds" (API reference,
- * /v2/monitoring/metrics/load_balancer/droplets_http_response_time_95p), so the threshold is in seconds too;
- * confirm once in a real account (shared/reference/real-platform-review.md §6).
+ * LessThan 100 fires when any backend is down.
+ * The load balancer response-time types: the alert-policy table gives no unit (":54", "alert on high 95th percentile
+ * http response time"), nor does the provider ("DigitalOcean will show the correct unit in the web panel",
+ * terraform-provider-digitalocean@401992a1 docs/resources/monitor_alert.md:69-70). The metrics API serves the same
+ * series "in seconds" (monitoring_get_lb_droplets_http_response_time_95p.yml:6), and no DigitalOcean source names
+ * milliseconds, so the threshold is in seconds. Still an inference: docs/monitoring.md says how to confirm it once.
  */
 export const THRESHOLD_UNITS: Readonly<Record<string, AlertRule["unit"]>> = {
     "v1/insights/droplet/cpu": "%",

@@ -92,7 +92,7 @@ export class WebStack extends pulumi.ComponentResource {
                         tags.logs && {
                             ...s.logs,
                             tag: tags.logs,
-                            trustedTags: [tags.web, tags.app, tags.lb].flatMap((t) => t ?? []),
+                            trustedTags: [tags.web, tags.app, tags.lb, tags.monitor].flatMap((t) => t ?? []),
                         },
                 },
                 child,

@@ -56,7 +56,7 @@ export interface AutoscaleOptions {
 export interface AppOptions {
     /**
      * Container image of the app.
-     * @default "ghcr.io/nginxinc/nginx-unprivileged:stable"
+     * @default "us-docker.pkg.dev/google-samples/containers/gke/hello-app:1.0"
      */
     readonly image?: string;
     /**

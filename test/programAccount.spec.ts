@@ -1,19 +1,33 @@
 // index.ts against a DigitalOcean account: the preflight refuses `pulumi up` before any resource
-// exists and only warns in a preview; an existing zone is adopted, a created one kept on destroy; the shared
-// project tag survives any one stack's destroy; tier 0's droplet is backed up weekly.
+// exists and only warns in a preview; an existing zone is adopted, a created one kept on destroy, and a zone left
+// by a destroy is named before `create` would fail on it; a token without a scope is told which; the region's
+// default VPC is warned about; the shared project tag survives any one stack's destroy; tier 0's droplet is
+// backed up weekly.
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { ProgramError } from "../plan/capture/runProgram";
 import { byName, exampleConfig, output, runProgram } from "./support/program";
 import { recorder } from "./support/hooks";
 import { APP_USER_PRIVILEGES_WARNING } from "../components/database";
 
-/** A stack of one's own: a real domain and the account's verified e-mail (the mock account's). */
+/** A stack of one's own: a real domain, the account's verified e-mail (the mock account's), a real admin address
+ *  and the app's own image. */
 const own = (tier: number, extra: Record<string, unknown> = {}) => ({
     ...exampleConfig(tier),
     domain: "shop.acme.dev",
     alerts: { emails: ["owner@webstack.dev"] },
+    adminCidrs: ["198.18.7.1/32"],
+    app: { image: "registry.digitalocean.com/acme/shop:1.4.2" },
     ...extra,
 });
+const PREFLIGHT_INVOKES = [
+    "digitalocean:index/getAccount:getAccount",
+    "digitalocean:index/getDomains:getDomains",
+    "digitalocean:index/getVpc:getVpc",
+];
+const refusal = (...problems: string[]) =>
+    ['DigitalOcean would refuse stack "dev"; nothing was created:', ...problems.map((p) => `  - ${p}`)].join("\n");
 const types = (run: { resources: { type: string }[] }) => run.resources.map((r) => r.type);
 
 describe("index.ts: the account preflight", () => {
@@ -30,7 +44,7 @@ describe("index.ts: the account preflight", () => {
         });
         await recorder.settle();
         assert.deepEqual(recorder.resources, []);
-        assert.deepEqual(recorder.invokes, ["digitalocean:index/getAccount:getAccount"]);
+        assert.deepEqual(recorder.invokes, PREFLIGHT_INVOKES);
     });
 
     it("fails pulumi up with more droplets than the mocked account allows", async () => {
@@ -48,13 +62,15 @@ describe("index.ts: the account preflight", () => {
 
     it("only warns in a preview, with the same problems, and plans the whole stack", async () => {
         const run = await runProgram(exampleConfig(2));
-        assert.equal(run.warnings.length, 2);
-        assert.equal(run.warnings[1], APP_USER_PRIVILEGES_WARNING);
+        assert.equal(run.warnings.length, 4);
+        assert.match(run.warnings[0], /^webstack:app\.image: "[^"]+" is a placeholder/);
+        assert.match(run.warnings[1], /^webstack:adminCidrs\[0\]: "203\.0\.113\.10\/32" is in a range reserved/);
         assert.match(
-            run.warnings[0],
+            run.warnings[2],
             /^pulumi up will fail for stack "dev" before creating anything; DigitalOcean would refuse:\n {2}- webstack:domain: a reserved example domain/,
         );
-        assert.equal(run.warnings[0].split("\n").length, 4);
+        assert.equal(run.warnings[2].split("\n").length, 4);
+        assert.equal(run.warnings[3], APP_USER_PRIVILEGES_WARNING);
         assert.ok(types(run).includes("digitalocean:index/vpc:Vpc"));
     });
 
@@ -87,12 +103,37 @@ describe("index.ts: DNS zone", () => {
     });
 
     it("fails pulumi up when the zone to adopt is not in the account", async () => {
-        await assert.rejects(
-            runProgram(own(1, { dns: { zone: "existing" } }), { dryRun: false }),
-            /webstack:dns\.zone: "existing" adopts a zone already at DigitalOcean, but the account's DNS has no zone "shop\.acme\.dev"/,
-        );
+        await assert.rejects(runProgram(own(1, { dns: { zone: "existing" } }), { dryRun: false }), {
+            message: refusal(
+                `webstack:dns.zone: "existing" adopts a zone already at DigitalOcean, but the account's DNS has no zone "shop.acme.dev"; got "existing". Fix: add the domain under Networking > Domains (or doctl compute domain create shop.acme.dev), or pulumi config set --path 'webstack:dns.zone' create`,
+            ),
+        });
         await recorder.settle();
         assert.deepEqual(recorder.resources, []);
+    });
+
+    it("fails pulumi up after a destroy, which kept the zone, naming dns.zone existing as the way back", async () => {
+        recorder.domains = ["shop.acme.dev"];
+        await assert.rejects(runProgram(own(1), { dryRun: false }), {
+            message: refusal(
+                `webstack:dns.zone: "create" makes a new zone, but the account's DNS already has the zone "shop.acme.dev" (kept by an earlier pulumi destroy, which never deletes the zone, or added by hand), and DigitalOcean holds one zone per name; got "create". Fix: pulumi config set --path 'webstack:dns.zone' existing`,
+            ),
+        });
+        await recorder.settle();
+        assert.deepEqual(recorder.resources, []);
+    });
+
+    it("updates a deployed stack whose zone it created: the zone is its own", async () => {
+        recorder.domains = ["shop.acme.dev"];
+        const run = await runProgram(own(1), { dryRun: false, previous: { url: "https://shop.acme.dev" } });
+        assert.equal(byName(run.resources, "webstack-zone").inputs.name, "shop.acme.dev");
+    });
+
+    it("re-deploys after a destroy once told to adopt the zone it kept", async () => {
+        recorder.domains = ["shop.acme.dev"];
+        const run = await runProgram(own(1, { dns: { zone: "existing" } }), { dryRun: false });
+        assert.equal(types(run).includes("digitalocean:index/domain:Domain"), false);
+        assert.deepEqual(run.warnings, [APP_USER_PRIVILEGES_WARNING]);
     });
 
     it("creates the extra records and lists every record it manages", async () => {
@@ -111,6 +152,82 @@ describe("index.ts: DNS zone", () => {
             "MX shop.acme.dev mx1.mail.test.",
             "CAA shop.acme.dev letsencrypt.org",
         ]);
+    });
+});
+
+describe("index.ts: the API token's scopes", () => {
+    it("fails pulumi up naming the scope a preflight read was refused for", async () => {
+        recorder.account.missingScopes = ["account:read", "vpc:read"];
+        await assert.rejects(runProgram(own(2), { dryRun: false }), {
+            message: refusal(
+                `DigitalOcean API token: refused GET /v2/account with 403, so the token lacks the scope "account:read"; got a token without account:read. Fix: add account:read and every other scope in docs/account-requirements.md to the token, then pulumi config set --secret digitalocean:token <the new token>`,
+                `DigitalOcean API token: refused GET /v2/vpcs with 403, so the token lacks the scope "vpc:read"; got a token without vpc:read. Fix: add vpc:read and every other scope in docs/account-requirements.md to the token, then pulumi config set --secret digitalocean:token <the new token>`,
+            ),
+        });
+        await recorder.settle();
+        assert.deepEqual(recorder.resources, []);
+    });
+
+    it("names droplet:read when the account answers without its droplet limit", async () => {
+        recorder.account.missingScopes = ["droplet:read"];
+        await assert.rejects(runProgram(own(1), { dryRun: false }), {
+            message: refusal(
+                `DigitalOcean account: the droplet limit reads 0, as it does when the API token lacks the scope "droplet:read", which the stack's droplets need as well; got 0. Fix: add droplet:read (and the other scopes in docs/account-requirements.md) to the token, then pulumi config set --secret digitalocean:token <the new token>`,
+            ),
+        });
+    });
+
+    it("only warns about a missing scope in a preview", async () => {
+        recorder.account.missingScopes = ["domain:read"];
+        const run = await runProgram(own(1));
+        assert.match(run.warnings[0], /\n {2}- DigitalOcean API token: refused GET \/v2\/domains with 403/);
+        assert.ok(types(run).includes("digitalocean:index/domain:Domain"));
+    });
+});
+
+describe("index.ts: the token scopes the program needs are all documented", () => {
+    it("lists in docs/account-requirements.md every resource type and read of tiers 0 to 3, HAProxy and autoscale pools", async function () {
+        this.timeout(60000);
+        const used = new Set<string>();
+        for (const config of [
+            own(0),
+            own(3),
+            own(3, { loadBalancer: { engine: "haproxy" } }),
+            own(3, { app: { image: "registry.digitalocean.com/acme/shop:1.4.2", autoscale: { min: 2, max: 4 } } }),
+        ]) {
+            const run = await runProgram(config);
+            for (const type of types(run)) if (type.startsWith("digitalocean:")) used.add(type);
+            for (const invoke of recorder.invokes) used.add(invoke);
+        }
+        const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "account-requirements.md"), "utf8");
+        const table = doc.slice(doc.indexOf("<!-- scopes:"), doc.indexOf("<!-- /scopes -->"));
+        const documented = [...table.matchAll(/^\| [^|]+ \| `(digitalocean:[^`]+)` \| (.+) \|$/gm)];
+        assert.deepEqual(documented.map((m) => m[1]).sort(), [...used].sort());
+        assert.ok(
+            documented.every((m) => /`[a-z_]+:[a-z_]+`|none: Spaces/.test(m[2])),
+            "every row names its scopes",
+        );
+    });
+});
+
+describe("index.ts: the region's default VPC", () => {
+    it("warns when the account has no VPC in the region, so the stack's would become the undeletable default", async () => {
+        recorder.account.defaultVpcs = { nyc3: null };
+        const run = await runProgram(own(1), { dryRun: false });
+        assert.deepEqual(run.warnings, [
+            `webstack:region: the account has no VPC in "nyc3" yet, so the stack's VPC would become the region's default VPC, which DigitalOcean never deletes: pulumi destroy would then stop at it. Fix: before pulumi up, doctl vpcs create --name default-nyc3 --region nyc3 (the first VPC of a region becomes its default; docs/troubleshooting.md)`,
+            APP_USER_PRIVILEGES_WARNING,
+        ]);
+    });
+
+    it("warns while the stack's own VPC is the region's default", async () => {
+        const vpc = { id: "v-1", name: "webstack-network-vpc-1a2b3c4", description: "webstack dev (tier 1)" };
+        recorder.account.defaultVpcs = { nyc3: { ...vpc, ipRange: "10.10.0.0/20" } };
+        const run = await runProgram(own(1));
+        assert.match(
+            run.warnings[0],
+            /^webstack:region: the stack's VPC "webstack-network-vpc-1a2b3c4" is the default/,
+        );
     });
 });
 

@@ -1,5 +1,6 @@
 // The app as a container under systemd (docker run with an env file and the root-only secrets file), the
 // secrets directory, and tier 0's local MySQL initialisation.
+import { checkHost, formatProblems } from "./checks";
 import {
     type AppSecrets,
     type AppSpec,
@@ -101,7 +102,30 @@ export function secretsDirCommands(): string[][] {
     return [["install", "-d", "-m", "0700", "-o", "root", "-g", "root", SECRETS_DIR]];
 }
 
-export function managedDatabaseEnv(db: DatabaseEndpoint): Record<string, string> {
+/** What the app is told besides its database, in its env file (non-secret). */
+export interface AppSettings {
+    /**
+     * Host name of the CDN in front of the stack's Spaces bucket (tier 3 and `staticAssets.enabled`), as DigitalOcean
+     * reports it (`digitalocean.Cdn.endpoint`, e.g. "assets.nyc3.cdn.digitaloceanspaces.com"): the app serves its
+     * static assets from https://<it>/<object key>. Handed to the app as CDN_ENDPOINT. @default undefined (no CDN)
+     */
+    readonly cdnEndpoint?: string;
+}
+
+/** Every problem with `app`, as `path: message; got "value".` lines (empty when valid). */
+export function appSettingsProblems(app: AppSettings): string[] {
+    const problems: string[] = [];
+    if (app.cdnEndpoint !== undefined) checkHost(problems, "app.cdnEndpoint", app.cdnEndpoint);
+    return problems;
+}
+
+/**
+ * The app's env file entries: its database (and read replicas) and, when the stack has one, the CDN its static
+ * assets are served from. Throws on a value that cannot be one line of a Docker env file.
+ */
+export function managedDatabaseEnv(db: DatabaseEndpoint, app: AppSettings = {}): Record<string, string> {
+    const problems = appSettingsProblems(app);
+    if (problems.length > 0) throw new Error(`Invalid app settings:\n${formatProblems(problems)}`);
     return {
         DATABASE_HOST: db.host,
         DATABASE_PORT: String(db.port),
@@ -111,6 +135,7 @@ export function managedDatabaseEnv(db: DatabaseEndpoint): Record<string, string>
         DATABASE_SSLMODE: "REQUIRED",
         // The read-only replicas, comma-separated, so reads can go there (same port, user and password).
         ...(db.readHosts && db.readHosts.length > 0 ? { DATABASE_READ_HOSTS: db.readHosts.join(",") } : {}),
+        ...(app.cdnEndpoint !== undefined ? { CDN_ENDPOINT: app.cdnEndpoint } : {}),
     };
 }
 

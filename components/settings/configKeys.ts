@@ -181,7 +181,7 @@ export const CONFIG: Declaration<TierContext> = {
         {
             image: {
                 type: "string",
-                default: "ghcr.io/nginxinc/nginx-unprivileged:stable",
+                default: "us-docker.pkg.dev/google-samples/containers/gke/hello-app:1.0",
                 doc: "Container image of the app.",
             },
             port: {

@@ -117,7 +117,15 @@ export function skipPromiseStackTraces(): boolean {
     return true;
 }
 
-/** What `digitalocean.getAccount` answers (GetAccountResult). */
+/** A VPC of the account that `digitalocean.getVpc` can find (GetVpcResult's fields the program reads). */
+export interface MockVpc {
+    id: string;
+    name: string;
+    description: string;
+    ipRange: string;
+}
+
+/** What `digitalocean.getAccount` answers (GetAccountResult), and what else the account and its token hold. */
 export interface MockAccount {
     dropletLimit: number;
     floatingIpLimit: number;
@@ -126,11 +134,18 @@ export interface MockAccount {
     email: string;
     emailVerified: boolean;
     uuid: string;
+    /**
+     * The default VPC `getVpc({ region })` finds, by region; null: the account has no VPC in that region. A region
+     * not listed has a default VPC of DigitalOcean's own ("default-<region>"), as in an account that used it before.
+     */
+    defaultVpcs: Record<string, MockVpc | null>;
+    /** Scopes the API token lacks: the reads that need them answer 403, as DigitalOcean does. */
+    missingScopes: string[];
 }
 
 /**
- * A fresh team account as DigitalOcean sets one up: a droplet limit of 10 and 3 reserved IPs (the documented
- * default, shared/reference/digitalocean.md), active, its e-mail verified. The offline plan and the tests start
+ * A fresh team account as DigitalOcean sets one up: a droplet limit of 10 and 3 reserved IPs (the starting limits
+ * docs/account-requirements.md states), active, its e-mail verified. The offline plan and the tests start
  * from it; a test changes a field to play another account.
  */
 export const DEFAULT_MOCK_ACCOUNT: Readonly<MockAccount> = {
@@ -141,6 +156,24 @@ export const DEFAULT_MOCK_ACCOUNT: Readonly<MockAccount> = {
     email: "owner@webstack.dev",
     emailVerified: true,
     uuid: "00000000-0000-4000-8000-00000000acc7",
+    defaultVpcs: {},
+    missingScopes: [],
+};
+
+/** The custom-token scope each invoke needs (digitalocean/openapi@7c1300c specification/resources/<area>/*.yml `security`). */
+const INVOKE_SCOPES: Record<string, string> = {
+    "digitalocean:index/getAccount:getAccount": "account:read",
+    "digitalocean:index/getDomain:getDomain": "domain:read",
+    "digitalocean:index/getDomains:getDomains": "domain:read",
+    "digitalocean:index/getVpc:getVpc": "vpc:read",
+};
+
+/** The request each invoke sends, for the 403 text below. */
+const INVOKE_REQUESTS: Record<string, string> = {
+    "digitalocean:index/getAccount:getAccount": "GET https://api.digitalocean.com/v2/account",
+    "digitalocean:index/getDomain:getDomain": "GET https://api.digitalocean.com/v2/domains",
+    "digitalocean:index/getDomains:getDomains": "GET https://api.digitalocean.com/v2/domains?page=1&per_page=200",
+    "digitalocean:index/getVpc:getVpc": "GET https://api.digitalocean.com/v2/vpcs?page=1&per_page=200",
 };
 
 /** Answers for the data sources the program reads (the log store's CA, the database metrics login). */
@@ -163,6 +196,14 @@ function invokeAnswer(token: string, inputs: Record<string, any>): Record<string
     }
 }
 
+/**
+ * An invoke's failure as the engine reports it: the SDK rethrows only the gRPC error's `details`
+ * (@pulumi/pulumi runtime/invoke.js: `innerReject(new Error(err.details))`), which carry the provider's message.
+ */
+function engineError(message: string): Error {
+    return Object.assign(new Error(message), { details: message });
+}
+
 /** Captures every resource registration of a program run under Pulumi's mock engine. */
 export class Recorder {
     readonly resources: RecordedResource[] = [];
@@ -175,7 +216,7 @@ export class Recorder {
     previousOutputs: Record<string, unknown> = {};
 
     /** The account `digitalocean.getAccount` reads (the program's preflight). */
-    account: MockAccount = { ...DEFAULT_MOCK_ACCOUNT };
+    account: MockAccount = structuredClone(DEFAULT_MOCK_ACCOUNT);
 
     /** The zones the account's DNS already hosts (`getDomain` / `getDomains`), e.g. for `dns.zone: existing`. */
     domains: string[] = [];
@@ -187,7 +228,7 @@ export class Recorder {
     reset(): void {
         this.resources.length = 0;
         this.previousOutputs = {};
-        this.account = { ...DEFAULT_MOCK_ACCOUNT };
+        this.account = structuredClone(DEFAULT_MOCK_ACCOUNT);
         this.domains = [];
         this.invokes.length = 0;
         this.requests = 0;
@@ -196,12 +237,33 @@ export class Recorder {
     /** The answer DigitalOcean (through the provider) gives to an invoke; throws on an invoke it does not know. */
     private answer(token: string, inputs: Record<string, any>): Record<string, unknown> {
         this.invokes.push(token);
+        const scope = INVOKE_SCOPES[token];
+        if (scope && this.account.missingScopes.includes(scope)) {
+            // godo's error text, which the provider passes on (godo.go ErrorResponse.Error).
+            throw engineError(
+                `${INVOKE_REQUESTS[token]}: 403 (request "mock") You do not have permission to perform this action.`,
+            );
+        }
         switch (token) {
-            case "digitalocean:index/getAccount:getAccount":
-                return { ...this.account, id: this.account.uuid };
+            case "digitalocean:index/getAccount:getAccount": {
+                const a = this.account;
+                // Without droplet:read and reserved_ip:read DigitalOcean leaves the limits out (account.yml:4-16).
+                return {
+                    dropletLimit: a.missingScopes.includes("droplet:read") ? 0 : a.dropletLimit,
+                    floatingIpLimit: a.missingScopes.includes("reserved_ip:read") ? 0 : a.floatingIpLimit,
+                    status: a.status,
+                    statusMessage: a.statusMessage,
+                    email: a.email,
+                    emailVerified: a.emailVerified,
+                    uuid: a.uuid,
+                    id: a.uuid,
+                };
+            }
+            case "digitalocean:index/getVpc:getVpc":
+                return this.vpc(inputs);
             case "digitalocean:index/getDomain:getDomain": {
                 if (!this.domains.includes(inputs.name))
-                    throw new Error(
+                    throw engineError(
                         `domain not found: GET https://api.digitalocean.com/v2/domains/${inputs.name}: 404`,
                     );
                 return {
@@ -226,11 +288,34 @@ export class Recorder {
             default: {
                 const answer = invokeAnswer(token, inputs);
                 if (answer) return answer;
-                throw new Error(
+                throw engineError(
                     `webstack's mock engine has no answer for the invoke "${token}"; add one to plan/capture/recorder.ts.`,
                 );
             }
         }
+    }
+
+    /** getVpc by id (a VPC the program created) or by region (the region's default VPC). */
+    private vpc(inputs: Record<string, any>): Record<string, unknown> {
+        if (inputs.region !== undefined) {
+            const region = String(inputs.region);
+            const found =
+                region in this.account.defaultVpcs
+                    ? this.account.defaultVpcs[region]
+                    : {
+                          id: "00000000-0000-4000-8000-00000000def0",
+                          name: `default-${region}`,
+                          description: "",
+                          ipRange: "10.116.0.0/20",
+                      };
+            // The provider's answer when no VPC of the region is the default (datasource_vpc.go findRegionDefaultVPC).
+            if (found === null)
+                throw engineError(`Error retrieving VPC: unable to find default VPC in ${region} region`);
+            return { ...found, region, default: true, urn: `do:vpc:${found.id}`, createdAt: "2026-01-01 00:00:00" };
+        }
+        const own = this.resources.find((r) => r.type === "digitalocean:index/vpc:Vpc" && r.id === inputs.id);
+        if (!own) throw engineError(`Error retrieving VPC: GET https://api.digitalocean.com/v2/vpcs/${inputs.id}: 404`);
+        return { ...own.state, id: own.id, default: false };
     }
 
     byType(type: string): RecordedResource[] {

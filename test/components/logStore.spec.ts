@@ -2,7 +2,10 @@
 // writer may do, where the sinks write and that every credential-carrying value is a secret.
 import assert from "node:assert/strict";
 import { specialSecretSig } from "@pulumi/pulumi/runtime/rpc";
+import * as digitalocean from "@pulumi/digitalocean";
+import { LogStore } from "../../components/logStore";
 import { RecordedResource, plain } from "../../plan/capture/recorder";
+import { recorder } from "../support/hooks";
 import { byName, exampleConfig, runProgram } from "../support/program";
 
 const inputs = (r: RecordedResource) => plain(r.inputs) as Record<string, any>;
@@ -31,17 +34,55 @@ describe("LogStore", () => {
         assert.equal(cluster.protect, true);
     });
 
-    it("trusts exactly the web and app droplet tags (and HAProxy's with that engine)", async () => {
+    it("trusts exactly the web, app and monitor droplet tags (and HAProxy's with that engine), and the VPC's range for the database sinks", async () => {
         const { resources } = await runProgram(exampleConfig(2));
         assert.deepEqual(inputs(byName(resources, "webstack-logs-firewall")).rules, [
             { type: "tag", value: "webstack-dev-web" },
             { type: "tag", value: "webstack-dev-app" },
+            { type: "tag", value: "webstack-dev-monitor" },
+            { type: "ip_addr", value: byName(resources, "webstack-network-vpc").state.ipRange },
         ]);
         const haproxy = await runProgram({ ...exampleConfig(2), loadBalancer: { engine: "haproxy" } });
         assert.deepEqual(
             inputs(byName(haproxy.resources, "webstack-logs-firewall")).rules.map((r: { value: string }) => r.value),
-            ["webstack-dev-web", "webstack-dev-app", "webstack-dev-lb"],
+            ["webstack-dev-web", "webstack-dev-app", "webstack-dev-lb", "webstack-dev-monitor", "10.10.0.0/20"],
         );
+    });
+
+    it("admits the range DigitalOcean reports for the stack's VPC, the configured one included, where the sinks connect from", async () => {
+        const { resources } = await runProgram({
+            ...exampleConfig(1),
+            logs: { enabled: true },
+            vpcIpRange: "10.42.16.0/20",
+        });
+        assert.deepEqual(inputs(byName(resources, "webstack-logs-firewall")).rules, [
+            { type: "tag", value: "webstack-dev-web" },
+            { type: "tag", value: "webstack-dev-monitor" },
+            { type: "ip_addr", value: "10.42.16.0/20" },
+        ]);
+        assert.ok(recorder.invokes.includes("digitalocean:index/getVpc:getVpc"));
+    });
+
+    it("admits no address range when no database forwards its logs, and trusts the monitor's tag when given it", async () => {
+        const vpc = new digitalocean.Vpc("t-vpc", { region: "nyc3" });
+        const store = new LogStore("t-logs", {
+            size: "db-s-1vcpu-2gb",
+            region: "nyc3",
+            vpcUuid: vpc.id,
+            tags: [],
+            trustedTags: ["t-web", "t-monitor"],
+            sources: [],
+            indexDaysMax: 7,
+            protect: false,
+            sinkNamePrefix: "t",
+        });
+        await new Promise<void>((resolve) => store.firewall.urn.apply(() => resolve()));
+        await recorder.settle();
+        assert.deepEqual(inputs(byName(recorder.resources, "t-logs-firewall")).rules, [
+            { type: "tag", value: "t-web" },
+            { type: "tag", value: "t-monitor" },
+        ]);
+        assert.deepEqual(store.sinks, []);
     });
 
     it("gives the shippers' user write permission on the logs-* indices only", async () => {

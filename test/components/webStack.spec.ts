@@ -104,6 +104,7 @@ function tier2(web = 2, app = 2, lbs = 1, replicas = 1): string[] {
         "DatabaseDb webstack-db-app",
         "DatabaseUser webstack-db-app-user",
         "DatabaseFirewall webstack-db-firewall",
+        ...range(replicas, (i) => `DatabaseFirewall webstack-db-replica-${i}-firewall`),
         ...LOG_STORE,
         ...QPS_MONITOR(web),
         "Firewalls webstack-firewall",
@@ -587,13 +588,22 @@ describe("WebStack: monitoring", () => {
 });
 
 describe("WebStack: static assets", () => {
-    it("keeps the Spaces bucket private, versioned and protected behind the CDN at tier 3", async () => {
+    it("keeps the Spaces bucket private, versioned, its old versions expiring after 30 days, and protected behind the CDN at tier 3", async () => {
         const { resources } = await runProgram(exampleConfig(3));
         const bucket = byName(resources, "webstack-static-bucket");
         assert.deepEqual(inputs(bucket), {
             region: "nyc3",
             acl: "private",
             versioning: { enabled: true },
+            lifecycleRules: [
+                {
+                    id: "expire-noncurrent-versions",
+                    enabled: true,
+                    noncurrentVersionExpiration: { days: 30 },
+                    abortIncompleteMultipartUploadDays: 7,
+                },
+                { id: "remove-expired-delete-markers", enabled: true, expiration: { expiredObjectDeleteMarker: true } },
+            ],
             forceDestroy: false,
         });
         assert.equal(bucket.protect, true);

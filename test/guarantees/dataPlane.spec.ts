@@ -1,8 +1,11 @@
 // The real haproxy and nginx binaries run the configs the program renders, on
-// loopback only, in front of a stub app (a Node HTTP server echoing what it received) and a TCP stand-in for the
-// internal load balancer (a Node net proxy, as the internal DigitalOcean LB now forwards TCP). Requests are real:
-// HTTP is redirected to HTTPS, www is served with a certificate valid for its name, the app sees
+// loopback only, in front of a stand-in for the default app image (a Node HTTP server that answers exactly the paths
+// the image answers, echoing what it received, and 404 elsewhere: components/hostConfig/placeholderApps.ts) and a
+// TCP stand-in for the internal load balancer (a Node net proxy, as the internal DigitalOcean LB now forwards TCP).
+// Requests are real: HTTP is redirected to HTTPS, www is served with a certificate valid for its name, the app sees
 // X-Forwarded-Proto: https and X-Forwarded-For, and health turns red when the app stops and green when it returns.
+// The health path is the default `app.healthPath` and the app the default `app.image`, so a default image that does
+// not answer the default health path fails here; so does any shipped stack or tier default that would.
 // Bounded: random free ports, a temp prefix, short timeouts, every process stopped in `after`. Skipped on a
 // workstation without the tools, failed in CI (requireTool).
 import assert from "node:assert/strict";
@@ -14,10 +17,31 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { renderHaproxyConfig } from "../../components/hostConfig/haproxy";
 import { renderNginxConfig } from "../../components/hostConfig/nginx";
+import {
+    NGINX_UNPRIVILEGED,
+    type PlaceholderApp,
+    answers,
+    placeholderApp,
+} from "../../components/hostConfig/placeholderApps";
+import { parseStackConfig } from "../../components/settings/stackConfig";
+import { TIERS, exampleConfig } from "../../examples/variants";
+import { loadStackConfig } from "../../plan/capture/cliConfig";
+import { encodeConfig } from "../support/program";
 import { eventually, freePort, loopbackNginx, requireTool, run, tempDir } from "../support/hostTools";
 
 const DOMAIN = "example.test";
-const HEALTH = "/healthz";
+const ROOT = path.resolve(__dirname, "..", "..");
+
+/** The app every stack runs until it sets its own: the parser's defaults for `app.*`. */
+const DEFAULT_APP = parseStackConfig("dev", encodeConfig(exampleConfig(1))).app;
+const HEALTH = DEFAULT_APP.healthPath;
+
+/** What an image answers, from its own source; a default image the table does not know fails every test here. */
+function modelOf(image: string): PlaceholderApp {
+    const app = placeholderApp(image);
+    assert.ok(app, `${image} is not in components/hostConfig/placeholderApps.ts: add what it answers, from its source`);
+    return app;
+}
 
 interface Reply {
     status: number;
@@ -53,10 +77,16 @@ function request(
     });
 }
 
-/** The stub app: echoes method, path and headers as JSON; answers the health path while it runs. */
-function startApp(port: number): Promise<http.Server> {
+/** The stand-in for `image`: 404 for every path the image does not answer; elsewhere it echoes path and headers. */
+function startApp(port: number, image: string): Promise<http.Server> {
+    const model = modelOf(image);
     const server = tracked(
         http.createServer((req, res) => {
+            if (!answers(model, req.url ?? "/")) {
+                res.statusCode = 404;
+                res.end("404 Not Found\n");
+                return;
+            }
             res.setHeader("Content-Type", "application/json");
             res.end(JSON.stringify({ path: req.url, headers: req.headers }));
         }),
@@ -153,7 +183,7 @@ describe("data plane on loopback: haproxy → nginx → TCP internal LB → app"
             mode: 0o600,
         });
 
-        app = await startApp(ports.app);
+        app = await startApp(ports.app, DEFAULT_APP.image);
         servers.push(await startTcpProxy(ports.lb, ports.app));
 
         // nginx as the tier-2 web role renders it, pointed at the TCP stand-in.
@@ -249,7 +279,7 @@ describe("data plane on loopback: haproxy → nginx → TCP internal LB → app"
             "HAProxy takes the web server out (503)",
             async () => (await request(ports.https, "/", DOMAIN, { ca, servername: DOMAIN })).status === 503,
         );
-        app = await startApp(ports.app);
+        app = await startApp(ports.app, DEFAULT_APP.image);
         await eventually(
             "nginx's health path passes again",
             async () => (await request(ports.nginx, HEALTH, DOMAIN)).status === 200,
@@ -258,5 +288,101 @@ describe("data plane on loopback: haproxy → nginx → TCP internal LB → app"
             "HAProxy serves again",
             async () => (await request(ports.https, "/", DOMAIN, { ca, servername: DOMAIN })).status === 200,
         );
+    });
+});
+
+/** The app settings of every shipped stack (Pulumi.<stack>.yaml) and of every tier's defaults. */
+function appsToServe(): { name: string; image: string; healthPath: string; port: number; behindLb: boolean }[] {
+    const stacks = ["dev", "staging", "prod"].map((stack) => {
+        const cfg = loadStackConfig({ cwd: ROOT, stack });
+        return { name: `Pulumi.${stack}.yaml`, settings: parseStackConfig(stack, cfg.config, new Set(cfg.secretKeys)) };
+    });
+    const tiers = TIERS.map((tier) => ({
+        name: `tier ${tier} defaults`,
+        settings: parseStackConfig("dev", encodeConfig(exampleConfig(tier))),
+    }));
+    return [...stacks, ...tiers].map(({ name, settings }) => ({
+        name,
+        ...settings.app,
+        behindLb: settings.loadBalancer !== undefined,
+    }));
+}
+
+describe("data plane on loopback: the shipped stacks and every tier's defaults pass their own health check", function () {
+    this.timeout(30000);
+    const children: ChildProcess[] = [];
+    const servers: http.Server[] = [];
+    let remove = () => undefined as void;
+    let nginxPath: string;
+    let dir: string;
+
+    before(function () {
+        nginxPath = requireTool(this, "nginx");
+        ({ dir, remove } = tempDir("health"));
+    });
+
+    after(async () => {
+        for (const child of children) child.kill("SIGTERM");
+        for (const server of servers) await stop(server);
+        remove();
+    });
+
+    /** The status nginx, as the web role renders it with `healthPath`, answers for it in front of `image`. */
+    async function healthThroughNginx(image: string, healthPath: string): Promise<number> {
+        const [appPort, nginxPort] = [await freePort(), await freePort()];
+        servers.push(await startApp(appPort, image));
+        const site = path.join(dir, `site-${nginxPort}.conf`);
+        const rendered = renderNginxConfig({
+            listenPort: nginxPort,
+            upstream: { host: "127.0.0.1", port: appPort },
+            behindLoadBalancer: true,
+            healthPath,
+        });
+        fs.writeFileSync(site, rendered.replace(`listen ${nginxPort} `, `listen 127.0.0.1:${nginxPort} `));
+        const prefix = path.join(dir, `nginx-${nginxPort}`);
+        fs.mkdirSync(prefix);
+        children.push(spawn(nginxPath, [...loopbackNginx(prefix, site), "-g", "daemon off;"], { stdio: "ignore" }));
+        let status = 0;
+        await eventually("nginx answers", async () => {
+            status = (await request(nginxPort, healthPath, DOMAIN)).status;
+            return status !== 0;
+        });
+        return status;
+    }
+
+    it("serves 200 on the health path of every shipped stack and tier default behind a load balancer, on the image's port", async () => {
+        const apps = appsToServe();
+        assert.deepEqual(
+            apps.filter((a) => a.port !== modelOf(a.image).port).map((a) => a.name),
+            [],
+            "every stack publishes the port its image listens on",
+        );
+        const checked = new Map<string, number>();
+        for (const a of apps.filter((x) => x.behindLb)) {
+            const key = `${a.image} ${a.healthPath}`;
+            if (!checked.has(key)) checked.set(key, await healthThroughNginx(a.image, a.healthPath));
+        }
+        assert.deepEqual(
+            [...checked.values()],
+            [...checked.keys()].map(() => 200),
+            [...checked.keys()].join(", "),
+        );
+        assert.deepEqual(
+            apps.map((a) => a.name),
+            [
+                "Pulumi.dev.yaml",
+                "Pulumi.staging.yaml",
+                "Pulumi.prod.yaml",
+                "tier 0 defaults",
+                "tier 1 defaults",
+                "tier 2 defaults",
+                "tier 3 defaults",
+            ],
+        );
+    });
+
+    it("fails the health check of the former default, nginx-unprivileged with /healthz (the check is real)", async () => {
+        assert.equal(await healthThroughNginx(NGINX_UNPRIVILEGED.repositories[0] + ":stable", "/healthz"), 404);
+        assert.equal(await healthThroughNginx(NGINX_UNPRIVILEGED.repositories[0] + ":stable", "/"), 200);
     });
 });

@@ -105,14 +105,16 @@ describe("exposure: every tier's stack", function () {
         });
 
         for (const engine of ["managed", "haproxy"]) {
-            it(`tier ${tier} (${engine}): the log store accepts only the tags of the droplets that ship to it`, async () => {
+            it(`tier ${tier} (${engine}): the log store accepts only the tags of the droplets that ship to it and the VPC's range, where the database sinks connect from`, async () => {
                 const exposures = await exposureOf({ ...exampleConfig(tier), loadBalancer: { engine } });
                 const sources = exposures
                     .filter((e) => e.kind === "database" && e.target === "webstack-logs-cluster")
                     .map((e) => e.source);
                 assert.deepEqual([...new Set(sources)].sort(), [
+                    "10.10.0.0/20",
                     "tag:webstack-dev-app",
                     ...(engine === "haproxy" ? ["tag:webstack-dev-lb"] : []),
+                    "tag:webstack-dev-monitor",
                     "tag:webstack-dev-web",
                 ]);
             });

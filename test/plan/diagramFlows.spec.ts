@@ -22,6 +22,8 @@ describe("architecture diagram: metric flows (plan/report/diagram/flows.ts)", ()
             "droplets_webstack_monitor -. droplets_webstack_web tcp 9113",
             "droplets_webstack_monitor -> db_webstack_db_cluster",
             "droplets_webstack_monitor -> db_webstack_logs_cluster",
+            // The read replica trusts the primary's tags, the monitor's included (its own DatabaseFirewall).
+            "droplets_webstack_monitor -> replica_webstack_db_replica_0",
         ]);
     });
 
@@ -31,6 +33,8 @@ describe("architecture diagram: metric flows (plan/report/diagram/flows.ts)", ()
             "dns_example_com -. droplets_webstack_monitor webstack-metrics-push A",
             "droplets_webstack_monitor -> db_webstack_db_cluster",
             "droplets_webstack_monitor -> db_webstack_logs_cluster",
+            // The read replica trusts the primary's tags, the monitor's included (its own DatabaseFirewall).
+            "droplets_webstack_monitor -> replica_webstack_db_replica_0",
         ]);
     });
 

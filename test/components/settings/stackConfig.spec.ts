@@ -46,10 +46,10 @@ describe("Stack config: defaults per tier", () => {
         });
     }
 
-    it("defaults the app to an unprivileged nginx container on 8080 and protects the database", () => {
+    it("defaults the app to a placeholder that answers its health path on 8080, and protects the database", () => {
         const s = parse(exampleConfig(1));
         assert.deepEqual(s.app, {
-            image: "ghcr.io/nginxinc/nginx-unprivileged:stable",
+            image: "us-docker.pkg.dev/google-samples/containers/gke/hello-app:1.0",
             port: 8080,
             healthPath: "/healthz",
         });
