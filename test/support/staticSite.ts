@@ -42,7 +42,7 @@ export async function startNginx(
     port: number,
     httpLevel: readonly string[] = STOCK_HTTP_LEVEL,
 ): Promise<RunningNginx> {
-    const bound = site.replace(`listen ${port} `, `listen 127.0.0.1:${port} `);
+    const bound = site.replace(new RegExp(`listen ${port}(?=[ ;])`), `listen 127.0.0.1:${port}`);
     if (bound === site) throw new Error(`the site does not listen on ${port}`);
     fs.writeFileSync(path.join(dir, "site.conf"), bound);
     fs.writeFileSync(path.join(dir, "http.conf"), [...httpLevel, `include ${dir}/site.conf;`, ""].join("\n"));
