@@ -12,7 +12,9 @@
 // skopeo falls back to `$HOME/.docker/config.json`, the file `docker login` writes (containers/image
 // docs/containers-auth.json.5.md @ fbc069d6), so one login serves the app unit and this copy.
 import { checkImage, formatProblems } from "./checks";
-import { HEADER, SYSTEMD_DIR, type WriteFile, file } from "./types";
+import { HEADER, type StaticFiles, SYSTEMD_DIR, type WriteFile, file } from "./types";
+
+export type { StaticFiles };
 
 /** Where the files come from; "none" leaves nginx proxying every path to the app. */
 export const STATIC_FILES_SOURCES = ["image", "archive", "none"] as const;
@@ -41,14 +43,6 @@ export interface StaticFilesSettings {
     readonly source:
         | { readonly kind: "image"; /** Absolute directory inside the app's image. */ readonly dir: string }
         | { readonly kind: "archive"; readonly url: string; /** 64 lower-case hex digits. */ readonly sha256: string };
-}
-
-/** What a web host needs: the settings with the image resolved. */
-export interface StaticFiles {
-    readonly urlPrefix: string;
-    readonly source:
-        | { readonly kind: "image"; readonly image: string; readonly dir: string }
-        | { readonly kind: "archive"; readonly url: string; readonly sha256: string };
 }
 
 /** The host's static files for `settings`, the app running `image`. */
