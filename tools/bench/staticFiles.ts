@@ -1,5 +1,5 @@
 // `npm run bench` rows for the static files nginx serves from disk, measured with wrk on loopback (one thread,
-// 16 connections, a few seconds per run), the three runs of a repetition interleaved, medians reported:
+// 16 connections, 1 s runs): each ratio is the median over paired runs taken back to back in alternating order:
 //
 //   9.  a 20 KiB content-hashed CSS file through the rendered site (its static location) ÷ the same file from
 //       nginx with a minimal static configuration (`location /static/ { root …; }`), its ceiling       goal ≥ 0.9
@@ -28,6 +28,8 @@ export interface StaticFilesRow {
 
 const FILE = "/static/css/app.3f2a9c1b.css";
 const CONNECTIONS = 16;
+/** Pairs of runs per repetition. */
+const PAIRS = 4;
 /**
  * Ubuntu's stock nginx.conf as far as serving a file goes, plus the site's own open_file_cache (the site's
  * location sets the same values): without it the minimal side would pay an open/fstat/close per request that
@@ -42,11 +44,13 @@ const HTTP_LEVEL = [
     "default_type application/octet-stream;",
 ];
 
-const median = (xs: readonly number[]): number => {
+/** The `q` quantile of `xs`, linear between neighbours (0.5: the median). */
+const quantile = (xs: readonly number[], q: number): number => {
     const s = [...xs].sort((a, b) => a - b);
-    const m = Math.floor(s.length / 2);
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+    const at = (s.length - 1) * q;
+    return s[Math.floor(at)] + (s[Math.ceil(at)] - s[Math.floor(at)]) * (at - Math.floor(at));
 };
+const median = (xs: readonly number[]): number => quantile(xs, 0.5);
 
 /** wrk's requests per second for `url` over `seconds`; throws on socket errors or non-2xx answers. */
 function wrk(wrkPath: string, url: string, seconds: number): Promise<number> {
@@ -101,7 +105,7 @@ const skipped = (why: string): StaticFilesRow[] =>
         detail: why,
     }));
 
-/** Rows 9 and 10: `reps` interleaved repetitions of `seconds`-long wrk runs. */
+/** Rows 9 and 10: `reps` repetitions of PAIRS paired `seconds`-long wrk runs. */
 export async function staticFilesRows(opts: {
     reps: number;
     seconds?: number;
@@ -115,7 +119,7 @@ export async function staticFilesRows(opts: {
     const nginxPath = findTool("nginx");
     if (!wrkPath) return skipped("wrk is not installed (apt-get install -y wrk)");
     if (!nginxPath) return skipped("nginx is not installed (apt-get install -y nginx-light)");
-    const seconds = opts.seconds ?? 3;
+    const seconds = opts.seconds ?? 1;
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-bench-static-"));
     // nginx's workers run as another user when the bench runs as root: the tree must be readable to them.
     fs.chmodSync(tmp, 0o755);
@@ -153,31 +157,47 @@ export async function staticFilesRows(opts: {
         };
         // Warm-up: page cache, open_file_cache, upstream keepalive connections.
         for (const url of Object.values(urls)) await wrk(wrkPath, url, 1);
-        const runs = { site: [] as number[], minimal: [] as number[], proxied: [] as number[] };
+        // Paired short runs, each pair in alternating order (ABBA), so a burst of other work on the machine lands
+        // on both sides of a ratio; the row is the median of the pairs' ratios.
+        const rps = { site: [] as number[], minimal: [] as number[], proxied: [] as number[] };
+        const ratios = { ceiling: [] as number[], proxy: [] as number[] };
+        const pair = async (a: keyof typeof urls, b: keyof typeof urls, flip: boolean): Promise<number> => {
+            const [first, second] = flip ? [b, a] : [a, b];
+            const x = await wrk(wrkPath, urls[first], seconds);
+            const y = await wrk(wrkPath, urls[second], seconds);
+            const [ra, rb] = flip ? [y, x] : [x, y];
+            rps[a].push(ra);
+            rps[b].push(rb);
+            return ra / rb;
+        };
         for (let i = 0; i < opts.reps; i++) {
-            for (const key of ["site", "minimal", "proxied"] as const)
-                runs[key].push(await wrk(wrkPath, urls[key], seconds));
+            for (let k = 0; k < PAIRS; k++) {
+                ratios.ceiling.push(await pair("site", "minimal", k % 2 === 1));
+                ratios.proxy.push(await pair("site", "proxied", k % 2 === 0));
+            }
+            const last = (xs: number[]) => median(xs.slice(-PAIRS)).toFixed(2);
             opts.log(
-                `  static files ${i + 1}/${opts.reps}: site ${runs.site[i].toFixed(0)}/s, minimal ${runs.minimal[i].toFixed(0)}/s, proxied ${runs.proxied[i].toFixed(0)}/s`,
+                `  static files ${i + 1}/${opts.reps}: site ÷ minimal ${last(ratios.ceiling)}, site ÷ proxied ${last(ratios.proxy)}`,
             );
         }
-        const [site_, minimal_, proxied] = [median(runs.site), median(runs.minimal), median(runs.proxied)];
-        const perSecond = (n: number) => `${Math.round(n).toLocaleString("en-US")} req/s`;
-        const ceiling = site_ / minimal_;
+        const perSecond = (xs: number[]) => `${Math.round(median(xs)).toLocaleString("en-US")} req/s`;
+        const spread = (xs: number[]) => `pairs ${quantile(xs, 0.25).toFixed(2)}–${quantile(xs, 0.75).toFixed(2)}`;
+        const runs = `median of ${ratios.ceiling.length} pairs of ${seconds} s runs, ${CONNECTIONS} connections`;
+        const ceiling = median(ratios.ceiling);
         return [
             {
                 measure: ROWS[0],
                 value: ceiling.toFixed(2),
                 goal: "≥ 0.9",
                 pass: ceiling >= 0.9,
-                detail: `${perSecond(site_)} ÷ ${perSecond(minimal_)}; ${CONNECTIONS} connections, ${seconds} s runs`,
+                detail: `${perSecond(rps.site)} vs ${perSecond(rps.minimal)}; ${runs}; ${spread(ratios.ceiling)}`,
             },
             {
                 measure: ROWS[1],
-                value: (site_ / proxied).toFixed(2),
+                value: median(ratios.proxy).toFixed(2),
                 goal: "report",
                 pass: null,
-                detail: `${perSecond(site_)} ÷ ${perSecond(proxied)} (a Node HTTP server holding the file in memory)`,
+                detail: `${perSecond(rps.site)} vs ${perSecond(rps.proxied)} (a Node HTTP server holding the file in memory); ${spread(ratios.proxy)}`,
             },
         ];
     } finally {
