@@ -1,6 +1,7 @@
 // Pure renderer of the nginx site that web roles run (tier 0 and 1: in front of the local app container;
 // tier >= 2: in front of the app pool's internal load balancer). No Pulumi, no I/O: options in, text out.
 import { checkHealthPath, checkHost, checkPort, formatProblems } from "./checks";
+import { ABSOLUTE_DIR_PATTERN, STATIC_FILES_ROOT, isUrlPrefix, EXPECTED as STATIC_EXPECTED } from "./staticFiles";
 import { HEALTH_CHECK_PATH, type Endpoint } from "./types";
 
 /** Where cloud-init writes the site; Ubuntu's stock nginx.conf includes sites-enabled/* inside `http {}`. */
@@ -23,7 +24,42 @@ export interface NginxSiteOptions {
      *  fails whenever the app (or, tier 2+, every app droplet behind the internal load balancer) does not serve.
      *  @default "/healthz" */
     readonly healthPath?: string;
+    /** The URL prefix nginx answers from this droplet's disk instead of the app (the copy is
+     *  components/hostConfig/staticFiles.ts); absent, every path is proxied. */
+    readonly staticFiles?: StaticFilesSite;
 }
+
+export interface StaticFilesSite {
+    /** "/" + one or more directories + "/", such as "/static/"; a file's path on disk is `<root><its URL path>`. */
+    readonly urlPrefix: string;
+    /** The directory nginx's `root` names (absolute, no trailing slash). @default STATIC_FILES_ROOT */
+    readonly root?: string;
+}
+
+/**
+ * `Cache-Control` of the static files: names carrying a content hash (8 to 64 hex digits after "." or "-" in the
+ * file name, as webpack, Parcel, Angular, Django's ManifestStaticFilesStorage and Sprockets write them) never
+ * change, so a year and `immutable`; HTML names the current hashes, so it is revalidated on every use (ETag and
+ * Last-Modified make that a 304); the rest may change with the next release: five minutes.
+ */
+export const STATIC_CACHE_CONTROL = {
+    fingerprinted: "public, max-age=31536000, immutable",
+    html: "no-cache",
+    other: "public, max-age=300",
+} as const;
+
+/** Media types gzip compresses on the fly when no precompressed `.gz` sits beside the file (text/html always is). */
+export const STATIC_GZIP_TYPES = [
+    "text/css",
+    "text/plain",
+    "text/xml",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "application/xml",
+    "application/wasm",
+    "image/svg+xml",
+] as const;
 
 /**
  * Renders the nginx site file (an `upstream`, a `map` and one `server`, all valid inside `http {}`): listens on
@@ -50,6 +86,7 @@ export function renderNginxConfig(opts: NginxSiteOptions): string {
     const lines = [
         "# Rendered by webstack (components/hostConfig/nginx.ts). Changes are overwritten on the next rebuild.",
         ...forwardedProtoMap,
+        ...(opts.staticFiles ? staticCacheMap() : []),
         "upstream webstack_app {",
         `    server ${opts.upstream.host}:${opts.upstream.port};`,
         "    keepalive 16;",
@@ -94,9 +131,56 @@ export function renderNginxConfig(opts: NginxSiteOptions): string {
         "        proxy_send_timeout 60s;",
         "        proxy_read_timeout 60s;",
         "    }",
+        ...(opts.staticFiles ? staticLocation(opts.staticFiles) : []),
         "}",
     ];
     return `${lines.join("\n")}\n`;
+}
+
+/** http-level: the static files' Cache-Control by file name (regexes in order; HTML first, hashed or not). */
+function staticCacheMap(): string[] {
+    return [
+        "# Cache lifetimes of the static files (see the static location below).",
+        "map $uri $webstack_static_cache_control {",
+        `    default "${STATIC_CACHE_CONTROL.other}";`,
+        `    "~*\\.html?$" "${STATIC_CACHE_CONTROL.html}";`,
+        `    "~[.-][0-9a-f]{8,64}(\\.[A-Za-z0-9]+)+$" "${STATIC_CACHE_CONTROL.fingerprinted}";`,
+        "}",
+        "",
+    ];
+}
+
+/**
+ * The prefix served from disk. `^~` keeps regex locations away from it; `= <healthPath>` still wins over it, so
+ * the health check reaches the app even under the prefix. A missing file (or a missing tree) is a plain 404 and
+ * never reaches the app. gzip directives are set here, not in `http {}`, where Ubuntu's stock nginx.conf already
+ * says `gzip on;` (a second one would be a duplicate directive).
+ */
+function staticLocation(site: StaticFilesSite): string[] {
+    return [
+        "",
+        "    # Static files from this droplet's disk, copied from the app's release at boot: the app never sees these paths.",
+        `    location ^~ ${site.urlPrefix} {`,
+        `        root ${site.root ?? STATIC_FILES_ROOT};`,
+        "        try_files $uri =404;",
+        "        sendfile on;",
+        "        tcp_nopush on;",
+        // Descriptors, sizes and misses of hot files stay cached; 30 s bounds how long a republished tree
+        // (one rename of the `current` link) takes to show.
+        "        open_file_cache max=10000 inactive=60s;",
+        "        open_file_cache_valid 30s;",
+        "        open_file_cache_errors on;",
+        "        gzip on;",
+        "        gzip_static on;",
+        "        gzip_vary on;",
+        // Without it nginx compresses nothing for a request carrying "Via" (gzip_proxied off, the default).
+        "        gzip_proxied any;",
+        "        gzip_comp_level 5;",
+        "        gzip_min_length 1024;",
+        `        gzip_types ${STATIC_GZIP_TYPES.join(" ")};`,
+        "        add_header Cache-Control $webstack_static_cache_control;",
+        "    }",
+    ];
 }
 
 /** Every problem with `opts`, as `path: message; got "value".` lines (empty when valid). */
@@ -106,6 +190,17 @@ export function nginxConfigProblems(opts: NginxSiteOptions): string[] {
     checkHost(problems, `upstream.host`, opts.upstream?.host);
     checkPort(problems, `upstream.port`, opts.upstream?.port);
     if (opts.healthPath !== undefined) checkHealthPath(problems, "healthPath", opts.healthPath);
+    if (opts.staticFiles !== undefined) {
+        if (!isUrlPrefix(opts.staticFiles?.urlPrefix)) {
+            problems.push(
+                `staticFiles.urlPrefix: must be ${STATIC_EXPECTED.urlPrefix}; got "${String(opts.staticFiles?.urlPrefix)}".`,
+            );
+        }
+        const root = opts.staticFiles?.root;
+        if (root !== undefined && !ABSOLUTE_DIR_PATTERN.test(root)) {
+            problems.push(`staticFiles.root: must be an absolute directory, no trailing "/"; got "${String(root)}".`);
+        }
+    }
     if (typeof opts.behindLoadBalancer !== "boolean") {
         problems.push(`behindLoadBalancer: must be true or false; got "${String(opts.behindLoadBalancer)}".`);
     }

@@ -51,6 +51,17 @@ export type HostRole =
           certificatePem?: string;
       };
 
+/**
+ * The static files a web host's nginx serves from its own disk (components/hostConfig/staticFiles.ts copies them
+ * there at boot): the URL prefix, and the app's image and the directory in it, or an archive and its SHA-256.
+ */
+export interface StaticFiles {
+    readonly urlPrefix: string;
+    readonly source:
+        | { readonly kind: "image"; readonly image: string; readonly dir: string }
+        | { readonly kind: "archive"; readonly url: string; readonly sha256: string };
+}
+
 /** One entry of cloud-init's `write_files`. */
 export interface WriteFile {
     path: string;

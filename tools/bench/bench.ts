@@ -13,6 +13,7 @@
 //   6. policy host CPU growth from COUNT/10 to COUNT droplets                                     goal ≤ 11 (linear)
 //   7. peak memory (max RSS) of the COUNT-droplet plan: plan process and policy host              reported
 //   8. npm test wall time                                                                         goal ≤ 60 s
+//   9-10. static files served by nginx, measured with wrk (tools/bench/staticFiles.ts)
 //
 // --markdown also writes docs/performance.md (the table is generated from this run; do not edit it by hand).
 // Exit status: 0 every goal met, 1 a goal missed, 2 a measurement failed.
@@ -22,6 +23,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type { PlanTimings } from "../../plan/pipeline";
+import { staticFilesRows } from "./staticFiles";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const NODE = process.execPath;
@@ -273,6 +275,7 @@ export async function bench(opts: {
                 detail: "--skip-tests or --quick",
             });
         }
+        rows.push(...(await staticFilesRows({ reps, log })));
         return rows;
     } finally {
         fs.rmSync(tmp, { recursive: true, force: true });

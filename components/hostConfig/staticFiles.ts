@@ -1,0 +1,362 @@
+// The static files nginx serves from a web droplet's own disk: where they come from (by default the app's image,
+// so each release serves the files of the code it ships; or an archive pinned by its SHA-256), the boot script
+// and systemd unit that copy them there, and the checks of every value that reaches them. Pure: options in, text
+// out; the stack config parser reads its keys with `readStaticFilesConfig`.
+//
+// Why skopeo + umoci, not docker: a tier-2+ web droplet runs no container, and a daemon (plus its iptables rules)
+// only to copy files out would stay on the request path's host for nothing. skopeo copies an image from a
+// registry with no daemon; umoci applies its layers in order, whiteouts included, as an unprivileged extraction
+// (no device nodes, no set-uid files). Both are Ubuntu 24.04 universe packages, like docker.io, which the app
+// roles already install: skopeo 1.13.3+ds1-2ubuntu0.24.04.3 (6.0 MB, packages.ubuntu.com/noble/skopeo) and
+// umoci 0.4.7+ds-4ubuntu0.24.04.3 (2.2 MB, packages.ubuntu.com/noble-updates/amd64/umoci). Registry credentials:
+// skopeo falls back to `$HOME/.docker/config.json`, the file `docker login` writes (containers/image
+// docs/containers-auth.json.5.md @ fbc069d6), so one login serves the app unit and this copy.
+import { checkImage, formatProblems } from "./checks";
+import { HEADER, type StaticFiles, SYSTEMD_DIR, type WriteFile, file } from "./types";
+
+export type { StaticFiles };
+
+/** Where the files come from; "none" leaves nginx proxying every path to the app. */
+export const STATIC_FILES_SOURCES = ["image", "archive", "none"] as const;
+export type StaticFilesSourceKind = (typeof STATIC_FILES_SOURCES)[number];
+/** The sub-keys of the `staticFiles` config key, in documentation order. */
+export const STATIC_FILES_KEYS = ["source", "imageDir", "urlPrefix", "archiveUrl", "archiveSha256"] as const;
+
+/** The directory copied out of the app's image unless `staticFiles.imageDir` says otherwise. */
+export const DEFAULT_IMAGE_DIR = "/app/static";
+/** The URL prefix served from disk unless `staticFiles.urlPrefix` says otherwise. */
+export const DEFAULT_URL_PREFIX = "/static/";
+
+/** Everything the copy keeps on the droplet: `releases/<id>/`, the `current` link to one of them, a work dir. */
+export const STATIC_FILES_DIR = "/var/lib/webstack/static";
+/** nginx's `root` for the prefix: the published release (files at `<root><urlPrefix>`). */
+export const STATIC_FILES_ROOT = `${STATIC_FILES_DIR}/current`;
+export const STATIC_FILES_SCRIPT = "/usr/local/sbin/webstack-static-files";
+/** Where the script reads its source from (0644: it holds no secret). */
+export const STATIC_FILES_ENV = "/etc/webstack/static-files.env";
+export const STATIC_FILES_SERVICE = "webstack-static-files.service";
+
+/** What the stack config says (the image itself is `app.image`). */
+export interface StaticFilesSettings {
+    /** URL prefix served from disk, such as "/static/". */
+    readonly urlPrefix: string;
+    readonly source:
+        | { readonly kind: "image"; /** Absolute directory inside the app's image. */ readonly dir: string }
+        | { readonly kind: "archive"; readonly url: string; /** 64 lower-case hex digits. */ readonly sha256: string };
+}
+
+/** The host's static files for `settings`, the app running `image`. */
+export function staticFilesFor(settings: StaticFilesSettings, image: string): StaticFiles {
+    const { source } = settings;
+    return { urlPrefix: settings.urlPrefix, source: source.kind === "image" ? { ...source, image } : source };
+}
+
+// Values below reach nginx, a shell-sourced env file and a script verbatim: the patterns admit no quote, space,
+// `$`, `;`, backslash or glob character, and no "." or ".." path segment.
+
+/** "/" + one or more segments + "/"; "/" alone would take every path away from the app. */
+export const URL_PREFIX_PATTERN = /^\/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*\/)+$/;
+export const URL_PREFIX_MAX = 64;
+/** An absolute directory other than "/" (which would publish the whole image), no trailing slash. */
+export const ABSOLUTE_DIR_PATTERN = /^(?:\/[A-Za-z0-9_@+~-][A-Za-z0-9._@+~-]*)+$/;
+export const IMAGE_DIR_MAX = 255;
+/** https, a host name, an optional port, a path ending in .tar.gz or .tgz; no credentials, query or fragment. */
+export const ARCHIVE_URL_PATTERN = /^https:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?\/[A-Za-z0-9._~\/%+-]*\.(?:tar\.gz|tgz)$/;
+export const ARCHIVE_URL_MAX = 2048;
+export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+
+const fits = (pattern: RegExp, max: number) => (value: unknown) =>
+    typeof value === "string" && value.length <= max && pattern.test(value);
+export const isUrlPrefix = fits(URL_PREFIX_PATTERN, URL_PREFIX_MAX);
+export const isImageDir = fits(ABSOLUTE_DIR_PATTERN, IMAGE_DIR_MAX);
+export const isArchiveUrl = fits(ARCHIVE_URL_PATTERN, ARCHIVE_URL_MAX);
+export const isSha256 = fits(SHA256_PATTERN, 64);
+
+/** What each value must be, as the config parser and the renderers say it. */
+export const EXPECTED = {
+    urlPrefix:
+        'a URL path that starts and ends with "/" and names at least one directory ("/" alone would take every path from the app), of letters, digits and "._~-", at most 64 characters, such as "/static/"',
+    imageDir:
+        'an absolute directory inside the app\'s image other than "/", of letters, digits and "._@+~-", at most 255 characters, no trailing "/", such as "/app/static"',
+    archiveUrl:
+        'an https:// URL of a .tar.gz or .tgz archive, without credentials, query or fragment, at most 2048 characters, such as "https://assets.example.com/shop-1.4.2-static.tar.gz"',
+    archiveSha256: "the archive's SHA-256 as 64 lower-case hexadecimal digits (what `sha256sum` prints)",
+} as const;
+
+/** Every problem with `sf`, as `path: message; got "value".` lines (empty when valid). */
+export function staticFilesProblems(sf: StaticFiles, path = "staticFiles"): string[] {
+    const problems: string[] = [];
+    const check = (ok: boolean, key: keyof typeof EXPECTED, value: unknown) => {
+        if (!ok) problems.push(`${path}.${key}: must be ${EXPECTED[key]}; got "${String(value)}".`);
+    };
+    check(isUrlPrefix(sf?.urlPrefix), "urlPrefix", sf?.urlPrefix);
+    const source = sf?.source;
+    switch (source?.kind) {
+        case "image":
+            checkImage(problems, `${path}.source.image`, source.image);
+            if (!isImageDir(source.dir))
+                problems.push(`${path}.source.dir: must be ${EXPECTED.imageDir}; got "${String(source.dir)}".`);
+            break;
+        case "archive":
+            if (!isArchiveUrl(source.url))
+                problems.push(`${path}.source.url: must be ${EXPECTED.archiveUrl}; got "${String(source.url)}".`);
+            if (!isSha256(source.sha256))
+                problems.push(
+                    `${path}.source.sha256: must be ${EXPECTED.archiveSha256}; got "${String(source.sha256)}".`,
+                );
+            break;
+        default:
+            problems.push(
+                `${path}.source.kind: expected "image" or "archive"; got "${String((source as { kind?: unknown })?.kind)}".`,
+            );
+    }
+    return problems;
+}
+
+/** The part of the stack config reader `readStaticFilesConfig` uses (components/settings/configReader.ts has it). */
+export interface StaticFilesConfigReader {
+    /** Every problem reported so far. */
+    readonly problems: readonly string[];
+    get(key: string): unknown;
+    path(key: string): string;
+    setCmd(key: string, example: string | number): string;
+    problem(text: string): void;
+    oneOf<T extends string>(key: string, fallback: T, allowed: readonly T[]): T;
+}
+
+/**
+ * Reads `staticFiles.*` (every problem reported through `r`, each with the bad value, what is allowed and the
+ * fix); undefined when `staticFiles.source` is "none" or a value is invalid. `show` quotes a value as the reader's
+ * other problems do.
+ */
+export function readStaticFilesConfig(
+    r: StaticFilesConfigReader,
+    show: (value: unknown) => string,
+): StaticFilesSettings | undefined {
+    const before = r.problems.length;
+    const kind = r.oneOf("staticFiles.source", "image", STATIC_FILES_SOURCES);
+    const value = (key: string, ok: (v: unknown) => boolean, expected: string, example: string) => {
+        const v = r.get(`staticFiles.${key}`);
+        if (v !== undefined && !ok(v))
+            r.problem(
+                `${r.path(`staticFiles.${key}`)}: expected ${expected}; got ${show(v)}. Fix: ${r.setCmd(`staticFiles.${key}`, example)}`,
+            );
+        return v as string | undefined;
+    };
+    const urlPrefix = value("urlPrefix", isUrlPrefix, EXPECTED.urlPrefix, DEFAULT_URL_PREFIX);
+    const imageDir = value("imageDir", isImageDir, EXPECTED.imageDir, DEFAULT_IMAGE_DIR);
+    const url = value("archiveUrl", isArchiveUrl, EXPECTED.archiveUrl, "https://assets.example.com/static.tar.gz");
+    const sha256 = value("archiveSha256", isSha256, EXPECTED.archiveSha256, "$(sha256sum static.tar.gz | cut -c1-64)");
+
+    const sourceCmd = (to: string) => r.setCmd("staticFiles.source", to);
+    const rm = (key: string) => `pulumi config rm --path '${r.path(`staticFiles.${key}`)}'`;
+    const misplaced = (key: string, v: unknown, belongsTo: StaticFilesSourceKind, why = "") =>
+        r.problem(
+            `${r.path(`staticFiles.${key}`)}: applies only with staticFiles.source "${belongsTo}"${why}; got ${show(v)} with source "${kind}". Fix: ${sourceCmd(belongsTo)}, or ${rm(key)}`,
+        );
+    if (kind !== "image" && imageDir !== undefined) misplaced("imageDir", imageDir, "image");
+    if (kind !== "archive") {
+        if (url !== undefined) misplaced("archiveUrl", url, "archive");
+        if (sha256 !== undefined) misplaced("archiveSha256", sha256, "archive");
+    }
+    if (kind === "none" && urlPrefix !== undefined)
+        r.problem(
+            `${r.path("staticFiles.urlPrefix")}: has no effect with staticFiles.source "none", where nginx proxies every path to the app; got ${show(urlPrefix)}. Fix: ${rm("urlPrefix")}, or ${sourceCmd("image")}`,
+        );
+    if (kind === "archive") {
+        const required = (key: string, v: unknown, example: string) => {
+            if (v === undefined)
+                r.problem(
+                    `${r.path(`staticFiles.${key}`)}: required with staticFiles.source "archive"; got none. Fix: ${r.setCmd(`staticFiles.${key}`, example)}`,
+                );
+        };
+        required("archiveUrl", url, "https://assets.example.com/static.tar.gz");
+        required("archiveSha256", sha256, "$(sha256sum static.tar.gz | cut -c1-64)");
+    }
+    if (kind === "none" || r.problems.length > before) return undefined;
+    return {
+        urlPrefix: urlPrefix ?? DEFAULT_URL_PREFIX,
+        source:
+            kind === "image"
+                ? { kind, dir: imageDir ?? DEFAULT_IMAGE_DIR }
+                : { kind, url: url as string, sha256: sha256 as string },
+    };
+}
+
+/**
+ * skopeo's reference for a Docker image: `docker://` + the image, without the tag when a digest pins it
+ * (containers/image refuses "Docker references with both a tag and digest"; checked with skopeo 1.9.3, and
+ * containers/image docker/docker_transport.go), while Docker takes both and goes by the digest.
+ */
+export function skopeoReference(image: string): string {
+    const at = image.indexOf("@");
+    if (at < 0) return `docker://${image}`;
+    const name = image.slice(0, at);
+    const slash = name.lastIndexOf("/");
+    const colon = name.indexOf(":", slash + 1);
+    return `docker://${colon < 0 ? name : name.slice(0, colon)}${image.slice(at)}`;
+}
+
+/**
+ * The script's env file. `overrides` exist for the loopback tests: another root and another skopeo transport
+ * (`oci:<dir>:<tag>`) in place of the registry.
+ */
+export function staticFilesEnv(sf: StaticFiles, overrides: { root?: string; imageReference?: string } = {}): string {
+    const problems = staticFilesProblems(sf);
+    if (problems.length > 0) throw new Error(`Invalid static files:\n${formatProblems(problems)}`);
+    const source = sf.source;
+    const vars: Record<string, string> =
+        source.kind === "image"
+            ? {
+                  STATIC_SOURCE: "image",
+                  STATIC_IMAGE: overrides.imageReference ?? skopeoReference(source.image),
+                  STATIC_IMAGE_DIR: source.dir,
+              }
+            : { STATIC_SOURCE: "archive", STATIC_ARCHIVE_URL: source.url, STATIC_ARCHIVE_SHA256: source.sha256 };
+    vars.STATIC_URL_PREFIX = sf.urlPrefix;
+    vars.STATIC_ROOT = overrides.root ?? STATIC_FILES_DIR;
+    // Sourced by /bin/sh: every value is single-quoted, and none can hold a quote (checked above).
+    const lines = Object.entries(vars).map(([k, v]) => `${k}='${v}'`);
+    return [HEADER, ...lines, ""].join("\n");
+}
+
+/**
+ * The copy script (POSIX sh; the same text on every host). It publishes a new release and switches the
+ * `current` link to it with one rename, so nginx never sees a half-copied tree; it never stops nginx or the app:
+ * a directory the image lacks publishes an empty tree (the prefix answers 404) and logs one line, and a failed
+ * fetch keeps what is published, logs one line and exits 1 (systemd retries).
+ */
+export function staticFilesScript(): string {
+    return `#!/bin/sh
+${HEADER}
+# Copies the static files nginx serves onto this droplet. Usage: webstack-static-files [ENV_FILE]
+# (default ${STATIC_FILES_ENV}). ${STATIC_FILES_SERVICE} runs it at every boot, before nginx; a copy already
+# published from the same source is kept, so a reboot downloads nothing.
+set -eu
+umask 022
+. "\${1:-${STATIC_FILES_ENV}}"
+root=$STATIC_ROOT
+prefix=\${STATIC_URL_PREFIX%/}
+log() { printf 'webstack-static-files: %s\\n' "$*"; }
+
+case $STATIC_SOURCE in
+image) origin="$STATIC_IMAGE_DIR in $STATIC_IMAGE" ;;
+archive) origin="$STATIC_ARCHIVE_URL" ;;
+*) log "STATIC_SOURCE must be image or archive; got \\"$STATIC_SOURCE\\""; exit 1 ;;
+esac
+stamp="$STATIC_SOURCE $origin \${STATIC_ARCHIVE_SHA256:-} $STATIC_URL_PREFIX"
+if [ -f "$root/current/.source" ] && [ "$(cat "$root/current/.source")" = "$stamp" ]; then
+    log "$origin is already published under $STATIC_URL_PREFIX"
+    exit 0
+fi
+
+mkdir -p "$root/releases"
+rm -rf "$root"/work.*
+work=$root/work.$$
+trap 'rm -rf "$work"' EXIT
+mkdir "$work"
+fail() {
+    log "could not fetch $origin ($(tail -n 1 "$work/log" 2>/dev/null)); $STATIC_URL_PREFIX keeps the files it had"
+    exit 1
+}
+
+src=$work/rootfs
+case $STATIC_SOURCE in
+image)
+    # No daemon: skopeo downloads the layers, umoci applies them in order (whiteouts included) as an
+    # unprivileged extraction, so the image can carry no device node or set-uid file onto this host.
+    timeout 300 skopeo copy --retry-times 3 "$STATIC_IMAGE" "oci:$work/image:static" >"$work/log" 2>&1 || fail
+    timeout 300 umoci raw unpack --rootless --image "$work/image:static" "$src" >"$work/log" 2>&1 || fail
+    # A symbolic link in the path would point into this host's file system, not the image's: not followed.
+    for part in $(printf '%s' "$STATIC_IMAGE_DIR" | tr '/' ' '); do
+        src=$src/$part
+        if [ -L "$src" ]; then break; fi
+    done
+    ;;
+archive)
+    timeout 300 curl --fail --silent --show-error --location --retry 3 --output "$work/archive" \\
+        "$STATIC_ARCHIVE_URL" 2>"$work/log" || fail
+    actual=$(sha256sum "$work/archive" | cut -c1-64)
+    if [ "$actual" != "$STATIC_ARCHIVE_SHA256" ]; then
+        log "refusing $STATIC_ARCHIVE_URL: its sha256 is $actual, not $STATIC_ARCHIVE_SHA256; $STATIC_URL_PREFIX keeps the files it had"
+        exit 1
+    fi
+    mkdir "$src"
+    # GNU tar refuses members that would land outside the directory, through ".." or a link.
+    tar -xzf "$work/archive" -C "$src" --no-same-owner --no-same-permissions >"$work/log" 2>&1 || fail
+    ;;
+esac
+
+release=$root/releases/$(date +%Y%m%d%H%M%S).$$
+mkdir -p "$release$prefix"
+if [ -L "$src" ]; then
+    summary="$STATIC_IMAGE_DIR in $STATIC_IMAGE goes through a symbolic link, which is not followed; $STATIC_URL_PREFIX answers 404"
+elif [ ! -d "$src" ]; then
+    summary="$STATIC_IMAGE_DIR is not a directory in $STATIC_IMAGE; $STATIC_URL_PREFIX answers 404"
+else
+    rmdir "$release$prefix"
+    mv "$src" "$release$prefix"
+    # Only regular files and directories are served: a symbolic link could name any file on this host.
+    find "$release$prefix" ! -type f ! -type d -exec rm -f {} +
+    chmod -R u=rwX,go=rX "$release"
+    summary="published $(find "$release$prefix" -type f | wc -l) files from $origin under $STATIC_URL_PREFIX"
+fi
+printf '%s\\n' "$stamp" >"$release/.source"
+ln -sfn "releases/\${release##*/}" "$root/current.new"
+mv -T "$root/current.new" "$root/current"
+for old in "$root"/releases/*; do
+    if [ "$old" != "$release" ]; then rm -rf "$old"; fi
+done
+log "$summary"
+`;
+}
+
+/** The unit that runs the script at boot, before nginx (ordering only: its failure never keeps nginx down). */
+export function staticFilesUnit(): string {
+    return [
+        HEADER,
+        "[Unit]",
+        "Description=Copy the static files nginx serves (webstack)",
+        "Wants=network-online.target",
+        "After=network-online.target",
+        "Before=nginx.service",
+        // A source that keeps failing (registry down, image gone) is retried for an hour, then left for the next boot.
+        "StartLimitIntervalSec=1h",
+        "StartLimitBurst=6",
+        "",
+        "[Service]",
+        "Type=oneshot",
+        `ExecStart=${STATIC_FILES_SCRIPT}`,
+        // skopeo finds `docker login`'s credentials through $HOME, which systemd sets only with User=.
+        "Environment=HOME=/root",
+        // A oneshot unit has no start timeout by default; the script bounds each download and unpack to 300 s.
+        "TimeoutStartSec=11min",
+        // Restart=on-failure is allowed for Type=oneshot since systemd/systemd#7474 (Ubuntu 24.04 has systemd 255).
+        "Restart=on-failure",
+        "RestartSec=30s",
+        "",
+        "[Install]",
+        "WantedBy=multi-user.target",
+        "",
+    ].join("\n");
+}
+
+/**
+ * The cloud-config parts of a web host that serves `sf`: packages, files and the commands that copy the files
+ * before nginx switches to the webstack site (so a new droplet passes its health check with its files in place).
+ */
+export function staticFilesParts(sf: StaticFiles): { packages: string[]; writeFiles: WriteFile[]; runcmd: string[][] } {
+    return {
+        packages: sf.source.kind === "image" ? ["skopeo", "umoci"] : ["curl"],
+        writeFiles: [
+            file(STATIC_FILES_ENV, staticFilesEnv(sf), "0644"),
+            file(STATIC_FILES_SCRIPT, staticFilesScript(), "0700"),
+            file(`${SYSTEMD_DIR}/${STATIC_FILES_SERVICE}`, staticFilesUnit(), "0644"),
+        ],
+        runcmd: [
+            ["systemctl", "daemon-reload"],
+            ["systemctl", "enable", STATIC_FILES_SERVICE],
+            ["systemctl", "start", STATIC_FILES_SERVICE],
+        ],
+    };
+}
