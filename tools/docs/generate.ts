@@ -19,6 +19,7 @@ import { planDocument } from "../../plan/spawnPlan";
 import { encodeConfig } from "../../plan/capture/cliConfig";
 import { exposureMarkdown } from "../../plan/analysis/exposure";
 import { upgradeMatrixMarkdown } from "../../plan/analysis/upgradeMatrix";
+import { transitionsSection } from "../../plan/analysis/transitions";
 import type { PlanDocument } from "../../plan/report/document";
 import { availabilityMarkdown } from "../../plan/report/availabilityTable";
 import {
@@ -40,6 +41,7 @@ export const DOCUMENTS = [
     ),
     path.join(ROOT_DIR, "docs", "guarantees.md"),
     path.join(ROOT_DIR, "docs", "availability.md"),
+    path.join(ROOT_DIR, "docs", "serving.md"),
 ];
 
 /** The example stack's config at a tier, as the CLI passes it; defaults in the table are read from the parser itself. */
@@ -332,6 +334,7 @@ export const SECTIONS: Record<string, () => string | Promise<string>> = {
     policies: policiesTable,
     acceptance: acceptanceTable,
     upgrades: upgradeMatrixMarkdown,
+    transitions: transitionsSection,
     exposure: exposureMarkdown,
     engines: enginesTable,
     fuzz: fuzzSummary,
