@@ -15,6 +15,23 @@ import { type Answer, type EntryPoint, type GateClock, type GateSpec, waitUntilS
 import { IDENTITY_HEADERS, type IdentityRole, parseIdentity } from "./identity";
 import { type ProbeTarget, probeHealth } from "./probe";
 
+/**
+ * The Pulumi CLI the gates need: from 3.238.0 a failing after-hook fails the update (pulumi/pulumi#22935, CHANGELOG
+ * "3.238.0 (2026-05-13)"), before that it only warned and the update went on to delete the old droplets. The
+ * workflows pin `pinned` (the release that matches the SDK, @pulumi/pulumi 3.248.0); test/repo/pulumiCli.spec.ts
+ * keeps them in step.
+ */
+export const PULUMI_CLI = { minimum: "3.238.0", pinned: "3.248.0" } as const;
+
+/** True when `version` (x.y.z, an optional leading "v") is `minimum` or newer. */
+export function cliSupportsGates(version: string): boolean {
+    const parse = (v: string) => v.replace(/^v/, "").split(/[.+-]/).slice(0, 3).map(Number);
+    const [a, b] = [parse(version), parse(PULUMI_CLI.minimum)];
+    if (a.some((n) => !Number.isInteger(n))) return false;
+    for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i];
+    return true;
+}
+
 /** @default for `releases.gateTimeoutMinutes`: cloud-init (apt, docker pull) takes minutes, issuance a minute more. */
 export const DEFAULT_GATE_TIMEOUT_MINUTES = 15;
 export const GATE_TIMEOUT_RANGE = { min: 5, max: 120 } as const;
