@@ -4,8 +4,8 @@
 //   - creates and updates run in dependency order, each as soon as what it depends on is done
 //     (pkg/resource/deploy/step_executor.go, one worker per `--parallel` slot);
 //   - a replacement creates the new resource first and deletes the old one only after every create and update of the
-//     update, in reverse-dependency antichains (step_generator.go:2031-2038 and :2159-2165; deployment_executor.go
-//     :328-346 and :486-551);
+//     update, in reverse-dependency antichains (step_generator.go:1911-1913, :2037 and :2238; deployment_executor.go
+//     :328-346 and :499-550);
 //   - an `afterCreate` hook runs inside the create step, so dependents and those deletes wait for it, and since CLI
 //     3.238.0 a failing one fails the update before any delete (step.go:454-474, step_executor.go:639-643).
 // A row says "window" when some users' requests would fail in between, and why; once the wiring binds the gates the
