@@ -131,6 +131,12 @@ export class LoadBalancerStandIn {
         const file = path.join(dir, `${opts.name}.cfg`);
         fs.writeFileSync(file, config);
         const child = procs.spawn(haproxy, ["-db", "-f", file]);
+        // Ours once its runtime socket exists (the port alone could be another process's, taken since freePort).
+        for (const deadline = Date.now() + 10_000; !fs.existsSync(socket);) {
+            if (child.exitCode !== null) throw new Error(`${opts.name}: HAProxy exited (${child.exitCode}) at start`);
+            if (Date.now() > deadline) throw new Error(`${opts.name}: HAProxy did not open ${socket} within 10 s`);
+            await new Promise((r) => setTimeout(r, 10));
+        }
         await waitForPort("127.0.0.1", opts.port);
         const lb = new LoadBalancerStandIn(opts.port, socket, child);
         // Their checks have failed (nothing listens yet), so they start down when they join.
