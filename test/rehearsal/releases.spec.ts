@@ -76,6 +76,46 @@ function get(port: number): Promise<{ status: number }> {
 const summary = (r: ProberReport) =>
     `${r.sent} requests, ${r.failed} failed, longest gap ${r.longestGapMs} ms (${Math.round((r.longestGapMs * SCALE) / 1000)} s on the platform); first failures: ${JSON.stringify(r.failures.slice(0, 3))}`;
 
+/** Runs the project's gate for each new droplet at once (as the engine runs their create steps), through the LB. */
+function gateEach(
+    fresh: readonly { id: string; name: string }[],
+    role: "web" | "app",
+    lbPort: number,
+    healthPath: string,
+    log: string[],
+): Promise<void[]> {
+    const deps = gateDeps(() => ({ address: "127.0.0.1", port: lbPort }), log);
+    return Promise.all(
+        fresh.map((d) =>
+            runRoleGate(
+                {
+                    role,
+                    entryKind: "load balancer",
+                    domain: DOMAIN,
+                    healthPath,
+                    tls: false,
+                    timeoutMinutes: TIMEOUT_MINUTES,
+                    addresses: ["lb"],
+                    droplet: d.id,
+                    resource: d.name,
+                },
+                deps,
+            ),
+        ),
+    );
+}
+
+/** The release with the gate, then again without it (the negative control), and what users saw in each. */
+async function withAndWithoutGate(procs: () => Processes, release: (gated: boolean) => Promise<ProberReport>) {
+    const gated = await release(true);
+    await procs().stopAll();
+    const ungated = await release(false);
+    if (process.env.REHEARSAL_REPORT) console.log(`gated: ${summary(gated)}\nungated: ${summary(ungated)}`);
+    assert.equal(gated.failed, 0, `with the gate: ${summary(gated)}`);
+    assert.ok(gated.sent > 100, summary(gated));
+    assert.ok(ungated.failed > 0, `without the gate (negative control): ${summary(ungated)}`);
+}
+
 describe("release rehearsal (real processes, platform time ÷ 50)", function () {
     this.timeout(60000);
     let procs: Processes;
@@ -154,25 +194,7 @@ describe("release rehearsal (real processes, platform time ÷ 50)", function () 
             await Promise.all(names.new.map((n) => lb.join(n)));
             const log: string[] = [];
             if (gated) {
-                const deps = gateDeps(() => ({ address: "127.0.0.1", port: lbPort }), log);
-                await Promise.all(
-                    fresh.map((d) =>
-                        runRoleGate(
-                            {
-                                role: "web",
-                                entryKind: "load balancer",
-                                domain: DOMAIN,
-                                healthPath: check.path,
-                                tls: false,
-                                timeoutMinutes: TIMEOUT_MINUTES,
-                                addresses: ["lb"],
-                                droplet: d.id,
-                                resource: d.name,
-                            },
-                            deps,
-                        ),
-                    ),
-                );
+                await gateEach(fresh, "web", lbPort, check.path, log);
             }
             // The end of the update: the replaced droplets are deleted (graceful shutdown, drain first).
             await Promise.all(old.map((d) => deleteDroplet(procs, d, drain)));
@@ -184,15 +206,8 @@ describe("release rehearsal (real processes, platform time ÷ 50)", function () 
             return report;
         }
 
-        it("loses no request with the gate, and loses requests without it", async () => {
-            const gated = await release(true);
-            await procs.stopAll();
-            const ungated = await release(false);
-            if (process.env.REHEARSAL_REPORT) console.log(`gated: ${summary(gated)}\nungated: ${summary(ungated)}`);
-            assert.equal(gated.failed, 0, `with the gate: ${summary(gated)}`);
-            assert.ok(gated.sent > 100, summary(gated));
-            assert.ok(ungated.failed > 0, `without the gate (negative control): ${summary(ungated)}`);
-        });
+        it("loses no request with the gate, and loses requests without it", () =>
+            withAndWithoutGate(() => procs, release));
     });
 
     describe("tier 2: an app release replaces the app droplets behind the internal load balancer", () => {
@@ -286,25 +301,7 @@ describe("release rehearsal (real processes, platform time ÷ 50)", function () 
             if (gated) {
                 // The app droplets are seen through the path users take: the public load balancer, a web droplet's
                 // nginx and the internal load balancer.
-                const deps = gateDeps(() => ({ address: "127.0.0.1", port: lbPort }), log);
-                await Promise.all(
-                    fresh.map((d) =>
-                        runRoleGate(
-                            {
-                                role: "app",
-                                entryKind: "load balancer",
-                                domain: DOMAIN,
-                                healthPath: checks.public.path,
-                                tls: false,
-                                timeoutMinutes: TIMEOUT_MINUTES,
-                                addresses: ["lb"],
-                                droplet: d.id,
-                                resource: d.name,
-                            },
-                            deps,
-                        ),
-                    ),
-                );
+                await gateEach(fresh, "app", lbPort, checks.public.path, log);
             }
             await Promise.all(oldApps.map((d) => deleteDroplet(procs, d, drain)));
             await Promise.all(fresh.map((d) => d.booted));
@@ -318,15 +315,8 @@ describe("release rehearsal (real processes, platform time ÷ 50)", function () 
             return report;
         }
 
-        it("loses no request with the gate, and loses requests without it", async () => {
-            const gated = await release(true);
-            await procs.stopAll();
-            const ungated = await release(false);
-            if (process.env.REHEARSAL_REPORT) console.log(`gated: ${summary(gated)}\nungated: ${summary(ungated)}`);
-            assert.equal(gated.failed, 0, `with the gate: ${summary(gated)}`);
-            assert.ok(gated.sent > 100, summary(gated));
-            assert.ok(ungated.failed > 0, `without the gate (negative control): ${summary(ungated)}`);
-        });
+        it("loses no request with the gate, and loses requests without it", () =>
+            withAndWithoutGate(() => procs, release));
     });
 
     describe("HAProxy engine: a reserved IP moves to a new HAProxy droplet", () => {
@@ -500,13 +490,10 @@ describe("release rehearsal (real processes, platform time ÷ 50)", function () 
         it("loses no request with the gate, and loses requests without it", async () => {
             const dns = await startDnsStub();
             try {
-                const gated = await release(true, dns);
-                await procs.stopAll();
-                const ungated = await release(false, dns);
-                if (process.env.REHEARSAL_REPORT) console.log(`gated: ${summary(gated)}\nungated: ${summary(ungated)}`);
-                assert.equal(gated.failed, 0, `with the gate: ${summary(gated)}`);
-                assert.ok(gated.sent > 100, summary(gated));
-                assert.ok(ungated.failed > 0, `without the gate (negative control): ${summary(ungated)}`);
+                await withAndWithoutGate(
+                    () => procs,
+                    (gated) => release(gated, dns),
+                );
             } finally {
                 await dns.close();
             }

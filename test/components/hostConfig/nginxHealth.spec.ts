@@ -23,7 +23,15 @@ import {
     identityScript,
 } from "../../../components/hostConfig/servingIdentity";
 import { freePort, nginxTest, requireTool, tempDir } from "../../support/hostTools";
-import { Processes, localizeSite, nodePaths, request, startNginx, waitForPort } from "../../support/loopback";
+import {
+    type NodePaths,
+    Processes,
+    localizeSite,
+    nodePaths,
+    request,
+    startNginx,
+    waitForPort,
+} from "../../support/loopback";
 
 const HEALTH = "/healthz";
 const USER_DATA = "#cloud-config\npackages: [nginx]\n";
@@ -241,14 +249,8 @@ describe("health location on loopback: identity, drain, a connection per check",
         assert.equal(result.code, 0, result.output);
     }
 
-    it("announces the droplet id and release on the health path only, and answers 503 while draining", async function () {
-        const nginx = requireTool(this, "nginx");
-        const paths = nodePaths(root, "web");
-        await runIdentityScript("web", paths);
-        assert.equal(
-            fs.readFileSync(path.join(paths.identityDir, "web.conf"), "utf8"),
-            `add_header X-Webstack-Web "droplet=381920; release=${RELEASE}" always;\n`,
-        );
+    /** The web site rendered in front of the app stub, on a free loopback port (returned). */
+    async function startWebSite(nginx: string, paths: NodePaths): Promise<number> {
         const port = await freePort();
         const site = renderNginxConfig({
             listenPort: 80,
@@ -259,6 +261,18 @@ describe("health location on loopback: identity, drain, a connection per check",
             host: "127.0.0.1",
             port,
         });
+        return port;
+    }
+
+    it("announces the droplet id and release on the health path only, and answers 503 while draining", async function () {
+        const nginx = requireTool(this, "nginx");
+        const paths = nodePaths(root, "web");
+        await runIdentityScript("web", paths);
+        assert.equal(
+            fs.readFileSync(path.join(paths.identityDir, "web.conf"), "utf8"),
+            `add_header X-Webstack-Web "droplet=381920; release=${RELEASE}" always;\n`,
+        );
+        const port = await startWebSite(nginx, paths);
         const at = { host: "127.0.0.1", port };
         const health = await request(at, HEALTH, "example.com");
         assert.deepEqual(
@@ -282,16 +296,7 @@ describe("health location on loopback: identity, drain, a connection per check",
     it("opens a new upstream connection for every health check, so a TCP load balancer spreads them", async function () {
         const nginx = requireTool(this, "nginx");
         const paths = nodePaths(root, "web-connections");
-        const port = await freePort();
-        const site = renderNginxConfig({
-            listenPort: 80,
-            upstream: { host: "127.0.0.1", port: appPort },
-            behindLoadBalancer: true,
-        });
-        await startNginx(procs, nginx, paths, localizeSite(site, `127.0.0.1:${port}`, paths), {
-            host: "127.0.0.1",
-            port,
-        });
+        const port = await startWebSite(nginx, paths);
         const before = appConnections;
         for (let i = 0; i < 5; i++)
             assert.equal((await request({ host: "127.0.0.1", port }, HEALTH, "example.com")).status, 200);
