@@ -7,6 +7,10 @@ export const CERT_PLACEHOLDER_SCRIPT = "/usr/local/sbin/webstack-haproxy-placeho
 export const CERT_DEPLOY_HOOK = "/usr/local/sbin/webstack-haproxy-cert-deploy";
 export const CERTBOT_SERVICE = "webstack-certbot.service";
 export const CERTBOT_TIMER = "webstack-certbot.timer";
+/** With ACME peers: waits until the peers' DNS name lists this droplet, so the first order is not a wasted failure. */
+export const ACME_PEER_WAIT = "/usr/local/sbin/webstack-acme-wait-peer";
+/** How long the wait may take before the service fails (the timer tries again 15 minutes later). */
+export const ACME_PEER_WAIT_SECONDS = 600;
 
 export function haproxyCommands(): string[][] {
     return [
@@ -52,7 +56,32 @@ export function certDeployHook(domain: string): string {
     ].join("\n");
 }
 
-export function certbotService(domain: string): string {
+/**
+ * Exits 0 once `peersName` resolves to this droplet's private IPv4 (DigitalOcean metadata
+ * `interfaces/private/0/ipv4/address`), 1 after ACME_PEER_WAIT_SECONDS. Until then no peer would forward a challenge
+ * here, and a validation that fails counts against Let's Encrypt's limit of 5 failed authorizations per name per
+ * account per hour (letsencrypt.org/docs/rate-limits/).
+ */
+export function peerWaitScript(peersName: string): string {
+    return [
+        "#!/bin/sh",
+        HEADER,
+        "set -eu",
+        "ip=$(curl -fsS --retry 5 --retry-connrefused http://169.254.169.254/metadata/v1/interfaces/private/0/ipv4/address)",
+        `deadline=$(( $(date +%s) + ${ACME_PEER_WAIT_SECONDS} ))`,
+        `until getent ahostsv4 ${peersName} | awk '{print $1}' | grep -qx "$ip"; do`,
+        '    [ "$(date +%s)" -lt "$deadline" ] || { echo "' + peersName + ' does not list $ip yet" >&2; exit 1; }',
+        "    sleep 10",
+        "done",
+        "",
+    ].join("\n");
+}
+
+/**
+ * The first-issuance unit. With `peersName` (haproxy.ts `acmePeers`) it first waits until the peers' DNS name lists
+ * this droplet: Let's Encrypt may ask any HAProxy droplet for the challenge, and the others find this one by that name.
+ */
+export function certbotService(domain: string, peersName?: string): string {
     const certbot = [
         "/usr/bin/certbot certonly --standalone --non-interactive --agree-tos --register-unsafely-without-email",
         // HAProxy owns port 80 and routes /.well-known/acme-challenge/ to certbot on loopback.
@@ -71,6 +100,7 @@ export function certbotService(domain: string): string {
         "",
         "[Service]",
         "Type=oneshot",
+        ...(peersName ? [`ExecStartPre=${ACME_PEER_WAIT}`, `TimeoutStartSec=${ACME_PEER_WAIT_SECONDS + 300}`] : []),
         `ExecStart=${certbot}`,
         "",
     ].join("\n");

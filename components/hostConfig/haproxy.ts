@@ -9,9 +9,32 @@ export const HAPROXY_CERT_DIR = "/etc/haproxy/certs";
 /** certbot's standalone HTTP-01 server listens here on loopback; HAProxy keeps port 80 and routes challenges to it. */
 export const ACME_HTTP01_PORT = 8888;
 
+/** Server slots the web backend keeps for run-time discovery: a full replacement of 50 web droplets (old and new
+ *  answer the name together until the update's deletes). A constant, so resizing the pool never rewrites this file. */
+export const WEB_POOL_SLOTS = 100;
+/** Slots for the ACME peers: every HAProxy droplet of the stack (`loadBalancer.count` is at most 10), old and new. */
+export const ACME_PEER_SLOTS = 20;
+/** The request header a peer sets when it forwards an ACME challenge, so the receiver asks its own certbot. */
+export const ACME_PEER_HEADER = "X-Webstack-Acme-Peer";
+
 export interface HaproxyConfigOptions {
-    /** Web servers to balance over (private addresses and the nginx port); at least one, at most 100. */
-    readonly backends: readonly Endpoint[];
+    /** Web servers to balance over (private addresses and the nginx port), 1 to 100; or `webPool` instead. A fixed
+     *  list is in the user data, so every web-pool change replaces the HAProxy droplets. */
+    readonly backends?: readonly Endpoint[];
+    /**
+     * Run-time discovery of the web pool instead of `backends`: HAProxy resolves `name` (A records: the web droplets'
+     * private IPv4 addresses) through the droplet's resolver and fills up to WEB_POOL_SLOTS servers on `port`, so a
+     * web-pool change edits DNS records and leaves the HAProxy droplets alone.
+     */
+    readonly webPool?: { readonly name: string; readonly port: number };
+    /**
+     * With `tls`: the DNS name whose A records are every HAProxy droplet's private IPv4 address. An ACME HTTP-01
+     * challenge reaches whichever droplet DNS sent Let's Encrypt to, not necessarily the one that ordered the
+     * certificate, so each droplet asks its peers in turn (HTTP on port 80, marked with ACME_PEER_HEADER) until one
+     * answers other than 404; a marked request is answered by the local certbot. Without it challenges go to the
+     * local certbot only. @default undefined
+     */
+    readonly acmePeers?: { readonly name: string };
     /** `roundrobin` spreads requests evenly; `leastconn` prefers the server with the fewest open connections. */
     readonly algorithm: "roundrobin" | "leastconn";
     /** true: terminate TLS on 443 with the certificates in `certDir` and redirect HTTP to HTTPS (except ACME
@@ -29,8 +52,9 @@ export interface HaproxyConfigOptions {
 
 /**
  * Renders haproxy.cfg: one HTTP frontend on 80 (redirecting to HTTPS when `tls`, except ACME HTTP-01 challenges,
- * which go to certbot on 127.0.0.1:8888), one HTTPS frontend on 443 when `tls`, and one backend health-checking
- * every server with `GET <healthPath>` through its nginx to the app. Throws one Error listing every invalid option.
+ * which go to certbot on 127.0.0.1:8888, or with `acmePeers` to whichever peer holds the token), one HTTPS frontend
+ * on 443 when `tls`, and one backend health-checking every web server (listed, or discovered from DNS with `webPool`)
+ * with `GET <healthPath>` through its nginx to the app. Throws one Error listing every invalid option.
  */
 export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
     const problems = haproxyConfigProblems(opts);
@@ -38,6 +62,7 @@ export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
         throw new Error(`Invalid HAProxy options:\n${formatProblems(problems)}`);
     }
     const certDir = opts.certDir ?? HAPROXY_CERT_DIR;
+    const discovery = opts.webPool !== undefined || (opts.tls && opts.acmePeers !== undefined);
     const lines = [
         "# Rendered by webstack (components/hostConfig/haproxy.ts). Changes are overwritten on the next rebuild.",
         "global",
@@ -76,7 +101,13 @@ export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
             ? [
                   "    acl acme_challenge path_beg /.well-known/acme-challenge/",
                   "    http-request redirect scheme https code 301 unless acme_challenge",
-                  "    use_backend acme if acme_challenge",
+                  ...(opts.acmePeers
+                      ? [
+                            `    acl acme_from_peer req.hdr(${ACME_PEER_HEADER}) -m found`,
+                            "    use_backend acme if acme_challenge acme_from_peer",
+                            "    use_backend acme_peers if acme_challenge",
+                        ]
+                      : ["    use_backend acme if acme_challenge"]),
               ]
             : []),
         "    default_backend web",
@@ -91,22 +122,94 @@ export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
                   "",
               ]
             : []),
+        ...(discovery ? resolversSection() : []),
         "backend web",
         `    balance ${opts.algorithm}`,
         `    option httpchk GET ${opts.healthPath ?? HEALTH_CHECK_PATH}`,
         `    http-check send hdr Host ${opts.domain}`,
-        "    http-check expect status 200",
-        "    default-server check inter 5s fall 3 rise 2",
-        ...opts.backends.map((b, i) => `    server web-${i} ${b.host}:${b.port}`),
-        ...(opts.tls ? ["", "backend acme", `    server certbot 127.0.0.1:${ACME_HTTP01_PORT}`] : []),
+        // What DigitalOcean's load balancers accept: "a status code response in the range of 200 to 399"
+        // (docs.digitalocean.com/glossary/health-check/), so an app answering 204 or 301 is healthy behind either engine.
+        "    http-check expect rstatus ^[23]",
+        ...(opts.webPool
+            ? [
+                  // A droplet that stops answering (deleted while DNS still lists it) costs no request: a failed
+                  // connection is retried once on another server.
+                  "    retry-on conn-failure",
+                  "    retries 1",
+                  "    option redispatch 1",
+                  `    default-server check inter ${CHECK.inter} fall ${CHECK.fall} rise ${CHECK.rise} ${DISCOVERED}`,
+                  `    server-template web ${WEB_POOL_SLOTS} ${opts.webPool.name}:${opts.webPool.port}`,
+              ]
+            : [
+                  `    default-server check inter ${CHECK.inter} fall ${CHECK.fall} rise ${CHECK.rise}`,
+                  ...(opts.backends ?? []).map((b, i) => `    server web-${i} ${b.host}:${b.port}`),
+              ]),
+        ...(opts.tls
+            ? [
+                  "",
+                  "backend acme",
+                  // A peer asked for a token it does not hold, with no certbot running, answers 503 at once instead of
+                  // retrying its own refused connection (each retry on the same server waits a second).
+                  ...(opts.acmePeers ? ["    retries 0"] : []),
+                  `    server certbot 127.0.0.1:${ACME_HTTP01_PORT}`,
+              ]
+            : []),
+        ...(opts.tls && opts.acmePeers
+            ? [
+                  "",
+                  "backend acme_peers",
+                  "    balance roundrobin",
+                  `    http-request set-header ${ACME_PEER_HEADER} 1`,
+                  // The peer without the token answers 404 (or 503 while its certbot is not running): ask the next
+                  // one, a different server on every retry, until every peer has been asked.
+                  "    retry-on conn-failure empty-response 404 503",
+                  `    retries ${ACME_PEER_SLOTS}`,
+                  "    option redispatch 1",
+                  `    default-server ${DISCOVERED}`,
+                  `    server-template peer ${ACME_PEER_SLOTS} ${opts.acmePeers.name}:80`,
+              ]
+            : []),
     ];
     return `${lines.join("\n")}\n`;
+}
+
+/** The web backend's check: every 5 s, 3 failures take a server out, 2 passes bring it back. */
+export const CHECK = { inter: "5s", fall: 3, rise: 2 } as const;
+/** Servers filled from DNS start without an address (and so in maintenance) until the first answer. */
+const DISCOVERED = "resolvers webstack resolve-prefer ipv4 init-addr none";
+
+/**
+ * The droplet's resolver (Ubuntu: systemd-resolved's stub, which caches answers for the records' TTL), asked every
+ * second. An answer is used for 10 s; when the resolver fails (times out, refuses, errs, or says the name is gone) the
+ * last good answer is kept for an hour, so a DNS outage never empties the web backend. EDNS0 answers up to 8 KB carry
+ * WEB_POOL_SLOTS A records (16 bytes each) without truncation.
+ */
+function resolversSection(): string[] {
+    return [
+        "resolvers webstack",
+        "    parse-resolv-conf",
+        "    accepted_payload_size 8192",
+        "    resolve_retries 3",
+        "    timeout resolve 1s",
+        "    timeout retry 1s",
+        "    hold valid 10s",
+        "    hold other 1h",
+        "    hold refused 1h",
+        "    hold nx 1h",
+        "    hold timeout 1h",
+        "",
+    ];
 }
 
 /** Every problem with `opts`, as `path: message; got "value".` lines (empty when valid). */
 export function haproxyConfigProblems(opts: HaproxyConfigOptions): string[] {
     const problems: string[] = [];
-    if (!Array.isArray(opts.backends) || opts.backends.length < 1 || opts.backends.length > 100) {
+    if (opts.webPool !== undefined) {
+        if (opts.backends !== undefined)
+            problems.push(`webPool: the web servers are either listed (backends) or discovered (webPool); got both.`);
+        checkHost(problems, "webPool.name", opts.webPool?.name);
+        checkPort(problems, "webPool.port", opts.webPool?.port);
+    } else if (!Array.isArray(opts.backends) || opts.backends.length < 1 || opts.backends.length > 100) {
         const got = Array.isArray(opts.backends) ? `${opts.backends.length} backends` : String(opts.backends);
         problems.push(`backends: must list 1 to 100 web servers; got "${got}".`);
     } else {
@@ -125,6 +228,11 @@ export function haproxyConfigProblems(opts: HaproxyConfigOptions): string[] {
         problems.push(
             `domain: must be a fully qualified DNS name such as "www.example.com"; got "${String(opts.domain)}".`,
         );
+    }
+    if (opts.acmePeers !== undefined) {
+        checkHost(problems, "acmePeers.name", opts.acmePeers?.name);
+        if (opts.tls !== true)
+            problems.push(`acmePeers: ACME challenges exist only with tls true; got tls "${String(opts.tls)}".`);
     }
     if (opts.healthPath !== undefined) checkHealthPath(problems, "healthPath", opts.healthPath);
     if (

@@ -1,6 +1,8 @@
 // Pure renderer of the nginx site that web roles run (tier 0 and 1: in front of the local app container;
 // tier >= 2: in front of the app pool's internal load balancer). No Pulumi, no I/O: options in, text out.
 import { checkHealthPath, checkHost, checkPort, formatProblems } from "./checks";
+import { DRAIN_FLAG } from "./drain";
+import { IDENTITY_INCLUDE_GLOB } from "./servingIdentity";
 import { ABSOLUTE_DIR_PATTERN, STATIC_FILES_ROOT, isUrlPrefix, EXPECTED as STATIC_EXPECTED } from "./staticFiles";
 import { HEALTH_CHECK_PATH, type Endpoint } from "./types";
 
@@ -107,17 +109,7 @@ export function renderNginxConfig(opts: NginxSiteOptions): string {
         "    keepalive_timeout 65s;",
         "    send_timeout 30s;",
         "",
-        // No answer of nginx's own here. The health path goes to the app like any request, so a load
-        // balancer keeps only droplets whose app serves; its timeouts stay under the 5 s the checks wait.
-        `    location = ${opts.healthPath ?? HEALTH_CHECK_PATH} {`,
-        "        access_log off;",
-        "        proxy_pass http://webstack_app;",
-        "        proxy_http_version 1.1;",
-        '        proxy_set_header Connection "";',
-        "        proxy_set_header Host $host;",
-        "        proxy_connect_timeout 2s;",
-        "        proxy_read_timeout 4s;",
-        "    }",
+        ...healthLocation(opts.healthPath ?? HEALTH_CHECK_PATH),
         "",
         "    location / {",
         "        proxy_pass http://webstack_app;",
@@ -179,6 +171,35 @@ function staticLocation(site: StaticFilesSite): string[] {
         "        gzip_min_length 1024;",
         `        gzip_types ${STATIC_GZIP_TYPES.join(" ")};`,
         "        add_header Cache-Control $webstack_static_cache_control;",
+        "    }",
+    ];
+}
+
+/**
+ * The health location, shared by the web site and the app droplets' identity proxy (appProxy.ts). No answer of
+ * nginx's own: the health path goes to the app like any request, so a load balancer keeps only droplets whose app
+ * serves, and the proxy timeouts stay under the 5 s the checks wait. Besides:
+ *   - while the droplet drains before shutdown (drain.ts) it answers 503, so every load balancer takes it out before
+ *     nginx stops;
+ *   - it announces the droplet (servingIdentity.ts) to the readiness gate, here only, never on pages;
+ *   - each check opens its own upstream connection (`Connection: close`): behind the tier-2 internal load balancer,
+ *     which forwards TCP and so picks an app droplet per connection, a pooled connection would pin every check to
+ *     the app droplet it first reached, and neither the check nor the gate would see the others.
+ */
+export function healthLocation(path: string, upstream = "http://webstack_app"): string[] {
+    return [
+        `    location = ${path} {`,
+        "        access_log off;",
+        `        include ${IDENTITY_INCLUDE_GLOB};`,
+        `        if (-f ${DRAIN_FLAG}) {`,
+        "            return 503;",
+        "        }",
+        `        proxy_pass ${upstream};`,
+        "        proxy_http_version 1.1;",
+        "        proxy_set_header Connection close;",
+        "        proxy_set_header Host $host;",
+        "        proxy_connect_timeout 2s;",
+        "        proxy_read_timeout 4s;",
         "    }",
     ];
 }

@@ -9,8 +9,11 @@
 //
 // Web targets are found by DNS (`dns_sd_configs`, type A) on a name whose records the stack keeps pointing at the
 // web droplets' private addresses, so the monitor's user data never lists droplet addresses: resizing the web pool
-// changes DNS records, not the monitor (changed user data would replace it and lose its history). The database
-// is a static target: its metrics endpoint changes only with the cluster itself.
+// changes DNS records, not the monitor (changed user data would replace it and lose its history). The database's
+// metrics endpoints are found the same way when `database.srvName` is given: one SRV record per endpoint (the API
+// lists one for the primary and one for the standby nodes, digitalocean/openapi
+// specification/resources/databases/models/database_cluster.yml:170-177), so adding or removing standby nodes edits
+// DNS records instead of the monitor's user data; otherwise they are static targets.
 import { stringify } from "yaml";
 import {
     type AlertReceivers,
@@ -51,6 +54,9 @@ export const DATABASE_CA_PATH = "/etc/prometheus/database-ca.crt";
  */
 export const DATABASE_METRICS_PASSWORD_PATH = `${PROMETHEUS_SECRETS_DIR}/database-metrics-password`;
 
+/** The path of DigitalOcean's MySQL metrics endpoint, `https://<host>:9273/metrics` (docs.digitalocean.com/products/databases/mysql/how-to/monitor-clusters/). */
+export const DATABASE_METRICS_PATH = "/metrics";
+
 /** Spike: the total rate is this many times the rate one day earlier (and above MIN_RATE). Drop: under 1 / this. */
 export const SPIKE_FACTOR = 3;
 /** Requests (or queries) per second under which neither a spike nor a drop is worth a page. */
@@ -69,9 +75,15 @@ export interface MonitorConfig extends AlertReceivers {
      * private IPv4. `password` (a secret, in a 0640 file nginx reads) is undefined with `secrets.delivery: manual`.
      */
     readonly webPush?: { readonly password?: string };
-    /** The managed MySQL cluster's metrics endpoint(s), `https://host:9273/metrics` as the provider reports them. */
+    /** The managed MySQL cluster's metrics endpoints: listed, or discovered from DNS. */
     readonly database?: {
-        readonly endpoints: readonly string[];
+        /** `https://host:9273/metrics` as the provider reports them; written into prometheus.yml. Or `srvName`. */
+        readonly endpoints?: readonly string[];
+        /**
+         * A DNS name whose SRV records point at the endpoints' hosts and port (Prometheus `dns_sd_configs` type SRV),
+         * instead of `endpoints`: the monitor's user data then stays the same whatever the endpoints are.
+         */
+        readonly srvName?: string;
         readonly username: string;
         /**
          * Written to DATABASE_METRICS_PASSWORD_PATH (0600): the user data carrying it must be a secret. Undefined
@@ -103,7 +115,11 @@ export function monitorConfigProblems(config: MonitorConfig): string[] {
     problems.push(...pushPasswordProblems(config?.webPush?.password, "webPush.password"));
     const db = config?.database;
     if (db) {
-        if (!Array.isArray(db.endpoints) || db.endpoints.length === 0)
+        if (db.srvName !== undefined) {
+            checkHost(problems, "database.srvName", db.srvName.replace(/^_/, "").replace(/\._/g, "."));
+            if (db.endpoints !== undefined)
+                problems.push(`database.endpoints: the endpoints are either listed or discovered (srvName); got both.`);
+        } else if (!Array.isArray(db.endpoints) || db.endpoints.length === 0)
             problems.push(`database.endpoints: at least one endpoint is required; got none.`);
         (db.endpoints ?? []).forEach((e, i) => {
             try {
@@ -152,16 +168,20 @@ export function renderPrometheusConfig(config: MonitorConfig): string {
         });
     }
     if (config.database) {
-        const parts = config.database.endpoints.map(endpointParts);
+        const srvName = config.database.srvName;
+        const parts = (config.database.endpoints ?? []).map(endpointParts);
         // DigitalOcean's documented scrape config for the endpoint: HTTPS, the cluster's CA, basic auth with the
         // account's metrics credentials (docs.digitalocean.com/products/databases/mysql/how-to/monitor-clusters/).
+        // An SRV target is the endpoint's host name (Prometheus drops the trailing dot), so TLS verifies that name.
         scrape.push({
             job_name: "mysql",
             scheme: "https",
-            metrics_path: parts[0].path,
+            metrics_path: srvName ? DATABASE_METRICS_PATH : parts[0].path,
             tls_config: { ca_file: DATABASE_CA_PATH },
             basic_auth: { username: config.database.username, password_file: DATABASE_METRICS_PASSWORD_PATH },
-            static_configs: [{ targets: parts.map((p) => p.target) }],
+            ...(srvName
+                ? { dns_sd_configs: [{ names: [srvName], type: "SRV", refresh_interval: "60s" }] }
+                : { static_configs: [{ targets: parts.map((p) => p.target) }] }),
         });
     }
     const doc = {

@@ -18,7 +18,8 @@ export interface CaptureRequest {
 export type Captured = Pick<
     RecordedResource,
     "urn" | "type" | "name" | "custom" | "id" | "inputs" | "propertyDependencies" | "replaceOnChanges"
->;
+> &
+    Partial<Pick<RecordedResource, "dependencies" | "hooks">>;
 
 /** One run of the program: what it registered, its `dataResources` export, or the error it failed with. */
 export interface CaptureResult {
@@ -57,6 +58,9 @@ async function main(): Promise<void> {
         inputs: r.inputs,
         propertyDependencies: r.propertyDependencies,
         replaceOnChanges: r.replaceOnChanges,
+        // The engine's order and the readiness gates (plan/analysis/transitions.ts).
+        dependencies: r.dependencies,
+        hooks: r.hooks,
     });
     const results: CaptureResult[] = [];
     for (const req of requests) {

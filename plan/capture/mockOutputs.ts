@@ -97,8 +97,14 @@ export function inventOutputs(
                     uri: `mysql://${user}:${password}@${host}:${port}/defaultdb?ssl-mode=REQUIRED`,
                     privateUri: `mysql://${user}:${password}@private-${host}:${port}/defaultdb?ssl-mode=REQUIRED`,
                     // The provider's form, https://<host>:<port>/metrics (TF resource_database_cluster.go
-                    // setMetricsEndpoints); port 9273 per DigitalOcean's MySQL monitoring docs.
-                    metricsEndpoints: [`https://${host}:9273/metrics`],
+                    // setMetricsEndpoints); port 9273 per DigitalOcean's MySQL monitoring docs. The API lists "one
+                    // record for the cluster's primary node and a second entry for the cluster's standby node(s)"
+                    // (digitalocean/openapi databases/models/database_cluster.yml:170-177); the standby host's form is
+                    // not documented, so it is invented.
+                    metricsEndpoints: [
+                        `https://${host}:9273/metrics`,
+                        ...(Number(inputs.nodeCount ?? 1) > 1 ? [`https://standby-${host}:9273/metrics`] : []),
+                    ],
                     clusterUrn: `do:dbaas:${uuid}`,
                 },
             };

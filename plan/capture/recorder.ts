@@ -30,6 +30,30 @@ export interface RecordedResource {
     provider: string;
     /** Position of the registration request in the program's run (0-based): the order `pulumi preview` lists steps. */
     order: number;
+    /** The resource hooks bound to the resource, by kind (`afterCreate`, …), as hook names; kinds with none are absent. */
+    hooks: ResourceHookNames;
+}
+
+/** The kinds of resource hook a resource can bind (@pulumi/pulumi 3.248 `ResourceHookBinding`, plus `onError`). */
+export const HOOK_KINDS = [
+    "beforeCreate",
+    "afterCreate",
+    "beforeUpdate",
+    "afterUpdate",
+    "beforeDelete",
+    "afterDelete",
+    "onError",
+] as const;
+export type HookKind = (typeof HOOK_KINDS)[number];
+export type ResourceHookNames = Partial<Record<HookKind, string[]>>;
+
+/** A named hook the program registered (RegisterResourceHookRequest), with the options the engine would see. */
+export interface RegisteredHook {
+    name: string;
+    /** Runs during `pulumi preview` too. */
+    onDryRun: boolean;
+    /** A failure is only a warning. */
+    ignoreErrors: boolean;
 }
 
 export function isSecret(value: unknown): value is { value: unknown } {
@@ -204,6 +228,18 @@ function engineError(message: string): Error {
     return Object.assign(new Error(message), { details: message });
 }
 
+/** The hook names of a RegisterResourceRequest.ResourceHooksBinding, by kind; kinds without hooks are left out. */
+function hookNames(binding: any): ResourceHookNames {
+    const names: ResourceHookNames = {};
+    if (!binding) return names;
+    for (const kind of HOOK_KINDS) {
+        const getter = `get${kind[0].toUpperCase()}${kind.slice(1)}List`;
+        const list: string[] = binding[getter]?.() ?? [];
+        if (list.length > 0) names[kind] = [...list];
+    }
+    return names;
+}
+
 /** Captures every resource registration of a program run under Pulumi's mock engine. */
 export class Recorder {
     readonly resources: RecordedResource[] = [];
@@ -223,6 +259,12 @@ export class Recorder {
 
     /** Invokes the program made, by token, in order. */
     readonly invokes: string[] = [];
+
+    /**
+     * Every resource hook the process registered, by name. Hooks are registered once, when a `ResourceHook` is
+     * constructed (a component module may build one and reuse it across runs), so `reset` keeps them.
+     */
+    readonly resourceHooks = new Map<string, RegisteredHook>();
 
     /** Forgets what was recorded, e.g. between tests. */
     reset(): void {
@@ -346,6 +388,18 @@ export class Recorder {
             organization,
         );
         const monitor = pulumi.runtime.getMonitor() as any;
+        // The SDK's mock monitor (@pulumi/pulumi 3.248 runtime/mocks.js) has no RegisterResourceHook, yet setMocks
+        // declares the feature supported, so binding a hook crashed the program ("registerResourceHook is not a
+        // function"). The engine answers it by keeping the hook's callback for later; hooks never run under mocks.
+        monitor.registerResourceHook = (req: any, callback: (err: unknown, resp: unknown) => void) => {
+            const name: string = req.getName();
+            this.resourceHooks.set(name, {
+                name,
+                onDryRun: req.getOnDryRun(),
+                ignoreErrors: req.getIgnoreErrors?.() ?? false,
+            });
+            callback(null, {});
+        };
         const register = monitor.registerResource.bind(monitor);
         monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
             const order = this.requests++;
@@ -385,6 +439,7 @@ export class Recorder {
             aliases: req.getAliasesList().map((a: any) => a.getUrn?.() || JSON.stringify(a.toObject())),
             provider: req.getProvider(),
             order,
+            hooks: hookNames(req.getHooks?.()),
         });
     }
 

@@ -10,6 +10,7 @@ import { planDocument } from "../../plan/spawnPlan";
 import { WEB_STACK_ARGS, renderWebStackArgs } from "./webStackArgs";
 import { exposureMarkdown } from "../../plan/analysis/exposure";
 import { upgradeMatrixMarkdown } from "../../plan/analysis/upgradeMatrix";
+import { transitionsSection } from "../../plan/analysis/transitions";
 import type { PlanDocument } from "../../plan/report/document";
 import { availabilityMarkdown } from "../../plan/report/availabilityTable";
 import {
@@ -31,6 +32,7 @@ export const DOCUMENTS = [
     ),
     path.join(ROOT_DIR, "docs", "guarantees.md"),
     path.join(ROOT_DIR, "docs", "availability.md"),
+    path.join(ROOT_DIR, "docs", "serving.md"),
 ];
 
 /** A key's cell at a tier: n/a below the tier it applies from, required, its declared default, or none. */
@@ -262,6 +264,7 @@ export const SECTIONS: Record<string, () => string | Promise<string>> = {
     policies: policiesTable,
     acceptance: acceptanceTable,
     upgrades: upgradeMatrixMarkdown,
+    transitions: transitionsSection,
     exposure: exposureMarkdown,
     engines: enginesTable,
     fuzz: fuzzSummary,

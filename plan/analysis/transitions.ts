@@ -1,0 +1,384 @@
+// The transition table: for each change an operator makes to a live stack, what `pulumi up` replaces, in which order,
+// and whether the site keeps serving, computed from the program's own captures (before and after the change) rather
+// than asserted. The engine facts it reasons from (pulumi/pulumi v3.248.0):
+//   - creates and updates run in dependency order, each as soon as what it depends on is done
+//     (pkg/resource/deploy/step_executor.go, one worker per `--parallel` slot);
+//   - a replacement creates the new resource first and deletes the old one only after every create and update of the
+//     update, in reverse-dependency antichains (step_generator.go:1911-1913, :2037 and :2238; deployment_executor.go
+//     :328-346 and :499-550);
+//   - an `afterCreate` hook runs inside the create step, so dependents and those deletes wait for it, and since CLI
+//     3.238.0 a failing one fails the update before any delete (step.go:454-474, step_executor.go:639-643).
+// A row says "window" when some users' requests would fail in between, and why; once the wiring binds the gates the
+// same computation finds them (recorded hooks and dependencies) and the row changes by itself.
+import { plain } from "../capture/recorder";
+import { type CaptureResult, type Captured, captureInChild } from "../capture/inChild";
+import { inventOutputs } from "../capture/mockOutputs";
+import { exampleConfig } from "../../examples/variants";
+import { diffCaptures } from "./upgradeMatrix";
+
+const DROPLET = "digitalocean:index/droplet:Droplet";
+const ASSIGNMENT = "digitalocean:index/reservedIpAssignment:ReservedIpAssignment";
+const DB_FIREWALL = "digitalocean:index/databaseFirewall:DatabaseFirewall";
+const DNS_RECORD = "digitalocean:index/dnsRecord:DnsRecord";
+const RESERVED_IP = "digitalocean:index/reservedIp:ReservedIp";
+const TAG = "digitalocean:index/tag:Tag";
+/** The kinds the order column names (the request path and what guards it); the rest are counted. */
+const ORDER_KINDS = [
+    DROPLET,
+    "digitalocean:index/loadBalancer:LoadBalancer",
+    DB_FIREWALL,
+    ASSIGNMENT,
+    DNS_RECORD,
+    "digitalocean:index/databaseCluster:DatabaseCluster",
+];
+
+/** Droplet roles by logical name (`<stack name>-<role>-<i>`). */
+export type Role = "web" | "app" | "haproxy" | "monitor";
+export function roleOf(r: { type: string; name: string }): Role | undefined {
+    if (r.type !== DROPLET) return undefined;
+    return (/-(web|app|haproxy|monitor)-\d+$/.exec(r.name)?.[1] as Role | undefined) ?? undefined;
+}
+const SERVING: readonly Role[] = ["web", "app", "haproxy"];
+const ROLE_NAMES: Record<Role, string> = {
+    web: "web droplet",
+    app: "app droplet",
+    haproxy: "HAProxy droplet",
+    monitor: "monitor droplet",
+};
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+
+/** A change to a live stack: two configs, or one config and a change the program cannot be asked for by config. */
+export interface TransitionCase {
+    readonly change: string;
+    readonly from: Record<string, unknown>;
+    /** The target config; undefined when `perturb` makes the target from the starting capture. */
+    readonly to?: Record<string, unknown>;
+    /** For changes that are not config: the target capture from the starting one. */
+    readonly perturb?: (before: readonly Captured[]) => Captured[];
+}
+
+export interface TransitionRow {
+    readonly change: string;
+    readonly replaced: string;
+    readonly order: string;
+    /** True when no request fails in between. */
+    readonly serves: boolean;
+    /** Why it keeps serving, or what opens the window. */
+    readonly why: string;
+}
+
+const withTier = (tier: number, extra: Record<string, unknown> = {}) => ({ ...exampleConfig(tier), ...extra });
+const HAPROXY = { loadBalancer: { engine: "haproxy" } };
+
+/** Every droplet's user data changed, as a webstack release that renders new host configs does. */
+function newHostConfigs(roles: readonly Role[]) {
+    return (before: readonly Captured[]): Captured[] =>
+        before.map((r) => {
+            const role = roleOf(r);
+            if (!role || !roles.includes(role)) return r;
+            return { ...r, inputs: { ...r.inputs, userData: `${JSON.stringify(plain(r.inputs.userData))}#release-2` } };
+        });
+}
+
+/** The log store's writer password rotated: every input that embeds it changes (the user data of shipping roles). */
+function rotatedLogPassword(before: readonly Captured[]): Captured[] {
+    const writer = before.find(
+        (r) => r.type === "digitalocean:index/databaseUser:DatabaseUser" && /-logs-writer$/.test(r.name),
+    );
+    if (!writer) throw new Error("the stack has no log writer to rotate");
+    // The password the mock engine gave the writer (its outputs are not captured): invented again, identically.
+    const old = String(
+        inventOutputs(writer.type, writer.name, plain(writer.inputs) as Record<string, any>, false).state.password,
+    );
+    const replace = (v: unknown): unknown => JSON.parse(JSON.stringify(v).split(old).join(`${old}-rotated`));
+    return before.map((r) => ({ ...r, inputs: replace(r.inputs) as Record<string, unknown> }));
+}
+
+/** The changes of the table: the operator's everyday changes, scaling, tier moves, HAProxy moves, the database. */
+export function transitionCases(): TransitionCase[] {
+    const image = (tier: number, extra = {}) => ({
+        change: `tier ${tier}${"loadBalancer" in extra ? " (HAProxy)" : ""}: app release (\`app.image\`)`,
+        from: withTier(tier, extra),
+        to: withTier(tier, { ...extra, app: { image: "ghcr.io/acme/shop:2.0.0" } }),
+    });
+    const count = (tier: number, key: "web" | "app", a: number, b: number, extra = {}) => ({
+        change: `tier ${tier}${"loadBalancer" in extra ? " (HAProxy)" : ""}: \`${key}.count\` ${a} → ${b}`,
+        from: withTier(tier, { ...extra, [key]: { count: a } }),
+        to: withTier(tier, { ...extra, [key]: { count: b } }),
+    });
+    const tier = (a: number, b: number) => ({
+        change: `tier ${a} → ${b}`,
+        from: exampleConfig(a),
+        to: exampleConfig(b),
+    });
+    return [
+        image(1),
+        image(2),
+        {
+            change: "tier 2: a webstack release that renders new host configs",
+            from: withTier(2),
+            perturb: newHostConfigs(["web", "app"]),
+        },
+        { change: "tier 2: log store credential rotated", from: withTier(2), perturb: rotatedLogPassword },
+        count(1, "web", 2, 3),
+        count(1, "web", 3, 2),
+        count(2, "app", 2, 3),
+        count(2, "app", 3, 2),
+        tier(0, 1),
+        tier(1, 2),
+        tier(2, 3),
+        tier(3, 2),
+        tier(2, 1),
+        tier(1, 0),
+        count(2, "web", 2, 3, HAPROXY),
+        {
+            change: "tier 2 (HAProxy): a webstack release that renders a new HAProxy config",
+            from: withTier(2, HAPROXY),
+            perturb: newHostConfigs(["haproxy"]),
+        },
+        {
+            change: "tier 2 (HAProxy): `loadBalancer.count` 1 → 2",
+            from: withTier(2, { loadBalancer: { engine: "haproxy", count: 1 } }),
+            to: withTier(2, { loadBalancer: { engine: "haproxy", count: 2 } }),
+        },
+        {
+            change: "tier 2: `database.readReplicas` 1 → 2",
+            from: withTier(2, { database: { readReplicas: 1 } }),
+            to: withTier(2, { database: { readReplicas: 2 } }),
+        },
+        {
+            change: "tier 2: `database.standbyNodes` 0 → 1",
+            from: withTier(2, { database: { standbyNodes: 0 } }),
+            to: withTier(2, { database: { standbyNodes: 1 } }),
+        },
+    ];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The analysis of one transition.
+
+const kind = (r: { type: string }) => r.type.split(":").pop()!;
+const gated = (r: Captured | undefined, hook: "afterCreate" | "beforeCreate") => (r?.hooks?.[hook]?.length ?? 0) > 0;
+const userDataOf = (r: Captured) => String(JSON.stringify(plain(r.inputs.userData) ?? ""));
+
+/** Every resource `urn` depends on, directly or through others (dependsOn and property dependencies). */
+function ancestors(urn: string, byUrn: Map<string, Captured>): Set<string> {
+    const seen = new Set<string>();
+    const visit = (u: string) => {
+        const r = byUrn.get(u);
+        if (!r) return;
+        const direct = [...(r.dependencies ?? []), ...Object.values(r.propertyDependencies ?? {}).flat()];
+        for (const d of direct) {
+            if (seen.has(d)) continue;
+            seen.add(d);
+            visit(d);
+        }
+    };
+    visit(urn);
+    return seen;
+}
+
+/** Depth in the dependency graph: the longest chain of resources `urn` waits for. */
+function depthOf(urn: string, byUrn: Map<string, Captured>, memo = new Map<string, number>()): number {
+    const known = memo.get(urn);
+    if (known !== undefined) return known;
+    memo.set(urn, 0);
+    const r = byUrn.get(urn);
+    const direct = r ? [...(r.dependencies ?? []), ...Object.values(r.propertyDependencies ?? {}).flat()] : [];
+    const depth = direct.length === 0 ? 0 : 1 + Math.max(...direct.map((d) => depthOf(d, byUrn, memo)));
+    memo.set(urn, depth);
+    return depth;
+}
+
+/** "2 web droplets, 1 DnsRecord": resources grouped by role or kind, in first-seen order. */
+function grouped(resources: readonly { type: string; name: string }[], suffix = ""): string {
+    const groups = new Map<string, number>();
+    for (const r of resources) {
+        const role = roleOf(r);
+        const label = role ? ROLE_NAMES[role] : kind(r);
+        groups.set(label, (groups.get(label) ?? 0) + 1);
+    }
+    return [...groups].map(([label, n]) => `${count(n, label)}${suffix}`).join(", ");
+}
+
+export function analyzeTransition(
+    change: string,
+    before: readonly Captured[],
+    after: readonly Captured[],
+): TransitionRow {
+    const diff = diffCaptures(before, after);
+    const byUrn = new Map(after.map((r) => [r.urn, r]));
+    const oldByUrn = new Map(before.map((r) => [r.urn, r]));
+    const replacedUrns = new Set(diff.replaced.map((r) => r.urn));
+    const createdUrns = new Set(diff.created.map((r) => r.urn));
+    const updated = after.filter(
+        (r) =>
+            r.custom &&
+            oldByUrn.has(r.urn) &&
+            !replacedUrns.has(r.urn) &&
+            JSON.stringify(plain(oldByUrn.get(r.urn)!.inputs)) !== JSON.stringify(plain(r.inputs)),
+    );
+    const fresh = after.filter((r) => replacedUrns.has(r.urn) || createdUrns.has(r.urn));
+    const goneOld = [...diff.replaced.map((r) => oldByUrn.get(r.urn)!), ...diff.deleted];
+    const windows: string[] = [];
+    const reasons: string[] = [];
+
+    // Serving droplets that replace others: the old ones are deleted at the end, whatever the new ones are doing.
+    for (const role of SERVING) {
+        const replacedHere = after.filter((r) => roleOf(r) === role && replacedUrns.has(r.urn));
+        const createdHere = after.filter((r) => roleOf(r) === role && createdUrns.has(r.urn));
+        const goneHere = goneOld.filter((r) => roleOf(r) === role);
+        const newHere = [...replacedHere, ...createdHere];
+        if (newHere.length === 0 && goneHere.length === 0) continue;
+        if (role === "haproxy") {
+            const assignments = after.filter(
+                (a) => a.type === ASSIGNMENT && (replacedUrns.has(a.urn) || createdUrns.has(a.urn)),
+            );
+            const ungated = assignments.filter((a) => !gated(a, "beforeCreate"));
+            if (ungated.length > 0 && replacedHere.length > 0)
+                windows.push(
+                    `the reserved IPs move to the new HAProxy droplets as soon as DigitalOcean reports them active, before HAProxy serves (then a self-signed certificate until certbot succeeds)`,
+                );
+            else if (assignments.length > 0)
+                reasons.push(
+                    `each reserved IP moves only after its new HAProxy droplet serves both names with a valid certificate`,
+                );
+            continue;
+        }
+        const ungated = newHere.filter((r) => !gated(r, "afterCreate"));
+        if (replacedHere.length > 0 && ungated.length > 0 && goneHere.length > 0) {
+            windows.push(
+                `the ${count(goneHere.length, `old ${ROLE_NAMES[role]}`)} ${goneHere.length === 1 ? "is" : "are"} deleted at the end of the update without waiting for the new ones, which are still in cloud-init`,
+            );
+        } else if (newHere.length > 0 && ungated.length === 0) {
+            reasons.push(
+                `every new ${ROLE_NAMES[role]} is seen serving through each public entry point before the update goes on`,
+            );
+        } else if (createdHere.length > 0) {
+            reasons.push(`new ${ROLE_NAMES[role]}s get requests only once the load balancer's checks pass`);
+        }
+        if (goneHere.length > 0) {
+            const drains = goneHere.every((r) => userDataOf(r).includes("webstack-drain.service"));
+            if (drains)
+                reasons.push(`the removed ${ROLE_NAMES[role]}s fail their health checks before they stop (drain)`);
+            else
+                windows.push(
+                    `requests still sent to the removed ${ROLE_NAMES[role]}${goneHere.length === 1 ? "" : "s"} fail until the load balancer's checks take ${goneHere.length === 1 ? "it" : "them"} out (no drain)`,
+                );
+        }
+    }
+
+    // A new database firewall trusts only the tags it names: everything that must reach the database before it
+    // exists has to serve first (gated and ordered before it), and old droplets that carry the app must stay trusted.
+    for (const fw of after.filter((r) => r.type === DB_FIREWALL && createdUrns.has(r.urn) && /-db-/.test(r.name))) {
+        const waitsFor = ancestors(fw.urn, byUrn);
+        const newApps = fresh.filter((r) => roleOf(r) === "app");
+        const waitsForApps = newApps.length > 0 && newApps.every((r) => waitsFor.has(r.urn) && gated(r, "afterCreate"));
+        if (newApps.length > 0 && !waitsForApps)
+            windows.push(
+                `the database firewall is created before the new app droplets serve, and trusts only them and the monitor`,
+            );
+        const trusted = new Set(
+            ((plain(fw.inputs.rules) as { type: string; value: string }[] | undefined) ?? []).map((r) => r.value),
+        );
+        const tagNames = new Map(
+            after.filter((r) => r.type === TAG).map((t) => [t.name, String(plain(t.inputs.name))]),
+        );
+        const oldAppCarriers = goneOld.filter(
+            (r) => roleOf(r) === "web" && userDataOf(r).includes("webstack-app.service"),
+        );
+        const webTag = [...tagNames].find(([n]) => n.endsWith("-tag-web"))?.[1];
+        if (oldAppCarriers.length > 0 && !(webTag && trusted.has(webTag)))
+            windows.push(
+                `the old web droplets still run the app until they are deleted, but the new database firewall does not trust their tag`,
+            );
+        else if (newApps.length > 0 && waitsForApps)
+            reasons.push(`the database firewall is created only after the new app droplets serve`);
+    }
+
+    // DNS records that send users to a reserved IP must wait until its HAProxy droplet serves.
+    for (const rec of after.filter((r) => r.type === DNS_RECORD && createdUrns.has(r.urn))) {
+        const via = ancestors(rec.urn, byUrn);
+        const ip = [...via].map((u) => byUrn.get(u)).find((r) => r?.type === RESERVED_IP);
+        if (!ip || !/-(apex|www)-\d+$/.test(rec.name)) continue;
+        const assignment = after.find((a) => a.type === ASSIGNMENT && ancestors(a.urn, byUrn).has(ip.urn));
+        if (!assignment || !via.has(assignment.urn) || !gated(assignment, "beforeCreate"))
+            windows.push(`DNS record ${rec.name} sends users to a reserved IP before its HAProxy droplet serves`);
+    }
+
+    const monitorGone = goneOld.some((r) => roleOf(r) === "monitor") && fresh.some((r) => roleOf(r) === "monitor");
+    const history = monitorGone ? " The monitor droplet is replaced: its Prometheus history is lost." : "";
+    const servingChanged = [...fresh, ...goneOld].some((r) => SERVING.includes(roleOf(r) as Role));
+    const why =
+        windows.length > 0
+            ? `Window: ${windows.join("; ")}.${history}`
+            : `${reasons.length > 0 ? `${capital(reasons.join("; "))}.` : servingChanged ? "" : "No serving droplet changes."}${history}`.trim();
+
+    // The order: changed resources by their depth in the dependency graph, then the deletes (deepest first).
+    const memo = new Map<string, number>();
+    const all = [...fresh, ...updated].sort((a, b) => depthOf(a.urn, byUrn, memo) - depthOf(b.urn, byUrn, memo));
+    const changed = all.filter((r) => ORDER_KINDS.includes(r.type));
+    const others = all.length - changed.length;
+    const steps: string[] = [];
+    for (const r of changed) {
+        const label = `${createdUrns.has(r.urn) ? "create" : replacedUrns.has(r.urn) ? "create new" : "update"} ${roleOf(r) ? ROLE_NAMES[roleOf(r)!] : kind(r)}${gated(r, "afterCreate") || gated(r, "beforeCreate") ? " (gated)" : ""}`;
+        if (steps.at(-1)?.replace(/^\d+ × /, "") === label) {
+            const n = Number(/^(\d+) × /.exec(steps.at(-1)!)?.[1] ?? 1) + 1;
+            steps[steps.length - 1] = `${n} × ${label}`;
+        } else steps.push(label);
+    }
+    const oldMemo = new Map<string, number>();
+    const deletes = [...goneOld].sort((a, b) => depthOf(b.urn, oldByUrn, oldMemo) - depthOf(a.urn, oldByUrn, oldMemo));
+    const order = [
+        steps.length > 0
+            ? `${steps.join(" → ")}${others > 0 ? ` (and ${others} other ${others === 1 ? "create or update" : "creates or updates"})` : ""}`
+            : others > 0
+              ? `${others} ${others === 1 ? "create or update" : "creates or updates"} of other resources`
+              : "nothing to create or update",
+        ...(deletes.length > 0 ? [`at the end, delete ${grouped(deletes)}`] : []),
+    ].join("; ");
+    const replaced = diff.replaced.length > 0 ? grouped(diff.replaced) : "nothing";
+    return { change, replaced, order, serves: windows.length === 0, why };
+}
+
+const capital = (s: string) => (s.length > 0 ? s[0].toUpperCase() + s.slice(1) : s);
+
+/** The table as markdown. */
+export function transitionsMarkdown(rows: readonly TransitionRow[]): string {
+    const cell = (s: string) => s.replace(/\|/g, "\\|");
+    return [
+        "| Change | Replaced | Order (`pulumi up`) | Serves throughout? |",
+        "|---|---|---|---|",
+        ...rows.map(
+            (r) =>
+                `| ${cell(r.change)} | ${cell(r.replaced)} | ${cell(r.order)} | ${r.serves ? "yes" : "**no**"}: ${cell(r.why)} |`,
+        ),
+    ].join("\n");
+}
+
+/** Runs every case's captures in one child process (the starting configs and the config targets, deduplicated). */
+export function buildTransitions(cases: readonly TransitionCase[] = transitionCases()): TransitionRow[] {
+    const configs = new Map<string, Record<string, unknown>>();
+    for (const c of cases) for (const cfg of [c.from, c.to]) if (cfg) configs.set(JSON.stringify(cfg), cfg);
+    const keys = [...configs.keys()];
+    const results = captureInChild(keys.map((k) => ({ config: { ...configs.get(k)!, allowDataLoss: true } })));
+    const capture = new Map<string, CaptureResult>(keys.map((k, i) => [k, results[i]]));
+    return cases.map((c) => {
+        const before = capture.get(JSON.stringify(c.from))!;
+        if (before.error) throw new Error(`${c.change}: the starting config fails: ${before.error}`);
+        const after = c.to ? capture.get(JSON.stringify(c.to))! : { resources: c.perturb!(before.resources) };
+        if (after.error) throw new Error(`${c.change}: the target config fails: ${after.error}`);
+        return analyzeTransition(c.change, before.resources, after.resources);
+    });
+}
+
+/** docs/serving.md's `transitions` block. */
+export function transitionsSection(): string {
+    const rows = buildTransitions();
+    const serving = rows.filter((r) => r.serves).length;
+    return [
+        `${rows.length} changes, each computed from two captures of the program (before and after) with the provider's force-new inputs, the resources' dependencies and the hooks they bind; ${serving} of them keep the site serving throughout.`,
+        "",
+        transitionsMarkdown(rows),
+    ].join("\n");
+}
