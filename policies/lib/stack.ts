@@ -1,7 +1,9 @@
-// One index per stack validation: resources by type, id, IP and droplet tag, plus reference resolution
-// that understands every way DigitalOcean lets a resource point at another (ids, uuids, tags, IPs) and
-// falls back to the engine's propertyDependencies when the referenced value is unknown during preview.
-// Every lookup is a Map hit: policies stay linear in the number of resources.
+// The stack's one view per stack validation: resources by type, id, IP and droplet tag, reference resolution that
+// understands every way DigitalOcean lets a resource point at another (ids, uuids, tags, IPs) and falls back to the
+// engine's propertyDependencies when the referenced value is unknown during preview, and the facts several checks
+// share (what serves the web, what DNS points at), each computed once. Every lookup is a Map hit: checks stay linear
+// in the number of resources. A family's stack policy hands all its checks the same resources array
+// (lib/checks.ts), so `StackIndex.of` gives them one view.
 import * as digitalocean from "@pulumi/digitalocean";
 import type { PolicyResource, StackValidation, StackValidationArgs, ReportViolation } from "@pulumi/policy";
 import { validateStackResourcesOfType } from "@pulumi/policy";
@@ -38,11 +40,31 @@ function resolveTagNames(
     return { names: [...names], undecided };
 }
 
+const views = new WeakMap<readonly PolicyResource[], StackIndex>();
+
 export class StackIndex {
+    /** The view of a stack validation's resources, built on first use and shared by every check that gets the same array. */
+    static of(resources: readonly PolicyResource[]): StackIndex {
+        let view = views.get(resources);
+        if (!view) {
+            view = new StackIndex(resources);
+            views.set(resources, view);
+        }
+        return view;
+    }
+
+    private readonly facts = new Map<string, unknown>();
+
+    /** A fact several checks share (e.g. which droplets serve the web), computed once per view. */
+    memo<T>(key: string, compute: () => T): T {
+        if (!this.facts.has(key)) this.facts.set(key, compute());
+        return this.facts.get(key) as T;
+    }
+
     private readonly byClass = new Map<ResourceClass, PolicyResource[]>();
     private readonly tagNamesOf = new Map<PolicyResource, { names: string[]; undecided: boolean }>();
     private readonly templateTagsOf = new Map<PolicyResource, { names: string[]; undecided: boolean }>();
-    // Built on first use: a stack policy pays only for the lookups it makes (every stack policy gets its own index).
+    // Built on first use: a check pays only for the lookups it makes.
     private idIndex?: Map<string, PolicyResource>;
     private ipIndex?: Map<string, PolicyResource>;
     private tagIndex?: { dropletsByTagName: Map<string, PolicyResource[]>; undecided: PolicyResource[] };
@@ -224,12 +246,12 @@ export function validateStackOf(
                 return args.notApplicable(
                     `Policy only applies to resources of types ${classes.map((c) => `'${(c as unknown as { __pulumiType?: string }).__pulumiType}'`).join(", ")}`,
                 );
-            return validate(subjects, new StackIndex(args.resources), args, reportViolation);
+            return validate(subjects, StackIndex.of(args.resources), args, reportViolation);
         };
     }
     const single = cls as ResourceClass;
     const fn: StackValidation = (args, reportViolation) => {
-        const stack = new StackIndex(args.resources);
+        const stack = StackIndex.of(args.resources);
         const typed = validateStackResourcesOfType(single, (_props, filtered, report) =>
             validate(filtered.resources, stack, args, report),
         );

@@ -46,12 +46,39 @@ export const installsHaproxy = memoByText(
 /** Web servers and reverse proxies: software that answers HTTP for the public when the droplet has a public address. */
 const WEB_SERVER = /(?<![\w.+/-])(nginx|apache2|httpd|caddy|traefik|haproxy|lighttpd)(?::[\w.-]+)?(?![\w.+/-])/i;
 const INSTALLS =
-    /(apt(?:-get)?\s+(?:-\S+\s+)*install|dnf\s+install|yum\s+install|apk\s+add|packages:|docker\s+run|image:)/i;
+    /(apt(?:-get)?\s+(?:-\S+\s+)*install|dnf\s+install|yum\s+install|apk\s+add|snap\s+install|packages:|docker\s+run|image:)/i;
+const SERVER_NAMES: Record<string, string> = {
+    nginx: "nginx",
+    apache2: "Apache",
+    httpd: "Apache",
+    caddy: "Caddy",
+    traefik: "Traefik",
+    haproxy: "HAProxy",
+    lighttpd: "lighttpd",
+};
+
+/**
+ * Shell and YAML comment lines dropped (they name software they do not run), and what a switch turns off: k3s
+ * bundles Traefik unless started with `--disable traefik` (docs.k3s.io/networking/networking-services).
+ */
+function runnableText(userData: string): string {
+    return userData
+        .split(/\r?\n/)
+        .filter((l) => !/^\s*#(?!cloud-config|!)/.test(l))
+        .join("\n")
+        .replace(/--disable(?:[= ]+)[\w,-]+/g, "");
+}
+
+/** The web server or reverse proxy the user data installs or starts ("nginx", "Caddy", …), if any. */
+export const webServerIn = memoByText((userData: string): string | undefined => {
+    const text = runnableText(userData);
+    if (!INSTALLS.test(text)) return undefined;
+    const m = WEB_SERVER.exec(text);
+    return m ? SERVER_NAMES[m[1].toLowerCase()] : undefined;
+});
 
 /** True when the user data installs or runs a web server or reverse proxy (nginx, Apache, Caddy, Traefik, HAProxy, lighttpd). */
-export const installsWebServer = memoByText(
-    (userData: string): boolean => WEB_SERVER.test(userData) && INSTALLS.test(userData),
-);
+export const installsWebServer = (userData: string): boolean => webServerIn(userData) !== undefined;
 
 /** A literal secret found in user data: what kind, on which line, under which variable (the value itself is never returned). */
 export interface SecretFinding {
