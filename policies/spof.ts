@@ -1,7 +1,7 @@
 // Single points of failure: a machine or service whose failure takes the site down.
 import * as digitalocean from "@pulumi/digitalocean";
 import { validateResourceOfType } from "@pulumi/policy";
-import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
+import type { PolicyConfigSchema } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
 import {
     addressRecords,
@@ -12,7 +12,10 @@ import {
     haproxyDroplets,
     isSelfManagedBalancer,
     loadBalancersOfUnknownNetwork,
+    publicWebServers,
     selfManagedEntry,
+    isManagementName,
+    webRoleOf,
 } from "./lib/endpoints";
 import { nameList, plural } from "./lib/messages";
 import {
@@ -23,16 +26,11 @@ import {
     WebstackStackPolicy,
 } from "./lib/policy";
 import { databaseRamGb, STANDBY_MIN_RAM_GB } from "./lib/sizes";
-import { StackIndex, validateStackOf } from "./lib/stack";
+import { validateStackOf } from "./lib/stack";
 import { decideLater, isUnknown, read, readString, Undecided } from "./lib/unknowns";
 import { databaseServerIn } from "./lib/userData";
 
 const CACHE_ENGINES_DEFAULT = ["valkey", "redis"];
-
-/** Droplets that can be reached from the internet (DigitalOcean gives droplets a public IP unless publicNetworking is false). */
-function publicDroplets(stack: StackIndex): PolicyResource[] {
-    return stack.of(digitalocean.Droplet).filter((d) => read(d.props, "publicNetworking") !== false);
-}
 
 const loadBalancerMinBackendsSchema: PolicyConfigSchema = {
     properties: {
@@ -140,7 +138,7 @@ export const loadBalancerMinBackends: WebstackStackPolicy = {
 export const publicEndpointLoadBalanced: WebstackStackPolicy = {
     name: "public-endpoint-load-balanced",
     description:
-        "Checks that a stack whose droplets serve the public has a load balancer in front of them: a managed one, or HAProxy droplets (user data that installs and configures HAProxy) that DNS points at.",
+        "Checks that a stack whose droplets serve the web to the public (a load balancer targets them, DNS, a Domain's ipAddress or a reserved IP points at them, or their user data runs a web server or reverse proxy) has a load balancer in front of them: a managed one, or HAProxy droplets that DNS points at; bastions, CI runners and cluster nodes that serve no website are not judged.",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: { properties: {} },
@@ -150,7 +148,7 @@ export const publicEndpointLoadBalanced: WebstackStackPolicy = {
         "Add a digitalocean.LoadBalancer targeting at least two droplets by dropletTag and point the DNS records at its ip (or run HAProxy droplets balancing over the web droplets and point DNS at their reserved IPs).",
     validateStack: validateStackOf(digitalocean.Droplet, (_droplets, stack, _args, reportViolation) => {
         if (externalLoadBalancers(stack).length > 0) return;
-        const exposed = publicDroplets(stack);
+        const exposed = publicWebServers(stack);
         if (exposed.length === 0) return;
         const unknownNetwork = loadBalancersOfUnknownNetwork(stack);
         if (unknownNetwork.length > 0) {
@@ -204,7 +202,7 @@ const loadBalancerMinCountSchema: PolicyConfigSchema = {
 export const loadBalancerMinCount: WebstackStackPolicy = {
     name: "load-balancer-min-count",
     description:
-        "Checks that a stack with droplets has at least minLoadBalancers managed internet-facing load balancers or, when its public entry is self-managed (DNS points at HAProxy droplets), at least minSelfManagedLoadBalancers HAProxy droplets; one HAProxy droplet is a single point of failure.",
+        "Checks that a stack whose droplets serve the web to the public has at least minLoadBalancers managed internet-facing load balancers or, when its public entry is self-managed (DNS points at HAProxy droplets), at least minSelfManagedLoadBalancers HAProxy droplets; one HAProxy droplet is a single point of failure.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: loadBalancerMinCountSchema,
@@ -219,6 +217,8 @@ export const loadBalancerMinCount: WebstackStackPolicy = {
         }>(loadBalancerMinCountSchema, args);
         const count = externalLoadBalancers(stack).length;
         if (count >= minLoadBalancers) return;
+        // A stack that serves no website to the public (bastions, CI runners, cluster nodes) needs no load balancer.
+        if (count === 0 && publicWebServers(stack).length === 0) return;
         const unknownNetwork = loadBalancersOfUnknownNetwork(stack);
         if (count + unknownNetwork.length >= minLoadBalancers) {
             return decideLater(
@@ -293,6 +293,9 @@ export const dnsRecordTargetsLoadBalancer: WebstackStackPolicy = {
             if (record.kind === "undecided") {
                 undecided.note(`DNS record "${record.fqdn}" points at a value that is not known yet.`);
             } else if (record.kind === "droplet") {
+                // A name for a bastion or a runner (its firewalls admit only SSH, or the name is ssh., bastion., …)
+                // is not a website that fails with one droplet.
+                if (webRoleOf(stack, record.target!).serves === false || isManagementName(record.fqdn)) continue;
                 const haproxy = isSelfManagedBalancer(record.target!);
                 if (haproxy === "undecided") {
                     undecided.note(

@@ -97,14 +97,13 @@ export function familyStackPolicy(args: FamilyPolicyArgs): WebstackStackPolicy &
                     },
                 };
                 try {
-                    check.validateStack(checkArgs, (message, urn) =>
-                        reportViolation(`${check.name}: ${message}`, urn),
-                    );
+                    check.validateStack(checkArgs, (message, urn) => reportViolation(`${check.name}: ${message}`, urn));
                     ran++;
                 } catch (error) {
                     if (error instanceof CheckNotApplicable) continue;
                     ran++;
-                    if (error instanceof UndecidedDuringPreview) gaps.push(...error.gaps.map((g) => `${check.name}: ${g}`));
+                    if (error instanceof UndecidedDuringPreview)
+                        gaps.push(...error.gaps.map((g) => `${check.name}: ${g}`));
                     else if (isUnknownValueError(error)) gaps.push(`${check.name}: ${(error as Error).message}`);
                     else throw error;
                 }

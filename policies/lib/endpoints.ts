@@ -6,7 +6,7 @@ import { configuresHaproxy, haproxyServers, haproxyTlsGaps } from "./haproxy";
 import { proxyBalancerIn } from "./proxies";
 import { StackIndex } from "./stack";
 import { isPrivateAddress, isWorldCidr } from "./net";
-import { isUnknown, read, readList, readString } from "./unknowns";
+import { decideLater, isUnknown, read, readList, readString } from "./unknowns";
 import { installsHaproxy, webServerIn } from "./userData";
 import { nameList } from "./messages";
 
@@ -129,10 +129,7 @@ export function addressRecords(stack: StackIndex): AddressRecord[] {
 }
 
 /** What a known public address belongs to in this stack. */
-function targetOfAddress(
-    stack: StackIndex,
-    value: string,
-): Pick<AddressRecord, "kind" | "target" | "via"> | undefined {
+function targetOfAddress(stack: StackIndex, value: string): Pick<AddressRecord, "kind" | "target" | "via"> | undefined {
     const target = stack.resourceAtIp(value);
     if (target && target.isType(digitalocean.LoadBalancer)) return { kind: "loadBalancer", target };
     if (target && target.isType(digitalocean.Droplet))
@@ -162,10 +159,19 @@ function domainApexRecords(stack: StackIndex): AddressRecord[] {
         const droplets = deps.filter((d) => d.resource.isType(digitalocean.Droplet));
         const lbs = deps.filter((d) => d.resource.isType(digitalocean.LoadBalancer));
         if (droplets.length > 0 && lbs.length === 0)
-            result.push({ record: domain, type, fqdn, value: shown, kind: "droplet", target: droplets[0].resource, via: droplets[0].via });
+            result.push({
+                record: domain,
+                type,
+                fqdn,
+                value: shown,
+                kind: "droplet",
+                target: droplets[0].resource,
+                via: droplets[0].via,
+            });
         else if (lbs.length > 0 && droplets.length === 0)
             result.push({ record: domain, type, fqdn, value: shown, kind: "loadBalancer", target: lbs[0].resource });
-        else if (isUnknown(value) || deps.length > 0) result.push({ record: domain, type, fqdn, value: shown, kind: "undecided" });
+        else if (isUnknown(value) || deps.length > 0)
+            result.push({ record: domain, type, fqdn, value: shown, kind: "undecided" });
         else result.push({ record: domain, type, fqdn, value: shown, kind: "elsewhere" });
     }
     return result;
@@ -186,7 +192,9 @@ function dependencyTargets(
     ) {
         const direct = stack.resolve(d, "dropletId", [digitalocean.Droplet]).targets;
         const droplets =
-            direct.length > 0 || d.isType(digitalocean.ReservedIpAssignment) || d.isType(digitalocean.FloatingIpAssignment)
+            direct.length > 0 ||
+            d.isType(digitalocean.ReservedIpAssignment) ||
+            d.isType(digitalocean.FloatingIpAssignment)
                 ? direct
                 : assignmentsOf(stack, d).flatMap((a) => stack.resolve(a, "dropletId", [digitalocean.Droplet]).targets);
         return droplets.map((resource) => ({ resource, via: "reservedIp" as const }));
@@ -438,12 +446,16 @@ export function webRoles(stack: StackIndex): Map<string, WebRole> {
             else if (server) role = { serves: true, why: `its user data runs ${server}` };
             else {
                 const webNames = (names.get(d.urn) ?? []).filter((n) => !isManagementName(n));
-                if (closed.has(d.urn)) role = { serves: false, why: "its cloud firewalls admit only SSH from the internet" };
+                if (closed.has(d.urn))
+                    role = { serves: false, why: "its cloud firewalls admit only SSH from the internet" };
                 else if (webNames.length > 0) role = { serves: true, why: `DNS ${nameList(webNames)} points at it` };
                 else if (reserved.has(d.urn) && !names.has(d.urn))
                     role = { serves: true, why: "a reserved IP is assigned to it" };
                 else if (isUnknown(userData) || lbs.undecided.length > 0 || undecidedNames)
-                    role = { serves: "undecided", why: "its user data, load balancers or DNS records are not known yet" };
+                    role = {
+                        serves: "undecided",
+                        why: "its user data, load balancers or DNS records are not known yet",
+                    };
                 else role = { serves: false, why: "nothing points web traffic at it" };
             }
             roles.set(d.urn, { ...role, public: reachable(role.serves) });
@@ -496,4 +508,18 @@ export function publicWebDroplets(stack: StackIndex): { serving: PolicyResource[
             undecided: droplets.filter((d) => roles.get(d.urn)?.public === "undecided"),
         };
     });
+}
+
+/**
+ * The public droplets that serve the web (webRoles): what the public-endpoint checks judge. A stack
+ * of bastions, CI runners or cluster nodes serves no website and needs no load balancer or certificate; decides later
+ * when only droplets whose role is not known yet could serve.
+ */
+export function publicWebServers(stack: StackIndex): PolicyResource[] {
+    const { serving, undecided } = publicWebDroplets(stack);
+    if (serving.length === 0 && undecided.length > 0)
+        decideLater(
+            `Whether droplets ${nameList(undecided.map((d) => d.name))} serve the web is not known yet (their user data, load balancers or DNS records are computed).`,
+        );
+    return serving;
 }

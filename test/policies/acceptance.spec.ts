@@ -139,7 +139,12 @@ describe("acceptance table", () => {
         assert.ok(undecided.every((f) => f.enforcementLevel === "advisory"));
         // stack-checks-pass says once which of its checks could not decide, each gap under its check's name.
         const checks = new Set(
-            [...undecided.map((f) => f.message).join(" ").matchAll(/([a-z0-9]+(?:-[a-z0-9]+)+): /g)]
+            [
+                ...undecided
+                    .map((f) => f.message)
+                    .join(" ")
+                    .matchAll(/([a-z0-9]+(?:-[a-z0-9]+)+): /g),
+            ]
                 .map((m) => m[1])
                 .filter((n) => familyOf.has(n)),
         );

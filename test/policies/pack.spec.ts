@@ -7,7 +7,14 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import Ajv from "ajv";
-import { catalog, catalogMarkdown, checkOfFinding, families, packPolicies, stackChecksPass } from "../../policies/catalog";
+import {
+    catalog,
+    catalogMarkdown,
+    checkOfFinding,
+    families,
+    packPolicies,
+    stackChecksPass,
+} from "../../policies/catalog";
 import * as hygiene from "../../policies/hygiene";
 import { WebstackPolicy } from "../../policies/lib/policy";
 import * as monitoring from "../../policies/monitoring";
@@ -71,7 +78,10 @@ describe("the policy pack", () => {
         );
         // Each check with knobs keeps them, with their defaults, under its own name.
         const schema = stackChecksPass.configSchema.properties as Record<string, { default?: unknown }>;
-        assert.deepEqual(schema["load-balancer-min-count"].default, { minLoadBalancers: 1, minSelfManagedLoadBalancers: 2 });
+        assert.deepEqual(schema["load-balancer-min-count"].default, {
+            minLoadBalancers: 1,
+            minSelfManagedLoadBalancers: 2,
+        });
         assert.deepEqual(schema.disabledChecks.default, []);
         assert.equal(schema["public-endpoint-tls"] !== undefined, true);
         assert.equal(schema["public-endpoint-load-balanced"], undefined, "a check without knobs has no config object");
