@@ -128,6 +128,13 @@ export function addressRecords(stack: StackIndex): AddressRecord[] {
     return stack.memo("addressRecords", () => [...domainApexRecords(stack), ...dnsAddressRecords(stack)]);
 }
 
+/** The address record a DnsRecord (or a Domain's ipAddress) makes, if it is an A or AAAA record. */
+export function addressRecordOf(stack: StackIndex, record: PolicyResource): AddressRecord | undefined {
+    return stack
+        .memo("addressRecordOf", () => new Map(addressRecords(stack).map((r) => [r.record.urn, r])))
+        .get(record.urn);
+}
+
 /** What a known public address belongs to in this stack. */
 function targetOfAddress(stack: StackIndex, value: string): Pick<AddressRecord, "kind" | "target" | "via"> | undefined {
     const target = stack.resourceAtIp(value);
