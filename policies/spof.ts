@@ -25,6 +25,7 @@ import {
     WebstackResourcePolicy,
     WebstackStackPolicy,
 } from "./lib/policy";
+import { admitsLoadBalancer, backendPorts } from "./lib/firewalls";
 import { databaseRamGb, STANDBY_MIN_RAM_GB } from "./lib/sizes";
 import { validateStackOf } from "./lib/stack";
 import { decideLater, isUnknown, read, readString, Undecided } from "./lib/unknowns";
@@ -46,7 +47,7 @@ const loadBalancerMinBackendsSchema: PolicyConfigSchema = {
 export const loadBalancerMinBackends: WebstackStackPolicy = {
     name: "load-balancer-min-backends",
     description:
-        "Checks that every load balancer sends traffic to at least minBackends droplets, counted from the droplets that actually carry its dropletTag or are listed in its dropletIds (an autoscale pool whose template carries the tag counts its minInstances), and that every HAProxy droplet DNS points at lists at least minBackends servers in its haproxy.cfg.",
+        "Checks that every load balancer sends traffic to at least minBackends droplets, counted from the droplets that actually carry its dropletTag or are listed in its dropletIds (an autoscale pool whose template carries the tag counts its minInstances) and whose cloud firewalls admit the load balancer on its target and health-check ports, and that every HAProxy droplet DNS points at lists at least minBackends servers in its haproxy.cfg.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: loadBalancerMinBackendsSchema,
@@ -85,7 +86,51 @@ export const loadBalancerMinBackends: WebstackStackPolicy = {
                     pooled += autoscaleMinByTag.get(name) ?? 0;
                 }
                 const count = backends.size + pooled;
-                if (count >= minBackends) continue;
+                if (count >= minBackends) {
+                    // Listed is not reachable: a backend whose cloud firewalls do not admit the load balancer on its
+                    // target and health-check ports fails every health check and never gets traffic.
+                    const ports = backendPorts(lb);
+                    if (!ports) {
+                        undecided.note(`Load balancer "${lb.name}"'s target or health-check ports are not known yet.`);
+                        continue;
+                    }
+                    const members = [
+                        ...[...backends].map((urn) => ({ r: stack.resourceWithUrn(urn)!, weight: 1 })),
+                        ...stack
+                            .of(digitalocean.DropletAutoscale)
+                            .filter((pool) => stack.templateTags(pool).names.some((t) => tag.names.includes(t)))
+                            .map((pool) => {
+                                const min = read(pool.props, "config", "minInstances");
+                                return { r: pool, weight: typeof min === "number" ? min : 0 };
+                            }),
+                    ];
+                    let reachable = 0;
+                    let open = false;
+                    const blocked: { name: string; closed: string }[] = [];
+                    for (const m of members) {
+                        const admits = admitsLoadBalancer(stack, m.r, lb, ports);
+                        if (admits.admitted === true) reachable += m.weight;
+                        else if (admits.admitted === "undecided") open = true;
+                        else
+                            blocked.push({
+                                name: m.r.name,
+                                closed: admits.closed.map((p) => `${p.protocol} ${p.port}`).join(", "),
+                            });
+                    }
+                    if (reachable >= minBackends || blocked.length === 0) continue;
+                    if (open) {
+                        undecided.note(
+                            `Load balancer "${lb.name}" reaches ${reachable} of its ${count} backends through their cloud firewalls; the rest are covered by firewalls not known yet.`,
+                        );
+                        continue;
+                    }
+                    reportViolation(
+                        `Load balancer "${lb.name}" lists ${plural(count, "backend")}, but the cloud firewalls of ${blocked.map((b) => `"${b.name}" (${b.closed})`).join(", ")} do not admit it on those target or health-check ports, so only ${reachable} can serve; fewer than ${minBackends} working backends means one droplet failure takes the service down. ` +
+                            `Add an inbound rule on those ports whose sourceLoadBalancerUids lists the load balancer's id to the firewalls covering them.`,
+                        lb.urn,
+                    );
+                    continue;
+                }
                 if (
                     tag.undecided ||
                     ids.undecided ||

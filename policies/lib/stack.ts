@@ -156,6 +156,11 @@ export class StackIndex {
         return this.byIp.get(ip.trim());
     }
 
+    /** The resource with this URN. */
+    resourceWithUrn(urn: string): PolicyResource | undefined {
+        return this.memo("byUrn", () => new Map(this.resources.map((r) => [r.urn, r]))).get(urn);
+    }
+
     /** The resource with this id or uuid. */
     resourceWithId(id: string): PolicyResource | undefined {
         return this.byId.get(id);
