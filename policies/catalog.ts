@@ -3,6 +3,7 @@
 // table is generated from `catalog` / `catalogMarkdown()`, so documentation cannot drift from the pack.
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { hygienePolicies } from "./hygiene";
+import type { StackCheck } from "./lib/checks";
 import { WebstackPolicy } from "./lib/policy";
 import { monitoringPolicies } from "./monitoring";
 import { networkPolicies } from "./network";
@@ -23,13 +24,14 @@ export const families = {
 export type Family = keyof typeof families;
 
 /**
- * What the pack registers with the analyzer host: every family's resource policies, and `stack-checks-pass`, the one
- * stack policy that runs every family's stack checks over one view of the stack (lib/checks.ts).
+ * What the pack registers with the analyzer host: every family's resource policies, the targets (budget and
+ * availability, each on when its threshold is set) and `stack-checks-pass`, the stack policy that runs every other
+ * family's stack checks over one view of the stack (lib/checks.ts).
  */
 export const packPolicies: WebstackPolicy[] = [
     ...Object.values(families)
         .flat()
-        .filter((p) => !("validateStack" in p)),
+        .filter((p) => !stackChecksPass.checks.includes(p as StackCheck)),
     stackChecksPass,
 ];
 

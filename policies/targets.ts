@@ -1,6 +1,6 @@
 // Targets a team sets for a whole stack: what it may cost a month, and how available it must be expected to be.
-// Both are stack checks (run by stack-checks-pass) that are off until a stack's config sets the threshold (the default
-// 0 means "no target"): setting maxMonthlyUsd or minAvailability alone turns the check on, at the stack policy's level.
+// Both are on (mandatory) and not applicable until a stack's config sets the threshold (the default 0 means "no
+// target"): `{"stack-monthly-budget": {"maxMonthlyUsd": 400}}` alone turns the budget on, as the config says.
 // They price and model the stack with the same pure code as the offline plan (lib/pricing.ts, lib/availability.ts),
 // so the plan's figures and the policy's verdict cannot disagree.
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";

@@ -66,11 +66,11 @@ describe("the policy pack", () => {
         }
     });
 
-    it("registers every resource policy and one stack policy that runs every stack check", () => {
-        const stackChecks = policies.filter((p) => "validateStack" in p);
+    it("registers every resource policy, the two targets, and one stack policy that runs every other stack check", () => {
+        const stackChecks = policies.filter((p) => "validateStack" in p && !families.targets.includes(p));
         assert.deepEqual(
             packPolicies.map((p) => p.name),
-            [...policies.filter((p) => !("validateStack" in p)).map((p) => p.name), "stack-checks-pass"],
+            [...policies.filter((p) => !stackChecks.includes(p)).map((p) => p.name), "stack-checks-pass"],
         );
         assert.deepEqual(
             stackChecksPass.checks.map((c) => c.name),
