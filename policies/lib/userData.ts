@@ -221,7 +221,8 @@ function decodeFileContent(content: string | Uint8Array, encoding: string): stri
 /** Encoded write_files entries of a cloud-config: each decoded text with the line its `content` starts on. */
 const encodedFiles = memoByText(
     (userData: string): { path: string; encoding: string; line: number; text: string }[] => {
-        if (!userData.startsWith("#cloud-config")) return [];
+        // Parsing YAML is the costly part: only a cloud-config that encodes a file needs it.
+        if (!userData.startsWith("#cloud-config") || !/^\s*-?\s*encoding:/m.test(userData)) return [];
         const doc = parseDocument(userData, { version: "1.1" });
         if (doc.errors.length > 0 || !isMap(doc.contents)) return [];
         const files = doc.contents.get("write_files", true);
@@ -267,10 +268,9 @@ const plainSecretsIn = memoByText((userData: string): SecretFinding[] => {
     const findings: SecretFinding[] = [];
     const lines = userData.split(/\r?\n/);
     lines.forEach((text, i) => {
-        for (const [kind, pattern] of TOKEN_PATTERNS) {
-            if (pattern.test(text)) findings.push({ kind, line: i + 1 });
-        }
-        if (TOKEN_PATTERNS.some(([, p]) => p.test(text))) return;
+        const tokens = TOKEN_PATTERNS.filter(([, pattern]) => pattern.test(text));
+        for (const [kind] of tokens) findings.push({ kind, line: i + 1 });
+        if (tokens.length > 0) return;
         const assignments = [...text.matchAll(ASSIGNMENT)];
         const urls: string[] = [];
         for (const url of text.matchAll(URL_WITH_PASSWORD)) {
