@@ -108,7 +108,11 @@ export function catalogMarkdown(): string {
                       )
                       .join("<br>")
                 : "none";
-        return `| \`${e.name}\` | ${e.family} | ${e.enforcementLevel} | ${e.severity} | ${cell(e.what)} | ${cell(e.why)} | ${cell(e.fix)} | ${cell(config)} |`;
+        const level =
+            e.kind === "stack" && stackChecksPass.checks.some((c) => c.name === e.name)
+                ? `${e.enforcementLevel} (a check of \`${stackChecksPass.name}\`)`
+                : e.enforcementLevel;
+        return `| \`${e.name}\` | ${e.family} | ${level} | ${e.severity} | ${cell(e.what)} | ${cell(e.why)} | ${cell(e.fix)} | ${cell(config)} |`;
     });
     return [
         "| Policy | Family | Enforcement | Severity | What | Why | How to fix | Config |",

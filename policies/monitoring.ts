@@ -431,7 +431,7 @@ function publicEndpoint(stack: StackIndex, undecided: Undecided): PublicEndpoint
 export const uptimeCheckPublicEndpoint: WebstackStackPolicy = {
     name: "uptime-check-public-endpoint",
     description:
-        "Checks that the stack's public endpoint (the names in its DNS records or, without them, an internet-facing load balancer's IP or, without one, a public droplet that serves the web) is watched by an enabled uptime check with an uptime alert that notifies someone.",
+        "Checks that the stack's public endpoint (the website names in its DNS records and a Domain's ipAddress, not mail, verification or SSH names, or, without them, an internet-facing load balancer's IP or, without one, a public droplet that serves the web) is watched by an enabled uptime check with an uptime alert that notifies someone.",
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: uptimeCheckPublicEndpointSchema,

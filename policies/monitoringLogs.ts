@@ -96,7 +96,7 @@ function servingSubjects(subjects: PolicyResource[], stack: StackIndex, undecide
 export const dropletLogsShipped: WebstackStackPolicy = {
     name: "droplet-logs-shipped",
     description:
-        "Checks that every droplet and droplet autoscale pool that serves requests (a load balancer targets it, it holds a reserved IP, or it runs a web server) has user data that installs and configures a log shipper: rsyslog forwarding (omfwd, omelasticsearch, omhttp, omrelp, omkafka or an @@host rule), Fluent Bit, Fluentd, Vector, Filebeat, Promtail, Grafana Alloy, the OpenTelemetry Collector, the Datadog Agent or systemd-journal-upload.",
+        "Checks that every droplet and droplet autoscale pool that serves the web (the droplets the public-endpoint checks judge: a load balancer targets it, its user data runs a web server or proxy, or DNS, a Domain's ipAddress or a reserved IP points at it) has user data that installs and configures a log shipper: rsyslog forwarding (omfwd, omelasticsearch, omhttp, omrelp, omkafka or an @@host rule), Fluent Bit, Fluentd, Vector, Filebeat, Promtail, Grafana Alloy, the OpenTelemetry Collector, the Datadog Agent or systemd-journal-upload.",
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: dropletLogsShippedSchema,

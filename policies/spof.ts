@@ -318,7 +318,7 @@ const dnsRecordTargetsLoadBalancerSchema: PolicyConfigSchema = {
 export const dnsRecordTargetsLoadBalancer: WebstackStackPolicy = {
     name: "dns-record-targets-load-balancer",
     description:
-        "Checks that DNS A and AAAA records point at a load balancer, not at a single droplet; a record may point at an HAProxy droplet (a self-managed load balancer) through a reserved IP assigned to it.",
+        "Checks that DNS A and AAAA records (and a Domain's ipAddress) that name a website point at a load balancer, not at a single droplet; a record may point at an HAProxy droplet (a self-managed load balancer) through a reserved IP assigned to it, and SSH names (ssh., bastion., jump.) and droplets that serve no web are not judged.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: dnsRecordTargetsLoadBalancerSchema,
@@ -384,7 +384,7 @@ function checkUserDataForDatabase(owner: string, userData: unknown, report: (mes
 export const dropletNoDatabaseServer: WebstackResourcePolicy = {
     name: "droplet-no-database-server",
     description:
-        "Checks that no droplet (or autoscale droplet template) installs a database server such as MySQL, MariaDB, PostgreSQL or MongoDB from its user data.",
+        "Checks that no droplet (or autoscale droplet template) installs, starts or runs as a container a database server such as MySQL, MariaDB, PostgreSQL or MongoDB from its user data; connection URLs, client packages and client programs (psql against a managed cluster) are clients.",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: { properties: {} },
