@@ -66,6 +66,42 @@ export function stackExport({ project, specs }: RealWorldStack): string {
     });
 }
 
+/** An enabled alert policy that e-mails the team, on tags or on entities. */
+function alertOn(name: string, type: string, target: { tags: unknown[] } | { entities: unknown[] }): Spec {
+    return spec(digitalocean.MonitorAlert, name, {
+        id: `alert-${name}`,
+        type,
+        compare: type.includes("lbaas/droplet_health") ? "LessThan" : "GreaterThan",
+        value: type.includes("lbaas/droplet_health") ? 1 : 90,
+        window: "10m",
+        enabled: true,
+        ...target,
+        alerts: { emails: ["ops@example.org"] },
+    });
+}
+
+/** An uptime check on a target and its "down" alert to the team. */
+function uptimeWatch(name: string, target: string): Spec[] {
+    return [
+        spec(digitalocean.UptimeCheck, `${name}-check`, {
+            id: `uc-${name}`,
+            name,
+            target,
+            type: "https",
+            enabled: true,
+        }),
+        spec(digitalocean.UptimeAlert, `${name}-down`, {
+            id: `ua-${name}`,
+            name: `${name} down`,
+            checkId: ref(`${name}-check`),
+            type: "down",
+            period: "2m",
+            comparison: "greater_than",
+            notifications: [{ emails: ["ops@example.org"] }],
+        }),
+    ];
+}
+
 /** What every fine stack here has: a VPC, an SSH key, a role tag, and CPU/memory/disk alerts on that tag. */
 function base(tag: string): Spec[] {
     return [
@@ -76,16 +112,7 @@ function base(tag: string): Spec[] {
         }),
         spec(digitalocean.SshKey, "ops-key", { id: "48112233", fingerprint: KEY, name: "ops" }),
         spec(digitalocean.Tag, tag, { id: tag, name: tag }),
-        spec(digitalocean.MonitorAlert, `${tag}-cpu`, {
-            id: `alert-${tag}`,
-            type: "v1/insights/droplet/cpu",
-            compare: "GreaterThan",
-            value: 90,
-            window: "10m",
-            enabled: true,
-            tags: [ref(tag)],
-            alerts: { emails: ["ops@example.org"] },
-        }),
+        alertOn(`${tag}-cpu`, "v1/insights/droplet/cpu", { tags: [ref(tag)] }),
     ];
 }
 
@@ -275,22 +302,7 @@ export function selfTlsDroplet(userData: string, fqdn: string): RealWorldStack {
                 { protocol: "tcp", portRange: "80", sourceAddresses: ["0.0.0.0/0", "::/0"] },
                 { protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0", "::/0"] },
             ]),
-            spec(digitalocean.UptimeCheck, "site-check", {
-                id: "uc-site",
-                name: "site",
-                target: `https://${fqdn}`,
-                type: "https",
-                enabled: true,
-            }),
-            spec(digitalocean.UptimeAlert, "site-down", {
-                id: "ua-site",
-                name: "site down",
-                checkId: ref("site-check"),
-                type: "down",
-                period: "2m",
-                comparison: "greater_than",
-                notifications: [{ emails: ["ops@example.org"] }],
-            }),
+            ...uptimeWatch("site", `https://${fqdn}`),
         ],
     };
 }
@@ -344,32 +356,8 @@ export function apiWithManagedPostgres(webFirewallPorts: string[] = ["8080"]): R
                     sourceLoadBalancerUids: [ref("api-lb")],
                 })),
             ]),
-            spec(digitalocean.MonitorAlert, "api-lb-health", {
-                id: "alert-lb",
-                type: "v1/insights/lbaas/droplet_health",
-                compare: "LessThan",
-                value: 1,
-                window: "5m",
-                enabled: true,
-                entities: [ref("api-lb")],
-                alerts: { emails: ["ops@example.org"] },
-            }),
-            spec(digitalocean.UptimeCheck, "api-check", {
-                id: "uc-api",
-                name: "api",
-                target: "https://198.51.100.60/healthz",
-                type: "https",
-                enabled: true,
-            }),
-            spec(digitalocean.UptimeAlert, "api-down", {
-                id: "ua-api",
-                name: "api down",
-                checkId: ref("api-check"),
-                type: "down",
-                period: "2m",
-                comparison: "greater_than",
-                notifications: [{ emails: ["ops@example.org"] }],
-            }),
+            alertOn("api-lb-health", "v1/insights/lbaas/droplet_health", { entities: [ref("api-lb")] }),
+            ...uptimeWatch("api", "https://198.51.100.60/healthz"),
             ...managedPostgres("api"),
         ],
     };
@@ -399,16 +387,7 @@ function managedPostgres(tag: string, replicas: { name: string; firewall?: "uuid
             clusterId: ref("orders"),
             rules: [{ type: "tag", value: ref(tag) }],
         }),
-        spec(digitalocean.MonitorAlert, "orders-alerts", {
-            id: "alert-db",
-            type: "v1/dbaas/alerts/cpu_alerts",
-            compare: "GreaterThan",
-            value: 90,
-            window: "10m",
-            enabled: true,
-            entities: [ref("orders")],
-            alerts: { emails: ["ops@example.org"] },
-        }),
+        alertOn("orders-alerts", "v1/dbaas/alerts/cpu_alerts", { entities: [ref("orders")] }),
         spec(digitalocean.DatabaseLogsinkRsyslog, "orders-logs", {
             id: "sink-orders",
             clusterId: ref("orders"),
@@ -518,22 +497,7 @@ export function siteWithMailRecords(): RealWorldStack {
             record("url5678", "CNAME", "sendgrid.net.", "7304"),
             record("_dmarc", "TXT", "v=DMARC1; p=quarantine", "7305"),
             record("ssh", "A", ref("api-1", "ipv4Address"), "7306"),
-            spec(digitalocean.UptimeCheck, "www-check", {
-                id: "uc-www",
-                name: "www",
-                target: "https://www.example.shop/",
-                type: "https",
-                enabled: true,
-            }),
-            spec(digitalocean.UptimeAlert, "www-down", {
-                id: "ua-www",
-                name: "www down",
-                checkId: ref("www-check"),
-                type: "down",
-                period: "2m",
-                comparison: "greater_than",
-                notifications: [{ emails: ["ops@example.org"] }],
-            }),
+            ...uptimeWatch("www", "https://www.example.shop/"),
         ],
     };
 }
