@@ -359,27 +359,18 @@ export interface SelfManagedEntry {
  * Self-managed load balancers: the HAProxy droplets DNS points at. A stack whose DNS points at no droplet
  * (its records live elsewhere) counts every public HAProxy droplet, since the public can only be meant to reach those.
  */
-export function selfManagedEntry(
-    stack: StackIndex,
-    records: readonly AddressRecord[] = addressRecords(stack),
-): SelfManagedEntry {
+export function selfManagedEntry(stack: StackIndex): SelfManagedEntry {
+    // Five checks ask; the view answers once.
+    return stack.memo("selfManagedEntry", () => computeSelfManagedEntry(stack, addressRecords(stack)));
+}
+
+function computeSelfManagedEntry(stack: StackIndex, records: readonly AddressRecord[]): SelfManagedEntry {
     const entry: SelfManagedEntry = { balancers: [], plain: [], undecided: [] };
     const behindDns = dropletsBehindDns(records);
     // nginx, Caddy and Traefik also run as plain web servers in front of an app pool, so a droplet running them is a
     // self-run balancer only when it receives the public traffic: DNS points at it or a reserved IP is assigned to
     // it. HAProxy is installed for nothing else, so without DNS every public HAProxy droplet counts.
-    const reserved = new Set(
-        [
-            digitalocean.ReservedIpAssignment,
-            digitalocean.FloatingIpAssignment,
-            digitalocean.ReservedIp,
-            digitalocean.FloatingIp,
-        ].flatMap((cls) =>
-            stack
-                .of(cls)
-                .flatMap((r) => stack.resolve(r, "dropletId", [digitalocean.Droplet]).targets.map((d) => d.urn)),
-        ),
-    );
+    const reserved = reservedIpHolders(stack);
     const candidates =
         behindDns.length > 0
             ? behindDns

@@ -6,7 +6,6 @@
 // (lib/checks.ts), so `StackIndex.of` gives them one view.
 import * as digitalocean from "@pulumi/digitalocean";
 import type { PolicyResource, StackValidation, StackValidationArgs, ReportViolation } from "@pulumi/policy";
-import { validateStackResourcesOfType } from "@pulumi/policy";
 import { isUnknown, read, readStrings } from "./unknowns";
 
 /** A provider resource class, as @pulumi/policy's isType accepts it. */
@@ -137,14 +136,27 @@ export class StackIndex {
         return this.byTag.undecided;
     }
 
-    /** Resources of one provider class, in stack order. */
+    /** Resources of one provider class, in stack order (one pass over the stack groups them all by type token). */
     of(cls: ResourceClass): PolicyResource[] {
         let list = this.byClass.get(cls);
         if (!list) {
-            list = this.resources.filter((r) => r.isType(cls));
+            const token = (cls as unknown as { __pulumiType?: string }).__pulumiType;
+            list = token ? (this.byType.get(token) ?? []) : this.resources.filter((r) => r.isType(cls));
             this.byClass.set(cls, list);
         }
         return list;
+    }
+
+    private get byType(): Map<string, PolicyResource[]> {
+        return this.memo("byType", () => {
+            const groups = new Map<string, PolicyResource[]>();
+            for (const r of this.resources) {
+                const list = groups.get(r.type);
+                if (list) list.push(r);
+                else groups.set(r.type, [r]);
+            }
+            return groups;
+        });
     }
 
     isOneOf(r: PolicyResource, classes: readonly ResourceClass[]): boolean {
@@ -246,21 +258,24 @@ export function validateStackOf(
         // Several subject classes (e.g. droplets and autoscale pools): no single type for the host's fast check.
         const classes = cls as readonly ResourceClass[];
         return (args, reportViolation) => {
-            const subjects = args.resources.filter((r) => classes.some((c) => r.isType(c)));
+            const stack = StackIndex.of(args.resources);
+            const subjects = classes.flatMap((c) => stack.of(c));
             if (subjects.length === 0)
                 return args.notApplicable(
                     `Policy only applies to resources of types ${classes.map((c) => `'${(c as unknown as { __pulumiType?: string }).__pulumiType}'`).join(", ")}`,
                 );
-            return validate(subjects, StackIndex.of(args.resources), args, reportViolation);
+            return validate(subjects, stack, args, reportViolation);
         };
     }
     const single = cls as ResourceClass;
     const fn: StackValidation = (args, reportViolation) => {
         const stack = StackIndex.of(args.resources);
-        const typed = validateStackResourcesOfType(single, (_props, filtered, report) =>
-            validate(filtered.resources, stack, args, report),
-        );
-        return typed(args, reportViolation);
+        const subjects = stack.of(single);
+        if (subjects.length === 0)
+            return args.notApplicable(
+                `Policy only applies to resources of type '${(single as unknown as { __pulumiType?: string }).__pulumiType}'`,
+            );
+        return validate(subjects, stack, args, reportViolation);
     };
     // Keep the host's fast "not applicable" check (server.js reads __pulumiType off the function).
     const token = (single as unknown as { __pulumiType?: string }).__pulumiType;
