@@ -120,9 +120,9 @@ function computeWorldClosedDroplets(stack: StackIndex): Set<string> {
 }
 
 /**
- * The address records of the stack: DnsRecord A and AAAA records, and the apex A (or AAAA) record a Domain creates
- * from its `ipAddress` (terraform-provider-digitalocean digitalocean/domain/resource_domain.go: ip_address "the IP
- * address of the domain… creates an A record for the domain"), each with what it points at. Computed once per view.
+ * The address records of the stack: DnsRecord A and AAAA records, and the apex record a Domain creates from its
+ * `ipAddress` ("If specified, this IP is used to created an initial A record for the domain": @pulumi/digitalocean
+ * 4.80.1 domain.d.ts:47-48), each with what it points at. Computed once per view.
  */
 export function addressRecords(stack: StackIndex): AddressRecord[] {
     return stack.memo("addressRecords", () => [...domainApexRecords(stack), ...dnsAddressRecords(stack)]);
