@@ -3,6 +3,7 @@
 // spawns it, over the analyzer gRPC protocol) for its verdicts, prices the result and draws it.
 //
 //   npm run plan -- [--stack NAME] [--tier N] [--format text|json|markdown] [--out DIR]
+//   npm run plan -- --stack-export FILE [--policy-pack-config FILE] [--format …]     (audit a deployed stack)
 //
 // Exit status: 0 no mandatory finding, 1 mandatory findings (as `pulumi preview` fails), 2 usage/config errors.
 import * as path from "node:path";
@@ -12,6 +13,7 @@ import { ProgramError } from "./capture/runProgram";
 import { killAllPolicyHosts } from "./policyHost/host";
 import { PolicyHostError } from "./policyHost/protocol";
 import { plan, type PlanOptions } from "./pipeline";
+import { StackExportError } from "./stackExport";
 
 export type { PlanOptions };
 
@@ -30,6 +32,8 @@ Options:
   -C, --cwd DIR             the project directory (holds Pulumi.yaml)          [default: .]
   --policy-pack DIR         the policy pack to run                             [default: policies]
   --policy-pack-config FILE policy config                        [default: POLICY_PACK/config/STACK.json if present]
+  --stack-export FILE       analyze a \`pulumi stack export\` document instead of running the program, as
+                            \`pulumi policy analyze --file FILE\` does (no --stack, --tier or --config)
   --timings                 print phase timings and peak memory as one JSON line on stderr (npm run bench)
   -h, --help                show this help
 
@@ -46,7 +50,7 @@ export function parseOptions(argv: string[]): PlanOptions | "help" {
             strict: true,
             allowPositionals: false,
             options: {
-                stack: { type: "string", default: "dev" },
+                stack: { type: "string" },
                 tier: { type: "string" },
                 config: { type: "string", short: "c", multiple: true },
                 "config-path": { type: "boolean", default: false },
@@ -56,6 +60,7 @@ export function parseOptions(argv: string[]): PlanOptions | "help" {
                 cwd: { type: "string", short: "C" },
                 "policy-pack": { type: "string" },
                 "policy-pack-config": { type: "string" },
+                "stack-export": { type: "string" },
                 timings: { type: "boolean", default: false },
                 help: { type: "boolean", short: "h", default: false },
             },
@@ -65,6 +70,19 @@ export function parseOptions(argv: string[]): PlanOptions | "help" {
     }
     const v = parsed.values;
     if (v.help) return "help";
+    if (v["stack-export"] !== undefined) {
+        // As the CLI: --file and --stack are mutually exclusive, and a state file has no program to configure.
+        const clashing = (["stack", "tier", "config", "config-file"] as const).filter((k) => v[k] !== undefined);
+        if (v["config-path"]) clashing.push("config-path" as never);
+        if (clashing.length > 0)
+            throw new UsageError(
+                `--stack-export analyzes a deployed stack's state, so it takes no ${clashing.map((k) => `--${k}`).join(", ")}; ` +
+                    "drop them, or drop --stack-export to preview the program",
+            );
+        if (v["stack-export"].trim() === "")
+            throw new UsageError("--stack-export needs a file, e.g. --stack-export prod-state.json");
+    }
+    v.stack ??= "dev";
     const format = v.format!;
     if (format !== "text" && format !== "json" && format !== "markdown")
         throw new UsageError(`--format must be text, json or markdown; got "${format}"`);
@@ -83,11 +101,12 @@ export function parseOptions(argv: string[]): PlanOptions | "help" {
         overrides,
         format,
         cwd,
-        out: path.resolve(v.out ?? path.join(cwd, "out", v.stack!)),
+        out: path.resolve(v.out ?? path.join(cwd, "out", v["stack-export"] !== undefined ? "stack-export" : v.stack!)),
         policyPack: v["policy-pack"] !== undefined ? path.resolve(v["policy-pack"]) : path.join(cwd, "policies"),
         policyPackExplicit: v["policy-pack"] !== undefined,
         policyPackConfig: v["policy-pack-config"] && path.resolve(v["policy-pack-config"]),
         configFile: v["config-file"] && path.resolve(v["config-file"]),
+        stackExport: v["stack-export"] !== undefined ? path.resolve(v["stack-export"]) : undefined,
         timings: v.timings!,
     };
 }
@@ -134,7 +153,7 @@ export async function main(argv: string[]): Promise<number> {
     } catch (err) {
         killAllPolicyHosts();
         if (err instanceof ProgramError) process.stderr.write(err.render());
-        else if (err instanceof PlanConfigError || err instanceof PolicyHostError)
+        else if (err instanceof PlanConfigError || err instanceof PolicyHostError || err instanceof StackExportError)
             process.stderr.write(`${err.message}\n`);
         else process.stderr.write(`error: ${(err as Error)?.stack ?? String(err)}\n`);
         return 2;

@@ -7,10 +7,11 @@ import { loadStackConfig, type ConfigOverride } from "./capture/cliConfig";
 import type { ProgramRun } from "./capture/runProgram";
 import type { RecordedResource } from "./capture/recorder";
 import { PolicyHost } from "./policyHost/host";
-import { parsePolicyPackConfig, reconcilePolicyConfig } from "./policyHost/packConfig";
-import { PolicyHostError, type AnalyzerInfo, type Finding } from "./policyHost/protocol";
+import { parsePolicyPackConfig } from "./policyHost/packConfig";
+import { PolicyHostError } from "./policyHost/protocol";
 import { buildDocument, type PlanDocument } from "./report/document";
-import { propertyChanges, type PlanRemediation } from "./policyHost/remediation";
+import { analyzeRun, type PolicyVerdicts } from "./policyHost/analyzeRun";
+import { readStackExport, StackExportError, type StackExport } from "./stackExport";
 import type { AvailabilityEstimate } from "../policies/lib/availability";
 import type { CostEstimate } from "../policies/lib/pricing";
 
@@ -25,6 +26,8 @@ export interface PlanOptions {
     policyPackExplicit: boolean;
     policyPackConfig?: string;
     configFile?: string;
+    /** A `pulumi stack export` document to analyze instead of running the program (plan/stackExport.ts). */
+    stackExport?: string;
     timings: boolean;
 }
 
@@ -84,112 +87,31 @@ export function availabilityOf(resources: readonly RecordedResource[]): Availabi
     );
 }
 
-interface PolicyVerdicts {
-    info?: AnalyzerInfo;
-    findings: Finding[];
-    remediations: PlanRemediation[];
-    analyze: number;
-    analyzeStack: number;
-    cpu: PlanTimings["policyHostCpuMs"];
-    doneAt?: number;
-}
-
-/**
- * The engine's two policy passes: each custom resource's inputs (Analyze), then the whole stack's final state
- * (AnalyzeStack). Calls `sent` once every Analyze request is on its way, so the caller can turn to synchronous
- * work (cost, diagram) while the host evaluates.
- */
-async function analyze(
-    host: PolicyHost,
-    run: ProgramRun,
-    config: ReturnType<typeof reconcilePolicyConfig> | undefined,
-    sent: () => void,
-): Promise<PolicyVerdicts> {
-    const { outputsWithSecrets, stackResource, toAnalyzed } =
-        require("./policyHost/fromGraph") as typeof import("./policyHost/fromGraph");
-    const { isSecret, plain, redact } = require("./capture/recorder") as typeof import("./capture/recorder");
-    try {
-        const info = await host.getAnalyzerInfo();
-        await host.configureStack();
-        const configured = reconcilePolicyConfig(info, config);
-        await host.configure(configured);
-        // The engine calls Remediate for every resource before Analyze (step_generator.go: a remediate pass, then an
-        // analyze pass on the remediated inputs). With no policy at level "remediate" the host answers every call
-        // with nothing, so the plan skips the calls then.
-        const remediating = Object.values(configured).some((c) => c.enforcementLevel === "remediate");
-        const remediations: PlanRemediation[] = [];
-        const remediatedInputs = new Map<string, Record<string, unknown>>();
-        const remediationFindings: Finding[] = [];
-        const cpu0 = host.usage();
-        const analyzeStart = performance.now();
-        const analyzing = Promise.all(
-            run.resources
-                .filter((r) => r.custom)
-                .map(async (r) => {
-                    let inputs = r.inputs;
-                    if (remediating) {
-                        for (const m of await host.remediate(toAnalyzed(r, run.stackUrn, inputs))) {
-                            if (m.diagnostic) {
-                                remediationFindings.push({
-                                    policy: m.policy,
-                                    pack: info.name,
-                                    packVersion: info.version,
-                                    level: "advisory",
-                                    severity: info.policies.find((p) => p.name === m.policy)?.severity ?? "",
-                                    description: m.description,
-                                    message: m.diagnostic,
-                                    urn: r.urn,
-                                });
-                            } else if (m.properties) {
-                                const changes = propertyChanges(redact(plain(inputs)), redact(plain(m.properties)));
-                                remediations.push({ urn: r.urn, policy: m.policy, changes });
-                                inputs = m.properties;
-                            }
-                        }
-                        if (inputs !== r.inputs) remediatedInputs.set(r.urn, inputs);
-                    }
-                    return (await host.analyze(toAnalyzed(r, run.stackUrn, inputs))).map((f) => ({
-                        ...f,
-                        urn: f.urn || r.urn,
-                    }));
-                }),
-        );
-        sent();
-        const perResource = await analyzing;
-        const cpu1 = host.usage();
-        const stackStart = performance.now();
-        const stackWide = await host.analyzeStack([
-            stackResource(
-                run.stackUrn,
-                run.outputs.map((o) => ({ ...o, value: JSON.parse(JSON.stringify(o.value ?? null)) })),
-            ),
-            // A remediated resource is created from its remediated inputs, so its state carries them.
-            ...run.resources.map((r) =>
-                toAnalyzed(r, run.stackUrn, { ...outputsWithSecrets(r, isSecret), ...remediatedInputs.get(r.urn) }),
-            ),
-        ]);
-        const cpu2 = host.usage();
-        return {
-            info,
-            findings: [...remediationFindings, ...perResource.flat(), ...stackWide],
-            remediations: run.resources.flatMap((r) => remediations.filter((m) => m.urn === r.urn)),
-            analyze: Math.round(stackStart - analyzeStart),
-            analyzeStack: Math.round(performance.now() - stackStart),
-            cpu:
-                cpu0 && cpu1 && cpu2
-                    ? { analyze: cpu1.cpuMs - cpu0.cpuMs, analyzeStack: cpu2.cpuMs - cpu1.cpuMs }
-                    : null,
-            doneAt: now(),
-        };
-    } finally {
-        sent();
-    }
-}
-
 /** The budget a stack's policy config sets for stack-monthly-budget (policies/targets.ts), if any. */
 function budgetOf(config: Record<string, { properties?: Record<string, unknown> }> | undefined): number | undefined {
     const max = config?.["stack-monthly-budget"]?.properties?.maxMonthlyUsd;
     return typeof max === "number" && max > 0 ? max : undefined;
+}
+
+/** The program under the recording mock engine: the resources `pulumi preview` would register. */
+async function runTheProgram(cfg: ReturnType<typeof loadStackConfig>): Promise<ProgramRun> {
+    const { Recorder } = require("./capture/recorder") as typeof import("./capture/recorder");
+    const { runProgram } = require("./capture/runProgram") as typeof import("./capture/runProgram");
+    const recorder = new Recorder();
+    await recorder.install(cfg.project, cfg.stack);
+    return runProgram(recorder, cfg);
+}
+
+/** Reads a `pulumi stack export` file, warning as `pulumi policy analyze --file` does about what it cannot see. */
+function readExportFile(file: string): StackExport {
+    if (!fs.existsSync(file)) throw new StackExportError(`error: could not open file: ${rel(file)} does not exist`);
+    const exported = readStackExport(fs.readFileSync(file, "utf8"), rel(file));
+    if (exported.redactedSecrets > 0)
+        process.stderr.write(
+            `warning: could not decrypt secrets in ${rel(file)}; analyzing with secret values redacted ` +
+                `(${exported.redactedSecrets} encrypted; \`pulumi stack export --show-secrets\` keeps their values)\n`,
+        );
+    return exported;
 }
 
 /** Runs the plan once. The mock engine allows one program run per process, so call this once per process. */
@@ -201,14 +123,21 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
     const shapedPlaceholders = Object.fromEntries(
         Object.entries(SECRET_SHAPES).map(([k, shape]) => [`webstack:${k}`, shape]),
     );
-    const cfg = loadStackConfig({
-        cwd: opts.cwd,
-        stack: opts.stack,
-        tier: opts.tier,
-        overrides: opts.overrides,
-        configFile: opts.configFile,
-        shapedPlaceholders,
-    });
+    // A stack export replaces the program: its resources are the deployed state, its names come from the URNs.
+    const exported = opts.stackExport !== undefined ? readExportFile(opts.stackExport) : undefined;
+    const cfg = exported
+        ? undefined
+        : loadStackConfig({
+              cwd: opts.cwd,
+              stack: opts.stack,
+              tier: opts.tier,
+              overrides: opts.overrides,
+              configFile: opts.configFile,
+              shapedPlaceholders,
+          });
+    const project = exported?.project ?? cfg!.project;
+    const stackName = exported?.stack ?? cfg!.stack;
+    const stackConfig = cfg?.config ?? {};
     at.config = now();
 
     // The policy host boots (~0.5 s) in parallel with the program run: start it first.
@@ -217,15 +146,17 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
         throw new PolicyHostError(`error: policy pack not found at "${rel(opts.policyPack)}" (no index.ts)`);
     if (!packPresent)
         process.stderr.write(`warning: no policy pack at ${rel(opts.policyPack)}; policy findings skipped.\n`);
-    const configFile = opts.policyPackConfig ?? path.join(opts.policyPack, "config", `${opts.stack}.json`);
-    const hasConfigFile = fs.existsSync(configFile);
+    // `pulumi policy analyze` reads only an explicit --policy-pack-config; the preview takes the stack's own file.
+    const configFile =
+        opts.policyPackConfig ?? (exported ? "" : path.join(opts.policyPack, "config", `${opts.stack}.json`));
+    const hasConfigFile = configFile !== "" && fs.existsSync(configFile);
     if (opts.policyPackConfig && !hasConfigFile)
         throw new PolicyHostError(`error: policy pack config "${rel(configFile)}" not found`);
     const givenPolicyConfig = hasConfigFile
         ? parsePolicyPackConfig(fs.readFileSync(configFile, "utf8"), rel(configFile))
         : undefined;
     const host = packPresent
-        ? PolicyHost.start({ packDir: opts.policyPack, project: cfg.project, stack: cfg.stack, config: cfg.config })
+        ? PolicyHost.start({ packDir: opts.policyPack, project, stack: stackName, config: stackConfig })
         : undefined;
     if (host) {
         events(`policy host pid ${host.pid} started`);
@@ -242,12 +173,8 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
     diagram.preloadGraphviz().catch(() => undefined);
 
     try {
-        const { Recorder } = require("./capture/recorder") as typeof import("./capture/recorder");
-        const { runProgram } = require("./capture/runProgram") as typeof import("./capture/runProgram");
         at.programStart = now();
-        const recorder = new Recorder();
-        await recorder.install(cfg.project, cfg.stack);
-        const run = await runProgram(recorder, cfg);
+        const run = exported ? exported.run : await runTheProgram(cfg!);
         at.programEnd = now();
         // The plan is a preview: what `pulumi up` would refuse (the account preflight) is shown as `pulumi preview` shows it.
         for (const warning of run.warnings) process.stderr.write(`warning: ${warning}\n`);
@@ -255,7 +182,7 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
         let requestsSent: () => void = () => undefined;
         const sent = new Promise<void>((resolve) => (requestsSent = resolve));
         const policyWork: Promise<PolicyVerdicts> = host
-            ? analyze(host, run, givenPolicyConfig, requestsSent)
+            ? analyzeRun(host, run, givenPolicyConfig, requestsSent, exported ? "snapshot" : "preview")
             : (requestsSent(),
               Promise.resolve({ findings: [], remediations: [], analyze: 0, analyzeStack: 0, cpu: null }));
         policyWork.catch(() => undefined);
@@ -263,14 +190,16 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
 
         // Meanwhile, in this process: cost and diagram.
         const costStart = performance.now();
-        const cost = priceResources(run.resources);
-        const availability = availabilityOf(run.resources);
-        const tierValue = cfg.config[`${cfg.project}:tier`];
+        // The document synthesizes the root stack's row itself; a stack export lists the root among its resources.
+        const shown: ProgramRun = { ...run, resources: run.resources.filter((r) => r.urn !== run.stackUrn) };
+        const cost = priceResources(shown.resources);
+        const availability = availabilityOf(shown.resources);
+        const tierValue = stackConfig[`${project}:tier`];
         const tier = tierValue !== undefined && /^\d+$/.test(tierValue) ? Number(tierValue) : null;
-        const model = diagram.buildDiagram(run.resources);
+        const model = diagram.buildDiagram(shown.resources);
         const dot = diagram.toDot(
             model,
-            `${cfg.project} · stack ${cfg.stack}${tier !== null ? ` · tier ${tier}` : ""}`,
+            `${project} · ${exported ? "stack export" : "stack"} ${stackName}${tier !== null ? ` · tier ${tier}` : ""}`,
         );
         const mermaid = diagram.toMermaid(model);
         const svg = await diagram.renderSvg(dot);
@@ -286,10 +215,10 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
             dot: path.join(opts.out, "architecture.dot"),
         };
         const doc = buildDocument({
-            project: cfg.project,
-            stack: cfg.stack,
+            project,
+            stack: stackName,
             tier,
-            run,
+            run: shown,
             findings: policy.findings,
             remediations: policy.remediations,
             policyPack: policy.info

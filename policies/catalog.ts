@@ -3,10 +3,12 @@
 // table is generated from `catalog` / `catalogMarkdown()`, so documentation cannot drift from the pack.
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { hygienePolicies } from "./hygiene";
+import type { StackCheck } from "./lib/checks";
 import { WebstackPolicy } from "./lib/policy";
 import { monitoringPolicies } from "./monitoring";
 import { networkPolicies } from "./network";
 import { spofPolicies } from "./spof";
+import { stackChecksPass } from "./stackChecks";
 import { targetPolicies } from "./targets";
 import { tlsPolicies } from "./tls";
 
@@ -21,6 +23,30 @@ export const families = {
 
 export type Family = keyof typeof families;
 
+/**
+ * What the pack registers with the analyzer host: every family's resource policies, the targets (budget and
+ * availability, each on when its threshold is set) and `stack-checks-pass`, the stack policy that runs every other
+ * family's stack checks over one view of the stack (lib/checks.ts).
+ */
+export const packPolicies: WebstackPolicy[] = [
+    ...Object.values(families)
+        .flat()
+        .filter((p) => !stackChecksPass.checks.includes(p as StackCheck)),
+    stackChecksPass,
+];
+
+export { stackChecksPass };
+
+/**
+ * The policy or stack check a finding belongs to: the finding's policy, or for `stack-checks-pass` the check its
+ * message starts with (the host's message is the policy's description, a newline, then the finding).
+ */
+export function checkOfFinding(f: { policy: string; message: string }): string {
+    if (f.policy !== stackChecksPass.name) return f.policy;
+    const m = /(?:^|\n)([a-z0-9]+(?:-[a-z0-9]+)+): /.exec(f.message);
+    return m && stackChecksPass.checks.some((c) => c.name === m[1]) ? m[1] : f.policy;
+}
+
 export interface ConfigKnob {
     name: string;
     type: string;
@@ -31,6 +57,7 @@ export interface ConfigKnob {
 export interface CatalogEntry {
     name: string;
     family: Family;
+    /** "stack": a stack check, run by the stack policy `stack-checks-pass` with its knobs under the check's name. */
     kind: "resource" | "stack";
     enforcementLevel: string;
     severity: string;
@@ -81,7 +108,11 @@ export function catalogMarkdown(): string {
                       )
                       .join("<br>")
                 : "none";
-        return `| \`${e.name}\` | ${e.family} | ${e.enforcementLevel} | ${e.severity} | ${cell(e.what)} | ${cell(e.why)} | ${cell(e.fix)} | ${cell(config)} |`;
+        const level =
+            e.kind === "stack" && stackChecksPass.checks.some((c) => c.name === e.name)
+                ? `${e.enforcementLevel} (a check of \`${stackChecksPass.name}\`)`
+                : e.enforcementLevel;
+        return `| \`${e.name}\` | ${e.family} | ${level} | ${e.severity} | ${cell(e.what)} | ${cell(e.why)} | ${cell(e.fix)} | ${cell(config)} |`;
     });
     return [
         "| Policy | Family | Enforcement | Severity | What | Why | How to fix | Config |",

@@ -3,7 +3,15 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
-import { addressRecords, externalLoadBalancers, fqdnOf } from "./lib/endpoints";
+import {
+    addressRecordOf,
+    addressRecords,
+    externalLoadBalancers,
+    fqdnOf,
+    isManagementName,
+    publicWebDroplets,
+    webRoleOf,
+} from "./lib/endpoints";
 import { nameList } from "./lib/messages";
 import { hostOf } from "./lib/net";
 import { remediateResourceOfType } from "@pulumi/policy";
@@ -17,7 +25,6 @@ import {
 } from "./lib/policy";
 import { ResourceClass, StackIndex, validateStackOf } from "./lib/stack";
 import { decideLater, isUnknown, read, readList, readString, Undecided } from "./lib/unknowns";
-import { installsWebServer } from "./lib/userData";
 import { databaseClusterLogSink, dropletLogsShipped } from "./monitoringLogs";
 
 // Log policies live in monitoringLogs.ts (kept apart while other families change in parallel).
@@ -329,28 +336,23 @@ const uptimeCheckPublicEndpointSchema: PolicyConfigSchema = {
     },
 };
 
-/** Droplets with a public address that serve the public on their own: a reserved IP is assigned to them, or their user data runs a web server. */
-function publicWebDroplets(stack: StackIndex, undecided: Undecided): PolicyResource[] {
-    const reserved = new Set<string>();
-    for (const cls of [
-        digitalocean.ReservedIpAssignment,
-        digitalocean.FloatingIpAssignment,
-        digitalocean.ReservedIp,
-        digitalocean.FloatingIp,
-    ]) {
-        for (const r of stack.of(cls))
-            for (const d of stack.resolve(r, "dropletId", [digitalocean.Droplet]).targets) reserved.add(d.urn);
+/**
+ * Mail and verification records: names under a "_" label (DKIM's selector._domainkey, _dmarc, _acme-challenge) and
+ * CNAMEs that delegate to an e-mail service (SendGrid's em…/url… and DKIM names, Mailgun, Amazon SES, Mandrill,
+ * Mailchimp, SparkPost, Postmark, Zoho, Microsoft 365 autodiscover). They answer mail servers, not browsers.
+ */
+const MAIL_SERVICE =
+    /(?:^|\.)(?:sendgrid\.net|mailgun\.org|amazonses\.com|mandrillapp\.com|mcsv\.net|mcdlv\.net|sparkpostmail\.com|mtasv\.net|zoho\.(?:com|eu)|outlook\.com)\.?$/i;
+
+/** Whether a DNS record names a website (not a mail, verification or SSH management name). */
+function isWebName(stack: StackIndex, record: PolicyResource, type: string, fqdn: string): boolean {
+    if (fqdn.split(".").some((label) => label.startsWith("_")) || isManagementName(fqdn)) return false;
+    if (type === "CNAME") {
+        const value = readString(record.props, "value");
+        return !(typeof value === "string" && MAIL_SERVICE.test(value.trim()));
     }
-    return stack.of(digitalocean.Droplet).filter((d) => {
-        if (read(d.props, "publicNetworking") === false) return false;
-        if (reserved.has(d.urn)) return true;
-        const userData = readString(d.props, "userData");
-        if (isUnknown(userData))
-            undecided.note(
-                `Whether droplet "${d.name}" serves the public is not known yet (its user data is computed).`,
-            );
-        return typeof userData === "string" && installsWebServer(userData);
-    });
+    const target = addressRecordOf(stack, record)?.target;
+    return !(target && target.isType(digitalocean.Droplet) && webRoleOf(stack, target).serves === false);
 }
 
 /** What the public reaches, for messages and for matching uptime check targets. */
@@ -373,10 +375,18 @@ function publicEndpoint(stack: StackIndex, undecided: Undecided): PublicEndpoint
     const names = new Set<string>();
     for (const record of stack.of(digitalocean.DnsRecord)) {
         const type = readString(record.props, "type");
-        if (isUnknown(type)) undecided.note(`DNS record "${fqdnOf(record)}"'s type is not known yet.`);
-        else if (typeof type === "string" && ["A", "AAAA", "CNAME"].includes(type.toUpperCase()))
-            names.add(fqdnOf(record));
+        const fqdn = fqdnOf(record);
+        if (isUnknown(type)) undecided.note(`DNS record "${fqdn}"'s type is not known yet.`);
+        else if (
+            typeof type === "string" &&
+            ["A", "AAAA", "CNAME"].includes(type.toUpperCase()) &&
+            isWebName(stack, record, type.toUpperCase(), fqdn)
+        )
+            names.add(fqdn);
     }
+    // A Domain's ipAddress is the apex A record.
+    for (const apex of addressRecords(stack).filter((r) => r.record.isType(digitalocean.Domain)))
+        if (isWebName(stack, apex.record, apex.type, apex.fqdn)) names.add(apex.fqdn);
     const lbs = externalLoadBalancers(stack);
     const ipOf = (r: PolicyResource, key: string) => {
         const ip = readString(r.props, key);
@@ -390,7 +400,10 @@ function publicEndpoint(stack: StackIndex, undecided: Undecided): PublicEndpoint
         return { shown: nameList([...names]), suggested: `https://${first}`, hosts, resources: new Set() };
     }
     if (undecided.count > 0) return undefined;
-    const entries: PolicyResource[] = lbs.length > 0 ? lbs : publicWebDroplets(stack, undecided);
+    const web = publicWebDroplets(stack);
+    for (const d of web.undecided)
+        undecided.note(`Whether droplet "${d.name}" serves the public is not known yet (its user data is computed).`);
+    const entries: PolicyResource[] = lbs.length > 0 ? lbs : web.serving;
     if (entries.length === 0) return undefined;
     const labelled = entries.map((r) => {
         const ip = r.isType(digitalocean.LoadBalancer) ? ipOf(r, "ip") : ipOf(r, "ipv4Address");
@@ -418,7 +431,7 @@ function publicEndpoint(stack: StackIndex, undecided: Undecided): PublicEndpoint
 export const uptimeCheckPublicEndpoint: WebstackStackPolicy = {
     name: "uptime-check-public-endpoint",
     description:
-        "Checks that the stack's public endpoint (the names in its DNS records or, without them, an internet-facing load balancer's IP or, without one, a public droplet that serves the web) is watched by an enabled uptime check with an uptime alert that notifies someone.",
+        "Checks that the stack's public endpoint (the website names in its DNS records and a Domain's ipAddress, not mail, verification or SSH names, or, without them, an internet-facing load balancer's IP or, without one, a public droplet that serves the web) is watched by an enabled uptime check with an uptime alert that notifies someone.",
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: uptimeCheckPublicEndpointSchema,

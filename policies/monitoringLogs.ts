@@ -9,7 +9,7 @@ import { logShipperIn } from "./lib/logShippers";
 import { WebstackStackPolicy } from "./lib/policy";
 import { StackIndex, validateStackOf } from "./lib/stack";
 import { isUnknown, read, readString, Undecided } from "./lib/unknowns";
-import { installsWebServer } from "./lib/userData";
+import { webRoleOf } from "./lib/endpoints";
 
 /** Engines DigitalOcean's log sinks (DatabaseLogsinkOpensearch / DatabaseLogsinkRsyslog) accept. */
 const SINK_ENGINES = ["mysql", "pg", "valkey", "redis", "kafka"];
@@ -74,51 +74,29 @@ const dropletLogsShippedSchema: PolicyConfigSchema = {
             enum: ["serving", "all"],
             default: "serving",
             description:
-                '"serving": droplets and autoscale pools that serve requests (a load balancer targets them, they hold a reserved or floating IP, or their user data runs a web server or proxy); "all": every droplet and pool.',
+                '"serving": droplets and autoscale pools that serve the web (a load balancer targets them, their user data runs a web server or proxy, or DNS, a Domain\'s ipAddress or a reserved IP points at them, unless their firewalls admit only SSH), the same droplets the public-endpoint checks judge; "all": every droplet and pool.',
         },
     },
 };
 
-/** Droplets and pools that serve requests: load balancer backends, reserved-IP holders, web servers and proxies. */
+/** Droplets and pools that serve the web (lib/endpoints.ts webRoles: the same answer the spof, TLS and uptime checks use). */
 function servingSubjects(subjects: PolicyResource[], stack: StackIndex, undecided: Undecided): PolicyResource[] {
-    const targetUrns = new Set<string>();
-    const targetTags = new Set<string>();
-    for (const lb of stack.of(digitalocean.LoadBalancer)) {
-        const tags = stack.tagNames(lb, "dropletTag");
-        if (tags.undecided) undecided.note(`Load balancer "${lb.name}"'s droplet tag is not known yet.`);
-        for (const t of tags.names) targetTags.add(t);
-        const ids = stack.resolve(lb, "dropletIds", [digitalocean.Droplet]);
-        if (ids.undecided) undecided.note(`Load balancer "${lb.name}"'s droplets are not known yet.`);
-        for (const d of ids.targets) targetUrns.add(d.urn);
-    }
-    for (const cls of [
-        digitalocean.ReservedIpAssignment,
-        digitalocean.FloatingIpAssignment,
-        digitalocean.ReservedIp,
-        digitalocean.FloatingIp,
-    ]) {
-        for (const r of stack.of(cls))
-            for (const d of stack.resolve(r, "dropletId", [digitalocean.Droplet]).targets) targetUrns.add(d.urn);
-    }
     return subjects.filter((r) => {
-        const pool = r.isType(digitalocean.DropletAutoscale);
-        const tags = pool ? stack.templateTags(r) : stack.tagNames(r, "tags");
-        if (targetUrns.has(r.urn) || tags.names.some((t) => targetTags.has(t))) return true;
-        const userData = pool ? read(r.props, "dropletTemplate", "userData") : read(r.props, "userData");
-        if (isUnknown(userData)) {
+        const role = webRoleOf(stack, r);
+        if (role.serves === "undecided") {
+            const pool = r.isType(digitalocean.DropletAutoscale);
             undecided.note(
-                `Whether ${pool ? "droplet autoscale pool" : "droplet"} "${r.name}" serves requests is not known yet (its user data is computed).`,
+                `Whether ${pool ? "droplet autoscale pool" : "droplet"} "${r.name}" serves requests is not known yet (${role.why}).`,
             );
-            return false;
         }
-        return typeof userData === "string" && installsWebServer(userData);
+        return role.serves === true;
     });
 }
 
 export const dropletLogsShipped: WebstackStackPolicy = {
     name: "droplet-logs-shipped",
     description:
-        "Checks that every droplet and droplet autoscale pool that serves requests (a load balancer targets it, it holds a reserved IP, or it runs a web server) has user data that installs and configures a log shipper: rsyslog forwarding (omfwd, omelasticsearch, omhttp, omrelp, omkafka or an @@host rule), Fluent Bit, Fluentd, Vector, Filebeat, Promtail, Grafana Alloy, the OpenTelemetry Collector, the Datadog Agent or systemd-journal-upload.",
+        "Checks that every droplet and droplet autoscale pool that serves the web (the droplets the public-endpoint checks judge: a load balancer targets it, its user data runs a web server or proxy, or DNS, a Domain's ipAddress or a reserved IP points at it) has user data that installs and configures a log shipper: rsyslog forwarding (omfwd, omelasticsearch, omhttp, omrelp, omkafka or an @@host rule), Fluent Bit, Fluentd, Vector, Filebeat, Promtail, Grafana Alloy, the OpenTelemetry Collector, the Datadog Agent or systemd-journal-upload.",
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: dropletLogsShippedSchema,

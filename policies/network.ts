@@ -322,48 +322,78 @@ export const dropletSshKeys: WebstackResourcePolicy = {
 export const databaseFirewallRequired: WebstackStackPolicy = {
     name: "database-firewall-required",
     description:
-        "Checks that every database or cache cluster has exactly one database firewall (DatabaseFirewall) restricting its trusted sources.",
+        "Checks that every database or cache cluster, and every read replica, has exactly one database firewall (DatabaseFirewall) restricting its trusted sources, a replica's by the replica's uuid.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: { properties: {} },
     rationale:
-        "A managed database with no trusted sources accepts connections from any address on the internet; two DatabaseFirewall resources each replace the whole rule set and overwrite each other.",
+        "A managed database or read replica with no trusted sources accepts connections from any address on the internet; two DatabaseFirewall resources each replace the whole rule set and overwrite each other.",
     remediationSteps:
-        'Add one digitalocean.DatabaseFirewall per cluster with clusterId: cluster.id and rules trusting the app droplets\' tag ({ type: "tag", value: <tag> }).',
-    validateStack: validateStackOf(digitalocean.DatabaseCluster, (clusters, stack, _args, reportViolation) => {
-        const firewallsOf = new Map<string, PolicyResource[]>();
-        const floating: PolicyResource[] = [];
-        for (const firewall of stack.of(digitalocean.DatabaseFirewall)) {
-            const cluster = stack.resolve(firewall, "clusterId", [digitalocean.DatabaseCluster]);
-            if (cluster.undecided) floating.push(firewall);
-            for (const c of cluster.targets) firewallsOf.set(c.urn, [...(firewallsOf.get(c.urn) ?? []), firewall]);
-        }
-        const undecided = new Undecided();
-        for (const cluster of clusters) {
-            const firewalls = firewallsOf.get(cluster.urn) ?? [];
-            if (firewalls.length === 1 && floating.length === 0) continue;
-            if (firewalls.length === 0 && floating.length > 0) {
-                undecided.note(
-                    `Database cluster "${cluster.name}" may have a database firewall among ${nameList(floating.map((f) => f.name))}, whose clusterId is not known yet.`,
-                );
-                continue;
+        'Add one digitalocean.DatabaseFirewall per cluster with clusterId: cluster.id, and per read replica with clusterId: replica.uuid, with rules trusting the app droplets\' tag ({ type: "tag", value: <tag> }).',
+    validateStack: validateStackOf(
+        [digitalocean.DatabaseCluster, digitalocean.DatabaseReplica],
+        (subjects, stack, _args, reportViolation) => {
+            const firewallsOf = new Map<string, PolicyResource[]>();
+            const floating: PolicyResource[] = [];
+            for (const firewall of stack.of(digitalocean.DatabaseFirewall)) {
+                const target = stack.resolve(firewall, "clusterId", [
+                    digitalocean.DatabaseCluster,
+                    digitalocean.DatabaseReplica,
+                ]);
+                if (target.undecided) floating.push(firewall);
+                const clusterId = readString(firewall.props, "clusterId");
+                for (const t of target.targets) {
+                    // A replica's id is "<cluster id>/replicas/<name>" (terraform-provider-digitalocean
+                    // digitalocean/database/resource_database_replica.go makeReplicaId); the API knows it by its uuid,
+                    // the value the provider documents for a replica's firewall (DatabaseFirewall, "Create firewall
+                    // rule for database replica": clusterId: replica.uuid).
+                    const uuid = readString(t.props, "uuid");
+                    if (
+                        t.isType(digitalocean.DatabaseReplica) &&
+                        typeof clusterId === "string" &&
+                        typeof uuid === "string" &&
+                        clusterId !== uuid
+                    ) {
+                        reportViolation(
+                            `Database firewall "${firewall.name}" sets clusterId to database replica "${t.name}"'s id (${q(clusterId)}), which names no cluster DigitalOcean can firewall; set clusterId to the replica's uuid.`,
+                            firewall.urn,
+                        );
+                        continue;
+                    }
+                    firewallsOf.set(t.urn, [...(firewallsOf.get(t.urn) ?? []), firewall]);
+                }
             }
-            if (firewalls.length === 0) {
-                reportViolation(
-                    `Database cluster "${cluster.name}" has no DatabaseFirewall, so any address on the internet can connect to it with valid credentials. ` +
-                        "Add one digitalocean.DatabaseFirewall with clusterId set to its id and rules trusting the app droplets' tag.",
-                    cluster.urn,
-                );
-            } else if (firewalls.length > 1) {
-                reportViolation(
-                    `Database cluster "${cluster.name}" has ${plural(firewalls.length, "DatabaseFirewall")} (${nameList(firewalls.map((f) => f.name))}); each replaces the cluster's whole rule set, so they overwrite each other. ` +
-                        "Merge their rules into one DatabaseFirewall.",
-                    cluster.urn,
-                );
+            const undecided = new Undecided();
+            for (const cluster of subjects) {
+                const replica = cluster.isType(digitalocean.DatabaseReplica);
+                const label = replica ? `Database replica "${cluster.name}"` : `Database cluster "${cluster.name}"`;
+                const firewalls = firewallsOf.get(cluster.urn) ?? [];
+                if (firewalls.length === 1 && floating.length === 0) continue;
+                if (firewalls.length === 0 && floating.length > 0) {
+                    undecided.note(
+                        `${label} may have a database firewall among ${nameList(floating.map((f) => f.name))}, whose clusterId is not known yet.`,
+                    );
+                    continue;
+                }
+                if (firewalls.length === 0) {
+                    reportViolation(
+                        `${label} has no DatabaseFirewall, so any address on the internet can connect to it with valid credentials. ` +
+                            (replica
+                                ? "Add one digitalocean.DatabaseFirewall with clusterId set to the replica's uuid (not its id) and rules trusting the app droplets' tag."
+                                : "Add one digitalocean.DatabaseFirewall with clusterId set to its id and rules trusting the app droplets' tag."),
+                        cluster.urn,
+                    );
+                } else if (firewalls.length > 1) {
+                    reportViolation(
+                        `${label} has ${plural(firewalls.length, "DatabaseFirewall")} (${nameList(firewalls.map((f) => f.name))}); each replaces its whole rule set, so they overwrite each other. ` +
+                            "Merge their rules into one DatabaseFirewall.",
+                        cluster.urn,
+                    );
+                }
             }
-        }
-        undecided.settle();
-    }),
+            undecided.settle();
+        },
+    ),
 };
 
 // The rule types the API accepts: digitalocean/openapi@7c1300c

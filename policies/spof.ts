@@ -1,7 +1,7 @@
 // Single points of failure: a machine or service whose failure takes the site down.
 import * as digitalocean from "@pulumi/digitalocean";
 import { validateResourceOfType } from "@pulumi/policy";
-import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
+import type { PolicyConfigSchema } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
 import {
     addressRecords,
@@ -12,7 +12,10 @@ import {
     haproxyDroplets,
     isSelfManagedBalancer,
     loadBalancersOfUnknownNetwork,
+    publicWebServers,
     selfManagedEntry,
+    isManagementName,
+    webRoleOf,
 } from "./lib/endpoints";
 import { nameList, plural } from "./lib/messages";
 import {
@@ -22,17 +25,13 @@ import {
     WebstackResourcePolicy,
     WebstackStackPolicy,
 } from "./lib/policy";
+import { admitsLoadBalancer, backendPorts } from "./lib/firewalls";
 import { databaseRamGb, STANDBY_MIN_RAM_GB } from "./lib/sizes";
-import { StackIndex, validateStackOf } from "./lib/stack";
+import { validateStackOf } from "./lib/stack";
 import { decideLater, isUnknown, read, readString, Undecided } from "./lib/unknowns";
 import { databaseServerIn } from "./lib/userData";
 
 const CACHE_ENGINES_DEFAULT = ["valkey", "redis"];
-
-/** Droplets that can be reached from the internet (DigitalOcean gives droplets a public IP unless publicNetworking is false). */
-function publicDroplets(stack: StackIndex): PolicyResource[] {
-    return stack.of(digitalocean.Droplet).filter((d) => read(d.props, "publicNetworking") !== false);
-}
 
 const loadBalancerMinBackendsSchema: PolicyConfigSchema = {
     properties: {
@@ -48,7 +47,7 @@ const loadBalancerMinBackendsSchema: PolicyConfigSchema = {
 export const loadBalancerMinBackends: WebstackStackPolicy = {
     name: "load-balancer-min-backends",
     description:
-        "Checks that every load balancer sends traffic to at least minBackends droplets, counted from the droplets that actually carry its dropletTag or are listed in its dropletIds (an autoscale pool whose template carries the tag counts its minInstances), and that every HAProxy droplet DNS points at lists at least minBackends servers in its haproxy.cfg.",
+        "Checks that every load balancer sends traffic to at least minBackends droplets, counted from the droplets that actually carry its dropletTag or are listed in its dropletIds (an autoscale pool whose template carries the tag counts its minInstances) and whose cloud firewalls admit the load balancer on its target and health-check ports, and that every HAProxy droplet DNS points at lists at least minBackends servers in its haproxy.cfg.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: loadBalancerMinBackendsSchema,
@@ -87,7 +86,51 @@ export const loadBalancerMinBackends: WebstackStackPolicy = {
                     pooled += autoscaleMinByTag.get(name) ?? 0;
                 }
                 const count = backends.size + pooled;
-                if (count >= minBackends) continue;
+                if (count >= minBackends) {
+                    // Listed is not reachable: a backend whose cloud firewalls do not admit the load balancer on its
+                    // target and health-check ports fails every health check and never gets traffic.
+                    const ports = backendPorts(lb);
+                    if (!ports) {
+                        undecided.note(`Load balancer "${lb.name}"'s target or health-check ports are not known yet.`);
+                        continue;
+                    }
+                    const members = [
+                        ...[...backends].map((urn) => ({ r: stack.resourceWithUrn(urn)!, weight: 1 })),
+                        ...stack
+                            .of(digitalocean.DropletAutoscale)
+                            .filter((pool) => stack.templateTags(pool).names.some((t) => tag.names.includes(t)))
+                            .map((pool) => {
+                                const min = read(pool.props, "config", "minInstances");
+                                return { r: pool, weight: typeof min === "number" ? min : 0 };
+                            }),
+                    ];
+                    let reachable = 0;
+                    let open = false;
+                    const blocked: { name: string; closed: string }[] = [];
+                    for (const m of members) {
+                        const admits = admitsLoadBalancer(stack, m.r, lb, ports);
+                        if (admits.admitted === true) reachable += m.weight;
+                        else if (admits.admitted === "undecided") open = true;
+                        else
+                            blocked.push({
+                                name: m.r.name,
+                                closed: admits.closed.map((p) => `${p.protocol} ${p.port}`).join(", "),
+                            });
+                    }
+                    if (reachable >= minBackends || blocked.length === 0) continue;
+                    if (open) {
+                        undecided.note(
+                            `Load balancer "${lb.name}" reaches ${reachable} of its ${count} backends through their cloud firewalls; the rest are covered by firewalls not known yet.`,
+                        );
+                        continue;
+                    }
+                    reportViolation(
+                        `Load balancer "${lb.name}" lists ${plural(count, "backend")}, but the cloud firewalls of ${blocked.map((b) => `"${b.name}" (${b.closed})`).join(", ")} do not admit it on those target or health-check ports, so only ${reachable} can serve; fewer than ${minBackends} working backends means one droplet failure takes the service down. ` +
+                            `Add an inbound rule on those ports whose sourceLoadBalancerUids lists the load balancer's id to the firewalls covering them.`,
+                        lb.urn,
+                    );
+                    continue;
+                }
                 if (
                     tag.undecided ||
                     ids.undecided ||
@@ -140,7 +183,7 @@ export const loadBalancerMinBackends: WebstackStackPolicy = {
 export const publicEndpointLoadBalanced: WebstackStackPolicy = {
     name: "public-endpoint-load-balanced",
     description:
-        "Checks that a stack whose droplets serve the public has a load balancer in front of them: a managed one, or HAProxy droplets (user data that installs and configures HAProxy) that DNS points at.",
+        "Checks that a stack whose droplets serve the web to the public (a load balancer targets them, DNS, a Domain's ipAddress or a reserved IP points at them, or their user data runs a web server or reverse proxy) has a load balancer in front of them: a managed one, or HAProxy droplets that DNS points at; bastions, CI runners and cluster nodes that serve no website are not judged.",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: { properties: {} },
@@ -150,7 +193,7 @@ export const publicEndpointLoadBalanced: WebstackStackPolicy = {
         "Add a digitalocean.LoadBalancer targeting at least two droplets by dropletTag and point the DNS records at its ip (or run HAProxy droplets balancing over the web droplets and point DNS at their reserved IPs).",
     validateStack: validateStackOf(digitalocean.Droplet, (_droplets, stack, _args, reportViolation) => {
         if (externalLoadBalancers(stack).length > 0) return;
-        const exposed = publicDroplets(stack);
+        const exposed = publicWebServers(stack);
         if (exposed.length === 0) return;
         const unknownNetwork = loadBalancersOfUnknownNetwork(stack);
         if (unknownNetwork.length > 0) {
@@ -204,7 +247,7 @@ const loadBalancerMinCountSchema: PolicyConfigSchema = {
 export const loadBalancerMinCount: WebstackStackPolicy = {
     name: "load-balancer-min-count",
     description:
-        "Checks that a stack with droplets has at least minLoadBalancers managed internet-facing load balancers or, when its public entry is self-managed (DNS points at HAProxy droplets), at least minSelfManagedLoadBalancers HAProxy droplets; one HAProxy droplet is a single point of failure.",
+        "Checks that a stack whose droplets serve the web to the public has at least minLoadBalancers managed internet-facing load balancers or, when its public entry is self-managed (DNS points at HAProxy droplets), at least minSelfManagedLoadBalancers HAProxy droplets; one HAProxy droplet is a single point of failure.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: loadBalancerMinCountSchema,
@@ -219,6 +262,8 @@ export const loadBalancerMinCount: WebstackStackPolicy = {
         }>(loadBalancerMinCountSchema, args);
         const count = externalLoadBalancers(stack).length;
         if (count >= minLoadBalancers) return;
+        // A stack that serves no website to the public (bastions, CI runners, cluster nodes) needs no load balancer.
+        if (count === 0 && publicWebServers(stack).length === 0) return;
         const unknownNetwork = loadBalancersOfUnknownNetwork(stack);
         if (count + unknownNetwork.length >= minLoadBalancers) {
             return decideLater(
@@ -273,7 +318,7 @@ const dnsRecordTargetsLoadBalancerSchema: PolicyConfigSchema = {
 export const dnsRecordTargetsLoadBalancer: WebstackStackPolicy = {
     name: "dns-record-targets-load-balancer",
     description:
-        "Checks that DNS A and AAAA records point at a load balancer, not at a single droplet; a record may point at an HAProxy droplet (a self-managed load balancer) through a reserved IP assigned to it.",
+        "Checks that DNS A and AAAA records (and a Domain's ipAddress) that name a website point at a load balancer, not at a single droplet; a record may point at an HAProxy droplet (a self-managed load balancer) through a reserved IP assigned to it, and SSH names (ssh., bastion., jump.) and droplets that serve no web are not judged.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: dnsRecordTargetsLoadBalancerSchema,
@@ -293,6 +338,9 @@ export const dnsRecordTargetsLoadBalancer: WebstackStackPolicy = {
             if (record.kind === "undecided") {
                 undecided.note(`DNS record "${record.fqdn}" points at a value that is not known yet.`);
             } else if (record.kind === "droplet") {
+                // A name for a bastion or a runner (its firewalls admit only SSH, or the name is ssh., bastion., …)
+                // is not a website that fails with one droplet.
+                if (webRoleOf(stack, record.target!).serves === false || isManagementName(record.fqdn)) continue;
                 const haproxy = isSelfManagedBalancer(record.target!);
                 if (haproxy === "undecided") {
                     undecided.note(
@@ -336,7 +384,7 @@ function checkUserDataForDatabase(owner: string, userData: unknown, report: (mes
 export const dropletNoDatabaseServer: WebstackResourcePolicy = {
     name: "droplet-no-database-server",
     description:
-        "Checks that no droplet (or autoscale droplet template) installs a database server such as MySQL, MariaDB, PostgreSQL or MongoDB from its user data.",
+        "Checks that no droplet (or autoscale droplet template) installs, starts or runs as a container a database server such as MySQL, MariaDB, PostgreSQL or MongoDB from its user data; connection URLs, client packages and client programs (psql against a managed cluster) are clients.",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: { properties: {} },

@@ -1,5 +1,6 @@
 // Targets a team sets for a whole stack: what it may cost a month, and how available it must be expected to be.
-// Both are off until a stack's policies/config/<stack>.json sets the threshold (the default 0 means "no target").
+// Both are on (mandatory) and not applicable until a stack's config sets the threshold (the default 0 means "no
+// target"): `{"stack-monthly-budget": {"maxMonthlyUsd": 400}}` alone turns the budget on, as the config says.
 // They price and model the stack with the same pure code as the offline plan (lib/pricing.ts, lib/availability.ts),
 // so the plan's figures and the policy's verdict cannot disagree.
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
@@ -31,9 +32,7 @@ export const stackMonthlyBudget: WebstackStackPolicy = {
     name: "stack-monthly-budget",
     description:
         "Checks that the stack's estimated monthly cost at DigitalOcean list prices (the offline plan's own price table) stays within maxMonthlyUsd; off while maxMonthlyUsd is 0.",
-    // Off unless a stack's policy config turns it on (with a level and maxMonthlyUsd): a disabled stack policy costs
-    // the host nothing, where an enabled one builds the whole stack's resource list for it on every AnalyzeStack.
-    enforcementLevel: "disabled",
+    enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: budgetSchema,
     rationale:
@@ -75,7 +74,7 @@ export const stackAvailabilityTarget: WebstackStackPolicy = {
     name: "stack-availability-target",
     description:
         "Checks that the stack's expected monthly availability, composed from DigitalOcean's published SLAs over its request path (DNS, load balancers, web, app, database, cache), is at least minAvailability; off while minAvailability is 0.",
-    enforcementLevel: "disabled", // off unless a stack turns it on, as stack-monthly-budget
+    enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: availabilitySchema,
     rationale:

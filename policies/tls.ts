@@ -4,7 +4,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import { remediateResourceOfType, validateResourceOfType } from "@pulumi/policy";
 import { withChanges } from "./lib/remediate";
-import type { PolicyConfigSchema, ResourceValidationArgs, ReportViolation } from "@pulumi/policy";
+import type { PolicyConfigSchema, PolicyResource, ResourceValidationArgs, ReportViolation } from "@pulumi/policy";
 import { configWithDefaults, PORT_SCHEMA } from "./lib/config";
 import {
     addressRecords,
@@ -13,12 +13,14 @@ import {
     dropletsBehindDns,
     externalLoadBalancers,
     loadBalancersOfUnknownNetwork,
+    publicWebServers,
     selfManagedEntry,
 } from "./lib/endpoints";
+import { dropletTlsIn } from "./lib/proxies";
 import { nameList, plural } from "./lib/messages";
 import { WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
 import { validateStackOf } from "./lib/stack";
-import { decideLater, isUnknown, read, readList } from "./lib/unknowns";
+import { decideLater, isUnknown, read, readList, readString } from "./lib/unknowns";
 
 const TLS_ENTRY_PROTOCOLS = ["https", "http2", "http3"];
 
@@ -270,7 +272,7 @@ const publicEndpointTlsSchema: PolicyConfigSchema = {
 export const publicEndpointTls: WebstackStackPolicy = {
     name: "public-endpoint-tls",
     description:
-        'Checks that a stack whose droplets serve the public terminates TLS: on a managed load balancer, or on the HAProxy droplets DNS points at, whose haproxy.cfg (in user data) binds port 443 with "ssl crt" and redirects plain HTTP to HTTPS.',
+        "Checks that a stack whose droplets serve the web to the public terminates TLS: on a managed load balancer, on the HAProxy (or nginx, Caddy, Traefik) droplets DNS points at, whose configuration in user data binds port 443 with a certificate and redirects plain HTTP to HTTPS, or on each web droplet itself with a certificate it obtains and renews (Caddy, Traefik with ACME, nginx or Apache with certbot, in user data or in containers it starts).",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: publicEndpointTlsSchema,
@@ -278,9 +280,9 @@ export const publicEndpointTls: WebstackStackPolicy = {
         "With no load balancer nothing in the stack provisions, renews or enforces a certificate: TLS depends on hand-run software on each droplet, if it exists at all; a self-managed HAProxy counts only when its own configuration terminates TLS and redirects HTTP.",
     remediationSteps:
         "Put a digitalocean.LoadBalancer with an HTTPS rule (certificateName from a lets_encrypt digitalocean.Certificate) in front of the droplets and point DNS at it; on HAProxy droplets, bind :443 ssl crt <pem dir> with a certificate obtained on the host (certbot) and redirect port 80 to HTTPS.",
-    validateStack: validateStackOf(digitalocean.Droplet, (droplets, stack, args, reportViolation) => {
+    validateStack: validateStackOf(digitalocean.Droplet, (_droplets, stack, args, reportViolation) => {
         if (externalLoadBalancers(stack).length > 0) return;
-        const exposed = droplets.filter((d) => read(d.props, "publicNetworking") !== false);
+        const exposed = publicWebServers(stack);
         if (exposed.length === 0) return;
         const unknownNetwork = loadBalancersOfUnknownNetwork(stack);
         if (unknownNetwork.length > 0) {
@@ -335,18 +337,42 @@ export const publicEndpointTls: WebstackStackPolicy = {
             }
             return;
         }
-        const byDns = dropletsBehindDns(addressRecords(stack));
+        // Droplets that terminate TLS themselves with a certificate they renew (Caddy, Traefik with ACME, certbot) are
+        // credited; only what their own configuration lacks is reported.
+        const withoutOwnTls = (d: PolicyResource): boolean => {
+            const userData = readString(d.props, "userData");
+            const own = typeof userData === "string" ? dropletTlsIn(userData) : undefined;
+            if (!own) return true;
+            if (own.tlsGaps.includes("no-tls-listener"))
+                reportViolation(
+                    `Droplet "${d.name}" obtains a certificate with ${own.how} but no server in its user data listens for TLS on port ${httpsPort}, so the public reaches it only in clear text. ` +
+                        "Configure a TLS server block that uses the certificate (or run certbot with --nginx or --apache).",
+                    d.urn,
+                );
+            else if (own.tlsGaps.includes("no-redirect"))
+                reportViolation(
+                    `Droplet "${d.name}" terminates TLS itself (${own.how}) but serves plain HTTP without redirecting to HTTPS. ` +
+                        "Redirect port 80 to HTTPS in its configuration.",
+                    d.urn,
+                );
+            return false;
+        };
+        const byDns = dropletsBehindDns(addressRecords(stack)).filter(
+            (e) => exposed.includes(e.droplet) && withoutOwnTls(e.droplet),
+        );
         for (const { droplet, names } of byDns) {
             reportViolation(
                 `DNS (${nameList(names)}) sends the public to ${describeDroplet(droplet)} and the stack has no load balancer, so nothing in it terminates TLS or renews a certificate. ` +
-                    "Put a load balancer with an HTTPS rule and certificateName in front of the droplet and point DNS at it.",
+                    "Put a load balancer with an HTTPS rule and certificateName in front of the droplet and point DNS at it, or terminate TLS on the droplet with a certificate it renews (Caddy, Traefik with ACME, certbot).",
                 droplet.urn,
             );
         }
-        if (byDns.length > 0) return;
+        if (dropletsBehindDns(addressRecords(stack)).some((e) => exposed.includes(e.droplet))) return;
+        const bare = exposed.filter(withoutOwnTls);
+        if (bare.length === 0) return;
         reportViolation(
-            `The stack runs ${plural(exposed.length, "public droplet")} (${nameList(exposed.map((d) => d.name))}) and no load balancer, so nothing in it terminates TLS or renews a certificate. ` +
-                "Put a load balancer with an HTTPS rule and certificateName in front of the droplets.",
+            `The stack runs ${plural(bare.length, "public web droplet")} (${nameList(bare.map((d) => d.name))}) and no load balancer, so nothing in it terminates TLS or renews a certificate. ` +
+                "Put a load balancer with an HTTPS rule and certificateName in front of the droplets, or terminate TLS on each droplet with a certificate it renews (Caddy, Traefik with ACME, certbot).",
         );
     }),
 };

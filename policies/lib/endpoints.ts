@@ -6,8 +6,9 @@ import { configuresHaproxy, haproxyServers, haproxyTlsGaps } from "./haproxy";
 import { proxyBalancerIn } from "./proxies";
 import { StackIndex } from "./stack";
 import { isPrivateAddress, isWorldCidr } from "./net";
-import { isUnknown, read, readList, readString } from "./unknowns";
-import { installsHaproxy } from "./userData";
+import { decideLater, isUnknown, read, readList, readString } from "./unknowns";
+import { installsHaproxy, webServerIn } from "./userData";
+import { nameList } from "./messages";
 
 export type TargetKind = "droplet" | "loadBalancer" | "elsewhere" | "undecided";
 
@@ -61,28 +62,45 @@ function assignmentsOf(stack: StackIndex, ip: PolicyResource): PolicyResource[] 
 
 /** URNs of the droplets a load balancer targets, by tag or by id. */
 function loadBalancedDroplets(stack: StackIndex): Set<string> {
-    const tags = new Set<string>();
-    const urns = new Set<string>();
-    for (const lb of stack.of(digitalocean.LoadBalancer)) {
-        for (const t of stack.tagNames(lb, "dropletTag").names) tags.add(t);
-        for (const d of stack.resolve(lb, "dropletIds", [digitalocean.Droplet]).targets) urns.add(d.urn);
-    }
-    for (const d of stack.of(digitalocean.Droplet))
-        if (stack.tagNames(d, "tags").names.some((t) => tags.has(t))) urns.add(d.urn);
-    return urns;
+    return stack.memo("loadBalancedDroplets", () => targetedBy(stack).droplets);
+}
+
+/** What the stack's load balancers target: droplet URNs (by dropletIds or dropletTag) and tag names. */
+function targetedBy(stack: StackIndex): { droplets: Set<string>; tags: Set<string>; undecided: string[] } {
+    return stack.memo("targetedBy", () => {
+        const tags = new Set<string>();
+        const droplets = new Set<string>();
+        const undecided: string[] = [];
+        for (const lb of stack.of(digitalocean.LoadBalancer)) {
+            const byTag = stack.tagNames(lb, "dropletTag");
+            const byId = stack.resolve(lb, "dropletIds", [digitalocean.Droplet]);
+            if (byTag.undecided || byId.undecided) undecided.push(lb.name);
+            for (const t of byTag.names) tags.add(t);
+            for (const d of byId.targets) droplets.add(d.urn);
+        }
+        for (const d of stack.of(digitalocean.Droplet))
+            if (stack.tagNames(d, "tags").names.some((t) => tags.has(t))) droplets.add(d.urn);
+        return { droplets, tags, undecided };
+    });
 }
 
 /** URNs of the droplets some cloud firewall covers and none opens to the world on a port other than SSH. */
 function worldClosedDroplets(stack: StackIndex): Set<string> {
+    return stack.memo("worldClosedDroplets", () => computeWorldClosedDroplets(stack));
+}
+
+function computeWorldClosedDroplets(stack: StackIndex): Set<string> {
     const firewalls = stack.of(digitalocean.Firewall).map((fw) => {
         const rules = readList(fw.props, "inboundRules");
         const open =
             rules.unknown ||
             rules.values.some((r) => {
                 const sources = readList(r, "sourceAddresses");
+                // Ping from the world serves nothing; port 22 is SSH, not the web.
                 return (
                     sources.unknown ||
-                    (readString(r, "portRange") !== "22" &&
+                    (readString(r, "protocol") !== "icmp" &&
+                        readString(r, "portRange") !== "22" &&
                         sources.values.some((a) => typeof a === "string" && isWorldCidr(a)))
                 );
             });
@@ -101,8 +119,98 @@ function worldClosedDroplets(stack: StackIndex): Set<string> {
     return closed;
 }
 
-/** A and AAAA records and what they point at. */
+/**
+ * The address records of the stack: DnsRecord A and AAAA records, and the apex record a Domain creates from its
+ * `ipAddress` ("If specified, this IP is used to created an initial A record for the domain": @pulumi/digitalocean
+ * 4.80.1 domain.d.ts:47-48), each with what it points at. Computed once per view.
+ */
 export function addressRecords(stack: StackIndex): AddressRecord[] {
+    return stack.memo("addressRecords", () => [...domainApexRecords(stack), ...dnsAddressRecords(stack)]);
+}
+
+/** The address record a DnsRecord (or a Domain's ipAddress) makes, if it is an A or AAAA record. */
+export function addressRecordOf(stack: StackIndex, record: PolicyResource): AddressRecord | undefined {
+    return stack
+        .memo("addressRecordOf", () => new Map(addressRecords(stack).map((r) => [r.record.urn, r])))
+        .get(record.urn);
+}
+
+/** What a known public address belongs to in this stack. */
+function targetOfAddress(stack: StackIndex, value: string): Pick<AddressRecord, "kind" | "target" | "via"> | undefined {
+    const target = stack.resourceAtIp(value);
+    if (target && target.isType(digitalocean.LoadBalancer)) return { kind: "loadBalancer", target };
+    if (target && target.isType(digitalocean.Droplet))
+        return { kind: "droplet", target, via: ownAddress(target, value) ? "dropletAddress" : "reservedIp" };
+    return undefined;
+}
+
+/** A Domain's `ipAddress`: the apex record DigitalOcean creates with the domain. */
+function domainApexRecords(stack: StackIndex): AddressRecord[] {
+    const result: AddressRecord[] = [];
+    for (const domain of stack.of(digitalocean.Domain)) {
+        const value = readString(domain.props, "ipAddress");
+        const name = readString(domain.props, "name");
+        const fqdn = typeof name === "string" ? name.toLowerCase().replace(/\.$/, "") : `(domain "${domain.name}")`;
+        if (value === undefined || value === "") continue;
+        const type = typeof value === "string" && value.includes(":") ? "AAAA" : "A";
+        if (typeof value === "string") {
+            if (isPrivateAddress(value)) continue;
+            const found = targetOfAddress(stack, value);
+            if (found) {
+                result.push({ record: domain, type, fqdn, value, ...found });
+                continue;
+            }
+        }
+        const deps = (domain.propertyDependencies?.ipAddress ?? []).flatMap((d) => dependencyTargets(stack, d));
+        const shown = typeof value === "string" ? value : "(unknown)";
+        const droplets = deps.filter((d) => d.resource.isType(digitalocean.Droplet));
+        const lbs = deps.filter((d) => d.resource.isType(digitalocean.LoadBalancer));
+        if (droplets.length > 0 && lbs.length === 0)
+            result.push({
+                record: domain,
+                type,
+                fqdn,
+                value: shown,
+                kind: "droplet",
+                target: droplets[0].resource,
+                via: droplets[0].via,
+            });
+        else if (lbs.length > 0 && droplets.length === 0)
+            result.push({ record: domain, type, fqdn, value: shown, kind: "loadBalancer", target: lbs[0].resource });
+        else if (isUnknown(value) || deps.length > 0)
+            result.push({ record: domain, type, fqdn, value: shown, kind: "undecided" });
+        else result.push({ record: domain, type, fqdn, value: shown, kind: "elsewhere" });
+    }
+    return result;
+}
+
+/** The droplet or load balancer an input computed from resource `d` stands for (a reserved IP stands for its droplet). */
+function dependencyTargets(
+    stack: StackIndex,
+    d: PolicyResource,
+): { resource: PolicyResource; via: "reservedIp" | "dropletAddress" }[] {
+    if (d.isType(digitalocean.Droplet) || d.isType(digitalocean.LoadBalancer))
+        return [{ resource: d, via: "dropletAddress" }];
+    if (
+        d.isType(digitalocean.ReservedIp) ||
+        d.isType(digitalocean.ReservedIpAssignment) ||
+        d.isType(digitalocean.FloatingIp) ||
+        d.isType(digitalocean.FloatingIpAssignment)
+    ) {
+        const direct = stack.resolve(d, "dropletId", [digitalocean.Droplet]).targets;
+        const droplets =
+            direct.length > 0 ||
+            d.isType(digitalocean.ReservedIpAssignment) ||
+            d.isType(digitalocean.FloatingIpAssignment)
+                ? direct
+                : assignmentsOf(stack, d).flatMap((a) => stack.resolve(a, "dropletId", [digitalocean.Droplet]).targets);
+        return droplets.map((resource) => ({ resource, via: "reservedIp" as const }));
+    }
+    return [];
+}
+
+/** DnsRecord A and AAAA records and what they point at. */
+function dnsAddressRecords(stack: StackIndex): AddressRecord[] {
     const result: AddressRecord[] = [];
     // Droplets the public cannot reach on their own: a load balancer fronts them, or their firewalls admit no world traffic.
     const internal = new Set([...loadBalancedDroplets(stack), ...worldClosedDroplets(stack)]);
@@ -119,43 +227,16 @@ export function addressRecords(stack: StackIndex): AddressRecord[] {
         // service discovery (e.g. Prometheus dns_sd_configs), not an entry point the public uses.
         if (typeof value === "string" && isPrivateAddress(value)) continue;
         if (typeof value === "string") {
-            const target = stack.resourceAtIp(value);
-            if (target && target.isType(digitalocean.LoadBalancer)) {
-                result.push({ record, type: type.toUpperCase(), fqdn, value, kind: "loadBalancer", target });
-                continue;
-            }
-            if (target && target.isType(digitalocean.Droplet)) {
-                result.push({
-                    record,
-                    type: type.toUpperCase(),
-                    fqdn,
-                    value,
-                    kind: "droplet",
-                    target,
-                    via: ownAddress(target, value) ? "dropletAddress" : "reservedIp",
-                });
+            const known = targetOfAddress(stack, value);
+            if (known) {
+                result.push({ record, type: type.toUpperCase(), fqdn, value, ...known });
                 continue;
             }
         }
         // Unknown value, or an IP this stack's outputs do not show: ask the engine what the value came from.
-        let viaReservedIp = false;
-        const deps = (record.propertyDependencies?.value ?? []).flatMap((d): PolicyResource[] => {
-            if (d.isType(digitalocean.Droplet) || d.isType(digitalocean.LoadBalancer)) return [d];
-            if (
-                d.isType(digitalocean.ReservedIp) ||
-                d.isType(digitalocean.ReservedIpAssignment) ||
-                d.isType(digitalocean.FloatingIp)
-            ) {
-                viaReservedIp = true;
-                const direct = stack.resolve(d, "dropletId", [digitalocean.Droplet]).targets;
-                if (direct.length > 0 || d.isType(digitalocean.ReservedIpAssignment)) return direct;
-                // A reserved IP assigned by a separate ReservedIpAssignment (or FloatingIpAssignment).
-                return assignmentsOf(stack, d).flatMap(
-                    (a) => stack.resolve(a, "dropletId", [digitalocean.Droplet]).targets,
-                );
-            }
-            return [];
-        });
+        const found = (record.propertyDependencies?.value ?? []).flatMap((d) => dependencyTargets(stack, d));
+        const viaReservedIp = found.some((d) => d.via === "reservedIp");
+        const deps = found.map((d) => d.resource);
         const droplets = deps.filter((d) => d.isType(digitalocean.Droplet));
         const lbs = deps.filter((d) => d.isType(digitalocean.LoadBalancer));
         const shown = typeof value === "string" ? value : "(unknown)";
@@ -278,27 +359,18 @@ export interface SelfManagedEntry {
  * Self-managed load balancers: the HAProxy droplets DNS points at. A stack whose DNS points at no droplet
  * (its records live elsewhere) counts every public HAProxy droplet, since the public can only be meant to reach those.
  */
-export function selfManagedEntry(
-    stack: StackIndex,
-    records: readonly AddressRecord[] = addressRecords(stack),
-): SelfManagedEntry {
+export function selfManagedEntry(stack: StackIndex): SelfManagedEntry {
+    // Five checks ask; the view answers once.
+    return stack.memo("selfManagedEntry", () => computeSelfManagedEntry(stack, addressRecords(stack)));
+}
+
+function computeSelfManagedEntry(stack: StackIndex, records: readonly AddressRecord[]): SelfManagedEntry {
     const entry: SelfManagedEntry = { balancers: [], plain: [], undecided: [] };
     const behindDns = dropletsBehindDns(records);
     // nginx, Caddy and Traefik also run as plain web servers in front of an app pool, so a droplet running them is a
     // self-run balancer only when it receives the public traffic: DNS points at it or a reserved IP is assigned to
     // it. HAProxy is installed for nothing else, so without DNS every public HAProxy droplet counts.
-    const reserved = new Set(
-        [
-            digitalocean.ReservedIpAssignment,
-            digitalocean.FloatingIpAssignment,
-            digitalocean.ReservedIp,
-            digitalocean.FloatingIp,
-        ].flatMap((cls) =>
-            stack
-                .of(cls)
-                .flatMap((r) => stack.resolve(r, "dropletId", [digitalocean.Droplet]).targets.map((d) => d.urn)),
-        ),
-    );
+    const reserved = reservedIpHolders(stack);
     const candidates =
         behindDns.length > 0
             ? behindDns
@@ -326,4 +398,126 @@ export function describeDroplet(droplet: PolicyResource): string {
     return typeof balancer === "object"
         ? `droplet "${droplet.name}" (a self-managed ${balancer.software} load balancer on one machine)`
         : `droplet "${droplet.name}"`;
+}
+
+/** Why a droplet (or autoscale pool) serves the web, or why not: the one answer every check uses. */
+export interface WebRole {
+    serves: boolean | "undecided";
+    /** For messages: "a load balancer targets it", "its user data runs nginx", `DNS "www.example.com" points at it`. */
+    why: string;
+    /** Serves the web and the public can reach it: a public address, and no cloud firewall closes it to the world. */
+    public: boolean | "undecided";
+}
+
+/** First labels of names that are for SSH, not for the web (a bastion, a jump host). */
+const MANAGEMENT_LABELS = /^(ssh|bastion|jump|jumphost|jumpbox|sftp)\d*$/i;
+
+/** True for a DNS name meant for SSH (ssh.example.com, bastion-1.example.com) rather than for a website. */
+export function isManagementName(fqdn: string): boolean {
+    return MANAGEMENT_LABELS.test(fqdn.split(".")[0].replace(/-\d+$/, ""));
+}
+
+/**
+ * Which droplets and autoscale pools serve the web, by the strongest evidence first: a load balancer targets it
+ * (dropletIds or dropletTag, a pool by its template's tags); its user data runs a web server or reverse proxy
+ * (nginx, Apache, Caddy, Traefik, HAProxy, lighttpd, installed or started as a container); then weaker evidence
+ * that a team may also give a bastion or a CI runner: a public DNS record (or a Domain's ipAddress) or a reserved
+ * IP points at it. The weak evidence does not count when every cloud firewall covering the droplet admits only
+ * SSH from the world, or when every name pointing at it is a management name (ssh., bastion., jump.).
+ */
+export function webRoles(stack: StackIndex): Map<string, WebRole> {
+    return stack.memo("webRoles", () => {
+        const roles = new Map<string, WebRole>();
+        const lbs = targetedBy(stack);
+        const closed = worldClosedDroplets(stack);
+        const names = new Map(dropletsBehindDns(addressRecords(stack)).map((e) => [e.droplet.urn, e.names]));
+        const undecidedNames = addressRecords(stack).some((r) => r.kind === "undecided");
+        const reserved = reservedIpHolders(stack);
+        for (const d of stack.of(digitalocean.Droplet)) {
+            const userData = readString(d.props, "userData");
+            const server = typeof userData === "string" ? webServerIn(userData) : undefined;
+            const publicAddress = read(d.props, "publicNetworking") !== false;
+            const reachable = (serves: boolean | "undecided"): WebRole["public"] =>
+                serves === false ? false : publicAddress && !closed.has(d.urn) ? serves : false;
+            let role: Omit<WebRole, "public">;
+            if (lbs.droplets.has(d.urn)) role = { serves: true, why: "a load balancer targets it" };
+            else if (server) role = { serves: true, why: `its user data runs ${server}` };
+            else {
+                const webNames = (names.get(d.urn) ?? []).filter((n) => !isManagementName(n));
+                if (closed.has(d.urn))
+                    role = { serves: false, why: "its cloud firewalls admit only SSH from the internet" };
+                else if (webNames.length > 0) role = { serves: true, why: `DNS ${nameList(webNames)} points at it` };
+                else if (reserved.has(d.urn) && !names.has(d.urn))
+                    role = { serves: true, why: "a reserved IP is assigned to it" };
+                else if (isUnknown(userData) || lbs.undecided.length > 0 || undecidedNames)
+                    role = {
+                        serves: "undecided",
+                        why: "its user data, load balancers or DNS records are not known yet",
+                    };
+                else role = { serves: false, why: "nothing points web traffic at it" };
+            }
+            roles.set(d.urn, { ...role, public: reachable(role.serves) });
+        }
+        for (const pool of stack.of(digitalocean.DropletAutoscale)) {
+            const tags = stack.templateTags(pool);
+            const userData = readString(pool.props, "dropletTemplate", "userData");
+            const server = typeof userData === "string" ? webServerIn(userData) : undefined;
+            const role: Omit<WebRole, "public"> = tags.names.some((t) => lbs.tags.has(t))
+                ? { serves: true, why: "a load balancer targets its template's tag" }
+                : server
+                  ? { serves: true, why: `its template's user data runs ${server}` }
+                  : isUnknown(userData) || tags.undecided
+                    ? { serves: "undecided", why: "its template is not known yet" }
+                    : { serves: false, why: "nothing points web traffic at it" };
+            roles.set(pool.urn, { ...role, public: role.serves });
+        }
+        return roles;
+    });
+}
+
+/** URNs of the droplets a reserved (or floating) IP is assigned to, by ReservedIp.dropletId or an assignment resource. */
+function reservedIpHolders(stack: StackIndex): Set<string> {
+    return stack.memo("reservedIpHolders", () => {
+        const holders = new Set<string>();
+        for (const cls of [
+            digitalocean.ReservedIpAssignment,
+            digitalocean.FloatingIpAssignment,
+            digitalocean.ReservedIp,
+            digitalocean.FloatingIp,
+        ])
+            for (const r of stack.of(cls))
+                for (const d of stack.resolve(r, "dropletId", [digitalocean.Droplet]).targets) holders.add(d.urn);
+        return holders;
+    });
+}
+
+/** The role of one droplet or pool (see webRoles). */
+export function webRoleOf(stack: StackIndex, r: PolicyResource): WebRole {
+    return webRoles(stack).get(r.urn) ?? { serves: false, why: "not a droplet", public: false };
+}
+
+/** Public droplets that serve the web, and those whose role is not known yet. */
+export function publicWebDroplets(stack: StackIndex): { serving: PolicyResource[]; undecided: PolicyResource[] } {
+    return stack.memo("publicWebDroplets", () => {
+        const roles = webRoles(stack);
+        const droplets = stack.of(digitalocean.Droplet);
+        return {
+            serving: droplets.filter((d) => roles.get(d.urn)?.public === true),
+            undecided: droplets.filter((d) => roles.get(d.urn)?.public === "undecided"),
+        };
+    });
+}
+
+/**
+ * The public droplets that serve the web (webRoles): what the public-endpoint checks judge. A stack
+ * of bastions, CI runners or cluster nodes serves no website and needs no load balancer or certificate; decides later
+ * when only droplets whose role is not known yet could serve.
+ */
+export function publicWebServers(stack: StackIndex): PolicyResource[] {
+    const { serving, undecided } = publicWebDroplets(stack);
+    if (serving.length === 0 && undecided.length > 0)
+        decideLater(
+            `Whether droplets ${nameList(undecided.map((d) => d.name))} serve the web is not known yet (their user data, load balancers or DNS records are computed).`,
+        );
+    return serving;
 }

@@ -94,3 +94,83 @@ export const proxyBalancerIn = memoByText(
     (userData: string): ProxyBalancer | undefined =>
         nginxBalancer(userData) ?? caddyBalancer(userData) ?? traefikBalancer(userData),
 );
+
+/** TLS a droplet terminates itself, with a certificate it obtains and renews on its own. */
+export interface DropletTls {
+    /** "Caddy (automatic HTTPS)", "Traefik (ACME)", "nginx with certbot", … */
+    how: string;
+    /** What it lacks to serve the public over TLS only. */
+    tlsGaps: ("no-tls-listener" | "no-redirect")[];
+}
+
+/** Container images that front a host's web traffic with Let's Encrypt certificates on their own. */
+const ACME_PROXY_IMAGES =
+    /(?:image:\s*["']?|docker\s+run\b[^\n]*?\s)(?:[\w.-]+\/)*(?:acme-companion|letsencrypt-nginx-proxy-companion|swag|caddy-docker-proxy)(?::[\w.-]+)?(?=\s|$|["'])/m;
+
+/**
+ * Whether the user data sets up TLS on the droplet itself with an ACME (Let's Encrypt) certificate:
+ *  - Caddy serving a site named by a domain: automatic HTTPS obtains and renews the certificate and redirects HTTP
+ *    (caddyserver.com/docs/automatic-https), unless `auto_https off` or only http:// / :80 sites;
+ *  - Traefik with an ACME certificate resolver and an entry point on :443 (doc.traefik.io/traefik/https/acme/);
+ *  - certbot (--nginx, --apache, certonly) obtaining a certificate, certbot's packages renewing it by timer
+ *    (eff-certbot.readthedocs.io/en/stable/using.html#automated-renewals); since certbot 1.0.0 the nginx and apache
+ *    installers redirect HTTP to HTTPS unless told --no-redirect (certbot CHANGELOG, 1.0.0, "Changed"); certonly
+ *    needs the TLS server block and the redirect written by hand;
+ *  - the nginx-proxy acme-companion, linuxserver's SWAG or caddy-docker-proxy started as containers.
+ * In user data or in a container the same user data starts (docker run, compose `image:`).
+ */
+export const dropletTlsIn = memoByText((userData: string): DropletTls | undefined => {
+    const text = userData
+        .split(/\r?\n/)
+        .filter((l) => !/^\s*#(?!cloud-config|!)/.test(l))
+        .join("\n");
+    if (
+        installs("caddy", text) ||
+        /(?:image:\s*["']?|docker\s+run\b[^\n]*?\s)(?:library\/)?caddy(?::[\w.-]+)?(?=\s|$|["'])/m.test(text)
+    ) {
+        const domainSite =
+            /^\s*(?:https:\/\/)?[a-z0-9*.-]+\.[a-z]{2,}(?::443)?(?:\s*,\s*\S+)*\s*\{/im.test(text) ||
+            /\breverse-proxy\b[^\n]*--from\s+(?:https:\/\/)?[a-z0-9.-]+\.[a-z]{2,}/i.test(text) ||
+            /\bfile-server\b[^\n]*--domain\s+[a-z0-9.-]+\.[a-z]{2,}/i.test(text);
+        if (domainSite && !/\bauto_https\s+off\b/.test(text))
+            return {
+                how: "Caddy (automatic HTTPS)",
+                tlsGaps: /\bauto_https\s+disable_redirects\b/.test(text) ? ["no-redirect"] : [],
+            };
+    }
+    if (
+        installs("traefik", text) ||
+        /(?:image:\s*["']?|docker\s+run\b[^\n]*?\s)(?:library\/)?traefik(?::[\w.-]+)?(?=\s|$|["'])/m.test(text)
+    ) {
+        const acme = /certificates?resolvers?[.\w-]*\.acme\b|certificatesResolvers:[\s\S]*?\bacme:/i.test(text);
+        const https = /(?:address\s*[:=]\s*["']?:443\b|entrypoints\.[\w-]+\.address=:443\b)/i.test(text);
+        if (acme && https)
+            return {
+                how: "Traefik (ACME certificate resolver)",
+                tlsGaps:
+                    /(?:redirections\.entrypoint\.scheme=https|redirections:[\s\S]*?scheme:\s*https|redirectScheme)/i.test(
+                        text,
+                    )
+                        ? []
+                        : ["no-redirect"],
+            };
+    }
+    const certbot = /(?<![\w.-])certbot\s+(?:[^\n]*\s)?(?:--nginx|--apache|certonly|run)\b/i.test(text);
+    if (certbot) {
+        const server = /--apache\b/.test(text) ? "Apache" : "nginx";
+        const installer = /--(?:nginx|apache)\b/.test(text);
+        const redirect =
+            (installer && !/--no-redirect\b/.test(text)) ||
+            /\b(?:return\s+30[178]\s+https:\/\/|rewrite\s+\S+\s+https:\/\/|Redirect\s+(?:permanent\s+)?\S+\s+https:\/\/)/i.test(
+                text,
+            );
+        // `certbot --nginx` (and --apache) also writes the TLS server block; certonly needs one written by hand.
+        const listener = installer || /\blisten\s+[^;]*\b443\b[^;]*\bssl\b/.test(text) || /SSLEngine\s+on/i.test(text);
+        return {
+            how: `${server} with certbot`,
+            tlsGaps: !listener ? ["no-tls-listener"] : redirect ? [] : ["no-redirect"],
+        };
+    }
+    if (ACME_PROXY_IMAGES.test(text)) return { how: "an ACME proxy container", tlsGaps: [] };
+    return undefined;
+});

@@ -1,10 +1,11 @@
-// One index per stack validation: resources by type, id, IP and droplet tag, plus reference resolution
-// that understands every way DigitalOcean lets a resource point at another (ids, uuids, tags, IPs) and
-// falls back to the engine's propertyDependencies when the referenced value is unknown during preview.
-// Every lookup is a Map hit: policies stay linear in the number of resources.
+// The stack's one view per stack validation: resources by type, id, IP and droplet tag, reference resolution that
+// understands every way DigitalOcean lets a resource point at another (ids, uuids, tags, IPs) and falls back to the
+// engine's propertyDependencies when the referenced value is unknown during preview, and the facts several checks
+// share (what serves the web, what DNS points at), each computed once. Every lookup is a Map hit: checks stay linear
+// in the number of resources. A family's stack policy hands all its checks the same resources array
+// (lib/checks.ts), so `StackIndex.of` gives them one view.
 import * as digitalocean from "@pulumi/digitalocean";
 import type { PolicyResource, StackValidation, StackValidationArgs, ReportViolation } from "@pulumi/policy";
-import { validateStackResourcesOfType } from "@pulumi/policy";
 import { isUnknown, read, readStrings } from "./unknowns";
 
 /** A provider resource class, as @pulumi/policy's isType accepts it. */
@@ -38,11 +39,31 @@ function resolveTagNames(
     return { names: [...names], undecided };
 }
 
+const views = new WeakMap<readonly PolicyResource[], StackIndex>();
+
 export class StackIndex {
+    /** The view of a stack validation's resources, built on first use and shared by every check that gets the same array. */
+    static of(resources: readonly PolicyResource[]): StackIndex {
+        let view = views.get(resources);
+        if (!view) {
+            view = new StackIndex(resources);
+            views.set(resources, view);
+        }
+        return view;
+    }
+
+    private readonly facts = new Map<string, unknown>();
+
+    /** A fact several checks share (e.g. which droplets serve the web), computed once per view. */
+    memo<T>(key: string, compute: () => T): T {
+        if (!this.facts.has(key)) this.facts.set(key, compute());
+        return this.facts.get(key) as T;
+    }
+
     private readonly byClass = new Map<ResourceClass, PolicyResource[]>();
     private readonly tagNamesOf = new Map<PolicyResource, { names: string[]; undecided: boolean }>();
     private readonly templateTagsOf = new Map<PolicyResource, { names: string[]; undecided: boolean }>();
-    // Built on first use: a stack policy pays only for the lookups it makes (every stack policy gets its own index).
+    // Built on first use: a check pays only for the lookups it makes.
     private idIndex?: Map<string, PolicyResource>;
     private ipIndex?: Map<string, PolicyResource>;
     private tagIndex?: { dropletsByTagName: Map<string, PolicyResource[]>; undecided: PolicyResource[] };
@@ -115,14 +136,27 @@ export class StackIndex {
         return this.byTag.undecided;
     }
 
-    /** Resources of one provider class, in stack order. */
+    /** Resources of one provider class, in stack order (one pass over the stack groups them all by type token). */
     of(cls: ResourceClass): PolicyResource[] {
         let list = this.byClass.get(cls);
         if (!list) {
-            list = this.resources.filter((r) => r.isType(cls));
+            const token = (cls as unknown as { __pulumiType?: string }).__pulumiType;
+            list = token ? (this.byType.get(token) ?? []) : this.resources.filter((r) => r.isType(cls));
             this.byClass.set(cls, list);
         }
         return list;
+    }
+
+    private get byType(): Map<string, PolicyResource[]> {
+        return this.memo("byType", () => {
+            const groups = new Map<string, PolicyResource[]>();
+            for (const r of this.resources) {
+                const list = groups.get(r.type);
+                if (list) list.push(r);
+                else groups.set(r.type, [r]);
+            }
+            return groups;
+        });
     }
 
     isOneOf(r: PolicyResource, classes: readonly ResourceClass[]): boolean {
@@ -132,6 +166,11 @@ export class StackIndex {
     /** The resource a known IP address belongs to (droplet, load balancer, or a reserved IP's droplet). */
     resourceAtIp(ip: string): PolicyResource | undefined {
         return this.byIp.get(ip.trim());
+    }
+
+    /** The resource with this URN. */
+    resourceWithUrn(urn: string): PolicyResource | undefined {
+        return this.memo("byUrn", () => new Map(this.resources.map((r) => [r.urn, r]))).get(urn);
     }
 
     /** The resource with this id or uuid. */
@@ -219,21 +258,24 @@ export function validateStackOf(
         // Several subject classes (e.g. droplets and autoscale pools): no single type for the host's fast check.
         const classes = cls as readonly ResourceClass[];
         return (args, reportViolation) => {
-            const subjects = args.resources.filter((r) => classes.some((c) => r.isType(c)));
+            const stack = StackIndex.of(args.resources);
+            const subjects = classes.flatMap((c) => stack.of(c));
             if (subjects.length === 0)
                 return args.notApplicable(
                     `Policy only applies to resources of types ${classes.map((c) => `'${(c as unknown as { __pulumiType?: string }).__pulumiType}'`).join(", ")}`,
                 );
-            return validate(subjects, new StackIndex(args.resources), args, reportViolation);
+            return validate(subjects, stack, args, reportViolation);
         };
     }
     const single = cls as ResourceClass;
     const fn: StackValidation = (args, reportViolation) => {
-        const stack = new StackIndex(args.resources);
-        const typed = validateStackResourcesOfType(single, (_props, filtered, report) =>
-            validate(filtered.resources, stack, args, report),
-        );
-        return typed(args, reportViolation);
+        const stack = StackIndex.of(args.resources);
+        const subjects = stack.of(single);
+        if (subjects.length === 0)
+            return args.notApplicable(
+                `Policy only applies to resources of type '${(single as unknown as { __pulumiType?: string }).__pulumiType}'`,
+            );
+        return validate(subjects, stack, args, reportViolation);
     };
     // Keep the host's fast "not applicable" check (server.js reads __pulumiType off the function).
     const token = (single as unknown as { __pulumiType?: string }).__pulumiType;

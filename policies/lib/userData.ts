@@ -1,6 +1,7 @@
 // Pure readers of droplet user data (cloud-config or shell): what software it installs, and literal
 // secrets it carries. Patterns aim at what the text *installs or sets*, not at words in comments or
 // client packages: "postgresql-client" or "mysql://host" are not database servers.
+import { gunzipSync } from "node:zlib";
 import { isMap, isSeq, parseDocument } from "yaml";
 
 /**
@@ -19,18 +20,54 @@ export function memoByText<T>(read: (text: string) => T, size = 16): (text: stri
     };
 }
 
-/** Database server packages (apt/dnf names) and container images that run a database on the droplet. */
+/** Database server packages (apt/dnf/apk names) and services: what runs a database on the droplet. */
 const DATABASE_PACKAGE =
-    /(?<![\w.+/-])(mysql-server(?:-[\d.]+)?|mysql-community-server|mariadb-server(?:-[\d.]+)?|percona-server-server(?:-[\d.]+)?|postgresql(?:-\d+)?|postgresql\d*-server|mongodb-org(?:-server)?|mongodb-server)(?![\w.+/-])/;
+    /^(mysql-server(?:-[\d.]+)?|mysql-community-server|mariadb-server(?:-[\d.]+)?|percona-server-server(?:-[\d.]+)?|postgresql(?:-\d+)?|postgresql\d*-server|mongodb-org(?:-server)?|mongodb-server)(?:[=:][\w.~+-]*)?$/;
+/** An install command (apt, dnf, yum, apk, zypper, snap) and the words after it. */
+const INSTALL_COMMAND =
+    /(?:apt(?:-get)?|dnf|yum|zypper|snap)\s+(?:-\S+\s+)*install\s+([^\n;&|]*)|apk\s+add\s+([^\n;&|]*)/g;
+/** Starting a database service the image or an earlier step installed. */
+const DATABASE_SERVICE =
+    /\bsystemctl\s+(?:enable|start|restart)\s+(?:--now\s+)?(mysql|mariadb|postgresql(?:@[\w.-]+)?|mongod)\b/;
+/** Container images of database servers, run by `docker run` or named by a compose `image:`. */
 const DATABASE_IMAGE =
-    /(?:docker(?:\s+container)?\s+run\b[^\n]*?\s|image:\s*["']?)(?:docker\.io\/)?(?:library\/)?(mysql|mariadb|postgres|postgis\/postgis|mongo|percona)(?::[\w][\w.-]*)?(?=\s|$|["'])/m;
+    /(?:docker(?:\s+container)?\s+run\b([^\n]*?)\s|image:\s*["']?)(?:docker\.io\/)?(?:library\/)?(mysql|mariadb|postgres|postgis\/postgis|mongo|percona)(?::[\w][\w.-]*)?(?=\s|$|["'])([^\n]*)/gm;
+/** Client programs: a database image run only to call one of them (`docker run --rm postgres:16 psql -h …`) is a client. */
+const CLIENT_PROGRAM =
+    /^\s*(?:psql|pg_dump|pg_dumpall|pg_restore|pg_isready|mysql|mysqldump|mysqladmin|mongosh|mongo|mongodump|mongorestore)\b/;
 
-/** The database server the user data installs or runs ("mysql-server", "postgres image"), if any. */
+/** The package names a cloud-config `packages:` list installs (`- name`, `- [name, version]`). */
+function cloudConfigPackages(text: string): string[] {
+    const names: string[] = [];
+    for (const block of text.matchAll(/^packages:[ \t]*\n((?:[ \t]*-[^\n]*\n?)+)/gm))
+        for (const item of block[1].matchAll(/^[ \t]*-[ \t]*\[?[ \t]*["']?([\w.+:=~-]+)/gm)) names.push(item[1]);
+    return names;
+}
+
+/**
+ * The database server the user data installs or runs ("mysql-server", "postgres container"), if any. Only what is
+ * installed (apt/dnf/yum/apk/zypper/snap install, cloud-config `packages:`), started (systemctl) or run as a server
+ * container counts: a connection URL (postgresql://…), a DATABASE_URL, a client package (postgresql-client) or a
+ * client program run against a managed cluster (psql, mysql, mongosh, also from a database image) is a client.
+ */
 export const databaseServerIn = memoByText((userData: string): string | undefined => {
-    const pkg = DATABASE_PACKAGE.exec(userData);
-    if (pkg) return pkg[1];
-    const image = DATABASE_IMAGE.exec(userData);
-    if (image) return `${image[1]} container`;
+    const text = userData
+        .split(/\r?\n/)
+        .filter((l) => !/^\s*#(?!cloud-config|!)/.test(l))
+        .join("\n");
+    for (const m of text.matchAll(INSTALL_COMMAND)) {
+        const words = (m[1] ?? m[2] ?? "").split(/\s+/).filter((w) => w !== "" && !w.startsWith("-"));
+        const pkg = words.find((w) => DATABASE_PACKAGE.test(w));
+        if (pkg) return pkg.replace(/[=:].*$/, "");
+    }
+    const listed = cloudConfigPackages(text).find((p) => DATABASE_PACKAGE.test(p));
+    if (listed) return listed.replace(/[=:].*$/, "");
+    const service = DATABASE_SERVICE.exec(text);
+    if (service) return `${service[1].replace(/@.*$/, "")} service`;
+    for (const m of text.matchAll(DATABASE_IMAGE)) {
+        if (CLIENT_PROGRAM.test(m[3] ?? "")) continue;
+        return `${m[2]} container`;
+    }
     return undefined;
 });
 
@@ -46,12 +83,39 @@ export const installsHaproxy = memoByText(
 /** Web servers and reverse proxies: software that answers HTTP for the public when the droplet has a public address. */
 const WEB_SERVER = /(?<![\w.+/-])(nginx|apache2|httpd|caddy|traefik|haproxy|lighttpd)(?::[\w.-]+)?(?![\w.+/-])/i;
 const INSTALLS =
-    /(apt(?:-get)?\s+(?:-\S+\s+)*install|dnf\s+install|yum\s+install|apk\s+add|packages:|docker\s+run|image:)/i;
+    /(apt(?:-get)?\s+(?:-\S+\s+)*install|dnf\s+install|yum\s+install|apk\s+add|snap\s+install|packages:|docker\s+run|image:)/i;
+const SERVER_NAMES: Record<string, string> = {
+    nginx: "nginx",
+    apache2: "Apache",
+    httpd: "Apache",
+    caddy: "Caddy",
+    traefik: "Traefik",
+    haproxy: "HAProxy",
+    lighttpd: "lighttpd",
+};
+
+/**
+ * Shell and YAML comment lines dropped (they name software they do not run), and what a switch turns off: k3s
+ * bundles Traefik unless started with `--disable traefik` (docs.k3s.io/networking/networking-services).
+ */
+function runnableText(userData: string): string {
+    return userData
+        .split(/\r?\n/)
+        .filter((l) => !/^\s*#(?!cloud-config|!)/.test(l))
+        .join("\n")
+        .replace(/--disable(?:[= ]+)[\w,-]+/g, "");
+}
+
+/** The web server or reverse proxy the user data installs or starts ("nginx", "Caddy", …), if any. */
+export const webServerIn = memoByText((userData: string): string | undefined => {
+    const text = runnableText(userData);
+    if (!INSTALLS.test(text)) return undefined;
+    const m = WEB_SERVER.exec(text);
+    return m ? SERVER_NAMES[m[1].toLowerCase()] : undefined;
+});
 
 /** True when the user data installs or runs a web server or reverse proxy (nginx, Apache, Caddy, Traefik, HAProxy, lighttpd). */
-export const installsWebServer = memoByText(
-    (userData: string): boolean => WEB_SERVER.test(userData) && INSTALLS.test(userData),
-);
+export const installsWebServer = (userData: string): boolean => webServerIn(userData) !== undefined;
 
 /** A literal secret found in user data: what kind, on which line, under which variable (the value itself is never returned). */
 export interface SecretFinding {
@@ -124,44 +188,117 @@ function isPublicKeyMaterial(bytes: Buffer): boolean {
     return bytes[inner] === 0x30;
 }
 
-/** Literal secrets in user data. References such as $(cat /f), ${VAR}, *_FILE=/path are not secrets. */
+/**
+ * sudoers(5) tags (`NOPASSWD:`, `PASSWD:`, …) in a cloud-config `sudo:` rule such as "ALL=(ALL) NOPASSWD:ALL": the
+ * tag says no password is asked, it carries none.
+ */
+const SUDOERS_TAG = /^(?:NO)?(?:PASSWD|EXEC|SETENV|LOG_INPUT|LOG_OUTPUT|MAIL|FOLLOW|INTERCEPT)$/;
+/** A YAML or shell boolean (cloud-config's `lock_passwd: true`): a switch, never a secret. */
+const BOOLEAN = /^(?:true|false|yes|no|on|off)$/i;
+
+/**
+ * cloud-init's write_files encodings and how to undo them (cloud-init 22.4 cloudinit/config/cc_write_files.py:138-153,
+ * canonicalize_extraction: "b64"/"base64"; "gz+b64", "gz+base64", "gzip+b64", "gzip+base64"; "gz"/"gzip" is raw
+ * gzip, which YAML can only carry as !!binary, which the YAML parser already decodes).
+ */
+function decodeFileContent(content: string | Uint8Array, encoding: string): string | undefined {
+    const e = encoding.toLowerCase().trim();
+    try {
+        const bytes =
+            typeof content === "string"
+                ? Buffer.from(content, e.includes("b") ? "base64" : "latin1")
+                : Buffer.from(content);
+        if (["b64", "base64"].includes(e)) return bytes.toString("utf8");
+        if (["gz+b64", "gz+base64", "gzip+b64", "gzip+base64", "gz", "gzip"].includes(e))
+            return gunzipSync(bytes).toString("utf8");
+    } catch {
+        // Content that does not decode is not written by cloud-init either ("Unknown encoding" / a failed step).
+        return undefined;
+    }
+    return undefined;
+}
+
+/** Encoded write_files entries of a cloud-config: each decoded text with the line its `content` starts on. */
+const encodedFiles = memoByText(
+    (userData: string): { path: string; encoding: string; line: number; text: string }[] => {
+        // Parsing YAML is the costly part: only a cloud-config that encodes a file needs it.
+        if (!userData.startsWith("#cloud-config") || !/^\s*-?\s*encoding:/m.test(userData)) return [];
+        const doc = parseDocument(userData, { version: "1.1" });
+        if (doc.errors.length > 0 || !isMap(doc.contents)) return [];
+        const files = doc.contents.get("write_files", true);
+        if (!isSeq(files)) return [];
+        const result: { path: string; encoding: string; line: number; text: string }[] = [];
+        for (const entry of files.items) {
+            if (!isMap(entry)) continue;
+            const encoding = entry.get("encoding");
+            const node = entry.get("content", true) as
+                { range?: [number, number, number]; value?: unknown } | undefined;
+            const content = entry.get("content");
+            if (typeof encoding !== "string" || !node?.range) continue;
+            if (typeof content !== "string" && !(content instanceof Uint8Array)) continue;
+            const text = decodeFileContent(content, encoding);
+            if (text === undefined) continue;
+            const line = userData.slice(0, node.range[0]).split("\n").length;
+            result.push({ path: String(entry.get("path") ?? "(no path)"), encoding, line, text });
+        }
+        return result;
+    },
+);
+
+/**
+ * Literal secrets in user data, including those in write_files entries cloud-init decodes (base64, gzip+base64).
+ * References such as $(cat /f), ${VAR}, *_FILE=/path are not secrets.
+ */
 export const secretsIn: (userData: string) => readonly SecretFinding[] = memoByText(
     (userData: string): SecretFinding[] => {
-        const findings: SecretFinding[] = [];
-        const lines = userData.split(/\r?\n/);
-        lines.forEach((text, i) => {
-            for (const [kind, pattern] of TOKEN_PATTERNS) {
-                if (pattern.test(text)) findings.push({ kind, line: i + 1 });
-            }
-            if (TOKEN_PATTERNS.some(([, p]) => p.test(text))) return;
-            const assignments = [...text.matchAll(ASSIGNMENT)];
-            const urls: string[] = [];
-            for (const url of text.matchAll(URL_WITH_PASSWORD)) {
-                if (isReference(url[2])) continue;
-                urls.push(url[0]);
-                const owner = assignments.find((a) => a[2].includes(url[0]));
+        const findings: SecretFinding[] = [...plainSecretsIn(userData)];
+        for (const file of encodedFiles(userData))
+            for (const f of plainSecretsIn(file.text))
                 findings.push({
-                    kind: `a password in a ${url[1].toLowerCase()}:// URL`,
-                    line: i + 1,
-                    ...(owner ? { key: owner[1] } : {}),
+                    ...f,
+                    kind: `${f.kind} in write_files "${file.path}" (encoding ${file.encoding}, decoded line ${f.line})`,
+                    line: file.line,
                 });
-            }
-            for (const [, key, value] of assignments) {
-                if (/_FILE$|_PATH$|_REF$/i.test(key) || isReference(value) || urls.some((u) => value.includes(u)))
-                    continue;
-                if (CREDENTIAL_KEY.test(key)) {
-                    findings.push({ kind: `a literal value for ${key}`, line: i + 1, key });
-                    continue;
-                }
-                if (!KEY_MATERIAL_KEY.test(key) || PUBLIC_KEY_NAME.test(key)) continue;
-                const bytes = encodedBytes(value);
-                if (bytes && !isPublicKeyMaterial(bytes))
-                    findings.push({ kind: `a literal value for ${key}`, line: i + 1, key });
-            }
-        });
         return findings;
     },
 );
+
+/** Literal secrets in text as it stands (no decoding). */
+const plainSecretsIn = memoByText((userData: string): SecretFinding[] => {
+    const findings: SecretFinding[] = [];
+    const lines = userData.split(/\r?\n/);
+    lines.forEach((text, i) => {
+        const tokens = TOKEN_PATTERNS.filter(([, pattern]) => pattern.test(text));
+        for (const [kind] of tokens) findings.push({ kind, line: i + 1 });
+        if (tokens.length > 0) return;
+        const assignments = [...text.matchAll(ASSIGNMENT)];
+        const urls: string[] = [];
+        for (const url of text.matchAll(URL_WITH_PASSWORD)) {
+            if (isReference(url[2])) continue;
+            urls.push(url[0]);
+            const owner = assignments.find((a) => a[2].includes(url[0]));
+            findings.push({
+                kind: `a password in a ${url[1].toLowerCase()}:// URL`,
+                line: i + 1,
+                ...(owner ? { key: owner[1] } : {}),
+            });
+        }
+        for (const [, key, value] of assignments) {
+            if (/_FILE$|_PATH$|_REF$/i.test(key) || isReference(value) || urls.some((u) => value.includes(u))) continue;
+            // `lock_passwd: true`, `NOPASSWD:ALL` (a sudoers tag), `chpasswd: { expire: false }` hold no secret.
+            if (SUDOERS_TAG.test(key) || BOOLEAN.test(bare(value)) || /^[{[]/.test(bare(value))) continue;
+            if (CREDENTIAL_KEY.test(key)) {
+                findings.push({ kind: `a literal value for ${key}`, line: i + 1, key });
+                continue;
+            }
+            if (!KEY_MATERIAL_KEY.test(key) || PUBLIC_KEY_NAME.test(key)) continue;
+            const bytes = encodedBytes(value);
+            if (bytes && !isPublicKeyMaterial(bytes))
+                findings.push({ kind: `a literal value for ${key}`, line: i + 1, key });
+        }
+    });
+    return findings;
+});
 
 /** File modes that only the owner can read: what a secrets file on a host should have. */
 const OWNER_ONLY_MODE = /^0?[0-7]?[46]00$/;
@@ -183,13 +320,8 @@ export const ownerOnlyFileLines = memoByText((userData: string): ReadonlySet<num
         if (!isMap(entry)) continue;
         const mode = entry.get("permissions");
         const content = entry.get("content", true) as { range?: [number, number, number] } | undefined;
-        if (
-            typeof mode !== "string" ||
-            !OWNER_ONLY_MODE.test(mode) ||
-            entry.get("encoding") !== undefined ||
-            !content?.range
-        )
-            continue;
+        // Encoded content counts too: its secrets are reported on the line its content starts on.
+        if (typeof mode !== "string" || !OWNER_ONLY_MODE.test(mode) || !content?.range) continue;
         const [start, , end] = content.range;
         for (let line = lineAt(start); line <= lineAt(Math.max(start, end - 1)); line++) lines.add(line);
     }

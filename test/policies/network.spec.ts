@@ -209,7 +209,7 @@ describe("network policies", () => {
             const specs = mutate(prod(), "cache-fw", (fw) => (fw.clusterId = ref("db")));
             const found = await violations(databaseFirewallRequired, specs);
             assert.deepEqual(found, [
-                'Database cluster "db" has 2 DatabaseFirewalls ("db-fw", "cache-fw"); each replaces the cluster\'s whole rule set, so they overwrite each other. Merge their rules into one DatabaseFirewall.',
+                'Database cluster "db" has 2 DatabaseFirewalls ("db-fw", "cache-fw"); each replaces its whole rule set, so they overwrite each other. Merge their rules into one DatabaseFirewall.',
                 'Database cluster "cache" has no DatabaseFirewall, so any address on the internet can connect to it with valid credentials. Add one digitalocean.DatabaseFirewall with clusterId set to its id and rules trusting the app droplets\' tag.',
             ]);
         });

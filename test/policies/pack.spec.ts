@@ -7,7 +7,14 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import Ajv from "ajv";
-import { catalog, catalogMarkdown, families } from "../../policies/catalog";
+import {
+    catalog,
+    catalogMarkdown,
+    checkOfFinding,
+    families,
+    packPolicies,
+    stackChecksPass,
+} from "../../policies/catalog";
 import * as hygiene from "../../policies/hygiene";
 import { WebstackPolicy } from "../../policies/lib/policy";
 import * as monitoring from "../../policies/monitoring";
@@ -45,29 +52,45 @@ describe("the policy pack", () => {
     it("sets severity, enforcement, rationale and remediation on every policy", () => {
         for (const p of policies) {
             assert.ok(["low", "medium", "high", "critical"].includes(p.severity), p.name);
-            // The targets (budget, availability) are off until a stack's config turns them on with its threshold.
-            assert.ok(
-                ["advisory", "mandatory", ...(families.targets.includes(p) ? ["disabled"] : [])].includes(
-                    p.enforcementLevel,
-                ),
-                p.name,
-            );
+            assert.ok(["advisory", "mandatory"].includes(p.enforcementLevel), p.name);
             assert.ok(p.rationale.length > 20 && p.remediationSteps.length > 20, p.name);
         }
     });
 
-    it("makes SPOF, TLS, monitoring and network mandatory, hygiene and the cache check advisory, and the targets disabled", () => {
+    it("makes SPOF, TLS, monitoring, network and the targets mandatory, hygiene and the cache check advisory", () => {
         for (const [family, list] of Object.entries(families)) {
             for (const p of list) {
-                const level =
-                    family === "targets"
-                        ? "disabled"
-                        : family === "hygiene" || p.name === "cache-cluster-standby"
-                          ? "advisory"
-                          : "mandatory";
+                const level = family === "hygiene" || p.name === "cache-cluster-standby" ? "advisory" : "mandatory";
                 assert.equal(p.enforcementLevel, level, p.name);
             }
         }
+    });
+
+    it("registers every resource policy, the two targets, and one stack policy that runs every other stack check", () => {
+        const stackChecks = policies.filter((p) => "validateStack" in p && !families.targets.includes(p));
+        assert.deepEqual(
+            packPolicies.map((p) => p.name),
+            [...policies.filter((p) => !stackChecks.includes(p)).map((p) => p.name), "stack-checks-pass"],
+        );
+        assert.deepEqual(
+            stackChecksPass.checks.map((c) => c.name),
+            stackChecks.map((c) => c.name),
+        );
+        // Each check with knobs keeps them, with their defaults, under its own name.
+        const schema = stackChecksPass.configSchema.properties as Record<string, { default?: unknown }>;
+        assert.deepEqual(schema["load-balancer-min-count"].default, {
+            minLoadBalancers: 1,
+            minSelfManagedLoadBalancers: 2,
+        });
+        assert.deepEqual(schema.disabledChecks.default, []);
+        assert.equal(schema["public-endpoint-tls"] !== undefined, true);
+        assert.equal(schema["public-endpoint-load-balanced"], undefined, "a check without knobs has no config object");
+    });
+
+    it("names the check a stack-checks-pass finding comes from, as the host words it", () => {
+        const message = `${stackChecksPass.description}\npublic-endpoint-tls: DNS ("example.net") sends the public to droplet "web".`;
+        assert.equal(checkOfFinding({ policy: "stack-checks-pass", message }), "public-endpoint-tls");
+        assert.equal(checkOfFinding({ policy: "droplet-ssh-keys", message: "x" }), "droplet-ssh-keys");
     });
 
     it("gives every config property a default that validates against its own schema", () => {
@@ -87,7 +110,7 @@ describe("the policy pack", () => {
                 unknown
             >;
             const ajv = new Ajv({ strict: false });
-            const byName = new Map(policies.map((p) => [p.name, p]));
+            const byName = new Map(packPolicies.map((p) => [p.name, p]));
             for (const [name, entry] of Object.entries(config)) {
                 const policy = byName.get(name);
                 assert.ok(policy, `${file}: unknown policy "${name}"`);
@@ -167,9 +190,9 @@ describe("the policy pack", () => {
             }));
             assert.deepEqual(
                 listed.map((p: { name: string }) => p.name),
-                policies.map((p) => p.name),
+                packPolicies.map((p) => p.name),
             );
-            for (const [i, p] of policies.entries()) {
+            for (const [i, p] of packPolicies.entries()) {
                 assert.deepEqual([...listed[i].config].sort(), Object.keys(p.configSchema.properties).sort(), p.name);
                 assert.ok(listed[i].severity > 0, `${p.name} has a severity on the wire`);
             }

@@ -238,6 +238,16 @@ export function tierStack(tier: Tier): Spec[] {
             rules: [{ type: "tag", value: ref("tag-app") }],
         }),
     );
+    // A read replica has trusted sources of its own, set by a firewall on its uuid: what components/database.ts is to
+    // create beside the cluster's firewall (until it does, `npm run plan` reports the replicas; test/plan/acceptance).
+    for (let i = 0; i < (level === 3 ? 2 : 1); i++)
+        specs.push(
+            spec(digitalocean.DatabaseFirewall, `db-replica-${i}-fw`, {
+                id: `dbfw-replica-${i}`,
+                clusterId: ref(`db-replica-${i}`, "uuid"),
+                rules: [{ type: "tag", value: ref("tag-app") }],
+            }),
+        );
     // The log store: one OpenSearch node (the engine has no standby nodes), trusted by the droplet tags,
     // and a log sink on every managed database.
     specs.push(

@@ -132,7 +132,7 @@ describe("TLS policies", () => {
     describe("public-endpoint-tls", () => {
         it("reports a public droplet with no load balancer to terminate TLS", async () => {
             assert.deepEqual(await violations(publicEndpointTls, tierStack(0)), [
-                'DNS ("example.com", "www.example.com") sends the public to droplet "server" and the stack has no load balancer, so nothing in it terminates TLS or renews a certificate. Put a load balancer with an HTTPS rule and certificateName in front of the droplet and point DNS at it.',
+                'DNS ("example.com", "www.example.com") sends the public to droplet "server" and the stack has no load balancer, so nothing in it terminates TLS or renews a certificate. Put a load balancer with an HTTPS rule and certificateName in front of the droplet and point DNS at it, or terminate TLS on the droplet with a certificate it renews (Caddy, Traefik with ACME, certbot).',
             ]);
         });
     });

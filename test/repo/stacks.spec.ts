@@ -10,7 +10,7 @@ import YAML from "yaml";
 import { CONFIG_PATHS } from "../../components/settings/configKeys";
 import { parseStackConfig } from "../../components/settings/stackConfig";
 import { TIERS } from "../../components/settings/tiers";
-import { catalog, families } from "../../policies/catalog";
+import { catalog, families, packPolicies } from "../../policies/catalog";
 import { ENFORCEMENT_LEVELS } from "../../policies/lib/policy";
 import { shippedStacks, stackPlan } from "../../tools/docs/generate";
 import { cliString, loadStackConfig } from "../../plan/capture/cliConfig";
@@ -56,7 +56,7 @@ describe("shipped stacks", () => {
     for (const stack of ["dev", "staging", "prod"]) {
         it(`names only existing policies with valid levels and knobs in policies/config/${stack}.json`, () => {
             const config = JSON.parse(read(`policies/config/${stack}.json`)) as Record<string, unknown>;
-            const byName = new Map(policies.map((p) => [p.name, p]));
+            const byName = new Map(packPolicies.map((p) => [p.name, p]));
             const ajv = new Ajv({ strict: false, allErrors: true });
             const levels = { enum: ENFORCEMENT_LEVELS };
             for (const [name, entry] of Object.entries(config)) {

@@ -14,6 +14,7 @@ import type {
     StackValidationPolicy,
 } from "@pulumi/policy";
 import * as pulumi from "@pulumi/pulumi";
+import { checkOfFinding } from "../../policies/catalog";
 
 /** What the engine sends for a value the cloud has not computed yet. */
 export const UNKNOWN = pulumi.runtime.unknownValue;
@@ -261,6 +262,6 @@ export async function runPack(
     return findings;
 }
 
-/** Sorted, de-duplicated names of the policies with mandatory findings. */
+/** Sorted, de-duplicated names of the policies (for stack-checks-pass: the stack checks) with mandatory findings. */
 export const mandatoryPolicies = (findings: Finding[]): string[] =>
-    [...new Set(findings.filter((f) => f.enforcementLevel === "mandatory").map((f) => f.policy))].sort();
+    [...new Set(findings.filter((f) => f.enforcementLevel === "mandatory").map(checkOfFinding))].sort();

@@ -160,13 +160,13 @@ export function policiesTable(): string {
 /** The seed issues' acceptance table: per tier and production, the policy families with mandatory findings. */
 export async function acceptanceTable(): Promise<string> {
     startPlans();
-    const { catalog } = require("../../policies/catalog") as typeof import("../../policies/catalog");
+    const { catalog, checkOfFinding } = require("../../policies/catalog") as typeof import("../../policies/catalog");
     const familyOf = new Map(catalog.map((e) => [e.name, e.family]));
     const docs = await Promise.all(ACCEPTANCE_PLANS.map((p) => planDocument(p.args)));
     const rows = ACCEPTANCE_PLANS.map((p, i) => {
         const mandatory = docs[i].findings.filter((f) => f.level === "mandatory");
         const families = [
-            ...new Set(mandatory.map((f) => familyOf.get(f.policy) ?? `unknown policy ${f.policy}`)),
+            ...new Set(mandatory.map((f) => familyOf.get(checkOfFinding(f)) ?? `unknown policy ${f.policy}`)),
         ].sort();
         return `| ${p.label} | ${families.length > 0 ? families.join(", ") : "none"} | ${mandatory.length} | ${docs[i].summary.exitCode} |`;
     });
@@ -190,13 +190,15 @@ export async function enginesTable(): Promise<string> {
             autoscale: scale && planDocument([...architectureArgs(tier), ...autoscaleArgs(tier)]),
         };
     });
-    const { catalog } = require("../../policies/catalog") as typeof import("../../policies/catalog");
+    const { catalog, checkOfFinding } = require("../../policies/catalog") as typeof import("../../policies/catalog");
     const familyOf = new Map(catalog.map((e) => [e.name, e.family]));
     const families = (doc: PlanDocument | undefined) => {
         if (!doc) return "n/a";
         const found = [
             ...new Set(
-                doc.findings.filter((f) => f.level === "mandatory").map((f) => familyOf.get(f.policy) ?? f.policy),
+                doc.findings
+                    .filter((f) => f.level === "mandatory")
+                    .map((f) => familyOf.get(checkOfFinding(f)) ?? f.policy),
             ),
         ].sort();
         return found.length > 0 ? found.join(", ") : "none";

@@ -3,7 +3,7 @@
 // family arrays are imported in-process; policies/index.ts never is.
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { families as FAMILIES } from "../../../policies/catalog";
+import { families as FAMILIES, packPolicies, stackChecksPass } from "../../../policies/catalog";
 import { PolicyHost } from "../../../plan/policyHost/host";
 import { reconcilePolicyConfig } from "../../../plan/policyHost/packConfig";
 import type { AnalyzerInfo } from "../../../plan/policyHost/protocol";
@@ -29,13 +29,21 @@ describe("the real policy pack as a policy host (policies/index.ts over gRPC)", 
     });
 
     for (const [family, policies] of Object.entries(FAMILIES)) {
-        it(`serves every ${family} policy with its enforcement level and config schema`, () => {
+        it(`serves every ${family} policy with its enforcement level and config schema, stack checks inside stack-checks-pass`, () => {
+            const served = (name: string) => info.policies.find((s) => s.name === name);
+            const checks = served(stackChecksPass.name)?.configSchema?.properties ?? {};
             for (const p of policies) {
-                const served = info.policies.find((s) => s.name === p.name);
-                assert.ok(served, `policy "${p.name}" (${family}) is not served by policies/index.ts`);
-                assert.equal(served.enforcementLevel, p.enforcementLevel ?? "advisory", p.name);
+                if (stackChecksPass.checks.includes(p as never)) {
+                    assert.equal(served(p.name), undefined, `${p.name} is a check, not a policy of its own`);
+                    const knobs = JSON.parse(JSON.stringify(p.configSchema?.properties ?? {}));
+                    if (Object.keys(knobs).length > 0) assert.deepEqual(checks[p.name].properties, knobs, p.name);
+                    continue;
+                }
+                const own = served(p.name);
+                assert.ok(own, `policy "${p.name}" (${family}) is not served by policies/index.ts`);
+                assert.equal(own.enforcementLevel, p.enforcementLevel ?? "advisory", p.name);
                 assert.deepEqual(
-                    served.configSchema?.properties ?? {},
+                    own.configSchema?.properties ?? {},
                     JSON.parse(JSON.stringify(p.configSchema?.properties ?? {})),
                     p.name,
                 );
@@ -43,11 +51,15 @@ describe("the real policy pack as a policy host (policies/index.ts over gRPC)", 
         });
     }
 
-    it("serves no policy outside the families", () => {
+    it("serves exactly the pack's policies: the families' resource policies, the targets and stack-checks-pass", () => {
+        assert.deepEqual(
+            info.policies.map((p) => p.name),
+            packPolicies.map((p) => p.name),
+        );
         const known = new Set(Object.values(FAMILIES).flatMap((ps) => ps.map((p) => p.name)));
         assert.deepEqual(
             info.policies.map((p) => p.name).filter((n) => !known.has(n)),
-            [],
+            ["stack-checks-pass"],
         );
     });
 
