@@ -53,13 +53,15 @@ export type HostRole =
 
 /**
  * The static files a web host's nginx serves from its own disk (components/hostConfig/staticFiles.ts copies them
- * there at boot): the URL prefix, and the app's image and the directory in it, or an archive and its SHA-256.
+ * there at boot): the URL prefix, and the app's image and the directory in it, or an archive and its SHA-256. The
+ * archive's fields are not named `url`: cloudInit.ts `holdsSecret` counts a field of that name as a secret, and an
+ * archive URL holds none (no credentials or query are accepted).
  */
 export interface StaticFiles {
     readonly urlPrefix: string;
     readonly source:
         | { readonly kind: "image"; readonly image: string; readonly dir: string }
-        | { readonly kind: "archive"; readonly url: string; readonly sha256: string };
+        | { readonly kind: "archive"; readonly archiveUrl: string; readonly archiveSha256: string };
 }
 
 /** One entry of cloud-init's `write_files`. */
