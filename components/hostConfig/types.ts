@@ -32,11 +32,18 @@ export interface DatabaseEndpoint extends Endpoint {
 export type AppSecrets = Readonly<Record<string, string>>;
 export type HostRole =
     /** Tier 0: nginx + app container + local MySQL server on one droplet. */
-    | { kind: "all-in-one"; app: AppSpec; webPort: number }
+    | { kind: "all-in-one"; app: AppSpec; webPort: number; staticFiles?: StaticFiles }
     /** Tier 1: nginx + app container; managed MySQL. */
-    | { kind: "web-and-app"; app: AppSpec; webPort: number; database: DatabaseEndpoint; secrets?: AppSecrets }
+    | {
+          kind: "web-and-app";
+          app: AppSpec;
+          webPort: number;
+          database: DatabaseEndpoint;
+          secrets?: AppSecrets;
+          staticFiles?: StaticFiles;
+      }
     /** Tier >= 2: nginx only, proxying to the app pool's internal load balancer; `healthPath` is the app's. */
-    | { kind: "web"; webPort: number; upstream: Endpoint; healthPath?: string }
+    | { kind: "web"; webPort: number; upstream: Endpoint; healthPath?: string; staticFiles?: StaticFiles }
     /** Tier >= 2: app container only. */
     | { kind: "app"; app: AppSpec; database: DatabaseEndpoint; cache?: Endpoint; secrets?: AppSecrets }
     /** Self-managed HAProxy load balancer. `certificatePem` (chain and key, secret): a custom
