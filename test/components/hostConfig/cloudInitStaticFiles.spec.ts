@@ -2,6 +2,8 @@
 // unit starts before nginx switches to the webstack site, and the site gets the static location; without static
 // files the user data is what it was. Checked with cloud-init's schema and nginx -t where they are installed.
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { parse } from "yaml";
 import { type Host, holdsSecret, hostRoleProblems, renderCloudInit } from "../../../components/hostConfig/cloudInit";
 import { NGINX_SITE_PATH, renderNginxConfig } from "../../../components/hostConfig/nginx";
@@ -18,7 +20,8 @@ import {
 } from "../../../components/hostConfig/staticFiles";
 import type { CloudConfig, HostRole } from "../../../components/hostConfig/types";
 import { APP, APP_LB, ROLES } from "../../support/hostRoles";
-import { cloudInitSchema, nginxTest, requireTool } from "../../support/hostTools";
+import { cloudInitSchema, freePort, nginxTest, requireTool, tempDir } from "../../support/hostTools";
+import { get, startCountingApp, startNginx } from "../../support/staticSite";
 
 const FROM_IMAGE: StaticFiles = staticFilesFor(
     { urlPrefix: "/static/", source: { kind: "image", dir: "/app/static" } },
@@ -157,6 +160,51 @@ describe("renderCloudInit: static files on the roles that run nginx", () => {
             () => renderCloudInit(role),
             /^Error: Invalid host role "web":\n {2}- webPort: [^\n]*\n {2}- staticFiles\.urlPrefix: /,
         );
+    });
+
+    it("serves the prefix of the rendered user data from disk on loopback, the app seeing only the other paths", async function () {
+        const nginx = requireTool(this, "nginx");
+        const { dir, remove } = tempDir("static-user-data");
+        // nginx's workers may run as another user: the tree must be readable to them, as on a droplet.
+        fs.chmodSync(dir, 0o755);
+        const app = await startCountingApp(await freePort());
+        try {
+            const webPort = await freePort();
+            const role = {
+                ...WITH_STATIC_FILES["web from the image"],
+                webPort,
+                upstream: { host: "127.0.0.1", port: app.port },
+            };
+            // The site exactly as the droplet gets it, its root moved to a published tree here.
+            const published = path.join(dir, "current");
+            fs.mkdirSync(path.join(published, "static", "css"), { recursive: true });
+            fs.writeFileSync(path.join(published, "static", "css", "app.3f2a9c1b.css"), "body{}\n");
+            const text = site(load(role));
+            const moved = text.replace(`root ${STATIC_FILES_ROOT};`, `root ${published};`);
+            assert.notEqual(moved, text);
+            const nginxDir = path.join(dir, "nginx");
+            fs.mkdirSync(nginxDir);
+            const running = await startNginx(nginx, nginxDir, moved, webPort);
+            try {
+                const answers = [];
+                for (const p of ["/static/css/app.3f2a9c1b.css", "/static/missing.css", "/", "/healthz"]) {
+                    const r = await get(webPort, p);
+                    answers.push([p, r.status, r.body.toString(), r.headers["cache-control"]]);
+                }
+                assert.deepEqual(answers, [
+                    ["/static/css/app.3f2a9c1b.css", 200, "body{}\n", "public, max-age=31536000, immutable"],
+                    ["/static/missing.css", 404, answers[1][2], undefined],
+                    ["/", 200, "from the app\n", undefined],
+                    ["/healthz", 200, "from the app\n", undefined],
+                ]);
+                assert.deepEqual(app.paths, ["/", "/healthz"]);
+            } finally {
+                await running.stop();
+            }
+        } finally {
+            await app.close();
+            remove();
+        }
     });
 
     for (const [name, role] of Object.entries(WITH_STATIC_FILES)) {
