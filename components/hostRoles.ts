@@ -9,6 +9,7 @@ import type { Cache } from "./cache";
 import type { Database } from "./database";
 import { type Host, type HostAddOns, holdsSecret, renderCloudInit } from "./hostConfig/cloudInit";
 import type { LogShipping } from "./hostConfig/logShipper";
+import { staticFilesFor } from "./hostConfig/staticFiles";
 import type { LogStore } from "./logStore";
 import type { StackSettings } from "./settings/stackSettings";
 
@@ -147,7 +148,9 @@ export function appHost(
 
 /**
  * The web droplets: tier 0 all in one (no secret: the host makes its own MySQL password), tier 1 nginx and the app
- * with managed MySQL, from tier 2 nginx alone in front of the app pool's internal load balancer at `upstream`.
+ * with managed MySQL, from tier 2 nginx alone in front of the app pool's internal load balancer at `upstream`. Each
+ * serves the static files from its own disk unless `staticFiles.source` is none; from the app's image, so from
+ * tier 2 the web droplets' user data names `app.image` too, and a release replaces them as well.
  */
 export function webHost(
     s: StackSettings,
@@ -156,22 +159,25 @@ export function webHost(
     upstream?: pulumi.Output<string>,
 ): Pending<Host> {
     const observed = addOns(s, logs, { nginx: true, autoscaled: s.web.autoscale !== undefined });
+    const staticFiles = s.staticFiles && staticFilesFor(s.staticFiles, s.app.image);
     if (upstream) {
         return {
             kind: "web",
             webPort,
             upstream: { host: upstream, port: s.app.port },
             healthPath: s.app.healthPath,
+            staticFiles,
             ...observed,
         };
     }
-    if (!database) return { kind: "all-in-one", app: s.app, webPort, ...observed };
+    if (!database) return { kind: "all-in-one", app: s.app, webPort, staticFiles, ...observed };
     return {
         kind: "web-and-app",
         app: s.app,
         webPort,
         database: databaseEndpoint(database),
         secrets: appSecrets(s, database),
+        staticFiles,
         ...observed,
     };
 }

@@ -16,6 +16,7 @@ import type {
     HaproxyAlgorithm,
     LoadBalancerEngine,
     SecretsDelivery,
+    StaticFilesSource,
     Tier,
 } from "./settings/choices";
 
@@ -221,6 +222,29 @@ export interface StaticAssetsOptions {
     readonly enabled?: boolean;
 }
 
+/** The static files nginx serves from each web droplet's own disk. */
+export interface StaticFilesOptions {
+    /**
+     * Where the files under staticFiles.urlPrefix come from: image (staticFiles.imageDir of app.image, copied at boot), archive (staticFiles.archiveUrl, checked against staticFiles.archiveSha256) or none (nginx proxies every path to the app).
+     * @default "image"
+     */
+    readonly source?: StaticFilesSource;
+    /**
+     * Absolute directory inside app.image whose files are served, not "/" (source image only); a missing one serves 404.
+     * @default "/app/static"
+     */
+    readonly imageDir?: string;
+    /**
+     * URL path nginx answers from disk, starting and ending with "/" (not "/" alone); every other path goes to the app.
+     * @default "/static/"
+     */
+    readonly urlPrefix?: string;
+    /** https:// URL of a .tar.gz or .tgz archive of the files, its top level served as the prefix (source archive only, required there). */
+    readonly archiveUrl?: string;
+    /** SHA-256 of that archive as 64 lower-case hex digits; any other archive is refused (source archive only, required there). */
+    readonly archiveSha256?: string;
+}
+
 /** How the app's secrets reach its droplets. */
 export interface SecretsOptions {
     /**
@@ -306,6 +330,8 @@ export interface WebStackArgs {
     readonly cache?: CacheOptions;
     /** Static assets on Spaces. */
     readonly staticAssets?: StaticAssetsOptions;
+    /** Static files nginx serves from disk; see docs/serving.md. */
+    readonly staticFiles?: StaticFilesOptions;
     /** How secrets reach the droplets. */
     readonly secrets?: SecretsOptions;
     /**

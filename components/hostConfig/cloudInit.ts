@@ -35,6 +35,7 @@ import { METADATA_LOCK_SERVICE, metadataLockCommands, metadataLockFiles, withMet
 import { NGINX_SITE_LINK, NGINX_SITE_PATH, renderNginxConfig } from "./nginx";
 import { type MetricsPush, metricsAgentParts, pushPasswordProblems } from "./metricsPush";
 import { type MonitorConfig, monitorCloudConfig, nginxExporterParts } from "./prometheus";
+import { staticFilesParts, staticFilesProblems } from "./staticFiles";
 import type { ShippedRole } from "./logShipper";
 import {
     type AppSecrets,
@@ -42,6 +43,7 @@ import {
     type CloudConfig,
     type DatabaseEndpoint,
     type HostRole,
+    type StaticFiles,
     type WriteFile,
     SYSTEMD_DIR,
     envFile,
@@ -156,6 +158,10 @@ function buildCloudConfig(role: HostRole): CloudConfig {
         const kind = String((role as { kind?: unknown } | null)?.kind);
         throw new Error(`Invalid host role "${kind}":\n${formatProblems(problems)}`);
     }
+    return withStaticFiles(roleConfig(role), staticFilesOf(role));
+}
+
+function roleConfig(role: HostRole): CloudConfig {
     switch (role.kind) {
         case "all-in-one":
             return allInOne(role);
@@ -227,7 +233,40 @@ export function hostRoleProblems(role: HostRole): string[] {
                 `kind: expected "all-in-one", "web-and-app", "web", "app" or "haproxy"; got "${String((role as { kind: unknown }).kind)}".`,
             );
     }
+    const staticFiles = staticFilesOf(role);
+    if (staticFiles !== undefined) problems.push(...staticFilesProblems(staticFiles));
     return problems;
+}
+
+/** The static files a role's nginx serves from disk: only roles that run nginx have them. */
+function staticFilesOf(role: HostRole): StaticFiles | undefined {
+    return role.kind === "all-in-one" || role.kind === "web-and-app" || role.kind === "web"
+        ? role.staticFiles
+        : undefined;
+}
+
+/** The first of the commands that switch nginx from the stock site to the webstack site. */
+const NGINX_SWITCH = nginxCommands()[0];
+
+/**
+ * A role that serves static files: the copy's packages (skopeo and umoci, or curl), its env file, script and unit,
+ * and the commands that start it just before nginx switches to the webstack site, so a new droplet passes its
+ * health check with its files in place (its site gets the static location from the role). A failed copy never
+ * keeps nginx down: the unit only orders itself before nginx.service, and cloud-init runs runcmd as one
+ * `#!/bin/sh` script without `-e` (cloudinit/util.py `shellify`, cloud-init 22.4.2), so the nginx commands run
+ * after a failed start too.
+ */
+function withStaticFiles(config: CloudConfig, staticFiles: StaticFiles | undefined): CloudConfig {
+    if (staticFiles === undefined) return config;
+    const parts = staticFilesParts(staticFiles);
+    const at = config.runcmd.findIndex((c) => c.join(" ") === NGINX_SWITCH.join(" "));
+    if (at < 0) throw new Error("static files need a role whose runcmd switches nginx to the webstack site");
+    return {
+        ...config,
+        packages: [...config.packages, ...parts.packages],
+        write_files: [...config.write_files, ...parts.writeFiles],
+        runcmd: [...config.runcmd.slice(0, at), ...parts.runcmd, ...config.runcmd.slice(at)],
+    };
 }
 
 function allInOne(role: Extract<HostRole, { kind: "all-in-one" }>): CloudConfig {
@@ -288,6 +327,7 @@ function web(role: Extract<HostRole, { kind: "web" }>): CloudConfig {
                 upstream: role.upstream,
                 behindLoadBalancer: true,
                 healthPath: role.healthPath,
+                staticFiles: staticSite(role.staticFiles),
             }),
         ],
         runcmd: nginxCommands(),
@@ -377,14 +417,18 @@ function haproxy(role: Extract<HostRole, { kind: "haproxy" }>): CloudConfig {
     };
 }
 
-function localNginx(role: { app: AppSpec; webPort: number; kind: string }) {
+function localNginx(role: { app: AppSpec; webPort: number; kind: string; staticFiles?: StaticFiles }) {
     return {
         listenPort: role.webPort,
         upstream: { host: "127.0.0.1", port: role.app?.port },
         behindLoadBalancer: role.kind === "web-and-app",
         healthPath: role.app?.healthPath,
+        staticFiles: staticSite(role.staticFiles),
     };
 }
+
+/** The static location of a role's nginx site (root: where the copy publishes, STATIC_FILES_ROOT). */
+const staticSite = (staticFiles: StaticFiles | undefined) => staticFiles && { urlPrefix: staticFiles.urlPrefix };
 
 /** The secrets file and the metadata lock, when the role's user data carries the secrets. */
 function secretFiles(secrets: AppSecrets | undefined): WriteFile[] {

@@ -1,7 +1,8 @@
 // The static files nginx serves from a web droplet's own disk: where they come from (by default the app's image,
 // so each release serves the files of the code it ships; or an archive pinned by its SHA-256), the boot script
 // and systemd unit that copy them there, and the checks of every value that reaches them. Pure: options in, text
-// out; the stack config parser reads its keys with `readStaticFilesConfig`.
+// out. The `staticFiles.*` config keys are declared in settings/configKeys.ts and read by
+// settings/staticFilesSection.ts with the checks and texts below.
 //
 // Why skopeo + umoci, not docker: a tier-2+ web droplet runs no container, and a daemon (plus its iptables rules)
 // only to copy files out would stay on the request path's host for nothing. skopeo copies an image from a
@@ -15,17 +16,6 @@ import { checkImage, formatProblems } from "./checks";
 import { HEADER, type StaticFiles, SYSTEMD_DIR, type WriteFile, file } from "./types";
 
 export type { StaticFiles };
-
-/** Where the files come from; "none" leaves nginx proxying every path to the app. */
-export const STATIC_FILES_SOURCES = ["image", "archive", "none"] as const;
-export type StaticFilesSourceKind = (typeof STATIC_FILES_SOURCES)[number];
-/** The sub-keys of the `staticFiles` config key, in documentation order. */
-export const STATIC_FILES_KEYS = ["source", "imageDir", "urlPrefix", "archiveUrl", "archiveSha256"] as const;
-
-/** The directory copied out of the app's image unless `staticFiles.imageDir` says otherwise. */
-export const DEFAULT_IMAGE_DIR = "/app/static";
-/** The URL prefix served from disk unless `staticFiles.urlPrefix` says otherwise. */
-export const DEFAULT_URL_PREFIX = "/static/";
 
 /** Everything the copy keeps on the droplet: `releases/<id>/`, the `current` link to one of them, a work dir. */
 export const STATIC_FILES_DIR = "/var/lib/webstack/static";
@@ -42,7 +32,12 @@ export interface StaticFilesSettings {
     readonly urlPrefix: string;
     readonly source:
         | { readonly kind: "image"; /** Absolute directory inside the app's image. */ readonly dir: string }
-        | { readonly kind: "archive"; readonly url: string; /** 64 lower-case hex digits. */ readonly sha256: string };
+        | {
+              readonly kind: "archive";
+              readonly archiveUrl: string;
+              /** 64 lower-case hex digits. */
+              readonly archiveSha256: string;
+          };
 }
 
 /** The host's static files for `settings`, the app running `image`. */
@@ -98,11 +93,13 @@ export function staticFilesProblems(sf: StaticFiles, path = "staticFiles"): stri
                 problems.push(`${path}.source.dir: must be ${EXPECTED.imageDir}; got "${String(source.dir)}".`);
             break;
         case "archive":
-            if (!isArchiveUrl(source.url))
-                problems.push(`${path}.source.url: must be ${EXPECTED.archiveUrl}; got "${String(source.url)}".`);
-            if (!isSha256(source.sha256))
+            if (!isArchiveUrl(source.archiveUrl))
                 problems.push(
-                    `${path}.source.sha256: must be ${EXPECTED.archiveSha256}; got "${String(source.sha256)}".`,
+                    `${path}.source.archiveUrl: must be ${EXPECTED.archiveUrl}; got "${String(source.archiveUrl)}".`,
+                );
+            if (!isSha256(source.archiveSha256))
+                problems.push(
+                    `${path}.source.archiveSha256: must be ${EXPECTED.archiveSha256}; got "${String(source.archiveSha256)}".`,
                 );
             break;
         default:
@@ -111,76 +108,6 @@ export function staticFilesProblems(sf: StaticFiles, path = "staticFiles"): stri
             );
     }
     return problems;
-}
-
-/** The part of the stack config reader `readStaticFilesConfig` uses (components/settings/configReader.ts has it). */
-export interface StaticFilesConfigReader {
-    /** Every problem reported so far. */
-    readonly problems: readonly string[];
-    get(key: string): unknown;
-    path(key: string): string;
-    setCmd(key: string, example: string | number): string;
-    problem(text: string): void;
-    oneOf<T extends string>(key: string, fallback: T, allowed: readonly T[]): T;
-}
-
-/**
- * Reads `staticFiles.*` (every problem reported through `r`, each with the bad value, what is allowed and the
- * fix); undefined when `staticFiles.source` is "none" or a value is invalid. `show` quotes a value as the reader's
- * other problems do.
- */
-export function readStaticFilesConfig(
-    r: StaticFilesConfigReader,
-    show: (value: unknown) => string,
-): StaticFilesSettings | undefined {
-    const before = r.problems.length;
-    const kind = r.oneOf("staticFiles.source", "image", STATIC_FILES_SOURCES);
-    const value = (key: string, ok: (v: unknown) => boolean, expected: string, example: string) => {
-        const v = r.get(`staticFiles.${key}`);
-        if (v !== undefined && !ok(v))
-            r.problem(
-                `${r.path(`staticFiles.${key}`)}: expected ${expected}; got ${show(v)}. Fix: ${r.setCmd(`staticFiles.${key}`, example)}`,
-            );
-        return v as string | undefined;
-    };
-    const urlPrefix = value("urlPrefix", isUrlPrefix, EXPECTED.urlPrefix, DEFAULT_URL_PREFIX);
-    const imageDir = value("imageDir", isImageDir, EXPECTED.imageDir, DEFAULT_IMAGE_DIR);
-    const url = value("archiveUrl", isArchiveUrl, EXPECTED.archiveUrl, "https://assets.example.com/static.tar.gz");
-    const sha256 = value("archiveSha256", isSha256, EXPECTED.archiveSha256, "$(sha256sum static.tar.gz | cut -c1-64)");
-
-    const sourceCmd = (to: string) => r.setCmd("staticFiles.source", to);
-    const rm = (key: string) => `pulumi config rm --path '${r.path(`staticFiles.${key}`)}'`;
-    const misplaced = (key: string, v: unknown, belongsTo: StaticFilesSourceKind, why = "") =>
-        r.problem(
-            `${r.path(`staticFiles.${key}`)}: applies only with staticFiles.source "${belongsTo}"${why}; got ${show(v)} with source "${kind}". Fix: ${sourceCmd(belongsTo)}, or ${rm(key)}`,
-        );
-    if (kind !== "image" && imageDir !== undefined) misplaced("imageDir", imageDir, "image");
-    if (kind !== "archive") {
-        if (url !== undefined) misplaced("archiveUrl", url, "archive");
-        if (sha256 !== undefined) misplaced("archiveSha256", sha256, "archive");
-    }
-    if (kind === "none" && urlPrefix !== undefined)
-        r.problem(
-            `${r.path("staticFiles.urlPrefix")}: has no effect with staticFiles.source "none", where nginx proxies every path to the app; got ${show(urlPrefix)}. Fix: ${rm("urlPrefix")}, or ${sourceCmd("image")}`,
-        );
-    if (kind === "archive") {
-        const required = (key: string, v: unknown, example: string) => {
-            if (v === undefined)
-                r.problem(
-                    `${r.path(`staticFiles.${key}`)}: required with staticFiles.source "archive"; got none. Fix: ${r.setCmd(`staticFiles.${key}`, example)}`,
-                );
-        };
-        required("archiveUrl", url, "https://assets.example.com/static.tar.gz");
-        required("archiveSha256", sha256, "$(sha256sum static.tar.gz | cut -c1-64)");
-    }
-    if (kind === "none" || r.problems.length > before) return undefined;
-    return {
-        urlPrefix: urlPrefix ?? DEFAULT_URL_PREFIX,
-        source:
-            kind === "image"
-                ? { kind, dir: imageDir ?? DEFAULT_IMAGE_DIR }
-                : { kind, url: url as string, sha256: sha256 as string },
-    };
 }
 
 /**
@@ -212,7 +139,11 @@ export function staticFilesEnv(sf: StaticFiles, overrides: { root?: string; imag
                   STATIC_IMAGE: overrides.imageReference ?? skopeoReference(source.image),
                   STATIC_IMAGE_DIR: source.dir,
               }
-            : { STATIC_SOURCE: "archive", STATIC_ARCHIVE_URL: source.url, STATIC_ARCHIVE_SHA256: source.sha256 };
+            : {
+                  STATIC_SOURCE: "archive",
+                  STATIC_ARCHIVE_URL: source.archiveUrl,
+                  STATIC_ARCHIVE_SHA256: source.archiveSha256,
+              };
     vars.STATIC_URL_PREFIX = sf.urlPrefix;
     vars.STATIC_ROOT = overrides.root ?? STATIC_FILES_DIR;
     // Sourced by /bin/sh: every value is single-quoted, and none can hold a quote (checked above).

@@ -32,11 +32,18 @@ export interface DatabaseEndpoint extends Endpoint {
 export type AppSecrets = Readonly<Record<string, string>>;
 export type HostRole =
     /** Tier 0: nginx + app container + local MySQL server on one droplet. */
-    | { kind: "all-in-one"; app: AppSpec; webPort: number }
+    | { kind: "all-in-one"; app: AppSpec; webPort: number; staticFiles?: StaticFiles }
     /** Tier 1: nginx + app container; managed MySQL. */
-    | { kind: "web-and-app"; app: AppSpec; webPort: number; database: DatabaseEndpoint; secrets?: AppSecrets }
+    | {
+          kind: "web-and-app";
+          app: AppSpec;
+          webPort: number;
+          database: DatabaseEndpoint;
+          secrets?: AppSecrets;
+          staticFiles?: StaticFiles;
+      }
     /** Tier >= 2: nginx only, proxying to the app pool's internal load balancer; `healthPath` is the app's. */
-    | { kind: "web"; webPort: number; upstream: Endpoint; healthPath?: string }
+    | { kind: "web"; webPort: number; upstream: Endpoint; healthPath?: string; staticFiles?: StaticFiles }
     /** Tier >= 2: app container only. */
     | { kind: "app"; app: AppSpec; database: DatabaseEndpoint; cache?: Endpoint; secrets?: AppSecrets }
     /** Self-managed HAProxy load balancer. `certificatePem` (chain and key, secret): a custom
@@ -53,13 +60,15 @@ export type HostRole =
 
 /**
  * The static files a web host's nginx serves from its own disk (components/hostConfig/staticFiles.ts copies them
- * there at boot): the URL prefix, and the app's image and the directory in it, or an archive and its SHA-256.
+ * there at boot): the URL prefix, and the app's image and the directory in it, or an archive and its SHA-256. The
+ * archive's fields are not named `url`: cloudInit.ts `holdsSecret` counts a field of that name as a secret, and an
+ * archive URL holds none (no credentials or query are accepted).
  */
 export interface StaticFiles {
     readonly urlPrefix: string;
     readonly source:
         | { readonly kind: "image"; readonly image: string; readonly dir: string }
-        | { readonly kind: "archive"; readonly url: string; readonly sha256: string };
+        | { readonly kind: "archive"; readonly archiveUrl: string; readonly archiveSha256: string };
 }
 
 /** One entry of cloud-init's `write_files`. */

@@ -48,6 +48,10 @@ export type CaaTag = (typeof CaaTag)[keyof typeof CaaTag];
 export const SecretsDelivery = { userData: "userData", manual: "manual" } as const;
 export type SecretsDelivery = (typeof SecretsDelivery)[keyof typeof SecretsDelivery];
 
+/** Where the static files nginx serves from disk come from: the app's image, a checksummed archive, or nowhere. */
+export const StaticFilesSource = { image: "image", archive: "archive", none: "none" } as const;
+export type StaticFilesSource = (typeof StaticFilesSource)[keyof typeof StaticFilesSource];
+
 /** The values of a choice, in declaration order. */
 export const valuesOf = <T extends string | number>(choice: Readonly<Record<string, T>>): readonly T[] =>
     Object.values(choice);

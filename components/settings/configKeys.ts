@@ -16,6 +16,7 @@ import {
     HaproxyAlgorithm,
     LoadBalancerEngine,
     SecretsDelivery,
+    StaticFilesSource,
     Tier,
     valuesOf,
 } from "./choices";
@@ -376,6 +377,36 @@ export const CONFIG: Declaration<TierContext> = {
             },
         },
         1,
+    ),
+    staticFiles: section(
+        "StaticFilesOptions",
+        "The static files nginx serves from each web droplet's own disk.",
+        "Static files nginx serves from disk; see docs/serving.md.",
+        {
+            source: {
+                type: choice("StaticFilesSource", StaticFilesSource),
+                default: StaticFilesSource.image,
+                doc: "Where the files under staticFiles.urlPrefix come from: image (staticFiles.imageDir of app.image, copied at boot), archive (staticFiles.archiveUrl, checked against staticFiles.archiveSha256) or none (nginx proxies every path to the app).",
+            },
+            imageDir: {
+                type: "string",
+                default: "/app/static",
+                doc: 'Absolute directory inside app.image whose files are served, not "/" (source image only); a missing one serves 404.',
+            },
+            urlPrefix: {
+                type: "string",
+                default: "/static/",
+                doc: 'URL path nginx answers from disk, starting and ending with "/" (not "/" alone); every other path goes to the app.',
+            },
+            archiveUrl: {
+                type: "string",
+                doc: "https:// URL of a .tar.gz or .tgz archive of the files, its top level served as the prefix (source archive only, required there).",
+            },
+            archiveSha256: {
+                type: "string",
+                doc: "SHA-256 of that archive as 64 lower-case hex digits; any other archive is refused (source archive only, required there).",
+            },
+        },
     ),
     secrets: section("SecretsOptions", "How the app's secrets reach its droplets.", "How secrets reach the droplets.", {
         delivery: {

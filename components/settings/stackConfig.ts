@@ -16,6 +16,7 @@ import {
     readTier,
 } from "./siteSection";
 import { ConfigError, NAMESPACE, type StackSettings } from "./stackSettings";
+import { readStaticFiles } from "./staticFilesSection";
 import { TIER_PROFILES } from "./tiers";
 
 /**
@@ -48,6 +49,7 @@ export function parseSettings(
     const loadBalancer = readLoadBalancer(r, tier, profile, web);
     const database = readDatabase(r, tier, profile);
     const { cache, staticAssets } = readExtras(r, tier, site.region);
+    const staticFiles = readStaticFiles(r);
     const certificate = readCertificate(r, tier, profile);
     const logs = readLogs(r, tier);
     const smtp = readSmtpRelay(r, {
@@ -74,6 +76,7 @@ export function parseSettings(
         database,
         cache,
         staticAssets,
+        staticFiles,
         allowDataLoss,
         firewalls: profile.firewalls,
         monitoring: profile.monitoring,

@@ -1,5 +1,6 @@
 // What a stack's configuration resolves to: the settings WebStack builds from, and the error that lists every
 // problem with the configuration.
+import type { StaticFilesSettings } from "../hostConfig/staticFiles";
 import { formatProblems } from "../problems";
 import type {
     CaaTag,
@@ -108,6 +109,8 @@ export interface StackSettings {
     };
     readonly cache?: { readonly size: string };
     readonly staticAssets: boolean;
+    /** What nginx serves from each web droplet's disk; undefined with `staticFiles.source` "none". */
+    readonly staticFiles?: StaticFilesSettings;
     /** Lets an update delete or replace data-bearing resources the previous update had. */
     readonly allowDataLoss: boolean;
     readonly firewalls: boolean;

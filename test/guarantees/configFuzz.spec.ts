@@ -219,6 +219,29 @@ const PLAUSIBLE: Record<string, fc.Arbitrary<unknown>> = {
         { requiredKeys: [] },
     ),
     staticAssets: fc.record({ enabled: fc.constantFrom(true, false, "no") }, { requiredKeys: [] }),
+    // Values nginx, a shell-sourced env file or the copy script would take verbatim must be refused by the parser.
+    staticFiles: fc.record(
+        {
+            source: fc.constantFrom("image", "archive", "none", "s3", ""),
+            imageDir: fc.constantFrom(
+                "/app/static",
+                "/srv/public",
+                "/",
+                "app/static",
+                "/app/../etc",
+                "/app/static;reboot",
+            ),
+            urlPrefix: fc.constantFrom("/static/", "/assets/v2/", "/", "/static", "/a b/", "/static/'$(reboot)'/"),
+            archiveUrl: fc.constantFrom(
+                "https://assets.example.com/static.tar.gz",
+                "http://assets.example.com/static.tar.gz",
+                "https://user:pw@assets.example.com/static.tgz",
+                "https://assets.example.com/static.zip?sig=1",
+            ),
+            archiveSha256: fc.constantFrom("ab".repeat(32), "AB".repeat(32), "ab".repeat(31), "not a digest"),
+        },
+        { requiredKeys: [] },
+    ),
     allowDataLoss: fc.constantFrom(true, false, "true", "yes"),
 };
 

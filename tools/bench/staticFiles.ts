@@ -7,7 +7,7 @@
 //       (a Node HTTP server holding the file in memory) in its own process                              reported
 //
 // Both nginx processes run one worker with the http-level settings of Ubuntu's stock nginx.conf (sendfile,
-// tcp_nopush, media types) and the same open_file_cache, so row 9 is the cost of what the site's location adds
+// tcp_nopush, media types) and the same open_file_cache, so row 7 is the cost of what the site's location adds
 // (try_files, the Cache-Control map and header, the gzip checks); requests carry no Accept-Encoding, so every side
 // sends the same bytes.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -105,7 +105,7 @@ const skipped = (why: string): StaticFilesRow[] =>
         detail: why,
     }));
 
-/** Rows 9 and 10: `reps` repetitions of PAIRS paired `seconds`-long wrk runs. */
+/** Rows 7 and 8: `reps` repetitions of PAIRS paired `seconds`-long wrk runs. */
 export async function staticFilesRows(opts: {
     reps: number;
     seconds?: number;

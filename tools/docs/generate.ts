@@ -4,8 +4,16 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CONFIG_DOCS, CONFIG_PATHS, specOf } from "../../components/settings/configKeys";
+import { parseSettings } from "../../components/settings/stackConfig";
 import { TIER_PROFILES, TIERS } from "../../components/settings/tiers";
-import { AUTOSCALE_POOLS, HAPROXY_ARGS, STANDBY_ARGS, architectureArgs, autoscaleArgs } from "../../examples/variants";
+import {
+    AUTOSCALE_POOLS,
+    HAPROXY_ARGS,
+    STANDBY_ARGS,
+    architectureArgs,
+    autoscaleArgs,
+    exampleConfig,
+} from "../../examples/variants";
 import { planDocument } from "../../plan/spawnPlan";
 import { WEB_STACK_ARGS, renderWebStackArgs } from "./webStackArgs";
 import { exposureMarkdown } from "../../plan/analysis/exposure";
@@ -59,10 +67,13 @@ export async function tierTable(): Promise<string> {
     const docs = await Promise.all(TIERS.map((tier) => planDocument(architectureArgs(tier))));
     const rows = TIERS.map((tier, i) => {
         const p = TIER_PROFILES[tier];
+        // What the web droplets' nginx does, from the settings the diagram's stack resolves to (examples/stack.yaml).
+        const prefix = parseSettings("example", exampleConfig(tier)).staticFiles?.urlPrefix;
+        const nginx = prefix ? `nginx serving ${prefix} from disk` : "nginx";
         const parts = [
             tier === 0
-                ? "1 droplet (nginx + app + MySQL)"
-                : `${p.web.count} web droplets${p.app ? ` + ${p.app.count} app droplets behind an internal LB` : " (nginx + app)"}`,
+                ? `1 droplet (${nginx} + app + MySQL)`
+                : `${p.web.count} web droplets (${nginx}${p.app ? `) + ${p.app.count} app droplets behind an internal LB` : " + app)"}`,
             p.loadBalancer
                 ? `${p.loadBalancer.count} public load balancer${p.loadBalancer.count > 1 ? "s" : ""}`
                 : "DNS → droplet",

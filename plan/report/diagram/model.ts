@@ -1,8 +1,11 @@
 // The architecture drawn from the captured resource graph, never by hand: users → DNS → load balancers → droplet
 // pools → databases (primary, standby, replicas), cache, CDN and Spaces, inside VPC and firewall boundaries, with
 // monitoring attached (a DNS record at a private address is discovery: dashed). render.ts draws it (DOT, Mermaid).
+import { parse as parseYaml } from "yaml";
 import type { RecordedResource } from "../../capture/recorder";
 import { doType } from "../../capture/doTypes";
+import { NGINX_SITE_PATH } from "../../../components/hostConfig/nginx";
+import { isUrlPrefix } from "../../../components/hostConfig/staticFiles";
 import { isPrivateAddress } from "../../../policies/lib/net";
 import { asArray, firewallFlows, reservedIpOwners, str } from "./flows";
 
@@ -52,6 +55,27 @@ export interface Diagram {
 
 const T = doType;
 const safeId = (text: string) => text.replace(/[^A-Za-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
+
+/**
+ * The URL prefix a droplet's nginx serves from its own disk, read from the site in its user data as the cloud holds
+ * it (`state`: a Pulumi secret when the host also holds a password, unwrapped here like every captured value). Only
+ * a value that is a URL prefix by staticFiles.ts's pattern comes out, so nothing else of the user data reaches the
+ * diagram.
+ */
+export function staticPrefixOf(userData: unknown): string | undefined {
+    if (typeof userData !== "string" || !userData.startsWith("#cloud-config\n")) return undefined;
+    const config = parseYaml(userData, { version: "1.1" }) as { write_files?: { path?: unknown; content?: unknown }[] };
+    const site = asArray(config?.write_files).find((f) => (f as { path?: unknown }).path === NGINX_SITE_PATH) as
+        { content?: unknown } | undefined;
+    const prefix = /^ {4}location \^~ (\S+) \{$/m.exec(str(site?.content))?.[1];
+    return isUrlPrefix(prefix) ? prefix : undefined;
+}
+
+/** The label line of a pool whose nginx serves a prefix from disk (none otherwise). */
+const staticLine = (userData: unknown): string[] => {
+    const prefix = staticPrefixOf(userData);
+    return prefix ? [`nginx: ${prefix} from disk`] : [];
+};
 
 /** The diagram under construction, one method per part of the architecture (called in the order they depend on). */
 class DiagramBuilder {
@@ -153,7 +177,7 @@ class DiagramBuilder {
             this.addNode({
                 id,
                 kind: "droplets",
-                label: [`${role} × ${members.length}`, `droplet ${sizes}`],
+                label: [`${role} × ${members.length}`, `droplet ${sizes}`, ...staticLine(members[0].state.userData)],
                 group: fw ? `fw_${safeId(fw.name)}` : this.vpcOf(members[0]),
             });
             for (const m of members) this.nodeOf.set(m.urn, id);
@@ -161,11 +185,16 @@ class DiagramBuilder {
         for (const a of this.of(T("dropletAutoscale:DropletAutoscale"))) {
             const cfg = (a.inputs.config ?? {}) as Record<string, unknown>;
             const tpl = (a.inputs.dropletTemplate ?? {}) as Record<string, unknown>;
+            const template = (a.state.dropletTemplate ?? {}) as Record<string, unknown>;
             const id = `autoscale_${safeId(a.name)}`;
             this.addNode({
                 id,
                 kind: "autoscale",
-                label: [`${a.name}`, `autoscale ${str(cfg.minInstances)}–${str(cfg.maxInstances)} × ${str(tpl.size)}`],
+                label: [
+                    `${a.name}`,
+                    `autoscale ${str(cfg.minInstances)}–${str(cfg.maxInstances)} × ${str(tpl.size)}`,
+                    ...staticLine(template.userData),
+                ],
                 group: "",
             });
             this.nodeOf.set(a.urn, id);

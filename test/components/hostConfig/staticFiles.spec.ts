@@ -1,5 +1,5 @@
-// Where the static files come from: the config keys (through the real ConfigReader, every problem at once, exact
-// texts), the env file, unit and cloud-config parts, and the copy script run for real (sh, skopeo, umoci, curl,
+// Where the static files come from (the config keys are test/components/settings/staticFiles.spec.ts): the env
+// file, unit and cloud-config parts, and the copy script run for real (sh, skopeo, umoci, curl,
 // tar) against OCI images built here and an archive served over HTTPS on loopback; then nginx serves the result.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -11,11 +11,9 @@ import { Document, isSeq } from "yaml";
 import { renderNginxConfig } from "../../../components/hostConfig/nginx";
 import {
     STATIC_FILES_ENV,
-    STATIC_FILES_KEYS,
     STATIC_FILES_SCRIPT,
     STATIC_FILES_SERVICE,
     type StaticFiles,
-    readStaticFilesConfig,
     skopeoReference,
     staticFilesEnv,
     staticFilesFor,
@@ -25,105 +23,20 @@ import {
     staticFilesUnit,
 } from "../../../components/hostConfig/staticFiles";
 import { HEADER } from "../../../components/hostConfig/types";
-import { ConfigReader, decodeConfig, show } from "../../../components/settings/configReader";
 import { cloudInitSchema, freePort, requireTool, run, tempDir } from "../../support/hostTools";
 import { get, startCountingApp, startNginx } from "../../support/staticSite";
 
-/** `webstack:staticFiles` as `pulumi config set --path` stores it, read by the real ConfigReader. */
-function read(staticFiles?: Record<string, unknown>) {
-    const raw: Record<string, string> =
-        staticFiles === undefined ? {} : { "webstack:staticFiles": JSON.stringify(staticFiles) };
-    const fields = Object.fromEntries(STATIC_FILES_KEYS.map((k) => [k, { doc: k, type: "string" as const }]));
-    const declaration = { staticFiles: { doc: "", type: { object: { name: "StaticFilesOptions", doc: "", fields } } } };
-    const r = new ConfigReader("webstack", decodeConfig(raw, "webstack"), declaration, new Set());
-    return { settings: readStaticFilesConfig(r, show), problems: r.problems };
-}
-
 const SHA = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 const URL_ = "https://assets.example.com/shop-1.4.2-static.tar.gz";
-const SET = "pulumi config set --path 'webstack:staticFiles";
-const RM = "pulumi config rm --path 'webstack:staticFiles";
-const EXPECTED_PREFIX =
-    'expected a URL path that starts and ends with "/" and names at least one directory ("/" alone would take every path from the app), of letters, digits and "._~-", at most 64 characters, such as "/static/"';
-
-describe("Stack config: staticFiles", () => {
-    it("serves /static/ from the image's /app/static when nothing is set", () => {
-        assert.deepEqual(read(), {
-            settings: { urlPrefix: "/static/", source: { kind: "image", dir: "/app/static" } },
-            problems: [],
-        });
-    });
-
-    it("reads another directory and prefix, or an archive with its checksum", () => {
-        assert.deepEqual(read({ imageDir: "/srv/app/public/build", urlPrefix: "/assets/v2/" }).settings, {
-            urlPrefix: "/assets/v2/",
-            source: { kind: "image", dir: "/srv/app/public/build" },
-        });
-        assert.deepEqual(read({ source: "archive", archiveUrl: URL_, archiveSha256: SHA }).settings, {
-            urlPrefix: "/static/",
-            source: { kind: "archive", url: URL_, sha256: SHA },
-        });
-    });
-
-    it("proxies everything, as before, with source none", () => {
-        assert.deepEqual(read({ source: "none" }), { settings: undefined, problems: [] });
-    });
-
-    it("reports every bad value at once, with the value, what is allowed and the fix", () => {
-        const { settings, problems } = read({
-            source: "archive",
-            urlPrefix: "/",
-            imageDir: "app/static",
-            archiveUrl: "http://user:pw@assets.example.com/static.zip?sig=1",
-            archiveSha256: SHA.toUpperCase(),
-        });
-        assert.equal(settings, undefined);
-        assert.deepEqual(problems, [
-            `webstack:staticFiles.urlPrefix: ${EXPECTED_PREFIX}; got "/". Fix: ${SET}.urlPrefix' /static/`,
-            `webstack:staticFiles.imageDir: expected an absolute directory inside the app's image other than "/", of letters, digits and "._@+~-", at most 255 characters, no trailing "/", such as "/app/static"; got "app/static". Fix: ${SET}.imageDir' /app/static`,
-            `webstack:staticFiles.archiveUrl: expected an https:// URL of a .tar.gz or .tgz archive, without credentials, query or fragment, at most 2048 characters, such as "https://assets.example.com/shop-1.4.2-static.tar.gz"; got "http://user:pw@assets.example.com/static.zip?sig=1". Fix: ${SET}.archiveUrl' https://assets.example.com/static.tar.gz`,
-            `webstack:staticFiles.archiveSha256: expected the archive's SHA-256 as 64 lower-case hexadecimal digits (what \`sha256sum\` prints); got "${SHA.toUpperCase()}". Fix: ${SET}.archiveSha256' $(sha256sum static.tar.gz | cut -c1-64)`,
-            `webstack:staticFiles.imageDir: applies only with staticFiles.source "image"; got "app/static" with source "archive". Fix: ${SET}.source' image, or ${RM}.imageDir'`,
-        ]);
-    });
-
-    it("asks for the archive's URL and checksum with source archive", () => {
-        assert.deepEqual(read({ source: "archive" }).problems, [
-            `webstack:staticFiles.archiveUrl: required with staticFiles.source "archive"; got none. Fix: ${SET}.archiveUrl' https://assets.example.com/static.tar.gz`,
-            `webstack:staticFiles.archiveSha256: required with staticFiles.source "archive"; got none. Fix: ${SET}.archiveSha256' $(sha256sum static.tar.gz | cut -c1-64)`,
-        ]);
-    });
-
-    it("refuses keys that the chosen source would ignore, and an unknown source or key", () => {
-        assert.deepEqual(read({ source: "none", urlPrefix: "/assets/", archiveUrl: URL_ }).problems, [
-            `webstack:staticFiles.archiveUrl: applies only with staticFiles.source "archive"; got "${URL_}" with source "none". Fix: ${SET}.source' archive, or ${RM}.archiveUrl'`,
-            `webstack:staticFiles.urlPrefix: has no effect with staticFiles.source "none", where nginx proxies every path to the app; got "/assets/". Fix: ${RM}.urlPrefix', or ${SET}.source' image`,
-        ]);
-        assert.deepEqual(read({ source: "s3", dir: "/app/static" }).problems, [
-            `webstack:staticFiles.dir: unknown key; allowed keys are "source", "imageDir", "urlPrefix", "archiveUrl" or "archiveSha256". Fix: ${RM}.dir'`,
-            `webstack:staticFiles.source: expected "image", "archive" or "none"; got "s3". Fix: ${SET}.source' image`,
-        ]);
-    });
-
-    it("accepts only prefixes and directories that nginx and the script take verbatim", () => {
-        const bad = ["/static", "static/", "/./", "/a/../", "/a b/", "/$x/", "/a'b/", `/${"a".repeat(63)}/`];
-        assert.deepEqual(
-            bad.map((urlPrefix) => read({ urlPrefix }).problems.length),
-            bad.map(() => 1),
-        );
-        const dirs = ["/", "/app/", "/app/../etc", "/app/.hidden", "/app dir", "/app/*"];
-        assert.deepEqual(
-            dirs.map((imageDir) => read({ imageDir }).problems.length),
-            dirs.map(() => 1),
-        );
-    });
-});
 
 const IMAGE: StaticFiles = staticFilesFor(
     { urlPrefix: "/static/", source: { kind: "image", dir: "/app/static" } },
     "ghcr.io/acme/shop:1.4.2",
 );
-const ARCHIVE: StaticFiles = { urlPrefix: "/assets/", source: { kind: "archive", url: URL_, sha256: SHA } };
+const ARCHIVE: StaticFiles = {
+    urlPrefix: "/assets/",
+    source: { kind: "archive", archiveUrl: URL_, archiveSha256: SHA },
+};
 
 describe("static files: host renderers", () => {
     it("writes the script's source as single-quoted shell assignments", () => {
@@ -481,7 +394,7 @@ describe("static files: the copy script on a real directory tree", function () {
 
         const fromArchive = (file: string, sha256: string): StaticFiles => ({
             urlPrefix: "/static/",
-            source: { kind: "archive", url: `https://127.0.0.1:${port}/${file}`, sha256 },
+            source: { kind: "archive", archiveUrl: `https://127.0.0.1:${port}/${file}`, archiveSha256: sha256 },
         });
         // curl trusts the loopback server's self-signed certificate through CURL_CA_BUNDLE only.
         const trust = () => ({ CURL_CA_BUNDLE: ca });

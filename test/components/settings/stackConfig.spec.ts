@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { CONFIG } from "../../../components/settings/configKeys";
+import { quoteAll } from "../../../components/settings/configReader";
 import { TIER_PROFILES } from "../../../components/settings/tiers";
 import { parseStackConfig } from "../../../components/settings/stackConfig";
 import { encodeConfig, exampleConfig } from "../../support/program";
@@ -101,7 +103,8 @@ describe("Stack config: validation messages", () => {
                 database: { standbyNodes: 3 },
             }),
             [
-                'webstack:tierr: unknown key; allowed keys are "tier", "region", "domain", "environment", "vpcIpRange", "sshKeys", "adminCidrs", "alerts", "alertEmail", "slackWebhookUrl", "smtpPassword", "app", "web", "database", "loadBalancer", "certificate", "dns", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain", "cache", "staticAssets", "secrets", "allowDataLoss" or "logs". Fix: pulumi config rm \'webstack:tierr\'',
+                // Every declared key, in declaration order (a new key is declared once, not listed here).
+                `webstack:tierr: unknown key; allowed keys are ${quoteAll(Object.keys(CONFIG))}. Fix: pulumi config rm 'webstack:tierr'`,
                 'webstack:web.sise: unknown key; allowed keys are "count", "size", "autoscale" or "backups". Fix: pulumi config rm --path \'webstack:web.sise\'',
                 'webstack:region: expected "ams3", "atl1", "blr1", "fra1", "lon1", "nyc1", "nyc3", "ric1", "sfo2", "sfo3", "sgp1", "syd1" or "tor1"; got "mars1". Fix: pulumi config set webstack:region nyc3',
                 "webstack:adminCidrs[0]: SSH from the whole internet is refused; expected a CIDR narrower than /0; got \"0.0.0.0/0\". Fix: pulumi config set --path 'webstack:adminCidrs[0]' 203.0.113.7/32",
