@@ -221,6 +221,15 @@ export interface StaticAssetsOptions {
     readonly enabled?: boolean;
 }
 
+/** How an update replaces serving droplets (tier 1+). */
+export interface ReleasesOptions {
+    /**
+     * Minutes a readiness gate waits for a new droplet to serve through the load balancers before it fails the update (the droplets it replaces keep serving); 5 to 120.
+     * @default 15
+     */
+    readonly gateTimeoutMinutes?: number;
+}
+
 /** How the app's secrets reach its droplets. */
 export interface SecretsOptions {
     /**
@@ -306,6 +315,8 @@ export interface WebStackArgs {
     readonly cache?: CacheOptions;
     /** Static assets on Spaces. */
     readonly staticAssets?: StaticAssetsOptions;
+    /** Releases: the readiness gates. */
+    readonly releases?: ReleasesOptions;
     /** How secrets reach the droplets. */
     readonly secrets?: SecretsOptions;
     /**

@@ -101,7 +101,7 @@ describe("Stack config: validation messages", () => {
                 database: { standbyNodes: 3 },
             }),
             [
-                'webstack:tierr: unknown key; allowed keys are "tier", "region", "domain", "environment", "vpcIpRange", "sshKeys", "adminCidrs", "alerts", "alertEmail", "slackWebhookUrl", "smtpPassword", "app", "web", "database", "loadBalancer", "certificate", "dns", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain", "cache", "staticAssets", "secrets", "allowDataLoss" or "logs". Fix: pulumi config rm \'webstack:tierr\'',
+                'webstack:tierr: unknown key; allowed keys are "tier", "region", "domain", "environment", "vpcIpRange", "sshKeys", "adminCidrs", "alerts", "alertEmail", "slackWebhookUrl", "smtpPassword", "app", "web", "database", "loadBalancer", "certificate", "dns", "tlsPrivateKey", "tlsCertificate", "tlsCertificateChain", "cache", "staticAssets", "releases", "secrets", "allowDataLoss" or "logs". Fix: pulumi config rm \'webstack:tierr\'',
                 'webstack:web.sise: unknown key; allowed keys are "count", "size", "autoscale" or "backups". Fix: pulumi config rm --path \'webstack:web.sise\'',
                 'webstack:region: expected "ams3", "atl1", "blr1", "fra1", "lon1", "nyc1", "nyc3", "ric1", "sfo2", "sfo3", "sgp1", "syd1" or "tor1"; got "mars1". Fix: pulumi config set webstack:region nyc3',
                 "webstack:adminCidrs[0]: SSH from the whole internet is refused; expected a CIDR narrower than /0; got \"0.0.0.0/0\". Fix: pulumi config set --path 'webstack:adminCidrs[0]' 203.0.113.7/32",
