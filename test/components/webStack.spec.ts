@@ -697,6 +697,15 @@ describe("WebStack: secrets and replicas reach the app droplets", () => {
         );
     });
 
+    it("tells the app droplets the CDN's host name at tier 3 with static assets, and nothing about a CDN without", async () => {
+        const { resources } = await runProgram(exampleConfig(3));
+        const endpoint = String(byName(resources, "webstack-static-cdn").state.endpoint);
+        for (const i of [0, 1, 2, 3])
+            assert.ok(inputs(byName(resources, `webstack-app-${i}`)).userData.includes(`CDN_ENDPOINT=${endpoint}\n`));
+        const plain2 = await runProgram(exampleConfig(2));
+        assert.ok(!inputs(byName(plain2.resources, "webstack-app-0")).userData.includes("CDN_ENDPOINT"));
+    });
+
     it("hands the app the replicas' private hosts as DATABASE_READ_HOSTS at tier 3", async () => {
         const { resources } = await runProgram(exampleConfig(3));
         const hosts = resources.filter((r) => r.type.endsWith("DatabaseReplica")).map((r) => r.state.privateHost);
