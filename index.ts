@@ -99,19 +99,29 @@ async function deployedBeforeNow(): Promise<boolean> {
 export = async () => {
     const { settings, args } = loadConfig();
     await checkAccount(settings);
-    // The stack's own outputs from its previous update, to refuse an update that would delete data.
+    // The stack's own outputs from its previous update: to refuse an update that would delete data, and to know what
+    // the droplets serving now were built by (the tier, HAProxy's ACME peers), which decides how this update replaces them.
     const previous = new pulumi.StackReference(
         `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
     );
+    const [previousTier, previousAcmePeersName] = await Promise.all([
+        previous.getOutputValue("tier"),
+        previous.getOutputValue("acmePeersName"),
+    ]);
     const site = new WebStack("webstack", {
         ...args,
         project: pulumi.getProject(),
         previousDataResources: previous.getOutput("dataResources"),
+        previousTier: typeof previousTier === "number" ? previousTier : undefined,
+        previousAcmePeersName: typeof previousAcmePeersName === "string" ? previousAcmePeersName : undefined,
     });
     return {
         url: site.url,
+        tier: site.tier,
         loadBalancerIps: site.loadBalancerIps,
         dropletIps: site.dropletIps,
+        autoscalePoolIds: site.autoscalePoolIds,
+        acmePeersName: site.acmePeersName,
         databaseHost: site.databaseHost,
         databaseUri: site.databaseUri,
         appSecretsEnv: site.appSecretsEnv,

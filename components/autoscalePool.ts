@@ -6,7 +6,12 @@ import { DropletSpec, hasSshKey } from "./serverPool";
 import { LIMITS } from "./settings/limits";
 import { inBounds, requireValidArgs } from "./validate";
 
-export interface AutoscalePoolArgs extends Omit<DropletSpec, "monitoring"> {
+export interface AutoscalePoolArgs extends Omit<DropletSpec, "monitoring" | "hooks"> {
+    /**
+     * Hooks bound to the pool resource: a readiness gate bound `afterCreate` and `afterUpdate` waits until the
+     * template's release serves. It reports; it cannot hold DigitalOcean's own rollout of the members. @default none
+     */
+    readonly hooks?: pulumi.ResourceHookBinding;
     readonly autoscale: AutoscaleSettings;
     /**
      * The DigitalOcean project the members join (the template's `project_id`, digitalocean/openapi
@@ -57,7 +62,11 @@ export class AutoscalePool extends pulumi.ComponentResource {
                 },
             },
             // The template's user data is the only channel DigitalOcean feeds to members it creates.
-            { parent: this, additionalSecretOutputs: args.userDataIsSecret ? ["dropletTemplate"] : undefined },
+            {
+                parent: this,
+                additionalSecretOutputs: args.userDataIsSecret ? ["dropletTemplate"] : undefined,
+                hooks: args.hooks,
+            },
         );
         this.registerOutputs({ pool: this.pool });
     }

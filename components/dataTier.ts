@@ -23,6 +23,8 @@ export interface DataTierArgs {
         readonly size: string;
         readonly standbyNodes: number;
         readonly readReplicas: number;
+        /** What the database firewalls wait for (DatabaseArgs.firewallDependsOn). */
+        readonly firewallDependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
     };
     /** Managed Valkey, trusted by the app servers (tier 2+). */
     readonly cache?: ClusterTags & { readonly size: string };
@@ -59,6 +61,7 @@ export class DataTier extends pulumi.ComponentResource {
                     size: db.size,
                     standbyNodes: db.standbyNodes,
                     readReplicas: db.readReplicas,
+                    firewallDependsOn: db.firewallDependsOn,
                     region,
                     vpcUuid,
                     protect,

@@ -19,6 +19,13 @@ export interface DatabaseArgs {
     readonly tags: pulumi.Input<string>[];
     /** Droplet tags allowed to connect; when empty no database firewall is created and any host may try to connect (tier 1). */
     readonly trustedTags: pulumi.Input<string>[];
+    /**
+     * What the firewalls (the primary's and the replicas') wait for before they are created or changed: the droplets
+     * that must reach the database before the rules apply to them, e.g. the new app droplets of a tier upgrade, whose
+     * readiness gates hold them until they serve. May be an Output that resolves after the cluster is declared: the
+     * SDK awaits it before it registers the firewalls (@pulumi/pulumi 3.248.0 runtime/dependsOn.js:35-42). @default []
+     */
+    readonly firewallDependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
     /** Protects the cluster and replicas from `pulumi destroy` and replacement (the stack passes `database.protect`, true unless set). */
     readonly protect: boolean;
 }
@@ -100,7 +107,7 @@ export class Database extends pulumi.ComponentResource {
             this.firewall = new digitalocean.DatabaseFirewall(
                 `${name}-firewall`,
                 { clusterId: this.cluster.id, rules },
-                { parent: this },
+                { parent: this, dependsOn: args.firewallDependsOn },
             );
         }
         // A read replica has trusted sources of its own: the primary's firewall does not cover it. The provider
@@ -114,7 +121,7 @@ export class Database extends pulumi.ComponentResource {
                           new digitalocean.DatabaseFirewall(
                               `${name}-replica-${i}-firewall`,
                               { clusterId: replica.uuid, rules },
-                              { parent: this },
+                              { parent: this, dependsOn: args.firewallDependsOn },
                           ),
                   )
                 : [];

@@ -1,9 +1,18 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
+import { LIMITS } from "./settings/limits";
 import type { DnsRecordSettings } from "./settings/stackSettings";
 import { requireValidArgs } from "./validate";
 
 export const DNS_TTL_SECONDS = 300;
+
+/**
+ * Records that droplets find each other by at run time (HAProxy's web pool and ACME peers, the monitor's targets):
+ * the lowest TTL the stack accepts (LIMITS.dnsTtl), so a resolver sees a new droplet, or forgets a removed one, within
+ * 30 s. DigitalOcean gives every record of one name the same TTL (terraform-provider-digitalocean@401992a1
+ * digitalocean/domain/resource_record.go:205-207, RFC 2181 §5.2), so every record of such a name uses this one.
+ */
+export const DISCOVERY_TTL_SECONDS = LIMITS.dnsTtl.min;
 
 export interface DnsArgs {
     /** The zone (apex domain) DigitalOcean hosts, e.g. "example.com": created by the stack or adopted. */
@@ -12,6 +21,12 @@ export interface DnsArgs {
     readonly addresses: pulumi.Input<string>[];
     /** Extra records to keep in the zone (MX, SPF/DKIM TXT, CAA, …), validated by the settings. @default [] */
     readonly records?: readonly DnsRecordSettings[];
+    /**
+     * What the apex and www records wait for before they are created or changed: the gated resources behind
+     * `addresses` (the reserved IPs' assignments, the web droplets), so DNS never sends users to an address before it
+     * serves. @default []
+     */
+    readonly after?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** `${name}-<type>-<label>-<n>`: the same record keeps its logical name when others are added or removed before it. */
@@ -53,7 +68,7 @@ export class Dns extends pulumi.ComponentResource {
                             value,
                             ttl: DNS_TTL_SECONDS,
                         },
-                        { parent: this },
+                        { parent: this, dependsOn: args.after },
                     ),
             ),
         );

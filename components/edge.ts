@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { HaproxyBalancers } from "./haproxyBalancers";
+import { HaproxyBalancers, type HaproxyBalancersArgs } from "./haproxyBalancers";
 import type { UserDataSpec } from "./hostRoles";
 import { LoadBalancers } from "./loadBalancers";
 import type { StackSettings } from "./settings/stackSettings";
@@ -18,12 +18,16 @@ export interface EdgeArgs {
      * when the stack creates it. HAProxy droplets terminate TLS themselves (their user data says how).
      */
     readonly tls?: TlsArgs & { readonly zone?: pulumi.Resource };
-    /** The HAProxy droplets (haproxy engine): their tags, SSH keys, metrics agent and user data. */
-    readonly haproxy?: UserDataSpec & {
-        readonly tags: pulumi.Input<string>[];
-        readonly sshKeys: readonly string[];
-        readonly monitoring: boolean;
-    };
+    /**
+     * The HAProxy droplets (haproxy engine): their tags, SSH keys, metrics agent and user data, the zone their peer
+     * records go in, and the gate each reserved IP waits on before it moves (HaproxyBalancersArgs).
+     */
+    readonly haproxy?: UserDataSpec &
+        Pick<HaproxyBalancersArgs, "zone" | "acmePeersName" | "gate"> & {
+            readonly tags: pulumi.Input<string>[];
+            readonly sshKeys: readonly string[];
+            readonly monitoring: boolean;
+        };
 }
 
 /**

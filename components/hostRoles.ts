@@ -8,8 +8,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Cache } from "./cache";
 import type { Database } from "./database";
 import { type Host, type HostAddOns, holdsSecret, renderCloudInit } from "./hostConfig/cloudInit";
+import { drainSeconds } from "./hostConfig/drain";
+import { CHECK } from "./hostConfig/haproxy";
 import type { LogShipping } from "./hostConfig/logShipper";
 import { staticFilesFor } from "./hostConfig/staticFiles";
+import { HEALTH_CHECK } from "./loadBalancers";
 import type { LogStore } from "./logStore";
 import type { StackSettings } from "./settings/stackSettings";
 
@@ -42,6 +45,38 @@ export function hostUserData(host: Pending<Host>): UserDataSpec {
 export const WEB_METRICS_NAME = "webstack-metrics-web";
 
 /**
+ * The relative name whose A records are the HAProxy droplets' private addresses: each forwards an ACME challenge it
+ * cannot answer to the others through it (hostConfig/haproxy.ts `acmePeers`), so a new droplet obtains its
+ * certificate while the reserved IP still points at the droplet it replaces.
+ */
+export const ACME_PEERS_NAME = "webstack-lb-peers";
+
+/**
+ * The relative name of the SRV records that point at the managed MySQL cluster's metrics endpoints (one for the
+ * primary, one for the standby nodes): the monitor discovers them there, so its user data stays the same when
+ * standby nodes come or go (hostConfig/prometheus.ts `database.srvName`).
+ */
+export const DATABASE_METRICS_SRV = "_webstack-mysql-metrics._tcp";
+
+/**
+ * Seconds a serving droplet fails its health path before nginx stops (hostConfig/drain.ts): as long as the slowest
+ * load balancer that checks it takes to take it out, DigitalOcean's (loadBalancers.ts) or HAProxy's (its `inter`,
+ * `fall` and `timeout check`): 10 s × 3 + 5 s = 35 s.
+ */
+export const DRAIN_SECONDS = drainSeconds([
+    {
+        intervalSeconds: HEALTH_CHECK.checkIntervalSeconds,
+        unhealthyThreshold: HEALTH_CHECK.unhealthyThreshold,
+        timeoutSeconds: HEALTH_CHECK.responseTimeoutSeconds,
+    },
+    {
+        intervalSeconds: parseInt(CHECK.inter, 10),
+        unhealthyThreshold: CHECK.fall,
+        timeoutSeconds: parseInt(CHECK.timeout, 10),
+    },
+]);
+
+/**
  * The relative name whose A record is the monitor's private address: where an autoscale web pool's agents push
  * (components/hostConfig/metricsPush.ts). A name, so the pool's template never changes when the monitor does.
  */
@@ -64,6 +99,8 @@ export interface HostSources {
     readonly cache?: Cache;
     /** The log store every host ships to, when the stack collects logs. */
     readonly logs?: LogStore;
+    /** The host name of the CDN in front of the static-assets bucket, which the app is told (CDN_ENDPOINT). */
+    readonly cdnEndpoint?: pulumi.Output<string>;
 }
 
 /**
@@ -132,7 +169,7 @@ function appSecrets(s: StackSettings, database: Database, cache?: Cache) {
 /** Tier 2+: the app droplets (app container only). */
 export function appHost(
     s: StackSettings,
-    { database, cache, logs }: HostSources & { database: Database },
+    { database, cache, logs, cdnEndpoint }: HostSources & { database: Database },
 ): Pending<Host> {
     return {
         kind: "app",
@@ -142,6 +179,8 @@ export function appHost(
             cache &&
             pulumi.all([cache.cluster.privateHost, cache.cluster.port]).apply(([host, port]) => ({ host, port })),
         secrets: appSecrets(s, database, cache),
+        cdnEndpoint,
+        drainSeconds: DRAIN_SECONDS,
         ...addOns(s, logs, { nginx: false, autoscaled: s.appPool?.autoscale !== undefined }),
     };
 }
@@ -155,7 +194,7 @@ export function appHost(
 export function webHost(
     s: StackSettings,
     webPort: number,
-    { database, logs }: HostSources,
+    { database, logs, cdnEndpoint }: HostSources,
     upstream?: pulumi.Output<string>,
 ): Pending<Host> {
     const observed = addOns(s, logs, { nginx: true, autoscaled: s.web.autoscale !== undefined });
@@ -167,6 +206,7 @@ export function webHost(
             upstream: { host: upstream, port: s.app.port },
             healthPath: s.app.healthPath,
             staticFiles,
+            drainSeconds: DRAIN_SECONDS,
             ...observed,
         };
     }
@@ -178,28 +218,25 @@ export function webHost(
         database: databaseEndpoint(database),
         secrets: appSecrets(s, database),
         staticFiles,
+        cdnEndpoint,
+        drainSeconds: DRAIN_SECONDS,
         ...observed,
     };
 }
 
 /**
- * HAProxy droplets: the web pool's private addresses, and either certbot (Let's Encrypt for apex and www) or the
- * custom certificate, delivered in user data.
+ * HAProxy droplets: they find the web droplets by WEB_METRICS_NAME (one A record per fixed web droplet, kept by the
+ * stack), so no web-pool change touches their user data, and with Let's Encrypt their peers by ACME_PEERS_NAME; or
+ * they carry the custom certificate, delivered in user data.
  */
-export function haproxyHost(
-    s: StackSettings,
-    webDroplets: readonly digitalocean.Droplet[],
-    webPort: number,
-    logs: LogStore | undefined,
-): Pending<Host> {
+export function haproxyHost(s: StackSettings, webPort: number, logs: LogStore | undefined): Pending<Host> {
     const haproxy = s.loadBalancer?.engine === "haproxy" ? s.loadBalancer : undefined;
     if (!haproxy) throw new Error("haproxyHost needs the haproxy engine");
     const custom = s.certificate?.kind === "custom" ? s.certificate : undefined;
     return {
         kind: "haproxy",
-        backends: pulumi
-            .all(webDroplets.map((d) => d.ipv4AddressPrivate))
-            .apply((ips) => ips.map((host) => ({ host, port: webPort }))),
+        webPool: { name: `${WEB_METRICS_NAME}.${s.domain}`, port: webPort },
+        acmePeers: s.certificate?.kind === "lets_encrypt" ? { name: `${ACME_PEERS_NAME}.${s.domain}` } : undefined,
         algorithm: haproxy.algorithm,
         tls: s.certificate !== undefined,
         domain: s.domain,
@@ -214,6 +251,30 @@ export function haproxyHost(
             ),
         ...addOns(s, logs, { nginx: false, autoscaled: false }),
     };
+}
+
+/**
+ * Where the SRV records of DATABASE_METRICS_SRV point: the `count` metrics endpoints of the cluster (the API lists one
+ * for the primary and one for its standby nodes, digitalocean/openapi@7c1300c
+ * specification/resources/databases/models/database_cluster.yml:170-177), each `host.` (SRV targets are absolute
+ * names; the provider reads them back with the final dot, terraform-provider-digitalocean@401992a1
+ * digitalocean/domain/resource_record.go:218-222) and its port. The provider writes each endpoint as
+ * https://host:port/metrics (digitalocean/database/resource_database_cluster.go:768-780) and keeps an empty list until
+ * it has read the cluster back; until then the primary's host on 9273, the port DigitalOcean documents
+ * (docs.digitalocean.com/products/databases/mysql/how-to/monitor-clusters/), stands in, and the records are edited in
+ * place once the endpoints are known.
+ */
+export function metricsEndpointTargets(
+    database: Database,
+    count: number,
+): pulumi.Output<{ readonly value: string; readonly port: number }>[] {
+    return Array.from({ length: count }, (_, i) =>
+        pulumi.all([database.cluster.metricsEndpoints, database.cluster.host]).apply(([endpoints, host]) => {
+            const known = endpoints?.[i] ?? endpoints?.[0];
+            const url = known ? new URL(known) : undefined;
+            return { value: `${url?.hostname ?? host}.`, port: url?.port ? Number(url.port) : 9273 };
+        }),
+    );
 }
 
 /**
@@ -237,15 +298,9 @@ export function monitorHost(
         retentionDays: s.logs!.indexDaysMax,
         webTargetsName: autoscaledWeb ? undefined : `${WEB_METRICS_NAME}.${s.domain}`,
         database: database && {
-            // Empty until the provider has read the cluster back (TF v2.89.0 persists an empty list); the provider
-            // builds each as https://host:port/metrics (terraform-provider-digitalocean@401992a
-            // digitalocean/database/resource_database_cluster.go:776), and the port DigitalOcean documents is 9273
-            // (docs.digitalocean.com/products/databases/mysql/how-to/monitor-clusters/).
-            endpoints: pulumi
-                .all([database.cluster.metricsEndpoints, database.cluster.host])
-                .apply(([endpoints, host]) =>
-                    endpoints && endpoints.length > 0 ? endpoints : [`https://${host}:9273/metrics`],
-                ),
+            // Discovered through DATABASE_METRICS_SRV (Observability keeps one SRV record per endpoint), so standby
+            // nodes coming or going edit DNS records instead of replacing the monitor and its history.
+            srvName: `${DATABASE_METRICS_SRV}.${s.domain}`,
             username: credentials!.username,
             password: withSecrets ? credentials!.password : undefined,
             caCertificate: ca!.certificate,

@@ -3,6 +3,18 @@ import * as pulumi from "@pulumi/pulumi";
 import { LIMITS, isWithin } from "./settings/limits";
 import { inBounds, isPort, requireValidArgs } from "./validate";
 
+/**
+ * Every DigitalOcean load balancer's health check: every 10 s, 5 s to answer, 3 passes to come in and 3 failures to
+ * go out (the fields: digitalocean/openapi@7c1300c specification/resources/load_balancers/models/health_check.yml
+ * :31-54). The droplets' drain (hostRoles.ts) lasts as long as the slowest check takes to stop sending requests.
+ */
+export const HEALTH_CHECK = {
+    checkIntervalSeconds: 10,
+    responseTimeoutSeconds: 5,
+    healthyThreshold: 3,
+    unhealthyThreshold: 3,
+} as const;
+
 export interface LoadBalancersArgs {
     /** Number of load balancers, 1 to 10; several public ones run active-active behind DNS. */
     readonly count: number;
@@ -86,10 +98,7 @@ export class LoadBalancers extends pulumi.ComponentResource {
                             protocol: args.healthcheck.protocol,
                             port: args.targetPort,
                             path: args.healthcheck.path,
-                            checkIntervalSeconds: 10,
-                            responseTimeoutSeconds: 5,
-                            healthyThreshold: 3,
-                            unhealthyThreshold: 3,
+                            ...HEALTH_CHECK,
                         },
                         redirectHttpToHttps: tls,
                         tlsCipherPolicy: tls ? "STRONG" : undefined,

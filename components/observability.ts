@@ -1,16 +1,17 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import { DNS_TTL_SECONDS } from "./dns";
-import { METRICS_PUSH_NAME, type UserDataSpec, WEB_METRICS_NAME } from "./hostRoles";
+import { DISCOVERY_TTL_SECONDS } from "./dns";
+import { DATABASE_METRICS_SRV, METRICS_PUSH_NAME, type UserDataSpec, WEB_METRICS_NAME } from "./hostRoles";
 import { Monitoring, type MonitoringArgs } from "./monitoring";
+import { type RoleGateArgs, roleGate } from "./readiness/servingGate";
 import { ServerPool } from "./serverPool";
 
 export interface ObservabilityArgs {
-    /** The zone the metrics DNS records go in. */
+    /** The zone the discovery records go in. */
     readonly zone: pulumi.Input<string>;
     /**
-     * The QPS monitor (when the stack collects logs): its droplet, and the web pool it collects from, scraped
-     * through one DNS record per fixed droplet, or pushing from an autoscale pool (no record can name its members).
+     * The QPS monitor (when the stack collects logs): its droplet, and whether the web pool pushes to it (an autoscale
+     * pool, whose members no DNS record can name) instead of being scraped through the web records.
      */
     readonly monitor?: UserDataSpec & {
         readonly size: string;
@@ -19,21 +20,35 @@ export interface ObservabilityArgs {
         readonly sshKeys: readonly string[];
         readonly tags: pulumi.Input<string>[];
         readonly monitoring: boolean;
-        readonly web: readonly digitalocean.Droplet[] | "autoscale";
+        readonly webPushes: boolean;
     };
+    /**
+     * The fixed web droplets, each named by one A record under WEB_METRICS_NAME (its private address), which the
+     * monitor scrapes and HAProxy balances over. With `gate` (the haproxy engine) each record's creation waits until
+     * every HAProxy droplet serves through its droplet: HAProxy sees a droplet only once its record exists.
+     */
+    readonly web?: {
+        readonly droplets: readonly digitalocean.Droplet[];
+        readonly gate?: Omit<RoleGateArgs, "droplet" | "release" | "role">;
+    };
+    /** The managed MySQL cluster's metrics endpoints, one SRV record each (hostRoles.ts metricsEndpointTargets). */
+    readonly databaseMetrics?: readonly pulumi.Input<{ readonly value: string; readonly port: number }>[];
     /** DigitalOcean's alert policies and the uptime check (tier 2+). */
     readonly alerts?: MonitoringArgs;
 }
 
 /**
- * What watches the site: the monitor droplet (Prometheus + Alertmanager, QPS) with the DNS records it finds the web
- * droplets by, or that an autoscale pool pushes to, and DigitalOcean's alert policies and uptime check.
+ * What watches the site and what its droplets find each other by: the monitor droplet (Prometheus + Alertmanager,
+ * QPS), the web droplets' records (the monitor's targets and HAProxy's web pool), the database's metrics SRV records,
+ * the record an autoscale pool pushes to, and DigitalOcean's alert policies and uptime check.
  */
 export class Observability extends pulumi.ComponentResource {
     /** The monitor droplet (a pool of one). */
     readonly monitor?: ServerPool;
-    /** The web droplets' metrics records, and the monitor's push record (autoscale web pools). */
+    /** The web droplets' records, and the monitor's push record (autoscale web pools). */
     readonly records: digitalocean.DnsRecord[];
+    /** The SRV records of the database's metrics endpoints. */
+    readonly databaseMetricsRecords: digitalocean.DnsRecord[];
     readonly alerts?: Monitoring;
 
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -41,24 +56,64 @@ export class Observability extends pulumi.ComponentResource {
         // These were WebStack's own children before it was composed of children by responsibility: the alias keeps
         // each URN, and their children inherit it (pulumi/pulumi@1b5949891b step_generator.go:621-654).
         const adopted = { parent: this, aliases: opts?.parent ? [{ parent: opts.parent }] : [] };
-        const record = (suffix: string, label: string, value: pulumi.Input<string>) =>
+        const record = (
+            suffix: string,
+            label: string,
+            value: pulumi.Input<string>,
+            options: pulumi.CustomResourceOptions = {},
+        ) =>
             new digitalocean.DnsRecord(
                 `${name}-${suffix}`,
-                { domain: args.zone, type: "A", name: label, value, ttl: DNS_TTL_SECONDS },
-                adopted,
+                { domain: args.zone, type: "A", name: label, value, ttl: DISCOVERY_TTL_SECONDS },
+                { ...adopted, ...options },
             );
+        const web = args.web;
+        // A replaced droplet has a new address: a new record, created (and gated) before the old one is deleted at
+        // the end of the update, so the droplets serving now stay in HAProxy's pool meanwhile. DigitalOcean edits a
+        // record's value in place otherwise (terraform-provider-digitalocean@401992a1
+        // digitalocean/domain/resource_record.go:88-95, `value` is not ForceNew); `replaceOnChanges` turns that diff
+        // into a replacement (pulumi/pulumi v3.248.0 pkg/resource/deploy/step_generator.go:1825-1826, :2909-2941).
+        this.records = (web?.droplets ?? []).map((d, i) => {
+            const gate = web?.gate && roleGate(`${name}-web-gate-${i}`, { ...web.gate, role: "web", droplet: d.id });
+            return record(`metrics-web-${i}`, WEB_METRICS_NAME, d.ipv4AddressPrivate, {
+                replaceOnChanges: ["value"],
+                hooks: gate ? { afterCreate: [gate] } : undefined,
+            });
+        });
         const m = args.monitor;
-        const scraped = m && m.web !== "autoscale" ? m.web : [];
-        this.records = scraped.map((d, i) => record(`metrics-web-${i}`, WEB_METRICS_NAME, d.ipv4AddressPrivate));
         if (m) {
-            const { web, ...droplet } = m;
+            const { webPushes, ...droplet } = m;
             this.monitor = new ServerPool(`${name}-monitor`, { ...droplet, count: 1 }, adopted);
-            if (web === "autoscale")
+            if (webPushes)
                 this.records.push(
                     record("metrics-push", METRICS_PUSH_NAME, this.monitor.droplets[0].ipv4AddressPrivate),
                 );
         }
+        // SRV targets and ports are edited in place: nothing else depends on them, and the monitor re-resolves them.
+        this.databaseMetricsRecords = (args.databaseMetrics ?? []).map((target, i) => {
+            const t = pulumi.output(target);
+            return new digitalocean.DnsRecord(
+                `${name}-mysql-metrics-${i}`,
+                {
+                    domain: args.zone,
+                    type: "SRV",
+                    name: DATABASE_METRICS_SRV,
+                    // The provider requires priority, weight and port with SRV (resource_record.go:130-138, :166-169).
+                    priority: 0,
+                    weight: 0,
+                    port: t.port,
+                    value: t.value,
+                    ttl: DISCOVERY_TTL_SECONDS,
+                },
+                adopted,
+            );
+        });
         this.alerts = args.alerts && new Monitoring(`${name}-monitoring`, args.alerts, adopted);
-        this.registerOutputs({ monitor: this.monitor, records: this.records, alerts: this.alerts });
+        this.registerOutputs({
+            monitor: this.monitor,
+            records: this.records,
+            databaseMetricsRecords: this.databaseMetricsRecords,
+            alerts: this.alerts,
+        });
     }
 }

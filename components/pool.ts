@@ -32,3 +32,7 @@ export function createPool(name: string, args: PoolArgs, opts: pulumi.ComponentR
 
 /** The droplets of a fixed pool (none for an autoscale pool, whose members are not the stack's resources). */
 export const fixedDroplets = (p?: Pool) => (p?.kind === "fixed" ? p.pool.droplets : []);
+
+/** The resources a pool's readiness gates are bound to: its droplets, or the autoscale pool itself. */
+export const gatedResources = (p?: Pool): pulumi.Resource[] =>
+    p === undefined ? [] : p.kind === "fixed" ? p.pool.droplets : [p.pool.pool];

@@ -28,7 +28,21 @@ export interface DropletSpec {
     readonly protect?: boolean;
     /** DigitalOcean weekly backups of each droplet (about 20 % of the droplet's price); changes in place. @default false */
     readonly backups?: boolean;
+    /**
+     * Resource hooks bound to every droplet, e.g. `{ afterCreate: [gate] }`: a readiness gate the update waits on
+     * before it goes on (components/readiness/servingGate.ts). @default none
+     */
+    readonly hooks?: pulumi.ResourceHookBinding;
 }
+
+/**
+ * How long a droplet's delete may take. The provider waits 60 s by default for a graceful shutdown to power the
+ * droplet off (terraform-provider-digitalocean@401992a1 digitalocean/droplet/resource_droplet.go:59-62 `Delete`,
+ * :861-877), and the engine hands the provider the old resource's own `customTimeouts.delete` (pulumi/pulumi
+ * v3.248.0 pkg/resource/deploy/step.go:663). A serving droplet drains for 35 s before nginx and the app stop
+ * (hostConfig/drain.ts), then the app container gets 20 s to stop: 60 s would fail the delete at the end of the update.
+ */
+export const DROPLET_DELETE_TIMEOUT = "5m";
 
 // Weekly, not the API's default: "If omitted and `backups` is `true`, the backup plan will default to daily"
 // (terraform-provider-digitalocean docs/resources/droplet.md, backup_policy), and daily costs more than the weekly
@@ -71,6 +85,8 @@ export function createDroplets(
                     parent,
                     protect: spec.protect,
                     additionalSecretOutputs: spec.userDataIsSecret ? ["userData"] : undefined,
+                    hooks: spec.hooks,
+                    customTimeouts: { delete: DROPLET_DELETE_TIMEOUT },
                 },
             ),
     );

@@ -6,44 +6,69 @@ import { DataTier } from "./dataTier";
 import { Dns } from "./dns";
 import { Edge } from "./edge";
 import { Firewalls } from "./firewalls";
-import { appHost, haproxyHost, hostUserData, monitorHost, webHost } from "./hostRoles";
+import {
+    ACME_PEERS_NAME,
+    appHost,
+    haproxyHost,
+    hostUserData,
+    metricsEndpointTargets,
+    monitorHost,
+    webHost,
+} from "./hostRoles";
 import { stackTags } from "./naming";
 import { Network } from "./network";
 import { Observability } from "./observability";
-import { createPool, fixedDroplets } from "./pool";
+import { createTags } from "./tags";
+import { createPool, fixedDroplets, gatedResources } from "./pool";
+import { appMove, autoscaleJoinsProject, databaseTrust, gateEntry, gating, poolGate } from "./servingGates";
 import { formatProblems } from "./problems";
 import { parseSettings } from "./settings/stackConfig";
 import { ConfigError, type StackSettings } from "./settings/stackSettings";
 import { TIER_PROFILES } from "./settings/tiers";
 import { StaticAssets } from "./staticAssets";
-import type { WebStackArgs } from "./webStackArgs";
-
-export type { WebStackArgs };
+import type { WebStackArgs as StackConfigArgs } from "./webStackArgs";
 
 export const WEB_PORT = 80;
 
-/** The tags of a stack, each created once: the ones every resource carries, and one per role the stack has. */
-interface Tags {
-    readonly common: pulumi.Output<string>[];
-    readonly web: pulumi.Output<string>;
-    readonly app?: pulumi.Output<string>;
-    readonly lb?: pulumi.Output<string>;
-    readonly monitor?: pulumi.Output<string>;
-    readonly db?: pulumi.Output<string>;
-    readonly cache?: pulumi.Output<string>;
-    readonly logs?: pulumi.Output<string>;
+/**
+ * WebStack's args: every stack config key (webStackArgs.ts, generated from their declaration) and what a program
+ * reads back from the stack's previous update.
+ */
+export interface WebStackArgs extends StackConfigArgs {
+    /**
+     * The tier the stack's previous update deployed (its `tier` output; absent for a new stack). Moving the app
+     * between the web droplets and its own pool (tier 1 ↔ 2+) keeps the database firewalls trusting both for that one
+     * update, so the droplets that serve until its end keep their database.
+     */
+    readonly previousTier?: number;
+    /**
+     * The `acmePeersName` output of the stack's previous update: the HAProxy droplets serving now forward Let's
+     * Encrypt's challenges to their peers under this name. Absent or different, a new HAProxy droplet can obtain its
+     * certificate only once its reserved IP has moved, and its gate accepts any certificate for that one update.
+     */
+    readonly previousAcmePeersName?: string;
 }
 
 /**
  * The whole site for one stack: its VPC and tags, the data tier (managed MySQL, cache, log store), the app tier
  * (from tier 2), the web pool, the edge (load balancers or HAProxy droplets, TLS), observability (QPS monitor,
  * alerts), firewalls, static assets, DNS and a DigitalOcean project grouping it all. What exists follows the
- * settings the tier resolved to (components/settings/tiers.ts).
+ * settings the tier resolved to (components/settings/tiers.ts). Every serving droplet above tier 0 binds a readiness
+ * gate, so an update goes on (and deletes what it replaces) only once the new droplets serve.
  */
 export class WebStack extends pulumi.ComponentResource {
     readonly url: string;
+    /** The tier deployed, which the next update reads back (`previousTier`). */
+    readonly tier: number;
     readonly loadBalancerIps: pulumi.Output<string>[];
     readonly dropletIps: pulumi.Output<string>[];
+    /** The ids of the autoscale pools (web, app), whose members `doctl compute droplet list --tag-name` also finds. */
+    readonly autoscalePoolIds: pulumi.Output<string>[];
+    /**
+     * With HAProxy and Let's Encrypt: the name the HAProxy droplets forward ACME challenges to each other through,
+     * which the next update reads back (`previousAcmePeersName`).
+     */
+    readonly acmePeersName?: string;
     readonly databaseHost?: pulumi.Output<string>;
     readonly databaseUri?: pulumi.Output<string>;
     readonly dnsRecords: pulumi.Output<string[]>;
@@ -62,19 +87,26 @@ export class WebStack extends pulumi.ComponentResource {
 
     constructor(name: string, args: WebStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:WebStack", name, {}, opts);
-        const { project: projectName = "webstack", previousDataResources, ...config } = args;
+        const {
+            project: projectName = "webstack",
+            previousDataResources,
+            previousTier,
+            previousAcmePeersName,
+            ...config
+        } = args;
         const s = settingsOf(this, name, config);
         const child = { parent: this };
         // Autoscale members join the stack's project through their template; the Project itself is created last,
         // since it lists the stack's other resources (no cycle: it lists no autoscale pool).
         const [projectId, resolveProjectId] = pulumi.deferredOutput<string>();
-        const tags = createTags(this, name, projectName, s);
+        const move = s.database ? appMove(s.tier, previousTier) : undefined;
+        const tags = createTags(this, name, projectName, s, move);
         const description = `webstack ${s.stack} (tier ${s.tier})`;
         const network = new Network(`${name}-network`, { region: s.region, ipRange: s.vpcIpRange, description }, child);
         const base = { region: s.region, vpcUuid: network.vpc.id, sshKeys: s.sshKeys };
 
-        // The monitor scrapes the cluster's metrics endpoint (whether trusted sources gate port 9273 is unverified).
-        const dbTrusted = s.firewalls && tags.app ? [tags.app, tags.monitor].flatMap((t) => t ?? []) : [];
+        // The app droplets, known once the app pool exists below: a tier upgrade's database firewalls wait for them.
+        const [appPoolResources, resolveAppPoolResources] = pulumi.deferredOutput<pulumi.Resource[]>();
         const data =
             (s.database || s.logs) &&
             new DataTier(
@@ -84,7 +116,15 @@ export class WebStack extends pulumi.ComponentResource {
                     vpcUuid: base.vpcUuid,
                     tags: tags.common,
                     protect: s.database?.protect ?? true,
-                    database: s.database && tags.db && { ...s.database, tag: tags.db, trustedTags: dbTrusted },
+                    database: s.database &&
+                        tags.db && {
+                            ...s.database,
+                            tag: tags.db,
+                            trustedTags: databaseTrust(s, tags, move),
+                            // Created (from tier 1 to 2+) only once the new app droplets serve: until then the app
+                            // runs on the web droplets alone, which the rules trust for this one update.
+                            firewallDependsOn: move === "up" ? appPoolResources : undefined,
+                        },
                     cache: s.cache &&
                         tags.cache &&
                         tags.app && { ...s.cache, tag: tags.cache, trustedTags: [tags.app] },
@@ -98,49 +138,22 @@ export class WebStack extends pulumi.ComponentResource {
                 child,
             );
         const { database, cache, logs } = data || {};
-
-        const appTier =
-            s.appPool && tags.app && database
-                ? new AppTier(
-                      name,
-                      {
-                          ...base,
-                          pool: s.appPool,
-                          tags: [...tags.common, tags.app],
-                          tag: tags.app,
-                          monitoring: s.monitoring,
-                          port: s.app.port,
-                          healthPath: s.app.healthPath,
-                          projectId,
-                          ...hostUserData(appHost(s, { database, cache, logs })),
-                      },
-                      child,
-                  )
-                : undefined;
-        const upstream = appTier?.loadBalancer.loadBalancers[0].ip;
-        // Tier 0 runs MySQL on its one droplet: that droplet holds the data, so it is protected (unless this update
-        // allows data loss) and listed among the data resources, which the data-loss guard watches.
-        const webHoldsData = !s.database && !s.allowDataLoss;
-        const webPool = createPool(
-            `${name}-web`,
-            {
-                ...base,
-                settings: s.web,
-                tags: [...tags.common, tags.web],
-                monitoring: s.monitoring,
-                protect: webHoldsData,
-                backups: s.web.backups,
-                projectId,
-                ...hostUserData(webHost(s, WEB_PORT, { database, logs }, upstream)),
-            },
-            child,
-        );
+        // Before the pools: the app is told the CDN's host name (CDN_ENDPOINT).
+        const staticAssets = s.staticAssets
+            ? new StaticAssets(`${name}-static`, { region: s.region, protect: s.database?.protect ?? true }, child)
+            : undefined;
+        const cdnEndpoint = staticAssets?.cdn.endpoint;
         // Never deleted: a live domain.
         const zone =
             s.dns.zone === "create"
                 ? new digitalocean.Domain(`${name}-zone`, { name: s.domain }, { ...child, retainOnDelete: true })
                 : undefined;
+        const zoneName = zone?.id ?? s.domain;
 
+        // The edge comes before the pools: their readiness gates ask it. It does not depend on them (the load
+        // balancers target the web tag, HAProxy finds the web droplets in DNS), so a gate waiting on a droplet never
+        // waits on itself.
+        const acmePeersName = s.certificate?.kind === "lets_encrypt" ? ACME_PEERS_NAME : undefined;
         const edge =
             s.loadBalancer &&
             new Edge(
@@ -156,16 +169,78 @@ export class WebStack extends pulumi.ComponentResource {
                         ...base,
                         tags: [...tags.common, tags.lb],
                         monitoring: s.monitoring,
-                        ...hostUserData(haproxyHost(s, fixedDroplets(webPool), WEB_PORT, logs)),
+                        zone: zoneName,
+                        acmePeersName,
+                        gate: {
+                            ...gating(s),
+                            // A custom certificate arrives with the droplet; Let's Encrypt's needs peers that forward.
+                            certifiesBeforeMove:
+                                acmePeersName === undefined || previousAcmePeersName === `${acmePeersName}.${s.domain}`,
+                        },
+                        ...hostUserData(haproxyHost(s, WEB_PORT, logs)),
                     },
                 },
                 child,
             );
         const publicLbs = edge?.loadBalancers?.loadBalancers ?? [];
+        const haproxyDroplets = edge?.haproxy?.droplets;
+        const entry = edge && gateEntry(s, { loadBalancers: publicLbs, haproxy: haproxyDroplets });
+        const memberProject = autoscaleJoinsProject(s, entry !== undefined, haproxyDroplets !== undefined)
+            ? projectId
+            : undefined;
+        const autoscaled = [s.web.autoscale && "web", s.appPool?.autoscale && "app"].filter((r) => r);
+        if (memberProject === undefined && autoscaled.length > 0)
+            pulumi.log.warn(
+                `The members of the autoscaled ${autoscaled.join(" and ")} pool join the account's default project, not "${stackTags(projectName, s.stack).stack}": the stack's project lists the fixed pool's droplets, so it exists only once their readiness gates pass, and those gates need the autoscaled pool to serve first.`,
+                this,
+            );
+        const sources = { database, cache, logs, cdnEndpoint };
+        const appUserData = s.appPool && database ? hostUserData(appHost(s, { ...sources, database })) : undefined;
+        const appTier =
+            s.appPool && tags.app && appUserData
+                ? new AppTier(
+                      name,
+                      {
+                          ...base,
+                          pool: s.appPool,
+                          tags: [...tags.common, tags.app],
+                          tag: tags.app,
+                          monitoring: s.monitoring,
+                          port: s.app.port,
+                          healthPath: s.app.healthPath,
+                          projectId: memberProject,
+                          hooks: entry && poolGate(name, "app", s.appPool, entry, appUserData.userData),
+                          ...appUserData,
+                      },
+                      child,
+                  )
+                : undefined;
+        resolveAppPoolResources(pulumi.output(gatedResources(appTier?.pool)));
+        const upstream = appTier?.loadBalancer.loadBalancers[0].ip;
+        // Tier 0 runs MySQL on its one droplet: that droplet holds the data, so it is protected (unless this update
+        // allows data loss) and listed among the data resources, which the data-loss guard watches.
+        const webHoldsData = !s.database && !s.allowDataLoss;
+        const webUserData = hostUserData(webHost(s, WEB_PORT, sources, upstream));
+        const webPool = createPool(
+            `${name}-web`,
+            {
+                ...base,
+                settings: s.web,
+                tags: [...tags.common, tags.web],
+                monitoring: s.monitoring,
+                protect: webHoldsData,
+                backups: s.web.backups,
+                projectId: memberProject,
+                // With HAProxy the web droplets' DNS records carry the gate: HAProxy sees a droplet only through them.
+                hooks:
+                    entry && !haproxyDroplets ? poolGate(name, "web", s.web, entry, webUserData.userData) : undefined,
+                ...webUserData,
+            },
+            child,
+        );
         const allLbs = [...publicLbs, ...(appTier?.loadBalancer.loadBalancers ?? [])];
 
         this.url = `${s.certificate ? "https" : "http"}://${s.domain}`;
-        const zoneName = zone?.id ?? s.domain;
         const autoscaledWeb = webPool.kind === "autoscale";
         const monitor = s.logs &&
             logs && {
@@ -173,9 +248,17 @@ export class WebStack extends pulumi.ComponentResource {
                 size: s.logs.monitorSize,
                 tags: [...tags.common, ...(tags.monitor ? [tags.monitor] : [])],
                 monitoring: s.monitoring,
-                web: autoscaledWeb ? ("autoscale" as const) : fixedDroplets(webPool),
+                webPushes: autoscaledWeb,
                 ...hostUserData(monitorHost(s, { database, logs }, autoscaledWeb, this)),
             };
+        // The web droplets' records: the monitor scrapes them, HAProxy balances over them.
+        const webRecords =
+            !autoscaledWeb && (monitor || haproxyDroplets)
+                ? {
+                      droplets: fixedDroplets(webPool),
+                      gate: haproxyDroplets && entry,
+                  }
+                : undefined;
         const alerts = s.monitoring
             ? {
                   dropletTags: [tags.web, tags.app, tags.lb, tags.monitor].flatMap((t) => t ?? []),
@@ -185,8 +268,14 @@ export class WebStack extends pulumi.ComponentResource {
                   targets: s.alerts,
               }
             : undefined;
+        const databaseMetrics =
+            monitor && database && s.database
+                ? metricsEndpointTargets(database, 1 + (s.database.standbyNodes > 0 ? 1 : 0))
+                : undefined;
         const observability =
-            monitor || alerts ? new Observability(name, { zone: zoneName, monitor, alerts }, child) : undefined;
+            monitor || alerts || webRecords
+                ? new Observability(name, { zone: zoneName, monitor, web: webRecords, databaseMetrics, alerts }, child)
+                : undefined;
 
         if (s.firewalls) {
             const appLbs = appTier?.loadBalancer.loadBalancers;
@@ -208,9 +297,6 @@ export class WebStack extends pulumi.ComponentResource {
                 child,
             );
         }
-        const staticAssets = s.staticAssets
-            ? new StaticAssets(`${name}-static`, { region: s.region, protect: s.database?.protect ?? true }, child)
-            : undefined;
 
         const droplets = [
             ...fixedDroplets(webPool),
@@ -221,7 +307,14 @@ export class WebStack extends pulumi.ComponentResource {
         const entryPoints = edge ? edge.addresses : fixedDroplets(webPool).map((d) => d.ipv4Address);
         this.dnsRecords = new Dns(
             `${name}-dns`,
-            { zone: zoneName, addresses: entryPoints, records: s.dns.records },
+            {
+                zone: zoneName,
+                addresses: entryPoints,
+                records: s.dns.records,
+                // DNS moves to an address only once it serves: a reserved IP once it is on a droplet that passed its
+                // gate, a load balancer once the web pool behind it passed theirs (a tier 0 → 1 move).
+                after: edge?.haproxy ? edge.haproxy.assignments : entry ? gatedResources(webPool) : [],
+            },
             child,
         ).managed;
 
@@ -256,8 +349,13 @@ export class WebStack extends pulumi.ComponentResource {
             return dataResources;
         });
 
+        this.tier = s.tier;
         this.loadBalancerIps = edge ? entryPoints : [];
         this.dropletIps = droplets.map((d) => d.ipv4Address);
+        this.autoscalePoolIds = [webPool, appTier?.pool].flatMap((p) =>
+            p?.kind === "autoscale" ? [p.pool.pool.id] : [],
+        );
+        this.acmePeersName = edge?.haproxy && acmePeersName ? `${acmePeersName}.${s.domain}` : undefined;
         this.databaseHost = database?.cluster.privateHost;
         this.databaseUri = database && pulumi.secret(database.cluster.privateUri);
         this.appSecretsEnv =
@@ -267,13 +365,16 @@ export class WebStack extends pulumi.ComponentResource {
                     .all([database.appUser.password, cache ? cache.cluster.password : undefined])
                     .apply(([db, c]) => `DATABASE_PASSWORD=${db}\n${c === undefined ? "" : `CACHE_PASSWORD=${c}\n`}`),
             );
-        this.cdnEndpoint = staticAssets?.cdn.endpoint;
+        this.cdnEndpoint = cdnEndpoint;
         this.logsDashboardsUrl = logs?.dashboardsUrl;
         this.logsDashboardsPassword = logs && pulumi.secret(logs.cluster.uiPassword);
         this.registerOutputs({
             url: this.url,
+            tier: this.tier,
             loadBalancerIps: this.loadBalancerIps,
             dropletIps: this.dropletIps,
+            autoscalePoolIds: this.autoscalePoolIds,
+            acmePeersName: this.acmePeersName,
             databaseHost: this.databaseHost,
             databaseUri: this.databaseUri,
             appSecretsEnv: this.appSecretsEnv,
@@ -299,23 +400,4 @@ function settingsOf(resource: pulumi.Resource, name: string, config: object): St
         const heading = `Invalid arguments for WebStack "${name}":`;
         throw new pulumi.ResourceError(`${heading}\n${formatProblems(err.problems)}`, resource, true);
     }
-}
-
-/** The stack's tags, each created once, before anything that carries it. */
-function createTags(parent: pulumi.Resource, name: string, project: string, s: StackSettings): Tags {
-    const names = stackTags(project, s.stack);
-    const tag = (key: string, value: string, keep = false) =>
-        new digitalocean.Tag(`${name}-tag-${key}`, { name: value }, { parent, retainOnDelete: keep }).name;
-    const role = (key: string, present: unknown) => (present ? tag(key, names.role(key)) : undefined);
-    return {
-        // The project tag is shared by every stack: no destroy may delete it (StackTags.project).
-        common: [tag("project", names.project, true), tag("stack", names.stack)],
-        web: tag("web", names.role("web")),
-        app: role("app", s.appPool),
-        lb: role("lb", s.loadBalancer?.engine === "haproxy"),
-        monitor: role("monitor", s.logs),
-        db: role("db", s.database),
-        cache: role("cache", s.cache && s.appPool),
-        logs: role("logs", s.logs),
-    };
 }

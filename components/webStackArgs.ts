@@ -245,6 +245,15 @@ export interface StaticFilesOptions {
     readonly archiveSha256?: string;
 }
 
+/** How an update replaces serving droplets (tier 1+). */
+export interface ReleasesOptions {
+    /**
+     * Minutes a readiness gate waits for a new droplet to serve through the load balancers before it fails the update (the droplets it replaces keep serving); 5 to 120.
+     * @default 15
+     */
+    readonly gateTimeoutMinutes?: number;
+}
+
 /** How the app's secrets reach its droplets. */
 export interface SecretsOptions {
     /**
@@ -332,6 +341,8 @@ export interface WebStackArgs {
     readonly staticAssets?: StaticAssetsOptions;
     /** Static files nginx serves from disk; see docs/serving.md. */
     readonly staticFiles?: StaticFilesOptions;
+    /** Releases: the readiness gates. */
+    readonly releases?: ReleasesOptions;
     /** How secrets reach the droplets. */
     readonly secrets?: SecretsOptions;
     /**

@@ -196,8 +196,9 @@ export function readStackExport(text: string, file = "stack export"): StackExpor
             additionalSecretOutputs: strings(r.additionalSecretOutputs),
             aliases: strings(r.aliases),
             provider: r.provider ?? "",
-            // The analyzer is never sent a resource's hooks (the pack cannot see them), so none are read.
+            // The analyzer is never sent a resource's hooks or custom timeouts (the pack cannot see them): none read.
             hooks: {},
+            customTimeouts: {},
             order,
         };
     });

@@ -9,6 +9,7 @@ import {
     describeDroplet,
     dropletsBehindDns,
     externalLoadBalancers,
+    fqdnOf,
     haproxyDroplets,
     isSelfManagedBalancer,
     loadBalancersOfUnknownNetwork,
@@ -167,7 +168,16 @@ export const loadBalancerMinBackends: WebstackStackPolicy = {
             for (const { droplet } of entry.balancers) {
                 const balancer = balancerOf(droplet);
                 if (typeof balancer !== "object") continue;
-                const servers = balancer.servers;
+                // Servers found through DNS count as the stack's A records of that name (at most the template's slots);
+                // a name the stack does not hold counts none, as nothing here says what it resolves to.
+                const discovered = balancer.discovered.flatMap((t) =>
+                    stack
+                        .of(digitalocean.DnsRecord)
+                        .filter((r) => readString(r.props, "type") === "A" && fqdnOf(r) === t.name)
+                        .slice(0, t.slots)
+                        .map((r) => `${String(readString(r.props, "value"))}:${t.port}`),
+                );
+                const servers = [...balancer.servers, ...discovered];
                 if (servers.length >= minBackends) continue;
                 reportViolation(
                     `${balancer.software} droplet "${droplet.name}" balances over ${plural(servers.length, "server")}${servers.length > 0 ? ` (${nameList(servers)})` : ""} in the ${balancer.config} of its user data; fewer than ${minBackends} backends means one droplet failure takes the service down. ` +

@@ -24,7 +24,9 @@ describe("index.ts", () => {
     it("exports the endpoints of the stack", async () => {
         const run = await runProgram(exampleConfig(3));
         assert.deepEqual(run.outputs.map((o) => o.name).sort(), [
+            "acmePeersName",
             "appSecretsEnv",
+            "autoscalePoolIds",
             "cdnEndpoint",
             "dataResources",
             "databaseHost",
@@ -34,9 +36,30 @@ describe("index.ts", () => {
             "loadBalancerIps",
             "logsDashboardsPassword",
             "logsDashboardsUrl",
+            "tier",
             "url",
         ]);
         assert.deepEqual(output(run, "url"), { value: "https://example.com", secret: false });
+        assert.deepEqual(output(run, "tier"), { value: 3, secret: false });
+        assert.deepEqual(output(run, "autoscalePoolIds"), { value: [], secret: false });
+    });
+
+    it("exports the autoscale pools' ids, so their members can be listed", async () => {
+        const run = await runProgram({
+            ...exampleConfig(2),
+            web: { autoscale: { min: 2, max: 5 } },
+            app: { autoscale: { min: 2, max: 4 } },
+        });
+        const ids = ["webstack-web-pool", "webstack-app-pool"].map((n) => run.resources.find((r) => r.name === n)!.id);
+        assert.deepEqual(output(run, "autoscalePoolIds"), { value: ids, secret: false });
+    });
+
+    it("exports the name HAProxy droplets find their ACME peers by, only with HAProxy and Let's Encrypt", async () => {
+        const haproxy = { loadBalancer: { engine: "haproxy" } };
+        const tls = await runProgram({ ...exampleConfig(2), ...haproxy });
+        assert.deepEqual(output(tls, "acmePeersName"), { value: "webstack-lb-peers.example.com", secret: false });
+        for (const config of [exampleConfig(2), { ...exampleConfig(1), ...haproxy }])
+            assert.equal(output(await runProgram(config), "acmePeersName").value, undefined);
     });
 
     it("exports the log store's Dashboards URL in plain text and its password only as a secret", async () => {

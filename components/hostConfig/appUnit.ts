@@ -34,12 +34,13 @@ export const LOCAL_DATABASE = { user: "app", database: "app", socketDir: "/run/m
 /** Tier 0 only: creates the app's database and user at first boot. */
 export const MYSQL_INIT_SCRIPT = "/usr/local/sbin/webstack-mysql-init";
 
-export function appUnits(
-    spec: AppSpec,
-    opts: { publishOn: "127.0.0.1" | "0.0.0.0"; localMysql: boolean },
-): WriteFile[] {
-    const publish =
-        opts.publishOn === "0.0.0.0" ? `${spec.port}:${spec.port}` : `${opts.publishOn}:${spec.port}:${spec.port}`;
+/**
+ * The app's systemd units. The container is published on loopback only, on `hostPort` (default: the app port): nginx
+ * on the same droplet is its one client (the web site at tiers 0 and 1, the identity proxy on app droplets, which
+ * takes the app port itself: appProxy.ts).
+ */
+export function appUnits(spec: AppSpec, opts: { hostPort?: number; localMysql: boolean }): WriteFile[] {
+    const publish = `127.0.0.1:${opts.hostPort ?? spec.port}:${spec.port}`;
     const run = [
         "/usr/bin/docker run --rm --name app",
         `-p ${publish}`,

@@ -11,13 +11,16 @@ import {
     LOCAL_DATABASE,
     MYSQL_INIT_SCRIPT,
     appCommands,
+    appSettingsProblems,
     appUnits,
     managedDatabaseEnv,
     mysqlInitScript,
     secretsDirCommands,
     secretsFile,
 } from "./appUnit";
+import { appLoopbackPort, appProxyParts } from "./appProxy";
 import {
+    ACME_PEER_WAIT,
     CERTBOT_SERVICE,
     CERTBOT_TIMER,
     CERT_DEPLOY_HOOK,
@@ -26,9 +29,11 @@ import {
     certbotService,
     certbotTimer,
     haproxyCommands,
+    peerWaitScript,
     placeholderCertScript,
 } from "./certbot";
 import { checkHealthPath, checkHost, checkImage, checkPort, checkSecrets, formatProblems } from "./checks";
+import { checkDrainSeconds, drainParts } from "./drain";
 import { type LogShipping, logShippingParts, logShippingProblems } from "./logShipper";
 import { HAPROXY_CERT_DIR, HAPROXY_CONFIG_PATH, haproxyConfigProblems, renderHaproxyConfig } from "./haproxy";
 import { METADATA_LOCK_SERVICE, metadataLockCommands, metadataLockFiles, withMetadataLock } from "./metadataLock";
@@ -37,6 +42,7 @@ import { type MetricsPush, metricsAgentParts, pushPasswordProblems } from "./met
 import { type MonitorConfig, monitorCloudConfig, nginxExporterParts } from "./prometheus";
 import { staticFilesParts, staticFilesProblems } from "./staticFiles";
 import type { ShippedRole } from "./logShipper";
+import { identityParts } from "./servingIdentity";
 import {
     type AppSecrets,
     type AppSpec,
@@ -199,12 +205,15 @@ export function hostRoleProblems(role: HostRole): string[] {
             colocatedPortProblems(problems, role.app, role.webPort);
             databaseProblems(problems, role.database);
             if (role.secrets !== undefined) checkSecrets(problems, "secrets", role.secrets);
+            problems.push(...appSettingsProblems(role));
+            checkDrainSeconds(problems, "drainSeconds", role.drainSeconds);
             break;
         case "web":
             checkPort(problems, "webPort", role.webPort);
             checkHost(problems, "upstream.host", role.upstream?.host);
             checkPort(problems, "upstream.port", role.upstream?.port);
             if (role.healthPath !== undefined) checkHealthPath(problems, "healthPath", role.healthPath);
+            checkDrainSeconds(problems, "drainSeconds", role.drainSeconds);
             break;
         case "app":
             appProblems(problems, role.app);
@@ -214,6 +223,8 @@ export function hostRoleProblems(role: HostRole): string[] {
                 checkHost(problems, "cache.host", role.cache?.host);
                 checkPort(problems, "cache.port", role.cache?.port);
             }
+            problems.push(...appSettingsProblems(role));
+            checkDrainSeconds(problems, "drainSeconds", role.drainSeconds);
             break;
         case "haproxy":
             problems.push(...haproxyConfigProblems(role));
@@ -290,34 +301,39 @@ function allInOne(role: Extract<HostRole, { kind: "all-in-one" }>): CloudConfig 
                 }),
                 "0644",
             ),
-            ...appUnits(role.app, { publishOn: "127.0.0.1", localMysql: true }),
+            ...appUnits(role.app, { localMysql: true }),
         ],
         runcmd: [...nginxCommands(), ["systemctl", "daemon-reload"], [MYSQL_INIT_SCRIPT], ...appCommands()],
     };
 }
 
 function webAndApp(role: Extract<HostRole, { kind: "web-and-app" }>): CloudConfig {
+    const serving = servingParts("web", role.drainSeconds);
     return {
         package_update: true,
         packages: ["nginx", "docker.io"],
         write_files: [
             nginxSiteFile(localNginx(role)),
-            file(APP_ENV_PATH, envFile(managedDatabaseEnv(role.database)), "0644"),
+            file(APP_ENV_PATH, envFile(managedDatabaseEnv(role.database, role)), "0644"),
             // Tier 1 has no cloud firewall: publish the app on loopback only, nginx is its sole client.
-            ...appUnits(role.app, { publishOn: "127.0.0.1", localMysql: false }),
+            ...appUnits(role.app, { localMysql: false }),
             ...secretFiles(role.secrets),
+            ...serving.writeFiles,
         ],
         runcmd: [
+            ...serving.announce,
             ...nginxCommands(),
             ["systemctl", "daemon-reload"],
             ...secretsDirCommands(),
             ...secretCommands(role.secrets),
             ...appCommands(),
+            ...serving.drain,
         ],
     };
 }
 
 function web(role: Extract<HostRole, { kind: "web" }>): CloudConfig {
+    const serving = servingParts("web", role.drainSeconds);
     return {
         package_update: true,
         packages: ["nginx"],
@@ -329,35 +345,57 @@ function web(role: Extract<HostRole, { kind: "web" }>): CloudConfig {
                 healthPath: role.healthPath,
                 staticFiles: staticSite(role.staticFiles),
             }),
+            ...serving.writeFiles,
         ],
-        runcmd: nginxCommands(),
+        runcmd: [...serving.announce, ...nginxCommands(), ...serving.drain],
     };
 }
 
 function app(role: Extract<HostRole, { kind: "app" }>): CloudConfig {
-    const env = managedDatabaseEnv(role.database);
+    const env = managedDatabaseEnv(role.database, role);
     if (role.cache !== undefined) {
         // DigitalOcean's managed Valkey only accepts TLS; its password travels with the database one.
         env.CACHE_HOST = role.cache.host;
         env.CACHE_PORT = String(role.cache.port);
         env.CACHE_TLS = "true";
     }
+    const proxy = appProxyParts({ appPort: role.app.port, healthPath: role.app.healthPath });
+    const serving = servingParts("app", role.drainSeconds);
     return {
         package_update: true,
-        packages: ["docker.io"],
+        packages: ["docker.io", ...proxy.packages],
         write_files: [
             file(APP_ENV_PATH, envFile(env), "0644"),
-            // The web pool (through the internal load balancer) connects over the VPC; the cloud firewall limits
-            // the port to the web tag.
-            ...appUnits(role.app, { publishOn: "0.0.0.0", localMysql: false }),
+            // nginx (the identity proxy) takes the app port, where the internal load balancer forwards over the VPC
+            // and the cloud firewall admits it; the container listens on loopback behind it.
+            ...appUnits(role.app, { hostPort: appLoopbackPort(role.app.port), localMysql: false }),
             ...secretFiles(role.secrets),
+            ...proxy.writeFiles,
+            ...serving.writeFiles,
         ],
         runcmd: [
             ["systemctl", "daemon-reload"],
             ...secretsDirCommands(),
             ...secretCommands(role.secrets),
             ...appCommands(),
+            ...serving.announce,
+            ...proxy.runcmd,
+            ...serving.drain,
         ],
+    };
+}
+
+/**
+ * What a droplet behind a load balancer adds to its role, kept as parts of their own: the identity it announces on
+ * the health path (written before nginx loads the site that includes it) and the drain at shutdown (enabled last).
+ */
+function servingParts(role: "web" | "app", drainSeconds: number) {
+    const identity = identityParts(role);
+    const drain = drainParts(drainSeconds);
+    return {
+        writeFiles: [...identity.writeFiles, ...drain.writeFiles],
+        announce: identity.runcmd,
+        drain: drain.runcmd,
     };
 }
 
@@ -365,7 +403,8 @@ function haproxy(role: Extract<HostRole, { kind: "haproxy" }>): CloudConfig {
     const config = file(
         HAPROXY_CONFIG_PATH,
         renderHaproxyConfig({
-            backends: role.backends,
+            webPool: role.webPool,
+            acmePeers: role.acmePeers,
             algorithm: role.algorithm,
             tls: role.tls,
             domain: role.domain,
@@ -402,8 +441,9 @@ function haproxy(role: Extract<HostRole, { kind: "haproxy" }>): CloudConfig {
             config,
             file(CERT_PLACEHOLDER_SCRIPT, placeholderCertScript(role.domain), "0700"),
             file(CERT_DEPLOY_HOOK, certDeployHook(role.domain), "0700"),
-            file(`${SYSTEMD_DIR}/${CERTBOT_SERVICE}`, certbotService(role.domain), "0644"),
+            file(`${SYSTEMD_DIR}/${CERTBOT_SERVICE}`, certbotService(role.domain, role.acmePeers?.name), "0644"),
             file(`${SYSTEMD_DIR}/${CERTBOT_TIMER}`, certbotTimer(role.domain), "0644"),
+            ...(role.acmePeers ? [file(ACME_PEER_WAIT, peerWaitScript(role.acmePeers.name), "0700")] : []),
         ],
         runcmd: [
             // HAProxy refuses to start while `crt` names an empty directory: serve a self-signed placeholder

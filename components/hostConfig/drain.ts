@@ -33,10 +33,21 @@ export function drainSeconds(checks: readonly HealthCheckTiming[]): number {
     return Math.max(...checks.map((c) => c.intervalSeconds * c.unhealthyThreshold + c.timeoutSeconds));
 }
 
+/** A drain's length in seconds: it must finish well inside the 5 minutes the droplets' deletes wait (serverPool.ts). */
+export const DRAIN_SECONDS_RANGE = { min: 1, max: 300 } as const;
+
+/** Appends a problem unless `value` is a drain length in DRAIN_SECONDS_RANGE. */
+export function checkDrainSeconds(problems: string[], path: string, value: unknown): void {
+    const { min, max } = DRAIN_SECONDS_RANGE;
+    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max)
+        problems.push(`${path}: must be an integer from ${min} to ${max}; got "${String(value)}".`);
+}
+
 /** The drain script: raise the flag, then wait `seconds` while the load balancers notice. */
 export function drainScript(seconds: number): string {
-    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 300)
-        throw new Error(`drainScript: seconds must be an integer from 1 to 300; got "${String(seconds)}".`);
+    const problems: string[] = [];
+    checkDrainSeconds(problems, "seconds", seconds);
+    if (problems.length > 0) throw new Error(`drainScript: ${problems[0]}`);
     return [
         "#!/bin/sh",
         HEADER,

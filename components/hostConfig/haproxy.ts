@@ -92,7 +92,7 @@ export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
         "    timeout http-request 10s",
         "    timeout http-keep-alive 10s",
         "    timeout queue 30s",
-        "    timeout check 5s",
+        `    timeout check ${CHECK.timeout}`,
         "",
         "frontend http",
         "    bind :80",
@@ -173,8 +173,8 @@ export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
     return `${lines.join("\n")}\n`;
 }
 
-/** The web backend's check: every 5 s, 3 failures take a server out, 2 passes bring it back. */
-export const CHECK = { inter: "5s", fall: 3, rise: 2 } as const;
+/** The web backend's check: every 5 s, 5 s to answer, 3 failures take a server out, 2 passes bring it back. */
+export const CHECK = { inter: "5s", timeout: "5s", fall: 3, rise: 2 } as const;
 /** Servers filled from DNS start without an address (and so in maintenance) until the first answer. */
 const DISCOVERED = "resolvers webstack resolve-prefer ipv4 init-addr none";
 

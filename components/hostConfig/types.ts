@@ -30,27 +30,45 @@ export interface DatabaseEndpoint extends Endpoint {
  * The rendered user data then holds them: the caller must keep it a Pulumi secret.
  */
 export type AppSecrets = Readonly<Record<string, string>>;
+/**
+ * What every droplet behind a load balancer (tier >= 1) adds to its role: it announces itself on the health path
+ * (servingIdentity.ts) and, at shutdown, fails its health path for `drainSeconds` before nginx stops (drain.ts).
+ */
+export interface Serving {
+    /** Seconds the health path answers 503 before nginx and the app stop: the longest any checking load balancer
+     *  takes to take the droplet out, 1 to 300. */
+    drainSeconds: number;
+}
+/** What the app is told besides its database (appUnit.ts AppSettings): where its static assets are served from. */
+export interface AppHosting {
+    /** Host name of the CDN in front of the stack's Spaces bucket, handed to the app as CDN_ENDPOINT. */
+    cdnEndpoint?: string;
+}
 export type HostRole =
     /** Tier 0: nginx + app container + local MySQL server on one droplet. */
     | { kind: "all-in-one"; app: AppSpec; webPort: number; staticFiles?: StaticFiles }
     /** Tier 1: nginx + app container; managed MySQL. */
-    | {
+    | ({
           kind: "web-and-app";
           app: AppSpec;
           webPort: number;
           database: DatabaseEndpoint;
           secrets?: AppSecrets;
           staticFiles?: StaticFiles;
-      }
+      } & Serving &
+          AppHosting)
     /** Tier >= 2: nginx only, proxying to the app pool's internal load balancer; `healthPath` is the app's. */
-    | { kind: "web"; webPort: number; upstream: Endpoint; healthPath?: string; staticFiles?: StaticFiles }
-    /** Tier >= 2: app container only. */
-    | { kind: "app"; app: AppSpec; database: DatabaseEndpoint; cache?: Endpoint; secrets?: AppSecrets }
-    /** Self-managed HAProxy load balancer. `certificatePem` (chain and key, secret): a custom
-     *  certificate delivered in user data instead of certbot's Let's Encrypt one. */
+    | ({ kind: "web"; webPort: number; upstream: Endpoint; healthPath?: string; staticFiles?: StaticFiles } & Serving)
+    /** Tier >= 2: the app container behind the identity proxy (appProxy.ts). */
+    | ({ kind: "app"; app: AppSpec; database: DatabaseEndpoint; cache?: Endpoint; secrets?: AppSecrets } & Serving &
+          AppHosting)
+    /** Self-managed HAProxy load balancer, finding the web droplets in DNS (`webPool`) and, with certbot, its peers
+     *  (`acmePeers`; haproxy.ts). `certificatePem` (chain and key, secret): a custom certificate delivered in user
+     *  data instead of certbot's Let's Encrypt one. */
     | {
           kind: "haproxy";
-          backends: Endpoint[];
+          webPool: { name: string; port: number };
+          acmePeers?: { name: string };
           algorithm: "roundrobin" | "leastconn";
           tls: boolean;
           domain: string;

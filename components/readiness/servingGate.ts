@@ -12,6 +12,7 @@
 // concurrently. Awaiting an Output of a resource that depends on the hooked one would wait forever.
 import * as pulumi from "@pulumi/pulumi";
 import { type Answer, type EntryPoint, type GateClock, type GateSpec, waitUntilServing, duration } from "./gate";
+import { LIMITS } from "../settings/limits";
 import { IDENTITY_HEADERS, type IdentityRole, parseIdentity } from "./identity";
 import { type ProbeTarget, probeHealth } from "./probe";
 
@@ -32,9 +33,8 @@ export function cliSupportsGates(version: string): boolean {
     return true;
 }
 
-/** @default for `releases.gateTimeoutMinutes`: cloud-init (apt, docker pull) takes minutes, issuance a minute more. */
-export const DEFAULT_GATE_TIMEOUT_MINUTES = 15;
-export const GATE_TIMEOUT_RANGE = { min: 5, max: 120 } as const;
+/** `releases.gateTimeoutMinutes`'s bounds (its default is the key's declaration, settings/configKeys.ts). */
+export const GATE_TIMEOUT_RANGE = LIMITS.gateTimeoutMinutes;
 /** Between rounds; each round sends SAMPLES requests per entry point (the load balancer spreads them). */
 export const GATE_INTERVAL_MS = 5_000;
 export const GATE_SAMPLES = 4;
@@ -179,6 +179,14 @@ export interface EdgeGateArgs {
     readonly healthPath: string;
     readonly tls: boolean;
     readonly timeoutMinutes: number;
+    /**
+     * Whether the new droplet can hold a valid certificate before its reserved IP moves: a custom certificate comes in
+     * its user data, and Let's Encrypt's HTTP-01 challenge reaches it when the HAProxy droplets serving now forward it
+     * to their peers (haproxy.ts `acmePeers`). False when those droplets come from a release without that forwarding,
+     * from another certificate kind or from the managed engine: the new droplet can then obtain its certificate only
+     * once the IP points at it, and the gate accepts any certificate. @default true
+     */
+    readonly certifiesBeforeMove?: boolean;
     /** Extra trusted CA (tests); production trusts Node's bundled roots, as browsers trust Let's Encrypt. */
     readonly ca?: string;
 }
@@ -212,9 +220,15 @@ export async function runEdgeGate(
         timeoutMs: PROBE_TIMEOUT_MS,
         ...(args.ca ? { ca: args.ca } : {}),
     });
-    // Strict when the site already serves a valid certificate through its public name (DNS → reserved IPs).
+    // Strict when the site already serves a valid certificate through its public name (DNS → reserved IPs) and the
+    // new droplet can hold one before the IP moves.
     const current = args.tls ? await deps.probe(target(args.domain, args.domain)) : undefined;
-    const strict = current?.kind === "response" && current.certificate?.valid === true;
+    const servesValid = current?.kind === "response" && current.certificate?.valid === true;
+    const strict = servesValid && args.certifiesBeforeMove !== false;
+    if (servesValid && !strict)
+        deps.log(
+            `Readiness gate: the droplets serving ${args.domain} now do not forward Let's Encrypt's challenges to a new droplet, so it can obtain its certificate only once its reserved IP points at it; this once, any certificate will do.`,
+        );
     const subject = `HAProxy droplet ${args.droplet} at ${args.address} (${args.resource})`;
     const timeoutMs = args.timeoutMinutes * 60_000;
     const scheme = args.tls ? "https" : "http";

@@ -2,6 +2,7 @@
 // managed database and the extras (cache, static assets). Bounds and defaults (from the tier profile) are the
 // keys' declarations (configKeys.ts).
 import catalog from "./doCatalog.json";
+import { WEB_POOL_SLOTS } from "../hostConfig/haproxy";
 import type { TierContext } from "./configKeys";
 import { ConfigReader, fieldsOf, quoteAll, show } from "./configReader";
 import { AutoscaleSettings, PoolSettings, StackSettings } from "./stackSettings";
@@ -109,9 +110,17 @@ export function readLoadBalancer(
             `${r.path("loadBalancer.sizeUnit")}: applies only to the managed engine; size HAProxy droplets with loadBalancer.size; got ${show(r.get("loadBalancer.sizeUnit"))}. Fix: pulumi config rm --path '${r.path("loadBalancer.sizeUnit")}'`,
         );
     }
+    // HAProxy finds the web droplets in DNS and keeps WEB_POOL_SLOTS servers for them: during a replacement of the
+    // whole pool the old droplets answer the name together with the new ones until the update's deletes.
+    const slots = WEB_POOL_SLOTS / 2;
+    if (!web.autoscale && web.count > slots) {
+        r.problem(
+            `${r.path("web.count")}: must be at most ${slots} with the haproxy engine, whose ${WEB_POOL_SLOTS} server slots hold the old and the new web droplets together while an update replaces them; got ${show(web.count)}. Fix: pulumi config set --path '${r.path("web.count")}' ${slots}, or pulumi config set --path '${r.path("loadBalancer.engine")}' managed`,
+        );
+    }
     if (web.autoscale) {
         r.problem(
-            `${r.path("web.autoscale")}: needs the managed engine; HAProxy droplets list their backends' addresses, which an autoscale pool does not have in advance; got ${show(r.get("web.autoscale"))}. Fix: pulumi config set --path '${r.path("loadBalancer.engine")}' managed`,
+            `${r.path("web.autoscale")}: needs the managed engine; HAProxy finds the web droplets through one DNS record per droplet, which the stack cannot keep for members DigitalOcean creates itself; got ${show(r.get("web.autoscale"))}. Fix: pulumi config set --path '${r.path("loadBalancer.engine")}' managed`,
         );
     }
     return {

@@ -408,6 +408,21 @@ export const CONFIG: Declaration<TierContext> = {
             },
         },
     ),
+    releases: section(
+        "ReleasesOptions",
+        "How an update replaces serving droplets (tier 1+).",
+        "Releases: the readiness gates.",
+        {
+            gateTimeoutMinutes: {
+                type: "integer",
+                bounds: LIMITS.gateTimeoutMinutes,
+                // cloud-init's packages and image pull take minutes; a certificate issuance a minute more.
+                default: 15,
+                doc: "Minutes a readiness gate waits for a new droplet to serve through the load balancers before it fails the update (the droplets it replaces keep serving); {range}.",
+            },
+        },
+        1,
+    ),
     secrets: section("SecretsOptions", "How the app's secrets reach its droplets.", "How secrets reach the droplets.", {
         delivery: {
             type: choice("SecretsDelivery", SecretsDelivery),

@@ -43,6 +43,11 @@ export const LIMITS = {
     mxPriority: { min: 0, max: 65535 },
     /** A CAA record's flags: "An unsigned integer between 0-255" (digitalocean/openapi domains/models/domain_record.yml:64). */
     caaFlags: { min: 0, max: 255 },
+    /**
+     * Minutes a readiness gate waits for a new droplet to serve (components/readiness/servingGate.ts): at least the
+     * few minutes cloud-init takes (packages, an image pull), at most two hours.
+     */
+    gateTimeoutMinutes: { min: 5, max: 120 },
 } as const satisfies Record<string, Bounds>;
 
 /** `1 to 10,000`: a range as the docs and messages that describe it in words write it. */

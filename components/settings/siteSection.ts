@@ -297,6 +297,12 @@ export function readApp(r: ConfigReader): StackSettings["app"] {
     };
 }
 
+/** `releases.gateTimeoutMinutes` (tier 1+): how long a readiness gate waits for a new droplet to serve. */
+export function readReleases(r: ConfigReader, tier: Tier): StackSettings["releases"] {
+    r.onlyFrom(r.fieldsFrom("releases"), tier, "tier 0 is one droplet, with no load balancer a gate could watch");
+    return { gateTimeoutMinutes: r.int("releases.gateTimeoutMinutes") };
+}
+
 /**
  * `secrets.delivery`. With "manual" nothing can hand the secrets file to droplets DigitalOcean creates
  * itself (autoscale members that carry the app), nor a custom certificate to HAProxy droplets: refused.

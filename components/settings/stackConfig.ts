@@ -10,6 +10,7 @@ import {
     readAlerts,
     readApp,
     readCertificate,
+    readReleases,
     readSecretsDelivery,
     readSite,
     readSmtpRelay,
@@ -44,6 +45,7 @@ export function parseSettings(
     const site = readSite(r);
     const alerts = readAlerts(r, tier, profile.monitoring);
     const app = readApp(r);
+    const releases = readReleases(r, tier);
     const { web, appPool } = readPools(r, tier, profile, site.region);
     const dns = readDns(r);
     const loadBalancer = readLoadBalancer(r, tier, profile, web);
@@ -68,6 +70,7 @@ export function parseSettings(
         ...site,
         alerts: smtp ? { ...alerts, smtp } : alerts,
         app,
+        releases,
         secretsDelivery,
         web,
         appPool,

@@ -88,6 +88,8 @@ export interface StackSettings {
         readonly smtp?: SmtpRelaySettings;
     };
     readonly app: { readonly image: string; readonly port: number; readonly healthPath: string };
+    /** How an update replaces serving droplets: minutes a readiness gate waits for a new one to serve. */
+    readonly releases: { readonly gateTimeoutMinutes: number };
     /** userData: cloud-init writes the secrets file from secret user data; manual: an operator copies it in. */
     readonly secretsDelivery: SecretsDelivery;
     readonly web: PoolSettings & { readonly backups: boolean };

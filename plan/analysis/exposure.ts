@@ -3,8 +3,10 @@
 // take in: droplets without a cloud firewall are open on every port to the internet; a droplet with one
 // accepts exactly the union of its firewalls' inbound rules (DigitalOcean denies the rest); an external load
 // balancer accepts its entry ports from the internet (or its own `firewall.allow` list), an internal one from
-// the VPC; a database cluster (and its read replicas, which share its trusted sources) accepts its port from
-// its DatabaseFirewall's rules, or from anywhere when it has none. Pure; exposureMarkdown runs the program.
+// the VPC; a database cluster accepts its port from its DatabaseFirewall's rules, or from anywhere when it has none,
+// and so does each read replica with its own firewall (a replica is a cluster of its own: the provider firewalls it
+// through its `uuid`, terraform-provider-digitalocean@401992a1 docs/resources/database_replica.md:34-42 and :61).
+// Pure; exposureMarkdown runs the program.
 import { plain, type RecordedResource } from "../capture/recorder";
 import { captureInChild } from "../capture/inChild";
 import { exampleConfig } from "../../examples/variants";
@@ -13,7 +15,8 @@ import { doType } from "../capture/doTypes";
 export type Captured = Pick<
     RecordedResource,
     "urn" | "type" | "name" | "custom" | "id" | "inputs" | "propertyDependencies"
->;
+> &
+    Partial<Pick<RecordedResource, "state">>;
 
 export interface Exposure {
     /** Logical name of the resource reached. */
@@ -106,16 +109,26 @@ export function computeExposure(resources: readonly Captured[]): Exposure[] {
         }
     }
 
-    // Managed databases and caches: the DatabaseFirewall of the cluster, shared by its read replicas.
+    // Managed databases and caches: each cluster's DatabaseFirewalls, and each read replica's own (by its uuid).
     const clusters = custom.filter((r) => r.type === CLUSTER);
     const dbFirewalls = custom.filter((r) => r.type === DB_FIREWALL);
-    const rulesOf = (cluster: Captured): Props[] | undefined => {
-        const fw = dbFirewalls.filter(
+    const guarded = (target: Captured, clusterId: unknown) =>
+        dbFirewalls.filter(
             (f) =>
-                String(propsOf(f).clusterId) === String(cluster.id) ||
-                (f.propertyDependencies.clusterId ?? []).includes(cluster.urn),
+                (clusterId !== undefined && String(propsOf(f).clusterId) === String(clusterId)) ||
+                (f.propertyDependencies.clusterId ?? []).includes(target.urn),
         );
-        return fw.length ? fw.flatMap((f) => list(propsOf(f).rules) as Props[]) : undefined;
+    const sourcesOf = (firewalls: Captured[]): string[] => {
+        if (firewalls.length === 0) return [INTERNET];
+        return firewalls
+            .flatMap((f) => list(propsOf(f).rules) as Props[])
+            .map((rule) =>
+                rule.type === "ip_addr"
+                    ? sourceOfAddress(String(rule.value))
+                    : rule.type === "tag"
+                      ? `tag:${rule.value}`
+                      : `${rule.type} ${byId.get(String(rule.value))?.name ?? rule.value}`,
+            );
     };
     for (const cluster of clusters) {
         const port = String(ENGINE_PORTS[String(propsOf(cluster).engine)] ?? "all");
@@ -125,17 +138,11 @@ export function computeExposure(resources: readonly Captured[]): Exposure[] {
                 (String(propsOf(r).clusterId) === String(cluster.id) ||
                     (r.propertyDependencies.clusterId ?? []).includes(cluster.urn)),
         );
-        const rules = rulesOf(cluster);
-        const sources = rules
-            ? rules.map((rule) =>
-                  rule.type === "ip_addr"
-                      ? sourceOfAddress(String(rule.value))
-                      : rule.type === "tag"
-                        ? `tag:${rule.value}`
-                        : `${rule.type} ${byId.get(String(rule.value))?.name ?? rule.value}`,
-              )
-            : [INTERNET];
-        for (const target of [cluster, ...replicas])
+        const targets = [
+            { target: cluster, sources: sourcesOf(guarded(cluster, cluster.id)) },
+            ...replicas.map((r) => ({ target: r, sources: sourcesOf(guarded(r, r.state?.uuid)) })),
+        ];
+        for (const { target, sources } of targets)
             for (const source of sources) out.push({ target: target.name, kind: "database", port, source });
     }
     return out;
@@ -176,13 +183,15 @@ function grouped(exposures: readonly Exposure[], keep: (e: Exposure) => boolean,
     );
 }
 
-export function exposureTable(stacks: readonly { label: string; exposures: Exposure[] }[]): string {
+export function exposureTable(
+    stacks: readonly { label: string; exposures: Exposure[]; adminCidrs: readonly string[] }[],
+): string {
     return [
         "| Stack | From the whole internet | From the admin CIDRs | Databases and cache accept |",
         "|---|---|---|---|",
-        ...stacks.map(({ label, exposures }) => {
+        ...stacks.map(({ label, exposures, adminCidrs }) => {
             const internet = grouped(exposures, (e) => e.source === INTERNET);
-            const admin = grouped(exposures, (e) => /^[0-9a-f:.]+\/\d+$/i.test(e.source));
+            const admin = grouped(exposures, (e) => adminCidrs.includes(e.source));
             const data = grouped(exposures, (e) => e.kind === "database" && !e.target.includes("replica"), true);
             return `| ${label} | ${internet} | ${admin} | ${data} |`;
         }),
@@ -194,7 +203,8 @@ export async function exposureMarkdown(): Promise<string> {
     const captures = captureInChild(EXPOSURE_STACKS.map((s) => ({ config: s.config })));
     const stacks = EXPOSURE_STACKS.map((s, i) => {
         if (captures[i].error) throw new Error(`${s.label}: ${captures[i].error}`);
-        return { label: s.label, exposures: computeExposure(captures[i].resources as Captured[]) };
+        const adminCidrs = Array.isArray(s.config.adminCidrs) ? s.config.adminCidrs.map(String) : [];
+        return { label: s.label, exposures: computeExposure(captures[i].resources as Captured[]), adminCidrs };
     });
-    return `Computed by plan/analysis/exposure.ts from the captured firewalls, load balancers, droplets and database firewalls (admin CIDR 203.0.113.10/32 in these stacks; read replicas share their cluster's trusted sources).\n\n${exposureTable(stacks)}`;
+    return `Computed by plan/analysis/exposure.ts from the captured firewalls, load balancers, droplets and database firewalls (the admin CIDRs column: the stack's \`adminCidrs\`, 203.0.113.10/32 in these stacks; each read replica by its own database firewall).\n\n${exposureTable(stacks)}`;
 }

@@ -8,8 +8,11 @@
 //     :328-346 and :499-550);
 //   - an `afterCreate` hook runs inside the create step, so dependents and those deletes wait for it, and since CLI
 //     3.238.0 a failing one fails the update before any delete (step.go:454-474, step_executor.go:639-643).
-// A row says "window" when some users' requests would fail in between, and why; once the wiring binds the gates the
-// same computation finds them (recorded hooks and dependencies) and the row changes by itself.
+// A row says "window" when some users' requests would fail in between, and why (including the changes that are not
+// zero-downtime by design); the gates, drains and dependencies are read from the captures (recorded hooks and
+// dependencies), so a row changes by itself when the program does.
+import { APP_SERVICE } from "../../components/hostConfig/appUnit";
+import { SYSTEMD_DIR } from "../../components/hostConfig/types";
 import { plain } from "../capture/recorder";
 import { type CaptureResult, type Captured, captureInChild } from "../capture/inChild";
 import { inventOutputs } from "../capture/mockOutputs";
@@ -158,8 +161,14 @@ export function transitionCases(): TransitionCase[] {
 // The analysis of one transition.
 
 const kind = (r: { type: string }) => r.type.split(":").pop()!;
-const gated = (r: Captured | undefined, hook: "afterCreate" | "beforeCreate") => (r?.hooks?.[hook]?.length ?? 0) > 0;
+const gated = (r: Captured | undefined, hook: "afterCreate" | "beforeCreate" | "afterUpdate") =>
+    (r?.hooks?.[hook]?.length ?? 0) > 0;
 const userDataOf = (r: Captured) => String(JSON.stringify(plain(r.inputs.userData) ?? ""));
+/** Tier 0's droplet: MySQL, with the site's only copy of the data, runs on it. */
+const holdsMysql = (r: Captured) => roleOf(r) === "web" && userDataOf(r).includes("webstack-mysql-init");
+/** A droplet that runs the app container (its unit file is in the user data), which connects to the database. */
+const carriesApp = (r: Captured) => roleOf(r) !== undefined && userDataOf(r).includes(`${SYSTEMD_DIR}/${APP_SERVICE}`);
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 
 /** Every resource `urn` depends on, directly or through others (dependsOn and property dependencies). */
 function ancestors(urn: string, byUrn: Map<string, Captured>): Set<string> {
@@ -220,14 +229,38 @@ export function analyzeTransition(
     );
     const fresh = after.filter((r) => replacedUrns.has(r.urn) || createdUrns.has(r.urn));
     const goneOld = [...diff.replaced.map((r) => oldByUrn.get(r.urn)!), ...diff.deleted];
+    const goneUrns = new Set(goneOld.map((r) => r.urn));
     const windows: string[] = [];
     const reasons: string[] = [];
+    // A droplet is gated by its own hook, or (HAProxy's web pool) by the hook of the DNS record HAProxy finds it by,
+    // created with it in this update.
+    const dropletGated = (d: Captured) =>
+        gated(d, "afterCreate") ||
+        fresh.some(
+            (r) =>
+                r.type === DNS_RECORD &&
+                (r.propertyDependencies?.value ?? []).includes(d.urn) &&
+                gated(r, "afterCreate"),
+        );
+
+    // Tier 0 keeps MySQL, with the only copy of the data, on its one droplet, which no load balancer fronts.
+    const mysqlGone = goneOld.some(holdsMysql);
+    const mysqlNew = fresh.some(holdsMysql);
+    if (mysqlGone && !mysqlNew)
+        windows.push(
+            `not zero-downtime by design: the tier-0 droplet holds the only copy of the MySQL data and the managed database starts empty, so the data must be dumped and restored by hand while writes are stopped (docs/deploying.md); the droplet is deleted at the end of the update (only with \`allowDataLoss\`)`,
+        );
+    if (mysqlNew)
+        windows.push(
+            `not zero-downtime by design: tier 0 runs its own, empty MySQL on one droplet that no load balancer fronts and no gate can watch, so the managed database's data must be moved by hand (docs/deploying.md)`,
+        );
 
     // Serving droplets that replace others: the old ones are deleted at the end, whatever the new ones are doing.
     for (const role of SERVING) {
-        const replacedHere = after.filter((r) => roleOf(r) === role && replacedUrns.has(r.urn));
-        const createdHere = after.filter((r) => roleOf(r) === role && createdUrns.has(r.urn));
-        const goneHere = goneOld.filter((r) => roleOf(r) === role);
+        const serving = (r: Captured) => roleOf(r) === role && !holdsMysql(r);
+        const replacedHere = after.filter((r) => serving(r) && replacedUrns.has(r.urn));
+        const createdHere = after.filter((r) => serving(r) && createdUrns.has(r.urn));
+        const goneHere = goneOld.filter(serving);
         const newHere = [...replacedHere, ...createdHere];
         if (newHere.length === 0 && goneHere.length === 0) continue;
         if (role === "haproxy") {
@@ -245,7 +278,7 @@ export function analyzeTransition(
                 );
             continue;
         }
-        const ungated = newHere.filter((r) => !gated(r, "afterCreate"));
+        const ungated = newHere.filter((r) => !dropletGated(r));
         if (replacedHere.length > 0 && ungated.length > 0 && goneHere.length > 0) {
             windows.push(
                 `the ${count(goneHere.length, `old ${ROLE_NAMES[role]}`)} ${goneHere.length === 1 ? "is" : "are"} deleted at the end of the update without waiting for the new ones, which are still in cloud-init`,
@@ -270,7 +303,18 @@ export function analyzeTransition(
 
     // A new database firewall trusts only the tags it names: everything that must reach the database before it
     // exists has to serve first (gated and ordered before it), and old droplets that carry the app must stay trusted.
+    // A firewall of a cluster created in this update cuts no one off: nothing reached that cluster before.
+    const tagNames = new Map(after.filter((r) => r.type === TAG).map((t) => [t.name, String(plain(t.inputs.name))]));
+    const trustedBy = (fw: Captured) =>
+        new Set(
+            ((plain(fw.inputs.rules) as { type: string; value: string }[] | undefined) ?? [])
+                .filter((r) => r.type === "tag")
+                .map((r) => r.value),
+        );
+    const guardsNewCluster = (fw: Captured) =>
+        (fw.propertyDependencies?.clusterId ?? []).some((u) => createdUrns.has(u));
     for (const fw of after.filter((r) => r.type === DB_FIREWALL && createdUrns.has(r.urn) && /-db-/.test(r.name))) {
+        if (guardsNewCluster(fw)) continue;
         const waitsFor = ancestors(fw.urn, byUrn);
         const newApps = fresh.filter((r) => roleOf(r) === "app");
         const waitsForApps = newApps.length > 0 && newApps.every((r) => waitsFor.has(r.urn) && gated(r, "afterCreate"));
@@ -278,15 +322,8 @@ export function analyzeTransition(
             windows.push(
                 `the database firewall is created before the new app droplets serve, and trusts only them and the monitor`,
             );
-        const trusted = new Set(
-            ((plain(fw.inputs.rules) as { type: string; value: string }[] | undefined) ?? []).map((r) => r.value),
-        );
-        const tagNames = new Map(
-            after.filter((r) => r.type === TAG).map((t) => [t.name, String(plain(t.inputs.name))]),
-        );
-        const oldAppCarriers = goneOld.filter(
-            (r) => roleOf(r) === "web" && userDataOf(r).includes("webstack-app.service"),
-        );
+        const trusted = trustedBy(fw);
+        const oldAppCarriers = goneOld.filter((r) => roleOf(r) === "web" && carriesApp(r));
         const webTag = [...tagNames].find(([n]) => n.endsWith("-tag-web"))?.[1];
         if (oldAppCarriers.length > 0 && !(webTag && trusted.has(webTag)))
             windows.push(
@@ -294,6 +331,20 @@ export function analyzeTransition(
             );
         else if (newApps.length > 0 && waitsForApps)
             reasons.push(`the database firewall is created only after the new app droplets serve`);
+    }
+    // While the update runs, a database firewall that stays has its new rules, one that goes keeps its old ones until
+    // the end: every new droplet that runs the app must be among the tags it trusts, or its gate can never pass.
+    const dbFirewalls = new Map(
+        [...before, ...after].filter((r) => r.type === DB_FIREWALL && /-db-/.test(r.name)).map((r) => [r.urn, r]),
+    );
+    for (const urn of dbFirewalls.keys()) {
+        const fw = byUrn.get(urn) ?? oldByUrn.get(urn)!;
+        const trusted = trustedBy(fw);
+        const shut = fresh.filter((r) => carriesApp(r) && !strings(plain(r.inputs.tags)).some((t) => trusted.has(t)));
+        if (shut.length > 0 && !createdUrns.has(urn))
+            windows.push(
+                `database firewall ${fw.name} trusts only ${[...trusted].join(", ")} until ${byUrn.has(urn) ? "it changes" : "it is deleted at the end of the update"}, so the new droplets that run the app (${grouped(shut)}) cannot reach the database before then`,
+            );
     }
 
     // DNS records that send users to a reserved IP must wait until its HAProxy droplet serves.
@@ -306,13 +357,27 @@ export function analyzeTransition(
             windows.push(`DNS record ${rec.name} sends users to a reserved IP before its HAProxy droplet serves`);
     }
 
+    // A site record that goes, or moves, away from an address that is deleted in this update: resolvers keep the old
+    // answer for the record's TTL and send their users to an address that no longer serves.
+    for (const rec of before.filter((r) => r.type === DNS_RECORD && /-(apex|www)-\d+$/.test(r.name))) {
+        const now = byUrn.get(rec.urn);
+        const moved = !now || JSON.stringify(plain(now.inputs.value)) !== JSON.stringify(plain(rec.inputs.value));
+        const target = (rec.propertyDependencies?.value ?? []).map((u) => oldByUrn.get(u)).find((r) => r);
+        if (!moved || !target || !goneUrns.has(target.urn)) continue;
+        const what = roleOf(target) ? ROLE_NAMES[roleOf(target)!] : kind(target);
+        windows.push(
+            `resolvers that cached ${rec.name} (TTL ${String(plain(rec.inputs.ttl))} s) keep sending users to the ${what} ${target.name} for up to that long after it is deleted at the end of the update`,
+        );
+    }
+
     const monitorGone = goneOld.some((r) => roleOf(r) === "monitor") && fresh.some((r) => roleOf(r) === "monitor");
     const history = monitorGone ? " The monitor droplet is replaced: its Prometheus history is lost." : "";
     const servingChanged = [...fresh, ...goneOld].some((r) => SERVING.includes(roleOf(r) as Role));
+    const distinct = (list: string[]) => [...new Set(list)];
     const why =
         windows.length > 0
-            ? `Window: ${windows.join("; ")}.${history}`
-            : `${reasons.length > 0 ? `${capital(reasons.join("; "))}.` : servingChanged ? "" : "No serving droplet changes."}${history}`.trim();
+            ? `Window: ${distinct(windows).join("; ")}.${history}`
+            : `${reasons.length > 0 ? `${capital(distinct(reasons).join("; "))}.` : servingChanged ? "" : "No serving droplet changes."}${history}`.trim();
 
     // The order: changed resources by their depth in the dependency graph, then the deletes (deepest first).
     const memo = new Map<string, number>();
@@ -321,7 +386,7 @@ export function analyzeTransition(
     const others = all.length - changed.length;
     const steps: string[] = [];
     for (const r of changed) {
-        const label = `${createdUrns.has(r.urn) ? "create" : replacedUrns.has(r.urn) ? "create new" : "update"} ${roleOf(r) ? ROLE_NAMES[roleOf(r)!] : kind(r)}${gated(r, "afterCreate") || gated(r, "beforeCreate") ? " (gated)" : ""}`;
+        const label = `${createdUrns.has(r.urn) ? "create" : replacedUrns.has(r.urn) ? "create new" : "update"} ${roleOf(r) ? ROLE_NAMES[roleOf(r)!] : kind(r)}${gated(r, "afterCreate") || gated(r, "beforeCreate") || gated(r, "afterUpdate") ? " (gated)" : ""}`;
         if (steps.at(-1)?.replace(/^\d+ × /, "") === label) {
             const n = Number(/^(\d+) × /.exec(steps.at(-1)!)?.[1] ?? 1) + 1;
             steps[steps.length - 1] = `${n} × ${label}`;
@@ -356,17 +421,27 @@ export function transitionsMarkdown(rows: readonly TransitionRow[]): string {
     ].join("\n");
 }
 
-/** Runs every case's captures in one child process (the starting configs and the config targets, deduplicated). */
+/**
+ * Runs every case's captures in two child processes: the starting configs first, as stacks never deployed before;
+ * then the targets, each as an update of its starting stack, which reads back what that one exported (its tier, its
+ * HAProxy peers' name, its data resources), as `pulumi up` does.
+ */
 export function buildTransitions(cases: readonly TransitionCase[] = transitionCases()): TransitionRow[] {
-    const configs = new Map<string, Record<string, unknown>>();
-    for (const c of cases) for (const cfg of [c.from, c.to]) if (cfg) configs.set(JSON.stringify(cfg), cfg);
-    const keys = [...configs.keys()];
-    const results = captureInChild(keys.map((k) => ({ config: { ...configs.get(k)!, allowDataLoss: true } })));
-    const capture = new Map<string, CaptureResult>(keys.map((k, i) => [k, results[i]]));
+    const dedupe = <T>(items: T[]) => [...new Map(items.map((i) => [JSON.stringify(i), i])).values()];
+    const starts = dedupe(cases.map((c) => c.from));
+    const startResults = captureInChild(starts.map((config) => ({ config: { ...config, allowDataLoss: true } })));
+    const startOf = (config: Record<string, unknown>): CaptureResult =>
+        startResults[starts.findIndex((c) => JSON.stringify(c) === JSON.stringify(config))];
+    const targets = dedupe(cases.flatMap((c) => (c.to ? [{ from: c.from, to: c.to }] : [])));
+    const targetResults = captureInChild(
+        targets.map((t) => ({ config: { ...t.to, allowDataLoss: true }, previousOutputs: startOf(t.from).outputs })),
+    );
+    const targetOf = (from: Record<string, unknown>, to: Record<string, unknown>): CaptureResult =>
+        targetResults[targets.findIndex((t) => JSON.stringify(t) === JSON.stringify({ from, to }))];
     return cases.map((c) => {
-        const before = capture.get(JSON.stringify(c.from))!;
+        const before = startOf(c.from);
         if (before.error) throw new Error(`${c.change}: the starting config fails: ${before.error}`);
-        const after = c.to ? capture.get(JSON.stringify(c.to))! : { resources: c.perturb!(before.resources) };
+        const after = c.to ? targetOf(c.from, c.to) : { resources: c.perturb!(before.resources) };
         if (after.error) throw new Error(`${c.change}: the target config fails: ${after.error}`);
         return analyzeTransition(c.change, before.resources, after.resources);
     });

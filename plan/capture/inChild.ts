@@ -12,6 +12,8 @@ export interface CaptureRequest {
     config: Record<string, unknown>;
     /** The `dataResources` the stack's previous update exported (default: a stack never deployed). */
     previousDataResources?: string[];
+    /** Every output the stack's previous update exported (`outputs` of an earlier capture); wins over the above. */
+    previousOutputs?: Record<string, unknown>;
 }
 
 /** What a capture keeps of a resource. */
@@ -19,12 +21,14 @@ export type Captured = Pick<
     RecordedResource,
     "urn" | "type" | "name" | "custom" | "id" | "inputs" | "propertyDependencies" | "replaceOnChanges"
 > &
-    Partial<Pick<RecordedResource, "dependencies" | "hooks">>;
+    Partial<Pick<RecordedResource, "dependencies" | "hooks" | "state">>;
 
 /** One run of the program: what it registered, its `dataResources` export, or the error it failed with. */
 export interface CaptureResult {
     resources: Captured[];
     dataResources?: string[];
+    /** The run's outputs that are not secret, by name: what the next update reads back as the previous ones. */
+    outputs?: Record<string, unknown>;
     error?: string;
 }
 
@@ -61,6 +65,8 @@ async function main(): Promise<void> {
         // The engine's order and the readiness gates (plan/analysis/transitions.ts).
         dependencies: r.dependencies,
         hooks: r.hooks,
+        // What the cloud reports (a replica's uuid, which its firewall names: plan/analysis/exposure.ts).
+        state: r.state,
     });
     const results: CaptureResult[] = [];
     for (const req of requests) {
@@ -71,11 +77,14 @@ async function main(): Promise<void> {
                 main: path.join(ROOT, "index.ts"),
                 config: encodeConfig(req.config),
                 secretKeys: [],
-                previousOutputs: req.previousDataResources ? { dataResources: req.previousDataResources } : undefined,
+                previousOutputs:
+                    req.previousOutputs ??
+                    (req.previousDataResources ? { dataResources: req.previousDataResources } : undefined),
             });
             results.push({
                 resources: run.resources.map(keep),
                 dataResources: (outputOf(run, "dataResources")?.value as string[]) ?? [],
+                outputs: Object.fromEntries(run.outputs.filter((o) => !o.secret).map((o) => [o.name, o.value])),
             });
         } catch (err) {
             results.push({ resources: recorder.resources.map(keep), error: (err as Error).message });

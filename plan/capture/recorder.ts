@@ -32,6 +32,8 @@ export interface RecordedResource {
     order: number;
     /** The resource hooks bound to the resource, by kind (`afterCreate`, …), as hook names; kinds with none are absent. */
     hooks: ResourceHookNames;
+    /** `customTimeouts` the program set (`create`, `update`, `delete`, as Go durations such as "5m"); unset ones absent. */
+    customTimeouts: Partial<Record<"create" | "update" | "delete", string>>;
 }
 
 /** The kinds of resource hook a resource can bind (@pulumi/pulumi 3.248 `ResourceHookBinding`, plus `onError`). */
@@ -240,10 +242,22 @@ function hookNames(binding: any): ResourceHookNames {
     return names;
 }
 
+/** The custom timeouts of a RegisterResourceRequest; the empty ones left out. */
+function customTimeoutsOf(timeouts: any): RecordedResource["customTimeouts"] {
+    const out: RecordedResource["customTimeouts"] = {};
+    for (const kind of ["create", "update", "delete"] as const) {
+        const value: string = timeouts?.[`get${kind[0].toUpperCase()}${kind.slice(1)}`]?.() ?? "";
+        if (value !== "") out[kind] = value;
+    }
+    return out;
+}
+
 /** Captures every resource registration of a program run under Pulumi's mock engine. */
 export class Recorder {
     readonly resources: RecordedResource[] = [];
     private requests = 0;
+    /** Hook names registered since the last reset: the engine refuses a second hook of one name in a deployment. */
+    private hooksThisRun = new Set<string>();
 
     /**
      * What a StackReference reads: the outputs of the stack's previous update (`{}`: a stack never deployed).
@@ -274,6 +288,7 @@ export class Recorder {
         this.domains = [];
         this.invokes.length = 0;
         this.requests = 0;
+        this.hooksThisRun.clear();
     }
 
     /** The answer DigitalOcean (through the provider) gives to an invoke; throws on an invoke it does not know. */
@@ -393,6 +408,13 @@ export class Recorder {
         // function"). The engine answers it by keeping the hook's callback for later; hooks never run under mocks.
         monitor.registerResourceHook = (req: any, callback: (err: unknown, resp: unknown) => void) => {
             const name: string = req.getName();
+            // The engine's answer to a second registration of a name (pulumi/pulumi v3.248.0
+            // pkg/resource/deploy/resource_hooks.go:90-102): every deployment names each hook once.
+            if (this.hooksThisRun.has(name)) {
+                callback(engineError(`resource hook already registered for name "${name}"`), undefined);
+                return;
+            }
+            this.hooksThisRun.add(name);
             this.resourceHooks.set(name, {
                 name,
                 onDryRun: req.getOnDryRun(),
@@ -440,6 +462,7 @@ export class Recorder {
             provider: req.getProvider(),
             order,
             hooks: hookNames(req.getHooks?.()),
+            customTimeouts: customTimeoutsOf(req.getCustomtimeouts?.()),
         });
     }
 

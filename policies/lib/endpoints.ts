@@ -2,7 +2,7 @@
 // balancers, and self-managed load balancer droplets. Shared by the SPOF, TLS and monitoring families.
 import * as digitalocean from "@pulumi/digitalocean";
 import type { PolicyResource } from "@pulumi/policy";
-import { configuresHaproxy, haproxyServers, haproxyTlsGaps } from "./haproxy";
+import { configuresHaproxy, haproxyServerTemplates, haproxyServers, haproxyTlsGaps } from "./haproxy";
 import { proxyBalancerIn } from "./proxies";
 import { StackIndex } from "./stack";
 import { isPrivateAddress, isWorldCidr } from "./net";
@@ -313,6 +313,8 @@ export interface BalancerConfig {
     /** Where the backends are listed, for messages. */
     config: string;
     servers: string[];
+    /** Servers found at run time through DNS: the name whose A records are the backends, and the most it takes. */
+    discovered: { name: string; port: number; slots: number }[];
     tlsGaps(httpsPort: number): ("no-tls-listener" | "no-redirect")[];
 }
 
@@ -326,6 +328,7 @@ export function balancerOf(droplet: PolicyResource): BalancerConfig | undefined 
             software: "HAProxy",
             config: "haproxy.cfg",
             servers: haproxyServers(userData),
+            discovered: haproxyServerTemplates(userData),
             tlsGaps: (port) => haproxyTlsGaps(userData, port),
         };
     const proxy = proxyBalancerIn(userData);
@@ -334,6 +337,7 @@ export function balancerOf(droplet: PolicyResource): BalancerConfig | undefined 
               software: proxy.software,
               config: `${proxy.software} configuration`,
               servers: proxy.servers,
+              discovered: [],
               tlsGaps: () => proxy.tlsGaps,
           }
         : undefined;

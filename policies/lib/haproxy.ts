@@ -83,3 +83,31 @@ export function haproxyServers(text: string): string[] {
     }
     return servers;
 }
+
+/**
+ * The `server-template`s of the backends the frontends send requests to by default (`default_backend`; a backend
+ * chosen by a rule, such as one for ACME challenges, does not serve the site): servers HAProxy fills at run time from
+ * the A records of `name` (its DNS service discovery), up to `slots` of them.
+ */
+export function haproxyServerTemplates(text: string): { name: string; port: number; slots: number }[] {
+    const used = new Set<string>();
+    const templates = new Map<string, { name: string; port: number; slots: number }[]>();
+    let backend: string | undefined;
+    for (const raw of text.split(/\r?\n/)) {
+        const line = raw.replace(/#.*$/, "").trim();
+        const section = SECTION.exec(line);
+        if (section) {
+            backend = section[1] === "backend" || section[1] === "listen" ? section[2] : undefined;
+            continue;
+        }
+        const uses = /^default_backend\s+(\S+)/.exec(line);
+        if (uses) used.add(uses[1]);
+        const template = backend ? /^server-template\s+\S+\s+(\d+)(?:-\d+)?\s+([^\s:]+):(\d+)/.exec(line) : null;
+        if (backend && template)
+            templates.set(backend, [
+                ...(templates.get(backend) ?? []),
+                { name: template[2].replace(/\.$/, ""), port: Number(template[3]), slots: Number(template[1]) },
+            ]);
+    }
+    return [...templates].filter(([b]) => used.has(b)).flatMap(([, t]) => t);
+}

@@ -110,7 +110,7 @@ describe("component contracts", function () {
 
     it("refuses more HAProxy droplets than load balancers the stack may have", () => {
         refusal(
-            () => new HaproxyBalancers("lb", { ...droplet, sshKeys: ["k"], monitoring: false, count: 11 }),
+            () => new HaproxyBalancers("lb", { ...droplet, sshKeys: ["k"], monitoring: false, count: 11, zone: "z" }),
             ['Invalid arguments for HaproxyBalancers "lb":', '  - count: must be an integer from 1 to 10; got "11".'],
         );
     });

@@ -41,6 +41,8 @@ describe("Load balancer engine: haproxy", () => {
                         `Droplet webstack-haproxy-${i}`,
                         `ReservedIp webstack-haproxy-ip-${i}`,
                         `ReservedIpAssignment webstack-haproxy-ip-assignment-${i}`,
+                        // With Let's Encrypt (TLS from tier 2) the droplets find their ACME peers in DNS.
+                        ...(tier >= 2 ? [`DnsRecord webstack-haproxy-peer-${i}`] : []),
                     ]),
                 ].sort(),
             );
@@ -50,27 +52,66 @@ describe("Load balancer engine: haproxy", () => {
                 "HAProxy obtains its certificate on the host",
             );
             const ips = lbs.map((i) => byName(resources, `webstack-haproxy-ip-${i}`).state.ipAddress);
-            // The metrics records (web droplets' private addresses, from tier 2) are not for the public.
+            // The discovery records (web droplets', peers' private addresses; the database's metrics) are not for
+            // the public.
             const records = resources
-                .filter((r) => r.type.endsWith("DnsRecord") && inputs(r).name !== "webstack-metrics-web")
+                .filter(
+                    (r) =>
+                        r.type.endsWith("DnsRecord") &&
+                        !["webstack-metrics-web", "webstack-lb-peers", "_webstack-mysql-metrics._tcp"].includes(
+                            inputs(r).name,
+                        ),
+                )
                 .map((r) => `${inputs(r).name} ${inputs(r).value}`);
             assert.deepEqual(records.sort(), ips.flatMap((ip) => [`@ ${ip}`, `www ${ip}`]).sort());
         });
     }
 
-    it("balances the web droplets' private addresses with the chosen algorithm, and TLS from tier 2", async () => {
+    it("balances the web droplets it finds in DNS with the chosen algorithm, and TLS from tier 2", async () => {
         const { resources } = await runProgram(haproxy(2, { algorithm: "leastconn" }));
         const config = parseYaml(inputs(byName(resources, "webstack-haproxy-0")).userData) as {
             write_files: { path: string; content: string }[];
         };
         const cfg = config.write_files.find((f) => f.path === "/etc/haproxy/haproxy.cfg")!.content;
-        for (const i of [0, 1])
-            assert.ok(
-                cfg.includes(`${byName(resources, `webstack-web-${i}`).state.ipv4AddressPrivate}:80`),
-                `web-${i} is a backend`,
+        // No address of a web droplet in HAProxy's user data: a web-pool change never replaces the HAProxy droplets.
+        assert.match(cfg, /^ {4}server-template web 100 webstack-metrics-web\.example\.com:80$/m);
+        assert.match(cfg, /^ {4}server-template peer 20 webstack-lb-peers\.example\.com:80$/m);
+        for (const i of [0, 1]) {
+            const web = byName(resources, `webstack-web-${i}`);
+            assert.ok(!cfg.includes(String(web.state.ipv4AddressPrivate)), `web-${i}'s address is not listed`);
+            const record = inputs(byName(resources, `webstack-metrics-web-${i}`));
+            assert.deepEqual(
+                { name: record.name, type: record.type, value: record.value, ttl: record.ttl },
+                { name: "webstack-metrics-web", type: "A", value: web.state.ipv4AddressPrivate, ttl: 30 },
             );
+        }
+        const peer = inputs(byName(resources, "webstack-haproxy-peer-0"));
+        assert.deepEqual(
+            { name: peer.name, type: peer.type, value: peer.value, ttl: peer.ttl },
+            {
+                name: "webstack-lb-peers",
+                type: "A",
+                value: byName(resources, "webstack-haproxy-0").state.ipv4AddressPrivate,
+                ttl: 30,
+            },
+        );
         assert.match(cfg, /balance leastconn/);
         assert.match(cfg, /bind :443 ssl crt/);
+    });
+
+    it("keeps the web records without a monitor at tier 1, where HAProxy still finds the web droplets through them", async () => {
+        const { resources } = await runProgram(haproxy(1));
+        assert.deepEqual(namesOf(resources, "dnsRecord:DnsRecord"), [
+            "webstack-dns-apex-0",
+            "webstack-dns-www-0",
+            "webstack-metrics-web-0",
+            "webstack-metrics-web-1",
+        ]);
+        assert.deepEqual(namesOf(resources, "droplet:Droplet"), [
+            "webstack-haproxy-0",
+            "webstack-web-0",
+            "webstack-web-1",
+        ]);
     });
 
     it("opens only 80 and 443 to the world on the HAProxy droplets, and web only to the HAProxy tag", async () => {
@@ -145,7 +186,7 @@ describe("Autoscaled pools", () => {
                 type: "A",
                 name: "webstack-metrics-push",
                 value: monitor.state.ipv4AddressPrivate,
-                ttl: 300,
+                ttl: 30,
             });
             type Files = { write_files: { path: string; content: string }[] };
             const fileIn = (userData: string, p: string) =>
@@ -216,7 +257,7 @@ describe("Autoscaled pools", () => {
                 message: [
                     'Invalid configuration for stack "dev":',
                     "  - webstack:web.count: conflicts with web.autoscale; a pool is either fixed or autoscaled; got \"3\". Fix: pulumi config rm --path 'webstack:web.count'",
-                    '  - webstack:web.autoscale: needs the managed engine; HAProxy droplets list their backends\' addresses, which an autoscale pool does not have in advance; got "{"min":2}". Fix: pulumi config set --path \'webstack:loadBalancer.engine\' managed',
+                    '  - webstack:web.autoscale: needs the managed engine; HAProxy finds the web droplets through one DNS record per droplet, which the stack cannot keep for members DigitalOcean creates itself; got "{"min":2}". Fix: pulumi config set --path \'webstack:loadBalancer.engine\' managed',
                 ].join("\n"),
             },
         );

@@ -90,6 +90,7 @@ const shape = (r: RecordedResource) => ({
     parent: r.parent,
     protect: r.protect,
     inputs: redact(r.inputs),
+    hooks: r.hooks,
 });
 const byUrn = (a: { urn: string }, b: { urn: string }) => a.urn.localeCompare(b.urn);
 
@@ -154,8 +155,11 @@ describe("WebStack as a component package (the provider host over gRPC)", functi
             ),
             {
                 url: "string",
+                tier: "number",
                 loadBalancerIps: "string[]",
                 dropletIps: "string[]",
+                autoscalePoolIds: "string[]",
+                acmePeersName: "string",
                 databaseHost: "string",
                 databaseUri: "string (secret)",
                 appSecretsEnv: "string (secret)",
@@ -167,10 +171,12 @@ describe("WebStack as a component package (the provider host over gRPC)", functi
             },
         );
         assert.deepEqual(schema.resources[TOKEN].required, [
+            "autoscalePoolIds",
             "dataResources",
             "dnsRecords",
             "dropletIps",
             "loadBalancerIps",
+            "tier",
             "url",
         ]);
     });

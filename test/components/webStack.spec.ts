@@ -70,13 +70,17 @@ const LOG_STORE = [
     "DatabaseUser webstack-logs-writer",
     "DatabaseLogsinkOpensearch webstack-logs-sink-mysql",
 ];
-/** The monitor droplet, its firewall, and one metrics DNS record per web droplet. */
+/**
+ * The monitor droplet, its firewall, one metrics DNS record per web droplet, and the SRV record of the database's
+ * metrics endpoint (the primary's; a second one with standby nodes).
+ */
 const QPS_MONITOR = (web: number) => [
     "Tag webstack-tag-monitor",
     "ServerPool webstack-monitor",
     "Droplet webstack-monitor-0",
     "Firewall webstack-firewall-monitor",
     ...range(web, (i) => `DnsRecord webstack-metrics-web-${i}`),
+    "DnsRecord webstack-mysql-metrics-0",
 ];
 function tier2(web = 2, app = 2, lbs = 1, replicas = 1): string[] {
     return [
@@ -175,13 +179,16 @@ describe("WebStack: resources per tier", () => {
         const records = resources
             .filter((r) => r.type.endsWith("DnsRecord"))
             .map((r) => `${inputs(r).name} ${inputs(r).value}`);
-        // Plus one record per web droplet's private address, which the monitor discovers them by.
+        // Plus one record per web droplet's private address, which the monitor discovers them by, and the SRV
+        // record of the database's metrics endpoint.
         const webIps = range(4, (i) => String(byName(resources, `webstack-web-${i}`).state.ipv4AddressPrivate));
+        const dbHost = String(byName(resources, "webstack-db-cluster").state.host);
         assert.deepEqual(
             sorted(records),
             sorted([
                 ...ips.flatMap((ip) => [`@ ${ip}`, `www ${ip}`]),
                 ...webIps.map((ip) => `webstack-metrics-web ${ip}`),
+                `_webstack-mysql-metrics._tcp ${dbHost}.`,
             ]),
         );
     });
@@ -658,11 +665,27 @@ describe("WebStack: secrets and replicas reach the app droplets", () => {
         assert.match(inputs(pool).dropletTemplate.userData, /DATABASE_PASSWORD=mock-password-\d+/);
     });
 
-    it("puts an autoscaled pool's members in the stack's DigitalOcean project through the template", async () => {
-        const { resources } = await runProgram({ ...exampleConfig(2), app: { autoscale: { min: 2, max: 4 } } });
+    it("puts autoscaled pools' members in the stack's DigitalOcean project through the template when no fixed pool is gated", async () => {
+        const { resources } = await runProgram({
+            ...exampleConfig(2),
+            web: { autoscale: { min: 2, max: 5 } },
+            app: { autoscale: { min: 2, max: 4 } },
+        });
         const project = byName(resources, "webstack-project");
         assert.ok(project.id);
-        assert.equal(inputs(byName(resources, "webstack-app-pool")).dropletTemplate.projectId, project.id);
+        for (const pool of ["webstack-web-pool", "webstack-app-pool"])
+            assert.equal(inputs(byName(resources, pool)).dropletTemplate.projectId, project.id, pool);
+    });
+
+    it("leaves an autoscaled pool beside a gated fixed pool out of the project, which waits for the fixed pool's gates, and says so", async () => {
+        const run = await runProgram({ ...exampleConfig(2), app: { autoscale: { min: 2, max: 4 } } });
+        assert.equal(inputs(byName(run.resources, "webstack-app-pool")).dropletTemplate.projectId, undefined);
+        assert.deepEqual(
+            run.warnings.filter((w) => w.includes("default project")),
+            [
+                `The members of the autoscaled app pool join the account's default project, not "webstack-dev": the stack's project lists the fixed pool's droplets, so it exists only once their readiness gates pass, and those gates need the autoscaled pool to serve first.`,
+            ],
+        );
     });
 
     it("keeps app user data free of secrets and undeclared with secrets.delivery manual", async () => {
@@ -672,6 +695,15 @@ describe("WebStack: secrets and replicas reach the app droplets", () => {
             { declared: app.additionalSecretOutputs, password: /mock-password/.test(inputs(app).userData) },
             { declared: [], password: false },
         );
+    });
+
+    it("tells the app droplets the CDN's host name at tier 3 with static assets, and nothing about a CDN without", async () => {
+        const { resources } = await runProgram(exampleConfig(3));
+        const endpoint = String(byName(resources, "webstack-static-cdn").state.endpoint);
+        for (const i of [0, 1, 2, 3])
+            assert.ok(inputs(byName(resources, `webstack-app-${i}`)).userData.includes(`CDN_ENDPOINT=${endpoint}\n`));
+        const plain2 = await runProgram(exampleConfig(2));
+        assert.ok(!inputs(byName(plain2.resources, "webstack-app-0")).userData.includes("CDN_ENDPOINT"));
     });
 
     it("hands the app the replicas' private hosts as DATABASE_READ_HOSTS at tier 3", async () => {

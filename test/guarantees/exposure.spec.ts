@@ -1,7 +1,14 @@
 // Exposure proof: what each tier's stack lets in from the internet, computed from the
 // captured firewalls, load balancers, droplets and database firewalls of the real program.
 import assert from "node:assert/strict";
-import { Captured, Exposure, INTERNET, computeExposure, internetFacing } from "../../plan/analysis/exposure";
+import {
+    Captured,
+    Exposure,
+    INTERNET,
+    computeExposure,
+    exposureTable,
+    internetFacing,
+} from "../../plan/analysis/exposure";
 import { exampleConfig, runProgram } from "../support/program";
 
 const exposureOf = async (config: Record<string, unknown>) => computeExposure((await runProgram(config)).resources);
@@ -68,6 +75,41 @@ describe("exposure: the computation", () => {
             fake("databaseReplica:DatabaseReplica", "r", "r1", { clusterId: "c1" }),
         ]);
         assert.deepEqual(internetFacing(e), ["db:25060", "r:25060"]);
+    });
+
+    it("gives each read replica the sources of its own database firewall (by the replica's uuid), or the internet without one", () => {
+        const replica = (name: string, uuid: string) => ({
+            ...fake("databaseReplica:DatabaseReplica", name, `${name}-id`, { clusterId: "c1" }),
+            state: { uuid },
+        });
+        const firewall = (name: string, clusterId: string, tag: string) =>
+            fake("databaseFirewall:DatabaseFirewall", name, name, { clusterId, rules: [{ type: "tag", value: tag }] });
+        const e = computeExposure([
+            fake("databaseCluster:DatabaseCluster", "db", "c1", { engine: "mysql" }),
+            firewall("db-fw", "c1", "app"),
+            replica("guarded", "u-1"),
+            firewall("guarded-fw", "u-1", "reporting"),
+            replica("open", "u-2"),
+        ]);
+        assert.deepEqual(
+            e.map((x) => `${x.target}←${x.source}`),
+            ["db←tag:app", "guarded←tag:reporting", "open←internet"],
+        );
+    });
+
+    it("shows in the admin column only the stack's admin CIDRs, not other addresses a firewall admits", () => {
+        const exposures = computeExposure([
+            fake("droplet:Droplet", "web-0", "1", { tags: ["web"] }),
+            fake("firewall:Firewall", "f", "f", {
+                tags: ["web"],
+                inboundRules: [
+                    { protocol: "tcp", portRange: "22", sourceAddresses: ["203.0.113.10/32"] },
+                    { protocol: "tcp", portRange: "9200", sourceAddresses: ["10.10.0.0/20"] },
+                ],
+            }),
+        ]);
+        const table = exposureTable([{ label: "s", exposures, adminCidrs: ["203.0.113.10/32"] }]);
+        assert.equal(table.split("\n")[2], "| s | — | web-0: 22 | — |");
     });
 });
 

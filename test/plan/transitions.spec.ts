@@ -3,7 +3,7 @@
 // itself once the program binds them.
 import assert from "node:assert/strict";
 import type { Captured } from "../../plan/capture/inChild";
-import { analyzeTransition, roleOf, transitionCases } from "../../plan/analysis/transitions";
+import { analyzeTransition, buildTransitions, roleOf, transitionCases } from "../../plan/analysis/transitions";
 
 const T = {
     droplet: "digitalocean:index/droplet:Droplet",
@@ -38,6 +38,8 @@ function res(
 }
 
 const gate = { afterCreate: ["webstack-web-gate"] };
+/** The app's unit file, which the user data of a droplet that runs the app writes. */
+const APP_UNIT = "/etc/systemd/system/webstack-app.service";
 const webs = (userData: string, hooks = {}) =>
     [0, 1].map((i) => res(T.droplet, `webstack-web-${i}`, { userData, image: "ubuntu-24-04-x64" }, { hooks }));
 const lb = res(T.lb, "webstack-lb-0", { network: "EXTERNAL" });
@@ -115,7 +117,10 @@ describe("transition analysis", () => {
             res(T.tag, "webstack-tag-app", { name: "webstack-dev-app" }),
         ];
         const oldWeb = [0, 1].map((i) =>
-            res(T.droplet, `webstack-web-${i}`, { userData: "units: webstack-app.service webstack-drain.service" }),
+            res(T.droplet, `webstack-web-${i}`, {
+                userData: `units: ${APP_UNIT} /etc/systemd/system/webstack-drain.service`,
+                tags: ["webstack-dev-web"],
+            }),
         );
         const newWeb = [0, 1].map((i) =>
             res(T.droplet, `webstack-web-${i}`, { userData: "nginx only webstack-drain.service" }, { hooks: gate }),
@@ -163,6 +168,101 @@ describe("transition analysis", () => {
         );
     });
 
+    it("counts a web droplet as gated by the gate of the DNS record HAProxy finds it by", () => {
+        const web = res(T.droplet, "webstack-web-2", { userData: "nginx" });
+        const record = (hooks = {}) =>
+            res(
+                T.record,
+                "webstack-metrics-web-2",
+                { name: "webstack-metrics-web", value: "10.10.1.7" },
+                { hooks, propertyDependencies: { value: [web.urn] } },
+            );
+        const ungated = analyzeTransition("scale", [], [web, record()]);
+        assert.equal(ungated.why, "New web droplets get requests only once the load balancer's checks pass.");
+        const gated = analyzeTransition("scale", [], [web, record({ afterCreate: ["webstack-web-gate-2"] })]);
+        assert.equal(
+            gated.why,
+            "Every new web droplet is seen serving through each public entry point before the update goes on.",
+        );
+    });
+
+    it("calls moving on or off tier 0 not zero-downtime by design: its one droplet holds the MySQL data", () => {
+        const tier0 = res(T.droplet, "webstack-web-0", { userData: "runcmd: [/usr/local/sbin/webstack-mysql-init]" });
+        const up = analyzeTransition("tier 0 → 1", [tier0], [lb, ...webs("v2 webstack-drain.service", gate)]);
+        assert.equal(up.serves, false);
+        assert.match(
+            up.why,
+            /^Window: not zero-downtime by design: the tier-0 droplet holds the only copy of the MySQL data and the managed database starts empty, so the data must be dumped and restored by hand/,
+        );
+        assert.doesNotMatch(up.why, /no drain/);
+        const down = analyzeTransition("tier 1 → 0", [lb, ...webs("v1 webstack-drain.service")], [tier0]);
+        assert.match(down.why, /^Window: not zero-downtime by design: tier 0 runs its own, empty MySQL on one droplet/);
+    });
+
+    it("calls removing a load balancer with its DNS records a window for resolvers that still hold them", () => {
+        const lbs = [0, 1].map((i) => res(T.lb, `webstack-lb-${i}`, { network: "EXTERNAL" }));
+        const record = (i: number) =>
+            res(
+                T.record,
+                `webstack-dns-apex-${i}`,
+                { name: "@", value: `198.51.100.${i + 1}`, ttl: 300 },
+                { propertyDependencies: { value: [lbs[i].urn] } },
+            );
+        const row = analyzeTransition("lb 2 → 1", [...lbs, record(0), record(1)], [lbs[0], record(0)]);
+        assert.deepEqual(
+            [row.serves, row.why],
+            [
+                false,
+                "Window: resolvers that cached webstack-dns-apex-1 (TTL 300 s) keep sending users to the LoadBalancer webstack-lb-1 for up to that long after it is deleted at the end of the update.",
+            ],
+        );
+    });
+
+    it("does not count a firewall of a replica created in the same update as cutting anyone off", () => {
+        const replica = res("digitalocean:index/databaseReplica:DatabaseReplica", "webstack-db-replica-1", {});
+        const apps = (v: string, hooks = {}) =>
+            [0, 1].map((i) => res(T.droplet, `webstack-app-${i}`, { userData: v }, { hooks }));
+        const firewall = res(
+            T.dbFirewall,
+            "webstack-db-replica-1-firewall",
+            { clusterId: "r1", rules: [{ type: "tag", value: "webstack-dev-app" }] },
+            { propertyDependencies: { clusterId: [replica.urn] } },
+        );
+        const row = analyzeTransition("replicas 1 → 2", apps("v1 webstack-drain.service"), [
+            ...apps("v2 webstack-drain.service", gate),
+            replica,
+            firewall,
+        ]);
+        assert.equal(row.serves, true, row.why);
+    });
+
+    it("calls a database firewall that keeps out the new droplets running the app a window until it changes or goes", () => {
+        const fw = (rules: string[]) =>
+            res(T.dbFirewall, "webstack-db-firewall", {
+                clusterId: "c",
+                rules: rules.map((value) => ({ type: "tag", value })),
+            });
+        const carriers = [0, 1].map((i) =>
+            res(
+                T.droplet,
+                `webstack-web-${i}`,
+                { userData: `v2 ${APP_UNIT} webstack-drain.service`, tags: ["webstack-dev-web"] },
+                { hooks: gate },
+            ),
+        );
+        const before = [fw(["webstack-dev-app"]), ...webs("v1 webstack-drain.service")];
+        const kept = analyzeTransition("tier 2 → 1", before, carriers);
+        assert.match(
+            kept.why,
+            /database firewall webstack-db-firewall trusts only webstack-dev-app until it is deleted at the end of the update, so the new droplets that run the app \(2 web droplets\) cannot reach the database before then/,
+        );
+        const opened = analyzeTransition("tier 2 → 1", before, [
+            fw(["webstack-dev-app", "webstack-dev-web"]),
+            ...carriers,
+        ]);
+        assert.equal(opened.serves, true, opened.why);
+    });
+
     it("covers the changes an operator makes: releases, credentials, scaling both ways, every tier move, HAProxy and the database", () => {
         assert.deepEqual(
             transitionCases().map((c) => c.change),
@@ -188,5 +288,51 @@ describe("transition analysis", () => {
                 "tier 2: `database.standbyNodes` 0 → 1",
             ],
         );
+    });
+});
+
+describe("transitions of the program itself (captured before and after each change)", function () {
+    this.timeout(120000);
+    let rows: ReturnType<typeof buildTransitions>;
+    before(() => {
+        rows = buildTransitions();
+    });
+
+    it("keeps the site serving through every change, except leaving or entering tier 0 and removing a public load balancer", () => {
+        assert.deepEqual(
+            rows.filter((r) => !r.serves).map((r) => r.change),
+            ["tier 0 → 1", "tier 3 → 2", "tier 1 → 0"],
+        );
+        for (const change of ["tier 0 → 1", "tier 1 → 0"])
+            assert.match(rows.find((r) => r.change === change)!.why, /^Window: not zero-downtime by design: /);
+        assert.equal(
+            rows.find((r) => r.change === "tier 3 → 2")!.why,
+            "Window: resolvers that cached webstack-dns-apex-1 (TTL 300 s) keep sending users to the LoadBalancer webstack-lb-1 for up to that long after it is deleted at the end of the update; resolvers that cached webstack-dns-www-1 (TTL 300 s) keep sending users to the LoadBalancer webstack-lb-1 for up to that long after it is deleted at the end of the update.",
+        );
+    });
+
+    it("gates every serving droplet a release replaces, and drains the ones it deletes", () => {
+        const release = rows.find((r) => r.change === "tier 2: a webstack release that renders new host configs")!;
+        assert.equal(
+            release.order,
+            "2 × create new web droplet (gated) → 2 × create new app droplet (gated) → 2 × create new DnsRecord; at the end, delete 2 DnsRecords, 2 web droplets, 2 app droplets",
+        );
+        assert.equal(
+            release.why,
+            "Every new web droplet is seen serving through each public entry point before the update goes on; the removed web droplets fail their health checks before they stop (drain); every new app droplet is seen serving through each public entry point before the update goes on; the removed app droplets fail their health checks before they stop (drain).",
+        );
+    });
+
+    it("upgrades tier 1 to 2 with the database firewalls created after the gated app droplets, trusting the old web droplets", () => {
+        const row = rows.find((r) => r.change === "tier 1 → 2")!;
+        assert.equal(row.serves, true, row.why);
+        assert.match(row.why, /the database firewall is created only after the new app droplets serve/);
+    });
+
+    it("leaves the monitor alone when standby nodes or read replicas change", () => {
+        for (const change of ["tier 2: `database.standbyNodes` 0 → 1", "tier 2: `database.readReplicas` 1 → 2"]) {
+            const row = rows.find((r) => r.change === change)!;
+            assert.doesNotMatch(`${row.replaced} ${row.order} ${row.why}`, /monitor/, change);
+        }
     });
 });

@@ -8,6 +8,7 @@ import { UNKNOWN } from "../support/policyHarness";
 import * as digitalocean from "@pulumi/digitalocean";
 import { forType, validateResourceOfTypes } from "../../policies/lib/policy";
 import { renderCloudInit } from "../../components/hostConfig/cloudInit";
+import { renderHaproxyConfig } from "../../components/hostConfig/haproxy";
 import { configuresHaproxy, haproxyFrontends, haproxyServers, haproxyTlsGaps } from "../../policies/lib/haproxy";
 
 const proxy = (policy as unknown as { unknownCheckingProxy: <T>(o: T) => T }).unknownCheckingProxy;
@@ -169,10 +170,7 @@ describe("policy helpers", () => {
         const rendered = (tls: boolean) =>
             renderCloudInit({
                 kind: "haproxy",
-                backends: [
-                    { host: "10.0.0.2", port: 80 },
-                    { host: "10.0.0.3", port: 80 },
-                ],
+                webPool: { name: "webstack-metrics-web.example.com", port: 80 },
                 algorithm: "roundrobin",
                 tls,
                 domain: "example.com",
@@ -181,7 +179,19 @@ describe("policy helpers", () => {
         it("finds TLS on 443 and the HTTP redirect in the engine's cloud-config", () => {
             assert.equal(configuresHaproxy(rendered(true)), true);
             assert.deepEqual(haproxyTlsGaps(rendered(true)), []);
-            assert.deepEqual(haproxyServers(rendered(true)), ["10.0.0.2:80", "10.0.0.3:80"]);
+        });
+
+        it("lists the servers of a backend that names them (the renderer's listed mode)", () => {
+            const listed = renderHaproxyConfig({
+                backends: [
+                    { host: "10.0.0.2", port: 80 },
+                    { host: "10.0.0.3", port: 80 },
+                ],
+                algorithm: "roundrobin",
+                tls: true,
+                domain: "example.com",
+            });
+            assert.deepEqual(haproxyServers(listed), ["10.0.0.2:80", "10.0.0.3:80"]);
         });
 
         it("reports one gap, the missing TLS listener, for a plain-HTTP config", () => {

@@ -56,6 +56,9 @@ export class MockEngineServer {
             // MockMonitor answers these two with plain objects; over the wire they must be messages.
             registerResourceOutputs: ((call, callback) =>
                 monitor.registerResourceOutputs(call.request, (err) => callback(err, new Empty()))) as Unary,
+            // The readiness gates: the recorder keeps their names (it answers with a plain object, here a message).
+            registerResourceHook: ((call, callback) =>
+                monitor.registerResourceHook(call.request, (err) => callback(err, new Empty()))) as Unary,
             supportsFeature: ((call, callback) =>
                 monitor.supportsFeature(call.request, (err, resp) => {
                     const answer = new resourceProto.SupportsFeatureResponse();

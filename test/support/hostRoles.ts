@@ -1,6 +1,7 @@
 // One realistic input per host role, shaped like what WebStack passes (managed database facts as the DigitalOcean
 // provider reports them), plus the secret values that must never reach user data.
 import type { AppSpec, DatabaseEndpoint, HostRole } from "../../components/hostConfig/types";
+import { DRAIN_SECONDS } from "../../components/hostRoles";
 
 export const APP: AppSpec = { image: "registry.digitalocean.com/acme/shop:1.4.2", port: 8080 };
 
@@ -16,28 +17,34 @@ export const CACHE = { host: "private-web-cache-do-user-1-0.b.db.ondigitalocean.
 /** The internal load balancer in front of the app pool (tier >= 2). */
 export const APP_LB = { host: "10.110.0.9", port: 8080 };
 
+/** Web servers listed in haproxy.cfg: the renderer's other mode, which the stack no longer uses. */
 export const WEB_BACKENDS = [
     { host: "10.110.0.2", port: 80 },
     { host: "10.110.0.3", port: 80 },
     { host: "10.110.0.4", port: 80 },
 ];
 
+/** The names HAProxy droplets find the web pool and their ACME peers by. */
+export const WEB_POOL = { name: "webstack-metrics-web.www.example.com", port: 80 };
+export const ACME_PEERS = { name: "webstack-lb-peers.www.example.com" };
+
 export const ROLES = {
     "all-in-one": { kind: "all-in-one", app: APP, webPort: 80 },
-    "web-and-app": { kind: "web-and-app", app: APP, webPort: 80, database: DATABASE },
-    web: { kind: "web", webPort: 80, upstream: APP_LB },
-    app: { kind: "app", app: APP, database: DATABASE, cache: CACHE },
-    "app without cache": { kind: "app", app: APP, database: DATABASE },
+    "web-and-app": { kind: "web-and-app", app: APP, webPort: 80, database: DATABASE, drainSeconds: DRAIN_SECONDS },
+    web: { kind: "web", webPort: 80, upstream: APP_LB, drainSeconds: DRAIN_SECONDS },
+    app: { kind: "app", app: APP, database: DATABASE, cache: CACHE, drainSeconds: DRAIN_SECONDS },
+    "app without cache": { kind: "app", app: APP, database: DATABASE, drainSeconds: DRAIN_SECONDS },
     "haproxy with TLS": {
         kind: "haproxy",
-        backends: WEB_BACKENDS,
+        webPool: WEB_POOL,
+        acmePeers: ACME_PEERS,
         algorithm: "roundrobin",
         tls: true,
         domain: "www.example.com",
     },
     "haproxy without TLS": {
         kind: "haproxy",
-        backends: WEB_BACKENDS,
+        webPool: WEB_POOL,
         algorithm: "leastconn",
         tls: false,
         domain: "www.example.com",

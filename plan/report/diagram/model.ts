@@ -110,8 +110,11 @@ class DiagramBuilder {
     addEdge(e: DiagramEdge): void {
         if (e.from === e.to) return;
         const same = this.edges.find((x) => x.from === e.from && x.to === e.to);
-        if (!same) this.edges.push(e);
-        else if (e.label && !same.label.split(", ").includes(e.label))
+        if (!same) return void this.edges.push(e);
+        // One of the flows it stands for being a request path makes the edge one (HAProxy's peers' private record and
+        // the public records of the site all name the HAProxy droplets).
+        same.dashed = same.dashed && e.dashed;
+        if (e.label && !same.label.split(", ").includes(e.label))
             same.label = same.label ? `${same.label}, ${e.label}` : e.label;
     }
 

@@ -12,6 +12,10 @@ import { hostRoleProblems, renderCloudInit } from "../../../components/hostConfi
 import type { CloudConfig, HostRole, WriteFile } from "../../../components/hostConfig/types";
 import { HAPROXY_CONFIG_PATH, renderHaproxyConfig } from "../../../components/hostConfig/haproxy";
 import { NGINX_SITE_PATH, renderNginxConfig } from "../../../components/hostConfig/nginx";
+import { APP_PROXY_SITE_PATH, renderAppProxyConfig } from "../../../components/hostConfig/appProxy";
+import { ACME_PEER_WAIT, peerWaitScript } from "../../../components/hostConfig/certbot";
+import { DRAIN_SCRIPT, DRAIN_SERVICE, drainScript, drainService } from "../../../components/hostConfig/drain";
+import { IDENTITY_SCRIPT, identityScript } from "../../../components/hostConfig/servingIdentity";
 import {
     APP,
     APP_LB,
@@ -19,7 +23,8 @@ import {
     DATABASE,
     ROLES,
     SECRET_MARKERS,
-    WEB_BACKENDS,
+    WEB_POOL,
+    ACME_PEERS,
     literalPasswordAssignments,
 } from "../../support/hostRoles";
 import { cloudInitSchema, nginxTest, requireTool } from "../../support/hostTools";
@@ -64,6 +69,22 @@ function unitLine(unit: string, key: string): string[] {
         .split("\n")
         .filter((l) => l.startsWith(`${key}=`))
         .map((l) => l.slice(key.length + 1));
+}
+
+/**
+ * A role behind a load balancer: the identity script for `role` runs before nginx loads the site that includes what
+ * it writes, and the drain unit, sized for the slowest load balancer's checks (35 s), is enabled last.
+ */
+function itAnnouncesItselfAndDrains(config: CloudConfig, role: "web" | "app"): void {
+    it(`announces the droplet as ${role} on the health path and drains for 35 s before nginx stops`, () => {
+        assert.equal(fileAt(config, IDENTITY_SCRIPT).content, identityScript(role));
+        assert.equal(fileAt(config, DRAIN_SCRIPT).content, drainScript(35));
+        assert.equal(fileAt(config, `/etc/systemd/system/${DRAIN_SERVICE}`).content, drainService(35));
+        const cmds = commands(config);
+        const switched = cmds.lastIndexOf("systemctl reload-or-restart nginx.service");
+        assert.ok(cmds.indexOf(IDENTITY_SCRIPT) >= 0 && cmds.indexOf(IDENTITY_SCRIPT) < switched, cmds.join("\n"));
+        assert.deepEqual(cmds.slice(-2), ["systemctl daemon-reload", `systemctl enable --now ${DRAIN_SERVICE}`]);
+    });
 }
 
 /** The role's nginx site, run through the real `nginx -t` (skipped where nginx is absent, outside CI). */
@@ -259,6 +280,14 @@ describe("renderCloudInit", () => {
             ]);
         });
 
+        itAnnouncesItselfAndDrains(config, "web");
+
+        it("tells the app the CDN's host name when the stack has one, and nothing about it otherwise", () => {
+            const cdn = "assets.nyc3.cdn.digitaloceanspaces.com";
+            assert.equal(envOf(rendered({ ...ROLES["web-and-app"], cdnEndpoint: cdn })).CDN_ENDPOINT, cdn);
+            assert.equal(envOf(config).CDN_ENDPOINT, undefined);
+        });
+
         itWritesAnNginxSiteThatPassesNginxT(config);
     });
 
@@ -275,10 +304,17 @@ describe("renderCloudInit", () => {
             assert.deepEqual(site.match(/^ {4}server .*$/gm), ["    server 10.110.0.9:8080;"]);
         });
 
-        it("writes only the nginx site: no container, unit or env file", () => {
-            assert.deepEqual(paths(config), [NGINX_SITE_PATH]);
+        it("writes the nginx site, the identity script and the drain: no container, unit or env file", () => {
+            assert.deepEqual(paths(config), [
+                NGINX_SITE_PATH,
+                IDENTITY_SCRIPT,
+                DRAIN_SCRIPT,
+                `/etc/systemd/system/${DRAIN_SERVICE}`,
+            ]);
             assert.ok(!commands(config).some((c) => c.includes("webstack-app")));
         });
+
+        itAnnouncesItselfAndDrains(config, "web");
 
         itWritesAnNginxSiteThatPassesNginxT(config);
     });
@@ -287,17 +323,30 @@ describe("renderCloudInit", () => {
         const config = rendered(ROLES.app);
         const unit = fileAt(config, APP_UNIT_PATH).content;
 
-        it("installs exactly docker.io", () => {
-            assert.deepEqual(config.packages, ["docker.io"]);
-            assert.deepEqual(paths(config), [APP_ENV_PATH, APP_UNIT_PATH, APP_PATH_UNIT_PATH]);
+        it("installs exactly docker.io and nginx (the identity proxy)", () => {
+            assert.deepEqual(config.packages, ["docker.io", "nginx"]);
+            assert.deepEqual(paths(config), [
+                APP_ENV_PATH,
+                APP_UNIT_PATH,
+                APP_PATH_UNIT_PATH,
+                APP_PROXY_SITE_PATH,
+                IDENTITY_SCRIPT,
+                DRAIN_SCRIPT,
+                `/etc/systemd/system/${DRAIN_SERVICE}`,
+            ]);
         });
 
-        it("publishes the app port on every interface so the internal load balancer reaches it", () => {
+        it("publishes the container on loopback only, behind the identity proxy that takes the app port", () => {
             assert.deepEqual(unitLine(unit, "ExecStart"), [
-                `/usr/bin/docker run --rm --name app -p 8080:8080 --env-file ${APP_ENV_PATH} --env-file ${DATABASE_SECRETS_PATH} ${APP.image}`,
+                `/usr/bin/docker run --rm --name app -p 127.0.0.1:18080:8080 --env-file ${APP_ENV_PATH} --env-file ${DATABASE_SECRETS_PATH} ${APP.image}`,
             ]);
             assert.deepEqual(unitLine(unit, "Restart"), ["always"]);
+            assert.equal(fileAt(config, APP_PROXY_SITE_PATH).content, renderAppProxyConfig({ appPort: 8080 }));
+            const cmds = commands(config);
+            assert.ok(cmds.indexOf(IDENTITY_SCRIPT) < cmds.indexOf("systemctl reload-or-restart nginx.service"));
         });
+
+        itAnnouncesItselfAndDrains(config, "app");
 
         it("gives the app the database and cache connection facts, TLS required for both", () => {
             assert.deepEqual(envOf(config), {
@@ -341,11 +390,12 @@ describe("renderCloudInit", () => {
             assert.deepEqual(plain.packages, ["haproxy"]);
         });
 
-        it("writes the HAProxy config rendered for the web pool", () => {
+        it("writes the HAProxy config that finds the web pool, and with TLS its ACME peers, in DNS", () => {
             assert.equal(
                 fileAt(tls, HAPROXY_CONFIG_PATH).content,
                 renderHaproxyConfig({
-                    backends: WEB_BACKENDS,
+                    webPool: WEB_POOL,
+                    acmePeers: ACME_PEERS,
                     algorithm: "roundrobin",
                     tls: true,
                     domain: "www.example.com",
@@ -354,12 +404,19 @@ describe("renderCloudInit", () => {
             assert.equal(
                 fileAt(plain, HAPROXY_CONFIG_PATH).content,
                 renderHaproxyConfig({
-                    backends: WEB_BACKENDS,
+                    webPool: WEB_POOL,
                     algorithm: "leastconn",
                     tls: false,
                     domain: "www.example.com",
                 }),
             );
+        });
+
+        it("makes certbot's first order wait until the peers' name lists the droplet", () => {
+            assert.equal(fileAt(tls, ACME_PEER_WAIT).content, peerWaitScript(ACME_PEERS.name));
+            assert.equal(fileAt(tls, ACME_PEER_WAIT).permissions, "0700");
+            const service = fileAt(tls, "/etc/systemd/system/webstack-certbot.service").content;
+            assert.deepEqual(unitLine(service, "ExecStartPre"), [ACME_PEER_WAIT]);
         });
 
         it("installs a self-signed placeholder certificate before starting HAProxy", () => {
@@ -439,6 +496,7 @@ describe("renderCloudInit", () => {
                     '  - database.port: must be an integer from 1 to 65535; got "0".',
                     '  - database.user: must be 1 to 32 letters, digits, "_" or "-"; got "app\'; DROP".',
                     '  - database.database: must be 1 to 64 letters, digits, "_" or "-"; got "".',
+                    '  - drainSeconds: must be an integer from 1 to 300; got "undefined".',
                 ].join("\n"),
             });
         });
@@ -451,7 +509,7 @@ describe("renderCloudInit", () => {
 
         it("rejects an upstream or cache that is not a plain host name or IPv4 address", () => {
             assert.deepEqual(
-                hostRoleProblems({ kind: "web", webPort: 70000, upstream: { host: "10.0.0.1;", port: 8080 } }),
+                hostRoleProblems({ ...ROLES.web, webPort: 70000, upstream: { host: "10.0.0.1;", port: 8080 } }),
                 [
                     'webPort: must be an integer from 1 to 65535; got "70000".',
                     'upstream.host: must be an IPv4 address or a DNS name; got "10.0.0.1;".',
@@ -463,21 +521,32 @@ describe("renderCloudInit", () => {
             ]);
         });
 
-        it("rejects an HAProxy role without backends, with an unknown algorithm or a bare domain", () => {
+        it("rejects an HAProxy role with a bad web pool name, an unknown algorithm or a bare domain", () => {
             assert.deepEqual(
                 hostRoleProblems({
                     kind: "haproxy",
-                    backends: [],
+                    webPool: { name: "web pool", port: 0 },
                     algorithm: "random" as "roundrobin",
                     tls: true,
                     domain: "localhost",
                 }),
                 [
-                    'backends: must list 1 to 100 web servers; got "0 backends".',
+                    'webPool.name: must be an IPv4 address or a DNS name; got "web pool".',
+                    'webPool.port: must be an integer from 1 to 65535; got "0".',
                     'algorithm: expected "roundrobin" or "leastconn"; got "random".',
                     'domain: must be a fully qualified DNS name such as "www.example.com"; got "localhost".',
                 ],
             );
+        });
+
+        it("rejects a serving role without a drain length it can render, and a CDN endpoint that is not a host", () => {
+            assert.deepEqual(hostRoleProblems({ ...ROLES.web, drainSeconds: 0 }), [
+                'drainSeconds: must be an integer from 1 to 300; got "0".',
+            ]);
+            assert.deepEqual(hostRoleProblems({ ...ROLES.app, cdnEndpoint: "cdn host", drainSeconds: 301 }), [
+                'app.cdnEndpoint: must be an IPv4 address or a DNS name; got "cdn host".',
+                'drainSeconds: must be an integer from 1 to 300; got "301".',
+            ]);
         });
 
         it("rejects an unknown role kind", () => {

@@ -49,6 +49,12 @@ const COPY_COMMANDS = [
     `systemctl start ${STATIC_FILES_SERVICE}`,
 ];
 const COPY_FILES = [STATIC_FILES_ENV, STATIC_FILES_SCRIPT, `/etc/systemd/system/${STATIC_FILES_SERVICE}`];
+/** `commands` with `inserted` right before the first command that switches nginx from the stock site. */
+function beforeNginx(commands: string[], inserted: string[]): string[] {
+    const at = commands.indexOf("rm -f /etc/nginx/sites-enabled/default");
+    assert.ok(at >= 0, `no nginx switch in ${commands.join("; ")}`);
+    return [...commands.slice(0, at), ...inserted, ...commands.slice(at)];
+}
 
 describe("renderCloudInit: static files on the roles that run nginx", () => {
     it("installs skopeo and umoci on a web droplet and starts the copy before nginx leaves the stock site", () => {
@@ -63,22 +69,28 @@ describe("renderCloudInit: static files on the roles that run nginx", () => {
                 packages: ["nginx", "skopeo", "umoci"],
                 files: [
                     [NGINX_SITE_PATH, "0644"],
+                    ["/usr/local/sbin/webstack-serving-identity", "0700"],
+                    ["/usr/local/sbin/webstack-drain", "0700"],
+                    ["/etc/systemd/system/webstack-drain.service", "0644"],
                     [STATIC_FILES_ENV, "0644"],
                     [STATIC_FILES_SCRIPT, "0700"],
                     [`/etc/systemd/system/${STATIC_FILES_SERVICE}`, "0644"],
                 ],
                 runcmd: [
+                    "/usr/local/sbin/webstack-serving-identity",
                     ...COPY_COMMANDS,
                     "rm -f /etc/nginx/sites-enabled/default",
                     "ln -sfn /etc/nginx/sites-available/webstack /etc/nginx/sites-enabled/webstack",
                     "systemctl enable nginx.service",
                     "systemctl reload-or-restart nginx.service",
+                    "systemctl daemon-reload",
+                    "systemctl enable --now webstack-drain.service",
                 ],
             },
         );
     });
 
-    it("starts the copy first on the all-in-one and web-and-app droplets too, then runs the role's own commands", () => {
+    it("starts the copy right before nginx leaves the stock site on the all-in-one and web-and-app droplets too", () => {
         for (const [with_, without, packages] of [
             [WITH_STATIC_FILES["all-in-one from the image"], ROLES["all-in-one"], ["skopeo", "umoci"]],
             [WITH_STATIC_FILES["web-and-app from an archive"], ROLES["web-and-app"], ["curl"]],
@@ -89,7 +101,7 @@ describe("renderCloudInit: static files on the roles that run nginx", () => {
                 [config.packages, commands(config), config.write_files.map((f) => f.path)],
                 [
                     [...before.packages, ...packages],
-                    [...COPY_COMMANDS, ...commands(before)],
+                    beforeNginx(commands(before), COPY_COMMANDS),
                     [...before.write_files.map((f) => f.path), ...COPY_FILES],
                 ],
                 with_.kind,

@@ -40,7 +40,7 @@ describe("drain before shutdown", () => {
             "",
         ]);
         assert.throws(() => drainScript(0), {
-            message: 'drainScript: seconds must be an integer from 1 to 300; got "0".',
+            message: 'drainScript: seconds: must be an integer from 1 to 300; got "0".',
         });
     });
 

@@ -7,7 +7,7 @@ import { APP_SERVICE, DATABASE_SECRETS_PATH } from "../../../components/hostConf
 import { renderCloudInit } from "../../../components/hostConfig/cloudInit";
 import { METADATA_LOCK_SCRIPT, METADATA_LOCK_SERVICE } from "../../../components/hostConfig/metadataLock";
 import type { CloudConfig, HostRole, WriteFile } from "../../../components/hostConfig/types";
-import { APP, CACHE, DATABASE, ROLES, WEB_BACKENDS } from "../../support/hostRoles";
+import { APP, CACHE, DATABASE, ROLES, WEB_POOL } from "../../support/hostRoles";
 import { cloudInitSchema, requireTool } from "../../support/hostTools";
 
 const SECRETS = { DATABASE_PASSWORD: "s3cr3t-db-pass", CACHE_PASSWORD: "s3cr3t-cache-pass" };
@@ -22,6 +22,7 @@ const SECRET_ROLES = {
         database: { ...DATABASE, readHosts: ["private-replica-0.db.ondigitalocean.com"] },
         cache: CACHE,
         secrets: SECRETS,
+        drainSeconds: 35,
     },
     "web-and-app with secrets": {
         kind: "web-and-app",
@@ -29,10 +30,11 @@ const SECRET_ROLES = {
         webPort: 80,
         database: DATABASE,
         secrets: { DATABASE_PASSWORD: "p" },
+        drainSeconds: 35,
     },
     "haproxy with a custom certificate": {
         kind: "haproxy",
-        backends: WEB_BACKENDS,
+        webPool: WEB_POOL,
         algorithm: "roundrobin",
         tls: true,
         domain: "example.com",
@@ -123,6 +125,14 @@ describe("secrets delivered in user data", () => {
             ["systemctl", "enable", "--now", METADATA_LOCK_SERVICE],
             ["systemctl", "enable", APP_SERVICE],
             ["systemctl", "enable", "--now", "webstack-app.path"],
+            // Then the identity, the proxy in front of the container and the drain (cloudInit.spec.ts).
+            ["/usr/local/sbin/webstack-serving-identity"],
+            ["rm", "-f", "/etc/nginx/sites-enabled/default"],
+            ["ln", "-sfn", "/etc/nginx/sites-available/webstack-app", "/etc/nginx/sites-enabled/webstack-app"],
+            ["systemctl", "enable", "nginx.service"],
+            ["systemctl", "reload-or-restart", "nginx.service"],
+            ["systemctl", "daemon-reload"],
+            ["systemctl", "enable", "--now", "webstack-drain.service"],
         ]);
     });
 

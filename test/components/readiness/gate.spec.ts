@@ -311,6 +311,17 @@ describe("readiness gate: HAProxy droplets before their reserved IP moves", () =
         assert.equal(h.targets.length, 3);
     });
 
+    it("accepts any certificate, and says why, when the droplets serving now cannot pass the new one its challenge", async () => {
+        // The site serves a valid certificate, but from droplets that do not forward Let's Encrypt's challenges.
+        const h = harness((t) => (t.address === "example.com" ? tlsAnswer(true) : tlsAnswer(false)));
+        await runEdgeGate({ ...EDGE, certifiesBeforeMove: false }, h.deps);
+        assert.equal(h.targets.length, 3);
+        assert.equal(
+            h.logs[0],
+            "Readiness gate: the droplets serving example.com now do not forward Let's Encrypt's challenges to a new droplet, so it can obtain its certificate only once its reserved IP points at it; this once, any certificate will do.",
+        );
+    });
+
     it("asks plain HTTP once for a stack without TLS", async () => {
         const h = harness(() => ({ kind: "response", status: 200, headers: {} }));
         await runEdgeGate({ ...EDGE, tls: false }, h.deps);

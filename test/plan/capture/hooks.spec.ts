@@ -33,6 +33,33 @@ describe("recorder: resource hooks", function () {
         assert.deepEqual(recorder.resources.find((r) => r.name === "hooked")?.hooks, { afterCreate: ["after-hook"] });
     });
 
+    it("refuses a second hook of one name in a run, as the engine does, and forgets the names between runs", async () => {
+        new pulumi.ResourceHook("twice", () => undefined);
+        const second = new pulumi.ResourceHook("twice", () => undefined) as unknown as { __registered: Promise<void> };
+        await assert.rejects(second.__registered, /resource hook already registered for name "twice"/);
+        recorder.reset();
+        const again = new pulumi.ResourceHook("twice", () => undefined) as unknown as { __registered: Promise<void> };
+        await again.__registered;
+    });
+
+    it("records a resource's custom timeouts, leaving out the ones not set", async () => {
+        class Thing extends pulumi.CustomResource {
+            constructor(name: string, opts: pulumi.CustomResourceOptions) {
+                super("test:index:Thing", name, {}, opts);
+            }
+        }
+        new Thing("slow-delete", { customTimeouts: { delete: "5m" } });
+        new Thing("plain", {});
+        await recorder.settle();
+        assert.deepEqual(
+            recorder.resources.map((r) => [r.name, r.customTimeouts]),
+            [
+                ["slow-delete", { delete: "5m" }],
+                ["plain", {}],
+            ],
+        );
+    });
+
     it("records the hooks a program binds, by kind, and none on the resources that bind none", async () => {
         const run = await runProgram(recorder, {
             project: "webstack",
