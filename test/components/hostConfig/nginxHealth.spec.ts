@@ -76,6 +76,40 @@ describe("health location: what it renders", () => {
         assert.deepEqual(block(renderAppProxyConfig({ appPort: 8080 }), "location = /healthz"), HEALTH_BLOCK);
     });
 
+    it("renders tier 0's health location as before the gates: no identity, no drain, a pooled connection", () => {
+        const tier0 = renderNginxConfig({
+            listenPort: 80,
+            upstream: { host: "127.0.0.1", port: 8080 },
+            behindLoadBalancer: false,
+            staticFiles: { urlPrefix: "/static/" },
+        });
+        assert.deepEqual(block(tier0, "location = /healthz"), [
+            "access_log off;",
+            "proxy_pass http://webstack_app;",
+            "proxy_http_version 1.1;",
+            'proxy_set_header Connection "";',
+            "proxy_set_header Host $host;",
+            "proxy_connect_timeout 2s;",
+            "proxy_read_timeout 4s;",
+        ]);
+    });
+
+    it("fails the health path of a web droplet that serves static files until the copy has published them", () => {
+        const web = renderNginxConfig({
+            listenPort: 80,
+            upstream: { host: "10.0.0.9", port: 8080 },
+            behindLoadBalancer: true,
+            staticFiles: { urlPrefix: "/static/" },
+        });
+        assert.deepEqual(block(web, "location = /healthz"), [
+            ...HEALTH_BLOCK.slice(0, 5),
+            "if (!-d /var/lib/webstack/static/current) {",
+            "return 503;",
+            "}",
+            ...HEALTH_BLOCK.slice(5),
+        ]);
+    });
+
     it("puts the identity on no other location", () => {
         for (const site of [
             renderNginxConfig({ listenPort: 80, upstream: { host: "10.0.0.9", port: 8080 }, behindLoadBalancer: true }),
@@ -268,9 +302,11 @@ describe("health location on loopback: identity, drain, a connection per check",
             const failing = procs.track(
                 http.createServer((req, res) => {
                     asked.push(req.url ?? "");
-                    if (req.url === "/metadata/v1/id") return res.end("381920");
-                    res.statusCode = answer;
-                    res.end();
+                    if (req.url === "/metadata/v1/id") res.end("381920");
+                    else {
+                        res.statusCode = answer;
+                        res.end();
+                    }
                 }),
             );
             const port = await freePort();
