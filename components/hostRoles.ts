@@ -14,6 +14,7 @@ import type { LogShipping } from "./hostConfig/logShipper";
 import { staticFilesFor } from "./hostConfig/staticFiles";
 import { HEALTH_CHECK } from "./loadBalancers";
 import type { LogStore } from "./logStore";
+import type { ReplacingInputs } from "./protectedDroplets";
 import type { StackSettings } from "./settings/stackSettings";
 
 /** A value still to come: itself or an Output of it; an object may also hold its fields still to come. */
@@ -222,6 +223,16 @@ export function webHost(
         drainSeconds: DRAIN_SECONDS,
         ...observed,
     };
+}
+
+/**
+ * Tier 0's droplet, which holds MySQL: the inputs that replace it (protectedDroplets.ts), from the settings alone (its
+ * host has no value still to come: no managed database, no log store), so the preflight can compare them with what
+ * the stack's previous update exported before anything is created. Undefined above tier 0.
+ */
+export function dataDropletInputs(s: StackSettings, webPort: number): ReplacingInputs | undefined {
+    if (s.database) return undefined;
+    return { region: s.region, sshKeys: s.sshKeys, userData: renderCloudInit(webHost(s, webPort, {}) as Host) };
 }
 
 /**
