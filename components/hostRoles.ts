@@ -237,17 +237,26 @@ export function dataDropletInputs(s: StackSettings, webPort: number): ReplacingI
 
 /**
  * HAProxy droplets: they find the web droplets by WEB_METRICS_NAME (one A record per fixed web droplet, kept by the
- * stack), so no web-pool change touches their user data, and with Let's Encrypt their peers by ACME_PEERS_NAME; or
+ * stack), so no web-pool change touches their user data, and with Let's Encrypt their peers by ACME_PEERS_NAME, whose
+ * forwarded challenges they trust from `vpcRange` only (the VPC's range, where the peers' private addresses are); or
  * they carry the custom certificate, delivered in user data.
  */
-export function haproxyHost(s: StackSettings, webPort: number, logs: LogStore | undefined): Pending<Host> {
+export function haproxyHost(
+    s: StackSettings,
+    webPort: number,
+    logs: LogStore | undefined,
+    vpcRange: pulumi.Input<string>,
+): Pending<Host> {
     const haproxy = s.loadBalancer?.engine === "haproxy" ? s.loadBalancer : undefined;
     if (!haproxy) throw new Error("haproxyHost needs the haproxy engine");
     const custom = s.certificate?.kind === "custom" ? s.certificate : undefined;
     return {
         kind: "haproxy",
         webPool: { name: `${WEB_METRICS_NAME}.${s.domain}`, port: webPort },
-        acmePeers: s.certificate?.kind === "lets_encrypt" ? { name: `${ACME_PEERS_NAME}.${s.domain}` } : undefined,
+        acmePeers:
+            s.certificate?.kind === "lets_encrypt"
+                ? { name: `${ACME_PEERS_NAME}.${s.domain}`, trustedFrom: vpcRange }
+                : undefined,
         algorithm: haproxy.algorithm,
         tls: s.certificate !== undefined,
         domain: s.domain,

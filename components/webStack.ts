@@ -168,7 +168,7 @@ export class WebStack extends pulumi.ComponentResource {
                             certifiesBeforeMove:
                                 acmePeersName === undefined || previousAcmePeersName === `${acmePeersName}.${s.domain}`,
                         },
-                        ...hostUserData(haproxyHost(s, WEB_PORT, logs)),
+                        ...hostUserData(haproxyHost(s, WEB_PORT, logs, network.vpc.ipRange)),
                     },
                 },
                 child,

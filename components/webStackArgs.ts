@@ -132,7 +132,7 @@ export interface DatabaseOptions {
 /** The public load balancers (tier 1+). */
 export interface LoadBalancerOptions {
     /**
-     * Public load balancers, 1 to 10; several run active-active behind DNS.
+     * Public load balancers, 1 to 10; several run active-active behind DNS. At most 5 HAProxy droplets with Let's Encrypt (5 certificates per set of names a week).
      * @default the tier's (docs/reference/configuration.md)
      */
     readonly count?: number;

@@ -33,7 +33,7 @@ const NONE = { staticFiles: { source: "none" } };
 const IMAGE = { staticFiles: { source: "image" } };
 const refusal = (...problems: string[]) =>
     ['Refused stack "dev" before creating anything:', ...problems.map((p) => `  - ${p}`)].join("\n");
-const userDataOf = (run: { resources: { type: string; name: string; inputs: Record<string, unknown> }[] }) =>
+const userDataOf = (run: Awaited<ReturnType<typeof runProgram>>) =>
     String(plain(byName(run.resources, "webstack-web-0").inputs.userData));
 
 /** Runs `config` as `pulumi up` of a stack whose previous update exported `previous`. */
