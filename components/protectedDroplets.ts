@@ -76,7 +76,8 @@ export function fingerprintChanges(before: DropletFingerprint, after: DropletFin
 
 /** True for a value read back from the stack's outputs that has the shape of fingerprints by droplet name. */
 export function isFingerprints(value: unknown): value is Record<string, DropletFingerprint> {
-    const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+    const isRecord = (v: unknown): v is Record<string, unknown> =>
+        typeof v === "object" && v !== null && !Array.isArray(v);
     return (
         isRecord(value) &&
         Object.values(value).every((fp) => isRecord(fp) && Object.values(fp).every((d) => typeof d === "string"))

@@ -60,14 +60,13 @@ const keepIt = (staticWasOff: boolean) =>
     `${staticWasOff ? "pulumi config set --path 'webstack:staticFiles.source' none (static files were off on it), and " : ""}keep the app.image, app.port, app.healthPath, region and sshKeys it runs with`;
 const dataLoss = (what: string, staticWasOff: boolean) =>
     `webstack:allowDataLoss: tier 0 keeps MySQL, the site's only copy of its data, on its one droplet "webstack-web-0", which this update would replace (${what}), starting an empty database; got "false". Fix: dump the database (docs/deploying.md#tier-0-keeps-its-data-on-its-droplet), then pulumi config set webstack:allowDataLoss true for this one update, load the dump and pulumi config rm webstack:allowDataLoss; or leave the droplet as it is: ${keepIt(staticWasOff)}`;
-const CHOOSE_STATIC =
-    `webstack:staticFiles.source: an earlier webstack release deployed this stack, and its nginx sent "/static/" to the app; this release serves "/static/" from each web droplet's disk by default, copied from /app/static of app.image, so an app that serves it itself (Django with WhiteNoise, an image without that directory) would answer 404 there after this update while its health checks pass; got none (the default "image"). Fix: pulumi config set --path 'webstack:staticFiles.source' image to serve the image's files from disk (and staticFiles.imageDir if they are not in /app/static), or pulumi config set --path 'webstack:staticFiles.source' none to keep the app answering "/static/"`;
+const CHOOSE_STATIC = `webstack:staticFiles.source: an earlier webstack release deployed this stack, and its nginx sent "/static/" to the app; this release serves "/static/" from each web droplet's disk by default, copied from /app/static of app.image, so an app that serves it itself (Django with WhiteNoise, an image without that directory) would answer 404 there after this update while its health checks pass; got none (the default "image"). Fix: pulumi config set --path 'webstack:staticFiles.source' image to serve the image's files from disk (and staticFiles.imageDir if they are not in /app/static), or pulumi config set --path 'webstack:staticFiles.source' none to keep the app answering "/static/"`;
 
 describe("index.ts: tier 0's droplet across releases (it holds MySQL)", () => {
     for (const [fixture, config] of Object.entries(PREVIOUS_RELEASE)) {
         it(`renders the user data of ${fixture} byte for byte as the previous release did, with static files off`, async () => {
             const run = await runProgram({ ...exampleConfig(0), ...config, ...NONE });
-            assert.equal(userDataOf(run), fs.readFileSync(path.join(FIXTURES, `${fixture}.user-data.yaml`), "utf8"));
+            assert.equal(userDataOf(run), fs.readFileSync(path.join(FIXTURES, `${fixture}.user-data.txt`), "utf8"));
         });
     }
 
@@ -131,7 +130,7 @@ describe("index.ts: tier 0's droplet across releases (it holds MySQL)", () => {
         const kept = await up(own(0, NONE), previous);
         assert.equal(
             userDataOf(kept),
-            fs.readFileSync(path.join(FIXTURES, "tier0-shop.user-data.yaml"), "utf8"),
+            fs.readFileSync(path.join(FIXTURES, "tier0-shop.user-data.txt"), "utf8"),
             "the droplet's user data is the previous release's",
         );
     });

@@ -53,7 +53,8 @@ function dataDropletProblems(s: StackSettings, previous: PreviousUpdate, now: Th
     const fingerprints = previous.protectedDroplets;
     const droplets = fingerprints ? Object.keys(fingerprints) : (previous.dataResources ?? []).filter(isWebDroplet);
     if (droplets.length === 0) return [];
-    const holds = (named: string) => `tier 0 keeps MySQL, the site's only copy of its data, on its one droplet ${named}`;
+    const holds = (named: string) =>
+        `tier 0 keeps MySQL, the site's only copy of its data, on its one droplet ${named}`;
     const allow = `pulumi config set ${path("allowDataLoss")} true`;
     if (!now.dataDroplet) {
         return [

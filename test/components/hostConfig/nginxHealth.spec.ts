@@ -315,7 +315,10 @@ describe("health location on loopback: identity, drain, a connection per check",
             const result = await execIdentityScript("web", paths, port, 1);
             await new Promise<void>((r) => failing.close(() => r()));
             assert.equal(result.code, 1, result.output);
-            assert.match(result.output, new RegExp(`^webstack-serving-identity: ${message}.*; nothing is announced\\n$`, "m"));
+            assert.match(
+                result.output,
+                new RegExp(`^webstack-serving-identity: ${message}.*; nothing is announced\\n$`, "m"),
+            );
             assert.equal(fs.existsSync(path.join(paths.identityDir, "web.conf")), false);
             const userDataReads = asked.filter((u) => u === "/metadata/v1/user-data").length;
             // curl retries a 500 (a transient error), not an empty 200.
