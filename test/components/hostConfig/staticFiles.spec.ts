@@ -366,6 +366,42 @@ describe("static files: the copy script on a real directory tree", function () {
         assert.deepEqual(published(), []);
     });
 
+    it("keeps a new droplet's health path failing behind a load balancer until a copy publishes, an empty tree too", async function () {
+        const nginx = requireTool(this, "nginx");
+        const shared = root;
+        root = path.join(tmp.dir, "new-droplet");
+        const app = await startCountingApp(await freePort());
+        const nginxDir = path.join(tmp.dir, "nginx-health");
+        fs.mkdirSync(nginxDir);
+        const webPort = await freePort();
+        const site = await startNginx(
+            nginx,
+            nginxDir,
+            renderNginxConfig({
+                listenPort: webPort,
+                upstream: { host: "127.0.0.1", port: app.port },
+                behindLoadBalancer: true,
+                staticFiles: { urlPrefix: "/static/", root: path.join(root, "current") },
+            }),
+            webPort,
+        );
+        try {
+            assert.equal((await copy(IMAGE, `oci:${tmp.dir}/no-such-layout:v9`)).status, 1);
+            assert.equal((await get(webPort, "/healthz")).status, 503, "no copy yet: out of service, no gate passes");
+            const lacking = await copy({ ...IMAGE, source: { ...IMAGE.source, dir: "/app/public" } }, images.v2);
+            assert.equal(lacking.status, 0);
+            const [health, asset] = [
+                await get(webPort, "/healthz"),
+                await get(webPort, "/static/css/app.3f2a9c1b.css"),
+            ];
+            assert.deepEqual([health.status, asset.status, app.paths], [200, 404, ["/healthz"]]);
+        } finally {
+            await site.stop();
+            await app.close();
+            root = shared;
+        }
+    });
+
     describe("from an archive over HTTPS", () => {
         let server: https.Server | undefined;
         let port = 0;
