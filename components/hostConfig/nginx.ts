@@ -19,8 +19,9 @@ export interface NginxSiteOptions {
      *  `host` is an IPv4 address or a DNS name (nginx resolves names once, when it loads the config). */
     readonly upstream: Endpoint;
     /** true when a load balancer terminating TLS sits in front: its X-Forwarded-Proto is passed on (falling
-     *  back to the scheme nginx saw); false at tier 0, where a client could forge it, so nginx's own scheme is
-     *  sent. */
+     *  back to the scheme nginx saw), and the health location announces the droplet, drains and waits for the static
+     *  files (`healthLocation`); false at tier 0, where a client could forge the header, so nginx's own scheme is
+     *  sent, and nothing checks or gates the droplet, so the health location is a plain proxy. */
     readonly behindLoadBalancer: boolean;
     /** The app's health path; the load balancers check it here and nginx proxies it to `upstream`, so the check
      *  fails whenever the app (or, tier 2+, every app droplet behind the internal load balancer) does not serve.
