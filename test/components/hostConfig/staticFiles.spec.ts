@@ -388,7 +388,10 @@ describe("static files: the copy script on a real directory tree", function () {
         try {
             assert.equal((await copy(IMAGE, `oci:${tmp.dir}/no-such-layout:v9`)).status, 1);
             assert.equal((await get(webPort, "/healthz")).status, 503, "no copy yet: out of service, no gate passes");
-            const lacking = await copy({ ...IMAGE, source: { ...IMAGE.source, dir: "/app/public" } }, images.v2);
+            const lacking = await copy(
+                { ...IMAGE, source: { ...IMAGE.source, dir: "/app/public" } } as StaticFiles,
+                images.v2,
+            );
             assert.equal(lacking.status, 0);
             const [health, asset] = [
                 await get(webPort, "/healthz"),
