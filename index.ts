@@ -16,7 +16,10 @@ import {
     preflightWarning,
     readFailure,
 } from "./components/settings/preflight";
-import { WebStack, type WebStackArgs } from "./components/webStack";
+import { type PreviousUpdate, upgradeProblems } from "./components/settings/upgradePreflight";
+import { dataDropletInputs } from "./components/hostRoles";
+import { dropletFingerprint, isFingerprints } from "./components/protectedDroplets";
+import { WEB_PORT, WebStack, type WebStackArgs } from "./components/webStack";
 
 // The SDK marks isConfigSecret @internal, but it is the only way to tell that a key was set with
 // --secret; Config.get uses it for the same purpose.
@@ -30,9 +33,11 @@ function loadConfig() {
     const values = decodeConfig(pulumi.runtime.allConfig(), NAMESPACE);
     const encrypted = new Set(Object.keys(values).filter((key) => isConfigSecret(`${NAMESPACE}:${key}`)));
     try {
+        const staticFiles = values.staticFiles as { source?: unknown } | undefined;
         return {
             settings: parseSettings(pulumi.getStack(), values, encrypted),
             args: values as unknown as WebStackArgs,
+            staticFilesSourceSet: staticFiles?.source !== undefined,
         };
     } catch (err) {
         // RunError: Pulumi prints the message alone, without a stack trace.
@@ -42,12 +47,12 @@ function loadConfig() {
 }
 
 /**
- * Reads the account, whether its DNS hosts the zone, the region's default VPC and (only when the zone exists and
- * `dns.zone` is "create") whether the stack has been deployed before; refuses during `pulumi up` what DigitalOcean
- * would refuse later, and only warns during `pulumi preview` (and the offline plan). A read the token's scopes do
- * not allow is one of the problems, named by its scope.
+ * Reads the account, whether its DNS hosts the zone and the region's default VPC; refuses during `pulumi up` what
+ * DigitalOcean would refuse later and what this update would do to the live stack that its owner must decide first
+ * (`upgrade`), and only warns during `pulumi preview` (and the offline plan). A read the token's scopes do not allow
+ * is one of the problems, named by its scope.
  */
-async function checkAccount(settings: StackSettings): Promise<void> {
+async function checkAccount(settings: StackSettings, previous: PreviousUpdate, upgrade: string[]): Promise<void> {
     const failures: string[] = [];
     const read = async <T>(what: PreflightRead, call: () => Promise<T>): Promise<T | undefined> => {
         try {
@@ -66,12 +71,12 @@ async function checkAccount(settings: StackSettings): Promise<void> {
     );
     const regionDefaultVpc = await read("vpcs", () => readRegionDefaultVpc(settings.region));
     const zoneHosted = zones && zones.domains.length > 0;
-    const deployedBefore = settings.dns.zone === "create" && zoneHosted ? await deployedBeforeNow() : undefined;
+    const deployedBefore = settings.dns.zone === "create" && zoneHosted ? previous.deployed : undefined;
     const { problems, notes } = account
         ? preflight(settings, account, { zoneHosted, deployedBefore, regionDefaultVpc })
         : { problems: [], notes: [] };
     for (const note of notes) await pulumi.log.warn(note);
-    const all = [...failures, ...problems];
+    const all = [...failures, ...problems, ...upgrade];
     if (all.length === 0) return;
     if (pulumi.runtime.isDryRun()) await pulumi.log.warn(preflightWarning(settings.stack, all));
     else throw new pulumi.RunError(new PreflightError(settings.stack, all).message);
@@ -88,32 +93,54 @@ async function readRegionDefaultVpc(region: string): Promise<{ name: string; des
     }
 }
 
-/** Whether an update of this stack has completed before: its outputs (empty after `pulumi destroy`) hold `url`. */
-async function deployedBeforeNow(): Promise<boolean> {
-    const self = new pulumi.StackReference("webstack-preflight-previous", {
-        name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
-    });
-    return (await self.getOutputValue("url")) !== undefined;
+/**
+ * What the stack's previous update exported (everything empty after `pulumi destroy`, or for a new stack): whether it
+ * completed (`url`), and what the next update needs to know about the droplets serving now.
+ */
+async function readPrevious(self: pulumi.StackReference) {
+    const [url, tier, acmePeersName, dataResources, protectedDroplets] = await Promise.all(
+        ["url", "tier", "acmePeersName", "dataResources", "protectedDroplets"].map((n) => self.getOutputValue(n)),
+    );
+    const update: PreviousUpdate = {
+        deployed: url !== undefined,
+        tier: typeof tier === "number" ? tier : undefined,
+        dataResources: Array.isArray(dataResources) ? dataResources.map(String) : undefined,
+        protectedDroplets: isFingerprints(protectedDroplets) ? protectedDroplets : undefined,
+    };
+    return { update, acmePeersName: typeof acmePeersName === "string" ? acmePeersName : undefined };
+}
+
+/** What the upgrade preflight compares: tier 0's droplet as this update renders it, and as the earlier release did. */
+function thisUpdate(settings: StackSettings, staticFilesSourceSet: boolean) {
+    const fingerprint = (s: StackSettings) => {
+        const inputs = dataDropletInputs(s, WEB_PORT);
+        return inputs && dropletFingerprint(inputs);
+    };
+    return {
+        dataDroplet: fingerprint(settings),
+        dataDropletEarlierRelease: fingerprint({ ...settings, staticFiles: undefined }),
+        staticFilesSourceSet,
+    };
 }
 
 export = async () => {
-    const { settings, args } = loadConfig();
-    await checkAccount(settings);
-    // The stack's own outputs from its previous update: to refuse an update that would delete data, and to know what
-    // the droplets serving now were built by (the tier, HAProxy's ACME peers), which decides how this update replaces them.
-    const previous = new pulumi.StackReference(
-        `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+    const { settings, args, staticFilesSourceSet } = loadConfig();
+    // The stack's own outputs from its previous update: to refuse an update that would delete data or change what the
+    // site serves without its owner's word, and to know what the droplets serving now were built by (the tier,
+    // HAProxy's ACME peers), which decides how this update replaces them. Reading them creates nothing.
+    const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
+    const previous = await readPrevious(self);
+    await checkAccount(
+        settings,
+        previous.update,
+        upgradeProblems(settings, previous.update, thisUpdate(settings, staticFilesSourceSet)),
     );
-    const [previousTier, previousAcmePeersName] = await Promise.all([
-        previous.getOutputValue("tier"),
-        previous.getOutputValue("acmePeersName"),
-    ]);
     const site = new WebStack("webstack", {
         ...args,
         project: pulumi.getProject(),
-        previousDataResources: previous.getOutput("dataResources"),
-        previousTier: typeof previousTier === "number" ? previousTier : undefined,
-        previousAcmePeersName: typeof previousAcmePeersName === "string" ? previousAcmePeersName : undefined,
+        previousDataResources: self.getOutput("dataResources"),
+        previousTier: previous.update.tier,
+        previousAcmePeersName: previous.acmePeersName,
     });
     return {
         url: site.url,
@@ -128,6 +155,7 @@ export = async () => {
         cdnEndpoint: site.cdnEndpoint,
         dnsRecords: site.dnsRecords,
         dataResources: site.dataResources,
+        protectedDroplets: site.protectedDroplets,
         // Where to search the logs; the Dashboards password only as a secret.
         logsDashboardsUrl: site.logsDashboardsUrl,
         logsDashboardsPassword: site.logsDashboardsPassword,

@@ -14,6 +14,7 @@ import type { LogShipping } from "./hostConfig/logShipper";
 import { staticFilesFor } from "./hostConfig/staticFiles";
 import { HEALTH_CHECK } from "./loadBalancers";
 import type { LogStore } from "./logStore";
+import type { ReplacingInputs } from "./protectedDroplets";
 import type { StackSettings } from "./settings/stackSettings";
 
 /** A value still to come: itself or an Output of it; an object may also hold its fields still to come. */
@@ -225,18 +226,37 @@ export function webHost(
 }
 
 /**
+ * Tier 0's droplet, which holds MySQL: the inputs that replace it (protectedDroplets.ts), from the settings alone (its
+ * host has no value still to come: no managed database, no log store), so the preflight can compare them with what
+ * the stack's previous update exported before anything is created. Undefined above tier 0.
+ */
+export function dataDropletInputs(s: StackSettings, webPort: number): ReplacingInputs | undefined {
+    if (s.database) return undefined;
+    return { region: s.region, sshKeys: s.sshKeys, userData: renderCloudInit(webHost(s, webPort, {}) as Host) };
+}
+
+/**
  * HAProxy droplets: they find the web droplets by WEB_METRICS_NAME (one A record per fixed web droplet, kept by the
- * stack), so no web-pool change touches their user data, and with Let's Encrypt their peers by ACME_PEERS_NAME; or
+ * stack), so no web-pool change touches their user data, and with Let's Encrypt their peers by ACME_PEERS_NAME, whose
+ * forwarded challenges they trust from `vpcRange` only (the VPC's range, where the peers' private addresses are); or
  * they carry the custom certificate, delivered in user data.
  */
-export function haproxyHost(s: StackSettings, webPort: number, logs: LogStore | undefined): Pending<Host> {
+export function haproxyHost(
+    s: StackSettings,
+    webPort: number,
+    logs: LogStore | undefined,
+    vpcRange: pulumi.Input<string>,
+): Pending<Host> {
     const haproxy = s.loadBalancer?.engine === "haproxy" ? s.loadBalancer : undefined;
     if (!haproxy) throw new Error("haproxyHost needs the haproxy engine");
     const custom = s.certificate?.kind === "custom" ? s.certificate : undefined;
     return {
         kind: "haproxy",
         webPool: { name: `${WEB_METRICS_NAME}.${s.domain}`, port: webPort },
-        acmePeers: s.certificate?.kind === "lets_encrypt" ? { name: `${ACME_PEERS_NAME}.${s.domain}` } : undefined,
+        acmePeers:
+            s.certificate?.kind === "lets_encrypt"
+                ? { name: `${ACME_PEERS_NAME}.${s.domain}`, trustedFrom: vpcRange }
+                : undefined,
         algorithm: haproxy.algorithm,
         tls: s.certificate !== undefined,
         domain: s.domain,

@@ -31,12 +31,6 @@ export interface LogStoreArgs {
 }
 
 /**
- * The stack's one searchable log store (tier 2+ or `logs.enabled`): a one-node DigitalOcean Managed
- * OpenSearch cluster in the VPC, trusted by the stack's droplet tags and, when databases forward their logs, by
- * the VPC's range, with OpenSearch Dashboards; a write-only user for the shippers and sinks; and a log sink from
- * each managed database cluster.
- */
-/**
  * Where the database log sinks connect from. "When forwarding logs to a DigitalOcean Managed OpenSearch cluster with
  * trusted sources enabled, you must manually allow-list the IP addresses of your database cluster nodes"
  * (terraform-provider-digitalocean@401992a1 docs/resources/database_logsink_opensearch.md:125-126). No trusted-source
@@ -53,6 +47,12 @@ function sinkSourceRange(vpcUuid: pulumi.Input<string>, parent: pulumi.Resource)
     return digitalocean.getVpcOutput({ id: vpcUuid }, { parent }).ipRange;
 }
 
+/**
+ * The stack's one searchable log store (tier 2+ or `logs.enabled`): a one-node DigitalOcean Managed
+ * OpenSearch cluster in the VPC, trusted by the stack's droplet tags and, when databases forward their logs, by
+ * the VPC's range, with OpenSearch Dashboards; a write-only user for the shippers and sinks; and a log sink from
+ * each managed database cluster.
+ */
 export class LogStore extends pulumi.ComponentResource {
     readonly cluster: digitalocean.DatabaseCluster;
     readonly firewall: digitalocean.DatabaseFirewall;

@@ -16,6 +16,7 @@ import {
     webHost,
 } from "./hostRoles";
 import { stackTags } from "./naming";
+import { type DropletFingerprint, dropletFingerprint } from "./protectedDroplets";
 import { Network } from "./network";
 import { Observability } from "./observability";
 import { createTags } from "./tags";
@@ -26,28 +27,11 @@ import { parseSettings } from "./settings/stackConfig";
 import { ConfigError, type StackSettings } from "./settings/stackSettings";
 import { TIER_PROFILES } from "./settings/tiers";
 import { StaticAssets } from "./staticAssets";
-import type { WebStackArgs as StackConfigArgs } from "./webStackArgs";
+import type { WebStackArgs } from "./webStackArgs";
+
+export type { WebStackArgs };
 
 export const WEB_PORT = 80;
-
-/**
- * WebStack's args: every stack config key (webStackArgs.ts, generated from their declaration) and what a program
- * reads back from the stack's previous update.
- */
-export interface WebStackArgs extends StackConfigArgs {
-    /**
-     * The tier the stack's previous update deployed (its `tier` output; absent for a new stack). Moving the app
-     * between the web droplets and its own pool (tier 1 ↔ 2+) keeps the database firewalls trusting both for that one
-     * update, so the droplets that serve until its end keep their database.
-     */
-    readonly previousTier?: number;
-    /**
-     * The `acmePeersName` output of the stack's previous update: the HAProxy droplets serving now forward Let's
-     * Encrypt's challenges to their peers under this name. Absent or different, a new HAProxy droplet can obtain its
-     * certificate only once its reserved IP has moved, and its gate accepts any certificate for that one update.
-     */
-    readonly previousAcmePeersName?: string;
-}
 
 /**
  * The whole site for one stack: its VPC and tags, the data tier (managed MySQL, cache, log store), the app tier
@@ -84,6 +68,13 @@ export class WebStack extends pulumi.ComponentResource {
      * once the data-loss guard has passed, so exporting it makes a refused update fail.
      */
     readonly dataResources: pulumi.Output<string[]>;
+    /**
+     * Tier 0: the droplet that holds MySQL, by logical name, with the fingerprint of the inputs that would replace it
+     * (its region, SSH keys and each part of its user data: protectedDroplets.ts). The next update's preflight
+     * (index.ts) compares it with its own and refuses, before anything is created, to replace the droplet unless
+     * allowDataLoss is set.
+     */
+    readonly protectedDroplets?: pulumi.Output<Record<string, Record<string, string>>>;
 
     constructor(name: string, args: WebStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:WebStack", name, {}, opts);
@@ -177,7 +168,7 @@ export class WebStack extends pulumi.ComponentResource {
                             certifiesBeforeMove:
                                 acmePeersName === undefined || previousAcmePeersName === `${acmePeersName}.${s.domain}`,
                         },
-                        ...hostUserData(haproxyHost(s, WEB_PORT, logs)),
+                        ...hostUserData(haproxyHost(s, WEB_PORT, logs, network.vpc.ipRange)),
                     },
                 },
                 child,
@@ -350,6 +341,17 @@ export class WebStack extends pulumi.ComponentResource {
         });
 
         this.tier = s.tier;
+        this.protectedDroplets =
+            !s.database && webPool.kind === "fixed"
+                ? webUserData.userData.apply((userData) => {
+                      const fingerprint: DropletFingerprint = dropletFingerprint({
+                          region: s.region,
+                          sshKeys: s.sshKeys,
+                          userData,
+                      });
+                      return Object.fromEntries(webPool.pool.dropletNames.map((n) => [n, { ...fingerprint }]));
+                  })
+                : undefined;
         this.loadBalancerIps = edge ? entryPoints : [];
         this.dropletIps = droplets.map((d) => d.ipv4Address);
         this.autoscalePoolIds = [webPool, appTier?.pool].flatMap((p) =>
@@ -383,6 +385,7 @@ export class WebStack extends pulumi.ComponentResource {
             logsDashboardsUrl: this.logsDashboardsUrl,
             logsDashboardsPassword: this.logsDashboardsPassword,
             dataResources: this.dataResources,
+            protectedDroplets: this.protectedDroplets,
         });
     }
 }

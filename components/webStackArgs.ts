@@ -132,7 +132,7 @@ export interface DatabaseOptions {
 /** The public load balancers (tier 1+). */
 export interface LoadBalancerOptions {
     /**
-     * Public load balancers, 1 to 10; several run active-active behind DNS.
+     * Public load balancers, 1 to 10; several run active-active behind DNS. At most 5 HAProxy droplets with Let's Encrypt (5 certificates per set of names a week).
      * @default the tier's (docs/reference/configuration.md)
      */
     readonly count?: number;
@@ -363,4 +363,16 @@ export interface WebStackArgs {
      * unless allowDataLoss is set: a tier downgrade must not silently delete a database.
      */
     readonly previousDataResources?: pulumi.Input<string[]>;
+    /**
+     * The tier the stack's previous update deployed (its `tier` output; absent for a new stack). Moving the app
+     * between the web droplets and its own pool (tier 1 ↔ 2+) keeps the database firewalls trusting both for that one
+     * update, so the droplets that serve until its end keep their database.
+     */
+    readonly previousTier?: number;
+    /**
+     * The `acmePeersName` output of the stack's previous update: the HAProxy droplets serving now forward Let's
+     * Encrypt's challenges to their peers under this name. Absent or different, a new HAProxy droplet can obtain its
+     * certificate only once its reserved IP has moved, and its gate accepts any certificate for that one update.
+     */
+    readonly previousAcmePeersName?: string;
 }

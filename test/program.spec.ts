@@ -36,6 +36,7 @@ describe("index.ts", () => {
             "loadBalancerIps",
             "logsDashboardsPassword",
             "logsDashboardsUrl",
+            "protectedDroplets",
             "tier",
             "url",
         ]);

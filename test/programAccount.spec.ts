@@ -27,7 +27,7 @@ const PREFLIGHT_INVOKES = [
     "digitalocean:index/getVpc:getVpc",
 ];
 const refusal = (...problems: string[]) =>
-    ['DigitalOcean would refuse stack "dev"; nothing was created:', ...problems.map((p) => `  - ${p}`)].join("\n");
+    ['Refused stack "dev" before creating anything:', ...problems.map((p) => `  - ${p}`)].join("\n");
 const types = (run: { resources: { type: string }[] }) => run.resources.map((r) => r.type);
 
 describe("index.ts: the account preflight", () => {
@@ -35,7 +35,7 @@ describe("index.ts: the account preflight", () => {
         await assert.rejects(runProgram(exampleConfig(2), { dryRun: false }), (err: unknown) => {
             assert.ok(err instanceof ProgramError && err.kind === "run");
             assert.deepEqual((err as Error).message.split("\n"), [
-                'DigitalOcean would refuse stack "dev"; nothing was created:',
+                'Refused stack "dev" before creating anything:',
                 '  - webstack:domain: a reserved example domain (RFC 2606), which cannot be delegated to DigitalOcean, so neither its records nor a certificate would ever work; got "example.com". Fix: pulumi config set webstack:domain <a domain you control>',
                 `  - webstack:certificate.kind: "lets_encrypt" needs DigitalOcean DNS to host "example.com", which it cannot (a reserved domain); got "lets_encrypt". Fix: use a domain whose zone is at DigitalOcean, or pulumi config set --path 'webstack:certificate.kind' custom with tlsPrivateKey and tlsCertificate`,
                 `  - webstack:alerts.emails[0]: at a reserved example domain, which can never be an e-mail verified on the DigitalOcean account, as uptime alerts require; got "ops@example.com". Fix: pulumi config set --path 'webstack:alerts.emails[0]' <a team member's login e-mail>, or send alerts to Slack instead, which has no such rule: pulumi config set --path 'webstack:alerts.slackChannel' '#ops' and pulumi config set --secret webstack:slackWebhookUrl https://hooks.slack.com/services/…`,
@@ -52,7 +52,7 @@ describe("index.ts: the account preflight", () => {
         await assert.rejects(runProgram(own(3), { dryRun: false }), (err: unknown) => {
             assert.equal(
                 (err as Error).message,
-                `DigitalOcean would refuse stack "dev"; nothing was created:\n  - webstack:web.count: the stack runs up to 8 droplets (web.count 4, app.count 4) but the account allows 5 in all, other stacks' droplets included; got 8. Fix: lower web.count, app.count or the autoscale maxima, or ask DigitalOcean support to raise the droplet limit`,
+                `Refused stack "dev" before creating anything:\n  - webstack:web.count: the stack runs up to 8 droplets (web.count 4, app.count 4) but the account allows 5 in all, other stacks' droplets included; got 8. Fix: lower web.count, app.count or the autoscale maxima, or ask DigitalOcean support to raise the droplet limit`,
             );
             return true;
         });
@@ -67,7 +67,7 @@ describe("index.ts: the account preflight", () => {
         assert.match(run.warnings[1], /^webstack:adminCidrs\[0\]: "203\.0\.113\.10\/32" is in a range reserved/);
         assert.match(
             run.warnings[2],
-            /^pulumi up will fail for stack "dev" before creating anything; DigitalOcean would refuse:\n {2}- webstack:domain: a reserved example domain/,
+            /^pulumi up will refuse stack "dev" before creating anything:\n {2}- webstack:domain: a reserved example domain/,
         );
         assert.equal(run.warnings[2].split("\n").length, 4);
         assert.equal(run.warnings[3], APP_USER_PRIVILEGES_WARNING);
@@ -125,7 +125,7 @@ describe("index.ts: DNS zone", () => {
 
     it("updates a deployed stack whose zone it created: the zone is its own", async () => {
         recorder.domains = ["shop.acme.dev"];
-        const run = await runProgram(own(1), { dryRun: false, previous: { url: "https://shop.acme.dev" } });
+        const run = await runProgram(own(1), { dryRun: false, previous: { url: "https://shop.acme.dev", tier: 1 } });
         assert.equal(byName(run.resources, "webstack-zone").inputs.name, "shop.acme.dev");
     });
 

@@ -3,7 +3,7 @@
 // user's. It listens on the app port, where the internal load balancer forwards TCP; the container is published on
 // loopback only. Pure: options in, text out.
 import { checkHealthPath, checkPort, formatProblems } from "./checks";
-import { healthLocation } from "./nginx";
+import { renderProxySite } from "./nginx";
 import { HEALTH_CHECK_PATH, type WriteFile, file } from "./types";
 
 export const APP_PROXY_SITE_PATH = "/etc/nginx/sites-available/webstack-app";
@@ -23,9 +23,9 @@ export interface AppProxyOptions {
 }
 
 /**
- * The site: every request goes to the container on `127.0.0.1:appLoopbackPort(appPort)` unchanged, the
- * X-Forwarded-* headers the web droplets' nginx set included (nginx passes a client's request headers on unless told
- * otherwise), with the same body limit and timeouts as the web site so this hop is never the stricter one. Throws one
+ * The site (nginx.ts `renderProxySite`, the web site's limits and timeouts, so this hop is never the stricter one):
+ * every request goes to the container on `127.0.0.1:appLoopbackPort(appPort)` unchanged, the X-Forwarded-* headers the
+ * web droplets' nginx set included (nginx passes a client's request headers on unless told otherwise). Throws one
  * Error listing every invalid option.
  */
 export function renderAppProxyConfig(opts: AppProxyOptions): string {
@@ -33,40 +33,12 @@ export function renderAppProxyConfig(opts: AppProxyOptions): string {
     checkPort(problems, "appPort", opts.appPort);
     if (opts.healthPath !== undefined) checkHealthPath(problems, "healthPath", opts.healthPath);
     if (problems.length > 0) throw new Error(`Invalid app proxy options:\n${formatProblems(problems)}`);
-    return `${[
-        "# Rendered by webstack (components/hostConfig/appProxy.ts). Changes are overwritten on the next rebuild.",
-        "upstream webstack_app {",
-        `    server 127.0.0.1:${appLoopbackPort(opts.appPort)};`,
-        "    keepalive 16;",
-        "    keepalive_timeout 50s;",
-        "}",
-        "",
-        "server {",
-        // The web droplets' nginx closes its idle connections through the internal load balancer after 50 s (nginx.ts);
-        // this side waits longer, so it never closes a connection the other side is about to reuse.
-        `    listen ${opts.appPort} default_server;`,
-        "    server_name _;",
-        "    server_tokens off;",
-        "",
-        "    client_max_body_size 10m;",
-        "    client_body_timeout 15s;",
-        "    client_header_timeout 15s;",
-        "    keepalive_timeout 65s;",
-        "    send_timeout 30s;",
-        "",
-        ...healthLocation(opts.healthPath ?? HEALTH_CHECK_PATH),
-        "",
-        "    location / {",
-        "        proxy_pass http://webstack_app;",
-        "        proxy_http_version 1.1;",
-        '        proxy_set_header Connection "";',
-        "        proxy_set_header Host $host;",
-        "        proxy_connect_timeout 5s;",
-        "        proxy_send_timeout 60s;",
-        "        proxy_read_timeout 60s;",
-        "    }",
-        "}",
-    ].join("\n")}\n`;
+    return renderProxySite({
+        renderer: "components/hostConfig/appProxy.ts",
+        listenPort: opts.appPort,
+        upstream: { host: "127.0.0.1", port: appLoopbackPort(opts.appPort) },
+        health: { path: opts.healthPath ?? HEALTH_CHECK_PATH, served: true },
+    });
 }
 
 /**

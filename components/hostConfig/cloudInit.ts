@@ -261,11 +261,13 @@ const NGINX_SWITCH = nginxCommands()[0];
 
 /**
  * A role that serves static files: the copy's packages (skopeo and umoci, or curl), its env file, script and unit,
- * and the commands that start it just before nginx switches to the webstack site, so a new droplet passes its
+ * and the commands that start it just before nginx switches to the webstack site, so a new droplet usually passes its
  * health check with its files in place (its site gets the static location from the role). A failed copy never
- * keeps nginx down: the unit only orders itself before nginx.service, and cloud-init runs runcmd as one
- * `#!/bin/sh` script without `-e` (cloudinit/util.py `shellify`, cloud-init 22.4.2), so the nginx commands run
- * after a failed start too.
+ * keeps nginx down: `systemctl start` returns once the first attempt fails (the unit enters "failed" before its
+ * restart, systemd/systemd@000d6582 src/core/service.c `state_translation_table`, and src/core/unit.c
+ * `unit_process_job` ends the start job then), cloud-init runs runcmd as one `#!/bin/sh` script without `-e`
+ * (cloudinit/util.py `shellify`, cloud-init 22.4.2), so the nginx commands run after a failed start too; systemd
+ * retries the copy, and the health path answers 503 until it has published a tree.
  */
 function withStaticFiles(config: CloudConfig, staticFiles: StaticFiles | undefined): CloudConfig {
     if (staticFiles === undefined) return config;

@@ -12,10 +12,24 @@ export const ACME_HTTP01_PORT = 8888;
 /** Server slots the web backend keeps for run-time discovery: a full replacement of 50 web droplets (old and new
  *  answer the name together until the update's deletes). A constant, so resizing the pool never rewrites this file. */
 export const WEB_POOL_SLOTS = 100;
-/** Slots for the ACME peers: every HAProxy droplet of the stack (`loadBalancer.count` is at most 10), old and new. */
-export const ACME_PEER_SLOTS = 20;
-/** The request header a peer sets when it forwards an ACME challenge, so the receiver asks its own certbot. */
+/**
+ * Slots for the ACME peers: every HAProxy droplet of the stack, old and new during a replacement. With Let's Encrypt
+ * `loadBalancer.count` is at most LIMITS.haproxyLetsEncrypt.max (5: settings/limits.ts), so 10. A challenge is asked
+ * of at most this many peers: one try and ACME_PEER_SLOTS - 1 retries, each on another server.
+ */
+export const ACME_PEER_SLOTS = 10;
+/**
+ * The request header a peer sets when it forwards an ACME challenge, so the receiver asks its own certbot. Trusted
+ * only from the VPC (`acmePeers.trustedFrom`): from anywhere else HAProxy deletes it before routing.
+ */
 export const ACME_PEER_HEADER = "X-Webstack-Acme-Peer";
+/**
+ * An HTTP-01 challenge path: the token "MUST have at least 128 bits of entropy. It MUST NOT contain any characters
+ * outside the base64url alphabet" (RFC 8555 §8.3; §8.1 for the path), so at least 22 characters of [A-Za-z0-9_-].
+ * Only such paths are asked of the peers; any other path under the prefix is answered by the local certbot alone.
+ * "[.]" rather than a backslash, which HAProxy's configuration parser treats as an escape character.
+ */
+export const ACME_TOKEN_PATH = "^/[.]well-known/acme-challenge/[A-Za-z0-9_-]{22,}$";
 
 export interface HaproxyConfigOptions {
     /** Web servers to balance over (private addresses and the nginx port), 1 to 100; or `webPool` instead. A fixed
@@ -31,10 +45,12 @@ export interface HaproxyConfigOptions {
      * With `tls`: the DNS name whose A records are every HAProxy droplet's private IPv4 address. An ACME HTTP-01
      * challenge reaches whichever droplet DNS sent Let's Encrypt to, not necessarily the one that ordered the
      * certificate, so each droplet asks its peers in turn (HTTP on port 80, marked with ACME_PEER_HEADER) until one
-     * answers other than 404; a marked request is answered by the local certbot. Without it challenges go to the
-     * local certbot only. @default undefined
+     * answers other than 404; a marked request from `trustedFrom` (the VPC's range, where the peers' requests come
+     * from) is answered by the local certbot. Without it challenges go to the local certbot only. `trustedFrom`
+     * defaults to the private ranges of RFC 1918, which hold every DigitalOcean VPC and which no client on the
+     * internet can complete a TCP handshake from. @default undefined
      */
-    readonly acmePeers?: { readonly name: string };
+    readonly acmePeers?: { readonly name: string; readonly trustedFrom?: string };
     /** `roundrobin` spreads requests evenly; `leastconn` prefers the server with the fewest open connections. */
     readonly algorithm: "roundrobin" | "leastconn";
     /** true: terminate TLS on 443 with the certificates in `certDir` and redirect HTTP to HTTPS (except ACME
@@ -96,6 +112,13 @@ export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
         "",
         "frontend http",
         "    bind :80",
+        // A request from the internet that claims to come from a peer would be answered by this droplet's certbot
+        // alone; only the peers in the VPC may say so.
+        ...(opts.tls && opts.acmePeers
+            ? [
+                  `    http-request del-header ${ACME_PEER_HEADER} unless { src ${opts.acmePeers.trustedFrom ?? PRIVATE_RANGES.join(" ")} }`,
+              ]
+            : []),
         "    http-request set-header X-Forwarded-Proto http",
         ...(opts.tls
             ? [
@@ -104,10 +127,12 @@ export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
                   ...(opts.acmePeers
                       ? [
                             `    acl acme_from_peer req.hdr(${ACME_PEER_HEADER}) -m found`,
+                            `    acl acme_token path_reg ${ACME_TOKEN_PATH}`,
                             "    use_backend acme if acme_challenge acme_from_peer",
-                            "    use_backend acme_peers if acme_challenge",
+                            "    use_backend acme_peers if acme_token",
                         ]
-                      : ["    use_backend acme if acme_challenge"]),
+                      : []),
+                  "    use_backend acme if acme_challenge",
               ]
             : []),
         "    default_backend web",
@@ -161,10 +186,13 @@ export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
                   "    balance roundrobin",
                   `    http-request set-header ${ACME_PEER_HEADER} 1`,
                   // The peer without the token answers 404 (or 503 while its certbot is not running): ask the next
-                  // one, a different server on every retry, until every peer has been asked.
+                  // one, a different server on every retry, at most once per slot, so one request from the internet
+                  // costs at most ACME_PEER_SLOTS requests inside the VPC. Peers are in the same VPC: a second to
+                  // connect is plenty, and a peer that is gone costs no more.
                   "    retry-on conn-failure empty-response 404 503",
-                  `    retries ${ACME_PEER_SLOTS}`,
+                  `    retries ${ACME_PEER_SLOTS - 1}`,
                   "    option redispatch 1",
+                  "    timeout connect 1s",
                   `    default-server ${DISCOVERED}`,
                   `    server-template peer ${ACME_PEER_SLOTS} ${opts.acmePeers.name}:80`,
               ]
@@ -172,6 +200,10 @@ export function renderHaproxyConfig(opts: HaproxyConfigOptions): string {
     ];
     return `${lines.join("\n")}\n`;
 }
+
+/** RFC 1918 §3. */
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+const IPV4_CIDR = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\/(?:3[0-2]|[12]?\d)$/;
 
 /** The web backend's check: every 5 s, 5 s to answer, 3 failures take a server out, 2 passes bring it back. */
 export const CHECK = { inter: "5s", timeout: "5s", fall: 3, rise: 2 } as const;
@@ -231,6 +263,11 @@ export function haproxyConfigProblems(opts: HaproxyConfigOptions): string[] {
     }
     if (opts.acmePeers !== undefined) {
         checkHost(problems, "acmePeers.name", opts.acmePeers?.name);
+        const from = opts.acmePeers?.trustedFrom;
+        if (from !== undefined && (typeof from !== "string" || !IPV4_CIDR.test(from)))
+            problems.push(
+                `acmePeers.trustedFrom: must be an IPv4 range such as "10.10.0.0/20"; got "${String(opts.acmePeers?.trustedFrom)}".`,
+            );
         if (opts.tls !== true)
             problems.push(`acmePeers: ACME challenges exist only with tls true; got tls "${String(opts.tls)}".`);
     }

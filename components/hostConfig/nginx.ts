@@ -19,8 +19,9 @@ export interface NginxSiteOptions {
      *  `host` is an IPv4 address or a DNS name (nginx resolves names once, when it loads the config). */
     readonly upstream: Endpoint;
     /** true when a load balancer terminating TLS sits in front: its X-Forwarded-Proto is passed on (falling
-     *  back to the scheme nginx saw); false at tier 0, where a client could forge it, so nginx's own scheme is
-     *  sent. */
+     *  back to the scheme nginx saw), and the health location announces the droplet, drains and waits for the static
+     *  files (`healthLocation`); false at tier 0, where a client could forge the header, so nginx's own scheme is
+     *  sent, and nothing checks or gates the droplet, so the health location is a plain proxy. */
     readonly behindLoadBalancer: boolean;
     /** The app's health path; the load balancers check it here and nginx proxies it to `upstream`, so the check
      *  fails whenever the app (or, tier 2+, every app droplet behind the internal load balancer) does not serve.
@@ -83,14 +84,59 @@ export function renderNginxConfig(opts: NginxSiteOptions): string {
               "",
           ]
         : [];
-    // Without a load balancer in front, a client-supplied X-Forwarded-Proto must not be trusted.
-    const forwardedProto = opts.behindLoadBalancer ? "$webstack_forwarded_proto" : "$scheme";
+    return renderProxySite({
+        renderer: "components/hostConfig/nginx.ts",
+        preamble: [...forwardedProtoMap, ...(opts.staticFiles ? staticCacheMap() : [])],
+        listenPort: opts.listenPort,
+        upstream: opts.upstream,
+        health: {
+            path: opts.healthPath ?? HEALTH_CHECK_PATH,
+            // Without a load balancer in front (tier 0) nothing checks the health path, no gate waits for the droplet
+            // and there is nothing to drain from: the location stays as it was before the gates existed, so tier 0's
+            // user data (and its protected droplet, which holds MySQL) does not change with them.
+            served: opts.behindLoadBalancer,
+            publishedRoot: opts.behindLoadBalancer && opts.staticFiles ? staticRoot(opts.staticFiles) : undefined,
+        },
+        // Without a load balancer in front, a client-supplied X-Forwarded-Proto must not be trusted.
+        forwardedProto: opts.behindLoadBalancer ? "$webstack_forwarded_proto" : "$scheme",
+        locations: opts.staticFiles ? staticLocation(opts.staticFiles) : [],
+    });
+}
+
+/** What a site that proxies to one upstream is made of (the web site here, the app droplets' identity proxy). */
+export interface ProxySiteParts {
+    /** The file that renders it, named in the header comment. */
+    readonly renderer: string;
+    /** http-level lines before the upstream (maps). */
+    readonly preamble?: readonly string[];
+    readonly listenPort: number;
+    readonly upstream: Endpoint;
+    readonly health: HealthLocationOptions;
+    /** Sets X-Real-IP, X-Forwarded-For and X-Forwarded-Proto (this value) on proxied requests; absent, the client's
+     *  own headers pass unchanged (the identity proxy, behind the web droplets' nginx that set them). */
+    readonly forwardedProto?: string;
+    /** Locations after `location /`, each line indented for the server block. */
+    readonly locations?: readonly string[];
+}
+
+/**
+ * One site: an upstream kept alive below the internal load balancer's idle timeout, a server with the request limits
+ * and timeouts every webstack nginx uses, the health location and `location /`. Shared, so no hop of the request path
+ * is ever the stricter one.
+ */
+export function renderProxySite(site: ProxySiteParts): string {
+    const forwarded = site.forwardedProto
+        ? [
+              "        proxy_set_header X-Real-IP $remote_addr;",
+              "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+              `        proxy_set_header X-Forwarded-Proto ${site.forwardedProto};`,
+          ]
+        : [];
     const lines = [
-        "# Rendered by webstack (components/hostConfig/nginx.ts). Changes are overwritten on the next rebuild.",
-        ...forwardedProtoMap,
-        ...(opts.staticFiles ? staticCacheMap() : []),
+        `# Rendered by webstack (${site.renderer}). Changes are overwritten on the next rebuild.`,
+        ...(site.preamble ?? []),
         "upstream webstack_app {",
-        `    server ${opts.upstream.host}:${opts.upstream.port};`,
+        `    server ${site.upstream.host}:${site.upstream.port};`,
         "    keepalive 16;",
         // Below the idle timeout of the internal load balancer in front of the app pool (http_idle_timeout_seconds
         // default 60: digitalocean/openapi specification/resources/load_balancers/models/load_balancer_base.yml), so
@@ -99,35 +145,37 @@ export function renderNginxConfig(opts: NginxSiteOptions): string {
         "}",
         "",
         "server {",
-        `    listen ${opts.listenPort} default_server;`,
+        `    listen ${site.listenPort} default_server;`,
         "    server_name _;",
         "    server_tokens off;",
         "",
         "    client_max_body_size 10m;",
         "    client_body_timeout 15s;",
         "    client_header_timeout 15s;",
+        // Longer than the 50 s after which the web droplets' nginx closes its idle upstream connections, so the
+        // identity proxy never closes a connection the other side is about to reuse.
         "    keepalive_timeout 65s;",
         "    send_timeout 30s;",
         "",
-        ...healthLocation(opts.healthPath ?? HEALTH_CHECK_PATH),
+        ...healthLocation(site.health),
         "",
         "    location / {",
         "        proxy_pass http://webstack_app;",
         "        proxy_http_version 1.1;",
         '        proxy_set_header Connection "";',
         "        proxy_set_header Host $host;",
-        "        proxy_set_header X-Real-IP $remote_addr;",
-        "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-        `        proxy_set_header X-Forwarded-Proto ${forwardedProto};`,
+        ...forwarded,
         "        proxy_connect_timeout 5s;",
         "        proxy_send_timeout 60s;",
         "        proxy_read_timeout 60s;",
         "    }",
-        ...(opts.staticFiles ? staticLocation(opts.staticFiles) : []),
+        ...(site.locations ?? []),
         "}",
     ];
     return `${lines.join("\n")}\n`;
 }
+
+const staticRoot = (site: StaticFilesSite) => site.root ?? STATIC_FILES_ROOT;
 
 /** http-level: the static files' Cache-Control by file name (regexes in order; HTML first, hashed or not). */
 function staticCacheMap(): string[] {
@@ -153,7 +201,7 @@ function staticLocation(site: StaticFilesSite): string[] {
         "",
         "    # Static files from this droplet's disk, copied from the app's release at boot: the app never sees these paths.",
         `    location ^~ ${site.urlPrefix} {`,
-        `        root ${site.root ?? STATIC_FILES_ROOT};`,
+        `        root ${staticRoot(site)};`,
         "        try_files $uri =404;",
         "        sendfile on;",
         "        tcp_nopush on;",
@@ -175,28 +223,50 @@ function staticLocation(site: StaticFilesSite): string[] {
     ];
 }
 
+/** How the health location behaves. */
+export interface HealthLocationOptions {
+    /** The app's health path. */
+    readonly path: string;
+    /**
+     * true for a droplet that a load balancer checks and a readiness gate waits for: the location announces the
+     * droplet (servingIdentity.ts), answers 503 while it drains (drain.ts), and opens an upstream connection per
+     * check. false (tier 0): a plain proxied location, as before the gates existed.
+     */
+    readonly served: boolean;
+    /**
+     * With static files: the directory the copy publishes (staticFiles.ts). Until it exists the health path answers
+     * 503, so no load balancer sends users, and no gate passes, a droplet whose files are not in place yet.
+     */
+    readonly publishedRoot?: string;
+}
+
 /**
  * The health location, shared by the web site and the app droplets' identity proxy (appProxy.ts). No answer of
- * nginx's own: the health path goes to the app like any request, so a load balancer keeps only droplets whose app
- * serves, and the proxy timeouts stay under the 5 s the checks wait. Besides:
- *   - while the droplet drains before shutdown (drain.ts) it answers 503, so every load balancer takes it out before
- *     nginx stops;
+ * nginx's own while the droplet serves: the health path goes to the app like any request, so a load balancer keeps
+ * only droplets whose app serves, and the proxy timeouts stay under the 5 s the checks wait. For a served droplet:
+ *   - while it drains before shutdown (drain.ts) it answers 503, so every load balancer takes it out before nginx
+ *     stops;
+ *   - with static files, it answers 503 until the copy has published a tree (`-d` follows the `current` link);
  *   - it announces the droplet (servingIdentity.ts) to the readiness gate, here only, never on pages;
  *   - each check opens its own upstream connection (`Connection: close`): behind the tier-2 internal load balancer,
  *     which forwards TCP and so picks an app droplet per connection, a pooled connection would pin every check to
  *     the app droplet it first reached, and neither the check nor the gate would see the others.
  */
-export function healthLocation(path: string, upstream = "http://webstack_app"): string[] {
+export function healthLocation(health: HealthLocationOptions): string[] {
+    const refuse = (condition: string) => [`        if (${condition}) {`, "            return 503;", "        }"];
     return [
-        `    location = ${path} {`,
+        `    location = ${health.path} {`,
         "        access_log off;",
-        `        include ${IDENTITY_INCLUDE_GLOB};`,
-        `        if (-f ${DRAIN_FLAG}) {`,
-        "            return 503;",
-        "        }",
-        `        proxy_pass ${upstream};`,
+        ...(health.served
+            ? [
+                  `        include ${IDENTITY_INCLUDE_GLOB};`,
+                  ...refuse(`-f ${DRAIN_FLAG}`),
+                  ...(health.publishedRoot ? refuse(`!-d ${health.publishedRoot}`) : []),
+              ]
+            : []),
+        "        proxy_pass http://webstack_app;",
         "        proxy_http_version 1.1;",
-        "        proxy_set_header Connection close;",
+        `        proxy_set_header Connection ${health.served ? "close" : '""'};`,
         "        proxy_set_header Host $host;",
         "        proxy_connect_timeout 2s;",
         "        proxy_read_timeout 4s;",

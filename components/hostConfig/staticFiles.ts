@@ -10,8 +10,10 @@
 // (no device nodes, no set-uid files). Both are Ubuntu 24.04 universe packages, like docker.io, which the app
 // roles already install: skopeo 1.13.3+ds1-2ubuntu0.24.04.3 (6.0 MB, packages.ubuntu.com/noble/skopeo) and
 // umoci 0.4.7+ds-4ubuntu0.24.04.3 (2.2 MB, packages.ubuntu.com/noble-updates/amd64/umoci). Registry credentials:
-// skopeo falls back to `$HOME/.docker/config.json`, the file `docker login` writes (containers/image
-// docs/containers-auth.json.5.md @ fbc069d6), so one login serves the app unit and this copy.
+// nothing in webstack runs `docker login`, so both the app unit and this copy pull anonymously, and from a private
+// registry neither gets anything (the copy logs "could not fetch" and retries). Once a login is delivered, skopeo
+// reads the file it writes: it falls back to `$HOME/.docker/config.json` (containers/image
+// docs/containers-auth.json.5.md @ fbc069d6), and the unit sets HOME=/root.
 import { checkImage, formatProblems } from "./checks";
 import { HEADER, type StaticFiles, SYSTEMD_DIR, type WriteFile, file } from "./types";
 
@@ -161,8 +163,8 @@ export function staticFilesScript(): string {
     return `#!/bin/sh
 ${HEADER}
 # Copies the static files nginx serves onto this droplet. Usage: webstack-static-files [ENV_FILE]
-# (default ${STATIC_FILES_ENV}). ${STATIC_FILES_SERVICE} runs it at every boot, before nginx; a copy already
-# published from the same source is kept, so a reboot downloads nothing.
+# (default ${STATIC_FILES_ENV}). ${STATIC_FILES_SERVICE} runs it at every boot and until it succeeds; a copy
+# already published from the same source is kept, so a reboot downloads nothing.
 set -eu
 umask 022
 . "\${1:-${STATIC_FILES_ENV}}"
@@ -242,7 +244,23 @@ log "$summary"
 `;
 }
 
-/** The unit that runs the script at boot, before nginx (ordering only: its failure never keeps nginx down). */
+/**
+ * How the copy is retried until it succeeds: 15 s after the first failure, then longer each time up to 10 minutes
+ * (`RestartSteps=`/`RestartMaxDelaySec=`, systemd 254 and later: systemd.service(5),
+ * www.freedesktop.org/software/systemd/man/latest/systemd.service.html#RestartSteps=; Ubuntu 24.04 runs systemd 255,
+ * packages.ubuntu.com/noble/systemd; systemd/systemd@000d6582 src/core/service.c `service_restart_usec_next` spreads
+ * the delays geometrically between the two), never giving up: a registry that is down for an hour must not leave the
+ * droplet without its files for good. Older systemd ignores the two keys and retries every 15 s.
+ */
+export const STATIC_FILES_RETRY = { firstSeconds: 15, steps: 6, maxMinutes: 10 } as const;
+
+/**
+ * The unit that runs the script at boot and retries it until it succeeds. It is not ordered before nginx: at first
+ * boot cloud-init's runcmd starts it before nginx switches to the site (cloudInit.ts `withStaticFiles`), and at a
+ * reboot the published tree is already there, so nginx need not wait for a registry. Until a tree is published the
+ * health path answers 503 (nginx.ts `healthLocation`), so no load balancer sends users and no gate passes the droplet
+ * without its files; a directory missing from the image still publishes an empty tree (the prefix answers 404).
+ */
 export function staticFilesUnit(): string {
     return [
         HEADER,
@@ -250,10 +268,8 @@ export function staticFilesUnit(): string {
         "Description=Copy the static files nginx serves (webstack)",
         "Wants=network-online.target",
         "After=network-online.target",
-        "Before=nginx.service",
-        // A source that keeps failing (registry down, image gone) is retried for an hour, then left for the next boot.
-        "StartLimitIntervalSec=1h",
-        "StartLimitBurst=6",
+        // Never stop retrying (systemd.unit(5): an interval of 0 disables the start rate limit).
+        "StartLimitIntervalSec=0",
         "",
         "[Service]",
         "Type=oneshot",
@@ -264,7 +280,9 @@ export function staticFilesUnit(): string {
         "TimeoutStartSec=11min",
         // Restart=on-failure is allowed for Type=oneshot since systemd/systemd#7474 (Ubuntu 24.04 has systemd 255).
         "Restart=on-failure",
-        "RestartSec=30s",
+        `RestartSec=${STATIC_FILES_RETRY.firstSeconds}s`,
+        `RestartSteps=${STATIC_FILES_RETRY.steps}`,
+        `RestartMaxDelaySec=${STATIC_FILES_RETRY.maxMinutes}min`,
         "",
         "[Install]",
         "WantedBy=multi-user.target",

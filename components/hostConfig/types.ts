@@ -68,7 +68,7 @@ export type HostRole =
     | {
           kind: "haproxy";
           webPool: { name: string; port: number };
-          acmePeers?: { name: string };
+          acmePeers?: { name: string; trustedFrom?: string };
           algorithm: "roundrobin" | "leastconn";
           tls: boolean;
           domain: string;

@@ -5,6 +5,7 @@ import catalog from "./doCatalog.json";
 import { WEB_POOL_SLOTS } from "../hostConfig/haproxy";
 import type { TierContext } from "./configKeys";
 import { ConfigReader, fieldsOf, quoteAll, show } from "./configReader";
+import { LIMITS } from "./limits";
 import { AutoscaleSettings, PoolSettings, StackSettings } from "./stackSettings";
 import { Tier, TierProfile } from "./tiers";
 
@@ -161,4 +162,21 @@ export function readExtras(r: Reader, tier: Tier, region: string) {
         );
     }
     return { cache, staticAssets };
+}
+
+/**
+ * With the haproxy engine and Let's Encrypt, every HAProxy droplet orders its own certificate for the apex and www:
+ * at most LIMITS.haproxyLetsEncrypt.max of them, or the last ones stay on the self-signed placeholder for a week, and
+ * their readiness gates (which ask for a valid certificate) time out.
+ */
+export function checkAcmeIssuers(
+    r: Reader,
+    loadBalancer: StackSettings["loadBalancer"],
+    certificate: StackSettings["certificate"],
+): void {
+    const { max } = LIMITS.haproxyLetsEncrypt;
+    if (loadBalancer?.engine !== "haproxy" || certificate?.kind !== "lets_encrypt" || loadBalancer.count <= max) return;
+    r.problem(
+        `${r.path("loadBalancer.count")}: must be at most ${max} with the haproxy engine and Let's Encrypt: every HAProxy droplet orders a certificate for the same two names, and Let's Encrypt issues at most ${max} per exact set of names every 7 days, so the droplets beyond ${max} would serve a self-signed certificate for a week; got ${show(loadBalancer.count)}. Fix: pulumi config set --path '${r.path("loadBalancer.count")}' ${max}, or pulumi config set --path '${r.path("certificate.kind")}' custom with tlsPrivateKey and tlsCertificate, or pulumi config set --path '${r.path("loadBalancer.engine")}' managed`,
+    );
 }

@@ -285,7 +285,7 @@ export const CONFIG: Declaration<TierContext> = {
                 type: "integer",
                 bounds: LIMITS.loadBalancers,
                 default: ({ profile }) => profile.loadBalancer?.count,
-                doc: "Public load balancers, {range}; several run active-active behind DNS.",
+                doc: "Public load balancers, {range}; several run active-active behind DNS. At most 5 HAProxy droplets with Let's Encrypt (5 certificates per set of names a week).",
             },
             sizeUnit: {
                 type: "integer",

@@ -22,6 +22,12 @@ export const LIMITS = {
     /** Public load balancers, or HAProxy droplets, of one stack (active-active behind DNS). */
     loadBalancers: { min: 1, max: 10 },
     /**
+     * HAProxy droplets that obtain Let's Encrypt certificates: each orders one for the same two names, and Let's
+     * Encrypt issues at most 5 "per exact set of identifiers" every 7 days (letsencrypt.org/docs/rate-limits/,
+     * "New Certificates per Exact Set of Identifiers"), so a sixth droplet would get none for a week.
+     */
+    haproxyLetsEncrypt: { min: 1, max: 5 },
+    /**
      * Nodes per managed load balancer: the provider accepts 1 to 200 (terraform-provider-digitalocean@401992a
      * digitalocean/loadbalancer/resource_loadbalancer.go:180); the API spec says at most 100
      * (digitalocean/openapi@7c1300c load_balancers/models/load_balancer_base.yml:40-44).

@@ -285,15 +285,18 @@ export const isNoDefaultVpc = (err: unknown): boolean =>
 
 /** The warning `pulumi preview` (and the offline plan) shows for the same problems. */
 export const preflightWarning = (stack: string, problems: readonly string[]): string =>
-    `pulumi up will fail for stack "${stack}" before creating anything; DigitalOcean would refuse:\n${formatProblems(problems)}`;
+    `pulumi up will refuse stack "${stack}" before creating anything:\n${formatProblems(problems)}`;
 
-/** The error `pulumi up` shows when the account would refuse the stack: every problem, one per line. */
+/**
+ * The error `pulumi up` shows when the account would refuse the stack, or when the update needs its owner's decision
+ * first (upgradePreflight.ts): every problem, one per line.
+ */
 export class PreflightError extends Error {
     constructor(
         readonly stack: string,
         readonly problems: readonly string[],
     ) {
-        super(`DigitalOcean would refuse stack "${stack}"; nothing was created:\n${formatProblems(problems)}`);
+        super(`Refused stack "${stack}" before creating anything:\n${formatProblems(problems)}`);
         this.name = "PreflightError";
     }
 }

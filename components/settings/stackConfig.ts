@@ -3,7 +3,7 @@
 // needed to call it.
 import { CONFIG, type TierContext } from "./configKeys";
 import { ConfigReader, decodeConfig } from "./configReader";
-import { readDatabase, readExtras, readLoadBalancer, readPools } from "./capacitySection";
+import { checkAcmeIssuers, readDatabase, readExtras, readLoadBalancer, readPools } from "./capacitySection";
 import { readDns } from "./dnsSection";
 import { readLogs } from "./observabilitySection";
 import {
@@ -53,6 +53,7 @@ export function parseSettings(
     const { cache, staticAssets } = readExtras(r, tier, site.region);
     const staticFiles = readStaticFiles(r);
     const certificate = readCertificate(r, tier, profile);
+    checkAcmeIssuers(r, loadBalancer, certificate);
     const logs = readLogs(r, tier);
     const smtp = readSmtpRelay(r, {
         tier,

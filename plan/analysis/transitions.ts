@@ -10,7 +10,16 @@
 //     3.238.0 a failing one fails the update before any delete (step.go:454-474, step_executor.go:639-643).
 // A row says "window" when some users' requests would fail in between, and why (including the changes that are not
 // zero-downtime by design); the gates, drains and dependencies are read from the captures (recorded hooks and
-// dependencies), so a row changes by itself when the program does.
+// dependencies), so a row changes by itself when the program does. A row says "refused" when the change replaces or
+// deletes a protected resource, and where that stops the update:
+//   - a droplet that holds data (tier 0's, with MySQL): the program's preflight refuses before anything is created
+//     unless `allowDataLoss` is set (components/settings/upgradePreflight.ts);
+//   - any other resource protected before and after: the engine refuses its replacement when it reaches its step
+//     ("unable to replace resource … marked for protection", step_generator.go:1833-1850; it allows it when the same
+//     update unprotects the resource, :1835-1837);
+//   - a protected resource the update no longer has: the engine refuses its delete, which runs at the end of the
+//     update after every create and update ("cannot be deleted because it is protected", step.go:583-618).
+// The row then says the way through, and what that way does (the target is captured with `allowDataLoss`).
 import { APP_SERVICE } from "../../components/hostConfig/appUnit";
 import { SYSTEMD_DIR } from "../../components/hostConfig/types";
 import { plain } from "../capture/recorder";
@@ -64,10 +73,18 @@ export interface TransitionRow {
     readonly change: string;
     readonly replaced: string;
     readonly order: string;
-    /** True when no request fails in between. */
+    /** Where `pulumi up` refuses the change (a protected resource), and the way through; absent when it runs. */
+    readonly refused?: string;
+    /** True when no request fails in between (on the way through, when refused). */
     readonly serves: boolean;
     /** Why it keeps serving, or what opens the window. */
     readonly why: string;
+}
+
+/** The logical names of the resources protected in the live stack (`before`) and in the update's program (`after`). */
+export interface Protection {
+    readonly before: ReadonlySet<string>;
+    readonly after: ReadonlySet<string>;
 }
 
 const withTier = (tier: number, extra: Record<string, unknown> = {}) => ({ ...exampleConfig(tier), ...extra });
@@ -115,8 +132,14 @@ export function transitionCases(): TransitionCase[] {
         to: exampleConfig(b),
     });
     return [
+        image(0),
         image(1),
         image(2),
+        {
+            change: "tier 1: a webstack release that renders new host configs",
+            from: withTier(1),
+            perturb: newHostConfigs(["web"]),
+        },
         {
             change: "tier 2: a webstack release that renders new host configs",
             from: withTier(2),
@@ -133,6 +156,7 @@ export function transitionCases(): TransitionCase[] {
         tier(3, 2),
         tier(2, 1),
         tier(1, 0),
+        image(2, HAPROXY),
         count(2, "web", 2, 3, HAPROXY),
         {
             change: "tier 2 (HAProxy): a webstack release that renders a new HAProxy config",
@@ -214,6 +238,7 @@ export function analyzeTransition(
     change: string,
     before: readonly Captured[],
     after: readonly Captured[],
+    protection: Protection = { before: new Set(), after: new Set() },
 ): TransitionRow {
     const diff = diffCaptures(before, after);
     const byUrn = new Map(after.map((r) => [r.urn, r]));
@@ -246,11 +271,15 @@ export function analyzeTransition(
     // Tier 0 keeps MySQL, with the only copy of the data, on its one droplet, which no load balancer fronts.
     const mysqlGone = goneOld.some(holdsMysql);
     const mysqlNew = fresh.some(holdsMysql);
+    if (mysqlGone && mysqlNew)
+        windows.push(
+            `not zero-downtime by design: the new tier-0 droplet starts with an empty MySQL, so the dump must be loaded into it by hand while writes are stopped (docs/deploying.md), and no load balancer fronts it nor gate watches it: the site moves to the new droplet's address as the DNS records change, resolvers keep the old one for the records' TTL, and the old droplet is deleted at the end of the update`,
+        );
     if (mysqlGone && !mysqlNew)
         windows.push(
             `not zero-downtime by design: the tier-0 droplet holds the only copy of the MySQL data and the managed database starts empty, so the data must be dumped and restored by hand while writes are stopped (docs/deploying.md); the droplet is deleted at the end of the update (only with \`allowDataLoss\`)`,
         );
-    if (mysqlNew)
+    if (mysqlNew && !mysqlGone)
         windows.push(
             `not zero-downtime by design: tier 0 runs its own, empty MySQL on one droplet that no load balancer fronts and no gate can watch, so the managed database's data must be moved by hand (docs/deploying.md)`,
         );
@@ -403,7 +432,35 @@ export function analyzeTransition(
         ...(deletes.length > 0 ? [`at the end, delete ${grouped(deletes)}`] : []),
     ].join("; ");
     const replaced = diff.replaced.length > 0 ? grouped(diff.replaced) : "nothing";
-    return { change, replaced, order, serves: windows.length === 0, why };
+    const refused = refusal(
+        diff.replaced.map((r) => oldByUrn.get(r.urn)!),
+        diff.deleted,
+        protection,
+    );
+    return { change, replaced, order, ...(refused ? { refused } : {}), serves: windows.length === 0, why };
+}
+
+/** Where `pulumi up` stops at a protected resource the change replaces or deletes, and the way through. */
+function refusal(replaced: readonly Captured[], deleted: readonly Captured[], p: Protection): string | undefined {
+    const names = (rs: readonly Captured[]) => rs.map((r) => r.name).join(", ");
+    const kinds = (rs: readonly Captured[]) => rs.map((r) => `${r.name} (${kind(r)})`).join(", ");
+    const dataDroplets = replaced.filter((r) => r.type === DROPLET && p.before.has(r.name));
+    const keptProtected = replaced.filter((r) => r.type !== DROPLET && p.before.has(r.name) && p.after.has(r.name));
+    const goneProtected = deleted.filter((r) => p.before.has(r.name));
+    const parts: string[] = [];
+    if (dataDroplets.length > 0)
+        parts.push(
+            `before anything is created: the protected droplet ${names(dataDroplets)} holds MySQL, and the preflight refuses to replace it without \`allowDataLoss\`. Way through: dump the database, set \`allowDataLoss\` for this one update (which also unprotects the droplet), then load the dump`,
+        );
+    if (keptProtected.length > 0)
+        parts.push(
+            `when the engine reaches the protected ${kinds(keptProtected)}, after the steps before it: a protected resource is not replaced. Way through: one update with \`database.protect: false\` first`,
+        );
+    if (goneProtected.length > 0)
+        parts.push(
+            `at the end of the update, after every create and update: the engine does not delete the protected ${kinds(goneProtected)}, so the update fails there, part way through its deletes. Way through: back up their data, run one update with \`database.protect: false\` (it only unprotects them), then this change with \`allowDataLoss\``,
+        );
+    return parts.length > 0 ? `${parts.join("; and ")}.` : undefined;
 }
 
 const capital = (s: string) => (s.length > 0 ? s[0].toUpperCase() + s.slice(1) : s);
@@ -416,20 +473,23 @@ export function transitionsMarkdown(rows: readonly TransitionRow[]): string {
         "|---|---|---|---|",
         ...rows.map(
             (r) =>
-                `| ${cell(r.change)} | ${cell(r.replaced)} | ${cell(r.order)} | ${r.serves ? "yes" : "**no**"}: ${cell(r.why)} |`,
+                `| ${cell(r.change)} | ${cell(r.replaced)} | ${cell(r.order)} | ${r.refused ? `**refused** ${cell(r.refused)} Then: ` : ""}${r.serves ? "yes" : "**no**"}: ${cell(r.why)} |`,
         ),
     ].join("\n");
 }
 
 /**
- * Runs every case's captures in two child processes: the starting configs first, as stacks never deployed before;
- * then the targets, each as an update of its starting stack, which reads back what that one exported (its tier, its
- * HAProxy peers' name, its data resources), as `pulumi up` does.
+ * Runs every case's captures in two child processes: the starting configs first, as stacks never deployed before
+ * (deployed as an operator does, so tier 0's droplet is protected); then the targets, each as an update of its starting
+ * stack, which reads back what that one exported (its tier, its HAProxy peers' name, its data resources), as
+ * `pulumi up` does, with `allowDataLoss`: a refused change is analysed on its way through. The protected resources
+ * are the data resources each run exports: every one of them is protected (`database.protect` is on by default, and
+ * tier 0's droplet unless `allowDataLoss` is set), and captures keep no resource options.
  */
 export function buildTransitions(cases: readonly TransitionCase[] = transitionCases()): TransitionRow[] {
     const dedupe = <T>(items: T[]) => [...new Map(items.map((i) => [JSON.stringify(i), i])).values()];
     const starts = dedupe(cases.map((c) => c.from));
-    const startResults = captureInChild(starts.map((config) => ({ config: { ...config, allowDataLoss: true } })));
+    const startResults = captureInChild(starts.map((config) => ({ config })));
     const startOf = (config: Record<string, unknown>): CaptureResult =>
         startResults[starts.findIndex((c) => JSON.stringify(c) === JSON.stringify(config))];
     const targets = dedupe(cases.flatMap((c) => (c.to ? [{ from: c.from, to: c.to }] : [])));
@@ -441,18 +501,24 @@ export function buildTransitions(cases: readonly TransitionCase[] = transitionCa
     return cases.map((c) => {
         const before = startOf(c.from);
         if (before.error) throw new Error(`${c.change}: the starting config fails: ${before.error}`);
-        const after = c.to ? targetOf(c.from, c.to) : { resources: c.perturb!(before.resources) };
+        const after = c.to
+            ? targetOf(c.from, c.to)
+            : { resources: c.perturb!(before.resources), dataResources: before.dataResources };
         if (after.error) throw new Error(`${c.change}: the target config fails: ${after.error}`);
-        return analyzeTransition(c.change, before.resources, after.resources);
+        return analyzeTransition(c.change, before.resources, after.resources, {
+            before: new Set(before.dataResources ?? []),
+            after: new Set(after.dataResources ?? []),
+        });
     });
 }
 
 /** docs/serving.md's `transitions` block. */
 export function transitionsSection(): string {
     const rows = buildTransitions();
-    const serving = rows.filter((r) => r.serves).length;
+    const serving = rows.filter((r) => r.serves && !r.refused).length;
+    const refused = rows.filter((r) => r.refused).length;
     return [
-        `${rows.length} changes, each computed from two captures of the program (before and after) with the provider's force-new inputs, the resources' dependencies and the hooks they bind; ${serving} of them keep the site serving throughout.`,
+        `${rows.length} changes, each computed from two captures of the program (before and after) with the provider's force-new inputs, the resources' dependencies, the hooks they bind and what is protected; ${serving} of them keep the site serving throughout, and ${refused} are refused until their owner takes the way through (a protected resource).`,
         "",
         transitionsMarkdown(rows),
     ].join("\n");

@@ -75,7 +75,16 @@ describe("Load balancer engine: haproxy", () => {
         const cfg = config.write_files.find((f) => f.path === "/etc/haproxy/haproxy.cfg")!.content;
         // No address of a web droplet in HAProxy's user data: a web-pool change never replaces the HAProxy droplets.
         assert.match(cfg, /^ {4}server-template web 100 webstack-metrics-web\.example\.com:80$/m);
-        assert.match(cfg, /^ {4}server-template peer 20 webstack-lb-peers\.example\.com:80$/m);
+        assert.match(cfg, /^ {4}server-template peer 10 webstack-lb-peers\.example\.com:80$/m);
+        // Only the VPC's peers may mark a challenge as forwarded: the range DigitalOcean gave the stack's VPC.
+        const vpc = resources.find((r) => r.type === "digitalocean:index/vpc:Vpc")!;
+        assert.match(
+            cfg,
+            new RegExp(
+                `^ {4}http-request del-header X-Webstack-Acme-Peer unless \\{ src ${String(vpc.state.ipRange).replace(/\./g, "\\.")} \\}$`,
+                "m",
+            ),
+        );
         for (const i of [0, 1]) {
             const web = byName(resources, `webstack-web-${i}`);
             assert.ok(!cfg.includes(String(web.state.ipv4AddressPrivate)), `web-${i}'s address is not listed`);

@@ -45,6 +45,7 @@ interface Property {
     type?: string;
     $ref?: string;
     items?: Property;
+    additionalProperties?: Property;
     description?: string;
     secret?: boolean;
     plain?: boolean;
@@ -168,8 +169,11 @@ describe("WebStack as a component package (the provider host over gRPC)", functi
                 logsDashboardsUrl: "string",
                 logsDashboardsPassword: "string (secret)",
                 dataResources: "string[]",
+                protectedDroplets: "object",
             },
         );
+        // By droplet name, by part: a map of maps of strings.
+        assert.equal(props.protectedDroplets.additionalProperties?.additionalProperties?.type, "string");
         assert.deepEqual(schema.resources[TOKEN].required, [
             "autoscalePoolIds",
             "dataResources",

@@ -263,12 +263,44 @@ describe("transition analysis", () => {
         assert.equal(opened.serves, true, opened.why);
     });
 
+    it("reads a replaced or deleted protected resource as refused: a data droplet by the preflight, the rest by the engine", () => {
+        const cluster = (size: string) =>
+            res("digitalocean:index/databaseCluster:DatabaseCluster", "webstack-db-cluster", { size });
+        const tier0 = (userData: string) => res(T.droplet, "webstack-web-0", { userData });
+        const both = {
+            before: new Set(["webstack-web-0", "webstack-db-cluster"]),
+            after: new Set(["webstack-db-cluster"]),
+        };
+        const droplet = analyzeTransition("release", [tier0("v1")], [tier0("v2")], both);
+        assert.match(droplet.refused!, /^before anything is created: the protected droplet webstack-web-0 holds MySQL/);
+        const unprotected = analyzeTransition("release", [tier0("v1")], [tier0("v2")]);
+        assert.equal(unprotected.refused, undefined);
+        // The diff replaces a cluster only on a force-new input; its engine is one (forceNew.json).
+        const moved = analyzeTransition(
+            "engine",
+            [{ ...cluster("db-s-1vcpu-1gb"), inputs: { engine: "mysql" } }],
+            [{ ...cluster("db-s-1vcpu-1gb"), inputs: { engine: "pg" } }],
+            both,
+        );
+        assert.equal(
+            moved.refused,
+            "when the engine reaches the protected webstack-db-cluster (DatabaseCluster), after the steps before it: a protected resource is not replaced. Way through: one update with `database.protect: false` first.",
+        );
+        const dropped = analyzeTransition("tier 1 → 0", [cluster("db-s-1vcpu-1gb")], [], both);
+        assert.match(
+            dropped.refused!,
+            /^at the end of the update, after every create and update: the engine does not delete the protected webstack-db-cluster \(DatabaseCluster\)/,
+        );
+    });
+
     it("covers the changes an operator makes: releases, credentials, scaling both ways, every tier move, HAProxy and the database", () => {
         assert.deepEqual(
             transitionCases().map((c) => c.change),
             [
+                "tier 0: app release (`app.image`)",
                 "tier 1: app release (`app.image`)",
                 "tier 2: app release (`app.image`)",
+                "tier 1: a webstack release that renders new host configs",
                 "tier 2: a webstack release that renders new host configs",
                 "tier 2: log store credential rotated",
                 "tier 1: `web.count` 2 → 3",
@@ -281,6 +313,7 @@ describe("transition analysis", () => {
                 "tier 3 → 2",
                 "tier 2 → 1",
                 "tier 1 → 0",
+                "tier 2 (HAProxy): app release (`app.image`)",
                 "tier 2 (HAProxy): `web.count` 2 → 3",
                 "tier 2 (HAProxy): a webstack release that renders a new HAProxy config",
                 "tier 2 (HAProxy): `loadBalancer.count` 1 → 2",
@@ -298,17 +331,37 @@ describe("transitions of the program itself (captured before and after each chan
         rows = buildTransitions();
     });
 
-    it("keeps the site serving through every change, except leaving or entering tier 0 and removing a public load balancer", () => {
+    it("keeps the site serving through every change, except a tier-0 droplet's replacement and removing a public load balancer", () => {
         assert.deepEqual(
             rows.filter((r) => !r.serves).map((r) => r.change),
-            ["tier 0 → 1", "tier 3 → 2", "tier 1 → 0"],
+            ["tier 0: app release (`app.image`)", "tier 0 → 1", "tier 3 → 2", "tier 1 → 0"],
         );
-        for (const change of ["tier 0 → 1", "tier 1 → 0"])
+        for (const change of ["tier 0: app release (`app.image`)", "tier 0 → 1", "tier 1 → 0"])
             assert.match(rows.find((r) => r.change === change)!.why, /^Window: not zero-downtime by design: /);
         assert.equal(
             rows.find((r) => r.change === "tier 3 → 2")!.why,
             "Window: resolvers that cached webstack-dns-apex-1 (TTL 300 s) keep sending users to the LoadBalancer webstack-lb-1 for up to that long after it is deleted at the end of the update; resolvers that cached webstack-dns-www-1 (TTL 300 s) keep sending users to the LoadBalancer webstack-lb-1 for up to that long after it is deleted at the end of the update.",
         );
+    });
+
+    it("refuses every change that replaces or deletes a protected resource, saying where and the way through", () => {
+        assert.deepEqual(
+            rows.filter((r) => r.refused).map((r) => r.change),
+            ["tier 0: app release (`app.image`)", "tier 0 → 1", "tier 3 → 2", "tier 2 → 1", "tier 1 → 0"],
+        );
+        const tier0 =
+            "before anything is created: the protected droplet webstack-web-0 holds MySQL, and the preflight refuses to replace it without `allowDataLoss`. Way through: dump the database, set `allowDataLoss` for this one update (which also unprotects the droplet), then load the dump.";
+        for (const change of ["tier 0: app release (`app.image`)", "tier 0 → 1"])
+            assert.equal(rows.find((r) => r.change === change)!.refused, tier0);
+        assert.equal(
+            rows.find((r) => r.change === "tier 1 → 0")!.refused,
+            "at the end of the update, after every create and update: the engine does not delete the protected webstack-db-cluster (DatabaseCluster), webstack-db-replica-0 (DatabaseReplica), so the update fails there, part way through its deletes. Way through: back up their data, run one update with `database.protect: false` (it only unprotects them), then this change with `allowDataLoss`.",
+        );
+        for (const change of [
+            "tier 1: a webstack release that renders new host configs",
+            "tier 2 (HAProxy): app release (`app.image`)",
+        ])
+            assert.equal(rows.find((r) => r.change === change)!.refused, undefined, change);
     });
 
     it("gates every serving droplet a release replaces, and drains the ones it deletes", () => {

@@ -31,6 +31,18 @@ const PROGRAM_ARGS = `
      * unless allowDataLoss is set: a tier downgrade must not silently delete a database.
      */
     readonly previousDataResources?: pulumi.Input<string[]>;
+    /**
+     * The tier the stack's previous update deployed (its \`tier\` output; absent for a new stack). Moving the app
+     * between the web droplets and its own pool (tier 1 ↔ 2+) keeps the database firewalls trusting both for that one
+     * update, so the droplets that serve until its end keep their database.
+     */
+    readonly previousTier?: number;
+    /**
+     * The \`acmePeersName\` output of the stack's previous update: the HAProxy droplets serving now forward Let's
+     * Encrypt's challenges to their peers under this name. Absent or different, a new HAProxy droplet can obtain its
+     * certificate only once its reserved IP has moved, and its gate accepts any certificate for that one update.
+     */
+    readonly previousAcmePeersName?: string;
 `;
 
 const typeName = (type: KeyType): string => {

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
 import {
+    ACME_PEER_HEADER,
     ACME_PEER_SLOTS,
     type HaproxyConfigOptions,
     WEB_POOL_SLOTS,
@@ -21,7 +22,7 @@ const WEB_NAME = `webstack-metrics-web.${DOMAIN}`;
 const PEERS_NAME = `webstack-lb-peers.${DOMAIN}`;
 const DISCOVERED: HaproxyConfigOptions = {
     webPool: { name: WEB_NAME, port: 80 },
-    acmePeers: { name: PEERS_NAME },
+    acmePeers: { name: PEERS_NAME, trustedFrom: "10.10.0.0/20" },
     algorithm: "roundrobin",
     tls: true,
     domain: DOMAIN,
@@ -73,15 +74,18 @@ describe("renderHaproxyConfig with run-time discovery", () => {
         ]);
     });
 
-    it("sends ACME challenges to the peers in turn, and a peer's forwarded challenge to the local certbot", () => {
+    it("sends token-shaped ACME challenges to the peers in turn, at most once each, trusting the peer mark from the VPC only", () => {
         assert.deepEqual(section(config, "frontend http"), [
             "bind :80",
+            "http-request del-header X-Webstack-Acme-Peer unless { src 10.10.0.0/20 }",
             "http-request set-header X-Forwarded-Proto http",
             "acl acme_challenge path_beg /.well-known/acme-challenge/",
             "http-request redirect scheme https code 301 unless acme_challenge",
             "acl acme_from_peer req.hdr(X-Webstack-Acme-Peer) -m found",
+            "acl acme_token path_reg ^/[.]well-known/acme-challenge/[A-Za-z0-9_-]{22,}$",
             "use_backend acme if acme_challenge acme_from_peer",
-            "use_backend acme_peers if acme_challenge",
+            "use_backend acme_peers if acme_token",
+            "use_backend acme if acme_challenge",
             "default_backend web",
         ]);
         assert.deepEqual(section(config, "backend acme"), ["retries 0", "server certbot 127.0.0.1:8888"]);
@@ -89,11 +93,21 @@ describe("renderHaproxyConfig with run-time discovery", () => {
             "balance roundrobin",
             "http-request set-header X-Webstack-Acme-Peer 1",
             "retry-on conn-failure empty-response 404 503",
-            `retries ${ACME_PEER_SLOTS}`,
+            "retries 9",
             "option redispatch 1",
+            "timeout connect 1s",
             "default-server resolvers webstack resolve-prefer ipv4 init-addr none",
-            `server-template peer ${ACME_PEER_SLOTS} ${PEERS_NAME}:80`,
+            "server-template peer 10 webstack-lb-peers.example.test:80",
         ]);
+        assert.equal(ACME_PEER_SLOTS, 10);
+    });
+
+    it("trusts the peer mark from the private ranges of RFC 1918 when no VPC range is given", () => {
+        const text = renderHaproxyConfig({ ...DISCOVERED, acmePeers: { name: PEERS_NAME } });
+        assert.equal(
+            section(text, "frontend http")[1],
+            "http-request del-header X-Webstack-Acme-Peer unless { src 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 }",
+        );
     });
 
     it("renders the same text whatever the web pool's size: resizing it never rewrites the file", () => {
@@ -119,10 +133,18 @@ describe("renderHaproxyConfig with run-time discovery", () => {
                 'acmePeers: ACME challenges exist only with tls true; got tls "false".',
             ],
         );
-        assert.deepEqual(haproxyConfigProblems({ ...DISCOVERED, webPool: { name: "a b", port: 0 } }), [
-            'webPool.name: must be an IPv4 address or a DNS name; got "a b".',
-            'webPool.port: must be an integer from 1 to 65535; got "0".',
-        ]);
+        assert.deepEqual(
+            haproxyConfigProblems({
+                ...DISCOVERED,
+                webPool: { name: "a b", port: 0 },
+                acmePeers: { name: PEERS_NAME, trustedFrom: "10.10.0.0/20 }" },
+            }),
+            [
+                'webPool.name: must be an IPv4 address or a DNS name; got "a b".',
+                'webPool.port: must be an integer from 1 to 65535; got "0".',
+                'acmePeers.trustedFrom: must be an IPv4 range such as "10.10.0.0/20"; got "10.10.0.0/20 }".',
+            ],
+        );
     });
 });
 
@@ -203,61 +225,156 @@ describe("HAProxy discovery on loopback (real HAProxy, a DNS stub)", function ()
             async () => (await servedBy()).join() === "127.0.0.32",
         );
     });
+});
 
-    it("answers an ACME challenge whichever peer Let's Encrypt reaches: the peer holding the token answers", async function () {
-        const haproxy = requireTool(this, "haproxy");
-        const peerPort = await freePort();
-        // Peer B's certbot holds the token; peer A's certbot is not running.
-        const certbotB = await freePort();
-        const certbotA = await freePort();
-        const token = procs.track(
+describe("HAProxy ACME peers on loopback (real HAProxy, a DNS stub, two peers in a VPC stand-in)", function () {
+    this.timeout(30000);
+    const procs = new Processes();
+    let dns: DnsStub;
+    let remove = () => undefined as void;
+    let peerPort: number;
+    /** The token peer B's certbot holds: 43 base64url characters, as Let's Encrypt's are (RFC 8555 §8.3). */
+    const TOKEN = "LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0";
+    const PEERS = { a: "127.0.0.41", b: "127.0.0.42" } as const;
+    /** The VPC stand-in: 127.0.0.40 to 127.0.0.47 hold the peers; a client on the internet is 127.0.0.9. */
+    const VPC = "127.0.0.40/29";
+    const INTERNET = "127.0.0.9";
+    const asked = { a: [] as string[], b: [] as string[] };
+
+    /** A certbot stand-in that answers `token` (or nothing) and records every path it is asked. */
+    async function certbot(paths: string[], token?: string): Promise<number> {
+        const port = await freePort();
+        const server = procs.track(
             http.createServer((req, res) => {
-                const ok = req.url === "/.well-known/acme-challenge/tok-b";
+                paths.push(req.url ?? "");
+                const ok = token !== undefined && req.url === `/.well-known/acme-challenge/${token}`;
                 res.statusCode = ok ? 200 : 404;
-                res.end(ok ? "tok-b.thumbprint" : "");
+                res.end(ok ? `${token}.thumbprint` : "");
             }),
         );
-        await new Promise<void>((r) => token.listen(certbotB, "127.0.0.1", () => r()));
-        dns.set(PEERS_NAME, ["127.0.0.41", "127.0.0.42"]);
-        dns.set(WEB_NAME, ["127.0.0.31"]);
-        const peer = (host: string, certbot: number, https: number) =>
-            loopbackHaproxy(
-                renderHaproxyConfig({ ...DISCOVERED, certDir, webPool: { name: WEB_NAME, port: webPort } }),
+        await new Promise<void>((r) => server.listen(port, "127.0.0.1", () => r()));
+        return port;
+    }
+
+    /** A GET from `from` with `headers`, as a client of the peer at `host` (the shared helper has no source address). */
+    function get(
+        host: string,
+        pathName: string,
+        from: string,
+        headers: Record<string, string> = {},
+    ): Promise<{ status: number; body: string }> {
+        return new Promise((resolve, reject) => {
+            const req = http.request(
                 {
-                    http: `${host}:${peerPort}`,
-                    https: `${host}:${https}`,
-                    dnsPort: dns.port,
-                    acmeLocalPort: certbot,
-                    peerPort,
+                    host,
+                    port: peerPort,
+                    path: pathName,
+                    localAddress: from,
+                    headers: { Host: DOMAIN, Connection: "close", ...headers },
+                    agent: false,
+                    timeout: 5000,
+                },
+                (res) => {
+                    let body = "";
+                    res.setEncoding("utf8").on("data", (d: string) => (body += d));
+                    res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
                 },
             );
-        await startHaproxy(procs, haproxy, dir, "peer-a", peer("127.0.0.41", certbotA, await freePort()), {
-            host: "127.0.0.41",
-            port: peerPort,
+            req.on("timeout", () => req.destroy(new Error("no answer within 5 s")));
+            req.on("error", reject);
+            req.end();
         });
-        await startHaproxy(procs, haproxy, dir, "peer-b", peer("127.0.0.42", certbotB, await freePort()), {
-            host: "127.0.0.42",
-            port: peerPort,
-        });
-        for (const host of ["127.0.0.41", "127.0.0.42"]) {
+    }
+
+    before(async function () {
+        const haproxy = requireTool(this, "haproxy");
+        const openssl = requireTool(this, "openssl");
+        const tmp = tempDir("haproxy-acme");
+        remove = tmp.remove;
+        const certDir = path.join(tmp.dir, "certs");
+        fs.mkdirSync(certDir, { mode: 0o700 });
+        fs.writeFileSync(path.join(certDir, `${DOMAIN}.pem`), selfSignedPem(openssl, tmp.dir, DOMAIN), { mode: 0o600 });
+        dns = await startDnsStub();
+        peerPort = await freePort();
+        dns.set(PEERS_NAME, [PEERS.a, PEERS.b]);
+        dns.set(WEB_NAME, ["127.0.0.31"]);
+        const certbots = { a: await certbot(asked.a), b: await certbot(asked.b, TOKEN) };
+        for (const peer of ["a", "b"] as const) {
+            const host = PEERS[peer];
+            const cfg = loopbackHaproxy(
+                renderHaproxyConfig({
+                    ...DISCOVERED,
+                    certDir,
+                    webPool: { name: WEB_NAME, port: await freePort() },
+                    acmePeers: { name: PEERS_NAME, trustedFrom: VPC },
+                }),
+                {
+                    http: `${host}:${peerPort}`,
+                    https: `${host}:${await freePort()}`,
+                    dnsPort: dns.port,
+                    acmeLocalPort: certbots[peer],
+                    peerPort,
+                },
+                // A droplet asks its peers from its own private address, as over the VPC.
+            ).replace("backend acme_peers\n", `backend acme_peers\n    source ${host}\n`);
+            await startHaproxy(procs, haproxy, tmp.dir, `peer-${peer}`, cfg, { host, port: peerPort });
+        }
+        for (const host of [PEERS.a, PEERS.b]) {
             await eventually(`peer ${host} answers the challenge for B's token`, async () => {
-                const reply = await request({ host, port: peerPort }, "/.well-known/acme-challenge/tok-b", DOMAIN);
-                return reply.status === 200 && reply.body === "tok-b.thumbprint";
+                const reply = await get(host, `/.well-known/acme-challenge/${TOKEN}`, INTERNET);
+                return reply.status === 200 && reply.body === `${TOKEN}.thumbprint`;
             });
         }
-        // Once both peers are resolved, every attempt succeeds, whichever peer is asked and whichever it asks first.
+    });
+
+    after(async () => {
+        await procs.stopAll();
+        await dns?.close();
+        remove();
+    });
+
+    beforeEach(() => {
+        asked.a.length = 0;
+        asked.b.length = 0;
+    });
+
+    it("answers a challenge whichever peer Let's Encrypt reaches: the peer holding the token answers", async () => {
         for (let i = 0; i < 6; i++) {
-            const host = i % 2 ? "127.0.0.41" : "127.0.0.42";
-            const reply = await request({ host, port: peerPort }, "/.well-known/acme-challenge/tok-b", DOMAIN);
-            assert.deepEqual([reply.status, reply.body], [200, "tok-b.thumbprint"], `attempt ${i} at ${host}`);
+            const host = i % 2 ? PEERS.a : PEERS.b;
+            const reply = await get(host, `/.well-known/acme-challenge/${TOKEN}`, INTERNET);
+            assert.deepEqual([reply.status, reply.body], [200, `${TOKEN}.thumbprint`], `attempt ${i} at ${host}`);
         }
-        const unknown = await request(
-            { host: "127.0.0.41", port: peerPort },
-            "/.well-known/acme-challenge/nobody",
-            DOMAIN,
+        const page = await get(PEERS.a, "/shop", INTERNET);
+        assert.equal(page.status, 301);
+    });
+
+    it("ignores the peer mark from the internet: the challenge still goes to the peer holding the token", async () => {
+        const forged = await get(PEERS.a, `/.well-known/acme-challenge/${TOKEN}`, INTERNET, {
+            [ACME_PEER_HEADER]: "1",
+        });
+        assert.deepEqual([forged.status, forged.body], [200, `${TOKEN}.thumbprint`]);
+        // From the VPC the mark is a peer's: only the local certbot is asked, which does not hold the token.
+        const fromPeer = await get(PEERS.a, `/.well-known/acme-challenge/${TOKEN}`, "127.0.0.43", {
+            [ACME_PEER_HEADER]: "1",
+        });
+        assert.equal(fromPeer.status, 404);
+        assert.deepEqual(
+            asked.b.filter((p) => p.endsWith(TOKEN)).length,
+            1,
+            "B was asked once, for the forged request",
         );
-        assert.ok(unknown.status === 404 || unknown.status === 503, `an unknown token got ${unknown.status}`);
-        const page = await request({ host: "127.0.0.41", port: peerPort }, "/shop", DOMAIN);
-        assert.deepEqual([page.status, page.headers.location], [301, `https://${DOMAIN}/shop`]);
+    });
+
+    it("asks no peer for a path that is not a challenge token, and each peer at most a bounded number of times", async () => {
+        const short = await get(PEERS.a, "/.well-known/acme-challenge/nobody", INTERNET);
+        assert.equal(short.status, 404);
+        assert.deepEqual([asked.a, asked.b], [["/.well-known/acme-challenge/nobody"], []]);
+        asked.a.length = 0;
+        const unknown = "x".repeat(43);
+        const reply = await get(PEERS.a, `/.well-known/acme-challenge/${unknown}`, INTERNET);
+        assert.equal(reply.status, 404);
+        const total = asked.a.length + asked.b.length;
+        assert.ok(total >= 2 && total <= ACME_PEER_SLOTS, `one request from the internet cost ${total} inside the VPC`);
+        assert.ok(asked.a.length > 0 && asked.b.length > 0, "both peers were asked");
     });
 });

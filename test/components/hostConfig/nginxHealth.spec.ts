@@ -76,6 +76,40 @@ describe("health location: what it renders", () => {
         assert.deepEqual(block(renderAppProxyConfig({ appPort: 8080 }), "location = /healthz"), HEALTH_BLOCK);
     });
 
+    it("renders tier 0's health location as before the gates: no identity, no drain, a pooled connection", () => {
+        const tier0 = renderNginxConfig({
+            listenPort: 80,
+            upstream: { host: "127.0.0.1", port: 8080 },
+            behindLoadBalancer: false,
+            staticFiles: { urlPrefix: "/static/" },
+        });
+        assert.deepEqual(block(tier0, "location = /healthz"), [
+            "access_log off;",
+            "proxy_pass http://webstack_app;",
+            "proxy_http_version 1.1;",
+            'proxy_set_header Connection "";',
+            "proxy_set_header Host $host;",
+            "proxy_connect_timeout 2s;",
+            "proxy_read_timeout 4s;",
+        ]);
+    });
+
+    it("fails the health path of a web droplet that serves static files until the copy has published them", () => {
+        const web = renderNginxConfig({
+            listenPort: 80,
+            upstream: { host: "10.0.0.9", port: 8080 },
+            behindLoadBalancer: true,
+            staticFiles: { urlPrefix: "/static/" },
+        });
+        assert.deepEqual(block(web, "location = /healthz"), [
+            ...HEALTH_BLOCK.slice(0, 5),
+            "if (!-d /var/lib/webstack/static/current) {",
+            "return 503;",
+            "}",
+            ...HEALTH_BLOCK.slice(5),
+        ]);
+    });
+
     it("puts the identity on no other location", () => {
         for (const site of [
             renderNginxConfig({ listenPort: 80, upstream: { host: "10.0.0.9", port: 8080 }, behindLoadBalancer: true }),
@@ -232,22 +266,65 @@ describe("health location on loopback: identity, drain, a connection per check",
     });
 
     /**
-     * Runs the real boot script (sh, curl, sha256sum) against the stand-in metadata service, asynchronously: the
+     * Runs the real boot script (sh, curl, sha256sum) against a stand-in metadata service, asynchronously: the
      * stand-in answers from this process's event loop.
      */
-    async function runIdentityScript(role: "web" | "app", paths: { identityDir: string }): Promise<void> {
-        const script = identityScript(role, `http://127.0.0.1:${metadataPort}/metadata/v1`)
+    async function execIdentityScript(
+        role: "web" | "app",
+        paths: { identityDir: string },
+        at = metadataPort,
+        retries?: number,
+    ): Promise<{ code: number | null; output: string }> {
+        const script = identityScript(role, `http://127.0.0.1:${at}/metadata/v1`, retries)
             .split(IDENTITY_DIR)
             .join(paths.identityDir);
         const file = path.join(root, `identity-${role}.sh`);
         fs.writeFileSync(file, script, { mode: 0o700 });
-        const result = await new Promise<{ code: number | null; output: string }>((resolve) =>
+        return new Promise((resolve) =>
             execFile("/bin/sh", [file], { timeout: 10_000 }, (err, stdout, stderr) =>
                 resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
             ),
         );
+    }
+
+    async function runIdentityScript(role: "web" | "app", paths: { identityDir: string }): Promise<void> {
+        const result = await execIdentityScript(role, paths);
         assert.equal(result.code, 0, result.output);
     }
+
+    it("announces nothing and exits 1 when the metadata service answers 500 or empty, after retrying", async function () {
+        requireTool(this, "curl");
+        for (const [answer, message] of [
+            [500, "could not read"],
+            [200, "the metadata service returned empty user data"],
+        ] as const) {
+            const asked: string[] = [];
+            const failing = procs.track(
+                http.createServer((req, res) => {
+                    asked.push(req.url ?? "");
+                    if (req.url === "/metadata/v1/id") res.end("381920");
+                    else {
+                        res.statusCode = answer;
+                        res.end();
+                    }
+                }),
+            );
+            const port = await freePort();
+            await new Promise<void>((r) => failing.listen(port, "127.0.0.1", () => r()));
+            const paths = nodePaths(root, `identity-fails-${answer}`);
+            const result = await execIdentityScript("web", paths, port, 1);
+            await new Promise<void>((r) => failing.close(() => r()));
+            assert.equal(result.code, 1, result.output);
+            assert.match(
+                result.output,
+                new RegExp(`^webstack-serving-identity: ${message}.*; nothing is announced\\n$`, "m"),
+            );
+            assert.equal(fs.existsSync(path.join(paths.identityDir, "web.conf")), false);
+            const userDataReads = asked.filter((u) => u === "/metadata/v1/user-data").length;
+            // curl retries a 500 (a transient error), not an empty 200.
+            assert.equal(userDataReads, answer === 500 ? 2 : 1);
+        }
+    });
 
     /** The web site rendered in front of the app stub, on a free loopback port (returned). */
     async function startWebSite(nginx: string, paths: NodePaths): Promise<number> {

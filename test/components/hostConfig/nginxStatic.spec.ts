@@ -259,4 +259,41 @@ describe("static files on loopback: real nginx serves them from disk, the app st
             await empty.stop();
         }
     });
+
+    it("fails the health check behind a load balancer until the copy has published a tree, then asks the app", async function () {
+        const nginx = requireTool(this, "nginx");
+        const dir = path.join(tmp.dir, "publishing");
+        fs.mkdirSync(dir);
+        const staticDir = path.join(dir, "static");
+        const port = await freePort();
+        const publishing = await startNginx(
+            nginx,
+            dir,
+            renderNginxConfig({
+                listenPort: port,
+                upstream: { host: "127.0.0.1", port: app!.port },
+                behindLoadBalancer: true,
+                staticFiles: { urlPrefix: "/static/", root: path.join(staticDir, "current") },
+            }),
+            port,
+        );
+        try {
+            const before = [await get(port, "/healthz"), await get(port, "/cart")];
+            assert.deepEqual(
+                before.map((r) => r.status),
+                [503, 200],
+                "no load balancer sends users, and no gate passes, before the files are in place",
+            );
+            assert.deepEqual(app!.paths, ["/cart"]);
+            // What the copy script does: a release directory, then the `current` link to it in one rename.
+            fs.mkdirSync(path.join(staticDir, "releases", "1", "static"), { recursive: true });
+            fs.symlinkSync("releases/1", path.join(staticDir, "current.new"));
+            fs.renameSync(path.join(staticDir, "current.new"), path.join(staticDir, "current"));
+            const after = await get(port, "/healthz");
+            assert.deepEqual([after.status, after.body.toString()], [200, "from the app\n"]);
+            assert.deepEqual(app!.paths, ["/cart", "/healthz"]);
+        } finally {
+            await publishing.stop();
+        }
+    });
 });

@@ -41,8 +41,9 @@ function block(text: string, header: string): string[] {
 
 describe("renderNginxConfig", () => {
     it("proxies the load balancer's health check on /healthz to the app, with timeouts under the check's 5 s", () => {
-        // The identity snippet, the drain answer and the connection per check: nginxHealth.spec.ts.
-        assert.deepEqual(block(renderNginxConfig(LOCAL), "location = /healthz"), [
+        // The identity snippet, the drain answer and the connection per check: nginxHealth.spec.ts; without a load
+        // balancer in front (tier 0) the location is as before them, also there.
+        assert.deepEqual(block(renderNginxConfig(BEHIND_LB), "location = /healthz"), [
             "access_log off;",
             "include /etc/nginx/webstack-identity/*.conf;",
             "if (-f /run/webstack/draining) {",

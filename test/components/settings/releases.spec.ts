@@ -65,3 +65,32 @@ describe("Stack config: the web pool with HAProxy", () => {
         );
     });
 });
+
+describe("Stack config: HAProxy droplets and Let's Encrypt", () => {
+    const haproxy = (tier: number, count: number, extra = {}) => ({
+        ...exampleConfig(tier),
+        loadBalancer: { engine: "haproxy", count },
+        ...extra,
+    });
+
+    it("accepts up to 5 HAProxy droplets with Let's Encrypt, and 10 with a custom certificate or managed load balancers", () => {
+        assert.equal(parseConfig(haproxy(2, 5)).loadBalancer?.count, 5);
+        assert.deepEqual(LIMITS.haproxyLetsEncrypt, { min: 1, max: 5 });
+        const custom = {
+            certificate: { kind: "custom" },
+            tlsPrivateKey: "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----",
+            tlsCertificate: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----",
+        };
+        assert.equal(parseConfig(haproxy(2, 10, custom), ["tlsPrivateKey"]).loadBalancer?.count, 10);
+        assert.equal(parseConfig({ ...exampleConfig(2), loadBalancer: { count: 10 } }).loadBalancer?.count, 10);
+        // Tier 1 terminates no TLS on HAProxy: no certificate is ordered.
+        assert.equal(parseConfig(haproxy(1, 10)).loadBalancer?.count, 10);
+    });
+
+    it("refuses a sixth HAProxy droplet with Let's Encrypt, with every other problem, the value and the fixes", () => {
+        assert.deepEqual(configProblems(haproxy(2, 6, { web: { count: 51 } })), [
+            "webstack:web.count: must be at most 50 with the haproxy engine, whose 100 server slots hold the old and the new web droplets together while an update replaces them; got \"51\". Fix: pulumi config set --path 'webstack:web.count' 50, or pulumi config set --path 'webstack:loadBalancer.engine' managed",
+            "webstack:loadBalancer.count: must be at most 5 with the haproxy engine and Let's Encrypt: every HAProxy droplet orders a certificate for the same two names, and Let's Encrypt issues at most 5 per exact set of names every 7 days, so the droplets beyond 5 would serve a self-signed certificate for a week; got \"6\". Fix: pulumi config set --path 'webstack:loadBalancer.count' 5, or pulumi config set --path 'webstack:certificate.kind' custom with tlsPrivateKey and tlsCertificate, or pulumi config set --path 'webstack:loadBalancer.engine' managed",
+        ]);
+    });
+});
