@@ -16,11 +16,11 @@ import {
 } from "../../examples/variants";
 import { planDocument } from "../../plan/spawnPlan";
 import { WEB_STACK_ARGS, renderWebStackArgs } from "./webStackArgs";
-import { exposureMarkdown } from "../../plan/analysis/exposure";
-import { upgradeMatrixMarkdown } from "../../plan/analysis/upgradeMatrix";
-import { transitionsSection } from "../../plan/analysis/transitions";
+import { exposureMarkdown } from "./analysis/exposure";
+import { upgradeMatrixMarkdown } from "./analysis/upgradeMatrix";
+import { transitionsSection } from "./analysis/transitions";
 import type { PlanDocument } from "../../plan/report/document";
-import { availabilityMarkdown } from "../../plan/report/availabilityTable";
+import { availabilityMarkdown } from "./analysis/availabilityTable";
 import {
     OMISSION_RUNS_PER_TIER,
     PARSER_RUNS,

@@ -4,9 +4,9 @@
 // the matrix runs the real program under the recording mocks (in a child process when asked for the README,
 // so it never disturbs a mock engine already installed in the caller's process).
 import forceNewJson from "./forceNew.json";
-import { plain } from "../capture/recorder";
-import { type CaptureResult, type Captured, captureInChild } from "../capture/inChild";
-import { exampleConfig } from "../../examples/variants";
+import { plain } from "../../../plan/capture/recorder";
+import { type CaptureResult, type Captured, captureInChild } from "../../../plan/capture/inChild";
+import { exampleConfig } from "../../../examples/variants";
 
 export type { CaptureResult, Captured };
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { availabilityMarkdown } from "../../plan/report/availabilityTable";
+import { availabilityMarkdown } from "../../../tools/docs/analysis/availabilityTable";
 
 describe("availability table (plan/report/availabilityTable.ts)", function () {
     this.timeout(120000);

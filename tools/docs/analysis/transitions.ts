@@ -11,12 +11,12 @@
 // A row says "window" when some users' requests would fail in between, and why (including the changes that are not
 // zero-downtime by design); the gates, drains and dependencies are read from the captures (recorded hooks and
 // dependencies), so a row changes by itself when the program does.
-import { APP_SERVICE } from "../../components/hostConfig/appUnit";
-import { SYSTEMD_DIR } from "../../components/hostConfig/types";
-import { plain } from "../capture/recorder";
-import { type CaptureResult, type Captured, captureInChild } from "../capture/inChild";
-import { inventOutputs } from "../capture/mockOutputs";
-import { exampleConfig } from "../../examples/variants";
+import { APP_SERVICE } from "../../../components/hostConfig/appUnit";
+import { SYSTEMD_DIR } from "../../../components/hostConfig/types";
+import { plain } from "../../../plan/capture/recorder";
+import { type CaptureResult, type Captured, captureInChild } from "../../../plan/capture/inChild";
+import { inventOutputs } from "../../../plan/capture/mockOutputs";
+import { exampleConfig } from "../../../examples/variants";
 import { diffCaptures } from "./upgradeMatrix";
 
 const DROPLET = "digitalocean:index/droplet:Droplet";

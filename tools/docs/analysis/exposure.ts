@@ -7,10 +7,10 @@
 // and so does each read replica with its own firewall (a replica is a cluster of its own: the provider firewalls it
 // through its `uuid`, terraform-provider-digitalocean@401992a1 docs/resources/database_replica.md:34-42 and :61).
 // Pure; exposureMarkdown runs the program.
-import { plain, type RecordedResource } from "../capture/recorder";
-import { captureInChild } from "../capture/inChild";
-import { exampleConfig } from "../../examples/variants";
-import { doType } from "../capture/doTypes";
+import { plain, type RecordedResource } from "../../../plan/capture/recorder";
+import { captureInChild } from "../../../plan/capture/inChild";
+import { exampleConfig } from "../../../examples/variants";
+import { doType } from "../../../plan/capture/doTypes";
 
 export type Captured = Pick<
     RecordedResource,
