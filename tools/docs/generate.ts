@@ -21,14 +21,7 @@ import { upgradeMatrixMarkdown } from "./analysis/upgradeMatrix";
 import { transitionsSection } from "./analysis/transitions";
 import type { PlanDocument } from "../../plan/report/document";
 import { availabilityMarkdown } from "./analysis/availabilityTable";
-import {
-    OMISSION_RUNS_PER_TIER,
-    PARSER_RUNS,
-    PROGRAM_RUNS,
-    TEXT_RUNS,
-    CASE_BOUND_MS,
-    SEED,
-} from "../../test/guarantees/fuzzBudget";
+import { OMISSION_RUNS_PER_TIER, PARSER_RUNS, PROGRAM_RUNS, TEXT_RUNS, CASE_BOUND_MS, SEED } from "./fuzzBudget";
 
 const ROOT_DIR = path.join(__dirname, "..", "..");
 export const README = path.join(ROOT_DIR, "README.md");
