@@ -50,7 +50,7 @@ describe("architecture diagram: metric flows (plan/report/diagram/flows.ts)", ()
         // HAProxy tag; the peers' private record to the same droplets does not make the public entry a dashed edge.
         assert.deepEqual(edges.map((e) => `${e.from} ${e.dashed ? "-." : "->"} ${e.to} ${e.label}`.trim()).sort(), [
             "dns_example_com -. droplets_webstack_web webstack-metrics-web A",
-            "dns_example_com -> droplets_webstack_haproxy webstack-lb-peers A, @ A, www A",
+            "dns_example_com -> droplets_webstack_haproxy @ A, www A, webstack-lb-peers A",
             "droplets_webstack_haproxy -> droplets_webstack_web",
             "droplets_webstack_monitor -. droplets_webstack_web tcp 9113",
             "monitoring -. droplets_webstack_haproxy",

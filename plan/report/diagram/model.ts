@@ -458,9 +458,14 @@ class DiagramBuilder {
     }
 }
 
-/** Builds the diagram model from recorded resources (secrets unwrapped or not: only names, sizes and links are read). */
+/**
+ * Builds the diagram model from recorded resources (secrets unwrapped or not: only names, sizes and links are read).
+ * The resources are taken in URN order, numbers by value: the order a run registers them in depends on the SDK's
+ * timing (a resource bound to a hook waits for the hook's registration), and the picture must not.
+ */
 export function buildDiagram(resources: readonly RecordedResource[]): Diagram {
-    const b = new DiagramBuilder(resources);
+    const byUrn = (a: RecordedResource, b: RecordedResource) => a.urn.localeCompare(b.urn, "en", { numeric: true });
+    const b = new DiagramBuilder([...resources].sort(byUrn));
     b.vpcs();
     b.pools();
     b.loadBalancers();
