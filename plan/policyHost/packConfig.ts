@@ -1,6 +1,7 @@
 // Policy pack config: the CLI's own steps (pulumi/pulumi pkg/resource/analyzer/config.go: parsePolicyPackConfig,
 // createConfigWithDefaults, applyConfig, ReconcilePolicyPackConfig, validatePolicyPackConfig). The host then
 // resolves enforcement per violation itself; nothing here second-guesses the levels it reports.
+import Ajv from "ajv";
 import { LEVELS, PolicyHostError, type AnalyzerInfo, type EnforcementLevel, type PolicyConfig } from "./protocol";
 
 const isLevel = (v: unknown): v is EnforcementLevel => typeof v === "string" && (LEVELS as string[]).includes(v);
@@ -91,7 +92,6 @@ export function reconcilePolicyConfig(
 
 /** Like the CLI's validatePolicyPackConfig (gojsonschema there, ajv here); only needed once a file overlays the defaults. */
 function validatePolicyConfig(info: AnalyzerInfo, config: Record<string, PolicyConfig>): void {
-    const Ajv = require("ajv") as typeof import("ajv").default;
     const ajv = new Ajv({ allErrors: true, strict: false });
     const problems: string[] = [];
     for (const p of info.policies) {

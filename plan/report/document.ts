@@ -1,6 +1,7 @@
 // The plan as one document (plan.schema.json describes it; the tests validate against it): what the program
 // registered and exported, the policy findings, the cost and the diagram, and the summary line's numbers.
-import { RecordedResource, redact } from "../capture/recorder";
+import type { RecordedResource } from "../capture/recorder";
+import { redact } from "../capture/secretValues";
 import type { ProgramRun } from "../capture/runProgram";
 import type { AvailabilityEstimate } from "../../policies/lib/availability";
 import type { CostEstimate } from "../../policies/lib/pricing";

@@ -26,7 +26,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import type { PlanTimings } from "../../plan/pipeline";
+import type { PlanTimings } from "./timedPlan";
 import { staticFilesRows } from "./staticFiles";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -77,13 +77,12 @@ async function plan(args: readonly string[], out: string): Promise<{ ms: number;
         await run(NODE, [
             "-r",
             "./tools/register.js",
-            "plan/cli.ts",
+            "tools/bench/timedPlan.ts",
             ...args,
             "--format",
             "json",
             "--out",
             out,
-            "--timings",
         ]),
         `plan ${args.join(" ")}`,
         [0, 1],

@@ -1,5 +1,6 @@
 // The diagram model rendered two ways: Graphviz DOT (→ SVG through a WASM build, so no system install) and
 // Mermaid (GitHub renders it in PR comments).
+import { Graphviz } from "@hpcc-js/wasm-graphviz";
 import type { Diagram, DiagramGroup, NodeKind } from "./model";
 
 const DOT_STYLE: Record<NodeKind, string> = {
@@ -112,7 +113,7 @@ let graphviz: Promise<{ dot(src: string): string }> | undefined;
 
 /** Starts loading the Graphviz WASM build (~0.2 s); call early so it overlaps other work. */
 export function preloadGraphviz(): Promise<{ dot(src: string): string }> {
-    graphviz ??= (require("@hpcc-js/wasm-graphviz") as typeof import("@hpcc-js/wasm-graphviz")).Graphviz.load();
+    graphviz ??= Graphviz.load();
     return graphviz;
 }
 
