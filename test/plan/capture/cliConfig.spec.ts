@@ -4,14 +4,20 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { loadStackConfig, PlanConfigError, SECRET_PLACEHOLDER } from "../../../plan/capture/cliConfig";
 
+const projects: string[] = [];
+/** A project directory holding FILES, removed after the spec. */
 function project(files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-config-"));
+    projects.push(dir);
     for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
     return dir;
 }
+
 const PROJECT = "name: webstack\nruntime: nodejs\n";
 
 describe("stack config loader (plan/capture/cliConfig.ts)", () => {
+    after(() => projects.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
     it("passes scalars as the strings the CLI passes", () => {
         const cwd = project({
             "Pulumi.yaml": PROJECT,
