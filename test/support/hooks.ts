@@ -12,6 +12,8 @@ export const recorder = new Recorder();
 // Every temp file of this run, its child processes' included, goes under a directory of its own (os.tmpdir() reads
 // TMPDIR on each call), so what is left there at the end was left by this run, whatever else shares the machine.
 const RUN_TMP = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-test-"));
+// As open as /tmp itself: servers the tests start drop to other users (nginx workers) and must reach their files.
+fs.chmodSync(RUN_TMP, 0o1777);
 process.env.TMPDIR = RUN_TMP;
 process.on("exit", () => fs.rmSync(RUN_TMP, { recursive: true, force: true }));
 
