@@ -40,7 +40,7 @@ const REPLICA = T("databaseReplica:DatabaseReplica");
 const DB_FIREWALL = T("databaseFirewall:DatabaseFirewall");
 /**
  * The connection ports DigitalOcean gives each engine today (the mock engine answers the same): a capture keeps a
- * cluster's inputs, not the port it reports, which is what the program itself connects to (components/hostUserData.ts).
+ * cluster's inputs, not the port it reports, which is what the program itself connects to (components/hostRoles.ts).
  */
 const ENGINE_PORTS: Record<string, number> = { mysql: 25060, pg: 25060, valkey: 25061, redis: 25061, mongodb: 27017 };
 
@@ -153,7 +153,7 @@ export const internetFacing = (exposures: readonly Exposure[]): string[] =>
     [...new Set(exposures.filter((e) => e.source === INTERNET).map((e) => `${e.target}:${e.port}`))].sort();
 
 // ---------------------------------------------------------------------------------------------------------
-// The README table.
+// The docs table (docs/guarantees.md).
 
 export const EXPOSURE_STACKS: { label: string; config: Record<string, unknown> }[] = [
     ...[0, 1, 2, 3].map((tier) => ({ label: `tier ${tier}`, config: exampleConfig(tier) })),
@@ -198,7 +198,7 @@ export function exposureTable(
     ].join("\n");
 }
 
-/** The README's `exposure` block: each tier's default stack, run through the program in a child process. */
+/** The `exposure` block of docs/guarantees.md: each tier's default stack, run through the program in a child process. */
 export async function exposureMarkdown(): Promise<string> {
     const captures = captureInChild(EXPOSURE_STACKS.map((s) => ({ config: s.config })));
     const stacks = EXPOSURE_STACKS.map((s, i) => {
@@ -206,5 +206,5 @@ export async function exposureMarkdown(): Promise<string> {
         const adminCidrs = Array.isArray(s.config.adminCidrs) ? s.config.adminCidrs.map(String) : [];
         return { label: s.label, exposures: computeExposure(captures[i].resources as Captured[]), adminCidrs };
     });
-    return `Computed by plan/analysis/exposure.ts from the captured firewalls, load balancers, droplets and database firewalls (the admin CIDRs column: the stack's \`adminCidrs\`, 203.0.113.10/32 in these stacks; each read replica by its own database firewall).\n\n${exposureTable(stacks)}`;
+    return `Computed by tools/docs/analysis/exposure.ts from the captured firewalls, load balancers, droplets and database firewalls (the admin CIDRs column: the stack's \`adminCidrs\`, 203.0.113.10/32 in these stacks; each read replica by its own database firewall).\n\n${exposureTable(stacks)}`;
 }
