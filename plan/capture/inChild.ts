@@ -1,7 +1,7 @@
 // Captures in a child process: each request runs a project's program through the one runner, on a recording mock
 // engine of the child's own, so a caller that already installed mocks (a docs generator, a test process) is never
 // disturbed. The docs' analyses (tools/docs/analysis) capture the repository's own program this way.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { encodeConfig, readProjectFile } from "./cliConfig";
@@ -43,17 +43,47 @@ export interface CaptureResult {
     error?: string;
 }
 
+const CHILD_ARGS = ["-r", "./tools/register.js", "plan/capture/inChild.ts"];
+
+function results(status: number | null, signal: string | null, stdout: string, stderr: string): CaptureResult[] {
+    if (status !== 0) throw new Error(`capture child failed (exit ${status ?? signal}):\n${stderr}`);
+    return JSON.parse(stdout) as CaptureResult[];
+}
+
 /** Runs each request through the program in one child Node process with its own recording mock engine. */
 export function captureInChild(requests: readonly CaptureRequest[], program: CaptureProgram = {}): CaptureResult[] {
-    const child = spawnSync(process.execPath, ["-r", "./tools/register.js", "plan/capture/inChild.ts"], {
+    const child = spawnSync(process.execPath, CHILD_ARGS, {
         cwd: ROOT,
         input: JSON.stringify({ program, requests }),
         encoding: "utf8",
         maxBuffer: 512 * 1024 * 1024,
     });
-    if (child.status !== 0)
-        throw new Error(`capture child failed (exit ${child.status ?? child.signal}):\n${child.stderr}`);
-    return JSON.parse(child.stdout) as CaptureResult[];
+    return results(child.status, child.signal, child.stdout, child.stderr);
+}
+
+/** captureInChild without blocking the caller's event loop, so its other work (and other children) go on meanwhile. */
+export function captureInChildAsync(
+    requests: readonly CaptureRequest[],
+    program: CaptureProgram = {},
+): Promise<CaptureResult[]> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, CHILD_ARGS, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on("data", (d: Buffer) => out.push(d));
+        child.stderr.on("data", (d: Buffer) => err.push(d));
+        child.on("error", reject);
+        child.on("close", (status, signal) => {
+            try {
+                resolve(
+                    results(status, signal, Buffer.concat(out).toString("utf8"), Buffer.concat(err).toString("utf8")),
+                );
+            } catch (e) {
+                reject(e);
+            }
+        });
+        child.stdin.end(JSON.stringify({ program, requests }));
+    });
 }
 
 async function main(): Promise<void> {
