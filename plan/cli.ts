@@ -84,7 +84,8 @@ export function parseOptions(argv: string[]): PlanOptions | "help" {
         if (v["config-path"]) clashing.push("config-path" as never);
         if (clashing.length > 0)
             throw new UsageError(
-                `--stack-export analyzes a deployed stack's state, so it takes no ${clashing.map((k) => `--${k}`).join(", ")}; ` +
+                "--stack-export analyzes a deployed stack's state, " +
+                    `so it takes no ${clashing.map((k) => `--${k}`).join(", ")}; ` +
                     "drop them, or drop --stack-export to preview the program",
             );
         if (v["stack-export"].trim() === "")

@@ -61,8 +61,8 @@ export interface PlanResult {
 
 /**
  * A step of the plan, told when it happens (synchronously, so a listener may look at the policy host right then):
- * the policy host started and listening, the program started and captured, the engine's two policy passes (see AnalyzeStep),
- * the files written. A progress display or a benchmark listens; the plan itself keeps no clock.
+ * the policy host started and listening, the program started and captured, the engine's two policy passes (see
+ * AnalyzeStep), the files written. A progress display or a benchmark listens; the plan itself keeps no clock.
  */
 export type PlanEvent =
     | { step: "policy-host-started"; pid: number }
@@ -89,7 +89,10 @@ export function priceResources(resources: readonly RecordedResource[]): CostEsti
     );
 }
 
-/** The request path's expected availability, from each resource's state (inputs and computed outputs, as AnalyzeStack sees them). */
+/**
+ * The request path's expected availability, from each resource's state (inputs and computed outputs, as AnalyzeStack
+ * sees them).
+ */
 export function availabilityOf(resources: readonly RecordedResource[]): AvailabilityEstimate {
     return estimateAvailability(
         resources
@@ -189,7 +192,8 @@ export async function plan(opts: PlanOptions, listener: PlanListener = () => und
         listener({ step: "program-started" });
         const run = exported ? exported.run : await runTheProgram(cfg!);
         listener({ step: "program-captured", resources: run.resources.length });
-        // The plan is a preview: what `pulumi up` would refuse (the account preflight) is shown as `pulumi preview` shows it.
+        // The plan is a preview: what `pulumi up` would refuse (the account preflight) is shown as `pulumi preview`
+        // shows it.
         for (const warning of run.warnings) process.stderr.write(`warning: ${warning}\n`);
 
         let requestsSent: () => void = () => undefined;
@@ -212,7 +216,11 @@ export async function plan(opts: PlanOptions, listener: PlanListener = () => und
         const model = buildDiagram(shown.resources);
         const dot = toDot(
             model,
-            `${project} · ${exported ? "stack export" : "stack"} ${stackName}${tier !== null ? ` · tier ${tier}` : ""}`,
+            [
+                project,
+                `${exported ? "stack export" : "stack"} ${stackName}`,
+                ...(tier !== null ? [`tier ${tier}`] : []),
+            ].join(" · "),
         );
         const mermaid = toMermaid(model);
         const svg = await renderSvg(dot);

@@ -141,11 +141,14 @@ export function readStackExport(text: string, file = "stack export"): StackExpor
     const d = doc as { version?: unknown; deployment?: { resources?: unknown } };
     if (typeof d !== "object" || d === null || typeof d.deployment !== "object" || d.deployment === null)
         throw new StackExportError(
-            `error: reading deployment from ${file}: expected the output of \`pulumi stack export\` ({"version": 3, "deployment": {...}})`,
+            `error: reading deployment from ${file}: ` +
+                'expected the output of `pulumi stack export` ({"version": 3, "deployment": {...}})',
         );
     if (d.version !== 3)
         throw new StackExportError(
-            `error: reading deployment from ${file}: deployment version ${JSON.stringify(d.version)} is not supported; export it with Pulumi CLI 3.x (version 3)`,
+            `error: reading deployment from ${file}: ` +
+                `deployment version ${JSON.stringify(d.version)} is not supported; ` +
+                "export it with Pulumi CLI 3.x (version 3)",
         );
     const raw = d.deployment.resources ?? [];
     if (!Array.isArray(raw))

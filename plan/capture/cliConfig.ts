@@ -82,7 +82,8 @@ function qualify(key: string, project: string, file: string, allowBare: boolean)
     if (key.includes(":")) return key;
     if (allowBare) return `${project}:${key}`;
     throw new PlanConfigError(
-        `error: ${file}: could not parse "${key}" as a configuration key (configuration keys should be of the form \`<namespace>:<name>\`)`,
+        `error: ${file}: could not parse "${key}" as a configuration key ` +
+            "(configuration keys should be of the form `<namespace>:<name>`)",
     );
 }
 

@@ -32,9 +32,9 @@ export interface RecordedResource {
     provider: string;
     /** Position of the registration request in the program's run (0-based): the order `pulumi preview` lists steps. */
     order: number;
-    /** The resource hooks bound to the resource, by kind (`afterCreate`, …), as hook names; kinds with none are absent. */
+    /** The resource hooks bound to the resource, by kind (`afterCreate`, …), as hook names; no kind without one. */
     hooks: ResourceHookNames;
-    /** `customTimeouts` the program set (`create`, `update`, `delete`, as Go durations such as "5m"); unset ones absent. */
+    /** `customTimeouts` the program set (`create`, `update`, `delete`, as Go durations such as "5m"), set ones only. */
     customTimeouts: Partial<Record<"create" | "update" | "delete", string>>;
 }
 
@@ -131,7 +131,10 @@ export const DEFAULT_MOCK_ACCOUNT: Readonly<MockAccount> = {
     missingScopes: [],
 };
 
-/** The custom-token scope each invoke needs (digitalocean/openapi@7c1300c specification/resources/<area>/*.yml `security`). */
+/**
+ * The custom-token scope each invoke needs (digitalocean/openapi@7c1300c specification/resources/<area>/*.yml
+ * `security`).
+ */
 const INVOKE_SCOPES: Record<string, string> = {
     "digitalocean:index/getAccount:getAccount": "account:read",
     "digitalocean:index/getDomain:getDomain": "domain:read",
@@ -154,7 +157,8 @@ function invokeAnswer(token: string, inputs: Record<string, any>): Record<string
             return {
                 id: String(inputs.clusterId),
                 clusterId: inputs.clusterId,
-                certificate: `-----BEGIN CERTIFICATE-----\nMOCKCA${String(inputs.clusterId)}\n-----END CERTIFICATE-----\n`,
+                certificate:
+                    `-----BEGIN CERTIFICATE-----\nMOCKCA${String(inputs.clusterId)}\n` + "-----END CERTIFICATE-----\n",
             };
         case "digitalocean:index/getDatabaseMetricsCredentials:getDatabaseMetricsCredentials":
             return {
@@ -291,7 +295,8 @@ export class Recorder {
                 const answer = invokeAnswer(token, inputs);
                 if (answer) return answer;
                 throw engineError(
-                    `webstack's mock engine has no answer for the invoke "${token}"; add one to plan/capture/recorder.ts.`,
+                    `webstack's mock engine has no answer for the invoke "${token}"; ` +
+                        "add one to plan/capture/recorder.ts.",
                 );
             }
         }

@@ -35,7 +35,7 @@ export interface ProgramSpec {
     config: Record<string, string>;
     /** Keys whose value is secret. */
     secretKeys: string[];
-    /** The outputs of the stack's previous update, as a StackReference to the stack reads them (default: never deployed). */
+    /** The outputs of the stack's previous update, as a StackReference to the stack reads them. @default none */
     previousOutputs?: Record<string, unknown>;
     /**
      * Run as `pulumi preview` (true: `pulumi.runtime.isDryRun()`, the offline plan's mode) or as `pulumi up` (false).
@@ -130,7 +130,8 @@ export async function runProgram(recorder: Recorder, spec: ProgramSpec): Promise
         const entry = require.resolve(spec.main);
         delete require.cache[entry];
         const loaded = require(entry) as unknown;
-        // An async program (module.exports is a function) is awaited like the language host does; its result holds the outputs.
+        // An async program (module.exports is a function) is awaited as the language host does; its result holds the
+        // outputs.
         const exported = ((typeof loaded === "function"
             ? await untilError(Promise.resolve((loaded as () => unknown)()))
             : loaded) ?? {}) as Record<string, unknown>;

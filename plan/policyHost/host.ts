@@ -94,7 +94,8 @@ export class PolicyHost {
                 () =>
                     reject(
                         new PolicyHostError(
-                            `error: policy pack "${opts.packDir}" printed no port within ${opts.timeoutMs ?? 30000} ms${this.stderrTail()}`,
+                            `error: policy pack "${opts.packDir}" printed no port ` +
+                                `within ${opts.timeoutMs ?? 30000} ms${this.stderrTail()}`,
                         ),
                     ),
                 opts.timeoutMs ?? 30000,
@@ -112,7 +113,8 @@ export class PolicyHost {
                 clearTimeout(timer);
                 live.delete(this.child);
                 const err = new PolicyHostError(
-                    `error: policy pack "${opts.packDir}" failed to start or exited (code ${code ?? signal})${this.stderrTail()}`,
+                    `error: policy pack "${opts.packDir}" failed to start or exited ` +
+                        `(code ${code ?? signal})${this.stderrTail()}`,
                 );
                 reject(err);
                 if (!this.closed) exitReject(err);

@@ -32,7 +32,8 @@ export function parsePolicyPackConfig(text: string, file = "policy pack config")
             if (el !== undefined) {
                 if (!isLevel(el))
                     throw new PolicyHostError(
-                        `error: ${file}: parsing enforcement level for "${k}": ${JSON.stringify(el)} is not a valid enforcement level`,
+                        `error: ${file}: parsing enforcement level for "${k}": ` +
+                            `${JSON.stringify(el)} is not a valid enforcement level`,
                     );
                 enforcementLevel = el;
             }
@@ -90,7 +91,10 @@ export function reconcilePolicyConfig(
     return result;
 }
 
-/** Like the CLI's validatePolicyPackConfig (gojsonschema there, ajv here); only needed once a file overlays the defaults. */
+/**
+ * Like the CLI's validatePolicyPackConfig (gojsonschema there, ajv here); only needed once a file overlays the
+ * defaults.
+ */
 function validatePolicyConfig(info: AnalyzerInfo, config: Record<string, PolicyConfig>): void {
     const ajv = new Ajv({ allErrors: true, strict: false });
     const problems: string[] = [];
@@ -103,7 +107,8 @@ function validatePolicyConfig(info: AnalyzerInfo, config: Record<string, PolicyC
         if (!validate(config[p.name]?.properties ?? {})) {
             for (const e of validate.errors ?? [])
                 problems.push(
-                    `${p.name}: ${(e.instancePath || "").replace(/^\//, "").replace(/\//g, ".") || "(root)"} ${e.message}`,
+                    `${p.name}: ${(e.instancePath || "").replace(/^\//, "").replace(/\//g, ".") || "(root)"} ` +
+                        e.message,
                 );
         }
     }

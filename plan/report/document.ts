@@ -40,7 +40,10 @@ export interface PlanDocument {
     /** Changes policies at enforcement level "remediate" made to resources' inputs before Analyze, in stack order. */
     remediations: (PlanRemediation & { type: string; name: string })[];
     cost: CostEstimate;
-    /** The budget the stack's policy config gives `stack-monthly-budget` (maxMonthlyUsd > 0), and whether the cost keeps to it; null without one. */
+    /**
+     * The budget the stack's policy config gives `stack-monthly-budget` (maxMonthlyUsd > 0), and whether the cost
+     * keeps to it; null without one.
+     */
     budget: { maxMonthlyUsd: number; withinBudget: boolean } | null;
     /** Expected monthly availability of the request path (policies/lib/availability.ts, docs/availability.md). */
     availability: AvailabilityEstimate;

@@ -154,7 +154,7 @@ class DiagramBuilder {
             });
     }
 
-    /** Droplet pools (droplets of one parent and role form one node) inside the firewalls that cover them; autoscale pools. */
+    /** Droplet pools (a parent's droplets of a role are one node) in the firewalls that cover them; autoscale pools. */
     pools(): void {
         const pools = new Map<string, RecordedResource[]>();
         for (const d of this.of(T("droplet:Droplet"))) {
@@ -419,7 +419,8 @@ class DiagramBuilder {
             if (alerts.length) label.push(`${alerts.length} alert polic${alerts.length === 1 ? "y" : "ies"}`);
             if (checks.length)
                 label.push(
-                    `${checks.length} uptime check${checks.length === 1 ? "" : "s"}, ${uptimeAlerts.length} alert${uptimeAlerts.length === 1 ? "" : "s"}`,
+                    `${checks.length} uptime check${checks.length === 1 ? "" : "s"}, ` +
+                        `${uptimeAlerts.length} alert${uptimeAlerts.length === 1 ? "" : "s"}`,
                 );
             this.addNode({ id: "monitoring", kind: "monitoring", label, group: "" });
             for (const a of alerts) {

@@ -34,7 +34,8 @@ function childrenOf(d: Diagram, parent: string) {
 export function toDot(d: Diagram, title: string): string {
     const lines = [
         "digraph webstack {",
-        `  graph [rankdir=LR, fontname="Helvetica", fontsize=12, label="${dotText(title)}", labelloc=t, nodesep=0.4, ranksep=0.7];`,
+        `  graph [rankdir=LR, fontname="Helvetica", fontsize=12, label="${dotText(title)}", labelloc=t, ` +
+            "nodesep=0.4, ranksep=0.7];",
         '  node [fontname="Helvetica", fontsize=11, style="filled,rounded", penwidth=1, margin="0.25,0.08"];',
         '  edge [fontname="Helvetica", fontsize=9, color="#5f6368"];',
     ];
