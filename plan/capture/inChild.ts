@@ -3,6 +3,7 @@
 // disturbed. The docs' analyses (tools/docs/analysis) capture the repository's own program this way.
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { encodeConfig, readProjectFile } from "./cliConfig";
 import { Recorder, type RecordedResource } from "./recorder";
@@ -61,8 +62,21 @@ export function captureInChild(requests: readonly CaptureRequest[], program: Cap
     return results(child.status, child.signal, child.stdout, child.stderr);
 }
 
-/** captureInChild without blocking the caller's event loop, so its other work (and other children) go on meanwhile. */
-export function captureInChildAsync(
+/**
+ * captureInChild without blocking the caller's event loop, so its other work (and other children) go on meanwhile;
+ * the requests are shared among one child per core (each child loads the SDK once and runs its share in order).
+ */
+export async function captureInChildAsync(
+    requests: readonly CaptureRequest[],
+    program: CaptureProgram = {},
+): Promise<CaptureResult[]> {
+    const children = Math.max(1, Math.min(os.availableParallelism(), Math.ceil(requests.length / 4)));
+    const size = Math.ceil(requests.length / children);
+    const shares = Array.from({ length: children }, (_, i) => requests.slice(i * size, (i + 1) * size));
+    return (await Promise.all(shares.map((share) => captureInOneChild(share, program)))).flat();
+}
+
+function captureInOneChild(
     requests: readonly CaptureRequest[],
     program: CaptureProgram = {},
 ): Promise<CaptureResult[]> {
