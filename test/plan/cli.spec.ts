@@ -48,7 +48,7 @@ describe("npm run plan (plan/cli.ts), fixture program and pack", function () {
         void runPlan([...fixtureArgs, "--policy-pack-config", path.join(FIXTURES, "pack-config", "invalid.json")]);
     });
 
-    it("prints the tree, outputs, findings, cost, diagram path and summary, and exits 1 on a mandatory finding", async () => {
+    it("prints tree, outputs, findings, cost, diagram path and summary; exits 1 on a mandatory finding", async () => {
         const run = await runPlan([...fixtureArgs]);
         assert.equal(run.code, 1, run.stderr);
         assert.match(run.stdout, /^ \+   pulumi:pulumi:Stack\s+webstack-dev\s+create$/m);
@@ -59,7 +59,11 @@ describe("npm run plan (plan/cli.ts), fixture program and pack", function () {
         assert.match(run.stdout, /^    dbPassword: \[secret\]$/m);
         assert.match(
             run.stdout,
-            /- \[mandatory\]  droplet-monitoring-enabled  \(1 finding\)\n.*\n\s+• digitalocean:index\/droplet:Droplet: site-web-1\n\s+Droplet "site-web-1" has no monitoring agent; set monitoring: true\./,
+            new RegExp(
+                String.raw`- \[mandatory\]  droplet-monitoring-enabled  \(1 finding\)\n.*\n` +
+                    String.raw`\s+• digitalocean:index\/droplet:Droplet: site-web-1\n` +
+                    String.raw`\s+Droplet "site-web-1" has no monitoring agent; set monitoring: true\.`,
+            ),
         );
         assert.match(run.stdout, /^    Total\s+54\.00$/m);
         assert.match(run.stdout, /^Architecture: .*architecture\.svg \(Mermaid: .*architecture\.mmd\)$/m);
@@ -148,7 +152,13 @@ describe("npm run plan (plan/cli.ts), fixture program and pack", function () {
         assert.equal(run.stdout, "");
         assert.equal(
             run.stderr,
-            'Diagnostics:\n  pulumi:pulumi:Stack (webstack-bad):\n    error: Invalid configuration for stack "bad":\n      - webstack:tier: expected 0, 1, 2 or 3; got "7". Fix: pulumi config set webstack:tier 2\n',
+            [
+                "Diagnostics:",
+                "  pulumi:pulumi:Stack (webstack-bad):",
+                '    error: Invalid configuration for stack "bad":',
+                '      - webstack:tier: expected 0, 1, 2 or 3; got "7". Fix: pulumi config set webstack:tier 2',
+                "",
+            ].join("\n"),
         );
     });
 
@@ -157,28 +167,42 @@ describe("npm run plan (plan/cli.ts), fixture program and pack", function () {
         assert.equal(run.code, 2);
         assert.equal(
             run.stderr,
-            'Diagnostics:\n  webstack:components:Site (site):\n    error: Site "site": web.count must be an integer from 2 to 50 at tier 1; got 1.\n',
+            [
+                "Diagnostics:",
+                "  webstack:components:Site (site):",
+                '    error: Site "site": web.count must be an integer from 2 to 50 at tier 1; got 1.',
+                "",
+            ].join("\n"),
         );
     });
 
     // The engine never settles once a resource's input rejects (the SDK keeps the registration alive); the plan must
     // still end, with the program's own message (a hang fails the test's timeout).
-    it("exits 2, instead of hanging, with the ResourceError thrown inside an apply that feeds a droplet's userData", async () => {
+    it("exits 2, not hanging, with the ResourceError thrown in an apply that feeds a droplet's userData", async () => {
         const run = await runPlan([...fixtureArgs, "--config", "webstack:fail=input"]);
         assert.equal(run.code, 2, run.stderr);
         assert.equal(run.stdout, "");
         assert.equal(
             run.stderr,
-            'Diagnostics:\n  webstack:components:Site (site):\n    error: Site "site": cannot render user data for size "s-1vcpu-1gb".\n',
+            [
+                "Diagnostics:",
+                "  webstack:components:Site (site):",
+                '    error: Site "site": cannot render user data for size "s-1vcpu-1gb".',
+                "",
+            ].join("\n"),
         );
     });
 
-    it("exits 2, instead of hanging, with the unhandled exception when a plain Error is thrown inside such an apply", async () => {
+    it("exits 2, not hanging, with the unhandled exception when a plain Error is thrown in such an apply", async () => {
         const run = await runPlan([...fixtureArgs, "--config", "webstack:fail=input-crash"]);
         assert.equal(run.code, 2, run.stderr);
         assert.match(
             run.stderr,
-            /^Diagnostics:\n {2}pulumi:pulumi:Stack \(webstack-dev\):\n {4}error: Running program '.*' failed with an unhandled exception:\n {4}TypeError: renderer crashed\n/,
+            new RegExp(
+                String.raw`^Diagnostics:\n {2}pulumi:pulumi:Stack \(webstack-dev\):\n` +
+                    String.raw` {4}error: Running program '.*' failed with an unhandled exception:\n` +
+                    String.raw` {4}TypeError: renderer crashed\n`,
+            ),
         );
     });
 
@@ -191,7 +215,10 @@ describe("npm run plan (plan/cli.ts), fixture program and pack", function () {
         assert.equal(run.code, 2);
         assert.match(
             run.stderr,
-            /^error: validating policy config: fixture-pack 0\.0\.1\n  - droplet-size-allowed: allowedSizes must be array\n$/,
+            new RegExp(
+                String.raw`^error: validating policy config: fixture-pack 0\.0\.1\n` +
+                    String.raw`  - droplet-size-allowed: allowedSizes must be array\n$`,
+            ),
         );
     });
 

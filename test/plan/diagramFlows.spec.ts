@@ -41,7 +41,7 @@ describe("architecture diagram: metric flows (plan/report/diagram/flows.ts)", ()
         ]);
     });
 
-    it("draws the flow a firewall admits from a pool public DNS names as the request path (HAProxy droplets behind reserved IPs)", async () => {
+    it("draws what a firewall admits from a pool public DNS names as the request path (HAProxy)", async () => {
         const { resources } = await runProgram({ ...exampleConfig(2), loadBalancer: { engine: "haproxy" } });
         const edges = buildDiagram(resources).edges.filter(
             (e) => e.to === "droplets_webstack_web" || e.to === "droplets_webstack_haproxy",
