@@ -70,7 +70,8 @@ describe("pointers in docs and code", () => {
         for (const file of files.filter((f) => f.endsWith(".md"))) {
             for (const [, target] of read(file).matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
                 if (/^[a-z]+:/.test(target)) continue;
-                if (!fs.existsSync(path.resolve(ROOT, path.dirname(file), target))) missing.push(`${file} → ${target}`);
+                const resolved = path.resolve(ROOT, path.dirname(file), target);
+                if (!fs.existsSync(resolved)) missing.push(`${file} → ${target}`);
             }
         }
         assert.deepEqual(missing, []);

@@ -150,7 +150,7 @@ describe("GitHub workflows", () => {
         assert.ok(checked >= 10, `only ${checked} paths found: the path extraction is broken`);
     });
 
-    it("name only stacks that have Pulumi.<stack>.yaml and policies/config/<stack>.json, and cover every shipped stack", () => {
+    it("name only stacks with Pulumi.<stack>.yaml and policies/config/<stack>.json, and every shipped stack", () => {
         for (const [file, wf] of Object.entries(workflows)) {
             const named = new Set(jobs(wf).flatMap(([, job]) => stacksOf(wf, job)));
             for (const stack of named) {
@@ -318,7 +318,7 @@ describe("GitHub workflows", () => {
             assert.equal(job.if, undefined, `${id} must run for forks too`);
         });
 
-        it("sets up Node 20 with the npm cache, then runs .ci/run's install, its check, and the plan, in that order", () => {
+        it("sets up Node 20 with the npm cache, then runs .ci/run's install, its check, and the plan", () => {
             const setup = (job.steps ?? []).find((s) => s.uses?.startsWith("actions/setup-node@"));
             assert.equal(setup?.with?.["node-version"], "20.x");
             assert.equal(setup?.with?.cache, "npm");
@@ -357,14 +357,20 @@ describe("GitHub workflows", () => {
             assert.match(step.if ?? "", /!cancelled\(\)/);
         });
 
-        it("writes every stack's summary before failing on a stack with mandatory findings (exit 1) or a broken plan", () => {
+        it("writes every stack's summary before failing on mandatory findings (exit 1) or a broken plan", () => {
             const step = job.steps![stepRunning(/\bplan\b/)];
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-pr-plan-"));
             try {
                 // A stand-in npm: prints a summary per stack and exits with the code PLAN_EXIT_<stack> asks for.
                 fs.writeFileSync(
                     path.join(dir, "npm"),
-                    '#!/usr/bin/env bash\nstack=""; while [ $# -gt 0 ]; do [ "$1" = --stack ] && stack=$2; shift; done\necho "### plan $stack"\nvar="PLAN_EXIT_$stack"; exit "${!var:-0}"\n',
+                    [
+                        "#!/usr/bin/env bash",
+                        'stack=""; while [ $# -gt 0 ]; do [ "$1" = --stack ] && stack=$2; shift; done',
+                        'echo "### plan $stack"',
+                        'var="PLAN_EXIT_$stack"; exit "${!var:-0}"',
+                        "",
+                    ].join("\n"),
                     { mode: 0o755 },
                 );
                 const run = (exits: Record<string, number>) => {
@@ -454,7 +460,7 @@ describe("GitHub workflows", () => {
             assert.deepEqual(wf.on, { push: { branches: ["main"] } });
         });
 
-        it("updates dev, then staging, then prod, each with the pack and its own config, one update per stack at a time", () => {
+        it("updates dev, then staging, then prod, each with the pack and its config, one update at a time", () => {
             const order: string[] = [];
             for (const [id, job] of jobs(wf)) {
                 const ups = pulumiSteps(job);
