@@ -6,7 +6,7 @@
 // v3.248.0 pkg/resource/deploy/step_generator.go:1833-1850); it allows it when this update unprotects the resource
 // ("we do allow unprotecting and replacing to happen in a single update cycle", :1835-1837), which loses the database.
 // The droplet's inputs that force replacement and come from the stack's config are `region`, `sshKeys` and `userData`
-// (plan/analysis/forceNew.json, from the provider's schema); `image` is a constant and `monitoring` is off at tier 0.
+// (tools/docs/analysis/forceNew.json, from the provider's schema); `image` is a constant and `monitoring` is off at tier 0.
 import { createHash } from "node:crypto";
 import { parse } from "yaml";
 

@@ -8,11 +8,13 @@
 // Exit status: 0 no mandatory finding, 1 mandatory findings (as `pulumi preview` fails), 2 usage/config errors.
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { SECRET_SHAPES } from "../components/settings/configKeys";
 import { PlanConfigError } from "./capture/cliConfig";
-import { ProgramError } from "./capture/runProgram";
+import { ProgramError } from "./capture/programError";
 import { killAllPolicyHosts } from "./policyHost/host";
 import { PolicyHostError } from "./policyHost/protocol";
-import { plan, type PlanOptions } from "./pipeline";
+import { plan, type PlanListener, type PlanOptions, type PolicyHostSource } from "./pipeline";
+import { renderJson, renderMarkdown, renderText } from "./report/render";
 import { StackExportError } from "./stackExport";
 
 export type { PlanOptions };
@@ -34,13 +36,20 @@ Options:
   --policy-pack-config FILE policy config                        [default: POLICY_PACK/config/STACK.json if present]
   --stack-export FILE       analyze a \`pulumi stack export\` document instead of running the program, as
                             \`pulumi policy analyze --file FILE\` does (no --stack, --tier or --config)
-  --timings                 print phase timings and peak memory as one JSON line on stderr (npm run bench)
   -h, --help                show this help
 
 Exit status: 0 no mandatory finding, 1 mandatory findings, 2 usage or configuration errors.
 `;
 
 class UsageError extends Error {}
+
+/**
+ * The webstack program's secret keys that it checks by shape, from its config declaration: keyed by the qualified
+ * name, so a program of another namespace planned with -C gets none of them.
+ */
+const WEBSTACK_SECRET_SHAPES = Object.fromEntries(
+    Object.entries(SECRET_SHAPES).map(([key, shape]) => [`webstack:${key}`, shape]),
+);
 
 export function parseOptions(argv: string[]): PlanOptions | "help" {
     let parsed;
@@ -61,7 +70,6 @@ export function parseOptions(argv: string[]): PlanOptions | "help" {
                 "policy-pack": { type: "string" },
                 "policy-pack-config": { type: "string" },
                 "stack-export": { type: "string" },
-                timings: { type: "boolean", default: false },
                 help: { type: "boolean", short: "h", default: false },
             },
         });
@@ -76,7 +84,8 @@ export function parseOptions(argv: string[]): PlanOptions | "help" {
         if (v["config-path"]) clashing.push("config-path" as never);
         if (clashing.length > 0)
             throw new UsageError(
-                `--stack-export analyzes a deployed stack's state, so it takes no ${clashing.map((k) => `--${k}`).join(", ")}; ` +
+                "--stack-export analyzes a deployed stack's state, " +
+                    `so it takes no ${clashing.map((k) => `--${k}`).join(", ")}; ` +
                     "drop them, or drop --stack-export to preview the program",
             );
         if (v["stack-export"].trim() === "")
@@ -107,11 +116,20 @@ export function parseOptions(argv: string[]): PlanOptions | "help" {
         policyPackConfig: v["policy-pack-config"] && path.resolve(v["policy-pack-config"]),
         configFile: v["config-file"] && path.resolve(v["config-file"]),
         stackExport: v["stack-export"] !== undefined ? path.resolve(v["stack-export"]) : undefined,
-        timings: v.timings!,
+        secretShapes: WEBSTACK_SECRET_SHAPES,
     };
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** How a caller runs the CLI in its own process: who watches the steps, who lends the policy hosts. */
+export interface MainOptions {
+    /** Told each step of the plan (see PlanEvent), e.g. by `npm run bench`. */
+    listener?: PlanListener;
+    /** Lends running policy hosts (plan/spawnPlan.ts's worker); by default each plan starts and stops its own. */
+    policyHosts?: PolicyHostSource;
+}
+
+/** The CLI: writes the plan to stdout and problems to stderr, and returns the exit status. */
+export async function main(argv: string[], { listener, policyHosts }: MainOptions = {}): Promise<number> {
     let opts: PlanOptions | "help";
     try {
         opts = parseOptions(argv);
@@ -123,40 +141,30 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(USAGE);
         return 0;
     }
+    // Ctrl-C and SIGTERM end the plan at once, its policy host too (the exit codes a shell gives those signals).
     const onSignal = (code: number) => () => {
         killAllPolicyHosts();
         process.exit(code);
     };
-    process.once("SIGINT", onSignal(130));
-    process.once("SIGTERM", onSignal(143));
+    const onInt = onSignal(130);
+    const onTerm = onSignal(143);
+    process.once("SIGINT", onInt);
+    process.once("SIGTERM", onTerm);
     try {
-        // WEBSTACK_PLAN_TIMING=1: progress lines on stderr (the policy host's pid and port, then the phase offsets).
-        const watch = process.env.WEBSTACK_PLAN_TIMING === "1";
-        const { doc, timings } = await plan(opts, watch ? (line) => process.stderr.write(`${line}\n`) : undefined);
-        const report = require("./report/render") as typeof import("./report/render");
-        const text =
-            opts.format === "json"
-                ? report.renderJson(doc)
-                : opts.format === "markdown"
-                  ? report.renderMarkdown(doc)
-                  : report.renderText(doc);
-        process.stdout.write(text);
-        const at = { ...timings.at, output: Math.round(performance.now()) };
-        if (watch)
-            process.stderr.write(
-                Object.entries(at)
-                    .map(([what, ms]) => `${String(ms).padStart(6)} ms  ${what}`)
-                    .join("\n") + "\n",
-            );
-        if (opts.timings) process.stderr.write(`${JSON.stringify({ timings: { ...timings, at } })}\n`);
+        const { doc } = await plan({ ...opts, policyHosts }, listener);
+        const render = { json: renderJson, markdown: renderMarkdown, text: renderText }[opts.format];
+        process.stdout.write(render(doc));
         return doc.summary.exitCode;
     } catch (err) {
-        killAllPolicyHosts();
+        if (!policyHosts) killAllPolicyHosts();
         if (err instanceof ProgramError) process.stderr.write(err.render());
         else if (err instanceof PlanConfigError || err instanceof PolicyHostError || err instanceof StackExportError)
             process.stderr.write(`${err.message}\n`);
         else process.stderr.write(`error: ${(err as Error)?.stack ?? String(err)}\n`);
         return 2;
+    } finally {
+        process.off("SIGINT", onInt);
+        process.off("SIGTERM", onTerm);
     }
 }
 

@@ -1,19 +1,23 @@
 // The offline plan as data: stack config → capture (the program under the recording mocks) → the policy pack over
-// gRPC, in parallel with cost and diagram → one document. Returns the document, the files it wrote and its
-// timings; it keeps no state between calls (the mock engine itself allows one capture per process).
+// gRPC, in parallel with cost and diagram → one document. Returns the document and the files it wrote, and tells
+// a listener each step as it happens; between calls it keeps only the process's mock engine.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { estimateAvailability, type AvailabilityEstimate } from "../policies/lib/availability";
+import { estimateCost, type CostEstimate } from "../policies/lib/pricing";
 import { loadStackConfig, type ConfigOverride } from "./capture/cliConfig";
+import type { RecordedResource, Recorder } from "./capture/recorder";
 import type { ProgramRun } from "./capture/runProgram";
-import type { RecordedResource } from "./capture/recorder";
-import { PolicyHost } from "./policyHost/host";
+import { plain } from "./capture/secretValues";
+import { analyzeRun, type AnalyzeStep, type PolicyVerdicts } from "./policyHost/analyzeRun";
+import { PolicyHost, type StartOptions } from "./policyHost/host";
 import { parsePolicyPackConfig } from "./policyHost/packConfig";
 import { PolicyHostError } from "./policyHost/protocol";
 import { buildDocument, type PlanDocument } from "./report/document";
-import { analyzeRun, type PolicyVerdicts } from "./policyHost/analyzeRun";
+import { buildDiagram } from "./report/diagram/model";
+import { preloadGraphviz, renderSvg, toDot, toMermaid } from "./report/diagram/render";
+import { renderJson, renderMarkdown } from "./report/render";
 import { readStackExport, StackExportError, type StackExport } from "./stackExport";
-import type { AvailabilityEstimate } from "../policies/lib/availability";
-import type { CostEstimate } from "../policies/lib/pricing";
 
 export interface PlanOptions {
     stack: string;
@@ -28,42 +32,52 @@ export interface PlanOptions {
     configFile?: string;
     /** A `pulumi stack export` document to analyze instead of running the program (plan/stackExport.ts). */
     stackExport?: string;
-    timings: boolean;
+    /**
+     * For secret keys the program checks by shape (a webhook URL, a PEM key): `namespace:key` → a stand-in of that
+     * shape around the placeholder, since offline the real value cannot be decrypted. Keys without one get the bare
+     * placeholder.
+     */
+    secretShapes?: Readonly<Record<string, (placeholder: string) => string>>;
+    /** Where the policy host comes from and goes back to. @default a host of its own, started and closed per plan */
+    policyHosts?: PolicyHostSource;
 }
 
 /**
- * Where the time went, in milliseconds (`--timings` prints it as one JSON line on stderr; `npm run bench` reads it).
- * `at.*` are offsets from the start of the process, the others durations. `policyHostCpuMs` is the CPU the policy
- * host spent answering Analyze and AnalyzeStack (Linux only, 10 ms resolution).
+ * Lends the plan a policy host and takes it back: by default a host of the plan's own, as the CLI starts one per
+ * preview. A caller that plans many stacks (plan/spawnPlan.ts) may lend a running host of the same pack instead;
+ * each run still sends the host GetAnalyzerInfo, ConfigureStack and the whole Configure.
  */
-export interface PlanTimings {
-    resources: number;
-    at: Record<string, number>;
-    program: number;
-    analyze: number;
-    analyzeStack: number;
-    policies: number;
-    policyHostCpuMs: { analyze: number; analyzeStack: number } | null;
-    costAndDiagram: number;
-    maxRssKb: { plan: number; policyHost: number | null };
+export interface PolicyHostSource {
+    acquire(opts: StartOptions): PolicyHost;
+    release(host: PolicyHost): Promise<void>;
 }
+
+const OWN_HOSTS: PolicyHostSource = { acquire: (opts) => PolicyHost.start(opts), release: (host) => host.close() };
 
 export interface PlanResult {
     doc: PlanDocument;
     files: { json: string; markdown: string; svg: string; mermaid: string; dot: string };
-    timings: PlanTimings;
 }
 
-/** Progress lines for whoever watches (tests wait for the policy host's pid and port before sending Ctrl-C). */
-export type PlanEvents = (line: string) => void;
+/**
+ * A step of the plan, told when it happens (synchronously, so a listener may look at the policy host right then):
+ * the policy host started and listening, the program started and captured, the engine's two policy passes (see
+ * AnalyzeStep), the files written. A progress display or a benchmark listens; the plan itself keeps no clock.
+ */
+export type PlanEvent =
+    | { step: "policy-host-started"; pid: number }
+    | { step: "policy-host-listening"; pid: number; port: number }
+    | { step: "program-started" }
+    | { step: "program-captured"; resources: number }
+    | { step: AnalyzeStep; pid: number }
+    | { step: "written" };
+
+export type PlanListener = (event: PlanEvent) => void;
 
 const rel = (p: string) => path.relative(process.cwd(), p) || ".";
-const now = () => Math.round(performance.now());
 
 /** What the plan tells DigitalOcean's price table about each resource: its inputs with secrets unwrapped. */
 export function priceResources(resources: readonly RecordedResource[]): CostEstimate {
-    const { estimateCost } = require("../policies/lib/pricing") as typeof import("../policies/lib/pricing");
-    const { plain } = require("./capture/recorder") as typeof import("./capture/recorder");
     return estimateCost(
         resources.map((r) => ({
             urn: r.urn,
@@ -75,11 +89,11 @@ export function priceResources(resources: readonly RecordedResource[]): CostEsti
     );
 }
 
-/** The request path's expected availability, from each resource's state (inputs and computed outputs, as AnalyzeStack sees them). */
+/**
+ * The request path's expected availability, from each resource's state (inputs and computed outputs, as AnalyzeStack
+ * sees them).
+ */
 export function availabilityOf(resources: readonly RecordedResource[]): AvailabilityEstimate {
-    const { estimateAvailability } =
-        require("../policies/lib/availability") as typeof import("../policies/lib/availability");
-    const { plain } = require("./capture/recorder") as typeof import("./capture/recorder");
     return estimateAvailability(
         resources
             .filter((r) => r.custom)
@@ -93,13 +107,23 @@ function budgetOf(config: Record<string, { properties?: Record<string, unknown> 
     return typeof max === "number" && max > 0 ? max : undefined;
 }
 
-/** The program under the recording mock engine: the resources `pulumi preview` would register. */
+let installed: Promise<Recorder> | undefined;
+
+/**
+ * The program under the recording mock engine: the resources `pulumi preview` would register. The engine is
+ * installed once per process (Pulumi keeps one mock monitor per process) and each run starts from a clean record.
+ * The runner (and with it @pulumi/pulumi's index, about 0.6 s to load) is required here, after the policy host has
+ * started, so the host's own boot overlaps the load; docs/performance.md has the measurement.
+ */
 async function runTheProgram(cfg: ReturnType<typeof loadStackConfig>): Promise<ProgramRun> {
-    const { Recorder } = require("./capture/recorder") as typeof import("./capture/recorder");
+    const capture = require("./capture/recorder") as typeof import("./capture/recorder");
     const { runProgram } = require("./capture/runProgram") as typeof import("./capture/runProgram");
-    const recorder = new Recorder();
-    await recorder.install(cfg.project, cfg.stack);
-    return runProgram(recorder, cfg);
+    installed ??= (async () => {
+        const recorder = new capture.Recorder();
+        await recorder.install(cfg.project, cfg.stack);
+        return recorder;
+    })();
+    return runProgram(await installed, cfg);
 }
 
 /** Reads a `pulumi stack export` file, warning as `pulumi policy analyze --file` does about what it cannot see. */
@@ -114,15 +138,11 @@ function readExportFile(file: string): StackExport {
     return exported;
 }
 
-/** Runs the plan once. The mock engine allows one program run per process, so call this once per process. */
-export async function plan(opts: PlanOptions, events: PlanEvents = () => undefined): Promise<PlanResult> {
-    const at: Record<string, number> = {};
-    // The program's secret keys that must keep their shape offline (the plan knows the webstack program's key table).
-    const { SECRET_SHAPES } =
-        require("../components/settings/configKeys") as typeof import("../components/settings/configKeys");
-    const shapedPlaceholders = Object.fromEntries(
-        Object.entries(SECRET_SHAPES).map(([k, shape]) => [`webstack:${k}`, shape]),
-    );
+/**
+ * Runs the plan. Runs in one process share its mock engine; after a run whose program failed, the engine may hold
+ * the failed registration (plan/capture/runProgram.ts), so plan again in a fresh process.
+ */
+export async function plan(opts: PlanOptions, listener: PlanListener = () => undefined): Promise<PlanResult> {
     // A stack export replaces the program: its resources are the deployed state, its names come from the URNs.
     const exported = opts.stackExport !== undefined ? readExportFile(opts.stackExport) : undefined;
     const cfg = exported
@@ -133,12 +153,11 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
               tier: opts.tier,
               overrides: opts.overrides,
               configFile: opts.configFile,
-              shapedPlaceholders,
+              shapedPlaceholders: opts.secretShapes,
           });
     const project = exported?.project ?? cfg!.project;
     const stackName = exported?.stack ?? cfg!.stack;
     const stackConfig = cfg?.config ?? {};
-    at.config = now();
 
     // The policy host boots (~0.5 s) in parallel with the program run: start it first.
     const packPresent = fs.existsSync(path.join(opts.policyPack, "index.ts"));
@@ -155,58 +174,58 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
     const givenPolicyConfig = hasConfigFile
         ? parsePolicyPackConfig(fs.readFileSync(configFile, "utf8"), rel(configFile))
         : undefined;
+    const hosts = opts.policyHosts ?? OWN_HOSTS;
     const host = packPresent
-        ? PolicyHost.start({ packDir: opts.policyPack, project, stack: stackName, config: stackConfig })
+        ? hosts.acquire({ packDir: opts.policyPack, project, stack: stackName, config: stackConfig })
         : undefined;
+    const pid = host?.pid ?? 0;
     if (host) {
-        events(`policy host pid ${host.pid} started`);
+        listener({ step: "policy-host-started", pid });
         host.port.then(
-            (port) => events(`policy host pid ${host.pid} listening on 127.0.0.1:${port}`),
+            (port) => listener({ step: "policy-host-listening", pid, port }),
             () => undefined,
         );
     }
-
-    const diagram = {
-        ...(require("./report/diagram/model") as typeof import("./report/diagram/model")),
-        ...(require("./report/diagram/render") as typeof import("./report/diagram/render")),
-    };
-    diagram.preloadGraphviz().catch(() => undefined);
+    preloadGraphviz().catch(() => undefined);
 
     try {
-        at.programStart = now();
+        listener({ step: "program-started" });
         const run = exported ? exported.run : await runTheProgram(cfg!);
-        at.programEnd = now();
-        // The plan is a preview: what `pulumi up` would refuse (the account preflight) is shown as `pulumi preview` shows it.
+        listener({ step: "program-captured", resources: run.resources.length });
+        // The plan is a preview: what `pulumi up` would refuse (the account preflight) is shown as `pulumi preview`
+        // shows it.
         for (const warning of run.warnings) process.stderr.write(`warning: ${warning}\n`);
 
         let requestsSent: () => void = () => undefined;
         const sent = new Promise<void>((resolve) => (requestsSent = resolve));
         const policyWork: Promise<PolicyVerdicts> = host
-            ? analyzeRun(host, run, givenPolicyConfig, requestsSent, exported ? "snapshot" : "preview")
-            : (requestsSent(),
-              Promise.resolve({ findings: [], remediations: [], analyze: 0, analyzeStack: 0, cpu: null }));
+            ? analyzeRun(host, run, givenPolicyConfig, requestsSent, exported ? "snapshot" : "preview", (step) =>
+                  listener({ step, pid }),
+              )
+            : (requestsSent(), Promise.resolve({ findings: [], remediations: [] }));
         policyWork.catch(() => undefined);
         await sent;
 
         // Meanwhile, in this process: cost and diagram.
-        const costStart = performance.now();
         // The document synthesizes the root stack's row itself; a stack export lists the root among its resources.
         const shown: ProgramRun = { ...run, resources: run.resources.filter((r) => r.urn !== run.stackUrn) };
         const cost = priceResources(shown.resources);
         const availability = availabilityOf(shown.resources);
         const tierValue = stackConfig[`${project}:tier`];
         const tier = tierValue !== undefined && /^\d+$/.test(tierValue) ? Number(tierValue) : null;
-        const model = diagram.buildDiagram(shown.resources);
-        const dot = diagram.toDot(
+        const model = buildDiagram(shown.resources);
+        const dot = toDot(
             model,
-            `${project} · ${exported ? "stack export" : "stack"} ${stackName}${tier !== null ? ` · tier ${tier}` : ""}`,
+            [
+                project,
+                `${exported ? "stack export" : "stack"} ${stackName}`,
+                ...(tier !== null ? [`tier ${tier}`] : []),
+            ].join(" · "),
         );
-        const mermaid = diagram.toMermaid(model);
-        const svg = await diagram.renderSvg(dot);
-        const costAndDiagram = Math.round(performance.now() - costStart);
+        const mermaid = toMermaid(model);
+        const svg = await renderSvg(dot);
 
         const policy = await policyWork;
-        const hostPeakRssKb = host?.usage()?.peakRssKb ?? null;
         const files = {
             json: path.join(opts.out, "plan.json"),
             markdown: path.join(opts.out, "plan.md"),
@@ -234,28 +253,15 @@ export async function plan(opts: PlanOptions, events: PlanEvents = () => undefin
             maxMonthlyUsd: budgetOf(givenPolicyConfig),
             diagram: { svg: rel(files.svg), mermaid: rel(files.mermaid), dot: rel(files.dot), mermaidText: mermaid },
         });
-        const { renderJson, renderMarkdown } = require("./report/render") as typeof import("./report/render");
         fs.mkdirSync(opts.out, { recursive: true });
         fs.writeFileSync(files.svg, svg);
         fs.writeFileSync(files.mermaid, mermaid);
         fs.writeFileSync(files.dot, dot);
         fs.writeFileSync(files.json, renderJson(doc));
         fs.writeFileSync(files.markdown, renderMarkdown(doc));
-        at.written = now();
-        if (policy.doneAt !== undefined) at.policiesDone = policy.doneAt;
-        const timings: PlanTimings = {
-            resources: run.resources.length,
-            at,
-            program: at.programEnd - at.programStart,
-            analyze: policy.analyze,
-            analyzeStack: policy.analyzeStack,
-            policies: policy.doneAt !== undefined ? policy.doneAt - at.programEnd : 0,
-            policyHostCpuMs: policy.cpu,
-            costAndDiagram,
-            maxRssKb: { plan: process.resourceUsage().maxRSS, policyHost: hostPeakRssKb },
-        };
-        return { doc, files, timings };
+        listener({ step: "written" });
+        return { doc, files };
     } finally {
-        await host?.close();
+        if (host) await hosts.release(host);
     }
 }

@@ -1,22 +1,29 @@
-// Runs the offline plan CLI (plan/cli.ts) as a child process, exactly as `npm run plan` does: each run gets
-// its own Pulumi mock monitor and its own policy host. Runs are memoized per argument list, so the README
-// tables, the diagrams and the tests that need the same plan share one run per process.
-import { spawn } from "node:child_process";
+// Runs the offline plan (plan/cli.ts) for the docs generators and the tests, as `npm run plan` with the same
+// arguments would, memoized per argument list so every table, diagram and test that needs a plan shares one run.
+// The runs go to a worker process (plan/planWorker.ts) that keeps the SDK loaded and lends each plan a running
+// policy host; a run with its own environment, or one that must be a process of its own (signals, exit status),
+// spawns the CLI itself.
+import { fork, spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { WorkerReply, WorkerRequest } from "./planWorker";
 import type { PlanDocument } from "./report/document";
 
 const ROOT = path.resolve(__dirname, "..");
+const REGISTER = path.join(ROOT, "tools", "register.js");
+/** How long a plan may run before it counts as hung and is killed: far beyond any plan here, on any machine. */
+const HANG_MS = 5 * 60 * 1000;
 
 export interface PlanRun {
+    /** The exit status (null when the run was killed). */
     code: number | null;
     signal: NodeJS.Signals | null;
     stdout: string;
     stderr: string;
-    /** The --out directory the run wrote to (removed when this process exits). */
+    /** The --out directory the run wrote to (see removePlanOutputs). */
     out: string;
-    /** Wall time of the child, milliseconds. */
+    /** Wall time of the run, milliseconds. */
     ms: number;
 }
 
@@ -24,37 +31,111 @@ const runs = new Map<string, Promise<PlanRun>>();
 const outs: string[] = [];
 let cleanupInstalled = false;
 
-/** Spawns `node -r tools/register.js plan/cli.ts ARGS --out <temp dir>` from the repository root. */
+function outDir(): string {
+    if (!cleanupInstalled) {
+        cleanupInstalled = true;
+        process.on("exit", removePlanOutputs);
+    }
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-plan-"));
+    outs.push(out);
+    return out;
+}
+
+/** Removes every --out directory the runs of this process wrote (also done when the process exits). */
+export function removePlanOutputs(): void {
+    for (const dir of outs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+    runs.clear();
+}
+
+/** The plan of ARGS (`--out` is added), memoized; ENV, when given, gets the run a process of its own. */
 export function runPlan(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<PlanRun> {
     const key = JSON.stringify([args, env]);
     let run = runs.get(key);
     if (!run) {
-        if (!cleanupInstalled) {
-            cleanupInstalled = true;
-            process.on("exit", () => outs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
-        }
-        const out = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-plan-"));
-        outs.push(out);
-        run = new Promise<PlanRun>((resolve, reject) => {
-            const child = spawn(process.execPath, ["-r", "./tools/register.js", "plan/cli.ts", ...args, "--out", out], {
-                cwd: ROOT,
-                env: { ...process.env, ...env },
-                stdio: ["ignore", "pipe", "pipe"],
-            });
-            let stdout = "";
-            let stderr = "";
-            child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-            child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-            child.on("error", reject);
-            const started = performance.now();
-            child.on("close", (code, signal) =>
-                resolve({ code, signal, stdout, stderr, out, ms: Math.round(performance.now() - started) }),
-            );
-        });
+        run = Object.keys(env).length > 0 ? runPlanProcess(args, env) : worker.run(args, outDir());
         runs.set(key, run);
     }
     return run;
 }
+
+/** `node -r tools/register.js plan/cli.ts ARGS --out <temp dir>` from the repository root, not memoized. */
+export function runPlanProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<PlanRun> {
+    const out = outDir();
+    return new Promise<PlanRun>((resolve, reject) => {
+        const child = spawn(process.execPath, ["-r", REGISTER, "plan/cli.ts", ...args, "--out", out], {
+            cwd: ROOT,
+            env: { ...process.env, ...env },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+        child.on("error", reject);
+        const started = performance.now();
+        const hung = setTimeout(() => child.kill("SIGKILL"), HANG_MS);
+        child.on("close", (code, signal) => {
+            clearTimeout(hung);
+            resolve({ code, signal, stdout, stderr, out, ms: Math.round(performance.now() - started) });
+        });
+    });
+}
+
+/**
+ * One worker at a time, fed one request at a time: a run whose program failed ends the worker (the next request
+ * starts another), and an idle worker keeps no caller alive.
+ */
+const worker = new (class PlanWorker {
+    private child?: ChildProcess;
+    private queue: Promise<unknown> = Promise.resolve();
+    private nextId = 0;
+
+    run(args: readonly string[], out: string): Promise<PlanRun> {
+        const result = this.queue.then(() => this.send([...args, "--out", out], out));
+        this.queue = result.catch(() => undefined);
+        return result;
+    }
+
+    private start(): ChildProcess {
+        const child = fork(path.join(ROOT, "plan", "planWorker.ts"), [], {
+            cwd: ROOT,
+            execArgv: ["-r", REGISTER],
+            stdio: ["ignore", "ignore", "inherit", "ipc"],
+        });
+        child.on("exit", () => {
+            if (this.child === child) this.child = undefined;
+        });
+        return child;
+    }
+
+    private send(args: string[], out: string): Promise<PlanRun> {
+        const child = (this.child ??= this.start());
+        child.ref();
+        child.channel?.ref();
+        const id = this.nextId++;
+        const started = performance.now();
+        return new Promise<PlanRun>((resolve) => {
+            const done = (reply: Pick<PlanRun, "code" | "signal" | "stdout" | "stderr">, ends = true) => {
+                clearTimeout(hung);
+                child.off("message", onMessage);
+                child.off("exit", onExit);
+                if (ends && this.child === child) this.child = undefined;
+                child.unref();
+                child.channel?.unref();
+                resolve({ ...reply, out, ms: Math.round(performance.now() - started) });
+            };
+            const onMessage = (m: WorkerReply) => {
+                if (m.id === id) done({ code: m.code, signal: null, stdout: m.stdout, stderr: m.stderr }, m.ends);
+            };
+            const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+                done({ code, signal, stdout: "", stderr: `the plan worker exited (${code ?? signal}) during the run` });
+            const hung = setTimeout(() => child.kill("SIGKILL"), HANG_MS);
+            child.on("message", onMessage);
+            child.on("exit", onExit);
+            child.send({ id, args } satisfies WorkerRequest);
+        });
+    }
+})();
 
 /** The JSON document of a plan (ARGS include `--format json`); exit 1 (mandatory findings) is still a valid plan. */
 export async function planDocument(args: readonly string[]): Promise<PlanDocument> {

@@ -10,6 +10,7 @@
 //     AnalyzeStack (MarshalOptions.SkipInternalKeys); a resource reference is sent as its id (custom) or URN.
 import type { RecordedResource } from "./capture/recorder";
 import type { ProgramRun } from "./capture/runProgram";
+import { secretValue } from "./capture/secretValues";
 
 /** The signatures of Pulumi's serialized values (pulumi/pulumi@1b5949891b sdk/go/common/resource/sig/sig.go:21-41). */
 const SIG = "4dabf18193072939515e22adb298388d";
@@ -59,12 +60,6 @@ export interface StackExport {
     skippedDeleted: number;
 }
 
-/** A value as the SDK serializes a secret (the shape the policy host's Struct carries for KeepSecrets). */
-function secret(value: unknown): Record<string, unknown> {
-    const rpc = require("@pulumi/pulumi/runtime/rpc") as typeof import("@pulumi/pulumi/runtime/rpc");
-    return { [rpc.specialSigKey]: rpc.specialSecretSig, value };
-}
-
 /** Decodes one exported property value into what the engine sends the analyzer. */
 function decode(value: unknown, where: string, counts: { redacted: number }): unknown {
     if (Array.isArray(value)) return value.map((v, i) => decode(v, `${where}[${i}]`, counts));
@@ -82,7 +77,7 @@ function decode(value: unknown, where: string, counts: { redacted: number }): un
                 );
             if (hasCipher) {
                 counts.redacted++;
-                return secret(REDACTED_SECRET);
+                return secretValue(REDACTED_SECRET);
             }
             let inner: unknown;
             try {
@@ -90,7 +85,7 @@ function decode(value: unknown, where: string, counts: { redacted: number }): un
             } catch (err) {
                 throw new StackExportError(`${where}: secret plaintext is not JSON: ${(err as Error).message}`);
             }
-            return secret(decode(inner, where, counts));
+            return secretValue(decode(inner, where, counts));
         }
         case RESOURCE_REFERENCE_SIG: {
             // Without KeepResources the engine marshals a reference as the resource's id, or its URN without one.
@@ -146,11 +141,14 @@ export function readStackExport(text: string, file = "stack export"): StackExpor
     const d = doc as { version?: unknown; deployment?: { resources?: unknown } };
     if (typeof d !== "object" || d === null || typeof d.deployment !== "object" || d.deployment === null)
         throw new StackExportError(
-            `error: reading deployment from ${file}: expected the output of \`pulumi stack export\` ({"version": 3, "deployment": {...}})`,
+            `error: reading deployment from ${file}: ` +
+                'expected the output of `pulumi stack export` ({"version": 3, "deployment": {...}})',
         );
     if (d.version !== 3)
         throw new StackExportError(
-            `error: reading deployment from ${file}: deployment version ${JSON.stringify(d.version)} is not supported; export it with Pulumi CLI 3.x (version 3)`,
+            `error: reading deployment from ${file}: ` +
+                `deployment version ${JSON.stringify(d.version)} is not supported; ` +
+                "export it with Pulumi CLI 3.x (version 3)",
         );
     const raw = d.deployment.resources ?? [];
     if (!Array.isArray(raw))

@@ -1,7 +1,8 @@
 // Monitoring family, logs: every managed database forwards its logs somewhere searchable, and every
 // droplet that serves requests ships its logs off the machine. DigitalOcean load balancers have no access logs
-// and the monitoring agent collects none (../shared/reference/logs-metrics-qps.md §1.3, §1.4), so the backends'
-// own logs are the only record of who asked what.
+// (digitalocean/openapi specification/resources/load_balancers/models has no log field) and the monitoring agent
+// collects none (docs.digitalocean.com/products/monitoring/details/limits: it "only collects system-level data"), so
+// the backends' own logs are the only record of who asked what.
 import * as digitalocean from "@pulumi/digitalocean";
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";

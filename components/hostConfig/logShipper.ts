@@ -5,7 +5,7 @@
 // Why rsyslog: it is preinstalled on Ubuntu, its OpenSearch output is the distribution package
 // `rsyslog-elasticsearch` (Debian/Ubuntu archive, no third-party apt repository to trust), and `rsyslogd -N1`
 // checks the generated config offline (test/components/hostConfig/logShipping.spec.ts). Fluent Bit would need
-// packages.fluentbit.io (../shared/reference/logs-metrics-qps.md §1.4).
+// a third-party apt repository, packages.fluentbit.io (docs.fluentbit.io/manual/installation/linux/ubuntu).
 //
 // The OpenSearch password is never in the rsyslog config: `pwd` is rsyslog's backtick constant
 // `` `cat FILE` `` (rsyslog "Backticks" in constant strings, rsyslog >= 8.33; checked with 8.2302), read once

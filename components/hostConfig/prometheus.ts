@@ -3,7 +3,7 @@
 // role runs.
 //
 // Packages are the Debian/Ubuntu archive's `prometheus`, `prometheus-alertmanager` and `prometheus-nginx-exporter`
-// (../shared/reference/logs-metrics-qps.md §2.5; checked with Debian 12's 2.42.0, 0.25.0 and 0.11.0, whose units
+// (Debian 12 `apt-cache policy`; checked with Debian 12's 2.42.0, 0.25.0 and 0.11.0, whose units
 // run `$ARGS` from /etc/default/<unit> as user `prometheus`). No Grafana: it is not in the archive; the Prometheus UI
 // (graph and alerts pages) is the one place QPS is viewed, through an SSH tunnel (docs/monitoring.md).
 //

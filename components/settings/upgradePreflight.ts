@@ -24,7 +24,7 @@ export interface ThisUpdate {
     readonly dataDroplet?: DropletFingerprint;
     /**
      * The same droplet as the release before fingerprints existed rendered it for these settings: static files off,
-     * the health location without identity or drain (test/components/tierZeroUserData.spec.ts proves the rendering
+     * the health location without identity or drain (test/programUpgrade.spec.ts proves the rendering
      * byte-identical to that release's). The baseline when the previous update exported no fingerprint.
      */
     readonly dataDropletEarlierRelease?: DropletFingerprint;

@@ -4,6 +4,7 @@
 // secret and a placeholder stands in for the value.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import YAML from "yaml";
 
 export const SECRET_PLACEHOLDER = "offline-plan-secret";
 
@@ -31,8 +32,6 @@ export interface ConfigOverride {
 }
 
 function yamlParse(text: string, file: string): any {
-    // Loaded lazily: the YAML parser costs ~20 ms and the plan's budget is tight.
-    const YAML = require("yaml") as typeof import("yaml");
     try {
         return YAML.parse(text);
     } catch (err) {
@@ -83,7 +82,8 @@ function qualify(key: string, project: string, file: string, allowBare: boolean)
     if (key.includes(":")) return key;
     if (allowBare) return `${project}:${key}`;
     throw new PlanConfigError(
-        `error: ${file}: could not parse "${key}" as a configuration key (configuration keys should be of the form \`<namespace>:<name>\`)`,
+        `error: ${file}: could not parse "${key}" as a configuration key ` +
+            "(configuration keys should be of the form `<namespace>:<name>`)",
     );
 }
 
@@ -149,16 +149,30 @@ export interface LoadOptions {
     shapedPlaceholders?: Readonly<Record<string, (placeholder: string) => string>>;
 }
 
-/** Reads Pulumi.yaml and Pulumi.<stack>.yaml into the config map the CLI would pass to the program. */
-export function loadStackConfig(opts: LoadOptions): StackConfig {
-    const projectFile = path.join(opts.cwd, "Pulumi.yaml");
-    if (!fs.existsSync(projectFile))
-        throw new PlanConfigError(`error: no Pulumi.yaml project file found in ${opts.cwd}`);
-    const projectYaml = yamlParse(fs.readFileSync(projectFile, "utf8"), "Pulumi.yaml");
+/** A project as Pulumi.yaml declares it: its name, its program's entry point, its config block. */
+export interface ProjectFile {
+    file: string;
+    project: string;
+    /** The program's entry point, resolved from `main` (default: the project directory). */
+    main: string;
+    config: unknown;
+}
+
+/** Reads DIR/Pulumi.yaml as the CLI does. */
+export function readProjectFile(cwd: string): ProjectFile {
+    const file = path.join(cwd, "Pulumi.yaml");
+    if (!fs.existsSync(file)) throw new PlanConfigError(`error: no Pulumi.yaml project file found in ${cwd}`);
+    const projectYaml = yamlParse(fs.readFileSync(file, "utf8"), "Pulumi.yaml");
     if (!isObject(projectYaml) || typeof projectYaml.name !== "string") {
         throw new PlanConfigError("error: Pulumi.yaml: project is missing a 'name' attribute");
     }
-    const project = projectYaml.name;
+    const main = path.resolve(cwd, typeof projectYaml.main === "string" ? projectYaml.main : ".");
+    return { file, project: projectYaml.name, main, config: projectYaml.config };
+}
+
+/** Reads Pulumi.yaml and Pulumi.<stack>.yaml into the config map the CLI would pass to the program. */
+export function loadStackConfig(opts: LoadOptions): StackConfig {
+    const { file: projectFile, project, main, config: projectConfig } = readProjectFile(opts.cwd);
     const stackFile = opts.configFile
         ? path.resolve(opts.configFile)
         : path.join(opts.cwd, `Pulumi.${opts.stack}.yaml`);
@@ -173,7 +187,7 @@ export function loadStackConfig(opts: LoadOptions): StackConfig {
     const stackYaml = yamlParse(fs.readFileSync(stackFile, "utf8"), stackFileName) ?? {};
     if (!isObject(stackYaml)) throw new PlanConfigError(`error: ${stackFileName}: expected a mapping at the top level`);
 
-    const values = projectDefaults(projectYaml.config, project, "Pulumi.yaml");
+    const values = projectDefaults(projectConfig, project, "Pulumi.yaml");
     if (stackYaml.config !== undefined && stackYaml.config !== null) {
         if (!isObject(stackYaml.config))
             throw new PlanConfigError(`error: ${stackFileName}: 'config' must be a mapping`);
@@ -209,6 +223,5 @@ export function loadStackConfig(opts: LoadOptions): StackConfig {
         config[key] = shaped ? shaped(SECRET_PLACEHOLDER) : cliString(value);
         if (secret) secretKeys.push(key);
     }
-    const main = path.resolve(opts.cwd, typeof projectYaml.main === "string" ? projectYaml.main : ".");
     return { project, stack: opts.stack, config, secretKeys, files: [projectFile, stackFile], main };
 }

@@ -1,14 +1,26 @@
-// Captures in a child process: each request runs the program (index.ts) through the one runner, on a recording
-// mock engine of the child's own, so a caller that already installed mocks (a docs generator, a test process) is
-// never disturbed. Used by the upgrade matrix and the exposure analysis for the generated docs.
-import { spawnSync } from "node:child_process";
+// Captures in a child process: each request runs a project's program through the one runner, on a recording mock
+// engine of the child's own, so a caller that already installed mocks (a docs generator, a test process) is never
+// disturbed. The docs' analyses (tools/docs/analysis) capture the repository's own program this way.
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import type { RecordedResource } from "./recorder";
+import { encodeConfig, readProjectFile } from "./cliConfig";
+import { Recorder, type RecordedResource } from "./recorder";
+import { outputOf, runProgram } from "./runProgram";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
+/** Which program to run: the project in a directory (its Pulumi.yaml names it and its entry point), as a stack. */
+export interface CaptureProgram {
+    /** The project directory. @default the repository root, as `npm run plan` without -C */
+    cwd?: string;
+    /** @default "dev", as `npm run plan` without --stack */
+    stack?: string;
+}
+
 export interface CaptureRequest {
-    /** `webstack:*` config without the namespace. */
+    /** The project's own config keys, without its namespace. */
     config: Record<string, unknown>;
     /** The `dataResources` the stack's previous update exported (default: a stack never deployed). */
     previousDataResources?: string[];
@@ -32,27 +44,69 @@ export interface CaptureResult {
     error?: string;
 }
 
+const CHILD_ARGS = ["-r", "./tools/register.js", "plan/capture/inChild.ts"];
+
+function results(status: number | null, signal: string | null, stdout: string, stderr: string): CaptureResult[] {
+    if (status !== 0) throw new Error(`capture child failed (exit ${status ?? signal}):\n${stderr}`);
+    return JSON.parse(stdout) as CaptureResult[];
+}
+
 /** Runs each request through the program in one child Node process with its own recording mock engine. */
-export function captureInChild(requests: readonly CaptureRequest[]): CaptureResult[] {
-    const child = spawnSync(process.execPath, ["-r", "./tools/register.js", "plan/capture/inChild.ts"], {
+export function captureInChild(requests: readonly CaptureRequest[], program: CaptureProgram = {}): CaptureResult[] {
+    const child = spawnSync(process.execPath, CHILD_ARGS, {
         cwd: ROOT,
-        input: JSON.stringify(requests),
+        input: JSON.stringify({ program, requests }),
         encoding: "utf8",
         maxBuffer: 512 * 1024 * 1024,
     });
-    if (child.status !== 0)
-        throw new Error(`capture child failed (exit ${child.status ?? child.signal}):\n${child.stderr}`);
-    return JSON.parse(child.stdout) as CaptureResult[];
+    return results(child.status, child.signal, child.stdout, child.stderr);
+}
+
+/**
+ * captureInChild without blocking the caller's event loop, so its other work (and other children) go on meanwhile;
+ * the requests are shared among one child per core (each child loads the SDK once and runs its share in order).
+ */
+export async function captureInChildAsync(
+    requests: readonly CaptureRequest[],
+    program: CaptureProgram = {},
+): Promise<CaptureResult[]> {
+    const children = Math.max(1, Math.min(os.availableParallelism(), Math.ceil(requests.length / 4)));
+    const size = Math.ceil(requests.length / children);
+    const shares = Array.from({ length: children }, (_, i) => requests.slice(i * size, (i + 1) * size));
+    return (await Promise.all(shares.map((share) => captureInOneChild(share, program)))).flat();
+}
+
+function captureInOneChild(
+    requests: readonly CaptureRequest[],
+    program: CaptureProgram = {},
+): Promise<CaptureResult[]> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, CHILD_ARGS, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on("data", (d: Buffer) => out.push(d));
+        child.stderr.on("data", (d: Buffer) => err.push(d));
+        child.on("error", reject);
+        child.on("close", (status, signal) => {
+            try {
+                resolve(
+                    results(status, signal, Buffer.concat(out).toString("utf8"), Buffer.concat(err).toString("utf8")),
+                );
+            } catch (e) {
+                reject(e);
+            }
+        });
+        child.stdin.end(JSON.stringify({ program, requests }));
+    });
 }
 
 async function main(): Promise<void> {
-    const fs = require("node:fs") as typeof import("node:fs");
-    const { Recorder } = require("./recorder") as typeof import("./recorder");
-    const { runProgram, outputOf } = require("./runProgram") as typeof import("./runProgram");
-    const { encodeConfig } = require("./cliConfig") as typeof import("./cliConfig");
-    const requests = JSON.parse(fs.readFileSync(0, "utf8")) as CaptureRequest[];
+    const input = JSON.parse(fs.readFileSync(0, "utf8")) as { program: CaptureProgram; requests: CaptureRequest[] };
+    const { requests } = input;
+    const stack = input.program.stack ?? "dev";
+    const { project, main: entry } = readProjectFile(input.program.cwd ?? ROOT);
     const recorder = new Recorder();
-    await recorder.install("webstack", "dev");
+    await recorder.install(project, stack);
     const keep = (r: RecordedResource): Captured => ({
         urn: r.urn,
         type: r.type,
@@ -62,20 +116,20 @@ async function main(): Promise<void> {
         inputs: r.inputs,
         propertyDependencies: r.propertyDependencies,
         replaceOnChanges: r.replaceOnChanges,
-        // The engine's order and the readiness gates (plan/analysis/transitions.ts).
+        // The engine's order and the readiness gates (tools/docs/analysis/transitions.ts).
         dependencies: r.dependencies,
         hooks: r.hooks,
-        // What the cloud reports (a replica's uuid, which its firewall names: plan/analysis/exposure.ts).
+        // What the cloud reports (a replica's uuid, which its firewall names: tools/docs/analysis/exposure.ts).
         state: r.state,
     });
     const results: CaptureResult[] = [];
     for (const req of requests) {
         try {
             const run = await runProgram(recorder, {
-                project: "webstack",
-                stack: "dev",
-                main: path.join(ROOT, "index.ts"),
-                config: encodeConfig(req.config),
+                project,
+                stack,
+                main: entry,
+                config: encodeConfig(req.config, project),
                 secretKeys: [],
                 previousOutputs:
                     req.previousOutputs ??

@@ -78,7 +78,9 @@ export function inventOutputs(
                         uiPort: 443,
                         uiUser: user,
                         uiPassword: `${MOCK_PASSWORD_PREFIX}ui-${h}`,
-                        uiUri: `https://${user}:${MOCK_PASSWORD_PREFIX}ui-${h}@${auto(name)}-dashboards-do-user-1.db.ondigitalocean.com:443`,
+                        uiUri:
+                            `https://${user}:${MOCK_PASSWORD_PREFIX}ui-${h}@` +
+                            `${auto(name)}-dashboards-do-user-1.db.ondigitalocean.com:443`,
                         clusterUrn: `do:dbaas:${uuid}`,
                     },
                 };
@@ -186,7 +188,9 @@ export function inventOutputs(
                 id: uuid,
                 state: {
                     ...base,
-                    endpoint: `${String(inputs.origin ?? "origin").split(".")[0]}.${inputs.region ?? "nyc3"}.cdn.digitaloceanspaces.com`,
+                    endpoint:
+                        `${String(inputs.origin ?? "origin").split(".")[0]}.` +
+                        `${inputs.region ?? "nyc3"}.cdn.digitaloceanspaces.com`,
                     createdAt: "2026-11-25T00:00:00Z",
                 },
             };

@@ -3,9 +3,11 @@
 // dependencies) plus the outputs DigitalOcean would compute, invented deterministically per type.
 // Tests and the offline plan both read this one record; nothing re-derives the stack another way.
 import * as pulumi from "@pulumi/pulumi";
-import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { MOCK_PASSWORD_PREFIX, inventOutputs } from "./mockOutputs";
+import { isSecret, plain, secretValue } from "./secretValues";
+
+export { isSecret, plain, redact } from "./secretValues";
 
 export interface RecordedResource {
     urn: string;
@@ -30,9 +32,9 @@ export interface RecordedResource {
     provider: string;
     /** Position of the registration request in the program's run (0-based): the order `pulumi preview` lists steps. */
     order: number;
-    /** The resource hooks bound to the resource, by kind (`afterCreate`, …), as hook names; kinds with none are absent. */
+    /** The resource hooks bound to the resource, by kind (`afterCreate`, …), as hook names; no kind without one. */
     hooks: ResourceHookNames;
-    /** `customTimeouts` the program set (`create`, `update`, `delete`, as Go durations such as "5m"); unset ones absent. */
+    /** `customTimeouts` the program set (`create`, `update`, `delete`, as Go durations such as "5m"), set ones only. */
     customTimeouts: Partial<Record<"create" | "update" | "delete", string>>;
 }
 
@@ -58,34 +60,6 @@ export interface RegisteredHook {
     ignoreErrors: boolean;
 }
 
-export function isSecret(value: unknown): value is { value: unknown } {
-    return (
-        typeof value === "object" &&
-        value !== null &&
-        (value as Record<string, unknown>)[specialSigKey] === specialSecretSig
-    );
-}
-
-/** Unwraps every secret: the values a policy or the cloud sees. */
-export function plain(value: unknown): unknown {
-    if (isSecret(value)) return plain(value.value);
-    if (Array.isArray(value)) return value.map(plain);
-    if (typeof value === "object" && value !== null) {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
-    }
-    return value;
-}
-
-/** Replaces every secret with the text "[secret]": the values a report may show. */
-export function redact(value: unknown): unknown {
-    if (isSecret(value)) return "[secret]";
-    if (Array.isArray(value)) return value.map(redact);
-    if (typeof value === "object" && value !== null) {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
-    }
-    return value;
-}
-
 /**
  * What the engine does and Pulumi's mock monitor does not: outputs named in `additionalSecretOutputs`, and
  * outputs whose input was secret, come back secret, so the program sees e.g. a database password as a secret.
@@ -100,7 +74,7 @@ function markSecretOutputs(req: any, resp: any): void {
     let changed = false;
     for (const key of new Set([...extra, ...secretInputs])) {
         if (key in state && !isSecret(state[key])) {
-            state[key] = { [specialSigKey]: specialSecretSig, value: plain(state[key]) };
+            state[key] = secretValue(plain(state[key]));
             changed = true;
         }
     }
@@ -112,35 +86,6 @@ function containsSecret(value: unknown): boolean {
     if (Array.isArray(value)) return value.some(containsSecret);
     if (typeof value === "object" && value !== null) return Object.values(value).some(containsSecret);
     return false;
-}
-
-/**
- * The SDK wraps every promise it makes for a resource (several per output) in `debuggablePromise`, which
- * stamps it with `new Error().stack`: V8 captures and formats ten frames each time, more than half of the
- * mock engine's cost per resource (1,000 droplets: 2.7 s → 1.1 s without). The text only ever appears in
- * the report of a promise that never settled, and only when PULUMI_DEBUG_PROMISE_LEAKS is set, so then
- * this leaves the SDK alone. Otherwise the wrapper lowers `Error.stackTraceLimit` to 0 for the synchronous
- * call: the promise is still tracked, so leaks are still detected and reported; only its trace is empty.
- * Calls in the SDK go through the module object (`debuggable_1.debuggablePromise(...)`), so replacing the
- * export reaches them; test/plan/capture/recorder.spec.ts fails if an SDK upgrade changes that.
- */
-export function skipPromiseStackTraces(): boolean {
-    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
-        debuggablePromise: ((...args: unknown[]) => unknown) & { withoutStackTrace?: true };
-    };
-    if (process.env.PULUMI_DEBUG_PROMISE_LEAKS || debuggable.debuggablePromise.withoutStackTrace) return false;
-    const original = debuggable.debuggablePromise;
-    const wrapped = function (this: unknown, ...args: unknown[]) {
-        const limit = Error.stackTraceLimit;
-        Error.stackTraceLimit = 0;
-        try {
-            return original.apply(this, args);
-        } finally {
-            Error.stackTraceLimit = limit;
-        }
-    };
-    debuggable.debuggablePromise = Object.assign(wrapped, { withoutStackTrace: true as const });
-    return true;
 }
 
 /** A VPC of the account that `digitalocean.getVpc` can find (GetVpcResult's fields the program reads). */
@@ -186,7 +131,10 @@ export const DEFAULT_MOCK_ACCOUNT: Readonly<MockAccount> = {
     missingScopes: [],
 };
 
-/** The custom-token scope each invoke needs (digitalocean/openapi@7c1300c specification/resources/<area>/*.yml `security`). */
+/**
+ * The custom-token scope each invoke needs (digitalocean/openapi@7c1300c specification/resources/<area>/*.yml
+ * `security`).
+ */
 const INVOKE_SCOPES: Record<string, string> = {
     "digitalocean:index/getAccount:getAccount": "account:read",
     "digitalocean:index/getDomain:getDomain": "domain:read",
@@ -209,7 +157,8 @@ function invokeAnswer(token: string, inputs: Record<string, any>): Record<string
             return {
                 id: String(inputs.clusterId),
                 clusterId: inputs.clusterId,
-                certificate: `-----BEGIN CERTIFICATE-----\nMOCKCA${String(inputs.clusterId)}\n-----END CERTIFICATE-----\n`,
+                certificate:
+                    `-----BEGIN CERTIFICATE-----\nMOCKCA${String(inputs.clusterId)}\n` + "-----END CERTIFICATE-----\n",
             };
         case "digitalocean:index/getDatabaseMetricsCredentials:getDatabaseMetricsCredentials":
             return {
@@ -346,7 +295,8 @@ export class Recorder {
                 const answer = invokeAnswer(token, inputs);
                 if (answer) return answer;
                 throw engineError(
-                    `webstack's mock engine has no answer for the invoke "${token}"; add one to plan/capture/recorder.ts.`,
+                    `webstack's mock engine has no answer for the invoke "${token}"; ` +
+                        "add one to plan/capture/recorder.ts.",
                 );
             }
         }
@@ -384,7 +334,6 @@ export class Recorder {
      * mock monitor per process, so tests share it and call `reset` between cases.
      */
     async install(project: string, stack: string, preview = false, organization = "organization"): Promise<void> {
-        skipPromiseStackTraces();
         await pulumi.runtime.setMocks(
             {
                 newResource: (args) =>
@@ -422,6 +371,9 @@ export class Recorder {
             });
             callback(null, {});
         };
+        // The mock monitor hands `newResource` only the type, name, inputs, provider and id (@pulumi/pulumi 3.248
+        // runtime/mocks.js MockMonitor.registerResource); the options (parent, dependencies, protect, hooks, aliases,
+        // …) are only in the request, so the recorder reads each request on its way in.
         const register = monitor.registerResource.bind(monitor);
         monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
             const order = this.requests++;

@@ -1,7 +1,11 @@
 // The one way to run a Pulumi program under the recording mock engine. The offline plan, the tests, the upgrade
 // matrix, the exposure analysis and the bench all come through here: config in, captured resource graph and
 // resolved stack outputs out, program errors reported the way the Node.js language host reports them.
+import * as pulumi from "@pulumi/pulumi";
+import { ProgramError } from "./programError";
 import type { RecordedResource, Recorder } from "./recorder";
+
+export { ProgramError, type ProgramErrorKind } from "./programError";
 
 export interface StackOutput {
     name: string;
@@ -31,38 +35,13 @@ export interface ProgramSpec {
     config: Record<string, string>;
     /** Keys whose value is secret. */
     secretKeys: string[];
-    /** The outputs of the stack's previous update, as a StackReference to the stack reads them (default: never deployed). */
+    /** The outputs of the stack's previous update, as a StackReference to the stack reads them. @default none */
     previousOutputs?: Record<string, unknown>;
     /**
      * Run as `pulumi preview` (true: `pulumi.runtime.isDryRun()`, the offline plan's mode) or as `pulumi up` (false).
      * Outputs are invented either way. @default true
      */
     dryRun?: boolean;
-}
-
-/**
- * How the program failed, as the language host tells them apart: a `RunError` (a message for the user, no stack
- * trace), a `ResourceError` (attached to a resource), or anything else (an unhandled exception, with its stack).
- */
-export type ProgramErrorKind = "run" | "resource" | "unhandled";
-
-/** An error the program reported (bad config, a component's ResourceError, an unhandled exception). */
-export class ProgramError extends Error {
-    constructor(
-        message: string,
-        /** `type (name)` of the resource the CLI would attach the diagnostic to. */
-        readonly subject: string,
-        readonly kind: ProgramErrorKind,
-    ) {
-        super(message);
-    }
-
-    /** The diagnostic as `pulumi up` prints it. */
-    render(): string {
-        const [first, ...rest] = this.message.split("\n");
-        const body = [`    error: ${first}`, ...rest.map((l) => (l.length ? `    ${l}` : l))].join("\n");
-        return `Diagnostics:\n  ${this.subject}:\n${body}\n`;
-    }
 }
 
 export const stackUrnOf = (project: string, stack: string) =>
@@ -74,7 +53,6 @@ const SERIALIZING_PREFIX = /^(error serializing property "[^"]+": )+/;
 
 /** Turns whatever the program threw into the CLI's diagnostic (see @pulumi/pulumi cmd/run/run.js). */
 function toProgramError(err: unknown, spec: ProgramSpec): ProgramError {
-    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
     const stackSubject = `pulumi:pulumi:Stack (${spec.project}-${spec.stack})`;
     if (pulumi.RunError.isInstance(err))
         return new ProgramError(err.message.replace(SERIALIZING_PREFIX, ""), stackSubject, "run");
@@ -95,7 +73,6 @@ function toProgramError(err: unknown, spec: ProgramSpec): ProgramError {
 
 /** Resolves an exported value (plain, Output, or nested Outputs) and whether it is secret. */
 async function resolveExport(value: unknown): Promise<{ value: unknown; secret: boolean }> {
-    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
     const out = pulumi.output(value as any) as any;
     const [resolved, secret] = await Promise.all([out.promise(), out.isSecret]);
     return { value: resolved, secret: Boolean(secret) };
@@ -113,7 +90,6 @@ async function resolveExport(value: unknown): Promise<{ value: unknown; secret: 
  * a process of its own.
  */
 export async function runProgram(recorder: Recorder, spec: ProgramSpec): Promise<ProgramRun> {
-    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
     const { account, domains } = recorder;
     recorder.reset();
     // What the caller set up for this run: the account and zones the invokes answer with.
@@ -154,7 +130,8 @@ export async function runProgram(recorder: Recorder, spec: ProgramSpec): Promise
         const entry = require.resolve(spec.main);
         delete require.cache[entry];
         const loaded = require(entry) as unknown;
-        // An async program (module.exports is a function) is awaited like the language host does; its result holds the outputs.
+        // An async program (module.exports is a function) is awaited as the language host does; its result holds the
+        // outputs.
         const exported = ((typeof loaded === "function"
             ? await untilError(Promise.resolve((loaded as () => unknown)()))
             : loaded) ?? {}) as Record<string, unknown>;

@@ -1,24 +1,22 @@
 // The engine's two policy passes over one captured (or exported) stack, as the CLI drives the analyzer: shared by the
 // offline plan (plan/pipeline.ts) and the tests that run the real pack over real-world stacks.
 import type { RecordedResource } from "../capture/recorder";
+import { isSecret, plain, redact } from "../capture/secretValues";
 import type { ProgramRun } from "../capture/runProgram";
+import { outputsWithSecrets, stackResource, toAnalyzed } from "./fromGraph";
 import type { PolicyHost } from "./host";
 import { reconcilePolicyConfig } from "./packConfig";
 import type { AnalyzerInfo, Finding } from "./protocol";
 import { propertyChanges, type PlanRemediation } from "./remediation";
 
-const now = () => Math.round(performance.now());
-
 export interface PolicyVerdicts {
     info?: AnalyzerInfo;
     findings: Finding[];
     remediations: PlanRemediation[];
-    analyze: number;
-    analyzeStack: number;
-    /** CPU the host spent on Analyze and AnalyzeStack (Linux), or null. */
-    cpu: { analyze: number; analyzeStack: number } | null;
-    doneAt?: number;
 }
+
+/** Where the two passes stand: Analyze requests about to go out, every Analyze answered, AnalyzeStack answered. */
+export type AnalyzeStep = "analyze-start" | "analyze-done" | "analyze-stack-done";
 
 /**
  * How the engine drives the analyzer. "preview": each custom resource's inputs (Analyze, after Remediate, whose
@@ -39,9 +37,8 @@ export async function analyzeRun(
     config: ReturnType<typeof reconcilePolicyConfig> | undefined,
     sent: () => void,
     mode: AnalysisMode = "preview",
+    onStep: (step: AnalyzeStep) => void = () => undefined,
 ): Promise<PolicyVerdicts> {
-    const { outputsWithSecrets, stackResource, toAnalyzed } = require("./fromGraph") as typeof import("./fromGraph");
-    const { isSecret, plain, redact } = require("../capture/recorder") as typeof import("../capture/recorder");
     // A snapshot's resources keep their own parent (the root stack has none) and no deleteBeforeReplace
     // (analyze_snapshot.go stateToAnalyzerResource sets neither).
     const view = (r: RecordedResource, props: Record<string, unknown>) =>
@@ -60,8 +57,7 @@ export async function analyzeRun(
         const remediations: PlanRemediation[] = [];
         const remediatedInputs = new Map<string, Record<string, unknown>>();
         const remediationFindings: Finding[] = [];
-        const cpu0 = host.usage();
-        const analyzeStart = performance.now();
+        onStep("analyze-start");
         const analyzing = Promise.all(
             run.resources
                 .filter((r) => r.custom || mode === "snapshot")
@@ -97,8 +93,7 @@ export async function analyzeRun(
         );
         sent();
         const perResource = await analyzing;
-        const cpu1 = host.usage();
-        const stackStart = performance.now();
+        onStep("analyze-done");
         const stackWide = await host.analyzeStack(
             mode === "snapshot"
                 ? run.resources.map((r) => view(r, r.state))
@@ -116,18 +111,11 @@ export async function analyzeRun(
                       ),
                   ],
         );
-        const cpu2 = host.usage();
+        onStep("analyze-stack-done");
         return {
             info,
             findings: [...remediationFindings, ...perResource.flat(), ...stackWide],
             remediations: run.resources.flatMap((r) => remediations.filter((m) => m.urn === r.urn)),
-            analyze: Math.round(stackStart - analyzeStart),
-            analyzeStack: Math.round(performance.now() - stackStart),
-            cpu:
-                cpu0 && cpu1 && cpu2
-                    ? { analyze: cpu1.cpuMs - cpu0.cpuMs, analyzeStack: cpu2.cpuMs - cpu1.cpuMs }
-                    : null,
-            doneAt: now(),
         };
     } finally {
         sent();

@@ -1,14 +1,8 @@
 import type { RecordedResource } from "../capture/recorder";
+import { secretValue } from "../capture/secretValues";
 import type { AnalyzedResource } from "./protocol";
 
 // From the captured graph to what the engine sends.
-
-/** A value as the engine serializes a secret (the SDK's signature; loaded with the SDK, after the program). */
-function secret(value: unknown): Record<string, unknown> {
-    const { specialSigKey, specialSecretSig } =
-        require("@pulumi/pulumi/runtime/rpc") as typeof import("@pulumi/pulumi/runtime/rpc");
-    return { [specialSigKey]: specialSecretSig, value };
-}
 
 /**
  * The resource's outputs as the engine holds them: inputs plus computed outputs, with a property secret when
@@ -17,7 +11,7 @@ function secret(value: unknown): Record<string, unknown> {
 export function outputsWithSecrets(r: RecordedResource, isSecret: (v: unknown) => boolean): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(r.state)) {
-        out[k] = isSecret(r.inputs[k]) ? r.inputs[k] : r.additionalSecretOutputs.includes(k) ? secret(v) : v;
+        out[k] = isSecret(r.inputs[k]) ? r.inputs[k] : r.additionalSecretOutputs.includes(k) ? secretValue(v) : v;
     }
     return out;
 }
@@ -54,7 +48,7 @@ export function stackResource(
         urn: stackUrn,
         type: "pulumi:pulumi:Stack",
         name: parts[parts.length - 1],
-        properties: Object.fromEntries(outputs.map((o) => [o.name, o.secret ? secret(o.value) : o.value])),
+        properties: Object.fromEntries(outputs.map((o) => [o.name, o.secret ? secretValue(o.value) : o.value])),
         parent: "",
         dependencies: [],
         propertyDependencies: {},

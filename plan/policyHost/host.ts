@@ -5,9 +5,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-
-const REGISTER = path.resolve(__dirname, "..", "..", "tools", "register.js");
-const ORPHAN_GUARD = path.resolve(__dirname, "orphanGuard.ts");
+import * as grpc from "@grpc/grpc-js";
+import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { Struct, type JavaScriptValue } from "google-protobuf/google/protobuf/struct_pb";
 import {
     LEVELS,
     PolicyHostError,
@@ -18,6 +20,9 @@ import {
     type PolicyConfig,
     type Remediation,
 } from "./protocol";
+
+const REGISTER = path.resolve(__dirname, "..", "..", "tools", "register.js");
+const ORPHAN_GUARD = path.resolve(__dirname, "orphanGuard.ts");
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -89,7 +94,8 @@ export class PolicyHost {
                 () =>
                     reject(
                         new PolicyHostError(
-                            `error: policy pack "${opts.packDir}" printed no port within ${opts.timeoutMs ?? 30000} ms${this.stderrTail()}`,
+                            `error: policy pack "${opts.packDir}" printed no port ` +
+                                `within ${opts.timeoutMs ?? 30000} ms${this.stderrTail()}`,
                         ),
                     ),
                 opts.timeoutMs ?? 30000,
@@ -107,7 +113,8 @@ export class PolicyHost {
                 clearTimeout(timer);
                 live.delete(this.child);
                 const err = new PolicyHostError(
-                    `error: policy pack "${opts.packDir}" failed to start or exited (code ${code ?? signal})${this.stderrTail()}`,
+                    `error: policy pack "${opts.packDir}" failed to start or exited ` +
+                        `(code ${code ?? signal})${this.stderrTail()}`,
                 );
                 reject(err);
                 if (!this.closed) exitReject(err);
@@ -128,22 +135,6 @@ export class PolicyHost {
         return this.child.pid;
     }
 
-    /**
-     * CPU time (user + system) the host has used so far and its peak resident memory, from /proc (Linux);
-     * undefined elsewhere or once the host is gone. The benchmark reads it around Analyze/AnalyzeStack.
-     */
-    usage(): { cpuMs: number; peakRssKb: number } | undefined {
-        try {
-            const stat = fs.readFileSync(`/proc/${this.child.pid}/stat`, "utf8");
-            const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-            const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-            const hwm = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${this.child.pid}/status`, "utf8"));
-            return { cpuMs: ticks * 10, peakRssKb: hwm ? Number(hwm[1]) : 0 };
-        } catch {
-            return undefined;
-        }
-    }
-
     private stderrTail(): string {
         const text = this.stderr.trim();
         return text ? `:\n${text.split("\n").slice(-30).join("\n")}` : "";
@@ -152,8 +143,6 @@ export class PolicyHost {
     private async rpc<T>(method: string, request: unknown): Promise<T> {
         if (!this.client) {
             const port = await this.port;
-            const grpc = require("@grpc/grpc-js");
-            const { AnalyzerClient } = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
             this.client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
                 "grpc.max_receive_message_length": 400 * 1024 * 1024,
                 "grpc.max_send_message_length": 400 * 1024 * 1024,
@@ -174,7 +163,6 @@ export class PolicyHost {
     }
 
     async getAnalyzerInfo(): Promise<AnalyzerInfo> {
-        const { Empty } = require("google-protobuf/google/protobuf/empty_pb");
         const resp: any = await this.rpc("getAnalyzerInfo", new Empty());
         const initialConfig: Record<string, PolicyConfig> = {};
         resp.getInitialconfigMap().forEach((v: any, k: string) => {
@@ -208,7 +196,6 @@ export class PolicyHost {
 
     /** Tells the pack which stack it checks (the CLI's ConfigureStack; the Node host keeps only tags). */
     async configureStack(): Promise<void> {
-        const pb = require("@pulumi/pulumi/proto/analyzer_pb");
         const req = new pb.AnalyzerStackConfigureRequest();
         req.setStack(this.opts.stack);
         req.setProject(this.opts.project);
@@ -218,14 +205,12 @@ export class PolicyHost {
 
     async configure(config: Record<string, PolicyConfig>): Promise<void> {
         if (Object.keys(config).length === 0) return; // as the CLI: nothing to send
-        const pb = require("@pulumi/pulumi/proto/analyzer_pb");
-        const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
         const req = new pb.ConfigureAnalyzerRequest();
         const map = req.getPolicyconfigMap();
         for (const [name, c] of Object.entries(config)) {
             const pc = new pb.PolicyConfig();
             pc.setEnforcementlevel(LEVELS.indexOf(c.enforcementLevel ?? "advisory"));
-            pc.setProperties(Struct.fromJavaScript(c.properties ?? {}));
+            pc.setProperties(Struct.fromJavaScript((c.properties ?? {}) as Record<string, JavaScriptValue>));
             map.set(name, pc);
         }
         await this.rpc("configure", req);
@@ -233,14 +218,12 @@ export class PolicyHost {
 
     /** Analyze: one resource's inputs before it is created, as the engine calls it for each step. */
     async analyze(r: AnalyzedResource): Promise<Finding[]> {
-        const pb = require("@pulumi/pulumi/proto/analyzer_pb");
-        return diagnostics(await this.rpc("analyze", describe(pb, new pb.AnalyzeRequest(), r)));
+        return diagnostics(await this.rpc("analyze", describe(new pb.AnalyzeRequest(), r)));
     }
 
     /** Remediate: one resource's inputs, before Analyze, as the engine's step generator calls it (its first pass). */
     async remediate(r: AnalyzedResource): Promise<Remediation[]> {
-        const pb = require("@pulumi/pulumi/proto/analyzer_pb");
-        const resp: any = await this.rpc("remediate", describe(pb, new pb.AnalyzeRequest(), r));
+        const resp: any = await this.rpc("remediate", describe(new pb.AnalyzeRequest(), r));
         return resp.getRemediationsList().map((m: any) => ({
             policy: m.getPolicyname(),
             description: m.getDescription(),
@@ -251,11 +234,10 @@ export class PolicyHost {
 
     /** AnalyzeStack: every resource's final state with parent and dependencies, once per run. */
     async analyzeStack(resources: readonly AnalyzedResource[]): Promise<Finding[]> {
-        const pb = require("@pulumi/pulumi/proto/analyzer_pb");
         const req = new pb.AnalyzeStackRequest();
         req.setResourcesList(
             resources.map((r) => {
-                const ar = describe(pb, new pb.AnalyzerResource(), r);
+                const ar = describe(new pb.AnalyzerResource(), r);
                 ar.setParent(r.parent);
                 ar.setDependenciesList(r.dependencies);
                 const deps = ar.getPropertydependenciesMap();
@@ -289,7 +271,7 @@ export class PolicyHost {
     }
 }
 
-function resourceOptions(pb: any, r: AnalyzedResource): any {
+function resourceOptions(r: AnalyzedResource): any {
     const o = new pb.AnalyzerResourceOptions();
     o.setProtect(r.protect);
     o.setIgnorechangesList(r.ignoreChanges);
@@ -303,13 +285,12 @@ function resourceOptions(pb: any, r: AnalyzedResource): any {
 }
 
 /** The fields an AnalyzeRequest and an AnalyzerResource share: identity, properties and options. */
-function describe(pb: any, message: any, r: AnalyzedResource): any {
-    const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
+function describe(message: any, r: AnalyzedResource): any {
     message.setUrn(r.urn);
     message.setType(r.type);
     message.setName(r.name);
-    message.setProperties(Struct.fromJavaScript(r.properties));
-    message.setOptions(resourceOptions(pb, r));
+    message.setProperties(Struct.fromJavaScript(r.properties as Record<string, JavaScriptValue>));
+    message.setOptions(resourceOptions(r));
     return message;
 }
 

@@ -1,6 +1,7 @@
 // Policy pack config: the CLI's own steps (pulumi/pulumi pkg/resource/analyzer/config.go: parsePolicyPackConfig,
 // createConfigWithDefaults, applyConfig, ReconcilePolicyPackConfig, validatePolicyPackConfig). The host then
 // resolves enforcement per violation itself; nothing here second-guesses the levels it reports.
+import Ajv from "ajv";
 import { LEVELS, PolicyHostError, type AnalyzerInfo, type EnforcementLevel, type PolicyConfig } from "./protocol";
 
 const isLevel = (v: unknown): v is EnforcementLevel => typeof v === "string" && (LEVELS as string[]).includes(v);
@@ -31,7 +32,8 @@ export function parsePolicyPackConfig(text: string, file = "policy pack config")
             if (el !== undefined) {
                 if (!isLevel(el))
                     throw new PolicyHostError(
-                        `error: ${file}: parsing enforcement level for "${k}": ${JSON.stringify(el)} is not a valid enforcement level`,
+                        `error: ${file}: parsing enforcement level for "${k}": ` +
+                            `${JSON.stringify(el)} is not a valid enforcement level`,
                     );
                 enforcementLevel = el;
             }
@@ -89,9 +91,11 @@ export function reconcilePolicyConfig(
     return result;
 }
 
-/** Like the CLI's validatePolicyPackConfig (gojsonschema there, ajv here); only needed once a file overlays the defaults. */
+/**
+ * Like the CLI's validatePolicyPackConfig (gojsonschema there, ajv here); only needed once a file overlays the
+ * defaults.
+ */
 function validatePolicyConfig(info: AnalyzerInfo, config: Record<string, PolicyConfig>): void {
-    const Ajv = require("ajv") as typeof import("ajv").default;
     const ajv = new Ajv({ allErrors: true, strict: false });
     const problems: string[] = [];
     for (const p of info.policies) {
@@ -103,7 +107,8 @@ function validatePolicyConfig(info: AnalyzerInfo, config: Record<string, PolicyC
         if (!validate(config[p.name]?.properties ?? {})) {
             for (const e of validate.errors ?? [])
                 problems.push(
-                    `${p.name}: ${(e.instancePath || "").replace(/^\//, "").replace(/\//g, ".") || "(root)"} ${e.message}`,
+                    `${p.name}: ${(e.instancePath || "").replace(/^\//, "").replace(/\//g, ".") || "(root)"} ` +
+                        e.message,
                 );
         }
     }

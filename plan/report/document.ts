@@ -1,6 +1,7 @@
 // The plan as one document (plan.schema.json describes it; the tests validate against it): what the program
 // registered and exported, the policy findings, the cost and the diagram, and the summary line's numbers.
-import { RecordedResource, redact } from "../capture/recorder";
+import type { RecordedResource } from "../capture/recorder";
+import { redact } from "../capture/secretValues";
 import type { ProgramRun } from "../capture/runProgram";
 import type { AvailabilityEstimate } from "../../policies/lib/availability";
 import type { CostEstimate } from "../../policies/lib/pricing";
@@ -39,7 +40,10 @@ export interface PlanDocument {
     /** Changes policies at enforcement level "remediate" made to resources' inputs before Analyze, in stack order. */
     remediations: (PlanRemediation & { type: string; name: string })[];
     cost: CostEstimate;
-    /** The budget the stack's policy config gives `stack-monthly-budget` (maxMonthlyUsd > 0), and whether the cost keeps to it; null without one. */
+    /**
+     * The budget the stack's policy config gives `stack-monthly-budget` (maxMonthlyUsd > 0), and whether the cost
+     * keeps to it; null without one.
+     */
     budget: { maxMonthlyUsd: number; withinBudget: boolean } | null;
     /** Expected monthly availability of the request path (policies/lib/availability.ts, docs/availability.md). */
     availability: AvailabilityEstimate;

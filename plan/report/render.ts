@@ -9,8 +9,12 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 export const violation = (f: Finding) =>
     f.message.startsWith(`${f.description}\n`) ? f.message.slice(f.description.length + 1) : f.message;
 /** The budget verdict: the cost against the stack's maxMonthlyUsd. */
-const budgetLine = (doc: PlanDocument) =>
-    `Budget: $${usd(doc.cost.monthlyUsd)} of $${usd(doc.budget!.maxMonthlyUsd)} (stack-monthly-budget, maxMonthlyUsd): ${doc.budget!.withinBudget ? "within budget" : `over by $${usd(doc.cost.monthlyUsd - doc.budget!.maxMonthlyUsd)}`}.`;
+const budgetLine = (doc: PlanDocument) => {
+    const { maxMonthlyUsd, withinBudget } = doc.budget!;
+    const verdict = withinBudget ? "within budget" : `over by $${usd(doc.cost.monthlyUsd - maxMonthlyUsd)}`;
+    const of = `$${usd(doc.cost.monthlyUsd)} of $${usd(maxMonthlyUsd)}`;
+    return `Budget: ${of} (stack-monthly-budget, maxMonthlyUsd): ${verdict}.`;
+};
 const LEVEL_ORDER = ["mandatory", "remediate", "advisory", "disabled"];
 
 /** Findings grouped by policy, mandatory policies first, then by name. */
@@ -68,10 +72,9 @@ export function renderText(doc: PlanDocument): string {
     }
     if (doc.policyPack) {
         const p = doc.policyPack;
-        out.push(
-            "Policies:",
-            `    ${doc.summary.mandatory ? "❌" : "✅"} ${p.name}@v${p.version} (local: ${p.path})${p.config ? ` config ${p.config}` : ""}`,
-        );
+        const mark = doc.summary.mandatory ? "❌" : "✅";
+        const config = p.config ? ` config ${p.config}` : "";
+        out.push("Policies:", `    ${mark} ${p.name}@v${p.version} (local: ${p.path})${config}`);
         for (const g of byPolicy(doc.findings)) {
             out.push(
                 `        - [${g.level}]  ${g.policy}  (${plural(g.items.length, "finding")})`,
@@ -91,7 +94,8 @@ export function renderText(doc: PlanDocument): string {
         for (const m of doc.remediations) {
             for (const ch of m.changes)
                 out.push(
-                    `    ~ ${m.type}: ${m.name}  ${ch.property}: ${JSON.stringify(ch.before)} => ${JSON.stringify(ch.after)}  (${m.policy})`,
+                    `    ~ ${m.type}: ${m.name}  ${ch.property}: ` +
+                        `${JSON.stringify(ch.before)} => ${JSON.stringify(ch.after)}  (${m.policy})`,
                 );
         }
         out.push("");
@@ -112,22 +116,22 @@ export function renderText(doc: PlanDocument): string {
     out.push("");
     const a = doc.availability;
     out.push(
-        `Expected monthly availability (DigitalOcean SLAs, docs/availability.md): ${percent(a.availability)}, about ${a.downtimeMinutesPerMonth} minutes down in a 30-day month`,
+        `Expected monthly availability (DigitalOcean SLAs, docs/availability.md): ${percent(a.availability)}, ` +
+            `about ${a.downtimeMinutesPerMonth} minutes down in a 30-day month`,
     );
     const stageRows = a.stages.map((st) => [st.kind, st.label, String(st.instances), percent(st.availability)]);
     const sw = [5, 4, 9].map((min, i) => Math.max(min, ...stageRows.map((r) => r[i].length)));
     out.push(`    ${"Stage".padEnd(sw[0])}  ${"What".padEnd(sw[1])}  ${"Instances".padStart(sw[2])}  Availability`);
     for (const [k, l, n, v] of stageRows)
         out.push(`    ${k.padEnd(sw[0])}  ${l.padEnd(sw[1])}  ${n.padStart(sw[2])}  ${v}`);
-    out.push(
-        `    single points of failure: ${a.singlePoints.length ? a.singlePoints.map((n) => `"${n}"`).join(", ") : "none"}`,
-        "",
-    );
+    const singlePoints = a.singlePoints.length ? a.singlePoints.map((n) => `"${n}"`).join(", ") : "none";
+    out.push(`    single points of failure: ${singlePoints}`, "");
     if (doc.diagram.svg) out.push(`Architecture: ${doc.diagram.svg} (Mermaid: ${doc.diagram.mermaid})`, "");
     out.push("Resources:", `    + ${doc.summary.resources} to create`, "");
+    const s = doc.summary;
     out.push(
-        `Summary: ${plural(doc.summary.resources, "resource")}, ${plural(doc.summary.mandatory, "mandatory finding")}, ${plural(doc.summary.advisory, "advisory finding")}, ` +
-            `$${usd(doc.summary.monthlyUsd)}/month; ${verdict(doc)}.`,
+        `Summary: ${plural(s.resources, "resource")}, ${plural(s.mandatory, "mandatory finding")}, ` +
+            `${plural(s.advisory, "advisory finding")}, $${usd(s.monthlyUsd)}/month; ${verdict(doc)}.`,
     );
     return out.join("\n") + "\n";
 }
@@ -140,10 +144,16 @@ const md = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, "<br>");
 
 export function renderMarkdown(doc: PlanDocument): string {
     const s = doc.summary;
+    const counts = [
+        plural(s.resources, "resource"),
+        plural(s.mandatory, "mandatory finding"),
+        plural(s.advisory, "advisory finding"),
+        `$${usd(s.monthlyUsd)}/month`,
+    ];
     const out: string[] = [
         `### Offline plan: stack \`${doc.stack}\`${doc.tier !== null ? `, tier ${doc.tier}` : ""}`,
         "",
-        `${s.mandatory ? "❌" : "✅"} **${plural(s.resources, "resource")} · ${plural(s.mandatory, "mandatory finding")} · ${plural(s.advisory, "advisory finding")} · $${usd(s.monthlyUsd)}/month** (${verdict(doc)})`,
+        `${s.mandatory ? "❌" : "✅"} **${counts.join(" · ")}** (${verdict(doc)})`,
         "",
         "#### Policy findings",
         "",
@@ -152,10 +162,8 @@ export function renderMarkdown(doc: PlanDocument): string {
     else if (doc.findings.length === 0)
         out.push(`None from \`${doc.policyPack.name}@v${doc.policyPack.version}\`.`, "");
     else {
-        out.push(
-            `From \`${doc.policyPack.name}@v${doc.policyPack.version}\`${doc.policyPack.config ? ` with \`${doc.policyPack.config}\`` : ""}.`,
-            "",
-        );
+        const { name, version, config } = doc.policyPack;
+        out.push(`From \`${name}@v${version}\`${config ? ` with \`${config}\`` : ""}.`, "");
         out.push("| Level | Policy | Resource | Finding |", "|---|---|---|---|");
         for (const g of byPolicy(doc.findings)) {
             for (const f of g.items)
@@ -176,7 +184,8 @@ export function renderMarkdown(doc: PlanDocument): string {
         for (const m of doc.remediations) {
             for (const ch of m.changes)
                 out.push(
-                    `| \`${m.name}\` | \`${ch.property}\` | \`${md(JSON.stringify(ch.before))}\` | \`${md(JSON.stringify(ch.after))}\` | \`${m.policy}\` |`,
+                    `| \`${m.name}\` | \`${ch.property}\` | \`${md(JSON.stringify(ch.before))}\` | ` +
+                        `\`${md(JSON.stringify(ch.after))}\` | \`${m.policy}\` |`,
                 );
         }
         out.push("");
@@ -192,20 +201,22 @@ export function renderMarkdown(doc: PlanDocument): string {
     for (const u of doc.cost.unpriced) out.push(`- Not priced: \`${u.name}\` (${u.type}): ${u.reason}`);
     if (doc.budget) out.push(`${budgetLine(doc)}`, "");
     out.push(
-        `List prices from \`policies/lib/prices.json\`, collected ${doc.cost.pricesCollected}; sources and dates per figure are in that file.`,
+        `List prices from \`policies/lib/prices.json\`, collected ${doc.cost.pricesCollected}; ` +
+            "sources and dates per figure are in that file.",
         "",
     );
     const a = doc.availability;
     out.push(
         `#### Expected monthly availability: ${percent(a.availability)}`,
         "",
-        `About ${a.downtimeMinutesPerMonth} minutes down in a 30-day month, composed from DigitalOcean's published SLAs over the request path (see \`docs/availability.md\`).`,
+        `About ${a.downtimeMinutesPerMonth} minutes down in a 30-day month, ` +
+            "composed from DigitalOcean's published SLAs over the request path (see `docs/availability.md`).",
         "",
         "| Stage | What | Instances | Availability |",
         "|---|---|---:|---:|",
         ...a.stages.map((st) => `| ${st.kind} | ${md(st.label)} | ${st.instances} | ${percent(st.availability)} |`),
         "",
-        `Single points of failure: ${a.singlePoints.length ? a.singlePoints.map((n) => `\`${n}\``).join(", ") : "none"}.`,
+        `Single points of failure: ${a.singlePoints.map((n) => `\`${n}\``).join(", ") || "none"}.`,
         "",
     );
     out.push("#### Architecture", "", "```mermaid", doc.diagram.mermaidText.trimEnd(), "```", "");

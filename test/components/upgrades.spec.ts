@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { RecordedResource, plain } from "../../plan/capture/recorder";
-import { DATA_BEARING_TYPES, FORCE_NEW } from "../../plan/analysis/upgradeMatrix";
+import { DATA_BEARING_TYPES, FORCE_NEW } from "../../tools/docs/analysis/upgradeMatrix";
 import { exampleConfig, output, runProgram } from "../support/program";
 
 // The types whose force-new inputs must never change across upgrades: data-bearing ones and the VPC they live in.

@@ -12,7 +12,14 @@ import { ConfigError } from "../../components/settings/stackSettings";
 import { TIERS } from "../../components/settings/tiers";
 import { exampleConfig, encodeConfig, runProgram } from "../support/program";
 
-import { CASE_BOUND_MS, OMISSION_RUNS_PER_TIER, PARSER_RUNS, PROGRAM_RUNS, SEED, TEXT_RUNS } from "./fuzzBudget";
+import {
+    CASE_BOUND_MS,
+    OMISSION_RUNS_PER_TIER,
+    PARSER_RUNS,
+    PROGRAM_RUNS,
+    SEED,
+    TEXT_RUNS,
+} from "../../tools/docs/fuzzBudget";
 const HEADER = 'Invalid configuration for stack "dev":';
 
 const TOP_KEYS = [...new Set(CONFIG_PATHS.map((p) => p.split(".")[0]))];

@@ -8,7 +8,7 @@ import {
     computeExposure,
     exposureTable,
     internetFacing,
-} from "../../plan/analysis/exposure";
+} from "../../tools/docs/analysis/exposure";
 import { exampleConfig, runProgram } from "../support/program";
 
 const exposureOf = async (config: Record<string, unknown>) => computeExposure((await runProgram(config)).resources);

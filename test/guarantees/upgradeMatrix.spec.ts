@@ -2,7 +2,7 @@
 // standby count changes, through the real program under the mocks. The database cluster, its replicas, the
 // cache and the bucket are never replaced; an update that deletes one is refused unless allowDataLoss.
 import assert from "node:assert/strict";
-import forceNewJson from "../../plan/analysis/forceNew.json";
+import forceNewJson from "../../tools/docs/analysis/forceNew.json";
 import { RecordedResource } from "../../plan/capture/recorder";
 import {
     CaptureFn,
@@ -12,7 +12,7 @@ import {
     buildUpgradeMatrix,
     diffCaptures,
     matrixCases,
-} from "../../plan/analysis/upgradeMatrix";
+} from "../../tools/docs/analysis/upgradeMatrix";
 import { recorder } from "../support/hooks";
 import { output, runProgram } from "../support/program";
 import { readSharedReference } from "../support/sharedReference";
@@ -46,7 +46,7 @@ const VPC = "digitalocean:index/vpc:Vpc";
 const CLUSTER = "digitalocean:index/databaseCluster:DatabaseCluster";
 
 describe("upgrade matrix: the diff", () => {
-    it("takes force-new inputs from the provider schema (plan/analysis/forceNew.json matches it)", function () {
+    it("takes force-new inputs from the provider schema (tools/docs/analysis/forceNew.json matches it)", function () {
         const schema = readSharedReference<{
             resources: Record<string, { inputProperties: Record<string, { willReplaceOnChanges?: boolean }> }>;
         }>(this, "external/do-pulumi-schema-subset.json");

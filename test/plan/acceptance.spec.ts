@@ -104,7 +104,7 @@ describe("seed-issues acceptance table through npm run plan (spawned policy host
         });
     }
 
-    it("production (tier 3 with database.standbyNodes: 1): no mandatory finding, every replica firewalled; the plan exits 0", async () => {
+    it("production (tier 3, a standby node): no mandatory finding, replicas firewalled; exits 0", async () => {
         const r = await mandatory(tierArgs(3, ...PROD));
         assert.deepEqual(r.findings.map(describeFinding), []);
         assert.deepEqual(r.openReplicas, []);
@@ -112,7 +112,7 @@ describe("seed-issues acceptance table through npm run plan (spawned policy host
     });
 });
 
-describe("seed-issues acceptance table per load-balancer engine and with autoscaling, through npm run plan", function () {
+describe("seed-issues acceptance table per load-balancer engine and with autoscaling (npm run plan)", function () {
     this.timeout(180000);
     before(() => startEnginePlans());
     const spofSubjects = (r: { findings: Finding[] }) =>
@@ -120,7 +120,7 @@ describe("seed-issues acceptance table per load-balancer engine and with autosca
             .filter((f) => familyOf.get(f.policy) === "spof")
             .map((f) => (f.type ? [f.type, f.name] : [f.policy, f.name]));
 
-    it("haproxy, tier 1: SPOF at the database and the one HAProxy droplet, TLS, monitoring and network isolation", async () => {
+    it("haproxy, tier 1: SPOF at the database and the one HAProxy droplet, TLS, monitoring, isolation", async () => {
         const r = await mandatory(tierArgs(1, ...HAPROXY));
         assert.deepEqual(
             r.families,
@@ -135,7 +135,7 @@ describe("seed-issues acceptance table per load-balancer engine and with autosca
         );
     });
 
-    it("haproxy, tier 2: SPOF only, at the database and the one HAProxy droplet (80/443 open to the world on it is expected)", async () => {
+    it("haproxy, tier 2: SPOF only, at the database and the one HAProxy droplet (open 80/443 expected)", async () => {
         const r = await mandatory(tierArgs(2, ...HAPROXY));
         assert.deepEqual(r.families, ["spof"], r.findings.map(describeFinding).join("\n"));
         assert.deepEqual(spofSubjects(r), [DB, ONE_HAPROXY], r.findings.map(describeFinding).join("\n"));
@@ -147,14 +147,14 @@ describe("seed-issues acceptance table per load-balancer engine and with autosca
         assert.deepEqual(spofSubjects(r), [DB], r.findings.map(describeFinding).join("\n"));
     });
 
-    it("haproxy, production (standby node, two HAProxy droplets, autoscaled app pool): no mandatory finding; the plan exits 0", async () => {
+    it("haproxy, production (standby, two HAProxy droplets, autoscaled app): no mandatory finding", async () => {
         const r = await mandatory(tierArgs(3, ...HAPROXY_PROD));
         assert.deepEqual(r.findings.map(describeFinding), []);
         assert.deepEqual(r.openReplicas, []);
         assert.equal(r.code, 0);
     });
 
-    it("autoscaling, tier 1: the tier's table (SPOF at the database only, TLS, monitoring, network isolation)", async () => {
+    it("autoscaling, tier 1: the tier's table (SPOF at the database only, TLS, monitoring, isolation)", async () => {
         const r = await mandatory(tierArgs(1, ...AUTOSCALE[1]));
         assert.deepEqual(
             r.families,

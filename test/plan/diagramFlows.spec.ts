@@ -41,7 +41,7 @@ describe("architecture diagram: metric flows (plan/report/diagram/flows.ts)", ()
         ]);
     });
 
-    it("draws the flow a firewall admits from a pool public DNS names as the request path (HAProxy droplets behind reserved IPs)", async () => {
+    it("draws what a firewall admits from a pool public DNS names as the request path (HAProxy)", async () => {
         const { resources } = await runProgram({ ...exampleConfig(2), loadBalancer: { engine: "haproxy" } });
         const edges = buildDiagram(resources).edges.filter(
             (e) => e.to === "droplets_webstack_web" || e.to === "droplets_webstack_haproxy",
@@ -50,7 +50,7 @@ describe("architecture diagram: metric flows (plan/report/diagram/flows.ts)", ()
         // HAProxy tag; the peers' private record to the same droplets does not make the public entry a dashed edge.
         assert.deepEqual(edges.map((e) => `${e.from} ${e.dashed ? "-." : "->"} ${e.to} ${e.label}`.trim()).sort(), [
             "dns_example_com -. droplets_webstack_web webstack-metrics-web A",
-            "dns_example_com -> droplets_webstack_haproxy webstack-lb-peers A, @ A, www A",
+            "dns_example_com -> droplets_webstack_haproxy @ A, www A, webstack-lb-peers A",
             "droplets_webstack_haproxy -> droplets_webstack_web",
             "droplets_webstack_monitor -. droplets_webstack_web tcp 9113",
             "monitoring -. droplets_webstack_haproxy",

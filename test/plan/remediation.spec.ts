@@ -65,7 +65,7 @@ describe("remediation (through the policy host)", function () {
         );
     });
 
-    it("reports the same four as findings at their own levels and remediates nothing without the remediate levels", async () => {
+    it("reports the same four as findings at their own levels, remediating nothing, without remediate", async () => {
         const d = await doc(program);
         assert.deepEqual(d.remediations, []);
         assert.deepEqual(
@@ -81,7 +81,8 @@ describe("remediation (through the policy host)", function () {
         const run = await runPlan(REMEDIATE);
         assert.ok(
             run.stdout.includes(
-                '    ~ digitalocean:index/spacesBucket:SpacesBucket: shop-assets  acl: "public-read" => "private"  (spaces-bucket-private)\n',
+                "    ~ digitalocean:index/spacesBucket:SpacesBucket: shop-assets  " +
+                    'acl: "public-read" => "private"  (spaces-bucket-private)\n',
             ),
             run.stdout,
         );

@@ -50,7 +50,9 @@ describe("plan and pack agree on cost and availability (through the policy host)
             const a = d.availability;
             assert.ok(
                 finding(d, "stack-availability-target").startsWith(
-                    `The stack's expected monthly availability is ${percent(a.availability)} (about ${a.downtimeMinutesPerMonth} minutes down in a 30-day month), below its target of 100.0000 %`,
+                    `The stack's expected monthly availability is ${percent(a.availability)} ` +
+                        `(about ${a.downtimeMinutesPerMonth} minutes down in a 30-day month), ` +
+                        "below its target of 100.0000 %",
                 ),
             );
         });
@@ -66,7 +68,7 @@ describe("the plan states the budget verdict when the stack's policy config sets
         void runPlan(probe);
     });
 
-    it("prints the prod stack's cost against its maxMonthlyUsd (policies/config/prod.json) as within budget", async () => {
+    it("prints the prod stack's cost against its maxMonthlyUsd (policies/config/prod.json)", async () => {
         const run = await runPlan(prod);
         // Exit 1 until the program firewalls its read replicas (database-firewall-required); the budget holds.
         assert.ok(run.code === 0 || run.code === 1, run.stderr);
@@ -75,7 +77,8 @@ describe("the plan states the budget verdict when the stack's policy config sets
         assert.match(
             run.stdout,
             new RegExp(
-                `^ {4}Budget: \\$${total.replace(".", "\\.")} of \\$400\\.00 \\(stack-monthly-budget, maxMonthlyUsd\\): within budget\\.$`,
+                `^ {4}Budget: \\$${total.replace(".", "\\.")} of \\$400\\.00 ` +
+                    String.raw`\(stack-monthly-budget, maxMonthlyUsd\): within budget\.$`,
                 "m",
             ),
         );

@@ -242,7 +242,7 @@ describe("cost of each tier's default stack (examples/stack.yaml), through npm r
 
 describe("cost per tier per load-balancer engine and with autoscaling, through npm run plan", function () {
     this.timeout(180000);
-    // The same plans as the acceptance table (test/tools/acceptance.spec.ts): runPlan memoizes by arguments.
+    // The same plans as the acceptance table (test/plan/acceptance.spec.ts): runPlan memoizes by arguments.
     const HAPROXY = HAPROXY_ARGS;
     const AUTOSCALE: Record<number, string[]> = { 1: autoscaleArgs(1), 2: autoscaleArgs(2), 3: autoscaleArgs(3) };
     const HAPROXY_PROD = HAPROXY_PROD_ARGS;

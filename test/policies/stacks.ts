@@ -238,8 +238,8 @@ export function tierStack(tier: Tier): Spec[] {
             rules: [{ type: "tag", value: ref("tag-app") }],
         }),
     );
-    // A read replica has trusted sources of its own, set by a firewall on its uuid: what components/database.ts is to
-    // create beside the cluster's firewall (until it does, `npm run plan` reports the replicas; test/plan/acceptance).
+    // A read replica has trusted sources of its own, set by a firewall on its uuid, as components/database.ts creates
+    // beside the cluster's firewall.
     for (let i = 0; i < (level === 3 ? 2 : 1); i++)
         specs.push(
             spec(digitalocean.DatabaseFirewall, `db-replica-${i}-fw`, {

@@ -14,7 +14,7 @@ import { recorder } from "../support/hooks";
 const ROOT = path.join(__dirname, "..", "..");
 const INDEX = path.join(ROOT, "index.ts");
 
-/** Types whose `name` DigitalOcean keeps unique per account (a second create of the name fails or is the same thing). */
+/** Types whose `name` DigitalOcean keeps unique per account (a second create of the name fails or is the same one). */
 const ACCOUNT_WIDE = [
     "tag:Tag",
     "project:Project",
@@ -94,7 +94,7 @@ describe("stacks in one DigitalOcean account", () => {
         assert.deepEqual(clashes, []);
     });
 
-    it("owns no account-wide name another stack owns; the one shared name, the project tag, is kept on destroy by all", () => {
+    it("owns no account-wide name another stack owns; the shared project tag is kept on destroy by all", () => {
         const owners = new Map<string, { stack: string; retained: boolean }[]>();
         for (const [stack, rs] of runs) {
             for (const r of rs.filter((x) => ACCOUNT_WIDE.includes(x.type) && typeof x.inputs.name === "string")) {

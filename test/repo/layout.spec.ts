@@ -1,5 +1,5 @@
-// The house rules that keep the code easy to see: no import cycles, no source file over the size a reader can
-// hold (data tables excepted), and the program run under the mocks in one place only.
+// The house rules that keep the code easy to see: imports point one way between the top-level folders
+// (docs/development.md, "Layout"), no import cycles, and the program run under the mocks in one place only.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -36,7 +36,35 @@ function importsOf(file: string): string[] {
     });
 }
 
+/** The top-level area of a repository path: its first folder, or the file itself at the root. */
+const areaOf = (file: string) => file.split("/")[0];
+
+/**
+ * What each area may import (docs/development.md states it): the program and the pack stand alone, the plan runs
+ * them, the tools document and measure them, and the tests may reach anything.
+ */
+const MAY_IMPORT: Record<string, readonly string[]> = {
+    components: ["components"],
+    policies: ["policies"],
+    examples: ["examples"],
+    "index.ts": ["components"],
+    plan: ["plan", "components", "policies"],
+    tools: ["tools", "plan", "components", "policies", "examples"],
+    test: ["test", "tools", "plan", "components", "policies", "examples", "index.ts"],
+};
+
 describe("repository layout", () => {
+    it("imports only in the direction docs/development.md states", () => {
+        const wrong = files.flatMap((file) => {
+            const allowed = MAY_IMPORT[areaOf(file)];
+            assert.ok(allowed, `${file} is in no area of the layout`);
+            return importsOf(file)
+                .filter((target) => !allowed.includes(areaOf(target)))
+                .map((target) => `${file} → ${target}`);
+        });
+        assert.deepEqual(wrong, []);
+    });
+
     it("has no import cycle", () => {
         const graph = new Map(files.map((f) => [f, importsOf(f)]));
         const cycles: string[] = [];

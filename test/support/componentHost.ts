@@ -123,7 +123,8 @@ export class ComponentHost {
             child.on("exit", (code, signal) =>
                 reject(
                     new Error(
-                        `the component provider host exited (${code ?? signal}) before printing its port:\n${this.stderr}`,
+                        `the component provider host exited (${code ?? signal}) before printing its port:\n` +
+                            this.stderr,
                     ),
                 ),
             );

@@ -1,4 +1,6 @@
-// Plan runs for the tests: the shared memoized runner (plan/spawnPlan.ts) and the argument lists specs use.
+// Plan runs for the tests: the shared memoized runner (plan/spawnPlan.ts), the argument lists specs use, and what a
+// test of the CLI process needs to watch its policy host.
+import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { STANDBY_ARGS, architectureArgs } from "../../examples/variants";
@@ -8,6 +10,7 @@ export const ROOT = path.resolve(__dirname, "..", "..");
 export const FIXTURES = path.join(ROOT, "test", "fixtures");
 
 export { runPlan };
+export { runPlanProcess } from "../../plan/spawnPlan";
 export type { PlanRun } from "../../plan/spawnPlan";
 
 /** The fixture program and pack (test/fixtures), for tests that must not depend on the real ones. */
@@ -40,4 +43,54 @@ export function alive(pid: number): boolean {
     } catch {
         return false;
     }
+}
+
+/** The policy host a plan process started: its child running plan/policyHost/orphanGuard.ts (Linux /proc). */
+function hostChild(pid: number): number | undefined {
+    let children: string;
+    try {
+        children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8");
+    } catch {
+        return undefined;
+    }
+    return children
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number)
+        .find((child) => {
+            try {
+                return fs.readFileSync(`/proc/${child}/cmdline`, "utf8").includes("orphanGuard");
+            } catch {
+                return false;
+            }
+        });
+}
+
+/** A plan CLI process (plan/cli.ts ARGS, output discarded) and the pid of its policy host once it has one. */
+export function watchedPlan(args: readonly string[]): {
+    plan: ChildProcess;
+    hostPid: Promise<number>;
+    exited: Promise<[number | null, NodeJS.Signals | null]>;
+} {
+    const plan = spawn(process.execPath, ["-r", "./tools/register.js", "plan/cli.ts", ...args], {
+        cwd: ROOT,
+        stdio: ["ignore", "ignore", "ignore"],
+    });
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+        plan.on("exit", (code, signal) => resolve([code, signal])),
+    );
+    const hostPid = new Promise<number>((resolve, reject) => {
+        const poll = setInterval(() => {
+            const pid = plan.pid !== undefined ? hostChild(plan.pid) : undefined;
+            if (pid !== undefined) {
+                clearInterval(poll);
+                resolve(pid);
+            } else if (plan.exitCode !== null || plan.signalCode !== null) {
+                clearInterval(poll);
+                reject(new Error(`plan ${args.join(" ")} exited before a policy host was seen`));
+            }
+        }, 10);
+    });
+    hostPid.catch(() => undefined);
+    return { plan, hostPid, exited };
 }

@@ -24,7 +24,7 @@ const tokenOf = (cls: ResourceClass): string => (cls as unknown as { __pulumiTyp
 const unknownCheckingProxy = (policy as unknown as { unknownCheckingProxy: <T>(o: T) => T }).unknownCheckingProxy;
 const UnknownValueError = (policy as unknown as { UnknownValueError: new (...args: any[]) => Error }).UnknownValueError;
 
-/** A reference to another spec's property (e.g. a load balancer's id): a dependency, and unknown in preview when computed. */
+/** A reference to another spec's property (a load balancer's id): a dependency, unknown in preview when computed. */
 export class Ref {
     constructor(
         readonly name: string,

@@ -23,7 +23,7 @@ export interface RunOptions {
     stack?: string;
 }
 
-/** Runs index.ts afresh with `webstack:*` config (keys without the namespace) and returns what it registered and exported. */
+/** Runs index.ts afresh with `webstack:*` config (keys without the namespace): what it registered and exported. */
 export function runProgram(config: Record<string, unknown>, opts: RunOptions = {}): Promise<ProgramRun> {
     return run(recorder, {
         project: "webstack",

@@ -7,6 +7,8 @@ import { TIERS, architectureArgs } from "../../examples/variants";
 import { DOCS } from "../../tools/docs/architecture";
 import { runPlan, startTierPlans } from "../support/planRuns";
 
+const REGENERATE = "run node -r ./tools/register.js tools/docs/architecture.ts";
+
 describe("architecture diagrams (docs/architecture) are fresh", function () {
     this.timeout(120000);
     before(() => startTierPlans());
@@ -20,11 +22,11 @@ describe("architecture diagrams (docs/architecture) are fresh", function () {
                 const committed = path.join(DOCS, `tier-${tier}.${ext}`);
                 assert.ok(
                     fs.existsSync(committed),
-                    `${path.relative(process.cwd(), committed)} is missing; run node -r ./tools/register.js tools/docs/architecture.ts`,
+                    `${path.relative(process.cwd(), committed)} is missing; ${REGENERATE}`,
                 );
                 assert.ok(
                     fs.readFileSync(committed, "utf8") === fresh,
-                    `${path.relative(process.cwd(), committed)} is stale; run node -r ./tools/register.js tools/docs/architecture.ts`,
+                    `${path.relative(process.cwd(), committed)} is stale; ${REGENERATE}`,
                 );
             });
         }

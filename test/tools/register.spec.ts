@@ -1,58 +1,51 @@
-// tools/register.js defers three heavy modules the SDK loads eagerly but a program under the mock engine
-// never uses. These tests run a fresh Node (the deferral acts on the first load) and fail if an SDK upgrade
-// moves a require the deferral keys on, or if a deferred module stops working when it is finally used.
+// tools/register.js, the transpile-only loader: it strips a .ts file's types, caches the result so a warm process
+// never starts esbuild, and changes nothing else of Node's module system (no SDK module is touched).
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
-function node(script: string, env: NodeJS.ProcessEnv = {}): string {
-    const r = spawnSync(process.execPath, ["-r", "./tools/register.js", "-e", script], {
+function node(script: string, register = true): string {
+    const r = spawnSync(process.execPath, [...(register ? ["-r", "./tools/register.js"] : []), "-e", script], {
         cwd: ROOT,
-        env: { ...process.env, ...env },
         encoding: "utf8",
     });
     assert.equal(r.status, 0, r.stderr);
     return r.stdout.trim();
 }
 
-const LOADED = `
-const loaded = (part) => Object.keys(require.cache).some((f) => f.includes(part));
-const report = () => ({ automation: loaded("/automation/"), shim: loaded("/typescript-shim"), arborist: loaded("/@npmcli/arborist/") });`;
+describe("tools/register.js", () => {
+    let dir: string;
+    before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-register-"))));
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-describe("tools/register.js: deferred SDK modules", () => {
-    it("loads @pulumi/pulumi without the Automation API, the TypeScript shim or Arborist", () => {
-        const out = node(`${LOADED} require("@pulumi/pulumi"); console.log(JSON.stringify(report()));`);
-        assert.deepEqual(JSON.parse(out), { automation: false, shim: false, arborist: false });
+    it("runs a .ts file with its types stripped, and a second process from the cache without esbuild", () => {
+        const file = path.join(dir, "typed.ts");
+        // A source no earlier run has cached.
+        fs.writeFileSync(file, `const n: number = 41; // ${process.pid}-${Date.now()}\nexport const answer = n + 1;\n`);
+        const probe = `const m = require(${JSON.stringify(file)});
+            const esbuild = Object.keys(require.cache).some((f) => f.includes("/node_modules/esbuild/lib/"));
+            console.log(JSON.stringify({ answer: m.answer, esbuild }));`;
+        assert.deepEqual(JSON.parse(node(probe)), { answer: 42, esbuild: true });
+        assert.deepEqual(JSON.parse(node(probe)), { answer: 42, esbuild: false });
     });
 
-    it("loads the Automation API and Arborist when first touched, and they work", () => {
-        const out = node(`${LOADED}
+    it("adds the .ts extension and leaves Node's module loader and @pulumi/pulumi as they are", () => {
+        const probe = `const Module = require("node:module");
+            const load = Module._load;
             const pulumi = require("@pulumi/pulumi");
-            const types = [typeof pulumi.automation.LocalWorkspace];
-            const codePaths = require("@pulumi/pulumi/runtime/closure/codePaths");
-            types.push(typeof codePaths.computeCodePaths);
-            console.log(JSON.stringify({ types, loaded: report() }));`);
-        // computeCodePaths needs Arborist only when it runs; the Automation API loads on access.
-        assert.deepEqual(JSON.parse(out), {
-            types: ["function", "function"],
-            loaded: { automation: true, shim: false, arborist: false },
-        });
-        // What codePaths.js holds for Arborist: the stand-in, which loads the real module when touched.
-        const arb = node(`${LOADED}
-            require("@pulumi/pulumi");
-            const codePaths = require.cache[require.resolve("@pulumi/pulumi/runtime/closure/codePaths")];
-            const standIn = require("node:module")._load("@npmcli/arborist", codePaths, false);
-            const before = report().arborist;
-            console.log(JSON.stringify({ before, Arborist: typeof standIn.Arborist, after: report().arborist }));`);
-        assert.deepEqual(JSON.parse(arb), { before: false, Arborist: "function", after: true });
-    });
-
-    it("loads them eagerly with WEBSTACK_EAGER_SDK=1", () => {
-        const out = node(`${LOADED} require("@pulumi/pulumi"); console.log(JSON.stringify(report()));`, {
-            WEBSTACK_EAGER_SDK: "1",
-        });
-        assert.deepEqual(JSON.parse(out), { automation: true, shim: true, arborist: true });
+            console.log(JSON.stringify({
+                load: load.toString(),
+                extensions: Object.keys(require.extensions),
+                automation: typeof Object.getOwnPropertyDescriptor(pulumi, "automation").get,
+            }));`;
+        const plain = JSON.parse(node(probe, false));
+        const loaded = JSON.parse(node(probe));
+        assert.equal(loaded.load, plain.load);
+        assert.deepEqual(loaded.extensions, [...plain.extensions, ".ts"]);
+        assert.equal(loaded.automation, plain.automation);
     });
 });

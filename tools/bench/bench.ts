@@ -11,7 +11,7 @@
 //      number of resources (tools/bench/awsStack.ts) ÷ the same no-op pack                      goal ours ≤ awsguard's
 //   4. plan(COUNT) ÷ plan(COUNT/10)                                                               goal ≤ 11 (linear)
 //   5. policy host CPU growth from COUNT/10 to COUNT droplets                                     goal ≤ 11 (linear)
-//   6. npm test wall time                                                                         goal ≤ 60 s
+//   6. npm test wall time                                                                         goal ≤ 45 s
 //   7. a static file through the rendered nginx site ÷ nginx with a minimal static config (wrk)    goal ≥ 0.9
 //   8. the same file from disk ÷ proxied to an app stand-in (tools/bench/staticFiles.ts)          reported
 //   context: plan(COUNT) ÷ the stock mock engine registering the same droplets (the plan does strictly more: its
@@ -26,7 +26,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import type { PlanTimings } from "../../plan/pipeline";
+import type { PlanTimings } from "./timedPlan";
 import { staticFilesRows } from "./staticFiles";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -77,13 +77,12 @@ async function plan(args: readonly string[], out: string): Promise<{ ms: number;
         await run(NODE, [
             "-r",
             "./tools/register.js",
-            "plan/cli.ts",
+            "tools/bench/timedPlan.ts",
             ...args,
             "--format",
             "json",
             "--out",
             out,
-            "--timings",
         ]),
         `plan ${args.join(" ")}`,
         [0, 1],
@@ -312,12 +311,14 @@ const testRows: RowModule = async ({ tests, log }) => {
             {
                 measure: "6. `npm test` wall time",
                 value: "skipped",
-                goal: "≤ 60 s",
+                goal: "≤ 45 s",
                 pass: null,
                 detail: "--skip-tests or --quick",
             },
         ];
     log("npm test…");
+    // The goal is for an idle two-core machine: the load average at the start says how idle this one was.
+    const load = os.loadavg()[0].toFixed(1);
     const t = await run(NODE, [path.join(ROOT, "node_modules", "mocha", "bin", "mocha.js")]);
     const summary = /(\d+) passing[^\n]*/.exec(t.stdout)?.[0] ?? "";
     const failing = /(\d+) failing/.exec(t.stdout)?.[0];
@@ -325,9 +326,11 @@ const testRows: RowModule = async ({ tests, log }) => {
         {
             measure: "6. `npm test` wall time",
             value: s(t.ms),
-            goal: "≤ 60 s",
-            pass: t.ms <= 60000,
-            detail: `${summary}${failing ? `, ${failing}` : ""}${t.code === 0 ? "" : " (suite failed)"}`,
+            goal: "≤ 45 s",
+            pass: t.ms <= 45000,
+            detail:
+                `${summary}${failing ? `, ${failing}` : ""}${t.code === 0 ? "" : " (suite failed)"}; ` +
+                `load average ${load} at the start`,
         },
     ];
 };

@@ -15,8 +15,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { renderNginxConfig } from "../../components/hostConfig/nginx";
-import { findTool, freePort } from "../../test/support/hostTools";
-import { type RunningNginx, startNginx, stopChild } from "../../test/support/staticSite";
+import { findTool, freePort } from "../loopback/processes";
+import { type RunningNginx, startNginx, stopChild } from "../loopback/staticSite";
 
 export interface StaticFilesRow {
     measure: string;

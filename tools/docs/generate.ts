@@ -16,19 +16,12 @@ import {
 } from "../../examples/variants";
 import { planDocument } from "../../plan/spawnPlan";
 import { WEB_STACK_ARGS, renderWebStackArgs } from "./webStackArgs";
-import { exposureMarkdown } from "../../plan/analysis/exposure";
-import { upgradeMatrixMarkdown } from "../../plan/analysis/upgradeMatrix";
-import { transitionsSection } from "../../plan/analysis/transitions";
+import { exposureMarkdown } from "./analysis/exposure";
+import { upgradeMatrixMarkdown } from "./analysis/upgradeMatrix";
+import { transitionsSection } from "./analysis/transitions";
 import type { PlanDocument } from "../../plan/report/document";
-import { availabilityMarkdown } from "../../plan/report/availabilityTable";
-import {
-    OMISSION_RUNS_PER_TIER,
-    PARSER_RUNS,
-    PROGRAM_RUNS,
-    TEXT_RUNS,
-    CASE_BOUND_MS,
-    SEED,
-} from "../../test/guarantees/fuzzBudget";
+import { availabilityMarkdown } from "./analysis/availabilityTable";
+import { OMISSION_RUNS_PER_TIER, PARSER_RUNS, PROGRAM_RUNS, TEXT_RUNS, CASE_BOUND_MS, SEED } from "./fuzzBudget";
 
 const ROOT_DIR = path.join(__dirname, "..", "..");
 export const README = path.join(ROOT_DIR, "README.md");
@@ -254,7 +247,7 @@ export async function enginesTable(): Promise<string> {
     ].join("\n");
 }
 
-/** What the config fuzzer runs (test/guarantees/configFuzz.spec.ts, budgets in test/guarantees/fuzzBudget.ts). */
+/** What the config fuzzer runs (test/guarantees/configFuzz.spec.ts, budgets in tools/docs/fuzzBudget.ts). */
 function fuzzSummary(): string {
     const n = (x: number) => x.toLocaleString("en-US");
     return [

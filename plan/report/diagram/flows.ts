@@ -49,8 +49,9 @@ export function firewallFlows(b: FlowSource): void {
             );
             for (const from of new Set(sources.map((p) => b.nodeOf.get(p.urn)!))) {
                 for (const to of new Set(targets.map((p) => b.nodeOf.get(p.urn)!))) {
-                    // A request flow already drawn stays as it is; from a pool public DNS names (self-run balancers such
-                    // as HAProxy droplets) the admitted flow is the request path itself: solid, like a load balancer's.
+                    // A request flow already drawn stays as it is; from a pool public DNS names (self-run balancers
+                    // such as HAProxy droplets) the admitted flow is the request path itself: solid, like a load
+                    // balancer's.
                     if (b.edges.some((e) => e.from === from && e.to === to && !e.dashed)) continue;
                     const entry = b.edges.some((e) => e.to === from && !e.dashed && e.from.startsWith("dns_"));
                     b.addEdge({

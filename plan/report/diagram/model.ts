@@ -154,7 +154,7 @@ class DiagramBuilder {
             });
     }
 
-    /** Droplet pools (droplets of one parent and role form one node) inside the firewalls that cover them; autoscale pools. */
+    /** Droplet pools (a parent's droplets of a role are one node) in the firewalls that cover them; autoscale pools. */
     pools(): void {
         const pools = new Map<string, RecordedResource[]>();
         for (const d of this.of(T("droplet:Droplet"))) {
@@ -419,7 +419,8 @@ class DiagramBuilder {
             if (alerts.length) label.push(`${alerts.length} alert polic${alerts.length === 1 ? "y" : "ies"}`);
             if (checks.length)
                 label.push(
-                    `${checks.length} uptime check${checks.length === 1 ? "" : "s"}, ${uptimeAlerts.length} alert${uptimeAlerts.length === 1 ? "" : "s"}`,
+                    `${checks.length} uptime check${checks.length === 1 ? "" : "s"}, ` +
+                        `${uptimeAlerts.length} alert${uptimeAlerts.length === 1 ? "" : "s"}`,
                 );
             this.addNode({ id: "monitoring", kind: "monitoring", label, group: "" });
             for (const a of alerts) {
@@ -458,9 +459,14 @@ class DiagramBuilder {
     }
 }
 
-/** Builds the diagram model from recorded resources (secrets unwrapped or not: only names, sizes and links are read). */
+/**
+ * Builds the diagram model from recorded resources (secrets unwrapped or not: only names, sizes and links are read).
+ * The resources are taken in URN order, numbers by value: the order a run registers them in depends on the SDK's
+ * timing (a resource bound to a hook waits for the hook's registration), and the picture must not.
+ */
 export function buildDiagram(resources: readonly RecordedResource[]): Diagram {
-    const b = new DiagramBuilder(resources);
+    const byUrn = (a: RecordedResource, b: RecordedResource) => a.urn.localeCompare(b.urn, "en", { numeric: true });
+    const b = new DiagramBuilder([...resources].sort(byUrn));
     b.vpcs();
     b.pools();
     b.loadBalancers();

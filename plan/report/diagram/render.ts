@@ -1,5 +1,6 @@
 // The diagram model rendered two ways: Graphviz DOT (→ SVG through a WASM build, so no system install) and
 // Mermaid (GitHub renders it in PR comments).
+import { Graphviz } from "@hpcc-js/wasm-graphviz";
 import type { Diagram, DiagramGroup, NodeKind } from "./model";
 
 const DOT_STYLE: Record<NodeKind, string> = {
@@ -33,7 +34,8 @@ function childrenOf(d: Diagram, parent: string) {
 export function toDot(d: Diagram, title: string): string {
     const lines = [
         "digraph webstack {",
-        `  graph [rankdir=LR, fontname="Helvetica", fontsize=12, label="${dotText(title)}", labelloc=t, nodesep=0.4, ranksep=0.7];`,
+        `  graph [rankdir=LR, fontname="Helvetica", fontsize=12, label="${dotText(title)}", labelloc=t, ` +
+            "nodesep=0.4, ranksep=0.7];",
         '  node [fontname="Helvetica", fontsize=11, style="filled,rounded", penwidth=1, margin="0.25,0.08"];',
         '  edge [fontname="Helvetica", fontsize=9, color="#5f6368"];',
     ];
@@ -112,7 +114,7 @@ let graphviz: Promise<{ dot(src: string): string }> | undefined;
 
 /** Starts loading the Graphviz WASM build (~0.2 s); call early so it overlaps other work. */
 export function preloadGraphviz(): Promise<{ dot(src: string): string }> {
-    graphviz ??= (require("@hpcc-js/wasm-graphviz") as typeof import("@hpcc-js/wasm-graphviz")).Graphviz.load();
+    graphviz ??= Graphviz.load();
     return graphviz;
 }
 

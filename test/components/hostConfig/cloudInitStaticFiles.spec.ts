@@ -21,7 +21,7 @@ import {
 import type { CloudConfig, HostRole } from "../../../components/hostConfig/types";
 import { APP, APP_LB, ROLES } from "../../support/hostRoles";
 import { cloudInitSchema, freePort, nginxTest, requireTool, tempDir } from "../../support/hostTools";
-import { get, startCountingApp, startNginx } from "../../support/staticSite";
+import { get, startCountingApp, startNginx } from "../../../tools/loopback/staticSite";
 
 const FROM_IMAGE: StaticFiles = staticFilesFor(
     { urlPrefix: "/static/", source: { kind: "image", dir: "/app/static" } },

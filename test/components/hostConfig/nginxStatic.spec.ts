@@ -12,7 +12,13 @@ import {
 } from "../../../components/hostConfig/nginx";
 import { STATIC_FILES_ROOT } from "../../../components/hostConfig/staticFiles";
 import { freePort, nginxTest, requireTool, tempDir } from "../../support/hostTools";
-import { type CountingApp, type RunningNginx, get, startCountingApp, startNginx } from "../../support/staticSite";
+import {
+    type CountingApp,
+    type RunningNginx,
+    get,
+    startCountingApp,
+    startNginx,
+} from "../../../tools/loopback/staticSite";
 
 const LOCAL: NginxSiteOptions = {
     listenPort: 80,

@@ -24,7 +24,7 @@ import {
 } from "../../../components/hostConfig/staticFiles";
 import { HEADER } from "../../../components/hostConfig/types";
 import { cloudInitSchema, freePort, requireTool, run, tempDir } from "../../support/hostTools";
-import { get, startCountingApp, startNginx } from "../../support/staticSite";
+import { get, startCountingApp, startNginx } from "../../../tools/loopback/staticSite";
 
 const SHA = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 const URL_ = "https://assets.example.com/shop-1.4.2-static.tar.gz";

@@ -4,14 +4,20 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { loadStackConfig, PlanConfigError, SECRET_PLACEHOLDER } from "../../../plan/capture/cliConfig";
 
+const projects: string[] = [];
+/** A project directory holding FILES, removed after the spec. */
 function project(files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-config-"));
+    projects.push(dir);
     for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
     return dir;
 }
+
 const PROJECT = "name: webstack\nruntime: nodejs\n";
 
 describe("stack config loader (plan/capture/cliConfig.ts)", () => {
+    after(() => projects.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
     it("passes scalars as the strings the CLI passes", () => {
         const cwd = project({
             "Pulumi.yaml": PROJECT,
@@ -37,8 +43,17 @@ describe("stack config loader (plan/capture/cliConfig.ts)", () => {
     it("replaces secure values by a placeholder and marks their keys secret, also inside structured values", () => {
         const cwd = project({
             "Pulumi.yaml": PROJECT,
-            "Pulumi.dev.yaml":
-                "config:\n  webstack:token:\n    secure: v1:abc\n  webstack:alerts:\n    webhook:\n      secure: v1:def\n    emails: [a@b.c]\n  webstack:tier: 1\n",
+            "Pulumi.dev.yaml": [
+                "config:",
+                "  webstack:token:",
+                "    secure: v1:abc",
+                "  webstack:alerts:",
+                "    webhook:",
+                "      secure: v1:def",
+                "    emails: [a@b.c]",
+                "  webstack:tier: 1",
+                "",
+            ].join("\n"),
         });
         const c = loadStackConfig({ cwd, stack: "dev" });
         assert.equal(c.config["webstack:token"], SECRET_PLACEHOLDER);
@@ -48,7 +63,9 @@ describe("stack config loader (plan/capture/cliConfig.ts)", () => {
 
     it("applies Pulumi.yaml project defaults under the stack's values, qualifying bare keys with the project", () => {
         const cwd = project({
-            "Pulumi.yaml": `${PROJECT}config:\n  region:\n    type: string\n    default: nyc3\n  webstack:tier: 0\n  size: s-1vcpu-1gb\n`,
+            "Pulumi.yaml":
+                `${PROJECT}config:\n  region:\n    type: string\n    default: nyc3\n` +
+                "  webstack:tier: 0\n  size: s-1vcpu-1gb\n",
             "Pulumi.dev.yaml": "config:\n  webstack:tier: 2\n",
         });
         assert.deepEqual(loadStackConfig({ cwd, stack: "dev" }).config, {
@@ -63,7 +80,7 @@ describe("stack config loader (plan/capture/cliConfig.ts)", () => {
         assert.equal(loadStackConfig({ cwd, stack: "dev", tier: "0" }).config["webstack:tier"], "0");
     });
 
-    it("sets --config paths inside structured values with typed numbers and booleans, like pulumi config set --path", () => {
+    it("sets --config paths inside structured values, numbers and booleans typed, as pulumi config set --path", () => {
         const cwd = project({
             "Pulumi.yaml": PROJECT,
             "Pulumi.dev.yaml": "config:\n  webstack:database:\n    readReplicas: 2\n",

@@ -33,7 +33,7 @@ describe("recorder: resource hooks", function () {
         assert.deepEqual(recorder.resources.find((r) => r.name === "hooked")?.hooks, { afterCreate: ["after-hook"] });
     });
 
-    it("refuses a second hook of one name in a run, as the engine does, and forgets the names between runs", async () => {
+    it("refuses a second hook of one name in a run, as the engine does; forgets names between runs", async () => {
         new pulumi.ResourceHook("twice", () => undefined);
         const second = new pulumi.ResourceHook("twice", () => undefined) as unknown as { __registered: Promise<void> };
         await assert.rejects(second.__registered, /resource hook already registered for name "twice"/);

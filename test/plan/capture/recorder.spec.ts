@@ -1,56 +1,50 @@
-// The recording mock engine's one change to the SDK: promises it tracks carry no stack trace
-// (plan/capture/recorder.ts, skipPromiseStackTraces). These tests fail if an SDK upgrade stops routing its calls
-// through the replaced export, or if the change ever stopped leak tracking.
+// What the recording mock engine takes from the SDK beyond its public API, each checked here so an SDK upgrade that
+// moves it fails a test rather than the plan: the wire form of a secret (runtime/rpc.js specialSigKey and
+// specialSecretSig, read by plan/capture/secretValues.ts), the mock monitor's registerResource that the recorder
+// wraps to see each request, and waitForRPCs, which `settle` awaits. The recorder patches nothing else of the SDK.
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { recorder } from "../../support/hooks";
-import { skipPromiseStackTraces } from "../../../plan/capture/recorder";
-
-type DebuggablePromise = (<T>(p: Promise<T>, ctx: unknown) => Promise<T>) & { withoutStackTrace?: true };
-const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: DebuggablePromise };
-const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates: Set<Promise<unknown>> } };
+import { isSecret, plain, redact } from "../../../plan/capture/recorder";
 
 class Thing extends pulumi.CustomResource {
-    constructor(name: string) {
-        super("test:index:Thing", name, { size: 1 });
+    declare readonly size: pulumi.Output<number>;
+    declare readonly token: pulumi.Output<string>;
+    constructor(name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+        super("test:index:Thing", name, props, opts);
     }
 }
 
-describe("recorder: promises without stack traces", () => {
-    it("is installed once: a second call changes nothing", () => {
-        assert.equal(debuggable.debuggablePromise.withoutStackTrace, true);
-        const installed = debuggable.debuggablePromise;
-        assert.equal(skipPromiseStackTraces(), false);
-        assert.equal(debuggable.debuggablePromise, installed);
+describe("recorder: what it reads of the SDK", () => {
+    it("records a secret input in the SDK's wire form, which plain unwraps and redact hides", async () => {
+        new Thing("thing", { size: 1, token: pulumi.secret("s3cret") });
+        await recorder.settle();
+        const [r] = recorder.resources;
+        assert.equal(isSecret(r.inputs.token), true);
+        assert.equal(isSecret(r.inputs.size), false);
+        assert.deepEqual(plain(r.inputs), { size: 1, token: "s3cret" });
+        assert.deepEqual(redact(r.inputs), { size: 1, token: "[secret]" });
     });
 
-    it("is what the SDK calls when a resource registers", async () => {
-        const installed = debuggable.debuggablePromise;
-        let calls = 0;
-        debuggable.debuggablePromise = Object.assign(<T>(p: Promise<T>, ctx: unknown) => {
-            calls++;
-            return installed(p, ctx);
-        }, installed);
-        try {
-            new Thing("thing");
-            await recorder.settle();
-        } finally {
-            debuggable.debuggablePromise = installed;
-        }
-        assert.equal(recorder.resources.length, 1);
-        assert.ok(calls > 0, "the SDK no longer calls debuggablePromise through its module export");
+    it("sees each registration's options through the mock monitor's registerResource", async () => {
+        new Thing("kept", { size: 2 }, { protect: true, ignoreChanges: ["size"], additionalSecretOutputs: ["size"] });
+        await recorder.settle();
+        const [r] = recorder.resources;
+        assert.deepEqual(
+            [r.name, r.protect, r.ignoreChanges, r.additionalSecretOutputs],
+            ["kept", true, ["size"], ["size"]],
+        );
     });
 
-    it("still tracks each promise for the leak report, with an empty trace and the limit restored", async () => {
-        const limit = Error.stackTraceLimit;
-        let settle: (v: number) => void = () => undefined;
-        const pending = new Promise<number>((resolve) => (settle = resolve));
-        const tracked = debuggable.debuggablePromise(pending, "test");
-        assert.equal(Error.stackTraceLimit, limit);
-        assert.equal(state.getStore().leakCandidates.has(pending), true);
-        assert.equal((pending as unknown as { _debugStackTrace: string })._debugStackTrace, "Error");
-        settle(7);
-        assert.equal(await tracked, 7);
-        assert.equal(state.getStore().leakCandidates.has(pending), false);
+    it("returns an output named in additionalSecretOutputs as a secret, as the engine does", async () => {
+        const thing = new Thing("hidden", { size: 3 }, { additionalSecretOutputs: ["size"] });
+        await recorder.settle();
+        assert.equal(await (thing.size as unknown as { isSecret: Promise<boolean> }).isSecret, true);
+    });
+
+    it("settles only once every registration is answered", async () => {
+        for (let i = 0; i < 20; i++) new Thing(`many-${i}`, { size: i });
+        await recorder.settle();
+        assert.equal(recorder.resources.length, 20);
     });
 });

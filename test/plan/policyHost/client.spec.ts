@@ -73,11 +73,15 @@ describe("policy host client (plan/policyHost/host.ts) with a fixture pack", fun
         });
     });
 
-    it("overlays a policy-pack-config file: 'all' sets every level, a policy's properties merge over its defaults", () => {
+    it("overlays a policy-pack-config: 'all' sets every level, a policy's properties merge over its defaults", () => {
         const config = reconcilePolicyConfig(
             info,
             parsePolicyPackConfig(
-                '{"all":"advisory","stack-load-balancer-present":{"enforcementLevel":"disabled"},"droplet-size-allowed":{"allowedSizes":["s-2vcpu-2gb"]}}',
+                JSON.stringify({
+                    all: "advisory",
+                    "stack-load-balancer-present": { enforcementLevel: "disabled" },
+                    "droplet-size-allowed": { allowedSizes: ["s-2vcpu-2gb"] },
+                }),
             ),
         );
         assert.equal(config["droplet-monitoring-enabled"].enforcementLevel, "advisory");
@@ -164,7 +168,8 @@ describe("policy host client (plan/policyHost/host.ts) with a fixture pack", fun
                 [
                     "stack-graph-visible",
                     db.urn,
-                    "graph db-cluster: parent=webstack:components:Database deps=vpc vpcDeps=vpc password=plain-string protect=true",
+                    "graph db-cluster: parent=webstack:components:Database deps=vpc vpcDeps=vpc " +
+                        "password=plain-string protect=true",
                 ],
             ],
         );

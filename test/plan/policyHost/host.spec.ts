@@ -29,7 +29,7 @@ describe("the real policy pack as a policy host (policies/index.ts over gRPC)", 
     });
 
     for (const [family, policies] of Object.entries(FAMILIES)) {
-        it(`serves every ${family} policy with its enforcement level and config schema, stack checks inside stack-checks-pass`, () => {
+        it(`serves every ${family} policy with its level and config schema, stack checks in stack-checks-pass`, () => {
             const served = (name: string) => info.policies.find((s) => s.name === name);
             const checks = served(stackChecksPass.name)?.configSchema?.properties ?? {};
             for (const p of policies) {

@@ -2,8 +2,8 @@
 // serving with them, so the generated table (docs/serving.md, checked fresh by test/tools/docs.spec.ts) changes by
 // itself once the program binds them.
 import assert from "node:assert/strict";
-import type { Captured } from "../../plan/capture/inChild";
-import { analyzeTransition, buildTransitions, roleOf, transitionCases } from "../../plan/analysis/transitions";
+import type { Captured } from "../../../plan/capture/inChild";
+import { analyzeTransition, buildTransitions, roleOf, transitionCases } from "../../../tools/docs/analysis/transitions";
 
 const T = {
     droplet: "digitalocean:index/droplet:Droplet",

@@ -1,10 +1,10 @@
 // The availability table for docs/availability.md: the expected monthly availability of the example stack at
 // tiers 0–3 and in production, each from a real offline plan run (the same estimate the plan prints). The
 // integrator wires it into the docs generator; nothing here writes files.
-import { STANDBY_ARGS, TIERS, architectureArgs } from "../../examples/variants";
-import { percent } from "../../policies/lib/availability";
-import { planDocument } from "../spawnPlan";
-import type { PlanDocument } from "./document";
+import { STANDBY_ARGS, TIERS, architectureArgs } from "../../../examples/variants";
+import { percent } from "../../../policies/lib/availability";
+import { planDocument } from "../../../plan/spawnPlan";
+import type { PlanDocument } from "../../../plan/report/document";
 
 /** The stacks the table shows: each tier's example stack, then production (tier 3 with a database standby). */
 export const AVAILABILITY_STACKS: readonly { label: string; args: readonly string[] }[] = [

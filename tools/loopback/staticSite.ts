@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
 import * as path from "node:path";
-import { eventually, loopbackNginx } from "./hostTools";
+import { eventually, loopbackNginx } from "./processes";
 
 /**
  * The media types of Ubuntu's stock nginx.conf (`include /etc/nginx/mime.types; default_type

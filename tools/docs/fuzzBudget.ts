@@ -1,5 +1,5 @@
 // How much the config fuzzer runs (test/guarantees/configFuzz.spec.ts); docs/guarantees.md states these numbers
-// from here, so the text and the test cannot disagree.
+// from here (tools/docs/generate.ts), so the text and the test cannot disagree.
 
 /** Random and adversarial stack configs through parseStackConfig. */
 export const PARSER_RUNS = 5000;

@@ -1,16 +1,16 @@
 // Upgrade safety matrix. Given the captured resources of a stack before and after a config
 // change, lists what `pulumi up` would create, delete (URN gone) and replace (a force-new input changed, or an
 // input of one fed by a replaced resource), and whether data-bearing resources are touched. The diff is pure;
-// the matrix runs the real program under the recording mocks (in a child process when asked for the README,
+// the matrix runs the real program under the recording mocks (in a child process when asked for the docs,
 // so it never disturbs a mock engine already installed in the caller's process).
 import forceNewJson from "./forceNew.json";
-import { plain } from "../capture/recorder";
-import { type CaptureResult, type Captured, captureInChild } from "../capture/inChild";
-import { exampleConfig } from "../../examples/variants";
+import { plain } from "../../../plan/capture/recorder";
+import { type CaptureResult, type Captured, captureInChildAsync } from "../../../plan/capture/inChild";
+import { exampleConfig } from "../../../examples/variants";
 
 export type { CaptureResult, Captured };
 
-/** Force-new inputs per type token, from the provider schema (plan/analysis/forceNew.json names its source). */
+/** Force-new inputs per type token, from the provider schema (tools/docs/analysis/forceNew.json names its source). */
 export const FORCE_NEW: Readonly<Record<string, readonly string[]>> = forceNewJson.resources;
 
 /** Resources that hold data: losing or replacing one loses the data in it. */
@@ -247,11 +247,11 @@ export function matrixMarkdown(rows: readonly MatrixRow[]): string {
     ].join("\n");
 }
 
-/** A CaptureFn that batches nothing: one child per call would be slow, so the README uses `upgradeMatrixMarkdown`. */
+/** A CaptureFn that batches nothing: one child per call would be slow, so the docs use `upgradeMatrixMarkdown`. */
 async function captureAllInChild(cases: readonly MatrixCase[]): Promise<CaptureFn> {
     // Two passes: the starting configs first (their dataResources feed the guarded runs), then the targets.
-    const starts = captureInChild(cases.map((c) => ({ config: c.from })));
-    const targets = captureInChild(
+    const starts = await captureInChildAsync(cases.map((c) => ({ config: c.from })));
+    const targets = await captureInChildAsync(
         cases.flatMap((c, i) => [
             { config: { ...c.to, allowDataLoss: true }, previousDataResources: starts[i].dataResources },
             { config: c.to, previousDataResources: starts[i].dataResources },
@@ -271,7 +271,7 @@ async function captureAllInChild(cases: readonly MatrixCase[]): Promise<CaptureF
     };
 }
 
-/** The README's `upgrades` block. */
+/** The `upgrades` block of docs/guarantees.md. */
 export async function upgradeMatrixMarkdown(): Promise<string> {
     const cases = matrixCases();
     const rows = await buildUpgradeMatrix(await captureAllInChild(cases), cases);
@@ -279,7 +279,7 @@ export async function upgradeMatrixMarkdown(): Promise<string> {
     const deleting = rows.filter((r) => r.dataDeleted.length > 0);
     const refused = deleting.filter((r) => r.refusal).length;
     return (
-        `${pairs} tier pairs and ${rows.length - pairs} count and engine changes, each run through the program twice (with and without \`allowDataLoss\`); replacements from the provider schema's force-new inputs (plan/analysis/forceNew.json). ` +
+        `${pairs} tier pairs and ${rows.length - pairs} count and engine changes, each run through the program twice (with and without \`allowDataLoss\`); replacements from the provider schema's force-new inputs (tools/docs/analysis/forceNew.json). ` +
         `${deleting.length} of them would delete data; the program refuses ${refused} of those unless \`allowDataLoss\` is set.\n\n${matrixMarkdown(rows)}`
     );
 }

@@ -7,10 +7,10 @@
 // and so does each read replica with its own firewall (a replica is a cluster of its own: the provider firewalls it
 // through its `uuid`, terraform-provider-digitalocean@401992a1 docs/resources/database_replica.md:34-42 and :61).
 // Pure; exposureMarkdown runs the program.
-import { plain, type RecordedResource } from "../capture/recorder";
-import { captureInChild } from "../capture/inChild";
-import { exampleConfig } from "../../examples/variants";
-import { doType } from "../capture/doTypes";
+import { plain, type RecordedResource } from "../../../plan/capture/recorder";
+import { captureInChildAsync } from "../../../plan/capture/inChild";
+import { exampleConfig } from "../../../examples/variants";
+import { doType } from "../../../plan/capture/doTypes";
 
 export type Captured = Pick<
     RecordedResource,
@@ -40,7 +40,7 @@ const REPLICA = T("databaseReplica:DatabaseReplica");
 const DB_FIREWALL = T("databaseFirewall:DatabaseFirewall");
 /**
  * The connection ports DigitalOcean gives each engine today (the mock engine answers the same): a capture keeps a
- * cluster's inputs, not the port it reports, which is what the program itself connects to (components/hostUserData.ts).
+ * cluster's inputs, not the port it reports, which is what the program itself connects to (components/hostRoles.ts).
  */
 const ENGINE_PORTS: Record<string, number> = { mysql: 25060, pg: 25060, valkey: 25061, redis: 25061, mongodb: 27017 };
 
@@ -153,7 +153,7 @@ export const internetFacing = (exposures: readonly Exposure[]): string[] =>
     [...new Set(exposures.filter((e) => e.source === INTERNET).map((e) => `${e.target}:${e.port}`))].sort();
 
 // ---------------------------------------------------------------------------------------------------------
-// The README table.
+// The docs table (docs/guarantees.md).
 
 export const EXPOSURE_STACKS: { label: string; config: Record<string, unknown> }[] = [
     ...[0, 1, 2, 3].map((tier) => ({ label: `tier ${tier}`, config: exampleConfig(tier) })),
@@ -163,10 +163,15 @@ export const EXPOSURE_STACKS: { label: string; config: Record<string, unknown> }
     })),
 ];
 
-/** "lb-0:80, lb-0:443, lb-1:80" → "lb-0, lb-1: 80, 443" (targets that expose the same ports together). */
+/**
+ * "lb-0:80, lb-0:443, lb-1:80" → "lb-0, lb-1: 80, 443" (targets that expose the same ports together), in name order:
+ * the order a run registers resources in depends on the SDK's timing, and the table must not.
+ */
 function grouped(exposures: readonly Exposure[], keep: (e: Exposure) => boolean, sourceShown = false): string {
+    const byName = (x: Exposure, y: Exposure) =>
+        x.target.localeCompare(y.target, "en", { numeric: true }) || x.source.localeCompare(y.source);
     const portsOf = new Map<string, Set<string>>();
-    for (const e of exposures.filter(keep)) {
+    for (const e of exposures.filter(keep).sort(byName)) {
         const key = `${e.target.replace(/^webstack-/, "")}${sourceShown ? ` ← ${e.source.replace(/^tag:/, "tag ")}` : ""}`;
         if (!portsOf.has(key)) portsOf.set(key, new Set());
         portsOf.get(key)!.add(e.port);
@@ -198,13 +203,13 @@ export function exposureTable(
     ].join("\n");
 }
 
-/** The README's `exposure` block: each tier's default stack, run through the program in a child process. */
+/** The `exposure` block of docs/guarantees.md: each tier's default stack, run through the program in a child process. */
 export async function exposureMarkdown(): Promise<string> {
-    const captures = captureInChild(EXPOSURE_STACKS.map((s) => ({ config: s.config })));
+    const captures = await captureInChildAsync(EXPOSURE_STACKS.map((s) => ({ config: s.config })));
     const stacks = EXPOSURE_STACKS.map((s, i) => {
         if (captures[i].error) throw new Error(`${s.label}: ${captures[i].error}`);
         const adminCidrs = Array.isArray(s.config.adminCidrs) ? s.config.adminCidrs.map(String) : [];
         return { label: s.label, exposures: computeExposure(captures[i].resources as Captured[]), adminCidrs };
     });
-    return `Computed by plan/analysis/exposure.ts from the captured firewalls, load balancers, droplets and database firewalls (the admin CIDRs column: the stack's \`adminCidrs\`, 203.0.113.10/32 in these stacks; each read replica by its own database firewall).\n\n${exposureTable(stacks)}`;
+    return `Computed by tools/docs/analysis/exposure.ts from the captured firewalls, load balancers, droplets and database firewalls (the admin CIDRs column: the stack's \`adminCidrs\`, 203.0.113.10/32 in these stacks; each read replica by its own database firewall).\n\n${exposureTable(stacks)}`;
 }

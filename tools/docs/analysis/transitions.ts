@@ -20,12 +20,12 @@
 //   - a protected resource the update no longer has: the engine refuses its delete, which runs at the end of the
 //     update after every create and update ("cannot be deleted because it is protected", step.go:583-618).
 // The row then says the way through, and what that way does (the target is captured with `allowDataLoss`).
-import { APP_SERVICE } from "../../components/hostConfig/appUnit";
-import { SYSTEMD_DIR } from "../../components/hostConfig/types";
-import { plain } from "../capture/recorder";
-import { type CaptureResult, type Captured, captureInChild } from "../capture/inChild";
-import { inventOutputs } from "../capture/mockOutputs";
-import { exampleConfig } from "../../examples/variants";
+import { APP_SERVICE } from "../../../components/hostConfig/appUnit";
+import { SYSTEMD_DIR } from "../../../components/hostConfig/types";
+import { plain } from "../../../plan/capture/recorder";
+import { type CaptureResult, type Captured, captureInChild } from "../../../plan/capture/inChild";
+import { inventOutputs } from "../../../plan/capture/mockOutputs";
+import { exampleConfig } from "../../../examples/variants";
 import { diffCaptures } from "./upgradeMatrix";
 
 const DROPLET = "digitalocean:index/droplet:Droplet";

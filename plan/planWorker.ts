@@ -1,0 +1,93 @@
+// A process that runs many offline plans for plan/spawnPlan.ts: each request is one `npm run plan` (plan/cli.ts's
+// `main` with the same arguments), its stdout and stderr captured and its exit status returned, over the IPC
+// channel. The process loads the SDK once and lends each plan a running policy host of the same pack, project and
+// stack (the pack reads no stack config; every run still sends GetAnalyzerInfo, ConfigureStack and Configure).
+// After a run whose program failed it exits (the reply says so): a failed program may leave the engine a pending
+// registration (plan/capture/runProgram.ts).
+import { main } from "./cli";
+import type { PlanEvent, PolicyHostSource } from "./pipeline";
+import { PolicyHost, type StartOptions } from "./policyHost/host";
+
+export interface WorkerRequest {
+    id: number;
+    args: string[];
+}
+
+export interface WorkerReply {
+    id: number;
+    code: number;
+    stdout: string;
+    stderr: string;
+    /** The program started and never finished: this worker ends after the reply. */
+    ends: boolean;
+}
+
+/** Running hosts by pack, project and stack; a host that died is started afresh. */
+function hostPool(): PolicyHostSource & { closeAll(): Promise<void> } {
+    const hosts = new Map<string, PolicyHost>();
+    const key = (o: StartOptions) => JSON.stringify([o.packDir, o.project, o.stack]);
+    return {
+        acquire(opts) {
+            const found = hosts.get(key(opts));
+            if (found && found.child.exitCode === null && found.child.signalCode === null) return found;
+            const host = PolicyHost.start(opts);
+            hosts.set(key(opts), host);
+            return host;
+        },
+        release: async () => undefined,
+        closeAll: async () => {
+            await Promise.all([...hosts.values()].map((h) => h.close()));
+        },
+    };
+}
+
+/** Runs `main(args)` with the process's stdout and stderr writes captured. */
+async function capture(args: string[], policyHosts: PolicyHostSource): Promise<Omit<WorkerReply, "id">> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
+    const into =
+        (sink: string[]) =>
+        (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+            sink.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+            const done = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+            done?.();
+            return true;
+        };
+    process.stdout.write = into(out) as typeof process.stdout.write;
+    process.stderr.write = into(err) as typeof process.stderr.write;
+    try {
+        let started = false;
+        let captured = false;
+        const listener = (e: PlanEvent) => {
+            if (e.step === "program-started") started = true;
+            if (e.step === "program-captured") captured = true;
+        };
+        const code = await main(args, { policyHosts, listener });
+        return { code, stdout: out.join(""), stderr: err.join(""), ends: started && !captured };
+    } finally {
+        process.stdout.write = writes.stdout;
+        process.stderr.write = writes.stderr;
+    }
+}
+
+function serve(): void {
+    const pool = hostPool();
+    let queue = Promise.resolve();
+    // A worker that ends after a failed program exits 2, as the CLI does after one (and so the SDK's exit hook does
+    // not report the failed registrations as leaked promises); one the parent let go of exits 0.
+    let status = 0;
+    process.on("message", (req: WorkerRequest) => {
+        queue = queue.then(async () => {
+            const reply = { id: req.id, ...(await capture(req.args, pool)) };
+            process.send!(reply);
+            if (reply.ends) {
+                status = 2;
+                process.disconnect();
+            }
+        });
+    });
+    process.on("disconnect", () => void pool.closeAll().then(() => process.exit(status)));
+}
+
+if (require.main === module) serve();
