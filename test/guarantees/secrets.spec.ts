@@ -223,16 +223,27 @@ function runPlanChild(configFile: string, format: string): Promise<PlanResult> {
     });
 }
 
-/** A stack config file (JSON is YAML) for the plan; `secure` keys become `{secure: …}` as `--secret` writes them. */
-function configFile(config: Record<string, unknown>, secure: string[] = []): string {
+/**
+ * Runs `use` on a stack config file (JSON is YAML) for the plan, removed afterwards; `secure` keys become
+ * `{secure: …}` as `--secret` writes them.
+ */
+async function withConfigFile<T>(
+    config: Record<string, unknown>,
+    secure: string[],
+    use: (file: string) => Promise<T>,
+): Promise<T> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-secrets-config-"));
-    const file = path.join(dir, "stack.yaml");
-    const entries = Object.entries(config).map(([k, v]) => [
-        `webstack:${k}`,
-        secure.includes(k) ? { secure: "AAABAHardeningCiphertext" } : v,
-    ]);
-    fs.writeFileSync(file, JSON.stringify({ config: Object.fromEntries(entries) }, null, 2));
-    return file;
+    try {
+        const file = path.join(dir, "stack.yaml");
+        const entries = Object.entries(config).map(([k, v]) => [
+            `webstack:${k}`,
+            secure.includes(k) ? { secure: "AAABAHardeningCiphertext" } : v,
+        ]);
+        fs.writeFileSync(file, JSON.stringify({ config: Object.fromEntries(entries) }, null, 2));
+        return await use(file);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
 }
 
 describe("secrets never appear in plaintext", function () {
@@ -363,9 +374,8 @@ describe("secrets never appear in plaintext", function () {
                 const { run } = await runLogged(exampleConfig(tier));
                 const secrets = secretsOf(run.resources);
                 assert.ok(secrets.length > 0);
-                const file = configFile(exampleConfig(tier));
-                const results = await Promise.all(
-                    ["text", "json", "markdown"].map((format) => runPlanChild(file, format)),
+                const results = await withConfigFile(exampleConfig(tier), [], (file) =>
+                    Promise.all(["text", "json", "markdown"].map((format) => runPlanChild(file, format))),
                 );
                 results.forEach((r, i) => {
                     assert.ok(r.code === 0 || r.code === 1, `plan failed (exit ${r.code}):\n${r.stderr}`);
@@ -379,7 +389,7 @@ describe("secrets never appear in plaintext", function () {
         }
 
         it("plans a stack with secure slackWebhookUrl and tlsPrivateKey and prints no placeholder (tier 2)", async () => {
-            const r = await runPlanChild(configFile(SECRET_CONFIG, SECRET_KEYS), "json");
+            const r = await withConfigFile(SECRET_CONFIG, SECRET_KEYS, (file) => runPlanChild(file, "json"));
             assert.ok(r.code === 0 || r.code === 1, r.stderr);
             assert.ok(!`${r.stdout}${r.files}`.includes(SECRET_PLACEHOLDER));
         });

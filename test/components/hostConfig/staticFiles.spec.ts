@@ -218,6 +218,17 @@ const write = (root: string, files: Record<string, string>) => {
 };
 
 /** Every file and directory under `dir` with its mode, symbolic links as `-> target`. */
+/** Real nginx on loopback serving `root`'s published tree under /static/, in front of a counting app stand-in. */
+async function serveTree(nginx: string, dir: string, root: string, behindLoadBalancer: boolean) {
+    const app = await startCountingApp(await freePort());
+    fs.mkdirSync(dir);
+    const webPort = await freePort();
+    const staticFiles = { urlPrefix: "/static/", root: path.join(root, "current") };
+    const upstream = { host: "127.0.0.1", port: app.port };
+    const rendered = renderNginxConfig({ listenPort: webPort, upstream, behindLoadBalancer, staticFiles });
+    return { app, site: await startNginx(nginx, dir, rendered, webPort), webPort };
+}
+
 function tree(dir: string): string[] {
     if (!fs.existsSync(dir)) return ["(missing)"];
     return fs
@@ -370,21 +381,7 @@ describe("static files: the copy script on a real directory tree", function () {
         const nginx = requireTool(this, "nginx");
         const shared = root;
         root = path.join(tmp.dir, "new-droplet");
-        const app = await startCountingApp(await freePort());
-        const nginxDir = path.join(tmp.dir, "nginx-health");
-        fs.mkdirSync(nginxDir);
-        const webPort = await freePort();
-        const site = await startNginx(
-            nginx,
-            nginxDir,
-            renderNginxConfig({
-                listenPort: webPort,
-                upstream: { host: "127.0.0.1", port: app.port },
-                behindLoadBalancer: true,
-                staticFiles: { urlPrefix: "/static/", root: path.join(root, "current") },
-            }),
-            webPort,
-        );
+        const { app, site, webPort } = await serveTree(nginx, path.join(tmp.dir, "nginx-health"), root, true);
         try {
             assert.equal((await copy(IMAGE, `oci:${tmp.dir}/no-such-layout:v9`)).status, 1);
             assert.equal((await get(webPort, "/healthz")).status, 503, "no copy yet: out of service, no gate passes");
@@ -482,21 +479,7 @@ describe("static files: the copy script on a real directory tree", function () {
             );
             assert.deepEqual(published(), ["index.html 644", "js 755/", "js/app.0123abcd.js 644"]);
 
-            const app = await startCountingApp(await freePort());
-            const nginxDir = path.join(tmp.dir, "nginx");
-            fs.mkdirSync(nginxDir);
-            const webPort = await freePort();
-            const site = await startNginx(
-                nginx,
-                nginxDir,
-                renderNginxConfig({
-                    listenPort: webPort,
-                    upstream: { host: "127.0.0.1", port: app.port },
-                    behindLoadBalancer: false,
-                    staticFiles: { urlPrefix: "/static/", root: path.join(root, "current") },
-                }),
-                webPort,
-            );
+            const { app, site, webPort } = await serveTree(nginx, path.join(tmp.dir, "nginx"), root, false);
             try {
                 const asset = await get(webPort, "/static/js/app.0123abcd.js");
                 assert.deepEqual(

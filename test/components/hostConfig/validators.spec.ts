@@ -41,21 +41,12 @@ function block(text: string, header: string): string[] {
 
 describe("renderNginxConfig", () => {
     it("proxies the load balancer's health check on /healthz to the app, with timeouts under the check's 5 s", () => {
-        // The identity snippet, the drain answer and the connection per check: nginxHealth.spec.ts; without a load
-        // balancer in front (tier 0) the location is as before them, also there.
-        assert.deepEqual(block(renderNginxConfig(BEHIND_LB), "location = /healthz"), [
-            "access_log off;",
-            "include /etc/nginx/webstack-identity/*.conf;",
-            "if (-f /run/webstack/draining) {",
-            "return 503;",
-            "}",
-            "proxy_pass http://webstack_app;",
-            "proxy_http_version 1.1;",
-            "proxy_set_header Connection close;",
-            "proxy_set_header Host $host;",
-            "proxy_connect_timeout 2s;",
-            "proxy_read_timeout 4s;",
-        ]);
+        // The rest of the location (identity, drain, a connection per check, tier 0's form): nginxHealth.spec.ts.
+        const health = block(renderNginxConfig(BEHIND_LB), "location = /healthz");
+        assert.deepEqual(
+            health.filter((l) => /^proxy_(pass|\w+_timeout) /.test(l)),
+            ["proxy_pass http://webstack_app;", "proxy_connect_timeout 2s;", "proxy_read_timeout 4s;"],
+        );
     });
 
     it("checks the app's own health path when one is given", () => {
