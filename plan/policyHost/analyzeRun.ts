@@ -3,7 +3,7 @@
 import type { RecordedResource } from "../capture/recorder";
 import type { ProgramRun } from "../capture/runProgram";
 import type { PolicyHost } from "./host";
-import { reconcilePolicyConfig } from "./packConfig";
+import { compositeConfigWarnings, reconcilePolicyConfig } from "./packConfig";
 import type { AnalyzerInfo, Finding } from "./protocol";
 import { propertyChanges, type PlanRemediation } from "./remediation";
 
@@ -52,6 +52,7 @@ export async function analyzeRun(
         const info = await host.getAnalyzerInfo();
         await host.configureStack();
         const configured = reconcilePolicyConfig(info, config);
+        for (const warning of compositeConfigWarnings(configured)) process.stderr.write(`warning: ${warning}\n`);
         await host.configure(configured);
         // The engine calls Remediate for every resource before Analyze (step_generator.go: a remediate pass, then an
         // analyze pass on the remediated inputs). With no policy at level "remediate" the host answers every call

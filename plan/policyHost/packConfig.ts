@@ -112,3 +112,36 @@ function validatePolicyConfig(info: AnalyzerInfo, config: Record<string, PolicyC
             `error: validating policy config: ${info.name} ${info.version}\n  - ${problems.join("\n  - ")}`,
         );
 }
+
+/**
+ * What a reconciled config does with webstack's two check composites that its author probably did not mean: checks
+ * listed in `stack-checks-advisory` while it stays disabled (its default level), and checks both composites run (each
+ * finding would come twice, once per level). Empty for other packs and for consistent configs.
+ */
+export function compositeConfigWarnings(config: Record<string, PolicyConfig>): string[] {
+    const { stackChecksPass, stackChecksAdvisory } =
+        require("../../policies/stackChecks") as typeof import("../../policies/stackChecks");
+    const { selectedChecks } = require("../../policies/lib/checks") as typeof import("../../policies/lib/checks");
+    const strict = config[stackChecksPass.name];
+    const advisory = config[stackChecksAdvisory.name];
+    if (!strict || !advisory) return [];
+    const listed = selectedChecks(stackChecksAdvisory, advisory.properties ?? {});
+    if (listed.length === 0) return [];
+    const quoted = (names: string[]) => names.map((n) => `"${n}"`).join(", ");
+    if (advisory.enforcementLevel === "disabled")
+        return [
+            `policy config: ${stackChecksAdvisory.name} lists ${quoted(listed)} but is disabled (its default level), ` +
+                `so it does not run them; set "enforcementLevel": "advisory" in its entry.`,
+        ];
+    const strictLevel = strict.enforcementLevel ?? stackChecksPass.enforcementLevel;
+    const twice =
+        strictLevel === "disabled"
+            ? []
+            : listed.filter((c) => selectedChecks(stackChecksPass, strict.properties ?? {}).includes(c));
+    return twice.length === 0
+        ? []
+        : [
+              `policy config: ${quoted(twice)} run in both ${stackChecksPass.name} (${strictLevel}) and ${stackChecksAdvisory.name} ` +
+                  `(${advisory.enforcementLevel}), so each of their findings comes twice; list them in ${stackChecksPass.name}'s disabledChecks.`,
+          ];
+}
