@@ -19,6 +19,12 @@ import {
 import * as hygiene from "../../policies/hygiene";
 import { WebstackPolicy } from "../../policies/lib/policy";
 import { runStack } from "../support/policyHarness";
+import {
+    compositeConfigWarnings,
+    parsePolicyPackConfig,
+    reconcilePolicyConfig,
+} from "../../plan/policyHost/packConfig";
+import type { AnalyzerInfo, PolicyConfig } from "../../plan/policyHost/protocol";
 import * as monitoring from "../../policies/monitoring";
 import * as network from "../../policies/network";
 import * as spof from "../../policies/spof";
@@ -110,6 +116,45 @@ describe("the policy pack", () => {
             assert.equal(checkOfFinding({ policy: composite.name, message }), "public-endpoint-tls");
         }
         assert.equal(checkOfFinding({ policy: "droplet-ssh-keys", message: "x" }), "droplet-ssh-keys");
+    });
+
+    // What GetAnalyzerInfo reports of the pack (test/plan/policyHost/host.spec.ts checks it against the real host).
+    const served: AnalyzerInfo = {
+        name: "webstack",
+        version: "0",
+        supportsConfig: true,
+        initialConfig: {},
+        policies: packPolicies.map((p) => ({
+            name: p.name,
+            description: p.description,
+            enforcementLevel: p.enforcementLevel,
+            severity: p.severity,
+            configSchema: JSON.parse(JSON.stringify({ properties: p.configSchema.properties, required: [] })),
+        })),
+    };
+
+    it("warns (npm run plan) about advisory checks left disabled and checks both composites run, and not about shipped configs", () => {
+        const warnings = (given: Record<string, PolicyConfig>) =>
+            compositeConfigWarnings(reconcilePolicyConfig(served, given));
+        assert.deepEqual(warnings({ "stack-checks-advisory": { properties: { checks: ["public-endpoint-tls"] } } }), [
+            'policy config: stack-checks-advisory lists "public-endpoint-tls" but is disabled (its default level), so it does not run them; set "enforcementLevel": "advisory" in its entry.',
+        ]);
+        assert.deepEqual(
+            warnings({
+                "stack-checks-advisory": {
+                    enforcementLevel: "advisory",
+                    properties: { checks: ["public-endpoint-tls", "resources-same-vpc"] },
+                },
+                "stack-checks-pass": { properties: { disabledChecks: ["public-endpoint-tls"] } },
+            }),
+            [
+                'policy config: "resources-same-vpc" run in both stack-checks-pass (mandatory) and stack-checks-advisory (advisory), so each of their findings comes twice; list them in stack-checks-pass\'s disabledChecks.',
+            ],
+        );
+        for (const stack of ["dev", "staging", "prod"]) {
+            const file = join(root, "policies", "config", `${stack}.json`);
+            assert.deepEqual(warnings(parsePolicyPackConfig(readFileSync(file, "utf8"))), [], stack);
+        }
     });
 
     describe("the composites' check selection", () => {

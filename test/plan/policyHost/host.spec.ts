@@ -2,16 +2,11 @@
 // CLI do, and checks over gRPC that it serves every policy of every family with its config schema. The
 // family arrays are imported in-process; policies/index.ts never is.
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { families as FAMILIES, packPolicies, stackChecksPass } from "../../../policies/catalog";
 import { PolicyHost } from "../../../plan/policyHost/host";
-import {
-    compositeConfigWarnings,
-    parsePolicyPackConfig,
-    reconcilePolicyConfig,
-} from "../../../plan/policyHost/packConfig";
-import type { AnalyzerInfo, PolicyConfig } from "../../../plan/policyHost/protocol";
+import { reconcilePolicyConfig } from "../../../plan/policyHost/packConfig";
+import type { AnalyzerInfo } from "../../../plan/policyHost/protocol";
 import { alive, ROOT } from "../../support/planRuns";
 
 describe("the real policy pack as a policy host (policies/index.ts over gRPC)", function () {
@@ -70,30 +65,6 @@ describe("the real policy pack as a policy host (policies/index.ts over gRPC)", 
             info.policies.filter((p) => p.name.startsWith("stack-checks-")).map((p) => p.enforcementLevel),
             ["mandatory", "disabled"],
         );
-    });
-
-    it("warns about advisory checks left disabled and checks both composites run, and not about shipped configs", () => {
-        const warnings = (given: Record<string, PolicyConfig>) =>
-            compositeConfigWarnings(reconcilePolicyConfig(info, given));
-        assert.deepEqual(warnings({ "stack-checks-advisory": { properties: { checks: ["public-endpoint-tls"] } } }), [
-            'policy config: stack-checks-advisory lists "public-endpoint-tls" but is disabled (its default level), so it does not run them; set "enforcementLevel": "advisory" in its entry.',
-        ]);
-        assert.deepEqual(
-            warnings({
-                "stack-checks-advisory": {
-                    enforcementLevel: "advisory",
-                    properties: { checks: ["public-endpoint-tls", "resources-same-vpc"] },
-                },
-                "stack-checks-pass": { properties: { disabledChecks: ["public-endpoint-tls"] } },
-            }),
-            [
-                'policy config: "resources-same-vpc" run in both stack-checks-pass (mandatory) and stack-checks-advisory (advisory), so each of their findings comes twice; list them in stack-checks-pass\'s disabledChecks.',
-            ],
-        );
-        for (const stack of ["dev", "staging", "prod"]) {
-            const file = path.join(ROOT, "policies", "config", `${stack}.json`);
-            assert.deepEqual(warnings(parsePolicyPackConfig(fs.readFileSync(file, "utf8"))), [], stack);
-        }
     });
 
     it("accepts the configuration the CLI would send (defaults filled in)", async () => {
