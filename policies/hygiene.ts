@@ -129,10 +129,13 @@ function checkSecrets(
 ): void {
     if (isUnknown(userData)) decideLater(`${owner}'s user data is not known yet.`);
     if (typeof userData !== "string") return;
+    const findings = secretsIn(userData);
+    if (findings.length === 0) return;
     const ignored = new Set(config.ignoreKeys.map((k) => k.toLowerCase()));
+    // Parsing the cloud-config is the costly part: only user data with a literal secret needs it.
     const accepted =
         config.acceptSecretFilesInSecretUserData && declaredSecret ? ownerOnlyFileLines(userData) : new Set<number>();
-    for (const finding of secretsIn(userData)) {
+    for (const finding of findings) {
         if (finding.key !== undefined && ignored.has(finding.key.toLowerCase())) continue;
         if (accepted.has(finding.line)) continue;
         report(
