@@ -5,6 +5,7 @@
 // `{"stack-monthly-budget": {"maxMonthlyUsd": 400}}`, and that config alone must turn the check on.
 import { hygienePolicies } from "./hygiene";
 import { compositeStackPolicy, StackCheck } from "./lib/checks";
+import { ADVISORY_COMPOSITE, STRICT_COMPOSITE } from "./lib/composites";
 import { WebstackPolicy } from "./lib/policy";
 import { monitoringPolicies } from "./monitoring";
 import { networkPolicies } from "./network";
@@ -26,7 +27,7 @@ const FAMILIES_CHECKED =
     "single points of failure, TLS at the public entry, alert, uptime and log coverage, firewall coverage and exposure, one VPC";
 
 export const stackChecksPass = compositeStackPolicy({
-    name: "stack-checks-pass",
+    name: STRICT_COMPOSITE,
     description: `Checks that the stack's resources, taken together, pass every stack check of the pack that its disabledChecks does not list (${FAMILIES_CHECKED}); each finding starts with its check's name.`,
     rationale:
         "These checks need the whole stack at once (which load balancer targets which droplet, which firewall covers it, what DNS points at); run as one policy they share one view of the stack, so the pack costs the policy host about what a single stack policy costs.",
@@ -37,7 +38,7 @@ export const stackChecksPass = compositeStackPolicy({
 });
 
 export const stackChecksAdvisory = compositeStackPolicy({
-    name: "stack-checks-advisory",
+    name: ADVISORY_COMPOSITE,
     description:
         "Checks that the stack's resources, taken together, pass the stack checks named in its checks list, as advisory findings (off until a config gives this policy a level); each finding starts with its check's name.",
     rationale:

@@ -52,7 +52,7 @@ export async function analyzeRun(
         const info = await host.getAnalyzerInfo();
         await host.configureStack();
         const configured = reconcilePolicyConfig(info, config);
-        for (const warning of compositeConfigWarnings(configured)) process.stderr.write(`warning: ${warning}\n`);
+        for (const warning of compositeConfigWarnings(info, configured)) process.stderr.write(`warning: ${warning}\n`);
         await host.configure(configured);
         // The engine calls Remediate for every resource before Analyze (step_generator.go: a remediate pass, then an
         // analyze pass on the remediated inputs). With no policy at level "remediate" the host answers every call

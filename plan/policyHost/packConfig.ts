@@ -1,6 +1,7 @@
 // Policy pack config: the CLI's own steps (pulumi/pulumi pkg/resource/analyzer/config.go: parsePolicyPackConfig,
 // createConfigWithDefaults, applyConfig, ReconcilePolicyPackConfig, validatePolicyPackConfig). The host then
 // resolves enforcement per violation itself; nothing here second-guesses the levels it reports.
+import { ADVISORY_COMPOSITE, checksRun, SELECTOR, STRICT_COMPOSITE } from "../../policies/lib/composites";
 import { LEVELS, PolicyHostError, type AnalyzerInfo, type EnforcementLevel, type PolicyConfig } from "./protocol";
 
 const isLevel = (v: unknown): v is EnforcementLevel => typeof v === "string" && (LEVELS as string[]).includes(v);
@@ -116,32 +117,30 @@ function validatePolicyConfig(info: AnalyzerInfo, config: Record<string, PolicyC
 /**
  * What a reconciled config does with webstack's two check composites that its author probably did not mean: checks
  * listed in `stack-checks-advisory` while it stays disabled (its default level), and checks both composites run (each
- * finding would come twice, once per level). Empty for other packs and for consistent configs.
+ * finding would come twice, once per level). Empty for other packs and for consistent configs. Reads the check names
+ * from the strict composite's schema as the host served it, so the pack itself is not loaded into the plan.
  */
-export function compositeConfigWarnings(config: Record<string, PolicyConfig>): string[] {
-    const { stackChecksPass, stackChecksAdvisory } =
-        require("../../policies/stackChecks") as typeof import("../../policies/stackChecks");
-    const { selectedChecks } = require("../../policies/lib/checks") as typeof import("../../policies/lib/checks");
-    const strict = config[stackChecksPass.name];
-    const advisory = config[stackChecksAdvisory.name];
-    if (!strict || !advisory) return [];
-    const listed = selectedChecks(stackChecksAdvisory, advisory.properties ?? {});
+export function compositeConfigWarnings(info: AnalyzerInfo, config: Record<string, PolicyConfig>): string[] {
+    const served = info.policies.find((p) => p.name === STRICT_COMPOSITE);
+    const all = served?.configSchema?.properties?.[SELECTOR["unless-disabled"]]?.items?.enum;
+    const strict = config[STRICT_COMPOSITE];
+    const advisory = config[ADVISORY_COMPOSITE];
+    if (!Array.isArray(all) || !strict || !advisory) return [];
+    const listed = checksRun("listed", all as string[], advisory.properties ?? {});
     if (listed.length === 0) return [];
     const quoted = (names: string[]) => names.map((n) => `"${n}"`).join(", ");
     if (advisory.enforcementLevel === "disabled")
         return [
-            `policy config: ${stackChecksAdvisory.name} lists ${quoted(listed)} but is disabled (its default level), ` +
+            `policy config: ${ADVISORY_COMPOSITE} lists ${quoted(listed)} but is disabled (its default level), ` +
                 `so it does not run them; set "enforcementLevel": "advisory" in its entry.`,
         ];
-    const strictLevel = strict.enforcementLevel ?? stackChecksPass.enforcementLevel;
-    const twice =
-        strictLevel === "disabled"
-            ? []
-            : listed.filter((c) => selectedChecks(stackChecksPass, strict.properties ?? {}).includes(c));
+    if (strict.enforcementLevel === "disabled") return [];
+    const strictRuns = checksRun("unless-disabled", all as string[], strict.properties ?? {});
+    const twice = listed.filter((c) => strictRuns.includes(c));
     return twice.length === 0
         ? []
         : [
-              `policy config: ${quoted(twice)} run in both ${stackChecksPass.name} (${strictLevel}) and ${stackChecksAdvisory.name} ` +
-                  `(${advisory.enforcementLevel}), so each of their findings comes twice; list them in ${stackChecksPass.name}'s disabledChecks.`,
+              `policy config: ${quoted(twice)} run in both ${STRICT_COMPOSITE} (${strict.enforcementLevel}) and ${ADVISORY_COMPOSITE} ` +
+                  `(${advisory.enforcementLevel}), so each of their findings comes twice; list them in ${STRICT_COMPOSITE}'s disabledChecks.`,
           ];
 }

@@ -17,6 +17,7 @@
 // host skips a disabled policy before deserializing anything.
 import type { PolicyConfigSchema, ReportViolation, StackValidationArgs } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { checksRun, SELECTOR, type CheckSelection } from "./composites";
 import { WebstackStackPolicy } from "./policy";
 import { isUnknownValueError, UndecidedDuringPreview } from "./unknowns";
 
@@ -31,15 +32,6 @@ function defaultsOf(schema: PolicyConfigSchema): Record<string, unknown> {
         Object.entries(schema.properties).map(([k, p]) => [k, (p as PolicyConfigJSONSchema).default]),
     );
 }
-
-/**
- * Which checks a composite runs: "unless-disabled" every check except those its `disabledChecks` lists, "listed"
- * exactly those its `checks` lists.
- */
-export type CheckSelection = "unless-disabled" | "listed";
-
-/** The property of a composite's config that selects its checks. */
-const SELECTOR: Record<CheckSelection, string> = { "unless-disabled": "disabledChecks", listed: "checks" };
 
 /** A composite's config schema: the checks it selects, and one object per check with knobs. */
 function compositeSchema(checks: readonly StackCheck[], selection: CheckSelection): PolicyConfigSchema {
@@ -90,11 +82,11 @@ export function selectedChecks(
     composite: { checks: readonly StackCheck[]; selection: CheckSelection },
     given: Record<string, unknown>,
 ): string[] {
-    const raw = given[SELECTOR[composite.selection]];
-    const named = new Set(Array.isArray(raw) ? (raw as string[]) : []);
-    return composite.checks
-        .filter((c) => (composite.selection === "listed" ? named.has(c.name) : !named.has(c.name)))
-        .map((c) => c.name);
+    return checksRun(
+        composite.selection,
+        composite.checks.map((c) => c.name),
+        given,
+    );
 }
 
 /**

@@ -135,7 +135,7 @@ describe("the policy pack", () => {
 
     it("warns (npm run plan) about advisory checks left disabled and checks both composites run, and not about shipped configs", () => {
         const warnings = (given: Record<string, PolicyConfig>) =>
-            compositeConfigWarnings(reconcilePolicyConfig(served, given));
+            compositeConfigWarnings(served, reconcilePolicyConfig(served, given));
         assert.deepEqual(warnings({ "stack-checks-advisory": { properties: { checks: ["public-endpoint-tls"] } } }), [
             'policy config: stack-checks-advisory lists "public-endpoint-tls" but is disabled (its default level), so it does not run them; set "enforcementLevel": "advisory" in its entry.',
         ]);
