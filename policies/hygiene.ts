@@ -1,7 +1,7 @@
 // Hygiene: data is hard to lose by accident and secrets stay out of droplet metadata. Advisory by
 // default; a stack's config can make any of these mandatory. The Spaces checks cover Trivy's and
 // Checkov's DigitalOcean Spaces rules (public ACL, versioning, force destroy).
-import * as digitalocean from "@pulumi/digitalocean";
+import { digitalocean } from "./lib/digitalocean";
 import { remediateResourceOfType, validateResourceOfType } from "@pulumi/policy";
 import { withChanges } from "./lib/remediate";
 import type { PolicyConfigSchema } from "@pulumi/policy";

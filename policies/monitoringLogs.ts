@@ -2,7 +2,7 @@
 // droplet that serves requests ships its logs off the machine. DigitalOcean load balancers have no access logs
 // and the monitoring agent collects none (../shared/reference/logs-metrics-qps.md §1.3, §1.4), so the backends'
 // own logs are the only record of who asked what.
-import * as digitalocean from "@pulumi/digitalocean";
+import { digitalocean } from "./lib/digitalocean";
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
 import { logShipperIn } from "./lib/logShippers";
