@@ -15,11 +15,24 @@
 // `disabledChecks`; `stack-checks-advisory` (disabled until a config gives it a level) runs exactly the checks its
 // `checks` lists. Moving a check to advisory lists it in both; an unused advisory composite costs nothing, since the
 // host skips a disabled policy before deserializing anything.
+//
+// Severity per check: the same function also takes an object naming the finding's severity (@pulumi/policy 1.21.0
+// server.js makeReportViolationFun, lines 674-703: `severity: policyInfo.severity || severity`; added in
+// pulumi/pulumi-policy bcc582f and 51ae44f, released in 1.20.0; its argument type, ReportViolationArgs, is marked
+// internal in policy.ts, so it is declared here). A composite reports each finding that way, with its check's
+// severity, the composite's level and the text the string form would give, so a critical check stays critical.
 import type { PolicyConfigSchema, ReportViolation, StackValidationArgs } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { checksRun, SELECTOR, type CheckSelection } from "./composites";
 import { WebstackStackPolicy } from "./policy";
 import { isUnknownValueError, UndecidedDuringPreview } from "./unknowns";
+
+/** What @pulumi/policy's reportViolation takes besides a message string (see the note on severity above). */
+interface ViolationArgs {
+    message: string;
+    urn?: string;
+    severity?: WebstackStackPolicy["severity"];
+}
 
 /** A cross-resource check: documented and testable on its own, run inside a composite stack policy. */
 export type StackCheck = WebstackStackPolicy;
@@ -126,8 +139,15 @@ export function compositeStackPolicy(args: CompositeArgs): CompositeStackPolicy 
                         throw new CheckNotApplicable(reason);
                     },
                 };
+                // The host prefixes the policy's description to a string; with an object it takes the message as given.
+                const report = (message: string, urn?: string) =>
+                    (reportViolation as unknown as (violation: ViolationArgs) => void)({
+                        message: `${args.description}\n${check.name}: ${message}`,
+                        urn,
+                        severity: check.severity,
+                    });
                 try {
-                    check.validateStack(checkArgs, (message, urn) => reportViolation(`${check.name}: ${message}`, urn));
+                    check.validateStack(checkArgs, report);
                     ran++;
                 } catch (error) {
                     if (error instanceof CheckNotApplicable) continue;
