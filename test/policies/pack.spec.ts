@@ -157,6 +157,37 @@ describe("the policy pack", () => {
         }
     });
 
+    it("warns (npm run plan) about entries the CLI would ignore, saying where a 0.1 config's check entry goes now", () => {
+        const given = parsePolicyPackConfig(
+            JSON.stringify({
+                "public-endpoint-tls": "advisory",
+                "load-balancer-min-backends": { enforcementLevel: "advisory", minBackends: 3 },
+                "database-cluster-log-sink": "disabled",
+                "droplet-alert-coverage": { requiredTypes: ["v1/insights/droplet/cpu"] },
+                "resources-same-vpc": "mandatory",
+                "droplet-ssh-key": "advisory",
+                all: "advisory",
+            }),
+        );
+        const ignored = (name: string) =>
+            `policy config: "${name}" is not a policy of webstack 0, so the CLI ignores its entry`;
+        const advisory =
+            `to keep it advisory, list it in stack-checks-advisory's checks (with "enforcementLevel": "advisory") ` +
+            "and in stack-checks-pass's disabledChecks";
+        assert.deepEqual(compositeConfigWarnings(served, reconcilePolicyConfig(served, given)), [
+            `${ignored("public-endpoint-tls")}: it is a check that stack-checks-pass runs; ${advisory}.`,
+            `${ignored("load-balancer-min-backends")}: it is a check that stack-checks-pass runs; ${advisory}, ` +
+                `and move its knobs to stack-checks-advisory's "load-balancer-min-backends" entry.`,
+            `${ignored("database-cluster-log-sink")}: it is a check that stack-checks-pass runs; ` +
+                "to keep it off, list it in stack-checks-pass's disabledChecks.",
+            `${ignored("droplet-alert-coverage")}: it is a check that stack-checks-pass runs; ` +
+                `move its knobs to stack-checks-pass's "droplet-alert-coverage" entry.`,
+            `${ignored("resources-same-vpc")}: it is a check that stack-checks-pass runs; ` +
+                "stack-checks-pass runs it as mandatory already; remove the entry.",
+            `${ignored("droplet-ssh-key")}; remove it or correct its name.`,
+        ]);
+    });
+
     describe("the composites' check selection", () => {
         // A stack with one droplet and no firewall: droplet-firewall-coverage fails, firewall-no-world-ingress has
         // nothing to judge (no firewall).
