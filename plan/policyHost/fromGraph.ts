@@ -44,17 +44,18 @@ export function toAnalyzed(
     };
 }
 
-/** The root stack resource as AnalyzeStack receives it: its outputs are the program's exports. */
-export function stackResource(
-    stackUrn: string,
-    outputs: { name: string; value: unknown; secret: boolean }[],
+/** A resource with no parent, dependencies or options set, as the engine describes the root stack. */
+export function bareResource(
+    urn: string,
+    type: string,
+    name: string,
+    properties: Record<string, unknown>,
 ): AnalyzedResource {
-    const parts = stackUrn.split("::");
     return {
-        urn: stackUrn,
-        type: "pulumi:pulumi:Stack",
-        name: parts[parts.length - 1],
-        properties: Object.fromEntries(outputs.map((o) => [o.name, o.secret ? secret(o.value) : o.value])),
+        urn,
+        type,
+        name,
+        properties,
         parent: "",
         dependencies: [],
         propertyDependencies: {},
@@ -64,4 +65,18 @@ export function stackResource(
         additionalSecretOutputs: [],
         aliases: [],
     };
+}
+
+/** The root stack resource as AnalyzeStack receives it: its outputs are the program's exports. */
+export function stackResource(
+    stackUrn: string,
+    outputs: { name: string; value: unknown; secret: boolean }[],
+): AnalyzedResource {
+    const parts = stackUrn.split("::");
+    return bareResource(
+        stackUrn,
+        "pulumi:pulumi:Stack",
+        parts[parts.length - 1],
+        Object.fromEntries(outputs.map((o) => [o.name, o.secret ? secret(o.value) : o.value])),
+    );
 }

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { catalog, checkOfFinding, packPolicies } from "../../policies/catalog";
 import { mandatoryPolicies, materialize, PackConfig, run, runPack } from "../support/policyHarness";
-import { Tier, mutate, tierStack } from "./stacks";
+import { Tier, mutate, openToWorld, tierStack } from "./stacks";
 
 // What policies/index.ts registers: the resource policies and stack-checks-pass, which runs every stack check.
 const pack = packPolicies;
@@ -204,13 +204,7 @@ describe("acceptance table", () => {
         });
 
         it("dev.json keeps a world-open port and a split VPC mandatory (firewall-no-world-ingress, resources-same-vpc)", async () => {
-            const open = mutate(tierStack(2), "fw-web", (fw) =>
-                (fw.inboundRules as unknown[]).push({
-                    protocol: "tcp",
-                    portRange: "8080",
-                    sourceAddresses: ["0.0.0.0/0"],
-                }),
-            );
+            const open = openToWorld(tierStack(2), "fw-web", "8080");
             const split = mutate(open, "db", (db) => delete db.privateNetworkUuid);
             const findings = await runPack(pack, materialize(split), stackConfig("dev"));
             assert.deepEqual(mandatoryPolicies(findings), ["firewall-no-world-ingress", "resources-same-vpc"]);
@@ -221,13 +215,7 @@ describe("acceptance table", () => {
         });
 
         it("dev.json keeps SSH from the world mandatory, reported by firewall-no-world-ssh alone", async () => {
-            const specs = mutate(tierStack(2), "fw-web", (fw) =>
-                (fw.inboundRules as unknown[]).push({
-                    protocol: "tcp",
-                    portRange: "22",
-                    sourceAddresses: ["0.0.0.0/0"],
-                }),
-            );
+            const specs = openToWorld(tierStack(2), "fw-web", "22");
             assert.deepEqual(mandatoryPolicies(await runPack(pack, materialize(specs), stackConfig("dev"))), [
                 "firewall-no-world-ssh",
             ]);

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { checkOfFinding, families as FAMILIES, packPolicies, stackChecksPass } from "../../../policies/catalog";
+import { bareResource } from "../../../plan/policyHost/fromGraph";
 import { PolicyHost } from "../../../plan/policyHost/host";
 import { parsePolicyPackConfig, reconcilePolicyConfig } from "../../../plan/policyHost/packConfig";
 import type { AnalyzerInfo } from "../../../plan/policyHost/protocol";
@@ -74,26 +75,13 @@ describe("the real policy pack as a policy host (policies/index.ts over gRPC)", 
     describe("a composite's findings", () => {
         const type = "digitalocean:index/droplet:Droplet";
         // One public droplet running nginx: no load balancer, no TLS, no firewall, no alerts, no log shipping.
-        const web = {
-            urn: `urn:pulumi:dev::webstack::${type}::web`,
-            type,
-            name: "web",
-            properties: {
-                image: "ubuntu-24-04-x64",
-                region: "nyc3",
-                size: "s-1vcpu-1gb",
-                monitoring: true,
-                userData: "#cloud-config\npackages:\n  - nginx\n",
-            },
-            parent: "",
-            dependencies: [],
-            propertyDependencies: {},
-            protect: false,
-            ignoreChanges: [],
-            deleteBeforeReplace: false,
-            additionalSecretOutputs: [],
-            aliases: [],
-        };
+        const web = bareResource(`urn:pulumi:dev::webstack::${type}::web`, type, "web", {
+            image: "ubuntu-24-04-x64",
+            region: "nyc3",
+            size: "s-1vcpu-1gb",
+            monitoring: true,
+            userData: "#cloud-config\npackages:\n  - nginx\n",
+        });
         const analyzed = async (config: string) => {
             await host.configure(reconcilePolicyConfig(info, parsePolicyPackConfig(config)));
             const findings = await host.analyzeStack([web]);
