@@ -34,7 +34,34 @@ function hollow(p: ResourceValidationPolicy | StackValidationPolicy): Policy {
           } as ResourceValidationPolicy);
 }
 
+/** What the host does for a policy of each kind (server.js makeAnalyzeRpcFun, makeAnalyzeStackRpcFun). */
+type Kind = "typed" | "untyped" | "stack";
+const kindOf = (p: ResourceValidationPolicy | StackValidationPolicy): Kind =>
+    "validateStack" in p
+        ? "stack"
+        : (p.validateResource as { __pulumiType?: string }).__pulumiType
+          ? "typed"
+          : "untyped";
+
+/**
+ * WEBSTACK_SHAPE_PART (tools/bench/hostShape.ts sets it) serves one part of the shape beside the no-op pack's two
+ * policies (tools/bench/floor-pack), so the part's cost is this pack's minus the no-op pack's: "typed" every resource
+ * policy with a Pulumi type, "untyped" the untyped ones but one, "stack" the enabled stack policies but one (the no-op
+ * pack has one of each of the last two). Unset: all of webstack's policies, as they are.
+ */
+function policies(part: string | undefined): Policy[] {
+    if (part === undefined) return packPolicies.map(hollow);
+    if (!["typed", "untyped", "stack"].includes(part))
+        throw new Error(`WEBSTACK_SHAPE_PART must be typed, untyped or stack; got "${part}"`);
+    const enabled = packPolicies.filter((p) => p.enforcementLevel !== "disabled" && kindOf(p) === part);
+    const noOp: (ResourceValidationPolicy | StackValidationPolicy)[] = [
+        { name: "every-resource", description: "Reads nothing.", validateResource: () => undefined },
+        { name: "whole-stack", description: "Reads nothing.", validateStack: () => undefined },
+    ];
+    return [...noOp, ...(part === "typed" ? enabled : enabled.slice(1)).map(hollow)];
+}
+
 // The pack reads its version from package.json in the working directory, as policies/index.ts does.
 process.chdir(__dirname);
 
-new PolicyPack("webstack-shape", { policies: packPolicies.map(hollow) });
+new PolicyPack("webstack-shape", { policies: policies(process.env.WEBSTACK_SHAPE_PART) });
