@@ -8,7 +8,7 @@ import { WebstackPolicy } from "./lib/policy";
 import { monitoringPolicies } from "./monitoring";
 import { networkPolicies } from "./network";
 import { spofPolicies } from "./spof";
-import { stackChecksPass } from "./stackChecks";
+import { stackCheckComposites, stackChecks, stackChecksAdvisory, stackChecksPass } from "./stackChecks";
 import { targetPolicies } from "./targets";
 import { tlsPolicies } from "./tls";
 
@@ -25,26 +25,27 @@ export type Family = keyof typeof families;
 
 /**
  * What the pack registers with the analyzer host: every family's resource policies, the targets (budget and
- * availability, each on when its threshold is set) and `stack-checks-pass`, the stack policy that runs every other
- * family's stack checks over one view of the stack (lib/checks.ts).
+ * availability, each on when its threshold is set) and the composites that run the families' stack checks over one
+ * view of the stack: `stack-checks-pass` (mandatory) and `stack-checks-advisory` (off until configured; lib/checks.ts).
  */
 export const packPolicies: WebstackPolicy[] = [
     ...Object.values(families)
         .flat()
-        .filter((p) => !stackChecksPass.checks.includes(p as StackCheck)),
-    stackChecksPass,
+        .filter((p) => !stackChecks.includes(p as StackCheck)),
+    ...stackCheckComposites,
 ];
 
-export { stackChecksPass };
+export { stackCheckComposites, stackChecksAdvisory, stackChecksPass };
 
 /**
- * The policy or stack check a finding belongs to: the finding's policy, or for `stack-checks-pass` the check its
- * message starts with (the host's message is the policy's description, a newline, then the finding).
+ * The policy or stack check a finding belongs to: the finding's policy, or for a composite the check its message
+ * starts with (the host's message is the policy's description, a newline, then the finding).
  */
 export function checkOfFinding(f: { policy: string; message: string }): string {
-    if (f.policy !== stackChecksPass.name) return f.policy;
+    const composite = stackCheckComposites.find((c) => c.name === f.policy);
+    if (!composite) return f.policy;
     const m = /(?:^|\n)([a-z0-9]+(?:-[a-z0-9]+)+): /.exec(f.message);
-    return m && stackChecksPass.checks.some((c) => c.name === m[1]) ? m[1] : f.policy;
+    return m && composite.checks.some((c) => c.name === m[1]) ? m[1] : f.policy;
 }
 
 export interface ConfigKnob {
@@ -57,7 +58,7 @@ export interface ConfigKnob {
 export interface CatalogEntry {
     name: string;
     family: Family;
-    /** "stack": a stack check, run by the stack policy `stack-checks-pass` with its knobs under the check's name. */
+    /** "stack": a stack check, run by a composite (`stack-checks-pass`, or `stack-checks-advisory` when listed there). */
     kind: "resource" | "stack";
     enforcementLevel: string;
     severity: string;
@@ -109,7 +110,7 @@ export function catalogMarkdown(): string {
                       .join("<br>")
                 : "none";
         const level =
-            e.kind === "stack" && stackChecksPass.checks.some((c) => c.name === e.name)
+            e.kind === "stack" && stackChecks.some((c) => c.name === e.name)
                 ? `${e.enforcementLevel} (a check of \`${stackChecksPass.name}\`)`
                 : e.enforcementLevel;
         return `| \`${e.name}\` | ${e.family} | ${level} | ${e.severity} | ${cell(e.what)} | ${cell(e.why)} | ${cell(e.fix)} | ${cell(config)} |`;

@@ -1,7 +1,7 @@
 // Hygiene: data is hard to lose by accident and secrets stay out of droplet metadata. Advisory by
 // default; a stack's config can make any of these mandatory. The Spaces checks cover Trivy's and
 // Checkov's DigitalOcean Spaces rules (public ACL, versioning, force destroy).
-import * as digitalocean from "@pulumi/digitalocean";
+import { digitalocean } from "./lib/digitalocean";
 import { remediateResourceOfType, validateResourceOfType } from "@pulumi/policy";
 import { withChanges } from "./lib/remediate";
 import type { PolicyConfigSchema } from "@pulumi/policy";
@@ -129,10 +129,13 @@ function checkSecrets(
 ): void {
     if (isUnknown(userData)) decideLater(`${owner}'s user data is not known yet.`);
     if (typeof userData !== "string") return;
+    const findings = secretsIn(userData);
+    if (findings.length === 0) return;
     const ignored = new Set(config.ignoreKeys.map((k) => k.toLowerCase()));
+    // Parsing the cloud-config is the costly part: only user data with a literal secret needs it.
     const accepted =
         config.acceptSecretFilesInSecretUserData && declaredSecret ? ownerOnlyFileLines(userData) : new Set<number>();
-    for (const finding of secretsIn(userData)) {
+    for (const finding of findings) {
         if (finding.key !== undefined && ignored.has(finding.key.toLowerCase())) continue;
         if (accepted.has(finding.line)) continue;
         report(

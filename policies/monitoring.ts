@@ -1,6 +1,6 @@
 // Monitoring: every machine and managed service has an enabled alert that reaches a person, and the
 // public endpoint is watched from outside.
-import * as digitalocean from "@pulumi/digitalocean";
+import { digitalocean } from "./lib/digitalocean";
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
 import {

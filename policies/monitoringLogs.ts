@@ -3,7 +3,7 @@
 // (digitalocean/openapi specification/resources/load_balancers/models has no log field) and the monitoring agent
 // collects none (docs.digitalocean.com/products/monitoring/details/limits: it "only collects system-level data"), so
 // the backends' own logs are the only record of who asked what.
-import * as digitalocean from "@pulumi/digitalocean";
+import { digitalocean } from "./lib/digitalocean";
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
 import { logShipperIn } from "./lib/logShippers";

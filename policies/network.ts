@@ -3,7 +3,7 @@
 // never open to the world, databases trust named sources only, and everything shares one VPC.
 // Outbound rules to the world are allowed on purpose (package updates, APIs); a load balancer's own
 // `firewall.allows` may be wide open, since a public load balancer exists to be reached.
-import * as digitalocean from "@pulumi/digitalocean";
+import { digitalocean } from "./lib/digitalocean";
 import { validateResourceOfType } from "@pulumi/policy";
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { configWithDefaults, PORT_SCHEMA } from "./lib/config";

@@ -1,5 +1,5 @@
 // Single points of failure: a machine or service whose failure takes the site down.
-import * as digitalocean from "@pulumi/digitalocean";
+import { digitalocean } from "./lib/digitalocean";
 import { validateResourceOfType } from "@pulumi/policy";
 import type { PolicyConfigSchema } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";

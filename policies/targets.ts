@@ -3,6 +3,19 @@
 // target"): `{"stack-monthly-budget": {"maxMonthlyUsd": 400}}` alone turns the budget on, as the config says.
 // They price and model the stack with the same pure code as the offline plan (lib/pricing.ts, lib/availability.ts),
 // so the plan's figures and the policy's verdict cannot disagree.
+//
+// What that costs while no threshold is set: one pass of the analyzer host over the whole stack per target, and no
+// design of the pack avoids it. @pulumi/policy 1.21's AnalyzeStack handler (server.js makeAnalyzeStackRpcFun,
+// lines 315-372) skips a stack policy only when its level is "disabled" (line 328) or when its validateStack carries a
+// Pulumi type the stack lacks (line 337); otherwise it deserializes every resource (line 351) before the policy's code
+// runs, and a policy's config reaches pack code only through its own getConfig (makeGetConfigFun(p.name), lines
+// 411 and 448-458). So whether a threshold is set is known only after that pass. The other designs cost users more:
+//   - off by default: the CLI gives a config entry without a level the policy's default level (pulumi/pulumi@1b59498
+//     pkg/resource/analyzer/config.go createConfigWithDefaults:296, applyConfig:337-372), so
+//     `{"stack-monthly-budget": {"maxMonthlyUsd": 400}}` would leave the budget off, the bug this design fixed;
+//   - inside stack-checks-pass: the CLI keeps config for a policy the pack does not serve without a word (applyConfig
+//     adds it, validatePolicyPackConfig:183-208 checks only served policies), so that same entry would be ignored.
+// The pass costs about what the no-op pack's stack policy costs (docs/performance.md), not more than a check does.
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { estimateAvailability, percent, weakestStages } from "./lib/availability";
 import { configWithDefaults } from "./lib/config";

@@ -1,7 +1,7 @@
 // TLS: traffic from the internet is encrypted, with certificates DigitalOcean renews, strong ciphers,
 // and plain HTTP only as a redirect. Internal load balancers (network INTERNAL) serve the VPC only
 // and are not checked here.
-import * as digitalocean from "@pulumi/digitalocean";
+import { digitalocean } from "./lib/digitalocean";
 import { remediateResourceOfType, validateResourceOfType } from "@pulumi/policy";
 import { withChanges } from "./lib/remediate";
 import type { PolicyConfigSchema, PolicyResource, ResourceValidationArgs, ReportViolation } from "@pulumi/policy";

@@ -5,7 +5,7 @@ import { isSecret, plain, redact } from "../capture/secretValues";
 import type { ProgramRun } from "../capture/runProgram";
 import { outputsWithSecrets, stackResource, toAnalyzed } from "./fromGraph";
 import type { PolicyHost } from "./host";
-import { reconcilePolicyConfig } from "./packConfig";
+import { compositeConfigWarnings, reconcilePolicyConfig } from "./packConfig";
 import type { AnalyzerInfo, Finding } from "./protocol";
 import { propertyChanges, type PlanRemediation } from "./remediation";
 
@@ -49,6 +49,7 @@ export async function analyzeRun(
         const info = await host.getAnalyzerInfo();
         await host.configureStack();
         const configured = reconcilePolicyConfig(info, config);
+        for (const warning of compositeConfigWarnings(info, configured)) process.stderr.write(`warning: ${warning}\n`);
         await host.configure(configured);
         // The engine calls Remediate for every resource before Analyze (step_generator.go: a remediate pass, then an
         // analyze pass on the remediated inputs). With no policy at level "remediate" the host answers every call

@@ -38,17 +38,18 @@ export function toAnalyzed(
     };
 }
 
-/** The root stack resource as AnalyzeStack receives it: its outputs are the program's exports. */
-export function stackResource(
-    stackUrn: string,
-    outputs: { name: string; value: unknown; secret: boolean }[],
+/** A resource with no parent, dependencies or options set, as the engine describes the root stack. */
+export function bareResource(
+    urn: string,
+    type: string,
+    name: string,
+    properties: Record<string, unknown>,
 ): AnalyzedResource {
-    const parts = stackUrn.split("::");
     return {
-        urn: stackUrn,
-        type: "pulumi:pulumi:Stack",
-        name: parts[parts.length - 1],
-        properties: Object.fromEntries(outputs.map((o) => [o.name, o.secret ? secretValue(o.value) : o.value])),
+        urn,
+        type,
+        name,
+        properties,
         parent: "",
         dependencies: [],
         propertyDependencies: {},
@@ -58,4 +59,18 @@ export function stackResource(
         additionalSecretOutputs: [],
         aliases: [],
     };
+}
+
+/** The root stack resource as AnalyzeStack receives it: its outputs are the program's exports. */
+export function stackResource(
+    stackUrn: string,
+    outputs: { name: string; value: unknown; secret: boolean }[],
+): AnalyzedResource {
+    const parts = stackUrn.split("::");
+    return bareResource(
+        stackUrn,
+        "pulumi:pulumi:Stack",
+        parts[parts.length - 1],
+        Object.fromEntries(outputs.map((o) => [o.name, o.secret ? secretValue(o.value) : o.value])),
+    );
 }

@@ -3,6 +3,18 @@ import type { PlanDocument, PlanResource } from "./document";
 import type { Finding } from "../policyHost/protocol";
 import { percent } from "../../policies/lib/availability";
 
+/**
+ * Where a document's resources come from: the program run under the mock engine (a preview of what `pulumi up` would
+ * create), or a `pulumi stack export` file (an audit of what is deployed, as `pulumi policy analyze --file` runs it:
+ * nothing is created or changed).
+ */
+export type PlanSource = { kind: "program" } | { kind: "stackExport"; file: string };
+
+/** A plan document, with where its resources come from (a document without `source` is a program's preview). */
+export type RenderedDocument = PlanDocument & { source?: PlanSource };
+
+const auditOf = (doc: RenderedDocument) => (doc.source?.kind === "stackExport" ? doc.source : undefined);
+
 const usd = (n: number) => n.toFixed(2);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 /** The violation text without the policy description the host prefixes to it. */
@@ -31,13 +43,15 @@ export function byPolicy(
         );
 }
 
-/** The resource tree as `pulumi preview` draws it. */
-export function tree(doc: PlanDocument): string[] {
+/** The resource tree as `pulumi preview` draws it; for an audit, what was analyzed (nothing is planned). */
+export function tree(doc: RenderedDocument): string[] {
+    const audit = auditOf(doc) !== undefined;
     const children = new Map<string, PlanResource[]>();
     for (const r of doc.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
     const rows: [string, string, string][] = [];
     const walk = (r: PlanResource, prefix: string, branch: string) => {
-        rows.push([`${prefix}${branch}${r.type}`, r.name, r.protect ? "create (protected)" : "create"]);
+        const step = audit ? "analyzed" : "create";
+        rows.push([`${prefix}${branch}${r.type}`, r.name, r.protect ? `${step} (protected)` : step]);
         const kids = children.get(r.urn) ?? [];
         const nextPrefix = prefix + (branch === "├─ " ? "│  " : branch === "└─ " ? "   " : "");
         kids.forEach((k, i) => walk(k, nextPrefix, i === kids.length - 1 ? "└─ " : "├─ "));
@@ -45,18 +59,27 @@ export function tree(doc: PlanDocument): string[] {
     for (const root of children.get("") ?? []) walk(root, "", "");
     const w0 = Math.max(4, ...rows.map((r) => r[0].length));
     const w1 = Math.max(4, ...rows.map((r) => r[1].length));
+    const mark = audit ? "     " : " +   ";
     return [
-        `     ${"Type".padEnd(w0)}  ${"Name".padEnd(w1)}  Plan`,
-        ...rows.map(([t, n, p]) => ` +   ${t.padEnd(w0)}  ${n.padEnd(w1)}  ${p}`),
+        `     ${"Type".padEnd(w0)}  ${"Name".padEnd(w1)}  ${audit ? "Audit" : "Plan"}`,
+        ...rows.map(([t, n, p]) => `${mark}${t.padEnd(w0)}  ${n.padEnd(w1)}  ${p}`),
     ];
 }
 
-const verdict = (doc: PlanDocument) =>
-    doc.summary.mandatory > 0 ? "preview would fail: mandatory policy violations" : "no mandatory policy violations";
+const verdict = (doc: RenderedDocument) =>
+    doc.summary.mandatory === 0
+        ? "no mandatory policy violations"
+        : auditOf(doc)
+          ? "pulumi policy analyze would fail: mandatory policy violations"
+          : "preview would fail: mandatory policy violations";
 
-export function renderText(doc: PlanDocument): string {
+export function renderText(doc: RenderedDocument): string {
+    const audit = auditOf(doc);
     const out: string[] = [
-        `Previewing update (${doc.stack}) offline${doc.tier !== null ? `, tier ${doc.tier}` : ""}`,
+        audit
+            ? `Auditing the deployed stack (${doc.stack}) offline: ${plural(doc.summary.resources, "resource")} ` +
+              `from the stack export ${audit.file}, as pulumi policy analyze --file does`
+            : `Previewing update (${doc.stack}) offline${doc.tier !== null ? `, tier ${doc.tier}` : ""}`,
         "",
         ...tree(doc),
         "",
@@ -127,7 +150,13 @@ export function renderText(doc: PlanDocument): string {
     const singlePoints = a.singlePoints.length ? a.singlePoints.map((n) => `"${n}"`).join(", ") : "none";
     out.push(`    single points of failure: ${singlePoints}`, "");
     if (doc.diagram.svg) out.push(`Architecture: ${doc.diagram.svg} (Mermaid: ${doc.diagram.mermaid})`, "");
-    out.push("Resources:", `    + ${doc.summary.resources} to create`, "");
+    out.push(
+        "Resources:",
+        audit
+            ? `    ${doc.summary.resources} analyzed (the deployed state; nothing is created or changed)`
+            : `    + ${doc.summary.resources} to create`,
+        "",
+    );
     const s = doc.summary;
     out.push(
         `Summary: ${plural(s.resources, "resource")}, ${plural(s.mandatory, "mandatory finding")}, ` +
@@ -142,7 +171,7 @@ export function renderJson(doc: PlanDocument): string {
 
 const md = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, "<br>");
 
-export function renderMarkdown(doc: PlanDocument): string {
+export function renderMarkdown(doc: RenderedDocument): string {
     const s = doc.summary;
     const counts = [
         plural(s.resources, "resource"),
@@ -150,8 +179,11 @@ export function renderMarkdown(doc: PlanDocument): string {
         plural(s.advisory, "advisory finding"),
         `$${usd(s.monthlyUsd)}/month`,
     ];
+    const audit = auditOf(doc);
     const out: string[] = [
-        `### Offline plan: stack \`${doc.stack}\`${doc.tier !== null ? `, tier ${doc.tier}` : ""}`,
+        audit
+            ? `### Offline audit: stack \`${doc.stack}\` from the stack export \`${audit.file}\``
+            : `### Offline plan: stack \`${doc.stack}\`${doc.tier !== null ? `, tier ${doc.tier}` : ""}`,
         "",
         `${s.mandatory ? "❌" : "✅"} **${counts.join(" · ")}** (${verdict(doc)})`,
         "",
@@ -221,7 +253,7 @@ export function renderMarkdown(doc: PlanDocument): string {
     );
     out.push("#### Architecture", "", "```mermaid", doc.diagram.mermaidText.trimEnd(), "```", "");
     out.push(
-        `<details><summary>Resources (${s.resources})</summary>`,
+        `<details><summary>Resources (${s.resources}${audit ? ", analyzed as deployed" : ""})</summary>`,
         "",
         "```",
         ...tree(doc),

@@ -1,6 +1,6 @@
 // What the stack exposes to the public: DNS address records and what they point at, external load
 // balancers, and self-managed load balancer droplets. Shared by the SPOF, TLS and monitoring families.
-import * as digitalocean from "@pulumi/digitalocean";
+import { digitalocean } from "./digitalocean";
 import type { PolicyResource } from "@pulumi/policy";
 import { configuresHaproxy, haproxyServerTemplates, haproxyServers, haproxyTlsGaps } from "./haproxy";
 import { proxyBalancerIn } from "./proxies";

@@ -2,7 +2,7 @@
 // every firewall that covers a droplet (by dropletIds or by a tag the droplet carries) and admits a packet when any
 // inbound rule of any of them does; a droplet no firewall covers admits everything
 // (docs.digitalocean.com/products/networking/firewalls/how-to/configure-rules/).
-import * as digitalocean from "@pulumi/digitalocean";
+import { digitalocean } from "./digitalocean";
 import type { PolicyResource } from "@pulumi/policy";
 import { isPrivateAddress, isWorldCidr, parsePortRange } from "./net";
 import { StackIndex } from "./stack";

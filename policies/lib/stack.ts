@@ -4,7 +4,7 @@
 // share (what serves the web, what DNS points at), each computed once. Every lookup is a Map hit: checks stay linear
 // in the number of resources. A family's stack policy hands all its checks the same resources array
 // (lib/checks.ts), so `StackIndex.of` gives them one view.
-import * as digitalocean from "@pulumi/digitalocean";
+import { digitalocean } from "./digitalocean";
 import type { PolicyResource, StackValidation, StackValidationArgs, ReportViolation } from "@pulumi/policy";
 import { isUnknown, read, readStrings } from "./unknowns";
 

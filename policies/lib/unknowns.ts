@@ -37,14 +37,64 @@ export function isUnknownValueError(error: unknown): boolean {
 }
 
 /**
+ * What the proxy is made of (@pulumi/policy 1.21.0 proxy.js, exported at run time though marked internal): the key
+ * its get trap answers with the object it wraps (`getSpecialProxyTarget`, lines 40-44 and 55-57), and the seven
+ * sentinels its `isUnknown` treats as unknown (lines 96-104, values at 124-152).
+ */
+const proxyInternals = require("@pulumi/policy/proxy") as Record<string, string>;
+const TARGET_KEY = proxyInternals.getSpecialProxyTarget;
+const SENTINELS = new Set(
+    [
+        "unknownBooleanValue",
+        "unknownNumberValue",
+        "unknownStringValue",
+        "unknownArrayValue",
+        "unknownAssetValue",
+        "unknownArchiveValue",
+        "unknownObjectValue",
+    ].map((name) => proxyInternals[name]),
+);
+const SENTINEL_LENGTH = pulumi.runtime.unknownValue.length;
+// Another @pulumi/policy without these exports: every read goes through the proxy, as before.
+const FAST_READS =
+    typeof TARGET_KEY === "string" &&
+    [...SENTINELS].filter((s) => typeof s === "string" && s.length === SENTINEL_LENGTH).length === 7;
+// Only 36-character strings can be sentinels: a Set lookup hashes the whole string, and user data runs to kilobytes.
+const isSentinel = (v: unknown): boolean => typeof v === "string" && v.length === SENTINEL_LENGTH && SENTINELS.has(v);
+
+/**
+ * The primitive at `path` read past the proxy (its target, then plain property reads), or `SLOW` when a step is an
+ * object the answer depends on the proxy for: the value itself, which callers get proxied. Each step through the
+ * proxy allocates its path, a property descriptor and, for an object, a new proxy (proxy.js lines 52-77); most reads
+ * end at a string, number or boolean, where the proxy adds nothing but the sentinel check done here.
+ */
+const SLOW = Symbol("read through the proxy");
+function readPrimitive(obj: object, path: readonly (string | number)[]): unknown {
+    let current: unknown = (obj as Record<string, unknown>)[TARGET_KEY] ?? obj;
+    for (const key of path) {
+        if (current === null || current === undefined) return undefined;
+        if (isSentinel(current)) return UNKNOWN;
+        if (typeof current !== "object") return undefined;
+        current = (current as Record<string | number, unknown>)[key];
+    }
+    if (isSentinel(current)) return UNKNOWN;
+    return typeof current === "object" && current !== null ? SLOW : current;
+}
+
+/**
  * Reads `obj[path[0]][path[1]]…`; `undefined` when a step is absent, `UNKNOWN` when a step is unknown.
- * Raw (unproxied) unknown sentinels are recognised too, so the same code works on plain objects.
+ * Raw (unproxied) unknown sentinels are recognised too, so the same code works on plain objects. A primitive comes
+ * straight from the proxy's target; an object comes through the proxy, so reading into it keeps checking unknowns.
  */
 export function read(obj: unknown, ...path: (string | number)[]): unknown {
+    if (FAST_READS && typeof obj === "object" && obj !== null) {
+        const fast = readPrimitive(obj, path);
+        if (fast !== SLOW) return fast;
+    }
     let current: unknown = obj;
     for (const key of path) {
         if (current === null || current === undefined) return undefined;
-        if (current === pulumi.runtime.unknownValue) return UNKNOWN;
+        if (isSentinel(current)) return UNKNOWN;
         if (typeof current !== "object") return undefined;
         try {
             current = (current as Record<string | number, unknown>)[key];
@@ -53,7 +103,7 @@ export function read(obj: unknown, ...path: (string | number)[]): unknown {
             throw error;
         }
     }
-    return current === pulumi.runtime.unknownValue ? UNKNOWN : current;
+    return isSentinel(current) ? UNKNOWN : current;
 }
 
 /** A list property: its known elements, and whether the list or any element is unknown. */

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { catalog, checkOfFinding, packPolicies } from "../../policies/catalog";
 import { mandatoryPolicies, materialize, PackConfig, run, runPack } from "../support/policyHarness";
-import { Tier, mutate, tierStack } from "./stacks";
+import { Tier, mutate, openToWorld, tierStack } from "./stacks";
 
 // What policies/index.ts registers: the resource policies and stack-checks-pass, which runs every stack check.
 const pack = packPolicies;
@@ -184,14 +184,38 @@ describe("acceptance table", () => {
             assert.deepEqual(mandatoryPolicies(await runPack(pack, materialize(tierStack(1)), stackConfig("dev"))), []);
         });
 
-        it("dev.json keeps SSH from the world mandatory, reported by firewall-no-world-ssh alone", async () => {
-            const specs = mutate(tierStack(2), "fw-web", (fw) =>
-                (fw.inboundRules as unknown[]).push({
-                    protocol: "tcp",
-                    portRange: "22",
-                    sourceAddresses: ["0.0.0.0/0"],
-                }),
+        it("dev.json reports tier 1's stack-check findings through stack-checks-advisory, as advisory", async () => {
+            const findings = await runPack(pack, materialize(tierStack(1)), stackConfig("dev"));
+            const fromComposites = findings.filter((f) => f.policy.startsWith("stack-checks-"));
+            assert.deepEqual(
+                [...new Set(fromComposites.map((f) => `${f.policy} ${f.enforcementLevel}`))],
+                ["stack-checks-advisory advisory"],
             );
+            assert.deepEqual([...new Set(fromComposites.map(checkOfFinding))].sort(), [
+                "database-alert-coverage",
+                "database-cluster-log-sink",
+                "database-firewall-required",
+                "droplet-alert-coverage",
+                "droplet-firewall-coverage",
+                "droplet-logs-shipped",
+                "load-balancer-alert-coverage",
+                "uptime-check-public-endpoint",
+            ]);
+        });
+
+        it("dev.json keeps a world-open port and a split VPC mandatory (firewall-no-world-ingress, resources-same-vpc)", async () => {
+            const open = openToWorld(tierStack(2), "fw-web", "8080");
+            const split = mutate(open, "db", (db) => delete db.privateNetworkUuid);
+            const findings = await runPack(pack, materialize(split), stackConfig("dev"));
+            assert.deepEqual(mandatoryPolicies(findings), ["firewall-no-world-ingress", "resources-same-vpc"]);
+            assert.deepEqual(
+                [...new Set(findings.filter((f) => f.enforcementLevel === "mandatory").map((f) => f.policy))],
+                ["stack-checks-pass"],
+            );
+        });
+
+        it("dev.json keeps SSH from the world mandatory, reported by firewall-no-world-ssh alone", async () => {
+            const specs = openToWorld(tierStack(2), "fw-web", "22");
             assert.deepEqual(mandatoryPolicies(await runPack(pack, materialize(specs), stackConfig("dev"))), [
                 "firewall-no-world-ssh",
             ]);

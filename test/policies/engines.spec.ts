@@ -24,7 +24,7 @@ import {
 import { publicEndpointTls, tlsPolicies } from "../../policies/tls";
 import { materialize, mandatoryPolicies, ref, run, runPack, Spec } from "../support/policyHarness";
 import { NGINX_BALANCER, plainGateway } from "./plainStacks";
-import { autoscalePool, haproxyStack, haproxyUserData, mutate, named, tierStack, without } from "./stacks";
+import { autoscalePool, haproxyStack, haproxyUserData, mutate, named, openToWorld, tierStack, without } from "./stacks";
 
 const mandatory = [...spofPolicies, ...tlsPolicies, ...monitoringPolicies, ...networkPolicies].filter(
     (p) => p.enforcementLevel === "mandatory",
@@ -155,13 +155,7 @@ describe("HAProxy engine (self-managed load balancers)", () => {
         });
 
         it("reports any other world-open port on the HAProxy droplets", async () => {
-            const stack = mutate(haproxyStack(2), "fw-lb", (fw) =>
-                (fw.inboundRules as unknown[]).push({
-                    protocol: "tcp",
-                    portRange: "8404",
-                    sourceAddresses: ["0.0.0.0/0"],
-                }),
-            );
+            const stack = openToWorld(haproxyStack(2), "fw-lb", "8404");
             assert.deepEqual(await violations(firewallNoWorldIngress, stack), [
                 'Firewall "fw-lb" admits tcp port 8404 from "0.0.0.0/0" to its HAProxy droplets; a self-managed load balancer may open only tcp ports 80, 443 to the internet. Remove the rule or restrict its sourceAddresses to your admin CIDRs.',
             ]);

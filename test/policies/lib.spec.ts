@@ -30,6 +30,30 @@ describe("policy helpers", () => {
             assert.deepEqual(readList(props, "tags"), { values: ["a"], unknown: true });
         });
 
+        it("reads each of the seven sentinels the proxy treats as unknown as UNKNOWN, behind the proxy and in plain data", () => {
+            const internals = require("@pulumi/policy/proxy") as Record<string, string>;
+            const names = Object.keys(internals).filter((k) => /^unknown[A-Za-z]+Value$/.test(k));
+            assert.equal(names.length, 7);
+            for (const name of names) {
+                const raw = { top: internals[name], nested: { list: ["a", internals[name]] } };
+                const proxied = proxy(raw) as Record<string, unknown>;
+                assert.throws(() => proxied.top, UnknownValueError, name);
+                for (const props of [proxied, raw]) {
+                    assert.ok(isUnknown(read(props, "top")), name);
+                    assert.ok(isUnknown(read(props, "top", "deeper")), name);
+                    assert.ok(isUnknown(read(props, "nested", "list", 1)), name);
+                    assert.deepEqual(readList(props, "nested", "list"), { values: ["a"], unknown: true }, name);
+                }
+            }
+        });
+
+        it("hands back an object value behind the proxy, so reading into it directly still throws on an unknown", () => {
+            const props = proxy({ template: { size: "s-1vcpu-1gb", tags: [UNKNOWN] } });
+            const template = read(props, "template") as { size: string; tags: unknown[] };
+            assert.equal(template.size, "s-1vcpu-1gb");
+            assert.throws(() => template.tags[0], UnknownValueError);
+        });
+
         it("lets every other error through", () => {
             const hostile = new Proxy(
                 {},

@@ -13,10 +13,18 @@ import {
     checkOfFinding,
     families,
     packPolicies,
+    stackChecksAdvisory,
     stackChecksPass,
 } from "../../policies/catalog";
 import * as hygiene from "../../policies/hygiene";
 import { WebstackPolicy } from "../../policies/lib/policy";
+import { runStack } from "../support/policyHarness";
+import {
+    compositeConfigWarnings,
+    parsePolicyPackConfig,
+    reconcilePolicyConfig,
+} from "../../plan/policyHost/packConfig";
+import type { AnalyzerInfo, PolicyConfig } from "../../plan/policyHost/protocol";
 import * as monitoring from "../../policies/monitoring";
 import * as network from "../../policies/network";
 import * as spof from "../../policies/spof";
@@ -66,15 +74,24 @@ describe("the policy pack", () => {
         }
     });
 
-    it("registers every resource policy, the two targets, and one stack policy that runs every other stack check", () => {
+    it("registers every resource policy, the two targets, and two composites that run every other stack check", () => {
         const stackChecks = policies.filter((p) => "validateStack" in p && !families.targets.includes(p));
         assert.deepEqual(
             packPolicies.map((p) => p.name),
-            [...policies.filter((p) => !stackChecks.includes(p)).map((p) => p.name), "stack-checks-pass"],
+            [
+                ...policies.filter((p) => !stackChecks.includes(p)).map((p) => p.name),
+                "stack-checks-pass",
+                "stack-checks-advisory",
+            ],
         );
+        for (const composite of [stackChecksPass, stackChecksAdvisory])
+            assert.deepEqual(
+                composite.checks.map((c) => c.name),
+                stackChecks.map((c) => c.name),
+            );
         assert.deepEqual(
-            stackChecksPass.checks.map((c) => c.name),
-            stackChecks.map((c) => c.name),
+            [stackChecksPass.enforcementLevel, stackChecksAdvisory.enforcementLevel],
+            ["mandatory", "disabled"],
         );
         // Each check with knobs keeps them, with their defaults, under its own name.
         const schema = stackChecksPass.configSchema.properties as Record<string, { default?: unknown }>;
@@ -83,15 +100,159 @@ describe("the policy pack", () => {
             minSelfManagedLoadBalancers: 2,
         });
         assert.deepEqual(schema.disabledChecks.default, []);
+        assert.equal(schema.checks, undefined);
         assert.equal(schema["public-endpoint-tls"] !== undefined, true);
         assert.equal(schema["public-endpoint-load-balanced"], undefined, "a check without knobs has no config object");
+        const advisory = stackChecksAdvisory.configSchema.properties as Record<string, { default?: unknown }>;
+        assert.deepEqual(advisory.checks.default, []);
+        assert.equal(advisory.disabledChecks, undefined);
+        assert.deepEqual(advisory["load-balancer-min-count"].default, schema["load-balancer-min-count"].default);
     });
 
-    it("names the check a stack-checks-pass finding comes from, as the host words it", () => {
-        const message = `${stackChecksPass.description}\npublic-endpoint-tls: DNS ("example.net") sends the public to droplet "web".`;
-        assert.equal(checkOfFinding({ policy: "stack-checks-pass", message }), "public-endpoint-tls");
+    it("names the check a composite's finding comes from, as the host words it", () => {
+        const finding = 'public-endpoint-tls: DNS ("example.net") sends the public to droplet "web".';
+        for (const composite of [stackChecksPass, stackChecksAdvisory]) {
+            const message = `${composite.description}\n${finding}`;
+            assert.equal(checkOfFinding({ policy: composite.name, message }), "public-endpoint-tls");
+        }
         assert.equal(checkOfFinding({ policy: "droplet-ssh-keys", message: "x" }), "droplet-ssh-keys");
     });
+
+    // What GetAnalyzerInfo reports of the pack (test/plan/policyHost/host.spec.ts checks it against the real host).
+    const served: AnalyzerInfo = {
+        name: "webstack",
+        version: "0",
+        supportsConfig: true,
+        initialConfig: {},
+        policies: packPolicies.map((p) => ({
+            name: p.name,
+            description: p.description,
+            enforcementLevel: p.enforcementLevel,
+            severity: p.severity,
+            configSchema: JSON.parse(JSON.stringify({ properties: p.configSchema.properties, required: [] })),
+        })),
+    };
+
+    it("warns (npm run plan) about advisory checks left disabled and checks both composites run, and not about shipped configs", () => {
+        const warnings = (given: Record<string, PolicyConfig>) =>
+            compositeConfigWarnings(served, reconcilePolicyConfig(served, given));
+        assert.deepEqual(warnings({ "stack-checks-advisory": { properties: { checks: ["public-endpoint-tls"] } } }), [
+            'policy config: stack-checks-advisory lists "public-endpoint-tls" but is disabled (its default level), so it does not run them; set "enforcementLevel": "advisory" in its entry.',
+        ]);
+        assert.deepEqual(
+            warnings({
+                "stack-checks-advisory": {
+                    enforcementLevel: "advisory",
+                    properties: { checks: ["public-endpoint-tls", "resources-same-vpc"] },
+                },
+                "stack-checks-pass": { properties: { disabledChecks: ["public-endpoint-tls"] } },
+            }),
+            [
+                'policy config: "resources-same-vpc" run in both stack-checks-pass (mandatory) and stack-checks-advisory (advisory), so each of their findings comes twice; list them in stack-checks-pass\'s disabledChecks.',
+            ],
+        );
+        for (const stack of ["dev", "staging", "prod"]) {
+            const file = join(root, "policies", "config", `${stack}.json`);
+            assert.deepEqual(warnings(parsePolicyPackConfig(readFileSync(file, "utf8"))), [], stack);
+        }
+    });
+
+    it("warns (npm run plan) about entries the CLI would ignore, saying where a 0.1 config's check entry goes now", () => {
+        const given = parsePolicyPackConfig(
+            JSON.stringify({
+                "public-endpoint-tls": "advisory",
+                "load-balancer-min-backends": { enforcementLevel: "advisory", minBackends: 3 },
+                "database-cluster-log-sink": "disabled",
+                "droplet-alert-coverage": { requiredTypes: ["v1/insights/droplet/cpu"] },
+                "resources-same-vpc": "mandatory",
+                "droplet-ssh-key": "advisory",
+                all: "advisory",
+            }),
+        );
+        const ignored = (name: string) =>
+            `policy config: "${name}" is not a policy of webstack 0, so the CLI ignores its entry`;
+        const advisory =
+            `to keep it advisory, list it in stack-checks-advisory's checks (with "enforcementLevel": "advisory") ` +
+            "and in stack-checks-pass's disabledChecks";
+        assert.deepEqual(compositeConfigWarnings(served, reconcilePolicyConfig(served, given)), [
+            `${ignored("public-endpoint-tls")}: it is a check that stack-checks-pass runs; ${advisory}.`,
+            `${ignored("load-balancer-min-backends")}: it is a check that stack-checks-pass runs; ${advisory}, ` +
+                `and move its knobs to stack-checks-advisory's "load-balancer-min-backends" entry.`,
+            `${ignored("database-cluster-log-sink")}: it is a check that stack-checks-pass runs; ` +
+                "to keep it off, list it in stack-checks-pass's disabledChecks.",
+            `${ignored("droplet-alert-coverage")}: it is a check that stack-checks-pass runs; ` +
+                `move its knobs to stack-checks-pass's "droplet-alert-coverage" entry.`,
+            `${ignored("resources-same-vpc")}: it is a check that stack-checks-pass runs; ` +
+                "stack-checks-pass runs it as mandatory already; remove the entry.",
+            `${ignored("droplet-ssh-key")}; remove it or correct its name.`,
+        ]);
+    });
+
+    describe("the composites' check selection", () => {
+        // A stack with one droplet and no firewall: droplet-firewall-coverage fails, firewall-no-world-ingress has
+        // nothing to judge (no firewall).
+        const droplet = {
+            type: "digitalocean:index/droplet:Droplet",
+            urn: "urn:pulumi:dev::p::digitalocean:index/droplet:Droplet::box",
+            name: "box",
+        };
+        const stack = () => {
+            const props = { region: "nyc3", size: "s-1vcpu-1gb", image: "ubuntu-24-04-x64", tags: [] };
+            const r = {
+                ...droplet,
+                props,
+                opts: {},
+                dependencies: [],
+                propertyDependencies: {},
+                isType: (cls: { __pulumiType?: string }) => cls.__pulumiType === droplet.type,
+                asType: () => props,
+            };
+            return [r] as never[];
+        };
+
+        it("runs every check but the disabled ones in stack-checks-pass", async () => {
+            const all = await runStack(stackChecksPass, stack());
+            assert.ok(all.violations.some((v) => v.startsWith("droplet-firewall-coverage: ")));
+            const rest = await runStack(stackChecksPass, stack(), { disabledChecks: ["droplet-firewall-coverage"] });
+            assert.ok(!rest.violations.some((v) => v.startsWith("droplet-firewall-coverage: ")));
+        });
+
+        it("runs only the listed checks in stack-checks-advisory, and nothing without a list", async () => {
+            const none = await runStack(stackChecksAdvisory, stack());
+            assert.deepEqual(none, { violations: [], undecided: [], notApplicable: true });
+            const listed = await runStack(stackChecksAdvisory, stack(), { checks: ["droplet-firewall-coverage"] });
+            assert.deepEqual(
+                listed.violations.map((v) => v.split(":")[0]),
+                ["droplet-firewall-coverage"],
+            );
+        });
+    });
+
+    for (const file of readdirSync(join(root, "policies/config"))) {
+        it(`runs each stack check in config/${file} in one composite at most, with its knobs beside it`, () => {
+            const config = JSON.parse(readFileSync(join(root, "policies/config", file), "utf8")) as Record<
+                string,
+                Record<string, unknown> | string | undefined
+            >;
+            const entry = (name: string) =>
+                (typeof config[name] === "object" ? config[name] : {}) as Record<string, unknown>;
+            const level = (name: string, fallback: string) =>
+                typeof config[name] === "string" ? config[name] : (entry(name).enforcementLevel ?? fallback);
+            const advisoryOn = level(stackChecksAdvisory.name, stackChecksAdvisory.enforcementLevel) !== "disabled";
+            const listed = advisoryOn ? ((entry(stackChecksAdvisory.name).checks as string[] | undefined) ?? []) : [];
+            const disabled = (entry(stackChecksPass.name).disabledChecks as string[] | undefined) ?? [];
+            assert.deepEqual(
+                listed.filter((c) => !disabled.includes(c)),
+                [],
+                "checks stack-checks-advisory runs that stack-checks-pass runs too",
+            );
+            // Knobs under the composite that does not run the check would do nothing.
+            for (const check of stackChecksPass.checks) {
+                const idle = listed.includes(check.name) ? stackChecksPass.name : stackChecksAdvisory.name;
+                assert.equal(entry(idle)[check.name], undefined, `${file}: ${check.name}'s knobs under ${idle}`);
+            }
+        });
+    }
 
     it("gives every config property a default that validates against its own schema", () => {
         const ajv = new Ajv({ strict: false });

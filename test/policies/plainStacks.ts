@@ -4,30 +4,51 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import { ref, Spec, spec } from "../support/policyHarness";
 
-const REGION = "fra1";
-const FINGERPRINT = "9d:21:3a:0e:51:7c:6a:44:02:aa:b9:3d:7e:11:c0:5f";
+/**
+ * Where a fixture's droplets live, as one team's program would set it up: its region and image, the VPC and SSH key
+ * its droplets reference (spec names and properties), droplet ids (idBase + octet) and address prefixes.
+ */
+export interface FixtureSite {
+    region: string;
+    image: string;
+    vpc: { name: string; props: Record<string, unknown> };
+    key: { name: string; props: Record<string, unknown> };
+    idBase: number;
+    publicPrefix: string;
+    privatePrefix: string;
+}
 
-/** The resources every plain stack starts from: a VPC, an SSH key and a tag. */
-function base(tag: string): Spec[] {
-    return [
-        spec(digitalocean.Vpc, "main", {
-            id: "7d0c2b4e-1111-4000-8000-00000000aa01",
-            name: "main",
-            region: REGION,
-            ipRange: "10.20.0.0/20",
-        }),
-        spec(digitalocean.SshKey, "deployer", {
+/** The plain stacks' site: a Debian team in fra1. */
+const PLAIN: FixtureSite = {
+    region: "fra1",
+    image: "debian-12-x64",
+    vpc: { name: "main", props: { id: "7d0c2b4e-1111-4000-8000-00000000aa01", name: "main", ipRange: "10.20.0.0/20" } },
+    key: {
+        name: "deployer",
+        props: {
             id: "41270653",
             name: "deployer",
             publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample deployer",
-            fingerprint: FINGERPRINT,
-        }),
+            fingerprint: "9d:21:3a:0e:51:7c:6a:44:02:aa:b9:3d:7e:11:c0:5f",
+        },
+    },
+    idBase: 510000000,
+    publicPrefix: "192.0.2.",
+    privatePrefix: "10.20.0.",
+};
+
+/** The resources every stack of a site starts from: its VPC, its SSH key and a tag. */
+export function siteBase(site: FixtureSite, tag: string): Spec[] {
+    return [
+        spec(digitalocean.Vpc, site.vpc.name, { ...site.vpc.props, region: site.region }),
+        spec(digitalocean.SshKey, site.key.name, site.key.props),
         spec(digitalocean.Tag, tag, { id: tag, name: tag }),
     ];
 }
 
-/** A droplet as a plain program declares it; `octet` picks its addresses. */
-export function plainDroplet(
+/** A droplet as a plain program declares it at a site; `octet` picks its id and addresses. */
+export function siteDroplet(
+    site: FixtureSite,
     name: string,
     tag: string,
     octet: number,
@@ -35,21 +56,32 @@ export function plainDroplet(
     extra: Record<string, unknown> = {},
 ): Spec {
     return spec(digitalocean.Droplet, name, {
-        id: String(510000000 + octet),
+        id: String(site.idBase + octet),
         name,
-        region: REGION,
+        region: site.region,
         size: "s-2vcpu-4gb",
-        image: "debian-12-x64",
+        image: site.image,
         monitoring: true,
-        sshKeys: [ref("deployer", "fingerprint")],
-        vpcUuid: ref("main"),
+        sshKeys: [ref(site.key.name, "fingerprint")],
+        vpcUuid: ref(site.vpc.name),
         tags: [ref(tag)],
         userData,
-        ipv4Address: `192.0.2.${octet}`,
-        ipv4AddressPrivate: `10.20.0.${octet}`,
+        ipv4Address: `${site.publicPrefix}${octet}`,
+        ipv4AddressPrivate: `${site.privatePrefix}${octet}`,
         ...extra,
     });
 }
+
+const base = (tag: string) => siteBase(PLAIN, tag);
+
+/** A droplet of the plain stacks; `octet` picks its addresses. */
+export const plainDroplet = (
+    name: string,
+    tag: string,
+    octet: number,
+    userData: string,
+    extra: Record<string, unknown> = {},
+): Spec => siteDroplet(PLAIN, name, tag, octet, userData, extra);
 
 /** A worker and an app droplet behind a firewall that admits SSH from an office range only; no public endpoint. */
 export function plainDroplets(): Spec[] {
@@ -77,7 +109,7 @@ export function plainDatabase(): Spec[] {
             engine: "pg",
             version: "16",
             size: "db-s-2vcpu-4gb",
-            region: REGION,
+            region: PLAIN.region,
             nodeCount: 2,
             privateNetworkUuid: ref("main"),
         }),
@@ -108,7 +140,7 @@ export function plainLoadBalanced(): Spec[] {
         spec(digitalocean.LoadBalancer, "edge", {
             id: "0c7e5a91-3333-4000-8000-00000000cc01",
             name: "edge",
-            region: REGION,
+            region: PLAIN.region,
             vpcUuid: ref("main"),
             dropletTag: ref("api"),
             forwardingRules: [{ entryProtocol: "http", entryPort: 80, targetProtocol: "http", targetPort: 80 }],
@@ -174,7 +206,11 @@ export function plainGateway(userData = NGINX_BALANCER): Spec[] {
         plainDroplet("app-1", "apps", 31, "#!/bin/bash\napt-get install -y nodejs\n"),
         plainDroplet("app-2", "apps", 32, "#!/bin/bash\napt-get install -y nodejs\n"),
         plainDroplet("gateway", "edge", 30, userData),
-        spec(digitalocean.ReservedIp, "gateway-ip", { id: "192.0.2.200", region: REGION, ipAddress: "192.0.2.200" }),
+        spec(digitalocean.ReservedIp, "gateway-ip", {
+            id: "192.0.2.200",
+            region: PLAIN.region,
+            ipAddress: "192.0.2.200",
+        }),
         spec(digitalocean.ReservedIpAssignment, "gateway-ip-assignment", {
             id: "assign-gw",
             ipAddress: ref("gateway-ip", "ipAddress"),

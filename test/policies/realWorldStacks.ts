@@ -7,10 +7,24 @@
 import { gzipSync } from "node:zlib";
 import * as digitalocean from "@pulumi/digitalocean";
 import { ref, Ref, Spec, spec } from "../support/policyHarness";
+import { siteBase, siteDroplet, type FixtureSite } from "./plainStacks";
 
 const REGION = "ams3";
 const OFFICE = "198.18.7.0/24";
-const KEY = "5b:7e:10:2c:9a:41:d3:0f:66:21:b8:c4:7d:90:ee:13";
+
+/** These stacks' site: an Ubuntu team in ams3. */
+const SITE: FixtureSite = {
+    region: REGION,
+    image: "ubuntu-24-04-x64",
+    vpc: { name: "vpc", props: { id: "6f1a0c52-0000-4000-8000-0000000000a1", ipRange: "10.40.0.0/20" } },
+    key: {
+        name: "ops-key",
+        props: { id: "48112233", fingerprint: "5b:7e:10:2c:9a:41:d3:0f:66:21:b8:c4:7d:90:ee:13", name: "ops" },
+    },
+    idBase: 620000000,
+    publicPrefix: "203.0.113.",
+    privatePrefix: "10.40.0.",
+};
 
 /** Outputs the cloud computes: absent from a resource's inputs in the state. */
 const COMPUTED = new Set(["id", "uuid", "ipv4Address", "ipv4AddressPrivate", "ipv6Address", "ip", "host", "urn"]);
@@ -104,41 +118,11 @@ function uptimeWatch(name: string, target: string): Spec[] {
 
 /** What every fine stack here has: a VPC, an SSH key, a role tag, and CPU/memory/disk alerts on that tag. */
 function base(tag: string): Spec[] {
-    return [
-        spec(digitalocean.Vpc, "vpc", {
-            id: "6f1a0c52-0000-4000-8000-0000000000a1",
-            region: REGION,
-            ipRange: "10.40.0.0/20",
-        }),
-        spec(digitalocean.SshKey, "ops-key", { id: "48112233", fingerprint: KEY, name: "ops" }),
-        spec(digitalocean.Tag, tag, { id: tag, name: tag }),
-        alertOn(`${tag}-cpu`, "v1/insights/droplet/cpu", { tags: [ref(tag)] }),
-    ];
+    return [...siteBase(SITE, tag), alertOn(`${tag}-cpu`, "v1/insights/droplet/cpu", { tags: [ref(tag)] })];
 }
 
-function droplet(
-    name: string,
-    tag: string,
-    octet: number,
-    userData: string,
-    extra: Record<string, unknown> = {},
-): Spec {
-    return spec(digitalocean.Droplet, name, {
-        id: String(620000000 + octet),
-        name,
-        region: REGION,
-        size: "s-2vcpu-4gb",
-        image: "ubuntu-24-04-x64",
-        monitoring: true,
-        sshKeys: [ref("ops-key", "fingerprint")],
-        vpcUuid: ref("vpc"),
-        tags: [ref(tag)],
-        userData,
-        ipv4Address: `203.0.113.${octet}`,
-        ipv4AddressPrivate: `10.40.0.${octet}`,
-        ...extra,
-    });
-}
+const droplet = (name: string, tag: string, octet: number, userData: string, extra: Record<string, unknown> = {}) =>
+    siteDroplet(SITE, name, tag, octet, userData, extra);
 
 const outbound = [
     { protocol: "tcp", portRange: "1-65535", destinationAddresses: ["0.0.0.0/0", "::/0"] },

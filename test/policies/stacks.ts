@@ -412,6 +412,12 @@ export function mutate(specs: Spec[], name: string, change: (props: Record<strin
     return copy;
 }
 
+/** The stack with one more inbound rule on a firewall: TCP on `portRange` from anywhere on the IPv4 internet. */
+export const openToWorld = (specs: Spec[], firewall: string, portRange: string): Spec[] =>
+    mutate(specs, firewall, (fw) =>
+        (fw.inboundRules as unknown[]).push({ protocol: "tcp", portRange, sourceAddresses: ["0.0.0.0/0"] }),
+    );
+
 /** Drops list elements that reference a removed spec (e.g. a deleted load balancer in a firewall's sources). */
 function dropRefs(value: unknown, names: readonly string[]): unknown {
     if (Array.isArray(value))

@@ -168,17 +168,37 @@ async function guarded(outcome: Outcome, run: () => void | Promise<void>): Promi
 const isStackPolicy = (p: Policy): p is StackValidationPolicy =>
     typeof (p as StackValidationPolicy).validateStack === "function";
 
+/**
+ * The host's reportViolation for a policy, recording what follows the description it prefixes: a string as given, or
+ * an object's message (which the host takes whole) past that prefix, with the object's severity or the policy's.
+ */
+function recorder(
+    p: Policy,
+    outcome: Outcome,
+    severities: string[],
+): (message: string | { message: string; severity?: string }) => void {
+    return (violation) => {
+        const text = typeof violation === "object" ? violation.message : violation;
+        const prefix = `${p.description}\n`;
+        outcome.violations.push(
+            typeof violation === "object" && text.startsWith(prefix) ? text.slice(prefix.length) : text,
+        );
+        severities.push((typeof violation === "object" ? violation.severity : undefined) ?? p.severity ?? "");
+    };
+}
+
 /** Runs a stack policy on a stack; config as the policy's entry in config/<stack>.json (without enforcementLevel). */
 export async function runStack(
     p: StackValidationPolicy,
     resources: PolicyResource[],
     config: Record<string, unknown> = {},
+    severities: string[] = [],
 ): Promise<Outcome> {
     const outcome: Outcome = { violations: [], undecided: [], notApplicable: false };
     await guarded(outcome, () =>
         p.validateStack(
             { resources, getConfig: <T extends object>() => config as T, stackTags: new Map(), notApplicable },
-            (message) => outcome.violations.push(message),
+            recorder(p, outcome, severities) as never,
         ),
     );
     return outcome;
@@ -189,6 +209,7 @@ export async function runResources(
     p: ResourceValidationPolicy,
     resources: PolicyResource[],
     config: Record<string, unknown> = {},
+    severities: string[] = [],
 ): Promise<Outcome> {
     const outcome: Outcome = { violations: [], undecided: [], notApplicable: true };
     const validations =
@@ -212,7 +233,7 @@ export async function runResources(
                 getConfig: <T extends object>() => config as T,
                 notApplicable,
             };
-            await guarded(one, () => validate(args, (message) => one.violations.push(message)));
+            await guarded(one, () => validate(args, recorder(p, one, severities) as never));
             outcome.violations.push(...one.violations);
             outcome.undecided.push(...one.undecided);
             if (!one.notApplicable) outcome.notApplicable = false;
@@ -221,16 +242,23 @@ export async function runResources(
     return outcome;
 }
 
-/** Runs any policy against a stack. */
-export function run(p: Policy, resources: PolicyResource[], config: Record<string, unknown> = {}): Promise<Outcome> {
+/** Runs any policy against a stack; `severities` receives each violation's severity, in report order. */
+export function run(
+    p: Policy,
+    resources: PolicyResource[],
+    config: Record<string, unknown> = {},
+    severities: string[] = [],
+): Promise<Outcome> {
     return isStackPolicy(p)
-        ? runStack(p, resources, config)
-        : runResources(p as ResourceValidationPolicy, resources, config);
+        ? runStack(p, resources, config, severities)
+        : runResources(p as ResourceValidationPolicy, resources, config, severities);
 }
 
 export interface Finding {
     policy: string;
     enforcementLevel: EnforcementLevel;
+    /** As the host reports it: the policy's, or for a composite's finding its check's. */
+    severity: string;
     message: string;
 }
 
@@ -253,10 +281,23 @@ export async function runPack(
             typeof entry === "string" ? { enforcementLevel: entry } : (entry ?? {});
         const level = configured ?? p.enforcementLevel ?? "advisory";
         if (level === "disabled") continue;
-        const outcome = await run(p, resources, knobs);
-        findings.push(...outcome.violations.map((message) => ({ policy: p.name, enforcementLevel: level, message })));
+        const severities: string[] = [];
+        const outcome = await run(p, resources, knobs, severities);
         findings.push(
-            ...outcome.undecided.map((message) => ({ policy: p.name, enforcementLevel: "advisory" as const, message })),
+            ...outcome.violations.map((message, i) => ({
+                policy: p.name,
+                enforcementLevel: level,
+                severity: severities[i],
+                message,
+            })),
+        );
+        findings.push(
+            ...outcome.undecided.map((message) => ({
+                policy: p.name,
+                enforcementLevel: "advisory" as const,
+                severity: p.severity ?? "",
+                message,
+            })),
         );
     }
     return findings;

@@ -25,7 +25,7 @@ export interface PlanTimings {
 }
 
 /** A process's CPU time (user + system, fields 14 and 15 of /proc/PID/stat) and peak RSS (VmHWM), or null. */
-function usage(pid: number): { cpuMs: number; peakRssKb: number } | null {
+export function usage(pid: number): { cpuMs: number; peakRssKb: number } | null {
     try {
         const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
         const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { stackResource } from "../../../plan/policyHost/fromGraph";
+import { bareResource, stackResource } from "../../../plan/policyHost/fromGraph";
 import { PolicyHost } from "../../../plan/policyHost/host";
 import { parsePolicyPackConfig, reconcilePolicyConfig } from "../../../plan/policyHost/packConfig";
 import type { AnalyzedResource, AnalyzerInfo } from "../../../plan/policyHost/protocol";
@@ -16,18 +16,8 @@ const resource = (
     properties: Record<string, unknown>,
     extra: Partial<AnalyzedResource> = {},
 ): AnalyzedResource => ({
-    urn: `urn:pulumi:dev::webstack::${type}::${name}`,
-    type,
-    name,
-    properties,
+    ...bareResource(`urn:pulumi:dev::webstack::${type}::${name}`, type, name, properties),
     parent: STACK,
-    dependencies: [],
-    propertyDependencies: {},
-    protect: false,
-    ignoreChanges: [],
-    deleteBeforeReplace: false,
-    additionalSecretOutputs: [],
-    aliases: [],
     ...extra,
 });
 const DROPLET = "digitalocean:index/droplet:Droplet";

@@ -3,9 +3,10 @@
 // family arrays are imported in-process; policies/index.ts never is.
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { families as FAMILIES, packPolicies, stackChecksPass } from "../../../policies/catalog";
+import { checkOfFinding, families as FAMILIES, packPolicies, stackChecksPass } from "../../../policies/catalog";
+import { bareResource } from "../../../plan/policyHost/fromGraph";
 import { PolicyHost } from "../../../plan/policyHost/host";
-import { reconcilePolicyConfig } from "../../../plan/policyHost/packConfig";
+import { parsePolicyPackConfig, reconcilePolicyConfig } from "../../../plan/policyHost/packConfig";
 import type { AnalyzerInfo } from "../../../plan/policyHost/protocol";
 import { alive, ROOT } from "../../support/planRuns";
 
@@ -51,7 +52,7 @@ describe("the real policy pack as a policy host (policies/index.ts over gRPC)", 
         });
     }
 
-    it("serves exactly the pack's policies: the families' resource policies, the targets and stack-checks-pass", () => {
+    it("serves exactly the pack's policies: the families' resource policies, the targets and the two composites", () => {
         assert.deepEqual(
             info.policies.map((p) => p.name),
             packPolicies.map((p) => p.name),
@@ -59,11 +60,64 @@ describe("the real policy pack as a policy host (policies/index.ts over gRPC)", 
         const known = new Set(Object.values(FAMILIES).flatMap((ps) => ps.map((p) => p.name)));
         assert.deepEqual(
             info.policies.map((p) => p.name).filter((n) => !known.has(n)),
-            ["stack-checks-pass"],
+            ["stack-checks-pass", "stack-checks-advisory"],
+        );
+        assert.deepEqual(
+            info.policies.filter((p) => p.name.startsWith("stack-checks-")).map((p) => p.enforcementLevel),
+            ["mandatory", "disabled"],
         );
     });
 
     it("accepts the configuration the CLI would send (defaults filled in)", async () => {
         await host.configure(reconcilePolicyConfig(info, undefined));
+    });
+
+    describe("a composite's findings", () => {
+        const type = "digitalocean:index/droplet:Droplet";
+        // One public droplet running nginx: no load balancer, no TLS, no firewall, no alerts, no log shipping.
+        const web = bareResource(`urn:pulumi:dev::webstack::${type}::web`, type, "web", {
+            image: "ubuntu-24-04-x64",
+            region: "nyc3",
+            size: "s-1vcpu-1gb",
+            monitoring: true,
+            userData: "#cloud-config\npackages:\n  - nginx\n",
+        });
+        const analyzed = async (config: string) => {
+            await host.configure(reconcilePolicyConfig(info, parsePolicyPackConfig(config)));
+            const findings = await host.analyzeStack([web]);
+            for (const f of findings)
+                assert.ok(f.message.startsWith(`${f.description}\n${checkOfFinding(f)}: `), f.message);
+            return findings.map((f) => [f.policy, f.level, f.severity, checkOfFinding(f)]);
+        };
+
+        it("keep each check's own severity (critical, high, medium) at the composite's level", async () => {
+            assert.deepEqual(await analyzed("{}"), [
+                ["stack-checks-pass", "mandatory", "critical", "public-endpoint-load-balanced"],
+                ["stack-checks-pass", "mandatory", "high", "load-balancer-min-count"],
+                ["stack-checks-pass", "mandatory", "high", "public-endpoint-tls"],
+                ["stack-checks-pass", "mandatory", "medium", "droplet-alert-coverage"],
+                ["stack-checks-pass", "mandatory", "medium", "uptime-check-public-endpoint"],
+                ["stack-checks-pass", "mandatory", "medium", "droplet-logs-shipped"],
+                ["stack-checks-pass", "mandatory", "high", "droplet-firewall-coverage"],
+            ]);
+            assert.equal(stackChecksPass.severity, "high");
+        });
+
+        it("keep a check's severity when stack-checks-advisory runs it as advisory", async () => {
+            const config = JSON.stringify({
+                "stack-checks-pass": { disabledChecks: ["public-endpoint-load-balanced", "droplet-alert-coverage"] },
+                "stack-checks-advisory": {
+                    enforcementLevel: "advisory",
+                    checks: ["public-endpoint-load-balanced", "droplet-alert-coverage"],
+                },
+            });
+            assert.deepEqual(
+                (await analyzed(config)).filter((f) => f[0] === "stack-checks-advisory"),
+                [
+                    ["stack-checks-advisory", "advisory", "critical", "public-endpoint-load-balanced"],
+                    ["stack-checks-advisory", "advisory", "medium", "droplet-alert-coverage"],
+                ],
+            );
+        });
     });
 });
