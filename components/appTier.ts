@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { adoptedBy } from "./adoption";
 import { LoadBalancers } from "./loadBalancers";
 import { type Pool, type PoolArgs, createPool } from "./pool";
 import type { PoolSettings } from "./settings/stackSettings";
@@ -28,9 +29,8 @@ export class AppTier extends pulumi.ComponentResource {
     constructor(name: string, args: AppTierArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:AppTier", name, {}, opts);
         requireValidArgs(this, "AppTier", name, [isPort("port", args.port)]);
-        // These were WebStack's own children before it was composed of children by responsibility: the alias keeps
-        // each URN, and their children inherit it (pulumi/pulumi@1b5949891b step_generator.go:621-654).
-        const adopted = { parent: this, aliases: opts?.parent ? [{ parent: opts.parent }] : [] };
+        // These were WebStack's own children: aliased to it, so every URN is kept (adoption.ts).
+        const adopted = adoptedBy(this, opts);
         const { pool, tag, port, healthPath, projectId, ...droplet } = args;
         this.pool = createPool(`${name}-app`, { ...droplet, settings: pool, projectId }, adopted);
         // nginx reaches the app pool through this load balancer rather than the app droplets' private addresses,

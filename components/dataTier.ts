@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { adoptedBy } from "./adoption";
 import { Cache } from "./cache";
 import { Database } from "./database";
 import { LogStore } from "./logStore";
@@ -46,10 +47,8 @@ export class DataTier extends pulumi.ComponentResource {
 
     constructor(name: string, args: DataTierArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:DataTier", name, {}, opts);
-        // These were WebStack's own children before it was composed of children by responsibility: the alias keeps
-        // each URN, and the engine gives their children the same alias (pulumi/pulumi@1b5949891b
-        // pkg/resource/deploy/step_generator.go:621-654, generateAliases), so nothing deployed is replaced.
-        const adopted = { parent: this, aliases: opts?.parent ? [{ parent: opts.parent }] : [] };
+        // These were WebStack's own children: aliased to it, so every URN is kept (adoption.ts).
+        const adopted = adoptedBy(this, opts);
         const { region, vpcUuid, protect } = args;
         const tagged = (c: ClusterTags) => ({ tags: [...args.tags, c.tag], trustedTags: c.trustedTags });
         const db = args.database;

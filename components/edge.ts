@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { adoptedBy } from "./adoption";
 import { HaproxyBalancers, type HaproxyBalancersArgs } from "./haproxyBalancers";
 import type { UserDataSpec } from "./hostRoles";
 import { LoadBalancers } from "./loadBalancers";
@@ -52,9 +53,8 @@ export class Edge extends pulumi.ComponentResource {
                 `haproxy: the HAProxy droplets' tags, SSH keys and user data are required with the haproxy engine; got none.`,
             ],
         ]);
-        // These were WebStack's own children before it was composed of children by responsibility: the alias keeps
-        // each URN, and their children inherit it (pulumi/pulumi@1b5949891b step_generator.go:621-654).
-        const adopted = { parent: this, aliases: opts?.parent ? [{ parent: opts.parent }] : [] };
+        // These were WebStack's own children: aliased to it, so every URN is kept (adoption.ts).
+        const adopted = adoptedBy(this, opts);
         const { balancer, region, vpcUuid, web } = args;
         const managed = balancer.engine === "managed" ? balancer : undefined;
         const tls = managed && args.tls;

@@ -1,5 +1,6 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
+import { adoptedBy } from "./adoption";
 import { DISCOVERY_TTL_SECONDS } from "./dns";
 import { DATABASE_METRICS_SRV, METRICS_PUSH_NAME, type UserDataSpec, WEB_METRICS_NAME } from "./hostRoles";
 import { Monitoring, type MonitoringArgs } from "./monitoring";
@@ -53,9 +54,8 @@ export class Observability extends pulumi.ComponentResource {
 
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webstack:components:Observability", name, {}, opts);
-        // These were WebStack's own children before it was composed of children by responsibility: the alias keeps
-        // each URN, and their children inherit it (pulumi/pulumi@1b5949891b step_generator.go:621-654).
-        const adopted = { parent: this, aliases: opts?.parent ? [{ parent: opts.parent }] : [] };
+        // These were WebStack's own children: aliased to it, so every URN is kept (adoption.ts).
+        const adopted = adoptedBy(this, opts);
         const record = (
             suffix: string,
             label: string,
