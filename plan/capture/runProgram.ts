@@ -79,6 +79,21 @@ async function resolveExport(value: unknown): Promise<{ value: unknown; secret: 
 }
 
 /**
+ * The stack frames an Error captures while the program runs. The SDK stamps every promise it makes for a resource's
+ * outputs with `new Error().stack` (@pulumi/pulumi 3.248 runtime/debuggable.js debuggablePromise, from
+ * runtime/rpc.js transferProperties and serializeProperty) and reads it only to print leaked promises when
+ * PULUMI_DEBUG_PROMISE_LEAKS is set; capturing and formatting those traces was a third of a 1000-droplet plan's CPU
+ * and much of its garbage. The SDK's source positions lift the limit themselves (resource.js Resource.callsites), so
+ * no resource loses its position. Traces are kept with PULUMI_DEBUG_PROMISE_LEAKS or WEBSTACK_STACK_TRACES=1, for
+ * debugging a crash inside the program.
+ */
+function programStackTraceLimit(): number {
+    return process.env.PULUMI_DEBUG_PROMISE_LEAKS || process.env.WEBSTACK_STACK_TRACES === "1"
+        ? Error.stackTraceLimit
+        : 0;
+}
+
+/**
  * Runs the program once on an installed recorder: forgets what it recorded before, sets the config and the
  * previous outputs, requires the program afresh and waits until every registration is answered and every export
  * resolved, or until the first error, whichever comes first.
@@ -126,6 +141,8 @@ export async function runProgram(recorder: Recorder, spec: ProgramSpec): Promise
     process.on("unhandledRejection", onError);
     process.on("uncaughtException", onError);
     const untilError = <T>(work: Promise<T>): Promise<T> => Promise.race([work, firstError]);
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = programStackTraceLimit();
     try {
         const entry = require.resolve(spec.main);
         delete require.cache[entry];
@@ -151,6 +168,7 @@ export async function runProgram(recorder: Recorder, spec: ProgramSpec): Promise
     } catch (err) {
         throw err instanceof ProgramError ? err : toProgramError(err, spec);
     } finally {
+        Error.stackTraceLimit = stackTraceLimit;
         console.warn = consoleWarn;
         runtime._setIsDryRun(before.dryRun);
         runtime._setProject(before.project);
