@@ -1,6 +1,5 @@
 "use strict";
-/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS preload, loaded with --require before any loader */
-// Loaded first by every process of a test run (.mocharc.json, and through NODE_OPTIONS, which this file extends, every
+// Loaded first by every process of a test run (.mocharc.cjs, and through NODE_OPTIONS, which this file extends, every
 // Node child the tests start: the plan worker, the capture children, CLI processes, policy hosts).
 //
 // The SDK stamps every promise it makes for a resource with `new Error().stack` (@pulumi/pulumi 3.248
