@@ -41,6 +41,11 @@ function outDir(): string {
     return out;
 }
 
+/** The --out directories of this process's runs that still exist (removed when the process exits). */
+export function planOutputs(): readonly string[] {
+    return outs;
+}
+
 /** Removes every --out directory the runs of this process wrote (also done when the process exits). */
 export function removePlanOutputs(): void {
     for (const dir of outs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });

@@ -11,7 +11,17 @@ import {
 } from "../../tools/docs/analysis/exposure";
 import { exampleConfig, runProgram } from "../support/program";
 
-const exposureOf = async (config: Record<string, unknown>) => computeExposure((await runProgram(config)).resources);
+/** The exposure of a stack config, computed once per config for this file (several tests read the same stack). */
+const exposures = new Map<string, Promise<Exposure[]>>();
+const exposureOf = (config: Record<string, unknown>): Promise<Exposure[]> => {
+    const key = JSON.stringify(config);
+    if (!exposures.has(key))
+        exposures.set(
+            key,
+            runProgram(config).then((run) => computeExposure(run.resources)),
+        );
+    return exposures.get(key)!;
+};
 const APP_TAG = "tag:webstack-dev-app";
 const fake = (type: string, name: string, id: string, inputs: Record<string, unknown>): Captured =>
     ({

@@ -5,7 +5,6 @@
 // which is then a Pulumi secret (encrypted in state, "[secret]" in every rendering) and holds them only in the
 // root-only files cloud-init writes; with `secrets.delivery: manual` no user data holds any secret.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -20,9 +19,10 @@ import { RecordedResource, isSecret, plain } from "../../plan/capture/recorder";
 import { parse } from "yaml";
 import { pushPasswordFrom } from "../../components/hostRoles";
 import { SECRET_KEYS } from "../../components/settings/configKeys";
+import { architectureArgs } from "../../examples/variants";
+import { type PlanRun, runPlan } from "../support/planRuns";
 import { ProgramRun, exampleConfig, output, runProgram } from "../support/program";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const WEBHOOK = "https://hooks.slack.com/services/T0HARDEN/B0HARDEN/webhook-secret-5f1e";
 const KEY_MARKER = "HARDENINGPRIVATEKEYMATERIAL";
 const PRIVATE_KEY = `-----BEGIN PRIVATE KEY-----\nMIIE${KEY_MARKER}AAAA\n-----END PRIVATE KEY-----\n`;
@@ -87,6 +87,7 @@ function assertNoSecret(where: string, text: string, secrets: string[]): void {
 async function runLogged(
     config: Record<string, unknown>,
     secretKeys: string[] = [],
+    stack?: string,
 ): Promise<{ run: ProgramRun; log: string }> {
     let log = "";
     const out = process.stdout.write.bind(process.stdout);
@@ -100,7 +101,7 @@ async function runLogged(
     process.stdout.write = tap(out) as typeof process.stdout.write;
     process.stderr.write = tap(err) as typeof process.stderr.write;
     try {
-        const run = await runProgram(config, { secretKeys });
+        const run = await runProgram(config, { secretKeys, stack });
         return { run, log };
     } finally {
         process.stdout.write = out;
@@ -177,51 +178,16 @@ function planDocument(run: ProgramRun): PlanDocument {
     });
 }
 
-interface PlanResult {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-    files: string;
-}
+/** Every file a plan run wrote to its --out directory, concatenated. */
+const filesOf = (run: PlanRun) =>
+    fs
+        .readdirSync(run.out)
+        .map((f) => fs.readFileSync(path.join(run.out, f), "utf8"))
+        .join("\n");
 
-/** `node -r ./tools/register.js plan/cli.ts --config-file FILE --format F`, plus the files it wrote. */
-function runPlanChild(configFile: string, format: string): Promise<PlanResult> {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-secrets-"));
-    return new Promise((done, fail) => {
-        const child = spawn(
-            process.execPath,
-            [
-                "-r",
-                "./tools/register.js",
-                "plan/cli.ts",
-                "--stack",
-                "dev",
-                "--config-file",
-                configFile,
-                "--format",
-                format,
-                "--out",
-                out,
-            ],
-            { cwd: ROOT },
-        );
-        let stdout = "";
-        let stderr = "";
-        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-        child.on("error", fail);
-        child.on("close", (code) => {
-            const files = fs.existsSync(out)
-                ? fs
-                      .readdirSync(out)
-                      .map((f) => fs.readFileSync(path.join(out, f), "utf8"))
-                      .join("\n")
-                : "";
-            fs.rmSync(out, { recursive: true, force: true });
-            done({ code, stdout, stderr, files });
-        });
-    });
-}
+/** ARGS with the value of `--format` set to FORMAT. */
+const inFormat = (args: readonly string[], format: string) =>
+    args.map((a, i) => (args[i - 1] === "--format" ? format : a));
 
 /**
  * Runs `use` on a stack config file (JSON is YAML) for the plan, removed afterwards; `secure` keys become
@@ -368,30 +334,28 @@ describe("secrets never appear in plaintext", function () {
         });
     }
 
-    describe("the offline plan CLI (plan/cli.ts as a child, the real policy pack)", () => {
+    describe("the offline plan (plan/cli.ts through the plan worker, the real policy pack)", () => {
         for (const tier of [1, 2, 3]) {
             it(`prints no database password at tier ${tier} in text, json or markdown, on stdout, stderr or the files it writes`, async () => {
-                const { run } = await runLogged(exampleConfig(tier));
+                // The example stack the docs and the other plan specs run (its json plan is theirs, memoized).
+                const { run } = await runLogged(exampleConfig(tier), [], "example");
                 const secrets = secretsOf(run.resources);
                 assert.ok(secrets.length > 0);
-                const results = await withConfigFile(exampleConfig(tier), [], (file) =>
-                    Promise.all(["text", "json", "markdown"].map((format) => runPlanChild(file, format))),
-                );
-                results.forEach((r, i) => {
+                const formats = ["text", "json", "markdown"];
+                const plans = await Promise.all(formats.map((f) => runPlan(inFormat(architectureArgs(tier), f))));
+                plans.forEach((r, i) => {
                     assert.ok(r.code === 0 || r.code === 1, `plan failed (exit ${r.code}):\n${r.stderr}`);
-                    assertNoSecret(
-                        `plan --format ${["text", "json", "markdown"][i]}`,
-                        `${r.stdout}\n${r.stderr}\n${r.files}`,
-                        secrets,
-                    );
+                    assertNoSecret(`plan --format ${formats[i]}`, `${r.stdout}\n${r.stderr}\n${filesOf(r)}`, secrets);
                 });
             });
         }
 
         it("plans a stack with secure slackWebhookUrl and tlsPrivateKey and prints no placeholder (tier 2)", async () => {
-            const r = await withConfigFile(SECRET_CONFIG, SECRET_KEYS, (file) => runPlanChild(file, "json"));
+            const r = await withConfigFile(SECRET_CONFIG, SECRET_KEYS, (file) =>
+                runPlan(["--stack", "dev", "--config-file", file, "--format", "json"]),
+            );
             assert.ok(r.code === 0 || r.code === 1, r.stderr);
-            assert.ok(!`${r.stdout}${r.files}`.includes(SECRET_PLACEHOLDER));
+            assert.ok(!`${r.stdout}${filesOf(r)}`.includes(SECRET_PLACEHOLDER));
         });
     });
 

@@ -1,16 +1,21 @@
-// Mocha root hooks: install the recording mock engine once for the whole process (Pulumi keeps a single
-// mock monitor per process, and mocha runs every spec file in one process), forget the record before each test,
-// and fail the run when a test leaves anything behind in the temp directory.
+// Mocha root hooks: install the recording mock engine (Pulumi keeps a single mock monitor per process), forget the
+// record before each test, and fail a spec file that leaves anything behind in the temp directory.
+//
+// The suite runs in parallel mode (.mocharc.cjs): each worker process runs spec files one after another, and mocha
+// runs these root hooks around each file, not once per run (mochajs/mocha#4308). So every file starts on a freshly
+// installed engine, and the temp directory is checked after each file. The plans a worker ran stay memoized for the
+// worker's later files (plan/spawnPlan.ts), their output directories with them, until the worker exits.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Recorder } from "../../plan/capture/recorder";
-import { removePlanOutputs } from "../../plan/spawnPlan";
+import { planOutputs } from "../../plan/spawnPlan";
 
 export const recorder = new Recorder();
 
-// Every temp file of this run, its child processes' included, goes under a directory of its own (os.tmpdir() reads
-// TMPDIR on each call), so what is left there at the end was left by this run, whatever else shares the machine.
+// Every temp file of this process, its child processes' included, goes under a directory of its own (os.tmpdir()
+// reads TMPDIR on each call), so what is left there was left by this process, whatever else shares the machine.
+// Workers start with the TMPDIR of mocha's main process, which loads this module too: theirs nest inside its.
 const RUN_TMP = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-test-"));
 // As open as /tmp itself: servers the tests start drop to other users (nginx workers) and must reach their files.
 fs.chmodSync(RUN_TMP, 0o1777);
@@ -25,8 +30,9 @@ export const mochaHooks = {
         recorder.reset();
     },
     afterAll(): void {
-        removePlanOutputs();
-        const left = fs.readdirSync(RUN_TMP).filter((name) => name.startsWith("webstack-"));
+        // The memoized plans' output directories belong to the plan runner, which removes them at exit.
+        const kept = new Set(planOutputs().map((dir) => path.basename(dir)));
+        const left = fs.readdirSync(RUN_TMP).filter((name) => name.startsWith("webstack-") && !kept.has(name));
         if (left.length > 0)
             throw new Error(`tests left ${left.length} entries in the temp directory: ${left.sort().join(", ")}`);
     },

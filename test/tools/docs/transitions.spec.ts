@@ -3,7 +3,7 @@
 // itself once the program binds them.
 import assert from "node:assert/strict";
 import type { Captured } from "../../../plan/capture/inChild";
-import { analyzeTransition, buildTransitions, roleOf, transitionCases } from "../../../tools/docs/analysis/transitions";
+import { analyzeTransition, roleOf, transitionCases, transitionRows } from "../../../tools/docs/analysis/transitions";
 
 const T = {
     droplet: "digitalocean:index/droplet:Droplet",
@@ -326,9 +326,9 @@ describe("transition analysis", () => {
 
 describe("transitions of the program itself (captured before and after each change)", function () {
     this.timeout(120000);
-    let rows: ReturnType<typeof buildTransitions>;
+    let rows: ReturnType<typeof transitionRows>;
     before(() => {
-        rows = buildTransitions();
+        rows = transitionRows();
     });
 
     it("keeps the site serving through every change, except a tier-0 droplet's replacement and removing a public load balancer", () => {

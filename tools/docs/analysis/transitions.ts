@@ -512,9 +512,13 @@ export function buildTransitions(cases: readonly TransitionCase[] = transitionCa
     });
 }
 
+let exampleRows: TransitionRow[] | undefined;
+/** The rows of every case of transitionCases, built once per process: the docs block and its spec read the same. */
+export const transitionRows = (): TransitionRow[] => (exampleRows ??= buildTransitions());
+
 /** docs/serving.md's `transitions` block. */
 export function transitionsSection(): string {
-    const rows = buildTransitions();
+    const rows = transitionRows();
     const serving = rows.filter((r) => r.serves && !r.refused).length;
     const refused = rows.filter((r) => r.refused).length;
     return [
