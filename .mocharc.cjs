@@ -23,7 +23,7 @@ const specs = fs
     .sort();
 
 module.exports = {
-    require: ["test/support/promiseTraces.js", "tools/register.js", "test/support/hooks.ts"],
+    require: ["tools/register.js", "test/support/hooks.ts"],
     extension: ["ts"],
     spec: [...SLOWEST, ...specs],
     parallel: true,
