@@ -6,15 +6,15 @@
 //   npm run plan -- --stack-export FILE [--policy-pack-config FILE] [--format …]     (audit a deployed stack)
 //
 // Exit status: 0 no mandatory finding, 1 mandatory findings (as `pulumi preview` fails), 2 usage/config errors.
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { SECRET_SHAPES } from "../components/settings/configKeys";
-import { PlanConfigError } from "./capture/cliConfig";
+import { loadStackConfig, PlanConfigError } from "./capture/cliConfig";
 import { ProgramError } from "./capture/programError";
-import { killAllPolicyHosts } from "./policyHost/host";
+import { killAllPolicyHosts, PolicyHost, type StartOptions } from "./policyHost/host";
 import { PolicyHostError } from "./policyHost/protocol";
-import { plan, type PlanListener, type PlanOptions, type PolicyHostSource } from "./pipeline";
-import { renderJson, renderMarkdown, renderText } from "./report/render";
+import type { PlanListener, PlanOptions, PolicyHostSource } from "./pipeline";
 import { StackExportError } from "./stackExport";
 
 export type { PlanOptions };
@@ -128,6 +128,37 @@ export interface MainOptions {
     policyHosts?: PolicyHostSource;
 }
 
+/**
+ * A policy host started before this process loads the plan's own modules (the SDK and the components, half a second):
+ * the host boots for about as long in its own process, so it is listening by the time the program is captured instead
+ * of after it. The plan takes it when it asks for a host of the same pack, project, stack and config, which it does
+ * unless the config is bad (the plan reports that itself); otherwise the plan starts its own and this one is closed.
+ */
+export function earlyHost(opts: PlanOptions): (PolicyHostSource & { closeUnused(): Promise<void> }) | undefined {
+    if (opts.stackExport !== undefined || !fs.existsSync(path.join(opts.policyPack, "index.ts"))) return undefined;
+    let wanted: StartOptions;
+    try {
+        const { cwd, stack, tier, overrides, configFile, secretShapes } = opts;
+        const cfg = loadStackConfig({ cwd, stack, tier, overrides, configFile, shapedPlaceholders: secretShapes });
+        wanted = { packDir: opts.policyPack, project: cfg.project, stack: cfg.stack, config: cfg.config };
+    } catch {
+        return undefined;
+    }
+    let early: PolicyHost | undefined = PolicyHost.start(wanted);
+    return {
+        acquire(asked) {
+            const host = early && JSON.stringify(asked) === JSON.stringify(wanted) ? early : PolicyHost.start(asked);
+            if (host === early) early = undefined;
+            return host;
+        },
+        release: (host) => host.close(),
+        closeUnused: async () => {
+            await early?.close();
+            early = undefined;
+        },
+    };
+}
+
 /** The CLI: writes the plan to stdout and problems to stderr, and returns the exit status. */
 export async function main(argv: string[], { listener, policyHosts }: MainOptions = {}): Promise<number> {
     let opts: PlanOptions | "help";
@@ -150,8 +181,13 @@ export async function main(argv: string[], { listener, policyHosts }: MainOption
     const onTerm = onSignal(143);
     process.once("SIGINT", onInt);
     process.once("SIGTERM", onTerm);
+    const early = policyHosts ? undefined : earlyHost(opts);
     try {
-        const { doc } = await plan({ ...opts, policyHosts }, listener);
+        // Loaded once the host is on its way: the pipeline and the report load the SDK and the components.
+        const { plan } = require("./pipeline") as typeof import("./pipeline");
+        const { renderJson, renderMarkdown, renderText } =
+            require("./report/render") as typeof import("./report/render");
+        const { doc } = await plan({ ...opts, policyHosts: policyHosts ?? early }, listener);
         const render = { json: renderJson, markdown: renderMarkdown, text: renderText }[opts.format];
         process.stdout.write(render(doc));
         return doc.summary.exitCode;
@@ -163,6 +199,7 @@ export async function main(argv: string[], { listener, policyHosts }: MainOption
         else process.stderr.write(`error: ${(err as Error)?.stack ?? String(err)}\n`);
         return 2;
     } finally {
+        await early?.closeUnused();
         process.off("SIGINT", onInt);
         process.off("SIGTERM", onTerm);
     }

@@ -16,12 +16,19 @@
 //      `UndecidedDuringPreview` (a subclass of UnknownValueError). The host turns it into one advisory
 //      diagnostic listing what could not be decided — never a silent pass, never a false mandatory
 //      failure — while the violations already reported keep their own enforcement level.
-import * as policy from "@pulumi/policy";
 import * as pulumi from "@pulumi/pulumi";
 
-/** @pulumi/policy exports UnknownValueError at runtime, but its proxy.d.ts strips the declaration. */
+/**
+ * What the proxy is made of (@pulumi/policy 1.21.0 proxy.js, exported at run time though marked internal): the error
+ * its get trap throws on an unknown value (the class the package's index re-exports, index.js line 29), the key it
+ * answers with the object it wraps (`getSpecialProxyTarget`, lines 40-44 and 55-57), and the seven sentinels its
+ * `isUnknown` treats as unknown (lines 96-104, values at 124-152). Read from proxy.js itself, which requires nothing:
+ * the package's index loads the analyzer server and the SDK's automation API, half a second that the offline plan,
+ * which shares the availability model built on these reads, would pay for nothing.
+ */
+const proxyInternals = require("@pulumi/policy/proxy") as Record<string, unknown>;
 type UnknownValueErrorClass = new (sentinel: string, path: string[]) => Error;
-const UnknownValueError = (policy as unknown as { UnknownValueError: UnknownValueErrorClass }).UnknownValueError;
+const UnknownValueError = proxyInternals.UnknownValueError as UnknownValueErrorClass;
 
 /** Marker for "the engine does not know this value yet". */
 export const UNKNOWN: unique symbol = Symbol("unknown during preview");
@@ -36,13 +43,7 @@ export function isUnknownValueError(error: unknown): boolean {
     return error instanceof UnknownValueError;
 }
 
-/**
- * What the proxy is made of (@pulumi/policy 1.21.0 proxy.js, exported at run time though marked internal): the key
- * its get trap answers with the object it wraps (`getSpecialProxyTarget`, lines 40-44 and 55-57), and the seven
- * sentinels its `isUnknown` treats as unknown (lines 96-104, values at 124-152).
- */
-const proxyInternals = require("@pulumi/policy/proxy") as Record<string, string>;
-const TARGET_KEY = proxyInternals.getSpecialProxyTarget;
+const TARGET_KEY = proxyInternals.getSpecialProxyTarget as string;
 const SENTINELS = new Set(
     [
         "unknownBooleanValue",
