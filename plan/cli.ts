@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { SECRET_SHAPES } from "../components/settings/configKeys";
-import { loadStackConfig, PlanConfigError } from "./capture/cliConfig";
+import { loadStackConfig, PlanConfigError, type StackConfig } from "./capture/cliConfig";
 import { ProgramError } from "./capture/programError";
 import { killAllPolicyHosts, PolicyHost, type StartOptions } from "./policyHost/host";
 import { PolicyHostError } from "./policyHost/protocol";
@@ -131,21 +131,29 @@ export interface MainOptions {
 /**
  * A policy host started before this process loads the plan's own modules (the SDK and the components, half a second):
  * the host boots for about as long in its own process, so it is listening by the time the program is captured instead
- * of after it. The plan takes it when it asks for a host of the same pack, project, stack and config, which it does
- * unless the config is bad (the plan reports that itself); otherwise the plan starts its own and this one is closed.
+ * of after it. The plan reuses the stack config read here and takes this host when it asks for one of the same pack,
+ * project, stack and config; a config that cannot be read starts no host (the plan reports the error itself).
  */
-export function earlyHost(opts: PlanOptions): (PolicyHostSource & { closeUnused(): Promise<void> }) | undefined {
+export function earlyHost(
+    opts: PlanOptions,
+): (PolicyHostSource & { config: StackConfig; closeUnused(): Promise<void> }) | undefined {
     if (opts.stackExport !== undefined || !fs.existsSync(path.join(opts.policyPack, "index.ts"))) return undefined;
-    let wanted: StartOptions;
+    let cfg: StackConfig;
     try {
         const { cwd, stack, tier, overrides, configFile, secretShapes } = opts;
-        const cfg = loadStackConfig({ cwd, stack, tier, overrides, configFile, shapedPlaceholders: secretShapes });
-        wanted = { packDir: opts.policyPack, project: cfg.project, stack: cfg.stack, config: cfg.config };
+        cfg = loadStackConfig({ cwd, stack, tier, overrides, configFile, shapedPlaceholders: secretShapes });
     } catch {
         return undefined;
     }
+    const wanted: StartOptions = {
+        packDir: opts.policyPack,
+        project: cfg.project,
+        stack: cfg.stack,
+        config: cfg.config,
+    };
     let early: PolicyHost | undefined = PolicyHost.start(wanted);
     return {
+        config: cfg,
         acquire(asked) {
             const host = early && JSON.stringify(asked) === JSON.stringify(wanted) ? early : PolicyHost.start(asked);
             if (host === early) early = undefined;
@@ -187,7 +195,10 @@ export async function main(argv: string[], { listener, policyHosts }: MainOption
         const { plan } = require("./pipeline") as typeof import("./pipeline");
         const { renderJson, renderMarkdown, renderText } =
             require("./report/render") as typeof import("./report/render");
-        const { doc } = await plan({ ...opts, policyHosts: policyHosts ?? early }, listener);
+        const { doc } = await plan(
+            { ...opts, stackConfig: early?.config, policyHosts: policyHosts ?? early },
+            listener,
+        );
         const render = { json: renderJson, markdown: renderMarkdown, text: renderText }[opts.format];
         process.stdout.write(render(doc));
         return doc.summary.exitCode;

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { estimateAvailability, type AvailabilityEstimate } from "../policies/lib/availability";
 import { estimateCost, type CostEstimate } from "../policies/lib/pricing";
-import { loadStackConfig, type ConfigOverride } from "./capture/cliConfig";
+import { loadStackConfig, type ConfigOverride, type StackConfig } from "./capture/cliConfig";
 import type { RecordedResource, Recorder } from "./capture/recorder";
 import type { ProgramRun } from "./capture/runProgram";
 import { plain } from "./capture/secretValues";
@@ -38,6 +38,8 @@ export interface PlanOptions {
      * placeholder.
      */
     secretShapes?: Readonly<Record<string, (placeholder: string) => string>>;
+    /** The stack's config already read from these options (the CLI reads it to start the host early). */
+    stackConfig?: StackConfig;
     /** Where the policy host comes from and goes back to. @default a host of its own, started and closed per plan */
     policyHosts?: PolicyHostSource;
 }
@@ -147,14 +149,15 @@ export async function plan(opts: PlanOptions, listener: PlanListener = () => und
     const exported = opts.stackExport !== undefined ? readExportFile(opts.stackExport) : undefined;
     const cfg = exported
         ? undefined
-        : loadStackConfig({
+        : (opts.stackConfig ??
+          loadStackConfig({
               cwd: opts.cwd,
               stack: opts.stack,
               tier: opts.tier,
               overrides: opts.overrides,
               configFile: opts.configFile,
               shapedPlaceholders: opts.secretShapes,
-          });
+          }));
     const project = exported?.project ?? cfg!.project;
     const stackName = exported?.stack ?? cfg!.stack;
     const stackConfig = cfg?.config ?? {};

@@ -15,16 +15,20 @@ const REGISTER = path.join(ROOT, "tools", "register.js");
 /** How long a plan may run before it counts as hung and is killed: far beyond any plan here, on any machine. */
 const HANG_MS = 5 * 60 * 1000;
 
-export interface PlanRun {
+/** A finished child process: what it printed and how long it ran. */
+export interface ProcessRun {
     /** The exit status (null when the run was killed). */
     code: number | null;
     signal: NodeJS.Signals | null;
     stdout: string;
     stderr: string;
-    /** The --out directory the run wrote to (see removePlanOutputs). */
-    out: string;
     /** Wall time of the run, milliseconds. */
     ms: number;
+}
+
+export interface PlanRun extends ProcessRun {
+    /** The --out directory the run wrote to (see removePlanOutputs). */
+    out: string;
 }
 
 const runs = new Map<string, Promise<PlanRun>>();
@@ -64,10 +68,29 @@ export function runPlan(args: readonly string[], env: NodeJS.ProcessEnv = {}): P
 }
 
 /** `node -r tools/register.js plan/cli.ts ARGS --out <temp dir>` from the repository root, not memoized. */
-export function runPlanProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<PlanRun> {
+export async function runPlanProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<PlanRun> {
     const out = outDir();
-    return new Promise<PlanRun>((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", REGISTER, "plan/cli.ts", ...args, "--out", out], {
+    const run = await runProcess(
+        process.execPath,
+        ["-r", REGISTER, "plan/cli.ts", ...args, "--out", out],
+        env,
+        HANG_MS,
+    );
+    return { ...run, out };
+}
+
+/**
+ * Runs `cmd ARGS` from the repository root with `env` on top of this process's, collecting its output; killed after
+ * `hangMs` when given. Shared with `npm run bench`, which times its runs the same way.
+ */
+export function runProcess(
+    cmd: string,
+    args: readonly string[],
+    env: NodeJS.ProcessEnv = {},
+    hangMs?: number,
+): Promise<ProcessRun> {
+    return new Promise<ProcessRun>((resolve, reject) => {
+        const child = spawn(cmd, args, {
             cwd: ROOT,
             env: { ...process.env, ...env },
             stdio: ["ignore", "pipe", "pipe"],
@@ -78,10 +101,10 @@ export function runPlanProcess(args: readonly string[], env: NodeJS.ProcessEnv =
         child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
         child.on("error", reject);
         const started = performance.now();
-        const hung = setTimeout(() => child.kill("SIGKILL"), HANG_MS);
+        const hung = hangMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), hangMs);
         child.on("close", (code, signal) => {
             clearTimeout(hung);
-            resolve({ code, signal, stdout, stderr, out, ms: Math.round(performance.now() - started) });
+            resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
         });
     });
 }

@@ -7,20 +7,10 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ProgramError } from "../plan/capture/runProgram";
-import { byName, exampleConfig, output, runProgram } from "./support/program";
+import { byName, exampleConfig, output, own, runProgram } from "./support/program";
 import { recorder } from "./support/hooks";
 import { APP_USER_PRIVILEGES_WARNING } from "../components/database";
 
-/** A stack of one's own: a real domain, the account's verified e-mail (the mock account's), a real admin address
- *  and the app's own image. */
-const own = (tier: number, extra: Record<string, unknown> = {}) => ({
-    ...exampleConfig(tier),
-    domain: "shop.acme.dev",
-    alerts: { emails: ["owner@webstack.dev"] },
-    adminCidrs: ["198.18.7.1/32"],
-    app: { image: "registry.digitalocean.com/acme/shop:1.4.2" },
-    ...extra,
-});
 const PREFLIGHT_INVOKES = [
     "digitalocean:index/getAccount:getAccount",
     "digitalocean:index/getDomains:getDomains",

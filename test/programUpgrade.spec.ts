@@ -8,7 +8,7 @@ import { plain } from "../plan/capture/recorder";
 import { ProgramError } from "../plan/capture/runProgram";
 import { APP_USER_PRIVILEGES_WARNING } from "../components/database";
 import { recorder } from "./support/hooks";
-import { byName, exampleConfig, output, runProgram } from "./support/program";
+import { byName, exampleConfig, output, own, runProgram } from "./support/program";
 
 const FIXTURES = path.join(__dirname, "fixtures", "previous-release");
 /** The configs test/fixtures/previous-release/README.md names, on top of the example stack at tier 0. */
@@ -20,15 +20,6 @@ const PREVIOUS_RELEASE = {
     },
 } as const;
 
-/** A stack the account can hold (a real domain, the account's verified e-mail), at `tier`. */
-const own = (tier: number, extra: Record<string, unknown> = {}) => ({
-    ...exampleConfig(tier),
-    domain: "shop.acme.dev",
-    alerts: { emails: ["owner@webstack.dev"] },
-    adminCidrs: ["198.18.7.1/32"],
-    app: { image: "registry.digitalocean.com/acme/shop:1.4.2" },
-    ...extra,
-});
 const NONE = { staticFiles: { source: "none" } };
 const IMAGE = { staticFiles: { source: "image" } };
 const refusal = (...problems: string[]) =>

@@ -40,6 +40,7 @@ describe("plan CLI: the policy host started early", function () {
     it("is the host the plan acquires for the same options; other options get a host of their own", async () => {
         const opts = options();
         const source = earlyHost(opts)!;
+        assert.deepEqual(source.config.config, planAsks(opts).config);
         const acquired: PolicyHost[] = [];
         try {
             acquired.push(source.acquire(planAsks(opts)));

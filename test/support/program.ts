@@ -44,6 +44,19 @@ export function output(run: ProgramRun, name: string): { value: any; secret: boo
     return { value: found.value, secret: found.secret };
 }
 
+/**
+ * A stack of one's own, which the mock account can hold: a real domain, the account's verified e-mail, a real admin
+ * address and the app's own image, on the example stack at `tier`.
+ */
+export const own = (tier: number, extra: Record<string, unknown> = {}) => ({
+    ...exampleConfig(tier),
+    domain: "shop.acme.dev",
+    alerts: { emails: ["owner@webstack.dev"] },
+    adminCidrs: ["198.18.7.1/32"],
+    app: { image: "registry.digitalocean.com/acme/shop:1.4.2" },
+    ...extra,
+});
+
 export const short = (r: RecordedResource) => `${r.type.split(":").pop()} ${r.name}`;
 export const byName = (resources: RecordedResource[], name: string): RecordedResource => {
     const found = resources.find((r) => r.name === name);

@@ -22,60 +22,34 @@
 // so another measurement is one import and one list entry.
 // --markdown also writes docs/performance.md (the table is generated from this run; do not edit it by hand).
 // Exit status: 0 every goal met, 1 a goal missed, 2 a measurement failed.
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { type ProcessRun, runProcess } from "../../plan/spawnPlan";
+import { median } from "./stats";
 import type { PlanTimings } from "./timedPlan";
 import { staticFilesRows } from "./staticFiles";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const NODE = process.execPath;
 
-interface Run {
-    ms: number;
-    code: number | null;
-    stdout: string;
-    stderr: string;
-}
-
-function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-    return new Promise((resolve, reject) => {
-        const start = performance.now();
-        const child = spawn(cmd, args, {
-            cwd: ROOT,
-            env: { ...process.env, ...env },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ ms: performance.now() - start, code, stdout, stderr }));
-    });
-}
-
-const median = (xs: readonly number[]): number => {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = Math.floor(s.length / 2);
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-function must(r: Run, what: string, okCodes = [0]): Run {
+function must(r: ProcessRun, what: string, okCodes = [0]): ProcessRun {
     if (!okCodes.includes(r.code ?? -1)) throw new Error(`${what} exited ${r.code}:\n${r.stderr.slice(-3000)}`);
     return r;
 }
 
 async function floor(): Promise<number> {
-    return must(await run(NODE, ["-e", "require('@pulumi/pulumi'); require('@pulumi/digitalocean')"]), "the floor").ms;
+    return must(
+        await runProcess(NODE, ["-e", "require('@pulumi/pulumi'); require('@pulumi/digitalocean')"]),
+        "the floor",
+    ).ms;
 }
 
 async function plan(args: readonly string[], out: string): Promise<{ ms: number; timings: PlanTimings }> {
     // Exit 1 (mandatory findings) is a successful plan.
     const r = must(
-        await run(NODE, [
+        await runProcess(NODE, [
             "-r",
             "./tools/register.js",
             "tools/bench/timedPlan.ts",
@@ -95,7 +69,7 @@ async function plan(args: readonly string[], out: string): Promise<{ ms: number;
 
 async function bare(count: number, inputs: string, env: NodeJS.ProcessEnv = {}): Promise<number> {
     return must(
-        await run(NODE, ["-r", "./tools/register.js", "tools/bench/bare.ts", String(count), inputs], env),
+        await runProcess(NODE, ["-r", "./tools/register.js", "tools/bench/bare.ts", String(count), inputs], env),
         "tools/bench/bare.ts",
     ).ms;
 }
@@ -275,7 +249,7 @@ async function ensurePeerPack(log: (line: string) => void): Promise<string> {
         // --ignore-scripts: @pulumi/aws's install script would download a provider plugin the pack never starts.
         const npm = process.platform === "win32" ? "npm.cmd" : "npm";
         must(
-            await run(npm, ["ci", "--no-audit", "--no-fund", "--ignore-scripts", "--prefix", PEER_DIR]),
+            await runProcess(npm, ["ci", "--no-audit", "--no-fund", "--ignore-scripts", "--prefix", PEER_DIR]),
             "npm ci (peer pack)",
         );
         fs.writeFileSync(stamp, lock);
@@ -368,7 +342,7 @@ const peerRows: RowModule = async ({ reps, tmp, log, shared }) => {
 const shapeRows: RowModule = async ({ reps, count, log }) => {
     log("the host's cost part by part (tools/bench/hostShape.ts)…");
     const r = must(
-        await run(NODE, ["-r", "./tools/register.js", "tools/bench/hostShape.ts", String(count), String(reps)]),
+        await runProcess(NODE, ["-r", "./tools/register.js", "tools/bench/hostShape.ts", String(count), String(reps)]),
         "tools/bench/hostShape.ts",
     );
     const { cpuMs: c } = JSON.parse(r.stdout.trim().split("\n").pop()!) as { cpuMs: Record<string, number> };
@@ -414,7 +388,7 @@ const testRows: RowModule = async ({ tests, log }) => {
     log("npm test…");
     // The goal is for an idle two-core machine: the load average at the start says how idle this one was.
     const load = os.loadavg()[0].toFixed(1);
-    const t = await run(NODE, [path.join(ROOT, "node_modules", "mocha", "bin", "mocha.js")]);
+    const t = await runProcess(NODE, [path.join(ROOT, "node_modules", "mocha", "bin", "mocha.js")]);
     const summary = /(\d+) passing[^\n]*/.exec(t.stdout)?.[0] ?? "";
     const failing = /(\d+) failing/.exec(t.stdout)?.[0];
     return [

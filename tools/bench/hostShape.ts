@@ -14,6 +14,7 @@ import { runProgram } from "../../plan/capture/runProgram";
 import { analyzeRun, type AnalyzeStep } from "../../plan/policyHost/analyzeRun";
 import { PolicyHost } from "../../plan/policyHost/host";
 import { parsePolicyPackConfig } from "../../plan/policyHost/packConfig";
+import { median } from "./stats";
 import { usage } from "./timedPlan";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -27,12 +28,6 @@ const PACKS: Record<string, { dir: string; part?: string; config: boolean }> = {
     stack: { dir: SHAPE, part: "stack", config: true },
     shape: { dir: SHAPE, config: true },
     webstack: { dir: path.join(ROOT, "policies"), config: true },
-};
-
-const median = (xs: readonly number[]): number => {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = Math.floor(s.length / 2);
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
 async function main(): Promise<void> {

@@ -17,6 +17,7 @@ import * as path from "node:path";
 import { renderNginxConfig } from "../../components/hostConfig/nginx";
 import { findTool, freePort } from "../loopback/processes";
 import { type RunningNginx, startNginx, stopChild } from "../loopback/staticSite";
+import { median, quantile } from "./stats";
 
 export interface StaticFilesRow {
     measure: string;
@@ -43,14 +44,6 @@ const HTTP_LEVEL = [
     "types { text/css css; }",
     "default_type application/octet-stream;",
 ];
-
-/** The `q` quantile of `xs`, linear between neighbours (0.5: the median). */
-const quantile = (xs: readonly number[], q: number): number => {
-    const s = [...xs].sort((a, b) => a - b);
-    const at = (s.length - 1) * q;
-    return s[Math.floor(at)] + (s[Math.ceil(at)] - s[Math.floor(at)]) * (at - Math.floor(at));
-};
-const median = (xs: readonly number[]): number => quantile(xs, 0.5);
 
 /** wrk's requests per second for `url` over `seconds`; throws on socket errors or non-2xx answers. */
 function wrk(wrkPath: string, url: string, seconds: number): Promise<number> {
