@@ -3,12 +3,15 @@
 import assert from "node:assert/strict";
 import {
     Captured,
+    EXPOSURE_STACKS,
     Exposure,
     INTERNET,
     computeExposure,
+    exposureBlock,
     exposureTable,
     internetFacing,
 } from "../../tools/docs/analysis/exposure";
+import { assertGeneratedBlock } from "../support/generatedBlocks";
 import { exampleConfig, runProgram } from "../support/program";
 
 /** The exposure of a stack config, computed once per config for this file (several tests read the same stack). */
@@ -125,6 +128,13 @@ describe("exposure: the computation", () => {
 
 describe("exposure: every tier's stack", function () {
     this.timeout(60000);
+
+    it("is what docs/guarantees.md's exposure table shows", async () => {
+        // One run at a time: the process has one mock engine.
+        const exposures: Exposure[][] = [];
+        for (const stack of EXPOSURE_STACKS) exposures.push(await exposureOf(stack.config));
+        assertGeneratedBlock("exposure", exposureBlock(exposures));
+    });
 
     it("tier 0 (seed task 0: one server, no firewall): the droplet is open on every port to the internet", async () => {
         assert.deepEqual(internetFacing(await exposureOf(exampleConfig(0))), ["webstack-web-0:all"]);

@@ -12,7 +12,9 @@ import {
     buildUpgradeMatrix,
     diffCaptures,
     matrixCases,
+    upgradesBlock,
 } from "../../tools/docs/analysis/upgradeMatrix";
+import { assertGeneratedBlock } from "../support/generatedBlocks";
 import { recorder } from "../support/hooks";
 import { output, runProgram } from "../support/program";
 import { readSharedReference } from "../support/sharedReference";
@@ -126,6 +128,10 @@ describe("upgrade matrix: tiers and counts through the program", function () {
         rows = await buildUpgradeMatrix(capture, cases);
     });
     const row = (label: string) => rows.find((r) => r.label === label)!;
+
+    it("is what docs/guarantees.md's upgrade matrix shows", () => {
+        assertGeneratedBlock("upgrades", upgradesBlock(rows));
+    });
 
     it("covers the 12 ordered pairs of tiers and both directions of every count change", () => {
         assert.equal(cases.filter((c) => /^tier \d → \d$/.test(c.label)).length, 12);

@@ -280,10 +280,10 @@ export const SECTIONS: Record<string, () => string | Promise<string>> = {
 const BLOCK = /<!-- generated:([\w-]+) -->/g;
 
 /** Rewrites every generated block of one document; a block whose name no generator knows is an error. */
-export async function renderDocument(text: string, file: string): Promise<string> {
+export async function renderDocument(text: string, file: string, sections = SECTIONS): Promise<string> {
     let out = text;
     for (const [, name] of [...text.matchAll(BLOCK)]) {
-        const make = SECTIONS[name];
+        const make = sections[name];
         if (!make)
             throw new Error(
                 `${path.relative(ROOT_DIR, file)} has a block "${name}" that no generator in tools/docs/generate.ts makes`,
@@ -291,6 +291,14 @@ export async function renderDocument(text: string, file: string): Promise<string
         out = replaceSection(out, name, await make(), file);
     }
     return out;
+}
+
+/** The body of the generated block `name` in `text` (what replaceSection put there), or undefined without one. */
+export function blockOf(text: string, name: string): string | undefined {
+    const start = `<!-- generated:${name} -->\n`;
+    const i = text.indexOf(start);
+    const j = text.indexOf(`\n<!-- /generated:${name} -->`);
+    return i < 0 || j < i ? undefined : text.slice(i + start.length, j);
 }
 
 export function replaceSection(text: string, name: string, body: string, file = "README.md"): string {

@@ -3,7 +3,14 @@
 // itself once the program binds them.
 import assert from "node:assert/strict";
 import type { Captured } from "../../../plan/capture/inChild";
-import { analyzeTransition, roleOf, transitionCases, transitionRows } from "../../../tools/docs/analysis/transitions";
+import {
+    analyzeTransition,
+    roleOf,
+    transitionCases,
+    transitionRows,
+    transitionsSection,
+} from "../../../tools/docs/analysis/transitions";
+import { assertGeneratedBlock } from "../../support/generatedBlocks";
 
 const T = {
     droplet: "digitalocean:index/droplet:Droplet",
@@ -329,6 +336,10 @@ describe("transitions of the program itself (captured before and after each chan
     let rows: ReturnType<typeof transitionRows>;
     before(() => {
         rows = transitionRows();
+    });
+
+    it("is what docs/serving.md's transition table shows", () => {
+        assertGeneratedBlock("transitions", transitionsSection());
     });
 
     it("keeps the site serving through every change, except a tier-0 droplet's replacement and removing a public load balancer", () => {

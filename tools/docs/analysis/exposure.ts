@@ -206,10 +206,19 @@ export function exposureTable(
 /** The `exposure` block of docs/guarantees.md: each tier's default stack, run through the program in a child process. */
 export async function exposureMarkdown(): Promise<string> {
     const captures = await captureInChildAsync(EXPOSURE_STACKS.map((s) => ({ config: s.config })));
+    return exposureBlock(
+        EXPOSURE_STACKS.map((s, i) => {
+            if (captures[i].error) throw new Error(`${s.label}: ${captures[i].error}`);
+            return computeExposure(captures[i].resources as Captured[]);
+        }),
+    );
+}
+
+/** The `exposure` block from the exposures of EXPOSURE_STACKS, in order (test/guarantees/exposure.spec.ts computes them in-process). */
+export function exposureBlock(exposures: readonly Exposure[][]): string {
     const stacks = EXPOSURE_STACKS.map((s, i) => {
-        if (captures[i].error) throw new Error(`${s.label}: ${captures[i].error}`);
         const adminCidrs = Array.isArray(s.config.adminCidrs) ? s.config.adminCidrs.map(String) : [];
-        return { label: s.label, exposures: computeExposure(captures[i].resources as Captured[]), adminCidrs };
+        return { label: s.label, exposures: exposures[i], adminCidrs };
     });
     return `Computed by tools/docs/analysis/exposure.ts from the captured firewalls, load balancers, droplets and database firewalls (the admin CIDRs column: the stack's \`adminCidrs\`, 203.0.113.10/32 in these stacks; each read replica by its own database firewall).\n\n${exposureTable(stacks)}`;
 }

@@ -271,10 +271,14 @@ async function captureAllInChild(cases: readonly MatrixCase[]): Promise<CaptureF
     };
 }
 
-/** The `upgrades` block of docs/guarantees.md. */
+/** The `upgrades` block of docs/guarantees.md, captured in child processes. */
 export async function upgradeMatrixMarkdown(): Promise<string> {
     const cases = matrixCases();
-    const rows = await buildUpgradeMatrix(await captureAllInChild(cases), cases);
+    return upgradesBlock(await buildUpgradeMatrix(await captureAllInChild(cases), cases));
+}
+
+/** The `upgrades` block from the matrix's rows (test/guarantees/upgradeMatrix.spec.ts builds them in-process). */
+export function upgradesBlock(rows: readonly MatrixRow[]): string {
     const pairs = rows.filter((r) => /^tier \d → \d$/.test(r.label)).length;
     const deleting = rows.filter((r) => r.dataDeleted.length > 0);
     const refused = deleting.filter((r) => r.refusal).length;
