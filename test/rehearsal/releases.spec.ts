@@ -9,11 +9,13 @@
 // servers as the app container; a TCP proxy as a reserved IP. Platform time is divided by SCALE throughout (check
 // interval, drain, cloud-init's boot, the gate's pauses and timeouts), so each case takes a few seconds.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
 import * as net from "node:net";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { renderAppProxyConfig } from "../../components/hostConfig/appProxy";
 import { drainSeconds } from "../../components/hostConfig/drain";
 import { CHECK, renderHaproxyConfig } from "../../components/hostConfig/haproxy";
@@ -21,7 +23,7 @@ import { renderNginxConfig } from "../../components/hostConfig/nginx";
 import { runEdgeGate, runRoleGate } from "../../components/readiness/servingGate";
 import { Prober, type ProberReport } from "../../tools/rehearsal/prober";
 import { type DnsStub, startDnsStub } from "../support/dnsStub";
-import { freePort, requireTool, run, tempDir } from "../support/hostTools";
+import { freePort, requireTool, tempDir } from "../support/hostTools";
 import { Processes, loopbackHaproxy, startHaproxy, waitForPort } from "../support/loopback";
 import { exampleConfig, runProgram } from "../support/program";
 import {
@@ -36,6 +38,7 @@ import {
     scaled,
 } from "./standIns";
 
+const execFileAsync = promisify(execFile);
 const DOMAIN = "example.com";
 const TIMEOUT_MINUTES = 15;
 
@@ -106,9 +109,9 @@ function gateEach(
 }
 
 /** The release with the gate, then again without it (the negative control), and what users saw in each. */
-async function withAndWithoutGate(procs: () => Processes, release: (gated: boolean) => Promise<ProberReport>) {
+async function withAndWithoutGate(procs: Processes, release: (gated: boolean) => Promise<ProberReport>) {
     const gated = await release(true);
-    await procs().stopAll();
+    await procs.stopAll();
     const ungated = await release(false);
     if (process.env.REHEARSAL_REPORT) console.log(`gated: ${summary(gated)}\nungated: ${summary(ungated)}`);
     assert.equal(gated.failed, 0, `with the gate: ${summary(gated)}`);
@@ -116,36 +119,55 @@ async function withAndWithoutGate(procs: () => Processes, release: (gated: boole
     assert.ok(ungated.failed > 0, `without the gate (negative control): ${summary(ungated)}`);
 }
 
+/** What one case runs in: its own processes and directory, the tools, and the health checks at tiers 1 and 2. */
+interface Rig {
+    procs: Processes;
+    base: string;
+    nginx: string;
+    haproxy: string;
+    openssl: string;
+    checks: Map<number, Awaited<ReturnType<typeof checksAt>>>;
+}
+
+/** Runs `rehearse` in a rig of its own, stopping its processes and removing its directory after. */
+async function inRig(tools: Omit<Rig, "procs" | "base">, rehearse: (rig: Rig) => Promise<void>): Promise<void> {
+    const tmp = tempDir("rehearsal");
+    // nginx's workers (nobody, when the tests run as root) must reach each droplet's drain flag below it.
+    fs.chmodSync(tmp.dir, 0o755);
+    const rig = { ...tools, procs: new Processes(), base: tmp.dir };
+    try {
+        await rehearse(rig);
+    } finally {
+        await rig.procs.stopAll();
+        tmp.remove();
+    }
+}
+
 describe("release rehearsal (real processes, platform time ÷ 50)", function () {
     this.timeout(60000);
-    let procs: Processes;
-    let remove = () => undefined as void;
-    let base: string;
-    let nginx: string;
-    let haproxy: string;
-    let openssl: string;
-
-    beforeEach(function () {
-        nginx = requireTool(this, "nginx");
-        haproxy = requireTool(this, "haproxy");
-        openssl = requireTool(this, "openssl");
-        const tmp = tempDir("rehearsal");
-        remove = tmp.remove;
-        base = tmp.dir;
-        // nginx's workers (nobody, when the tests run as root) must reach each droplet's drain flag below it.
-        fs.chmodSync(base, 0o755);
-        procs = new Processes();
-    });
-
-    afterEach(async () => {
-        await procs.stopAll();
-        remove();
+    // The cases run at once: their addresses and ports differ, and most of a case is waiting on scaled platform time.
+    const cases = new Map<string, (rig: Rig) => Promise<void>>();
+    const outcomes = new Map<string, Promise<void>>();
+    before(async function () {
+        const tools = {
+            nginx: requireTool(this, "nginx"),
+            haproxy: requireTool(this, "haproxy"),
+            openssl: requireTool(this, "openssl"),
+            checks: new Map(),
+        };
+        // One program run at a time, before the cases start: the process has one mock engine.
+        for (const tier of [1, 2]) tools.checks.set(tier, await checksAt(tier));
+        for (const [name, rehearse] of cases) {
+            const outcome = inRig(tools, rehearse);
+            outcome.catch(() => undefined);
+            outcomes.set(name, outcome);
+        }
     });
 
     describe("tier 1: an app release replaces the web droplets (nginx + app)", () => {
-        async function release(gated: boolean): Promise<ProberReport> {
+        async function release({ procs, base, nginx, haproxy, checks }: Rig, gated: boolean): Promise<ProberReport> {
             const root = path.join(base, gated ? "gated" : "ungated");
-            const { public: check } = await checksAt(1);
+            const { public: check } = checks.get(1)!;
             const drain = drainSeconds([check]);
             const lbPort = await freePort();
             const webPort = await freePort();
@@ -206,14 +228,14 @@ describe("release rehearsal (real processes, platform time ÷ 50)", function () 
             return report;
         }
 
-        it("loses no request with the gate, and loses requests without it", () =>
-            withAndWithoutGate(() => procs, release));
+        cases.set("tier 1", (rig) => withAndWithoutGate(rig.procs, (gated) => release(rig, gated)));
+        it("loses no request with the gate, and loses requests without it", () => outcomes.get("tier 1"));
     });
 
     describe("tier 2: an app release replaces the app droplets behind the internal load balancer", () => {
-        async function release(gated: boolean): Promise<ProberReport> {
+        async function release({ procs, base, nginx, haproxy, ...rig }: Rig, gated: boolean): Promise<ProberReport> {
             const root = path.join(base, gated ? "gated" : "ungated");
-            const checks = await checksAt(2);
+            const checks = rig.checks.get(2)!;
             const internalCheck = checks.internal!;
             const drain = drainSeconds([internalCheck]);
             const [lbPort, ilbPort, webPort, appPort] = await Promise.all([
@@ -315,24 +337,22 @@ describe("release rehearsal (real processes, platform time ÷ 50)", function () 
             return report;
         }
 
-        it("loses no request with the gate, and loses requests without it", () =>
-            withAndWithoutGate(() => procs, release));
+        cases.set("tier 2", (rig) => withAndWithoutGate(rig.procs, (gated) => release(rig, gated)));
+        it("loses no request with the gate, and loses requests without it", () => outcomes.get("tier 2"));
     });
 
     describe("HAProxy engine: a reserved IP moves to a new HAProxy droplet", () => {
         /** A certificate authority, and a certificate it signs for the apex and www (what Let's Encrypt would issue). */
-        function pki(openssl: string, dir: string): { ca: string; valid: string; selfSigned: string } {
+        async function pki(openssl: string, dir: string): Promise<{ ca: string; valid: string; selfSigned: string }> {
             const at = (f: string) => path.join(dir, f);
-            const ok = (args: string[]) => {
-                const r = run(openssl, args);
-                assert.equal(r.status, 0, r.output);
-            };
-            ok(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=Rehearsal CA", "-keyout", at("ca.key"), "-out", at("ca.crt")]); // prettier-ignore
-            ok(["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${DOMAIN}`, "-keyout", at("site.key"), "-out", at("site.csr")]); // prettier-ignore
+            // Not spawnSync: the other cases' app stand-ins answer health checks on this event loop meanwhile.
+            const ok = (args: string[]) => execFileAsync(openssl, args);
+            await ok(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=Rehearsal CA", "-keyout", at("ca.key"), "-out", at("ca.crt")]); // prettier-ignore
+            await ok(["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${DOMAIN}`, "-keyout", at("site.key"), "-out", at("site.csr")]); // prettier-ignore
             fs.writeFileSync(at("san.ext"), `subjectAltName=DNS:${DOMAIN},DNS:www.${DOMAIN}\n`);
-            ok(["x509", "-req", "-in", at("site.csr"), "-CA", at("ca.crt"), "-CAkey", at("ca.key"), "-CAcreateserial", "-days", "1", "-extfile", at("san.ext"), "-out", at("site.crt")]); // prettier-ignore
+            await ok(["x509", "-req", "-in", at("site.csr"), "-CA", at("ca.crt"), "-CAkey", at("ca.key"), "-CAcreateserial", "-days", "1", "-extfile", at("san.ext"), "-out", at("site.crt")]); // prettier-ignore
             // The placeholder the droplet serves until certbot has the real certificate (certbot.ts).
-            ok(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", `/CN=${DOMAIN}`, "-addext", `subjectAltName=DNS:${DOMAIN},DNS:www.${DOMAIN}`, "-keyout", at("ph.key"), "-out", at("ph.crt")]); // prettier-ignore
+            await ok(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", `/CN=${DOMAIN}`, "-addext", `subjectAltName=DNS:${DOMAIN},DNS:www.${DOMAIN}`, "-keyout", at("ph.key"), "-out", at("ph.crt")]); // prettier-ignore
             const read = (f: string) => fs.readFileSync(at(f), "utf8");
             return {
                 ca: read("ca.crt"),
@@ -342,7 +362,7 @@ describe("release rehearsal (real processes, platform time ÷ 50)", function () 
         }
 
         /** The reserved IP: a TCP forwarder whose target the assignment switches; connections already open stay. */
-        async function reservedIp(port: number): Promise<{ assign: (target: number) => void }> {
+        async function reservedIp(procs: Processes, port: number): Promise<{ assign: (target: number) => void }> {
             let target = 0;
             const server = procs.track(
                 net.createServer((client) => {
@@ -357,10 +377,14 @@ describe("release rehearsal (real processes, platform time ÷ 50)", function () 
             return { assign: (t) => (target = t) };
         }
 
-        async function release(gated: boolean, dns: DnsStub): Promise<ProberReport> {
+        async function release(
+            { procs, base, haproxy, openssl }: Rig,
+            gated: boolean,
+            dns: DnsStub,
+        ): Promise<ProberReport> {
             const root = path.join(base, gated ? "gated" : "ungated");
             fs.mkdirSync(root, { recursive: true });
-            const certs = pki(openssl, root);
+            const certs = await pki(openssl, root);
             const webPort = await freePort();
             const webName = `webstack-metrics-web.${DOMAIN}`;
             // The web droplets, serving throughout (HAProxy finds them in DNS).
@@ -399,7 +423,7 @@ describe("release rehearsal (real processes, platform time ÷ 50)", function () 
                 port: old.httpsPort,
             });
             const ripPort = await freePort();
-            const rip = await reservedIp(ripPort);
+            const rip = await reservedIp(procs, ripPort);
             rip.assign(old.httpsPort);
             const send = (i: number) =>
                 new Promise<{ status: number }>((resolve, reject) => {
@@ -487,17 +511,15 @@ describe("release rehearsal (real processes, platform time ÷ 50)", function () 
             return report;
         }
 
-        it("loses no request with the gate, and loses requests without it", async () => {
+        cases.set("haproxy", async (rig) => {
             const dns = await startDnsStub();
             try {
-                await withAndWithoutGate(
-                    () => procs,
-                    (gated) => release(gated, dns),
-                );
+                await withAndWithoutGate(rig.procs, (gated) => release(rig, gated, dns));
             } finally {
                 await dns.close();
             }
         });
+        it("loses no request with the gate, and loses requests without it", () => outcomes.get("haproxy"));
     });
 });
 

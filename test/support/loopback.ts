@@ -1,7 +1,7 @@
 // Real processes on loopback for the data-plane tests and the release rehearsals: nginx running a rendered site,
 // HAProxy running a rendered (or stand-in) config, small Node HTTP and TCP servers, and one bounded request helper.
 // Every process is tracked and stopped (SIGTERM, then SIGKILL after 2 s); every server closes its sockets.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
@@ -213,8 +213,13 @@ export async function startHaproxy(
 ): Promise<ChildProcess> {
     const file = path.join(dir, `${name}.cfg`);
     fs.writeFileSync(file, config);
-    const checked = spawnSync(haproxy, ["-c", "-f", file], { encoding: "utf8", timeout: 10_000 });
-    if (checked.status !== 0) throw new Error(`haproxy -c ${name}:\n${checked.stdout}${checked.stderr}\n${config}`);
+    // Not spawnSync: servers on this event loop (a rehearsal's app stand-ins) go on answering meanwhile.
+    const checked = await new Promise<{ failed: boolean; output: string }>((resolve) =>
+        execFile(haproxy, ["-c", "-f", file], { encoding: "utf8", timeout: 10_000 }, (err, stdout, stderr) =>
+            resolve({ failed: err !== null, output: `${stdout}${stderr}` }),
+        ),
+    );
+    if (checked.failed) throw new Error(`haproxy -c ${name}:\n${checked.output}\n${config}`);
     const child = procs.spawn(haproxy, ["-db", "-f", file]);
     await waitForPort(listen.host, listen.port);
     return child;

@@ -55,7 +55,22 @@ export function findTool(tool: Tool): string | undefined {
 }
 
 /** A TCP port that was free on 127.0.0.1 a moment ago. */
-export function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
+    // The kernel may hand a port back once its probe closed; a caller that has not bound its last one yet (servers
+    // started at once by cases running side by side) must not get it again.
+    for (;;) {
+        const port = await probePort();
+        if (!given.has(port)) {
+            given.add(port);
+            return port;
+        }
+    }
+}
+
+/** The ports freePort gave in this process. */
+const given = new Set<number>();
+
+function probePort(): Promise<number> {
     return new Promise((resolve, reject) => {
         const server = net.createServer();
         server.once("error", reject);
