@@ -6,13 +6,15 @@ const path = require("node:path");
 
 /** The files that take longest (wall time in a worker, `npm test` on an idle two-core machine), slowest first. */
 const SLOWEST = [
-    "test/rehearsal/releases.spec.ts",
-    "test/tools/docs.spec.ts",
-    "test/plan/cli.spec.ts",
     "test/components/package.spec.ts",
+    "test/rehearsal/releases.spec.ts",
+    "test/plan/cli.spec.ts",
+    "test/tools/docs.spec.ts",
     "test/components/hostConfig/metricsPush.spec.ts",
-    "test/guarantees/upgradeMatrix.spec.ts",
     "test/guarantees/secrets.spec.ts",
+    "test/guarantees/configFuzz.spec.ts",
+    "test/guarantees/upgradeMatrix.spec.ts",
+    "test/tools/docs/transitions.spec.ts",
 ];
 for (const file of SLOWEST) if (!fs.existsSync(path.join(__dirname, file))) throw new Error(`.mocharc.cjs: no ${file}`);
 
