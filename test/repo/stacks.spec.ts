@@ -12,7 +12,8 @@ import { parseStackConfig } from "../../components/settings/stackConfig";
 import { TIERS } from "../../components/settings/tiers";
 import { catalog, families, packPolicies } from "../../policies/catalog";
 import { ENFORCEMENT_LEVELS } from "../../policies/lib/policy";
-import { shippedStacks, stackPlan } from "../../tools/docs/generate";
+import { shippedStacks, stackPlan, stacksBlock } from "../../tools/docs/generate";
+import { assertGeneratedBlock } from "../support/generatedBlocks";
 import { cliString, loadStackConfig } from "../../plan/capture/cliConfig";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -97,6 +98,10 @@ describe("shipped stacks", () => {
                 assert.equal(doc.policyPack?.config, `policies/config/${stack}.json`);
             });
         }
+
+        it("are what docs/reference/stacks.md's table shows", async () => {
+            assertGeneratedBlock("stacks", stacksBlock(await Promise.all(stacks.map(stackPlan))));
+        });
     });
 });
 

@@ -10,6 +10,7 @@ export const CHECKED_BY_ITS_SPEC: Readonly<Record<string, string>> = {
     upgrades: "test/guarantees/upgradeMatrix.spec.ts",
     transitions: "test/tools/docs/transitions.spec.ts",
     exposure: "test/guarantees/exposure.spec.ts",
+    stacks: "test/repo/stacks.spec.ts",
 };
 
 /** Asserts that the one document holding the block `name` holds `body` in it. */

@@ -131,7 +131,6 @@ export const ACCEPTANCE_PLANS: { label: string; args: string[] }[] = [
 
 /** Starts every plan the tables need at once (parallel child processes); the tables then await their own. */
 export function startPlans(): void {
-    for (const stack of shippedStacks()) stackPlan(stack).catch(() => undefined);
     for (const p of ACCEPTANCE_PLANS) planDocument(p.args).catch(() => undefined);
 }
 
@@ -139,9 +138,12 @@ const usd = (n: number) => `$${n.toFixed(2)}`;
 
 /** docs/reference/stacks.md: per shipped stack, tier, resources, monthly cost and findings under the stack's own policy config. */
 export async function stacksTable(): Promise<string> {
-    startPlans();
-    const docs = await Promise.all(shippedStacks().map((stack) => stackPlan(stack)));
-    docs.sort((a, b) => (a.tier ?? -1) - (b.tier ?? -1) || a.stack.localeCompare(b.stack));
+    return stacksBlock(await Promise.all(shippedStacks().map((stack) => stackPlan(stack))));
+}
+
+/** The `stacks` block from the shipped stacks' plans (test/repo/stacks.spec.ts has them for its own checks). */
+export function stacksBlock(plans: readonly PlanDocument[]): string {
+    const docs = [...plans].sort((a, b) => (a.tier ?? -1) - (b.tier ?? -1) || a.stack.localeCompare(b.stack));
     const rows = docs.map((d) => {
         const config = d.policyPack?.config
             ? `[\`${d.policyPack.config}\`](../../${d.policyPack.config})`
