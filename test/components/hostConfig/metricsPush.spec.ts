@@ -222,6 +222,8 @@ describe("metrics push from autoscale web pools", () => {
  * ← the real Prometheus agent (the rendered config and flags) → the real nginx (the rendered site and password
  * file) → a real Prometheus with the receiver flag. Only addresses, paths and timings (scrape every 1 s, send
  * batches after 1 s) are moved; each move is asserted to have happened. Bounded: random free ports, a temp dir, 20 s.
+ * Most of the ~6 s the delivery takes is the agent's discovery manager, which hands the scraper its first targets on
+ * its 5 s update tick (prometheus/discovery/manager.go, `updatert: 5 * time.Second`).
  */
 describe("metrics push on loopback: agent → nginx (basic auth) → Prometheus receiver", function () {
     this.timeout(30000);
