@@ -1,6 +1,7 @@
 // Generates the tables and figures of README.md and docs/ from the code, so they cannot drift: `npm run docs`
 // rewrites every `<!-- generated:NAME -->` … `<!-- /generated:NAME -->` block of every document in DOCUMENTS;
-// test/tools/docs.spec.ts fails when one is stale.
+// test/tools/docs.spec.ts fails when one is stale (or the spec test/support/generatedBlocks.ts names for a block whose
+// rows that spec computes anyway).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CONFIG_DOCS, CONFIG_PATHS, specOf } from "../../components/settings/configKeys";
