@@ -148,6 +148,12 @@ describe("release rehearsal (real processes, platform time ÷ 50)", function () 
     // The cases run at once: their addresses and ports differ, and most of a case is waiting on scaled platform time.
     const cases = new Map<string, (rig: Rig) => Promise<void>>();
     const outcomes = new Map<string, Promise<void>>();
+    /** Registers a case and its test, under one name. */
+    const rehearsal = (name: string, rehearse: (rig: Rig) => Promise<void>) => {
+        cases.set(name, rehearse);
+        it("loses no request with the gate, and loses requests without it", () =>
+            outcomes.get(name) ?? assert.fail(`the ${name} rehearsal never started`));
+    };
     before(async function () {
         const tools = {
             nginx: requireTool(this, "nginx"),
@@ -163,6 +169,8 @@ describe("release rehearsal (real processes, platform time ÷ 50)", function () 
             outcomes.set(name, outcome);
         }
     });
+    // Every case runs to its end (and stops its processes) even when a test did not wait for it: --grep, a timeout.
+    after(() => Promise.allSettled(outcomes.values()));
 
     describe("tier 1: an app release replaces the web droplets (nginx + app)", () => {
         async function release({ procs, base, nginx, haproxy, checks }: Rig, gated: boolean): Promise<ProberReport> {
@@ -228,8 +236,7 @@ describe("release rehearsal (real processes, platform time ÷ 50)", function () 
             return report;
         }
 
-        cases.set("tier 1", (rig) => withAndWithoutGate(rig.procs, (gated) => release(rig, gated)));
-        it("loses no request with the gate, and loses requests without it", () => outcomes.get("tier 1"));
+        rehearsal("tier 1", (rig) => withAndWithoutGate(rig.procs, (gated) => release(rig, gated)));
     });
 
     describe("tier 2: an app release replaces the app droplets behind the internal load balancer", () => {
@@ -337,8 +344,7 @@ describe("release rehearsal (real processes, platform time ÷ 50)", function () 
             return report;
         }
 
-        cases.set("tier 2", (rig) => withAndWithoutGate(rig.procs, (gated) => release(rig, gated)));
-        it("loses no request with the gate, and loses requests without it", () => outcomes.get("tier 2"));
+        rehearsal("tier 2", (rig) => withAndWithoutGate(rig.procs, (gated) => release(rig, gated)));
     });
 
     describe("HAProxy engine: a reserved IP moves to a new HAProxy droplet", () => {
@@ -346,7 +352,7 @@ describe("release rehearsal (real processes, platform time ÷ 50)", function () 
         async function pki(openssl: string, dir: string): Promise<{ ca: string; valid: string; selfSigned: string }> {
             const at = (f: string) => path.join(dir, f);
             // Not spawnSync: the other cases' app stand-ins answer health checks on this event loop meanwhile.
-            const ok = (args: string[]) => execFileAsync(openssl, args);
+            const ok = (args: string[]) => execFileAsync(openssl, args, { timeout: 30_000 });
             await ok(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=Rehearsal CA", "-keyout", at("ca.key"), "-out", at("ca.crt")]); // prettier-ignore
             await ok(["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${DOMAIN}`, "-keyout", at("site.key"), "-out", at("site.csr")]); // prettier-ignore
             fs.writeFileSync(at("san.ext"), `subjectAltName=DNS:${DOMAIN},DNS:www.${DOMAIN}\n`);
@@ -511,7 +517,7 @@ describe("release rehearsal (real processes, platform time ÷ 50)", function () 
             return report;
         }
 
-        cases.set("haproxy", async (rig) => {
+        rehearsal("haproxy", async (rig) => {
             const dns = await startDnsStub();
             try {
                 await withAndWithoutGate(rig.procs, (gated) => release(rig, gated, dns));
@@ -519,7 +525,6 @@ describe("release rehearsal (real processes, platform time ÷ 50)", function () 
                 await dns.close();
             }
         });
-        it("loses no request with the gate, and loses requests without it", () => outcomes.get("haproxy"));
     });
 });
 

@@ -130,7 +130,7 @@ export const ACCEPTANCE_PLANS: { label: string; args: string[] }[] = [
     },
 ];
 
-/** Starts every plan the tables need at once (parallel child processes); the tables then await their own. */
+/** Queues the acceptance plans, which several tables read, at once; each table then awaits its own. */
 export function startPlans(): void {
     for (const p of ACCEPTANCE_PLANS) planDocument(p.args).catch(() => undefined);
 }
