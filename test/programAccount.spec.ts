@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ProgramError } from "../plan/capture/runProgram";
-import { byName, exampleConfig, output, own, runProgram } from "./support/program";
+import { byName, exampleConfig, output, own, refusal, runProgram } from "./support/program";
 import { recorder } from "./support/hooks";
 import { APP_USER_PRIVILEGES_WARNING } from "../components/database";
 
@@ -16,8 +16,6 @@ const PREFLIGHT_INVOKES = [
     "digitalocean:index/getDomains:getDomains",
     "digitalocean:index/getVpc:getVpc",
 ];
-const refusal = (...problems: string[]) =>
-    ['Refused stack "dev" before creating anything:', ...problems.map((p) => `  - ${p}`)].join("\n");
 const types = (run: { resources: { type: string }[] }) => run.resources.map((r) => r.type);
 
 describe("index.ts: the account preflight", () => {

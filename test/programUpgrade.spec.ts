@@ -8,7 +8,7 @@ import { plain } from "../plan/capture/recorder";
 import { ProgramError } from "../plan/capture/runProgram";
 import { APP_USER_PRIVILEGES_WARNING } from "../components/database";
 import { recorder } from "./support/hooks";
-import { byName, exampleConfig, output, own, runProgram } from "./support/program";
+import { byName, exampleConfig, output, own, refusal, runProgram } from "./support/program";
 
 const FIXTURES = path.join(__dirname, "fixtures", "previous-release");
 /** The configs test/fixtures/previous-release/README.md names, on top of the example stack at tier 0. */
@@ -22,8 +22,6 @@ const PREVIOUS_RELEASE = {
 
 const NONE = { staticFiles: { source: "none" } };
 const IMAGE = { staticFiles: { source: "image" } };
-const refusal = (...problems: string[]) =>
-    ['Refused stack "dev" before creating anything:', ...problems.map((p) => `  - ${p}`)].join("\n");
 const userDataOf = (run: Awaited<ReturnType<typeof runProgram>>) =>
     String(plain(byName(run.resources, "webstack-web-0").inputs.userData));
 

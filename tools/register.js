@@ -7,8 +7,8 @@
 // (@pulumi/pulumi 3.248 runtime/debuggable.js debuggablePromise), and with source maps on Node maps each of
 // those traces. Set WEBSTACK_SOURCEMAPS=1 to get TypeScript line numbers while debugging.
 //
-// Transpiled files are cached in node_modules/.cache/webstack-ts, keyed by the source, the options and
-// esbuild's version, so a warm run never starts esbuild.
+// Transpiled files are cached in node_modules/.cache/webstack-ts (WEBSTACK_TS_CACHE names another directory), keyed
+// by the source, the options and esbuild's version, so a warm run never starts esbuild.
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
@@ -16,7 +16,7 @@ const path = require("node:path");
 const sourceMaps = process.env.WEBSTACK_SOURCEMAPS === "1";
 if (sourceMaps) process.setSourceMapsEnabled(true);
 
-const CACHE_DIR = path.join(__dirname, "..", "node_modules", ".cache", "webstack-ts");
+const CACHE_DIR = process.env.WEBSTACK_TS_CACHE || path.join(__dirname, "..", "node_modules", ".cache", "webstack-ts");
 const OPTIONS = { loader: "ts", format: "cjs", platform: "node", target: "node20" };
 let esbuild;
 let cacheSalt;

@@ -33,8 +33,10 @@ describe("plan CLI: the policy host started early", function () {
             return hosts[hosts.length - 1];
         };
     });
-    afterEach(() => {
+    afterEach(async () => {
         PolicyHost.start = start;
+        // A failed assertion must not leave a host running until the worker exits.
+        await Promise.all(hosts.map((h) => h.close()));
     });
 
     it("is the host the plan acquires for the same options; other options get a host of their own", async () => {

@@ -57,6 +57,10 @@ export const own = (tier: number, extra: Record<string, unknown> = {}) => ({
     ...extra,
 });
 
+/** The account preflight's refusal of the dev stack, as `pulumi up` prints it, with these problem lines. */
+export const refusal = (...problems: string[]) =>
+    ['Refused stack "dev" before creating anything:', ...problems.map((p) => `  - ${p}`)].join("\n");
+
 export const short = (r: RecordedResource) => `${r.type.split(":").pop()} ${r.name}`;
 export const byName = (resources: RecordedResource[], name: string): RecordedResource => {
     const found = resources.find((r) => r.name === name);

@@ -8,10 +8,11 @@ import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
-function node(script: string, register = true): string {
+function node(script: string, register = true, env: NodeJS.ProcessEnv = {}): string {
     const r = spawnSync(process.execPath, [...(register ? ["-r", "./tools/register.js"] : []), "-e", script], {
         cwd: ROOT,
         encoding: "utf8",
+        env: { ...process.env, ...env },
     });
     assert.equal(r.status, 0, r.stderr);
     return r.stdout.trim();
@@ -24,13 +25,15 @@ describe("tools/register.js", () => {
 
     it("runs a .ts file with its types stripped, and a second process from the cache without esbuild", () => {
         const file = path.join(dir, "typed.ts");
-        // A source no earlier run has cached.
-        fs.writeFileSync(file, `const n: number = 41; // ${process.pid}-${Date.now()}\nexport const answer = n + 1;\n`);
+        // A cache of this test's own, which nothing has filled yet (and which goes with the temp directory).
+        const env = { WEBSTACK_TS_CACHE: path.join(dir, "cache") };
+        fs.writeFileSync(file, "const n: number = 41;\nexport const answer = n + 1;\n");
         const probe = `const m = require(${JSON.stringify(file)});
             const esbuild = Object.keys(require.cache).some((f) => f.includes("/node_modules/esbuild/lib/"));
             console.log(JSON.stringify({ answer: m.answer, esbuild }));`;
-        assert.deepEqual(JSON.parse(node(probe)), { answer: 42, esbuild: true });
-        assert.deepEqual(JSON.parse(node(probe)), { answer: 42, esbuild: false });
+        assert.deepEqual(JSON.parse(node(probe, true, env)), { answer: 42, esbuild: true });
+        assert.deepEqual(JSON.parse(node(probe, true, env)), { answer: 42, esbuild: false });
+        assert.equal(fs.readdirSync(env.WEBSTACK_TS_CACHE).length, 1);
     });
 
     it("adds the .ts extension and leaves Node's module loader and @pulumi/pulumi as they are", () => {

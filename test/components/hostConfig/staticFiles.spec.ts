@@ -217,18 +217,23 @@ const write = (root: string, files: Record<string, string>) => {
     }
 };
 
-/** Every file and directory under `dir` with its mode, symbolic links as `-> target`. */
 /** Real nginx on loopback serving `root`'s published tree under /static/, in front of a counting app stand-in. */
 async function serveTree(nginx: string, dir: string, root: string, behindLoadBalancer: boolean) {
     const app = await startCountingApp(await freePort());
-    fs.mkdirSync(dir);
-    const webPort = await freePort();
-    const staticFiles = { urlPrefix: "/static/", root: path.join(root, "current") };
-    const upstream = { host: "127.0.0.1", port: app.port };
-    const rendered = renderNginxConfig({ listenPort: webPort, upstream, behindLoadBalancer, staticFiles });
-    return { app, site: await startNginx(nginx, dir, rendered, webPort), webPort };
+    try {
+        fs.mkdirSync(dir);
+        const webPort = await freePort();
+        const staticFiles = { urlPrefix: "/static/", root: path.join(root, "current") };
+        const upstream = { host: "127.0.0.1", port: app.port };
+        const rendered = renderNginxConfig({ listenPort: webPort, upstream, behindLoadBalancer, staticFiles });
+        return { app, site: await startNginx(nginx, dir, rendered, webPort), webPort };
+    } catch (err) {
+        await app.close();
+        throw err;
+    }
 }
 
+/** Every file and directory under `dir` with its mode, symbolic links as `-> target`. */
 function tree(dir: string): string[] {
     if (!fs.existsSync(dir)) return ["(missing)"];
     return fs
@@ -381,8 +386,10 @@ describe("static files: the copy script on a real directory tree", function () {
         const nginx = requireTool(this, "nginx");
         const shared = root;
         root = path.join(tmp.dir, "new-droplet");
-        const { app, site, webPort } = await serveTree(nginx, path.join(tmp.dir, "nginx-health"), root, true);
+        let served: Awaited<ReturnType<typeof serveTree>> | undefined;
         try {
+            served = await serveTree(nginx, path.join(tmp.dir, "nginx-health"), root, true);
+            const { app, webPort } = served;
             assert.equal((await copy(IMAGE, `oci:${tmp.dir}/no-such-layout:v9`)).status, 1);
             assert.equal((await get(webPort, "/healthz")).status, 503, "no copy yet: out of service, no gate passes");
             const lacking = await copy(
@@ -396,8 +403,8 @@ describe("static files: the copy script on a real directory tree", function () {
             ];
             assert.deepEqual([health.status, asset.status, app.paths], [200, 404, ["/healthz"]]);
         } finally {
-            await site.stop();
-            await app.close();
+            await served?.site.stop();
+            await served?.app.close();
             root = shared;
         }
     });
