@@ -169,16 +169,29 @@ export const loadBalancerMinBackends: WebstackStackPolicy = {
                 const balancer = balancerOf(droplet);
                 if (typeof balancer !== "object") continue;
                 // Servers found through DNS count as the stack's A records of that name (at most the template's slots);
-                // a name the stack does not hold counts none, as nothing here says what it resolves to.
-                const discovered = balancer.discovered.flatMap((t) =>
-                    stack
-                        .of(digitalocean.DnsRecord)
-                        .filter((r) => readString(r.props, "type") === "A" && fqdnOf(r) === t.name)
+                // a name the stack does not hold counts none, as nothing here says what it resolves to. These are
+                // private addresses (service discovery), which addressRecords leaves out on purpose.
+                let typesUnknown = false;
+                const discovered = balancer.discovered.flatMap((t) => {
+                    const named = stack.of(digitalocean.DnsRecord).filter((r) => fqdnOf(r) === t.name);
+                    if (named.some((r) => isUnknown(readString(r.props, "type")))) typesUnknown = true;
+                    return named
+                        .filter((r) => readString(r.props, "type") === "A")
                         .slice(0, t.slots)
-                        .map((r) => `${String(readString(r.props, "value"))}:${t.port}`),
-                );
+                        .map((r) => {
+                            const value = readString(r.props, "value");
+                            const host = typeof value === "string" ? value : "(unknown)";
+                            return t.port === undefined ? host : `${host}:${t.port}`;
+                        });
+                });
                 const servers = [...balancer.servers, ...discovered];
                 if (servers.length >= minBackends) continue;
+                if (typesUnknown) {
+                    undecided.note(
+                        `${balancer.software} droplet "${droplet.name}" finds its servers in DNS records whose type is not known yet.`,
+                    );
+                    continue;
+                }
                 reportViolation(
                     `${balancer.software} droplet "${droplet.name}" balances over ${plural(servers.length, "server")}${servers.length > 0 ? ` (${nameList(servers)})` : ""} in the ${balancer.config} of its user data; fewer than ${minBackends} backends means one droplet failure takes the service down. ` +
                         `List at least ${minBackends} web servers in its backend.`,

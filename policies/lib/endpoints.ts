@@ -2,7 +2,13 @@
 // balancers, and self-managed load balancer droplets. Shared by the SPOF, TLS and monitoring families.
 import { digitalocean } from "./digitalocean";
 import type { PolicyResource } from "@pulumi/policy";
-import { configuresHaproxy, haproxyServerTemplates, haproxyServers, haproxyTlsGaps } from "./haproxy";
+import {
+    type ServerTemplate,
+    configuresHaproxy,
+    haproxyServerTemplates,
+    haproxyServers,
+    haproxyTlsGaps,
+} from "./haproxy";
 import { proxyBalancerIn } from "./proxies";
 import { StackIndex } from "./stack";
 import { isPrivateAddress, isWorldCidr } from "./net";
@@ -314,7 +320,7 @@ export interface BalancerConfig {
     config: string;
     servers: string[];
     /** Servers found at run time through DNS: the name whose A records are the backends, and the most it takes. */
-    discovered: { name: string; port: number; slots: number }[];
+    discovered: ServerTemplate[];
     tlsGaps(httpsPort: number): ("no-tls-listener" | "no-redirect")[];
 }
 

@@ -84,30 +84,48 @@ export function haproxyServers(text: string): string[] {
     return servers;
 }
 
+/** A `server-template`: HAProxy fills up to `slots` servers at run time from the A records of `name`. */
+export interface ServerTemplate {
+    readonly name: string;
+    /** Absent, a server takes the port the connection arrived on (the manual's `server` <port>). */
+    readonly port?: number;
+    readonly slots: number;
+}
+
 /**
- * The `server-template`s of the backends the frontends send requests to by default (`default_backend`; a backend
- * chosen by a rule, such as one for ACME challenges, does not serve the site): servers HAProxy fills at run time from
- * the A records of `name` (its DNS service discovery), up to `slots` of them.
+ * The `server-template`s that serve the site: those of the backends the frontends send requests to by default
+ * (`default_backend`; a backend chosen by a rule, such as one for ACME challenges, does not serve the site) and those
+ * of `listen` sections, which serve what they bind. The syntax is HAProxy's configuration manual (2.6,
+ * configuration.txt section 4.2): `server-template <prefix> <num | range> <fqdn>[:<port>] [params*]`, where <num>
+ * makes servers 1 to <num> and a range <low>-<high> makes <low> to <high>.
  */
-export function haproxyServerTemplates(text: string): { name: string; port: number; slots: number }[] {
+export function haproxyServerTemplates(text: string): ServerTemplate[] {
     const used = new Set<string>();
-    const templates = new Map<string, { name: string; port: number; slots: number }[]>();
-    let backend: string | undefined;
+    const templates = new Map<string, ServerTemplate[]>();
+    let proxy: string | undefined;
     for (const raw of text.split(/\r?\n/)) {
         const line = raw.replace(/#.*$/, "").trim();
         const section = SECTION.exec(line);
         if (section) {
-            backend = section[1] === "backend" || section[1] === "listen" ? section[2] : undefined;
+            proxy = section[1] === "backend" || section[1] === "listen" ? section[2] : undefined;
+            if (section[1] === "listen") used.add(section[2]);
             continue;
         }
         const uses = /^default_backend\s+(\S+)/.exec(line);
         if (uses) used.add(uses[1]);
-        const template = backend ? /^server-template\s+\S+\s+(\d+)(?:-\d+)?\s+([^\s:]+):(\d+)/.exec(line) : null;
-        if (backend && template)
-            templates.set(backend, [
-                ...(templates.get(backend) ?? []),
-                { name: template[2].replace(/\.$/, ""), port: Number(template[3]), slots: Number(template[1]) },
-            ]);
+        const template = proxy
+            ? /^server-template\s+\S+\s+(\d+)(?:-(\d+))?\s+([^\s:]+)(?::(\d+))?(?:\s|$)/.exec(line)
+            : null;
+        if (!proxy || !template) continue;
+        const [low, high] = [Number(template[1]), template[2] === undefined ? undefined : Number(template[2])];
+        templates.set(proxy, [
+            ...(templates.get(proxy) ?? []),
+            {
+                name: template[3].replace(/\.$/, ""),
+                port: template[4] === undefined ? undefined : Number(template[4]),
+                slots: high === undefined ? low : Math.max(0, high - low + 1),
+            },
+        ]);
     }
-    return [...templates].filter(([b]) => used.has(b)).flatMap(([, t]) => t);
+    return [...templates].filter(([p]) => used.has(p)).flatMap(([, t]) => t);
 }

@@ -22,7 +22,7 @@ import {
     spofPolicies,
 } from "../../policies/spof";
 import { publicEndpointTls, tlsPolicies } from "../../policies/tls";
-import { materialize, mandatoryPolicies, ref, run, runPack, Spec } from "../support/policyHarness";
+import { materialize, mandatoryPolicies, ref, run, runPack, spec, Spec } from "../support/policyHarness";
 import { NGINX_BALANCER, plainGateway } from "./plainStacks";
 import { autoscalePool, haproxyStack, haproxyUserData, mutate, named, openToWorld, tierStack, without } from "./stacks";
 
@@ -104,6 +104,30 @@ describe("HAProxy engine (self-managed load balancers)", () => {
             const stack = haproxyStack(2, (i) => haproxyUserData({ servers: i === 0 ? ["10.10.1.20:80"] : undefined }));
             assert.deepEqual(await violations(loadBalancerMinBackends, stack), [
                 'HAProxy droplet "haproxy-0" balances over 1 server ("10.10.1.20:80") in the haproxy.cfg of its user data; fewer than 2 backends means one droplet failure takes the service down. List at least 2 web servers in its backend.',
+            ]);
+        });
+
+        it("counts the A records of a server-template's name as its servers, and cannot decide while a record's type is unknown", async () => {
+            const templated = haproxyUserData({ servers: [], templates: ["pool.example.com:80"] });
+            const pool = (n: number, type: unknown = "A") =>
+                spec(digitalocean.DnsRecord, `pool-${n}`, {
+                    id: `pool-${n}`,
+                    domain: ref("domain", "name"),
+                    type,
+                    name: "pool",
+                    value: `10.10.1.${20 + n}`,
+                    ttl: 30,
+                });
+            const stack = [...haproxyStack(2, (i) => (i === 0 ? templated : haproxyUserData())), pool(0)];
+            assert.deepEqual(await violations(loadBalancerMinBackends, stack), [
+                'HAProxy droplet "haproxy-0" balances over 1 server ("10.10.1.20:80") in the haproxy.cfg of its user data; fewer than 2 backends means one droplet failure takes the service down. List at least 2 web servers in its backend.',
+            ]);
+            assert.deepEqual(await violations(loadBalancerMinBackends, [...stack, pool(1)]), []);
+            const preview = [...stack, pool(1, ref("web-0", "ipv4AddressPrivate"))];
+            const outcome = await run(loadBalancerMinBackends, materialize(preview, { preview: true }));
+            assert.deepEqual(outcome.violations, []);
+            assert.deepEqual(outcome.undecided, [
+                'cannot decide during preview, because values the cloud computes are still unknown: HAProxy droplet "haproxy-0" finds its servers in DNS records whose type is not known yet. The check runs again with real values during `pulumi up`.',
             ]);
         });
 

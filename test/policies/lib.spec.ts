@@ -9,7 +9,13 @@ import * as digitalocean from "@pulumi/digitalocean";
 import { forType, validateResourceOfTypes } from "../../policies/lib/policy";
 import { renderCloudInit } from "../../components/hostConfig/cloudInit";
 import { renderHaproxyConfig } from "../../components/hostConfig/haproxy";
-import { configuresHaproxy, haproxyFrontends, haproxyServers, haproxyTlsGaps } from "../../policies/lib/haproxy";
+import {
+    configuresHaproxy,
+    haproxyFrontends,
+    haproxyServerTemplates,
+    haproxyServers,
+    haproxyTlsGaps,
+} from "../../policies/lib/haproxy";
 
 const proxy = (policy as unknown as { unknownCheckingProxy: <T>(o: T) => T }).unknownCheckingProxy;
 const UnknownValueError = (policy as unknown as { UnknownValueError: new (...a: any[]) => Error }).UnknownValueError;
@@ -244,6 +250,33 @@ describe("policy helpers", () => {
                 ],
             );
             assert.deepEqual(haproxyTlsGaps(cfg), ["no-redirect"]);
+        });
+
+        it("reads the engine's server-template: the web pool's name, port and slots", () => {
+            assert.deepEqual(haproxyServerTemplates(rendered(true)), [
+                { name: "webstack-metrics-web.example.com", port: 80, slots: 100 },
+            ]);
+        });
+
+        it("counts a template's range as high - low + 1 servers, takes one without a port, and reads listen sections", () => {
+            const cfg = [
+                "frontend fe",
+                "  bind :80",
+                "  default_backend web",
+                "backend web",
+                "  server-template w 3-5 web.internal.:8080 check",
+                "  server-template x 2 more.internal check",
+                "backend acme",
+                "  server-template a 4 acme.internal:80",
+                "listen api",
+                "  bind :9000",
+                "  server-template api 1-2 api.internal:9000",
+            ].join("\n");
+            assert.deepEqual(haproxyServerTemplates(cfg), [
+                { name: "web.internal", port: 8080, slots: 3 },
+                { name: "more.internal", port: undefined, slots: 2 },
+                { name: "api.internal", port: 9000, slots: 2 },
+            ]);
         });
 
         it("does not take an installed but unconfigured HAProxy for a load balancer", () => {

@@ -438,7 +438,7 @@ export function without(specs: Spec[], ...names: string[]): Spec[] {
 
 /** haproxy.cfg as an HAProxy load balancer droplet's cloud-config writes it (TLS on 443, HTTP redirected). */
 export function haproxyUserData(
-    opts: { tls?: boolean; redirect?: boolean; servers?: string[]; ships?: boolean } = {},
+    opts: { tls?: boolean; redirect?: boolean; servers?: string[]; templates?: string[]; ships?: boolean } = {},
 ): string {
     const {
         tls = true,
@@ -463,6 +463,7 @@ export function haproxyUserData(
         "    balance roundrobin",
         "    option httpchk GET /healthz",
         ...servers.map((s, i) => `    server web-${i} ${s} check`),
+        ...(opts.templates ?? []).map((t, i) => `    server-template pool${i}- 1-4 ${t} check`),
         "backend acme",
         "    server certbot 127.0.0.1:8888",
     ];
