@@ -123,6 +123,17 @@ function thisUpdate(settings: StackSettings, staticFilesSourceSet: boolean) {
     };
 }
 
+/**
+ * The tier WebStack takes the previous update to have deployed. A stack an earlier release deployed exported no tier;
+ * at tier 2+ this update may be the one that moves the app off the web droplets (tier 1 → 2+), so it is taken as
+ * tier 1: the database firewalls trust the web droplets too for this one update and wait for the gated app droplets.
+ * A stack that was at tier 2+ already loses nothing by it; its next update drops that rule in place.
+ */
+function previousTierOf(settings: StackSettings, previous: PreviousUpdate): number | undefined {
+    if (previous.tier !== undefined || !previous.deployed) return previous.tier;
+    return settings.tier >= 2 ? 1 : undefined;
+}
+
 export = async () => {
     const { settings, args, staticFilesSourceSet } = loadConfig();
     // The stack's own outputs from its previous update: to refuse an update that would delete data or change what the
@@ -139,7 +150,7 @@ export = async () => {
         ...args,
         project: pulumi.getProject(),
         previousDataResources: self.getOutput("dataResources"),
-        previousTier: previous.update.tier,
+        previousTier: previousTierOf(settings, previous.update),
         previousAcmePeersName: previous.acmePeersName,
     });
     return {

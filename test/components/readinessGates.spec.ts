@@ -177,6 +177,18 @@ describe("the database firewalls across a tier move (the app leaves or returns t
         }
     });
 
+    it("the first update of a stack an earlier release deployed (no tier exported) takes it as a possible tier 1 → 2 move", async () => {
+        const fresh = await runProgram(exampleConfig(2));
+        const earlier = { url: "https://example.com", dataResources: output(fresh, "dataResources").value };
+        const { resources } = await runProgram(exampleConfig(2), { previous: earlier });
+        const apps = [0, 1].map((i) => byName(resources, `webstack-app-${i}`));
+        for (const name of DB_FIREWALLS) {
+            const fw = byName(resources, name);
+            assert.deepEqual(tagsOf(fw), ["webstack-dev-app", "webstack-dev-monitor", "webstack-dev-web"], name);
+            for (const app of apps) assert.ok(fw.dependencies.includes(app.urn), `${name} waits for ${app.name}`);
+        }
+    });
+
     it("a new stack at tier 2 trusts the app and the monitor only, and does not hold its firewalls back", async () => {
         const { resources } = await runProgram(exampleConfig(2));
         for (const name of DB_FIREWALLS) {
