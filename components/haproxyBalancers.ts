@@ -76,8 +76,10 @@ export class HaproxyBalancers extends pulumi.ComponentResource {
                 });
             // The assignment's inputs force its replacement when the droplet changes (terraform-provider-digitalocean
             // @401992a1 digitalocean/reservedip/resource_reserved_ip_assignment.go:30-41, both ForceNew): the new one
-            // assigns the IP to the new droplet, which moves it there; the old one's delete, at the end of the update,
-            // unassigns only an IP still on the old droplet (:105-118). The gate runs first, and the new droplet's
+            // assigns the IP to the new droplet, which moves it there (a reserved IP is one "you can assign to a
+            // Droplet and then reassign to another Droplet later", docs.digitalocean.com/glossary/reserved-ips/; the
+            // API's `assign` action takes any droplet_id, openapi reserved_ip_action_assign); the old one's delete, at
+            // the end of the update, unassigns only an IP still on the old droplet (:105-118). The gate runs first, and the new droplet's
             // peer record exists before, so its certbot can be reached by a challenge sent to the droplets serving now.
             this.assignments.push(
                 new digitalocean.ReservedIpAssignment(

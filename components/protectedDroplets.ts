@@ -31,7 +31,8 @@ const FILE = "file ";
 const WHOLE = "user data";
 
 /**
- * The fingerprint of `inputs`: the region, the SSH keys (a set in the provider: their order replaces nothing), the
+ * The fingerprint of `inputs`: the region, the SSH keys (a set in the provider, `ssh_keys` schema.TypeSet in
+ * terraform-provider-digitalocean@06e95bce digitalocean/droplet/resource_droplet.go: their order replaces nothing), the
  * whole user data, each top-level key of its cloud-config but `write_files`, and each file it writes, by path.
  */
 export function dropletFingerprint(inputs: ReplacingInputs): DropletFingerprint {

@@ -47,7 +47,7 @@ class UsageError extends Error {}
  * The webstack program's secret keys that it checks by shape, from its config declaration: keyed by the qualified
  * name, so a program of another namespace planned with -C gets none of them.
  */
-const WEBSTACK_SECRET_SHAPES = Object.fromEntries(
+export const WEBSTACK_SECRET_SHAPES = Object.fromEntries(
     Object.entries(SECRET_SHAPES).map(([key, shape]) => [`webstack:${key}`, shape]),
 );
 

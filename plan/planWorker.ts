@@ -1,7 +1,8 @@
 // A process that runs many offline plans for plan/spawnPlan.ts: each request is one `npm run plan` (plan/cli.ts's
 // `main` with the same arguments), its stdout and stderr captured and its exit status returned, over the IPC
 // channel. The process loads the SDK once and lends each plan a running policy host of the same pack, project and
-// stack (the pack reads no stack config; every run still sends GetAnalyzerInfo, ConfigureStack and Configure).
+// stack (the pack reads no stack config; every run still sends GetAnalyzerInfo, ConfigureStack and Configure, and
+// Configure replaces the host's whole policy config: @pulumi/policy 1.21 server.js configure, lines 183-194).
 // After a run whose program failed it exits (the reply says so): a failed program may leave the engine a pending
 // registration (plan/capture/runProgram.ts).
 import { main } from "./cli";

@@ -51,7 +51,7 @@ export function planOutputs(): readonly string[] {
 }
 
 /** Removes every --out directory the runs of this process wrote (also done when the process exits). */
-export function removePlanOutputs(): void {
+function removePlanOutputs(): void {
     for (const dir of outs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
     runs.clear();
 }

@@ -34,7 +34,7 @@ export function drainSeconds(checks: readonly HealthCheckTiming[]): number {
 }
 
 /** A drain's length in seconds: it must finish well inside the 5 minutes the droplets' deletes wait (serverPool.ts). */
-export const DRAIN_SECONDS_RANGE = { min: 1, max: 300 } as const;
+const DRAIN_SECONDS_RANGE = { min: 1, max: 300 } as const;
 
 /** Appends a problem unless `value` is a drain length in DRAIN_SECONDS_RANGE. */
 export function checkDrainSeconds(problems: string[], path: string, value: unknown): void {

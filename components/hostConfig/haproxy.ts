@@ -29,7 +29,7 @@ export const ACME_PEER_HEADER = "X-Webstack-Acme-Peer";
  * Only such paths are asked of the peers; any other path under the prefix is answered by the local certbot alone.
  * "[.]" rather than a backslash, which HAProxy's configuration parser treats as an escape character.
  */
-export const ACME_TOKEN_PATH = "^/[.]well-known/acme-challenge/[A-Za-z0-9_-]{22,}$";
+const ACME_TOKEN_PATH = "^/[.]well-known/acme-challenge/[A-Za-z0-9_-]{22,}$";
 
 export interface HaproxyConfigOptions {
     /** Web servers to balance over (private addresses and the nginx port), 1 to 100; or `webPool` instead. A fixed

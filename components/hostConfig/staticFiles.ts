@@ -252,7 +252,7 @@ log "$summary"
  * the delays geometrically between the two), never giving up: a registry that is down for an hour must not leave the
  * droplet without its files for good. Older systemd ignores the two keys and retries every 15 s.
  */
-export const STATIC_FILES_RETRY = { firstSeconds: 15, steps: 6, maxMinutes: 10 } as const;
+const STATIC_FILES_RETRY = { firstSeconds: 15, steps: 6, maxMinutes: 10 } as const;
 
 /**
  * The unit that runs the script at boot and retries it until it succeeds. It is not ordered before nginx: at first

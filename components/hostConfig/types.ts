@@ -40,7 +40,7 @@ export interface Serving {
     drainSeconds: number;
 }
 /** What the app is told besides its database (appUnit.ts AppSettings): where its static assets are served from. */
-export interface AppHosting {
+interface AppHosting {
     /** Host name of the CDN in front of the stack's Spaces bucket, handed to the app as CDN_ENDPOINT. */
     cdnEndpoint?: string;
 }

@@ -33,8 +33,6 @@ export function cliSupportsGates(version: string): boolean {
     return true;
 }
 
-/** `releases.gateTimeoutMinutes`'s bounds (its default is the key's declaration, settings/configKeys.ts). */
-export const GATE_TIMEOUT_RANGE = LIMITS.gateTimeoutMinutes;
 /** Between rounds; each round sends SAMPLES requests per entry point (the load balancer spreads them). */
 export const GATE_INTERVAL_MS = 5_000;
 export const GATE_SAMPLES = 4;
@@ -56,7 +54,7 @@ export const REAL_DEPS: GateDeps = {
 };
 
 const fixCommand = (minutes: number) =>
-    `Fix: pulumi config set --path 'webstack:releases.gateTimeoutMinutes' ${Math.min(minutes * 2, GATE_TIMEOUT_RANGE.max)}`;
+    `Fix: pulumi config set --path 'webstack:releases.gateTimeoutMinutes' ${Math.min(minutes * 2, LIMITS.gateTimeoutMinutes.max)}`;
 
 /** Resolves an Input inside a hook (values are known during `pulumi up`). */
 function resolve<T>(input: pulumi.Input<T>): Promise<T> {

@@ -64,8 +64,10 @@ function toProgramError(err: unknown, spec: ProgramSpec): ProgramError {
     }
     const e = err as Error;
     const text = (e?.stack ?? String(err)).replace(/^(\w*Error: )?(error serializing property "[^"]+": )+/, "$1");
+    // Thrown while frames were off (programStackTraceLimit): say how to see where, as the CLI would show it.
+    const where = /\n\s+at /.test(text) ? "" : `\n(no stack trace; ${TRACES_ENV}=1 keeps it)`;
     return new ProgramError(
-        `Running program '${spec.main}' failed with an unhandled exception:\n${text}`,
+        `Running program '${spec.main}' failed with an unhandled exception:\n${text}${where}`,
         stackSubject,
         "unhandled",
     );
@@ -87,10 +89,9 @@ async function resolveExport(value: unknown): Promise<{ value: unknown; secret: 
  * no resource loses its position. Traces are kept with PULUMI_DEBUG_PROMISE_LEAKS or WEBSTACK_STACK_TRACES=1, for
  * debugging a crash inside the program.
  */
+const TRACES_ENV = "WEBSTACK_STACK_TRACES";
 function programStackTraceLimit(): number {
-    return process.env.PULUMI_DEBUG_PROMISE_LEAKS || process.env.WEBSTACK_STACK_TRACES === "1"
-        ? Error.stackTraceLimit
-        : 0;
+    return process.env.PULUMI_DEBUG_PROMISE_LEAKS || process.env[TRACES_ENV] === "1" ? Error.stackTraceLimit : 0;
 }
 
 /**

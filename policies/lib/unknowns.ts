@@ -28,7 +28,9 @@ import * as pulumi from "@pulumi/pulumi";
  */
 const proxyInternals = require("@pulumi/policy/proxy") as Record<string, unknown>;
 type UnknownValueErrorClass = new (sentinel: string, path: string[]) => Error;
-const UnknownValueError = proxyInternals.UnknownValueError as UnknownValueErrorClass;
+// Another @pulumi/policy whose proxy.js does not hold the class: the public export, at the index's load cost.
+const UnknownValueError = (proxyInternals.UnknownValueError ??
+    (require("@pulumi/policy") as Record<string, unknown>).UnknownValueError) as UnknownValueErrorClass;
 
 /** Marker for "the engine does not know this value yet". */
 export const UNKNOWN: unique symbol = Symbol("unknown during preview");

@@ -201,7 +201,8 @@ describe("npm run plan (plan/cli.ts), fixture program and pack", function () {
             new RegExp(
                 String.raw`^Diagnostics:\n {2}pulumi:pulumi:Stack \(webstack-dev\):\n` +
                     String.raw` {4}error: Running program '.*' failed with an unhandled exception:\n` +
-                    String.raw` {4}TypeError: renderer crashed\n`,
+                    String.raw` {4}TypeError: renderer crashed\n` +
+                    String.raw` {4}\(no stack trace; WEBSTACK_STACK_TRACES=1 keeps it\)\n`,
             ),
         );
     });

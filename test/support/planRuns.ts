@@ -10,7 +10,6 @@ export const ROOT = path.resolve(__dirname, "..", "..");
 export const FIXTURES = path.join(ROOT, "test", "fixtures");
 
 export { runPlan };
-export { runPlanProcess } from "../../plan/spawnPlan";
 export type { PlanRun } from "../../plan/spawnPlan";
 
 /** The fixture program and pack (test/fixtures), for tests that must not depend on the real ones. */

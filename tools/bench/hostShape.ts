@@ -7,7 +7,7 @@
 //   node -r ./tools/register.js tools/bench/hostShape.ts COUNT REPS
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { SECRET_SHAPES } from "../../components/settings/configKeys";
+import { WEBSTACK_SECRET_SHAPES } from "../../plan/cli";
 import { loadStackConfig } from "../../plan/capture/cliConfig";
 import { Recorder } from "../../plan/capture/recorder";
 import { runProgram } from "../../plan/capture/runProgram";
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
         cwd: ROOT,
         stack: "prod",
         overrides: [{ key: "webstack:web.count", value: String(count), path: true }],
-        shapedPlaceholders: Object.fromEntries(Object.entries(SECRET_SHAPES).map(([k, s]) => [`webstack:${k}`, s])),
+        shapedPlaceholders: WEBSTACK_SECRET_SHAPES,
     });
     const recorder = new Recorder();
     await recorder.install(cfg.project, cfg.stack);

@@ -459,13 +459,16 @@ class DiagramBuilder {
     }
 }
 
+/** One collator for every comparison: `localeCompare` with options builds one per call, a tenth of a second at 1000 droplets. */
+const NUMERIC_ORDER = new Intl.Collator("en", { numeric: true });
+
 /**
  * Builds the diagram model from recorded resources (secrets unwrapped or not: only names, sizes and links are read).
  * The resources are taken in URN order, numbers by value: the order a run registers them in depends on the SDK's
  * timing (a resource bound to a hook waits for the hook's registration), and the picture must not.
  */
 export function buildDiagram(resources: readonly RecordedResource[]): Diagram {
-    const byUrn = (a: RecordedResource, b: RecordedResource) => a.urn.localeCompare(b.urn, "en", { numeric: true });
+    const byUrn = (a: RecordedResource, b: RecordedResource) => NUMERIC_ORDER.compare(a.urn, b.urn);
     const b = new DiagramBuilder([...resources].sort(byUrn));
     b.vpcs();
     b.pools();

@@ -163,13 +163,15 @@ export const EXPOSURE_STACKS: { label: string; config: Record<string, unknown> }
     })),
 ];
 
+const NUMERIC_ORDER = new Intl.Collator("en", { numeric: true });
+
 /**
  * "lb-0:80, lb-0:443, lb-1:80" → "lb-0, lb-1: 80, 443" (targets that expose the same ports together), in name order:
  * the order a run registers resources in depends on the SDK's timing, and the table must not.
  */
 function grouped(exposures: readonly Exposure[], keep: (e: Exposure) => boolean, sourceShown = false): string {
     const byName = (x: Exposure, y: Exposure) =>
-        x.target.localeCompare(y.target, "en", { numeric: true }) || x.source.localeCompare(y.source);
+        NUMERIC_ORDER.compare(x.target, y.target) || x.source.localeCompare(y.source);
     const portsOf = new Map<string, Set<string>>();
     for (const e of exposures.filter(keep).sort(byName)) {
         const key = `${e.target.replace(/^webstack-/, "")}${sourceShown ? ` ← ${e.source.replace(/^tag:/, "tag ")}` : ""}`;
