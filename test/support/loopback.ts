@@ -84,19 +84,30 @@ export interface Reply {
     body: string;
 }
 
-/** One request on a fresh connection, bounded by `timeoutMs`; `tls` adds the server name and the CA to trust. */
+/**
+ * One request on a fresh connection, bounded by `timeoutMs`; `tls` adds the server name and the CA to trust,
+ * `localAddress` the source address, `method` and `headers` what the request says besides its Host.
+ */
 export function request(
     target: { host: string; port: number },
     pathName: string,
     hostHeader: string,
-    opts: { tls?: { ca: string; servername: string }; timeoutMs?: number } = {},
+    opts: {
+        tls?: { ca: string; servername: string };
+        timeoutMs?: number;
+        localAddress?: string;
+        method?: string;
+        headers?: Record<string, string>;
+    } = {},
 ): Promise<Reply> {
     return new Promise((resolve, reject) => {
         const options = {
             host: target.host,
             port: target.port,
             path: pathName,
-            headers: { Host: hostHeader, Connection: "close" },
+            method: opts.method ?? "GET",
+            localAddress: opts.localAddress,
+            headers: { Host: hostHeader, Connection: "close", ...opts.headers },
             agent: false as const,
         };
         const req = opts.tls

@@ -256,35 +256,9 @@ describe("HAProxy ACME peers on loopback (real HAProxy, a DNS stub, two peers in
         return port;
     }
 
-    /** A GET from `from` with `headers`, as a client of the peer at `host` (the shared helper has no source address). */
-    function get(
-        host: string,
-        pathName: string,
-        from: string,
-        headers: Record<string, string> = {},
-    ): Promise<{ status: number; body: string }> {
-        return new Promise((resolve, reject) => {
-            const req = http.request(
-                {
-                    host,
-                    port: peerPort,
-                    path: pathName,
-                    localAddress: from,
-                    headers: { Host: DOMAIN, Connection: "close", ...headers },
-                    agent: false,
-                    timeout: 5000,
-                },
-                (res) => {
-                    let body = "";
-                    res.setEncoding("utf8").on("data", (d: string) => (body += d));
-                    res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-                },
-            );
-            req.on("timeout", () => req.destroy(new Error("no answer within 5 s")));
-            req.on("error", reject);
-            req.end();
-        });
-    }
+    /** A GET from `from` with `headers`, as a client of the peer at `host`. */
+    const get = (host: string, pathName: string, from: string, headers: Record<string, string> = {}) =>
+        request({ host, port: peerPort }, pathName, DOMAIN, { localAddress: from, headers, timeoutMs: 5000 });
 
     before(async function () {
         const haproxy = requireTool(this, "haproxy");

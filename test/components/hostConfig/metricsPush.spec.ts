@@ -34,6 +34,7 @@ import {
     renderPrometheusRules,
 } from "../../../components/hostConfig/prometheus";
 import { ROLES } from "../../support/hostRoles";
+import { request } from "../../support/loopback";
 import {
     cloudInitSchema,
     eventually,
@@ -336,24 +337,9 @@ describe("metrics push on loopback: agent → nginx (basic auth) → Prometheus 
     });
 
     const get = (port: number, p: string, auth?: string) =>
-        new Promise<{ status: number; body: string }>((resolve, reject) => {
-            const req = http.request({
-                host: "127.0.0.1",
-                port,
-                path: p,
-                method: p.endsWith("/write") ? "POST" : "GET",
-                headers: auth ? { Authorization: `Basic ${Buffer.from(auth).toString("base64")}` } : {},
-                timeout: 3000,
-                agent: false,
-            });
-            req.on("response", (res) => {
-                let body = "";
-                res.setEncoding("utf8").on("data", (d: string) => (body += d));
-                res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-            });
-            req.on("timeout", () => req.destroy(new Error("timed out")));
-            req.on("error", reject);
-            req.end();
+        request({ host: "127.0.0.1", port }, p, "127.0.0.1", {
+            method: p.endsWith("/write") ? "POST" : "GET",
+            headers: auth ? { Authorization: `Basic ${Buffer.from(auth).toString("base64")}` } : {},
         });
 
     it("delivers the exporter's counter to the monitor's Prometheus as job web, instance the exporter's address", async () => {
