@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
+import { APP_USER_PRIVILEGES_WARNING } from "../../components/database";
 import { decodeConfig } from "../../components/settings/configReader";
 import { WebStack } from "../../components/webStack";
 import type { WebStackArgs } from "../../components/webStackArgs";
@@ -11,14 +12,24 @@ import { encodeConfig, exampleConfig, runProgram } from "../support/program";
 const FINGERPRINT = "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa";
 
 describe("WebStack args in the user's terms", () => {
-    it("builds a tier-2 stack from the args a TypeScript program writes", async () => {
-        const site = new WebStack("shop", {
-            tier: 2,
-            domain: "shop.example",
-            sshKeys: [FINGERPRINT],
-            alerts: { emails: ["ops@shop.example"] },
-        });
-        await recorder.settle();
+    it("builds a tier-2 stack from the args a TypeScript program writes, with the one warning a managed database gets", async () => {
+        // Without an engine (here, the mock engine), pulumi.log.warn writes to console.warn (@pulumi/pulumi log/index.js).
+        const warnings: string[] = [];
+        const consoleWarn = console.warn;
+        console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(" "));
+        let site: WebStack;
+        try {
+            site = new WebStack("shop", {
+                tier: 2,
+                domain: "shop.example",
+                sshKeys: [FINGERPRINT],
+                alerts: { emails: ["ops@shop.example"] },
+            });
+            await recorder.settle();
+        } finally {
+            console.warn = consoleWarn;
+        }
+        assert.deepEqual(warnings, [`warning: [runtime] ${APP_USER_PRIVILEGES_WARNING}`]);
         assert.equal(site.url, "https://shop.example");
         const names = recorder.resources.map((r) => r.name);
         for (const name of [
