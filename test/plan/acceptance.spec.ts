@@ -5,6 +5,9 @@ import assert from "node:assert/strict";
 import { catalog, checkOfFinding } from "../../policies/catalog";
 import { PROD, runPlan, startTierPlans, tierArgs } from "../support/planRuns";
 import { HAPROXY_ARGS, HAPROXY_PROD_ARGS, autoscaleArgs } from "../../examples/variants";
+import { availabilityMarkdown } from "../../tools/docs/analysis/availabilityTable";
+import { acceptanceTable, enginesTable, tierTable } from "../../tools/docs/generate";
+import { assertGeneratedBlock } from "../support/generatedBlocks";
 
 const familyOf = new Map(catalog.map((e) => [e.name, e.family] as const));
 
@@ -176,4 +179,30 @@ describe("seed-issues acceptance table per load-balancer engine and with autosca
             assert.deepEqual(spofSubjects(r), [DB], r.findings.map(describeFinding).join("\n"));
         });
     }
+});
+
+// The documents' tables built from these same plans (the runs are memoized per process), so test/tools/docs.spec.ts
+// does not plan these stacks again in the other worker.
+describe("the generated tables these plans feed (npm run docs)", function () {
+    this.timeout(120000);
+    before(() => {
+        startTierPlans();
+        startEnginePlans();
+    });
+
+    it("the README's tier table: what each tier builds, its resources and monthly cost", async () => {
+        assertGeneratedBlock("tiers", await tierTable());
+    });
+
+    it("docs/reference/policies.md's acceptance table: policy families with mandatory findings per tier and production", async () => {
+        assertGeneratedBlock("acceptance", await acceptanceTable());
+    });
+
+    it("docs/reference/engines.md's table: cost and findings per load-balancer engine and with autoscaled pools", async () => {
+        assertGeneratedBlock("engines", await enginesTable());
+    });
+
+    it("docs/availability.md's table: expected monthly availability per tier and production", async () => {
+        assertGeneratedBlock("availability", await availabilityMarkdown());
+    });
 });

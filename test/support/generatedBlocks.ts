@@ -11,6 +11,10 @@ export const CHECKED_BY_ITS_SPEC: Readonly<Record<string, string>> = {
     transitions: "test/tools/docs/transitions.spec.ts",
     exposure: "test/guarantees/exposure.spec.ts",
     stacks: "test/repo/stacks.spec.ts",
+    tiers: "test/plan/acceptance.spec.ts",
+    acceptance: "test/plan/acceptance.spec.ts",
+    engines: "test/plan/acceptance.spec.ts",
+    availability: "test/plan/acceptance.spec.ts",
 };
 
 /** Asserts that the one document holding the block `name` holds `body` in it. */

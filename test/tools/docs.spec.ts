@@ -11,8 +11,8 @@ const rel = (file: string) => path.relative(ROOT, file);
 describe("generated documentation", function () {
     this.timeout(120000);
 
-    // Every document renders at once: the plan worker and the children share the cores. The blocks a spec checks
-    // against the rows it computes stay as they are here.
+    // Every document renders at once. The blocks a spec checks against the rows it computes (CHECKED_BY_ITS_SPEC,
+    // every block an offline plan or an analysis feeds) stay as they are here.
     const rendered = new Map<string, Promise<string>>();
     before(() => {
         for (const file of DOCUMENTS) {
