@@ -6,7 +6,7 @@ import { DropletSpec, hasSshKey } from "./serverPool";
 import { LIMITS } from "./settings/limits";
 import { inBounds, requireValidArgs } from "./validate";
 
-export interface AutoscalePoolArgs extends Omit<DropletSpec, "monitoring" | "hooks"> {
+export interface AutoscalePoolArgs extends Omit<DropletSpec, "monitoring" | "gate"> {
     /**
      * Hooks bound to the pool resource: a readiness gate bound `afterCreate` and `afterUpdate` waits until the
      * template's release serves. It reports; it cannot hold DigitalOcean's own rollout of the members. @default none

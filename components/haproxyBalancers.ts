@@ -6,7 +6,7 @@ import { DropletSpec, createDroplets, hasSshKey } from "./serverPool";
 import { LIMITS } from "./settings/limits";
 import { inBounds, requireValidArgs } from "./validate";
 
-export interface HaproxyBalancersArgs extends DropletSpec {
+export interface HaproxyBalancersArgs extends Omit<DropletSpec, "gate"> {
     /** HAProxy droplets, 1 to 10; each gets a reserved IP and its own DNS A records (active-active). */
     readonly count: number;
     /** The zone the peer records go in. */

@@ -4,7 +4,7 @@ import { adoptedBy } from "./adoption";
 import { DISCOVERY_TTL_SECONDS } from "./dns";
 import { DATABASE_METRICS_SRV, METRICS_PUSH_NAME, type UserDataSpec, WEB_METRICS_NAME } from "./hostRoles";
 import { Monitoring, type MonitoringArgs } from "./monitoring";
-import { type RoleGateArgs, roleGate } from "./readiness/servingGate";
+import { type RoleGateArgs, gateStash, roleGate } from "./readiness/servingGate";
 import { ServerPool } from "./serverPool";
 
 export interface ObservabilityArgs {
@@ -25,8 +25,9 @@ export interface ObservabilityArgs {
     };
     /**
      * The fixed web droplets, each named by one A record under WEB_METRICS_NAME (its private address), which the
-     * monitor scrapes and HAProxy balances over. With `gate` (the haproxy engine) each record's creation waits until
-     * every HAProxy droplet serves through its droplet: HAProxy sees a droplet only once its record exists.
+     * monitor scrapes and HAProxy balances over. With `gate` (the haproxy engine) each record gets a gate Stash,
+     * created once every HAProxy droplet serves through that record's droplet: HAProxy sees a droplet only once its
+     * record exists, so the gate can only run after the record's creation.
      */
     readonly web?: {
         readonly droplets: readonly digitalocean.Droplet[];
@@ -48,6 +49,8 @@ export class Observability extends pulumi.ComponentResource {
     readonly monitor?: ServerPool;
     /** The web droplets' records, and the monitor's push record (autoscale web pools). */
     readonly records: digitalocean.DnsRecord[];
+    /** With a gate: one Stash per web record, holding the record's id once its droplet serves (servingGate.ts). */
+    readonly webGates: pulumi.Stash[];
     /** The SRV records of the database's metrics endpoints. */
     readonly databaseMetricsRecords: digitalocean.DnsRecord[];
     readonly alerts?: Monitoring;
@@ -68,17 +71,21 @@ export class Observability extends pulumi.ComponentResource {
                 { ...adopted, ...options },
             );
         const web = args.web;
-        // A replaced droplet has a new address: a new record, created (and gated) before the old one is deleted at
-        // the end of the update, so the droplets serving now stay in HAProxy's pool meanwhile. DigitalOcean edits a
+        // A replaced droplet has a new address: a new record, created (and its gate passed) before the old one is
+        // deleted at the end of the update, so the droplets serving now stay in HAProxy's pool meanwhile. DigitalOcean edits a
         // record's value in place otherwise (terraform-provider-digitalocean@401992a1
         // digitalocean/domain/resource_record.go:88-95, `value` is not ForceNew); `replaceOnChanges` turns that diff
         // into a replacement (pulumi/pulumi v3.248.0 pkg/resource/deploy/step_generator.go:1825-1826, :2909-2941).
+        this.webGates = [];
         this.records = (web?.droplets ?? []).map((d, i) => {
-            const gate = web?.gate && roleGate(`${name}-web-gate-${i}`, { ...web.gate, role: "web", droplet: d.id });
-            return record(`metrics-web-${i}`, WEB_METRICS_NAME, d.ipv4AddressPrivate, {
+            const r = record(`metrics-web-${i}`, WEB_METRICS_NAME, d.ipv4AddressPrivate, {
                 replaceOnChanges: ["value"],
-                hooks: gate ? { afterCreate: [gate] } : undefined,
             });
+            if (web?.gate) {
+                const gate = roleGate(`${name}-web-gate-${i}`, { ...web.gate, role: "web", droplet: d.id });
+                this.webGates.push(gateStash(`${name}-metrics-web-${i}-gate`, r.id, gate, { parent: this }));
+            }
+            return r;
         });
         const m = args.monitor;
         if (m) {
@@ -112,6 +119,7 @@ export class Observability extends pulumi.ComponentResource {
         this.registerOutputs({
             monitor: this.monitor,
             records: this.records,
+            webGates: this.webGates,
             databaseMetricsRecords: this.databaseMetricsRecords,
             alerts: this.alerts,
         });

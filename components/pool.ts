@@ -17,22 +17,36 @@ export interface PoolArgs extends Omit<DropletSpec, "size"> {
 
 /** The pool `name` of a role: a ServerPool for a fixed count, an AutoscalePool when the settings autoscale. */
 export function createPool(name: string, args: PoolArgs, opts: pulumi.ComponentResourceOptions): Pool {
-    const { settings, projectId, monitoring, protect, backups, ...droplet } = args;
+    const { settings, projectId, monitoring, protect, backups, gate, ...droplet } = args;
     const spec = { ...droplet, size: settings.size };
+    // DigitalOcean replaces an autoscale pool's members itself: its gate can only report, after the pool's own step.
+    const hooks = gate && { afterCreate: [gate], afterUpdate: [gate] };
     return settings.autoscale
         ? {
               kind: "autoscale",
-              pool: new AutoscalePool(name, { ...spec, autoscale: settings.autoscale, projectId }, opts),
+              pool: new AutoscalePool(name, { ...spec, autoscale: settings.autoscale, projectId, hooks }, opts),
           }
         : {
               kind: "fixed",
-              pool: new ServerPool(name, { ...spec, count: settings.count, monitoring, protect, backups }, opts),
+              pool: new ServerPool(name, { ...spec, count: settings.count, monitoring, protect, backups, gate }, opts),
           };
 }
 
 /** The droplets of a fixed pool (none for an autoscale pool, whose members are not the stack's resources). */
 export const fixedDroplets = (p?: Pool) => (p?.kind === "fixed" ? p.pool.droplets : []);
 
-/** The resources a pool's readiness gates are bound to: its droplets, or the autoscale pool itself. */
+/** A fixed pool's gate Stashes (none for an ungated or autoscale pool). */
+export const fixedGates = (p?: Pool): pulumi.Stash[] => (p?.kind === "fixed" ? p.pool.gates : []);
+
+/**
+ * What waits for a pool to serve depends on these: a gated fixed pool's gate Stashes (each exists once its droplet
+ * passed), an ungated one's droplets, or the autoscale pool itself (its gate runs after its step).
+ */
 export const gatedResources = (p?: Pool): pulumi.Resource[] =>
-    p === undefined ? [] : p.kind === "fixed" ? p.pool.droplets : [p.pool.pool];
+    p === undefined
+        ? []
+        : p.kind === "fixed"
+          ? p.pool.gates.length > 0
+              ? p.pool.gates
+              : p.pool.droplets
+          : [p.pool.pool];

@@ -1,6 +1,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { DROPLET_IMAGE } from "./hostConfig/cloudInit";
+import { gateStash } from "./readiness/servingGate";
 import { LIMITS } from "./settings/limits";
 import { type Check, inBounds, requireValidArgs } from "./validate";
 
@@ -29,10 +30,11 @@ export interface DropletSpec {
     /** DigitalOcean weekly backups of each droplet (about 20 % of the droplet's price); changes in place. @default false */
     readonly backups?: boolean;
     /**
-     * Resource hooks bound to every droplet, e.g. `{ afterCreate: [gate] }`: a readiness gate the update waits on
-     * before it goes on (components/readiness/servingGate.ts). @default none
+     * A readiness gate each droplet must pass before the update goes on (components/readiness/servingGate.ts): a
+     * ServerPool binds it on a gate Stash per droplet (`gateStash`), an AutoscalePool after the pool's creation and
+     * updates. @default none
      */
-    readonly hooks?: pulumi.ResourceHookBinding;
+    readonly gate?: pulumi.ResourceHook;
 }
 
 /**
@@ -60,7 +62,7 @@ export const hasSshKey = (sshKeys: readonly string[]): Check => [
 export function createDroplets(
     name: string,
     count: number,
-    spec: DropletSpec,
+    spec: Omit<DropletSpec, "gate">,
     parent: pulumi.Resource,
 ): digitalocean.Droplet[] {
     return Array.from(
@@ -85,7 +87,6 @@ export function createDroplets(
                     parent,
                     protect: spec.protect,
                     additionalSecretOutputs: spec.userDataIsSecret ? ["userData"] : undefined,
-                    hooks: spec.hooks,
                     customTimeouts: { delete: DROPLET_DELETE_TIMEOUT },
                 },
             ),
@@ -97,9 +98,14 @@ export interface ServerPoolArgs extends DropletSpec {
     readonly count: number;
 }
 
-/** A pool of identical droplets of one role, numbered `${name}-0` … `${name}-(count-1)`. */
+/**
+ * A pool of identical droplets of one role, numbered `${name}-0` … `${name}-(count-1)`, and with a gate, the gate
+ * Stash `${name}-<i>-gate` of each (created or updated once that droplet serves).
+ */
 export class ServerPool extends pulumi.ComponentResource {
     readonly droplets: digitalocean.Droplet[];
+    /** One per droplet when the pool is gated, else none: what must wait for the droplets to serve depends on these. */
+    readonly gates: pulumi.Stash[];
     /** Logical names of the droplets. */
     readonly dropletNames: string[];
 
@@ -111,6 +117,10 @@ export class ServerPool extends pulumi.ComponentResource {
         ]);
         this.droplets = createDroplets(name, args.count, args, this);
         this.dropletNames = this.droplets.map((_, i) => `${name}-${i}`);
-        this.registerOutputs({ droplets: this.droplets, dropletNames: this.dropletNames });
+        const gate = args.gate;
+        this.gates = gate
+            ? this.droplets.map((d, i) => gateStash(`${name}-${i}-gate`, d.id, gate, { parent: this }))
+            : [];
+        this.registerOutputs({ droplets: this.droplets, dropletNames: this.dropletNames, gates: this.gates });
     }
 }

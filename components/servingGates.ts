@@ -38,8 +38,8 @@ export function gateEntry(
 }
 
 /**
- * The hooks a pool of `role` binds: on each fixed droplet `afterCreate`; on an autoscale pool `afterCreate` and
- * `afterUpdate`, waiting for the template's release. DigitalOcean replaces the members itself on a template change,
+ * The gate a pool of `role` binds (createPool): for fixed droplets, on each droplet's gate Stash, waiting for the
+ * droplet that Stash holds; on an autoscale pool `afterCreate` and `afterUpdate`, waiting for the template's release. DigitalOcean replaces the members itself on a template change,
  * after a cooldown that is a duration, not a health check (docs.digitalocean.com/products/droplets/concepts/
  * autoscale-pools): the gate fails the update when the release does not serve, but it cannot hold that rollout. One
  * hook per role, `<name>-<role>-gate` (the engine refuses two hooks of one name: pulumi/pulumi v3.248.0
@@ -51,15 +51,14 @@ export function poolGate(
     pool: PoolSettings,
     entry: GateEntry,
     userData: pulumi.Output<string>,
-): pulumi.ResourceHookBinding {
-    if (!pool.autoscale) return { afterCreate: [roleGate(`${name}-${role}-gate`, { ...entry, role })] };
-    const gate = roleGate(`${name}-${role}-gate`, { ...entry, role, release: userData.apply(releaseOf) });
-    return { afterCreate: [gate], afterUpdate: [gate] };
+): pulumi.ResourceHook {
+    if (!pool.autoscale) return roleGate(`${name}-${role}-gate`, { ...entry, role });
+    return roleGate(`${name}-${role}-gate`, { ...entry, role, release: userData.apply(releaseOf) });
 }
 
 /**
- * Whether the autoscale pools may take the stack's project id in their template. The project lists the fixed
- * droplets, so it exists once their gates have passed; a template waiting for its id makes the autoscale pool wait
+ * Whether the autoscale pools may take the stack's project id in their template. The project waits for the fixed
+ * droplets' gate Stashes (webStack.ts), so it exists once their gates have passed; a template waiting for its id makes the autoscale pool wait
  * for gates that need its members to serve (they are on the path the gates watch). Beside a gated fixed pool, the
  * members join the account's default project instead.
  */

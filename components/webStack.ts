@@ -20,7 +20,7 @@ import { type DropletFingerprint, dropletFingerprint } from "./protectedDroplets
 import { Network } from "./network";
 import { Observability } from "./observability";
 import { createTags } from "./tags";
-import { createPool, fixedDroplets, gatedResources } from "./pool";
+import { createPool, fixedDroplets, fixedGates, gatedResources } from "./pool";
 import { appMove, autoscaleJoinsProject, databaseTrust, gateEntry, gating, poolGate } from "./servingGates";
 import { formatProblems } from "./problems";
 import { parseSettings } from "./settings/stackConfig";
@@ -200,7 +200,7 @@ export class WebStack extends pulumi.ComponentResource {
                           port: s.app.port,
                           healthPath: s.app.healthPath,
                           projectId: memberProject,
-                          hooks: entry && poolGate(name, "app", s.appPool, entry, appUserData.userData),
+                          gate: entry && poolGate(name, "app", s.appPool, entry, appUserData.userData),
                           ...appUserData,
                       },
                       child,
@@ -223,8 +223,7 @@ export class WebStack extends pulumi.ComponentResource {
                 backups: s.web.backups,
                 projectId: memberProject,
                 // With HAProxy the web droplets' DNS records carry the gate: HAProxy sees a droplet only through them.
-                hooks:
-                    entry && !haproxyDroplets ? poolGate(name, "web", s.web, entry, webUserData.userData) : undefined,
+                gate: entry && !haproxyDroplets ? poolGate(name, "web", s.web, entry, webUserData.userData) : undefined,
                 ...webUserData,
             },
             child,
@@ -324,7 +323,9 @@ export class WebStack extends pulumi.ComponentResource {
                     ...(zone ? [zone.domainUrn] : []),
                 ],
             },
-            child,
+            // Once the gated fixed droplets serve, as autoscaleJoinsProject (servingGates.ts) relies on; never an
+            // autoscale pool, whose template may take this project's id.
+            { ...child, dependsOn: [...fixedGates(webPool), ...fixedGates(appTier?.pool)] },
         );
         resolveProjectId(project.id);
 

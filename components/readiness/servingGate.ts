@@ -1,11 +1,17 @@
-// Readiness gates as Pulumi resource hooks (@pulumi/pulumi 3.248 `ResourceHook`, bound with
-// `hooks: { afterCreate: [gate] }`). A hook runs inside the hooked resource's step, before its registration completes
-// (pulumi/pulumi v3.248.0 pkg/resource/deploy/step.go:454-474, CreateStep.Apply), so nothing that depends on the
-// resource starts, and the update's deletes (which run only after every create and update, deployment_executor.go
-// :328-346) wait until the gate has seen the new droplet serve. A gate that fails fails the update from Pulumi CLI
-// 3.238.0 on ("Fail the deployment when an after hook fails", pulumi/pulumi#22935; step.go:469-474 records it and
-// step_executor.go:639-643 cancels the deployment, so no delete runs); older CLIs only warn. Hooks do not run in
-// `pulumi preview` (deployment.go:779, `DryRun && !OnDryRun`), nor under the mock engine.
+// Readiness gates as Pulumi resource hooks (@pulumi/pulumi 3.248 `ResourceHook`). A gate is bound `beforeCreate` and
+// `beforeUpdate` on a companion resource that only exists once the gate has passed (`gateStash`: a Stash whose input is
+// the gated droplet's or record's id), or `beforeCreate` on the ReservedIpAssignment of a HAProxy droplet. A before-hook
+// runs at the start of its step and a failure returns before anything is created or written to the state (pulumi/pulumi
+// v3.248.0 pkg/resource/deploy/step.go:321-337 CreateStep.Apply, :960-982 UpdateStep.Apply), so nothing that depends on
+// the companion starts, the update fails, and the update's deletes, which run only after every create and update
+// (GenerateDeletes, step_generator.go:2328), never run. The next `pulumi up` finds the companion still missing (or
+// still holding the old id) and runs the gate again before it deletes anything.
+//
+// Why not `afterCreate` on the droplet itself: after a failing after-hook the engine still commits the new droplet
+// and marks the one it replaces for deletion (step.go:466-503: "let the step's snapshot commit go through"). The next
+// `pulumi up` then sees the new droplet unchanged, runs no hook, and deletes the old droplets at its end
+// (step_generator.go:2390, `res.Delete`), whether or not the new ones serve. Hooks do not run in `pulumi preview`
+// (deployment.go:779, `DryRun && !OnDryRun`), nor under the mock engine.
 //
 // Awaiting Outputs in a hook: the callback runs in the program's process and may await any Output whose resource
 // does not depend on the hooked one (a load balancer's IP, the HAProxy droplets' addresses): those steps run
@@ -18,8 +24,8 @@ import { type ProbeTarget, probeHealth } from "./probe";
 
 /**
  * The Pulumi CLI the gates need: from 3.238.0 a failing after-hook fails the update (pulumi/pulumi#22935, CHANGELOG
- * "3.238.0 (2026-05-13)"), before that it only warned and the update went on to delete the old droplets. The
- * workflows pin `pinned` (the release that matches the SDK, @pulumi/pulumi 3.248.0); test/repo/pulumiCli.spec.ts
+ * "3.238.0 (2026-05-13)"), before that it only warned and the update went on to delete the old droplets. Droplets'
+ * gates are before-hooks (`gateStash`), but autoscale pools still report through after-hooks, so the minimum stays. The workflows pin `pinned` (the release that matches the SDK, @pulumi/pulumi 3.248.0); test/repo/pulumiCli.spec.ts
  * keeps them in step.
  */
 export const PULUMI_CLI = { minimum: "3.238.0", pinned: "3.248.0" } as const;
@@ -56,6 +62,32 @@ export const REAL_DEPS: GateDeps = {
 const fixCommand = (minutes: number) =>
     `Fix: pulumi config set --path 'webstack:releases.gateTimeoutMinutes' ${Math.min(minutes * 2, LIMITS.gateTimeoutMinutes.max)}`;
 
+/**
+ * The companion that carries a gate for `subject` (a droplet's or a DNS record's id): a Stash, the engine's built-in
+ * resource that keeps a value in the state (@pulumi/pulumi 3.248 stash.ts; pulumi/pulumi v3.248.0
+ * pkg/resource/deploy/builtins.go:184-193, a changed input is an update, never a replacement). It is created once the
+ * subject exists and updated whenever the subject is replaced (a new id), each time after the gate has passed. Whatever
+ * must wait for the subject to serve depends on it; it costs nothing and holds no secret.
+ */
+export function gateStash(
+    name: string,
+    subject: pulumi.Input<string>,
+    gate: pulumi.ResourceHook,
+    opts: pulumi.CustomResourceOptions,
+): pulumi.Stash {
+    return new pulumi.Stash(
+        name,
+        { input: subject },
+        { ...opts, hooks: { beforeCreate: [gate], beforeUpdate: [gate] } },
+    );
+}
+
+/** The id a gate Stash holds: the `input` the engine hands its before-hooks (ResourceHookArgs.newInputs). */
+function gatedId(hook: pulumi.ResourceHookArgs): string | undefined {
+    const input = hook.newInputs?.input;
+    return typeof input === "string" && input !== "" ? input : undefined;
+}
+
 /** Resolves an Input inside a hook (values are known during `pulumi up`). */
 function resolve<T>(input: pulumi.Input<T>): Promise<T> {
     return new Promise((done) =>
@@ -82,7 +114,7 @@ export interface RoleGateArgs {
     /** The entry points terminate TLS on 443 (plain HTTP redirects there); otherwise plain HTTP on 80. */
     readonly tls: boolean;
     readonly timeoutMinutes: number;
-    /** The droplet to wait for; default: the hooked resource itself, which is then a droplet. */
+    /** The droplet to wait for; default: the one the hooked gate Stash holds (`gateStash`). */
     readonly droplet?: pulumi.Input<string>;
     /** Instead of a droplet: any droplet of this release (an autoscale pool's template, servingIdentity.ts). */
     readonly release?: pulumi.Input<string>;
@@ -97,7 +129,11 @@ export function roleGate(name: string, args: RoleGateArgs, deps: GateDeps = REAL
     return new pulumi.ResourceHook(name, async (hook) => {
         const [addresses, droplet, release] = await Promise.all([
             resolve(args.entryPoints).then((list) => Promise.all(list.map((a) => resolve(a)))),
-            args.release === undefined ? resolve(args.droplet ?? hook.id) : Promise.resolve(undefined),
+            args.release === undefined
+                ? args.droplet === undefined
+                    ? Promise.resolve(gatedId(hook) ?? hook.id)
+                    : resolve(args.droplet)
+                : Promise.resolve(undefined),
             args.release === undefined ? Promise.resolve(undefined) : resolve(args.release),
         ]);
         await runRoleGate({ ...args, addresses, droplet, release, resource: hook.name }, deps);
@@ -148,8 +184,9 @@ export async function runRoleGate(
         onTimeout: [
             "The update stops here and deletes nothing: Pulumi deletes replaced droplets only at the end of an update",
             "that succeeds, so the droplets this one replaces keep serving. Find out why it does not serve (on the droplet:",
-            `cloud-init status --long; journalctl -u nginx${args.role === "app" ? " -u webstack-app" : ""}), then run`,
-            `pulumi up again; if it only needs more time, raise the timeout. ${fixCommand(args.timeoutMinutes)}`,
+            `cloud-init status --long; journalctl -u nginx${args.role === "app" ? " -u webstack-app" : ""}). The next`,
+            "pulumi up runs this gate again before it deletes anything; if the droplet only needs more time, raise the",
+            `timeout. ${fixCommand(args.timeoutMinutes)}`,
         ].join(" "),
     };
     const target = (entry: EntryPoint): ProbeTarget => ({

@@ -19,6 +19,19 @@ const hooked = (resources: readonly RecordedResource[]) =>
         resources.filter((r) => r.custom && Object.keys(r.hooks).length > 0).map((r) => [r.name, r.hooks]),
     );
 
+const STASH = "pulumi:index:Stash";
+/** A gate Stash's hooks: the gate runs before its creation and before every update (servingGate.ts gateStash). */
+const stashGate = (hook: string) => ({ beforeCreate: [hook], beforeUpdate: [hook] });
+
+/** The gate Stash `name` holds `subject`'s id and depends on it, so it is created or updated only once it exists. */
+function assertHolds(resources: RecordedResource[], name: string, subject: string): void {
+    const stash = byName(resources, name);
+    const held = byName(resources, subject);
+    assert.equal(stash.type, STASH, name);
+    assert.equal(inputs(stash).input, held.id, `${name} holds ${subject}'s id`);
+    assert.deepEqual(stash.dependencies, [held.urn], name);
+}
+
 /** The gates a run binds are registered with the engine, awaited (never ignored), and never run in a preview. */
 function assertAwaited(resources: readonly RecordedResource[]): void {
     const names = new Set(Object.values(hooked(resources)).flatMap((h) => Object.values(h).flat()));
@@ -43,16 +56,18 @@ describe("readiness gates bound to the stack's resources", () => {
     for (const tier of [1, 2, 3]) {
         const { web, app, edges } = SIZES[tier];
 
-        it(`tier ${tier}, managed load balancers: every web and app droplet waits on its role's gate, nothing else`, async () => {
+        it(`tier ${tier}, managed load balancers: every web and app droplet has a gate Stash its role's gate runs before, nothing else`, async () => {
             const { resources } = await runProgram(exampleConfig(tier));
             assert.deepEqual(hooked(resources), {
                 ...Object.fromEntries(
-                    range(web).map((i) => [`webstack-web-${i}`, { afterCreate: ["webstack-web-gate"] }]),
+                    range(web).map((i) => [`webstack-web-${i}-gate`, stashGate("webstack-web-gate")]),
                 ),
                 ...Object.fromEntries(
-                    range(app).map((i) => [`webstack-app-${i}`, { afterCreate: ["webstack-app-gate"] }]),
+                    range(app).map((i) => [`webstack-app-${i}-gate`, stashGate("webstack-app-gate")]),
                 ),
             });
+            for (const i of range(web)) assertHolds(resources, `webstack-web-${i}-gate`, `webstack-web-${i}`);
+            for (const i of range(app)) assertHolds(resources, `webstack-app-${i}-gate`, `webstack-app-${i}`);
             assertAwaited(resources);
         });
 
@@ -61,10 +76,10 @@ describe("readiness gates bound to the stack's resources", () => {
             assert.deepEqual(hooked(resources), {
                 // HAProxy sees a web droplet only once its record exists: a gate on the droplet would wait forever.
                 ...Object.fromEntries(
-                    range(web).map((i) => [`webstack-metrics-web-${i}`, { afterCreate: [`webstack-web-gate-${i}`] }]),
+                    range(web).map((i) => [`webstack-metrics-web-${i}-gate`, stashGate(`webstack-web-gate-${i}`)]),
                 ),
                 ...Object.fromEntries(
-                    range(app).map((i) => [`webstack-app-${i}`, { afterCreate: ["webstack-app-gate"] }]),
+                    range(app).map((i) => [`webstack-app-${i}-gate`, stashGate("webstack-app-gate")]),
                 ),
                 ...Object.fromEntries(
                     range(edges).map((i) => [
@@ -77,7 +92,9 @@ describe("readiness gates bound to the stack's resources", () => {
                 const record = byName(resources, `webstack-metrics-web-${i}`);
                 assert.deepEqual(record.replaceOnChanges, ["value"], record.name);
                 assert.deepEqual(record.propertyDependencies.value, [byName(resources, `webstack-web-${i}`).urn]);
+                assertHolds(resources, `webstack-metrics-web-${i}-gate`, record.name);
             }
+            for (const i of range(app)) assertHolds(resources, `webstack-app-${i}-gate`, `webstack-app-${i}`);
             assertAwaited(resources);
         });
 
@@ -99,14 +116,14 @@ describe("readiness gates bound to the stack's resources", () => {
         });
     }
 
-    it("points DNS at the load balancers only once the web droplets behind them passed their gates", async () => {
+    it("points DNS at the load balancers only once the web droplets behind them passed their gates, and so the project", async () => {
         const { resources } = await runProgram(exampleConfig(1));
-        const webs = range(2).map((i) => byName(resources, `webstack-web-${i}`).urn);
-        for (const name of ["webstack-dns-apex-0", "webstack-dns-www-0"]) {
+        const gates = range(2).map((i) => byName(resources, `webstack-web-${i}-gate`).urn);
+        for (const name of ["webstack-dns-apex-0", "webstack-dns-www-0", "webstack-project"]) {
             const deps = byName(resources, name).dependencies;
             assert.deepEqual(
-                deps.filter((u) => u.includes("Droplet")),
-                webs,
+                deps.filter((u) => u.includes(STASH)),
+                gates,
                 name,
             );
         }
@@ -157,13 +174,13 @@ describe("the database firewalls across a tier move (the app leaves or returns t
     const DB_FIREWALLS = ["webstack-db-firewall", "webstack-db-replica-0-firewall"];
     const tagsOf = (r: RecordedResource) => (inputs(r).rules as { type: string; value: string }[]).map((x) => x.value);
 
-    it("tier 1 → 2: the firewalls wait for every gated app droplet and trust the web droplets, which run the app until they are deleted", async () => {
+    it("tier 1 → 2: the firewalls wait for every app droplet's gate and trust the web droplets, which run the app until they are deleted", async () => {
         const { resources } = await runProgram(exampleConfig(2), { previous: { tier: 1 } });
-        const apps = range(2).map((i) => byName(resources, `webstack-app-${i}`));
-        for (const app of apps) assert.deepEqual(app.hooks, { afterCreate: ["webstack-app-gate"] });
+        const gates = range(2).map((i) => byName(resources, `webstack-app-${i}-gate`));
+        for (const gate of gates) assert.deepEqual(gate.hooks, stashGate("webstack-app-gate"));
         for (const name of DB_FIREWALLS) {
             const fw = byName(resources, name);
-            for (const app of apps) assert.ok(fw.dependencies.includes(app.urn), `${name} waits for ${app.name}`);
+            for (const gate of gates) assert.ok(fw.dependencies.includes(gate.urn), `${name} waits for ${gate.name}`);
             assert.deepEqual(tagsOf(fw), ["webstack-dev-app", "webstack-dev-monitor", "webstack-dev-web"], name);
         }
     });
@@ -173,7 +190,7 @@ describe("the database firewalls across a tier move (the app leaves or returns t
         for (const name of DB_FIREWALLS) {
             const fw = byName(resources, name);
             assert.deepEqual(tagsOf(fw), ["webstack-dev-app", "webstack-dev-monitor"], name);
-            assert.ok(!fw.dependencies.some((u) => u.includes("Droplet")), name);
+            assert.ok(!fw.dependencies.some((u) => u.includes("Droplet") || u.includes(STASH)), name);
         }
     });
 
@@ -181,11 +198,11 @@ describe("the database firewalls across a tier move (the app leaves or returns t
         const fresh = await runProgram(exampleConfig(2));
         const earlier = { url: "https://example.com", dataResources: output(fresh, "dataResources").value };
         const { resources } = await runProgram(exampleConfig(2), { previous: earlier });
-        const apps = [0, 1].map((i) => byName(resources, `webstack-app-${i}`));
+        const gates = [0, 1].map((i) => byName(resources, `webstack-app-${i}-gate`));
         for (const name of DB_FIREWALLS) {
             const fw = byName(resources, name);
             assert.deepEqual(tagsOf(fw), ["webstack-dev-app", "webstack-dev-monitor", "webstack-dev-web"], name);
-            for (const app of apps) assert.ok(fw.dependencies.includes(app.urn), `${name} waits for ${app.name}`);
+            for (const gate of gates) assert.ok(fw.dependencies.includes(gate.urn), `${name} waits for ${gate.name}`);
         }
     });
 
@@ -194,7 +211,7 @@ describe("the database firewalls across a tier move (the app leaves or returns t
         for (const name of DB_FIREWALLS) {
             const fw = byName(resources, name);
             assert.deepEqual(tagsOf(fw), ["webstack-dev-app", "webstack-dev-monitor"], name);
-            assert.ok(!fw.dependencies.some((u) => u.includes("Droplet")), name);
+            assert.ok(!fw.dependencies.some((u) => u.includes("Droplet") || u.includes(STASH)), name);
         }
     });
 

@@ -170,7 +170,7 @@ describe("readiness gate: waiting for a new droplet", () => {
                 "Readiness gate: web droplet 381920 (webstack-web-0) was not seen serving through 1 of 2 entry points within 5 minutes.",
                 `  - load balancer 203.0.113.10: ${ok + seen.unavailable} answers (${ok} × 200, ${seen.unavailable} × 503) from web droplet 1111, web droplet 2222; never from droplet 381920; ${seen.refused} failed requests (last: connect ECONNREFUSED 203.0.113.10:443).`,
                 "  - load balancer 203.0.113.11: served by droplet 381920 after 0 seconds.",
-                "The update stops here and deletes nothing: Pulumi deletes replaced droplets only at the end of an update that succeeds, so the droplets this one replaces keep serving. Find out why it does not serve (on the droplet: cloud-init status --long; journalctl -u nginx), then run pulumi up again; if it only needs more time, raise the timeout. Fix: pulumi config set --path 'webstack:releases.gateTimeoutMinutes' 10",
+                "The update stops here and deletes nothing: Pulumi deletes replaced droplets only at the end of an update that succeeds, so the droplets this one replaces keep serving. Find out why it does not serve (on the droplet: cloud-init status --long; journalctl -u nginx). The next pulumi up runs this gate again before it deletes anything; if the droplet only needs more time, raise the timeout. Fix: pulumi config set --path 'webstack:releases.gateTimeoutMinutes' 10",
             ].join("\n"),
         );
     });

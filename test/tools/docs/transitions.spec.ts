@@ -20,6 +20,7 @@ const T = {
     dbFirewall: "digitalocean:index/databaseFirewall:DatabaseFirewall",
     tag: "digitalocean:index/tag:Tag",
     record: "digitalocean:index/dnsRecord:DnsRecord",
+    stash: "pulumi:index:Stash",
 };
 const urn = (type: string, name: string) => `urn:pulumi:dev::webstack::${type}::${name}`;
 
@@ -44,11 +45,26 @@ function res(
     };
 }
 
-const gate = { afterCreate: ["webstack-web-gate"] };
+/** The gate Stash that holds `target`'s id, its gate bound before its creation and its updates (gateStash). */
+const gateFor = (target: Captured, hook: string) =>
+    res(
+        T.stash,
+        `${target.name}-gate`,
+        { input: target.id },
+        {
+            dependencies: [target.urn],
+            propertyDependencies: { input: [target.urn] },
+            hooks: { beforeCreate: [hook], beforeUpdate: [hook] },
+        },
+    );
+/** Each droplet and the gate Stash that holds it. */
+const withGates = (droplets: Captured[], hook: string) => [...droplets, ...droplets.map((d) => gateFor(d, hook))];
 /** The app's unit file, which the user data of a droplet that runs the app writes. */
 const APP_UNIT = "/etc/systemd/system/webstack-app.service";
-const webs = (userData: string, hooks = {}) =>
-    [0, 1].map((i) => res(T.droplet, `webstack-web-${i}`, { userData, image: "ubuntu-24-04-x64" }, { hooks }));
+const webs = (userData: string, gated = false) => {
+    const droplets = [0, 1].map((i) => res(T.droplet, `webstack-web-${i}`, { userData, image: "ubuntu-24-04-x64" }));
+    return gated ? withGates(droplets, "webstack-web-gate") : droplets;
+};
 const lb = res(T.lb, "webstack-lb-0", { network: "EXTERNAL" });
 
 describe("transition analysis", () => {
@@ -72,9 +88,9 @@ describe("transition analysis", () => {
         });
     });
 
-    it("reads the same replacement as serving once the droplets bind the gate and drain before shutdown", () => {
+    it("reads the same replacement as serving once each droplet has its gate Stash and drains before shutdown", () => {
         const drains = "runcmd: [systemctl, enable, --now, webstack-drain.service]";
-        const row = analyzeTransition("release", [lb, ...webs(`v1 ${drains}`)], [lb, ...webs(`v2 ${drains}`, gate)]);
+        const row = analyzeTransition("release", [lb, ...webs(`v1 ${drains}`)], [lb, ...webs(`v2 ${drains}`, true)]);
         assert.deepEqual(row, {
             change: "release",
             replaced: "2 web droplets",
@@ -82,6 +98,19 @@ describe("transition analysis", () => {
             serves: true,
             why: "Every new web droplet is seen serving through each public entry point before the update goes on; the removed web droplets fail their health checks before they stop (drain).",
         });
+    });
+
+    it("counts a droplet's own afterCreate hook as no gate: after it fails, the engine keeps the new droplet and the retry deletes the old ones unchecked", () => {
+        const drains = "runcmd: [systemctl, enable, --now, webstack-drain.service]";
+        const hooked = webs(`v2 ${drains}`).map((d) => ({ ...d, hooks: { afterCreate: ["webstack-web-gate"] } }));
+        const row = analyzeTransition("release", [lb, ...webs(`v1 ${drains}`)], [lb, ...hooked]);
+        assert.deepEqual(
+            [row.serves, row.why],
+            [
+                false,
+                "Window: the 2 old web droplets are deleted at the end of the update without waiting for the new ones, which are still in cloud-init.",
+            ],
+        );
     });
 
     it("reads a reserved IP that moves before its HAProxy droplet serves as a window, and a gated move as none", () => {
@@ -129,16 +158,20 @@ describe("transition analysis", () => {
                 tags: ["webstack-dev-web"],
             }),
         );
-        const newWeb = [0, 1].map((i) =>
-            res(T.droplet, `webstack-web-${i}`, { userData: "nginx only webstack-drain.service" }, { hooks: gate }),
+        const newWeb = withGates(
+            [0, 1].map((i) => res(T.droplet, `webstack-web-${i}`, { userData: "nginx only webstack-drain.service" })),
+            "webstack-web-gate",
         );
-        const apps = [0, 1].map((i) => res(T.droplet, `webstack-app-${i}`, { userData: "app" }, { hooks: gate }));
-        const firewall = (trusted: string[], dependsOnApps: boolean) =>
+        const appDroplets = [0, 1].map((i) => res(T.droplet, `webstack-app-${i}`, { userData: "app" }));
+        const apps = withGates(appDroplets, "webstack-app-gate");
+        const firewall = (trusted: string[], waitsForGates: boolean) =>
             res(
                 T.dbFirewall,
                 "webstack-db-firewall",
                 { clusterId: "c", rules: trusted.map((value) => ({ type: "tag", value })) },
-                { dependencies: dependsOnApps ? apps.map((a) => a.urn) : [] },
+                {
+                    dependencies: waitsForGates ? appDroplets.map((a) => gateFor(a, "webstack-app-gate").urn) : [],
+                },
             );
         const before = [...tags, ...oldWeb];
         const now = analyzeTransition("tier 1 → 2", before, [
@@ -186,7 +219,7 @@ describe("transition analysis", () => {
             );
         const ungated = analyzeTransition("scale", [], [web, record()]);
         assert.equal(ungated.why, "New web droplets get requests only once the load balancer's checks pass.");
-        const gated = analyzeTransition("scale", [], [web, record({ afterCreate: ["webstack-web-gate-2"] })]);
+        const gated = analyzeTransition("scale", [], [web, record(), gateFor(record(), "webstack-web-gate-2")]);
         assert.equal(
             gated.why,
             "Every new web droplet is seen serving through each public entry point before the update goes on.",
@@ -195,7 +228,7 @@ describe("transition analysis", () => {
 
     it("calls moving on or off tier 0 not zero-downtime by design: its one droplet holds the MySQL data", () => {
         const tier0 = res(T.droplet, "webstack-web-0", { userData: "runcmd: [/usr/local/sbin/webstack-mysql-init]" });
-        const up = analyzeTransition("tier 0 → 1", [tier0], [lb, ...webs("v2 webstack-drain.service", gate)]);
+        const up = analyzeTransition("tier 0 → 1", [tier0], [lb, ...webs("v2 webstack-drain.service", true)]);
         assert.equal(up.serves, false);
         assert.match(
             up.why,
@@ -227,8 +260,10 @@ describe("transition analysis", () => {
 
     it("does not count a firewall of a replica created in the same update as cutting anyone off", () => {
         const replica = res("digitalocean:index/databaseReplica:DatabaseReplica", "webstack-db-replica-1", {});
-        const apps = (v: string, hooks = {}) =>
-            [0, 1].map((i) => res(T.droplet, `webstack-app-${i}`, { userData: v }, { hooks }));
+        const apps = (v: string, gated = false) => {
+            const droplets = [0, 1].map((i) => res(T.droplet, `webstack-app-${i}`, { userData: v }));
+            return gated ? withGates(droplets, "webstack-app-gate") : droplets;
+        };
         const firewall = res(
             T.dbFirewall,
             "webstack-db-replica-1-firewall",
@@ -236,7 +271,7 @@ describe("transition analysis", () => {
             { propertyDependencies: { clusterId: [replica.urn] } },
         );
         const row = analyzeTransition("replicas 1 → 2", apps("v1 webstack-drain.service"), [
-            ...apps("v2 webstack-drain.service", gate),
+            ...apps("v2 webstack-drain.service", true),
             replica,
             firewall,
         ]);
@@ -249,13 +284,14 @@ describe("transition analysis", () => {
                 clusterId: "c",
                 rules: rules.map((value) => ({ type: "tag", value })),
             });
-        const carriers = [0, 1].map((i) =>
-            res(
-                T.droplet,
-                `webstack-web-${i}`,
-                { userData: `v2 ${APP_UNIT} webstack-drain.service`, tags: ["webstack-dev-web"] },
-                { hooks: gate },
+        const carriers = withGates(
+            [0, 1].map((i) =>
+                res(T.droplet, `webstack-web-${i}`, {
+                    userData: `v2 ${APP_UNIT} webstack-drain.service`,
+                    tags: ["webstack-dev-web"],
+                }),
             ),
+            "webstack-web-gate",
         );
         const before = [fw(["webstack-dev-app"]), ...webs("v1 webstack-drain.service")];
         const kept = analyzeTransition("tier 2 → 1", before, carriers);

@@ -6,8 +6,13 @@
 //   - a replacement creates the new resource first and deletes the old one only after every create and update of the
 //     update, in reverse-dependency antichains (step_generator.go:1911-1913, :2037 and :2238; deployment_executor.go
 //     :328-346 and :499-550);
-//   - an `afterCreate` hook runs inside the create step, so dependents and those deletes wait for it, and since CLI
-//     3.238.0 a failing one fails the update before any delete (step.go:454-474, step_executor.go:639-643).
+//   - a `beforeCreate` or `beforeUpdate` hook runs at the start of its step and a failing one fails the step before
+//     anything is created or recorded (step.go:321-337, :960-982), so dependents and those deletes wait for it. A
+//     droplet's gate is bound that way on a gate Stash that holds the droplet's id (components/readiness/servingGate.ts
+//     gateStash): created with the droplet, and updated whenever the droplet is replaced (its id changes), so the gate
+//     runs in every update that creates the droplet, a retry after a failed gate included;
+//   - an `afterCreate` or `afterUpdate` hook (an autoscale pool's, which only reports) runs inside its step, and since
+//     CLI 3.238.0 a failing one fails the update before any delete (step.go:466-503, step_executor.go:639-643).
 // A row says "window" when some users' requests would fail in between, and why (including the changes that are not
 // zero-downtime by design); the gates, drains and dependencies are read from the captures (recorded hooks and
 // dependencies), so a row changes by itself when the program does. A row says "refused" when the change replaces or
@@ -185,8 +190,14 @@ export function transitionCases(): TransitionCase[] {
 // The analysis of one transition.
 
 const kind = (r: { type: string }) => r.type.split(":").pop()!;
-const gated = (r: Captured | undefined, hook: "afterCreate" | "beforeCreate" | "afterUpdate") =>
+const gated = (r: Captured | undefined, hook: "afterCreate" | "beforeCreate" | "afterUpdate" | "beforeUpdate") =>
     (r?.hooks?.[hook]?.length ?? 0) > 0;
+const STASH = "pulumi:index:Stash";
+/** A gate Stash: its gate runs before its creation and before every update (a new id of what it holds). */
+const isGateStash = (r: Captured) => r.type === STASH && gated(r, "beforeCreate") && gated(r, "beforeUpdate");
+/** The gate Stash that holds `r`'s id, if any. */
+const gateOf = (r: Captured, after: readonly Captured[]) =>
+    after.find((s) => isGateStash(s) && (s.propertyDependencies?.input ?? []).includes(r.urn));
 const userDataOf = (r: Captured) => String(JSON.stringify(plain(r.inputs.userData) ?? ""));
 /** Tier 0's droplet: MySQL, with the site's only copy of the data, runs on it. */
 const holdsMysql = (r: Captured) => roleOf(r) === "web" && userDataOf(r).includes("webstack-mysql-init");
@@ -257,15 +268,15 @@ export function analyzeTransition(
     const goneUrns = new Set(goneOld.map((r) => r.urn));
     const windows: string[] = [];
     const reasons: string[] = [];
-    // A droplet is gated by its own hook, or (HAProxy's web pool) by the hook of the DNS record HAProxy finds it by,
-    // created with it in this update.
+    // A droplet is gated by the gate Stash that holds it, or (HAProxy's web pool) by the one that holds the DNS record
+    // HAProxy finds it by, created with it in this update.
     const dropletGated = (d: Captured) =>
-        gated(d, "afterCreate") ||
+        gateOf(d, after) !== undefined ||
         fresh.some(
             (r) =>
                 r.type === DNS_RECORD &&
                 (r.propertyDependencies?.value ?? []).includes(d.urn) &&
-                gated(r, "afterCreate"),
+                gateOf(r, after) !== undefined,
         );
 
     // Tier 0 keeps MySQL, with the only copy of the data, on its one droplet, which no load balancer fronts.
@@ -346,7 +357,12 @@ export function analyzeTransition(
         if (guardsNewCluster(fw)) continue;
         const waitsFor = ancestors(fw.urn, byUrn);
         const newApps = fresh.filter((r) => roleOf(r) === "app");
-        const waitsForApps = newApps.length > 0 && newApps.every((r) => waitsFor.has(r.urn) && gated(r, "afterCreate"));
+        const waitsForApps =
+            newApps.length > 0 &&
+            newApps.every((r) => {
+                const gate = gateOf(r, after);
+                return gate !== undefined && waitsFor.has(gate.urn);
+            });
         if (newApps.length > 0 && !waitsForApps)
             windows.push(
                 `the database firewall is created before the new app droplets serve, and trusts only them and the monitor`,
@@ -410,19 +426,24 @@ export function analyzeTransition(
 
     // The order: changed resources by their depth in the dependency graph, then the deletes (deepest first).
     const memo = new Map<string, number>();
-    const all = [...fresh, ...updated].sort((a, b) => depthOf(a.urn, byUrn, memo) - depthOf(b.urn, byUrn, memo));
+    // A gate Stash is its droplet's gate, shown as "(gated)" on that droplet, not as a step of its own.
+    const all = [...fresh, ...updated]
+        .filter((r) => !isGateStash(r))
+        .sort((a, b) => depthOf(a.urn, byUrn, memo) - depthOf(b.urn, byUrn, memo));
     const changed = all.filter((r) => ORDER_KINDS.includes(r.type));
     const others = all.length - changed.length;
     const steps: string[] = [];
     for (const r of changed) {
-        const label = `${createdUrns.has(r.urn) ? "create" : replacedUrns.has(r.urn) ? "create new" : "update"} ${roleOf(r) ? ROLE_NAMES[roleOf(r)!] : kind(r)}${gated(r, "afterCreate") || gated(r, "beforeCreate") || gated(r, "afterUpdate") ? " (gated)" : ""}`;
+        const label = `${createdUrns.has(r.urn) ? "create" : replacedUrns.has(r.urn) ? "create new" : "update"} ${roleOf(r) ? ROLE_NAMES[roleOf(r)!] : kind(r)}${gateOf(r, after) !== undefined || gated(r, "afterCreate") || gated(r, "beforeCreate") || gated(r, "afterUpdate") ? " (gated)" : ""}`;
         if (steps.at(-1)?.replace(/^\d+ × /, "") === label) {
             const n = Number(/^(\d+) × /.exec(steps.at(-1)!)?.[1] ?? 1) + 1;
             steps[steps.length - 1] = `${n} × ${label}`;
         } else steps.push(label);
     }
     const oldMemo = new Map<string, number>();
-    const deletes = [...goneOld].sort((a, b) => depthOf(b.urn, oldByUrn, oldMemo) - depthOf(a.urn, oldByUrn, oldMemo));
+    const deletes = goneOld
+        .filter((r) => !isGateStash(r))
+        .sort((a, b) => depthOf(b.urn, oldByUrn, oldMemo) - depthOf(a.urn, oldByUrn, oldMemo));
     const order = [
         steps.length > 0
             ? `${steps.join(" → ")}${others > 0 ? ` (and ${others} other ${others === 1 ? "create or update" : "creates or updates"})` : ""}`
