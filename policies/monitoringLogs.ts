@@ -11,6 +11,7 @@ import { WebstackStackPolicy } from "./lib/policy";
 import { StackIndex, validateStackOf } from "./lib/stack";
 import { isUnknown, read, readString, Undecided } from "./lib/unknowns";
 import { webRoleOf } from "./lib/endpoints";
+import { dropletUserData } from "./lib/stateUserData";
 
 /** Engines DigitalOcean's log sinks (DatabaseLogsinkOpensearch / DatabaseLogsinkRsyslog) accept. */
 const SINK_ENGINES = ["mysql", "pg", "valkey", "redis", "kafka"];
@@ -114,7 +115,7 @@ export const dropletLogsShipped: WebstackStackPolicy = {
             const missing: PolicyResource[] = [];
             for (const r of judged) {
                 const pool = r.isType(digitalocean.DropletAutoscale);
-                const userData = pool ? read(r.props, "dropletTemplate", "userData") : read(r.props, "userData");
+                const userData = pool ? read(r.props, "dropletTemplate", "userData") : dropletUserData(r.props);
                 if (isUnknown(userData)) {
                     undecided.note(
                         `${pool ? "Droplet autoscale pool" : "Droplet"} "${r.name}"'s user data is not known yet.`,

@@ -13,6 +13,7 @@ import { nameList, plural, q } from "./lib/messages";
 import { WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
 import { StackIndex, validateStackOf } from "./lib/stack";
 import { decideLater, isUnknown, read, readList, readString, readStrings, Undecided } from "./lib/unknowns";
+import { rememberUserData } from "./lib/stateUserData";
 
 export const dropletFirewallCoverage: WebstackStackPolicy = {
     name: "droplet-firewall-coverage",
@@ -297,6 +298,8 @@ export const dropletSshKeys: WebstackResourcePolicy = {
     remediationSteps:
         "Set sshKeys to the ids or fingerprints of digitalocean.SshKey resources (this replaces the droplet).",
     validateResource: validateResourceOfType(digitalocean.Droplet, (droplet, args, reportViolation) => {
+        // As forType's droplet cases do: the stack checks see only the user data's hash (lib/stateUserData.ts).
+        rememberUserData(droplet);
         if (isUnknown(read(droplet, "sshKeys"))) decideLater(`Droplet "${args.name}"'s sshKeys are not known yet.`);
         const keys = readList(droplet, "sshKeys");
         // An empty or blank string names no key (DigitalOcean takes a key's id or fingerprint).

@@ -20,7 +20,8 @@ import { dropletTlsIn } from "./lib/proxies";
 import { nameList, plural } from "./lib/messages";
 import { WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
 import { validateStackOf } from "./lib/stack";
-import { decideLater, isUnknown, read, readList, readString } from "./lib/unknowns";
+import { decideLater, isUnknown, read, readList } from "./lib/unknowns";
+import { dropletUserData } from "./lib/stateUserData";
 
 const TLS_ENTRY_PROTOCOLS = ["https", "http2", "http3"];
 
@@ -340,7 +341,7 @@ export const publicEndpointTls: WebstackStackPolicy = {
         // Droplets that terminate TLS themselves with a certificate they renew (Caddy, Traefik with ACME, certbot) are
         // credited; only what their own configuration lacks is reported.
         const withoutOwnTls = (d: PolicyResource): boolean => {
-            const userData = readString(d.props, "userData");
+            const userData = dropletUserData(d.props);
             const own = typeof userData === "string" ? dropletTlsIn(userData) : undefined;
             if (!own) return true;
             if (own.tlsGaps.includes("no-tls-listener"))

@@ -1,5 +1,6 @@
 // The outputs DigitalOcean would compute for each resource type (ids, IPs, hosts, URNs, passwords), invented
 // deterministically from the resource's name so runs are stable. The recorder answers registrations with them.
+import { createHash } from "node:crypto";
 
 /** Every invented password starts with this, so a scan can look for them. */
 export const MOCK_PASSWORD_PREFIX = "mock-password-";
@@ -9,6 +10,16 @@ function hashOf(text: string): number {
     let h = 2166136261;
     for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
     return h >>> 0;
+}
+
+/**
+ * The inputs as the provider's state keeps them: a droplet's user data as the SHA-1 of the text, in a preview's plan
+ * and after a create alike (terraform-provider-digitalocean@401992a1 digitalocean/droplet/resource_droplet.go:242-250,
+ * `StateFunc: util.HashStringStateFunc()`; util/hash.go:13-16). The policy pack's stack checks see the state.
+ */
+function stored(type: string, inputs: Record<string, any>): Record<string, unknown> {
+    if (type !== "digitalocean:index/droplet:Droplet" || typeof inputs.userData !== "string") return { ...inputs };
+    return { ...inputs, userData: createHash("sha1").update(inputs.userData).digest("hex") };
 }
 
 /**
@@ -22,13 +33,13 @@ export function inventOutputs(
     inputs: Record<string, any>,
     preview = false,
 ): { id: string; state: Record<string, unknown> } {
-    if (preview) return { id: "", state: { ...inputs } };
+    if (preview) return { id: "", state: stored(type, inputs) };
     const h = hashOf(`${type}::${name}`);
     const id = String(100000000 + (h % 800000000));
     const uuid = `00000000-0000-4000-8000-${String(h).padStart(12, "0").slice(-12)}`;
     const octet = 1 + (h % 250);
     const auto = (prefix: string) => inputs.name ?? `${prefix}-${(h % 0xffffff).toString(16).padStart(6, "0")}`;
-    const base = { ...inputs };
+    const base = stored(type, inputs);
     switch (type) {
         case "digitalocean:index/droplet:Droplet":
             return {

@@ -5,6 +5,7 @@
 import { isUnknown, read } from "./unknowns";
 import { isWorldCidr, parsePortRange } from "./net";
 import { installsMetricsServer, onlyWatches } from "./userData";
+import { dropletUserData } from "./stateUserData";
 
 /** Where a figure comes from: a published SLA, or an assumption the docs state. */
 export interface AvailabilitySource {
@@ -158,7 +159,7 @@ export function estimateAvailability(resources: readonly AvailabilityResource[])
         name: r.name,
         id: str(known(read(r.props, "id"))),
         tags: strings(known(read(r.props, "tags"))),
-        userData: known(read(r.props, "userData")),
+        userData: known(dropletUserData(r.props)),
     }));
     const pools = of("dropletAutoscale:DropletAutoscale").map((r) => {
         const min = Number(

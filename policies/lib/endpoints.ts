@@ -15,6 +15,7 @@ import { isPrivateAddress, isWorldCidr } from "./net";
 import { decideLater, isUnknown, read, readList, readString } from "./unknowns";
 import { installsHaproxy, webServerIn } from "./userData";
 import { nameList } from "./messages";
+import { dropletUserData } from "./stateUserData";
 
 export type TargetKind = "droplet" | "loadBalancer" | "elsewhere" | "undecided";
 
@@ -301,14 +302,14 @@ export function loadBalancersOfUnknownNetwork(stack: StackIndex): PolicyResource
 /** Droplets whose user data installs HAProxy: self-managed load balancers, one machine each. */
 export function haproxyDroplets(stack: StackIndex): PolicyResource[] {
     return stack.of(digitalocean.Droplet).filter((d) => {
-        const userData = readString(d.props, "userData");
+        const userData = dropletUserData(d.props);
         return typeof userData === "string" && installsHaproxy(userData);
     });
 }
 
 /** Whether a droplet is an HAProxy load balancer: its user data installs HAProxy and configures a frontend. */
 export function isHaproxyBalancer(droplet: PolicyResource): boolean | "undecided" {
-    const userData = readString(droplet.props, "userData");
+    const userData = dropletUserData(droplet.props);
     if (isUnknown(userData)) return "undecided";
     return typeof userData === "string" && configuresHaproxy(userData);
 }
@@ -326,7 +327,7 @@ export interface BalancerConfig {
 
 /** The load balancer a droplet's user data configures (HAProxy, or nginx, Caddy or Traefik over two or more backends). */
 export function balancerOf(droplet: PolicyResource): BalancerConfig | undefined | "undecided" {
-    const userData = readString(droplet.props, "userData");
+    const userData = dropletUserData(droplet.props);
     if (isUnknown(userData)) return "undecided";
     if (typeof userData !== "string") return undefined;
     if (configuresHaproxy(userData))
@@ -401,7 +402,7 @@ function computeSelfManagedEntry(stack: StackIndex, records: readonly AddressRec
 
 /** A droplet's label for messages: `droplet "web-0"`, noting a self-managed HAProxy. */
 export function describeDroplet(droplet: PolicyResource): string {
-    const userData = readString(droplet.props, "userData");
+    const userData = dropletUserData(droplet.props);
     const haproxy = typeof userData === "string" && installsHaproxy(userData);
     if (haproxy) return `droplet "${droplet.name}" (a self-managed HAProxy on one machine)`;
     const balancer = balancerOf(droplet);
@@ -444,7 +445,7 @@ export function webRoles(stack: StackIndex): Map<string, WebRole> {
         const undecidedNames = addressRecords(stack).some((r) => r.kind === "undecided");
         const reserved = reservedIpHolders(stack);
         for (const d of stack.of(digitalocean.Droplet)) {
-            const userData = readString(d.props, "userData");
+            const userData = dropletUserData(d.props);
             const server = typeof userData === "string" ? webServerIn(userData) : undefined;
             const publicAddress = read(d.props, "publicNetworking") !== false;
             const reachable = (serves: boolean | "undecided"): WebRole["public"] =>

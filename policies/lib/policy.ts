@@ -10,6 +10,9 @@ import type {
     TypedResourceValidation,
 } from "@pulumi/policy";
 import type { Unwrap } from "@pulumi/pulumi";
+import { rememberUserData } from "./stateUserData";
+
+const DROPLET = "digitalocean:index/droplet:Droplet";
 
 interface Documented {
     enforcementLevel: EnforcementLevel;
@@ -40,9 +43,14 @@ export function forType<TArgs>(
 ): TypeCase {
     const token = (cls as unknown as { __pulumiType?: string }).__pulumiType;
     if (!token) throw new Error("forType needs a provider resource class (one with a Pulumi type token)");
+    // A droplet's case also keeps its user data for the stack checks, which see only its hash (stateUserData.ts).
+    const remembers = token === DROPLET;
     return {
         token,
-        validate: (args, reportViolation) => validate(args.props as Unwrap<NonNullable<TArgs>>, args, reportViolation),
+        validate: (args, reportViolation) => {
+            if (remembers) rememberUserData(args.props);
+            return validate(args.props as Unwrap<NonNullable<TArgs>>, args, reportViolation);
+        },
     };
 }
 

@@ -7,6 +7,8 @@ import { databaseServerIn, installsHaproxy, memoByText, onlyWatches, secretsIn }
 import { UNKNOWN } from "../support/policyHarness";
 import * as digitalocean from "@pulumi/digitalocean";
 import { forType, validateResourceOfTypes } from "../../policies/lib/policy";
+import { dropletUserData, rememberUserData } from "../../policies/lib/stateUserData";
+import { createHash } from "node:crypto";
 import { renderCloudInit } from "../../components/hostConfig/cloudInit";
 import { renderHaproxyConfig } from "../../components/hostConfig/haproxy";
 import {
@@ -298,5 +300,30 @@ describe("policy helpers for the QPS monitor", () => {
         assert.equal(onlyWatches("#cloud-config\npackages:\n  - nginx\n  - prometheus-nginx-exporter\n"), false);
         assert.equal(onlyWatches("#cloud-config\npackages:\n  - prometheus\n  - nginx\n"), false);
         assert.equal(onlyWatches("#!/bin/bash\napt-get install -y python3-venv\n"), false);
+    });
+});
+
+describe("a droplet's user data in the state (policies/lib/stateUserData.ts)", () => {
+    const sha1 = (text: string) => createHash("sha1").update(text).digest("hex");
+    const text = "#cloud-config\npackages: [nginx, vector]\n# stateUserData.spec";
+
+    it("reads the provider's SHA-1 as the text a droplet policy saw in Analyze, through forType's droplet case", () => {
+        assert.ok(isUnknown(dropletUserData({ userData: sha1(text) })));
+        const seen: unknown[] = [];
+        const validate = validateResourceOfTypes(forType(digitalocean.Droplet, (props) => void seen.push(props)));
+        validate({ type: "digitalocean:index/droplet:Droplet", props: { userData: text } } as never, () => undefined);
+        assert.equal(seen.length, 1);
+        assert.equal(dropletUserData({ userData: sha1(text) }), text);
+    });
+
+    it("keeps text, an absent value and an unknown one as they are, and a hash no Analyze explained as unknown", () => {
+        rememberUserData({ userData: "#!/bin/sh\necho seen" });
+        assert.equal(dropletUserData({ userData: "#!/bin/sh\necho plain" }), "#!/bin/sh\necho plain");
+        assert.equal(dropletUserData({}), undefined);
+        assert.ok(isUnknown(dropletUserData({ userData: UNKNOWN })));
+        assert.ok(isUnknown(dropletUserData({ userData: sha1("never seen") })));
+        // A hash given as user data is not remembered as a text: it explains nothing.
+        rememberUserData({ userData: sha1("x") });
+        assert.ok(isUnknown(dropletUserData({ userData: sha1(sha1("x")) })));
     });
 });

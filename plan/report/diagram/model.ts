@@ -2,7 +2,7 @@
 // pools → databases (primary, standby, replicas), cache, CDN and Spaces, inside VPC and firewall boundaries, with
 // monitoring attached (a DNS record at a private address is discovery: dashed). render.ts draws it (DOT, Mermaid).
 import { parse as parseYaml } from "yaml";
-import type { RecordedResource } from "../../capture/recorder";
+import { type RecordedResource, plain } from "../../capture/recorder";
 import { doType } from "../../capture/doTypes";
 import { NGINX_SITE_PATH } from "../../../components/hostConfig/nginx";
 import { isUrlPrefix } from "../../../components/hostConfig/staticFiles";
@@ -57,8 +57,9 @@ const T = doType;
 const safeId = (text: string) => text.replace(/[^A-Za-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
 
 /**
- * The URL prefix a droplet's nginx serves from its own disk, read from the site in its user data as the cloud holds
- * it (`state`: a Pulumi secret when the host also holds a password, unwrapped here like every captured value). Only
+ * The URL prefix a droplet's nginx serves from its own disk, read from the site in its user data as the program gives
+ * it (`inputs`: the state keeps only its SHA-1, mockOutputs.ts; a Pulumi secret when the host also holds a password,
+ * unwrapped here like every captured value). Only
  * a value that is a URL prefix by staticFiles.ts's pattern comes out, so nothing else of the user data reaches the
  * diagram.
  */
@@ -180,7 +181,11 @@ class DiagramBuilder {
             this.addNode({
                 id,
                 kind: "droplets",
-                label: [`${role} × ${members.length}`, `droplet ${sizes}`, ...staticLine(members[0].state.userData)],
+                label: [
+                    `${role} × ${members.length}`,
+                    `droplet ${sizes}`,
+                    ...staticLine(plain(members[0].inputs.userData)),
+                ],
                 group: fw ? `fw_${safeId(fw.name)}` : this.vpcOf(members[0]),
             });
             for (const m of members) this.nodeOf.set(m.urn, id);
