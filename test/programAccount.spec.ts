@@ -40,7 +40,7 @@ describe("index.ts: the account preflight", () => {
         await assert.rejects(runProgram(own(3), { dryRun: false }), (err: unknown) => {
             assert.equal(
                 (err as Error).message,
-                `Refused stack "dev" before creating anything:\n  - webstack:web.count: the stack runs up to 8 droplets (web.count 4, app.count 4) but the account allows 5 in all, other stacks' droplets included; got 8. Fix: lower web.count, app.count or the autoscale maxima, or ask DigitalOcean support to raise the droplet limit`,
+                `Refused stack "dev" before creating anything:\n  - webstack:web.count: the stack runs up to 9 droplets (web.count 4, app.count 4, the monitor) but the account allows 5 in all, other stacks' droplets included; got 9. Fix: lower web.count, app.count or the autoscale maxima, or ask DigitalOcean support to raise the droplet limit`,
             );
             return true;
         });
@@ -62,10 +62,15 @@ describe("index.ts: the account preflight", () => {
         assert.ok(types(run).includes("digitalocean:index/vpc:Vpc"));
     });
 
-    it("lets pulumi up of a stack the account can hold through", async () => {
+    it("lets pulumi up of a stack the account can hold through, warning when a full release would not fit", async () => {
         const run = await runProgram(own(3), { dryRun: false });
-        assert.deepEqual(run.warnings, [APP_USER_PRIVILEGES_WARNING]);
+        assert.deepEqual(run.warnings, [
+            "DigitalOcean account: the stack runs 9 droplets, but an update that replaces all of them (a webstack release that renders new host configs) keeps the old ones serving until the new ones do, 18 at once, and the account allows 10 in all, other stacks' droplets included. Such an update would stop at a droplet's create, deleting nothing. Fix: ask DigitalOcean support to raise the droplet limit to at least 18",
+            APP_USER_PRIVILEGES_WARNING,
+        ]);
         assert.equal(output(run, "url").value, "https://shop.acme.dev");
+        const tier1 = await runProgram(own(1), { dryRun: false });
+        assert.deepEqual(tier1.warnings, [APP_USER_PRIVILEGES_WARNING]);
     });
 });
 

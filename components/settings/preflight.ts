@@ -52,24 +52,38 @@ export function isReservedDomain(domain: string): boolean {
     );
 }
 
-/** The most droplets and reserved IPs the stack can run at once: fixed pools, autoscale maxima, HAProxy droplets. */
-export function accountNeeds(s: StackSettings): { droplets: number; reservedIps: number; parts: string[] } {
+/**
+ * The most droplets and reserved IPs the stack runs at once: fixed pools, autoscale maxima, HAProxy droplets and the
+ * monitor. And the most an update can need: Pulumi creates a replacement before it deletes the old resource, and
+ * deletes only at the end of the update (pulumi/pulumi v3.248.0 pkg/resource/deploy/step_generator.go:2328
+ * GenerateDeletes), so an update that replaces every fixed droplet (a webstack release that renders new host configs)
+ * runs the old and the new side by side: `releasePeak`. DigitalOcean replaces an autoscale pool's members itself.
+ */
+export function accountNeeds(s: StackSettings): {
+    droplets: number;
+    reservedIps: number;
+    parts: string[];
+    releasePeak: number;
+} {
     const parts: string[] = [];
     let droplets = 0;
+    let fixed = 0;
+    const count = (n: number, part: string, replacedByPulumi: boolean) => {
+        droplets += n;
+        if (replacedByPulumi) fixed += n;
+        parts.push(part);
+    };
     const pool = (role: "web" | "app", p: PoolSettings | undefined) => {
         if (!p) return;
-        const n = p.autoscale ? p.autoscale.max : p.count;
-        droplets += n;
-        parts.push(p.autoscale ? `${role}.autoscale.max ${n}` : `${role}.count ${n}`);
+        if (p.autoscale) count(p.autoscale.max, `${role}.autoscale.max ${p.autoscale.max}`, false);
+        else count(p.count, `${role}.count ${p.count}`, true);
     };
     pool("web", s.web);
     pool("app", s.appPool);
     const haproxy = s.loadBalancer?.engine === "haproxy" ? s.loadBalancer.count : 0;
-    if (haproxy > 0) {
-        droplets += haproxy;
-        parts.push(`loadBalancer.count ${haproxy} HAProxy`);
-    }
-    return { droplets, reservedIps: haproxy, parts };
+    if (haproxy > 0) count(haproxy, `loadBalancer.count ${haproxy} HAProxy`, true);
+    if (s.logs) count(1, "the monitor", true);
+    return { droplets, reservedIps: haproxy, parts, releasePeak: droplets + fixed };
 }
 
 const path = (key: string) => `${NAMESPACE}:${key}`;
@@ -102,6 +116,10 @@ export function preflight(s: StackSettings, account: AccountFacts, state: Accoun
     } else if (needs.droplets > account.dropletLimit) {
         problems.push(
             `${path("web.count")}: the stack runs up to ${needs.droplets} droplets (${needs.parts.join(", ")}) but the account allows ${account.dropletLimit} in all, other stacks' droplets included; got ${needs.droplets}. Fix: lower web.count, app.count or the autoscale maxima, or ask DigitalOcean support to raise the droplet limit`,
+        );
+    } else if (needs.releasePeak > account.dropletLimit) {
+        notes.push(
+            `DigitalOcean account: the stack runs ${needs.droplets} droplets, but an update that replaces all of them (a webstack release that renders new host configs) keeps the old ones serving until the new ones do, ${needs.releasePeak} at once, and the account allows ${account.dropletLimit} in all, other stacks' droplets included. Such an update would stop at a droplet's create, deleting nothing. Fix: ask DigitalOcean support to raise the droplet limit to at least ${needs.releasePeak}`,
         );
     }
     if (needs.reservedIps > 0 && account.floatingIpLimit === 0) {

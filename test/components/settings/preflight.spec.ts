@@ -35,21 +35,34 @@ describe("Account preflight", () => {
         assert.deepEqual(preflight(settings(3), ACCOUNT), { problems: [], notes: [] });
     });
 
-    it("counts fixed pools, autoscale maxima and HAProxy droplets against the account's limits", () => {
+    it("counts fixed pools, autoscale maxima, HAProxy droplets and the monitor against the account's limits", () => {
         const s = settings(3, {
             app: { autoscale: { min: 2, max: 8 } },
             loadBalancer: { engine: "haproxy", count: 2 },
         });
+        // A release that replaces every droplet Pulumi manages runs old and new side by side: 4 web, 2 HAProxy and
+        // the monitor twice; DigitalOcean replaces the autoscale pool's members itself.
         assert.deepEqual(accountNeeds(s), {
-            droplets: 14,
+            droplets: 15,
             reservedIps: 2,
-            parts: ["web.count 4", "app.autoscale.max 8", "loadBalancer.count 2 HAProxy"],
+            parts: ["web.count 4", "app.autoscale.max 8", "loadBalancer.count 2 HAProxy", "the monitor"],
+            releasePeak: 22,
         });
+    });
+
+    it("warns, and only warns, when the stack fits the droplet limit but a release that replaces every droplet does not", () => {
+        assert.deepEqual(preflight(settings(3), { ...ACCOUNT, dropletLimit: 17 }), {
+            problems: [],
+            notes: [
+                "DigitalOcean account: the stack runs 9 droplets, but an update that replaces all of them (a webstack release that renders new host configs) keeps the old ones serving until the new ones do, 18 at once, and the account allows 17 in all, other stacks' droplets included. Such an update would stop at a droplet's create, deleting nothing. Fix: ask DigitalOcean support to raise the droplet limit to at least 18",
+            ],
+        });
+        assert.deepEqual(preflight(settings(3), { ...ACCOUNT, dropletLimit: 18 }), { problems: [], notes: [] });
     });
 
     it("refuses more droplets than the account allows", () => {
         assert.deepEqual(preflight(settings(3), { ...ACCOUNT, dropletLimit: 5 }).problems, [
-            "webstack:web.count: the stack runs up to 8 droplets (web.count 4, app.count 4) but the account allows 5 in all, other stacks' droplets included; got 8. Fix: lower web.count, app.count or the autoscale maxima, or ask DigitalOcean support to raise the droplet limit",
+            "webstack:web.count: the stack runs up to 9 droplets (web.count 4, app.count 4, the monitor) but the account allows 5 in all, other stacks' droplets included; got 9. Fix: lower web.count, app.count or the autoscale maxima, or ask DigitalOcean support to raise the droplet limit",
         ]);
     });
 
