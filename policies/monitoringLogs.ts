@@ -76,7 +76,7 @@ const dropletLogsShippedSchema: PolicyConfigSchema = {
             enum: ["serving", "all"],
             default: "serving",
             description:
-                '"serving": droplets and autoscale pools that serve the web (a load balancer targets them, their user data runs a web server or proxy, or DNS, a Domain\'s ipAddress or a reserved IP points at them, unless their firewalls admit only SSH), the same droplets the public-endpoint checks judge; "all": every droplet and pool.',
+                '"serving": droplets and autoscale pools that serve the web (a load balancer targets them, their user data runs a web server or proxy, or DNS, a Domain\'s ipAddress or a reserved IP points at them, unless their firewalls admit no web traffic from the internet), the same droplets the public-endpoint checks judge; "all": every droplet and pool.',
         },
     },
 };

@@ -361,7 +361,7 @@ export const dnsRecordTargetsLoadBalancer: WebstackStackPolicy = {
             if (record.kind === "undecided") {
                 undecided.note(`DNS record "${record.fqdn}" points at a value that is not known yet.`);
             } else if (record.kind === "droplet") {
-                // A name for a bastion or a runner (its firewalls admit only SSH, or the name is ssh., bastion., …)
+                // A name for a bastion or a runner (its firewalls admit no web traffic, or the name is ssh., bastion., …)
                 // is not a website that fails with one droplet.
                 if (webRoleOf(stack, record.target!).serves === false || isManagementName(record.fqdn)) continue;
                 const haproxy = isSelfManagedBalancer(record.target!);

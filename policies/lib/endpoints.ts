@@ -11,8 +11,8 @@ import {
 } from "./haproxy";
 import { proxyBalancerIn } from "./proxies";
 import { StackIndex } from "./stack";
-import { isPrivateAddress, isWorldCidr } from "./net";
-import { decideLater, isUnknown, read, readList, readString } from "./unknowns";
+import { isPrivateAddress, isWorldCidr, portRangeIncludes } from "./net";
+import { type Unknown, decideLater, isUnknown, read, readList, readString } from "./unknowns";
 import { installsHaproxy, webServerIn } from "./userData";
 import { nameList } from "./messages";
 import { dropletUserData } from "./stateUserData";
@@ -92,6 +92,18 @@ function targetedBy(stack: StackIndex): { droplets: Set<string>; tags: Set<strin
 }
 
 /** URNs of the droplets some cloud firewall covers and none opens to the world on a port other than SSH. */
+/**
+ * Whether an inbound rule can let web traffic in: TCP on any port but SSH's 22, or UDP on 443 (HTTP/3). Ping serves
+ * nothing, and UDP elsewhere is WireGuard, DNS or a game, not a website (a firewall rule's protocol is tcp, udp or
+ * icmp: digitalocean/openapi specification/resources/firewalls/models/firewall_rule.yml `firewall_rule_base`). An unknown protocol or range may be anything.
+ */
+function carriesWeb(protocol: string | Unknown | undefined, portRange: string | Unknown | undefined): boolean {
+    if (isUnknown(protocol) || isUnknown(portRange)) return true;
+    if (protocol === "icmp") return false;
+    if (protocol === "udp") return portRangeIncludes(portRange, 443);
+    return portRange !== "22";
+}
+
 function worldClosedDroplets(stack: StackIndex): Set<string> {
     return stack.memo("worldClosedDroplets", () => computeWorldClosedDroplets(stack));
 }
@@ -103,11 +115,9 @@ function computeWorldClosedDroplets(stack: StackIndex): Set<string> {
             rules.unknown ||
             rules.values.some((r) => {
                 const sources = readList(r, "sourceAddresses");
-                // Ping from the world serves nothing; port 22 is SSH, not the web.
                 return (
                     sources.unknown ||
-                    (readString(r, "protocol") !== "icmp" &&
-                        readString(r, "portRange") !== "22" &&
+                    (carriesWeb(readString(r, "protocol"), readString(r, "portRange")) &&
                         sources.values.some((a) => typeof a === "string" && isWorldCidr(a)))
                 );
             });
@@ -433,8 +443,9 @@ export function isManagementName(fqdn: string): boolean {
  * (dropletIds or dropletTag, a pool by its template's tags); its user data runs a web server or reverse proxy
  * (nginx, Apache, Caddy, Traefik, HAProxy, lighttpd, installed or started as a container); then weaker evidence
  * that a team may also give a bastion or a CI runner: a public DNS record (or a Domain's ipAddress) or a reserved
- * IP points at it. The weak evidence does not count when every cloud firewall covering the droplet admits only
- * SSH from the world, or when every name pointing at it is a management name (ssh., bastion., jump.).
+ * IP points at it. The weak evidence does not count when every cloud firewall covering the droplet admits no web
+ * traffic from the world (carriesWeb: SSH, ping or UDP elsewhere than 443 only), or when every name pointing at it is
+ * a management name (ssh., bastion., jump.).
  */
 export function webRoles(stack: StackIndex): Map<string, WebRole> {
     return stack.memo("webRoles", () => {
@@ -456,7 +467,7 @@ export function webRoles(stack: StackIndex): Map<string, WebRole> {
             else {
                 const webNames = (names.get(d.urn) ?? []).filter((n) => !isManagementName(n));
                 if (closed.has(d.urn))
-                    role = { serves: false, why: "its cloud firewalls admit only SSH from the internet" };
+                    role = { serves: false, why: "its cloud firewalls admit no web traffic from the internet" };
                 else if (webNames.length > 0) role = { serves: true, why: `DNS ${nameList(webNames)} points at it` };
                 else if (reserved.has(d.urn) && !names.has(d.urn))
                     role = { serves: true, why: "a reserved IP is assigned to it" };

@@ -24,6 +24,7 @@ import {
     selfTlsDroplet,
     siteWithMailRecords,
     stackExport,
+    wireguardGateway,
 } from "./realWorldStacks";
 
 const NO_LB =
@@ -77,6 +78,12 @@ describe("the pack on other teams' deployed stacks (real policy host, pulumi pol
 
         it("finds nothing on a developer's SSH box whose DNS name points at it and whose firewall admits only SSH", async () => {
             assert.deepEqual(await verdict(devBox()), []);
+        });
+
+        it("takes a WireGuard gateway whose firewall admits only SSH and UDP 51820 for no website: only its open port is reported", async () => {
+            assert.deepEqual(await verdict(wireguardGateway()), [
+                `mandatory firewall-no-world-ingress: Firewall "vpn-in" admits udp port 51820 from "0.0.0.0/0", "::/0" to its droplets, so anyone on the internet reaches them directly, and the stack has no load balancer to admit instead. Restrict sourceAddresses to the CIDRs that need the port, or put a load balancer in front of the droplets and admit it with sourceLoadBalancerUids.`,
+            ]);
         });
 
         it("judges a 1-Click WordPress droplet that DNS names as serving, in the spof, TLS, uptime and log checks alike, and the tmux box beside it in none", async () => {

@@ -228,6 +228,43 @@ export function devBox(): RealWorldStack {
     };
 }
 
+/**
+ * A WireGuard gateway: a reserved IP with a vpn. name, SSH from the office and WireGuard's UDP 51820 from anywhere,
+ * since its users roam (Terraform, converted).
+ */
+export function wireguardGateway(): RealWorldStack {
+    return {
+        project: "vpn-gw",
+        specs: [
+            ...base("vpn"),
+            spec(digitalocean.Domain, "zone", { id: "example.org", name: "example.org" }),
+            droplet(
+                "vpn",
+                "vpn",
+                15,
+                "#cloud-config\npackages:\n  - wireguard\nruncmd:\n  - systemctl enable --now wg-quick@wg0\n",
+            ),
+            spec(digitalocean.ReservedIp, "vpn-ip", {
+                id: "198.51.100.45",
+                region: REGION,
+                ipAddress: "198.51.100.45",
+                dropletId: ref("vpn"),
+            }),
+            spec(digitalocean.DnsRecord, "vpn-dns", {
+                id: "7501",
+                domain: ref("zone", "name"),
+                name: "vpn",
+                type: "A",
+                value: ref("vpn-ip", "ipAddress"),
+            }),
+            firewall("vpn-in", "vpn", [
+                sshFromOffice,
+                { protocol: "udp", portRange: "51820", sourceAddresses: ["0.0.0.0/0", "::/0"] },
+            ]),
+        ],
+    };
+}
+
 /** A Compose-deployed blog behind Caddy, which obtains and renews its own certificate; the apex set by the Domain. */
 export const CADDY_COMPOSE = [
     "#cloud-config",
