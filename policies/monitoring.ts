@@ -13,7 +13,7 @@ import {
     webRoleOf,
 } from "./lib/endpoints";
 import { nameList } from "./lib/messages";
-import { hostOf } from "./lib/net";
+import { hostOf, isPrivateAddress } from "./lib/net";
 import { remediateResourceOfType } from "@pulumi/policy";
 import { withNestedChanges } from "./lib/remediate";
 import {
@@ -347,10 +347,10 @@ const MAIL_SERVICE =
 /** Whether a DNS record names a website (not a mail, verification or SSH management name). */
 function isWebName(stack: StackIndex, record: PolicyResource, type: string, fqdn: string): boolean {
     if (fqdn.split(".").some((label) => label.startsWith("_")) || isManagementName(fqdn)) return false;
-    if (type === "CNAME") {
-        const value = readString(record.props, "value");
-        return !(typeof value === "string" && MAIL_SERVICE.test(value.trim()));
-    }
+    const value = readString(record.props, "value");
+    if (type === "CNAME") return !(typeof value === "string" && MAIL_SERVICE.test(value.trim()));
+    // A private address (a VPC's, for service discovery) is no endpoint an uptime checker on the internet can reach.
+    if (typeof value === "string" && isPrivateAddress(value)) return false;
     const target = addressRecordOf(stack, record)?.target;
     return !(target && target.isType(digitalocean.Droplet) && webRoleOf(stack, target).serves === false);
 }

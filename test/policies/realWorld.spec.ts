@@ -72,7 +72,7 @@ describe("the pack on other teams' deployed stacks (real policy host, pulumi pol
             assert.deepEqual(await verdict(bastionAndRunners()), []);
         });
 
-        it("finds nothing on three self-managed k3s nodes started with --disable traefik", async () => {
+        it("finds nothing on three self-managed k3s nodes started with --disable traefik and named in DNS by their private addresses", async () => {
             assert.deepEqual(await verdict(k3sCluster()), []);
         });
 

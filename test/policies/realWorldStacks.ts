@@ -185,7 +185,10 @@ export function bastionAndRunners(): RealWorldStack {
     };
 }
 
-/** Three self-managed k3s nodes (its bundled Traefik turned off), API and SSH open to the office only (Pulumi Python). */
+/**
+ * Three self-managed k3s nodes (its bundled Traefik turned off), API and SSH open to the office only, each named in the
+ * zone by its private address for the others to find (Pulumi Python).
+ */
 export function k3sCluster(): RealWorldStack {
     const server =
         "#!/bin/bash\ncurl -sfL https://get.k3s.io | INSTALL_K3S_EXEC='server --disable traefik --node-ip 10.40.0.20' sh -\n";
@@ -198,6 +201,16 @@ export function k3sCluster(): RealWorldStack {
             droplet("k3s-server", "k3s", 20, server),
             droplet("k3s-agent-1", "k3s", 21, agent),
             droplet("k3s-agent-2", "k3s", 22, agent),
+            spec(digitalocean.Domain, "zone", { id: "example.org", name: "example.org" }),
+            ...["k3s-server", "k3s-agent-1", "k3s-agent-2"].map((node, i) =>
+                spec(digitalocean.DnsRecord, `${node}-internal`, {
+                    id: `${7601 + i}`,
+                    domain: ref("zone", "name"),
+                    name: `${node}.int`,
+                    type: "A",
+                    value: ref(node, "ipv4AddressPrivate"),
+                }),
+            ),
             firewall("k3s-nodes", "k3s", [
                 sshFromOffice,
                 { protocol: "tcp", portRange: "6443", sourceAddresses: [OFFICE] },
