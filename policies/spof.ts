@@ -1,7 +1,7 @@
 // Single points of failure: a machine or service whose failure takes the site down.
 import { digitalocean } from "./lib/digitalocean";
 import { validateResourceOfType } from "@pulumi/policy";
-import type { PolicyConfigSchema } from "@pulumi/policy";
+import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { configWithDefaults } from "./lib/config";
 import {
     addressRecords,
@@ -48,7 +48,7 @@ const loadBalancerMinBackendsSchema: PolicyConfigSchema = {
 export const loadBalancerMinBackends: WebstackStackPolicy = {
     name: "load-balancer-min-backends",
     description:
-        "Checks that every load balancer sends traffic to at least minBackends droplets, counted from the droplets that actually carry its dropletTag or are listed in its dropletIds (an autoscale pool whose template carries the tag counts its minInstances) and whose cloud firewalls admit the load balancer on its target and health-check ports, and that every HAProxy droplet DNS points at lists at least minBackends servers in its haproxy.cfg.",
+        "Checks that every load balancer sends traffic to at least minBackends droplets, counted from the droplets that actually carry its dropletTag in its region or are listed in its dropletIds (an autoscale pool in its region whose template carries the tag counts its minInstances) and whose cloud firewalls admit the load balancer on its target and health-check ports, and that every HAProxy droplet DNS points at lists at least minBackends servers in its haproxy.cfg.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: loadBalancerMinBackendsSchema,
@@ -63,17 +63,13 @@ export const loadBalancerMinBackends: WebstackStackPolicy = {
             const undecided = new Undecided();
             // Autoscale pools count with their minimum size (the most the pool guarantees), by the tags their
             // template gives each droplet.
-            const autoscaleMinByTag = new Map<string, number>();
             const undecidedPoolTags = new Set<string>();
             let poolsUndecided = false;
             for (const pool of stack.of(digitalocean.DropletAutoscale)) {
                 const min = read(pool.props, "config", "minInstances");
                 const tags = stack.templateTags(pool);
                 if (tags.undecided) poolsUndecided = true;
-                for (const tag of tags.names) {
-                    if (isUnknown(min)) undecidedPoolTags.add(tag);
-                    autoscaleMinByTag.set(tag, (autoscaleMinByTag.get(tag) ?? 0) + (typeof min === "number" ? min : 0));
-                }
+                for (const tag of tags.names) if (isUnknown(min)) undecidedPoolTags.add(tag);
             }
             for (const lb of stack.of(digitalocean.LoadBalancer)) {
                 const type = readString(lb.props, "type");
@@ -81,10 +77,30 @@ export const loadBalancerMinBackends: WebstackStackPolicy = {
                 const tag = stack.tagNames(lb, "dropletTag");
                 const ids = stack.resolve(lb, "dropletIds", [digitalocean.Droplet]);
                 const backends = new Set<string>(ids.targets.map((d) => d.urn));
+                // "All backend Droplets must be in the same region as the load balancer"
+                // (docs.digitalocean.com/products/networking/load-balancers/getting-started/quickstart): a tag that
+                // droplets carry in several regions gives a regional load balancer only its own region's.
+                const region = readString(lb.props, "region");
+                const elsewhere = (r: PolicyResource, ...path: string[]) => {
+                    const their = readString(r.props, ...path);
+                    return (
+                        typeof region === "string" &&
+                        typeof their === "string" &&
+                        their.toLowerCase() !== region.toLowerCase()
+                    );
+                };
                 let pooled = 0;
                 for (const name of tag.names) {
-                    for (const droplet of stack.dropletsTagged(name)) backends.add(droplet.urn);
-                    pooled += autoscaleMinByTag.get(name) ?? 0;
+                    for (const droplet of stack.dropletsTagged(name))
+                        if (!elsewhere(droplet, "region")) backends.add(droplet.urn);
+                    for (const pool of stack.of(digitalocean.DropletAutoscale))
+                        if (
+                            stack.templateTags(pool).names.includes(name) &&
+                            !elsewhere(pool, "dropletTemplate", "region")
+                        ) {
+                            const min = read(pool.props, "config", "minInstances");
+                            pooled += typeof min === "number" ? min : 0;
+                        }
                 }
                 const count = backends.size + pooled;
                 if (count >= minBackends) {
@@ -99,7 +115,11 @@ export const loadBalancerMinBackends: WebstackStackPolicy = {
                         ...[...backends].map((urn) => ({ r: stack.resourceWithUrn(urn)!, weight: 1 })),
                         ...stack
                             .of(digitalocean.DropletAutoscale)
-                            .filter((pool) => stack.templateTags(pool).names.some((t) => tag.names.includes(t)))
+                            .filter(
+                                (pool) =>
+                                    stack.templateTags(pool).names.some((t) => tag.names.includes(t)) &&
+                                    !elsewhere(pool, "dropletTemplate", "region"),
+                            )
                             .map((pool) => {
                                 const min = read(pool.props, "config", "minInstances");
                                 return { r: pool, weight: typeof min === "number" ? min : 0 };

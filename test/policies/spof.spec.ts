@@ -60,6 +60,36 @@ describe("SPOF policies", () => {
             );
         });
 
+        it("counts only the tagged droplets and pools in the load balancer's own region", async () => {
+            // Two of the four web droplets and an autoscale pool of 2 carry the tag in another region: lb-0 and lb-1
+            // (nyc3) reach two droplets, which still meets the default of 2; minBackends 3 shows the count.
+            const moved = ["web-2", "web-3"].reduce(
+                (stack, name) => mutate(stack, name, (d) => (d.region = "ams3")),
+                prod(),
+            );
+            const stack = [
+                ...moved,
+                spec(digitalocean.DropletAutoscale, "web-pool-ams", {
+                    config: { minInstances: 2, maxInstances: 5, targetCpuUtilization: 0.6 },
+                    dropletTemplate: {
+                        size: "s-1vcpu-2gb",
+                        region: "ams3",
+                        image: "ubuntu-24-04-x64",
+                        sshKeys: ["k"],
+                        tags: ["shop-web"],
+                    },
+                }),
+            ];
+            const found = await violations(loadBalancerMinBackends, stack, { minBackends: 3 });
+            assert.deepEqual(
+                found.slice(0, 2).map((v) => v.split(";")[0]),
+                [
+                    'Load balancer "lb-0" sends traffic to 2 droplets (droplets tagged "shop-web")',
+                    'Load balancer "lb-1" sends traffic to 2 droplets (droplets tagged "shop-web")',
+                ],
+            );
+        });
+
         it("counts droplets listed in dropletIds", async () => {
             const stack = mutate(without(prod(), "lb-1", "dns-apex-1", "dns-www-1"), "lb-0", (lb) => {
                 delete lb.dropletTag;
