@@ -23,6 +23,8 @@ export const digitalocean = {
     MonitorAlert: sdk.MonitorAlert,
     ReservedIp: sdk.ReservedIp,
     ReservedIpAssignment: sdk.ReservedIpAssignment,
+    ReservedIpv6: sdk.ReservedIpv6,
+    ReservedIpv6Assignment: sdk.ReservedIpv6Assignment,
     SpacesBucket: sdk.SpacesBucket,
     SshKey: sdk.SshKey,
     Tag: sdk.Tag,

@@ -59,11 +59,16 @@ export function fqdnOf(record: PolicyResource): string {
 
 /** The assignment resources that attach a reserved (or floating) IP to a droplet. */
 function assignmentsOf(stack: StackIndex, ip: PolicyResource): PolicyResource[] {
-    const address = readString(ip.props, "ipAddress");
-    return [...stack.of(digitalocean.ReservedIpAssignment), ...stack.of(digitalocean.FloatingIpAssignment)].filter(
+    // A reserved IPv6 and its assignment name the address `ip`; the IPv4 ones `ipAddress`.
+    const key = ip.isType(digitalocean.ReservedIpv6) ? "ip" : "ipAddress";
+    const address = readString(ip.props, key);
+    const assignments = ip.isType(digitalocean.ReservedIpv6)
+        ? stack.of(digitalocean.ReservedIpv6Assignment)
+        : [...stack.of(digitalocean.ReservedIpAssignment), ...stack.of(digitalocean.FloatingIpAssignment)];
+    return assignments.filter(
         (a) =>
-            (a.propertyDependencies?.ipAddress ?? []).some((d) => d.urn === ip.urn) ||
-            (typeof address === "string" && readString(a.props, "ipAddress") === address),
+            (a.propertyDependencies?.[key] ?? []).some((d) => d.urn === ip.urn) ||
+            (typeof address === "string" && readString(a.props, key) === address),
     );
 }
 
@@ -212,13 +217,16 @@ function dependencyTargets(
         d.isType(digitalocean.ReservedIp) ||
         d.isType(digitalocean.ReservedIpAssignment) ||
         d.isType(digitalocean.FloatingIp) ||
-        d.isType(digitalocean.FloatingIpAssignment)
+        d.isType(digitalocean.FloatingIpAssignment) ||
+        d.isType(digitalocean.ReservedIpv6) ||
+        d.isType(digitalocean.ReservedIpv6Assignment)
     ) {
         const direct = stack.resolve(d, "dropletId", [digitalocean.Droplet]).targets;
         const droplets =
             direct.length > 0 ||
             d.isType(digitalocean.ReservedIpAssignment) ||
-            d.isType(digitalocean.FloatingIpAssignment)
+            d.isType(digitalocean.FloatingIpAssignment) ||
+            d.isType(digitalocean.ReservedIpv6Assignment)
                 ? direct
                 : assignmentsOf(stack, d).flatMap((a) => stack.resolve(a, "dropletId", [digitalocean.Droplet]).targets);
         return droplets.map((resource) => ({ resource, via: "reservedIp" as const }));
@@ -497,15 +505,20 @@ export function webRoles(stack: StackIndex): Map<string, WebRole> {
     });
 }
 
-/** URNs of the droplets a reserved (or floating) IP is assigned to, by ReservedIp.dropletId or an assignment resource. */
+/**
+ * URNs of the droplets a reserved (or floating) IP, IPv4 or IPv6, is assigned to, by its dropletId or an assignment
+ * resource.
+ */
 function reservedIpHolders(stack: StackIndex): Set<string> {
     return stack.memo("reservedIpHolders", () => {
         const holders = new Set<string>();
         for (const cls of [
             digitalocean.ReservedIpAssignment,
             digitalocean.FloatingIpAssignment,
+            digitalocean.ReservedIpv6Assignment,
             digitalocean.ReservedIp,
             digitalocean.FloatingIp,
+            digitalocean.ReservedIpv6,
         ])
             for (const r of stack.of(cls))
                 for (const d of stack.resolve(r, "dropletId", [digitalocean.Droplet]).targets) holders.add(d.urn);

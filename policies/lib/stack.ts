@@ -97,15 +97,18 @@ export class StackIndex {
                 if (typeof ip === "string" && ip !== "") byIp.set(ip, lb);
             }
         }
-        // A reserved IP stands for the droplet it is assigned to.
-        for (const cls of [
-            digitalocean.ReservedIp,
-            digitalocean.ReservedIpAssignment,
-            digitalocean.FloatingIp,
-            digitalocean.FloatingIpAssignment,
-        ]) {
+        // A reserved IP stands for the droplet it is assigned to. The IPv6 ones name their address `ip`
+        // (@pulumi/digitalocean 4.80.1 reservedIpv6.d.ts, reservedIpv6Assignment.d.ts), the others `ipAddress`.
+        for (const [cls, key] of [
+            [digitalocean.ReservedIp, "ipAddress"],
+            [digitalocean.ReservedIpAssignment, "ipAddress"],
+            [digitalocean.FloatingIp, "ipAddress"],
+            [digitalocean.FloatingIpAssignment, "ipAddress"],
+            [digitalocean.ReservedIpv6, "ip"],
+            [digitalocean.ReservedIpv6Assignment, "ip"],
+        ] as const) {
             for (const r of this.of(cls)) {
-                const ip = read(r.props, "ipAddress");
+                const ip = read(r.props, key);
                 if (typeof ip !== "string" || ip === "") continue;
                 const droplet = this.resolve(r, "dropletId", [digitalocean.Droplet]).targets[0];
                 if (droplet) byIp.set(ip, droplet);

@@ -19,6 +19,7 @@ import {
     devBox,
     k3sCluster,
     marketplaceSite,
+    marketplaceSiteOnReservedIpv6,
     NGINX_CERTBOT,
     RealWorldStack,
     selfTlsDroplet,
@@ -95,6 +96,19 @@ describe("the pack on other teams' deployed stacks (real policy host, pulumi pol
                 worldOpen("wp-web", 80),
                 worldOpen("wp-web", 443),
             ]);
+        });
+
+        it("judges the same droplet alike when a reserved IPv6 and an AAAA record name it", async () => {
+            const v4 = await verdict(marketplaceSite());
+            assert.deepEqual(
+                await verdict(marketplaceSiteOnReservedIpv6()),
+                v4.map((line) =>
+                    line.replace(
+                        '(A) points at droplet "wp" (203.0.113.80)',
+                        '(AAAA) points at droplet "wp" (2a03:b0c0:2:f0::80)',
+                    ),
+                ),
+            );
         });
     });
 

@@ -567,3 +567,34 @@ export function marketplaceSite(): RealWorldStack {
         ],
     };
 }
+
+/**
+ * The same WordPress droplet reached through a reserved IPv6 (ReservedIpv6 and ReservedIpv6Assignment, which name the
+ * address `ip`) and an AAAA record, the tmux box beside it.
+ */
+export function marketplaceSiteOnReservedIpv6(): RealWorldStack {
+    const { project, specs } = marketplaceSite();
+    return {
+        project,
+        specs: [
+            ...specs.filter((s) => s.name !== "wp-dns"),
+            spec(digitalocean.ReservedIpv6, "wp-ip6", {
+                id: "2a03:b0c0:2:f0::80",
+                regionSlug: REGION,
+                ip: "2a03:b0c0:2:f0::80",
+            }),
+            spec(digitalocean.ReservedIpv6Assignment, "wp-ip6-assignment", {
+                id: "wp-ip6-assignment",
+                ip: ref("wp-ip6", "ip"),
+                dropletId: ref("wp"),
+            }),
+            spec(digitalocean.DnsRecord, "wp-dns", {
+                id: "7401",
+                domain: ref("zone", "name"),
+                name: "www",
+                type: "AAAA",
+                value: ref("wp-ip6-assignment", "ip"),
+            }),
+        ],
+    };
+}
