@@ -29,7 +29,7 @@ import {
 import { admitsLoadBalancer, backendPorts } from "./lib/firewalls";
 import { databaseRamGb, STANDBY_MIN_RAM_GB } from "./lib/sizes";
 import { validateStackOf } from "./lib/stack";
-import { decideLater, isUnknown, read, readString, Undecided } from "./lib/unknowns";
+import { decideLater, isUnknown, read, readString, readStrings, Undecided } from "./lib/unknowns";
 import { databaseServerIn } from "./lib/userData";
 
 const CACHE_ENGINES_DEFAULT = ["valkey", "redis"];
@@ -73,14 +73,20 @@ export const loadBalancerMinBackends: WebstackStackPolicy = {
             }
             for (const lb of stack.of(digitalocean.LoadBalancer)) {
                 const type = readString(lb.props, "type");
-                if (typeof type === "string" && type.toUpperCase() === "GLOBAL") continue; // targets load balancers, not droplets
+                // A global load balancer's backends are droplets, by tag or id and in any region, or regional load
+                // balancers (targetLoadBalancerIds), which are judged themselves (docs.digitalocean.com/products/
+                // networking/load-balancers/how-to/create-global-load-balancer; terraform-provider-digitalocean
+                // loadbalancer/resource_loadbalancer.go target_load_balancer_ids). An unknown list may hold some.
+                const global = typeof type === "string" && type.toUpperCase() === "GLOBAL";
+                const targets = readStrings(lb.props, "targetLoadBalancerIds");
+                if (global && (targets.unknown || targets.values.length > 0)) continue;
                 const tag = stack.tagNames(lb, "dropletTag");
                 const ids = stack.resolve(lb, "dropletIds", [digitalocean.Droplet]);
                 const backends = new Set<string>(ids.targets.map((d) => d.urn));
                 // "All backend Droplets must be in the same region as the load balancer"
                 // (docs.digitalocean.com/products/networking/load-balancers/getting-started/quickstart): a tag that
                 // droplets carry in several regions gives a regional load balancer only its own region's.
-                const region = readString(lb.props, "region");
+                const region = global ? undefined : readString(lb.props, "region");
                 const elsewhere = (r: PolicyResource, ...path: string[]) => {
                     const their = readString(r.props, ...path);
                     return (

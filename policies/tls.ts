@@ -34,10 +34,45 @@ interface Rule {
 }
 
 /** The forwarding rules of an internet-facing load balancer; undefined for an internal one. */
+/** A global load balancer (type GLOBAL): it routes to droplets or regional load balancers in several regions. */
+function isGlobal(lb: Record<string, unknown>): boolean {
+    const type = read(lb, "type");
+    return typeof type === "string" && type.toUpperCase() === "GLOBAL";
+}
+
+/**
+ * The domains of a global load balancer that can serve no TLS: neither a certificate (certificateName, or the
+ * deprecated certificateId) nor isManaged, DigitalOcean hosting the domain's DNS, which lets it issue one
+ * (@pulumi/digitalocean 4.80.1 types/input.d.ts LoadBalancerDomain).
+ */
+function globalDomainGaps(lb: Record<string, unknown>, name: string): string[] {
+    const domains = readList(lb, "domains");
+    if (domains.unknown) decideLater(`Global load balancer "${name}"'s domains are not known yet.`);
+    return domains.values.flatMap((d) => {
+        const [certificateName, certificateId, managed] = [
+            read(d, "certificateName"),
+            read(d, "certificateId"),
+            read(d, "isManaged"),
+        ];
+        if (isUnknown(certificateName) || isUnknown(certificateId) || isUnknown(managed)) return [];
+        if (
+            (typeof certificateName === "string" && certificateName !== "") ||
+            (typeof certificateId === "string" && certificateId !== "") ||
+            managed === true
+        )
+            return [];
+        const domain = read(d, "name");
+        return [typeof domain === "string" ? domain : "(unknown)"];
+    });
+}
+
 function externalRules(lb: Record<string, unknown>, name: string): Rule[] | undefined {
     const network = read(lb, "network");
     if (isUnknown(network)) decideLater(`Load balancer "${name}"'s network is not known yet.`);
     if (typeof network === "string" && network.toUpperCase() === "INTERNAL") return undefined;
+    // A global load balancer has no forwarding rules: the provider refuses them beside glb_settings
+    // (resource_loadbalancer.go:206, :513); it terminates TLS per domain (globalDomainGaps).
+    if (isGlobal(lb)) return undefined;
     const rules = readList(lb, "forwardingRules");
     if (rules.unknown) decideLater(`Load balancer "${name}"'s forwarding rules are not known yet.`);
     return rules.values.map((rule) => {
@@ -105,7 +140,7 @@ const loadBalancerHttpsListenerSchema: PolicyConfigSchema = {
 export const loadBalancerHttpsListener: WebstackResourcePolicy = {
     name: "load-balancer-https-listener",
     description:
-        "Checks that every internet-facing load balancer has an https, http2 or http3 entry rule on port 443 that terminates TLS with a certificate (certificateName) or passes TLS through to the droplets.",
+        "Checks that every internet-facing load balancer has an https, http2 or http3 entry rule on port 443 that terminates TLS with a certificate (certificateName) or passes TLS through to the droplets; a global load balancer, which has domains instead of forwarding rules, a certificate or isManaged on each domain.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: loadBalancerHttpsListenerSchema,
@@ -113,28 +148,43 @@ export const loadBalancerHttpsListener: WebstackResourcePolicy = {
         "Without an HTTPS listener every request, cookie and password crosses the internet in clear text, and browsers mark the site not secure.",
     remediationSteps:
         'Add a forwarding rule { entryProtocol: "https", entryPort: 443, targetProtocol: "http", targetPort: 80, certificateName: <a digitalocean.Certificate\'s name> }, or tlsPassthrough: true with TLS on the droplets.',
-    validateResource: forExternalLoadBalancers((_lb, rules, args, reportViolation) => {
-        const { httpsPort } = configWithDefaults<{ httpsPort: number }>(loadBalancerHttpsListenerSchema, args);
-        const tlsRules = rules.filter(
-            (r) => r.entryPort === httpsPort && TLS_ENTRY_PROTOCOLS.includes(r.entryProtocol ?? ""),
-        );
-        if (tlsRules.length === 0) {
-            const entries = rules.map((r) => `${r.entryProtocol ?? "?"} ${r.entryPort ?? "?"}`);
-            reportViolation(
-                `Load balancer "${args.name}" has no HTTPS entry rule on port ${httpsPort} (its entry rules: ${entries.length > 0 ? entries.join(", ") : "none"}), so the public reaches it only in clear text. ` +
-                    `Add a forwarding rule with entryProtocol "https", entryPort ${httpsPort} and certificateName, or tlsPassthrough: true.`,
-            );
+    validateResource: validateResourceOfType(digitalocean.LoadBalancer, (lb, args, reportViolation) => {
+        const props = lb as unknown as Record<string, unknown>;
+        if (isGlobal(props)) {
+            for (const domain of globalDomainGaps(props, args.name))
+                reportViolation(
+                    `Global load balancer "${args.name}" serves domain "${domain}" with neither a certificate (certificateName) nor isManaged, so it cannot complete a TLS handshake for it. ` +
+                        "Set the domain's certificateName to a digitalocean.Certificate's name, or isManaged: true for a domain whose DNS DigitalOcean hosts.",
+                );
             return;
         }
-        for (const rule of tlsRules) {
-            if (rule.certificateName || rule.certificateId || rule.tlsPassthrough) continue;
-            reportViolation(
-                `Load balancer "${args.name}" accepts ${rule.entryProtocol} on port ${httpsPort} without a certificate or tlsPassthrough, so it cannot complete a TLS handshake. ` +
-                    "Set certificateName to a digitalocean.Certificate's name, or tlsPassthrough: true.",
-            );
-        }
+        const rules = externalRules(props, args.name);
+        if (rules) httpsListener(rules, args, reportViolation);
     }),
 };
+
+/** The HTTPS entry rule check of a regional load balancer's forwarding rules. */
+function httpsListener(rules: Rule[], args: ResourceValidationArgs, reportViolation: ReportViolation): void {
+    const { httpsPort } = configWithDefaults<{ httpsPort: number }>(loadBalancerHttpsListenerSchema, args);
+    const tlsRules = rules.filter(
+        (r) => r.entryPort === httpsPort && TLS_ENTRY_PROTOCOLS.includes(r.entryProtocol ?? ""),
+    );
+    if (tlsRules.length === 0) {
+        const entries = rules.map((r) => `${r.entryProtocol ?? "?"} ${r.entryPort ?? "?"}`);
+        reportViolation(
+            `Load balancer "${args.name}" has no HTTPS entry rule on port ${httpsPort} (its entry rules: ${entries.length > 0 ? entries.join(", ") : "none"}), so the public reaches it only in clear text. ` +
+                `Add a forwarding rule with entryProtocol "https", entryPort ${httpsPort} and certificateName, or tlsPassthrough: true.`,
+        );
+        return;
+    }
+    for (const rule of tlsRules) {
+        if (rule.certificateName || rule.certificateId || rule.tlsPassthrough) continue;
+        reportViolation(
+            `Load balancer "${args.name}" accepts ${rule.entryProtocol} on port ${httpsPort} without a certificate or tlsPassthrough, so it cannot complete a TLS handshake. ` +
+                "Set certificateName to a digitalocean.Certificate's name, or tlsPassthrough: true.",
+        );
+    }
+}
 
 export const loadBalancerCertificateName: WebstackResourcePolicy = {
     name: "load-balancer-certificate-name",

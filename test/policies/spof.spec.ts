@@ -90,6 +90,26 @@ describe("SPOF policies", () => {
             );
         });
 
+        it("counts a global load balancer's droplets in every region, and leaves one over regional load balancers to them", async () => {
+            const global = (lb: Record<string, unknown>) => {
+                lb.type = "GLOBAL";
+                delete lb.region;
+                delete lb.forwardingRules;
+            };
+            const overDroplets = mutate(without(prod(), ...webs, "lb-1", "dns-apex-1", "dns-www-1"), "lb-0", global);
+            assert.deepEqual(await violations(loadBalancerMinBackends, overDroplets), [
+                'Load balancer "lb-0" sends traffic to 1 droplet (droplets tagged "shop-web"); fewer than 2 backends means one droplet failure takes the service down. Run at least 2 droplets with its dropletTag or list them in dropletIds.',
+            ]);
+            const overRegional = mutate(without(prod(), ...webs), "lb-0", (lb) => {
+                global(lb);
+                delete lb.dropletTag;
+                lb.targetLoadBalancerIds = [ref("lb-1")];
+            });
+            assert.deepEqual(await violations(loadBalancerMinBackends, overRegional), [
+                'Load balancer "lb-1" sends traffic to 1 droplet (droplets tagged "shop-web"); fewer than 2 backends means one droplet failure takes the service down. Run at least 2 droplets with its dropletTag or list them in dropletIds.',
+            ]);
+        });
+
         it("counts droplets listed in dropletIds", async () => {
             const stack = mutate(without(prod(), "lb-1", "dns-apex-1", "dns-www-1"), "lb-0", (lb) => {
                 delete lb.dropletTag;

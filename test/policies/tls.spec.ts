@@ -54,6 +54,23 @@ describe("TLS policies", () => {
             assert.deepEqual(await violations(loadBalancerHttpsListener, specs), []);
         });
 
+        it("judges a global load balancer by its domains (no forwarding rules beside glbSettings): each needs a certificate or isManaged", async () => {
+            const specs = mutate(stack(), "lb-0", (lb) => {
+                delete lb.forwardingRules;
+                delete lb.region;
+                lb.type = "GLOBAL";
+                lb.glbSettings = { targetProtocol: "http", targetPort: 80 };
+                lb.domains = [
+                    { name: "shop.example.com", certificateName: "shop-cert" },
+                    { name: "www.shop.example.com", isManaged: true },
+                    { name: "old.shop.example.com" },
+                ];
+            });
+            assert.deepEqual(await violations(loadBalancerHttpsListener, specs), [
+                'Global load balancer "lb-0" serves domain "old.shop.example.com" with neither a certificate (certificateName) nor isManaged, so it cannot complete a TLS handshake for it. Set the domain\'s certificateName to a digitalocean.Certificate\'s name, or isManaged: true for a domain whose DNS DigitalOcean hosts.',
+            ]);
+        });
+
         it("honours httpsPort from the config", async () => {
             const found = await violations(loadBalancerHttpsListener, stack(), { httpsPort: 8443 });
             assert.match(
