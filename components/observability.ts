@@ -25,13 +25,13 @@ export interface ObservabilityArgs {
     };
     /**
      * The fixed web droplets, each named by one A record under WEB_METRICS_NAME (its private address), which the
-     * monitor scrapes and HAProxy balances over. With `gate` (the haproxy engine) each record gets a gate Stash,
-     * created once every HAProxy droplet serves through that record's droplet: HAProxy sees a droplet only once its
-     * record exists, so the gate can only run after the record's creation.
+     * monitor scrapes and HAProxy balances over. With `gate` (the haproxy engine) the records get a gate Stash, created
+     * or updated once every HAProxy droplet serves through each new record's droplet: HAProxy sees a droplet only once
+     * its record exists, so the gate can only run after the record's creation.
      */
     readonly web?: {
         readonly droplets: readonly digitalocean.Droplet[];
-        readonly gate?: Omit<RoleGateArgs, "droplet" | "release" | "role">;
+        readonly gate?: Omit<RoleGateArgs, "release" | "role">;
     };
     /** The managed MySQL cluster's metrics endpoints, one SRV record each (hostRoles.ts metricsEndpointTargets). */
     readonly databaseMetrics?: readonly pulumi.Input<{ readonly value: string; readonly port: number }>[];
@@ -49,7 +49,7 @@ export class Observability extends pulumi.ComponentResource {
     readonly monitor?: ServerPool;
     /** The web droplets' records, and the monitor's push record (autoscale web pools). */
     readonly records: digitalocean.DnsRecord[];
-    /** With a gate: one Stash per web record, holding the record's id once its droplet serves (servingGate.ts). */
+    /** With a gate: the Stash holding the web droplets' ids once each new one serves through its record (servingGate.ts). */
     readonly webGates: pulumi.Stash[];
     /** The SRV records of the database's metrics endpoints. */
     readonly databaseMetricsRecords: digitalocean.DnsRecord[];
@@ -76,17 +76,21 @@ export class Observability extends pulumi.ComponentResource {
         // record's value in place otherwise (terraform-provider-digitalocean@401992a1
         // digitalocean/domain/resource_record.go:88-95, `value` is not ForceNew); `replaceOnChanges` turns that diff
         // into a replacement (pulumi/pulumi v3.248.0 pkg/resource/deploy/step_generator.go:1825-1826, :2909-2941).
-        this.webGates = [];
-        this.records = (web?.droplets ?? []).map((d, i) => {
-            const r = record(`metrics-web-${i}`, WEB_METRICS_NAME, d.ipv4AddressPrivate, {
-                replaceOnChanges: ["value"],
-            });
-            if (web?.gate) {
-                const gate = roleGate(`${name}-web-gate-${i}`, { ...web.gate, role: "web", droplet: d.id });
-                this.webGates.push(gateStash(`${name}-metrics-web-${i}-gate`, r.id, gate, { parent: this }));
-            }
-            return r;
-        });
+        this.records = (web?.droplets ?? []).map((d, i) =>
+            record(`metrics-web-${i}`, WEB_METRICS_NAME, d.ipv4AddressPrivate, { replaceOnChanges: ["value"] }),
+        );
+        // The gate runs once the records exist: its Stash holds each web droplet's id as read through its record.
+        this.webGates =
+            web?.gate && web.droplets.length > 0
+                ? [
+                      gateStash(
+                          `${name}-metrics-web-serving`,
+                          this.records.map((r, i) => pulumi.all([r.id, web.droplets[i].id]).apply(([, id]) => id)),
+                          roleGate(`${name}-web-gate`, { ...web.gate, role: "web" }),
+                          { parent: this },
+                      ),
+                  ]
+                : [];
         const m = args.monitor;
         if (m) {
             const { webPushes, ...droplet } = m;

@@ -30,9 +30,9 @@ export interface DropletSpec {
     /** DigitalOcean weekly backups of each droplet (about 20 % of the droplet's price); changes in place. @default false */
     readonly backups?: boolean;
     /**
-     * A readiness gate each droplet must pass before the update goes on (components/readiness/servingGate.ts): a
-     * ServerPool binds it on a gate Stash per droplet (`gateStash`), an AutoscalePool after the pool's creation and
-     * updates. @default none
+     * A readiness gate each new droplet must pass before the update goes on (components/readiness/servingGate.ts): a
+     * ServerPool binds it on its gate Stash (`gateStash`), an AutoscalePool after the pool's creation and updates.
+     * @default none
      */
     readonly gate?: pulumi.ResourceHook;
 }
@@ -100,11 +100,11 @@ export interface ServerPoolArgs extends DropletSpec {
 
 /**
  * A pool of identical droplets of one role, numbered `${name}-0` … `${name}-(count-1)`, and with a gate, the gate
- * Stash `${name}-<i>-gate` of each (created or updated once that droplet serves).
+ * Stash `${name}-serving` holding their ids (created or updated once every new one serves).
  */
 export class ServerPool extends pulumi.ComponentResource {
     readonly droplets: digitalocean.Droplet[];
-    /** One per droplet when the pool is gated, else none: what must wait for the droplets to serve depends on these. */
+    /** The gate Stash when the pool is gated, else none: what must wait for the droplets to serve depends on it. */
     readonly gates: pulumi.Stash[];
     /** Logical names of the droplets. */
     readonly dropletNames: string[];
@@ -119,7 +119,14 @@ export class ServerPool extends pulumi.ComponentResource {
         this.dropletNames = this.droplets.map((_, i) => `${name}-${i}`);
         const gate = args.gate;
         this.gates = gate
-            ? this.droplets.map((d, i) => gateStash(`${name}-${i}-gate`, d.id, gate, { parent: this }))
+            ? [
+                  gateStash(
+                      `${name}-serving`,
+                      this.droplets.map((d) => d.id),
+                      gate,
+                      { parent: this },
+                  ),
+              ]
             : [];
         this.registerOutputs({ droplets: this.droplets, dropletNames: this.dropletNames, gates: this.gates });
     }

@@ -7,7 +7,7 @@ import { type RoleGateArgs, roleGate } from "./readiness/servingGate";
 import type { PoolSettings, StackSettings } from "./settings/stackSettings";
 
 /** Where a stack's gates look: the entry points users reach it through, and how the gates' messages name them. */
-export type GateEntry = Omit<RoleGateArgs, "role" | "droplet" | "release">;
+export type GateEntry = Omit<RoleGateArgs, "role" | "release">;
 
 /** What every gate of a stack shares: the site, the health path, TLS, and how long to wait. */
 export function gating(s: StackSettings) {

@@ -1,11 +1,11 @@
 // Readiness gates as Pulumi resource hooks (@pulumi/pulumi 3.248 `ResourceHook`). A gate is bound `beforeCreate` and
-// `beforeUpdate` on a companion resource that only exists once the gate has passed (`gateStash`: a Stash whose input is
-// the gated droplet's or record's id), or `beforeCreate` on the ReservedIpAssignment of a HAProxy droplet. A before-hook
+// `beforeUpdate` on a companion resource that holds what has passed (`gateStash`: a Stash whose input is the ids of a
+// pool's droplets), or `beforeCreate` on the ReservedIpAssignment of a HAProxy droplet. A before-hook
 // runs at the start of its step and a failure returns before anything is created or written to the state (pulumi/pulumi
 // v3.248.0 pkg/resource/deploy/step.go:321-337 CreateStep.Apply, :960-982 UpdateStep.Apply), so nothing that depends on
 // the companion starts, the update fails, and the update's deletes, which run only after every create and update
 // (GenerateDeletes, step_generator.go:2328), never run. The next `pulumi up` finds the companion still missing (or
-// still holding the old id) and runs the gate again before it deletes anything.
+// still holding the old ids) and runs the gate again before it deletes anything.
 //
 // Why not `afterCreate` on the droplet itself: after a failing after-hook the engine still commits the new droplet
 // and marks the one it replaces for deletion (step.go:466-503: "let the step's snapshot commit go through"). The next
@@ -63,29 +63,35 @@ const fixCommand = (minutes: number) =>
     `Fix: pulumi config set --path 'webstack:releases.gateTimeoutMinutes' ${Math.min(minutes * 2, LIMITS.gateTimeoutMinutes.max)}`;
 
 /**
- * The companion that carries a gate for `subject` (a droplet's or a DNS record's id): a Stash, the engine's built-in
- * resource that keeps a value in the state (@pulumi/pulumi 3.248 stash.ts; pulumi/pulumi v3.248.0
- * pkg/resource/deploy/builtins.go:184-193, a changed input is an update, never a replacement). It is created once the
- * subject exists and updated whenever the subject is replaced (a new id), each time after the gate has passed. Whatever
- * must wait for the subject to serve depends on it; it costs nothing and holds no secret.
+ * The companion that carries a gate for a pool: a Stash, the engine's built-in resource that keeps a value in the
+ * state (@pulumi/pulumi 3.248 stash.ts; pulumi/pulumi v3.248.0 pkg/resource/deploy/builtins.go:184-193, a changed
+ * input is an update, never a replacement), holding the ids of the pool's droplets (`subjects`). It is created once
+ * they exist and updated whenever one of them is replaced or added (a new id), each time after the gate has seen every
+ * new one serve. Whatever must wait for the pool to serve depends on it; it costs nothing and holds no secret. One per
+ * pool, not per droplet: every resource of a stack costs every policy pack a round of its host's work.
  */
 export function gateStash(
     name: string,
-    subject: pulumi.Input<string>,
+    subjects: readonly pulumi.Input<string>[],
     gate: pulumi.ResourceHook,
     opts: pulumi.CustomResourceOptions,
 ): pulumi.Stash {
     return new pulumi.Stash(
         name,
-        { input: subject },
+        { input: pulumi.all([...subjects]) },
         { ...opts, hooks: { beforeCreate: [gate], beforeUpdate: [gate] } },
     );
 }
 
-/** The id a gate Stash holds: the `input` the engine hands its before-hooks (ResourceHookArgs.newInputs). */
-function gatedId(hook: pulumi.ResourceHookArgs): string | undefined {
-    const input = hook.newInputs?.input;
-    return typeof input === "string" && input !== "" ? input : undefined;
+/**
+ * The droplets a gate Stash's hook must see serve: the ids in its new input that its old input lacks (all of them
+ * when it is created), from the inputs the engine hands before-hooks (ResourceHookArgs.newInputs, oldInputs).
+ */
+export function newlyGated(hook: Pick<pulumi.ResourceHookArgs, "newInputs" | "oldInputs">): string[] {
+    const ids = (value: unknown) =>
+        Array.isArray(value) ? value.filter((v): v is string => typeof v === "string" && v !== "") : [];
+    const old = new Set(ids(hook.oldInputs?.input));
+    return ids(hook.newInputs?.input).filter((id) => !old.has(id));
 }
 
 /** Resolves an Input inside a hook (values are known during `pulumi up`). */
@@ -114,9 +120,10 @@ export interface RoleGateArgs {
     /** The entry points terminate TLS on 443 (plain HTTP redirects there); otherwise plain HTTP on 80. */
     readonly tls: boolean;
     readonly timeoutMinutes: number;
-    /** The droplet to wait for; default: the one the hooked gate Stash holds (`gateStash`). */
-    readonly droplet?: pulumi.Input<string>;
-    /** Instead of a droplet: any droplet of this release (an autoscale pool's template, servingIdentity.ts). */
+    /**
+     * Instead of each droplet new in the hooked gate Stash (`gateStash`, `newlyGated`): any droplet of this release
+     * (an autoscale pool's template, servingIdentity.ts).
+     */
     readonly release?: pulumi.Input<string>;
 }
 
@@ -127,22 +134,21 @@ export interface RoleGateArgs {
  */
 export function roleGate(name: string, args: RoleGateArgs, deps: GateDeps = REAL_DEPS): pulumi.ResourceHook {
     return new pulumi.ResourceHook(name, async (hook) => {
-        const [addresses, droplet, release] = await Promise.all([
+        const [addresses, droplets, release] = await Promise.all([
             resolve(args.entryPoints).then((list) => Promise.all(list.map((a) => resolve(a)))),
-            args.release === undefined
-                ? args.droplet === undefined
-                    ? Promise.resolve(gatedId(hook) ?? hook.id)
-                    : resolve(args.droplet)
-                : Promise.resolve(undefined),
+            args.release === undefined ? Promise.resolve(newlyGated(hook)) : Promise.resolve([undefined]),
             args.release === undefined ? Promise.resolve(undefined) : resolve(args.release),
         ]);
-        await runRoleGate({ ...args, addresses, droplet, release, resource: hook.name }, deps);
+        // Every new droplet of the pool at once: each is judged by its own answers through every entry point.
+        await Promise.all(
+            droplets.map((droplet) => runRoleGate({ ...args, addresses, droplet, release, resource: hook.name }, deps)),
+        );
     });
 }
 
 /** The gate behind `roleGate`, with everything resolved. */
 export async function runRoleGate(
-    args: Omit<RoleGateArgs, "entryPoints" | "droplet" | "release"> & {
+    args: Omit<RoleGateArgs, "entryPoints" | "release"> & {
         readonly addresses: readonly string[];
         readonly droplet?: string;
         readonly release?: string;

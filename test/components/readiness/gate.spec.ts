@@ -19,6 +19,7 @@ import {
     roleGate,
     runEdgeGate,
     runRoleGate,
+    newlyGated,
 } from "../../../components/readiness/servingGate";
 
 /** A clock that only moves when the gate sleeps or a probe takes time. */
@@ -333,21 +334,25 @@ describe("readiness gate: HAProxy droplets before their reserved IP moves", () =
 });
 
 describe("readiness gate: the Pulumi resource hook", () => {
-    it("is a named hook that does not run in preview and waits for the droplet it is bound to", async () => {
+    it("is a named hook that does not run in preview and waits for the droplets new in the gate Stash it is bound to", async () => {
         const h = harness((_, n) => web(n < 2 ? "1111" : "424242"));
         const hook = roleGate("webstack-web-gate", { ...ROLE, entryPoints: [pulumi.output("203.0.113.10")] }, h.deps);
         assert.ok(pulumi.ResourceHook.isInstance(hook));
         assert.equal(hook.name, "webstack-web-gate");
         assert.equal(hook.opts?.onDryRun ?? false, false);
         assert.equal(hook.opts?.ignoreErrors ?? false, false);
+        // The pool's Stash before its update: droplet 1111 stays, 424242 replaced 2222.
         await hook.callback({
             urn: "urn:x",
-            id: "424242",
-            name: "webstack-web-0",
-            type: "digitalocean:index/droplet:Droplet",
+            id: "stash",
+            name: "webstack-web-serving",
+            type: "pulumi:index:Stash",
+            newInputs: { input: ["1111", "424242"] },
+            oldInputs: { input: ["1111", "2222"] },
         });
         assert.equal(h.targets.length, 3);
-        assert.equal(h.logs[1], "Readiness gate: web droplet 424242 (webstack-web-0) serves (after 0 seconds).");
+        assert.deepEqual(h.logs.length, 2);
+        assert.equal(h.logs[1], "Readiness gate: web droplet 424242 (webstack-web-serving) serves (after 0 seconds).");
     });
 });
 
@@ -378,5 +383,19 @@ describe("serving identity", () => {
             "1 minute 30 seconds",
             "15 minutes",
         ]);
+    });
+});
+
+describe("a pool's gate Stash (servingGate.ts gateStash)", () => {
+    it("waits for the droplets its new input has and its old one lacks: all of them when it is created", () => {
+        assert.deepEqual(newlyGated({ newInputs: { input: ["101", "102"] } }), ["101", "102"]);
+        assert.deepEqual(
+            newlyGated({ newInputs: { input: ["101", "203", "204"] }, oldInputs: { input: ["101", "102"] } }),
+            ["203", "204"],
+        );
+        // A pool that shrank, or kept its droplets, has nothing new to wait for; what is not an id is not a droplet.
+        assert.deepEqual(newlyGated({ newInputs: { input: ["101"] }, oldInputs: { input: ["101", "102"] } }), []);
+        assert.deepEqual(newlyGated({ newInputs: { input: ["", 7, null, "301"] } }), ["301"]);
+        assert.deepEqual(newlyGated({ newInputs: {} }), []);
     });
 });

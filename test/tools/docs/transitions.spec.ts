@@ -45,20 +45,23 @@ function res(
     };
 }
 
-/** The gate Stash that holds `target`'s id, its gate bound before its creation and its updates (gateStash). */
-const gateFor = (target: Captured, hook: string) =>
+/** A pool's gate Stash holding its droplets' ids, its gate bound before its creation and its updates (gateStash). */
+const gateFor = (targets: Captured[], name: string, hook: string) =>
     res(
         T.stash,
-        `${target.name}-gate`,
-        { input: target.id },
+        name,
+        { input: targets.map((t) => t.id) },
         {
-            dependencies: [target.urn],
-            propertyDependencies: { input: [target.urn] },
+            dependencies: targets.map((t) => t.urn),
+            propertyDependencies: { input: targets.map((t) => t.urn) },
             hooks: { beforeCreate: [hook], beforeUpdate: [hook] },
         },
     );
-/** Each droplet and the gate Stash that holds it. */
-const withGates = (droplets: Captured[], hook: string) => [...droplets, ...droplets.map((d) => gateFor(d, hook))];
+/** The droplets and their pool's gate Stash. */
+const withGates = (droplets: Captured[], hook: string) => [
+    ...droplets,
+    gateFor(droplets, `${droplets[0].name.replace(/-\d+$/, "")}-serving`, hook),
+];
 /** The app's unit file, which the user data of a droplet that runs the app writes. */
 const APP_UNIT = "/etc/systemd/system/webstack-app.service";
 const webs = (userData: string, gated = false) => {
@@ -170,7 +173,9 @@ describe("transition analysis", () => {
                 "webstack-db-firewall",
                 { clusterId: "c", rules: trusted.map((value) => ({ type: "tag", value })) },
                 {
-                    dependencies: waitsForGates ? appDroplets.map((a) => gateFor(a, "webstack-app-gate").urn) : [],
+                    dependencies: waitsForGates
+                        ? [gateFor(appDroplets, "webstack-app-serving", "webstack-app-gate").urn]
+                        : [],
                 },
             );
         const before = [...tags, ...oldWeb];
@@ -219,7 +224,11 @@ describe("transition analysis", () => {
             );
         const ungated = analyzeTransition("scale", [], [web, record()]);
         assert.equal(ungated.why, "New web droplets get requests only once the load balancer's checks pass.");
-        const gated = analyzeTransition("scale", [], [web, record(), gateFor(record(), "webstack-web-gate-2")]);
+        const gated = analyzeTransition(
+            "scale",
+            [],
+            [web, record(), gateFor([record()], "webstack-metrics-web-serving", "webstack-web-gate")],
+        );
         assert.equal(
             gated.why,
             "Every new web droplet is seen serving through each public entry point before the update goes on.",
