@@ -17,6 +17,11 @@ export interface MonitoringArgs {
     /** https:// URL of the public site, checked from several regions. */
     readonly url: string;
     readonly targets: AlertTargets;
+    /**
+     * What the uptime check waits for: the site's DNS records, which wait for the readiness gates, so it starts
+     * checking once the site serves and its alerts do not report the first deployment as an outage. @default nothing
+     */
+    readonly uptimeAfter?: pulumi.Input<pulumi.Resource[]>;
 }
 
 /** A metric alert: DigitalOcean type, comparison, threshold in the type's unit, and the 5-minute window. */
@@ -197,7 +202,7 @@ export class Monitoring extends pulumi.ComponentResource {
         this.uptimeCheck = new digitalocean.UptimeCheck(
             `${name}-uptime`,
             { target: args.url, type: "https", regions: ["us_east", "us_west", "eu_west", "se_asia"], enabled: true },
-            { parent: this },
+            { parent: this, dependsOn: args.uptimeAfter },
         );
         this.uptimeAlerts = UPTIME_ALERTS.map(
             ({ key, ...alert }) =>

@@ -255,6 +255,8 @@ export class WebStack extends pulumi.ComponentResource {
                       gate: haproxyDroplets && entry,
                   }
                 : undefined;
+        // The uptime check starts once DNS points at what serves (the records below wait for the gates).
+        const [siteRecords, resolveSiteRecords] = pulumi.deferredOutput<pulumi.Resource[]>();
         const alerts = s.monitoring
             ? {
                   dropletTags: [tags.web, tags.app, tags.lb, tags.monitor].flatMap((t) => t ?? []),
@@ -262,6 +264,7 @@ export class WebStack extends pulumi.ComponentResource {
                   databaseIds: [database, cache, logs].flatMap((c) => (c ? [c.cluster.id] : [])),
                   url: this.url,
                   targets: s.alerts,
+                  uptimeAfter: siteRecords,
               }
             : undefined;
         const databaseMetrics =
@@ -301,7 +304,7 @@ export class WebStack extends pulumi.ComponentResource {
         ];
         // What the public reaches: the edge (load balancers or HAProxy's reserved IPs), or (tier 0) the droplet itself.
         const entryPoints = edge ? edge.addresses : fixedDroplets(webPool).map((d) => d.ipv4Address);
-        this.dnsRecords = new Dns(
+        const dns = new Dns(
             `${name}-dns`,
             {
                 zone: zoneName,
@@ -312,7 +315,9 @@ export class WebStack extends pulumi.ComponentResource {
                 after: edge?.haproxy ? edge.haproxy.assignments : entry ? gatedResources(webPool) : [],
             },
             child,
-        ).managed;
+        );
+        this.dnsRecords = dns.managed;
+        resolveSiteRecords(pulumi.output(dns.records));
 
         const project = new digitalocean.Project(
             `${name}-project`,

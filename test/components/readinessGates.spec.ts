@@ -136,6 +136,15 @@ describe("readiness gates bound to the stack's resources", () => {
         }
     });
 
+    it("starts the uptime check once DNS points at what serves, so a first deployment is not reported down", async () => {
+        const { resources } = await runProgram(exampleConfig(2));
+        const records = ["webstack-dns-apex-0", "webstack-dns-www-0"].map((n) => byName(resources, n).urn);
+        assert.deepEqual(
+            byName(resources, "webstack-monitoring-uptime").dependencies.filter((u) => u.includes("DnsRecord")),
+            records,
+        );
+    });
+
     for (const tier of [1, 2, 3]) {
         it(`tier ${tier}: gates an autoscale pool after its creation and after every update (it reports; DigitalOcean rolls the members)`, async () => {
             const pools = tier >= 2 ? { app: { autoscale: { min: 2, max: 4 } } } : {};
