@@ -32,6 +32,8 @@ export interface ObservabilityArgs {
     readonly web?: {
         readonly droplets: readonly digitalocean.Droplet[];
         readonly gate?: Omit<RoleGateArgs, "release" | "role">;
+        /** Without `gate`: what the records wait for (the web pool's gate Stash). @default nothing */
+        readonly after?: readonly pulumi.Resource[];
     };
     /** The managed MySQL cluster's metrics endpoints, one SRV record each (hostRoles.ts metricsEndpointTargets). */
     readonly databaseMetrics?: readonly pulumi.Input<{ readonly value: string; readonly port: number }>[];
@@ -77,7 +79,10 @@ export class Observability extends pulumi.ComponentResource {
         // digitalocean/domain/resource_record.go:88-95, `value` is not ForceNew); `replaceOnChanges` turns that diff
         // into a replacement (pulumi/pulumi v3.248.0 pkg/resource/deploy/step_generator.go:1825-1826, :2909-2941).
         this.records = (web?.droplets ?? []).map((d, i) =>
-            record(`metrics-web-${i}`, WEB_METRICS_NAME, d.ipv4AddressPrivate, { replaceOnChanges: ["value"] }),
+            record(`metrics-web-${i}`, WEB_METRICS_NAME, d.ipv4AddressPrivate, {
+                replaceOnChanges: ["value"],
+                ...(web?.after && web.after.length > 0 ? { dependsOn: [...web.after] } : {}),
+            }),
         );
         // The gate runs once the records exist: its Stash holds each web droplet's id as read through its record.
         this.webGates =

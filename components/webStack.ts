@@ -253,6 +253,9 @@ export class WebStack extends pulumi.ComponentResource {
                 ? {
                       droplets: fixedDroplets(webPool),
                       gate: haproxyDroplets && entry,
+                      // The monitor scrapes a web droplet once its pool's gate has seen it serve, as it did when the
+                      // gate was part of the droplet's own step.
+                      after: haproxyDroplets ? [] : fixedGates(webPool),
                   }
                 : undefined;
         // The uptime check starts once DNS points at what serves (the records below wait for the gates).

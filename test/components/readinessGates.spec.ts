@@ -136,6 +136,13 @@ describe("readiness gates bound to the stack's resources", () => {
         }
     });
 
+    it("lets the monitor scrape a web droplet only once the web pool's gate has seen it serve", async () => {
+        const { resources } = await runProgram(exampleConfig(2));
+        const gate = byName(resources, "webstack-web-serving").urn;
+        for (const i of range(2))
+            assert.ok(byName(resources, `webstack-metrics-web-${i}`).dependencies.includes(gate), `metrics-web-${i}`);
+    });
+
     it("starts the uptime check once DNS points at what serves, so a first deployment is not reported down", async () => {
         const { resources } = await runProgram(exampleConfig(2));
         const records = ["webstack-dns-apex-0", "webstack-dns-www-0"].map((n) => byName(resources, n).urn);
