@@ -50,13 +50,9 @@ function loadConfig() {
  * Reads the account, whether its DNS hosts the zone and the region's default VPC; refuses during `pulumi up` what
  * DigitalOcean would refuse later and what this update would do to the live stack that its owner must decide first
  * (`upgrade`), and only warns during `pulumi preview` (and the offline plan). A read the token's scopes do not allow
- * is one of the problems, named by its scope. Returns whether WebStack adopts the zone (`adoptZone`).
+ * is one of the problems, named by its scope.
  */
-async function checkAccount(
-    settings: StackSettings,
-    previous: PreviousUpdate,
-    upgrade: string[],
-): Promise<{ adoptZone: boolean }> {
+async function checkAccount(settings: StackSettings, previous: PreviousUpdate, upgrade: string[]): Promise<void> {
     const failures: string[] = [];
     const read = async <T>(what: PreflightRead, call: () => Promise<T>): Promise<T | undefined> => {
         try {
@@ -81,12 +77,9 @@ async function checkAccount(
         : { problems: [], notes: [] };
     for (const note of notes) await pulumi.log.warn(note);
     const all = [...failures, ...problems, ...upgrade];
-    if (all.length > 0) {
-        if (pulumi.runtime.isDryRun()) await pulumi.log.warn(preflightWarning(settings.stack, all));
-        else throw new pulumi.RunError(new PreflightError(settings.stack, all).message);
-    }
-    // The zone is there and this stack never completed an update: WebStack adopts it (`adoptZone`).
-    return { adoptZone: deployedBefore === false };
+    if (all.length === 0) return;
+    if (pulumi.runtime.isDryRun()) await pulumi.log.warn(preflightWarning(settings.stack, all));
+    else throw new pulumi.RunError(new PreflightError(settings.stack, all).message);
 }
 
 /** The region's default VPC, or null when the account has no VPC in the region (getVpc then fails). */
@@ -148,14 +141,13 @@ export = async () => {
     // HAProxy's ACME peers), which decides how this update replaces them. Reading them creates nothing.
     const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
     const previous = await readPrevious(self);
-    const { adoptZone } = await checkAccount(
+    await checkAccount(
         settings,
         previous.update,
         upgradeProblems(settings, previous.update, thisUpdate(settings, staticFilesSourceSet)),
     );
     const site = new WebStack("webstack", {
         ...args,
-        adoptZone,
         project: pulumi.getProject(),
         previousDataResources: self.getOutput("dataResources"),
         previousTier: previousTierOf(settings, previous.update),

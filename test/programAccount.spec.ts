@@ -105,29 +105,24 @@ describe("index.ts: DNS zone", () => {
         assert.deepEqual(recorder.resources, []);
     });
 
-    it("adopts the zone it finds when no update of the stack has completed (after a destroy, or a failed first update): the Domain is imported", async () => {
+    it("fails pulumi up after a destroy, which kept the zone, naming dns.zone existing as the way back", async () => {
         recorder.domains = ["shop.acme.dev"];
-        const run = await runProgram(own(1), { dryRun: false });
-        const zone = byName(run.resources, "webstack-zone");
-        assert.equal(zone.importId, "shop.acme.dev");
-        assert.equal(zone.retainOnDelete, true);
-        assert.deepEqual(run.warnings, [
-            `webstack:dns.zone: the account's DNS already has the zone "shop.acme.dev" and no update of this stack has completed (an earlier pulumi destroy keeps the zone; a first update that failed part-way created it; or it was added by hand), so this update adopts it (Pulumi import) rather than create a second one, which DigitalOcean refuses. To leave the zone out of the stack: pulumi config set --path 'webstack:dns.zone' existing`,
-            APP_USER_PRIVILEGES_WARNING,
-        ]);
+        await assert.rejects(runProgram(own(1), { dryRun: false }), {
+            message: refusal(
+                `webstack:dns.zone: "create" makes a new zone, but the account's DNS already has the zone "shop.acme.dev" (kept by an earlier pulumi destroy, which never deletes the zone, or added by hand), and DigitalOcean holds one zone per name; got "create". Fix: pulumi config set --path 'webstack:dns.zone' existing`,
+            ),
+        });
+        await recorder.settle();
+        assert.deepEqual(recorder.resources, []);
     });
 
-    it("updates a deployed stack whose zone it created: the zone is its own, not imported", async () => {
+    it("updates a deployed stack whose zone it created: the zone is its own", async () => {
         recorder.domains = ["shop.acme.dev"];
         const run = await runProgram(own(1), { dryRun: false, previous: { url: "https://shop.acme.dev", tier: 1 } });
         assert.equal(byName(run.resources, "webstack-zone").inputs.name, "shop.acme.dev");
-        assert.equal(byName(run.resources, "webstack-zone").importId, undefined);
-        recorder.domains = [];
-        const fresh = await runProgram(own(1), { dryRun: false });
-        assert.equal(byName(fresh.resources, "webstack-zone").importId, undefined, "a zone nobody has is created");
     });
 
-    it("leaves the zone out of the stack with dns.zone existing", async () => {
+    it("re-deploys after a destroy once told to adopt the zone it kept", async () => {
         recorder.domains = ["shop.acme.dev"];
         const run = await runProgram(own(1, { dns: { zone: "existing" } }), { dryRun: false });
         assert.equal(types(run).includes("digitalocean:index/domain:Domain"), false);

@@ -140,8 +140,8 @@ export function preflight(s: StackSettings, account: AccountFacts, state: Accoun
     // Domain names are unique at DigitalOcean, and the stack keeps its zone on destroy (retainOnDelete): after a
     // pulumi destroy, or once someone added the domain by hand, "create" would fail at the zone half-way through.
     if (s.dns.zone === "create" && zoneHosted === true && state.deployedBefore === false) {
-        notes.push(
-            `${path("dns.zone")}: the account's DNS already has the zone ${show(s.domain)} and no update of this stack has completed (an earlier pulumi destroy keeps the zone; a first update that failed part-way created it; or it was added by hand), so this update adopts it (Pulumi import) rather than create a second one, which DigitalOcean refuses. To leave the zone out of the stack: pulumi config set --path '${path("dns.zone")}' existing`,
+        problems.push(
+            `${path("dns.zone")}: "create" makes a new zone, but the account's DNS already has the zone ${show(s.domain)} (kept by an earlier pulumi destroy, which never deletes the zone, or added by hand), and DigitalOcean holds one zone per name; got "create". Fix: pulumi config set --path '${path("dns.zone")}' existing`,
         );
     }
     if (s.dns.zone === "existing" && zoneHosted === false) {

@@ -25,8 +25,6 @@ export interface RecordedResource {
     protect: boolean;
     deleteBeforeReplace: boolean;
     retainOnDelete: boolean;
-    /** The id the resource is imported from (the `import` option), when it has one. */
-    importId?: string;
     ignoreChanges: string[];
     replaceOnChanges: string[];
     additionalSecretOutputs: string[];
@@ -409,7 +407,6 @@ export class Recorder {
             protect: req.getProtect?.() ?? false,
             deleteBeforeReplace: req.getDeletebeforereplace(),
             retainOnDelete: req.getRetainondelete?.() ?? false,
-            ...(req.getImportid?.() ? { importId: req.getImportid() } : {}),
             ignoreChanges: req.getIgnorechangesList(),
             replaceOnChanges: req.getReplaceonchangesList(),
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),

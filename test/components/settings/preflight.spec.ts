@@ -148,20 +148,16 @@ describe("Account preflight", () => {
 });
 
 describe("Account preflight: a zone that is already there", () => {
-    const ADOPTED = `webstack:dns.zone: the account's DNS already has the zone "shop.acme.dev" and no update of this stack has completed (an earlier pulumi destroy keeps the zone; a first update that failed part-way created it; or it was added by hand), so this update adopts it (Pulumi import) rather than create a second one, which DigitalOcean refuses. To leave the zone out of the stack: pulumi config set --path 'webstack:dns.zone' existing`;
+    const CREATE_REFUSED = `webstack:dns.zone: "create" makes a new zone, but the account's DNS already has the zone "shop.acme.dev" (kept by an earlier pulumi destroy, which never deletes the zone, or added by hand), and DigitalOcean holds one zone per name; got "create". Fix: pulumi config set --path 'webstack:dns.zone' existing`;
 
-    it("says that dns.zone create adopts a zone the account already hosts when the stack never completed an update", () => {
-        assert.deepEqual(preflight(settings(1), ACCOUNT, { zoneHosted: true, deployedBefore: false }), {
-            problems: [],
-            notes: [ADOPTED],
-        });
+    it("refuses dns.zone create when the account already hosts the zone and the stack was never deployed (or was destroyed)", () => {
+        assert.deepEqual(preflight(settings(1), ACCOUNT, { zoneHosted: true, deployedBefore: false }).problems, [
+            CREATE_REFUSED,
+        ]);
     });
 
     it("lets a deployed stack keep the zone it created, and creates a zone nobody has", () => {
-        assert.deepEqual(preflight(settings(1), ACCOUNT, { zoneHosted: true, deployedBefore: true }), {
-            problems: [],
-            notes: [],
-        });
+        assert.deepEqual(preflight(settings(1), ACCOUNT, { zoneHosted: true, deployedBefore: true }).problems, []);
         assert.deepEqual(preflight(settings(2), ACCOUNT, { zoneHosted: false }).problems, []);
     });
 
