@@ -109,7 +109,7 @@ describe("index.ts: DNS zone", () => {
         recorder.domains = ["shop.acme.dev"];
         await assert.rejects(runProgram(own(1), { dryRun: false }), {
             message: refusal(
-                `webstack:dns.zone: "create" makes a new zone, but the account's DNS already has the zone "shop.acme.dev" (kept by an earlier pulumi destroy, which never deletes the zone, or added by hand), and DigitalOcean holds one zone per name; got "create". Fix: pulumi config set --path 'webstack:dns.zone' existing`,
+                `webstack:dns.zone: "create" makes a new zone, but the account's DNS already has the zone "shop.acme.dev" (kept by an earlier pulumi destroy, which never deletes the zone, created by a first pulumi up that failed part-way, or added by hand), and DigitalOcean holds one zone per name; got "create". Fix: pulumi config set --path 'webstack:dns.zone' existing`,
             ),
         });
         await recorder.settle();

@@ -141,7 +141,7 @@ export function preflight(s: StackSettings, account: AccountFacts, state: Accoun
     // pulumi destroy, or once someone added the domain by hand, "create" would fail at the zone half-way through.
     if (s.dns.zone === "create" && zoneHosted === true && state.deployedBefore === false) {
         problems.push(
-            `${path("dns.zone")}: "create" makes a new zone, but the account's DNS already has the zone ${show(s.domain)} (kept by an earlier pulumi destroy, which never deletes the zone, or added by hand), and DigitalOcean holds one zone per name; got "create". Fix: pulumi config set --path '${path("dns.zone")}' existing`,
+            `${path("dns.zone")}: "create" makes a new zone, but the account's DNS already has the zone ${show(s.domain)} (kept by an earlier pulumi destroy, which never deletes the zone, created by a first pulumi up that failed part-way, or added by hand), and DigitalOcean holds one zone per name; got "create". Fix: pulumi config set --path '${path("dns.zone")}' existing`,
         );
     }
     if (s.dns.zone === "existing" && zoneHosted === false) {

@@ -148,7 +148,7 @@ describe("Account preflight", () => {
 });
 
 describe("Account preflight: a zone that is already there", () => {
-    const CREATE_REFUSED = `webstack:dns.zone: "create" makes a new zone, but the account's DNS already has the zone "shop.acme.dev" (kept by an earlier pulumi destroy, which never deletes the zone, or added by hand), and DigitalOcean holds one zone per name; got "create". Fix: pulumi config set --path 'webstack:dns.zone' existing`;
+    const CREATE_REFUSED = `webstack:dns.zone: "create" makes a new zone, but the account's DNS already has the zone "shop.acme.dev" (kept by an earlier pulumi destroy, which never deletes the zone, created by a first pulumi up that failed part-way, or added by hand), and DigitalOcean holds one zone per name; got "create". Fix: pulumi config set --path 'webstack:dns.zone' existing`;
 
     it("refuses dns.zone create when the account already hosts the zone and the stack was never deployed (or was destroyed)", () => {
         assert.deepEqual(preflight(settings(1), ACCOUNT, { zoneHosted: true, deployedBefore: false }).problems, [
