@@ -2,7 +2,7 @@
 // `beforeUpdate` on a companion resource that holds what has passed (`gateStash`: a Stash whose input is the ids of a
 // pool's droplets), or `beforeCreate` on the ReservedIpAssignment of a HAProxy droplet. A before-hook
 // runs at the start of its step and a failure returns before anything is created or written to the state (pulumi/pulumi
-// v3.248.0 pkg/resource/deploy/step.go:321-337 CreateStep.Apply, :960-982 UpdateStep.Apply), so nothing that depends on
+// @1b59498 pkg/resource/deploy/step.go:321-337 CreateStep.Apply, :960-982 UpdateStep.Apply), so nothing that depends on
 // the companion starts, the update fails, and the update's deletes, which run only after every create and update
 // (GenerateDeletes, step_generator.go:2328), never run. The next `pulumi up` finds the companion still missing (or
 // still holding the old ids) and runs the gate again before it deletes anything.
@@ -64,7 +64,7 @@ const fixCommand = (minutes: number) =>
 
 /**
  * The companion that carries a gate for a pool: a Stash, the engine's built-in resource that keeps a value in the
- * state (@pulumi/pulumi 3.248 stash.ts; pulumi/pulumi v3.248.0 pkg/resource/deploy/builtins.go:184-193, a changed
+ * state (@pulumi/pulumi 3.248 stash.ts; pulumi/pulumi@1b59498 pkg/resource/deploy/builtins.go:184-193, a changed
  * input is an update, never a replacement), holding the ids of the pool's droplets (`subjects`). It is created once
  * they exist and updated whenever one of them is replaced or added (a new id), each time after the gate has seen every
  * new one serve. Whatever must wait for the pool to serve depends on it; it costs nothing and holds no secret. One per
@@ -139,10 +139,15 @@ export function roleGate(name: string, args: RoleGateArgs, deps: GateDeps = REAL
             args.release === undefined ? Promise.resolve(newlyGated(hook)) : Promise.resolve([undefined]),
             args.release === undefined ? Promise.resolve(undefined) : resolve(args.release),
         ]);
-        // Every new droplet of the pool at once: each is judged by its own answers through every entry point.
-        await Promise.all(
+        // Every new droplet of the pool at once: each is judged by its own answers through every entry point, and the
+        // update's error names every one that did not serve, not only the first.
+        const outcomes = await Promise.allSettled(
             droplets.map((droplet) => runRoleGate({ ...args, addresses, droplet, release, resource: hook.name }, deps)),
         );
+        const failed = outcomes.flatMap((o) => (o.status === "rejected" ? [o.reason as unknown] : []));
+        if (failed.length === 1) throw failed[0];
+        if (failed.length > 1)
+            throw new Error(failed.map((e) => (e instanceof Error ? e.message : String(e))).join("\n"));
     });
 }
 

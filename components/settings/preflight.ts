@@ -55,7 +55,7 @@ export function isReservedDomain(domain: string): boolean {
 /**
  * The most droplets and reserved IPs the stack runs at once: fixed pools, autoscale maxima, HAProxy droplets and the
  * monitor. And the most an update can need: Pulumi creates a replacement before it deletes the old resource, and
- * deletes only at the end of the update (pulumi/pulumi v3.248.0 pkg/resource/deploy/step_generator.go:2328
+ * deletes only at the end of the update (pulumi/pulumi@1b59498 pkg/resource/deploy/step_generator.go:2328
  * GenerateDeletes), so an update that replaces every fixed droplet (a webstack release that renders new host configs)
  * runs the old and the new side by side: `releasePeak`. DigitalOcean replaces an autoscale pool's members itself.
  */
@@ -78,7 +78,10 @@ export function accountNeeds(s: StackSettings): {
         if (p.autoscale) count(p.autoscale.max, `${role}.autoscale.max ${p.autoscale.max}`, false);
         else count(p.count, `${role}.count ${p.count}`, true);
     };
-    pool("web", s.web);
+    // Tier 0's droplet holds MySQL: protected, a release never replaces it (only allowDataLoss lets one).
+    const webReplaced = s.database !== undefined || s.allowDataLoss;
+    if (s.web.autoscale || webReplaced) pool("web", s.web);
+    else count(s.web.count, `web.count ${s.web.count}`, false);
     pool("app", s.appPool);
     const haproxy = s.loadBalancer?.engine === "haproxy" ? s.loadBalancer.count : 0;
     if (haproxy > 0) count(haproxy, `loadBalancer.count ${haproxy} HAProxy`, true);

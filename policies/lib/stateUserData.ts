@@ -1,7 +1,7 @@
 // A droplet's user data as the stack checks see it. The DigitalOcean provider keeps a droplet's `user_data` in its state
 // as the SHA-1 of the text, 40 hex digits (terraform-provider-digitalocean@401992a1
 // digitalocean/droplet/resource_droplet.go:242-250 `StateFunc: util.HashStringStateFunc()`, util/hash.go:13-16), so
-// AnalyzeStack, which gets every resource's outputs (pulumi/pulumi v3.248.0 pkg/resource/deploy/step_generator.go
+// AnalyzeStack, which gets every resource's outputs (pulumi/pulumi@1b59498 pkg/resource/deploy/step_generator.go
 // :3515-3518; analyze_snapshot.go:257-263 for `pulumi policy analyze`), sees the hash where the text was. Analyze gets
 // inputs, for every resource the program registers, unchanged ones included (step_generator.go:1403-1408, before it
 // decides between same, update and replace; analyze_snapshot.go:208), and one policy host process serves both calls

@@ -387,6 +387,24 @@ describe("serving identity", () => {
 });
 
 describe("a pool's gate Stash (servingGate.ts gateStash)", () => {
+    it("names every new droplet that did not serve in the update's error, not only the first", async () => {
+        const h = harness(() => web("1111"));
+        const hook = roleGate("webstack-web-gate", { ...ROLE, entryPoints: [pulumi.output("203.0.113.10")] }, h.deps);
+        const call = hook.callback({
+            urn: "urn:x",
+            id: "stash",
+            name: "webstack-web-serving",
+            type: "pulumi:index:Stash",
+            newInputs: { input: ["1111", "501", "502"] },
+            oldInputs: { input: ["1111"] },
+        });
+        await assert.rejects(Promise.resolve(call), (err: Error) => {
+            assert.match(err.message, /web droplet 501 \(webstack-web-serving\) was not seen serving/);
+            assert.match(err.message, /web droplet 502 \(webstack-web-serving\) was not seen serving/);
+            return true;
+        });
+    });
+
     it("waits for the droplets its new input has and its old one lacks: all of them when it is created", () => {
         assert.deepEqual(newlyGated({ newInputs: { input: ["101", "102"] } }), ["101", "102"]);
         assert.deepEqual(

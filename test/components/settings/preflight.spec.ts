@@ -58,6 +58,13 @@ describe("Account preflight", () => {
             ],
         });
         assert.deepEqual(preflight(settings(3), { ...ACCOUNT, dropletLimit: 18 }), { problems: [], notes: [] });
+        // Tier 0's droplet holds MySQL and is protected: no release replaces it, so it needs no room twice.
+        assert.deepEqual(accountNeeds(settings(0)), {
+            droplets: 1,
+            reservedIps: 0,
+            parts: ["web.count 1"],
+            releasePeak: 1,
+        });
     });
 
     it("refuses more droplets than the account allows", () => {

@@ -7,12 +7,12 @@
 //     update, in reverse-dependency antichains (step_generator.go:1911-1913, :2037 and :2238; deployment_executor.go
 //     :328-346 and :499-550);
 //   - a `beforeCreate` or `beforeUpdate` hook runs at the start of its step and a failing one fails the step before
-//     anything is created or recorded (step.go:321-337, :960-982), so dependents and those deletes wait for it. A
+//     anything is created or recorded (@1b59498 step.go:321-337, :960-982), so dependents and those deletes wait for it. A
 //     droplet's gate is bound that way on a gate Stash that holds the droplet's id (components/readiness/servingGate.ts
 //     gateStash): created with the droplet, and updated whenever the droplet is replaced (its id changes), so the gate
 //     runs in every update that creates the droplet, a retry after a failed gate included;
 //   - an `afterCreate` or `afterUpdate` hook (an autoscale pool's, which only reports) runs inside its step, and since
-//     CLI 3.238.0 a failing one fails the update before any delete (step.go:466-503, step_executor.go:639-643).
+//     CLI 3.238.0 a failing one fails the update before any delete (@1b59498 step.go:466-503; step_executor.go:639-643).
 // A row says "window" when some users' requests would fail in between, and why (including the changes that are not
 // zero-downtime by design); the gates, drains and dependencies are read from the captures (recorded hooks and
 // dependencies), so a row changes by itself when the program does. A row says "refused" when the change replaces or
