@@ -148,7 +148,7 @@ function checkSecrets(
 export const dropletUserDataSecrets: WebstackResourcePolicy = {
     name: "droplet-user-data-secrets",
     description:
-        "Checks that droplet user data (and autoscale droplet templates) carries no literal secrets, also inside cloud-config write_files entries it decodes as cloud-init does (b64, gz+b64): passwords (in variables or inside URLs), tokens, DigitalOcean API tokens, private keys, or hex or base64 key material under a *_KEY or *_CERT name; sudoers tags (NOPASSWD) and booleans (lock_passwd: true) are not secrets.",
+        "Checks that droplet user data (and autoscale droplet templates) carries no literal secrets, also inside cloud-config write_files entries it decodes as cloud-init does (b64, gz+b64) and inside the parts of a MIME multipart user data: passwords (in variables or inside URLs), tokens, DigitalOcean, GitHub, GitLab and Slack tokens, private keys, or hex or base64 key material under a *_KEY or *_CERT name; sudoers tags (NOPASSWD) and booleans (lock_passwd: true) are not secrets.",
     enforcementLevel: "advisory",
     severity: "high",
     configSchema: dropletUserDataSecretsSchema,

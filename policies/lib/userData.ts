@@ -139,6 +139,9 @@ const TOKEN_PATTERNS: [string, RegExp][] = [
     ["an AWS access key id", /\bAKIA[0-9A-Z]{16}\b/],
     ["a GitHub token", /\bgh[pousr]_[A-Za-z0-9]{36,}\b/],
     ["a Slack token", /\bxox[abprs]-[A-Za-z0-9-]{10,}\b/],
+    // GitLab's token prefixes (docs.gitlab.com/security/tokens/#token-prefixes): personal, runner authentication,
+    // pipeline trigger, deploy and service account tokens, e.g. `gitlab-runner register --token glrt-…`.
+    ["a GitLab token", /\bgl(?:pat|rt|ptt|dt|soat)-[A-Za-z0-9_-]{20,}/],
 ];
 
 // KEY=value, KEY: value, --key=value, "key": "value"; the value is a quoted string or one bare word.
@@ -260,16 +263,69 @@ const encodedFiles = memoByText(
 export const secretsIn: (userData: string) => readonly SecretFinding[] = memoByText(
     (userData: string): SecretFinding[] => {
         const findings: SecretFinding[] = [...plainSecretsIn(userData)];
-        for (const file of encodedFiles(userData))
-            for (const f of plainSecretsIn(file.text))
-                findings.push({
-                    ...f,
-                    kind: `${f.kind} in write_files "${file.path}" (encoding ${file.encoding}, decoded line ${f.line})`,
-                    line: file.line,
-                });
+        const encodedIn = (text: string, offset: number, where: string) => {
+            for (const file of encodedFiles(text))
+                for (const f of plainSecretsIn(file.text))
+                    findings.push({
+                        ...f,
+                        kind: `${f.kind} in write_files "${file.path}"${where} (encoding ${file.encoding}, decoded line ${f.line})`,
+                        line: offset + file.line,
+                    });
+        };
+        encodedIn(userData, 0, "");
+        // A MIME multipart user data (what Terraform's cloudinit_config renders) holds each part on its own: a
+        // cloud-config part's write_files, and a base64 part's text, are read as the part cloud-init reads.
+        for (const part of mimeParts(userData)) {
+            const where = ` of MIME part ${part.index} (${part.type})`;
+            if (part.base64)
+                for (const f of plainSecretsIn(part.text))
+                    findings.push({
+                        ...f,
+                        kind: `${f.kind} in MIME part ${part.index} (base64, decoded line ${f.line})`,
+                        line: part.line,
+                    });
+            encodedIn(part.text, part.line - 1, where);
+        }
         return findings;
     },
 );
+
+/**
+ * The parts of a MIME multipart user data, cloud-init's "MIME multi-part archive"
+ * (docs.cloud-init.io/en/latest/explanation/format.html): each part's content type, its body (decoded when its
+ * Content-Transfer-Encoding is base64), the line its body starts on, and its number from 1. None for other user data.
+ */
+function mimeParts(userData: string): { index: number; type: string; text: string; line: number; base64: boolean }[] {
+    const boundary = /^Content-Type:\s*multipart\/[\w-]+;[^\r\n]*?boundary="?([^";\r\n]+)"?/im.exec(
+        userData.slice(0, 4096),
+    )?.[1];
+    if (!boundary) return [];
+    const lines = userData.split(/\r?\n/);
+    const spans: [number, number][] = [];
+    let start = -1;
+    for (let i = 0; i < lines.length; i++) {
+        if (!lines[i].startsWith(`--${boundary}`)) continue;
+        if (start >= 0) spans.push([start, i]);
+        start = lines[i].startsWith(`--${boundary}--`) ? -1 : i + 1;
+    }
+    return spans.map(([from, to], n) => {
+        const headers = new Map<string, string>();
+        let i = from;
+        for (; i < to && lines[i].trim() !== ""; i++) {
+            const m = /^([\w-]+):\s*(.*)$/.exec(lines[i]);
+            if (m) headers.set(m[1].toLowerCase(), m[2].trim());
+        }
+        const raw = lines.slice(i + 1, to).join("\n");
+        const base64 = (headers.get("content-transfer-encoding") ?? "").toLowerCase() === "base64";
+        return {
+            index: n + 1,
+            type: (headers.get("content-type") ?? "text/plain").split(";")[0].trim(),
+            text: base64 ? Buffer.from(raw.replace(/\s+/g, ""), "base64").toString("utf8") : raw,
+            line: i + 2,
+            base64,
+        };
+    });
+}
 
 /** Literal secrets in text as it stands (no decoding). */
 const plainSecretsIn = memoByText((userData: string): SecretFinding[] => {

@@ -327,3 +327,47 @@ describe("a droplet's user data in the state (policies/lib/stateUserData.ts)", (
         assert.ok(isUnknown(dropletUserData({ userData: sha1(sha1("x")) })));
     });
 });
+
+describe("secrets in a MIME multipart user data and GitLab tokens (policies/lib/userData.ts secretsIn)", () => {
+    it("reads each part as cloud-init does: a cloud-config part's encoded write_files, and a base64 part decoded", () => {
+        const env = Buffer.from("APP_ENV=production\nSMTP_PASSWORD=Wz9!kq2Lr7vX\n").toString("base64");
+        const script = Buffer.from("#!/bin/bash\nexport DO_TOKEN=dop_v1_" + "a".repeat(64) + "\n").toString("base64");
+        const mime = [
+            'Content-Type: multipart/mixed; boundary="MIMEBOUNDARY"',
+            "MIME-Version: 1.0",
+            "",
+            "--MIMEBOUNDARY",
+            "Content-Transfer-Encoding: 7bit",
+            "Content-Type: text/cloud-config",
+            "",
+            "#cloud-config",
+            "write_files:",
+            "  - path: /etc/app/app.env",
+            "    encoding: b64",
+            `    content: ${env}`,
+            "--MIMEBOUNDARY",
+            "Content-Transfer-Encoding: base64",
+            "Content-Type: text/x-shellscript",
+            "",
+            script,
+            "--MIMEBOUNDARY--",
+            "",
+        ].join("\r\n");
+        assert.deepEqual(
+            secretsIn(mime).map((f) => `${f.line}: ${f.kind}`),
+            [
+                '12: a literal value for SMTP_PASSWORD in write_files "/etc/app/app.env" of MIME part 1 (text/cloud-config) (encoding b64, decoded line 2)',
+                "17: a DigitalOcean API token (dop_v1_…) in MIME part 2 (base64, decoded line 2)",
+            ],
+        );
+    });
+
+    it("finds a GitLab runner token passed to gitlab-runner register", () => {
+        const text =
+            "#!/bin/bash\ngitlab-runner register --non-interactive --url https://gitlab.com --token glrt-t1_Fz8kq2Lr7vXa9PwMnB3c\n";
+        assert.deepEqual(
+            secretsIn(text).map((f) => `${f.line}: ${f.kind}`),
+            ["2: a GitLab token"],
+        );
+    });
+});
