@@ -11,6 +11,7 @@ import { ConfigError, NAMESPACE, StackSettings } from "./components/settings/sta
 import {
     PreflightError,
     type PreflightRead,
+    adoptsZone,
     isNoDefaultVpc,
     preflight,
     preflightWarning,
@@ -50,9 +51,13 @@ function loadConfig() {
  * Reads the account, whether its DNS hosts the zone and the region's default VPC; refuses during `pulumi up` what
  * DigitalOcean would refuse later and what this update would do to the live stack that its owner must decide first
  * (`upgrade`), and only warns during `pulumi preview` (and the offline plan). A read the token's scopes do not allow
- * is one of the problems, named by its scope.
+ * is one of the problems, named by its scope. Returns whether WebStack adopts the zone (`adoptZone`).
  */
-async function checkAccount(settings: StackSettings, previous: PreviousUpdate, upgrade: string[]): Promise<void> {
+async function checkAccount(
+    settings: StackSettings,
+    previous: PreviousUpdate,
+    upgrade: string[],
+): Promise<{ adoptZone: boolean }> {
     const failures: string[] = [];
     const read = async <T>(what: PreflightRead, call: () => Promise<T>): Promise<T | undefined> => {
         try {
@@ -72,14 +77,23 @@ async function checkAccount(settings: StackSettings, previous: PreviousUpdate, u
     const regionDefaultVpc = await read("vpcs", () => readRegionDefaultVpc(settings.region));
     const zoneHosted = zones && zones.domains.length > 0;
     const deployedBefore = settings.dns.zone === "create" && zoneHosted ? previous.deployed : undefined;
-    const { problems, notes } = account
-        ? preflight(settings, account, { zoneHosted, deployedBefore, regionDefaultVpc })
-        : { problems: [], notes: [] };
+    // A zone this stack may adopt: does it already send the site somewhere (another stack's records)?
+    const siteNames = new Set(["@", "www"]);
+    const zoneSiteRecords =
+        deployedBefore === false
+            ? (await read("records", () => digitalocean.getRecords({ domain: settings.domain })))?.records
+                  .filter((r) => siteNames.has(r.name) && ["A", "AAAA", "CNAME"].includes(r.type))
+                  .map((r) => `${r.name} ${r.type} ${r.value}`)
+            : undefined;
+    const state = { zoneHosted, deployedBefore, zoneSiteRecords, regionDefaultVpc };
+    const { problems, notes } = account ? preflight(settings, account, state) : { problems: [], notes: [] };
     for (const note of notes) await pulumi.log.warn(note);
     const all = [...failures, ...problems, ...upgrade];
-    if (all.length === 0) return;
-    if (pulumi.runtime.isDryRun()) await pulumi.log.warn(preflightWarning(settings.stack, all));
-    else throw new pulumi.RunError(new PreflightError(settings.stack, all).message);
+    if (all.length > 0) {
+        if (pulumi.runtime.isDryRun()) await pulumi.log.warn(preflightWarning(settings.stack, all));
+        else throw new pulumi.RunError(new PreflightError(settings.stack, all).message);
+    }
+    return { adoptZone: adoptsZone(settings, state) };
 }
 
 /** The region's default VPC, or null when the account has no VPC in the region (getVpc then fails). */
@@ -141,13 +155,14 @@ export = async () => {
     // HAProxy's ACME peers), which decides how this update replaces them. Reading them creates nothing.
     const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
     const previous = await readPrevious(self);
-    await checkAccount(
+    const { adoptZone } = await checkAccount(
         settings,
         previous.update,
         upgradeProblems(settings, previous.update, thisUpdate(settings, staticFilesSourceSet)),
     );
     const site = new WebStack("webstack", {
         ...args,
+        adoptZone,
         project: pulumi.getProject(),
         previousDataResources: self.getOutput("dataResources"),
         previousTier: previousTierOf(settings, previous.update),

@@ -83,6 +83,7 @@ export class WebStack extends pulumi.ComponentResource {
             previousDataResources,
             previousTier,
             previousAcmePeersName,
+            adoptZone,
             ...config
         } = args;
         const s = settingsOf(this, name, config);
@@ -134,10 +135,15 @@ export class WebStack extends pulumi.ComponentResource {
             ? new StaticAssets(`${name}-static`, { region: s.region, protect: s.database?.protect ?? true }, child)
             : undefined;
         const cdnEndpoint = staticAssets?.cdn.endpoint;
-        // Never deleted: a live domain.
+        // Never deleted: a live domain. Adopted when the account already hosts it and no update of this stack has
+        // completed (`adoptZone`): a DigitalOcean Domain's id is its name.
         const zone =
             s.dns.zone === "create"
-                ? new digitalocean.Domain(`${name}-zone`, { name: s.domain }, { ...child, retainOnDelete: true })
+                ? new digitalocean.Domain(
+                      `${name}-zone`,
+                      { name: s.domain },
+                      { ...child, retainOnDelete: true, ...(adoptZone ? { import: s.domain } : {}) },
+                  )
                 : undefined;
         const zoneName = zone?.id ?? s.domain;
 

@@ -375,4 +375,12 @@ export interface WebStackArgs {
      * certificate only once its reserved IP has moved, and its gate accepts any certificate for that one update.
      */
     readonly previousAcmePeersName?: string;
+    /**
+     * The account's DNS already hosts the zone `domain` and no update of this stack has completed (index.ts reads
+     * both before anything is created). With `dns.zone` create, the Domain is then declared with `import`: a zone an
+     * earlier `pulumi destroy` kept (it never deletes one) or one added by hand is adopted, and the one a first update
+     * that failed part-way created, already in the state under that id, is left as it is (the engine imports only a
+     * resource the state lacks or holds under another id: pulumi/pulumi v3.248.0 step_generator.go:1102-1113).
+     */
+    readonly adoptZone?: boolean;
 }

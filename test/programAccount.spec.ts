@@ -105,24 +105,47 @@ describe("index.ts: DNS zone", () => {
         assert.deepEqual(recorder.resources, []);
     });
 
-    it("fails pulumi up after a destroy, which kept the zone, naming dns.zone existing as the way back", async () => {
+    it("adopts a zone an earlier destroy kept, or a failed first update created before DNS, when no record serves the site: the Domain is imported", async () => {
         recorder.domains = ["shop.acme.dev"];
+        recorder.domainRecords = { "shop.acme.dev": [{ name: "@", type: "MX", value: "mx1.mail.test." }] };
+        const run = await runProgram(own(1), { dryRun: false });
+        const zone = byName(run.resources, "webstack-zone");
+        assert.equal(zone.importId, "shop.acme.dev");
+        assert.equal(zone.retainOnDelete, true);
+        assert.ok(recorder.invokes.includes("digitalocean:index/getRecords:getRecords"));
+        assert.deepEqual(run.warnings, [
+            `webstack:dns.zone: the account's DNS already has the zone "shop.acme.dev", with no record that sends "shop.acme.dev" or www anywhere, and no update of this stack has completed (an earlier pulumi destroy keeps the zone, a first update that failed before DNS created it, or it was added by hand), so this update adopts it (Pulumi import) rather than create a second one, which DigitalOcean refuses.`,
+            APP_USER_PRIVILEGES_WARNING,
+        ]);
+    });
+
+    it("fails pulumi up on a zone whose records already send the site somewhere: another stack's, so it is not adopted", async () => {
+        recorder.domains = ["shop.acme.dev"];
+        recorder.domainRecords = {
+            "shop.acme.dev": [
+                { name: "@", type: "A", value: "198.51.100.7" },
+                { name: "www", type: "CNAME", value: "shop.acme.dev." },
+                { name: "api", type: "A", value: "198.51.100.9" },
+            ],
+        };
         await assert.rejects(runProgram(own(1), { dryRun: false }), {
             message: refusal(
-                `webstack:dns.zone: "create" makes a new zone, but the account's DNS already has the zone "shop.acme.dev" (kept by an earlier pulumi destroy, which never deletes the zone, created by a first pulumi up that failed part-way, or added by hand), and DigitalOcean holds one zone per name; got "create". Fix: pulumi config set --path 'webstack:dns.zone' existing`,
+                `webstack:dns.zone: "create" makes a new zone, but the account's DNS already has the zone "shop.acme.dev", whose records already send the site somewhere (@ A 198.51.100.7, www CNAME shop.acme.dev.): another stack's, or this one's from a first pulumi up that failed part-way (kept by an earlier pulumi destroy, which never deletes the zone, created by a first pulumi up that failed part-way, or added by hand), and DigitalOcean holds one zone per name; got "create". Fix: pulumi config set --path 'webstack:dns.zone' existing`,
             ),
         });
         await recorder.settle();
         assert.deepEqual(recorder.resources, []);
     });
 
-    it("updates a deployed stack whose zone it created: the zone is its own", async () => {
+    it("updates a deployed stack whose zone it created: the zone is its own, neither read nor imported", async () => {
         recorder.domains = ["shop.acme.dev"];
         const run = await runProgram(own(1), { dryRun: false, previous: { url: "https://shop.acme.dev", tier: 1 } });
         assert.equal(byName(run.resources, "webstack-zone").inputs.name, "shop.acme.dev");
+        assert.equal(byName(run.resources, "webstack-zone").importId, undefined);
+        assert.ok(!recorder.invokes.includes("digitalocean:index/getRecords:getRecords"));
     });
 
-    it("re-deploys after a destroy once told to adopt the zone it kept", async () => {
+    it("adopts a zone whose records serve the site only when told to, with dns.zone existing", async () => {
         recorder.domains = ["shop.acme.dev"];
         const run = await runProgram(own(1, { dns: { zone: "existing" } }), { dryRun: false });
         assert.equal(types(run).includes("digitalocean:index/domain:Domain"), false);
@@ -179,7 +202,7 @@ describe("index.ts: the API token's scopes", () => {
 });
 
 describe("index.ts: the token scopes the program needs are all documented", () => {
-    it("lists in docs/account-requirements.md every resource type and read of tiers 0 to 3, HAProxy and autoscale pools", async function () {
+    it("lists in docs/account-requirements.md every resource type and read of tiers 0 to 3, HAProxy, autoscale pools and a zone's adoption", async function () {
         this.timeout(60000);
         const used = new Set<string>();
         for (const config of [
@@ -192,6 +215,10 @@ describe("index.ts: the token scopes the program needs are all documented", () =
             for (const type of types(run)) if (type.startsWith("digitalocean:")) used.add(type);
             for (const invoke of recorder.invokes) used.add(invoke);
         }
+        // A zone already hosted, never deployed: the preflight reads its records before adopting it.
+        recorder.domains = ["shop.acme.dev"];
+        await runProgram(own(1));
+        for (const invoke of recorder.invokes) used.add(invoke);
         const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "account-requirements.md"), "utf8");
         const table = doc.slice(doc.indexOf("<!-- scopes:"), doc.indexOf("<!-- /scopes -->"));
         const documented = [...table.matchAll(/^\| [^|]+ \| `(digitalocean:[^`]+)` \| (.+) \|$/gm)];

@@ -27,6 +27,11 @@ export interface AccountState {
     /** Whether an update of this stack has completed before (its previous outputs hold `url`): a hosted zone may
      *  then be the one it created. */
     readonly deployedBefore?: boolean;
+    /**
+     * The hosted zone's records at the apex and www that send the site somewhere (A, AAAA, CNAME), as "name type
+     * value", read when the zone is there and this stack never completed an update; absent when not read.
+     */
+    readonly zoneSiteRecords?: readonly string[];
     /** The region's default VPC (`digitalocean.getVpc({ region })`); null when the account has no VPC there. */
     readonly regionDefaultVpc?: { readonly name: string; readonly description: string } | null;
 }
@@ -90,6 +95,21 @@ export function accountNeeds(s: StackSettings): {
 }
 
 const path = (key: string) => `${NAMESPACE}:${key}`;
+
+/**
+ * Whether the stack adopts the zone the account already hosts (WebStack `adoptZone`): `dns.zone` create, no update of
+ * the stack completed, and no apex or www record in the zone that sends the site elsewhere, which a second set of
+ * records beside it would split the traffic of (another stack's zone).
+ */
+export function adoptsZone(s: StackSettings, state: AccountState): boolean {
+    return (
+        s.dns.zone === "create" &&
+        state.zoneHosted === true &&
+        state.deployedBefore === false &&
+        state.zoneSiteRecords !== undefined &&
+        state.zoneSiteRecords.length === 0
+    );
+}
 const SLACK_FIX = `send alerts to Slack instead, which has no such rule: pulumi config set --path '${path("alerts.slackChannel")}' '#ops' and pulumi config set --secret ${path("slackWebhookUrl")} https://hooks.slack.com/services/…`;
 
 /** Everything DigitalOcean would refuse for this stack on this account, and what would never serve. */
@@ -142,9 +162,16 @@ export function preflight(s: StackSettings, account: AccountFacts, state: Accoun
     }
     // Domain names are unique at DigitalOcean, and the stack keeps its zone on destroy (retainOnDelete): after a
     // pulumi destroy, or once someone added the domain by hand, "create" would fail at the zone half-way through.
-    if (s.dns.zone === "create" && zoneHosted === true && state.deployedBefore === false) {
+    if (adoptsZone(s, state))
+        notes.push(
+            `${path("dns.zone")}: the account's DNS already has the zone ${show(s.domain)}, with no record that sends ${show(s.domain)} or www anywhere, and no update of this stack has completed (an earlier pulumi destroy keeps the zone, a first update that failed before DNS created it, or it was added by hand), so this update adopts it (Pulumi import) rather than create a second one, which DigitalOcean refuses.`,
+        );
+    else if (s.dns.zone === "create" && zoneHosted === true && state.deployedBefore === false) {
+        const serving = state.zoneSiteRecords?.length
+            ? `, whose records already send the site somewhere (${state.zoneSiteRecords.join(", ")}): another stack's, or this one's from a first pulumi up that failed part-way`
+            : "";
         problems.push(
-            `${path("dns.zone")}: "create" makes a new zone, but the account's DNS already has the zone ${show(s.domain)} (kept by an earlier pulumi destroy, which never deletes the zone, created by a first pulumi up that failed part-way, or added by hand), and DigitalOcean holds one zone per name; got "create". Fix: pulumi config set --path '${path("dns.zone")}' existing`,
+            `${path("dns.zone")}: "create" makes a new zone, but the account's DNS already has the zone ${show(s.domain)}${serving} (kept by an earlier pulumi destroy, which never deletes the zone, created by a first pulumi up that failed part-way, or added by hand), and DigitalOcean holds one zone per name; got "create". Fix: pulumi config set --path '${path("dns.zone")}' existing`,
         );
     }
     if (s.dns.zone === "existing" && zoneHosted === false) {
@@ -266,12 +293,13 @@ function regionVpcNotes(s: StackSettings, regionDefault: AccountState["regionDef
 
 /**
  * The preflight's reads and the custom-token scope each needs (digitalocean/openapi@7c1300c
- * specification/resources/account/account_get.yml:31-33, domains/domains_list.yml `security`, vpcs/vpcs_list.yml
+ * specification/resources/account/account_get.yml:31-33, domains/domains_list.yml and domains_list_records.yml `security`, vpcs/vpcs_list.yml
  * `security`). A token with full access has them all.
  */
 export const PREFLIGHT_READS = {
     account: { request: "GET /v2/account", scope: "account:read" },
     domains: { request: "GET /v2/domains", scope: "domain:read" },
+    records: { request: "GET /v2/domains/{domain_name}/records", scope: "domain:read" },
     vpcs: { request: "GET /v2/vpcs", scope: "vpc:read" },
 } as const;
 export type PreflightRead = keyof typeof PREFLIGHT_READS;

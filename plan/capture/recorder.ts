@@ -25,6 +25,8 @@ export interface RecordedResource {
     protect: boolean;
     deleteBeforeReplace: boolean;
     retainOnDelete: boolean;
+    /** The id the resource is imported from (the `import` option), when it has one. */
+    importId?: string;
     ignoreChanges: string[];
     replaceOnChanges: string[];
     additionalSecretOutputs: string[];
@@ -139,6 +141,7 @@ const INVOKE_SCOPES: Record<string, string> = {
     "digitalocean:index/getAccount:getAccount": "account:read",
     "digitalocean:index/getDomain:getDomain": "domain:read",
     "digitalocean:index/getDomains:getDomains": "domain:read",
+    "digitalocean:index/getRecords:getRecords": "domain:read",
     "digitalocean:index/getVpc:getVpc": "vpc:read",
 };
 
@@ -147,6 +150,8 @@ const INVOKE_REQUESTS: Record<string, string> = {
     "digitalocean:index/getAccount:getAccount": "GET https://api.digitalocean.com/v2/account",
     "digitalocean:index/getDomain:getDomain": "GET https://api.digitalocean.com/v2/domains",
     "digitalocean:index/getDomains:getDomains": "GET https://api.digitalocean.com/v2/domains?page=1&per_page=200",
+    "digitalocean:index/getRecords:getRecords":
+        "GET https://api.digitalocean.com/v2/domains/example.com/records?page=1&per_page=200",
     "digitalocean:index/getVpc:getVpc": "GET https://api.digitalocean.com/v2/vpcs?page=1&per_page=200",
 };
 
@@ -219,6 +224,8 @@ export class Recorder {
 
     /** The zones the account's DNS already hosts (`getDomain` / `getDomains`), e.g. for `dns.zone: existing`. */
     domains: string[] = [];
+    /** The records of those zones (`getRecords`), by zone; a zone not listed has none. */
+    domainRecords: Record<string, { name: string; type: string; value: string }[]> = {};
 
     /** Invokes the program made, by token, in order. */
     readonly invokes: string[] = [];
@@ -235,6 +242,7 @@ export class Recorder {
         this.previousOutputs = {};
         this.account = structuredClone(DEFAULT_MOCK_ACCOUNT);
         this.domains = [];
+        this.domainRecords = {};
         this.invokes.length = 0;
         this.requests = 0;
         this.hooksThisRun.clear();
@@ -278,6 +286,18 @@ export class Recorder {
                     ttl: 1800,
                     zoneFile: "",
                     domainUrn: `do:domain:${inputs.name}`,
+                };
+            }
+            case "digitalocean:index/getRecords:getRecords": {
+                if (!this.domains.includes(inputs.domain))
+                    throw engineError(
+                        `GET https://api.digitalocean.com/v2/domains/${inputs.domain}/records?page=1&per_page=200: 404`,
+                    );
+                const records = this.domainRecords[inputs.domain] ?? [];
+                return {
+                    id: inputs.domain,
+                    domain: inputs.domain,
+                    records: records.map((r, i) => ({ id: 7000 + i, domain: inputs.domain, ttl: 1800, ...r })),
                 };
             }
             case "digitalocean:index/getDomains:getDomains": {
@@ -407,6 +427,7 @@ export class Recorder {
             protect: req.getProtect?.() ?? false,
             deleteBeforeReplace: req.getDeletebeforereplace(),
             retainOnDelete: req.getRetainondelete?.() ?? false,
+            ...(req.getImportid?.() ? { importId: req.getImportid() } : {}),
             ignoreChanges: req.getIgnorechangesList(),
             replaceOnChanges: req.getReplaceonchangesList(),
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),

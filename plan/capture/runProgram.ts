@@ -106,11 +106,12 @@ function programStackTraceLimit(): number {
  * a process of its own.
  */
 export async function runProgram(recorder: Recorder, spec: ProgramSpec): Promise<ProgramRun> {
-    const { account, domains } = recorder;
+    const { account, domains, domainRecords } = recorder;
     recorder.reset();
-    // What the caller set up for this run: the account and zones the invokes answer with.
+    // What the caller set up for this run: the account, zones and records the invokes answer with.
     recorder.account = account;
     recorder.domains = domains;
+    recorder.domainRecords = domainRecords;
     recorder.previousOutputs = spec.previousOutputs ?? {};
     pulumi.runtime.setAllConfig(spec.config, spec.secretKeys);
     // The SDK's own setters for tests: the mode, and the stack this run is (URNs and getStack() follow it).

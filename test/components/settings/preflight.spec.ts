@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
     AccountFacts,
     accountNeeds,
+    adoptsZone,
     isDocumentationCidr,
     isNoDefaultVpc,
     isReservedDomain,
@@ -161,6 +162,26 @@ describe("Account preflight: a zone that is already there", () => {
         assert.deepEqual(preflight(settings(1), ACCOUNT, { zoneHosted: true, deployedBefore: false }).problems, [
             CREATE_REFUSED,
         ]);
+    });
+
+    it("adopts the zone instead when its records send the site nowhere, and names the records that do", () => {
+        const state = { zoneHosted: true, deployedBefore: false };
+        const empty = { ...state, zoneSiteRecords: [] };
+        assert.deepEqual(preflight(settings(1), ACCOUNT, empty), {
+            problems: [],
+            notes: [
+                `webstack:dns.zone: the account's DNS already has the zone "shop.acme.dev", with no record that sends "shop.acme.dev" or www anywhere, and no update of this stack has completed (an earlier pulumi destroy keeps the zone, a first update that failed before DNS created it, or it was added by hand), so this update adopts it (Pulumi import) rather than create a second one, which DigitalOcean refuses.`,
+            ],
+        });
+        assert.equal(adoptsZone(settings(1), empty), true);
+        const serving = { ...state, zoneSiteRecords: ["@ A 198.51.100.7"] };
+        assert.equal(adoptsZone(settings(1), serving), false);
+        assert.match(
+            preflight(settings(1), ACCOUNT, serving).problems[0],
+            /whose records already send the site somewhere \(@ A 198\.51\.100\.7\): another stack's/,
+        );
+        assert.equal(adoptsZone(settings(1), state), false, "records not read: no adoption");
+        assert.equal(adoptsZone(settings(1, { dns: { zone: "existing" } }), empty), false);
     });
 
     it("lets a deployed stack keep the zone it created, and creates a zone nobody has", () => {
