@@ -99,7 +99,16 @@ export function availabilityOf(resources: readonly RecordedResource[]): Availabi
     return estimateAvailability(
         resources
             .filter((r) => r.custom)
-            .map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: plain(r.state) })),
+            // The state keeps a droplet's user data as its SHA-1 (mockOutputs.ts); the program gave the text.
+            .map((r) => ({
+                urn: r.urn,
+                type: r.type,
+                name: r.name,
+                props: {
+                    ...(plain(r.state) as object),
+                    ...("userData" in r.inputs ? { userData: plain(r.inputs.userData) } : {}),
+                },
+            })),
     );
 }
 

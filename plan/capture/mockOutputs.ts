@@ -1,6 +1,7 @@
 // The outputs DigitalOcean would compute for each resource type (ids, IPs, hosts, URNs, passwords), invented
 // deterministically from the resource's name so runs are stable. The recorder answers registrations with them.
 import { createHash } from "node:crypto";
+import { isSecret, secretValue } from "./secretValues";
 
 /** Every invented password starts with this, so a scan can look for them. */
 export const MOCK_PASSWORD_PREFIX = "mock-password-";
@@ -18,8 +19,13 @@ function hashOf(text: string): number {
  * `StateFunc: util.HashStringStateFunc()`; util/hash.go:13-16). The policy pack's stack checks see the state.
  */
 function stored(type: string, inputs: Record<string, any>): Record<string, unknown> {
-    if (type !== "digitalocean:index/droplet:Droplet" || typeof inputs.userData !== "string") return { ...inputs };
-    return { ...inputs, userData: createHash("sha1").update(inputs.userData).digest("hex") };
+    if (type !== "digitalocean:index/droplet:Droplet") return { ...inputs };
+    // User data that carries secrets arrives as a secret; its hash stays one.
+    const secret = isSecret(inputs.userData);
+    const text = secret ? inputs.userData.value : inputs.userData;
+    if (typeof text !== "string") return { ...inputs };
+    const hash = createHash("sha1").update(text).digest("hex");
+    return { ...inputs, userData: secret ? secretValue(hash) : hash };
 }
 
 /**

@@ -6,6 +6,9 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { recorder } from "../../support/hooks";
 import { isSecret, plain, redact } from "../../../plan/capture/recorder";
+import { createHash } from "node:crypto";
+import { inventOutputs } from "../../../plan/capture/mockOutputs";
+import { secretValue } from "../../../plan/capture/secretValues";
 
 class Thing extends pulumi.CustomResource {
     declare readonly size: pulumi.Output<number>;
@@ -46,5 +49,22 @@ describe("recorder: what it reads of the SDK", () => {
         for (let i = 0; i < 20; i++) new Thing(`many-${i}`, { size: i });
         await recorder.settle();
         assert.equal(recorder.resources.length, 20);
+    });
+});
+
+describe("the mock state of a droplet's user data (plan/capture/mockOutputs.ts)", () => {
+    it("holds the SHA-1 of the text, as the provider's state does, and keeps it secret when the text is", () => {
+        const text = "#cloud-config\npackages: [nginx]\n";
+        const sha1 = createHash("sha1").update(text).digest("hex");
+        const droplet = "digitalocean:index/droplet:Droplet";
+        assert.equal(inventOutputs(droplet, "web-0", { userData: text }).state.userData, sha1);
+        const secret = inventOutputs(droplet, "web-0", { userData: secretValue(text) }, true).state.userData;
+        assert.ok(isSecret(secret));
+        assert.equal(plain(secret), sha1);
+        // Other types keep their inputs as they are.
+        const pool = "digitalocean:index/dropletAutoscale:DropletAutoscale";
+        assert.deepEqual(inventOutputs(pool, "pool", { dropletTemplate: { userData: text } }, true).state, {
+            dropletTemplate: { userData: text },
+        });
     });
 });
