@@ -95,19 +95,22 @@ export const loadBalancerMinBackends: WebstackStackPolicy = {
                         their.toLowerCase() !== region.toLowerCase()
                     );
                 };
-                let pooled = 0;
-                for (const name of tag.names) {
+                for (const name of tag.names)
                     for (const droplet of stack.dropletsTagged(name))
                         if (!elsewhere(droplet, "region")) backends.add(droplet.urn);
-                    for (const pool of stack.of(digitalocean.DropletAutoscale))
-                        if (
-                            stack.templateTags(pool).names.includes(name) &&
-                            !elsewhere(pool, "dropletTemplate", "region")
-                        ) {
-                            const min = read(pool.props, "config", "minInstances");
-                            pooled += typeof min === "number" ? min : 0;
-                        }
-                }
+                // Autoscale pools in its region whose template carries the tag, each counted at its minimum.
+                const pools = stack
+                    .of(digitalocean.DropletAutoscale)
+                    .filter(
+                        (pool) =>
+                            stack.templateTags(pool).names.some((t) => tag.names.includes(t)) &&
+                            !elsewhere(pool, "dropletTemplate", "region"),
+                    )
+                    .map((pool) => {
+                        const min = read(pool.props, "config", "minInstances");
+                        return { r: pool, weight: typeof min === "number" ? min : 0 };
+                    });
+                const pooled = pools.reduce((sum, p) => sum + p.weight, 0);
                 const count = backends.size + pooled;
                 if (count >= minBackends) {
                     // Listed is not reachable: a backend whose cloud firewalls do not admit the load balancer on its
@@ -119,17 +122,7 @@ export const loadBalancerMinBackends: WebstackStackPolicy = {
                     }
                     const members = [
                         ...[...backends].map((urn) => ({ r: stack.resourceWithUrn(urn)!, weight: 1 })),
-                        ...stack
-                            .of(digitalocean.DropletAutoscale)
-                            .filter(
-                                (pool) =>
-                                    stack.templateTags(pool).names.some((t) => tag.names.includes(t)) &&
-                                    !elsewhere(pool, "dropletTemplate", "region"),
-                            )
-                            .map((pool) => {
-                                const min = read(pool.props, "config", "minInstances");
-                                return { r: pool, weight: typeof min === "number" ? min : 0 };
-                            }),
+                        ...pools,
                     ];
                     let reachable = 0;
                     let open = false;

@@ -15,6 +15,18 @@ import { materialize, ref, run, spec, Spec, UNKNOWN } from "../support/policyHar
 import { mutate, tierStack, without } from "./stacks";
 
 const prod = () => tierStack("prod");
+/** An autoscale pool of 2 to 5 whose template carries the web tag, in `region`. */
+const webPool = (name: string, region: string) =>
+    spec(digitalocean.DropletAutoscale, name, {
+        config: { minInstances: 2, maxInstances: 5, targetCpuUtilization: 0.6 },
+        dropletTemplate: {
+            size: "s-1vcpu-2gb",
+            region,
+            image: "ubuntu-24-04-x64",
+            sshKeys: ["k"],
+            tags: ["shop-web"],
+        },
+    });
 const webs = ["web-1", "web-2", "web-3"];
 
 async function violations(
@@ -67,19 +79,7 @@ describe("SPOF policies", () => {
                 (stack, name) => mutate(stack, name, (d) => (d.region = "ams3")),
                 prod(),
             );
-            const stack = [
-                ...moved,
-                spec(digitalocean.DropletAutoscale, "web-pool-ams", {
-                    config: { minInstances: 2, maxInstances: 5, targetCpuUtilization: 0.6 },
-                    dropletTemplate: {
-                        size: "s-1vcpu-2gb",
-                        region: "ams3",
-                        image: "ubuntu-24-04-x64",
-                        sshKeys: ["k"],
-                        tags: ["shop-web"],
-                    },
-                }),
-            ];
+            const stack = [...moved, webPool("web-pool-ams", "ams3")];
             const found = await violations(loadBalancerMinBackends, stack, { minBackends: 3 });
             assert.deepEqual(
                 found.slice(0, 2).map((v) => v.split(";")[0]),
@@ -132,19 +132,7 @@ describe("SPOF policies", () => {
         });
 
         it("counts an autoscale pool whose template carries the tag at its minimum size", async () => {
-            const stack = [
-                ...without(prod(), "web-0", ...webs),
-                spec(digitalocean.DropletAutoscale, "web-pool", {
-                    config: { minInstances: 2, maxInstances: 5, targetCpuUtilization: 0.6 },
-                    dropletTemplate: {
-                        size: "s-1vcpu-2gb",
-                        region: "nyc3",
-                        image: "ubuntu-24-04-x64",
-                        sshKeys: ["k"],
-                        tags: ["shop-web"],
-                    },
-                }),
-            ];
+            const stack = [...without(prod(), "web-0", ...webs), webPool("web-pool", "nyc3")];
             assert.deepEqual(await violations(loadBalancerMinBackends, stack), []);
         });
 
