@@ -52,7 +52,7 @@ export class Observability extends pulumi.ComponentResource {
     /** The web droplets' records, and the monitor's push record (autoscale web pools). */
     readonly records: digitalocean.DnsRecord[];
     /** With a gate: the Stash holding the web droplets' ids once each new one serves through its record (servingGate.ts). */
-    readonly webGates: pulumi.Stash[];
+    readonly webGate?: pulumi.Stash;
     /** The SRV records of the database's metrics endpoints. */
     readonly databaseMetricsRecords: digitalocean.DnsRecord[];
     readonly alerts?: Monitoring;
@@ -85,17 +85,15 @@ export class Observability extends pulumi.ComponentResource {
             }),
         );
         // The gate runs once the records exist: its Stash holds each web droplet's id as read through its record.
-        this.webGates =
+        this.webGate =
             web?.gate && web.droplets.length > 0
-                ? [
-                      gateStash(
-                          `${name}-metrics-web-serving`,
-                          this.records.map((r, i) => pulumi.all([r.id, web.droplets[i].id]).apply(([, id]) => id)),
-                          roleGate(`${name}-web-gate`, { ...web.gate, role: "web" }),
-                          { parent: this },
-                      ),
-                  ]
-                : [];
+                ? gateStash(
+                      `${name}-metrics-web-serving`,
+                      this.records.map((r, i) => pulumi.all([r.id, web.droplets[i].id]).apply(([, id]) => id)),
+                      roleGate(`${name}-web-gate`, { ...web.gate, role: "web" }),
+                      { parent: this },
+                  )
+                : undefined;
         const m = args.monitor;
         if (m) {
             const { webPushes, ...droplet } = m;
@@ -128,7 +126,7 @@ export class Observability extends pulumi.ComponentResource {
         this.registerOutputs({
             monitor: this.monitor,
             records: this.records,
-            webGates: this.webGates,
+            webGate: this.webGate,
             databaseMetricsRecords: this.databaseMetricsRecords,
             alerts: this.alerts,
         });

@@ -35,18 +35,12 @@ export function createPool(name: string, args: PoolArgs, opts: pulumi.ComponentR
 /** The droplets of a fixed pool (none for an autoscale pool, whose members are not the stack's resources). */
 export const fixedDroplets = (p?: Pool) => (p?.kind === "fixed" ? p.pool.droplets : []);
 
-/** A fixed pool's gate Stashes (none for an ungated or autoscale pool). */
-export const fixedGates = (p?: Pool): pulumi.Stash[] => (p?.kind === "fixed" ? p.pool.gates : []);
+/** A fixed pool's gate Stash, as a list for dependsOn (empty for an ungated or autoscale pool). */
+export const fixedGates = (p?: Pool): pulumi.Stash[] => (p?.kind === "fixed" && p.pool.gate ? [p.pool.gate] : []);
 
 /**
- * What waits for a pool to serve depends on these: a gated fixed pool's gate Stashes (each exists once its droplet
- * passed), an ungated one's droplets, or the autoscale pool itself (its gate runs after its step).
+ * What waits for a pool to serve depends on these: a gated fixed pool's gate Stash (created or updated once every new
+ * droplet passed), an ungated one's droplets, or the autoscale pool itself (its gate runs after its step).
  */
 export const gatedResources = (p?: Pool): pulumi.Resource[] =>
-    p === undefined
-        ? []
-        : p.kind === "fixed"
-          ? p.pool.gates.length > 0
-              ? p.pool.gates
-              : p.pool.droplets
-          : [p.pool.pool];
+    p === undefined ? [] : p.kind === "autoscale" ? [p.pool.pool] : p.pool.gate ? [p.pool.gate] : p.pool.droplets;

@@ -104,8 +104,8 @@ export interface ServerPoolArgs extends DropletSpec {
  */
 export class ServerPool extends pulumi.ComponentResource {
     readonly droplets: digitalocean.Droplet[];
-    /** The gate Stash when the pool is gated, else none: what must wait for the droplets to serve depends on it. */
-    readonly gates: pulumi.Stash[];
+    /** The gate Stash when the pool is gated: what must wait for the droplets to serve depends on it. */
+    readonly gate?: pulumi.Stash;
     /** Logical names of the droplets. */
     readonly dropletNames: string[];
 
@@ -118,16 +118,14 @@ export class ServerPool extends pulumi.ComponentResource {
         this.droplets = createDroplets(name, args.count, args, this);
         this.dropletNames = this.droplets.map((_, i) => `${name}-${i}`);
         const gate = args.gate;
-        this.gates = gate
-            ? [
-                  gateStash(
-                      `${name}-serving`,
-                      this.droplets.map((d) => d.id),
-                      gate,
-                      { parent: this },
-                  ),
-              ]
-            : [];
-        this.registerOutputs({ droplets: this.droplets, dropletNames: this.dropletNames, gates: this.gates });
+        this.gate =
+            gate &&
+            gateStash(
+                `${name}-serving`,
+                this.droplets.map((d) => d.id),
+                gate,
+                { parent: this },
+            );
+        this.registerOutputs({ droplets: this.droplets, dropletNames: this.dropletNames, gate: this.gate });
     }
 }
