@@ -80,6 +80,9 @@ const T = (name: string) => `digitalocean:index/${name}`;
 /** Rounds to cents; sums are done in cents so totals are exact. */
 const cents = (usd: number) => Math.round(usd * 100);
 
+/** Which end of its range each pool is priced at: autoscale pools and autoscaled DOKS node pools. */
+export type PoolEnd = "min" | "max";
+
 /** An autoscale pool's bounds: minInstances and maxInstances (a fixed targetNumberInstances is both). */
 function poolSize(inputs: Readonly<Record<string, unknown>>): { min: number; max: number } {
     const config = (inputs.config ?? {}) as Record<string, unknown>;
@@ -88,30 +91,60 @@ function poolSize(inputs: Readonly<Record<string, unknown>>): { min: number; max
 }
 
 /**
- * The stack's monthly cost range: `min` is `estimateCost(...).monthlyUsd` (every autoscale pool at minInstances),
- * `max` the same with every pool at maxInstances.
+ * A DOKS node pool's bounds (a KubernetesNodePool's inputs, or a KubernetesCluster's `nodePool`): `nodeCount`, or
+ * minNodes and maxNodes when `autoScale` is on; undefined when the inputs give no count.
+ */
+function nodePoolSize(pool: Readonly<Record<string, unknown>>): { min: number; max: number } | undefined {
+    const min = Number(pool.autoScale === true ? (pool.minNodes ?? pool.nodeCount) : pool.nodeCount);
+    if (!Number.isInteger(min) || min < 0) return undefined;
+    const max = pool.autoScale === true ? Number(pool.maxNodes ?? min) : min;
+    return { min, max: Number.isInteger(max) ? Math.max(min, max) : min };
+}
+
+/**
+ * The line of `min` to `max` droplets of one size at `usd` each, priced at `end`: with a range, the description shows
+ * both ends and says which one the total counts.
+ */
+function fleet(
+    label: string,
+    size: string,
+    usd: number,
+    { min, max }: { min: number; max: number },
+    end: PoolEnd,
+    fixed = "",
+): { description: string; monthlyUsd: number } {
+    const count = end === "max" ? max : min;
+    if (min === max) return { description: `${label}: ${min} × Droplet ${size}${fixed}`, monthlyUsd: count * usd };
+    const at = (n: number) => `$${(cents(n * usd) / 100).toFixed(2)}`;
+    return {
+        description: `${label}: ${min}–${max} × Droplet ${size}, ${at(min)} at min to ${at(max)} at max (total counts ${end})`,
+        monthlyUsd: count * usd,
+    };
+}
+
+/**
+ * The stack's monthly cost range: `min` is `estimateCost(...).monthlyUsd` (every pool at its minimum), `max` the same
+ * with every pool at its maximum.
  */
 export function costRange(
     resources: readonly PricedResource[],
     table: PriceTable = prices,
 ): { min: number; max: number } {
-    const min = estimateCost(resources, table).monthlyUsd;
-    const atMax = resources.map((r) => {
-        if (r.type !== T("dropletAutoscale:DropletAutoscale")) return r;
-        const { max } = poolSize(r.inputs);
-        return {
-            ...r,
-            inputs: {
-                ...r.inputs,
-                config: { ...((r.inputs.config ?? {}) as object), minInstances: max, maxInstances: max },
-            },
-        };
-    });
-    return { min, max: estimateCost(atMax, table).monthlyUsd };
+    return {
+        min: estimateCost(resources, table).monthlyUsd,
+        max: estimateCost(resources, table, "max").monthlyUsd,
+    };
 }
 
-/** Estimates the monthly list price of a stack: one item per billable resource, in the order given. */
-export function estimateCost(resources: readonly PricedResource[], table: PriceTable = prices): CostEstimate {
+/**
+ * Estimates the monthly list price of a stack: one item per billable resource, in the order given; each pool at
+ * `end` of its range (the minimum unless told otherwise: the floor a pool never goes below).
+ */
+export function estimateCost(
+    resources: readonly PricedResource[],
+    table: PriceTable = prices,
+    end: PoolEnd = "min",
+): CostEstimate {
     const items: CostItem[] = [];
     const unpriced: UnpricedResource[] = [];
     let spacesSubscribed = false;
@@ -158,27 +191,44 @@ export function estimateCost(resources: readonly PricedResource[], table: PriceT
                 break;
             }
             case T("dropletAutoscale:DropletAutoscale"): {
-                const pool = poolSize(inputs);
                 const template = (inputs.dropletTemplate ?? {}) as Record<string, unknown>;
                 const key = `droplet/${String(template.size)}`;
                 const usd = price(key);
                 if (usd === undefined) {
                     missing(`no price for droplet size "${String(template.size)}"`);
-                } else if (pool.min === pool.max) {
-                    item(
-                        `Autoscale pool: ${pool.min} × Droplet ${String(template.size)} (fixed size)`,
-                        pool.min * usd,
-                        [key],
-                    );
-                } else {
-                    // The pool runs between min and max; the estimate's total counts the minimum, the floor the
-                    // pool never goes below, and the description shows the ceiling.
-                    const at = (n: number) => `$${(cents(n * usd) / 100).toFixed(2)}`;
-                    item(
-                        `Autoscale pool: ${pool.min}–${pool.max} × Droplet ${String(template.size)}, ${at(pool.min)} at min to ${at(pool.max)} at max (total counts min)`,
-                        pool.min * usd,
-                        [key],
-                    );
+                    break;
+                }
+                const line = fleet(
+                    "Autoscale pool",
+                    String(template.size),
+                    usd,
+                    poolSize(inputs),
+                    end,
+                    " (fixed size)",
+                );
+                item(line.description, line.monthlyUsd, [key]);
+                break;
+            }
+            // DOKS: the control plane is free, a high-availability one costs a monthly fee, and worker nodes "are
+            // charged at the same rate as Droplets" of their size (docs.digitalocean.com/products/kubernetes/details/
+            // pricing/, source do-docs-kubernetes in prices.json). A cluster's `nodePool` is its default pool.
+            case T("kubernetesCluster:KubernetesCluster"):
+            case T("kubernetesNodePool:KubernetesNodePool"): {
+                const cluster = r.type === T("kubernetesCluster:KubernetesCluster");
+                const pool = (cluster ? (inputs.nodePool ?? {}) : inputs) as Record<string, unknown>;
+                if (cluster && inputs.ha === true)
+                    item("Kubernetes high-availability control plane", price("kubernetes/ha-control-plane")!, [
+                        "kubernetes/ha-control-plane",
+                    ]);
+                const key = `droplet/${String(pool.size)}`;
+                const usd = price(key);
+                const size = nodePoolSize(pool);
+                if (usd === undefined) missing(`no price for the node pool's droplet size "${String(pool.size)}"`);
+                else if (size === undefined) missing("the node pool's nodeCount (or minNodes) is not set");
+                else {
+                    const label = cluster ? "Kubernetes default node pool" : "Kubernetes node pool";
+                    const line = fleet(label, String(pool.size), usd, size, end);
+                    item(line.description, line.monthlyUsd, [key]);
                 }
                 break;
             }

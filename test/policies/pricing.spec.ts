@@ -150,6 +150,48 @@ describe("cost model (policies/lib/pricing.ts)", () => {
         assert.equal(c.items[0].description, "Autoscale pool: 3 × Droplet s-1vcpu-1gb (fixed size)");
     });
 
+    it("prices DOKS worker nodes as droplets of their size (autoscaled pools at minNodes) and an HA control plane", () => {
+        assert.equal(P("kubernetes/ha-control-plane"), 40);
+        const resources = [
+            res("kubernetesCluster:KubernetesCluster", { ha: true, nodePool: { size: "s-2vcpu-4gb", nodeCount: 3 } }),
+            res("kubernetesCluster:KubernetesCluster", { nodePool: { size: "s-1vcpu-2gb", nodeCount: 1 } }),
+            res("kubernetesNodePool:KubernetesNodePool", {
+                size: "s-4vcpu-8gb",
+                autoScale: true,
+                minNodes: 1,
+                maxNodes: 4,
+            }),
+            res("kubernetesNodePool:KubernetesNodePool", { size: "s-4vcpu-8gb", autoScale: true, nodeCount: 2 }),
+            res("kubernetesNodePool:KubernetesNodePool", { size: "s-4vcpu-8gb" }),
+        ];
+        const c = estimateCost(resources);
+        const [two, eight] = [P("droplet/s-2vcpu-4gb"), P("droplet/s-4vcpu-8gb")];
+        assert.deepEqual(
+            c.items.map((i) => [i.description, i.monthlyUsd, i.priceKeys]),
+            [
+                ["Kubernetes high-availability control plane", 40, ["kubernetes/ha-control-plane"]],
+                ["Kubernetes default node pool: 3 × Droplet s-2vcpu-4gb", 3 * two, ["droplet/s-2vcpu-4gb"]],
+                [
+                    "Kubernetes default node pool: 1 × Droplet s-1vcpu-2gb",
+                    P("droplet/s-1vcpu-2gb"),
+                    ["droplet/s-1vcpu-2gb"],
+                ],
+                [
+                    `Kubernetes node pool: 1–4 × Droplet s-4vcpu-8gb, $${eight.toFixed(2)} at min to $${(4 * eight).toFixed(2)} at max (total counts min)`,
+                    eight,
+                    ["droplet/s-4vcpu-8gb"],
+                ],
+                ["Kubernetes node pool: 2 × Droplet s-4vcpu-8gb", 2 * eight, ["droplet/s-4vcpu-8gb"]],
+            ],
+        );
+        assert.deepEqual(
+            c.unpriced.map((u) => u.reason),
+            ["the node pool's nodeCount (or minNodes) is not set"],
+        );
+        const fixed = 40 + 3 * two + P("droplet/s-1vcpu-2gb") + 2 * eight;
+        assert.deepEqual(costRange(resources), { min: fixed + eight, max: fixed + 4 * eight });
+    });
+
     it("prices reserved IPs free while assigned (by dropletId or a ReservedIpAssignment) and $5 unassigned", () => {
         assert.equal(P("reserved-ip/assigned"), 0);
         assert.equal(P("reserved-ip/ipv4-unassigned"), 5);
