@@ -42,8 +42,13 @@ function isGlobal(lb: Record<string, unknown>): boolean {
 
 /**
  * The domains of a global load balancer that can serve no TLS: neither a certificate (certificateName, or the
- * deprecated certificateId) nor isManaged, DigitalOcean hosting the domain's DNS, which lets it issue one
- * (@pulumi/digitalocean 4.80.1 types/input.d.ts LoadBalancerDomain).
+ * deprecated certificateId) nor isManaged (@pulumi/digitalocean 4.80.1 types/input.d.ts LoadBalancerDomain).
+ * What isManaged means, as far as the sources say: DigitalOcean hosts the domain's DNS and adds the A and AAAA records
+ * itself (digitalocean/openapi@7c1300c4 specification/resources/load_balancers/models/domains.yml:11-16), and the
+ * provider waits for a configured certificate only on domains that are not managed
+ * (terraform-provider-digitalocean@401992a1 digitalocean/loadbalancer/loadbalancer.go:395-410). That DigitalOcean
+ * then issues the managed domain's certificate itself, as it does for a Let's Encrypt certificate on a domain it
+ * hosts, is an inference from these two, not a documented statement; a managed domain is credited on it.
  */
 function globalDomainGaps(lb: Record<string, unknown>, name: string): string[] {
     const domains = readList(lb, "domains");
