@@ -145,7 +145,7 @@ const loadBalancerHttpsListenerSchema: PolicyConfigSchema = {
 export const loadBalancerHttpsListener: WebstackResourcePolicy = {
     name: "load-balancer-https-listener",
     description:
-        "Checks that every internet-facing load balancer has an https, http2 or http3 entry rule on port 443 that terminates TLS with a certificate (certificateName) or passes TLS through to the droplets; a global load balancer, which has domains instead of forwarding rules, a certificate or isManaged on each domain.",
+        "Checks that every internet-facing load balancer has an https, http2 or http3 entry rule on port 443 that terminates TLS with a certificate (certificateName) or passes TLS through to the droplets (tlsPassthrough, or a tcp rule on port 443); a global load balancer, which has domains instead of forwarding rules, a certificate or isManaged on each domain.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: loadBalancerHttpsListenerSchema,
@@ -174,11 +174,15 @@ function httpsListener(rules: Rule[], args: ResourceValidationArgs, reportViolat
     const tlsRules = rules.filter(
         (r) => r.entryPort === httpsPort && TLS_ENTRY_PROTOCOLS.includes(r.entryProtocol ?? ""),
     );
-    if (tlsRules.length === 0) {
+    // A tcp rule forwards the client's bytes unchanged (entry_protocol tcp, digitalocean/openapi@7c1300c4
+    // specification/resources/load_balancers/models/forwarding_rule.yml:6-14): on the HTTPS port the TLS handshake
+    // happens on the droplets, as with tlsPassthrough, so the load balancer itself carries no clear text there.
+    const tcpPassthrough = rules.some((r) => r.entryPort === httpsPort && r.entryProtocol === "tcp");
+    if (tlsRules.length === 0 && !tcpPassthrough) {
         const entries = rules.map((r) => `${r.entryProtocol ?? "?"} ${r.entryPort ?? "?"}`);
         reportViolation(
             `Load balancer "${args.name}" has no HTTPS entry rule on port ${httpsPort} (its entry rules: ${entries.length > 0 ? entries.join(", ") : "none"}), so the public reaches it only in clear text. ` +
-                `Add a forwarding rule with entryProtocol "https", entryPort ${httpsPort} and certificateName, or tlsPassthrough: true.`,
+                `Add a forwarding rule with entryProtocol "https", entryPort ${httpsPort} and certificateName, or tlsPassthrough: true (or a tcp rule on ${httpsPort} to droplets that terminate TLS themselves).`,
         );
         return;
     }
@@ -263,7 +267,7 @@ export const loadBalancerNoPlaintextTcp: WebstackResourcePolicy = {
     severity: "high",
     configSchema: loadBalancerNoPlaintextTcpSchema,
     rationale:
-        "A TCP rule on port 80 serves HTTP unencrypted and cannot redirect to HTTPS, because the load balancer does not speak HTTP on it.",
+        "A TCP rule on port 80 passes HTTP through unencrypted and the load balancer, which does not speak HTTP on it, cannot redirect it to HTTPS; whether HTTPS is enforced then depends on software on every droplet behind it.",
     remediationSteps: 'Use entryProtocol "http" with redirectHttpToHttps: true on port 80, or remove the rule.',
     validateResource: forExternalLoadBalancers((_lb, rules, args, reportViolation) => {
         const { plaintextPorts } = configWithDefaults<{ plaintextPorts: number[] }>(
@@ -278,7 +282,7 @@ export const loadBalancerNoPlaintextTcp: WebstackResourcePolicy = {
             )
                 continue;
             reportViolation(
-                `Load balancer "${args.name}" forwards raw TCP on port ${rule.entryPort}, which carries unencrypted HTTP and cannot redirect to HTTPS. ` +
+                `Load balancer "${args.name}" forwards raw TCP on port ${rule.entryPort}, so plain HTTP passes through it unencrypted and the load balancer cannot redirect it to HTTPS: HTTPS holds only where every droplet behind it redirects by itself. ` +
                     'Use entryProtocol "http" with redirectHttpToHttps: true, or remove the rule.',
             );
         }

@@ -15,6 +15,7 @@ import {
     apiWithReplicas,
     bastionAndRunners,
     CADDY_COMPOSE,
+    caddyBehindTcpPassthrough,
     cloudConfigWithEncodedFiles,
     devBox,
     k3sCluster,
@@ -109,6 +110,14 @@ describe("the pack on other teams' deployed stacks (real policy host, pulumi pol
                     ),
                 ),
             );
+        });
+    });
+
+    describe("TLS passed through a load balancer as raw TCP", () => {
+        it("takes tcp 443 to Caddy droplets for TLS on the droplets; raw TCP on 80 is still reported", async () => {
+            assert.deepEqual(await verdict(caddyBehindTcpPassthrough()), [
+                'mandatory load-balancer-no-plaintext-tcp: Load balancer "edge-lb" forwards raw TCP on port 80, so plain HTTP passes through it unencrypted and the load balancer cannot redirect it to HTTPS: HTTPS holds only where every droplet behind it redirects by itself. Use entryProtocol "http" with redirectHttpToHttps: true, or remove the rule.',
+            ]);
         });
     });
 

@@ -348,6 +348,75 @@ export function selfTlsDroplet(userData: string, fqdn: string): RealWorldStack {
     };
 }
 
+/**
+ * Two droplets running Caddy, each with its own ACME certificate, behind a load balancer that forwards raw TCP on 443
+ * and 80 with the PROXY protocol, so TLS ends on the droplets; their firewall admits only the load balancer.
+ */
+export function caddyBehindTcpPassthrough(): RealWorldStack {
+    const caddy = [
+        "#cloud-config",
+        "packages:",
+        "  - caddy",
+        "  - vector",
+        "write_files:",
+        "  - path: /etc/caddy/Caddyfile",
+        "    content: |",
+        "      {",
+        "          servers {",
+        "              listener_wrappers {",
+        "                  proxy_protocol",
+        "                  tls",
+        "              }",
+        "          }",
+        "      }",
+        "      api.example.io {",
+        "          reverse_proxy 127.0.0.1:8080",
+        "      }",
+        "runcmd:",
+        "  - systemctl enable --now caddy api",
+        "",
+    ].join("\n");
+    return {
+        project: "edge-api",
+        specs: [
+            ...base("edge"),
+            droplet("edge-1", "edge", 70, caddy),
+            droplet("edge-2", "edge", 71, caddy),
+            spec(digitalocean.LoadBalancer, "edge-lb", {
+                id: "2b3c4d5e-0000-4000-8000-0000000000e1",
+                name: "edge-lb",
+                region: REGION,
+                vpcUuid: ref("vpc"),
+                dropletTag: ref("edge"),
+                enableProxyProtocol: true,
+                forwardingRules: [
+                    { entryProtocol: "tcp", entryPort: 443, targetProtocol: "tcp", targetPort: 443 },
+                    { entryProtocol: "tcp", entryPort: 80, targetProtocol: "tcp", targetPort: 80 },
+                ],
+                healthcheck: { protocol: "tcp", port: 443 },
+                ip: "198.51.100.70",
+            }),
+            firewall("edge-from-lb", "edge", [
+                sshFromOffice,
+                ...["80", "443"].map((portRange) => ({
+                    protocol: "tcp",
+                    portRange,
+                    sourceLoadBalancerUids: [ref("edge-lb")],
+                })),
+            ]),
+            spec(digitalocean.DnsRecord, "api-dns", {
+                id: "7301",
+                domain: "example.io",
+                name: "api",
+                type: "A",
+                value: ref("edge-lb", "ip"),
+            }),
+            alertOn("edge-lb-health", "v1/insights/lbaas/droplet_health", { entities: [ref("edge-lb")] }),
+            ...uptimeWatch("edge", "https://api.example.io"),
+        ],
+    };
+}
+
 /** Two API droplets behind a load balancer, a managed PostgreSQL cluster they connect to (client only). */
 export function apiWithManagedPostgres(webFirewallPorts: string[] = ["8080"]): RealWorldStack {
     const api = [

@@ -34,7 +34,7 @@ describe("TLS policies", () => {
     describe("load-balancer-https-listener", () => {
         it("reports a public load balancer without an HTTPS rule on 443", async () => {
             assert.deepEqual(await violations(loadBalancerHttpsListener, tierStack(1)), [
-                'Load balancer "lb-0" has no HTTPS entry rule on port 443 (its entry rules: http 80), so the public reaches it only in clear text. Add a forwarding rule with entryProtocol "https", entryPort 443 and certificateName, or tlsPassthrough: true.',
+                'Load balancer "lb-0" has no HTTPS entry rule on port 443 (its entry rules: http 80), so the public reaches it only in clear text. Add a forwarding rule with entryProtocol "https", entryPort 443 and certificateName, or tlsPassthrough: true (or a tcp rule on 443 to droplets that terminate TLS themselves).',
             ]);
         });
 
@@ -52,6 +52,24 @@ describe("TLS policies", () => {
                 rules(lb)[0].tlsPassthrough = true;
             });
             assert.deepEqual(await violations(loadBalancerHttpsListener, specs), []);
+        });
+
+        it("takes a tcp rule on 443 for TLS passed through to the droplets, and a tcp rule on another port for none", async () => {
+            const passthrough = (port: number) =>
+                mutate(stack(), "lb-0", (lb) => {
+                    const https = rules(lb)[0];
+                    delete https.certificateName;
+                    Object.assign(https, {
+                        entryProtocol: "tcp",
+                        entryPort: port,
+                        targetProtocol: "tcp",
+                        targetPort: 443,
+                    });
+                });
+            assert.deepEqual(await violations(loadBalancerHttpsListener, passthrough(443)), []);
+            assert.deepEqual(await violations(loadBalancerHttpsListener, passthrough(8443)), [
+                'Load balancer "lb-0" has no HTTPS entry rule on port 443 (its entry rules: tcp 8443, http 80), so the public reaches it only in clear text. Add a forwarding rule with entryProtocol "https", entryPort 443 and certificateName, or tlsPassthrough: true (or a tcp rule on 443 to droplets that terminate TLS themselves).',
+            ]);
         });
 
         it("judges a global load balancer by its domains (no forwarding rules beside glbSettings): each needs a certificate or isManaged", async () => {
@@ -121,7 +139,7 @@ describe("TLS policies", () => {
         it("reports raw TCP on port 80", async () => {
             const specs = mutate(stack(), "lb-0", (lb) => (rules(lb)[1].entryProtocol = "tcp"));
             assert.deepEqual(await violations(loadBalancerNoPlaintextTcp, specs), [
-                'Load balancer "lb-0" forwards raw TCP on port 80, which carries unencrypted HTTP and cannot redirect to HTTPS. Use entryProtocol "http" with redirectHttpToHttps: true, or remove the rule.',
+                'Load balancer "lb-0" forwards raw TCP on port 80, so plain HTTP passes through it unencrypted and the load balancer cannot redirect it to HTTPS: HTTPS holds only where every droplet behind it redirects by itself. Use entryProtocol "http" with redirectHttpToHttps: true, or remove the rule.',
             ]);
         });
 
