@@ -10,7 +10,7 @@ import {
     fqdnOf,
     isManagementName,
     publicWebDroplets,
-    webRoleOf,
+    namesNoPublicSite,
 } from "./lib/endpoints";
 import { nameList } from "./lib/messages";
 import { hostOf, isPrivateAddress } from "./lib/net";
@@ -352,7 +352,9 @@ function isWebName(stack: StackIndex, record: PolicyResource, type: string, fqdn
     // A private address (a VPC's, for service discovery) is no endpoint an uptime checker on the internet can reach.
     if (typeof value === "string" && isPrivateAddress(value)) return false;
     const target = addressRecordOf(stack, record)?.target;
-    return !(target && target.isType(digitalocean.Droplet) && webRoleOf(stack, target).serves === false);
+    // An uptime checker on the internet cannot reach a droplet open to an office only, and needs not reach one that
+    // serves no web.
+    return !(target && target.isType(digitalocean.Droplet) && namesNoPublicSite(stack, target));
 }
 
 /** What the public reaches, for messages and for matching uptime check targets. */

@@ -16,7 +16,7 @@ import {
     publicWebServers,
     selfManagedEntry,
     isManagementName,
-    webRoleOf,
+    namesNoPublicSite,
 } from "./lib/endpoints";
 import { nameList, plural } from "./lib/messages";
 import {
@@ -360,7 +360,7 @@ const dnsRecordTargetsLoadBalancerSchema: PolicyConfigSchema = {
 export const dnsRecordTargetsLoadBalancer: WebstackStackPolicy = {
     name: "dns-record-targets-load-balancer",
     description:
-        "Checks that DNS A and AAAA records (and a Domain's ipAddress) that name a website point at a load balancer, not at a single droplet; a record may point at an HAProxy droplet (a self-managed load balancer) through a reserved IP assigned to it, and SSH names (ssh., bastion., jump.) and droplets that serve no web are not judged.",
+        "Checks that DNS A and AAAA records (and a Domain's ipAddress) that name a website point at a load balancer, not at a single droplet; a record may point at an HAProxy droplet (a self-managed load balancer) through a reserved IP assigned to it, and SSH names (ssh., bastion., jump.) and droplets the public cannot reach as a website (no web server, or cloud firewalls that admit web traffic from no world address) are not judged.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: dnsRecordTargetsLoadBalancerSchema,
@@ -380,9 +380,9 @@ export const dnsRecordTargetsLoadBalancer: WebstackStackPolicy = {
             if (record.kind === "undecided") {
                 undecided.note(`DNS record "${record.fqdn}" points at a value that is not known yet.`);
             } else if (record.kind === "droplet") {
-                // A name for a bastion or a runner (its firewalls admit no web traffic, or the name is ssh., bastion., …)
-                // is not a website that fails with one droplet.
-                if (webRoleOf(stack, record.target!).serves === false || isManagementName(record.fqdn)) continue;
+                // A name for a bastion or a runner (the name is ssh., bastion., …), or for a droplet that is no public
+                // website (lib/endpoints.ts namesNoPublicSite), is not a public website that fails with one droplet.
+                if (namesNoPublicSite(stack, record.target!) || isManagementName(record.fqdn)) continue;
                 const haproxy = isSelfManagedBalancer(record.target!);
                 if (haproxy === "undecided") {
                     undecided.note(

@@ -531,6 +531,17 @@ export function webRoleOf(stack: StackIndex, r: PolicyResource): WebRole {
     return webRoles(stack).get(r.urn) ?? { serves: false, why: "not a droplet", public: false };
 }
 
+/**
+ * True for a droplet a DNS name does not make a public website: it serves no web, or its cloud firewalls admit web
+ * traffic from no world address and no load balancer targets it (an admin tool open to the office only). A load
+ * balancer's backend stays one even when its firewall admits only the load balancer: a name pointing at it is the
+ * classic way to bypass the load balancer.
+ */
+export function namesNoPublicSite(stack: StackIndex, droplet: PolicyResource): boolean {
+    const role = webRoleOf(stack, droplet);
+    return role.serves === false || (role.public === false && !targetedBy(stack).droplets.has(droplet.urn));
+}
+
 /** Public droplets that serve the web, and those whose role is not known yet. */
 export function publicWebDroplets(stack: StackIndex): { serving: PolicyResource[]; undecided: PolicyResource[] } {
     return stack.memo("publicWebDroplets", () => {

@@ -22,6 +22,7 @@ import {
     marketplaceSite,
     marketplaceSiteOnReservedIpv6,
     NGINX_CERTBOT,
+    officeAdminTool,
     RealWorldStack,
     selfTlsDroplet,
     siteWithMailRecords,
@@ -80,6 +81,10 @@ describe("the pack on other teams' deployed stacks (real policy host, pulumi pol
 
         it("finds nothing on a developer's SSH box whose DNS name points at it and whose firewall admits only SSH", async () => {
             assert.deepEqual(await verdict(devBox()), []);
+        });
+
+        it("finds nothing on an admin tool named in DNS whose firewall opens its web ports to the office only", async () => {
+            assert.deepEqual(await verdict(officeAdminTool()), []);
         });
 
         it("takes a WireGuard gateway whose firewall admits only SSH and UDP 51820 for no website: only its open port is reported", async () => {

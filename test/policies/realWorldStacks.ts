@@ -417,6 +417,29 @@ export function caddyBehindTcpPassthrough(): RealWorldStack {
     };
 }
 
+/** An internal admin tool: nginx with certbot on one droplet, named in DNS, its firewall open to the office only. */
+export function officeAdminTool(): RealWorldStack {
+    return {
+        project: "backoffice",
+        specs: [
+            ...base("admin"),
+            droplet("admin", "admin", 90, NGINX_CERTBOT.replace("shop.example.net", "admin.example.org")),
+            spec(digitalocean.DnsRecord, "admin-dns", {
+                id: "7401",
+                domain: "example.org",
+                name: "admin",
+                type: "A",
+                value: ref("admin", "ipv4Address"),
+            }),
+            firewall("admin-office", "admin", [
+                sshFromOffice,
+                { protocol: "tcp", portRange: "80", sourceAddresses: [OFFICE] },
+                { protocol: "tcp", portRange: "443", sourceAddresses: [OFFICE] },
+            ]),
+        ],
+    };
+}
+
 /** Two API droplets behind a load balancer, a managed PostgreSQL cluster they connect to (client only). */
 export function apiWithManagedPostgres(webFirewallPorts: string[] = ["8080"]): RealWorldStack {
     const api = [
