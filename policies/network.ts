@@ -504,21 +504,29 @@ function vpcKey(
 export const resourcesSameVpc: WebstackStackPolicy = {
     name: "resources-same-vpc",
     description:
-        "Checks that the droplets (autoscale pool templates included), load balancers and database clusters of each region share one VPC (vpcUuid / privateNetworkUuid; absent means the region's default VPC).",
+        "Checks that the droplets (autoscale pool templates included), Kubernetes clusters given a vpcUuid, load balancers and database clusters of each region share one VPC (vpcUuid / privateNetworkUuid; absent means the region's default VPC).",
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: { properties: {} },
     rationale:
         "Resources in different VPCs cannot talk over the private network: traffic to the database either fails or has to cross the public internet.",
     remediationSteps:
-        "Create one digitalocean.Vpc per region and pass its id as vpcUuid (droplets, load balancers) and privateNetworkUuid (database clusters, replicas).",
+        "Create one digitalocean.Vpc per region and pass its id as vpcUuid (droplets, Kubernetes clusters, load balancers) and privateNetworkUuid (database clusters, replicas).",
     validateStack: validateStackOf(
-        [digitalocean.Droplet, digitalocean.DropletAutoscale],
+        [digitalocean.Droplet, digitalocean.DropletAutoscale, digitalocean.KubernetesCluster],
         (_droplets, stack, _args, reportViolation) => {
             const members: [ResourceLabel, PolicyResource, string][] = [
                 ...stack
                     .of(digitalocean.Droplet)
                     .map((r): [ResourceLabel, PolicyResource, string] => ["droplet", r, "vpcUuid"]),
+                // A DOKS cluster only with its vpcUuid given: the API documents the region's default VPC for droplets
+                // and databases left without one (digitalocean/openapi@7c1300c4 droplets/models/droplet_create.yml:97,
+                // databases/models/database_cluster.yml:80) but says nothing of the kind for clusters
+                // (kubernetes/models/cluster.yml:46-51).
+                ...stack
+                    .of(digitalocean.KubernetesCluster)
+                    .filter((r) => read(r.props, "vpcUuid") !== undefined)
+                    .map((r): [ResourceLabel, PolicyResource, string] => ["Kubernetes cluster", r, "vpcUuid"]),
                 ...stack
                     .of(digitalocean.LoadBalancer)
                     .map((r): [ResourceLabel, PolicyResource, string] => ["load balancer", r, "vpcUuid"]),
@@ -579,7 +587,13 @@ export const resourcesSameVpc: WebstackStackPolicy = {
     ),
 };
 
-type ResourceLabel = "droplet" | "load balancer" | "database cluster" | "database replica" | "droplet autoscale pool";
+type ResourceLabel =
+    | "droplet"
+    | "Kubernetes cluster"
+    | "load balancer"
+    | "database cluster"
+    | "database replica"
+    | "droplet autoscale pool";
 
 export const networkPolicies: WebstackPolicy[] = [
     dropletFirewallCoverage,

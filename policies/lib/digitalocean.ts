@@ -19,6 +19,7 @@ export const digitalocean = {
     Firewall: sdk.Firewall,
     FloatingIp: sdk.FloatingIp,
     FloatingIpAssignment: sdk.FloatingIpAssignment,
+    KubernetesCluster: sdk.KubernetesCluster,
     LoadBalancer: sdk.LoadBalancer,
     MonitorAlert: sdk.MonitorAlert,
     ReservedIp: sdk.ReservedIp,

@@ -279,6 +279,36 @@ describe("network policies", () => {
             ]);
         });
 
+        it("judges a Kubernetes cluster given a vpcUuid with the database it uses, even in a stack with no droplet", async () => {
+            const cluster = (props: Record<string, unknown>) =>
+                spec(digitalocean.KubernetesCluster, "k8s", {
+                    id: "c0ffee00-0000-4000-8000-000000000011",
+                    name: "k8s",
+                    region: "fra1",
+                    version: "1.33.1-do.0",
+                    nodePool: { name: "default", size: "s-2vcpu-4gb", nodeCount: 3 },
+                    ...props,
+                });
+            const stackWith = (props: Record<string, unknown>) => [
+                spec(digitalocean.Vpc, "main", { id: "6f1a0c52-0000-4000-8000-000000000011", region: "fra1" }),
+                cluster(props),
+                spec(digitalocean.DatabaseCluster, "pg", {
+                    id: "c0ffee00-0000-4000-8000-000000000012",
+                    name: "pg",
+                    engine: "pg",
+                    version: "16",
+                    region: "fra1",
+                    size: "db-s-1vcpu-2gb",
+                    nodeCount: 2,
+                }),
+            ];
+            assert.deepEqual(await violations(resourcesSameVpc, stackWith({ vpcUuid: ref("main") })), [
+                'Resources in region "fra1" are split across 2 VPCs: VPC "main" (Kubernetes cluster "k8s"); the default VPC of fra1 (database cluster "pg"); they cannot reach each other over the private network. Pass one VPC\'s id as vpcUuid and privateNetworkUuid to all of them.',
+            ]);
+            // Without a vpcUuid the API does not say where a cluster goes: it is not judged.
+            assert.deepEqual(await violations(resourcesSameVpc, stackWith({})), []);
+        });
+
         it("treats resources in other regions separately", async () => {
             const specs = [
                 ...tierStack(1),
