@@ -417,7 +417,7 @@ function checkUserDataForDatabase(owner: string, userData: unknown, report: (mes
     const server = databaseServerIn(userData);
     if (server) {
         report(
-            `${owner} installs a database server (${server}) from its user data, so the data lives and dies with that one machine. ` +
+            `${owner} installs a database server (${server}) from its user data: a database on droplets has no managed standby, automatic failover or managed backups, so when the machine fails the data is unavailable until someone promotes or rebuilds a server, and it is only as safe as the copies the droplets make themselves. ` +
                 "Move the database to a DigitalOcean managed database cluster with a standby node (nodeCount: 2).",
         );
     }
@@ -431,7 +431,7 @@ export const dropletNoDatabaseServer: WebstackResourcePolicy = {
     severity: "critical",
     configSchema: { properties: {} },
     rationale:
-        "A database on a droplet has no standby and no managed backups: losing the droplet loses the data and takes the site down.",
+        "A database on droplets has no managed standby, failover or backups: losing the droplet takes the site down until someone promotes or rebuilds a server, and loses whatever no copy the droplets make themselves holds.",
     remediationSteps:
         "Use a digitalocean.DatabaseCluster (nodeCount 2 for a standby) and remove the database server from the user data.",
     validateResource: validateResourceOfTypes(

@@ -270,7 +270,7 @@ describe("SPOF policies", () => {
     describe("droplet-no-database-server", () => {
         it("reports a droplet whose user data installs mysql-server", async () => {
             assert.deepEqual(await violations(dropletNoDatabaseServer, tierStack(0)), [
-                'Droplet "server" installs a database server (mysql-server) from its user data, so the data lives and dies with that one machine. Move the database to a DigitalOcean managed database cluster with a standby node (nodeCount: 2).',
+                'Droplet "server" installs a database server (mysql-server) from its user data: a database on droplets has no managed standby, automatic failover or managed backups, so when the machine fails the data is unavailable until someone promotes or rebuilds a server, and it is only as safe as the copies the droplets make themselves. Move the database to a DigitalOcean managed database cluster with a standby node (nodeCount: 2).',
             ]);
         });
 
@@ -281,7 +281,7 @@ describe("SPOF policies", () => {
                 (d) => (d.userData = "#!/bin/sh\ndocker run -d -v /data:/var/lib/postgresql/data postgres:16\n"),
             );
             assert.deepEqual(await violations(dropletNoDatabaseServer, stack), [
-                'Droplet "app-0" installs a database server (postgres container) from its user data, so the data lives and dies with that one machine. Move the database to a DigitalOcean managed database cluster with a standby node (nodeCount: 2).',
+                'Droplet "app-0" installs a database server (postgres container) from its user data: a database on droplets has no managed standby, automatic failover or managed backups, so when the machine fails the data is unavailable until someone promotes or rebuilds a server, and it is only as safe as the copies the droplets make themselves. Move the database to a DigitalOcean managed database cluster with a standby node (nodeCount: 2).',
             ]);
         });
 
