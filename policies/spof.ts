@@ -9,11 +9,13 @@ import {
     describeDroplet,
     dropletsBehindDns,
     externalLoadBalancers,
+    failoverEntries,
     fqdnOf,
     haproxyDroplets,
     isSelfManagedBalancer,
     loadBalancersOfUnknownNetwork,
     publicWebServers,
+    reachesFailoverPair,
     selfManagedEntry,
     isManagementName,
     namesNoPublicSite,
@@ -225,7 +227,7 @@ export const loadBalancerMinBackends: WebstackStackPolicy = {
 export const publicEndpointLoadBalanced: WebstackStackPolicy = {
     name: "public-endpoint-load-balanced",
     description:
-        "Checks that a stack whose droplets serve the web to the public (a load balancer targets them, DNS, a Domain's ipAddress or a reserved IP points at them, or their user data runs a web server or reverse proxy) has a load balancer in front of them: a managed one, or HAProxy droplets that DNS points at; bastions, CI runners and cluster nodes that serve no website are not judged.",
+        "Checks that a stack whose droplets serve the web to the public (a load balancer targets them, DNS, a Domain's ipAddress or a reserved IP points at them, or their user data runs a web server or reverse proxy) has a load balancer in front of them: a managed one, or HAProxy droplets that DNS points at; a reserved IP that keepalived moves between droplets (a failover pair) counts as redundant too; bastions, CI runners and cluster nodes that serve no website are not judged.",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: { properties: {} },
@@ -252,7 +254,9 @@ export const publicEndpointLoadBalanced: WebstackStackPolicy = {
             );
         }
         const byDns = dropletsBehindDns(addressRecords(stack));
+        const failover = failoverEntries(stack);
         for (const { droplet, names } of byDns) {
+            if (failover.has(droplet.urn)) continue;
             reportViolation(
                 `DNS (${nameList(names)}) sends the public straight to ${describeDroplet(droplet)} and the stack has no load balancer, so that one server is a single point of failure. ` +
                     "Put a DigitalOcean load balancer in front of at least two droplets and point the DNS records at its ip.",
@@ -289,7 +293,7 @@ const loadBalancerMinCountSchema: PolicyConfigSchema = {
 export const loadBalancerMinCount: WebstackStackPolicy = {
     name: "load-balancer-min-count",
     description:
-        "Checks that a stack whose droplets serve the web to the public has at least minLoadBalancers managed internet-facing load balancers or, when its public entry is self-managed (DNS points at HAProxy droplets), at least minSelfManagedLoadBalancers HAProxy droplets; one HAProxy droplet is a single point of failure.",
+        "Checks that a stack whose droplets serve the web to the public has at least minLoadBalancers managed internet-facing load balancers or, when its public entry is self-managed (DNS points at HAProxy droplets), at least minSelfManagedLoadBalancers HAProxy droplets; one HAProxy droplet is a single point of failure, and a stack whose DNS names all reach a reserved IP that keepalived moves between droplets needs neither.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: loadBalancerMinCountSchema,
@@ -306,6 +310,9 @@ export const loadBalancerMinCount: WebstackStackPolicy = {
         if (count >= minLoadBalancers) return;
         // A stack that serves no website to the public (bastions, CI runners, cluster nodes) needs no load balancer.
         if (count === 0 && publicWebServers(stack).length === 0) return;
+        // Nor one whose DNS names all reach droplets that fail a reserved IP over between them (keepalived).
+        const byDns = dropletsBehindDns(addressRecords(stack));
+        if (count === 0 && byDns.length > 0 && byDns.every((e) => failoverEntries(stack).has(e.droplet.urn))) return;
         const unknownNetwork = loadBalancersOfUnknownNetwork(stack);
         if (count + unknownNetwork.length >= minLoadBalancers) {
             return decideLater(
@@ -360,7 +367,7 @@ const dnsRecordTargetsLoadBalancerSchema: PolicyConfigSchema = {
 export const dnsRecordTargetsLoadBalancer: WebstackStackPolicy = {
     name: "dns-record-targets-load-balancer",
     description:
-        "Checks that DNS A and AAAA records (and a Domain's ipAddress) that name a website point at a load balancer, not at a single droplet; a record may point at an HAProxy droplet (a self-managed load balancer) through a reserved IP assigned to it, and SSH names (ssh., bastion., jump.) and droplets the public cannot reach as a website (no web server, or cloud firewalls that admit web traffic from no world address) are not judged.",
+        "Checks that DNS A and AAAA records (and a Domain's ipAddress) that name a website point at a load balancer, not at a single droplet; a record may point at an HAProxy droplet (a self-managed load balancer) through a reserved IP assigned to it, or at a reserved IP that keepalived moves between droplets, and SSH names (ssh., bastion., jump.) and droplets the public cannot reach as a website (no web server, or cloud firewalls that admit web traffic from no world address) are not judged.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: dnsRecordTargetsLoadBalancerSchema,
@@ -383,6 +390,9 @@ export const dnsRecordTargetsLoadBalancer: WebstackStackPolicy = {
                 // A name for a bastion or a runner (the name is ssh., bastion., …), or for a droplet that is no public
                 // website (lib/endpoints.ts namesNoPublicSite), is not a public website that fails with one droplet.
                 if (namesNoPublicSite(stack, record.target!) || isManagementName(record.fqdn)) continue;
+                // A reserved IP that keepalived moves to another droplet when this one fails: the name does not fail
+                // with one droplet.
+                if (reachesFailoverPair(stack, record)) continue;
                 const haproxy = isSelfManagedBalancer(record.target!);
                 if (haproxy === "undecided") {
                     undecided.note(

@@ -13,7 +13,7 @@ import { proxyBalancerIn } from "./proxies";
 import { StackIndex } from "./stack";
 import { isPrivateAddress, isWorldCidr, portRangeIncludes } from "./net";
 import { type Unknown, decideLater, isUnknown, read, readList, readString } from "./unknowns";
-import { installsHaproxy, webServerIn } from "./userData";
+import { installsHaproxy, takesOverReservedIp, webServerIn } from "./userData";
 import { nameList } from "./messages";
 import { dropletUserData } from "./stateUserData";
 
@@ -298,6 +298,48 @@ export function dropletsBehindDns(records: readonly AddressRecord[]): { droplet:
         byUrn.set(record.target.urn, entry);
     }
     return [...byUrn.values()];
+}
+
+/**
+ * The droplets a reserved IP fails over between, by the droplet it is assigned to: when that droplet's user data moves
+ * reserved IPs with keepalived (takesOverReservedIp), itself and every droplet of its region whose user data does the
+ * same. A name on that IP is served by whichever of them is master, so it does not fail with one machine.
+ */
+function failoverGroups(stack: StackIndex): Map<string, PolicyResource[]> {
+    return stack.memo("failoverGroups", () => {
+        const groups = new Map<string, PolicyResource[]>();
+        const takesOver = (d: PolicyResource) => {
+            const userData = dropletUserData(d.props);
+            return typeof userData === "string" && takesOverReservedIp(userData);
+        };
+        const candidates = stack.of(digitalocean.Droplet).filter(takesOver);
+        for (const urn of reservedIpHolders(stack)) {
+            const holder = candidates.find((d) => d.urn === urn);
+            if (!holder) continue;
+            const region = readString(holder.props, "region");
+            groups.set(
+                urn,
+                candidates.filter((d) => readString(d.props, "region") === region),
+            );
+        }
+        return groups;
+    });
+}
+
+/** True for a DNS record that reaches a droplet through a reserved IP that fails over to another droplet. */
+export function reachesFailoverPair(stack: StackIndex, record: AddressRecord): boolean {
+    if (record.kind !== "droplet" || record.via !== "reservedIp" || !record.target) return false;
+    return (failoverGroups(stack).get(record.target.urn)?.length ?? 0) >= 2;
+}
+
+/** Droplets every DNS name of which reaches them through a reserved IP that fails over to another droplet. */
+export function failoverEntries(stack: StackIndex): Set<string> {
+    return stack.memo("failoverEntries", () => {
+        const records = addressRecords(stack).filter((r) => r.kind === "droplet" && r.target);
+        const covered = new Set(records.filter((r) => reachesFailoverPair(stack, r)).map((r) => r.target!.urn));
+        for (const r of records) if (!reachesFailoverPair(stack, r)) covered.delete(r.target!.urn);
+        return covered;
+    });
 }
 
 /** True for a load balancer that faces the internet (network EXTERNAL, DigitalOcean's default); undefined when unknown. */

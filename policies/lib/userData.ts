@@ -125,6 +125,22 @@ export const webServerIn = memoByText((userData: string): string | undefined => 
 /** True when the user data installs or runs a web server or reverse proxy (nginx, Apache, Caddy, Traefik, HAProxy, lighttpd). */
 export const installsWebServer = (userData: string): boolean => webServerIn(userData) !== undefined;
 
+/**
+ * True when the user data runs keepalived that moves a DigitalOcean reserved (floating) IP to this droplet when it
+ * takes over: keepalived installed, and a script that assigns the IP through the API (the reserved_ips or floating_ips
+ * actions, doctl's reserved-ip-action or floating-ip-action, or the assign-ip helper of DigitalOcean's tutorial "How To
+ * Set Up Highly Available Web Servers with Keepalived and Reserved IPs", where "if the primary server goes down, the
+ * Reserved IP will be moved to the second server automatically").
+ */
+export const takesOverReservedIp = memoByText((userData: string): boolean => {
+    const text = runnableText(userData);
+    return (
+        INSTALLS.test(text) &&
+        /(?<![\w.-])keepalived(?![\w-])/i.test(text) &&
+        /reserved_ips|floating_ips|reserved-ip-action|floating-ip-action|(?<![\w-])assign-ip(?![\w-])/i.test(text)
+    );
+});
+
 /** A literal secret found in user data: what kind, on which line, under which variable (the value itself is never returned). */
 export interface SecretFinding {
     kind: string;

@@ -3,7 +3,14 @@ import * as policy from "@pulumi/policy";
 import { hostOf, isPrivateAddress, isWorldCidr, parsePortRange, portRangeIncludes } from "../../policies/lib/net";
 import { databaseRamGb } from "../../policies/lib/sizes";
 import { isUnknown, read, readList, Undecided, UndecidedDuringPreview } from "../../policies/lib/unknowns";
-import { databaseServerIn, installsHaproxy, memoByText, onlyWatches, secretsIn } from "../../policies/lib/userData";
+import {
+    databaseServerIn,
+    installsHaproxy,
+    memoByText,
+    onlyWatches,
+    secretsIn,
+    takesOverReservedIp,
+} from "../../policies/lib/userData";
 import { UNKNOWN } from "../support/policyHarness";
 import * as digitalocean from "@pulumi/digitalocean";
 import { forType, validateResourceOfTypes } from "../../policies/lib/policy";
@@ -134,6 +141,16 @@ describe("policy helpers", () => {
         it("recognises an HAProxy install", () => {
             assert.ok(installsHaproxy("#cloud-config\npackages:\n  - haproxy\n"));
             assert.ok(!installsHaproxy("# we used to run haproxy here\n"));
+        });
+
+        it("recognises keepalived that takes a reserved IP over through DigitalOcean's API, and nothing less", () => {
+            const install = "apt-get install -y nginx keepalived\n";
+            assert.ok(takesOverReservedIp(`${install}doctl compute reserved-ip-action assign 203.0.113.9 $ID\n`));
+            assert.ok(takesOverReservedIp(`${install}curl -X POST $API/v2/floating_ips/203.0.113.9/actions\n`));
+            assert.ok(takesOverReservedIp(`${install}notify_master "/usr/local/bin/assign-ip 203.0.113.9 $ID"\n`));
+            // keepalived with a VRRP address only (no cloud API call moves a DigitalOcean IP), or not installed
+            assert.ok(!takesOverReservedIp(`${install}virtual_ipaddress { 10.0.0.100 }\n`));
+            assert.ok(!takesOverReservedIp("# keepalived used to assign-ip here\napt-get install -y nginx\n"));
         });
 
         it("finds literal secrets but not references", () => {

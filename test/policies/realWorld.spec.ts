@@ -18,6 +18,7 @@ import {
     caddyBehindTcpPassthrough,
     cloudConfigWithEncodedFiles,
     devBox,
+    keepalivedPair,
     k3sCluster,
     marketplaceSite,
     marketplaceSiteOnReservedIpv6,
@@ -115,6 +116,20 @@ describe("the pack on other teams' deployed stacks (real policy host, pulumi pol
                     ),
                 ),
             );
+        });
+    });
+
+    describe("a reserved IP that keepalived fails over between droplets", () => {
+        it("takes two nginx droplets sharing a floating IP for no single point of failure; their open web ports are still reported", async () => {
+            assert.deepEqual(await verdict(keepalivedPair()), [worldOpen("web-in", 80), worldOpen("web-in", 443)]);
+        });
+
+        it("still takes one such droplet alone for a single point of failure", async () => {
+            assert.deepEqual(await verdict(keepalivedPair(1)), [
+                ...singleDroplet(["www.example.com"], "web-a", "203.0.113.200"),
+                worldOpen("web-in", 80),
+                worldOpen("web-in", 443),
+            ]);
         });
     });
 

@@ -440,6 +440,73 @@ export function officeAdminTool(): RealWorldStack {
     };
 }
 
+/**
+ * Two nginx droplets with certbot that keepalived fails a floating IP over between (Terraform, converted, with the
+ * legacy FloatingIp names): web-a is master and holds the IP, web-b takes it over through DigitalOcean's API when
+ * web-a stops answering, and DNS points at the IP.
+ */
+export function keepalivedPair(peers = 2): RealWorldStack {
+    const web = (peer: string) =>
+        [
+            "#cloud-config",
+            "packages:",
+            "  - nginx",
+            "  - certbot",
+            "  - python3-certbot-nginx",
+            "  - keepalived",
+            "  - vector",
+            "write_files:",
+            "  - path: /etc/keepalived/keepalived.conf",
+            "    content: |",
+            "      vrrp_instance VI_1 {",
+            "        interface eth1",
+            "        virtual_router_id 33",
+            `        unicast_peer { ${peer} }`,
+            "        notify_master /etc/keepalived/master.sh",
+            "      }",
+            "  - path: /etc/keepalived/master.sh",
+            "    permissions: '0700'",
+            "    content: |",
+            "      #!/bin/sh",
+            "      python3 /usr/local/bin/assign-ip 203.0.113.200 $(curl -s http://169.254.169.254/metadata/v1/id)",
+            "runcmd:",
+            "  - certbot --nginx -n --agree-tos -m ops@example.com -d www.example.com",
+            "  - systemctl enable --now nginx keepalived",
+            "",
+        ].join("\n");
+    return {
+        project: "legacy-web",
+        specs: [
+            ...base("web"),
+            droplet("web-a", "web", 31, web("10.40.0.32")),
+            ...(peers > 1 ? [droplet("web-b", "web", 32, web("10.40.0.31"))] : []),
+            spec(digitalocean.FloatingIp, "web-ip", {
+                id: "203.0.113.200",
+                region: REGION,
+                ipAddress: "203.0.113.200",
+            }),
+            spec(digitalocean.FloatingIpAssignment, "web-ip-assignment", {
+                id: "web-ip-assignment",
+                ipAddress: ref("web-ip", "ipAddress"),
+                dropletId: ref("web-a"),
+            }),
+            spec(digitalocean.DnsRecord, "www-dns", {
+                id: "7501",
+                domain: "example.com",
+                name: "www",
+                type: "A",
+                value: ref("web-ip-assignment", "ipAddress"),
+            }),
+            firewall("web-in", "web", [
+                sshFromOffice,
+                { protocol: "tcp", portRange: "80", sourceAddresses: ["0.0.0.0/0", "::/0"] },
+                { protocol: "tcp", portRange: "443", sourceAddresses: ["0.0.0.0/0", "::/0"] },
+            ]),
+            ...uptimeWatch("www", "https://www.example.com"),
+        ],
+    };
+}
+
 /** Two API droplets behind a load balancer, a managed PostgreSQL cluster they connect to (client only). */
 export function apiWithManagedPostgres(webFirewallPorts: string[] = ["8080"]): RealWorldStack {
     const api = [
