@@ -255,8 +255,14 @@ export const publicEndpointLoadBalanced: WebstackStackPolicy = {
         }
         const byDns = dropletsBehindDns(addressRecords(stack));
         const failover = failoverEntries(stack);
+        const pending = byDns.filter((e) => failover.get(e.droplet.urn) === "undecided");
+        if (pending.length > 0) {
+            return decideLater(
+                `Whether the reserved IPs DNS points at on droplets ${nameList(pending.map((e) => e.droplet.name))} fail over to another droplet (keepalived) is not known yet.`,
+            );
+        }
         for (const { droplet, names } of byDns) {
-            if (failover.has(droplet.urn)) continue;
+            if (failover.get(droplet.urn) === true) continue;
             reportViolation(
                 `DNS (${nameList(names)}) sends the public straight to ${describeDroplet(droplet)} and the stack has no load balancer, so that one server is a single point of failure. ` +
                     "Put a DigitalOcean load balancer in front of at least two droplets and point the DNS records at its ip.",
@@ -312,7 +318,15 @@ export const loadBalancerMinCount: WebstackStackPolicy = {
         if (count === 0 && publicWebServers(stack).length === 0) return;
         // Nor one whose DNS names all reach droplets that fail a reserved IP over between them (keepalived).
         const byDns = dropletsBehindDns(addressRecords(stack));
-        if (count === 0 && byDns.length > 0 && byDns.every((e) => failoverEntries(stack).has(e.droplet.urn))) return;
+        const failover = failoverEntries(stack);
+        if (count === 0 && byDns.length > 0 && byDns.every((e) => failover.get(e.droplet.urn) !== false)) {
+            if (byDns.every((e) => failover.get(e.droplet.urn) === true)) return;
+            // Unknown user data on the droplets DNS points at is the HAProxy question's too, asked below.
+            if (selfManagedEntry(stack).undecided.length === 0)
+                return decideLater(
+                    `Whether the reserved IPs DNS points at fail over between droplets (keepalived) is not known yet.`,
+                );
+        }
         const unknownNetwork = loadBalancersOfUnknownNetwork(stack);
         if (count + unknownNetwork.length >= minLoadBalancers) {
             return decideLater(
@@ -390,9 +404,6 @@ export const dnsRecordTargetsLoadBalancer: WebstackStackPolicy = {
                 // A name for a bastion or a runner (the name is ssh., bastion., …), or for a droplet that is no public
                 // website (lib/endpoints.ts namesNoPublicSite), is not a public website that fails with one droplet.
                 if (namesNoPublicSite(stack, record.target!) || isManagementName(record.fqdn)) continue;
-                // A reserved IP that keepalived moves to another droplet when this one fails: the name does not fail
-                // with one droplet.
-                if (reachesFailoverPair(stack, record)) continue;
                 const haproxy = isSelfManagedBalancer(record.target!);
                 if (haproxy === "undecided") {
                     undecided.note(
@@ -401,6 +412,14 @@ export const dnsRecordTargetsLoadBalancer: WebstackStackPolicy = {
                     continue;
                 }
                 if (haproxy && record.via === "reservedIp") continue;
+                // A reserved IP that keepalived moves to another droplet when this one fails: the name does not fail
+                // with one droplet.
+                const failover = reachesFailoverPair(stack, record);
+                if (failover === "undecided")
+                    undecided.note(
+                        `DNS record "${record.fqdn}" points at a reserved IP on droplet "${record.target!.name}"; whether it fails over to another droplet (keepalived) is not known yet.`,
+                    );
+                if (failover !== false) continue;
                 if (haproxy) {
                     reportViolation(
                         `DNS record "${record.fqdn}" (${record.type}) points at HAProxy droplet "${record.target!.name}"'s own address${record.value === "(unknown)" ? "" : ` (${record.value})`}, which changes whenever the droplet is replaced (any change to its user data replaces it). ` +

@@ -28,6 +28,7 @@ const TLS_ENTRY_PROTOCOLS = ["https", "http2", "http3"];
 interface Rule {
     entryProtocol?: string;
     entryPort?: number;
+    targetPort?: number;
     certificateName?: string;
     certificateId?: string;
     tlsPassthrough?: boolean;
@@ -89,12 +90,14 @@ function externalRules(lb: Record<string, unknown>, name: string): Rule[] | unde
         };
         const protocol = field("entryProtocol");
         const port = field("entryPort");
+        const target = read(rule, "targetPort");
         // Only whether a certificate is referenced matters, so an unknown name or id counts as present.
         const certificateName = read(rule, "certificateName");
         const certificateId = read(rule, "certificateId");
         return {
             entryProtocol: typeof protocol === "string" ? protocol.toLowerCase() : undefined,
             entryPort: typeof port === "number" ? port : typeof port === "string" ? Number(port) : undefined,
+            targetPort: typeof target === "number" ? target : typeof target === "string" ? Number(target) : undefined,
             certificateName: isUnknown(certificateName)
                 ? "(unknown)"
                 : typeof certificateName === "string" && certificateName !== ""
@@ -145,7 +148,7 @@ const loadBalancerHttpsListenerSchema: PolicyConfigSchema = {
 export const loadBalancerHttpsListener: WebstackResourcePolicy = {
     name: "load-balancer-https-listener",
     description:
-        "Checks that every internet-facing load balancer has an https, http2 or http3 entry rule on port 443 that terminates TLS with a certificate (certificateName) or passes TLS through to the droplets (tlsPassthrough, or a tcp rule on port 443); a global load balancer, which has domains instead of forwarding rules, a certificate or isManaged on each domain.",
+        "Checks that every internet-facing load balancer has an https, http2 or http3 entry rule on port 443 that terminates TLS with a certificate (certificateName) or passes TLS through to the droplets (tlsPassthrough, or a tcp rule from port 443 to port 443); a global load balancer, which has domains instead of forwarding rules, a certificate or isManaged on each domain.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: loadBalancerHttpsListenerSchema,
@@ -174,15 +177,18 @@ function httpsListener(rules: Rule[], args: ResourceValidationArgs, reportViolat
     const tlsRules = rules.filter(
         (r) => r.entryPort === httpsPort && TLS_ENTRY_PROTOCOLS.includes(r.entryProtocol ?? ""),
     );
-    // A tcp rule forwards the client's bytes unchanged (entry_protocol tcp, digitalocean/openapi@7c1300c4
-    // specification/resources/load_balancers/models/forwarding_rule.yml:6-14): on the HTTPS port the TLS handshake
-    // happens on the droplets, as with tlsPassthrough, so the load balancer itself carries no clear text there.
-    const tcpPassthrough = rules.some((r) => r.entryPort === httpsPort && r.entryProtocol === "tcp");
+    // A tcp rule (one of the entry protocols, digitalocean/openapi@7c1300c4 specification/resources/load_balancers/
+    // models/forwarding_rule.yml:6-14) is a layer-4 forward: the load balancer speaks neither HTTP nor TLS on it. From
+    // the HTTPS port to the same port on the droplets, the TLS handshake happens on them, as with tlsPassthrough. To
+    // another port (tcp 443 → 80) it most likely reaches a plain HTTP server, so it does not count.
+    const tcpPassthrough = rules.some(
+        (r) => r.entryPort === httpsPort && r.entryProtocol === "tcp" && r.targetPort === httpsPort,
+    );
     if (tlsRules.length === 0 && !tcpPassthrough) {
         const entries = rules.map((r) => `${r.entryProtocol ?? "?"} ${r.entryPort ?? "?"}`);
         reportViolation(
             `Load balancer "${args.name}" has no HTTPS entry rule on port ${httpsPort} (its entry rules: ${entries.length > 0 ? entries.join(", ") : "none"}), so the public reaches it only in clear text. ` +
-                `Add a forwarding rule with entryProtocol "https", entryPort ${httpsPort} and certificateName, or tlsPassthrough: true (or a tcp rule on ${httpsPort} to droplets that terminate TLS themselves).`,
+                `Add a forwarding rule with entryProtocol "https", entryPort ${httpsPort} and certificateName, or tlsPassthrough: true (or a tcp rule from ${httpsPort} to port ${httpsPort} on droplets that terminate TLS themselves).`,
         );
         return;
     }

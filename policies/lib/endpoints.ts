@@ -300,45 +300,95 @@ export function dropletsBehindDns(records: readonly AddressRecord[]): { droplet:
     return [...byUrn.values()];
 }
 
-/**
- * The droplets a reserved IP fails over between, by the droplet it is assigned to: when that droplet's user data moves
- * reserved IPs with keepalived (takesOverReservedIp), itself and every droplet of its region whose user data does the
- * same. A name on that IP is served by whichever of them is master, so it does not fail with one machine.
- */
-function failoverGroups(stack: StackIndex): Map<string, PolicyResource[]> {
-    return stack.memo("failoverGroups", () => {
-        const groups = new Map<string, PolicyResource[]>();
-        const takesOver = (d: PolicyResource) => {
-            const userData = dropletUserData(d.props);
-            return typeof userData === "string" && takesOverReservedIp(userData);
-        };
-        const candidates = stack.of(digitalocean.Droplet).filter(takesOver);
-        for (const urn of reservedIpHolders(stack)) {
-            const holder = candidates.find((d) => d.urn === urn);
-            if (!holder) continue;
-            const region = readString(holder.props, "region");
-            groups.set(
-                urn,
-                candidates.filter((d) => readString(d.props, "region") === region),
-            );
+/** Whether a public entry fails over to another droplet: yes, no, or not known yet (during preview). */
+export type Failover = boolean | "undecided";
+
+const IP_RESOURCES = [
+    digitalocean.ReservedIp,
+    digitalocean.FloatingIp,
+    digitalocean.ReservedIpv6,
+    digitalocean.ReservedIpAssignment,
+    digitalocean.FloatingIpAssignment,
+    digitalocean.ReservedIpv6Assignment,
+];
+
+/** The reserved (floating) IPs assigned to a droplet: their addresses, and the resources that name them. */
+function reservedIpsOf(stack: StackIndex, droplet: PolicyResource): { addresses: string[]; urns: Set<string> } {
+    const addresses: string[] = [];
+    const urns = new Set<string>();
+    for (const cls of IP_RESOURCES)
+        for (const r of stack.of(cls)) {
+            if (!stack.resolve(r, "dropletId", [digitalocean.Droplet]).targets.includes(droplet)) continue;
+            urns.add(r.urn);
+            for (const key of ["ipAddress", "ip"]) {
+                const address = readString(r.props, key);
+                if (typeof address === "string" && address !== "") addresses.push(address);
+                // An assignment names its IP through the IP resource's output.
+                for (const dep of r.propertyDependencies?.[key] ?? []) urns.add(dep.urn);
+            }
         }
-        return groups;
-    });
+    return { addresses, urns };
 }
 
-/** True for a DNS record that reaches a droplet through a reserved IP that fails over to another droplet. */
-export function reachesFailoverPair(stack: StackIndex, record: AddressRecord): boolean {
+/**
+ * Whether the reserved IP a droplet holds fails over to another droplet: the holder's user data runs keepalived that
+ * moves a reserved IP through DigitalOcean's API (takesOverReservedIp), and so does another droplet of its region whose
+ * user data names the same IP, by its address or through the IP resource it is built from (propertyDependencies). A
+ * name on that IP is then served by whichever of them holds it, and does not fail with one machine. Not known yet when
+ * the holder's or a same-region droplet's user data, or a region, is computed.
+ */
+function failsOver(stack: StackIndex, holder: PolicyResource): Failover {
+    const cache = stack.memo("failsOver", () => new Map<string, Failover>());
+    const cached = cache.get(holder.urn);
+    if (cached !== undefined) return cached;
+    const takesOver = (d: PolicyResource): Failover => {
+        const userData = dropletUserData(d.props);
+        return isUnknown(userData) ? "undecided" : typeof userData === "string" && takesOverReservedIp(userData);
+    };
+    let answer: Failover = takesOver(holder);
+    const region = readString(holder.props, "region");
+    if (answer === true && typeof region !== "string") answer = "undecided";
+    if (answer === true) {
+        const ip = reservedIpsOf(stack, holder);
+        const namesIp = (d: PolicyResource): boolean => {
+            const userData = dropletUserData(d.props);
+            return (
+                (typeof userData === "string" && ip.addresses.some((a) => userData.includes(a))) ||
+                (d.propertyDependencies?.userData ?? []).some((dep) => ip.urns.has(dep.urn))
+            );
+        };
+        const peers = stack.of(digitalocean.Droplet).filter((d) => d !== holder);
+        const sameRegion = (d: PolicyResource) => readString(d.props, "region");
+        const partner = peers.some((d) => sameRegion(d) === region && takesOver(d) === true && namesIp(d));
+        const open = peers.some(
+            (d) => isUnknown(sameRegion(d)) || (sameRegion(d) === region && takesOver(d) === "undecided"),
+        );
+        answer = partner ? true : open ? "undecided" : false;
+    }
+    cache.set(holder.urn, answer);
+    return answer;
+}
+
+/** Whether a DNS record reaches a droplet through a reserved IP that fails over to another droplet (see failsOver). */
+export function reachesFailoverPair(stack: StackIndex, record: AddressRecord): Failover {
     if (record.kind !== "droplet" || record.via !== "reservedIp" || !record.target) return false;
-    return (failoverGroups(stack).get(record.target.urn)?.length ?? 0) >= 2;
+    return failsOver(stack, record.target);
 }
 
-/** Droplets every DNS name of which reaches them through a reserved IP that fails over to another droplet. */
-export function failoverEntries(stack: StackIndex): Set<string> {
+/**
+ * The droplets DNS points at, by whether every name on them reaches a reserved IP that fails over to another droplet:
+ * true, false, or "undecided" when some name's answer is not known yet and none is a plain no.
+ */
+export function failoverEntries(stack: StackIndex): Map<string, Failover> {
     return stack.memo("failoverEntries", () => {
-        const records = addressRecords(stack).filter((r) => r.kind === "droplet" && r.target);
-        const covered = new Set(records.filter((r) => reachesFailoverPair(stack, r)).map((r) => r.target!.urn));
-        for (const r of records) if (!reachesFailoverPair(stack, r)) covered.delete(r.target!.urn);
-        return covered;
+        const entries = new Map<string, Failover>();
+        for (const r of addressRecords(stack)) {
+            if (r.kind !== "droplet" || !r.target) continue;
+            const here = reachesFailoverPair(stack, r);
+            const before = entries.get(r.target.urn) ?? true;
+            entries.set(r.target.urn, before === false || here === false ? false : before === true ? here : before);
+        }
+        return entries;
     });
 }
 

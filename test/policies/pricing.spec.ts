@@ -162,7 +162,8 @@ describe("cost model (policies/lib/pricing.ts)", () => {
                 maxNodes: 4,
             }),
             res("kubernetesNodePool:KubernetesNodePool", { size: "s-4vcpu-8gb", autoScale: true, nodeCount: 2 }),
-            res("kubernetesNodePool:KubernetesNodePool", { size: "s-4vcpu-8gb" }),
+            // A null count (a converted program's) is no count.
+            res("kubernetesNodePool:KubernetesNodePool", { size: "s-4vcpu-8gb", nodeCount: null }),
         ];
         const c = estimateCost(resources);
         const [two, eight] = [P("droplet/s-2vcpu-4gb"), P("droplet/s-4vcpu-8gb")];
@@ -185,8 +186,14 @@ describe("cost model (policies/lib/pricing.ts)", () => {
             ],
         );
         assert.deepEqual(
-            c.unpriced.map((u) => u.reason),
-            ["the node pool's nodeCount (or minNodes) is not set"],
+            c.unpriced.map((u) => [u.name, u.reason]),
+            [
+                [
+                    resources[1].name,
+                    "whether its control plane is highly available (ha) is not set or not known yet, so DigitalOcean decides by Kubernetes version",
+                ],
+                [resources[4].name, "the node pool's nodeCount (or minNodes) is not set or not known yet"],
+            ],
         );
         const fixed = 40 + 3 * two + P("droplet/s-1vcpu-2gb") + 2 * eight;
         assert.deepEqual(costRange(resources), { min: fixed + eight, max: fixed + 4 * eight });

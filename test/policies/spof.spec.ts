@@ -12,6 +12,7 @@ import {
     spofPolicies,
 } from "../../policies/spof";
 import { materialize, ref, run, spec, Spec, UNKNOWN } from "../support/policyHarness";
+import { keepalivedPair } from "./realWorldStacks";
 import { mutate, tierStack, without } from "./stacks";
 
 const prod = () => tierStack("prod");
@@ -264,6 +265,39 @@ describe("SPOF policies", () => {
                 outcome.undecided[0],
                 /DNS record "example\.com" points at a value that is not known yet\. DNS record "www\.example\.com" points at a value that is not known yet\./,
             );
+        });
+    });
+
+    describe("a reserved IP that keepalived fails over between droplets (the three entry checks)", () => {
+        const entryChecks = [publicEndpointLoadBalanced, loadBalancerMinCount, dnsRecordTargetsLoadBalancer];
+        const pair = (change?: (webB: Record<string, unknown>) => void) => {
+            const specs = keepalivedPair().specs;
+            return change ? mutate(specs, "web-b", change) : specs;
+        };
+
+        it("accept a pair whose partner's user data moves the same IP", async () => {
+            for (const policy of entryChecks) assert.deepEqual(await violations(policy, pair()), [], policy.name);
+        });
+
+        it("take a partner that moves another IP for none", async () => {
+            const other = pair((b) => (b.userData = String(b.userData).replace("203.0.113.200", "203.0.113.201")));
+            for (const policy of entryChecks) assert.equal((await violations(policy, other)).length, 1, policy.name);
+        });
+
+        it("take a droplet of another region for no partner", async () => {
+            const elsewhere = pair((b) => (b.region = "fra1"));
+            for (const policy of entryChecks)
+                assert.equal((await violations(policy, elsewhere)).length, 1, policy.name);
+        });
+
+        it("decide later, not fail, while a same-region droplet's user data is not known yet", async () => {
+            const preview = pair((b) => (b.userData = UNKNOWN));
+            for (const policy of entryChecks) {
+                const outcome = await run(policy, materialize(preview));
+                assert.deepEqual(outcome.violations, [], policy.name);
+                assert.equal(outcome.undecided.length, 1, policy.name);
+                assert.match(outcome.undecided[0], /fails? over .*\(keepalived\) is not known yet/, policy.name);
+            }
         });
     });
 

@@ -174,6 +174,27 @@ describe("stack-monthly-budget", () => {
             'The stack is estimated at $208.00 a month, over its budget of $150.00 (maxMonthlyUsd) by $58.00; the largest items are "platform" $144.00 (Kubernetes default node pool: 3 × Droplet s-4vcpu-8gb), "platform" $40.00 (Kubernetes high-availability control plane), "jobs" $24.00 (Kubernetes node pool: 1–5 × Droplet s-2vcpu-4gb, $24.00 at min to $120.00 at max (total counts min)). Remove or resize them, or raise maxMonthlyUsd.',
         ]);
     });
+
+    it("prices what is known of a DOKS cluster during preview and calls the total a lower bound for the rest", async () => {
+        const outcome = await runStack(
+            stackMonthlyBudget,
+            materialize([
+                spec(digitalocean.KubernetesCluster, "platform", {
+                    id: "c0ffee00-0000-4000-8000-000000000001",
+                    name: "platform",
+                    region: "fra1",
+                    version: "1.33.1-do.0",
+                    ha: UNKNOWN,
+                    nodePool: { name: "default", size: "s-4vcpu-8gb", nodeCount: 3 },
+                }),
+            ]),
+            { maxMonthlyUsd: 100 },
+        );
+        assert.deepEqual(outcome.violations, [
+            'The stack is estimated at $144.00 a month (a lower bound: 1 resources are not priced), over its budget of $100.00 (maxMonthlyUsd) by $44.00; the largest items are "platform" $144.00 (Kubernetes default node pool: 3 × Droplet s-4vcpu-8gb). Remove or resize them, or raise maxMonthlyUsd.',
+        ]);
+        assert.deepEqual(outcome.undecided, []);
+    });
 });
 
 describe("stack-availability-target", () => {

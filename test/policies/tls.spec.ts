@@ -34,7 +34,7 @@ describe("TLS policies", () => {
     describe("load-balancer-https-listener", () => {
         it("reports a public load balancer without an HTTPS rule on 443", async () => {
             assert.deepEqual(await violations(loadBalancerHttpsListener, tierStack(1)), [
-                'Load balancer "lb-0" has no HTTPS entry rule on port 443 (its entry rules: http 80), so the public reaches it only in clear text. Add a forwarding rule with entryProtocol "https", entryPort 443 and certificateName, or tlsPassthrough: true (or a tcp rule on 443 to droplets that terminate TLS themselves).',
+                'Load balancer "lb-0" has no HTTPS entry rule on port 443 (its entry rules: http 80), so the public reaches it only in clear text. Add a forwarding rule with entryProtocol "https", entryPort 443 and certificateName, or tlsPassthrough: true (or a tcp rule from 443 to port 443 on droplets that terminate TLS themselves).',
             ]);
         });
 
@@ -54,21 +54,19 @@ describe("TLS policies", () => {
             assert.deepEqual(await violations(loadBalancerHttpsListener, specs), []);
         });
 
-        it("takes a tcp rule on 443 for TLS passed through to the droplets, and a tcp rule on another port for none", async () => {
-            const passthrough = (port: number) =>
+        it("takes a tcp rule from 443 to 443 for TLS passed through to the droplets, and a tcp rule to or from another port for none", async () => {
+            const passthrough = (port: number, targetPort = 443) =>
                 mutate(stack(), "lb-0", (lb) => {
                     const https = rules(lb)[0];
                     delete https.certificateName;
-                    Object.assign(https, {
-                        entryProtocol: "tcp",
-                        entryPort: port,
-                        targetProtocol: "tcp",
-                        targetPort: 443,
-                    });
+                    Object.assign(https, { entryProtocol: "tcp", entryPort: port, targetProtocol: "tcp", targetPort });
                 });
             assert.deepEqual(await violations(loadBalancerHttpsListener, passthrough(443)), []);
+            assert.deepEqual(await violations(loadBalancerHttpsListener, passthrough(443, 80)), [
+                'Load balancer "lb-0" has no HTTPS entry rule on port 443 (its entry rules: tcp 443, http 80), so the public reaches it only in clear text. Add a forwarding rule with entryProtocol "https", entryPort 443 and certificateName, or tlsPassthrough: true (or a tcp rule from 443 to port 443 on droplets that terminate TLS themselves).',
+            ]);
             assert.deepEqual(await violations(loadBalancerHttpsListener, passthrough(8443)), [
-                'Load balancer "lb-0" has no HTTPS entry rule on port 443 (its entry rules: tcp 8443, http 80), so the public reaches it only in clear text. Add a forwarding rule with entryProtocol "https", entryPort 443 and certificateName, or tlsPassthrough: true (or a tcp rule on 443 to droplets that terminate TLS themselves).',
+                'Load balancer "lb-0" has no HTTPS entry rule on port 443 (its entry rules: tcp 8443, http 80), so the public reaches it only in clear text. Add a forwarding rule with entryProtocol "https", entryPort 443 and certificateName, or tlsPassthrough: true (or a tcp rule from 443 to port 443 on droplets that terminate TLS themselves).',
             ]);
         });
 
