@@ -2,8 +2,8 @@
 // `main` with the same arguments), its stdout and stderr captured and its exit status returned, over the IPC
 // channel. The process loads the SDK once and lends each plan a running policy host of the same pack, whatever its
 // project and stack: a host takes both from its environment at start, and neither @pulumi/policy's analyzer
-// (server.js) nor the packs here read them, while every run sends GetAnalyzerInfo, ConfigureStack (the stack's
-// tags) and Configure, which replaces the host's whole policy config (@pulumi/policy 1.21 server.js configure,
+// (server.js) nor the packs here read them, while every run sends GetAnalyzerInfo, ConfigureStack and Configure,
+// which replaces the host's whole policy config (@pulumi/policy 1.21 server.js configure,
 // lines 183-194). One host per pack instead of per stack saves a host's start (0.6 s of CPU) for each other stack.
 // After a run whose program failed it exits (the reply says so): a failed program may leave the engine a pending
 // registration (plan/capture/runProgram.ts).

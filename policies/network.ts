@@ -519,10 +519,12 @@ export const resourcesSameVpc: WebstackStackPolicy = {
                 ...stack
                     .of(digitalocean.Droplet)
                     .map((r): [ResourceLabel, PolicyResource, string] => ["droplet", r, "vpcUuid"]),
-                // A DOKS cluster only with its vpcUuid given: the API documents the region's default VPC for droplets
-                // and databases left without one (digitalocean/openapi@7c1300c4 droplets/models/droplet_create.yml:97,
-                // databases/models/database_cluster.yml:80) but says nothing of the kind for clusters
-                // (kubernetes/models/cluster.yml:46-51).
+                // A DOKS cluster only when its props hold a vpcUuid: the API documents the region's default VPC for
+                // droplets and databases left without one (digitalocean/openapi@7c1300c4
+                // droplets/models/droplet_create.yml:97, databases/models/database_cluster.yml:80) but says nothing of
+                // the kind for clusters (kubernetes/models/cluster.yml:46-51). The provider computes vpc_uuid, so after
+                // a create the state holds the VPC the cluster is in, and during the preview that creates it the value
+                // is unknown and the check decides later.
                 ...stack
                     .of(digitalocean.KubernetesCluster)
                     .filter((r) => read(r.props, "vpcUuid") !== undefined)

@@ -381,7 +381,7 @@ const dnsRecordTargetsLoadBalancerSchema: PolicyConfigSchema = {
 export const dnsRecordTargetsLoadBalancer: WebstackStackPolicy = {
     name: "dns-record-targets-load-balancer",
     description:
-        "Checks that DNS A and AAAA records (and a Domain's ipAddress) that name a website point at a load balancer, not at a single droplet; a record may point at an HAProxy droplet (a self-managed load balancer) through a reserved IP assigned to it, or at a reserved IP that keepalived moves between droplets, and SSH names (ssh., bastion., jump.) and droplets the public cannot reach as a website (no web server, or cloud firewalls that admit web traffic from no world address) are not judged.",
+        "Checks that DNS A and AAAA records (and a Domain's ipAddress) that name a website point at a load balancer, not at a single droplet; a record may point at an HAProxy droplet (a self-managed load balancer) through a reserved IP assigned to it, or at a reserved IP that keepalived moves between droplets, and SSH names (ssh., bastion., jump.) and droplets the public cannot reach as a website (no web server, or cloud firewalls that admit web traffic from an office or VPN range only) are not judged.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: dnsRecordTargetsLoadBalancerSchema,

@@ -11,7 +11,7 @@ import {
 } from "./haproxy";
 import { proxyBalancerIn } from "./proxies";
 import { StackIndex } from "./stack";
-import { isPrivateAddress, isWorldCidr, portRangeIncludes } from "./net";
+import { isNarrowSource, isPrivateAddress, isWorldCidr, portRangeIncludes } from "./net";
 import { type Unknown, decideLater, isUnknown, read, readList, readString } from "./unknowns";
 import { installsHaproxy, takesOverReservedIp, webServerIn } from "./userData";
 import { nameList } from "./messages";
@@ -107,6 +107,40 @@ function carriesWeb(protocol: string | Unknown | undefined, portRange: string | 
     if (protocol === "icmp") return false;
     if (protocol === "udp") return portRangeIncludes(portRange, 443);
     return portRange !== "22";
+}
+
+/**
+ * Droplets only a few addresses can reach on web ports: every cloud firewall covering the droplet admits web traffic
+ * from no address source but narrow ones (isNarrowSource: an office, a VPN), and none of its rules is unknown.
+ */
+function narrowWebSourceDroplets(stack: StackIndex): Set<string> {
+    return stack.memo("narrowWebSourceDroplets", () => {
+        const narrow = new Set<string>();
+        const firewalls = stack.of(digitalocean.Firewall).map((fw) => {
+            const rules = readList(fw.props, "inboundRules");
+            const wide =
+                rules.unknown ||
+                rules.values.some((r) => {
+                    const sources = readList(r, "sourceAddresses");
+                    return (
+                        sources.unknown ||
+                        (carriesWeb(readString(r, "protocol"), readString(r, "portRange")) &&
+                            sources.values.some((a) => typeof a !== "string" || !isNarrowSource(a)))
+                    );
+                });
+            return { fw, wide };
+        });
+        for (const d of stack.of(digitalocean.Droplet)) {
+            const tags = stack.tagNames(d, "tags").names;
+            const covering = firewalls.filter(
+                ({ fw }) =>
+                    stack.resolve(fw, "dropletIds", [digitalocean.Droplet]).targets.includes(d) ||
+                    stack.tagNames(fw, "tags").names.some((t) => tags.includes(t)),
+            );
+            if (covering.length > 0 && covering.every((f) => !f.wide)) narrow.add(d.urn);
+        }
+        return narrow;
+    });
 }
 
 function worldClosedDroplets(stack: StackIndex): Set<string> {
@@ -625,13 +659,20 @@ export function webRoleOf(stack: StackIndex, r: PolicyResource): WebRole {
 
 /**
  * True for a droplet a DNS name does not make a public website: it serves no web, or its cloud firewalls admit web
- * traffic from no world address and no load balancer targets it (an admin tool open to the office only). A load
- * balancer's backend stays one even when its firewall admits only the load balancer: a name pointing at it is the
- * classic way to bypass the load balancer.
+ * traffic from narrow sources only (an admin tool open to the office: isNarrowSource) and no load balancer targets it.
+ * A load balancer's backend stays one even when its firewall admits only the load balancer (a name pointing at it is
+ * the classic way to bypass the load balancer), and so does an origin open to a content network's wide ranges.
  */
 export function namesNoPublicSite(stack: StackIndex, droplet: PolicyResource): boolean {
     const role = webRoleOf(stack, droplet);
-    return role.serves === false || (role.public === false && !targetedBy(stack).droplets.has(droplet.urn));
+    if (role.serves === false) return true;
+    const targeted = targetedBy(stack);
+    return (
+        role.public === false &&
+        targeted.undecided.length === 0 &&
+        !targeted.droplets.has(droplet.urn) &&
+        narrowWebSourceDroplets(stack).has(droplet.urn)
+    );
 }
 
 /** Public droplets that serve the web, and those whose role is not known yet. */

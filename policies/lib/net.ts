@@ -11,6 +11,19 @@ export function isWorldCidr(address: string): boolean {
     return Number(trimmed.slice(slash + 1)) === 0 && trimmed.slice(slash + 1).trim() !== "";
 }
 
+/**
+ * True for a source a few people come from: an address, or a CIDR of at most 4,096 IPv4 addresses (/20) or an IPv6
+ * /48 (one site's allocation), as an office or a VPN has. A content network's ranges are far wider (Cloudflare
+ * publishes /12 to /22 IPv4 blocks and /29 to /32 IPv6 ones), so a droplet open to them still serves the public.
+ */
+export function isNarrowSource(address: string): boolean {
+    const [ip, prefix] = address.trim().split("/");
+    if (prefix === undefined) return ip !== "";
+    const bits = Number(prefix);
+    if (!Number.isInteger(bits)) return false;
+    return ip.includes(":") ? bits >= 48 : bits >= 20;
+}
+
 /** A firewall rule's port range as [from, to]; "all", "" and "0" mean every port (DigitalOcean API). */
 export function parsePortRange(portRange: string | undefined): [number, number] | undefined {
     const text = (portRange ?? "").trim().toLowerCase();

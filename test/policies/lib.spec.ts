@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import * as policy from "@pulumi/policy";
-import { hostOf, isPrivateAddress, isWorldCidr, parsePortRange, portRangeIncludes } from "../../policies/lib/net";
+import {
+    hostOf,
+    isNarrowSource,
+    isPrivateAddress,
+    isWorldCidr,
+    parsePortRange,
+    portRangeIncludes,
+} from "../../policies/lib/net";
 import { databaseRamGb } from "../../policies/lib/sizes";
 import { isUnknown, read, readList, Undecided, UndecidedDuringPreview } from "../../policies/lib/unknowns";
 import {
@@ -97,6 +104,14 @@ describe("policy helpers", () => {
     });
 
     describe("network", () => {
+        it("takes an office's or a VPN's sources for narrow, and a content network's ranges or the world for wide", () => {
+            for (const source of ["198.18.7.0/24", "203.0.113.10", "198.51.100.0/20", "2001:db8:100::/48"])
+                assert.ok(isNarrowSource(source), source);
+            // Cloudflare's published ranges include /13 and /12 IPv4 and /32 IPv6 blocks.
+            for (const source of ["104.16.0.0/13", "2400:cb00::/32", "10.0.0.0/16", "0.0.0.0/0", "::/0", "1.2.3.4/x"])
+                assert.ok(!isNarrowSource(source), source);
+        });
+
         it("recognises world CIDRs in every spelling", () => {
             for (const cidr of ["0.0.0.0/0", "::/0", "0::/0", " ::0/0 ", "10.0.0.0/0"])
                 assert.ok(isWorldCidr(cidr), cidr);

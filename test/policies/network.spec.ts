@@ -305,7 +305,7 @@ describe("network policies", () => {
             assert.deepEqual(await violations(resourcesSameVpc, stackWith({ vpcUuid: ref("main") })), [
                 'Resources in region "fra1" are split across 2 VPCs: VPC "main" (Kubernetes cluster "k8s"); the default VPC of fra1 (database cluster "pg"); they cannot reach each other over the private network. Pass one VPC\'s id as vpcUuid and privateNetworkUuid to all of them.',
             ]);
-            // Without a vpcUuid the API does not say where a cluster goes: it is not judged.
+            // With no vpcUuid in its props (the state fills it in after the create) the cluster is not judged.
             assert.deepEqual(await violations(resourcesSameVpc, stackWith({})), []);
         });
 

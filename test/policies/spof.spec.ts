@@ -12,7 +12,7 @@ import {
     spofPolicies,
 } from "../../policies/spof";
 import { materialize, ref, run, spec, Spec, UNKNOWN } from "../support/policyHarness";
-import { keepalivedPair } from "./realWorldStacks";
+import { keepalivedPair, officeAdminTool } from "./realWorldStacks";
 import { mutate, tierStack, without } from "./stacks";
 
 const prod = () => tierStack("prod");
@@ -264,6 +264,27 @@ describe("SPOF policies", () => {
             assert.match(
                 outcome.undecided[0],
                 /DNS record "example\.com" points at a value that is not known yet\. DNS record "www\.example\.com" points at a value that is not known yet\./,
+            );
+        });
+    });
+
+    describe("dns-record-targets-load-balancer on a droplet its firewall opens to some sources only", () => {
+        const withWebSources = (sources: string[]) =>
+            mutate(officeAdminTool().specs, "admin-office", (fw) => {
+                for (const rule of fw.inboundRules as { portRange: string; sourceAddresses: string[] }[])
+                    if (rule.portRange !== "22") rule.sourceAddresses = sources;
+            });
+
+        it("skips a name for a droplet open to an office only", async () => {
+            assert.deepEqual(await violations(dnsRecordTargetsLoadBalancer, withWebSources(["198.18.7.0/24"])), []);
+        });
+
+        it("judges a name for an origin open to a content network's wide ranges as a public website", async () => {
+            assert.deepEqual(
+                await violations(dnsRecordTargetsLoadBalancer, withWebSources(["104.16.0.0/13", "2400:cb00::/32"])),
+                [
+                    'DNS record "admin.example.org" (A) points at droplet "admin" (203.0.113.90) instead of a load balancer, so the name fails with that droplet. Point it at a load balancer\'s ip.',
+                ],
             );
         });
     });
