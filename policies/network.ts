@@ -7,7 +7,7 @@ import { digitalocean } from "./lib/digitalocean";
 import { validateResourceOfType } from "@pulumi/policy";
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { configWithDefaults, PORT_SCHEMA } from "./lib/config";
-import { selfManagedEntry } from "./lib/endpoints";
+import { failoverMembers, selfManagedEntry } from "./lib/endpoints";
 import { isWorldCidr, portRangeIncludes } from "./lib/net";
 import { nameList, plural, q } from "./lib/messages";
 import { WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
@@ -177,7 +177,7 @@ function coversOnlySelfManagedBalancers(
 export const firewallNoWorldIngress: WebstackStackPolicy = {
     name: "firewall-no-world-ingress",
     description:
-        "Checks that no cloud firewall admits inbound traffic from 0.0.0.0/0 or ::/0 to droplets, on any port other than SSH (firewall-no-world-ssh owns tcp rules that include port 22); only load balancers face the internet, so a firewall covering only HAProxy droplets that DNS points at may open selfManagedLoadBalancerPorts (80 and 443).",
+        "Checks that no cloud firewall admits inbound traffic from 0.0.0.0/0 or ::/0 to droplets, on any port other than SSH (firewall-no-world-ssh owns tcp rules that include port 22); only load balancers face the internet, so a firewall covering only HAProxy droplets that DNS points at, or only the droplets of a keepalived failover pair whose reserved IP DNS points at, may open selfManagedLoadBalancerPorts (80 and 443).",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: firewallNoWorldIngressSchema,
@@ -216,6 +216,12 @@ export const firewallNoWorldIngress: WebstackStackPolicy = {
                 const webPort =
                     rule.protocol === "tcp" && selfManagedLoadBalancerPorts.some((p) => range === String(p));
                 if (webPort && onlyBalancers === true) continue;
+                // The droplets of a keepalived failover pair DNS reaches are the public entry too, on web ports only.
+                if (
+                    webPort &&
+                    coversOnlySelfManagedBalancers(firewall, stack, failoverMembers(stack), new Set()) === true
+                )
+                    continue;
                 if (webPort && onlyBalancers === "undecided") {
                     undecided.note(
                         `Firewall "${firewall.name}" opens ${describePorts(rule)} to the internet; whether it covers only HAProxy load balancers is not known yet.`,

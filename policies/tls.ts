@@ -11,6 +11,7 @@ import {
     balancerOf,
     describeDroplet,
     dropletsBehindDns,
+    failoverPartners,
     externalLoadBalancers,
     loadBalancersOfUnknownNetwork,
     publicWebServers,
@@ -423,9 +424,10 @@ export const publicEndpointTls: WebstackStackPolicy = {
                 );
             return false;
         };
-        const byDns = dropletsBehindDns(addressRecords(stack)).filter(
-            (e) => exposed.includes(e.droplet) && withoutOwnTls(e.droplet),
-        );
+        // A keepalived partner serves the same names whenever it holds the reserved IP: it needs TLS as much.
+        const byDns = dropletsBehindDns(addressRecords(stack))
+            .flatMap((e) => [e, ...failoverPartners(stack, e.droplet).map((droplet) => ({ droplet, names: e.names }))])
+            .filter((e) => exposed.includes(e.droplet) && withoutOwnTls(e.droplet));
         for (const { droplet, names } of byDns) {
             reportViolation(
                 `DNS (${nameList(names)}) sends the public to ${describeDroplet(droplet)} and the stack has no load balancer, so nothing in it terminates TLS or renews a certificate. ` +

@@ -372,7 +372,12 @@ function reservedIpsOf(stack: StackIndex, droplet: PolicyResource): { addresses:
  * the holder's or a same-region droplet's user data, or a region, is computed.
  */
 function failsOver(stack: StackIndex, holder: PolicyResource): Failover {
-    const cache = stack.memo("failsOver", () => new Map<string, Failover>());
+    return failoverOf(stack, holder).answer;
+}
+
+/** failsOver's answer for a holder, and the partners that make it yes. */
+function failoverOf(stack: StackIndex, holder: PolicyResource): { answer: Failover; partners: PolicyResource[] } {
+    const cache = stack.memo("failsOver", () => new Map<string, { answer: Failover; partners: PolicyResource[] }>());
     const cached = cache.get(holder.urn);
     if (cached !== undefined) return cached;
     const takesOver = (d: PolicyResource): Failover => {
@@ -380,6 +385,7 @@ function failsOver(stack: StackIndex, holder: PolicyResource): Failover {
         return isUnknown(userData) ? "undecided" : typeof userData === "string" && takesOverReservedIp(userData);
     };
     let answer: Failover = takesOver(holder);
+    let partners: PolicyResource[] = [];
     const region = readString(holder.props, "region");
     if (answer === true && typeof region !== "string") answer = "undecided";
     if (answer === true) {
@@ -393,14 +399,37 @@ function failsOver(stack: StackIndex, holder: PolicyResource): Failover {
         };
         const peers = stack.of(digitalocean.Droplet).filter((d) => d !== holder);
         const sameRegion = (d: PolicyResource) => readString(d.props, "region");
-        const partner = peers.some((d) => sameRegion(d) === region && takesOver(d) === true && namesIp(d));
+        partners = peers.filter((d) => sameRegion(d) === region && takesOver(d) === true && namesIp(d));
         const open = peers.some(
             (d) => isUnknown(sameRegion(d)) || (sameRegion(d) === region && takesOver(d) === "undecided"),
         );
-        answer = partner ? true : open ? "undecided" : false;
+        answer = partners.length > 0 ? true : open ? "undecided" : false;
     }
-    cache.set(holder.urn, answer);
-    return answer;
+    const result = { answer, partners };
+    cache.set(holder.urn, result);
+    return result;
+}
+
+/** The droplets that take a failover pair's reserved IP over from its holder (none unless failsOver is yes). */
+export function failoverPartners(stack: StackIndex, holder: PolicyResource): PolicyResource[] {
+    const { answer, partners } = failoverOf(stack, holder);
+    return answer === true ? partners : [];
+}
+
+/**
+ * The droplets of failover pairs DNS reaches (failsOver yes): the holders of the reserved IPs and their partners. Their
+ * web ports are the public entry, as an HAProxy droplet's are.
+ */
+export function failoverMembers(stack: StackIndex): Set<string> {
+    return stack.memo("failoverMembers", () => {
+        const members = new Set<string>();
+        for (const r of addressRecords(stack)) {
+            if (reachesFailoverPair(stack, r) !== true) continue;
+            members.add(r.target!.urn);
+            for (const p of failoverOf(stack, r.target!).partners) members.add(p.urn);
+        }
+        return members;
+    });
 }
 
 /** Whether a DNS record reaches a droplet through a reserved IP that fails over to another droplet (see failsOver). */

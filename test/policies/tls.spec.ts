@@ -9,6 +9,7 @@ import {
     tlsPolicies,
 } from "../../policies/tls";
 import { materialize, run, Spec, UNKNOWN } from "../support/policyHarness";
+import { keepalivedPair } from "./realWorldStacks";
 import { mutate, tierStack, without } from "./stacks";
 
 /** Production-like stack with a single public load balancer, so each mutation yields one finding. */
@@ -166,6 +167,19 @@ describe("TLS policies", () => {
         it("reports a public droplet with no load balancer to terminate TLS", async () => {
             assert.deepEqual(await violations(publicEndpointTls, tierStack(0)), [
                 'DNS ("example.com", "www.example.com") sends the public to droplet "server" and the stack has no load balancer, so nothing in it terminates TLS or renews a certificate. Put a load balancer with an HTTPS rule and certificateName in front of the droplet and point DNS at it, or terminate TLS on the droplet with a certificate it renews (Caddy, Traefik with ACME, certbot).',
+            ]);
+        });
+
+        it("asks the same of a keepalived partner, which serves the names whenever it holds the reserved IP", async () => {
+            assert.deepEqual(await violations(publicEndpointTls, keepalivedPair().specs), []);
+            const bare = mutate(keepalivedPair().specs, "web-b", (b) => {
+                b.userData = String(b.userData)
+                    .split("\n")
+                    .filter((line) => !line.includes("certbot"))
+                    .join("\n");
+            });
+            assert.deepEqual(await violations(publicEndpointTls, bare), [
+                'DNS ("www.example.com") sends the public to droplet "web-b" and the stack has no load balancer, so nothing in it terminates TLS or renews a certificate. Put a load balancer with an HTTPS rule and certificateName in front of the droplet and point DNS at it, or terminate TLS on the droplet with a certificate it renews (Caddy, Traefik with ACME, certbot).',
             ]);
         });
     });
