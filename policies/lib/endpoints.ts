@@ -96,7 +96,6 @@ function targetedBy(stack: StackIndex): { droplets: Set<string>; tags: Set<strin
     });
 }
 
-/** URNs of the droplets some cloud firewall covers and none opens to the world on a port other than SSH. */
 /**
  * Whether an inbound rule can let web traffic in: TCP on any port but SSH's 22, or UDP on 443 (HTTP/3). Ping serves
  * nothing, and UDP elsewhere is WireGuard, DNS or a game, not a website (a firewall rule's protocol is tcp, udp or
@@ -110,44 +109,10 @@ function carriesWeb(protocol: string | Unknown | undefined, portRange: string | 
 }
 
 /**
- * Droplets only a few addresses can reach on web ports: every cloud firewall covering the droplet admits web traffic
- * from no address source but narrow ones (isNarrowSource: an office, a VPN), and none of its rules is unknown.
+ * Droplets whose cloud firewalls (at least one covers it) admit web traffic from no address source `wide` accepts; an
+ * unknown rule or source list counts as wide.
  */
-function narrowWebSourceDroplets(stack: StackIndex): Set<string> {
-    return stack.memo("narrowWebSourceDroplets", () => {
-        const narrow = new Set<string>();
-        const firewalls = stack.of(digitalocean.Firewall).map((fw) => {
-            const rules = readList(fw.props, "inboundRules");
-            const wide =
-                rules.unknown ||
-                rules.values.some((r) => {
-                    const sources = readList(r, "sourceAddresses");
-                    return (
-                        sources.unknown ||
-                        (carriesWeb(readString(r, "protocol"), readString(r, "portRange")) &&
-                            sources.values.some((a) => typeof a !== "string" || !isNarrowSource(a)))
-                    );
-                });
-            return { fw, wide };
-        });
-        for (const d of stack.of(digitalocean.Droplet)) {
-            const tags = stack.tagNames(d, "tags").names;
-            const covering = firewalls.filter(
-                ({ fw }) =>
-                    stack.resolve(fw, "dropletIds", [digitalocean.Droplet]).targets.includes(d) ||
-                    stack.tagNames(fw, "tags").names.some((t) => tags.includes(t)),
-            );
-            if (covering.length > 0 && covering.every((f) => !f.wide)) narrow.add(d.urn);
-        }
-        return narrow;
-    });
-}
-
-function worldClosedDroplets(stack: StackIndex): Set<string> {
-    return stack.memo("worldClosedDroplets", () => computeWorldClosedDroplets(stack));
-}
-
-function computeWorldClosedDroplets(stack: StackIndex): Set<string> {
+function dropletsWebClosedTo(stack: StackIndex, wide: (source: unknown) => boolean): Set<string> {
     const firewalls = stack.of(digitalocean.Firewall).map((fw) => {
         const rules = readList(fw.props, "inboundRules");
         const open =
@@ -156,8 +121,7 @@ function computeWorldClosedDroplets(stack: StackIndex): Set<string> {
                 const sources = readList(r, "sourceAddresses");
                 return (
                     sources.unknown ||
-                    (carriesWeb(readString(r, "protocol"), readString(r, "portRange")) &&
-                        sources.values.some((a) => typeof a === "string" && isWorldCidr(a)))
+                    (carriesWeb(readString(r, "protocol"), readString(r, "portRange")) && sources.values.some(wide))
                 );
             });
         return {
@@ -173,6 +137,20 @@ function computeWorldClosedDroplets(stack: StackIndex): Set<string> {
         if (covering.length > 0 && covering.every((fw) => !fw.open)) closed.add(d.urn);
     }
     return closed;
+}
+
+/** Droplets whose firewalls admit web traffic from no world CIDR (0.0.0.0/0, ::/0). */
+function worldClosedDroplets(stack: StackIndex): Set<string> {
+    return stack.memo("worldClosedDroplets", () =>
+        dropletsWebClosedTo(stack, (a) => typeof a === "string" && isWorldCidr(a)),
+    );
+}
+
+/** Droplets only a few addresses can reach on web ports: narrow sources only (isNarrowSource: an office, a VPN). */
+function narrowWebSourceDroplets(stack: StackIndex): Set<string> {
+    return stack.memo("narrowWebSourceDroplets", () =>
+        dropletsWebClosedTo(stack, (a) => typeof a !== "string" || !isNarrowSource(a)),
+    );
 }
 
 /**

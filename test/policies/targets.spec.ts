@@ -111,6 +111,17 @@ describe("availability model (policies/lib/availability.ts)", () => {
     });
 });
 
+/** A DOKS cluster of three s-4vcpu-8gb nodes with the given `ha`. */
+const dokCluster = (ha: unknown) =>
+    spec(digitalocean.KubernetesCluster, "platform", {
+        id: "c0ffee00-0000-4000-8000-000000000001",
+        name: "platform",
+        region: "fra1",
+        version: "1.33.1-do.0",
+        ha,
+        nodePool: { name: "default", size: "s-4vcpu-8gb", nodeCount: 3 },
+    });
+
 describe("stack-monthly-budget", () => {
     it("is not applicable while maxMonthlyUsd is 0 (the default)", async () => {
         const outcome = await runStack(stackMonthlyBudget, materialize(plainDatabase()));
@@ -150,14 +161,7 @@ describe("stack-monthly-budget", () => {
         const outcome = await runStack(
             stackMonthlyBudget,
             materialize([
-                spec(digitalocean.KubernetesCluster, "platform", {
-                    id: "c0ffee00-0000-4000-8000-000000000001",
-                    name: "platform",
-                    region: "fra1",
-                    version: "1.33.1-do.0",
-                    ha: true,
-                    nodePool: { name: "default", size: "s-4vcpu-8gb", nodeCount: 3 },
-                }),
+                dokCluster(true),
                 spec(digitalocean.KubernetesNodePool, "jobs", {
                     id: "c0ffee00-0000-4000-8000-000000000002",
                     clusterId: ref("platform", "id"),
@@ -176,20 +180,7 @@ describe("stack-monthly-budget", () => {
     });
 
     it("prices what is known of a DOKS cluster during preview and calls the total a lower bound for the rest", async () => {
-        const outcome = await runStack(
-            stackMonthlyBudget,
-            materialize([
-                spec(digitalocean.KubernetesCluster, "platform", {
-                    id: "c0ffee00-0000-4000-8000-000000000001",
-                    name: "platform",
-                    region: "fra1",
-                    version: "1.33.1-do.0",
-                    ha: UNKNOWN,
-                    nodePool: { name: "default", size: "s-4vcpu-8gb", nodeCount: 3 },
-                }),
-            ]),
-            { maxMonthlyUsd: 100 },
-        );
+        const outcome = await runStack(stackMonthlyBudget, materialize([dokCluster(UNKNOWN)]), { maxMonthlyUsd: 100 });
         assert.deepEqual(outcome.violations, [
             'The stack is estimated at $144.00 a month (a lower bound: 1 resources are not priced), over its budget of $100.00 (maxMonthlyUsd) by $44.00; the largest items are "platform" $144.00 (Kubernetes default node pool: 3 × Droplet s-4vcpu-8gb). Remove or resize them, or raise maxMonthlyUsd.',
         ]);
