@@ -216,17 +216,23 @@ export const firewallNoWorldIngress: WebstackStackPolicy = {
                 const webPort =
                     rule.protocol === "tcp" && selfManagedLoadBalancerPorts.some((p) => range === String(p));
                 if (webPort && onlyBalancers === true) continue;
-                // The droplets of a keepalived failover pair DNS reaches are the public entry too, on web ports only.
-                if (
-                    webPort &&
-                    coversOnlySelfManagedBalancers(firewall, stack, failoverMembers(stack), new Set()) === true
-                )
-                    continue;
                 if (webPort && onlyBalancers === "undecided") {
                     undecided.note(
                         `Firewall "${firewall.name}" opens ${describePorts(rule)} to the internet; whether it covers only HAProxy load balancers is not known yet.`,
                     );
                     continue;
+                }
+                // The droplets of a keepalived failover pair DNS reaches are the public entry too, on web ports only.
+                if (webPort) {
+                    const failover = failoverMembers(stack);
+                    const onlyPair = coversOnlySelfManagedBalancers(firewall, stack, failover.members, failover.maybe);
+                    if (onlyPair === true) continue;
+                    if (onlyPair === "undecided") {
+                        undecided.note(
+                            `Firewall "${firewall.name}" opens ${describePorts(rule)} to the internet; whether it covers only droplets of a keepalived failover pair is not known yet.`,
+                        );
+                        continue;
+                    }
                 }
                 if (onlyBalancers === true) {
                     reportViolation(

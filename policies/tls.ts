@@ -424,10 +424,16 @@ export const publicEndpointTls: WebstackStackPolicy = {
                 );
             return false;
         };
-        // A keepalived partner serves the same names whenever it holds the reserved IP: it needs TLS as much.
-        const byDns = dropletsBehindDns(addressRecords(stack))
-            .flatMap((e) => [e, ...failoverPartners(stack, e.droplet).map((droplet) => ({ droplet, names: e.names }))])
-            .filter((e) => exposed.includes(e.droplet) && withoutOwnTls(e.droplet));
+        // A keepalived partner serves the same names whenever it holds the reserved IP: it needs TLS as much. Each
+        // droplet once, with every name it may serve (in an active/active pair each is the other's partner).
+        const serving = new Map<string, { droplet: PolicyResource; names: string[] }>();
+        for (const e of dropletsBehindDns(addressRecords(stack)))
+            for (const droplet of [e.droplet, ...failoverPartners(stack, e.droplet)]) {
+                const entry = serving.get(droplet.urn) ?? { droplet, names: [] };
+                for (const name of e.names) if (!entry.names.includes(name)) entry.names.push(name);
+                serving.set(droplet.urn, entry);
+            }
+        const byDns = [...serving.values()].filter((e) => exposed.includes(e.droplet) && withoutOwnTls(e.droplet));
         for (const { droplet, names } of byDns) {
             reportViolation(
                 `DNS (${nameList(names)}) sends the public to ${describeDroplet(droplet)} and the stack has no load balancer, so nothing in it terminates TLS or renews a certificate. ` +

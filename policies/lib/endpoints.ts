@@ -342,6 +342,12 @@ function reservedIpsOf(stack: StackIndex, droplet: PolicyResource): { addresses:
     return { addresses, urns };
 }
 
+/** True when `text` names `address` as a whole address: not 203.0.113.20 inside 203.0.113.200. */
+function namesAddress(text: string, address: string): boolean {
+    const escaped = address.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return new RegExp(`(?<![\\w.:])${escaped}(?![\\w:]|\\.\\d)`, "i").test(text);
+}
+
 /**
  * Whether the reserved IP a droplet holds fails over to another droplet: the holder's user data runs keepalived that
  * moves a reserved IP through DigitalOcean's API (takesOverReservedIp), and so does another droplet of its region whose
@@ -371,7 +377,7 @@ function failoverOf(stack: StackIndex, holder: PolicyResource): { answer: Failov
         const namesIp = (d: PolicyResource): boolean => {
             const userData = dropletUserData(d.props);
             return (
-                (typeof userData === "string" && ip.addresses.some((a) => userData.includes(a))) ||
+                (typeof userData === "string" && ip.addresses.some((a) => namesAddress(userData, a))) ||
                 (d.propertyDependencies?.userData ?? []).some((dep) => ip.urns.has(dep.urn))
             );
         };
@@ -396,17 +402,23 @@ export function failoverPartners(stack: StackIndex, holder: PolicyResource): Pol
 
 /**
  * The droplets of failover pairs DNS reaches (failsOver yes): the holders of the reserved IPs and their partners. Their
- * web ports are the public entry, as an HAProxy droplet's are.
+ * web ports are the public entry, as an HAProxy droplet's are. `maybe`: while some answer is not known yet, its holder
+ * and every droplet whose user data or region is not known yet may be members too.
  */
-export function failoverMembers(stack: StackIndex): Set<string> {
+export function failoverMembers(stack: StackIndex): { members: Set<string>; maybe: Set<string> } {
     return stack.memo("failoverMembers", () => {
         const members = new Set<string>();
+        const maybe = new Set<string>();
         for (const r of addressRecords(stack)) {
-            if (reachesFailoverPair(stack, r) !== true) continue;
-            members.add(r.target!.urn);
+            const answer = reachesFailoverPair(stack, r);
+            if (answer === false) continue;
+            (answer === true ? members : maybe).add(r.target!.urn);
             for (const p of failoverOf(stack, r.target!).partners) members.add(p.urn);
         }
-        return members;
+        if (maybe.size > 0)
+            for (const d of stack.of(digitalocean.Droplet))
+                if (isUnknown(dropletUserData(d.props)) || isUnknown(readString(d.props, "region"))) maybe.add(d.urn);
+        return { members, maybe };
     });
 }
 

@@ -9,9 +9,10 @@ import {
     networkPolicies,
     resourcesSameVpc,
 } from "../../policies/network";
-import { materialize, ref, run, spec, Spec } from "../support/policyHarness";
+import { materialize, ref, run, spec, Spec, UNKNOWN } from "../support/policyHarness";
 import * as digitalocean from "@pulumi/digitalocean";
 import { plainDatabase, plainDroplets } from "./plainStacks";
+import { keepalivedPair } from "./realWorldStacks";
 import { mutate, named, tierStack, without } from "./stacks";
 
 const prod = () => tierStack("prod");
@@ -268,6 +269,24 @@ describe("network policies", () => {
                     'Database firewall "db-fw" has no rules, which leaves the cluster reachable from any address; add rules trusting the app droplets\' tag ({ type: "tag", value: <tag> }).',
                 ],
             );
+        });
+    });
+
+    describe("firewall-no-world-ingress on a keepalived failover pair", () => {
+        it("lets a firewall covering only the pair open the web ports", async () => {
+            assert.deepEqual(await violations(firewallNoWorldIngress, keepalivedPair().specs), []);
+        });
+
+        it("decides later while a droplet's user data is not known yet", async () => {
+            const preview = mutate(keepalivedPair().specs, "web-b", (b) => (b.userData = UNKNOWN));
+            const outcome = await run(firewallNoWorldIngress, materialize(preview));
+            assert.deepEqual(outcome.violations, []);
+            assert.equal(outcome.undecided.length, 1);
+            assert.match(outcome.undecided[0], /Firewall "web-in" opens tcp port 80 .*keepalived failover pair/);
+        });
+
+        it("still reports the web ports of one such droplet alone", async () => {
+            assert.equal((await violations(firewallNoWorldIngress, keepalivedPair(1).specs)).length, 2);
         });
     });
 

@@ -305,6 +305,15 @@ describe("SPOF policies", () => {
             for (const policy of entryChecks) assert.equal((await violations(policy, other)).length, 1, policy.name);
         });
 
+        it("take a partner whose user data names a longer address that starts with the IP for none", async () => {
+            const prefixOnly = mutate(keepalivedPair().specs, "web-ip", (ip) => {
+                ip.id = "203.0.113.20";
+                ip.ipAddress = "203.0.113.20";
+            });
+            for (const policy of entryChecks)
+                assert.equal((await violations(policy, prefixOnly)).length, 1, policy.name);
+        });
+
         it("take a droplet of another region for no partner", async () => {
             const elsewhere = pair((b) => (b.region = "fra1"));
             for (const policy of entryChecks)
