@@ -4,7 +4,7 @@
 // states the model and its assumptions.
 import { isUnknown, read } from "./unknowns";
 import { isWorldCidr, parsePortRange } from "./net";
-import { installsMetricsServer, onlyWatches } from "./userData";
+import { databaseServerIn, installsMetricsServer, installsWebServer, onlyWatches } from "./userData";
 import { dropletUserData } from "./stateUserData";
 
 /** Where a figure comes from: a published SLA, or an assumption the docs state. */
@@ -122,34 +122,46 @@ interface Backend {
 }
 
 /**
- * Whether a droplet's cloud firewalls (by tag or by droplet id) are all known and, together, admit no address of
- * the whole internet on any port but 22. False for a droplet no firewall covers (DigitalOcean then admits all).
+ * Whether a droplet's cloud firewalls (by tag or by droplet id) are all known and none has an inbound rule `opens`
+ * accepts (an unknown rule list counts as opening). False for a droplet no firewall covers (DigitalOcean then admits
+ * all).
  */
-function closedToTheWorld(
+function firewallsAdmitNo(
     firewalls: readonly AvailabilityResource[],
+    opens: (rule: unknown) => boolean,
 ): (d: { id?: string; tags: readonly string[] }) => boolean {
     const rules = firewalls.map((fw) => ({
         tags: strings(known(read(fw.props, "tags"))),
         ids: strings(known(read(fw.props, "dropletIds"))),
         inbound: known(read(fw.props, "inboundRules")),
     }));
-    const admitsWorld = (inbound: unknown): boolean =>
-        !Array.isArray(inbound) ||
-        inbound.some((rule: unknown) => {
-            const sources = read(rule, "sourceAddresses");
-            // Not known yet (a preview): it may admit the world. Absent: the rule admits tags, droplets or balancers.
-            if (isUnknown(sources) || (sources !== undefined && !Array.isArray(sources))) return true;
-            if (sources === undefined) return false;
-            if (!sources.some((a) => typeof a === "string" && isWorldCidr(a))) return false;
-            const range = parsePortRange(str(known(read(rule, "portRange"))));
-            return !(range && range[0] === 22 && range[1] === 22);
-        });
     return (d) => {
         const covering = rules.filter(
             (fw) => fw.tags.some((t) => d.tags.includes(t)) || (d.id !== undefined && fw.ids.includes(d.id)),
         );
-        return covering.length > 0 && !covering.some((fw) => admitsWorld(fw.inbound));
+        return covering.length > 0 && !covering.some((fw) => !Array.isArray(fw.inbound) || fw.inbound.some(opens));
     };
+}
+
+const isSshPort = (rule: unknown): boolean => {
+    const range = parsePortRange(str(known(read(rule, "portRange"))));
+    return range !== undefined && range[0] === 22 && range[1] === 22;
+};
+
+/** A rule that admits some address of the whole internet on a port but 22 (or may: its sources are not known yet). */
+function admitsWorld(rule: unknown): boolean {
+    const sources = read(rule, "sourceAddresses");
+    // Not known yet (a preview): it may admit the world. Absent: the rule admits tags, droplets or balancers.
+    if (isUnknown(sources) || (sources !== undefined && !Array.isArray(sources))) return true;
+    if (sources === undefined) return false;
+    if (!sources.some((a) => typeof a === "string" && isWorldCidr(a))) return false;
+    return !isSshPort(rule);
+}
+
+/** A rule that admits anything but SSH (tcp 22) and ping (icmp), from any source: a port something may serve on. */
+function admitsMoreThanSsh(rule: unknown): boolean {
+    const protocol = known(read(rule, "protocol"));
+    return !(protocol === "icmp" || (protocol === "tcp" && isSshPort(rule)));
 }
 
 /** Estimates the stack's expected monthly availability over its request path. */
@@ -173,7 +185,8 @@ export function estimateAvailability(resources: readonly AvailabilityResource[])
             tags: strings(known(read(r.props, "dropletTemplate", "tags"))),
         };
     });
-    const closed = closedToTheWorld(of("firewall:Firewall"));
+    const closed = firewallsAdmitNo(of("firewall:Firewall"), admitsWorld);
+    const sshOnly = firewallsAdmitNo(of("firewall:Firewall"), admitsMoreThanSsh);
     const balanced = new Set<string>();
     const backendsOf = (lb: AvailabilityResource): Backend[] => {
         const tag = str(known(read(lb.props, "dropletTag")));
@@ -245,6 +258,16 @@ export function estimateAvailability(resources: readonly AvailabilityResource[])
         // So does one that runs a web server in front of its metrics server (nginx taking pushed samples) when its
         // cloud firewalls admit nothing from the internet but SSH. Without a firewall it counts: it may be the site.
         if ("id" in d && typeof d.userData === "string" && installsMetricsServer(d.userData) && closed(d)) continue;
+        // A bastion or a CI runner: no web or database server, and its firewalls admit nothing but SSH and ping from
+        // anyone. No request reaches it. (An app server behind a self-run web tier admits its port from that tier.)
+        if (
+            "id" in d &&
+            typeof d.userData === "string" &&
+            !installsWebServer(d.userData) &&
+            databaseServerIn(d.userData) === undefined &&
+            sshOnly(d)
+        )
+            continue;
         const instances = "instances" in d ? d.instances : 1;
         stages.push({
             kind: "server",

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import * as digitalocean from "@pulumi/digitalocean";
 import { estimateAvailability, parallel, percent } from "../../policies/lib/availability";
 import { stackAvailabilityTarget, stackMonthlyBudget } from "../../policies/targets";
-import { UNKNOWN, materialize, ref, runStack, spec } from "../support/policyHarness";
+import { UNKNOWN, materialize, ref, runStack, spec, type Spec } from "../support/policyHarness";
 import { plainDatabase, plainDroplet, plainDroplets, plainLoadBalanced, plainSingleDroplet } from "./plainStacks";
+import { bastionAndRunners } from "./realWorldStacks";
+import { mutate } from "./stacks";
 
 describe("availability model (policies/lib/availability.ts)", () => {
     it("composes n instances in parallel as 1 - (1 - a)^n", () => {
@@ -28,8 +30,26 @@ describe("availability model (policies/lib/availability.ts)", () => {
         assert.deepEqual(estimate.singlePoints, ["edge"]);
     });
 
+    it("leaves a bastion and CI runners off the request path: no web or database server, firewalls admitting SSH only", () => {
+        const stages = (specs: Spec[]) => estimateAvailability(materialize(specs)).stages.map((s) => s.resources);
+        assert.deepEqual(stages(bastionAndRunners().specs), [["zone", "bastion-dns"]]);
+        // The same droplets with a port besides SSH open to other droplets may be an app tier: they count.
+        const serving = mutate(bastionAndRunners().specs, "ci-ssh", (fw) =>
+            (fw.inboundRules as unknown[]).push({ protocol: "tcp", portRange: "8080", sourceTags: ["web"] }),
+        );
+        assert.deepEqual(stages(serving), [["zone", "bastion-dns"], ["bastion"], ["runner-1"], ["runner-2"]]);
+    });
+
     it("counts each droplet without a load balancer in front as a stage of its own, and a two-node cluster in parallel", () => {
-        const estimate = estimateAvailability(materialize(plainDatabase()));
+        // The backend serves on a port of its own (from the office here), so requests reach it: it is on the path.
+        const specs = mutate(plainDatabase(), "backend-fw", (fw) =>
+            (fw.inboundRules as unknown[]).push({
+                protocol: "tcp",
+                portRange: "8000",
+                sourceAddresses: ["198.18.0.0/24"],
+            }),
+        );
+        const estimate = estimateAvailability(materialize(specs));
         assert.deepEqual(
             estimate.stages.map((s) => [s.kind, s.resources, s.availability]),
             [
