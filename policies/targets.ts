@@ -19,14 +19,18 @@
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { estimateAvailability, percent, weakestStages } from "./lib/availability";
 import { configWithDefaults } from "./lib/config";
+import { knownView } from "./lib/unknowns";
 import type { WebstackPolicy, WebstackStackPolicy } from "./lib/policy";
 import { estimateCost, type PricedResource } from "./lib/pricing";
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
-/** What the pricer reads of a resource: its properties as plain data (secrets are already unwrapped by the host). */
+/**
+ * What the pricer reads of a resource: its properties (secrets are already unwrapped by the host), a value not known
+ * yet during a preview reading as absent, so the pricer lists what it cannot price instead of failing.
+ */
 export function pricedResource(r: PolicyResource): PricedResource {
-    return { urn: r.urn, type: r.type, name: r.name, inputs: r.props as Record<string, unknown> };
+    return { urn: r.urn, type: r.type, name: r.name, inputs: knownView(r.props as Record<string, unknown>) };
 }
 
 const budgetSchema: PolicyConfigSchema = {

@@ -179,7 +179,8 @@ function httpsListener(rules: Rule[], args: ResourceValidationArgs, reportViolat
         (r) => r.entryPort === httpsPort && TLS_ENTRY_PROTOCOLS.includes(r.entryProtocol ?? ""),
     );
     // A tcp rule (one of the entry protocols, digitalocean/openapi@7c1300c4 specification/resources/load_balancers/
-    // models/forwarding_rule.yml:6-14) is a layer-4 forward: the load balancer speaks neither HTTP nor TLS on it. From
+    // models/forwarding_rule.yml:6-14, which lists the value and says no more) forwards a TCP stream: that a load
+    // balancer then speaks neither HTTP nor TLS on it is what TCP balancing means, not a documented sentence. From
     // the HTTPS port to the same port on the droplets, the TLS handshake happens on them, as with tlsPassthrough. To
     // another port (tcp 443 → 80) it most likely reaches a plain HTTP server, so it does not count.
     const tcpPassthrough = rules.some(

@@ -353,15 +353,11 @@ function namesAddress(text: string, address: string): boolean {
  * moves a reserved IP through DigitalOcean's API (takesOverReservedIp), and so does another droplet of its region whose
  * user data names the same IP, by its address or through the IP resource it is built from (propertyDependencies). A
  * name on that IP is then served by whichever of them holds it, and does not fail with one machine. Not known yet when
- * the holder's or a same-region droplet's user data, or a region, is computed.
+ * the holder's or a same-region droplet's user data, or a region, is computed. `partners`: the droplets that make the
+ * answer yes.
  */
-function failsOver(stack: StackIndex, holder: PolicyResource): Failover {
-    return failoverOf(stack, holder).answer;
-}
-
-/** failsOver's answer for a holder, and the partners that make it yes. */
 function failoverOf(stack: StackIndex, holder: PolicyResource): { answer: Failover; partners: PolicyResource[] } {
-    const cache = stack.memo("failsOver", () => new Map<string, { answer: Failover; partners: PolicyResource[] }>());
+    const cache = stack.memo("failoverOf", () => new Map<string, { answer: Failover; partners: PolicyResource[] }>());
     const cached = cache.get(holder.urn);
     if (cached !== undefined) return cached;
     const takesOver = (d: PolicyResource): Failover => {
@@ -394,14 +390,14 @@ function failoverOf(stack: StackIndex, holder: PolicyResource): { answer: Failov
     return result;
 }
 
-/** The droplets that take a failover pair's reserved IP over from its holder (none unless failsOver is yes). */
+/** The droplets that take a failover pair's reserved IP over from its holder (none unless failoverOf's answer is yes). */
 export function failoverPartners(stack: StackIndex, holder: PolicyResource): PolicyResource[] {
     const { answer, partners } = failoverOf(stack, holder);
     return answer === true ? partners : [];
 }
 
 /**
- * The droplets of failover pairs DNS reaches (failsOver yes): the holders of the reserved IPs and their partners. Their
+ * The droplets of failover pairs DNS reaches (failoverOf's answer yes): the holders of the reserved IPs and their partners. Their
  * web ports are the public entry, as an HAProxy droplet's are. `maybe`: while some answer is not known yet, its holder
  * and every droplet whose user data or region is not known yet may be members too.
  */
@@ -422,10 +418,10 @@ export function failoverMembers(stack: StackIndex): { members: Set<string>; mayb
     });
 }
 
-/** Whether a DNS record reaches a droplet through a reserved IP that fails over to another droplet (see failsOver). */
+/** Whether a DNS record reaches a droplet through a reserved IP that fails over to another droplet (see failoverOf). */
 export function reachesFailoverPair(stack: StackIndex, record: AddressRecord): Failover {
     if (record.kind !== "droplet" || record.via !== "reservedIp" || !record.target) return false;
-    return failsOver(stack, record.target);
+    return failoverOf(stack, record.target).answer;
 }
 
 /**

@@ -13,8 +13,10 @@ export function isWorldCidr(address: string): boolean {
 
 /**
  * True for a source a few people come from: an address, or a CIDR of at most 4,096 IPv4 addresses (/20) or an IPv6
- * /48 (one site's allocation), as an office or a VPN has. A content network's ranges are far wider (Cloudflare
- * publishes /12 to /22 IPv4 blocks and /29 to /32 IPv6 ones), so a droplet open to them still serves the public.
+ * /48 (one site's allocation), as an office or a VPN has. A content network's ranges are far wider, so a droplet open
+ * to them still serves the public: Cloudflare publishes its list at www.cloudflare.com/ips-v4 and /ips-v6 (which the
+ * search tool here could not read); the copies of it found hold IPv4 blocks as wide as /13 and IPv6 /32s. The /20 and
+ * /48 bounds are this pack's judgement, not a published figure.
  */
 export function isNarrowSource(address: string): boolean {
     const [ip, prefix] = address.trim().split("/");

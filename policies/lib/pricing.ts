@@ -91,27 +91,15 @@ function poolSize(inputs: Readonly<Record<string, unknown>>): { min: number; max
 }
 
 /**
- * A property that may not be known yet: during a preview the policy host's proxy throws on reading a value the engine
- * has not computed (@pulumi/policy 1.21 proxy.js), while the plan hands plain data. Undefined with `unknown` set then.
- */
-function peek(obj: Readonly<Record<string, unknown>>, key: string): { value?: unknown; unknown: boolean } {
-    try {
-        return { value: obj[key], unknown: false };
-    } catch {
-        return { unknown: true };
-    }
-}
-
-/**
  * A DOKS node pool's bounds (a KubernetesNodePool's inputs, or a KubernetesCluster's `nodePool`): `nodeCount`, or
  * minNodes and maxNodes when `autoScale` is on; undefined when the inputs give no count.
  */
 function nodePoolSize(pool: Readonly<Record<string, unknown>>): { min: number; max: number } | undefined {
     const count = (key: string): number | undefined => {
-        const { value } = peek(pool, key);
+        const value = pool[key];
         return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : undefined;
     };
-    const autoScale = peek(pool, "autoScale").value === true;
+    const autoScale = pool.autoScale === true;
     const min = autoScale ? (count("minNodes") ?? count("nodeCount")) : count("nodeCount");
     if (min === undefined) return undefined;
     return { min, max: autoScale ? Math.max(min, count("maxNodes") ?? min) : min };
@@ -231,10 +219,10 @@ export function estimateCost(
             case T("kubernetesCluster:KubernetesCluster"):
             case T("kubernetesNodePool:KubernetesNodePool"): {
                 const cluster = r.type === T("kubernetesCluster:KubernetesCluster");
-                const pool = (cluster ? (peek(inputs, "nodePool").value ?? {}) : inputs) as Record<string, unknown>;
+                const pool = (cluster ? (inputs.nodePool ?? {}) : inputs) as Record<string, unknown>;
                 // Left out, `ha` is the API's choice by Kubernetes version, and the state holds the answer after the
                 // create (terraform-provider-digitalocean@401992a1 kubernetes/resource_kubernetes_cluster.go:86-93).
-                const ha = cluster ? peek(inputs, "ha").value : false;
+                const ha = cluster ? inputs.ha : false;
                 if (ha === true)
                     item("Kubernetes high-availability control plane", price("kubernetes/ha-control-plane")!, [
                         "kubernetes/ha-control-plane",
@@ -243,7 +231,7 @@ export function estimateCost(
                     missing(
                         "whether its control plane is highly available (ha) is not set or not known yet, so DigitalOcean decides by Kubernetes version",
                     );
-                const poolSize = peek(pool, "size").value;
+                const poolSize = pool.size;
                 const key = `droplet/${String(poolSize)}`;
                 const usd = price(key);
                 const size = nodePoolSize(pool);

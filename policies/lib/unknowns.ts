@@ -109,6 +109,22 @@ export function read(obj: unknown, ...path: (string | number)[]): unknown {
     return isSentinel(current) ? UNKNOWN : current;
 }
 
+/**
+ * `obj` for code written for plain data (the pricer, which the offline plan also calls): reading a value the engine
+ * does not know yet gives undefined instead of the policy proxy's UnknownValueError. Lazy: only what is read is
+ * wrapped, through `read`.
+ */
+export function knownView<T>(obj: T): T {
+    if (typeof obj !== "object" || obj === null) return obj;
+    return new Proxy(obj as object, {
+        get(target, key) {
+            if (typeof key === "symbol") return Reflect.get(target, key);
+            const value = read(target, key);
+            return isUnknown(value) ? undefined : knownView(value);
+        },
+    }) as T;
+}
+
 /** A list property: its known elements, and whether the list or any element is unknown. */
 export interface KnownList {
     values: unknown[];
