@@ -38,8 +38,8 @@ export function gateEntry(
 }
 
 /**
- * The gate a pool of `role` binds (createPool): for fixed droplets, on each droplet's gate Stash, waiting for the
- * droplet that Stash holds; on an autoscale pool `afterCreate` and `afterUpdate`, waiting for the template's release. DigitalOcean replaces the members itself on a template change,
+ * The gate a pool of `role` binds (createPool): for fixed droplets, on the pool's one gate Stash, waiting for the
+ * droplets new in it (newlyGated); on an autoscale pool `afterCreate` and `afterUpdate`, waiting for the template's release. DigitalOcean replaces the members itself on a template change,
  * after a cooldown that is a duration, not a health check (docs.digitalocean.com/products/droplets/concepts/
  * autoscale-pools): the gate fails the update when the release does not serve, but it cannot hold that rollout. One
  * hook per role, `<name>-<role>-gate` (the engine refuses two hooks of one name: pulumi/pulumi v3.248.0

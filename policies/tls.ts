@@ -35,7 +35,6 @@ interface Rule {
     tlsPassthrough?: boolean;
 }
 
-/** The forwarding rules of an internet-facing load balancer; undefined for an internal one. */
 /** A global load balancer (type GLOBAL): it routes to droplets or regional load balancers in several regions. */
 function isGlobal(lb: Record<string, unknown>): boolean {
     const type = read(lb, "type");
@@ -73,6 +72,7 @@ function globalDomainGaps(lb: Record<string, unknown>, name: string): string[] {
     });
 }
 
+/** The forwarding rules of an internet-facing load balancer; undefined for an internal one. */
 function externalRules(lb: Record<string, unknown>, name: string): Rule[] | undefined {
     const network = read(lb, "network");
     if (isUnknown(network)) decideLater(`Load balancer "${name}"'s network is not known yet.`);

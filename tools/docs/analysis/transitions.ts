@@ -8,9 +8,9 @@
 //     :328-346 and :499-550);
 //   - a `beforeCreate` or `beforeUpdate` hook runs at the start of its step and a failing one fails the step before
 //     anything is created or recorded (@1b59498 step.go:321-337, :960-982), so dependents and those deletes wait for it. A
-//     droplet's gate is bound that way on a gate Stash that holds the droplet's id (components/readiness/servingGate.ts
-//     gateStash): created with the droplet, and updated whenever the droplet is replaced (its id changes), so the gate
-//     runs in every update that creates the droplet, a retry after a failed gate included;
+//     pool's gate is bound that way on one gate Stash that holds its droplets' ids (components/readiness/servingGate.ts
+//     gateStash): updated whenever a droplet is created or replaced (an id changes), so the gate runs, for the new ids,
+//     in every update that creates a droplet, a retry after a failed gate included;
 //   - an `afterCreate` or `afterUpdate` hook (an autoscale pool's, which only reports) runs inside its step, and since
 //     CLI 3.238.0 a failing one fails the update before any delete (@1b59498 step.go:466-503; step_executor.go:639-643).
 // A row says "window" when some users' requests would fail in between, and why (including the changes that are not
