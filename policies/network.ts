@@ -8,6 +8,7 @@ import { validateResourceOfType } from "@pulumi/policy";
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { configWithDefaults, PORT_SCHEMA } from "./lib/config";
 import { failoverMembers, selfManagedEntry } from "./lib/endpoints";
+import { isGlobalLoadBalancer } from "./lib/loadBalancer";
 import { isWorldCidr, portRangeIncludes } from "./lib/net";
 import { nameList, plural, q } from "./lib/messages";
 import { WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
@@ -561,8 +562,7 @@ export const resourcesSameVpc: WebstackStackPolicy = {
             const undecided = new Undecided();
             const regions = new Map<string, Map<string, { label: string; members: string[] }>>();
             for (const [kind, r, property] of members) {
-                const type = readString(r.props, "type");
-                if (typeof type === "string" && type.toUpperCase() === "GLOBAL") continue; // global load balancers have no region or VPC
+                if (isGlobalLoadBalancer(r.props)) continue; // global load balancers have no region or VPC
                 let region = r.isType(digitalocean.DropletAutoscale)
                     ? readString(r.props, "dropletTemplate", "region")
                     : readString(r.props, "region");

@@ -29,6 +29,7 @@ import {
     WebstackStackPolicy,
 } from "./lib/policy";
 import { admitsLoadBalancer, backendPorts } from "./lib/firewalls";
+import { isGlobalLoadBalancer } from "./lib/loadBalancer";
 import { databaseRamGb, STANDBY_MIN_RAM_GB } from "./lib/sizes";
 import { validateStackOf } from "./lib/stack";
 import { decideLater, isUnknown, read, readString, readStrings, Undecided } from "./lib/unknowns";
@@ -74,12 +75,11 @@ export const loadBalancerMinBackends: WebstackStackPolicy = {
                 for (const tag of tags.names) if (isUnknown(min)) undecidedPoolTags.add(tag);
             }
             for (const lb of stack.of(digitalocean.LoadBalancer)) {
-                const type = readString(lb.props, "type");
                 // A global load balancer's backends are droplets, by tag or id and in any region, or regional load
                 // balancers (targetLoadBalancerIds), which are judged themselves (docs.digitalocean.com/products/
                 // networking/load-balancers/how-to/create-global-load-balancer; terraform-provider-digitalocean
                 // loadbalancer/resource_loadbalancer.go target_load_balancer_ids). An unknown list may hold some.
-                const global = typeof type === "string" && type.toUpperCase() === "GLOBAL";
+                const global = isGlobalLoadBalancer(lb.props);
                 const targets = readStrings(lb.props, "targetLoadBalancerIds");
                 if (global && (targets.unknown || targets.values.length > 0)) continue;
                 const tag = stack.tagNames(lb, "dropletTag");

@@ -17,6 +17,7 @@ import {
     publicWebServers,
     selfManagedEntry,
 } from "./lib/endpoints";
+import { isGlobalLoadBalancer } from "./lib/loadBalancer";
 import { dropletTlsIn } from "./lib/proxies";
 import { nameList, plural } from "./lib/messages";
 import { WebstackPolicy, WebstackResourcePolicy, WebstackStackPolicy } from "./lib/policy";
@@ -33,12 +34,6 @@ interface Rule {
     certificateName?: string;
     certificateId?: string;
     tlsPassthrough?: boolean;
-}
-
-/** A global load balancer (type GLOBAL): it routes to droplets or regional load balancers in several regions. */
-function isGlobal(lb: Record<string, unknown>): boolean {
-    const type = read(lb, "type");
-    return typeof type === "string" && type.toUpperCase() === "GLOBAL";
 }
 
 /**
@@ -79,7 +74,7 @@ function externalRules(lb: Record<string, unknown>, name: string): Rule[] | unde
     if (typeof network === "string" && network.toUpperCase() === "INTERNAL") return undefined;
     // A global load balancer has no forwarding rules: the provider refuses them beside glb_settings
     // (resource_loadbalancer.go:206, :513); it terminates TLS per domain (globalDomainGaps).
-    if (isGlobal(lb)) return undefined;
+    if (isGlobalLoadBalancer(lb)) return undefined;
     const rules = readList(lb, "forwardingRules");
     if (rules.unknown) decideLater(`Load balancer "${name}"'s forwarding rules are not known yet.`);
     return rules.values.map((rule) => {
@@ -159,7 +154,7 @@ export const loadBalancerHttpsListener: WebstackResourcePolicy = {
         'Add a forwarding rule { entryProtocol: "https", entryPort: 443, targetProtocol: "http", targetPort: 80, certificateName: <a digitalocean.Certificate\'s name> }, or tlsPassthrough: true with TLS on the droplets.',
     validateResource: validateResourceOfType(digitalocean.LoadBalancer, (lb, args, reportViolation) => {
         const props = lb as unknown as Record<string, unknown>;
-        if (isGlobal(props)) {
+        if (isGlobalLoadBalancer(props)) {
             for (const domain of globalDomainGaps(props, args.name))
                 reportViolation(
                     `Global load balancer "${args.name}" serves domain "${domain}" with neither a certificate (certificateName) nor isManaged, so it cannot complete a TLS handshake for it. ` +

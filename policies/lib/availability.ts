@@ -3,6 +3,7 @@
 // stack-availability-target policy call the same function on the same captured graph. docs/availability.md
 // states the model and its assumptions.
 import { isUnknown, read } from "./unknowns";
+import { isGlobalLoadBalancer } from "./loadBalancer";
 import { isWorldCidr, parsePortRange } from "./net";
 import { databaseServerIn, installsMetricsServer, installsWebServer, onlyWatches } from "./userData";
 import { dropletUserData } from "./stateUserData";
@@ -221,7 +222,7 @@ export function estimateAvailability(resources: readonly AvailabilityResource[])
     for (const lb of of("loadBalancer:LoadBalancer")) {
         const backends = backendsOf(lb);
         const internal = String(known(read(lb.props, "network")) ?? "EXTERNAL").toUpperCase() === "INTERNAL";
-        const global = String(known(read(lb.props, "type")) ?? "REGIONAL").toUpperCase() === "GLOBAL";
+        const global = isGlobalLoadBalancer(lb.props);
         const key = `${internal}|${global}|${backends.map((b) => b.name).join(",")}`;
         const group = groups.get(key) ?? { lbs: [], backends, internal, global };
         group.lbs.push(lb);

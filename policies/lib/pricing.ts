@@ -1,6 +1,7 @@
 // The project's cost model: turns resources (type + plain inputs) into one monthly line item per billable
 // resource, priced from `policies/lib/prices.json` (every figure there names its source and date). Pure: no
 // Pulumi runtime, no I/O, so the offline plan, the README and tests all share one answer.
+import { loadBalancerType } from "./loadBalancer";
 import defaultPrices from "./prices.json";
 
 export interface PriceEntry {
@@ -246,7 +247,7 @@ export function estimateCost(
                 break;
             }
             case T("loadBalancer:LoadBalancer"): {
-                const type = String(inputs.type ?? "REGIONAL").toUpperCase();
+                const type = loadBalancerType(inputs) ?? "REGIONAL";
                 if (type === "GLOBAL") {
                     item("Global load balancer", price("load-balancer/global")!, ["load-balancer/global"]);
                     break;

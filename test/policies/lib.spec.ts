@@ -9,6 +9,7 @@ import {
     portRangeIncludes,
 } from "../../policies/lib/net";
 import { databaseRamGb } from "../../policies/lib/sizes";
+import { isGlobalLoadBalancer, loadBalancerType } from "../../policies/lib/loadBalancer";
 import { isUnknown, read, readList, Undecided, UndecidedDuringPreview } from "../../policies/lib/unknowns";
 import {
     databaseServerIn,
@@ -316,6 +317,21 @@ describe("policy helpers", () => {
         it("does not take an installed but unconfigured HAProxy for a load balancer", () => {
             assert.equal(configuresHaproxy("#!/bin/bash\napt-get install -y haproxy\n"), false);
         });
+    });
+});
+
+describe("a load balancer's type (policies/lib/loadBalancer.ts)", () => {
+    it("reads the type in any case, an unset type as REGIONAL and an unknown one as undefined", () => {
+        assert.equal(loadBalancerType(proxy({ type: "global" })), "GLOBAL");
+        assert.equal(loadBalancerType(proxy({ type: "Regional_Network" })), "REGIONAL_NETWORK");
+        assert.equal(loadBalancerType(proxy({})), "REGIONAL");
+        assert.equal(loadBalancerType(proxy({ type: UNKNOWN })), undefined);
+        assert.deepEqual(
+            [{ type: "gLoBaL" }, { type: "REGIONAL" }, {}, { type: UNKNOWN }].map((p) =>
+                isGlobalLoadBalancer(proxy(p)),
+            ),
+            [true, false, false, false],
+        );
     });
 });
 
