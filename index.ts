@@ -18,6 +18,7 @@ import {
     readFailure,
 } from "./components/settings/preflight";
 import { type PreviousUpdate, upgradeProblems } from "./components/settings/upgradePreflight";
+import { SITE_RECORD_NAMES } from "./components/dns";
 import { dataDropletInputs } from "./components/hostRoles";
 import { dropletFingerprint, isFingerprints } from "./components/protectedDroplets";
 import { WEB_PORT, WebStack, type WebStackArgs } from "./components/webStack";
@@ -77,8 +78,10 @@ async function checkAccount(
     const regionDefaultVpc = await read("vpcs", () => readRegionDefaultVpc(settings.region));
     const zoneHosted = zones && zones.domains.length > 0;
     const deployedBefore = settings.dns.zone === "create" && zoneHosted ? previous.deployed : undefined;
-    // A zone this stack may adopt: does it already send the site somewhere (another stack's records)?
-    const siteNames = new Set(["@", "www"]);
+    // A zone this stack may adopt: does it already send the site somewhere (another stack's records)? The API lists
+    // records by their name relative to the zone, as the stack names its own (digitalocean/openapi@7c1300c4
+    // specification/resources/domains/examples.yml:1-12, the list-records example).
+    const siteNames = new Set<string>(SITE_RECORD_NAMES);
     const zoneSiteRecords =
         deployedBefore === false
             ? (await read("records", () => digitalocean.getRecords({ domain: settings.domain })))?.records

@@ -7,6 +7,12 @@ import { requireValidArgs } from "./validate";
 export const DNS_TTL_SECONDS = 300;
 
 /**
+ * The names the site answers on, as DigitalOcean names records relative to their zone, the apex as "@"
+ * (digitalocean/openapi@7c1300c4 specification/resources/domains/models/domain_record.yml:16-19).
+ */
+export const SITE_RECORD_NAMES = ["@", "www"] as const;
+
+/**
  * Records that droplets find each other by at run time (HAProxy's web pool and ACME peers, the monitor's targets):
  * the lowest TTL the stack accepts (LIMITS.dnsTtl), so a resolver sees a new droplet, or forgets a removed one, within
  * 30 s. DigitalOcean gives every record of one name the same TTL (terraform-provider-digitalocean@401992a1
@@ -56,15 +62,15 @@ export class Dns extends pulumi.ComponentResource {
                 "addresses: at least one address is required for the apex and www records; got none.",
             ],
         ]);
-        const site = (["apex", "www"] as const).flatMap((label) =>
+        const site = SITE_RECORD_NAMES.flatMap((recordName) =>
             args.addresses.map(
                 (value, i) =>
                     new digitalocean.DnsRecord(
-                        `${name}-${label}-${i}`,
+                        `${name}-${recordName === "@" ? "apex" : recordName}-${i}`,
                         {
                             domain: args.zone,
                             type: "A",
-                            name: label === "apex" ? "@" : "www",
+                            name: recordName,
                             value,
                             ttl: DNS_TTL_SECONDS,
                         },

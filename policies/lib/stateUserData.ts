@@ -5,7 +5,8 @@
 // :3515-3518; analyze_snapshot.go:257-263 for `pulumi policy analyze`), sees the hash where the text was. Analyze gets
 // inputs, for every resource the program registers, unchanged ones included (step_generator.go:1403-1408, before it
 // decides between same, update and replace; analyze_snapshot.go:208), and one policy host process serves both calls
-// of a run. So the droplet policies remember the texts their Analyze calls carry, and a stack check reads a hash as
+// of a run (the engine loads each pack once per update, pkg/engine/update.go:281-300, and the plugin host keeps the
+// loaded analyzer for every later call, pkg/host/host.go:306-338). So the droplet policies remember the texts their Analyze calls carry, and a stack check reads a hash as
 // the text it is the hash of. A hash no Analyze call explained (every droplet policy disabled) reads as unknown: the
 // check says it cannot decide rather than judge 40 hex digits as user data. An autoscale pool's template keeps its
 // text (dropletautoscale/resource_droplet_autoscale.go:136-140 has no StateFunc).
