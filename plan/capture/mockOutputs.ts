@@ -1,6 +1,6 @@
 // The outputs DigitalOcean would compute for each resource type (ids, IPs, hosts, URNs, passwords), invented
 // deterministically from the resource's name so runs are stable. The recorder answers registrations with them.
-import { createHash } from "node:crypto";
+import { stateUserDataHash } from "../../policies/lib/stateUserData";
 import { isSecret, secretValue } from "./secretValues";
 
 /** Every invented password starts with this, so a scan can look for them. */
@@ -15,8 +15,8 @@ function hashOf(text: string): number {
 
 /**
  * The inputs as the provider's state keeps them: a droplet's user data as the SHA-1 of the text, in a preview's plan
- * and after a create alike (terraform-provider-digitalocean@401992a1 digitalocean/droplet/resource_droplet.go:242-250,
- * `StateFunc: util.HashStringStateFunc()`; util/hash.go:13-16). The policy pack's stack checks see the state.
+ * and after a create alike (policies/lib/stateUserData.ts says where the provider does it). The policy pack's stack
+ * checks see the state.
  */
 function stored(type: string, inputs: Record<string, any>): Record<string, unknown> {
     if (type !== "digitalocean:index/droplet:Droplet") return { ...inputs };
@@ -24,7 +24,7 @@ function stored(type: string, inputs: Record<string, any>): Record<string, unkno
     const secret = isSecret(inputs.userData);
     const text = secret ? inputs.userData.value : inputs.userData;
     if (typeof text !== "string") return { ...inputs };
-    const hash = createHash("sha1").update(text).digest("hex");
+    const hash = stateUserDataHash(text);
     return { ...inputs, userData: secret ? secretValue(hash) : hash };
 }
 

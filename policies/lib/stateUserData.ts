@@ -18,9 +18,14 @@ const SHA1_HEX = /^[0-9a-f]{40}$/;
 /** The texts seen in Analyze, by their SHA-1. A fleet shares one text, so this holds one entry per distinct text. */
 const textsByHash = new Map<string, string>();
 
+/** What the provider's state keeps of a droplet's user data: the text's SHA-1, in hex (see above). */
+export function stateUserDataHash(text: string): string {
+    return createHash("sha1").update(text).digest("hex");
+}
+
 /** Hashes each distinct text once (a droplet's user data reaches several policies, and a fleet shares one). */
 const remember = memoByText((text: string): string => {
-    const hash = createHash("sha1").update(text).digest("hex");
+    const hash = stateUserDataHash(text);
     textsByHash.set(hash, text);
     return hash;
 });
