@@ -5,11 +5,15 @@
 // (server.js) nor the packs here read them, while every run sends GetAnalyzerInfo, ConfigureStack and Configure,
 // which replaces the host's whole policy config (@pulumi/policy 1.21 server.js configure,
 // lines 183-194). One host per pack instead of per stack saves a host's start (0.6 s of CPU) for each other stack.
-// After a run whose program failed it exits (the reply says so): a failed program may leave the engine a pending
-// registration (plan/capture/runProgram.ts).
+// After a run whose program failed and left the engine a pending registration (plan/capture/runProgram.ts) it exits
+// (the reply says so).
 import { main } from "./cli";
 import type { PlanEvent, PolicyHostSource } from "./pipeline";
 import { PolicyHost, type StartOptions } from "./policyHost/host";
+import type * as recorder from "./capture/recorder";
+
+/** How long a failed program's registrations get to be answered by the mock engine (they take microseconds). */
+const SETTLE_MS = 250;
 
 export interface WorkerRequest {
     id: number;
@@ -67,7 +71,14 @@ async function capture(args: string[], policyHosts: PolicyHostSource): Promise<O
             if (e.step === "program-captured") captured = true;
         };
         const code = await main(args, { policyHosts, listener });
-        return { code, stdout: out.join(""), stderr: err.join(""), ends: started && !captured };
+        // A program that failed without leaving a registration pending (a config error, a component that refused its
+        // args) leaves the process as a successful one does; only one that did ends the worker.
+        // (Required here, as the pipeline requires the runner: after the first run's policy host has started.)
+        const ends =
+            started &&
+            !captured &&
+            !(await (require("./capture/recorder") as typeof recorder).settlesWithin(SETTLE_MS));
+        return { code, stdout: out.join(""), stderr: err.join(""), ends };
     } finally {
         process.stdout.write = writes.stdout;
         process.stderr.write = writes.stderr;

@@ -110,8 +110,8 @@ export function runProcess(
 }
 
 /**
- * One worker at a time, fed one request at a time: a run whose program failed ends the worker (the next request
- * starts another), and an idle worker keeps no caller alive.
+ * One worker at a time, fed one request at a time: a run whose program failed with a registration pending ends the
+ * worker (the next request starts another), and an idle worker keeps no caller alive.
  */
 const worker = new (class PlanWorker {
     private child?: ChildProcess;

@@ -441,6 +441,22 @@ export class Recorder {
 
     /** Resolves once every registration the program started has been answered. */
     async settle(): Promise<void> {
-        await (pulumi.runtime as any).waitForRPCs();
+        await settled();
     }
+}
+
+/** The SDK's wait for every registration and invoke in flight (runtime/settings.js waitForRPCs). */
+const settled = (): Promise<void> => (pulumi.runtime as any).waitForRPCs();
+
+/**
+ * Whether every registration of the process's runs is answered within `ms`. After a program failed, yes means it left
+ * nothing pending and the process can run another program; a registration whose input rejected never is (see
+ * runProgram), and neither is one still in flight after `ms`: both read as no.
+ */
+export async function settlesWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    const answer = await Promise.race([settled().then(() => true), late]);
+    clearTimeout(timer);
+    return answer;
 }
