@@ -28,18 +28,48 @@ export function memoByText<T>(read: (text: string) => T, size = 16): (text: stri
     };
 }
 
-/** Database server packages (apt/dnf/apk names) and services: what runs a database on the droplet. */
+/**
+ * Database server packages (apt/dnf/apk names) and services: what runs a database on the droplet. A PostgreSQL
+ * extension package, postgresql-<major>-<extension> (postgis-3, pgvector, repmgr, cron, …), pulls in the server of its
+ * major version (Debian 12: `apt-cache show postgresql-15-postgis-3`, "Depends: postgresql-15, …"; so do the other
+ * extension packages), all but the -scripts and -doc packages that go with some of them.
+ */
 const DATABASE_PACKAGE =
-    /^(mysql-server(?:-[\d.]+)?|mysql-community-server|mariadb-server(?:-[\d.]+)?|percona-server-server(?:-[\d.]+)?|postgresql(?:-\d+)?|postgresql\d*-server|mongodb-org(?:-server)?|mongodb-server)(?:[=:][\w.~+-]*)?$/;
+    /^(mysql-server(?:-[\d.]+)?|mysql-community-server|mariadb-server(?:-[\d.]+)?|percona-server-server(?:-[\d.]+)?|postgresql(?:-\d+)?|postgresql-\d+-(?![\w.+-]*-(?:scripts|doc)(?:[=:]|$))[a-z][\w.+-]*|postgresql\d*-server|mongodb-org(?:-server)?|mongodb-server)(?:[=:][\w.~+-]*)?$/;
 /** An install command (apt, dnf, yum, apk, zypper, snap) and the words after it. */
 const INSTALL_COMMAND =
     /(?:apt(?:-get)?|dnf|yum|zypper|snap)\s+(?:-\S+\s+)*install\s+([^\n;&|]*)|apk\s+add\s+([^\n;&|]*)/g;
 /** Starting a database service the image or an earlier step installed. */
 const DATABASE_SERVICE =
-    /\bsystemctl\s+(?:enable|start|restart)\s+(?:--now\s+)?(mysql|mariadb|postgresql(?:@[\w.-]+)?|mongod)\b/;
-/** Container images of database servers, run by `docker run` or named by a compose `image:`. */
-const DATABASE_IMAGE =
-    /(?:docker(?:\s+container)?\s+run\b([^\n]*?)\s|image:\s*["']?)(?:docker\.io\/)?(?:library\/)?(mysql|mariadb|postgres|postgis\/postgis|mongo|percona)(?::[\w][\w.-]*)?(?=\s|$|["'])([^\n]*)/gm;
+    /\bsystemctl\s+(?:enable|start|restart)\s+(?:--now\s+)?(mysql|mariadb|postgresql(?:@[\w.-]+)?|mongod)(?![\w-])/;
+/**
+ * Container images of database servers, run by `docker run` or named by a compose `image:`: an official image
+ * (`postgres:16`) or one from any registry and owner whose repository is a database server's (`pgvector/pgvector`,
+ * `bitnami/postgresql`, `timescale/timescaledb-ha`, `mysql/mysql-server`, `ghcr.io/cloudnative-pg/postgresql`).
+ */
+const DATABASE_REPOSITORIES = [
+    "mysql",
+    "mysql-server",
+    "mariadb",
+    "percona",
+    "percona-server",
+    "percona-server-mongodb",
+    "postgres",
+    "postgresql",
+    "postgresql-repmgr",
+    "postgis",
+    "pgvector",
+    "timescaledb",
+    "timescaledb-ha",
+    "mongo",
+    "mongodb",
+    "mongodb-community-server",
+];
+const DATABASE_IMAGE = new RegExp(
+    String.raw`(?:docker(?:\s+container)?\s+run\b([^\n]*?)\s|image:\s*["']?)(?:docker\.io\/)?(?:library\/)?` +
+        String.raw`((?:[a-z0-9][\w.-]*\/)*(?:${DATABASE_REPOSITORIES.join("|")}))(?::[\w][\w.-]*)?(?=\s|$|["'])([^\n]*)`,
+    "gm",
+);
 /** Client programs: a database image run only to call one of them (`docker run --rm postgres:16 psql -h …`) is a client. */
 const CLIENT_PROGRAM =
     /^\s*(?:psql|pg_dump|pg_dumpall|pg_restore|pg_isready|mysql|mysqldump|mysqladmin|mongosh|mongo|mongodump|mongorestore)\b/;

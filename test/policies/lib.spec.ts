@@ -154,6 +154,35 @@ describe("policy helpers", () => {
             assert.equal(databaseServerIn("DATABASE_URL=postgres://db:5432/app"), undefined);
         });
 
+        it("recognises database images of any registry and owner, PostgreSQL extension packages, and no router", () => {
+            const images = [
+                "services:\n  db:\n    image: pgvector/pgvector:pg16\n",
+                "image: bitnami/postgresql:16",
+                'image: "timescale/timescaledb-ha:pg16"',
+                "docker run -d --name db mysql/mysql-server:8.0",
+                "docker run -d ghcr.io/cloudnative-pg/postgresql:16",
+                "docker run -d -v pgdata:/var/lib/postgresql/data postgis/postgis:16-3.4",
+            ];
+            assert.deepEqual(images.map(databaseServerIn), [
+                "pgvector/pgvector container",
+                "bitnami/postgresql container",
+                "timescale/timescaledb-ha container",
+                "mysql/mysql-server container",
+                "ghcr.io/cloudnative-pg/postgresql container",
+                "postgis/postgis container",
+            ]);
+            assert.equal(databaseServerIn("apt-get install -y postgresql-16-postgis-3"), "postgresql-16-postgis-3");
+            assert.equal(databaseServerIn("packages:\n  - postgresql-15-pgvector=0.5.1-1\n"), "postgresql-15-pgvector");
+            // Not servers: a client or exporter image, the PostGIS scripts alone, MySQL Router, a client from an image.
+            const clients = [
+                "image: prometheuscommunity/postgres-exporter:v0.15.0",
+                "apt-get install -y postgresql-16-postgis-3-scripts postgresql-client-16",
+                "systemctl enable --now mysql-router",
+                "docker run --rm bitnami/postgresql:16 psql -h db.example.com -c 'select 1'",
+            ];
+            assert.deepEqual(clients.map(databaseServerIn), [undefined, undefined, undefined, undefined]);
+        });
+
         it("recognises an HAProxy install", () => {
             assert.ok(installsHaproxy("#cloud-config\npackages:\n  - haproxy\n"));
             assert.ok(!installsHaproxy("# we used to run haproxy here\n"));
