@@ -76,7 +76,7 @@ const dropletLogsShippedSchema: PolicyConfigSchema = {
             enum: ["serving", "all"],
             default: "serving",
             description:
-                '"serving": droplets and autoscale pools that serve the web (a load balancer targets them, their user data runs a web server or proxy, or DNS, a Domain\'s ipAddress or a reserved IP points at them, unless their firewalls admit no web traffic from the internet), the same droplets the public-endpoint checks judge; "all": every droplet and pool.',
+                '"serving": droplets and autoscale pools that serve the web: a load balancer targets them or their user data runs a web server or proxy, or DNS, a Domain\'s ipAddress or a reserved IP points at them while their firewalls admit web traffic from the internet (an internal web server counts; the public-endpoint checks judge those of them the internet reaches); "all": every droplet and pool.',
         },
     },
 };
@@ -98,7 +98,7 @@ function servingSubjects(subjects: PolicyResource[], stack: StackIndex, undecide
 export const dropletLogsShipped: WebstackStackPolicy = {
     name: "droplet-logs-shipped",
     description:
-        "Checks that every droplet and droplet autoscale pool that serves the web (the droplets the public-endpoint checks judge: a load balancer targets it, its user data runs a web server or proxy, or DNS, a Domain's ipAddress or a reserved IP points at it) has user data that installs and configures a log shipper: rsyslog forwarding (omfwd, omelasticsearch, omhttp, omrelp, omkafka or an @@host rule), Fluent Bit, Fluentd, Vector, Filebeat, Promtail, Grafana Alloy, the OpenTelemetry Collector, the Datadog Agent or systemd-journal-upload.",
+        "Checks that every droplet and droplet autoscale pool that serves the web (a load balancer targets it or its user data runs a web server or proxy, internal ones included, or DNS, a Domain's ipAddress or a reserved IP points at it while its firewalls admit web traffic from the internet) has user data that installs and configures a log shipper: rsyslog forwarding (omfwd, omelasticsearch, omhttp, omrelp, omkafka or an @@host rule), Fluent Bit, Fluentd, Vector, Filebeat, Promtail, Grafana Alloy, the OpenTelemetry Collector, the Datadog Agent or systemd-journal-upload.",
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: dropletLogsShippedSchema,
