@@ -439,37 +439,72 @@ export const dnsRecordTargetsLoadBalancer: WebstackStackPolicy = {
     }),
 };
 
-/** Reports a database server in some user data. */
-function checkUserDataForDatabase(owner: string, userData: unknown, report: (message: string) => void): void {
+/**
+ * The database server packages of DigitalOcean 1-Click droplet images. A 1-Click image's slug is its app's name and
+ * Ubuntu release (digitalocean/openapi@7c1300c4 specification/resources/1-clicks/responses/oneClicks_all.yml, the
+ * `wordpress-18-04` droplet example), and DigitalOcean's build templates list what each installs
+ * (digitalocean/droplet-1-clicks@12b072ba `<app>-24-04/template.json` and `lemp-26-04/template.json`, `apt_packages`).
+ */
+const ONE_CLICK_DATABASES: Record<string, string> = {
+    wordpress: "mysql-server",
+    "wordpress-phpmyadmin": "mysql-server",
+    lamp: "mysql-server",
+    lemp: "mysql-server",
+    mysql: "mysql-server",
+    phpmyadmin: "mysql-server",
+    ghost: "mysql-server",
+    craftcms: "mysql-server",
+    mariadb: "mariadb-server",
+    django: "postgresql",
+};
+
+/** The database server a droplet image installs: a 1-Click app's (`wordpress-24-04`), if the image is one. */
+export function databaseServerInImage(image: unknown): string | undefined {
+    const app = typeof image === "string" ? /^([a-z][a-z-]*?)-\d{2}-\d{2}$/.exec(image)?.[1] : undefined;
+    return app === undefined ? undefined : ONE_CLICK_DATABASES[app];
+}
+
+const DATABASE_ON_DROPLETS =
+    "a database on droplets has no managed standby, automatic failover or managed backups, so when the machine fails the data is unavailable until someone promotes or rebuilds a server, and it is only as safe as the copies the droplets make themselves. " +
+    "Move the database to a DigitalOcean managed database cluster with a standby node (nodeCount: 2).";
+
+/** Reports a database server in a droplet's (or template's) user data, or else in the 1-Click image it runs. */
+function checkForDatabase(owner: string, image: unknown, userData: unknown, report: (message: string) => void): void {
     if (isUnknown(userData)) decideLater(`${owner}'s user data is not known yet.`);
-    if (typeof userData !== "string") return;
-    const server = databaseServerIn(userData);
-    if (server) {
+    const server = typeof userData === "string" ? databaseServerIn(userData) : undefined;
+    if (server)
+        return report(`${owner} installs a database server (${server}) from its user data: ${DATABASE_ON_DROPLETS}`);
+    const fromImage = databaseServerInImage(image);
+    if (fromImage)
         report(
-            `${owner} installs a database server (${server}) from its user data: a database on droplets has no managed standby, automatic failover or managed backups, so when the machine fails the data is unavailable until someone promotes or rebuilds a server, and it is only as safe as the copies the droplets make themselves. ` +
-                "Move the database to a DigitalOcean managed database cluster with a standby node (nodeCount: 2).",
+            `${owner} runs a database server (${fromImage}) from its 1-Click image "${image}": ${DATABASE_ON_DROPLETS}`,
         );
-    }
 }
 
 export const dropletNoDatabaseServer: WebstackResourcePolicy = {
     name: "droplet-no-database-server",
     description:
-        "Checks that no droplet (or autoscale droplet template) installs, starts or runs as a container a database server such as MySQL, MariaDB, PostgreSQL or MongoDB from its user data; connection URLs, client packages and client programs (psql against a managed cluster) are clients.",
+        "Checks that no droplet (or autoscale droplet template) installs, starts or runs as a container a database server such as MySQL, MariaDB, PostgreSQL or MongoDB from its user data, or runs a DigitalOcean 1-Click image that installs one (WordPress, LAMP, LEMP, MySQL, MariaDB, phpMyAdmin, Ghost, Craft CMS, Django); connection URLs, client packages and client programs (psql against a managed cluster) are clients.",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: { properties: {} },
     rationale:
         "A database on droplets has no managed standby, failover or backups: losing the droplet takes the site down until someone promotes or rebuilds a server, and loses whatever no copy the droplets make themselves holds.",
     remediationSteps:
-        "Use a digitalocean.DatabaseCluster (nodeCount 2 for a standby) and remove the database server from the user data.",
+        "Use a digitalocean.DatabaseCluster (nodeCount 2 for a standby) and remove the database server from the user data (or use a plain OS image instead of a 1-Click image that bundles one).",
     validateResource: validateResourceOfTypes(
         forType(digitalocean.Droplet, (droplet, args, reportViolation) => {
-            checkUserDataForDatabase(`Droplet "${args.name}"`, read(droplet, "userData"), reportViolation);
+            checkForDatabase(
+                `Droplet "${args.name}"`,
+                read(droplet, "image"),
+                read(droplet, "userData"),
+                reportViolation,
+            );
         }),
         forType(digitalocean.DropletAutoscale, (pool, args, reportViolation) => {
-            checkUserDataForDatabase(
+            checkForDatabase(
                 `Droplet autoscale pool "${args.name}"`,
+                read(pool, "dropletTemplate", "image"),
                 read(pool, "dropletTemplate", "userData"),
                 reportViolation,
             );

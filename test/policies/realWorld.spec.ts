@@ -94,8 +94,9 @@ describe("the pack on other teams' deployed stacks (real policy host, pulumi pol
             ]);
         });
 
-        it("judges a 1-Click WordPress droplet that DNS names as serving, in the spof, TLS, uptime and log checks alike, and the tmux box beside it in none", async () => {
+        it("judges a 1-Click WordPress droplet that DNS names as serving, in the spof, TLS, uptime and log checks alike, with the MySQL its image installs, and the tmux box beside it in none", async () => {
             assert.deepEqual(await verdict(marketplaceSite()), [
+                'mandatory droplet-no-database-server: Droplet "wp" runs a database server (mysql-server) from its 1-Click image "wordpress-24-04": a database on droplets has no managed standby, automatic failover or managed backups, so when the machine fails the data is unavailable until someone promotes or rebuilds a server, and it is only as safe as the copies the droplets make themselves. Move the database to a DigitalOcean managed database cluster with a standby node (nodeCount: 2).',
                 ...singleDroplet(["www.example.blog"], "wp", "203.0.113.80").slice(0, 3),
                 'mandatory public-endpoint-tls: DNS ("www.example.blog") sends the public to droplet "wp" and the stack has no load balancer, so nothing in it terminates TLS or renews a certificate. Put a load balancer with an HTTPS rule and certificateName in front of the droplet and point DNS at it, or terminate TLS on the droplet with a certificate it renews (Caddy, Traefik with ACME, certbot).',
                 'mandatory uptime-check-public-endpoint: No enabled uptime check watches the public endpoint ("www.example.blog"), so an outage is noticed by users first. Add a digitalocean.UptimeCheck with target "https://www.example.blog" and a digitalocean.UptimeAlert of type "down" that notifies someone.',

@@ -349,6 +349,15 @@ describe("SPOF policies", () => {
             ]);
         });
 
+        it("reports a droplet running a 1-Click image that installs a database server, and no other image", async () => {
+            const on = (image: string) => mutate(prod(), "app-0", (d) => (d.image = image));
+            assert.deepEqual(await violations(dropletNoDatabaseServer, on("wordpress-24-04")), [
+                'Droplet "app-0" runs a database server (mysql-server) from its 1-Click image "wordpress-24-04": a database on droplets has no managed standby, automatic failover or managed backups, so when the machine fails the data is unavailable until someone promotes or rebuilds a server, and it is only as safe as the copies the droplets make themselves. Move the database to a DigitalOcean managed database cluster with a standby node (nodeCount: 2).',
+            ]);
+            for (const image of ["ubuntu-24-04-x64", "docker-20-04", "wordpress", "lemp-snapshot"])
+                assert.deepEqual(await violations(dropletNoDatabaseServer, on(image)), [], image);
+        });
+
         it("does not mistake database clients or connection URLs for servers", async () => {
             const stack = mutate(
                 prod(),
