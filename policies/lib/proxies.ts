@@ -157,7 +157,14 @@ export const dropletTlsIn = memoByText((userData: string): DropletTls | undefine
     }
     const certbot = /(?<![\w.-])certbot\s+(?:[^\n]*\s)?(?:--nginx|--apache|certonly|run)\b/i.test(text);
     if (certbot) {
-        const server = /--apache\b/.test(text) ? "Apache" : "nginx";
+        // The web server certbot works with: the one it installs into, or the one the user data configures (a
+        // certonly run with --standalone or --webroot names none).
+        const server =
+            /--apache\b/.test(text) || /SSLEngine\s+on/i.test(text)
+                ? "Apache"
+                : /--nginx\b/.test(text) || /\bnginx\b/.test(text)
+                  ? "nginx"
+                  : undefined;
         const installer = /--(?:nginx|apache)\b/.test(text);
         const redirect =
             (installer && !/--no-redirect\b/.test(text)) ||
@@ -167,7 +174,7 @@ export const dropletTlsIn = memoByText((userData: string): DropletTls | undefine
         // `certbot --nginx` (and --apache) also writes the TLS server block; certonly needs one written by hand.
         const listener = installer || /\blisten\s+[^;]*\b443\b[^;]*\bssl\b/.test(text) || /SSLEngine\s+on/i.test(text);
         return {
-            how: `${server} with certbot`,
+            how: server ? `${server} with certbot` : "certbot",
             tlsGaps: !listener ? ["no-tls-listener"] : redirect ? [] : ["no-redirect"],
         };
     }

@@ -10,6 +10,7 @@ import {
 } from "../../policies/lib/net";
 import { databaseRamGb } from "../../policies/lib/sizes";
 import { isGlobalLoadBalancer, loadBalancerType } from "../../policies/lib/loadBalancer";
+import { dropletTlsIn } from "../../policies/lib/proxies";
 import { isUnknown, read, readList, Undecided, UndecidedDuringPreview } from "../../policies/lib/unknowns";
 import {
     databaseServerIn,
@@ -346,6 +347,21 @@ describe("policy helpers", () => {
         it("does not take an installed but unconfigured HAProxy for a load balancer", () => {
             assert.equal(configuresHaproxy("#!/bin/bash\napt-get install -y haproxy\n"), false);
         });
+    });
+});
+
+describe("TLS a droplet terminates itself (policies/lib/proxies.ts dropletTlsIn)", () => {
+    it("names the web server certbot works with, and none for a standalone certificate", () => {
+        const standalone =
+            "#!/bin/sh\napt-get install -y mosquitto certbot\ncertbot certonly --standalone -d mqtt.example.io -n\n";
+        const webroot =
+            "#!/bin/sh\napt-get install -y nginx certbot\ncertbot certonly --webroot -w /var/www/html -d example.io\n" +
+            "cat > /etc/nginx/sites-enabled/site <<X\nserver { listen 443 ssl; }\nserver { listen 80; return 301 https://$host$request_uri; }\nX\n";
+        assert.deepEqual([standalone, webroot, "certbot --apache -d example.io -n\n"].map(dropletTlsIn), [
+            { how: "certbot", tlsGaps: ["no-tls-listener"] },
+            { how: "nginx with certbot", tlsGaps: [] },
+            { how: "Apache with certbot", tlsGaps: [] },
+        ]);
     });
 });
 
