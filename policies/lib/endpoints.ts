@@ -96,16 +96,21 @@ function targetedBy(stack: StackIndex): { droplets: Set<string>; tags: Set<strin
     });
 }
 
+/** The ports a website answers on: HTTP and HTTPS (RFC 9110 §4.2), and their usual alternates 8080 and 8443. */
+const WEB_PORTS = [80, 443, 8080, 8443];
+
 /**
- * Whether an inbound rule can let web traffic in: TCP on any port but SSH's 22, or UDP on 443 (HTTP/3). Ping serves
- * nothing, and UDP elsewhere is WireGuard, DNS or a game, not a website (a firewall rule's protocol is tcp, udp or
- * icmp: digitalocean/openapi specification/resources/firewalls/models/firewall_rule.yml `firewall_rule_base`). An unknown protocol or range may be anything.
+ * Whether an inbound rule can let web traffic in: TCP on a range that includes a web port, or UDP on 443 (HTTP/3).
+ * Ping serves nothing; TCP elsewhere is SSH, mail (25, 465, 587, 993), a game, a broker or a database, and UDP
+ * elsewhere WireGuard, DNS or a game, not a website (a firewall rule's protocol is tcp, udp or icmp: digitalocean/openapi
+ * specification/resources/firewalls/models/firewall_rule.yml `firewall_rule_base`). An unknown protocol or range may be
+ * anything; a world-open port that is not a web port is firewall-no-world-ingress's to report.
  */
 function carriesWeb(protocol: string | Unknown | undefined, portRange: string | Unknown | undefined): boolean {
     if (isUnknown(protocol) || isUnknown(portRange)) return true;
     if (protocol === "icmp") return false;
     if (protocol === "udp") return portRangeIncludes(portRange, 443);
-    return portRange !== "22";
+    return WEB_PORTS.some((port) => portRangeIncludes(portRange, port));
 }
 
 /**
@@ -593,7 +598,7 @@ export function isManagementName(fqdn: string): boolean {
  * (nginx, Apache, Caddy, Traefik, HAProxy, lighttpd, installed or started as a container); then weaker evidence
  * that a team may also give a bastion or a CI runner: a public DNS record (or a Domain's ipAddress) or a reserved
  * IP points at it. The weak evidence does not count when every cloud firewall covering the droplet admits no web
- * traffic from the world (carriesWeb: SSH, ping or UDP elsewhere than 443 only), or when every name pointing at it is
+ * traffic from the world (carriesWeb: no web port, only SSH, mail, a game's port, ping or UDP elsewhere than 443), or when every name pointing at it is
  * a management name (ssh., bastion., jump.).
  */
 export function webRoles(stack: StackIndex): Map<string, WebRole> {

@@ -29,6 +29,7 @@ import {
     siteWithMailRecords,
     stackExport,
     wireguardGateway,
+    mailServer,
 } from "./realWorldStacks";
 
 const NO_LB =
@@ -92,6 +93,13 @@ describe("the pack on other teams' deployed stacks (real policy host, pulumi pol
             assert.deepEqual(await verdict(wireguardGateway()), [
                 `mandatory firewall-no-world-ingress: Firewall "vpn-in" admits udp port 51820 from "0.0.0.0/0", "::/0" to its droplets, so anyone on the internet reaches them directly, and the stack has no load balancer to admit instead. Restrict sourceAddresses to the CIDRs that need the port, or put a load balancer in front of the droplets and admit it with sourceLoadBalancerUids.`,
             ]);
+        });
+
+        it("takes a mail server whose firewall opens only mail ports to the world for no website: only those ports are reported", async () => {
+            assert.deepEqual(
+                await verdict(mailServer()),
+                [25, 465, 587, 993].map((port) => worldOpen("mail-in", port)),
+            );
         });
 
         it("judges a 1-Click WordPress droplet that DNS names as serving, in the spof, TLS, uptime and log checks alike, with the MySQL its image installs, and the tmux box beside it in none", async () => {

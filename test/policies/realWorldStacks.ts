@@ -1,7 +1,7 @@
 // Deployed stacks of the shapes other teams' programs build (Pulumi TypeScript and Python, Terraform converted to the
 // same resources), none of them webstack's: a bastion with CI runners, a self-managed k3s cluster, a developer's SSH
 // box, single droplets terminating their own TLS, an app that talks to a managed database, a cloud-config with sudo
-// rules and base64 files, a load balancer its backends' firewalls shut out, mail records beside a site, read replicas.
+// rules and base64 files, a load balancer its backends' firewalls shut out, mail records beside a site, read replicas, a mail server.
 // Each is written as `pulumi stack export` writes the state (inputs, outputs with the ids and addresses the cloud
 // computed, a droplet's user data as the provider's SHA-1 of it, dependencies), so the tests run the real pack over it
 // exactly as `pulumi policy analyze --file` does.
@@ -274,6 +274,49 @@ export function wireguardGateway(): RealWorldStack {
                 sshFromOffice,
                 { protocol: "udp", portRange: "51820", sourceAddresses: ["0.0.0.0/0", "::/0"] },
             ]),
+        ],
+    };
+}
+
+/**
+ * A mail server: Postfix and Dovecot with a certificate from certbot's DNS challenge, a reserved IP, an MX record and
+ * its A record, and a firewall that opens SMTP, submission and IMAPS to the world, as a mail exchanger must.
+ */
+export function mailServer(): RealWorldStack {
+    const world = (port: string) => ({ protocol: "tcp", portRange: port, sourceAddresses: ["0.0.0.0/0", "::/0"] });
+    return {
+        project: "mail",
+        specs: [
+            ...base("mail"),
+            spec(digitalocean.Domain, "zone", { id: "example.org", name: "example.org" }),
+            droplet(
+                "mail",
+                "mail",
+                25,
+                "#cloud-config\npackages:\n  - postfix\n  - dovecot-imapd\n  - certbot\n  - python3-certbot-dns-digitalocean\nruncmd:\n  - certbot certonly --dns-digitalocean --dns-digitalocean-credentials /root/do.ini -d mail.example.org -n --agree-tos -m ops@example.org\n  - systemctl restart postfix dovecot\n",
+            ),
+            spec(digitalocean.ReservedIp, "mail-ip", {
+                id: "198.51.100.25",
+                region: REGION,
+                ipAddress: "198.51.100.25",
+                dropletId: ref("mail"),
+            }),
+            spec(digitalocean.DnsRecord, "mail-a", {
+                id: "7601",
+                domain: ref("zone", "name"),
+                name: "mail",
+                type: "A",
+                value: ref("mail-ip", "ipAddress"),
+            }),
+            spec(digitalocean.DnsRecord, "mx", {
+                id: "7602",
+                domain: ref("zone", "name"),
+                name: "@",
+                type: "MX",
+                priority: 10,
+                value: "mail.example.org.",
+            }),
+            firewall("mail-in", "mail", [sshFromOffice, world("25"), world("465"), world("587"), world("993")]),
         ],
     };
 }
