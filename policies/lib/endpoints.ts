@@ -144,11 +144,18 @@ function dropletsWebClosedTo(stack: StackIndex, wide: (source: unknown) => boole
     return closed;
 }
 
-/** Droplets whose firewalls admit web traffic from no world CIDR (0.0.0.0/0, ::/0). */
-function worldClosedDroplets(stack: StackIndex): Set<string> {
-    return stack.memo("worldClosedDroplets", () =>
-        dropletsWebClosedTo(stack, (a) => typeof a === "string" && isWorldCidr(a)),
-    );
+/**
+ * A source the public reaches a droplet through: the whole internet (0.0.0.0/0, ::/0), or a public range wider than an
+ * office's (isNarrowSource), as a content network's proxy ranges are. A Cloudflare-proxied origin serves the public
+ * through Cloudflare, and Cloudflare's proxy does not move to another origin unless a paid Load Balancing pool is set
+ * up outside the stack (developers.cloudflare.com/load-balancing). A private range (a VPC's) is not public.
+ */
+const publicSource = (a: unknown): boolean =>
+    typeof a === "string" && (isWorldCidr(a) || (!isNarrowSource(a) && !isPrivateAddress(a.trim().split("/")[0])));
+
+/** Droplets whose firewalls admit web traffic from no public source (publicSource): the public cannot reach them. */
+function publicClosedDroplets(stack: StackIndex): Set<string> {
+    return stack.memo("publicClosedDroplets", () => dropletsWebClosedTo(stack, publicSource));
 }
 
 /** Droplets only a few addresses can reach on web ports: narrow sources only (isNarrowSource: an office, a VPN). */
@@ -254,8 +261,8 @@ function dependencyTargets(
 /** DnsRecord A and AAAA records and what they point at. */
 function dnsAddressRecords(stack: StackIndex): AddressRecord[] {
     const result: AddressRecord[] = [];
-    // Droplets the public cannot reach on their own: a load balancer fronts them, or their firewalls admit no world traffic.
-    const internal = new Set([...loadBalancedDroplets(stack), ...worldClosedDroplets(stack)]);
+    // Droplets the public cannot reach on their own: a load balancer fronts them, or their firewalls admit no public source.
+    const internal = new Set([...loadBalancedDroplets(stack), ...publicClosedDroplets(stack)]);
     for (const record of stack.of(digitalocean.DnsRecord)) {
         const type = readString(record.props, "type");
         const fqdn = fqdnOf(record);
@@ -598,14 +605,15 @@ export function isManagementName(fqdn: string): boolean {
  * (nginx, Apache, Caddy, Traefik, HAProxy, lighttpd, installed or started as a container); then weaker evidence
  * that a team may also give a bastion or a CI runner: a public DNS record (or a Domain's ipAddress) or a reserved
  * IP points at it. The weak evidence does not count when every cloud firewall covering the droplet admits no web
- * traffic from the world (carriesWeb: no web port, only SSH, mail, a game's port, ping or UDP elsewhere than 443), or when every name pointing at it is
- * a management name (ssh., bastion., jump.).
+ * traffic (carriesWeb: no web port, only SSH, mail, a game's port, ping or UDP elsewhere than 443) from a public source
+ * (publicSource: the world, or a content network's ranges), or when every name pointing at it is a management name
+ * (ssh., bastion., jump.). `public`: it serves, has a public address, and some public source reaches it.
  */
 export function webRoles(stack: StackIndex): Map<string, WebRole> {
     return stack.memo("webRoles", () => {
         const roles = new Map<string, WebRole>();
         const lbs = targetedBy(stack);
-        const closed = worldClosedDroplets(stack);
+        const closed = publicClosedDroplets(stack);
         const names = new Map(dropletsBehindDns(addressRecords(stack)).map((e) => [e.droplet.urn, e.names]));
         const undecidedNames = addressRecords(stack).some((r) => r.kind === "undecided");
         const reserved = reservedIpHolders(stack);

@@ -30,6 +30,7 @@ import {
     stackExport,
     wireguardGateway,
     mailServer,
+    cloudflareOrigin,
 } from "./realWorldStacks";
 
 const NO_LB =
@@ -92,6 +93,13 @@ describe("the pack on other teams' deployed stacks (real policy host, pulumi pol
         it("takes a WireGuard gateway whose firewall admits only SSH and UDP 51820 for no website: only its open port is reported", async () => {
             assert.deepEqual(await verdict(wireguardGateway()), [
                 `mandatory firewall-no-world-ingress: Firewall "vpn-in" admits udp port 51820 from "0.0.0.0/0", "::/0" to its droplets, so anyone on the internet reaches them directly, and the stack has no load balancer to admit instead. Restrict sourceAddresses to the CIDRs that need the port, or put a load balancer in front of the droplets and admit it with sourceLoadBalancerUids.`,
+            ]);
+        });
+
+        it("judges a Cloudflare-proxied origin open only to Cloudflare's ranges as the public site it is: one droplet behind a proxy that does not fail over", async () => {
+            assert.deepEqual(await verdict(cloudflareOrigin()), [
+                ...singleDroplet(["www.example.org"], "origin", "203.0.113.95"),
+                'mandatory uptime-check-public-endpoint: No enabled uptime check watches the public endpoint ("www.example.org"), so an outage is noticed by users first. Add a digitalocean.UptimeCheck with target "https://www.example.org" and a digitalocean.UptimeAlert of type "down" that notifies someone.',
             ]);
         });
 

@@ -1,7 +1,8 @@
 // Deployed stacks of the shapes other teams' programs build (Pulumi TypeScript and Python, Terraform converted to the
 // same resources), none of them webstack's: a bastion with CI runners, a self-managed k3s cluster, a developer's SSH
 // box, single droplets terminating their own TLS, an app that talks to a managed database, a cloud-config with sudo
-// rules and base64 files, a load balancer its backends' firewalls shut out, mail records beside a site, read replicas, a mail server.
+// rules and base64 files, a load balancer its backends' firewalls shut out, mail records beside a site, read replicas, a mail server, a
+// Cloudflare-proxied origin.
 // Each is written as `pulumi stack export` writes the state (inputs, outputs with the ids and addresses the cloud
 // computed, a droplet's user data as the provider's SHA-1 of it, dependencies), so the tests run the real pack over it
 // exactly as `pulumi policy analyze --file` does.
@@ -478,6 +479,32 @@ export function officeAdminTool(): RealWorldStack {
                 sshFromOffice,
                 { protocol: "tcp", portRange: "80", sourceAddresses: [OFFICE] },
                 { protocol: "tcp", portRange: "443", sourceAddresses: [OFFICE] },
+            ]),
+        ],
+    };
+}
+
+/**
+ * A site proxied by Cloudflare: one nginx droplet with certbot, named in DNS, whose firewall admits the web only from
+ * Cloudflare's proxy ranges (a sample of its published list: IPv4 blocks as wide as /13, IPv6 /32s).
+ */
+export function cloudflareOrigin(): RealWorldStack {
+    const CLOUDFLARE = ["173.245.48.0/20", "103.21.244.0/22", "104.16.0.0/13", "172.64.0.0/13", "2400:cb00::/32"];
+    return {
+        project: "proxied-site",
+        specs: [
+            ...base("origin"),
+            droplet("origin", "origin", 95, NGINX_CERTBOT.replace("shop.example.net", "www.example.org")),
+            spec(digitalocean.DnsRecord, "www", {
+                id: "7701",
+                domain: "example.org",
+                name: "www",
+                type: "A",
+                value: ref("origin", "ipv4Address"),
+            }),
+            firewall("origin-in", "origin", [
+                sshFromOffice,
+                { protocol: "tcp", portRange: "443", sourceAddresses: CLOUDFLARE },
             ]),
         ],
     };
