@@ -253,7 +253,7 @@ export const firewallNoWorldIngress: WebstackStackPolicy = {
                 }
                 reportViolation(
                     `Firewall "${firewall.name}" admits ${describePorts(rule)} from ${nameList(rule.world)} to its droplets, so anyone on the internet reaches them directly, and the stack has no load balancer to admit instead. ` +
-                        "Restrict sourceAddresses to the CIDRs that need the port, or put a load balancer in front of the droplets and admit it with sourceLoadBalancerUids.",
+                        "Restrict sourceAddresses to the CIDRs that need the port, or put a load balancer in front of the droplets and admit it with sourceLoadBalancerUids; a service that must face the internet itself (a mail exchanger on port 25) belongs in this policy's allowedPorts.",
                     firewall.urn,
                 );
             }

@@ -86,7 +86,7 @@ describe("network policies", () => {
                 inbound(fw).push({ protocol: "tcp", portRange: "8000", sourceAddresses: ["0.0.0.0/0"] }),
             );
             assert.deepEqual(await violations(firewallNoWorldIngress, specs), [
-                'Firewall "backend-fw" admits tcp port 8000 from "0.0.0.0/0" to its droplets, so anyone on the internet reaches them directly, and the stack has no load balancer to admit instead. Restrict sourceAddresses to the CIDRs that need the port, or put a load balancer in front of the droplets and admit it with sourceLoadBalancerUids.',
+                'Firewall "backend-fw" admits tcp port 8000 from "0.0.0.0/0" to its droplets, so anyone on the internet reaches them directly, and the stack has no load balancer to admit instead. Restrict sourceAddresses to the CIDRs that need the port, or put a load balancer in front of the droplets and admit it with sourceLoadBalancerUids; a service that must face the internet itself (a mail exchanger on port 25) belongs in this policy\'s allowedPorts.',
             ]);
         });
 

@@ -36,7 +36,7 @@ import {
 const NO_LB =
     "The stack has 0 managed internet-facing load balancers but needs at least 1. Add a digitalocean.LoadBalancer with network EXTERNAL in front of the droplets.";
 const worldOpen = (fw: string, port: number) =>
-    `mandatory firewall-no-world-ingress: Firewall "${fw}" admits tcp port ${port} from "0.0.0.0/0", "::/0" to its droplets, so anyone on the internet reaches them directly, and the stack has no load balancer to admit instead. Restrict sourceAddresses to the CIDRs that need the port, or put a load balancer in front of the droplets and admit it with sourceLoadBalancerUids.`;
+    `mandatory firewall-no-world-ingress: Firewall "${fw}" admits tcp port ${port} from "0.0.0.0/0", "::/0" to its droplets, so anyone on the internet reaches them directly, and the stack has no load balancer to admit instead. Restrict sourceAddresses to the CIDRs that need the port, or put a load balancer in front of the droplets and admit it with sourceLoadBalancerUids; a service that must face the internet itself (a mail exchanger on port 25) belongs in this policy's allowedPorts.`;
 const singleDroplet = (names: string[], droplet: string, ip: string) => [
     `mandatory public-endpoint-load-balanced: DNS (${names.map((n) => `"${n}"`).join(", ")}) sends the public straight to droplet "${droplet}" and the stack has no load balancer, so that one server is a single point of failure. Put a DigitalOcean load balancer in front of at least two droplets and point the DNS records at its ip.`,
     `mandatory load-balancer-min-count: ${NO_LB}`,
@@ -92,7 +92,7 @@ describe("the pack on other teams' deployed stacks (real policy host, pulumi pol
 
         it("takes a WireGuard gateway whose firewall admits only SSH and UDP 51820 for no website: only its open port is reported", async () => {
             assert.deepEqual(await verdict(wireguardGateway()), [
-                `mandatory firewall-no-world-ingress: Firewall "vpn-in" admits udp port 51820 from "0.0.0.0/0", "::/0" to its droplets, so anyone on the internet reaches them directly, and the stack has no load balancer to admit instead. Restrict sourceAddresses to the CIDRs that need the port, or put a load balancer in front of the droplets and admit it with sourceLoadBalancerUids.`,
+                `mandatory firewall-no-world-ingress: Firewall "vpn-in" admits udp port 51820 from "0.0.0.0/0", "::/0" to its droplets, so anyone on the internet reaches them directly, and the stack has no load balancer to admit instead. Restrict sourceAddresses to the CIDRs that need the port, or put a load balancer in front of the droplets and admit it with sourceLoadBalancerUids; a service that must face the internet itself (a mail exchanger on port 25) belongs in this policy's allowedPorts.`,
             ]);
         });
 
