@@ -137,6 +137,15 @@ async function runTheProgram(cfg: ReturnType<typeof loadStackConfig>): Promise<P
     return runProgram(await installed, cfg);
 }
 
+/**
+ * What the last program run in this process registered besides its stack: after a failure, none means the program
+ * stopped before it built anything (a config error), with no apply or timer of its own left to fire later.
+ */
+export async function registeredByLastRun(): Promise<number> {
+    if (!installed) return 0;
+    return (await installed).resources.filter((r) => r.type !== "pulumi:pulumi:Stack").length;
+}
+
 /** Reads a `pulumi stack export` file, warning as `pulumi policy analyze --file` does about what it cannot see. */
 function readExportFile(file: string): StackExport {
     if (!fs.existsSync(file)) throw new StackExportError(`error: could not open file: ${rel(file)} does not exist`);

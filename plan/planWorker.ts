@@ -5,11 +5,11 @@
 // (server.js) nor the packs here read them, while every run sends GetAnalyzerInfo, ConfigureStack and Configure,
 // which replaces the host's whole policy config (@pulumi/policy 1.21 server.js configure,
 // lines 183-194). One host per pack instead of per stack saves a host's start (0.6 s of CPU) for each other stack.
-// After a run whose program failed and left the engine a pending registration (plan/capture/runProgram.ts) it exits
-// (the reply says so).
+// After a run whose program failed once it had registered resources (it may leave the engine a pending registration,
+// plan/capture/runProgram.ts, or applies of its own still running) it exits (the reply says so).
 import { main } from "./cli";
-import type { PlanEvent, PolicyHostSource } from "./pipeline";
 import { PolicyHost, type StartOptions } from "./policyHost/host";
+import { registeredByLastRun, type PlanEvent, type PolicyHostSource } from "./pipeline";
 import type * as recorder from "./capture/recorder";
 
 /** How long a failed program's registrations get to be answered by the mock engine (they take microseconds). */
@@ -71,13 +71,14 @@ async function capture(args: string[], policyHosts: PolicyHostSource): Promise<O
             if (e.step === "program-captured") captured = true;
         };
         const code = await main(args, { policyHosts, listener });
-        // A program that failed without leaving a registration pending (a config error, a component that refused its
-        // args) leaves the process as a successful one does; only one that did ends the worker.
-        // (Required here, as the pipeline requires the runner: after the first run's policy host has started.)
+        // A program that failed before it registered anything (a config error) leaves the process as a successful
+        // one does, once its invokes are answered. One that failed later may still have applies or timers of its own
+        // running, whose late errors or registrations would reach the next plan: it ends the worker.
         const ends =
             started &&
             !captured &&
-            !(await (require("./capture/recorder") as typeof recorder).settlesWithin(SETTLE_MS));
+            ((await registeredByLastRun()) > 0 ||
+                !(await (require("./capture/recorder") as typeof recorder).settlesWithin(SETTLE_MS)));
         return { code, stdout: out.join(""), stderr: err.join(""), ends };
     } finally {
         process.stdout.write = writes.stdout;

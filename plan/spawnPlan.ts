@@ -110,7 +110,7 @@ export function runProcess(
 }
 
 /**
- * One worker at a time, fed one request at a time: a run whose program failed with a registration pending ends the
+ * One worker at a time, fed one request at a time: a run whose program failed after it registered resources ends the
  * worker (the next request starts another), and an idle worker keeps no caller alive.
  */
 const worker = new (class PlanWorker {
