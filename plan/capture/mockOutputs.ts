@@ -1,6 +1,6 @@
 // The outputs DigitalOcean would compute for each resource type (ids, IPs, hosts, URNs, passwords), invented
 // deterministically from the resource's name so runs are stable. The recorder answers registrations with them.
-import { stateUserDataHash } from "../../policies/lib/stateUserData";
+import { stateUserDataHash } from "../../policies/lib/userDataHash";
 import { isSecret, secretValue } from "./secretValues";
 
 /** Every invented password starts with this, so a scan can look for them. */
@@ -15,7 +15,7 @@ function hashOf(text: string): number {
 
 /**
  * The inputs as the provider's state keeps them: a droplet's user data as the SHA-1 of the text, in a preview's plan
- * and after a create alike (policies/lib/stateUserData.ts says where the provider does it). The policy pack's stack
+ * and after a create alike (policies/lib/userDataHash.ts says where the provider does it). The policy pack's stack
  * checks see the state.
  */
 function stored(type: string, inputs: Record<string, any>): Record<string, unknown> {
