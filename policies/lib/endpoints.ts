@@ -11,7 +11,7 @@ import {
 } from "./haproxy";
 import { proxyBalancerIn } from "./proxies";
 import { StackIndex } from "./stack";
-import { isNarrowSource, isPrivateAddress, isWorldCidr, portRangeIncludes } from "./net";
+import { isNarrowSource, isPrivateAddress, isWorldCidr, parsePortRange, portRangeIncludes } from "./net";
 import { type Unknown, decideLater, isUnknown, read, readList, readString } from "./unknowns";
 import { installsHaproxy, takesOverReservedIp, webServerIn } from "./userData";
 import { nameList } from "./messages";
@@ -96,21 +96,28 @@ function targetedBy(stack: StackIndex): { droplets: Set<string>; tags: Set<strin
     });
 }
 
-/** The ports a website answers on: HTTP and HTTPS (RFC 9110 §4.2), and their usual alternates 8080 and 8443. */
-const WEB_PORTS = [80, 443, 8080, 8443];
+/**
+ * TCP ports of services that are not websites, as IANA's service name registry assigns them: SSH 22, DNS 53, SMTP 25
+ * and submission 465/587 (RFC 8314), POP3 110/995, IMAP 143/993, XMPP 5222/5269, MQTT 1883/8883.
+ */
+const NOT_WEB_TCP_PORTS = new Set([22, 25, 53, 110, 143, 465, 587, 993, 995, 1883, 5222, 5269, 8883]);
 
 /**
- * Whether an inbound rule can let web traffic in: TCP on a range that includes a web port, or UDP on 443 (HTTP/3).
- * Ping serves nothing; TCP elsewhere is SSH, mail (25, 465, 587, 993), a game, a broker or a database, and UDP
- * elsewhere WireGuard, DNS or a game, not a website (a firewall rule's protocol is tcp, udp or icmp: digitalocean/openapi
- * specification/resources/firewalls/models/firewall_rule.yml `firewall_rule_base`). An unknown protocol or range may be
- * anything; a world-open port that is not a web port is firewall-no-world-ingress's to report.
+ * Whether an inbound rule can let web traffic in: TCP on any port but those of services that are not websites (a mail
+ * server's, an MQTT broker's: NOT_WEB_TCP_PORTS), since an app may serve the web directly on any port (3000, 8000,
+ * a Kubernetes NodePort), or UDP on 443 (HTTP/3). Ping serves nothing, and UDP elsewhere is WireGuard, DNS or a game,
+ * not a website (a firewall rule's protocol is tcp, udp or icmp: digitalocean/openapi
+ * specification/resources/firewalls/models/firewall_rule.yml `firewall_rule_base`). An unknown protocol or range may
+ * be anything; a world-open port that is not a web port is firewall-no-world-ingress's to report.
  */
 function carriesWeb(protocol: string | Unknown | undefined, portRange: string | Unknown | undefined): boolean {
     if (isUnknown(protocol) || isUnknown(portRange)) return true;
     if (protocol === "icmp") return false;
     if (protocol === "udp") return portRangeIncludes(portRange, 443);
-    return WEB_PORTS.some((port) => portRangeIncludes(portRange, port));
+    const range = parsePortRange(portRange);
+    if (range === undefined) return true;
+    for (let port = range[0]; port <= range[1]; port++) if (!NOT_WEB_TCP_PORTS.has(port)) return true;
+    return false;
 }
 
 /**
@@ -605,7 +612,7 @@ export function isManagementName(fqdn: string): boolean {
  * (nginx, Apache, Caddy, Traefik, HAProxy, lighttpd, installed or started as a container); then weaker evidence
  * that a team may also give a bastion or a CI runner: a public DNS record (or a Domain's ipAddress) or a reserved
  * IP points at it. The weak evidence does not count when every cloud firewall covering the droplet admits no web
- * traffic (carriesWeb: no web port, only SSH, mail, a game's port, ping or UDP elsewhere than 443) from a public source
+ * traffic (carriesWeb: only SSH, mail or a broker's TCP ports, ping, or UDP elsewhere than 443) from a public source
  * (publicSource: the world, or a content network's ranges), or when every name pointing at it is a management name
  * (ssh., bastion., jump.). `public`: it serves, has a public address, and some public source reaches it.
  */

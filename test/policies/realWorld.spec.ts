@@ -96,6 +96,13 @@ describe("the pack on other teams' deployed stacks (real policy host, pulumi pol
             ]);
         });
 
+        it("still judges a droplet that serves on another TCP port (an app on 3000 that DNS names) as a website", async () => {
+            const findings = await verdict(mailServer(["3000"]));
+            for (const line of singleDroplet(["mail.example.org"], "mail", "198.51.100.25"))
+                assert.ok(findings.includes(line), `${line}\nnot in\n${findings.join("\n")}`);
+            assert.ok(findings.includes(worldOpen("mail-in", 3000)));
+        });
+
         it("judges a Cloudflare-proxied origin open only to Cloudflare's ranges as the public site it is: one droplet behind a proxy that does not fail over", async () => {
             assert.deepEqual(await verdict(cloudflareOrigin()), [
                 ...singleDroplet(["www.example.org"], "origin", "203.0.113.95"),

@@ -283,7 +283,7 @@ export function wireguardGateway(): RealWorldStack {
  * A mail server: Postfix and Dovecot with a certificate from certbot's DNS challenge, a reserved IP, an MX record and
  * its A record, and a firewall that opens SMTP, submission and IMAPS to the world, as a mail exchanger must.
  */
-export function mailServer(): RealWorldStack {
+export function mailServer(ports = ["25", "465", "587", "993"]): RealWorldStack {
     const world = (port: string) => ({ protocol: "tcp", portRange: port, sourceAddresses: ["0.0.0.0/0", "::/0"] });
     return {
         project: "mail",
@@ -317,7 +317,7 @@ export function mailServer(): RealWorldStack {
                 priority: 10,
                 value: "mail.example.org.",
             }),
-            firewall("mail-in", "mail", [sshFromOffice, world("25"), world("465"), world("587"), world("993")]),
+            firewall("mail-in", "mail", [sshFromOffice, ...ports.map(world)]),
         ],
     };
 }
