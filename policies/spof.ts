@@ -456,7 +456,22 @@ const ONE_CLICK_DATABASES: Record<string, string> = {
     craftcms: "mysql-server",
     mariadb: "mariadb-server",
     django: "postgresql",
+    odoo: "postgresql",
+    plausible: "postgresql",
+    keycloak: "postgresql",
+    airflow: "postgresql",
+    // Installed by the build's scripts rather than its apt_packages (<app>-24-04/scripts/01x-mongodb.sh).
+    mongodb: "mongodb-org-server",
+    mean: "mongodb-org-server",
+    mern: "mongodb-org-server",
 };
+
+/**
+ * The file through which DigitalOcean hands a 1-Click droplet a managed database's credentials at first boot; the
+ * image's setup then uses the managed cluster instead of its local server (droplet-1-clicks@12b072ba
+ * wordpress-24-04/README.md:115-130, wordpress-24-04/files/root/wp_setup.sh:27).
+ */
+const MANAGED_DATABASE_CREDENTIALS = /\.digitalocean_dbaas_credentials\b/;
 
 /** The database server a droplet image installs: a 1-Click app's (`wordpress-24-04`), if the image is one. */
 export function databaseServerInImage(image: unknown): string | undefined {
@@ -474,6 +489,7 @@ function checkForDatabase(owner: string, image: unknown, userData: unknown, repo
     const server = typeof userData === "string" ? databaseServerIn(userData) : undefined;
     if (server)
         return report(`${owner} installs a database server (${server}) from its user data: ${DATABASE_ON_DROPLETS}`);
+    if (typeof userData === "string" && MANAGED_DATABASE_CREDENTIALS.test(userData)) return;
     const fromImage = databaseServerInImage(image);
     if (fromImage)
         report(
@@ -484,7 +500,7 @@ function checkForDatabase(owner: string, image: unknown, userData: unknown, repo
 export const dropletNoDatabaseServer: WebstackResourcePolicy = {
     name: "droplet-no-database-server",
     description:
-        "Checks that no droplet (or autoscale droplet template) installs, starts or runs as a container a database server such as MySQL, MariaDB, PostgreSQL or MongoDB from its user data, or runs a DigitalOcean 1-Click image that installs one (WordPress, LAMP, LEMP, MySQL, MariaDB, phpMyAdmin, Ghost, Craft CMS, Django); connection URLs, client packages and client programs (psql against a managed cluster) are clients.",
+        "Checks that no droplet (or autoscale droplet template) installs, starts or runs as a container a database server such as MySQL, MariaDB, PostgreSQL or MongoDB from its user data, or runs a DigitalOcean 1-Click image that installs one (WordPress, LAMP, LEMP, MySQL, MariaDB, MongoDB, MEAN, MERN, phpMyAdmin, Ghost, Craft CMS, Django, Odoo, Plausible, Keycloak, Airflow) unless its user data hands it a managed database's credentials; connection URLs, client packages and client programs (psql against a managed cluster) are clients.",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: { properties: {} },

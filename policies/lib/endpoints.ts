@@ -165,10 +165,10 @@ function publicClosedDroplets(stack: StackIndex): Set<string> {
     return stack.memo("publicClosedDroplets", () => dropletsWebClosedTo(stack, publicSource));
 }
 
-/** Droplets only a few addresses can reach on web ports: narrow sources only (isNarrowSource: an office, a VPN). */
+/** Droplets only a few addresses can reach on web ports: narrow or private sources only (an office, a VPN, the VPC). */
 function narrowWebSourceDroplets(stack: StackIndex): Set<string> {
     return stack.memo("narrowWebSourceDroplets", () =>
-        dropletsWebClosedTo(stack, (a) => typeof a !== "string" || !isNarrowSource(a)),
+        dropletsWebClosedTo(stack, (a) => typeof a !== "string" || publicSource(a)),
     );
 }
 

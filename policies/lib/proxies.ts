@@ -162,7 +162,7 @@ export const dropletTlsIn = memoByText((userData: string): DropletTls | undefine
         const server =
             /--apache\b/.test(text) || /SSLEngine\s+on/i.test(text)
                 ? "Apache"
-                : /--nginx\b/.test(text) || /\bnginx\b/.test(text)
+                : /--nginx\b/.test(text) || /(?<![\w-])nginx\b/.test(text)
                   ? "nginx"
                   : undefined;
         const installer = /--(?:nginx|apache)\b/.test(text);

@@ -41,7 +41,7 @@ const INSTALL_COMMAND =
     /(?:apt(?:-get)?|dnf|yum|zypper|snap)\s+(?:-\S+\s+)*install\s+([^\n;&|]*)|apk\s+add\s+([^\n;&|]*)/g;
 /** Starting a database service the image or an earlier step installed. */
 const DATABASE_SERVICE =
-    /\bsystemctl\s+(?:enable|start|restart)\s+(?:--now\s+)?(mysql|mariadb|postgresql(?:@[\w.-]+)?|mongod)(?![\w-])/;
+    /\bsystemctl\s+(?:enable|start|restart)\s+(?:--now\s+)?(mysqld?|mariadb|postgresql(?:-\d+|@[\w.-]+)?|mongod)(?![\w-])/;
 /**
  * Container images of database servers, run by `docker run` or named by a compose `image:`: an official image
  * (`postgres:16`) or one from any registry and owner whose repository is a database server's (`pgvector/pgvector`,

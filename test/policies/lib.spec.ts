@@ -173,12 +173,15 @@ describe("policy helpers", () => {
                 "postgis/postgis container",
             ]);
             assert.equal(databaseServerIn("apt-get install -y postgresql-16-postgis-3"), "postgresql-16-postgis-3");
+            // PGDG's unit on RHEL, and MySQL's on RHEL.
+            assert.equal(databaseServerIn("systemctl enable --now postgresql-16"), "postgresql-16 service");
+            assert.equal(databaseServerIn("systemctl start mysqld"), "mysqld service");
             assert.equal(databaseServerIn("packages:\n  - postgresql-15-pgvector=0.5.1-1\n"), "postgresql-15-pgvector");
             // Not servers: a client or exporter image, the PostGIS scripts alone, MySQL Router, a client from an image.
             const clients = [
                 "image: prometheuscommunity/postgres-exporter:v0.15.0",
                 "apt-get install -y postgresql-16-postgis-3-scripts postgresql-client-16",
-                "systemctl enable --now mysql-router",
+                "systemctl enable --now mysql-router mysqlrouter",
                 "docker run --rm bitnami/postgresql:16 psql -h db.example.com -c 'select 1'",
             ];
             assert.deepEqual(clients.map(databaseServerIn), [undefined, undefined, undefined, undefined]);
@@ -353,7 +356,7 @@ describe("policy helpers", () => {
 describe("TLS a droplet terminates itself (policies/lib/proxies.ts dropletTlsIn)", () => {
     it("names the web server certbot works with, and none for a standalone certificate", () => {
         const standalone =
-            "#!/bin/sh\napt-get install -y mosquitto certbot\ncertbot certonly --standalone -d mqtt.example.io -n\n";
+            "#!/bin/sh\napt-get install -y mosquitto certbot python3-certbot-nginx\ncertbot certonly --standalone -d mqtt.example.io -n\n";
         const webroot =
             "#!/bin/sh\napt-get install -y nginx certbot\ncertbot certonly --webroot -w /var/www/html -d example.io\n" +
             "cat > /etc/nginx/sites-enabled/site <<X\nserver { listen 443 ssl; }\nserver { listen 80; return 301 https://$host$request_uri; }\nX\n";

@@ -279,6 +279,13 @@ describe("SPOF policies", () => {
             assert.deepEqual(await violations(dnsRecordTargetsLoadBalancer, withWebSources(["198.18.7.0/24"])), []);
         });
 
+        it("skips a name for a droplet open to private ranges only (its VPC, a carrier-grade NAT VPN), however wide", async () => {
+            assert.deepEqual(
+                await violations(dnsRecordTargetsLoadBalancer, withWebSources(["10.10.0.0/16", "100.64.0.0/10"])),
+                [],
+            );
+        });
+
         it("judges a name for an origin open to a content network's wide ranges as a public website", async () => {
             assert.deepEqual(
                 await violations(dnsRecordTargetsLoadBalancer, withWebSources(["104.16.0.0/13", "2400:cb00::/32"])),
@@ -356,6 +363,12 @@ describe("SPOF policies", () => {
             ]);
             for (const image of ["ubuntu-24-04-x64", "docker-20-04", "wordpress", "lemp-snapshot"])
                 assert.deepEqual(await violations(dropletNoDatabaseServer, on(image)), [], image);
+            // The same image handed a managed cluster's credentials at first boot uses the cluster, not its own MySQL.
+            const managed = mutate(on("wordpress-24-04"), "app-0", (d) => {
+                d.userData = "#!/bin/sh\nprintf 'db_protocol=\"mysql\"\\n' > /root/.digitalocean_dbaas_credentials\n";
+            });
+            assert.deepEqual(await violations(dropletNoDatabaseServer, managed), []);
+            assert.equal((await violations(dropletNoDatabaseServer, on("mern-24-04"))).length, 1);
         });
 
         it("does not mistake database clients or connection URLs for servers", async () => {
