@@ -243,39 +243,46 @@ export function devBox(): RealWorldStack {
 }
 
 /**
+ * One droplet behind a reserved IP `198.51.100.<octet>` that `<name>.example.org` names, its firewall admitting SSH from
+ * the office and `open` from anywhere.
+ */
+function reservedIpHost(name: string, octet: number, userData: string, open: unknown[], extra: Spec[] = []): Spec[] {
+    const ip = `198.51.100.${octet}`;
+    return [
+        ...base(name),
+        spec(digitalocean.Domain, "zone", { id: "example.org", name: "example.org" }),
+        droplet(name, name, octet, userData),
+        spec(digitalocean.ReservedIp, `${name}-ip`, { id: ip, region: REGION, ipAddress: ip, dropletId: ref(name) }),
+        spec(digitalocean.DnsRecord, `${name}-dns`, {
+            id: `7${octet}01`,
+            domain: ref("zone", "name"),
+            name,
+            type: "A",
+            value: ref(`${name}-ip`, "ipAddress"),
+        }),
+        firewall(`${name}-in`, name, [sshFromOffice, ...open]),
+        ...extra,
+    ];
+}
+const fromAnywhere = (protocol: string, portRange: string) => ({
+    protocol,
+    portRange,
+    sourceAddresses: ["0.0.0.0/0", "::/0"],
+});
+
+/**
  * A WireGuard gateway: a reserved IP with a vpn. name, SSH from the office and WireGuard's UDP 51820 from anywhere,
  * since its users roam (Terraform, converted).
  */
 export function wireguardGateway(): RealWorldStack {
     return {
         project: "vpn-gw",
-        specs: [
-            ...base("vpn"),
-            spec(digitalocean.Domain, "zone", { id: "example.org", name: "example.org" }),
-            droplet(
-                "vpn",
-                "vpn",
-                15,
-                "#cloud-config\npackages:\n  - wireguard\nruncmd:\n  - systemctl enable --now wg-quick@wg0\n",
-            ),
-            spec(digitalocean.ReservedIp, "vpn-ip", {
-                id: "198.51.100.45",
-                region: REGION,
-                ipAddress: "198.51.100.45",
-                dropletId: ref("vpn"),
-            }),
-            spec(digitalocean.DnsRecord, "vpn-dns", {
-                id: "7501",
-                domain: ref("zone", "name"),
-                name: "vpn",
-                type: "A",
-                value: ref("vpn-ip", "ipAddress"),
-            }),
-            firewall("vpn-in", "vpn", [
-                sshFromOffice,
-                { protocol: "udp", portRange: "51820", sourceAddresses: ["0.0.0.0/0", "::/0"] },
-            ]),
-        ],
+        specs: reservedIpHost(
+            "vpn",
+            45,
+            "#cloud-config\npackages:\n  - wireguard\nruncmd:\n  - systemctl enable --now wg-quick@wg0\n",
+            [fromAnywhere("udp", "51820")],
+        ),
     };
 }
 
@@ -284,41 +291,24 @@ export function wireguardGateway(): RealWorldStack {
  * its A record, and a firewall that opens SMTP, submission and IMAPS to the world, as a mail exchanger must.
  */
 export function mailServer(ports = ["25", "465", "587", "993"]): RealWorldStack {
-    const world = (port: string) => ({ protocol: "tcp", portRange: port, sourceAddresses: ["0.0.0.0/0", "::/0"] });
     return {
         project: "mail",
-        specs: [
-            ...base("mail"),
-            spec(digitalocean.Domain, "zone", { id: "example.org", name: "example.org" }),
-            droplet(
-                "mail",
-                "mail",
-                25,
-                "#cloud-config\npackages:\n  - postfix\n  - dovecot-imapd\n  - certbot\n  - python3-certbot-dns-digitalocean\nruncmd:\n  - certbot certonly --dns-digitalocean --dns-digitalocean-credentials /root/do.ini -d mail.example.org -n --agree-tos -m ops@example.org\n  - systemctl restart postfix dovecot\n",
-            ),
-            spec(digitalocean.ReservedIp, "mail-ip", {
-                id: "198.51.100.25",
-                region: REGION,
-                ipAddress: "198.51.100.25",
-                dropletId: ref("mail"),
-            }),
-            spec(digitalocean.DnsRecord, "mail-a", {
-                id: "7601",
-                domain: ref("zone", "name"),
-                name: "mail",
-                type: "A",
-                value: ref("mail-ip", "ipAddress"),
-            }),
-            spec(digitalocean.DnsRecord, "mx", {
-                id: "7602",
-                domain: ref("zone", "name"),
-                name: "@",
-                type: "MX",
-                priority: 10,
-                value: "mail.example.org.",
-            }),
-            firewall("mail-in", "mail", [sshFromOffice, ...ports.map(world)]),
-        ],
+        specs: reservedIpHost(
+            "mail",
+            25,
+            "#cloud-config\npackages:\n  - postfix\n  - dovecot-imapd\n  - certbot\n  - python3-certbot-dns-digitalocean\nruncmd:\n  - certbot certonly --dns-digitalocean --dns-digitalocean-credentials /root/do.ini -d mail.example.org -n --agree-tos -m ops@example.org\n  - systemctl restart postfix dovecot\n",
+            ports.map((port) => fromAnywhere("tcp", port)),
+            [
+                spec(digitalocean.DnsRecord, "mx", {
+                    id: "7602",
+                    domain: ref("zone", "name"),
+                    name: "@",
+                    type: "MX",
+                    priority: 10,
+                    value: "mail.example.org.",
+                }),
+            ],
+        ),
     };
 }
 
@@ -461,27 +451,31 @@ export function caddyBehindTcpPassthrough(): RealWorldStack {
     };
 }
 
-/** An internal admin tool: nginx with certbot on one droplet, named in DNS, its firewall open to the office only. */
-export function officeAdminTool(): RealWorldStack {
+/** One nginx droplet with certbot, named `<label>.example.org` in DNS, its firewall admitting SSH and `web`. */
+function nginxSite(project: string, name: string, label: string, octet: number, recordId: string, web: unknown[]) {
     return {
-        project: "backoffice",
+        project,
         specs: [
-            ...base("admin"),
-            droplet("admin", "admin", 90, NGINX_CERTBOT.replace("shop.example.net", "admin.example.org")),
-            spec(digitalocean.DnsRecord, "admin-dns", {
-                id: "7401",
+            ...base(name),
+            droplet(name, name, octet, NGINX_CERTBOT.replace("shop.example.net", `${label}.example.org`)),
+            spec(digitalocean.DnsRecord, `${name}-dns`, {
+                id: recordId,
                 domain: "example.org",
-                name: "admin",
+                name: label,
                 type: "A",
-                value: ref("admin", "ipv4Address"),
+                value: ref(name, "ipv4Address"),
             }),
-            firewall("admin-office", "admin", [
-                sshFromOffice,
-                { protocol: "tcp", portRange: "80", sourceAddresses: [OFFICE] },
-                { protocol: "tcp", portRange: "443", sourceAddresses: [OFFICE] },
-            ]),
+            firewall(`${name}-in`, name, [sshFromOffice, ...web]),
         ],
     };
+}
+
+/** An internal admin tool: nginx with certbot on one droplet, named in DNS, its firewall open to the office only. */
+export function officeAdminTool(): RealWorldStack {
+    return nginxSite("backoffice", "admin", "admin", 90, "7401", [
+        { protocol: "tcp", portRange: "80", sourceAddresses: [OFFICE] },
+        { protocol: "tcp", portRange: "443", sourceAddresses: [OFFICE] },
+    ]);
 }
 
 /**
@@ -490,24 +484,9 @@ export function officeAdminTool(): RealWorldStack {
  */
 export function cloudflareOrigin(): RealWorldStack {
     const CLOUDFLARE = ["173.245.48.0/20", "103.21.244.0/22", "104.16.0.0/13", "172.64.0.0/13", "2400:cb00::/32"];
-    return {
-        project: "proxied-site",
-        specs: [
-            ...base("origin"),
-            droplet("origin", "origin", 95, NGINX_CERTBOT.replace("shop.example.net", "www.example.org")),
-            spec(digitalocean.DnsRecord, "www", {
-                id: "7701",
-                domain: "example.org",
-                name: "www",
-                type: "A",
-                value: ref("origin", "ipv4Address"),
-            }),
-            firewall("origin-in", "origin", [
-                sshFromOffice,
-                { protocol: "tcp", portRange: "443", sourceAddresses: CLOUDFLARE },
-            ]),
-        ],
-    };
+    return nginxSite("proxied-site", "origin", "www", 95, "7701", [
+        { protocol: "tcp", portRange: "443", sourceAddresses: CLOUDFLARE },
+    ]);
 }
 
 /**

@@ -270,7 +270,7 @@ describe("SPOF policies", () => {
 
     describe("dns-record-targets-load-balancer on a droplet its firewall opens to some sources only", () => {
         const withWebSources = (sources: string[]) =>
-            mutate(officeAdminTool().specs, "admin-office", (fw) => {
+            mutate(officeAdminTool().specs, "admin-in", (fw) => {
                 for (const rule of fw.inboundRules as { portRange: string; sourceAddresses: string[] }[])
                     if (rule.portRange !== "22") rule.sourceAddresses = sources;
             });
