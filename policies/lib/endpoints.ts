@@ -158,18 +158,14 @@ function dropletsWebClosedTo(stack: StackIndex, wide: (source: unknown) => boole
  * up outside the stack (developers.cloudflare.com/load-balancing). A private range (a VPC's) is not public.
  */
 const publicSource = (a: unknown): boolean =>
-    typeof a === "string" && (isWorldCidr(a) || (!isNarrowSource(a) && !isPrivateAddress(a.trim().split("/")[0])));
+    typeof a !== "string" || isWorldCidr(a) || (!isNarrowSource(a) && !isPrivateAddress(a.trim().split("/")[0]));
 
-/** Droplets whose firewalls admit web traffic from no public source (publicSource): the public cannot reach them. */
+/**
+ * Droplets whose firewalls admit web traffic from no public source (publicSource): only an office, a VPN or the VPC
+ * reaches them, or other droplets and load balancers by tag.
+ */
 function publicClosedDroplets(stack: StackIndex): Set<string> {
     return stack.memo("publicClosedDroplets", () => dropletsWebClosedTo(stack, publicSource));
-}
-
-/** Droplets only a few addresses can reach on web ports: narrow or private sources only (an office, a VPN, the VPC). */
-function narrowWebSourceDroplets(stack: StackIndex): Set<string> {
-    return stack.memo("narrowWebSourceDroplets", () =>
-        dropletsWebClosedTo(stack, (a) => typeof a !== "string" || publicSource(a)),
-    );
 }
 
 /**
@@ -693,20 +689,19 @@ export function webRoleOf(stack: StackIndex, r: PolicyResource): WebRole {
 }
 
 /**
- * True for a droplet a DNS name does not make a public website: it serves no web, or its cloud firewalls admit web
- * traffic from narrow sources only (an admin tool open to the office: isNarrowSource) and no load balancer targets it.
- * A load balancer's backend stays one even when its firewall admits only the load balancer (a name pointing at it is
- * the classic way to bypass the load balancer), and so does an origin open to a content network's wide ranges.
+ * True for a droplet a DNS name does not make a public website: it serves no web, or no public source reaches its
+ * web ports (an admin tool open to the office or the VPC: publicClosedDroplets) and no load balancer targets it. A
+ * load balancer's backend stays one even when its firewall admits only the load balancer (a name pointing at it is the
+ * classic way to bypass the load balancer), and so does an origin open to a content network's wide ranges.
  */
 export function namesNoPublicSite(stack: StackIndex, droplet: PolicyResource): boolean {
     const role = webRoleOf(stack, droplet);
     if (role.serves === false) return true;
     const targeted = targetedBy(stack);
     return (
-        role.public === false &&
         targeted.undecided.length === 0 &&
         !targeted.droplets.has(droplet.urn) &&
-        narrowWebSourceDroplets(stack).has(droplet.urn)
+        publicClosedDroplets(stack).has(droplet.urn)
     );
 }
 
