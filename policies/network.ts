@@ -562,7 +562,7 @@ export const resourcesSameVpc: WebstackStackPolicy = {
             const undecided = new Undecided();
             const regions = new Map<string, Map<string, { label: string; members: string[] }>>();
             for (const [kind, r, property] of members) {
-                if (isGlobalLoadBalancer(r.props)) continue; // global load balancers have no region or VPC
+                if (isGlobalLoadBalancer(read(r.props, "type"))) continue; // global load balancers have no region or VPC
                 let region = r.isType(digitalocean.DropletAutoscale)
                     ? readString(r.props, "dropletTemplate", "region")
                     : readString(r.props, "region");

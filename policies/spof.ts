@@ -79,7 +79,7 @@ export const loadBalancerMinBackends: WebstackStackPolicy = {
                 // balancers (targetLoadBalancerIds), which are judged themselves (docs.digitalocean.com/products/
                 // networking/load-balancers/how-to/create-global-load-balancer; terraform-provider-digitalocean
                 // loadbalancer/resource_loadbalancer.go target_load_balancer_ids). An unknown list may hold some.
-                const global = isGlobalLoadBalancer(lb.props);
+                const global = isGlobalLoadBalancer(read(lb.props, "type"));
                 const targets = readStrings(lb.props, "targetLoadBalancerIds");
                 if (global && (targets.unknown || targets.values.length > 0)) continue;
                 const tag = stack.tagNames(lb, "dropletTag");

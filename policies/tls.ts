@@ -74,7 +74,7 @@ function externalRules(lb: Record<string, unknown>, name: string): Rule[] | unde
     if (typeof network === "string" && network.toUpperCase() === "INTERNAL") return undefined;
     // A global load balancer has no forwarding rules: the provider refuses them beside glb_settings
     // (resource_loadbalancer.go:206, :513); it terminates TLS per domain (globalDomainGaps).
-    if (isGlobalLoadBalancer(lb)) return undefined;
+    if (isGlobalLoadBalancer(read(lb, "type"))) return undefined;
     const rules = readList(lb, "forwardingRules");
     if (rules.unknown) decideLater(`Load balancer "${name}"'s forwarding rules are not known yet.`);
     return rules.values.map((rule) => {
@@ -154,7 +154,7 @@ export const loadBalancerHttpsListener: WebstackResourcePolicy = {
         'Add a forwarding rule { entryProtocol: "https", entryPort: 443, targetProtocol: "http", targetPort: 80, certificateName: <a digitalocean.Certificate\'s name> }, or tlsPassthrough: true with TLS on the droplets.',
     validateResource: validateResourceOfType(digitalocean.LoadBalancer, (lb, args, reportViolation) => {
         const props = lb as unknown as Record<string, unknown>;
-        if (isGlobalLoadBalancer(props)) {
+        if (isGlobalLoadBalancer(read(props, "type"))) {
             for (const domain of globalDomainGaps(props, args.name))
                 reportViolation(
                     `Global load balancer "${args.name}" serves domain "${domain}" with neither a certificate (certificateName) nor isManaged, so it cannot complete a TLS handshake for it. ` +

@@ -222,7 +222,7 @@ export function estimateAvailability(resources: readonly AvailabilityResource[])
     for (const lb of of("loadBalancer:LoadBalancer")) {
         const backends = backendsOf(lb);
         const internal = String(known(read(lb.props, "network")) ?? "EXTERNAL").toUpperCase() === "INTERNAL";
-        const global = isGlobalLoadBalancer(lb.props);
+        const global = isGlobalLoadBalancer(read(lb.props, "type"));
         const key = `${internal}|${global}|${backends.map((b) => b.name).join(",")}`;
         const group = groups.get(key) ?? { lbs: [], backends, internal, global };
         group.lbs.push(lb);

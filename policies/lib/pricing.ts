@@ -247,7 +247,7 @@ export function estimateCost(
                 break;
             }
             case T("loadBalancer:LoadBalancer"): {
-                const type = loadBalancerType(inputs) ?? "REGIONAL";
+                const type = loadBalancerType(inputs.type) ?? "REGIONAL";
                 if (type === "GLOBAL") {
                     item("Global load balancer", price("load-balancer/global")!, ["load-balancer/global"]);
                     break;

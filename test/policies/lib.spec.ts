@@ -370,14 +370,13 @@ describe("TLS a droplet terminates itself (policies/lib/proxies.ts dropletTlsIn)
 
 describe("a load balancer's type (policies/lib/loadBalancer.ts)", () => {
     it("reads the type in any case, an unset type as REGIONAL and an unknown one as undefined", () => {
-        assert.equal(loadBalancerType(proxy({ type: "global" })), "GLOBAL");
-        assert.equal(loadBalancerType(proxy({ type: "Regional_Network" })), "REGIONAL_NETWORK");
-        assert.equal(loadBalancerType(proxy({})), "REGIONAL");
-        assert.equal(loadBalancerType(proxy({ type: UNKNOWN })), undefined);
+        const type = (props: Record<string, unknown>) => read(proxy(props), "type");
+        assert.equal(loadBalancerType(type({ type: "global" })), "GLOBAL");
+        assert.equal(loadBalancerType(type({ type: "Regional_Network" })), "REGIONAL_NETWORK");
+        assert.equal(loadBalancerType(type({})), "REGIONAL");
+        assert.equal(loadBalancerType(type({ type: UNKNOWN })), undefined);
         assert.deepEqual(
-            [{ type: "gLoBaL" }, { type: "REGIONAL" }, {}, { type: UNKNOWN }].map((p) =>
-                isGlobalLoadBalancer(proxy(p)),
-            ),
+            [{ type: "gLoBaL" }, { type: "REGIONAL" }, {}, { type: UNKNOWN }].map((p) => isGlobalLoadBalancer(type(p))),
             [true, false, false, false],
         );
     });
