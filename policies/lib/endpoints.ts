@@ -97,8 +97,9 @@ function targetedBy(stack: StackIndex): { droplets: Set<string>; tags: Set<strin
 }
 
 /**
- * TCP ports of services that are not websites, as IANA's service name registry assigns them: SSH 22, DNS 53, SMTP 25
- * and submission 465/587 (RFC 8314), POP3 110/995, IMAP 143/993, XMPP 5222/5269, MQTT 1883/8883.
+ * TCP ports of services that are not websites, as IANA's service name registry assigns them
+ * (www.iana.org/assignments/service-names-port-numbers): SSH 22, DNS 53, SMTP 25 and submission 465/587 (RFC 8314),
+ * POP3 110/995, IMAP 143/993, XMPP 5222/5269, MQTT 1883/8883.
  */
 const NOT_WEB_TCP_PORTS = new Set([22, 25, 53, 110, 143, 465, 587, 993, 995, 1883, 5222, 5269, 8883]);
 
