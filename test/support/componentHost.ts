@@ -23,6 +23,16 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const RUN_PLUGIN = require.resolve("@pulumi/pulumi/cmd/run-plugin");
+/**
+ * Where the host's ts-node keeps what it compiled and type-checked. run-plugin's ts-node (the SDK's vendored 7.0.1,
+ * vendor/ts-node@7.0.1/index.js) caches by default (TS_NODE_CACHE, line 2760) in os.tmpdir() unless
+ * TS_NODE_CACHE_DIRECTORY names another directory (line 2762; run-plugin sets neither), keyed by TypeScript's version,
+ * the compiler options and each file's source (lines 2854-2861 and getCacheName, line 3091); a hit skips the compile and its type check
+ * (readThrough, lines 3047-3070). A user's second run is warm; the tests' TMPDIR is new in every run (hooks.ts), so
+ * without this every run of the suite would type-check the package from scratch (~5 s of CPU). The suite's type check
+ * is `npm run typecheck`.
+ */
+const TS_NODE_CACHE = path.join(ROOT, "node_modules", ".cache", "ts-node");
 const ORPHAN_GUARD = path.join(ROOT, "plan", "policyHost", "orphanGuard.ts");
 
 type Callback = (err: unknown, resp?: unknown) => void;
@@ -138,6 +148,7 @@ export class ComponentHost {
         // The orphan guard ends the child when this process's end of its stdin closes (even on SIGKILL).
         const child = spawn(process.execPath, ["-r", ORPHAN_GUARD, RUN_PLUGIN, ROOT, engine.address], {
             cwd: ROOT,
+            env: { ...process.env, TS_NODE_CACHE_DIRECTORY: TS_NODE_CACHE },
             stdio: ["pipe", "pipe", "pipe"],
         });
         return new ComponentHost(child, engine);
