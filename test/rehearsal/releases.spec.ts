@@ -115,8 +115,13 @@ async function withAndWithoutGate(procs: Processes, release: (gated: boolean) =>
     const ungated = await release(false);
     if (process.env.REHEARSAL_REPORT) console.log(`gated: ${summary(gated)}\nungated: ${summary(ungated)}`);
     assert.equal(gated.failed, 0, `with the gate: ${summary(gated)}`);
-    assert.ok(gated.sent > 100, summary(gated));
     assert.ok(ungated.failed > 0, `without the gate (negative control): ${summary(ungated)}`);
+    // Probed densely enough to have seen the control's outage: no stretch without an answer even half as long.
+    // (A count of requests is no measure: each HTTPS request takes a handshake, fewer on a loaded machine.)
+    assert.ok(
+        gated.longestGapMs * 2 < ungated.longestGapMs,
+        `with the gate: ${summary(gated)}; without: ${summary(ungated)}`,
+    );
 }
 
 /** What one case runs in: its own processes and directory, the tools, and the health checks at tiers 1 and 2. */
