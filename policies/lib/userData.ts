@@ -65,14 +65,99 @@ const DATABASE_REPOSITORIES = [
     "mongodb",
     "mongodb-community-server",
 ];
-const DATABASE_IMAGE = new RegExp(
-    String.raw`(?:docker(?:\s+container)?\s+run\b([^\n]*?)\s|image:\s*["']?)(?:docker\.io\/)?(?:library\/)?` +
+/** A compose file's `image:` of a database server (registry, owner and tag optional). */
+const COMPOSE_DATABASE_IMAGE = new RegExp(
+    String.raw`image:\s*["']?(?:docker\.io\/)?(?:library\/)?` +
         String.raw`((?:[a-z0-9][\w.-]*\/)*(?:${DATABASE_REPOSITORIES.join("|")}))(?::[\w][\w.-]*)?(?=\s|$|["'])([^\n]*)`,
     "gm",
 );
+const DOCKER_RUN = /\bdocker(?:\s+container)?\s+run(?=\s)/g;
+/**
+ * `docker run`'s flags that take no value (docker/cli@28f7560: the BoolVar flags of cli/command/container/opts.go and
+ * run.go); every other flag takes one, as the next word or after "=". Flags end at the image (run.go,
+ * `SetInterspersed(false)`): the words after it are the container's command.
+ */
+const DOCKER_RUN_SWITCHES = new Set([
+    "interactive",
+    "read-only",
+    "tty",
+    "rm",
+    "privileged",
+    "publish-all",
+    "no-healthcheck",
+    "oom-kill-disable",
+    "init",
+    "detach",
+    "sig-proxy",
+    "quiet",
+    "use-api-socket",
+    "help",
+    "disable-content-trust",
+]);
+const DOCKER_RUN_SHORT_SWITCHES = new Set(["i", "t", "P", "d", "q"]);
+
 /** Client programs: a database image run only to call one of them (`docker run --rm postgres:16 psql -h …`) is a client. */
 const CLIENT_PROGRAM =
     /^\s*(?:psql|pg_dump|pg_dumpall|pg_restore|pg_isready|mysql|mysqldump|mysqladmin|mongosh|mongo|mongodump|mongorestore)\b/;
+
+/**
+ * The words of the shell command at the start of `text`, quotes and backslashes resolved: it ends at a newline that
+ * no backslash continues (a quote left open ends there too, as in a quoted YAML list item), or at `;`, `&` or `|`.
+ */
+function commandWords(text: string): string[] {
+    const words: string[] = [];
+    let word: string | undefined;
+    let quote: string | undefined;
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (c === "\\" && text[i + 1] === "\n") {
+            i++;
+            continue;
+        }
+        if (c === "\n") break;
+        if (quote !== undefined) {
+            if (c === quote) quote = undefined;
+            else word += c === "\\" && quote === '"' && i + 1 < text.length ? text[++i] : c;
+        } else if (c === "'" || c === '"') {
+            quote = c;
+            word ??= "";
+        } else if (c === ";" || c === "&" || c === "|") {
+            break;
+        } else if (/\s/.test(c)) {
+            if (word !== undefined) words.push(word);
+            word = undefined;
+        } else {
+            word = (word ?? "") + (c === "\\" && i + 1 < text.length ? text[++i] : c);
+        }
+    }
+    if (word !== undefined) words.push(word);
+    return words;
+}
+
+/** The image and command of `docker run` given the words after `run`: flags and their values skipped. */
+function dockerRunImage(words: readonly string[]): { image: string; command: string[] } | undefined {
+    for (let i = 0; i < words.length; i++) {
+        const w = words[i];
+        if (w === "--") return i + 1 < words.length ? { image: words[i + 1], command: words.slice(i + 2) } : undefined;
+        if (w.startsWith("--")) {
+            if (!w.includes("=") && !DOCKER_RUN_SWITCHES.has(w.slice(2))) i++;
+        } else if (w.startsWith("-") && w.length > 1) {
+            // Shorthands together (-dit, -dp 80:80, -p8080:80): switches, then one that takes the rest or the next word.
+            const letters = [...w.slice(1)];
+            if (letters.findIndex((l) => !DOCKER_RUN_SHORT_SWITCHES.has(l)) === letters.length - 1) i++;
+        } else {
+            return { image: w, command: words.slice(i + 1) };
+        }
+    }
+    return undefined;
+}
+
+/** An image reference's repository: registry and owner kept, Docker Hub's own prefixes, the tag and digest dropped. */
+function imageRepository(image: string): string {
+    const name = image.split("@")[0];
+    const tag = name.indexOf(":", name.lastIndexOf("/") + 1);
+    return (tag < 0 ? name : name.slice(0, tag)).replace(/^docker\.io\//, "").replace(/^library\//, "");
+}
 
 /** The package names a cloud-config `packages:` list installs (`- name`, `- [name, version]`). */
 function cloudConfigPackages(text: string): string[] {
@@ -102,11 +187,19 @@ export const databaseServerIn = memoByText((userData: string): string | undefine
     if (listed) return listed.replace(/[=:].*$/, "");
     const service = DATABASE_SERVICE.exec(text);
     if (service) return `${service[1].replace(/@.*$/, "")} service`;
-    for (const m of text.matchAll(DATABASE_IMAGE)) {
-        if (CLIENT_PROGRAM.test(m[3] ?? "")) continue;
-        return `${m[2]} container`;
+    // Containers, the first in the text: `docker run` of a database image that is not given a client to run, or a
+    // compose service's database image.
+    const containers: [number, string][] = [];
+    for (const m of text.matchAll(DOCKER_RUN)) {
+        const run = dockerRunImage(commandWords(text.slice(m.index + m[0].length)));
+        const repository = run && imageRepository(run.image);
+        if (repository && DATABASE_REPOSITORIES.includes(repository.split("/").pop()!))
+            if (!CLIENT_PROGRAM.test(run.command.join(" "))) containers.push([m.index, repository]);
     }
-    return undefined;
+    for (const m of text.matchAll(COMPOSE_DATABASE_IMAGE))
+        if (!CLIENT_PROGRAM.test(m[2] ?? "")) containers.push([m.index, m[1]]);
+    const first = containers.sort((a, b) => a[0] - b[0])[0];
+    return first && `${first[1]} container`;
 });
 
 /** True when the user data installs or runs HAProxy (a self-managed load balancer: one machine). */

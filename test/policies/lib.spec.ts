@@ -187,6 +187,33 @@ describe("policy helpers", () => {
             assert.deepEqual(clients.map(databaseServerIn), [undefined, undefined, undefined, undefined]);
         });
 
+        it("reads a docker run command as docker does: flag values are not the image, the command may continue", () => {
+            const servers = [
+                // A container named after its database: the name is --name's value, the image comes after.
+                "docker run --name mysql mysql:8",
+                "docker run -d \\\n  --name db \\\n  -e POSTGRES_PASSWORD_FILE=/run/secrets/pg \\\n  postgres:16\n",
+                "docker run -dp 5432:5432 --restart=always postgres",
+                "docker container run -d -p27017:27017 -v 'mongo data:/data/db' docker.io/library/mongo:7@sha256:" +
+                    "ab".repeat(32),
+                "docker run -d -- mariadb:11 --character-set-server=utf8mb4",
+            ];
+            assert.deepEqual(servers.map(databaseServerIn), [
+                "mysql container",
+                "postgres container",
+                "postgres container",
+                "mongo container",
+                "mariadb container",
+            ]);
+            const notServers = [
+                // A web server whose hostname or network alias names a database, a client run from a database image.
+                "docker run -d --hostname postgres --network-alias mysql nginx:1.27",
+                "docker run --rm -e PGPASSWORD=x --network host postgres:16 psql -h db.example.com -c 'select 1'",
+                "docker run --rm -it mysql:8 mysql -h db.example.com",
+                "docker run -d registry.example.net/shop:1.4; echo mysql",
+            ];
+            assert.deepEqual(notServers.map(databaseServerIn), [undefined, undefined, undefined, undefined]);
+        });
+
         it("recognises an HAProxy install", () => {
             assert.ok(installsHaproxy("#cloud-config\npackages:\n  - haproxy\n"));
             assert.ok(!installsHaproxy("# we used to run haproxy here\n"));
