@@ -101,55 +101,98 @@ const CLIENT_PROGRAM =
     /^\s*(?:psql|pg_dump|pg_dumpall|pg_restore|pg_isready|mysql|mysqldump|mysqladmin|mongosh|mongo|mongodump|mongorestore)\b/;
 
 /**
- * The words of the shell command at the start of `text`, quotes and backslashes resolved: it ends at a newline that
- * no backslash continues (a quote left open ends there too, as in a quoted YAML list item), or at `;`, `&` or `|`.
+ * The words of the shell command at `start` in `text`, read lazily, quotes and backslashes resolved; `$(…)` and
+ * backquoted substitutions stay inside their word. The command ends at a newline no backslash continues (a quote left
+ * open ends there too, as in a quoted YAML list item), at `;`, `&` or `|`, or at a `)` that closes a subshell or
+ * substitution it is in. When the command is itself inside a
+ * quoted string (`outer`: a YAML or `bash -c` string), that string's escapes are read first: `\"` in a double-quoted
+ * one, `''` or `'\''` in a single-quoted one, are its quotes, and the string's own closing quote ends the command.
  */
-function commandWords(text: string): string[] {
-    const words: string[] = [];
+function* shellWords(text: string, start: number, outer?: '"' | "'"): Generator<string> {
     let word: string | undefined;
     let quote: string | undefined;
-    for (let i = 0; i < text.length; i++) {
-        const c = text[i];
+    let nested = 0;
+    let backquoted = false;
+    for (let i = start; i < text.length; i++) {
+        let c = text[i];
         if (c === "\\" && text[i + 1] === "\n") {
             i++;
             continue;
         }
         if (c === "\n") break;
-        if (quote !== undefined) {
-            if (c === quote) quote = undefined;
-            else word += c === "\\" && quote === '"' && i + 1 < text.length ? text[++i] : c;
+        if (outer === '"' && c === "\\" && text[i + 1] === '"') c = text[++i];
+        else if (outer === '"' && c === '"') break;
+        else if (outer === "'" && text.startsWith("'\\''", i)) c = text[(i += 3)];
+        else if (outer === "'" && text.startsWith("''", i)) c = text[++i];
+        else if (outer === "'" && c === "'") break;
+        if (quote === "'") {
+            if (c === "'") quote = undefined;
+            else word += c;
+        } else if (c === "\\" && i + 1 < text.length) {
+            word = (word ?? "") + text[++i];
+        } else if (c === "$" && text[i + 1] === "(") {
+            nested++;
+            word = (word ?? "") + text[i] + text[++i];
+        } else if (nested > 0) {
+            nested += c === "(" ? 1 : c === ")" ? -1 : 0;
+            word += c;
+        } else if (c === "`" || backquoted) {
+            backquoted = c === "`" ? !backquoted : backquoted;
+            word = (word ?? "") + c;
+        } else if (quote === '"') {
+            if (c === '"') quote = undefined;
+            else word += c;
         } else if (c === "'" || c === '"') {
             quote = c;
             word ??= "";
-        } else if (c === ";" || c === "&" || c === "|") {
+        } else if (c === ";" || c === "&" || c === "|" || c === ")") {
             break;
         } else if (/\s/.test(c)) {
-            if (word !== undefined) words.push(word);
+            if (word !== undefined) yield word;
             word = undefined;
         } else {
-            word = (word ?? "") + (c === "\\" && i + 1 < text.length ? text[++i] : c);
+            word = (word ?? "") + c;
         }
     }
-    if (word !== undefined) words.push(word);
-    return words;
+    if (word !== undefined) yield word;
 }
 
-/** The image and command of `docker run` given the words after `run`: flags and their values skipped. */
-function dockerRunImage(words: readonly string[]): { image: string; command: string[] } | undefined {
-    for (let i = 0; i < words.length; i++) {
-        const w = words[i];
-        if (w === "--") return i + 1 < words.length ? { image: words[i + 1], command: words.slice(i + 2) } : undefined;
+/** The image of `docker run` and the first word of its command, given the words after `run`: flags skipped. */
+function dockerRunImage(words: Iterator<string>): { image: string; command: string } | undefined {
+    for (let next = words.next(); !next.done; next = words.next()) {
+        const w = next.value;
+        if (w === "--" || !w.startsWith("-") || w === "-") {
+            const image = w === "--" ? words.next() : next;
+            return image.done ? undefined : { image: image.value, command: words.next().value ?? "" };
+        }
         if (w.startsWith("--")) {
-            if (!w.includes("=") && !DOCKER_RUN_SWITCHES.has(w.slice(2))) i++;
-        } else if (w.startsWith("-") && w.length > 1) {
+            if (!w.includes("=") && !DOCKER_RUN_SWITCHES.has(w.slice(2))) words.next();
+        } else {
             // Shorthands together (-dit, -dp 80:80, -p8080:80): switches, then one that takes the rest or the next word.
             const letters = [...w.slice(1)];
-            if (letters.findIndex((l) => !DOCKER_RUN_SHORT_SWITCHES.has(l)) === letters.length - 1) i++;
-        } else {
-            return { image: w, command: words.slice(i + 1) };
+            if (letters.findIndex((l) => !DOCKER_RUN_SHORT_SWITCHES.has(l)) === letters.length - 1) words.next();
         }
     }
     return undefined;
+}
+
+/**
+ * The quote a position of `text` is inside on its line, for positions asked in increasing order: the line is scanned
+ * once, from where the last question left it.
+ */
+function enclosingQuotes(text: string): (at: number) => '"' | "'" | undefined {
+    let pos = 0;
+    let quote: '"' | "'" | undefined;
+    return (at) => {
+        for (; pos < at; pos++) {
+            const c = text[pos];
+            if (c === "\n") quote = undefined;
+            else if (c === "\\" && quote !== "'") pos++;
+            else if (c === quote) quote = undefined;
+            else if (quote === undefined && (c === '"' || c === "'")) quote = c;
+        }
+        return quote;
+    };
 }
 
 /** An image reference's repository: registry and owner kept, Docker Hub's own prefixes, the tag and digest dropped. */
@@ -190,11 +233,12 @@ export const databaseServerIn = memoByText((userData: string): string | undefine
     // Containers, the first in the text: `docker run` of a database image that is not given a client to run, or a
     // compose service's database image.
     const containers: [number, string][] = [];
+    const quoteAt = enclosingQuotes(text);
     for (const m of text.matchAll(DOCKER_RUN)) {
-        const run = dockerRunImage(commandWords(text.slice(m.index + m[0].length)));
+        const run = dockerRunImage(shellWords(text, m.index + m[0].length, quoteAt(m.index)));
         const repository = run && imageRepository(run.image);
         if (repository && DATABASE_REPOSITORIES.includes(repository.split("/").pop()!))
-            if (!CLIENT_PROGRAM.test(run.command.join(" "))) containers.push([m.index, repository]);
+            if (!CLIENT_PROGRAM.test(run.command)) containers.push([m.index, repository]);
     }
     for (const m of text.matchAll(COMPOSE_DATABASE_IMAGE))
         if (!CLIENT_PROGRAM.test(m[2] ?? "")) containers.push([m.index, m[1]]);

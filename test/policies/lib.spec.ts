@@ -196,6 +196,13 @@ describe("policy helpers", () => {
                 "docker container run -d -p27017:27017 -v 'mongo data:/data/db' docker.io/library/mongo:7@sha256:" +
                     "ab".repeat(32),
                 "docker run -d -- mariadb:11 --character-set-server=utf8mb4",
+                // Substitutions are part of their word; a command inside a quoted string reads that string's escapes.
+                "docker run -d -e POSTGRES_PASSWORD=$(cat /root/pg_pass) --name db postgres:16",
+                "docker run -d -e HOST_IP=$(hostname -I | awk '{print $1}') -e PW=`cat /root/pw` mysql:8",
+                'runcmd:\n  - "docker run -d -e \\"POSTGRES_PASSWORD=a b\\" postgres:16"\n',
+                "runcmd:\n  - 'docker run -d -e ''POSTGRES_PASSWORD=a b'' postgres:16'\n",
+                "bash -c 'docker run -d -e PW='\\''a b'\\'' postgres'",
+                "CID=$(docker run -d postgres)",
             ];
             assert.deepEqual(servers.map(databaseServerIn), [
                 "mysql container",
@@ -203,6 +210,12 @@ describe("policy helpers", () => {
                 "postgres container",
                 "mongo container",
                 "mariadb container",
+                "postgres container",
+                "mysql container",
+                "postgres container",
+                "postgres container",
+                "postgres container",
+                "postgres container",
             ]);
             const notServers = [
                 // A web server whose hostname or network alias names a database, a client run from a database image.
