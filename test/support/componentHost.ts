@@ -24,13 +24,13 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 const ROOT = path.resolve(__dirname, "..", "..");
 const RUN_PLUGIN = require.resolve("@pulumi/pulumi/cmd/run-plugin");
 /**
- * Where the host's ts-node keeps what it compiled and type-checked. run-plugin's ts-node (the SDK's vendored 7.0.1,
- * vendor/ts-node@7.0.1/index.js) caches by default (TS_NODE_CACHE, line 2760) in os.tmpdir() unless
+ * Where the host's ts-node keeps what it compiled and type-checked. run-plugin's ts-node (@pulumi/pulumi 3.248.0's
+ * vendored 7.0.1, vendor/ts-node@7.0.1/index.js) caches by default (TS_NODE_CACHE, line 2760) in os.tmpdir() unless
  * TS_NODE_CACHE_DIRECTORY names another directory (line 2762; run-plugin sets neither), keyed by TypeScript's version,
- * the compiler options and each file's source (lines 2854-2861 and getCacheName, line 3091); a hit skips the compile and its type check
- * (readThrough, lines 3047-3070). A user's second run is warm; the tests' TMPDIR is new in every run (hooks.ts), so
- * without this every run of the suite would type-check the package from scratch (~5 s of CPU). The suite's type check
- * is `npm run typecheck`.
+ * the compiler options (lines 2854-2861) and each file's source (getCacheName, line 3091); a hit skips the compile and
+ * its type check (readThrough, lines 3047-3070). A user's second start is warm; the tests' TMPDIR is new in every run
+ * (hooks.ts), so without this every run of the suite would type-check the package from scratch (~5 s of CPU). The
+ * suite's type check is `npm run typecheck`.
  */
 const TS_NODE_CACHE = path.join(ROOT, "node_modules", ".cache", "ts-node");
 const ORPHAN_GUARD = path.join(ROOT, "plan", "policyHost", "orphanGuard.ts");
