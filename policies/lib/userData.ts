@@ -168,7 +168,8 @@ function dockerRunImage(words: Iterator<string>): { image: string; command: stri
         if (w.startsWith("--")) {
             if (!w.includes("=") && !DOCKER_RUN_SWITCHES.has(w.slice(2))) words.next();
         } else {
-            // Shorthands together (-dit, -dp 80:80, -p8080:80): switches, then one that takes the rest or the next word.
+            // Shorthands together (-dit, -dp 80:80, -p8080:80): switches, then one that takes the rest or the next
+            // word.
             const letters = [...w.slice(1)];
             if (letters.findIndex((l) => !DOCKER_RUN_SHORT_SWITCHES.has(l)) === letters.length - 1) words.next();
         }
