@@ -2,7 +2,7 @@
 // nginx, Caddy and Traefik. A droplet is a load balancer only when its proxy spreads requests over at least two
 // backends: one nginx proxying to a local app (`proxy_pass http://127.0.0.1:8080`) or to a single upstream
 // server is a web server, not a balancer. Loopback backends (127.x, localhost, ::1) never count.
-import { memoByText } from "./userData";
+import { containersIn, memoByText, repositoryName, withoutComments } from "./userData";
 
 export type ProxySoftware = "nginx" | "Caddy" | "Traefik";
 
@@ -103,9 +103,13 @@ export interface DropletTls {
     tlsGaps: ("no-tls-listener" | "no-redirect")[];
 }
 
-/** Container images that front a host's web traffic with Let's Encrypt certificates on their own. */
-const ACME_PROXY_IMAGES =
-    /(?:image:\s*["']?|docker\s+run\b[^\n]*?\s)(?:[\w.-]+\/)*(?:acme-companion|letsencrypt-nginx-proxy-companion|swag|caddy-docker-proxy)(?::[\w.-]+)?(?=\s|$|["'])/m;
+/** Container images that front a host's web traffic with Let's Encrypt certificates on their own (any owner). */
+const ACME_PROXY_REPOSITORIES = new Set([
+    "acme-companion",
+    "letsencrypt-nginx-proxy-companion",
+    "swag",
+    "caddy-docker-proxy",
+]);
 
 /**
  * Whether the user data sets up TLS on the droplet itself with an ACME (Let's Encrypt) certificate:
@@ -120,14 +124,9 @@ const ACME_PROXY_IMAGES =
  * In user data or in a container the same user data starts (docker run, compose `image:`).
  */
 export const dropletTlsIn = memoByText((userData: string): DropletTls | undefined => {
-    const text = userData
-        .split(/\r?\n/)
-        .filter((l) => !/^\s*#(?!cloud-config|!)/.test(l))
-        .join("\n");
-    if (
-        installs("caddy", text) ||
-        /(?:image:\s*["']?|docker\s+run\b[^\n]*?\s)(?:library\/)?caddy(?::[\w.-]+)?(?=\s|$|["'])/m.test(text)
-    ) {
+    const text = withoutComments(userData);
+    const images = containersIn(text).map((c) => c.repository);
+    if (installs("caddy", text) || images.includes("caddy")) {
         const domainSite =
             /^\s*(?:https:\/\/)?[a-z0-9*.-]+\.[a-z]{2,}(?::443)?(?:\s*,\s*\S+)*\s*\{/im.test(text) ||
             /\breverse-proxy\b[^\n]*--from\s+(?:https:\/\/)?[a-z0-9.-]+\.[a-z]{2,}/i.test(text) ||
@@ -138,10 +137,7 @@ export const dropletTlsIn = memoByText((userData: string): DropletTls | undefine
                 tlsGaps: /\bauto_https\s+disable_redirects\b/.test(text) ? ["no-redirect"] : [],
             };
     }
-    if (
-        installs("traefik", text) ||
-        /(?:image:\s*["']?|docker\s+run\b[^\n]*?\s)(?:library\/)?traefik(?::[\w.-]+)?(?=\s|$|["'])/m.test(text)
-    ) {
+    if (installs("traefik", text) || images.includes("traefik")) {
         const acme = /certificates?resolvers?[.\w-]*\.acme\b|certificatesResolvers:[\s\S]*?\bacme:/i.test(text);
         const https = /(?:address\s*[:=]\s*["']?:443\b|entrypoints\.[\w-]+\.address=:443\b)/i.test(text);
         if (acme && https)
@@ -178,6 +174,7 @@ export const dropletTlsIn = memoByText((userData: string): DropletTls | undefine
             tlsGaps: !listener ? ["no-tls-listener"] : redirect ? [] : ["no-redirect"],
         };
     }
-    if (ACME_PROXY_IMAGES.test(text)) return { how: "an ACME proxy container", tlsGaps: [] };
+    if (images.some((r) => ACME_PROXY_REPOSITORIES.has(repositoryName(r))))
+        return { how: "an ACME proxy container", tlsGaps: [] };
     return undefined;
 });

@@ -65,12 +65,8 @@ const DATABASE_REPOSITORIES = [
     "mongodb",
     "mongodb-community-server",
 ];
-/** A compose file's `image:` of a database server (registry, owner and tag optional). */
-const COMPOSE_DATABASE_IMAGE = new RegExp(
-    String.raw`image:\s*["']?(?:docker\.io\/)?(?:library\/)?` +
-        String.raw`((?:[a-z0-9][\w.-]*\/)*(?:${DATABASE_REPOSITORIES.join("|")}))(?::[\w][\w.-]*)?(?=\s|$|["'])([^\n]*)`,
-    "gm",
-);
+/** A compose file's `image:`, and the rest of its line. */
+const COMPOSE_IMAGE = /\bimage:\s*["']?([^\s"']+)["']?([^\n]*)/g;
 const DOCKER_RUN = /\bdocker(?:\s+container)?\s+run(?=\s)/g;
 /**
  * `docker run`'s flags that take no value (docker/cli@28f7560: the BoolVar flags of cli/command/container/opts.go and
@@ -104,9 +100,9 @@ const CLIENT_PROGRAM =
  * The words of the shell command at `start` in `text`, read lazily, quotes and backslashes resolved; `$(…)` and
  * backquoted substitutions stay inside their word. The command ends at a newline no backslash continues (a quote left
  * open ends there too, as in a quoted YAML list item), at `;`, `&` or `|`, or at a `)` that closes a subshell or
- * substitution it is in. When the command is itself inside a
- * quoted string (`outer`: a YAML or `bash -c` string), that string's escapes are read first: `\"` in a double-quoted
- * one, `''` or `'\''` in a single-quoted one, are its quotes, and the string's own closing quote ends the command.
+ * substitution it is in. When the command is itself inside a quoted string (`outer`: a YAML or `bash -c` string), that
+ * string's escapes are read first: `\"` in a double-quoted one, `''` or `'\''` in a single-quoted one, are its quotes,
+ * and the string's own closing quote ends the command.
  */
 function* shellWords(text: string, start: number, outer?: '"' | "'"): Generator<string> {
     let word: string | undefined;
@@ -203,6 +199,36 @@ function imageRepository(image: string): string {
     return (tag < 0 ? name : name.slice(0, tag)).replace(/^docker\.io\//, "").replace(/^library\//, "");
 }
 
+/** User data without its comment lines; a `#cloud-config` header and a `#!` line are not comments. */
+export function withoutComments(userData: string): string {
+    return userData
+        .split(/\r?\n/)
+        .filter((l) => !/^\s*#(?!cloud-config|!)/.test(l))
+        .join("\n");
+}
+
+/** A container the user data starts: its image's repository and the first word of the command it is given. */
+export interface Container {
+    repository: string;
+    command: string;
+}
+
+/** The containers `text` starts, in order: `docker run` commands (as docker reads them) and compose `image:` lines. */
+export function containersIn(text: string): Container[] {
+    const found: (Container & { at: number })[] = [];
+    const quoteAt = enclosingQuotes(text);
+    for (const m of text.matchAll(DOCKER_RUN)) {
+        const run = dockerRunImage(shellWords(text, m.index + m[0].length, quoteAt(m.index)));
+        if (run) found.push({ at: m.index, repository: imageRepository(run.image), command: run.command });
+    }
+    for (const m of text.matchAll(COMPOSE_IMAGE))
+        found.push({ at: m.index, repository: imageRepository(m[1]), command: m[2].trim() });
+    return found.sort((a, b) => a.at - b.at).map(({ repository, command }) => ({ repository, command }));
+}
+
+/** The last part of a repository path (`bitnami/postgresql` → `postgresql`). */
+export const repositoryName = (repository: string): string => repository.slice(repository.lastIndexOf("/") + 1);
+
 /** The package names a cloud-config `packages:` list installs (`- name`, `- [name, version]`). */
 function cloudConfigPackages(text: string): string[] {
     const names: string[] = [];
@@ -218,10 +244,7 @@ function cloudConfigPackages(text: string): string[] {
  * client program run against a managed cluster (psql, mysql, mongosh, also from a database image) is a client.
  */
 export const databaseServerIn = memoByText((userData: string): string | undefined => {
-    const text = userData
-        .split(/\r?\n/)
-        .filter((l) => !/^\s*#(?!cloud-config|!)/.test(l))
-        .join("\n");
+    const text = withoutComments(userData);
     for (const m of text.matchAll(INSTALL_COMMAND)) {
         const words = (m[1] ?? m[2] ?? "").split(/\s+/).filter((w) => w !== "" && !w.startsWith("-"));
         const pkg = words.find((w) => DATABASE_PACKAGE.test(w));
@@ -231,20 +254,11 @@ export const databaseServerIn = memoByText((userData: string): string | undefine
     if (listed) return listed.replace(/[=:].*$/, "");
     const service = DATABASE_SERVICE.exec(text);
     if (service) return `${service[1].replace(/@.*$/, "")} service`;
-    // Containers, the first in the text: `docker run` of a database image that is not given a client to run, or a
-    // compose service's database image.
-    const containers: [number, string][] = [];
-    const quoteAt = enclosingQuotes(text);
-    for (const m of text.matchAll(DOCKER_RUN)) {
-        const run = dockerRunImage(shellWords(text, m.index + m[0].length, quoteAt(m.index)));
-        const repository = run && imageRepository(run.image);
-        if (repository && DATABASE_REPOSITORIES.includes(repository.split("/").pop()!))
-            if (!CLIENT_PROGRAM.test(run.command)) containers.push([m.index, repository]);
-    }
-    for (const m of text.matchAll(COMPOSE_DATABASE_IMAGE))
-        if (!CLIENT_PROGRAM.test(m[2] ?? "")) containers.push([m.index, m[1]]);
-    const first = containers.sort((a, b) => a[0] - b[0])[0];
-    return first && `${first[1]} container`;
+    // A container of a database image that is not given a client program to run.
+    const container = containersIn(text).find(
+        (c) => DATABASE_REPOSITORIES.includes(repositoryName(c.repository)) && !CLIENT_PROGRAM.test(c.command),
+    );
+    return container && `${container.repository} container`;
 });
 
 /** True when the user data installs or runs HAProxy (a self-managed load balancer: one machine). */
@@ -275,11 +289,7 @@ const SERVER_NAMES: Record<string, string> = {
  * bundles Traefik unless started with `--disable traefik` (docs.k3s.io/networking/networking-services).
  */
 function runnableText(userData: string): string {
-    return userData
-        .split(/\r?\n/)
-        .filter((l) => !/^\s*#(?!cloud-config|!)/.test(l))
-        .join("\n")
-        .replace(/--disable(?:[= ]+)[\w,-]+/g, "");
+    return withoutComments(userData).replace(/--disable(?:[= ]+)[\w,-]+/g, "");
 }
 
 /** The web server or reverse proxy the user data installs or starts ("nginx", "Caddy", …), if any. */

@@ -406,6 +406,17 @@ describe("TLS a droplet terminates itself (policies/lib/proxies.ts dropletTlsIn)
             { how: "Apache with certbot", tlsGaps: [] },
         ]);
     });
+
+    it("reads the containers it starts as docker does: an image over continued lines, not a container's name", () => {
+        const caddyfile =
+            "write_files:\n  - path: /srv/Caddyfile\n    content: |\n      shop.example.io {\n        reverse_proxy app:3000\n      }\n";
+        const continued = `#cloud-config\n${caddyfile}runcmd:\n  - |\n    docker run -d -p 80:80 -p 443:443 \\\n      -v /srv/Caddyfile:/etc/caddy/Caddyfile \\\n      caddy:2.8\n`;
+        const named = "#cloud-config\nruncmd:\n  - docker run -d --name swag -p 443:443 nginx:1.27\n";
+        assert.deepEqual([continued, named].map(dropletTlsIn), [
+            { how: "Caddy (automatic HTTPS)", tlsGaps: [] },
+            undefined,
+        ]);
+    });
 });
 
 describe("a load balancer's type (policies/lib/loadBalancer.ts)", () => {
