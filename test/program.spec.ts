@@ -85,3 +85,36 @@ describe("index.ts", () => {
         );
     });
 });
+
+describe("the tests' program runner (test/support/program.ts)", () => {
+    it("answers a repeated run with the first run's record, frozen, and the recorder as that run left it", async () => {
+        const first = await runProgram(exampleConfig(0));
+        const invokes = [...recorder.invokes];
+        recorder.reset();
+        const again = await runProgram(exampleConfig(0));
+        assert.equal(again, first);
+        assert.deepEqual(recorder.invokes, invokes);
+        assert.deepEqual(recorder.resources, first.resources);
+        assert.throws(() => (again.resources as unknown[]).push(undefined), TypeError);
+        assert.throws(() => Object.assign(again.resources[0].inputs, { name: "changed" }), TypeError);
+    });
+
+    it("runs afresh for another account or another install of the mocks", async () => {
+        const first = await runProgram(exampleConfig(0));
+        recorder.account = { ...recorder.account, email: "other@webstack.dev" };
+        assert.notEqual(await runProgram(exampleConfig(0)), first);
+        await recorder.install("webstack", "dev", false, "another-org");
+        try {
+            assert.notEqual(await runProgram(exampleConfig(0)), first);
+        } finally {
+            await recorder.install("webstack", "dev");
+        }
+        assert.equal(
+            recorder.account.email,
+            "other@webstack.dev",
+            "the account the caller set is kept for its next run",
+        );
+        recorder.reset();
+        assert.equal(await runProgram(exampleConfig(0)), first);
+    });
+});

@@ -236,6 +236,9 @@ export class Recorder {
      */
     readonly resourceHooks = new Map<string, RegisteredHook>();
 
+    /** What the mocks were last installed with (`install`): a run's record depends on these as on its spec. */
+    installed?: { project: string; stack: string; preview: boolean; organization: string };
+
     /** Forgets what was recorded, e.g. between tests. */
     reset(): void {
         this.resources.length = 0;
@@ -354,6 +357,7 @@ export class Recorder {
      * mock monitor per process, so tests share it and call `reset` between cases.
      */
     async install(project: string, stack: string, preview = false, organization = "organization"): Promise<void> {
+        this.installed = { project, stack, preview, organization };
         await pulumi.runtime.setMocks(
             {
                 newResource: (args) =>

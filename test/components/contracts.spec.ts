@@ -9,7 +9,7 @@ import { Edge } from "../../components/edge";
 import { Firewalls } from "../../components/firewalls";
 import { HaproxyBalancers } from "../../components/haproxyBalancers";
 import { recorder } from "../support/hooks";
-import { exampleConfig, runProgram } from "../support/program";
+import { exampleConfig, runProgramAfresh } from "../support/program";
 
 /** The outputs each component instance registered, by type token. */
 async function registrations(
@@ -32,7 +32,7 @@ async function registrations(
         return original.call(this, outputs);
     };
     try {
-        for (const config of configs) await runProgram(config);
+        for (const config of configs) await runProgramAfresh(config);
     } finally {
         proto.registerOutputs = original;
     }

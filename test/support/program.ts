@@ -3,7 +3,7 @@
 import * as path from "node:path";
 import { exampleConfig } from "../../examples/variants";
 import { encodeConfig } from "../../plan/capture/cliConfig";
-import { ProgramRun, runProgram as run, outputOf } from "../../plan/capture/runProgram";
+import { type ProgramRun, type ProgramSpec, runProgram as run, outputOf } from "../../plan/capture/runProgram";
 import { RecordedResource } from "../../plan/capture/recorder";
 import { recorder } from "./hooks";
 
@@ -23,17 +23,81 @@ export interface RunOptions {
     stack?: string;
 }
 
-/** Runs index.ts afresh with `webstack:*` config (keys without the namespace): what it registered and exported. */
+/**
+ * What index.ts registered and exported with `webstack:*` config (keys without the namespace), run under the
+ * recording mocks. Memoized for the process: a run is a function of the spec, the mocks' install and the account the
+ * recorder answers with, and nothing else (the program is required afresh on a freshly reset recorder), and the suite asks for the same few
+ * stacks hundreds of times. A repeated request gets the first run's record, frozen so a test that changed it would
+ * fail instead of changing what the next test reads, and the recorder holds that run's resources and invokes again.
+ */
 export function runProgram(config: Record<string, unknown>, opts: RunOptions = {}): Promise<ProgramRun> {
-    return run(recorder, {
-        project: "webstack",
-        stack: opts.stack ?? "dev",
-        main: INDEX,
-        config: encodeConfig(config),
-        secretKeys: (opts.secretKeys ?? []).map((k) => `webstack:${k}`),
-        previousOutputs: opts.previous,
-        dryRun: opts.dryRun,
+    const spec = specOf(config, opts);
+    const { installed, account, domains, domainRecords } = recorder;
+    const key = jsonKey([spec, installed, account, domains, domainRecords]);
+    if (key === undefined) return run(recorder, spec);
+    let memo = runs.get(key);
+    if (!memo) {
+        memo = run(recorder, spec).then(
+            (done) => ({ run: deepFreeze(done), invokes: [...recorder.invokes] }),
+            (err: unknown) => ({ err, invokes: [...recorder.invokes] }),
+        );
+        runs.set(key, memo);
+    }
+    return memo.then((m) => {
+        // As the runner leaves it: reset, with what the caller set up for the run kept.
+        recorder.reset();
+        Object.assign(recorder, { account, domains, domainRecords, previousOutputs: spec.previousOutputs ?? {} });
+        if ("err" in m) {
+            recorder.invokes.push(...m.invokes);
+            throw m.err;
+        }
+        recorder.resources.push(...m.run.resources);
+        recorder.invokes.push(...m.invokes);
+        return m.run;
     });
+}
+
+/**
+ * Runs index.ts afresh, not memoized: for a test that watches the run itself (what the program calls while it runs)
+ * rather than its record.
+ */
+export function runProgramAfresh(config: Record<string, unknown>, opts: RunOptions = {}): Promise<ProgramRun> {
+    return run(recorder, specOf(config, opts));
+}
+
+const specOf = (config: Record<string, unknown>, opts: RunOptions): ProgramSpec => ({
+    project: "webstack",
+    stack: opts.stack ?? "dev",
+    main: INDEX,
+    config: encodeConfig(config),
+    secretKeys: (opts.secretKeys ?? []).map((k) => `webstack:${k}`),
+    previousOutputs: opts.previous,
+    dryRun: opts.dryRun,
+});
+
+type Memo = { run: ProgramRun; invokes: string[] } | { err: unknown; invokes: string[] };
+const runs = new Map<string, Promise<Memo>>();
+
+/** `value` as JSON when JSON says all of it (plain objects, arrays, strings, finite numbers, booleans, null). */
+function jsonKey(value: unknown): string | undefined {
+    const plain = (v: unknown): boolean =>
+        v === null ||
+        typeof v === "string" ||
+        typeof v === "boolean" ||
+        (typeof v === "number" && Number.isFinite(v)) ||
+        (Array.isArray(v) && v.every(plain)) ||
+        (typeof v === "object" &&
+            Object.getPrototypeOf(v) === Object.prototype &&
+            Object.values(v as object).every((x) => x === undefined || plain(x)));
+    return plain(value) ? JSON.stringify(value) : undefined;
+}
+
+function deepFreeze<T>(value: T): T {
+    if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const v of Object.values(value)) deepFreeze(v);
+    }
+    return value;
 }
 
 /** An exported output of a run, resolved, with its secretness; fails when the program does not export it. */
