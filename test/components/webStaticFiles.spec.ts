@@ -139,7 +139,7 @@ describe("the program: static files on the web droplets", function () {
         const cloudInit = requireTool(this, "cloud-init");
         for (const tier of [0, 2]) {
             const text = userData(await runProgram(exampleConfig(tier)))["webstack-web-0"];
-            const result = cloudInitSchema(cloudInit, text);
+            const result = await cloudInitSchema(cloudInit, text);
             assert.equal(result.status, 0, `tier ${tier}: ${result.output}`);
         }
     });

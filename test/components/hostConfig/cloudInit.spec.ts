@@ -106,9 +106,9 @@ describe("renderCloudInit", () => {
                 assert.ok(config.runcmd.every((c) => Array.isArray(c) && c.every((arg) => typeof arg === "string")));
             });
 
-            it(`passes cloud-init schema for ${name}`, function () {
+            it(`passes cloud-init schema for ${name}`, async function () {
                 const cloudInit = requireTool(this, "cloud-init");
-                const result = cloudInitSchema(cloudInit, renderCloudInit(role));
+                const result = await cloudInitSchema(cloudInit, renderCloudInit(role));
                 assert.equal(result.status, 0, result.output);
                 assert.match(result.output, /Valid cloud-config/);
             });
@@ -135,9 +135,9 @@ describe("renderCloudInit", () => {
             });
         }
 
-        it("is caught by cloud-init schema when user data is malformed (the check is real)", function () {
+        it("is caught by cloud-init schema when user data is malformed (the check is real)", async function () {
             const cloudInit = requireTool(this, "cloud-init");
-            const result = cloudInitSchema(cloudInit, "#cloud-config\npackages: nginx\n");
+            const result = await cloudInitSchema(cloudInit, "#cloud-config\npackages: nginx\n");
             assert.notEqual(result.status, 0);
             assert.match(result.output, /packages: 'nginx' is not of type 'array'/);
         });

@@ -221,9 +221,9 @@ describe("renderCloudInit: static files on the roles that run nginx", () => {
     });
 
     for (const [name, role] of Object.entries(WITH_STATIC_FILES)) {
-        it(`passes cloud-init schema for ${name}`, function () {
+        it(`passes cloud-init schema for ${name}`, async function () {
             const cloudInit = requireTool(this, "cloud-init");
-            const result = cloudInitSchema(cloudInit, renderCloudInit(role));
+            const result = await cloudInitSchema(cloudInit, renderCloudInit(role));
             assert.equal(result.status, 0, result.output);
             assert.match(result.output, /Valid cloud-config/);
         });

@@ -209,10 +209,10 @@ describe("metrics push from autoscale web pools", () => {
         );
     });
 
-    it("passes cloud-init schema for the pushing web role and the receiving monitor", function () {
+    it("passes cloud-init schema for the pushing web role and the receiving monitor", async function () {
         const cloudInit = requireTool(this, "cloud-init");
         for (const userData of [renderCloudInit({ ...ROLES.web, exporter: { push: PUSH } }), renderMonitor(MONITOR)]) {
-            const checked = cloudInitSchema(cloudInit, userData);
+            const checked = await cloudInitSchema(cloudInit, userData);
             assert.equal(checked.status, 0, checked.output);
         }
     });

@@ -220,10 +220,10 @@ describe("monitor droplet configs", () => {
         assert.throws(() => renderMonitor({ ...BARE, retentionDays: 0 }), /Invalid monitor config/);
     });
 
-    it("passes cloud-init schema for the monitor and for a web role with the exporter", function () {
+    it("passes cloud-init schema for the monitor and for a web role with the exporter", async function () {
         const cloudInit = requireTool(this, "cloud-init");
         for (const userData of [renderMonitor(FULL), renderCloudInit({ ...ROLES.web, exporter: {} })]) {
-            const checked = cloudInitSchema(cloudInit, userData);
+            const checked = await cloudInitSchema(cloudInit, userData);
             assert.equal(checked.status, 0, checked.output);
         }
     });

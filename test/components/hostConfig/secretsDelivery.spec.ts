@@ -189,9 +189,9 @@ describe("secrets delivered in user data", () => {
     });
 
     for (const [name, role] of Object.entries(SECRET_ROLES)) {
-        it(`passes cloud-init schema for ${name}`, function () {
+        it(`passes cloud-init schema for ${name}`, async function () {
             const cloudInit = requireTool(this, "cloud-init");
-            const result = cloudInitSchema(cloudInit, renderCloudInit(role));
+            const result = await cloudInitSchema(cloudInit, renderCloudInit(role));
             assert.equal(result.status, 0, result.output);
             assert.match(result.output, /Valid cloud-config/);
         });

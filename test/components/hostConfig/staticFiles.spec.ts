@@ -167,7 +167,7 @@ describe("static files: host renderers", () => {
         }
     });
 
-    it("passes cloud-init's schema check as a cloud-config of its own", function () {
+    it("passes cloud-init's schema check as a cloud-config of its own", async function () {
         const cloudInit = requireTool(this, "cloud-init");
         const parts = staticFilesParts(IMAGE);
         const doc = new Document(
@@ -176,7 +176,7 @@ describe("static files: host renderers", () => {
         );
         const runcmd = doc.get("runcmd");
         if (isSeq(runcmd)) for (const c of runcmd.items) if (isSeq(c)) c.flow = true;
-        const result = cloudInitSchema(cloudInit, `#cloud-config\n${doc.toString({ lineWidth: 0 })}`);
+        const result = await cloudInitSchema(cloudInit, `#cloud-config\n${doc.toString({ lineWidth: 0 })}`);
         assert.equal(result.status, 0, result.output);
         assert.match(result.output, /Valid/);
     });
