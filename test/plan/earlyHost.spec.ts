@@ -1,6 +1,8 @@
 // The CLI starts the plan's policy host before it loads the plan's own modules (plan/cli.ts earlyHost): the plan takes
 // that host when it asks for the same pack, project, stack and config, and anything else gets a host of its own.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import * as path from "node:path";
 import { loadStackConfig } from "../../plan/capture/cliConfig";
 import { earlyHost, parseOptions, type PlanOptions } from "../../plan/cli";
@@ -19,6 +21,23 @@ function planAsks(opts: PlanOptions): StartOptions {
     return { packDir: opts.policyPack, project: cfg.project, stack: cfg.stack, config: cfg.config };
 }
 
+/**
+ * A started host as earlyHost sees one: earlyHost only starts hosts and closes them, so each start here is a real,
+ * idle child process that `close` ends the way PolicyHost.close does. What is checked is which host each caller gets
+ * and which processes are still running, without paying a pack's start-up (~0.7 s of CPU) for each; the host itself
+ * is tested in test/plan/policyHost.
+ */
+function standIn(): PolicyHost {
+    const child = spawn("sleep", ["60"], { stdio: "ignore" });
+    const close = async () => {
+        if (!running({ child } as PolicyHost)) return;
+        const gone = once(child, "exit");
+        child.kill("SIGTERM");
+        await gone;
+    };
+    return { child, close } as unknown as PolicyHost;
+}
+
 describe("plan CLI: the policy host started early", function () {
     this.timeout(30000);
     const start = PolicyHost.start;
@@ -29,7 +48,7 @@ describe("plan CLI: the policy host started early", function () {
         hosts = [];
         PolicyHost.start = (o: StartOptions) => {
             started.push(o);
-            hosts.push(start.call(PolicyHost, o));
+            hosts.push(standIn());
             return hosts[hosts.length - 1];
         };
     });
