@@ -4,6 +4,7 @@
 // policy host; a run with its own environment, or one that must be a process of its own (signals, exit status),
 // spawns the CLI itself.
 import { fork, spawn, type ChildProcess } from "node:child_process";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -56,15 +57,100 @@ function removePlanOutputs(): void {
     runs.clear();
 }
 
-/** The plan of ARGS (`--out` is added), memoized; ENV, when given, gets the run a process of its own. */
+/**
+ * The directory in which the processes of one test run share their plans (`WEBSTACK_PLAN_MEMO`, set by the tests'
+ * root hooks for mocha and its workers); without it each process runs its own.
+ */
+export const SHARED_PLANS_ENV = "WEBSTACK_PLAN_MEMO";
+
+/**
+ * The plan of ARGS (`--out` is added), memoized, and shared with the other processes of the run when
+ * `WEBSTACK_PLAN_MEMO` names a directory; ENV, when given, gets the run a process of its own.
+ */
 export function runPlan(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<PlanRun> {
     const key = JSON.stringify([args, env]);
     let run = runs.get(key);
     if (!run) {
-        run = Object.keys(env).length > 0 ? runPlanProcess(args, env) : worker.run(args, outDir());
+        const shared = process.env[SHARED_PLANS_ENV];
+        run =
+            Object.keys(env).length > 0
+                ? runPlanProcess(args, env)
+                : shared
+                  ? sharedPlan(shared, args, (out) => worker.run(args, out))
+                  : worker.run(args, outDir());
         runs.set(key, run);
     }
     return run;
+}
+
+/**
+ * The plan of ARGS run once for every process that shares `dir`: the first to ask claims the plan (creating its
+ * directory is atomic), runs it with `run` into the directory's `out` and writes the result; the others wait for
+ * the result and read the same `out`. A claimer that dies before writing fails its waiters instead of hanging
+ * them. Everything stays until whoever made `dir` removes it.
+ */
+export async function sharedPlan(
+    dir: string,
+    args: readonly string[],
+    run: (out: string) => Promise<PlanRun>,
+    pollMs = 20,
+): Promise<PlanRun> {
+    const claim = path.join(dir, crypto.createHash("sha256").update(JSON.stringify(args)).digest("hex").slice(0, 32));
+    const result = path.join(claim, "run.json");
+    const out = path.join(claim, "out");
+    try {
+        fs.mkdirSync(dir, { recursive: true });
+        fs.mkdirSync(claim);
+    } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+        return waitForPlan(claim, result, args, pollMs);
+    }
+    fs.writeFileSync(path.join(claim, "pid"), String(process.pid));
+    fs.mkdirSync(out);
+    let done: PlanRun | { error: string };
+    try {
+        done = await run(out);
+    } catch (err) {
+        done = { error: `the plan ${args.join(" ")} failed in process ${process.pid}: ${String(err)}` };
+        throw err;
+    } finally {
+        fs.writeFileSync(`${result}.${process.pid}.tmp`, JSON.stringify(done!));
+        fs.renameSync(`${result}.${process.pid}.tmp`, result);
+    }
+    return done;
+}
+
+async function waitForPlan(claim: string, result: string, args: readonly string[], pollMs: number): Promise<PlanRun> {
+    const started = performance.now();
+    for (;;) {
+        if (fs.existsSync(result)) {
+            const done = JSON.parse(fs.readFileSync(result, "utf8")) as PlanRun | { error: string };
+            if ("error" in done) throw new Error(done.error);
+            return done;
+        }
+        let pid: number | undefined;
+        try {
+            pid = Number(fs.readFileSync(path.join(claim, "pid"), "utf8"));
+        } catch {
+            // Claimed a moment ago; its pid is written next.
+        }
+        if ((pid !== undefined && !processExists(pid)) || performance.now() - started > HANG_MS)
+            throw new Error(
+                `the plan ${args.join(" ")} was claimed by process ${pid ?? "(unknown)"}, which ` +
+                    (pid !== undefined && !processExists(pid) ? "exited" : `ran longer than ${HANG_MS} ms`) +
+                    ` without writing ${result}`,
+            );
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+}
+
+function processExists(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (err) {
+        return (err as NodeJS.ErrnoException).code === "EPERM";
+    }
 }
 
 /** `node -r tools/register.js plan/cli.ts ARGS --out <temp dir>` from the repository root, not memoized. */

@@ -3,13 +3,13 @@
 //
 // The suite runs in parallel mode (.mocharc.cjs): each worker process runs spec files one after another, and mocha
 // runs these root hooks around each file, not once per run (mochajs/mocha#4308). So every file starts on a freshly
-// installed engine, and the temp directory is checked after each file. The plans a worker ran stay memoized for the
-// worker's later files (plan/spawnPlan.ts), their output directories with them, until the worker exits.
+// installed engine, and the temp directory is checked after each file. The plans stay memoized for the later files
+// of every worker (plan/spawnPlan.ts), their output directories with them, until mocha exits.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Recorder } from "../../plan/capture/recorder";
-import { planOutputs } from "../../plan/spawnPlan";
+import { SHARED_PLANS_ENV, planOutputs } from "../../plan/spawnPlan";
 
 export const recorder = new Recorder();
 
@@ -21,6 +21,9 @@ const RUN_TMP = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-test-"));
 fs.chmodSync(RUN_TMP, 0o1777);
 process.env.TMPDIR = RUN_TMP;
 process.on("exit", () => fs.rmSync(RUN_TMP, { recursive: true, force: true }));
+// The plans of the whole run, shared by mocha's workers (plan/spawnPlan.ts sharedPlan): the first to load this module,
+// mocha's main process, names a directory in its temp directory, and the workers inherit the name.
+process.env[SHARED_PLANS_ENV] ??= path.join(RUN_TMP, "webstack-plans");
 
 export const mochaHooks = {
     async beforeAll(): Promise<void> {
@@ -31,7 +34,7 @@ export const mochaHooks = {
     },
     afterAll(): void {
         // The memoized plans' output directories belong to the plan runner, which removes them at exit.
-        const kept = new Set(planOutputs().map((dir) => path.basename(dir)));
+        const kept = new Set([...planOutputs(), process.env[SHARED_PLANS_ENV]!].map((dir) => path.basename(dir)));
         const left = fs.readdirSync(RUN_TMP).filter((name) => name.startsWith("webstack-") && !kept.has(name));
         if (left.length > 0)
             throw new Error(`tests left ${left.length} entries in the temp directory: ${left.sort().join(", ")}`);
