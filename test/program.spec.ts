@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { RecordedResource } from "../plan/capture/recorder";
 import { ProgramError } from "../plan/capture/runProgram";
 import { exampleConfig, output, runProgram } from "./support/program";
 import { recorder } from "./support/hooks";
@@ -97,6 +98,17 @@ describe("the tests' program runner (test/support/program.ts)", () => {
         assert.deepEqual(recorder.resources, first.resources);
         assert.throws(() => (again.resources as unknown[]).push(undefined), TypeError);
         assert.throws(() => Object.assign(again.resources[0].inputs, { name: "changed" }), TypeError);
+    });
+
+    it("answers a repeated failing run with the first run's error and what it had registered", async () => {
+        const failing = { ...exampleConfig(1), tier: 9 };
+        const first = await runProgram(failing).catch((err: unknown) => err);
+        const registered = [...recorder.resources];
+        recorder.resources.push(recorder.resources[0] ?? ({} as RecordedResource));
+        const again = await runProgram(failing).catch((err: unknown) => err);
+        assert.ok(first instanceof ProgramError);
+        assert.equal(again, first);
+        assert.deepEqual(recorder.resources, registered);
     });
 
     it("runs afresh for another account or another install of the mocks", async () => {

@@ -1,13 +1,13 @@
 // Captures in a child process: each request runs a project's program through the one runner, on a recording mock
 // engine of the child's own, so a caller that already installed mocks (a docs generator, a test process) is never
 // disturbed. The docs' analyses (tools/docs/analysis) capture the repository's own program this way.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { encodeConfig, readProjectFile } from "./cliConfig";
 import { Recorder, type RecordedResource } from "./recorder";
-import { outputOf, runProgram } from "./runProgram";
+import { type ProgramRun, outputOf, runProgram } from "./runProgram";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -51,20 +51,10 @@ function results(status: number | null, signal: string | null, stdout: string, s
     return JSON.parse(stdout) as CaptureResult[];
 }
 
-/** Runs each request through the program in one child Node process with its own recording mock engine. */
-export function captureInChild(requests: readonly CaptureRequest[], program: CaptureProgram = {}): CaptureResult[] {
-    const child = spawnSync(process.execPath, CHILD_ARGS, {
-        cwd: ROOT,
-        input: JSON.stringify({ program, requests }),
-        encoding: "utf8",
-        maxBuffer: 512 * 1024 * 1024,
-    });
-    return results(child.status, child.signal, child.stdout, child.stderr);
-}
-
 /**
- * captureInChild without blocking the caller's event loop, so its other work (and other children) go on meanwhile;
- * the requests are shared among one child per core (each child loads the SDK once and runs its share in order).
+ * Runs the requests through the program in child Node processes, each with a recording mock engine of its own,
+ * without blocking the caller's event loop, so its other work (and other children) go on meanwhile; the requests
+ * are shared among one child per core (each child loads the SDK once and runs its share in order).
  */
 export async function captureInChildAsync(
     requests: readonly CaptureRequest[],
@@ -100,6 +90,40 @@ function captureInOneChild(
     });
 }
 
+/** What a capture keeps of a recorded resource. */
+const keep = (r: RecordedResource): Captured => ({
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    custom: r.custom,
+    id: r.id,
+    inputs: r.inputs,
+    propertyDependencies: r.propertyDependencies,
+    replaceOnChanges: r.replaceOnChanges,
+    // The engine's order and the readiness gates (tools/docs/analysis/transitions.ts).
+    dependencies: r.dependencies,
+    hooks: r.hooks,
+    // What the cloud reports (a replica's uuid, which its firewall names: tools/docs/analysis/exposure.ts).
+    state: r.state,
+});
+
+/**
+ * A finished run as a capture, as the child sends it (JSON): for a caller that runs the program through a runner of
+ * its own (the tests, on the mocks their root hooks installed) and must get what a child would have sent.
+ */
+export const captureOf = (run: ProgramRun): CaptureResult =>
+    asSent({
+        resources: run.resources.map(keep),
+        dataResources: (outputOf(run, "dataResources")?.value as string[]) ?? [],
+        outputs: Object.fromEntries(run.outputs.filter((o) => !o.secret).map((o) => [o.name, o.value])),
+    });
+
+/** A failed run as a capture: what it had registered, and its error. */
+export const failedCaptureOf = (registered: readonly RecordedResource[], err: unknown): CaptureResult =>
+    asSent({ resources: registered.map(keep), error: (err as Error).message });
+
+const asSent = (result: CaptureResult): CaptureResult => JSON.parse(JSON.stringify(result)) as CaptureResult;
+
 async function main(): Promise<void> {
     const input = JSON.parse(fs.readFileSync(0, "utf8")) as { program: CaptureProgram; requests: CaptureRequest[] };
     const { requests } = input;
@@ -107,21 +131,6 @@ async function main(): Promise<void> {
     const { project, main: entry } = readProjectFile(input.program.cwd ?? ROOT);
     const recorder = new Recorder();
     await recorder.install(project, stack);
-    const keep = (r: RecordedResource): Captured => ({
-        urn: r.urn,
-        type: r.type,
-        name: r.name,
-        custom: r.custom,
-        id: r.id,
-        inputs: r.inputs,
-        propertyDependencies: r.propertyDependencies,
-        replaceOnChanges: r.replaceOnChanges,
-        // The engine's order and the readiness gates (tools/docs/analysis/transitions.ts).
-        dependencies: r.dependencies,
-        hooks: r.hooks,
-        // What the cloud reports (a replica's uuid, which its firewall names: tools/docs/analysis/exposure.ts).
-        state: r.state,
-    });
     const results: CaptureResult[] = [];
     for (const req of requests) {
         try {
@@ -135,13 +144,9 @@ async function main(): Promise<void> {
                     req.previousOutputs ??
                     (req.previousDataResources ? { dataResources: req.previousDataResources } : undefined),
             });
-            results.push({
-                resources: run.resources.map(keep),
-                dataResources: (outputOf(run, "dataResources")?.value as string[]) ?? [],
-                outputs: Object.fromEntries(run.outputs.filter((o) => !o.secret).map((o) => [o.name, o.value])),
-            });
+            results.push(captureOf(run));
         } catch (err) {
-            results.push({ resources: recorder.resources.map(keep), error: (err as Error).message });
+            results.push(failedCaptureOf(recorder.resources, err));
         }
     }
     process.stdout.write(JSON.stringify(results), () => process.exit(0));

@@ -39,7 +39,7 @@ export function runProgram(config: Record<string, unknown>, opts: RunOptions = {
     if (!memo) {
         memo = run(recorder, spec).then(
             (done) => ({ run: deepFreeze(done), invokes: [...recorder.invokes] }),
-            (err: unknown) => ({ err, invokes: [...recorder.invokes] }),
+            (err: unknown) => ({ err, resources: [...recorder.resources], invokes: [...recorder.invokes] }),
         );
         runs.set(key, memo);
     }
@@ -48,6 +48,7 @@ export function runProgram(config: Record<string, unknown>, opts: RunOptions = {
         recorder.reset();
         Object.assign(recorder, { account, domains, domainRecords, previousOutputs: spec.previousOutputs ?? {} });
         if ("err" in m) {
+            recorder.resources.push(...m.resources);
             recorder.invokes.push(...m.invokes);
             throw m.err;
         }
@@ -75,7 +76,7 @@ const specOf = (config: Record<string, unknown>, opts: RunOptions): ProgramSpec 
     dryRun: opts.dryRun,
 });
 
-type Memo = { run: ProgramRun; invokes: string[] } | { err: unknown; invokes: string[] };
+type Memo = { run: ProgramRun; invokes: string[] } | { err: unknown; resources: RecordedResource[]; invokes: string[] };
 const runs = new Map<string, Promise<Memo>>();
 
 /** `value` as JSON when JSON says all of it (plain objects, arrays, strings, finite numbers, booleans, null). */

@@ -2,15 +2,39 @@
 // serving with them, so the generated table (docs/serving.md, checked fresh by test/tools/docs.spec.ts) changes by
 // itself once the program binds them.
 import assert from "node:assert/strict";
-import type { Captured } from "../../../plan/capture/inChild";
+import { type CaptureResult, type Captured, captureOf, failedCaptureOf } from "../../../plan/capture/inChild";
 import {
+    type CaptureAll,
+    type TransitionRow,
     analyzeTransition,
+    buildTransitions,
     roleOf,
     transitionCases,
-    transitionRows,
     transitionsSection,
 } from "../../../tools/docs/analysis/transitions";
 import { assertGeneratedBlock } from "../../support/generatedBlocks";
+import { recorder } from "../../support/hooks";
+import { runProgram } from "../../support/program";
+
+/**
+ * The captures the docs make in child processes, made here through the tests' runner instead (its runs are shared
+ * with the other specs of this process), each on a fresh recorder as a child's is, in the form a child sends.
+ */
+const captureHere: CaptureAll = async (requests) => {
+    const results: CaptureResult[] = [];
+    for (const req of requests) {
+        recorder.reset();
+        const previous =
+            req.previousOutputs ??
+            (req.previousDataResources ? { dataResources: req.previousDataResources } : undefined);
+        try {
+            results.push(captureOf(await runProgram(req.config, { previous })));
+        } catch (err) {
+            results.push(failedCaptureOf(recorder.resources, err));
+        }
+    }
+    return results;
+};
 
 const T = {
     droplet: "digitalocean:index/droplet:Droplet",
@@ -378,13 +402,13 @@ describe("transition analysis", () => {
 
 describe("transitions of the program itself (captured before and after each change)", function () {
     this.timeout(120000);
-    let rows: ReturnType<typeof transitionRows>;
-    before(() => {
-        rows = transitionRows();
+    let rows: TransitionRow[];
+    before(async () => {
+        rows = await buildTransitions(transitionCases(), captureHere);
     });
 
-    it("is what docs/serving.md's transition table shows", () => {
-        assertGeneratedBlock("transitions", transitionsSection());
+    it("is what docs/serving.md's transition table shows", async () => {
+        assertGeneratedBlock("transitions", await transitionsSection(rows));
     });
 
     it("keeps the site serving through every change, except a tier-0 droplet's replacement and removing a public load balancer", () => {

@@ -28,7 +28,12 @@
 import { APP_SERVICE } from "../../../components/hostConfig/appUnit";
 import { SYSTEMD_DIR } from "../../../components/hostConfig/types";
 import { plain } from "../../../plan/capture/recorder";
-import { type CaptureResult, type Captured, captureInChild } from "../../../plan/capture/inChild";
+import {
+    type CaptureRequest,
+    type CaptureResult,
+    type Captured,
+    captureInChildAsync,
+} from "../../../plan/capture/inChild";
 import { inventOutputs } from "../../../plan/capture/mockOutputs";
 import { exampleConfig } from "../../../examples/variants";
 import { diffCaptures } from "./upgradeMatrix";
@@ -499,22 +504,28 @@ export function transitionsMarkdown(rows: readonly TransitionRow[]): string {
     ].join("\n");
 }
 
+/** Captures a list of requests in order: child processes for the docs (the default), the tests' own runner for them. */
+export type CaptureAll = (requests: readonly CaptureRequest[]) => Promise<CaptureResult[]>;
+
 /**
- * Runs every case's captures in two child processes: the starting configs first, as stacks never deployed before
+ * Runs every case's captures, by default in child processes (plan/capture/inChild.ts): the starting configs first, as stacks never deployed before
  * (deployed as an operator does, so tier 0's droplet is protected); then the targets, each as an update of its starting
  * stack, which reads back what that one exported (its tier, its HAProxy peers' name, its data resources), as
  * `pulumi up` does, with `allowDataLoss`: a refused change is analysed on its way through. The protected resources
  * are the data resources each run exports: every one of them is protected (`database.protect` is on by default, and
  * tier 0's droplet unless `allowDataLoss` is set), and captures keep no resource options.
  */
-export function buildTransitions(cases: readonly TransitionCase[] = transitionCases()): TransitionRow[] {
+export async function buildTransitions(
+    cases: readonly TransitionCase[] = transitionCases(),
+    captureAll: CaptureAll = captureInChildAsync,
+): Promise<TransitionRow[]> {
     const dedupe = <T>(items: T[]) => [...new Map(items.map((i) => [JSON.stringify(i), i])).values()];
     const starts = dedupe(cases.map((c) => c.from));
-    const startResults = captureInChild(starts.map((config) => ({ config })));
+    const startResults = await captureAll(starts.map((config) => ({ config })));
     const startOf = (config: Record<string, unknown>): CaptureResult =>
         startResults[starts.findIndex((c) => JSON.stringify(c) === JSON.stringify(config))];
     const targets = dedupe(cases.flatMap((c) => (c.to ? [{ from: c.from, to: c.to }] : [])));
-    const targetResults = captureInChild(
+    const targetResults = await captureAll(
         targets.map((t) => ({ config: { ...t.to, allowDataLoss: true }, previousOutputs: startOf(t.from).outputs })),
     );
     const targetOf = (from: Record<string, unknown>, to: Record<string, unknown>): CaptureResult =>
@@ -533,13 +544,9 @@ export function buildTransitions(cases: readonly TransitionCase[] = transitionCa
     });
 }
 
-let exampleRows: TransitionRow[] | undefined;
-/** The rows of every case of transitionCases, built once per process: the docs block and its spec read the same. */
-export const transitionRows = (): TransitionRow[] => (exampleRows ??= buildTransitions());
-
-/** docs/serving.md's `transitions` block. */
-export function transitionsSection(): string {
-    const rows = transitionRows();
+/** docs/serving.md's `transitions` block, from `rows` (default: every case of transitionCases, built afresh). */
+export async function transitionsSection(rows?: readonly TransitionRow[]): Promise<string> {
+    rows ??= await buildTransitions();
     const serving = rows.filter((r) => r.serves && !r.refused).length;
     const refused = rows.filter((r) => r.refused).length;
     return [
