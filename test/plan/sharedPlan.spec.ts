@@ -45,8 +45,9 @@ describe("plans shared between the processes of a run", () => {
         claimer.catch(() => undefined);
         const [claim] = fs.readdirSync(dir);
         fs.writeFileSync(path.join(dir, claim, "pid"), String(pid));
+        const result = path.join(dir, claim, "run.json");
         await assert.rejects(sharedPlan(dir, ["--stack", "dev"], run, 1), {
-            message: `the plan --stack dev was claimed by process ${pid}, which exited without writing ${path.join(dir, claim, "run.json")}`,
+            message: `the plan --stack dev was claimed by process ${pid}, which exited without writing ${result}`,
         });
     });
 

@@ -26,9 +26,10 @@ export interface RunOptions {
 /**
  * What index.ts registered and exported with `webstack:*` config (keys without the namespace), run under the
  * recording mocks. Memoized for the process: a run is a function of the spec, the mocks' install and the account the
- * recorder answers with, and nothing else (the program is required afresh on a freshly reset recorder), and the suite asks for the same few
- * stacks hundreds of times. A repeated request gets the first run's record, frozen so a test that changed it would
- * fail instead of changing what the next test reads, and the recorder holds that run's resources and invokes again.
+ * recorder answers with, and nothing else (the program is required afresh on a freshly reset recorder), and the
+ * suite asks for the same few stacks hundreds of times. A repeated request gets the first run's record, frozen so a
+ * test that changed it would fail instead of changing what the next test reads, and the recorder holds that run's
+ * resources and invokes again.
  */
 export function runProgram(config: Record<string, unknown>, opts: RunOptions = {}): Promise<ProgramRun> {
     const spec = specOf(config, opts);

@@ -508,12 +508,13 @@ export function transitionsMarkdown(rows: readonly TransitionRow[]): string {
 export type CaptureAll = (requests: readonly CaptureRequest[]) => Promise<CaptureResult[]>;
 
 /**
- * Runs every case's captures, by default in child processes (plan/capture/inChild.ts): the starting configs first, as stacks never deployed before
- * (deployed as an operator does, so tier 0's droplet is protected); then the targets, each as an update of its starting
- * stack, which reads back what that one exported (its tier, its HAProxy peers' name, its data resources), as
- * `pulumi up` does, with `allowDataLoss`: a refused change is analysed on its way through. The protected resources
- * are the data resources each run exports: every one of them is protected (`database.protect` is on by default, and
- * tier 0's droplet unless `allowDataLoss` is set), and captures keep no resource options.
+ * Runs every case's captures, by default in child processes (plan/capture/inChild.ts): the starting configs first,
+ * as stacks never deployed before (deployed as an operator does, so tier 0's droplet is protected); then the
+ * targets, each as an update of its starting stack, which reads back what that one exported (its tier, its HAProxy
+ * peers' name, its data resources), as `pulumi up` does, with `allowDataLoss`: a refused change is analysed on its
+ * way through. The protected resources are the data resources each run exports: every one of them is protected
+ * (`database.protect` is on by default, and tier 0's droplet unless `allowDataLoss` is set), and captures keep no
+ * resource options.
  */
 export async function buildTransitions(
     cases: readonly TransitionCase[] = transitionCases(),
