@@ -15,11 +15,16 @@ export interface ProxyBalancer {
 }
 
 const LOOPBACK = /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:127\.|localhost\b|\[?::1\]?)/i;
+/**
+ * Installed by a package manager (apt, dnf, yum, apk, a cloud-config `packages:` list) or run as a container of its
+ * image (`docker run` as docker reads it, over continued lines; compose `image:`). A container's name, a mounted
+ * path or another word of a `docker run` line is not its image.
+ */
 const installs = (name: string, text: string): boolean =>
     new RegExp(
-        `(?:apt(?:-get)?\\s+(?:-\\S+\\s+)*install|dnf\\s+install|yum\\s+install|apk\\s+add|docker\\s+run|image:)[^\\n]*(?<![\\w.-])${name}(?![\\w.-])|packages:(?:\\n\\s*-\\s*\\S+)*\\n\\s*-\\s*${name}\\s*$`,
+        `(?:apt(?:-get)?\\s+(?:-\\S+\\s+)*install|dnf\\s+install|yum\\s+install|apk\\s+add)[^\\n]*(?<![\\w.-])${name}(?![\\w.-])|packages:(?:\\n\\s*-\\s*\\S+)*\\n\\s*-\\s*${name}\\s*$`,
         "im",
-    ).test(text);
+    ).test(text) || containersIn(withoutComments(text)).some((c) => repositoryName(c.repository) === name);
 const remote = (servers: string[]): string[] => servers.filter((s) => !LOOPBACK.test(s));
 
 /** nginx: the servers of an `upstream` block that some `proxy_pass` sends to (nginx.org ngx_http_upstream_module). */

@@ -10,7 +10,7 @@ import {
 } from "../../policies/lib/net";
 import { databaseRamGb } from "../../policies/lib/sizes";
 import { isGlobalLoadBalancer, loadBalancerType } from "../../policies/lib/loadBalancer";
-import { dropletTlsIn } from "../../policies/lib/proxies";
+import { dropletTlsIn, proxyBalancerIn } from "../../policies/lib/proxies";
 import { isUnknown, read, readList, Undecided, UndecidedDuringPreview } from "../../policies/lib/unknowns";
 import {
     databaseServerIn,
@@ -414,6 +414,24 @@ describe("TLS a droplet terminates itself (policies/lib/proxies.ts dropletTlsIn)
         const named = "#cloud-config\nruncmd:\n  - docker run -d --name swag -p 443:443 nginx:1.27\n";
         assert.deepEqual([continued, named].map(dropletTlsIn), [
             { how: "Caddy (automatic HTTPS)", tlsGaps: [] },
+            undefined,
+        ]);
+    });
+});
+
+describe("a self-run load balancer (policies/lib/proxies.ts proxyBalancerIn)", () => {
+    it("reads the containers it starts as docker does: an image over continued lines, not a container's name", () => {
+        const caddyfile =
+            "write_files:\n  - path: /srv/Caddyfile\n    content: |\n      shop.example.io {\n" +
+            "        reverse_proxy 10.20.0.31:3000 10.20.0.32:3000\n      }\n";
+        const continued = `#cloud-config\n${caddyfile}runcmd:\n  - |\n    docker run -d -p 80:80 -p 443:443 \\\n      -v /srv/Caddyfile:/etc/caddy/Caddyfile \\\n      caddy:2.8\n`;
+        // An app container named after the proxy in front of it, whose own config lists its peers.
+        const peers =
+            'write_files:\n  - path: /srv/app.toml\n    content: |\n      [[peer]]\n      url = "http://10.20.0.31:7000"\n' +
+            '      [[peer]]\n      url = "http://10.20.0.32:7000"\n';
+        const named = `#cloud-config\n${peers}runcmd:\n  - docker run -d --name traefik -v /srv/app.toml:/app.toml ghcr.io/acme/app:1.4\n`;
+        assert.deepEqual([continued, named].map(proxyBalancerIn), [
+            { software: "Caddy", servers: ["10.20.0.31:3000", "10.20.0.32:3000"], tlsGaps: [] },
             undefined,
         ]);
     });
