@@ -17,7 +17,16 @@ const sourceMaps = process.env.WEBSTACK_SOURCEMAPS === "1";
 if (sourceMaps) process.setSourceMapsEnabled(true);
 
 const CACHE_DIR = process.env.WEBSTACK_TS_CACHE || path.join(__dirname, "..", "node_modules", ".cache", "webstack-ts");
-const OPTIONS = { loader: "ts", format: "cjs", platform: "node", target: "node20" };
+// Strict mode, as tsc emits it ("use strict") for every file with an import or export it compiles to CommonJS, and
+// for every file under tsconfig.json's `strict`, so as the Pulumi CLI's ts-node runs the program and the pack.
+// esbuild emits it only when told; without it an assignment to a frozen object failed silently here.
+const OPTIONS = {
+    loader: "ts",
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    tsconfigRaw: { compilerOptions: { alwaysStrict: true } },
+};
 let esbuild;
 let cacheSalt;
 

@@ -23,16 +23,20 @@ describe("tools/register.js", () => {
     before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "webstack-register-"))));
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    it("runs a .ts file with its types stripped, and a second process from the cache without esbuild", () => {
+    it("runs a .ts file with its types stripped, in strict mode as tsc emits it, and a second process from the cache without esbuild", () => {
         const file = path.join(dir, "typed.ts");
         // A cache of this test's own, which nothing has filled yet (and which goes with the temp directory).
         const env = { WEBSTACK_TS_CACHE: path.join(dir, "cache") };
-        fs.writeFileSync(file, "const n: number = 41;\nexport const answer = n + 1;\n");
+        // In sloppy mode a plain function's `this` is the global object; in strict mode it is undefined.
+        fs.writeFileSync(
+            file,
+            "const n: number = 41;\nexport const answer = n + 1;\nexport const strict = (function (this: unknown) { return this === undefined; })();\n",
+        );
         const probe = `const m = require(${JSON.stringify(file)});
             const esbuild = Object.keys(require.cache).some((f) => f.includes("/node_modules/esbuild/lib/"));
-            console.log(JSON.stringify({ answer: m.answer, esbuild }));`;
-        assert.deepEqual(JSON.parse(node(probe, true, env)), { answer: 42, esbuild: true });
-        assert.deepEqual(JSON.parse(node(probe, true, env)), { answer: 42, esbuild: false });
+            console.log(JSON.stringify({ answer: m.answer, strict: m.strict, esbuild }));`;
+        assert.deepEqual(JSON.parse(node(probe, true, env)), { answer: 42, strict: true, esbuild: true });
+        assert.deepEqual(JSON.parse(node(probe, true, env)), { answer: 42, strict: true, esbuild: false });
         assert.equal(fs.readdirSync(env.WEBSTACK_TS_CACHE).length, 1);
     });
 
