@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import type { RecordedResource } from "../plan/capture/recorder";
 import { ProgramError } from "../plan/capture/runProgram";
 import { exampleConfig, output, runProgram } from "./support/program";
 import { recorder } from "./support/hooks";
@@ -90,25 +89,44 @@ describe("index.ts", () => {
 describe("the tests' program runner (test/support/program.ts)", () => {
     it("answers a repeated run with the first run's record, frozen, and the recorder as that run left it", async () => {
         const first = await runProgram(exampleConfig(0));
-        const invokes = [...recorder.invokes];
+        const [invokes, resources] = [[...recorder.invokes], [...recorder.resources]];
         recorder.reset();
         const again = await runProgram(exampleConfig(0));
         assert.equal(again, first);
         assert.deepEqual(recorder.invokes, invokes);
-        assert.deepEqual(recorder.resources, first.resources);
+        assert.deepEqual(recorder.resources, resources);
         assert.throws(() => (again.resources as unknown[]).push(undefined), TypeError);
         assert.throws(() => Object.assign(again.resources[0].inputs, { name: "changed" }), TypeError);
+        assert.throws(() => {
+            (again.resources[0].inputs as Record<string, unknown>).name = "changed";
+        }, TypeError);
     });
 
-    it("answers a repeated failing run with the first run's error and what it had registered", async () => {
+    it("runs a failed run again when asked again: what follows a failure is watched afresh", async () => {
         const failing = { ...exampleConfig(1), tier: 9 };
         const first = await runProgram(failing).catch((err: unknown) => err);
-        const registered = [...recorder.resources];
-        recorder.resources.push(recorder.resources[0] ?? ({} as RecordedResource));
         const again = await runProgram(failing).catch((err: unknown) => err);
-        assert.ok(first instanceof ProgramError);
-        assert.equal(again, first);
-        assert.deepEqual(recorder.resources, registered);
+        assert.ok(first instanceof ProgramError && again instanceof ProgramError);
+        assert.notEqual(again, first);
+        assert.equal((again as Error).message, (first as Error).message);
+    });
+
+    it("leaves the recorder's resources in the order the run recorded them, not in the record's order", async () => {
+        // A config of this test's own, so the first call runs here.
+        const config = { ...exampleConfig(2), domain: "order.webstack.dev" };
+        const run = await runProgram(config);
+        const recorded = recorder.resources.map((r) => r.urn);
+        assert.notDeepEqual(
+            recorded,
+            run.resources.map((r) => r.urn),
+            "the engine's order differs from the recording's here",
+        );
+        recorder.reset();
+        assert.equal(await runProgram(config), run);
+        assert.deepEqual(
+            recorder.resources.map((r) => r.urn),
+            recorded,
+        );
     });
 
     it("runs afresh for another account or another install of the mocks", async () => {

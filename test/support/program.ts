@@ -25,11 +25,12 @@ export interface RunOptions {
 
 /**
  * What index.ts registered and exported with `webstack:*` config (keys without the namespace), run under the
- * recording mocks. Memoized for the process: a run is a function of the spec, the mocks' install and the account the
- * recorder answers with, and nothing else (the program is required afresh on a freshly reset recorder), and the
- * suite asks for the same few stacks hundreds of times. A repeated request gets the first run's record, frozen so a
- * test that changed it would fail instead of changing what the next test reads, and the recorder holds that run's
- * resources and invokes again.
+ * recording mocks. A finished run is memoized for the process: it is a function of the spec, the mocks' install and
+ * the account the recorder answers with, and nothing else (the program is required afresh on a freshly reset
+ * recorder), and the suite asks for the same few stacks hundreds of times. A repeated request gets the first run's
+ * record, frozen so a test that changed it fails instead of changing what the next test reads, and the recorder holds
+ * that run's resources (in the order it recorded them) and invokes again. A failed run is never memoized: a test of a
+ * failure also watches what the engine receives after it. The most recently asked MEMO_SIZE runs are kept.
  */
 export function runProgram(config: Record<string, unknown>, opts: RunOptions = {}): Promise<ProgramRun> {
     const spec = specOf(config, opts);
@@ -37,23 +38,24 @@ export function runProgram(config: Record<string, unknown>, opts: RunOptions = {
     const key = jsonKey([spec, installed, account, domains, domainRecords]);
     if (key === undefined) return run(recorder, spec);
     let memo = runs.get(key);
-    if (!memo) {
-        memo = run(recorder, spec).then(
-            (done) => ({ run: deepFreeze(done), invokes: [...recorder.invokes] }),
-            (err: unknown) => ({ err, resources: [...recorder.resources], invokes: [...recorder.invokes] }),
-        );
+    if (memo) {
+        runs.delete(key);
         runs.set(key, memo);
+    } else {
+        memo = run(recorder, spec).then((done) => ({
+            run: deepFreeze(done),
+            resources: [...recorder.resources],
+            invokes: [...recorder.invokes],
+        }));
+        memo.catch(() => runs.delete(key));
+        runs.set(key, memo);
+        if (runs.size > MEMO_SIZE) runs.delete(runs.keys().next().value!);
     }
     return memo.then((m) => {
         // As the runner leaves it: reset, with what the caller set up for the run kept.
         recorder.reset();
         Object.assign(recorder, { account, domains, domainRecords, previousOutputs: spec.previousOutputs ?? {} });
-        if ("err" in m) {
-            recorder.resources.push(...m.resources);
-            recorder.invokes.push(...m.invokes);
-            throw m.err;
-        }
-        recorder.resources.push(...m.run.resources);
+        recorder.resources.push(...m.resources);
         recorder.invokes.push(...m.invokes);
         return m.run;
     });
@@ -77,7 +79,9 @@ const specOf = (config: Record<string, unknown>, opts: RunOptions): ProgramSpec 
     dryRun: opts.dryRun,
 });
 
-type Memo = { run: ProgramRun; invokes: string[] } | { err: unknown; resources: RecordedResource[]; invokes: string[] };
+/** Runs kept: the stacks the suite shares fit many times over; a fuzzer's one-off configs do not pile up. */
+const MEMO_SIZE = 64;
+type Memo = { run: ProgramRun; resources: RecordedResource[]; invokes: string[] };
 const runs = new Map<string, Promise<Memo>>();
 
 /** `value` as JSON when JSON says all of it (plain objects, arrays, strings, finite numbers, booleans, null). */
