@@ -86,8 +86,9 @@ export function runPlan(args: readonly string[], env: NodeJS.ProcessEnv = {}): P
 /**
  * The plan of ARGS run once for every process that shares `dir`: the first to ask claims the plan (creating its
  * directory is atomic), runs it with `run` into the directory's `out` and writes the result; the others wait for
- * the result and read the same `out`. A claimer that dies before writing fails its waiters instead of hanging
- * them. Everything stays until whoever made `dir` removes it.
+ * the result and read the same `out`. A claim whose process exited without a result is set aside and the plan
+ * claimed again, so a crashed worker costs its own plans, not every later file's. Everything stays until whoever
+ * made `dir` removes it.
  */
 export async function sharedPlan(
     dir: string,
@@ -98,12 +99,17 @@ export async function sharedPlan(
     const claim = path.join(dir, crypto.createHash("sha256").update(JSON.stringify(args)).digest("hex").slice(0, 32));
     const result = path.join(claim, "run.json");
     const out = path.join(claim, "out");
-    try {
-        fs.mkdirSync(dir, { recursive: true });
-        fs.mkdirSync(claim);
-    } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-        return waitForPlan(claim, result, args, pollMs);
+    fs.mkdirSync(dir, { recursive: true });
+    for (;;) {
+        try {
+            fs.mkdirSync(claim);
+        } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+            const waited = await waitForPlan(claim, result, args, pollMs);
+            if (waited === "abandoned") continue;
+            return waited;
+        }
+        break;
     }
     fs.writeFileSync(path.join(claim, "pid"), String(process.pid));
     fs.mkdirSync(out);
@@ -120,25 +126,44 @@ export async function sharedPlan(
     return done;
 }
 
-async function waitForPlan(claim: string, result: string, args: readonly string[], pollMs: number): Promise<PlanRun> {
+/** The claimed plan's result once written; "abandoned" once its claimer exited without one (the claim set aside). */
+async function waitForPlan(
+    claim: string,
+    result: string,
+    args: readonly string[],
+    pollMs: number,
+): Promise<PlanRun | "abandoned"> {
     const started = performance.now();
+    const written = (): PlanRun | undefined => {
+        if (!fs.existsSync(result)) return undefined;
+        const done = JSON.parse(fs.readFileSync(result, "utf8")) as PlanRun | { error: string };
+        if ("error" in done) throw new Error(done.error);
+        return done;
+    };
     for (;;) {
-        if (fs.existsSync(result)) {
-            const done = JSON.parse(fs.readFileSync(result, "utf8")) as PlanRun | { error: string };
-            if ("error" in done) throw new Error(done.error);
-            return done;
-        }
+        const done = written();
+        if (done) return done;
         let pid: number | undefined;
         try {
             pid = Number(fs.readFileSync(path.join(claim, "pid"), "utf8"));
         } catch {
             // Claimed a moment ago; its pid is written next.
         }
-        if ((pid !== undefined && !processExists(pid)) || performance.now() - started > HANG_MS)
+        if (pid !== undefined && pid > 0 && !processExists(pid)) {
+            // The claimer may have written its result and exited since the look above.
+            const late = written();
+            if (late) return late;
+            try {
+                fs.renameSync(claim, `${claim}.abandoned-${pid}`);
+            } catch {
+                // Another waiter set it aside first.
+            }
+            return "abandoned";
+        }
+        if (performance.now() - started > HANG_MS)
             throw new Error(
-                `the plan ${args.join(" ")} was claimed by process ${pid ?? "(unknown)"}, which ` +
-                    (pid !== undefined && !processExists(pid) ? "exited" : `ran longer than ${HANG_MS} ms`) +
-                    ` without writing ${result}`,
+                `the plan ${args.join(" ")} was claimed by process ${pid ?? "(unknown)"}, which ran longer than ` +
+                    `${HANG_MS} ms without writing ${result}`,
             );
         await new Promise((resolve) => setTimeout(resolve, pollMs));
     }

@@ -35,20 +35,28 @@ describe("plans shared between the processes of a run", () => {
         assert.notEqual(c.out, a.out);
     });
 
-    it("fails the waiters of a claimer that exited without a result, naming the plan and the process", async () => {
+    it("runs a plan again whose claimer exited without a result, setting the dead claim aside", async () => {
         const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
             encoding: "utf8",
         });
         const pid = Number(dead.stdout);
-        const run = () => new Promise<PlanRun>(() => undefined);
-        const claimer = sharedPlan(dir, ["--stack", "dev"], run, 1);
+        const claimer = sharedPlan(dir, ["--stack", "dev"], () => new Promise<PlanRun>(() => undefined), 1);
         claimer.catch(() => undefined);
         const [claim] = fs.readdirSync(dir);
         fs.writeFileSync(path.join(dir, claim, "pid"), String(pid));
-        const result = path.join(dir, claim, "run.json");
-        await assert.rejects(sharedPlan(dir, ["--stack", "dev"], run, 1), {
-            message: `the plan --stack dev was claimed by process ${pid}, which exited without writing ${result}`,
-        });
+        const outs: string[] = [];
+        const taken = await sharedPlan(
+            dir,
+            ["--stack", "dev"],
+            async (out) => {
+                outs.push(out);
+                return finished(out);
+            },
+            1,
+        );
+        assert.deepEqual(outs, [path.join(dir, claim, "out")]);
+        assert.deepEqual(taken, finished(path.join(dir, claim, "out")));
+        assert.deepEqual(fs.readdirSync(dir).sort(), [claim, `${claim}.abandoned-${pid}`]);
     });
 
     it("gives the waiters the claimer's error when its run throws", async () => {

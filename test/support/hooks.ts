@@ -33,7 +33,8 @@ export const mochaHooks = {
         recorder.reset();
     },
     afterAll(): void {
-        // The memoized plans' output directories belong to the plan runner, which removes them at exit.
+        // The memoized plans' output directories belong to the plan runner, which removes them at exit; the shared
+        // plans' directory is mocha's main process's, removed with its temp directory.
         const kept = new Set([...planOutputs(), process.env[SHARED_PLANS_ENV]!].map((dir) => path.basename(dir)));
         const left = fs.readdirSync(RUN_TMP).filter((name) => name.startsWith("webstack-") && !kept.has(name));
         if (left.length > 0)
