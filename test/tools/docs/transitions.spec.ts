@@ -2,7 +2,13 @@
 // serving with them, so the generated table (docs/serving.md, checked fresh by test/tools/docs.spec.ts) changes by
 // itself once the program binds them.
 import assert from "node:assert/strict";
-import { type CaptureResult, type Captured, captureOf, failedCaptureOf } from "../../../plan/capture/inChild";
+import {
+    type CaptureResult,
+    type Captured,
+    captureInChildAsync,
+    captureOf,
+    failedCaptureOf,
+} from "../../../plan/capture/inChild";
 import {
     type CaptureAll,
     type TransitionRow,
@@ -14,7 +20,7 @@ import {
 } from "../../../tools/docs/analysis/transitions";
 import { assertGeneratedBlock } from "../../support/generatedBlocks";
 import { recorder } from "../../support/hooks";
-import { runProgram } from "../../support/program";
+import { exampleConfig, runProgram } from "../../support/program";
 
 /**
  * The captures the docs make in child processes, made here through the tests' runner instead (its runs are shared
@@ -405,6 +411,13 @@ describe("transitions of the program itself (captured before and after each chan
     let rows: TransitionRow[];
     before(async () => {
         rows = await buildTransitions(transitionCases(), captureHere);
+    });
+
+    it("captures in a child process, as the docs do, what it captures here", async () => {
+        const start = { config: exampleConfig(1) };
+        const [captured] = await captureHere([start]);
+        const requests = [start, { config: exampleConfig(2), previousOutputs: captured.outputs }];
+        assert.deepEqual(await captureInChildAsync(requests), await captureHere(requests));
     });
 
     it("is what docs/serving.md's transition table shows", async () => {
