@@ -115,12 +115,8 @@ describe("the tests' program runner (test/support/program.ts)", () => {
         // A config of this test's own, so the first call runs here.
         const config = { ...exampleConfig(2), domain: "order.webstack.dev" };
         const run = await runProgram(config);
+        // Responses arrive in their own order (the record is in request order), and differ from run to run.
         const recorded = recorder.resources.map((r) => r.urn);
-        assert.notDeepEqual(
-            recorded,
-            run.resources.map((r) => r.urn),
-            "the engine's order differs from the recording's here",
-        );
         recorder.reset();
         assert.equal(await runProgram(config), run);
         assert.deepEqual(
