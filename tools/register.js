@@ -18,8 +18,10 @@ if (sourceMaps) process.setSourceMapsEnabled(true);
 
 const CACHE_DIR = process.env.WEBSTACK_TS_CACHE || path.join(__dirname, "..", "node_modules", ".cache", "webstack-ts");
 // Strict mode, as tsc emits it ("use strict") for every file with an import or export it compiles to CommonJS, and
-// for every file under tsconfig.json's `strict`, so as the Pulumi CLI's ts-node runs the program and the pack.
-// esbuild emits it only when told; without it an assignment to a frozen object failed silently here.
+// for every file under tsconfig.json's `strict` (TypeScript 5.9.3 lib/typescript.js transformCommonJSModule:
+// `ensureUseStrict = alwaysStrict || isExternalModule(file)`), so as the Pulumi CLI's ts-node runs the program and
+// the pack. esbuild emits it only when told (its TsconfigRaw `alwaysStrict`, esbuild 0.28 lib/main.d.ts); without
+// it an assignment to a frozen object failed silently here.
 const OPTIONS = {
     loader: "ts",
     format: "cjs",

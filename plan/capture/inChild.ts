@@ -56,7 +56,7 @@ function results(status: number | null, signal: string | null, stdout: string, s
  * without blocking the caller's event loop, so its other work (and other children) go on meanwhile; the requests
  * are shared among one child per core (each child loads the SDK once and runs its share in order).
  */
-export async function captureInChildAsync(
+export async function captureInChild(
     requests: readonly CaptureRequest[],
     program: CaptureProgram = {},
 ): Promise<CaptureResult[]> {
@@ -89,6 +89,10 @@ function captureInOneChild(
         child.stdin.end(JSON.stringify({ program, requests }));
     });
 }
+
+/** The previous update's outputs a request runs against: all of them, or only its data resources, or none. */
+export const previousOutputsOf = (req: CaptureRequest): Record<string, unknown> | undefined =>
+    req.previousOutputs ?? (req.previousDataResources ? { dataResources: req.previousDataResources } : undefined);
 
 /** What a capture keeps of a recorded resource. */
 const keep = (r: RecordedResource): Captured => ({
@@ -140,9 +144,7 @@ async function main(): Promise<void> {
                 main: entry,
                 config: encodeConfig(req.config, project),
                 secretKeys: [],
-                previousOutputs:
-                    req.previousOutputs ??
-                    (req.previousDataResources ? { dataResources: req.previousDataResources } : undefined),
+                previousOutputs: previousOutputsOf(req),
             });
             results.push(captureOf(run));
         } catch (err) {

@@ -22,7 +22,10 @@ fs.chmodSync(RUN_TMP, 0o1777);
 process.env.TMPDIR = RUN_TMP;
 process.on("exit", () => fs.rmSync(RUN_TMP, { recursive: true, force: true }));
 // The plans of the whole run, shared by mocha's workers (plan/spawnPlan.ts sharedPlan): the first to load this module,
-// mocha's main process, names a directory in its temp directory, and the workers inherit the name.
+// mocha's main process, names a directory in its temp directory, and the workers inherit the name. Mocha 12 loads
+// `--require` files in the main process (lib/cli/run.cjs, handleRequires) before it makes the worker pool
+// (lib/nodejs/parallel-buffered-runner.cjs), and workerpool forks each worker with child_process.fork and the
+// parent's environment (lib/nodejs/buffered-worker-pool.cjs passes only execArgv in forkOpts).
 process.env[SHARED_PLANS_ENV] ??= path.join(RUN_TMP, "webstack-plans");
 
 export const mochaHooks = {

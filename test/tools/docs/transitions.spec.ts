@@ -5,9 +5,10 @@ import assert from "node:assert/strict";
 import {
     type CaptureResult,
     type Captured,
-    captureInChildAsync,
+    captureInChild,
     captureOf,
     failedCaptureOf,
+    previousOutputsOf,
 } from "../../../plan/capture/inChild";
 import {
     type CaptureAll,
@@ -30,11 +31,8 @@ const captureHere: CaptureAll = async (requests) => {
     const results: CaptureResult[] = [];
     for (const req of requests) {
         recorder.reset();
-        const previous =
-            req.previousOutputs ??
-            (req.previousDataResources ? { dataResources: req.previousDataResources } : undefined);
         try {
-            results.push(captureOf(await runProgram(req.config, { previous })));
+            results.push(captureOf(await runProgram(req.config, { previous: previousOutputsOf(req) })));
         } catch (err) {
             results.push(failedCaptureOf(recorder.resources, err));
         }
@@ -417,7 +415,7 @@ describe("transitions of the program itself (captured before and after each chan
         const start = { config: exampleConfig(1) };
         const [captured] = await captureHere([start]);
         const requests = [start, { config: exampleConfig(2), previousOutputs: captured.outputs }];
-        assert.deepEqual(await captureInChildAsync(requests), await captureHere(requests));
+        assert.deepEqual(await captureInChild(requests), await captureHere(requests));
     });
 
     it("is what docs/serving.md's transition table shows", async () => {

@@ -8,7 +8,7 @@
 // through its `uuid`, terraform-provider-digitalocean@401992a1 docs/resources/database_replica.md:34-42 and :61).
 // Pure; exposureMarkdown runs the program.
 import { plain, type RecordedResource } from "../../../plan/capture/recorder";
-import { captureInChildAsync } from "../../../plan/capture/inChild";
+import { captureInChild } from "../../../plan/capture/inChild";
 import { exampleConfig } from "../../../examples/variants";
 import { doType } from "../../../plan/capture/doTypes";
 
@@ -207,7 +207,7 @@ export function exposureTable(
 
 /** The `exposure` block of docs/guarantees.md: each tier's default stack, run through the program in a child process. */
 export async function exposureMarkdown(): Promise<string> {
-    const captures = await captureInChildAsync(EXPOSURE_STACKS.map((s) => ({ config: s.config })));
+    const captures = await captureInChild(EXPOSURE_STACKS.map((s) => ({ config: s.config })));
     return exposureBlock(
         EXPOSURE_STACKS.map((s, i) => {
             if (captures[i].error) throw new Error(`${s.label}: ${captures[i].error}`);

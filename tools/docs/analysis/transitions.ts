@@ -28,12 +28,7 @@
 import { APP_SERVICE } from "../../../components/hostConfig/appUnit";
 import { SYSTEMD_DIR } from "../../../components/hostConfig/types";
 import { plain } from "../../../plan/capture/recorder";
-import {
-    type CaptureRequest,
-    type CaptureResult,
-    type Captured,
-    captureInChildAsync,
-} from "../../../plan/capture/inChild";
+import { type CaptureRequest, type CaptureResult, type Captured, captureInChild } from "../../../plan/capture/inChild";
 import { inventOutputs } from "../../../plan/capture/mockOutputs";
 import { exampleConfig } from "../../../examples/variants";
 import { diffCaptures } from "./upgradeMatrix";
@@ -518,7 +513,7 @@ export type CaptureAll = (requests: readonly CaptureRequest[]) => Promise<Captur
  */
 export async function buildTransitions(
     cases: readonly TransitionCase[] = transitionCases(),
-    captureAll: CaptureAll = captureInChildAsync,
+    captureAll: CaptureAll = captureInChild,
 ): Promise<TransitionRow[]> {
     const dedupe = <T>(items: T[]) => [...new Map(items.map((i) => [JSON.stringify(i), i])).values()];
     const starts = dedupe(cases.map((c) => c.from));

@@ -5,7 +5,7 @@
 // so it never disturbs a mock engine already installed in the caller's process).
 import forceNewJson from "./forceNew.json";
 import { plain } from "../../../plan/capture/recorder";
-import { type CaptureResult, type Captured, captureInChildAsync } from "../../../plan/capture/inChild";
+import { type CaptureResult, type Captured, captureInChild } from "../../../plan/capture/inChild";
 import { exampleConfig } from "../../../examples/variants";
 
 export type { CaptureResult, Captured };
@@ -250,8 +250,8 @@ export function matrixMarkdown(rows: readonly MatrixRow[]): string {
 /** A CaptureFn that batches nothing: one child per call would be slow, so the docs use `upgradeMatrixMarkdown`. */
 async function captureAllInChild(cases: readonly MatrixCase[]): Promise<CaptureFn> {
     // Two passes: the starting configs first (their dataResources feed the guarded runs), then the targets.
-    const starts = await captureInChildAsync(cases.map((c) => ({ config: c.from })));
-    const targets = await captureInChildAsync(
+    const starts = await captureInChild(cases.map((c) => ({ config: c.from })));
+    const targets = await captureInChild(
         cases.flatMap((c, i) => [
             { config: { ...c.to, allowDataLoss: true }, previousDataResources: starts[i].dataResources },
             { config: c.to, previousDataResources: starts[i].dataResources },
